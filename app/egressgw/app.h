@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EGW_APP_H
+#define EGW_APP_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mempool.h>
+
+#include "conf/conf.h"
+#include "pipeline/dataplane.h"
+
+/* Where each worker polls: (port, queue) pairs. */
+struct egw_rx_queue {
+	uint16_t port, queue;
+};
+
+struct egw_worker_ctx {
+	struct egw_worker *w;
+	struct egw_rx_queue rxq[EGW_MAX_PORTS];
+	unsigned n_rxq;
+	uint32_t idle_sleep_us;
+	volatile bool stop;
+};
+
+/* The running appliance: owned by the control thread. */
+struct egw_app {
+	struct egw_conf conf;
+	struct egw_dataplane dp;
+	struct rte_mempool *pool;
+	struct egw_worker_ctx wctx[EGW_MAX_WORKERS];
+	unsigned worker_lcores[EGW_MAX_WORKERS];
+	uint16_t port_ids[EGW_MAX_PORTS]; /* DPDK port id of conf.ports[i] */
+	unsigned n_ports;
+	uint64_t generation;
+	uint64_t start_tsc;
+	char config_sha256[65];
+	char last_reload[1024];
+	volatile sig_atomic_t stop_requested;
+	volatile sig_atomic_t reload_requested;
+	/* Copies for the telemetry thread, which must not dereference snapshots. */
+	volatile int mode;
+	volatile uint64_t published_generation;
+};
+
+/* eal.c */
+int egw_eal_start(const struct egw_conf *conf, int extra_argc, char **extra_argv);
+
+/* ports.c */
+int egw_ports_setup(struct egw_app *app);
+void egw_ports_stop(struct egw_app *app);
+
+/* worker.c */
+int egw_worker_main(void *arg);
+
+/* control.c */
+int egw_control_start(struct egw_app *app);
+void egw_control_run(struct egw_app *app);
+void egw_control_drain(struct egw_app *app);
+int egw_control_reload(struct egw_app *app);
+
+#endif

@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_arp.h>
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_ring.h>
+
+#include "app.h"
+#include "common/log.h"
+#include "net/l3.h"
+#include "pkt/pkt.h"
+
+#define ARP_RETRY_MS 1000  /* between requests of one resolution */
+#define ARP_TRIES 3	   /* requests before giving up */
+#define ARP_HOLDDOWN_MS 5000 /* after a failed resolution, before a new one may start */
+#define CONTROL_BURST 32
+
+static uint64_t now_ms(void)
+{
+	return rte_get_tsc_cycles() * 1000 / rte_get_tsc_hz();
+}
+
+/* Frames the control thread builds leave through worker 0's TX queues. */
+static void control_send(struct egw_app *app, struct rte_mbuf *m, uint16_t port)
+{
+	m->port = port;
+	if (rte_ring_enqueue(app->dp.workers[0]->ctl_tx, m) < 0) {
+		app->dp.control_stats.drops[EGW_DROP_CONTROL_QUEUE_FULL]++;
+		rte_pktmbuf_free(m);
+	}
+}
+
+static const struct egw_port_conf *port_conf_of(const struct egw_app *app, uint16_t port_id)
+{
+	for (unsigned i = 0; i < app->n_ports; i++)
+		if (app->port_ids[i] == port_id)
+			return &app->conf.ports[i];
+	return NULL;
+}
+
+static bool on_subnet(const struct egw_port_conf *pc, uint32_t addr_be)
+{
+	uint32_t mask = pc->prefix_len ? ~0u << (32 - pc->prefix_len) : 0;
+	return (rte_be_to_cpu_32(addr_be) & mask) == (pc->addr & mask);
+}
+
+static void arp_request(struct egw_app *app, uint16_t port, uint32_t target_be)
+{
+	static const struct rte_ether_addr bcast = { .addr_bytes = { 0xff, 0xff, 0xff, 0xff, 0xff,
+							     0xff } };
+	static const struct rte_ether_addr zero;
+	const struct egw_port_info *pi = &app->dp.ports[port];
+	struct rte_mbuf *m = rte_pktmbuf_alloc(app->pool);
+
+	if (!m)
+		return;
+	egw_arp_build(m, RTE_ARP_OP_REQUEST, &bcast, &pi->mac, pi->addr_be, &zero, target_be);
+	control_send(app, m, port);
+}
+
+/* Starts (or continues) resolving ADDR on PORT. */
+static void resolve(struct egw_app *app, uint16_t port, uint32_t addr_be, uint64_t now)
+{
+	struct egw_neigh_table *nt = app->dp.neigh;
+	uint16_t slot = egw_neigh_get_or_add(nt, port, addr_be);
+	struct egw_neigh_entry *e;
+
+	if (slot == EGW_NEIGH_SLOT_NONE)
+		return;
+	e = &nt->entries[slot];
+	if ((e->mac_state & EGW_NEIGH_F_VALID) || e->pending)
+		return;
+	if ((e->mac_state & EGW_NEIGH_F_FAILED) && now - e->last_request < ARP_HOLDDOWN_MS)
+		return;
+	e->pending = 1;
+	e->tries = 1;
+	e->last_request = now;
+	arp_request(app, port, addr_be);
+}
+
+static void arp_timers(struct egw_app *app, uint64_t now)
+{
+	struct egw_neigh_table *nt = app->dp.neigh;
+
+	for (uint32_t i = 0; i < nt->n; i++) {
+		struct egw_neigh_entry *e = &nt->entries[i];
+		if (!e->pending || now - e->last_request < ARP_RETRY_MS)
+			continue;
+		if (e->tries >= ARP_TRIES) {
+			EGW_WARN("no ARP reply from " "%u.%u.%u.%u after %u tries",
+				((uint8_t *)&e->addr)[0], ((uint8_t *)&e->addr)[1],
+				((uint8_t *)&e->addr)[2], ((uint8_t *)&e->addr)[3], e->tries);
+			egw_neigh_mark_failed(nt, (uint16_t)i);
+			continue;
+		}
+		e->tries++;
+		e->last_request = now;
+		arp_request(app, e->port, e->addr);
+	}
+}
+
+static void handle_arp(struct egw_app *app, struct rte_mbuf *m, uint64_t now)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
+	const struct egw_port_info *pi = &app->dp.ports[m->port];
+	const struct egw_port_conf *pc = port_conf_of(app, m->port);
+	uint16_t op = rte_be_to_cpu_16(arp->arp_opcode);
+	uint32_t sip = arp->arp_data.arp_sip, tip = arp->arp_data.arp_tip;
+	struct rte_ether_addr sha = arp->arp_data.arp_sha;
+	struct egw_neigh_table *nt = app->dp.neigh;
+	uint16_t slot;
+
+	if (!pc || sip == 0 || !on_subnet(pc, sip) || rte_is_multicast_ether_addr(&sha)) {
+		app->dp.control_stats.drops[EGW_DROP_ARP_HANDLED]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (op == RTE_ARP_OP_REQUEST && tip == pi->addr_be) {
+		/* Whoever asks for us will talk to us: learn it now (as Linux does). */
+		slot = egw_neigh_get_or_add(nt, m->port, sip);
+		if (slot != EGW_NEIGH_SLOT_NONE)
+			egw_neigh_set(nt, slot, &sha, false, now);
+		egw_arp_build(m, RTE_ARP_OP_REPLY, &sha, &pi->mac, pi->addr_be, &sha, sip);
+		control_send(app, m, pi - app->dp.ports);
+		return;
+	}
+	/* Replies and gratuitous ARP only update neighbours we already track: an unsolicited
+	 * reply must not plant an entry (ARP spoofing). */
+	slot = egw_neigh_find(nt, m->port, sip);
+	if (slot != EGW_NEIGH_SLOT_NONE)
+		egw_neigh_set(nt, slot, &sha, false, now);
+	app->dp.control_stats.drops[EGW_DROP_ARP_HANDLED]++;
+	rte_pktmbuf_free(m);
+}
+
+static void handle_punted(struct egw_app *app, struct rte_mbuf *m, uint64_t now)
+{
+	struct egw_pkt_meta meta;
+	enum egw_drop_reason r = egw_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
+		&meta);
+
+	if (r != EGW_DROP_NONE) {
+		app->dp.control_stats.drops[r]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (meta.kind == EGW_PKT_ARP) {
+		handle_arp(app, m, now);
+		return;
+	}
+	/* Workers punt only ICMP echo requests to our addresses. */
+	egw_icmp_echo_reply(m, &meta, &app->dp.ports[m->port].mac);
+	control_send(app, m, m->port);
+}
+
+static void announce(struct egw_app *app)
+{
+	static const struct rte_ether_addr bcast = { .addr_bytes = { 0xff, 0xff, 0xff, 0xff, 0xff,
+							     0xff } };
+	static const struct rte_ether_addr zero;
+	uint64_t now = now_ms();
+
+	for (unsigned i = 0; i < app->n_ports; i++) {
+		const struct egw_port_conf *pc = &app->conf.ports[i];
+		uint16_t port = app->port_ids[i];
+		const struct egw_port_info *pi = &app->dp.ports[port];
+		struct rte_mbuf *m = rte_pktmbuf_alloc(app->pool);
+
+		/* Gratuitous ARP: neighbours that cached an older MAC for our address update. */
+		if (m) {
+			egw_arp_build(m, RTE_ARP_OP_REQUEST, &bcast, &pi->mac, pi->addr_be, &zero,
+				pi->addr_be);
+			control_send(app, m, port);
+		}
+		for (unsigned k = 0; k < pc->n_neighbors; k++) {
+			struct rte_ether_addr mac;
+			uint16_t slot = egw_neigh_get_or_add(app->dp.neigh, port,
+				rte_cpu_to_be_32(pc->neighbors[k].addr));
+			memcpy(mac.addr_bytes, pc->neighbors[k].mac, 6);
+			if (slot != EGW_NEIGH_SLOT_NONE)
+				egw_neigh_set(app->dp.neigh, slot, &mac, true, now);
+		}
+		/* Next hops are resolved before the first packet needs them. */
+		if (pc->gateway)
+			resolve(app, port, rte_cpu_to_be_32(pc->gateway), now);
+		for (unsigned r = 0; r < pc->n_routes; r++)
+			resolve(app, port, rte_cpu_to_be_32(pc->routes[r].via), now);
+	}
+}
+
+int egw_control_start(struct egw_app *app)
+{
+	announce(app);
+	return 0;
+}
+
+void egw_control_run(struct egw_app *app)
+{
+	uint64_t last_timer = 0;
+
+	while (!app->stop_requested) {
+		struct rte_mbuf *pkts[CONTROL_BURST];
+		void *reqs[CONTROL_BURST];
+		uint64_t now = now_ms();
+		unsigned n, busy = 0;
+
+		n = rte_ring_dequeue_burst(app->dp.punt_ring, (void **)pkts, CONTROL_BURST, NULL);
+		for (unsigned i = 0; i < n; i++)
+			handle_punted(app, pkts[i], now);
+		busy += n;
+		n = rte_ring_dequeue_burst(app->dp.resolve_ring, reqs, CONTROL_BURST, NULL);
+		for (unsigned i = 0; i < n; i++) {
+			uint64_t v = (uint64_t)(uintptr_t)reqs[i];
+			resolve(app, (uint16_t)(v >> 32), (uint32_t)v, now);
+		}
+		busy += n;
+		if (now - last_timer >= 100) {
+			arp_timers(app, now);
+			last_timer = now;
+		}
+		if (app->reload_requested) {
+			app->reload_requested = 0;
+			egw_control_reload(app);
+		}
+		if (!busy)
+			usleep(1000);
+	}
+}
+
+/* After the workers stopped: free every packet still queued between threads. */
+void egw_control_drain(struct egw_app *app)
+{
+	struct egw_dataplane *dp = &app->dp;
+	struct rte_mbuf *m;
+	void *v;
+
+	while (dp->punt_ring && rte_ring_dequeue(dp->punt_ring, (void **)&m) == 0) {
+		dp->control_stats.drops[EGW_DROP_SHUTDOWN]++;
+		rte_pktmbuf_free(m);
+	}
+	while (dp->resolve_ring && rte_ring_dequeue(dp->resolve_ring, &v) == 0)
+		;
+	for (unsigned a = 0; a < dp->n_workers && dp->workers[a]; a++) {
+		while (rte_ring_dequeue(dp->workers[a]->ctl_tx, (void **)&m) == 0) {
+			dp->control_stats.drops[EGW_DROP_SHUTDOWN]++;
+			rte_pktmbuf_free(m);
+		}
+		for (unsigned b = 0; b < dp->n_workers; b++) {
+			if (!dp->handoff[a][b])
+				continue;
+			while (rte_ring_dequeue(dp->handoff[a][b], (void **)&m) == 0) {
+				dp->control_stats.drops[EGW_DROP_SHUTDOWN]++;
+				rte_pktmbuf_free(m);
+			}
+		}
+	}
+}
+
+/*
+ * SIGHUP: re-read the configuration and publish what can change live (mode, pools). A file
+ * with errors changes nothing; the errors are logged and kept for /egw/info.
+ */
+int egw_control_reload(struct egw_app *app)
+{
+	struct egw_conf *next = calloc(1, sizeof(*next));
+	struct egw_conf_errors errs = { 0 };
+	struct egw_snapshot *snap, *stale;
+	int rc;
+
+	if (!next)
+		return -ENOMEM;
+	rc = egw_conf_load(app->conf.path, next, &errs);
+	if (rc < 0) {
+		const struct egw_conf_error *e = errs.n ? &errs.items[0] : NULL;
+		snprintf(app->last_reload, sizeof(app->last_reload),
+			"error: %u problem(s), first: %s:%d: %s", errs.n, e ? e->file : app->conf.path,
+			e ? e->line : 0, e ? e->msg : "unreadable");
+		for (unsigned i = 0; i < errs.n; i++)
+			EGW_ERR("reload rejected: %s:%d: %s", errs.items[i].file, errs.items[i].line,
+				errs.items[i].msg);
+		egw_conf_errors_free(&errs);
+		free(next);
+		return rc;
+	}
+	egw_conf_errors_free(&errs);
+	snap = egw_snapshot_build(next, app->generation + 1);
+	if (!snap) {
+		snprintf(app->last_reload, sizeof(app->last_reload), "error: out of memory");
+		free(next);
+		return -ENOMEM;
+	}
+	rc = egw_rcu_publish(&app->dp.rcu, snap, 1000, &stale);
+	if (rc == -ETIMEDOUT) {
+		/* A worker did not pass a quiescent state in a second: keep the old snapshot
+		 * allocated (leak rather than use-after-free) and say so. */
+		EGW_WARN("reload: a worker stalled; the previous snapshot is kept in memory");
+	}
+	app->generation++;
+	app->published_generation = app->generation;
+	app->mode = next->egress.mode;
+	app->conf.egress = next->egress;
+	memcpy(app->conf.pools, next->pools, sizeof(next->pools));
+	app->conf.n_pools = next->n_pools;
+	snprintf(app->last_reload, sizeof(app->last_reload), "ok: generation %llu",
+		(unsigned long long)app->generation);
+	EGW_INFO("reload: generation %llu published, mode %s",
+		(unsigned long long)app->generation, egw_mode_name(next->egress.mode));
+	free(next);
+	return 0;
+}

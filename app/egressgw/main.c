@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "app.h"
+#include "common/log.h"
+#include "telemetry/telemetry.h"
+
+#define RING_SIZE 1024
+#define POOL_CACHE 256
+
+static struct egw_app *the_app;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		the_app->reload_requested = 1;
+	else
+		the_app->stop_requested = 1;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: egressgw -c FILE [--check] [--version] [-- EXTRA_EAL_ARGS...]\n"
+		     "  -c, --config FILE  configuration (default /etc/egressgw/egressgw.ini)\n"
+		     "  --check            validate the configuration, print FILE:LINE errors or\n"
+		     "                     'config OK', exit 1 or 0; starts nothing\n"
+		     "  --version          print the version\n");
+}
+
+/* Enough mbufs for every descriptor, every ring and every worker's in-flight burst. */
+static unsigned pool_size(const struct egw_app *app)
+{
+	unsigned w = app->dp.n_workers, p = app->conf.n_ports;
+	unsigned n = p * w * (1024 + 1024) + w * w * RING_SIZE + (w + 2) * RING_SIZE +
+		w * EGW_BURST * (p + 2) + (w + 1) * POOL_CACHE + 4096;
+	return n;
+}
+
+static int rings_create(struct egw_app *app)
+{
+	struct egw_dataplane *dp = &app->dp;
+	char name[32];
+
+	dp->punt_ring = rte_ring_create("egw_punt", RING_SIZE, rte_socket_id(), RING_F_SC_DEQ);
+	dp->resolve_ring = rte_ring_create("egw_resolve", RING_SIZE, rte_socket_id(),
+		RING_F_SC_DEQ);
+	if (!dp->punt_ring || !dp->resolve_ring)
+		return -ENOMEM;
+	for (unsigned a = 0; a < dp->n_workers; a++)
+		for (unsigned b = 0; b < dp->n_workers; b++) {
+			if (a == b)
+				continue;
+			snprintf(name, sizeof(name), "egw_ho_%u_%u", a, b);
+			/* One producer, one consumer per ring: no atomics on the handoff path. */
+			dp->handoff[a][b] = rte_ring_create(name, RING_SIZE, rte_socket_id(),
+				RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (!dp->handoff[a][b])
+				return -ENOMEM;
+		}
+	return 0;
+}
+
+static int dataplane_setup(struct egw_app *app)
+{
+	struct egw_dataplane *dp = &app->dp;
+	const struct egw_conf *c = &app->conf;
+	struct egw_flow_timeouts to = { c->flows.tcp_syn, c->flows.tcp_established,
+		c->flows.tcp_transitory, c->flows.udp, c->flows.icmp };
+	struct egw_snapshot *snap, *stale;
+	uint32_t per_worker;
+	unsigned lcore, i = 0;
+	int rc;
+
+	dp->n_workers = rte_lcore_count() - 1;
+	if (dp->n_workers == 0 || dp->n_workers > EGW_MAX_WORKERS) {
+		EGW_ERR("[dpdk] lcores = %s gives %u worker(s); need 1 to %u besides the control "
+			"lcore", c->dpdk.lcores, dp->n_workers, EGW_MAX_WORKERS);
+		return -EINVAL;
+	}
+	RTE_LCORE_FOREACH_WORKER(lcore)
+		app->worker_lcores[i++] = lcore;
+	dp->tcp_pickup = c->flows.tcp_pickup;
+	dp->icmp_errors_per_s = 100;
+	if (egw_nat_secret_init(&dp->secret) < 0) {
+		EGW_ERR("cannot read random bytes for the NAT port key");
+		return -EIO;
+	}
+	rc = egw_rcu_init(&dp->rcu, dp->n_workers);
+	if (rc < 0)
+		return rc;
+	app->generation = 1;
+	snap = egw_snapshot_build(c, app->generation);
+	if (!snap)
+		return -ENOMEM;
+	egw_rcu_publish(&dp->rcu, snap, 0, &stale);
+	app->published_generation = app->generation;
+	app->mode = c->egress.mode;
+	dp->neigh = egw_neigh_create("main", 16384, rte_socket_id());
+	if (!dp->neigh)
+		return -ENOMEM;
+	rc = rings_create(app);
+	if (rc < 0)
+		return rc;
+	app->pool = rte_pktmbuf_pool_create("egw_mbufs", pool_size(app), POOL_CACHE, 0,
+		RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	if (!app->pool) {
+		EGW_ERR("cannot allocate %u mbufs: %s (raise [dpdk] memory_mb)", pool_size(app),
+			rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	per_worker = (c->flows.max + dp->n_workers - 1) / dp->n_workers;
+	for (i = 0; i < dp->n_workers; i++) {
+		dp->workers[i] = egw_worker_create(dp, i, per_worker, &to,
+			(int)rte_lcore_to_socket_id(app->worker_lcores[i]));
+		if (!dp->workers[i]) {
+			EGW_ERR("worker %u: cannot allocate a flow table of %u flows: %s (raise "
+				"[dpdk] memory_mb or lower [flows] max)", i, per_worker,
+				rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+		app->wctx[i].w = dp->workers[i];
+		app->wctx[i].idle_sleep_us = c->dpdk.idle_sleep_us;
+	}
+	return 0;
+}
+
+static void dataplane_teardown(struct egw_app *app)
+{
+	struct egw_dataplane *dp = &app->dp;
+
+	for (unsigned i = 0; i < dp->n_workers; i++) {
+		if (dp->workers[i])
+			egw_flow_flush(dp->workers[i]->ft, NULL, NULL);
+		egw_worker_free(dp->workers[i]);
+		dp->workers[i] = NULL;
+	}
+	for (unsigned a = 0; a < EGW_MAX_WORKERS; a++)
+		for (unsigned b = 0; b < EGW_MAX_WORKERS; b++)
+			rte_ring_free(dp->handoff[a][b]);
+	rte_ring_free(dp->punt_ring);
+	rte_ring_free(dp->resolve_ring);
+	egw_neigh_free(dp->neigh);
+	egw_rcu_fini(&dp->rcu);
+}
+
+static void print_final(struct egw_app *app)
+{
+	struct egw_worker_stats st;
+	uint64_t drops = 0;
+
+	egw_dataplane_stats(&app->dp, &st);
+	for (unsigned i = 1; i < EGW_DROP_MAX; i++) {
+		drops += st.drops[i];
+		if (st.drops[i])
+			EGW_INFO("final: drop %s = %llu", egw_drop_name((enum egw_drop_reason)i),
+				(unsigned long long)st.drops[i]);
+	}
+	EGW_INFO("final: packets_in=%llu packets_out=%llu outbound=%llu inbound=%llu "
+		 "flows_created=%llu flows_expired=%llu drops=%llu",
+		(unsigned long long)st.rx_packets, (unsigned long long)st.tx_packets,
+		(unsigned long long)st.outbound_packets, (unsigned long long)st.inbound_packets,
+		(unsigned long long)st.flows_created, (unsigned long long)st.flows_expired,
+		(unsigned long long)drops);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = { { "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'k' }, { "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	static struct egw_app app;
+	struct egw_conf_errors errs = { 0 };
+	struct egw_tel_source tel;
+	const char *path = "/etc/egressgw/egressgw.ini";
+	bool check = false;
+	int opt, rc, status = 1;
+	unsigned in_use;
+
+	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'k':
+			check = true;
+			break;
+		case 'V':
+			printf("egressgw %s\n", EGW_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (egw_conf_load(path, &app.conf, &errs) < 0) {
+		egw_conf_errors_print(&errs, stderr);
+		egw_conf_errors_free(&errs);
+		return 1;
+	}
+	egw_conf_errors_free(&errs);
+	if (check) {
+		printf("config OK\n");
+		return 0;
+	}
+	{
+		enum egw_log_level lvl = EGW_LOG_INFO;
+		egw_log_level_parse(app.conf.log.level, &lvl);
+		egw_log_set_level(lvl);
+	}
+	if (egw_sha256_file(path, app.config_sha256) < 0)
+		snprintf(app.config_sha256, sizeof(app.config_sha256), "unreadable");
+	snprintf(app.last_reload, sizeof(app.last_reload), "none");
+	the_app = &app;
+
+	if (egw_eal_start(&app.conf, argc - optind, argv + optind) < 0)
+		return 1;
+	egw_log_attach_eal();
+	app.start_tsc = rte_get_tsc_cycles();
+	rc = dataplane_setup(&app);
+	if (rc == 0)
+		rc = egw_ports_setup(&app);
+	if (rc < 0) {
+		EGW_ERR("start failed: %s", strerror(-rc));
+		goto out;
+	}
+	tel = (struct egw_tel_source){ .version = EGW_VERSION, .config_path = app.conf.path,
+		.config_sha256 = app.config_sha256, .start_tsc = app.start_tsc, .mode = &app.mode,
+		.generation = &app.published_generation, .last_reload = app.last_reload,
+		.dp = &app.dp };
+	if (egw_telemetry_register(&tel) < 0)
+		EGW_WARN("telemetry commands not registered (telemetry disabled?)");
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	for (unsigned i = 0; i < app.dp.n_workers; i++)
+		rte_eal_remote_launch(egw_worker_main, &app.wctx[i], app.worker_lcores[i]);
+	egw_control_start(&app);
+	EGW_INFO("ready: %u worker(s), %u port(s), mode %s", app.dp.n_workers, app.n_ports,
+		egw_mode_name(app.conf.egress.mode));
+
+	egw_control_run(&app);
+
+	EGW_INFO("stopping");
+	for (unsigned i = 0; i < app.dp.n_workers; i++)
+		app.wctx[i].stop = true;
+	rte_eal_mp_wait_lcore();
+	status = 0;
+out:
+	egw_ports_stop(&app);
+	egw_control_drain(&app);
+	print_final(&app);
+	dataplane_teardown(&app);
+	in_use = app.pool ? rte_mempool_in_use_count(app.pool) : 0;
+	EGW_INFO("stopped: mbufs_in_use=%u", in_use);
+	if (in_use)
+		status = 1;
+	rte_mempool_free(app.pool);
+	rte_eal_cleanup();
+	return status;
+}

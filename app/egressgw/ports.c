@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_bus.h>
+#include <rte_byteorder.h>
+#include <rte_dev.h>
+#include <rte_ethdev.h>
+#include <rte_errno.h>
+
+#include "app.h"
+#include "common/log.h"
+
+#define RX_DESC 1024
+#define TX_DESC 1024
+
+/* The ethdev name of a vdev is its devargs up to the first comma. */
+static void vdev_name(const char *device, char *name, size_t len)
+{
+	size_t n = strcspn(device, ",");
+	snprintf(name, len, "%.*s", (int)n, device);
+}
+
+/*
+ * Probes a virtual device now that the worker count is known: af_packet gets one queue pair
+ * per worker (PACKET_FANOUT spreads the receive side) unless the operator set qpairs.
+ */
+static int probe_vdev(const struct egw_port_conf *pc, unsigned n_workers, uint16_t *port_id)
+{
+	char devargs[EGW_DEVICE_MAX + 32], name[EGW_DEVICE_MAX];
+	int rc;
+
+	vdev_name(pc->device, name, sizeof(name));
+	if (strncmp(name, "net_af_packet", 13) == 0 && !strstr(pc->device, "qpairs="))
+		snprintf(devargs, sizeof(devargs), "%s,qpairs=%u", pc->device, n_workers);
+	else
+		snprintf(devargs, sizeof(devargs), "%s", pc->device);
+	rc = rte_dev_probe(devargs);
+	if (rc < 0) {
+		EGW_ERR("[port %s] device '%s': probe failed: %s", pc->name, devargs,
+			rte_strerror(-rc));
+		return rc;
+	}
+	if (rte_eth_dev_get_port_by_name(name, port_id) != 0) {
+		EGW_ERR("[port %s] device '%s' is not an ethernet device", pc->name, name);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static int port_configure(struct egw_app *app, unsigned idx, uint16_t port_id)
+{
+	const struct egw_port_conf *pc = &app->conf.ports[idx];
+	struct egw_port_info *pi = &app->dp.ports[port_id];
+	unsigned n_workers = app->dp.n_workers;
+	struct rte_eth_dev_info info;
+	struct rte_eth_conf eth_conf;
+	uint16_t nb_rxq, mtu;
+	int rc;
+
+	rc = rte_eth_dev_info_get(port_id, &info);
+	if (rc < 0)
+		return rc;
+	/* Each worker owns one TX queue on every port: without enough of them workers would
+	 * have to share a queue, and that needs a lock. */
+	if (info.max_tx_queues < n_workers) {
+		EGW_ERR("[port %s] '%s' has %u TX queues, %u workers need one each", pc->name,
+			pc->device, info.max_tx_queues, n_workers);
+		return -EINVAL;
+	}
+	nb_rxq = (uint16_t)RTE_MIN(n_workers, info.max_rx_queues);
+	memset(&eth_conf, 0, sizeof(eth_conf));
+	rc = rte_eth_dev_configure(port_id, nb_rxq, (uint16_t)n_workers, &eth_conf);
+	if (rc < 0) {
+		EGW_ERR("[port %s] configure: %s", pc->name, rte_strerror(-rc));
+		return rc;
+	}
+	for (uint16_t q = 0; q < nb_rxq; q++) {
+		rc = rte_eth_rx_queue_setup(port_id, q, RX_DESC, rte_eth_dev_socket_id(port_id),
+			NULL, app->pool);
+		if (rc < 0)
+			return rc;
+		/* RX queue q is polled by worker q. */
+		struct egw_worker_ctx *c = &app->wctx[q];
+		c->rxq[c->n_rxq].port = port_id;
+		c->rxq[c->n_rxq++].queue = q;
+	}
+	for (uint16_t q = 0; q < n_workers; q++) {
+		rc = rte_eth_tx_queue_setup(port_id, q, TX_DESC, rte_eth_dev_socket_id(port_id),
+			NULL);
+		if (rc < 0)
+			return rc;
+	}
+	if (pc->has_mac) {
+		struct rte_ether_addr mac;
+		memcpy(mac.addr_bytes, pc->mac, 6);
+		rc = rte_eth_dev_default_mac_addr_set(port_id, &mac);
+		if (rc < 0) {
+			EGW_ERR("[port %s] cannot set MAC: %s", pc->name, rte_strerror(-rc));
+			return rc;
+		}
+	}
+	if (rte_eth_dev_get_mtu(port_id, &mtu) == 0 && mtu != pc->mtu) {
+		rc = rte_eth_dev_set_mtu(port_id, pc->mtu);
+		if (rc < 0)
+			EGW_WARN("[port %s] cannot set MTU %u (device keeps %u): %s", pc->name,
+				pc->mtu, mtu, rte_strerror(-rc));
+	}
+	rc = rte_eth_dev_start(port_id);
+	if (rc < 0) {
+		EGW_ERR("[port %s] start: %s", pc->name, rte_strerror(-rc));
+		return rc;
+	}
+	pi->configured = true;
+	pi->zone = pc->role == EGW_ROLE_INSIDE ? EGW_ZONE_INSIDE : EGW_ZONE_OUTSIDE;
+	pi->mtu = pc->mtu;
+	pi->addr_be = rte_cpu_to_be_32(pc->addr);
+	memcpy(pi->name, pc->name, sizeof(pi->name));
+	pi->name[sizeof(pi->name) - 1] = 0;
+	rte_eth_macaddr_get(port_id, &pi->mac);
+	EGW_INFO("port %s: %s id %u, %s, " RTE_ETHER_ADDR_PRT_FMT ", %u rx / %u tx queues",
+		pc->name, pc->device, port_id, pc->role == EGW_ROLE_INSIDE ? "inside" : "outside",
+		RTE_ETHER_ADDR_BYTES(&pi->mac), nb_rxq, n_workers);
+	return 0;
+}
+
+/* Connected subnets, static routes and the default gateway, per direction. */
+static int routes_setup(struct egw_app *app)
+{
+	struct egw_dataplane *dp = &app->dp;
+
+	for (unsigned i = 0; i < app->conf.n_ports; i++) {
+		const struct egw_port_conf *pc = &app->conf.ports[i];
+		struct egw_route_table *rt =
+			pc->role == EGW_ROLE_INSIDE ? &dp->to_inside : &dp->to_outside;
+		uint16_t port = app->port_ids[i];
+		int rc = egw_route_add(rt, pc->addr, pc->prefix_len, 0, port);
+		for (unsigned r = 0; rc == 0 && r < pc->n_routes; r++)
+			rc = egw_route_add(rt, pc->routes[r].prefix, pc->routes[r].prefix_len,
+				rte_cpu_to_be_32(pc->routes[r].via), port);
+		if (rc == 0 && pc->gateway)
+			rc = egw_route_add(rt, 0, 0, rte_cpu_to_be_32(pc->gateway), port);
+		if (rc < 0)
+			return rc;
+		dp->local_addrs[dp->n_local_addrs++] = rte_cpu_to_be_32(pc->addr);
+	}
+	return 0;
+}
+
+int egw_ports_setup(struct egw_app *app)
+{
+	for (unsigned i = 0; i < app->conf.n_ports; i++) {
+		const struct egw_port_conf *pc = &app->conf.ports[i];
+		uint16_t port_id;
+		int rc;
+
+		if (pc->is_pci) {
+			if (rte_eth_dev_get_port_by_name(pc->device, &port_id) != 0) {
+				EGW_ERR("[port %s] PCI device %s not found (bound to vfio-pci?)",
+					pc->name, pc->device);
+				return -ENODEV;
+			}
+		} else {
+			rc = probe_vdev(pc, app->dp.n_workers, &port_id);
+			if (rc < 0)
+				return rc;
+		}
+		if (port_id >= 32) {
+			EGW_ERR("[port %s] port id %u beyond the supported 32", pc->name, port_id);
+			return -ERANGE;
+		}
+		app->port_ids[i] = port_id;
+		app->n_ports = i + 1;
+		rc = port_configure(app, i, port_id);
+		if (rc < 0)
+			return rc;
+	}
+	return routes_setup(app);
+}
+
+void egw_ports_stop(struct egw_app *app)
+{
+	for (unsigned i = 0; i < app->n_ports; i++) {
+		rte_eth_dev_stop(app->port_ids[i]);
+		rte_eth_dev_close(app->port_ids[i]);
+	}
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EGW_DROP_H
+#define EGW_DROP_H
+
+/*
+ * Every packet the appliance does not transmit is freed with exactly one of these reasons.
+ * One list produces the enum, the telemetry/metric names and the help text (VPP's
+ * foreach_*_error idiom), so a reason cannot exist in one place and be missing in another.
+ */
+#define EGW_FOREACH_DROP(_)                                                                        \
+	_(ETH_TRUNCATED, "eth_truncated", "frame shorter than an Ethernet header")                 \
+	_(ETHERTYPE_UNSUPPORTED, "ethertype_unsupported", "neither IPv4 nor ARP (IPv6, VLAN...)")   \
+	_(L2_NOT_FOR_US, "l2_not_for_us", "destination MAC is neither ours nor broadcast")         \
+	_(ARP_MALFORMED, "arp_malformed", "ARP packet too short or not Ethernet/IPv4")             \
+	_(ARP_HANDLED, "arp_handled", "ARP consumed by the control thread (not an error)")         \
+	_(IP_TRUNCATED, "ip_truncated", "frame shorter than the IPv4 header")                      \
+	_(IP_BAD_VERSION, "ip_bad_version", "IP version is not 4")                                 \
+	_(IP_BAD_IHL, "ip_bad_ihl", "IPv4 header length below 20 bytes or past the frame")         \
+	_(IP_BAD_LENGTH, "ip_bad_length", "IPv4 total length below the header or past the frame")  \
+	_(IP_BAD_CHECKSUM, "ip_bad_checksum", "IPv4 header checksum is wrong")                     \
+	_(IP_FRAGMENT, "ip_fragment", "IPv4 fragment (not reassembled)")                           \
+	_(IP_MARTIAN, "ip_martian", "source or destination address not routable")                  \
+	_(L4_UNSUPPORTED, "l4_unsupported", "IP protocol other than TCP, UDP, ICMP")               \
+	_(L4_TRUNCATED, "l4_truncated", "TCP/UDP/ICMP header cut short")                           \
+	_(TCP_BAD_OFFSET, "tcp_bad_data_offset", "TCP data offset below 5 or past the packet")     \
+	_(TCP_BAD_FLAGS, "tcp_bad_flags", "impossible TCP flag combination (SYN+RST, SYN+FIN)")    \
+	_(UDP_BAD_LENGTH, "udp_bad_length", "UDP length disagrees with the IP length")             \
+	_(ICMP_UNSUPPORTED, "icmp_unsupported", "ICMP type that is neither echo nor an error")     \
+	_(ICMP_ERROR_MALFORMED, "icmp_error_malformed", "ICMP error whose quoted packet is bad")   \
+	_(ICMP_ERROR_NO_FLOW, "icmp_error_no_flow", "ICMP error about no known flow")              \
+	_(LOCAL_UNSUPPORTED, "local_unsupported", "to our own address, not ICMP echo")             \
+	_(LOCAL_HANDLED, "local_handled", "ICMP echo to us, answered by the control thread")      \
+	_(TTL_EXCEEDED, "ttl_exceeded", "TTL would reach 0 (time exceeded sent, rate-limited)")    \
+	_(MTU_EXCEEDED, "mtu_exceeded", "larger than the exit port's MTU (frag. needed sent if DF)") \
+	_(NO_ROUTE, "no_route", "no route to the destination")                                     \
+	_(NEIGH_UNRESOLVED, "neighbor_unresolved", "next hop MAC unknown yet (ARP sent)")          \
+	_(MODE_DENY, "mode_deny", "egress mode is deny")                                           \
+	_(POLICY_NO_MATCH, "policy_no_match", "mode policy and no allow policy matched")           \
+	_(POLICY_DENY, "policy_deny", "a deny policy matched")                                     \
+	_(UNSOLICITED, "unsolicited_inbound", "outside packet of no known flow")                   \
+	_(TCP_NOT_SYN, "tcp_not_syn", "new TCP flow without SYN and tcp_pickup = no")              \
+	_(FLOW_TABLE_FULL, "flow_table_full", "no room for a new flow")                            \
+	_(NAT_EXHAUSTED, "nat_exhausted", "no free port on the pool address for this source")      \
+	_(NAT_SOURCE_LIMIT, "nat_source_limit", "inside address reached max_per_source")           \
+	_(HANDOFF_FULL, "handoff_full", "ring to the owning worker is full")                       \
+	_(CONTROL_QUEUE_FULL, "control_queue_full", "ring to the control thread is full")         \
+	_(TX_FULL, "tx_full", "port TX queue did not accept the packet")                           \
+	_(SHUTDOWN, "shutdown", "in flight when the appliance stopped")
+
+enum egw_drop_reason {
+	EGW_DROP_NONE = 0,
+#define EGW_DROP_ENUM(sym, name, help) EGW_DROP_##sym,
+	EGW_FOREACH_DROP(EGW_DROP_ENUM)
+#undef EGW_DROP_ENUM
+	EGW_DROP_MAX
+};
+
+/* Name used in telemetry and metric labels; "none" for EGW_DROP_NONE. */
+const char *egw_drop_name(enum egw_drop_reason reason);
+const char *egw_drop_help(enum egw_drop_reason reason);
+/* Parses a name back (tests, filters); returns EGW_DROP_MAX when unknown. */
+enum egw_drop_reason egw_drop_from_name(const char *name);
+
+#endif

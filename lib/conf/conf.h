@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EGW_CONF_H
+#define EGW_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/*
+ * The appliance configuration (SPEC section 4), parsed with inih and validated as a whole.
+ * Loading has no side effects: it reads files and fills a struct; nothing is applied.
+ * Addresses and ports are stored in host byte order.
+ */
+
+#define EGW_MAX_PORTS 8
+#define EGW_MAX_POOLS 64
+#define EGW_MAX_POOL_ADDRS 1024
+#define EGW_MAX_ROUTES 64
+#define EGW_MAX_STATIC_NEIGHBORS 64
+#define EGW_NAME_MAX 32
+#define EGW_PATH_MAX 256
+#define EGW_DEVICE_MAX 256
+
+enum egw_port_role { EGW_ROLE_INSIDE = 0, EGW_ROLE_OUTSIDE = 1 };
+enum egw_mode { EGW_MODE_PASSTHROUGH = 0, EGW_MODE_POLICY, EGW_MODE_DENY };
+enum egw_revalidate { EGW_REVALIDATE_RESET = 0, EGW_REVALIDATE_KEEP };
+enum egw_nat_mapping { EGW_MAPPING_ENDPOINT_DEPENDENT = 0, EGW_MAPPING_ENDPOINT_INDEPENDENT };
+enum egw_nat_pairing { EGW_PAIRING_PAIRED = 0, EGW_PAIRING_ARBITRARY };
+
+/* Where a setting came from, for messages that point the operator at it. */
+struct egw_conf_origin {
+	char file[EGW_PATH_MAX];
+	int line;
+};
+
+struct egw_route_conf {
+	uint32_t prefix; /* network address, host order, masked */
+	uint8_t prefix_len;
+	uint32_t via; /* next hop, host order; must be on the port's subnet */
+};
+
+struct egw_neighbor_conf {
+	uint32_t addr;
+	uint8_t mac[6];
+};
+
+struct egw_port_conf {
+	char name[EGW_NAME_MAX];	 /* the NAME of [port NAME] */
+	char device[EGW_DEVICE_MAX];	 /* PCI address or vdev string as written */
+	bool is_pci;			 /* device looks like DDDD:BB:DD.F or BB:DD.F */
+	enum egw_port_role role;
+	uint32_t addr; /* interface address */
+	uint8_t prefix_len;
+	uint32_t gateway; /* 0 = none; only outside ports; must be on the port's subnet */
+	struct egw_route_conf routes[EGW_MAX_ROUTES];
+	unsigned n_routes;
+	struct egw_neighbor_conf neighbors[EGW_MAX_STATIC_NEIGHBORS];
+	unsigned n_neighbors;
+	bool has_mac;
+	uint8_t mac[6];
+	uint16_t mtu; /* 68..9000, default 1500 */
+	struct egw_conf_origin origin; /* line of the [port NAME] header */
+};
+
+struct egw_addr_range {
+	uint32_t first, last; /* inclusive, host order */
+};
+
+struct egw_pool_conf {
+	char name[EGW_NAME_MAX];
+	uint32_t addrs[EGW_MAX_POOL_ADDRS]; /* expanded, in the order written, no duplicates */
+	unsigned n_addrs;
+	uint16_t port_first, port_last; /* default 1024-65535 */
+	enum egw_nat_mapping mapping;	/* default endpoint-dependent */
+	enum egw_nat_pairing pairing;	/* default paired */
+	uint32_t max_per_source;	/* default 8192; 0 = unlimited */
+	struct egw_conf_origin origin;
+};
+
+struct egw_conf {
+	char path[EGW_PATH_MAX]; /* the main file, as given */
+
+	struct {
+		char lcores[128];	 /* EAL --lcores value; default "0-1" */
+		uint32_t memory_mb;	 /* default 1024 */
+		bool hugepages;		 /* default yes */
+		char file_prefix[64];	 /* default "egressgw" */
+		char extra_args[512];	 /* split on blanks and appended to the EAL arguments */
+		uint32_t idle_sleep_us;	 /* workers sleep this long after an empty poll round;
+					    0 = busy poll (default). For shared/oversubscribed CPUs. */
+	} dpdk;
+
+	struct egw_port_conf ports[EGW_MAX_PORTS];
+	unsigned n_ports;
+
+	struct {
+		enum egw_mode mode;		 /* default policy */
+		char policies[EGW_PATH_MAX];	 /* glob; empty = none */
+		char default_pool[EGW_NAME_MAX]; /* required when mode = passthrough */
+		enum egw_revalidate revalidate;	 /* default reset */
+		struct egw_conf_origin mode_origin;
+	} egress;
+
+	struct egw_pool_conf pools[EGW_MAX_POOLS];
+	unsigned n_pools;
+
+	struct {
+		uint32_t max;		  /* default 1000000, >= 1 */
+		uint32_t tcp_syn;	  /* seconds, default 30 */
+		uint32_t tcp_established; /* default 7440 (RFC 5382 minimum 7440) */
+		uint32_t tcp_transitory;  /* default 240 */
+		uint32_t udp;		  /* default 300 */
+		uint32_t icmp;		  /* default 60 */
+		bool tcp_pickup;	  /* default yes */
+	} flows;
+
+	struct {
+		char socket[EGW_PATH_MAX]; /* default /run/egressgw/control.sock */
+	} control;
+
+	struct {
+		char listen[128]; /* default 127.0.0.1:9610; empty = off */
+	} metrics;
+
+	struct {
+		char level[16];		     /* error | warning | info | debug; default info */
+		char flow_log[EGW_PATH_MAX]; /* empty = off */
+	} log;
+};
+
+/* One problem found while loading: "FILE:LINE: message". */
+struct egw_conf_error {
+	char file[EGW_PATH_MAX];
+	int line; /* 0 when the problem is about the file as a whole */
+	char msg[256];
+};
+
+struct egw_conf_errors {
+	struct egw_conf_error *items;
+	unsigned n, cap;
+};
+
+/* Fills *conf with defaults (what an empty file gives). */
+void egw_conf_defaults(struct egw_conf *conf);
+
+/*
+ * Parses and validates PATH into *conf. Every problem found is appended to *errs (all of them,
+ * not only the first). Returns 0 when the file is valid, -EINVAL when errs holds problems,
+ * -errno when the file cannot be read (also reported in errs). On failure *conf is unspecified
+ * and must not be applied.
+ */
+int egw_conf_load(const char *path, struct egw_conf *conf, struct egw_conf_errors *errs);
+
+/* Same as egw_conf_load on an in-memory text; NAME is used in messages (tests, fuzzing). */
+int egw_conf_load_string(const char *name, const char *text, struct egw_conf *conf,
+	struct egw_conf_errors *errs);
+
+void egw_conf_errors_print(const struct egw_conf_errors *errs, FILE *out);
+
+/*
+ * Appends one "FILE:LINE: message" (line 0 = the file as a whole), for other parsers that
+ * report into the same list (policy files). Returns 0 or -ENOMEM.
+ */
+int egw_conf_errors_add(struct egw_conf_errors *errs, const char *file, int line, const char *fmt,
+	...) __attribute__((format(printf, 4, 5)));
+void egw_conf_errors_free(struct egw_conf_errors *errs);
+
+/* Lookups used after validation. */
+const struct egw_pool_conf *egw_conf_pool_find(const struct egw_conf *conf, const char *name);
+const struct egw_port_conf *egw_conf_port_find(const struct egw_conf *conf, const char *name);
+
+/* Small parsers shared with the policy files (issue 3) and egwctl. Return 0 or -EINVAL. */
+int egw_parse_ipv4(const char *s, uint32_t *addr);
+int egw_parse_cidr(const char *s, uint32_t *prefix, uint8_t *len);	/* rejects host bits set */
+int egw_parse_ifaddr(const char *s, uint32_t *addr, uint8_t *len);	/* "a.b.c.d/len", host bits allowed */
+int egw_parse_mac(const char *s, uint8_t mac[6]);
+int egw_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
+int egw_parse_bool(const char *s, bool *out);
+int egw_parse_port_range(const char *s, uint16_t *first, uint16_t *last); /* "N" or "N-M" */
+int egw_parse_addr_range(const char *s, struct egw_addr_range *r); /* "a.b.c.d" or "a-b" */
+
+const char *egw_mode_name(enum egw_mode mode);
+int egw_mode_parse(const char *s, enum egw_mode *out);
+
+#endif

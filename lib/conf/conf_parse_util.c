@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Small value parsers shared by the config, the policy files and egwctl.
+ * All of them are strict: the whole string must match, with no surrounding blanks, signs,
+ * octal/hex forms or trailing garbage, so that a typo is an error rather than a different value.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <strings.h>
+
+#include "conf.h"
+#include "conf_internal.h"
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Decimal number of at most MAXDIGITS digits. A leading zero is refused on multi-digit numbers
+ * because inet_aton() and friends read "010" as octal: the operator and another tool must not
+ * disagree about which address a line names.
+ */
+static const char *scan_dec(const char *s, unsigned maxdigits, uint32_t *out)
+{
+	uint32_t v = 0;
+	unsigned n = 0;
+
+	while (is_digit(s[n])) {
+		if (n == maxdigits)
+			return NULL;
+		v = v * 10 + (uint32_t)(s[n] - '0');
+		n++;
+	}
+	if (n == 0 || (n > 1 && s[0] == '0'))
+		return NULL;
+	*out = v;
+	return s + n;
+}
+
+const char *conf_scan_ipv4(const char *s, uint32_t *addr)
+{
+	uint32_t a = 0, v;
+
+	for (int i = 0; i < 4; i++) {
+		if (i > 0) {
+			if (*s != '.')
+				return NULL;
+			s++;
+		}
+		s = scan_dec(s, 3, &v);
+		if (!s || v > 255)
+			return NULL;
+		a = a << 8 | v;
+	}
+	*addr = a;
+	return s;
+}
+
+int egw_parse_ipv4(const char *s, uint32_t *addr)
+{
+	uint32_t a;
+
+	if (!s || !addr)
+		return -EINVAL;
+	s = conf_scan_ipv4(s, &a);
+	if (!s || *s)
+		return -EINVAL;
+	*addr = a;
+	return 0;
+}
+
+/* "a.b.c.d/len" with MINLEN <= len <= 32. */
+static int parse_prefix(const char *s, uint32_t minlen, uint32_t *addr, uint8_t *len)
+{
+	uint32_t a, l;
+
+	if (!s || !addr || !len)
+		return -EINVAL;
+	s = conf_scan_ipv4(s, &a);
+	if (!s || *s != '/')
+		return -EINVAL;
+	s = scan_dec(s + 1, 2, &l);
+	if (!s || *s || l < minlen || l > 32)
+		return -EINVAL;
+	*addr = a;
+	*len = (uint8_t)l;
+	return 0;
+}
+
+int egw_parse_cidr(const char *s, uint32_t *prefix, uint8_t *len)
+{
+	uint32_t a;
+	uint8_t l;
+
+	if (parse_prefix(s, 0, &a, &l) < 0)
+		return -EINVAL;
+	/* A set host bit usually means the operator typed an interface address where a network
+	 * was meant; silently masking it would hide that. */
+	if (a & ~conf_mask(l))
+		return -EINVAL;
+	*prefix = a;
+	*len = l;
+	return 0;
+}
+
+int egw_parse_ifaddr(const char *s, uint32_t *addr, uint8_t *len)
+{
+	/* /0 would put the whole Internet on the link. */
+	return parse_prefix(s, 1, addr, len);
+}
+
+int egw_parse_mac(const char *s, uint8_t mac[6])
+{
+	uint8_t m[6];
+
+	if (!s || !mac || strlen(s) != 17)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++) {
+		int hi = hex_value(s[3 * i]), lo = hex_value(s[3 * i + 1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
+			return -EINVAL;
+		m[i] = (uint8_t)(hi << 4 | lo);
+	}
+	memcpy(mac, m, sizeof(m));
+	return 0;
+}
+
+int egw_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	uint64_t v = 0;
+	const char *p = s;
+
+	if (!s || !out || !*s)
+		return -EINVAL;
+	for (; *p; p++) {
+		if (!is_digit(*p))
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(*p - '0');
+		if (v > UINT32_MAX)
+			return -EINVAL;
+	}
+	if (v < min || v > max)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int egw_parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	if (!s || !out)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* Port 0 is refused: it is not a port a flow can use, in a pool or in a policy. */
+static const char *scan_port(const char *s, uint16_t *port)
+{
+	uint32_t v = 0;
+	unsigned n = 0;
+
+	while (is_digit(s[n])) {
+		if (n == 5)
+			return NULL;
+		v = v * 10 + (uint32_t)(s[n] - '0');
+		n++;
+	}
+	if (n == 0 || v < 1 || v > 65535)
+		return NULL;
+	*port = (uint16_t)v;
+	return s + n;
+}
+
+int egw_parse_port_range(const char *s, uint16_t *first, uint16_t *last)
+{
+	uint16_t a, b;
+
+	if (!s || !first || !last)
+		return -EINVAL;
+	s = scan_port(s, &a);
+	if (!s)
+		return -EINVAL;
+	if (*s == '-') {
+		s = scan_port(s + 1, &b);
+		if (!s)
+			return -EINVAL;
+	} else {
+		b = a;
+	}
+	if (*s || a > b)
+		return -EINVAL;
+	*first = a;
+	*last = b;
+	return 0;
+}
+
+int egw_parse_addr_range(const char *s, struct egw_addr_range *r)
+{
+	uint32_t a, b;
+
+	if (!s || !r)
+		return -EINVAL;
+	s = conf_scan_ipv4(s, &a);
+	if (!s)
+		return -EINVAL;
+	if (*s == '-') {
+		s = conf_scan_ipv4(s + 1, &b);
+		if (!s)
+			return -EINVAL;
+	} else {
+		b = a;
+	}
+	if (*s || a > b)
+		return -EINVAL;
+	r->first = a;
+	r->last = b;
+	return 0;
+}
+
+static const char *const mode_names[] = {
+	[EGW_MODE_PASSTHROUGH] = "passthrough",
+	[EGW_MODE_POLICY] = "policy",
+	[EGW_MODE_DENY] = "deny",
+};
+
+const char *egw_mode_name(enum egw_mode mode)
+{
+	if ((unsigned)mode >= sizeof(mode_names) / sizeof(mode_names[0]))
+		return "invalid";
+	return mode_names[mode];
+}
+
+int egw_mode_parse(const char *s, enum egw_mode *out)
+{
+	int i = conf_name_index(mode_names, sizeof(mode_names) / sizeof(mode_names[0]), s);
+
+	if (i < 0 || !out)
+		return -EINVAL;
+	*out = (enum egw_mode)i;
+	return 0;
+}
+
+int conf_name_index(const char *const *names, unsigned n, const char *s)
+{
+	if (!s)
+		return -1;
+	for (unsigned i = 0; i < n; i++)
+		if (names[i] && strcmp(s, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+uint32_t conf_mask(unsigned len)
+{
+	return len == 0 ? 0 : UINT32_MAX << (32 - len);
+}
+
+bool conf_addr_usable(uint32_t a)
+{
+	uint8_t first = (uint8_t)(a >> 24);
+
+	/* 0/8 is "this network", 127/8 loopback, 224/4 multicast, 240/4 reserved and the limited
+	 * broadcast: none of them can be an interface, a next hop or a NAT source. */
+	return first != 0 && first != 127 && first < 224;
+}
+
+const char *conf_fmt_ipv4(char buf[16], uint32_t a)
+{
+	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
+	return buf;
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EGW_FLOW_H
+#define EGW_FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+
+/*
+ * A flow key is a packet's 5-tuple exactly as it arrives (a = source, b = destination, network
+ * byte order) plus the zone of the port it arrived on. The original direction is keyed in the
+ * inside zone, the reply direction (after translation) in the outside zone, so the same bytes
+ * seen on both sides never collide.
+ */
+enum egw_zone { EGW_ZONE_INSIDE = 0, EGW_ZONE_OUTSIDE = 1 };
+
+struct egw_flow_key {
+	uint32_t a_addr, b_addr;
+	uint16_t a_port, b_port;
+	uint8_t proto;
+	uint8_t zone;
+	uint16_t pad; /* always 0: keys are hashed and compared as 16 raw bytes */
+};
+
+static inline void egw_flow_key_set(struct egw_flow_key *k, uint32_t a_addr, uint32_t b_addr,
+	uint16_t a_port, uint16_t b_port, uint8_t proto, uint8_t zone)
+{
+	k->a_addr = a_addr;
+	k->b_addr = b_addr;
+	k->a_port = a_port;
+	k->b_port = b_port;
+	k->proto = proto;
+	k->zone = zone;
+	k->pad = 0;
+}
+
+enum egw_flow_state {
+	EGW_FLOW_FREE = 0,
+	EGW_TCP_SYN_SENT,    /* SYN from inside seen */
+	EGW_TCP_SYN_RECV,    /* SYN+ACK from outside seen */
+	EGW_TCP_ESTABLISHED, /* handshake completed (or picked up mid-stream) */
+	EGW_TCP_FIN_WAIT,    /* FIN seen in one direction: half-closed, still established */
+	EGW_TCP_CLOSING,     /* FIN seen in both directions */
+	EGW_TCP_RESET,	     /* RST seen */
+	EGW_FLOW_UDP,
+	EGW_FLOW_ICMP,
+	EGW_FLOW_STATE_MAX
+};
+
+#define EGW_FLOW_F_NAT 0x01	  /* source translated (else routed as is) */
+#define EGW_FLOW_F_FIN_ORIG 0x02  /* FIN seen from the inside */
+#define EGW_FLOW_F_FIN_REPLY 0x04 /* FIN seen from the outside */
+
+#define EGW_DIR_ORIG 0
+#define EGW_DIR_REPLY 1
+
+#define EGW_NEIGH_NONE 0xffff
+
+/* One cache line per flow: what the data path needs for both directions. */
+struct egw_flow {
+	struct egw_flow_key orig;  /* inside -> outside, as first seen */
+	uint32_t nat_addr;	   /* translated source address (== orig.a_addr without NAT) */
+	uint16_t nat_port;	   /* translated source port / ICMP identifier */
+	uint8_t state;		   /* enum egw_flow_state */
+	uint8_t flags;		   /* EGW_FLOW_F_* */
+	uint32_t last_seen;	   /* worker clock, seconds */
+	uint32_t created;	   /* worker clock, seconds */
+	uint32_t packets[2];	   /* per direction: EGW_DIR_ORIG, EGW_DIR_REPLY */
+	uint64_t bytes[2];
+	uint16_t policy_id;	   /* policy that admitted it (0 = mode passthrough) */
+	uint16_t generation;	   /* low bits of the snapshot generation that admitted it */
+	uint8_t port[2];	   /* exit port per direction (ORIG: outside, REPLY: inside) */
+	uint16_t neigh[2];	   /* cached neighbour slot per direction, EGW_NEIGH_NONE if not yet */
+} __rte_aligned(64);
+
+/* Seconds of idleness after which a flow in each state expires. */
+struct egw_flow_timeouts {
+	uint32_t tcp_syn, tcp_established, tcp_transitory, udp, icmp;
+};
+
+#endif

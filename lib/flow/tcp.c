@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "common/drop.h"
+#include "pkt/pkt.h"
+#include "tcp.h"
+
+uint8_t egw_tcp_initial_state(uint8_t flags)
+{
+	if ((flags & (EGW_TCP_SYN | EGW_TCP_ACK)) == EGW_TCP_SYN)
+		return EGW_TCP_SYN_SENT;
+	/* Picked up mid-stream (restart, failover): trust it as established; RST/FIN close it. */
+	if (flags & EGW_TCP_RST)
+		return EGW_TCP_RESET;
+	return EGW_TCP_ESTABLISHED;
+}
+
+void egw_tcp_track(struct egw_flow *f, unsigned dir, uint8_t flags)
+{
+	if (flags & EGW_TCP_RST) {
+		f->state = EGW_TCP_RESET;
+		return;
+	}
+	switch (f->state) {
+	case EGW_TCP_SYN_SENT:
+		if (dir == EGW_DIR_REPLY && (flags & (EGW_TCP_SYN | EGW_TCP_ACK)) ==
+				(EGW_TCP_SYN | EGW_TCP_ACK))
+			f->state = EGW_TCP_SYN_RECV;
+		break;
+	case EGW_TCP_SYN_RECV:
+		if (dir == EGW_DIR_ORIG && (flags & (EGW_TCP_SYN | EGW_TCP_ACK)) == EGW_TCP_ACK)
+			f->state = EGW_TCP_ESTABLISHED;
+		break;
+	case EGW_TCP_CLOSING:
+	case EGW_TCP_RESET:
+		if (dir == EGW_DIR_ORIG && (flags & (EGW_TCP_SYN | EGW_TCP_ACK)) == EGW_TCP_SYN) {
+			f->state = EGW_TCP_SYN_SENT;
+			f->flags &= (uint8_t)~(EGW_FLOW_F_FIN_ORIG | EGW_FLOW_F_FIN_REPLY);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	if (flags & EGW_TCP_FIN) {
+		f->flags |= dir == EGW_DIR_ORIG ? EGW_FLOW_F_FIN_ORIG : EGW_FLOW_F_FIN_REPLY;
+		if ((f->flags & (EGW_FLOW_F_FIN_ORIG | EGW_FLOW_F_FIN_REPLY)) ==
+			(EGW_FLOW_F_FIN_ORIG | EGW_FLOW_F_FIN_REPLY))
+			f->state = EGW_TCP_CLOSING;
+		else if (f->state != EGW_TCP_CLOSING)
+			f->state = EGW_TCP_FIN_WAIT;
+	}
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EGW_DATAPLANE_H
+#define EGW_DATAPLANE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "common/drop.h"
+#include "flow/flow_table.h"
+#include "nat/nat.h"
+#include "net/neigh.h"
+#include "net/route.h"
+#include "policy/snapshot.h"
+
+#define EGW_BURST 32
+#define EGW_MAX_WORKERS 16
+#define EGW_EXPIRE_BUDGET 64 /* flow records examined per worker loop */
+
+/* What every worker knows of a port; set up before the workers start, read-only after. */
+struct egw_port_info {
+	bool configured;
+	uint8_t zone; /* enum egw_zone, from the port's role */
+	uint16_t mtu;
+	uint32_t addr_be;
+	struct rte_ether_addr mac;
+	char name[EGW_NAME_MAX];
+};
+
+/*
+ * Per-worker counters: written only by their worker with plain stores, read by the control
+ * and telemetry threads (64-bit aligned loads do not tear on the supported CPUs).
+ */
+struct egw_worker_stats {
+	uint64_t rx_packets, rx_bytes;
+	uint64_t tx_packets, tx_bytes;
+	uint64_t outbound_packets, outbound_bytes; /* inside -> outside, forwarded */
+	uint64_t inbound_packets, inbound_bytes;   /* outside -> inside, forwarded */
+	uint64_t flows_created, flows_expired;
+	uint64_t handoffs_out, handoffs_in;
+	uint64_t punted;
+	uint64_t icmp_errors_sent;
+	uint64_t polls, busy_polls;
+	uint64_t drops[EGW_DROP_MAX];
+} __rte_cache_aligned;
+
+struct egw_worker;
+
+/* State shared by all workers, owned by the control thread. */
+struct egw_dataplane {
+	struct egw_port_info ports[RTE_MAX_ETHPORTS];
+	struct egw_route_table to_outside, to_inside;
+	uint32_t local_addrs[EGW_MAX_PORTS]; /* our port addresses, network order */
+	unsigned n_local_addrs;
+	struct egw_neigh_table *neigh;
+	struct egw_rcu rcu;
+	struct egw_nat_secret secret;
+	struct rte_ring *punt_ring;    /* workers -> control: ARP, ICMP echo to us (mbufs) */
+	struct rte_ring *resolve_ring; /* workers -> control: next hops to resolve (values) */
+	unsigned n_workers;
+	struct egw_worker *workers[EGW_MAX_WORKERS];
+	struct rte_ring *handoff[EGW_MAX_WORKERS][EGW_MAX_WORKERS]; /* [from][to], SP/SC */
+	bool tcp_pickup;
+	uint32_t icmp_errors_per_s; /* per worker, rate limit of generated ICMP errors */
+	struct egw_worker_stats control_stats; /* drops counted by the control thread */
+};
+
+struct egw_tx_buffer {
+	uint16_t n;
+	struct rte_mbuf *pkts[EGW_BURST];
+};
+
+struct egw_worker {
+	unsigned id;
+	struct egw_dataplane *dp;
+	struct egw_flow_table *ft;
+	uint32_t now;	      /* seconds, set once per loop */
+	uint32_t nat_counter; /* RFC 6056 algorithm 3 per-worker increment */
+	uint16_t txq;	      /* the TX queue this worker owns on every port */
+	uint32_t tx_dirty;    /* bit per port id with buffered packets */
+	struct rte_ring *ctl_tx; /* control -> this worker: frames to transmit (mbuf->port) */
+	uint32_t icmp_tokens, icmp_second;
+	struct egw_tx_buffer tx[RTE_MAX_ETHPORTS];
+	struct egw_worker_stats stats;
+};
+
+/* Creates worker ID's flow table and rings; 0 or -errno. */
+struct egw_worker *egw_worker_create(struct egw_dataplane *dp, unsigned id, uint32_t max_flows,
+	const struct egw_flow_timeouts *to, int socket);
+void egw_worker_free(struct egw_worker *w);
+
+/*
+ * The data path: processes N received (or handed-off) packets. Every packet is transmitted,
+ * handed to its owner worker, punted to the control thread, or freed with one drop reason.
+ * FROM_HANDOFF: the packets came from another worker's ring (not counted as received again).
+ */
+void egw_pipeline_rx(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n, bool from_handoff);
+
+/* Sends the buffered packets of every port. */
+void egw_pipeline_flush(struct egw_worker *w);
+
+/* One round of incremental expiry. Returns flows expired. */
+uint32_t egw_pipeline_expire(struct egw_worker *w);
+
+/* Frees a packet the data path will not send, counting REASON. */
+static inline void egw_drop(struct egw_worker_stats *st, struct rte_mbuf *m,
+	enum egw_drop_reason reason)
+{
+	st->drops[reason]++;
+	rte_pktmbuf_free(m);
+}
+
+/* Sums the workers' and the control thread's counters into *out. */
+void egw_dataplane_stats(const struct egw_dataplane *dp, struct egw_worker_stats *out);
+uint32_t egw_dataplane_flows_active(const struct egw_dataplane *dp);
+
+#endif

@@ -1,0 +1,498 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <netinet/in.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_prefetch.h>
+#include <rte_ring.h>
+
+#include "dataplane.h"
+#include "flow/tcp.h"
+#include "net/l3.h"
+#include "pkt/csum.h"
+#include "nat/translate.h"
+
+/*
+ * Owner of a packet. Both directions of a flow must land on one worker:
+ * - inside packets, and outside packets not addressed to a pool address (untranslated
+ *   flows): a symmetric hash of the 5-tuple, equal for a packet and its reply;
+ * - outside packets to a pool address: the owner of the destination port (the port was
+ *   allocated from the slice of the worker that owns the original direction).
+ */
+static inline unsigned sym_owner(uint32_t a, uint32_t b, uint16_t pa, uint16_t pb, uint8_t proto,
+	unsigned n)
+{
+	uint32_t h = (a ^ b) ^ ((uint32_t)(pa ^ pb) << 16) ^ proto;
+	h *= 0x9e3779b1u;
+	return (unsigned)(((uint64_t)h * n) >> 32);
+}
+
+static inline unsigned packet_owner(const struct egw_dataplane *dp,
+	const struct egw_snapshot *snap, const struct egw_pkt_meta *meta, uint8_t zone)
+{
+	unsigned n = dp->n_workers;
+
+	if (n == 1)
+		return 0;
+	if (meta->kind == EGW_PKT_ICMP_ERROR) {
+		if (zone == EGW_ZONE_OUTSIDE && egw_addr_set_contains(&snap->pool_addrs,
+							meta->inner_src))
+			return egw_nat_port_owner(meta->inner_sport, n);
+		return sym_owner(meta->inner_src, meta->inner_dst, meta->inner_sport,
+			meta->inner_dport, meta->inner_proto, n);
+	}
+	if (zone == EGW_ZONE_OUTSIDE && egw_addr_set_contains(&snap->pool_addrs, meta->dst))
+		return egw_nat_port_owner(meta->dport, n);
+	return sym_owner(meta->src, meta->dst, meta->sport, meta->dport, meta->proto, n);
+}
+
+/* The flow key a packet is looked up with (an ICMP error: its quoted packet, reversed). */
+static inline void packet_key(const struct egw_pkt_meta *meta, uint8_t zone,
+	struct egw_flow_key *k)
+{
+	if (meta->kind == EGW_PKT_ICMP_ERROR)
+		egw_flow_key_set(k, meta->inner_dst, meta->inner_src, meta->inner_dport,
+			meta->inner_sport, meta->inner_proto, zone);
+	else
+		egw_flow_key_set(k, meta->src, meta->dst, meta->sport, meta->dport, meta->proto,
+			zone);
+}
+
+static inline void tx_enqueue(struct egw_worker *w, uint16_t port, struct rte_mbuf *m)
+{
+	struct egw_tx_buffer *b = &w->tx[port];
+
+	if (b->n == EGW_BURST) {
+		uint16_t sent = rte_eth_tx_burst(port, w->txq, b->pkts, b->n);
+		for (uint16_t i = 0; i < sent; i++)
+			w->stats.tx_bytes += b->pkts[i]->pkt_len;
+		w->stats.tx_packets += sent;
+		for (uint16_t i = sent; i < b->n; i++)
+			egw_drop(&w->stats, b->pkts[i], EGW_DROP_TX_FULL);
+		b->n = 0;
+	}
+	b->pkts[b->n++] = m;
+	w->tx_dirty |= 1u << port;
+}
+
+void egw_pipeline_flush(struct egw_worker *w)
+{
+	uint32_t dirty = w->tx_dirty;
+
+	while (dirty) {
+		uint16_t port = (uint16_t)__builtin_ctz(dirty);
+		struct egw_tx_buffer *b = &w->tx[port];
+		uint16_t sent;
+
+		dirty &= dirty - 1;
+		sent = rte_eth_tx_burst(port, w->txq, b->pkts, b->n);
+		for (uint16_t i = 0; i < sent; i++)
+			w->stats.tx_bytes += b->pkts[i]->pkt_len;
+		w->stats.tx_packets += sent;
+		for (uint16_t i = sent; i < b->n; i++)
+			egw_drop(&w->stats, b->pkts[i], EGW_DROP_TX_FULL);
+		b->n = 0;
+	}
+	w->tx_dirty = 0;
+}
+
+/* Token bucket for ICMP errors we generate (RFC 1812 4.3.2.8: rate-limited). */
+static inline bool icmp_error_allowed(struct egw_worker *w)
+{
+	if (w->icmp_second != w->now) {
+		w->icmp_second = w->now;
+		w->icmp_tokens = w->dp->icmp_errors_per_s;
+	}
+	if (w->icmp_tokens == 0)
+		return false;
+	w->icmp_tokens--;
+	return true;
+}
+
+/* Replaces M with an ICMP error back to its sender, or frees it when rate-limited. The
+ * original packet counts as dropped for REASON either way. */
+static void reply_icmp_error(struct egw_worker *w, struct rte_mbuf *m,
+	const struct egw_pkt_meta *meta, uint8_t type, uint8_t code, uint16_t mtu,
+	enum egw_drop_reason reason)
+{
+	const struct egw_port_info *in = &w->dp->ports[m->port];
+
+	w->stats.drops[reason]++;
+	/* Never an error about an ICMP error (RFC 1122 3.2.2). */
+	if (meta->kind == EGW_PKT_ICMP_ERROR || !icmp_error_allowed(w)) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	egw_icmp_error_build(m, meta, type, code, mtu, in->addr_be, &in->mac);
+	w->stats.icmp_errors_sent++;
+	tx_enqueue(w, m->port, m);
+}
+
+/* Resolves the next hop MAC through the neighbour slot cached in *SLOT; asks the control
+ * thread to ARP when unknown. Returns false when the packet cannot leave yet. */
+static inline bool next_hop_mac(struct egw_worker *w, uint16_t port, uint32_t nexthop_be,
+	uint16_t *slot, struct rte_ether_addr *mac)
+{
+	const struct egw_neigh_table *nt = w->dp->neigh;
+
+	if (*slot == EGW_NEIGH_NONE) {
+		uint16_t s = egw_neigh_find(nt, port, nexthop_be);
+		if (s == EGW_NEIGH_SLOT_NONE) {
+			/* The ring carries the request as a value: (port << 32) | address. */
+			rte_ring_enqueue(w->dp->resolve_ring,
+				(void *)(uintptr_t)(((uint64_t)port << 32) | nexthop_be));
+			return false;
+		}
+		*slot = s;
+	}
+	if (egw_neigh_mac(nt, *slot, mac))
+		return true;
+	rte_ring_enqueue(w->dp->resolve_ring,
+		(void *)(uintptr_t)(((uint64_t)port << 32) | nexthop_be));
+	return false;
+}
+
+/* Common exit: TTL, MTU, L2 rewrite, TX. The caller has translated the packet. */
+static inline void forward(struct egw_worker *w, struct rte_mbuf *m, uint16_t out_port,
+	uint16_t *slot, uint32_t dst_be, const struct egw_route_table *rt, bool outbound)
+{
+	const struct egw_port_info *out = &w->dp->ports[out_port];
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_ether_addr mac;
+	uint16_t ip_len = rte_be_to_cpu_16(ip->total_length);
+
+	if (*slot == EGW_NEIGH_NONE) {
+		uint16_t port;
+		uint32_t nh;
+		if (egw_route_lookup(rt, dst_be, &port, &nh) < 0) {
+			egw_drop(&w->stats, m, EGW_DROP_NO_ROUTE);
+			return;
+		}
+		if (!next_hop_mac(w, out_port, nh, slot, &mac)) {
+			egw_drop(&w->stats, m, EGW_DROP_NEIGH_UNRESOLVED);
+			return;
+		}
+	} else if (!egw_neigh_mac(w->dp->neigh, *slot, &mac)) {
+		egw_drop(&w->stats, m, EGW_DROP_NEIGH_UNRESOLVED);
+		return;
+	}
+	/* TTL (checked > 1 before translation) goes down by one: high byte of the TTL/proto word. */
+	ip->hdr_checksum = egw_csum_update16(ip->hdr_checksum,
+		rte_cpu_to_be_16((uint16_t)(ip->time_to_live << 8)),
+		rte_cpu_to_be_16((uint16_t)((ip->time_to_live - 1) << 8)));
+	ip->time_to_live--;
+	rte_ether_addr_copy(&mac, &eth->dst_addr);
+	rte_ether_addr_copy(&out->mac, &eth->src_addr);
+	if (outbound) {
+		w->stats.outbound_packets++;
+		w->stats.outbound_bytes += ip_len;
+	} else {
+		w->stats.inbound_packets++;
+		w->stats.inbound_bytes += ip_len;
+	}
+	tx_enqueue(w, out_port, m);
+}
+
+struct port_probe {
+	struct egw_flow_table *ft;
+	struct egw_flow_key reply;
+};
+
+static bool nat_port_taken(void *ctx, uint16_t port_be)
+{
+	struct port_probe *p = ctx;
+
+	/* Endpoint-dependent mapping: an external tuple is unique per remote endpoint, which
+	 * is exactly "no flow holds this reply key". ICMP: the id is both ports of the key. */
+	p->reply.b_port = port_be;
+	if (p->reply.proto == IPPROTO_ICMP)
+		p->reply.a_port = port_be;
+	return egw_flow_key_exists(p->ft, &p->reply);
+}
+
+/* A new flow from the inside: decide, allocate, insert. Returns NULL after dropping M. */
+static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snapshot *snap,
+	struct rte_mbuf *m, const struct egw_pkt_meta *meta, const struct egw_flow_key *key)
+{
+	struct egw_dataplane *dp = w->dp;
+	const struct egw_nat_pool *pool;
+	struct port_probe probe;
+	struct egw_flow *f;
+	uint16_t out_port, in_port, nat_port;
+	uint32_t nh;
+	uint8_t state;
+
+	if (meta->kind == EGW_PKT_ICMP_ERROR) {
+		egw_drop(&w->stats, m, EGW_DROP_ICMP_ERROR_NO_FLOW);
+		return NULL;
+	}
+	switch (meta->proto) {
+	case IPPROTO_TCP:
+		if ((meta->tcp_flags & (EGW_TCP_SYN | EGW_TCP_ACK)) != EGW_TCP_SYN &&
+			(!dp->tcp_pickup || (meta->tcp_flags & EGW_TCP_RST))) {
+			egw_drop(&w->stats, m, EGW_DROP_TCP_NOT_SYN);
+			return NULL;
+		}
+		state = egw_tcp_initial_state(meta->tcp_flags);
+		break;
+	case IPPROTO_UDP:
+		state = EGW_FLOW_UDP;
+		break;
+	default:
+		if (meta->icmp_type != EGW_ICMP_ECHO_REQUEST) {
+			egw_drop(&w->stats, m, EGW_DROP_ICMP_UNSUPPORTED);
+			return NULL;
+		}
+		state = EGW_FLOW_ICMP;
+		break;
+	}
+	if (snap->mode == EGW_MODE_DENY) {
+		egw_drop(&w->stats, m, EGW_DROP_MODE_DENY);
+		return NULL;
+	}
+	if (snap->mode == EGW_MODE_POLICY) {
+		/* No policy engine yet: policy mode admits nothing (documented). */
+		egw_drop(&w->stats, m, EGW_DROP_POLICY_NO_MATCH);
+		return NULL;
+	}
+	pool = snap->default_pool;
+	/* Replies must be routable back through the port the flow came in on (strict uRPF). */
+	if (egw_route_lookup(&dp->to_inside, meta->src, &in_port, &nh) < 0 || in_port != m->port ||
+		egw_route_lookup(&dp->to_outside, meta->dst, &out_port, &nh) < 0) {
+		egw_drop(&w->stats, m, EGW_DROP_NO_ROUTE);
+		return NULL;
+	}
+	f = egw_flow_alloc(w->ft);
+	if (!f) {
+		egw_drop(&w->stats, m, EGW_DROP_FLOW_TABLE_FULL);
+		return NULL;
+	}
+	f->orig = *key;
+	f->flags = 0;
+	if (pool) {
+		f->nat_addr = egw_nat_pick_addr(pool, &dp->secret, key);
+		probe.ft = w->ft;
+		egw_flow_key_set(&probe.reply, key->b_addr, f->nat_addr, key->b_port, 0, key->proto,
+			EGW_ZONE_OUTSIDE);
+		if (egw_nat_alloc_port(pool, &dp->secret, w->id, dp->n_workers, key, &w->nat_counter,
+			    nat_port_taken, &probe, &nat_port) < 0) {
+			egw_flow_abort(w->ft, f);
+			egw_drop(&w->stats, m, EGW_DROP_NAT_EXHAUSTED);
+			return NULL;
+		}
+		f->nat_port = nat_port;
+		f->flags |= EGW_FLOW_F_NAT;
+	} else {
+		f->nat_addr = key->a_addr;
+		f->nat_port = key->a_port;
+	}
+	{
+		struct egw_flow_key reply;
+		egw_flow_reply_key(f, &reply);
+		if (egw_flow_commit(w->ft, f, &reply) < 0) {
+			egw_flow_abort(w->ft, f);
+			egw_drop(&w->stats, m, EGW_DROP_FLOW_TABLE_FULL);
+			return NULL;
+		}
+	}
+	f->state = state;
+	f->created = f->last_seen = w->now;
+	f->packets[0] = f->packets[1] = 0;
+	f->bytes[0] = f->bytes[1] = 0;
+	f->policy_id = 0;
+	f->generation = (uint16_t)snap->generation;
+	f->port[EGW_DIR_ORIG] = (uint8_t)out_port;
+	f->port[EGW_DIR_REPLY] = (uint8_t)in_port;
+	f->neigh[EGW_DIR_ORIG] = f->neigh[EGW_DIR_REPLY] = EGW_NEIGH_NONE;
+	w->stats.flows_created++;
+	return f;
+}
+
+/* A packet of a known flow (or its ICMP error): track, translate, forward. */
+static void flow_packet(struct egw_worker *w, struct rte_mbuf *m, const struct egw_pkt_meta *meta,
+	struct egw_flow *f, unsigned dir)
+{
+	struct egw_dataplane *dp = w->dp;
+	uint16_t out_port = f->port[dir];
+	uint32_t dst_be;
+
+	/* Too big for the exit and DF set: tell the sender, about the packet it sent. */
+	if (meta->ip_len > dp->ports[out_port].mtu) {
+		const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l3_off);
+		if (ip[6] & 0x40)
+			reply_icmp_error(w, m, meta, EGW_ICMP_DEST_UNREACH, 4,
+				dp->ports[out_port].mtu, EGW_DROP_MTU_EXCEEDED);
+		else
+			egw_drop(&w->stats, m, EGW_DROP_MTU_EXCEEDED);
+		return;
+	}
+	if (meta->kind == EGW_PKT_ICMP_ERROR) {
+		/* RFC 5508: translated with their quoted packet; they neither refresh nor end it.
+		 * The sender may be a router rather than the flow's peer: route it afresh. */
+		uint16_t slot = EGW_NEIGH_NONE;
+		egw_translate_icmp_error(m, meta, f, dir);
+		dst_be = dir == EGW_DIR_ORIG ? meta->dst : f->orig.a_addr;
+		forward(w, m, out_port, &slot, dst_be,
+			dir == EGW_DIR_ORIG ? &dp->to_outside : &dp->to_inside, dir == EGW_DIR_ORIG);
+		return;
+	} else {
+		if (meta->proto == IPPROTO_TCP)
+			egw_tcp_track(f, dir, meta->tcp_flags);
+		f->last_seen = w->now;
+		f->packets[dir]++;
+		f->bytes[dir] += meta->ip_len;
+		if (f->flags & EGW_FLOW_F_NAT)
+			egw_translate(m, meta, f, dir);
+	}
+	dst_be = dir == EGW_DIR_ORIG ? f->orig.b_addr : f->orig.a_addr;
+	forward(w, m, out_port, &f->neigh[dir], dst_be,
+		dir == EGW_DIR_ORIG ? &dp->to_outside : &dp->to_inside, dir == EGW_DIR_ORIG);
+}
+
+static inline bool is_local_addr(const struct egw_dataplane *dp, uint32_t addr_be)
+{
+	for (unsigned i = 0; i < dp->n_local_addrs; i++)
+		if (dp->local_addrs[i] == addr_be)
+			return true;
+	return false;
+}
+
+/* Local traffic and early checks shared by every packet before ownership. Returns false when
+ * M was consumed. */
+static inline bool early_checks(struct egw_worker *w, struct rte_mbuf *m,
+	const struct egw_pkt_meta *meta, const struct egw_port_info *in)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const uint8_t *ip;
+
+	if (meta->kind == EGW_PKT_ARP) {
+		/* ARP is rare and stateful (learning, pending resolutions): the control thread
+		 * owns it. */
+		if (rte_ring_enqueue(w->dp->punt_ring, m) < 0)
+			egw_drop(&w->stats, m, EGW_DROP_CONTROL_QUEUE_FULL);
+		else
+			w->stats.punted++;
+		return false;
+	}
+	if (!rte_is_same_ether_addr(&eth->dst_addr, &in->mac)) {
+		egw_drop(&w->stats, m, EGW_DROP_L2_NOT_FOR_US);
+		return false;
+	}
+	if (is_local_addr(w->dp, meta->dst)) {
+		if (meta->proto == IPPROTO_ICMP && meta->kind == EGW_PKT_IPV4 &&
+			meta->icmp_type == EGW_ICMP_ECHO_REQUEST) {
+			if (rte_ring_enqueue(w->dp->punt_ring, m) < 0)
+				egw_drop(&w->stats, m, EGW_DROP_CONTROL_QUEUE_FULL);
+			else
+				w->stats.punted++;
+		} else {
+			egw_drop(&w->stats, m, EGW_DROP_LOCAL_UNSUPPORTED);
+		}
+		return false;
+	}
+	ip = (const uint8_t *)eth + meta->l3_off;
+	if (ip[8] <= 1) {
+		reply_icmp_error(w, m, meta, EGW_ICMP_TIME_EXCEEDED, 0, 0, EGW_DROP_TTL_EXCEEDED);
+		return false;
+	}
+	return true;
+}
+
+void egw_pipeline_rx(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n, bool from_handoff)
+{
+	struct egw_dataplane *dp = w->dp;
+	const struct egw_snapshot *snap = egw_rcu_load(&dp->rcu);
+	struct egw_pkt_meta meta[EGW_BURST];
+	struct egw_flow_key keys[EGW_BURST];
+	const struct egw_flow_key *key_ptrs[EGW_BURST];
+	struct rte_mbuf *own[EGW_BURST];
+	struct rte_mbuf *away[EGW_MAX_WORKERS][EGW_BURST];
+	uint16_t n_away[EGW_MAX_WORKERS];
+	void *values[EGW_BURST];
+	unsigned n_own = 0;
+	uint64_t hits;
+
+	if (n > EGW_BURST) {
+		egw_pipeline_rx(w, pkts, EGW_BURST, from_handoff);
+		egw_pipeline_rx(w, pkts + EGW_BURST, (uint16_t)(n - EGW_BURST), from_handoff);
+		return;
+	}
+	memset(n_away, 0, sizeof(n_away[0]) * dp->n_workers);
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct egw_port_info *in = &dp->ports[m->port];
+		struct egw_pkt_meta *pm = &meta[n_own];
+		enum egw_drop_reason r;
+		unsigned owner;
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		if (!from_handoff) {
+			w->stats.rx_packets++;
+			w->stats.rx_bytes += m->pkt_len;
+		}
+		r = egw_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, pm);
+		if (unlikely(r != EGW_DROP_NONE)) {
+			egw_drop(&w->stats, m, r);
+			continue;
+		}
+		if (!from_handoff && !early_checks(w, m, pm, in))
+			continue;
+		owner = packet_owner(dp, snap, pm, in->zone);
+		if (owner != w->id && !from_handoff) {
+			away[owner][n_away[owner]++] = m;
+			continue;
+		}
+		packet_key(pm, in->zone, &keys[n_own]);
+		key_ptrs[n_own] = &keys[n_own];
+		own[n_own++] = m;
+	}
+
+	for (unsigned o = 0; o < dp->n_workers; o++) {
+		unsigned sent;
+		if (n_away[o] == 0)
+			continue;
+		sent = rte_ring_enqueue_burst(dp->handoff[w->id][o], (void **)away[o], n_away[o],
+			NULL);
+		w->stats.handoffs_out += sent;
+		for (unsigned k = sent; k < n_away[o]; k++)
+			egw_drop(&w->stats, away[o][k], EGW_DROP_HANDOFF_FULL);
+	}
+	if (from_handoff)
+		w->stats.handoffs_in += n_own;
+
+	hits = egw_flow_lookup_bulk(w->ft, key_ptrs, n_own, values);
+	for (unsigned j = 0; j < n_own; j++) {
+		struct rte_mbuf *m = own[j];
+		struct egw_flow *f;
+		void *v = values[j];
+
+		/* A miss may be a flow created by an earlier packet of this very burst. */
+		if (!(hits & (1ULL << j)) && egw_flow_lookup(w->ft, &keys[j], &v) < 0) {
+			if (keys[j].zone == EGW_ZONE_OUTSIDE) {
+				egw_drop(&w->stats, m, meta[j].kind == EGW_PKT_ICMP_ERROR ?
+						EGW_DROP_ICMP_ERROR_NO_FLOW : EGW_DROP_UNSOLICITED);
+				continue;
+			}
+			f = flow_create(w, snap, m, &meta[j], &keys[j]);
+			if (!f)
+				continue;
+			flow_packet(w, m, &meta[j], f, EGW_DIR_ORIG);
+			continue;
+		}
+		f = &w->ft->flows[EGW_FLOW_VAL_IDX(v)];
+		flow_packet(w, m, &meta[j], f, EGW_FLOW_VAL_DIR(v));
+	}
+}
+
+uint32_t egw_pipeline_expire(struct egw_worker *w)
+{
+	uint32_t n = egw_flow_expire_step(w->ft, w->now, EGW_EXPIRE_BUDGET, NULL, NULL);
+
+	w->stats.flows_expired += n;
+	return n;
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_malloc.h>
+#include <rte_ring.h>
+
+#include "dataplane.h"
+
+struct egw_worker *egw_worker_create(struct egw_dataplane *dp, unsigned id, uint32_t max_flows,
+	const struct egw_flow_timeouts *to, int socket)
+{
+	struct egw_worker *w;
+	char name[32];
+
+	w = rte_zmalloc_socket("egw_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
+	if (!w) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	w->id = id;
+	w->dp = dp;
+	w->txq = (uint16_t)id;
+	snprintf(name, sizeof(name), "w%u", id);
+	w->ft = egw_flow_table_create(name, max_flows, socket, to);
+	if (!w->ft)
+		goto fail;
+	snprintf(name, sizeof(name), "egw_ctl_tx_%u", id);
+	w->ctl_tx = rte_ring_create(name, 1024, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (!w->ctl_tx)
+		goto fail;
+	return w;
+fail:
+	egw_worker_free(w);
+	return NULL;
+}
+
+void egw_worker_free(struct egw_worker *w)
+{
+	if (!w)
+		return;
+	if (w->ctl_tx) {
+		struct rte_mbuf *m;
+		while (rte_ring_dequeue(w->ctl_tx, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(w->ctl_tx);
+	}
+	egw_flow_table_free(w->ft);
+	rte_free(w);
+}
+
+void egw_dataplane_stats(const struct egw_dataplane *dp, struct egw_worker_stats *out)
+{
+	const unsigned n_words = sizeof(*out) / sizeof(uint64_t);
+	uint64_t *dst = (uint64_t *)out;
+
+	memset(out, 0, sizeof(*out));
+	/* The stats struct is all uint64_t counters: sum it word by word. */
+	for (unsigned i = 0; i <= dp->n_workers; i++) {
+		const struct egw_worker_stats *src = i < dp->n_workers ?
+			(dp->workers[i] ? &dp->workers[i]->stats : NULL) : &dp->control_stats;
+		if (!src)
+			continue;
+		for (unsigned k = 0; k < n_words; k++)
+			dst[k] += __atomic_load_n(&((const uint64_t *)src)[k], __ATOMIC_RELAXED);
+	}
+}
+
+uint32_t egw_dataplane_flows_active(const struct egw_dataplane *dp)
+{
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < dp->n_workers; i++)
+		if (dp->workers[i])
+			n += __atomic_load_n(&dp->workers[i]->ft->n_active, __ATOMIC_RELAXED);
+	return n;
+}

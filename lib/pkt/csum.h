@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EGW_CSUM_H
+#define EGW_CSUM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Internet checksums. All values are 16/32-bit words exactly as they sit in the packet
+ * (network byte order); the one's complement sum is byte-order independent as long as every
+ * operand is taken the same way, so no conversion is needed on the data path.
+ */
+
+static inline uint16_t egw_csum_fold(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'). Never produces 0xffff -> 0 mistakes of eqn. 2. */
+static inline uint16_t egw_csum_update16(uint16_t csum, uint16_t old_val, uint16_t new_val)
+{
+	uint32_t sum = (uint16_t)~csum;
+	sum += (uint16_t)~old_val;
+	sum += new_val;
+	return (uint16_t)~egw_csum_fold(sum);
+}
+
+static inline uint16_t egw_csum_update32(uint16_t csum, uint32_t old_val, uint32_t new_val)
+{
+	uint32_t sum = (uint16_t)~csum;
+	sum += (uint16_t)~(old_val >> 16);
+	sum += (uint16_t)~(old_val & 0xffff);
+	sum += new_val >> 16;
+	sum += new_val & 0xffff;
+	return (uint16_t)~egw_csum_fold(sum);
+}
+
+/*
+ * UDP: a checksum of 0 means "none" and must stay 0 (RFC 768); a computed 0 is sent as 0xffff.
+ */
+static inline uint16_t egw_csum_update32_udp(uint16_t csum, uint32_t old_val, uint32_t new_val)
+{
+	if (csum == 0)
+		return 0;
+	csum = egw_csum_update32(csum, old_val, new_val);
+	return csum ? csum : 0xffff;
+}
+
+static inline uint16_t egw_csum_update16_udp(uint16_t csum, uint16_t old_val, uint16_t new_val)
+{
+	if (csum == 0)
+		return 0;
+	csum = egw_csum_update16(csum, old_val, new_val);
+	return csum ? csum : 0xffff;
+}
+
+/* One's complement sum of LEN bytes (unfolded), starting from SUM. */
+uint32_t egw_csum_partial(const void *buf, size_t len, uint32_t sum);
+
+/* The checksum field value for BUF (IPv4 header, ICMP message): ~fold(sum). */
+uint16_t egw_csum_full(const void *buf, size_t len);
+
+/* TCP/UDP checksum over the pseudo-header and L4_LEN bytes at L4 (field must be 0 or will be
+ * included as is). Addresses in network order. */
+uint16_t egw_csum_l4(uint32_t src, uint32_t dst, uint8_t proto, const void *l4, uint16_t l4_len);
+
+#endif

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <string.h>
+
+#include <netinet/in.h>
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+#include <rte_icmp.h>
+#include <rte_arp.h>
+
+#include "csum.h"
+#include "pkt.h"
+
+#define IPV4_MIN_HDR 20
+#define L4_MIN_QUOTED 8 /* RFC 792: an ICMP error quotes at least 8 bytes past the IP header */
+
+static inline int addr_is_martian_src(uint32_t be)
+{
+	uint32_t a = rte_be_to_cpu_32(be);
+	uint8_t first = (uint8_t)(a >> 24);
+	/* 0/8 "this network", 127/8 loopback, 224/4 multicast and 240/4 reserved incl. broadcast */
+	return first == 0 || first == 127 || first >= 224;
+}
+
+static inline int addr_is_martian_dst(uint32_t be)
+{
+	return addr_is_martian_src(be);
+}
+
+/* Ports of a quoted or real L4 header; P points to at least 8 readable bytes. */
+static inline void l4_ports(uint8_t proto, const uint8_t *p, uint16_t *sport, uint16_t *dport)
+{
+	if (proto == IPPROTO_ICMP) {
+		uint16_t id;
+		memcpy(&id, p + 4, 2);
+		*sport = *dport = id;
+	} else {
+		memcpy(sport, p, 2);
+		memcpy(dport, p + 2, 2);
+	}
+}
+
+static enum egw_drop_reason parse_icmp_error(const uint8_t *icmp, uint32_t avail,
+	struct egw_pkt_meta *meta, uint16_t icmp_off)
+{
+	const uint8_t *in = icmp + 8;
+	uint32_t in_avail = avail - 8;
+	uint8_t ihl;
+
+	if (in_avail < IPV4_MIN_HDR)
+		return EGW_DROP_ICMP_ERROR_MALFORMED;
+	if ((in[0] >> 4) != 4)
+		return EGW_DROP_ICMP_ERROR_MALFORMED;
+	ihl = (uint8_t)((in[0] & 0x0f) * 4);
+	if (ihl < IPV4_MIN_HDR || in_avail < (uint32_t)ihl + L4_MIN_QUOTED)
+		return EGW_DROP_ICMP_ERROR_MALFORMED;
+	meta->inner_proto = in[9];
+	if (meta->inner_proto != IPPROTO_TCP && meta->inner_proto != IPPROTO_UDP &&
+		meta->inner_proto != IPPROTO_ICMP)
+		return EGW_DROP_ICMP_ERROR_MALFORMED;
+	/* Only errors about an echo are about a flow; an error about an error is never sent. */
+	if (meta->inner_proto == IPPROTO_ICMP && in[ihl] != EGW_ICMP_ECHO_REQUEST &&
+		in[ihl] != EGW_ICMP_ECHO_REPLY)
+		return EGW_DROP_ICMP_ERROR_MALFORMED;
+	memcpy(&meta->inner_src, in + 12, 4);
+	memcpy(&meta->inner_dst, in + 16, 4);
+	meta->inner_l3_off = (uint16_t)(icmp_off + 8);
+	meta->inner_l4_off = (uint16_t)(meta->inner_l3_off + ihl);
+	meta->inner_l4_len = (uint16_t)(in_avail - ihl);
+	l4_ports(meta->inner_proto, in + ihl, &meta->inner_sport, &meta->inner_dport);
+	meta->kind = EGW_PKT_ICMP_ERROR;
+	return EGW_DROP_NONE;
+}
+
+enum egw_drop_reason egw_pkt_parse(const uint8_t *data, uint32_t len, struct egw_pkt_meta *meta)
+{
+	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)data;
+	const uint8_t *ip, *l4;
+	uint16_t ethertype, ip_len, frag;
+	uint32_t avail, l4_avail;
+	uint8_t ihl;
+
+	meta->kind = EGW_PKT_IPV4;
+	meta->tcp_flags = 0;
+	meta->icmp_type = 0;
+	if (len < sizeof(*eth))
+		return EGW_DROP_ETH_TRUNCATED;
+	ethertype = rte_be_to_cpu_16(eth->ether_type);
+	meta->l3_off = sizeof(*eth);
+	if (ethertype == RTE_ETHER_TYPE_ARP) {
+		const struct rte_arp_hdr *arp = (const struct rte_arp_hdr *)(data + sizeof(*eth));
+		if (len < sizeof(*eth) + sizeof(*arp) ||
+			arp->arp_hardware != rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) ||
+			arp->arp_protocol != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
+			arp->arp_hlen != RTE_ETHER_ADDR_LEN || arp->arp_plen != 4)
+			return EGW_DROP_ARP_MALFORMED;
+		meta->kind = EGW_PKT_ARP;
+		return EGW_DROP_NONE;
+	}
+	if (ethertype != RTE_ETHER_TYPE_IPV4)
+		return EGW_DROP_ETHERTYPE_UNSUPPORTED;
+
+	ip = data + sizeof(*eth);
+	avail = len - (uint32_t)sizeof(*eth);
+	if (avail < IPV4_MIN_HDR)
+		return EGW_DROP_IP_TRUNCATED;
+	if ((ip[0] >> 4) != 4)
+		return EGW_DROP_IP_BAD_VERSION;
+	ihl = (uint8_t)((ip[0] & 0x0f) * 4);
+	if (ihl < IPV4_MIN_HDR || ihl > avail)
+		return EGW_DROP_IP_BAD_IHL;
+	memcpy(&ip_len, ip + 2, 2);
+	ip_len = rte_be_to_cpu_16(ip_len);
+	/* Frames may carry Ethernet padding past the IP packet, never the other way round. */
+	if (ip_len < ihl || ip_len > avail)
+		return EGW_DROP_IP_BAD_LENGTH;
+	if (egw_csum_fold(egw_csum_partial(ip, ihl, 0)) != 0xffff)
+		return EGW_DROP_IP_BAD_CHECKSUM;
+	memcpy(&frag, ip + 6, 2);
+	/* MF set or a non-zero offset: ports are not in every fragment, so no flow can own it. */
+	if (frag & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))
+		return EGW_DROP_IP_FRAGMENT;
+	memcpy(&meta->src, ip + 12, 4);
+	memcpy(&meta->dst, ip + 16, 4);
+	if (addr_is_martian_src(meta->src) || addr_is_martian_dst(meta->dst))
+		return EGW_DROP_IP_MARTIAN;
+	meta->proto = ip[9];
+	meta->ip_len = ip_len;
+	meta->l4_off = (uint16_t)(meta->l3_off + ihl);
+	meta->l4_len = (uint16_t)(ip_len - ihl);
+	l4 = ip + ihl;
+	l4_avail = meta->l4_len;
+
+	switch (meta->proto) {
+	case IPPROTO_TCP: {
+		uint8_t doff, flags;
+		if (l4_avail < sizeof(struct rte_tcp_hdr))
+			return EGW_DROP_L4_TRUNCATED;
+		doff = (uint8_t)((l4[12] >> 4) * 4);
+		if (doff < sizeof(struct rte_tcp_hdr) || doff > l4_avail)
+			return EGW_DROP_TCP_BAD_OFFSET;
+		flags = l4[13];
+		if ((flags & EGW_TCP_SYN) && (flags & (EGW_TCP_FIN | EGW_TCP_RST)))
+			return EGW_DROP_TCP_BAD_FLAGS;
+		meta->tcp_flags = flags;
+		l4_ports(IPPROTO_TCP, l4, &meta->sport, &meta->dport);
+		return EGW_DROP_NONE;
+	}
+	case IPPROTO_UDP: {
+		uint16_t ulen;
+		if (l4_avail < sizeof(struct rte_udp_hdr))
+			return EGW_DROP_L4_TRUNCATED;
+		memcpy(&ulen, l4 + 4, 2);
+		ulen = rte_be_to_cpu_16(ulen);
+		if (ulen < sizeof(struct rte_udp_hdr) || ulen > l4_avail)
+			return EGW_DROP_UDP_BAD_LENGTH;
+		l4_ports(IPPROTO_UDP, l4, &meta->sport, &meta->dport);
+		return EGW_DROP_NONE;
+	}
+	case IPPROTO_ICMP:
+		if (l4_avail < sizeof(struct rte_icmp_hdr))
+			return EGW_DROP_L4_TRUNCATED;
+		meta->icmp_type = l4[0];
+		switch (l4[0]) {
+		case EGW_ICMP_ECHO_REQUEST:
+		case EGW_ICMP_ECHO_REPLY:
+			l4_ports(IPPROTO_ICMP, l4, &meta->sport, &meta->dport);
+			return EGW_DROP_NONE;
+		case EGW_ICMP_DEST_UNREACH:
+		case EGW_ICMP_TIME_EXCEEDED:
+		case EGW_ICMP_PARAM_PROBLEM:
+			return parse_icmp_error(l4, l4_avail, meta, meta->l4_off);
+		default:
+			return EGW_DROP_ICMP_UNSUPPORTED;
+		}
+	default:
+		return EGW_DROP_L4_UNSUPPORTED;
+	}
+}

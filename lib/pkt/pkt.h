@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EGW_PKT_H
+#define EGW_PKT_H
+
+#include <stdint.h>
+
+#include "common/drop.h"
+
+/*
+ * What the parser learned about one frame. Every offset it returns has been checked against
+ * the frame (and the IPv4 total length), so the rest of the pipeline may read the headers it
+ * names without further bounds checks. Addresses and ports stay in network byte order.
+ */
+enum egw_pkt_kind {
+	EGW_PKT_IPV4 = 0, /* TCP, UDP or ICMP echo */
+	EGW_PKT_ICMP_ERROR, /* ICMP error quoting a TCP/UDP/ICMP-echo packet */
+	EGW_PKT_ARP,
+};
+
+#define EGW_TCP_FIN 0x01
+#define EGW_TCP_SYN 0x02
+#define EGW_TCP_RST 0x04
+#define EGW_TCP_PSH 0x08
+#define EGW_TCP_ACK 0x10
+
+#define EGW_ICMP_ECHO_REPLY 0
+#define EGW_ICMP_DEST_UNREACH 3
+#define EGW_ICMP_ECHO_REQUEST 8
+#define EGW_ICMP_TIME_EXCEEDED 11
+#define EGW_ICMP_PARAM_PROBLEM 12
+
+struct egw_pkt_meta {
+	uint8_t kind;
+	uint8_t proto;	   /* IPPROTO_TCP/UDP/ICMP of the packet itself */
+	uint8_t tcp_flags;
+	uint8_t icmp_type;
+	uint16_t l3_off;   /* always 14: no VLAN support yet */
+	uint16_t l4_off;
+	uint16_t ip_len;   /* IPv4 total length (host order) */
+	uint16_t l4_len;   /* ip_len - IP header length */
+	uint32_t src, dst; /* IPv4 addresses */
+	uint16_t sport, dport; /* TCP/UDP ports; ICMP echo: both the identifier */
+	/* ICMP errors only: the quoted packet, as the original sender sent it */
+	uint8_t inner_proto;
+	uint16_t inner_l3_off;
+	uint16_t inner_l4_off;
+	uint16_t inner_l4_len; /* bytes of quoted L4 header available (>= 8) */
+	uint32_t inner_src, inner_dst;
+	uint16_t inner_sport, inner_dport;
+};
+
+/*
+ * Parses one frame of LEN bytes at DATA. Returns EGW_DROP_NONE and fills *meta, or the reason
+ * the frame must be dropped. Never reads outside [data, data + len).
+ */
+enum egw_drop_reason egw_pkt_parse(const uint8_t *data, uint32_t len, struct egw_pkt_meta *meta);
+
+#endif

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EGW_SNAPSHOT_H
+#define EGW_SNAPSHOT_H
+
+#include <stdint.h>
+
+#include "conf/conf.h"
+#include "nat/addr_set.h"
+#include "nat/nat.h"
+
+struct rte_rcu_qsbr;
+
+/*
+ * Everything a worker consults to admit a new flow, compiled by the control thread into one
+ * immutable object. Workers load the published pointer once per burst; the control thread
+ * replaces it with one release store and frees the old one after an RCU grace period.
+ */
+struct egw_snapshot {
+	uint64_t generation;
+	enum egw_mode mode;
+	struct egw_nat_pool *pools;
+	unsigned n_pools;
+	const struct egw_nat_pool *default_pool; /* NULL when the config names none */
+	struct egw_addr_set pool_addrs;		 /* every pool address: outside dispatch */
+};
+
+/* Compiles CONF into a new snapshot with GENERATION. NULL and rte_errno on failure. */
+struct egw_snapshot *egw_snapshot_build(const struct egw_conf *conf, uint64_t generation);
+void egw_snapshot_free(struct egw_snapshot *snap);
+
+/* The publication point shared by the control thread (writer) and the workers (readers). */
+struct egw_rcu {
+	struct egw_snapshot *current; /* accessed with __atomic acquire/release only */
+	struct rte_rcu_qsbr *qsbr;
+	unsigned n_readers;
+};
+
+/* QSBR variable for N_READERS worker threads (thread ids 0..n-1). 0 or -ENOMEM. */
+int egw_rcu_init(struct egw_rcu *rcu, unsigned n_readers);
+void egw_rcu_fini(struct egw_rcu *rcu);
+
+static inline const struct egw_snapshot *egw_rcu_load(const struct egw_rcu *rcu)
+{
+	/* Pairs with the release store in egw_rcu_publish: a worker sees a fully built snapshot. */
+	return __atomic_load_n(&rcu->current, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Publishes NEXT and waits at most TIMEOUT_MS for every online reader to pass a quiescent
+ * state, then frees the previous snapshot. Returns 0, or -ETIMEDOUT when a reader stalled: the
+ * old snapshot is then handed back in *stale (never freed under a reader) for a later retry
+ * with egw_rcu_reclaim.
+ */
+int egw_rcu_publish(struct egw_rcu *rcu, struct egw_snapshot *next, unsigned timeout_ms,
+	struct egw_snapshot **stale);
+/* Retries freeing STALE after a grace period; 0 when freed, -ETIMEDOUT otherwise. */
+int egw_rcu_reclaim(struct egw_rcu *rcu, struct egw_snapshot *stale, unsigned timeout_ms);
+
+#endif
