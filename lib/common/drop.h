@@ -29,7 +29,6 @@
 	_(ICMP_ERROR_MALFORMED, "icmp_error_malformed", "ICMP error whose quoted packet is bad")   \
 	_(ICMP_ERROR_NO_FLOW, "icmp_error_no_flow", "ICMP error about no known flow")              \
 	_(LOCAL_UNSUPPORTED, "local_unsupported", "to our own address, not ICMP echo")             \
-	_(LOCAL_HANDLED, "local_handled", "ICMP echo to us, answered by the control thread")      \
 	_(TTL_EXCEEDED, "ttl_exceeded", "TTL would reach 0 (time exceeded sent, rate-limited)")    \
 	_(MTU_EXCEEDED, "mtu_exceeded", "larger than the exit port's MTU (frag. needed sent if DF)") \
 	_(NO_ROUTE, "no_route", "no route to the destination")                                     \

@@ -90,7 +90,7 @@ static int load_common(const char *name, FILE *fp, const char *text, struct egw_
 		conf_err(ctx, 0, "path too long (max %zu bytes)", sizeof(conf->path) - 1);
 		ret = -ENAMETOOLONG;
 	} else {
-		snprintf(conf->path, sizeof(conf->path), "%s", name);
+		conf_copy(conf->path, sizeof(conf->path), name);
 		ret = load(ctx);
 	}
 	conf_errors_sort(errs, start);

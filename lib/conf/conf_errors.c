@@ -24,7 +24,7 @@ static int errors_vadd(struct egw_conf_errors *errs, const char *file, int line,
 		errs->cap = cap;
 	}
 	e = &errs->items[errs->n++];
-	snprintf(e->file, sizeof(e->file), "%s", file ? file : "");
+	conf_copy(e->file, sizeof(e->file), file ? file : "");
 	e->line = line < 0 ? 0 : line;
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	return 0;

@@ -149,6 +149,7 @@ int conf_name_index(const char *const *names, unsigned n, const char *s);
 uint32_t conf_mask(unsigned len);
 bool conf_addr_usable(uint32_t a);
 const char *conf_fmt_ipv4(char buf[16], uint32_t a);
+void conf_copy(char *dst, size_t size, const char *src); /* truncates, always terminates */
 
 /* conf_errors.c */
 void conf_err(struct conf_ctx *ctx, int line, const char *fmt, ...)

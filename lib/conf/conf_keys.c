@@ -304,7 +304,7 @@ static void route_item(struct conf_ctx *ctx, const struct conf_key *key, const c
 	uint32_t prefix, via;
 	uint8_t len;
 
-	snprintf(buf, sizeof(buf), "%s", s);
+	conf_copy(buf, sizeof(buf), s);
 	if (split_blanks(buf, tok, 3) != 3 || strcmp(tok[1], "via") != 0) {
 		conf_err_value(ctx, key, s, "is not a route 'CIDR via ADDR'");
 		return;
@@ -363,7 +363,7 @@ static void neighbor_item(struct conf_ctx *ctx, const struct conf_key *key, cons
 	char buf[256], *tok[2];
 	struct egw_neighbor_conf nb;
 
-	snprintf(buf, sizeof(buf), "%s", s);
+	conf_copy(buf, sizeof(buf), s);
 	if (split_blanks(buf, tok, 2) != 2) {
 		conf_err_value(ctx, key, s, "is not a neighbor 'ADDR MAC'");
 		return;
@@ -417,8 +417,7 @@ static void set_mode(struct conf_ctx *ctx, const struct conf_key *key, const cha
 	if (parse_enum(ctx, key, value, names, CONF_ARRAY_SIZE(names)) < 0)
 		return;
 	egw_mode_parse(value, &conf->egress.mode);
-	snprintf(conf->egress.mode_origin.file, sizeof(conf->egress.mode_origin.file), "%s",
-		ctx->file);
+	conf_copy(conf->egress.mode_origin.file, sizeof(conf->egress.mode_origin.file), ctx->file);
 	conf->egress.mode_origin.line = ctx->lineno;
 }
 
@@ -446,16 +445,18 @@ void conf_pool_init(struct egw_pool_conf *pool)
 	pool->max_per_source = 8192;
 }
 
-/* The first address in [first, last] that cannot be a NAT source, or 0 if there is none. */
-static uint32_t first_unusable(uint32_t first, uint32_t last)
+/* Finds the first address in [first, last] that cannot be a NAT source. */
+static bool find_unusable(uint32_t first, uint32_t last, uint32_t *bad)
 {
 	if (!conf_addr_usable(first))
-		return first;
-	if (first < 0x7f000000 && last >= 0x7f000000)
-		return 0x7f000000;
-	if (last >= 0xe0000000)
-		return 0xe0000000;
-	return 0;
+		*bad = first;
+	else if (first < 0x7f000000 && last >= 0x7f000000)
+		*bad = 0x7f000000;
+	else if (last >= 0xe0000000)
+		*bad = 0xe0000000;
+	else
+		return false;
+	return true;
 }
 
 static int add_item(struct conf_ctx *ctx, const struct egw_addr_range *r)
@@ -492,12 +493,11 @@ static void pool_item(struct conf_ctx *ctx, const struct conf_key *key, const ch
 			"is not an address a.b.c.d or a range a.b.c.d-a.b.c.d (first <= last)");
 		return;
 	}
-	bad = first_unusable(r.first, r.last);
-	if (bad && r.first == r.last) {
+	if (find_unusable(r.first, r.last, &bad) && r.first == r.last) {
 		conf_err_value(ctx, key, s, "is not a usable unicast address");
 		return;
 	}
-	if (bad) {
+	if (find_unusable(r.first, r.last, &bad)) {
 		conf_err_value(ctx, key, s, "contains %s, which is not a usable unicast address",
 			conf_fmt_ipv4(a, bad));
 		return;

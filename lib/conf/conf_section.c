@@ -102,18 +102,16 @@ static int open_named(struct conf_ctx *ctx, const struct sect_type *t, const cha
 	}
 	if (port) {
 		conf_port_init(&conf->ports[n]);
-		snprintf(conf->ports[n].name, sizeof(conf->ports[n].name), "%s", name);
-		snprintf(conf->ports[n].origin.file, sizeof(conf->ports[n].origin.file), "%s",
-			ctx->file);
+		conf_copy(conf->ports[n].name, sizeof(conf->ports[n].name), name);
+		conf_copy(conf->ports[n].origin.file, sizeof(conf->ports[n].origin.file), ctx->file);
 		conf->ports[n].origin.line = ctx->lineno;
 		ctx->ports[n].line = ctx->lineno;
 		ctx->st = &ctx->ports[n];
 		conf->n_ports++;
 	} else {
 		conf_pool_init(&conf->pools[n]);
-		snprintf(conf->pools[n].name, sizeof(conf->pools[n].name), "%s", name);
-		snprintf(conf->pools[n].origin.file, sizeof(conf->pools[n].origin.file), "%s",
-			ctx->file);
+		conf_copy(conf->pools[n].name, sizeof(conf->pools[n].name), name);
+		conf_copy(conf->pools[n].origin.file, sizeof(conf->pools[n].origin.file), ctx->file);
 		conf->pools[n].origin.line = ctx->lineno;
 		ctx->pools[n].line = ctx->lineno;
 		ctx->st = &ctx->pools[n];

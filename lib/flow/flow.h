@@ -51,6 +51,7 @@ enum egw_flow_state {
 #define EGW_FLOW_F_NAT 0x01	  /* source translated (else routed as is) */
 #define EGW_FLOW_F_FIN_ORIG 0x02  /* FIN seen from the inside */
 #define EGW_FLOW_F_FIN_REPLY 0x04 /* FIN seen from the outside */
+#define EGW_FLOW_F_SRC_COUNTED 0x08 /* holds one of its source's max_per_source */
 
 #define EGW_DIR_ORIG 0
 #define EGW_DIR_REPLY 1

@@ -11,6 +11,7 @@
 #include "common/drop.h"
 #include "flow/flow_table.h"
 #include "nat/nat.h"
+#include "nat/source_limit.h"
 #include "net/neigh.h"
 #include "net/route.h"
 #include "policy/snapshot.h"
@@ -76,6 +77,7 @@ struct egw_worker {
 	unsigned id;
 	struct egw_dataplane *dp;
 	struct egw_flow_table *ft;
+	struct egw_source_limit sources; /* flows per inside address (max_per_source) */
 	uint32_t now;	      /* seconds, set once per loop */
 	uint32_t nat_counter; /* RFC 6056 algorithm 3 per-worker increment */
 	uint16_t txq;	      /* the TX queue this worker owns on every port */

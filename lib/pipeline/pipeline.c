@@ -17,16 +17,16 @@
 
 /*
  * Owner of a packet. Both directions of a flow must land on one worker:
- * - inside packets, and outside packets not addressed to a pool address (untranslated
- *   flows): a symmetric hash of the 5-tuple, equal for a packet and its reply;
- * - outside packets to a pool address: the owner of the destination port (the port was
- *   allocated from the slice of the worker that owns the original direction).
+ * - outside packets to a pool address: the owner of the destination port, which was
+ *   allocated from the slice of the worker that owns the flow;
+ * - everything else: a hash of the flow's inside endpoint (address, port or ICMP id,
+ *   protocol): the source of inside packets, the destination of outside ones. All flows of
+ *   one inside socket share a worker, which endpoint-independent mapping needs, and an
+ *   untranslated flow's replies hash like its original packets.
  */
-static inline unsigned sym_owner(uint32_t a, uint32_t b, uint16_t pa, uint16_t pb, uint8_t proto,
-	unsigned n)
+static inline unsigned endpoint_owner(uint32_t addr, uint16_t port, uint8_t proto, unsigned n)
 {
-	uint32_t h = (a ^ b) ^ ((uint32_t)(pa ^ pb) << 16) ^ proto;
-	h *= 0x9e3779b1u;
+	uint32_t h = (addr ^ ((uint32_t)port << 16) ^ proto) * 0x9e3779b1u;
 	return (unsigned)(((uint64_t)h * n) >> 32);
 }
 
@@ -38,15 +38,19 @@ static inline unsigned packet_owner(const struct egw_dataplane *dp,
 	if (n == 1)
 		return 0;
 	if (meta->kind == EGW_PKT_ICMP_ERROR) {
-		if (zone == EGW_ZONE_OUTSIDE && egw_addr_set_contains(&snap->pool_addrs,
-							meta->inner_src))
+		/* The quoted packet travelled the other way: its inside endpoint is its
+		 * destination when the error comes from inside, its source otherwise. */
+		if (zone == EGW_ZONE_INSIDE)
+			return endpoint_owner(meta->inner_dst, meta->inner_dport, meta->inner_proto, n);
+		if (egw_addr_set_contains(&snap->pool_addrs, meta->inner_src))
 			return egw_nat_port_owner(meta->inner_sport, n);
-		return sym_owner(meta->inner_src, meta->inner_dst, meta->inner_sport,
-			meta->inner_dport, meta->inner_proto, n);
+		return endpoint_owner(meta->inner_src, meta->inner_sport, meta->inner_proto, n);
 	}
-	if (zone == EGW_ZONE_OUTSIDE && egw_addr_set_contains(&snap->pool_addrs, meta->dst))
+	if (zone == EGW_ZONE_INSIDE)
+		return endpoint_owner(meta->src, meta->sport, meta->proto, n);
+	if (egw_addr_set_contains(&snap->pool_addrs, meta->dst))
 		return egw_nat_port_owner(meta->dport, n);
-	return sym_owner(meta->src, meta->dst, meta->sport, meta->dport, meta->proto, n);
+	return endpoint_owner(meta->dst, meta->dport, meta->proto, n);
 }
 
 /* The flow key a packet is looked up with (an ICMP error: its quoted packet, reversed). */
@@ -214,6 +218,15 @@ static bool nat_port_taken(void *ctx, uint16_t port_be)
 	return egw_flow_key_exists(p->ft, &p->reply);
 }
 
+/* Gives back what a flow holds besides its record and keys. */
+static void flow_released(void *ctx, struct egw_flow *f)
+{
+	struct egw_worker *w = ctx;
+
+	if (f->flags & EGW_FLOW_F_SRC_COUNTED)
+		egw_source_limit_release(&w->sources, f->orig.a_addr);
+}
+
 /* A new flow from the inside: decide, allocate, insert. Returns NULL after dropping M. */
 static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snapshot *snap,
 	struct rte_mbuf *m, const struct egw_pkt_meta *meta, const struct egw_flow_key *key)
@@ -286,6 +299,16 @@ static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snaps
 		}
 		f->nat_port = nat_port;
 		f->flags |= EGW_FLOW_F_NAT;
+		if (pool->max_per_source) {
+			if (egw_source_limit_acquire(&w->sources, key->a_addr,
+				    egw_source_limit_share(pool->max_per_source, dp->n_workers)) <
+				0) {
+				egw_flow_abort(w->ft, f);
+				egw_drop(&w->stats, m, EGW_DROP_NAT_SOURCE_LIMIT);
+				return NULL;
+			}
+			f->flags |= EGW_FLOW_F_SRC_COUNTED;
+		}
 	} else {
 		f->nat_addr = key->a_addr;
 		f->nat_port = key->a_port;
@@ -294,6 +317,7 @@ static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snaps
 		struct egw_flow_key reply;
 		egw_flow_reply_key(f, &reply);
 		if (egw_flow_commit(w->ft, f, &reply) < 0) {
+			flow_released(w, f);
 			egw_flow_abort(w->ft, f);
 			egw_drop(&w->stats, m, EGW_DROP_FLOW_TABLE_FULL);
 			return NULL;
@@ -491,7 +515,7 @@ void egw_pipeline_rx(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n, b
 
 uint32_t egw_pipeline_expire(struct egw_worker *w)
 {
-	uint32_t n = egw_flow_expire_step(w->ft, w->now, EGW_EXPIRE_BUDGET, NULL, NULL);
+	uint32_t n = egw_flow_expire_step(w->ft, w->now, EGW_EXPIRE_BUDGET, flow_released, w);
 
 	w->stats.flows_expired += n;
 	return n;

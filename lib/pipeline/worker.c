@@ -27,6 +27,10 @@ struct egw_worker *egw_worker_create(struct egw_dataplane *dp, unsigned id, uint
 	w->ft = egw_flow_table_create(name, max_flows, socket, to);
 	if (!w->ft)
 		goto fail;
+	if (egw_source_limit_init(&w->sources, name, max_flows, socket) < 0) {
+		rte_errno = ENOMEM;
+		goto fail;
+	}
 	snprintf(name, sizeof(name), "egw_ctl_tx_%u", id);
 	w->ctl_tx = rte_ring_create(name, 1024, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (!w->ctl_tx)
@@ -48,6 +52,7 @@ void egw_worker_free(struct egw_worker *w)
 		rte_ring_free(w->ctl_tx);
 	}
 	egw_flow_table_free(w->ft);
+	egw_source_limit_fini(&w->sources);
 	rte_free(w);
 }
 

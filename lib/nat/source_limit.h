@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EGW_SOURCE_LIMIT_H
+#define EGW_SOURCE_LIMIT_H
+
+#include <stdint.h>
+
+/*
+ * Concurrent translated flows per inside address (RFC 6888 REQ-4: a NAT limits how many
+ * mappings one subscriber may hold, so one host cannot exhaust a pool for everybody). One
+ * table per worker, owned by it; each worker enforces its share of the pool's
+ * max_per_source, because the flows of one host are spread over the workers by their 5-tuple.
+ */
+struct rte_hash;
+
+struct egw_source_limit {
+	struct rte_hash *hash; /* inside address -> flows held */
+};
+
+/* CAPACITY distinct sources at most. 0 or -ENOMEM. */
+int egw_source_limit_init(struct egw_source_limit *sl, const char *name, uint32_t capacity,
+	int socket);
+void egw_source_limit_fini(struct egw_source_limit *sl);
+
+/* Takes one flow for SRC_BE if it holds fewer than LIMIT: 0, -EDQUOT, or -ENOSPC (table full). */
+int egw_source_limit_acquire(struct egw_source_limit *sl, uint32_t src_be, uint32_t limit);
+/* Gives back one flow of SRC_BE. */
+void egw_source_limit_release(struct egw_source_limit *sl, uint32_t src_be);
+/* Flows currently held by SRC_BE. */
+uint32_t egw_source_limit_count(const struct egw_source_limit *sl, uint32_t src_be);
+
+/* The share of LIMIT each of N_WORKERS enforces (rounded up; 0 = unlimited stays 0). */
+static inline uint32_t egw_source_limit_share(uint32_t limit, unsigned n_workers)
+{
+	return limit ? (limit + n_workers - 1) / n_workers : 0;
+}
+
+#endif
