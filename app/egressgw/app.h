@@ -24,6 +24,13 @@ struct egw_worker_ctx {
 	volatile bool stop;
 };
 
+/* Packets waiting for one neighbour's ARP reply (control thread only). */
+#define EGW_HOLD_PER_NEIGHBOUR 4
+struct egw_held {
+	struct rte_mbuf *pkts[EGW_HOLD_PER_NEIGHBOUR];
+	uint8_t n;
+};
+
 /* The running appliance: owned by the control thread. */
 struct egw_app {
 	struct egw_conf conf;
@@ -31,6 +38,7 @@ struct egw_app {
 	struct rte_mempool *pool;
 	struct egw_worker_ctx wctx[EGW_MAX_WORKERS];
 	unsigned worker_lcores[EGW_MAX_WORKERS];
+	struct egw_held *held; /* per neighbour slot */
 	uint16_t port_ids[EGW_MAX_PORTS]; /* DPDK port id of conf.ports[i] */
 	unsigned n_ports;
 	uint64_t generation;

@@ -49,6 +49,62 @@ static bool on_subnet(const struct egw_port_conf *pc, uint32_t addr_be)
 	return (rte_be_to_cpu_32(addr_be) & mask) == (pc->addr & mask);
 }
 
+static void resolve(struct egw_app *app, uint16_t port, uint32_t addr_be, uint64_t now);
+
+/* Sends what waited for SLOT's MAC, now known. */
+static void held_release(struct egw_app *app, uint16_t slot)
+{
+	struct egw_held *h = &app->held[slot];
+	struct rte_ether_addr mac;
+
+	if (!egw_neigh_mac(app->dp.neigh, slot, &mac))
+		return;
+	for (uint8_t i = 0; i < h->n; i++) {
+		struct rte_mbuf *m = h->pkts[i];
+		rte_ether_addr_copy(&mac, &rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr);
+		control_send(app, m, m->port);
+	}
+	h->n = 0;
+}
+
+static void held_drop(struct egw_app *app, uint16_t slot, enum egw_drop_reason reason)
+{
+	struct egw_held *h = &app->held[slot];
+
+	for (uint8_t i = 0; i < h->n; i++) {
+		app->dp.control_stats.drops[reason]++;
+		rte_pktmbuf_free(h->pkts[i]);
+	}
+	h->n = 0;
+}
+
+/* A packet a worker could not send for want of its next hop's MAC. */
+static void held_add(struct egw_app *app, struct rte_mbuf *m, uint64_t now)
+{
+	uint16_t slot = egw_neigh_get_or_add(app->dp.neigh, m->port, m->hash.usr);
+	struct rte_ether_addr mac;
+	struct egw_held *h;
+
+	if (slot == EGW_NEIGH_SLOT_NONE) {
+		app->dp.control_stats.drops[EGW_DROP_NEIGH_UNRESOLVED]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	resolve(app, m->port, m->hash.usr, now);
+	h = &app->held[slot];
+	if (egw_neigh_mac(app->dp.neigh, slot, &mac)) {
+		/* Resolved meanwhile (the ARP reply overtook this packet): send at once. */
+		rte_ether_addr_copy(&mac, &rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr);
+		control_send(app, m, m->port);
+	} else if (!app->dp.neigh->entries[slot].pending || h->n == EGW_HOLD_PER_NEIGHBOUR) {
+		/* Resolution failed recently (hold-down) or the queue is full. */
+		app->dp.control_stats.drops[EGW_DROP_NEIGH_UNRESOLVED]++;
+		rte_pktmbuf_free(m);
+	} else {
+		h->pkts[h->n++] = m;
+	}
+}
+
 static void arp_request(struct egw_app *app, uint16_t port, uint32_t target_be)
 {
 	static const struct rte_ether_addr bcast = { .addr_bytes = { 0xff, 0xff, 0xff, 0xff, 0xff,
@@ -96,6 +152,7 @@ static void arp_timers(struct egw_app *app, uint64_t now)
 				((uint8_t *)&e->addr)[0], ((uint8_t *)&e->addr)[1],
 				((uint8_t *)&e->addr)[2], ((uint8_t *)&e->addr)[3], e->tries);
 			egw_neigh_mark_failed(nt, (uint16_t)i);
+			held_drop(app, (uint16_t)i, EGW_DROP_NEIGH_UNRESOLVED);
 			continue;
 		}
 		e->tries++;
@@ -124,8 +181,10 @@ static void handle_arp(struct egw_app *app, struct rte_mbuf *m, uint64_t now)
 	if (op == RTE_ARP_OP_REQUEST && tip == pi->addr_be) {
 		/* Whoever asks for us will talk to us: learn it now (as Linux does). */
 		slot = egw_neigh_get_or_add(nt, m->port, sip);
-		if (slot != EGW_NEIGH_SLOT_NONE)
+		if (slot != EGW_NEIGH_SLOT_NONE) {
 			egw_neigh_set(nt, slot, &sha, false, now);
+			held_release(app, slot);
+		}
 		egw_arp_build(m, RTE_ARP_OP_REPLY, &sha, &pi->mac, pi->addr_be, &sha, sip);
 		control_send(app, m, pi - app->dp.ports);
 		return;
@@ -133,8 +192,10 @@ static void handle_arp(struct egw_app *app, struct rte_mbuf *m, uint64_t now)
 	/* Replies and gratuitous ARP only update neighbours we already track: an unsolicited
 	 * reply must not plant an entry (ARP spoofing). */
 	slot = egw_neigh_find(nt, m->port, sip);
-	if (slot != EGW_NEIGH_SLOT_NONE)
+	if (slot != EGW_NEIGH_SLOT_NONE) {
 		egw_neigh_set(nt, slot, &sha, false, now);
+		held_release(app, slot);
+	}
 	app->dp.control_stats.drops[EGW_DROP_ARP_HANDLED]++;
 	rte_pktmbuf_free(m);
 }
@@ -206,7 +267,6 @@ void egw_control_run(struct egw_app *app)
 
 	while (!app->stop_requested) {
 		struct rte_mbuf *pkts[CONTROL_BURST];
-		void *reqs[CONTROL_BURST];
 		uint64_t now = now_ms();
 		unsigned n, busy = 0;
 
@@ -214,11 +274,9 @@ void egw_control_run(struct egw_app *app)
 		for (unsigned i = 0; i < n; i++)
 			handle_punted(app, pkts[i], now);
 		busy += n;
-		n = rte_ring_dequeue_burst(app->dp.resolve_ring, reqs, CONTROL_BURST, NULL);
-		for (unsigned i = 0; i < n; i++) {
-			uint64_t v = (uint64_t)(uintptr_t)reqs[i];
-			resolve(app, (uint16_t)(v >> 32), (uint32_t)v, now);
-		}
+		n = rte_ring_dequeue_burst(app->dp.resolve_ring, (void **)pkts, CONTROL_BURST, NULL);
+		for (unsigned i = 0; i < n; i++)
+			held_add(app, pkts[i], now);
 		busy += n;
 		if (now - last_timer >= 100) {
 			arp_timers(app, now);
@@ -238,14 +296,17 @@ void egw_control_drain(struct egw_app *app)
 {
 	struct egw_dataplane *dp = &app->dp;
 	struct rte_mbuf *m;
-	void *v;
 
 	while (dp->punt_ring && rte_ring_dequeue(dp->punt_ring, (void **)&m) == 0) {
 		dp->control_stats.drops[EGW_DROP_SHUTDOWN]++;
 		rte_pktmbuf_free(m);
 	}
-	while (dp->resolve_ring && rte_ring_dequeue(dp->resolve_ring, &v) == 0)
-		;
+	while (dp->resolve_ring && rte_ring_dequeue(dp->resolve_ring, (void **)&m) == 0) {
+		dp->control_stats.drops[EGW_DROP_SHUTDOWN]++;
+		rte_pktmbuf_free(m);
+	}
+	for (uint32_t i = 0; app->held && dp->neigh && i < dp->neigh->n; i++)
+		held_drop(app, (uint16_t)i, EGW_DROP_SHUTDOWN);
 	for (unsigned a = 0; a < dp->n_workers && dp->workers[a]; a++) {
 		while (rte_ring_dequeue(dp->workers[a]->ctl_tx, (void **)&m) == 0) {
 			dp->control_stats.drops[EGW_DROP_SHUTDOWN]++;

@@ -20,6 +20,7 @@
 
 #define RING_SIZE 1024
 #define POOL_CACHE 256
+#define NEIGH_MAX 16384
 
 static struct egw_app *the_app;
 
@@ -108,8 +109,9 @@ static int dataplane_setup(struct egw_app *app)
 	egw_rcu_publish(&dp->rcu, snap, 0, &stale);
 	app->published_generation = app->generation;
 	app->mode = c->egress.mode;
-	dp->neigh = egw_neigh_create("main", 16384, rte_socket_id());
-	if (!dp->neigh)
+	dp->neigh = egw_neigh_create("main", NEIGH_MAX, rte_socket_id());
+	app->held = calloc(NEIGH_MAX, sizeof(*app->held));
+	if (!dp->neigh || !app->held)
 		return -ENOMEM;
 	rc = rings_create(app);
 	if (rc < 0)
@@ -153,6 +155,8 @@ static void dataplane_teardown(struct egw_app *app)
 	rte_ring_free(dp->punt_ring);
 	rte_ring_free(dp->resolve_ring);
 	egw_neigh_free(dp->neigh);
+	free(app->held);
+	app->held = NULL;
 	egw_rcu_fini(&dp->rcu);
 }
 

@@ -41,7 +41,8 @@ struct egw_worker_stats {
 	uint64_t inbound_packets, inbound_bytes;   /* outside -> inside, forwarded */
 	uint64_t flows_created, flows_expired;
 	uint64_t handoffs_out, handoffs_in;
-	uint64_t punted;
+	uint64_t punted; /* ARP and echo requests handed to the control thread */
+	uint64_t held;	 /* packets handed to the control thread to wait for ARP */
 	uint64_t icmp_errors_sent;
 	uint64_t polls, busy_polls;
 	uint64_t drops[EGW_DROP_MAX];
@@ -59,7 +60,9 @@ struct egw_dataplane {
 	struct egw_rcu rcu;
 	struct egw_nat_secret secret;
 	struct rte_ring *punt_ring;    /* workers -> control: ARP, ICMP echo to us (mbufs) */
-	struct rte_ring *resolve_ring; /* workers -> control: next hops to resolve (values) */
+	/* workers -> control: packets waiting for their next hop's MAC (mbuf->port = exit port,
+	 * mbuf->hash.usr = next hop address) */
+	struct rte_ring *resolve_ring;
 	unsigned n_workers;
 	struct egw_worker *workers[EGW_MAX_WORKERS];
 	struct rte_ring *handoff[EGW_MAX_WORKERS][EGW_MAX_WORKERS]; /* [from][to], SP/SC */

@@ -135,8 +135,10 @@ static void reply_icmp_error(struct egw_worker *w, struct rte_mbuf *m,
 	tx_enqueue(w, m->port, m);
 }
 
-/* Resolves the next hop MAC through the neighbour slot cached in *SLOT; asks the control
- * thread to ARP when unknown. Returns false when the packet cannot leave yet. */
+/*
+ * Next hop MAC through the neighbour slot cached in *SLOT (looked up on first use). False when
+ * the neighbour is not resolved yet.
+ */
 static inline bool next_hop_mac(struct egw_worker *w, uint16_t port, uint32_t nexthop_be,
 	uint16_t *slot, struct rte_ether_addr *mac)
 {
@@ -144,22 +146,30 @@ static inline bool next_hop_mac(struct egw_worker *w, uint16_t port, uint32_t ne
 
 	if (*slot == EGW_NEIGH_NONE) {
 		uint16_t s = egw_neigh_find(nt, port, nexthop_be);
-		if (s == EGW_NEIGH_SLOT_NONE) {
-			/* The ring carries the request as a value: (port << 32) | address. */
-			rte_ring_enqueue(w->dp->resolve_ring,
-				(void *)(uintptr_t)(((uint64_t)port << 32) | nexthop_be));
+		if (s == EGW_NEIGH_SLOT_NONE)
 			return false;
-		}
 		*slot = s;
 	}
-	if (egw_neigh_mac(nt, *slot, mac))
-		return true;
-	rte_ring_enqueue(w->dp->resolve_ring,
-		(void *)(uintptr_t)(((uint64_t)port << 32) | nexthop_be));
-	return false;
+	return egw_neigh_mac(nt, *slot, mac);
 }
 
-/* Common exit: TTL, MTU, L2 rewrite, TX. The caller has translated the packet. */
+/*
+ * A packet ready to leave but for its destination MAC goes to the control thread, which
+ * resolves the next hop (ARP) and sends it then, like the kernel's unresolved queue: the first
+ * packet to a new neighbour is delayed, not lost.
+ */
+static inline void hold_for_neighbour(struct egw_worker *w, struct rte_mbuf *m, uint16_t port,
+	uint32_t nexthop_be)
+{
+	m->port = port;
+	m->hash.usr = nexthop_be;
+	if (rte_ring_enqueue(w->dp->resolve_ring, m) < 0)
+		egw_drop(&w->stats, m, EGW_DROP_NEIGH_UNRESOLVED);
+	else
+		w->stats.held++;
+}
+
+/* Common exit: L3/L2 rewrite and TX. The caller has checked TTL > 1 and translated. */
 static inline void forward(struct egw_worker *w, struct rte_mbuf *m, uint16_t out_port,
 	uint16_t *slot, uint32_t dst_be, const struct egw_route_table *rt, bool outbound)
 {
@@ -168,28 +178,26 @@ static inline void forward(struct egw_worker *w, struct rte_mbuf *m, uint16_t ou
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
 	struct rte_ether_addr mac;
 	uint16_t ip_len = rte_be_to_cpu_16(ip->total_length);
+	uint32_t nh = 0;
+	bool resolved;
 
 	if (*slot == EGW_NEIGH_NONE) {
 		uint16_t port;
-		uint32_t nh;
 		if (egw_route_lookup(rt, dst_be, &port, &nh) < 0) {
 			egw_drop(&w->stats, m, EGW_DROP_NO_ROUTE);
 			return;
 		}
-		if (!next_hop_mac(w, out_port, nh, slot, &mac)) {
-			egw_drop(&w->stats, m, EGW_DROP_NEIGH_UNRESOLVED);
-			return;
-		}
-	} else if (!egw_neigh_mac(w->dp->neigh, *slot, &mac)) {
-		egw_drop(&w->stats, m, EGW_DROP_NEIGH_UNRESOLVED);
-		return;
+		resolved = next_hop_mac(w, out_port, nh, slot, &mac);
+	} else {
+		resolved = egw_neigh_mac(w->dp->neigh, *slot, &mac);
+		if (!resolved)
+			nh = w->dp->neigh->entries[*slot].addr;
 	}
-	/* TTL (checked > 1 before translation) goes down by one: high byte of the TTL/proto word. */
+	/* TTL goes down by one: the high byte of the TTL/protocol word. */
 	ip->hdr_checksum = egw_csum_update16(ip->hdr_checksum,
 		rte_cpu_to_be_16((uint16_t)(ip->time_to_live << 8)),
 		rte_cpu_to_be_16((uint16_t)((ip->time_to_live - 1) << 8)));
 	ip->time_to_live--;
-	rte_ether_addr_copy(&mac, &eth->dst_addr);
 	rte_ether_addr_copy(&out->mac, &eth->src_addr);
 	if (outbound) {
 		w->stats.outbound_packets++;
@@ -198,6 +206,11 @@ static inline void forward(struct egw_worker *w, struct rte_mbuf *m, uint16_t ou
 		w->stats.inbound_packets++;
 		w->stats.inbound_bytes += ip_len;
 	}
+	if (unlikely(!resolved)) {
+		hold_for_neighbour(w, m, out_port, nh);
+		return;
+	}
+	rte_ether_addr_copy(&mac, &eth->dst_addr);
 	tx_enqueue(w, out_port, m);
 }
 

@@ -59,6 +59,7 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U64("flows_expired", st.flows_expired);
 	U64("handoffs", st.handoffs_out);
 	U64("punted", st.punted);
+	U64("held_for_arp", st.held);
 	U64("icmp_errors_sent", st.icmp_errors_sent);
 	U64("drops_total", total);
 #undef U64
