@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+
+#include "classifier.h"
+
+/* A masked lookup key: what one tuple table stores. 12 bytes, padding always zero. */
+struct cls_hkey {
+	uint32_t src, dst;
+	uint16_t port;
+	uint8_t proto;
+	uint8_t pad;
+};
+
+struct cls_mask {
+	uint32_t src_mask, dst_mask;
+	uint16_t port_mask;
+	uint8_t src_len, dst_len, port_len;
+	uint8_t proto_any;
+	uint64_t best_rank; /* best rank among the rules this table holds */
+	uint32_t n_entries;
+	struct rte_hash *hash; /* cls_hkey -> rule index */
+};
+
+struct egw_classifier {
+	struct egw_cls_rule *rules;
+	uint32_t n_rules;
+	struct cls_mask *masks; /* sorted by best_rank, best first */
+	uint32_t n_masks;
+};
+
+/* One (rule, port block) pair before the tables are built. */
+struct cls_item {
+	uint32_t mask;
+	uint32_t rule;
+	struct cls_hkey key;
+};
+
+static inline uint64_t rule_rank(const struct egw_cls_rule *r)
+{
+	/* Smaller is better: higher priority, then earlier order. */
+	return ((uint64_t)((int64_t)INT32_MAX - r->priority) << 32) | r->order;
+}
+
+static inline uint32_t len_mask(uint8_t len)
+{
+	return len ? ~0u << (32 - len) : 0;
+}
+
+static inline uint16_t port_mask(uint8_t len)
+{
+	return len ? (uint16_t)(0xffffu << (16 - len)) : 0;
+}
+
+static inline bool rule_has_ports(const struct egw_cls_rule *r)
+{
+	return !(r->port_lo == 0 && r->port_hi == 65535);
+}
+
+/*
+ * Splits [lo, hi] into aligned power-of-two blocks (base, prefix length), at most 30 for a
+ * 16-bit range. Returns the number of blocks.
+ */
+static unsigned port_blocks(uint16_t lo, uint16_t hi, uint16_t base[32], uint8_t len[32])
+{
+	uint32_t a = lo, b = hi;
+	unsigned n = 0;
+
+	while (a <= b) {
+		uint32_t size = 1;
+		unsigned bits = 0;
+		while (bits < 16 && (a & (size * 2 - 1)) == 0 && a + size * 2 - 1 <= b) {
+			size *= 2;
+			bits++;
+		}
+		base[n] = (uint16_t)a;
+		len[n] = (uint8_t)(16 - bits);
+		n++;
+		a += size;
+	}
+	return n;
+}
+
+void egw_cls_free(struct egw_classifier *c)
+{
+	if (!c)
+		return;
+	for (uint32_t i = 0; i < c->n_masks; i++)
+		rte_hash_free(c->masks[i].hash);
+	free(c->masks);
+	free(c->rules);
+	free(c);
+}
+
+static uint32_t find_or_add_mask(struct egw_classifier *c, uint32_t *cap, uint8_t src_len,
+	uint8_t dst_len, uint8_t plen, uint8_t proto_any)
+{
+	struct cls_mask *m;
+
+	for (uint32_t i = 0; i < c->n_masks; i++) {
+		m = &c->masks[i];
+		if (m->src_len == src_len && m->dst_len == dst_len && m->port_len == plen &&
+			m->proto_any == proto_any)
+			return i;
+	}
+	if (c->n_masks == *cap) {
+		uint32_t ncap = *cap ? *cap * 2 : 16;
+		struct cls_mask *nm = realloc(c->masks, ncap * sizeof(*nm));
+		if (!nm)
+			return UINT32_MAX;
+		c->masks = nm;
+		*cap = ncap;
+	}
+	m = &c->masks[c->n_masks];
+	memset(m, 0, sizeof(*m));
+	m->src_len = src_len;
+	m->dst_len = dst_len;
+	m->port_len = plen;
+	m->proto_any = proto_any;
+	m->src_mask = len_mask(src_len);
+	m->dst_mask = len_mask(dst_len);
+	m->port_mask = port_mask(plen);
+	m->best_rank = UINT64_MAX;
+	return c->n_masks++;
+}
+
+static int cmp_mask_rank(const void *a, const void *b)
+{
+	const struct cls_mask *x = a, *y = b;
+	return x->best_rank < y->best_rank ? -1 : x->best_rank > y->best_rank;
+}
+
+static int build_tables(struct egw_classifier *c, const char *name, struct cls_item *items,
+	uint32_t n_items)
+{
+	for (uint32_t i = 0; i < c->n_masks; i++) {
+		char hname[RTE_HASH_NAMESIZE];
+		struct rte_hash_parameters hp = {
+			.name = hname,
+			.entries = c->masks[i].n_entries < 8 ? 8 : c->masks[i].n_entries,
+			.key_len = sizeof(struct cls_hkey),
+			.hash_func = rte_hash_crc,
+			.socket_id = SOCKET_ID_ANY,
+			/* Every key fits: no insertion may fail for want of a bucket slot. */
+			.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+		};
+		snprintf(hname, sizeof(hname), "cls_%s_%u", name, i);
+		c->masks[i].hash = rte_hash_create(&hp);
+		if (!c->masks[i].hash)
+			return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < n_items; i++) {
+		struct cls_mask *m = &c->masks[items[i].mask];
+		void *old;
+		uint32_t rule = items[i].rule;
+
+		/* Two rules with the same masked key: only the better one can ever match. */
+		if (rte_hash_lookup_data(m->hash, &items[i].key, &old) >= 0 &&
+			rule_rank(&c->rules[(uintptr_t)old]) < rule_rank(&c->rules[rule]))
+			continue;
+		if (rte_hash_add_key_data(m->hash, &items[i].key, (void *)(uintptr_t)rule) < 0)
+			return -ENOSPC;
+	}
+	return 0;
+}
+
+struct egw_classifier *egw_cls_build(const char *name, const struct egw_cls_rule *rules,
+	uint32_t n)
+{
+	struct egw_classifier *c = calloc(1, sizeof(*c));
+	struct cls_item *items = NULL;
+	uint32_t n_items = 0, cap_items = 0, cap_masks = 0;
+	int rc = -ENOMEM;
+
+	if (!c)
+		goto fail;
+	c->rules = malloc((n ? n : 1) * sizeof(*rules));
+	if (!c->rules)
+		goto fail;
+	memcpy(c->rules, rules, n * sizeof(*rules));
+	c->n_rules = n;
+	for (uint32_t r = 0; r < n; r++) {
+		const struct egw_cls_rule *rule = &c->rules[r];
+		uint16_t base[32];
+		uint8_t plen[32];
+		unsigned nb = port_blocks(rule->port_lo, rule->port_hi, base, plen);
+
+		if (rule->src_len > 32 || rule->dst_len > 32 || rule->port_lo > rule->port_hi) {
+			rc = -EINVAL;
+			goto fail;
+		}
+		for (unsigned b = 0; b < nb; b++) {
+			uint32_t mi = find_or_add_mask(c, &cap_masks, rule->src_len, rule->dst_len,
+				plen[b], rule->proto == 0);
+			struct cls_mask *m;
+			if (mi == UINT32_MAX)
+				goto fail;
+			m = &c->masks[mi];
+			if (n_items == cap_items) {
+				uint32_t ncap = cap_items ? cap_items * 2 : 64;
+				struct cls_item *ni = realloc(items, ncap * sizeof(*ni));
+				if (!ni)
+					goto fail;
+				items = ni;
+				cap_items = ncap;
+			}
+			items[n_items] = (struct cls_item){ .mask = mi, .rule = r,
+				.key = { .src = rule->src & m->src_mask,
+					.dst = rule->dst & m->dst_mask,
+					.port = (uint16_t)(base[b] & m->port_mask),
+					.proto = rule->proto } };
+			n_items++;
+			m->n_entries++;
+			if (rule_rank(rule) < m->best_rank)
+				m->best_rank = rule_rank(rule);
+		}
+	}
+	/* Sorting moves masks: remap the items' mask indices through a permutation. */
+	{
+		uint32_t *perm = malloc((c->n_masks ? c->n_masks : 1) * sizeof(uint32_t));
+		if (!perm)
+			goto fail;
+		for (uint32_t i = 0; i < c->n_masks; i++)
+			c->masks[i].hash = (struct rte_hash *)(uintptr_t)i; /* old index, temporarily */
+		qsort(c->masks, c->n_masks, sizeof(*c->masks), cmp_mask_rank);
+		for (uint32_t i = 0; i < c->n_masks; i++) {
+			perm[(uintptr_t)c->masks[i].hash] = i;
+			c->masks[i].hash = NULL;
+		}
+		for (uint32_t i = 0; i < n_items; i++)
+			items[i].mask = perm[items[i].mask];
+		free(perm);
+	}
+	rc = build_tables(c, name, items, n_items);
+	if (rc < 0)
+		goto fail;
+	free(items);
+	return c;
+fail:
+	free(items);
+	egw_cls_free(c);
+	rte_errno = -rc;
+	return NULL;
+}
+
+const struct egw_cls_rule *egw_cls_lookup(const struct egw_classifier *c,
+	const struct egw_cls_key *key)
+{
+	const struct egw_cls_rule *best = NULL;
+	uint64_t best_rank = UINT64_MAX;
+
+	for (uint32_t i = 0; i < c->n_masks; i++) {
+		const struct cls_mask *m = &c->masks[i];
+		struct cls_hkey hk;
+		void *v;
+
+		/* Masks are sorted by their best rule: none further on can win. */
+		if (m->best_rank >= best_rank)
+			break;
+		/* Port rules are about TCP and UDP; an ICMP flow has no port to match. */
+		if (m->port_len && key->proto == IPPROTO_ICMP)
+			continue;
+		hk.src = key->src & m->src_mask;
+		hk.dst = key->dst & m->dst_mask;
+		hk.port = key->dport & m->port_mask;
+		hk.proto = m->proto_any ? 0 : key->proto;
+		hk.pad = 0;
+		if (rte_hash_lookup_data(m->hash, &hk, &v) >= 0) {
+			const struct egw_cls_rule *r = &c->rules[(uintptr_t)v];
+			uint64_t rank = rule_rank(r);
+			if (rank < best_rank) {
+				best = r;
+				best_rank = rank;
+			}
+		}
+	}
+	return best;
+}
+
+uint32_t egw_cls_n_masks(const struct egw_classifier *c)
+{
+	return c->n_masks;
+}
+
+const struct egw_cls_rule *egw_cls_lookup_linear(const struct egw_cls_rule *rules, uint32_t n,
+	const struct egw_cls_key *key)
+{
+	const struct egw_cls_rule *best = NULL;
+
+	for (uint32_t i = 0; i < n; i++) {
+		const struct egw_cls_rule *r = &rules[i];
+		if ((key->src & len_mask(r->src_len)) != (r->src & len_mask(r->src_len)))
+			continue;
+		if ((key->dst & len_mask(r->dst_len)) != (r->dst & len_mask(r->dst_len)))
+			continue;
+		if (r->proto && r->proto != key->proto)
+			continue;
+		if (rule_has_ports(r) && (key->proto == IPPROTO_ICMP || key->dport < r->port_lo ||
+						 key->dport > r->port_hi))
+			continue;
+		if (!best || rule_rank(r) < rule_rank(best))
+			best = r;
+	}
+	return best;
+}
