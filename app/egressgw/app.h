@@ -9,7 +9,9 @@
 #include <rte_mempool.h>
 
 #include "conf/conf.h"
+#include "conf/policy_conf.h"
 #include "pipeline/dataplane.h"
+#include "policy/slots.h"
 
 /* Where each worker polls: (port, queue) pairs. */
 struct egw_rx_queue {
@@ -34,6 +36,10 @@ struct egw_held {
 /* The running appliance: owned by the control thread. */
 struct egw_app {
 	struct egw_conf conf;
+	struct egw_policy_set pset;	 /* the policy files of the running generation */
+	struct egw_policy_slots slots;	 /* counter slot per policy name */
+	struct egw_snapshot *stale;	 /* not yet reclaimed after a stalled grace period */
+	int ctl_fd;			 /* control socket, -1 when off */
 	struct egw_dataplane dp;
 	struct rte_mempool *pool;
 	struct egw_worker_ctx wctx[EGW_MAX_WORKERS];
@@ -66,6 +72,14 @@ int egw_worker_main(void *arg);
 int egw_control_start(struct egw_app *app);
 void egw_control_run(struct egw_app *app);
 void egw_control_drain(struct egw_app *app);
-int egw_control_reload(struct egw_app *app);
+int egw_control_reload(struct egw_app *app, char *out, size_t len);
+int egw_control_set_mode(struct egw_app *app, enum egw_mode mode, char *out, size_t len);
+
+/* ctl_socket.c, ctl_commands.c */
+#define EGW_CTL_REPLY_MAX 65536
+int egw_ctl_socket_open(struct egw_app *app);
+void egw_ctl_socket_close(struct egw_app *app);
+void egw_ctl_socket_poll(struct egw_app *app);
+void egw_ctl_execute(struct egw_app *app, const char *line, char *out, size_t len);
 
 #endif

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_errno.h>
 #include <rte_ring.h>
 
 #include "app.h"
@@ -283,9 +285,11 @@ void egw_control_run(struct egw_app *app)
 			last_timer = now;
 		}
 		if (app->reload_requested) {
+			char msg[256];
 			app->reload_requested = 0;
-			egw_control_reload(app);
+			egw_control_reload(app, msg, sizeof(msg));
 		}
+		egw_ctl_socket_poll(app);
 		if (!busy)
 			usleep(1000);
 	}
@@ -323,55 +327,117 @@ void egw_control_drain(struct egw_app *app)
 	}
 }
 
-/*
- * SIGHUP: re-read the configuration and publish what can change live (mode, pools). A file
- * with errors changes nothing; the errors are logged and kept for /egw/info.
- */
-int egw_control_reload(struct egw_app *app)
+/* Compiles CONF + PSET into the next generation and publishes it. 0 or -errno. */
+static int publish(struct egw_app *app, const struct egw_conf *conf,
+	const struct egw_policy_set *pset)
 {
-	struct egw_conf *next = calloc(1, sizeof(*next));
-	struct egw_conf_errors errs = { 0 };
-	struct egw_snapshot *snap, *stale;
-	int rc;
+	struct egw_snapshot_inputs in = { .conf = conf, .policies = pset,
+		.port_ids = app->port_ids, .slots = &app->slots, .generation = app->generation + 1 };
+	struct egw_snapshot *snap = egw_snapshot_compile(&in), *stale;
 
-	if (!next)
-		return -ENOMEM;
-	rc = egw_conf_load(app->conf.path, next, &errs);
-	if (rc < 0) {
-		const struct egw_conf_error *e = errs.n ? &errs.items[0] : NULL;
-		snprintf(app->last_reload, sizeof(app->last_reload),
-			"error: %u problem(s), first: %s:%d: %s", errs.n, e ? e->file : app->conf.path,
-			e ? e->line : 0, e ? e->msg : "unreadable");
-		for (unsigned i = 0; i < errs.n; i++)
-			EGW_ERR("reload rejected: %s:%d: %s", errs.items[i].file, errs.items[i].line,
-				errs.items[i].msg);
-		egw_conf_errors_free(&errs);
-		free(next);
-		return rc;
-	}
-	egw_conf_errors_free(&errs);
-	snap = egw_snapshot_build(next, app->generation + 1);
-	if (!snap) {
-		snprintf(app->last_reload, sizeof(app->last_reload), "error: out of memory");
-		free(next);
-		return -ENOMEM;
-	}
-	rc = egw_rcu_publish(&app->dp.rcu, snap, 1000, &stale);
-	if (rc == -ETIMEDOUT) {
-		/* A worker did not pass a quiescent state in a second: keep the old snapshot
-		 * allocated (leak rather than use-after-free) and say so. */
-		EGW_WARN("reload: a worker stalled; the previous snapshot is kept in memory");
+	if (!snap)
+		return -rte_errno;
+	if (egw_rcu_publish(&app->dp.rcu, snap, 1000, &stale) == -ETIMEDOUT) {
+		/* A worker did not pass a quiescent state within a second: never free under it.
+		 * The old snapshot is retried at the next publish. */
+		EGW_WARN("publish: a worker stalled; generation %llu kept until it moves on",
+			(unsigned long long)app->generation);
+		app->stale = stale;
+	} else if (app->stale && egw_rcu_reclaim(&app->dp.rcu, app->stale, 0) == 0) {
+		app->stale = NULL;
 	}
 	app->generation++;
 	app->published_generation = app->generation;
-	app->mode = next->egress.mode;
+	app->mode = conf->egress.mode;
+	return 0;
+}
+
+/*
+ * SIGHUP or "reload": re-read the configuration and the policy files and publish what can
+ * change live (mode, pools, policies). A file with errors changes nothing: the errors are
+ * reported (OUT, the log, /egw/info) and the running snapshot stays.
+ */
+int egw_control_reload(struct egw_app *app, char *out, size_t len)
+{
+	struct egw_conf *next = calloc(1, sizeof(*next));
+	struct egw_conf_errors errs = { 0 };
+	struct egw_policy_set pset = { 0 };
+	size_t used = 0;
+	int rc;
+
+	if (!next) {
+		snprintf(out, len, "ERROR out of memory\n");
+		return -ENOMEM;
+	}
+	rc = egw_conf_load(app->conf.path, next, &errs);
+	if (rc == 0)
+		rc = egw_policy_load(next, &pset, &errs);
+	if (rc < 0) {
+		const struct egw_conf_error *e = errs.n ? &errs.items[0] : NULL;
+		snprintf(app->last_reload, sizeof(app->last_reload),
+			"error: %u problem(s), running policy kept; first: %s:%d: %s", errs.n,
+			e ? e->file : app->conf.path, e ? e->line : 0, e ? e->msg : strerror(-rc));
+		used += (size_t)snprintf(out, len, "ERROR reload rejected, running policy kept "
+						   "(generation %llu):\n",
+			(unsigned long long)app->generation);
+		for (unsigned i = 0; i < errs.n; i++) {
+			EGW_ERR("reload rejected: %s:%d: %s", errs.items[i].file, errs.items[i].line,
+				errs.items[i].msg);
+			if (used < len)
+				used += (size_t)snprintf(out + used, len - used, "%s:%d: %s\n",
+					errs.items[i].file, errs.items[i].line, errs.items[i].msg);
+		}
+		goto done;
+	}
+	rc = publish(app, next, &pset);
+	if (rc < 0) {
+		snprintf(app->last_reload, sizeof(app->last_reload), "error: compile: %s",
+			strerror(-rc));
+		snprintf(out, len, "ERROR reload rejected, running policy kept: %s\n",
+			strerror(-rc));
+		goto done;
+	}
+	/* Only what can change live is taken over; ports, [dpdk] and [flows] need a restart. */
 	app->conf.egress = next->egress;
 	memcpy(app->conf.pools, next->pools, sizeof(next->pools));
 	app->conf.n_pools = next->n_pools;
-	snprintf(app->last_reload, sizeof(app->last_reload), "ok: generation %llu",
-		(unsigned long long)app->generation);
-	EGW_INFO("reload: generation %llu published, mode %s",
-		(unsigned long long)app->generation, egw_mode_name(next->egress.mode));
+	egw_policy_set_free(&app->pset);
+	app->pset = pset;
+	memset(&pset, 0, sizeof(pset));
+	snprintf(app->last_reload, sizeof(app->last_reload), "ok: generation %llu, %u policies",
+		(unsigned long long)app->generation, app->pset.n_policies);
+	snprintf(out, len, "OK reloaded: generation %llu, mode %s, %u policies, %u groups\n",
+		(unsigned long long)app->generation, egw_mode_name(app->conf.egress.mode),
+		app->pset.n_policies, app->pset.n_groups);
+	EGW_INFO("%s", app->last_reload);
+done:
+	egw_policy_set_free(&pset);
+	egw_conf_errors_free(&errs);
 	free(next);
+	return rc;
+}
+
+/* "mode X": the running configuration with another mode, until the next reload. */
+int egw_control_set_mode(struct egw_app *app, enum egw_mode mode, char *out, size_t len)
+{
+	enum egw_mode old = app->conf.egress.mode;
+	int rc;
+
+	if (mode == EGW_MODE_PASSTHROUGH && !app->conf.egress.default_pool[0]) {
+		snprintf(out, len, "ERROR mode passthrough needs [egress] default_pool\n");
+		return -EINVAL;
+	}
+	app->conf.egress.mode = mode;
+	rc = publish(app, &app->conf, &app->pset);
+	if (rc < 0) {
+		app->conf.egress.mode = old;
+		snprintf(out, len, "ERROR mode unchanged (%s): %s\n", egw_mode_name(old),
+			strerror(-rc));
+		return rc;
+	}
+	snprintf(out, len, "OK mode %s (was %s), generation %llu\n", egw_mode_name(mode),
+		egw_mode_name(old), (unsigned long long)app->generation);
+	EGW_INFO("mode %s (was %s), generation %llu", egw_mode_name(mode), egw_mode_name(old),
+		(unsigned long long)app->generation);
 	return 0;
 }

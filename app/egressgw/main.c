@@ -80,7 +80,6 @@ static int dataplane_setup(struct egw_app *app)
 	const struct egw_conf *c = &app->conf;
 	struct egw_flow_timeouts to = { c->flows.tcp_syn, c->flows.tcp_established,
 		c->flows.tcp_transitory, c->flows.udp, c->flows.icmp };
-	struct egw_snapshot *snap, *stale;
 	uint32_t per_worker;
 	unsigned lcore, i = 0;
 	int rc;
@@ -102,13 +101,12 @@ static int dataplane_setup(struct egw_app *app)
 	rc = egw_rcu_init(&dp->rcu, dp->n_workers);
 	if (rc < 0)
 		return rc;
-	app->generation = 1;
-	snap = egw_snapshot_build(c, app->generation);
-	if (!snap)
+	rc = egw_policy_slots_init(&app->slots, "main");
+	if (rc < 0)
+		return rc;
+	dp->policy_active = calloc(EGW_POLICY_SLOTS, sizeof(*dp->policy_active));
+	if (!dp->policy_active)
 		return -ENOMEM;
-	egw_rcu_publish(&dp->rcu, snap, 0, &stale);
-	app->published_generation = app->generation;
-	app->mode = c->egress.mode;
 	dp->neigh = egw_neigh_create("main", NEIGH_MAX, rte_socket_id());
 	app->held = calloc(NEIGH_MAX, sizeof(*app->held));
 	if (!dp->neigh || !app->held)
@@ -139,6 +137,24 @@ static int dataplane_setup(struct egw_app *app)
 	return 0;
 }
 
+/* The first generation: published before any worker runs, so none ever sees NULL. */
+static int publish_first(struct egw_app *app)
+{
+	struct egw_snapshot_inputs in = { .conf = &app->conf, .policies = &app->pset,
+		.port_ids = app->port_ids, .slots = &app->slots, .generation = 1 };
+	struct egw_snapshot *snap = egw_snapshot_compile(&in), *stale;
+
+	if (!snap) {
+		EGW_ERR("cannot compile the policies: %s", rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	egw_rcu_publish(&app->dp.rcu, snap, 0, &stale);
+	app->generation = 1;
+	app->published_generation = 1;
+	app->mode = app->conf.egress.mode;
+	return 0;
+}
+
 static void dataplane_teardown(struct egw_app *app)
 {
 	struct egw_dataplane *dp = &app->dp;
@@ -158,6 +174,12 @@ static void dataplane_teardown(struct egw_app *app)
 	free(app->held);
 	app->held = NULL;
 	egw_rcu_fini(&dp->rcu);
+	egw_snapshot_free(app->stale);
+	app->stale = NULL;
+	egw_policy_slots_fini(&app->slots);
+	free(dp->policy_active);
+	dp->policy_active = NULL;
+	egw_policy_set_free(&app->pset);
 }
 
 static void print_final(struct egw_app *app)
@@ -212,14 +234,22 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (egw_conf_load(path, &app.conf, &errs) < 0) {
+	/* The policy files are checked even when the main file has errors: all problems at once. */
+	rc = egw_conf_load(path, &app.conf, &errs);
+	if (rc == 0)
+		rc = egw_policy_load(&app.conf, &app.pset, &errs);
+	if (rc < 0) {
 		egw_conf_errors_print(&errs, stderr);
 		egw_conf_errors_free(&errs);
+		egw_policy_set_free(&app.pset);
 		return 1;
 	}
 	egw_conf_errors_free(&errs);
 	if (check) {
-		printf("config OK\n");
+		printf("config OK: %u port(s), %u pool(s), %u policies, %u groups from %u file(s)\n",
+			app.conf.n_ports, app.conf.n_pools, app.pset.n_policies, app.pset.n_groups,
+			app.pset.n_files);
+		egw_policy_set_free(&app.pset);
 		return 0;
 	}
 	{
@@ -236,9 +266,14 @@ int main(int argc, char **argv)
 		return 1;
 	egw_log_attach_eal();
 	app.start_tsc = rte_get_tsc_cycles();
+	app.ctl_fd = -1;
 	rc = dataplane_setup(&app);
 	if (rc == 0)
 		rc = egw_ports_setup(&app);
+	if (rc == 0)
+		rc = publish_first(&app);
+	if (rc == 0)
+		rc = egw_ctl_socket_open(&app);
 	if (rc < 0) {
 		EGW_ERR("start failed: %s", strerror(-rc));
 		goto out;
@@ -246,7 +281,7 @@ int main(int argc, char **argv)
 	tel = (struct egw_tel_source){ .version = EGW_VERSION, .config_path = app.conf.path,
 		.config_sha256 = app.config_sha256, .start_tsc = app.start_tsc, .mode = &app.mode,
 		.generation = &app.published_generation, .last_reload = app.last_reload,
-		.dp = &app.dp };
+		.dp = &app.dp, .slots = &app.slots };
 	if (egw_telemetry_register(&tel) < 0)
 		EGW_WARN("telemetry commands not registered (telemetry disabled?)");
 
@@ -267,6 +302,7 @@ int main(int argc, char **argv)
 	rte_eal_mp_wait_lcore();
 	status = 0;
 out:
+	egw_ctl_socket_close(&app);
 	egw_ports_stop(&app);
 	egw_control_drain(&app);
 	print_final(&app);

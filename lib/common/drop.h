@@ -36,6 +36,8 @@
 	_(MODE_DENY, "mode_deny", "egress mode is deny")                                           \
 	_(POLICY_NO_MATCH, "policy_no_match", "mode policy and no allow policy matched")           \
 	_(POLICY_DENY, "policy_deny", "a deny policy matched")                                     \
+	_(POLICY_MAX_FLOWS, "policy_max_flows", "the matching policy reached its max_flows")       \
+	_(POLICY_REVOKED, "policy_revoked", "flow no longer allowed after a policy change (reset)") \
 	_(UNSOLICITED, "unsolicited_inbound", "outside packet of no known flow")                   \
 	_(TCP_NOT_SYN, "tcp_not_syn", "new TCP flow without SYN and tcp_pickup = no")              \
 	_(FLOW_TABLE_FULL, "flow_table_full", "no room for a new flow")                            \

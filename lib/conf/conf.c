@@ -50,7 +50,7 @@ static int conf_handler(void *user, const char *section, const char *name, const
 	return 1;
 }
 
-static int load(struct conf_ctx *ctx)
+int conf_run(struct conf_ctx *ctx)
 {
 	int ret;
 
@@ -61,6 +61,15 @@ static int load(struct conf_ctx *ctx)
 		conf_err(ctx, 0, "cannot read: %s", strerror(ctx->src.read_errno));
 		return -ctx->src.read_errno;
 	}
+	return 0;
+}
+
+static int load(struct conf_ctx *ctx)
+{
+	int ret = conf_run(ctx);
+
+	if (ret < 0)
+		return ret;
 	if (!ctx->stop)
 		conf_validate(ctx);
 	if (ctx->nomem)
@@ -83,6 +92,8 @@ static int load_common(const char *name, FILE *fp, const char *text, struct egw_
 	ctx->conf = conf;
 	ctx->errs = errs;
 	ctx->file = name;
+	ctx->open_section = conf_section_open;
+	ctx->cont_keys = "routes, neighbors, addresses and extra_args";
 	ctx->errs_start = start;
 	ctx->src.fp = fp;
 	ctx->src.text = text;
@@ -121,8 +132,8 @@ int egw_conf_load(const char *path, struct egw_conf *conf, struct egw_conf_error
 	return ret;
 }
 
-int egw_conf_load_string(const char *name, const char *text, struct egw_conf *conf,
-	struct egw_conf_errors *errs)
+int egw_conf_load_string(
+	const char *name, const char *text, struct egw_conf *conf, struct egw_conf_errors *errs)
 {
 	if (!text || !conf || !errs)
 		return -EINVAL;

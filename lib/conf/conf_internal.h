@@ -35,6 +35,8 @@ enum conf_sect {
 	CONF_SECT_CONTROL,
 	CONF_SECT_METRICS,
 	CONF_SECT_LOG,
+	CONF_SECT_GROUP,  /* policy files (policy_*.c) */
+	CONF_SECT_POLICY, /* policy files */
 	CONF_SECT_MAX
 };
 
@@ -56,13 +58,32 @@ enum conf_cont {
 };
 
 /* Key indexes, also the positions in the key tables of conf_keys.c. */
-enum { CONF_DPDK_LCORES, CONF_DPDK_MEMORY_MB, CONF_DPDK_HUGEPAGES, CONF_DPDK_FILE_PREFIX,
-	CONF_DPDK_EXTRA_ARGS, CONF_DPDK_IDLE_SLEEP_US };
-enum { CONF_PORT_DEVICE, CONF_PORT_ROLE, CONF_PORT_ADDRESS, CONF_PORT_GATEWAY, CONF_PORT_ROUTES,
-	CONF_PORT_NEIGHBORS, CONF_PORT_MAC, CONF_PORT_MTU };
+enum {
+	CONF_DPDK_LCORES,
+	CONF_DPDK_MEMORY_MB,
+	CONF_DPDK_HUGEPAGES,
+	CONF_DPDK_FILE_PREFIX,
+	CONF_DPDK_EXTRA_ARGS,
+	CONF_DPDK_IDLE_SLEEP_US
+};
+enum {
+	CONF_PORT_DEVICE,
+	CONF_PORT_ROLE,
+	CONF_PORT_ADDRESS,
+	CONF_PORT_GATEWAY,
+	CONF_PORT_ROUTES,
+	CONF_PORT_NEIGHBORS,
+	CONF_PORT_MAC,
+	CONF_PORT_MTU
+};
 enum { CONF_EGRESS_MODE, CONF_EGRESS_POLICIES, CONF_EGRESS_DEFAULT_POOL, CONF_EGRESS_REVALIDATE };
-enum { CONF_POOL_ADDRESSES, CONF_POOL_PORTS, CONF_POOL_MAPPING, CONF_POOL_PAIRING,
-	CONF_POOL_MAX_PER_SOURCE };
+enum {
+	CONF_POOL_ADDRESSES,
+	CONF_POOL_PORTS,
+	CONF_POOL_MAPPING,
+	CONF_POOL_PAIRING,
+	CONF_POOL_MAX_PER_SOURCE
+};
 
 #define CONF_KEY_LIST 0x1     /* comma list; indented continuation lines add items */
 #define CONF_KEY_REQUIRED 0x2 /* the section is incomplete without it */
@@ -82,8 +103,8 @@ struct conf_key {
 };
 
 struct conf_sect_state {
-	int line;			/* the header line; 0 = section not seen */
-	int key_line[CONF_MAX_KEYS];	/* first line of each key; 0 = not given */
+	int line;		     /* the header line; 0 = section not seen */
+	int key_line[CONF_MAX_KEYS]; /* first line of each key; 0 = not given */
 };
 
 /* One item of a pool's addresses, kept with its line for the overlap checks. */
@@ -100,9 +121,15 @@ struct conf_src {
 };
 
 struct conf_ctx {
-	struct egw_conf *conf;
+	struct egw_conf *conf; /* NULL while reading policy files */
 	struct egw_conf_errors *errs;
 	const char *file;
+	/* What kind of file is read: the reader hands section headers to OPEN_SECTION, and
+	 * CONT_KEYS names the keys that span lines in the continuation-line message. */
+	void (*open_section)(struct conf_ctx *ctx, const char *text, size_t len);
+	const char *cont_keys;
+	void *owner;	     /* policy files: the policy loader's state */
+	void *base;	     /* policy files: the struct the open section's key offsets are from */
 	unsigned errs_start; /* errs->n when this load started */
 	bool nomem;
 	bool stop; /* too many errors: the reader reports end of file */
@@ -145,6 +172,8 @@ struct conf_ctx {
 
 /* conf_parse_util.c */
 const char *conf_scan_ipv4(const char *s, uint32_t *addr);
+/* "a.b.c.d/len" with MINLEN <= len <= 32, host bits allowed; 0 or -EINVAL. */
+int conf_parse_prefix(const char *s, uint32_t minlen, uint32_t *addr, uint8_t *len);
 int conf_name_index(const char *const *names, unsigned n, const char *s);
 uint32_t conf_mask(unsigned len);
 bool conf_addr_usable(uint32_t a);
@@ -161,27 +190,68 @@ void conf_err_value(struct conf_ctx *ctx, const struct conf_key *key, const char
 const char *conf_quote(char buf[CONF_QUOTE_MAX], const char *s, size_t len);
 void conf_errors_sort(struct egw_conf_errors *errs, unsigned from);
 
+/* conf.c */
+/* Runs inih over CTX's source with the line reader; 0, or -errno after a read error. */
+int conf_run(struct conf_ctx *ctx);
+
 /* conf_reader.c */
 char *conf_reader(char *str, int num, void *stream);
 void conf_reader_finish(struct conf_ctx *ctx, int ini_ret);
 
 /* conf_section.c */
+#define CONF_HEADER_MAX 256
 void conf_section_open(struct conf_ctx *ctx, const char *text, size_t len);
+/*
+ * Starts a section header of any file type: forgets the previous section (its keys end
+ * here) and splits "[ type  name ]" on blanks into BUF, setting *TYPE, *NAME ("" if none) and
+ * WHOLE (the header text quoted for messages).
+ */
+void conf_section_begin(struct conf_ctx *ctx, const char *text, size_t len,
+	char buf[CONF_HEADER_MAX], char **type, char **name, char whole[CONF_QUOTE_MAX]);
+/* [TYPE NAME] needs a valid NAME; false after reporting why not. */
+bool conf_check_name(struct conf_ctx *ctx, const char *type, const char *name);
+bool conf_valid_name(const char *s);
 void conf_section_lost(struct conf_ctx *ctx);
 void conf_key_line(struct conf_ctx *ctx, const char *name, const char *value);
 void conf_key_continue(struct conf_ctx *ctx, const char *value);
 void conf_set_label(struct conf_ctx *ctx, const char *type, const char *name);
 const char *conf_find_comment(const char *s);
 
+#define CONF_FIELD(type, f) offsetof(type, f), sizeof(((type *)0)->f)
+#define CONF_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 /* conf_keys.c */
 const struct conf_key *conf_keys_of(enum conf_sect sect, unsigned *n);
-void conf_port_init(struct egw_port_conf *port);
-void conf_pool_init(struct egw_pool_conf *pool);
-bool conf_device_is_pci(const char *s);
+int conf_parse_enum(struct conf_ctx *ctx, const struct conf_key *key, const char *value,
+	const char *const *names, unsigned n);
+int conf_store_string(struct conf_ctx *ctx, const struct conf_key *key, const char *value);
+void conf_set_u32(struct conf_ctx *ctx, const struct conf_key *key, const char *value);
+void conf_set_bool(struct conf_ctx *ctx, const struct conf_key *key, const char *value);
+/*
+ * "a.b.c.d/len" (and "a.b.c.d" as /32 when SINGLE_OK): 0, or -1 after reporting S as having
+ * host bits set (naming the network) or as not being EXPECT.
+ */
+int conf_parse_network(struct conf_ctx *ctx, const struct conf_key *key, const char *s,
+	bool single_ok, const char *expect, uint32_t *prefix, uint8_t *len);
+/* Calls ITEM for each comma-separated item of VALUE, blanks trimmed. */
 void conf_list_each(struct conf_ctx *ctx, const struct conf_key *key, const char *value,
 	void (*item)(struct conf_ctx *ctx, const struct conf_key *key, const char *s));
 
+/* conf_keys_port.c */
+extern const struct conf_key conf_port_keys[];
+extern const unsigned conf_n_port_keys;
+void conf_port_init(struct egw_port_conf *port);
+bool conf_device_is_pci(const char *s);
+
+/* conf_keys_pool.c */
+extern const struct conf_key conf_pool_keys[];
+extern const unsigned conf_n_pool_keys;
+void conf_pool_init(struct egw_pool_conf *pool);
+
 /* conf_validate.c */
 void conf_validate(struct conf_ctx *ctx);
+/* Reports each CONF_KEY_REQUIRED key of KEYS that ST has not seen, at the header line. */
+void conf_check_required(struct conf_ctx *ctx, const struct conf_sect_state *st,
+	const struct conf_key *keys, unsigned n);
 
 #endif

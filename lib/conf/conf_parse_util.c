@@ -82,8 +82,7 @@ int egw_parse_ipv4(const char *s, uint32_t *addr)
 	return 0;
 }
 
-/* "a.b.c.d/len" with MINLEN <= len <= 32. */
-static int parse_prefix(const char *s, uint32_t minlen, uint32_t *addr, uint8_t *len)
+int conf_parse_prefix(const char *s, uint32_t minlen, uint32_t *addr, uint8_t *len)
 {
 	uint32_t a, l;
 
@@ -105,7 +104,7 @@ int egw_parse_cidr(const char *s, uint32_t *prefix, uint8_t *len)
 	uint32_t a;
 	uint8_t l;
 
-	if (parse_prefix(s, 0, &a, &l) < 0)
+	if (conf_parse_prefix(s, 0, &a, &l) < 0)
 		return -EINVAL;
 	/* A set host bit usually means the operator typed an interface address where a network
 	 * was meant; silently masking it would hide that. */
@@ -119,7 +118,7 @@ int egw_parse_cidr(const char *s, uint32_t *prefix, uint8_t *len)
 int egw_parse_ifaddr(const char *s, uint32_t *addr, uint8_t *len)
 {
 	/* /0 would put the whole Internet on the link. */
-	return parse_prefix(s, 1, addr, len);
+	return conf_parse_prefix(s, 1, addr, len);
 }
 
 int egw_parse_mac(const char *s, uint8_t mac[6])
@@ -161,8 +160,8 @@ int egw_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 
 int egw_parse_bool(const char *s, bool *out)
 {
-	static const char *const yes[] = { "yes", "true", "on", "1" };
-	static const char *const no[] = { "no", "false", "off", "0" };
+	static const char *const yes[] = {"yes", "true", "on", "1"};
+	static const char *const no[] = {"no", "false", "off", "0"};
 
 	if (!s || !out)
 		return -EINVAL;

@@ -63,7 +63,7 @@ static void section_line(struct conf_ctx *ctx, const char *s, const char *end)
 	}
 	ctx->kind = CONF_LINE_SECTION;
 	ctx->ini_prev_name = false;
-	conf_section_open(ctx, s + 1, (size_t)(close - (s + 1)));
+	ctx->open_section(ctx, s + 1, (size_t)(close - (s + 1)));
 	/* inih ignores whatever follows ']'; an operator who wrote something there meant it. */
 	for (rest = close + 1; rest < end && is_space(*rest); rest++)
 		;

@@ -17,14 +17,14 @@ struct sect_type {
 };
 
 static const struct sect_type sect_types[] = {
-	{ "dpdk", CONF_SECT_DPDK, false },
-	{ "port", CONF_SECT_PORT, true },
-	{ "egress", CONF_SECT_EGRESS, false },
-	{ "pool", CONF_SECT_POOL, true },
-	{ "flows", CONF_SECT_FLOWS, false },
-	{ "control", CONF_SECT_CONTROL, false },
-	{ "metrics", CONF_SECT_METRICS, false },
-	{ "log", CONF_SECT_LOG, false },
+	{"dpdk", CONF_SECT_DPDK, false},
+	{"port", CONF_SECT_PORT, true},
+	{"egress", CONF_SECT_EGRESS, false},
+	{"pool", CONF_SECT_POOL, true},
+	{"flows", CONF_SECT_FLOWS, false},
+	{"control", CONF_SECT_CONTROL, false},
+	{"metrics", CONF_SECT_METRICS, false},
+	{"log", CONF_SECT_LOG, false},
 };
 
 static bool is_blank(char c)
@@ -32,7 +32,7 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r';
 }
 
-static bool valid_name(const char *s)
+bool conf_valid_name(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -67,6 +67,23 @@ void conf_section_lost(struct conf_ctx *ctx)
 	ctx->cont = CONF_CONT_IGNORE;
 }
 
+bool conf_check_name(struct conf_ctx *ctx, const char *type, const char *name)
+{
+	char q[CONF_QUOTE_MAX];
+
+	if (!*name) {
+		conf_err(ctx, ctx->lineno, "[%s] needs a name: [%s NAME]", type, type);
+		return false;
+	}
+	if (!conf_valid_name(name)) {
+		conf_err(ctx, ctx->lineno,
+			"invalid %s name '%s': use 1-%d characters of A-Z a-z 0-9 _ -", type,
+			conf_quote(q, name, SIZE_MAX), EGW_NAME_MAX - 1);
+		return false;
+	}
+	return true;
+}
+
 /* [port NAME] / [pool NAME]: returns the new index, or -1 after reporting why not. */
 static int open_named(struct conf_ctx *ctx, const struct sect_type *t, const char *name)
 {
@@ -74,18 +91,9 @@ static int open_named(struct conf_ctx *ctx, const struct sect_type *t, const cha
 	bool port = t->sect == CONF_SECT_PORT;
 	unsigned n = port ? conf->n_ports : conf->n_pools;
 	unsigned max = port ? EGW_MAX_PORTS : EGW_MAX_POOLS;
-	char q[CONF_QUOTE_MAX];
 
-	if (!*name) {
-		conf_err(ctx, ctx->lineno, "[%s] needs a name: [%s NAME]", t->name, t->name);
+	if (!conf_check_name(ctx, t->name, name))
 		return -1;
-	}
-	if (!valid_name(name)) {
-		conf_err(ctx, ctx->lineno,
-			"invalid %s name '%s': use 1-%d characters of A-Z a-z 0-9 _ -", t->name,
-			conf_quote(q, name, SIZE_MAX), EGW_NAME_MAX - 1);
-		return -1;
-	}
 	for (unsigned i = 0; i < n; i++) {
 		const char *other = port ? conf->ports[i].name : conf->pools[i].name;
 		int line = port ? ctx->ports[i].line : ctx->pools[i].line;
@@ -103,7 +111,8 @@ static int open_named(struct conf_ctx *ctx, const struct sect_type *t, const cha
 	if (port) {
 		conf_port_init(&conf->ports[n]);
 		conf_copy(conf->ports[n].name, sizeof(conf->ports[n].name), name);
-		conf_copy(conf->ports[n].origin.file, sizeof(conf->ports[n].origin.file), ctx->file);
+		conf_copy(
+			conf->ports[n].origin.file, sizeof(conf->ports[n].origin.file), ctx->file);
 		conf->ports[n].origin.line = ctx->lineno;
 		ctx->ports[n].line = ctx->lineno;
 		ctx->st = &ctx->ports[n];
@@ -111,7 +120,8 @@ static int open_named(struct conf_ctx *ctx, const struct sect_type *t, const cha
 	} else {
 		conf_pool_init(&conf->pools[n]);
 		conf_copy(conf->pools[n].name, sizeof(conf->pools[n].name), name);
-		conf_copy(conf->pools[n].origin.file, sizeof(conf->pools[n].origin.file), ctx->file);
+		conf_copy(
+			conf->pools[n].origin.file, sizeof(conf->pools[n].origin.file), ctx->file);
 		conf->pools[n].origin.line = ctx->lineno;
 		ctx->pools[n].line = ctx->lineno;
 		ctx->st = &ctx->pools[n];
@@ -120,35 +130,44 @@ static int open_named(struct conf_ctx *ctx, const struct sect_type *t, const cha
 	return (int)n;
 }
 
-void conf_section_open(struct conf_ctx *ctx, const char *text, size_t len)
+void conf_section_begin(struct conf_ctx *ctx, const char *text, size_t len,
+	char buf[CONF_HEADER_MAX], char **type, char **name, char whole[CONF_QUOTE_MAX])
 {
-	char buf[256], q[CONF_QUOTE_MAX], whole[CONF_QUOTE_MAX];
-	char *type, *name, *end;
-	const struct sect_type *t = NULL;
-	int idx = 0;
+	char *t, *n, *end;
 
 	ctx->cont = CONF_CONT_NONE;
 	skip_section(ctx);
-	if (len >= sizeof(buf))
-		len = sizeof(buf) - 1;
+	if (len >= CONF_HEADER_MAX)
+		len = CONF_HEADER_MAX - 1;
 	memcpy(buf, text, len);
 	buf[len] = '\0';
 
 	/* "[ port  a ]" is "[port a]": split the type from the name on blanks. */
-	for (type = buf; is_blank(*type); type++)
+	for (t = buf; is_blank(*t); t++)
 		;
-	for (end = type + strlen(type); end > type && is_blank(end[-1]); end--)
+	for (end = t + strlen(t); end > t && is_blank(end[-1]); end--)
 		;
 	*end = '\0';
-	conf_quote(whole, type, SIZE_MAX);
-	for (name = type; *name && !is_blank(*name); name++)
+	conf_quote(whole, t, SIZE_MAX);
+	for (n = t; *n && !is_blank(*n); n++)
 		;
-	if (*name) {
-		*name++ = '\0';
-		while (is_blank(*name))
-			name++;
+	if (*n) {
+		*n++ = '\0';
+		while (is_blank(*n))
+			n++;
 	}
+	*type = t;
+	*name = n;
+}
 
+void conf_section_open(struct conf_ctx *ctx, const char *text, size_t len)
+{
+	char buf[CONF_HEADER_MAX], q[CONF_QUOTE_MAX], whole[CONF_QUOTE_MAX];
+	char *type, *name;
+	const struct sect_type *t = NULL;
+	int idx = 0;
+
+	conf_section_begin(ctx, text, len, buf, &type, &name, whole);
 	for (size_t i = 0; i < sizeof(sect_types) / sizeof(sect_types[0]); i++)
 		if (strcmp(type, sect_types[i].name) == 0)
 			t = &sect_types[i];
@@ -232,9 +251,9 @@ void conf_key_continue(struct conf_ctx *ctx, const char *value)
 		return;
 	if (ctx->cont == CONF_CONT_REJECT) {
 		conf_err_key(ctx, ctx->lineno, ctx->cont_key->name,
-			"continuation line '%s' not allowed: only routes, neighbors, addresses and "
-			"extra_args span lines (remove the indentation)",
-			conf_quote(q, value, SIZE_MAX));
+			"continuation line '%s' not allowed: only %s span lines (remove the "
+			"indentation)",
+			conf_quote(q, value, SIZE_MAX), ctx->cont_keys);
 		return;
 	}
 	/* inih 55 strips inline comments from key lines but not from continuation lines. */

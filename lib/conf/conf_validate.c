@@ -20,12 +20,9 @@ static void pool_label(struct conf_ctx *ctx, unsigned i)
 	conf_set_label(ctx, "pool", ctx->conf->pools[i].name);
 }
 
-static void check_required(struct conf_ctx *ctx, const struct conf_sect_state *st,
-	enum conf_sect sect)
+void conf_check_required(struct conf_ctx *ctx, const struct conf_sect_state *st,
+	const struct conf_key *keys, unsigned n)
 {
-	unsigned n;
-	const struct conf_key *keys = conf_keys_of(sect, &n);
-
 	for (unsigned k = 0; k < n; k++)
 		if ((keys[k].flags & CONF_KEY_REQUIRED) && !st->key_line[k])
 			conf_err(ctx, st->line, "%s missing required key '%s'", ctx->label,
@@ -52,8 +49,8 @@ static const char *subnet_str(char buf[24], const struct egw_port_conf *port)
 	return buf;
 }
 
-static void check_next_hop(struct conf_ctx *ctx, unsigned i, int line, const char *key,
-	const char *what, uint32_t a)
+static void check_next_hop(
+	struct conf_ctx *ctx, unsigned i, int line, const char *key, const char *what, uint32_t a)
 {
 	const struct egw_port_conf *port = &ctx->conf->ports[i];
 	char s[16], net[24];
@@ -66,6 +63,15 @@ static void check_next_hop(struct conf_ctx *ctx, unsigned i, int line, const cha
 	else if (!on_subnet(port, a))
 		conf_err_key(ctx, line, key, "%s%s is not a host on the port's subnet %s", what,
 			conf_fmt_ipv4(s, a), subnet_str(net, port));
+}
+
+static void check_required(
+	struct conf_ctx *ctx, const struct conf_sect_state *st, enum conf_sect sect)
+{
+	unsigned n;
+	const struct conf_key *keys = conf_keys_of(sect, &n);
+
+	conf_check_required(ctx, st, keys, n);
 }
 
 static void check_port(struct conf_ctx *ctx, unsigned i)
@@ -87,8 +93,9 @@ static void check_port(struct conf_ctx *ctx, unsigned i)
 			check_next_hop(ctx, i, line, "gateway", "", port->gateway);
 	}
 	for (unsigned r = 0; r < port->n_routes; r++) {
-		snprintf(what, sizeof(what), "via for %s/%u: ",
-			conf_fmt_ipv4(s, port->routes[r].prefix), port->routes[r].prefix_len);
+		snprintf(what, sizeof(what),
+			"via for %s/%u: ", conf_fmt_ipv4(s, port->routes[r].prefix),
+			port->routes[r].prefix_len);
 		check_next_hop(ctx, i, ctx->route_line[i][r], "routes", what, port->routes[r].via);
 	}
 	for (unsigned n = 0; n < port->n_neighbors; n++) {
@@ -98,7 +105,8 @@ static void check_port(struct conf_ctx *ctx, unsigned i)
 		check_next_hop(ctx, i, line, "neighbors", "", a);
 		for (unsigned m = 0; m < n; m++) {
 			if (port->neighbors[m].addr == a) {
-				conf_err_key(ctx, line, "neighbors", "%s is listed twice (first at line %d)",
+				conf_err_key(ctx, line, "neighbors",
+					"%s is listed twice (first at line %d)",
 					conf_fmt_ipv4(s, a), ctx->neighbor_line[i][m]);
 				break;
 			}
@@ -123,7 +131,8 @@ static void check_routes_unique(struct conf_ctx *ctx)
 				for (unsigned q = 0; q < end && !found; q++) {
 					const struct egw_route_conf *b = &conf->ports[j].routes[q];
 
-					if (a->prefix != b->prefix || a->prefix_len != b->prefix_len)
+					if (a->prefix != b->prefix ||
+						a->prefix_len != b->prefix_len)
 						continue;
 					found = true;
 					port_label(ctx, i);
@@ -171,7 +180,8 @@ static void check_port_pair(struct conf_ctx *ctx, unsigned i, unsigned j)
 		device_id(b, idb, sizeof(idb));
 		line = ctx->ports[j].key_line[CONF_PORT_DEVICE];
 		if (strcmp(ida, idb) == 0)
-			conf_err_key(ctx, line, "device", "'%s' is the same device as [port %s] (line %d)",
+			conf_err_key(ctx, line, "device",
+				"'%s' is the same device as [port %s] (line %d)",
 				conf_quote(q, b->device, SIZE_MAX), a->name,
 				ctx->ports[i].key_line[CONF_PORT_DEVICE]);
 	}
@@ -181,8 +191,9 @@ static void check_port_pair(struct conf_ctx *ctx, unsigned i, unsigned j)
 		/* Overlapping subnets would make the connected route ambiguous. */
 		if (((a->addr ^ b->addr) & conf_mask(len)) == 0)
 			conf_err_key(ctx, ctx->ports[j].key_line[CONF_PORT_ADDRESS], "address",
-				"subnet %s overlaps [port %s] subnet %s (line %d)", subnet_str(nb, b),
-				a->name, subnet_str(na, a), ctx->ports[i].key_line[CONF_PORT_ADDRESS]);
+				"subnet %s overlaps [port %s] subnet %s (line %d)",
+				subnet_str(nb, b), a->name, subnet_str(na, a),
+				ctx->ports[i].key_line[CONF_PORT_ADDRESS]);
 	}
 }
 
@@ -298,7 +309,8 @@ static void check_egress(struct conf_ctx *ctx)
 	conf_set_label(ctx, "egress", NULL);
 	if (conf->egress.default_pool[0] && !egw_conf_pool_find(conf, conf->egress.default_pool))
 		conf_err_key(ctx, st->key_line[CONF_EGRESS_DEFAULT_POOL], "default_pool",
-			"no [pool %s] is defined", conf_quote(q, conf->egress.default_pool, SIZE_MAX));
+			"no [pool %s] is defined",
+			conf_quote(q, conf->egress.default_pool, SIZE_MAX));
 	if (conf->egress.mode == EGW_MODE_PASSTHROUGH && !conf->egress.default_pool[0])
 		conf_err_key(ctx, st->key_line[CONF_EGRESS_MODE], "mode",
 			"passthrough needs default_pool (the pool every allowed flow is translated "

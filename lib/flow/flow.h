@@ -52,6 +52,8 @@ enum egw_flow_state {
 #define EGW_FLOW_F_FIN_ORIG 0x02  /* FIN seen from the inside */
 #define EGW_FLOW_F_FIN_REPLY 0x04 /* FIN seen from the outside */
 #define EGW_FLOW_F_SRC_COUNTED 0x08 /* holds one of its source's max_per_source */
+#define EGW_FLOW_F_QUOTA 0x10       /* holds one of its policy's max_flows */
+#define EGW_FLOW_F_REVOKED 0x20     /* ends once the packet in hand is sent (policy change) */
 
 #define EGW_DIR_ORIG 0
 #define EGW_DIR_REPLY 1
@@ -65,15 +67,17 @@ struct egw_flow {
 	uint16_t nat_port;	   /* translated source port / ICMP identifier */
 	uint8_t state;		   /* enum egw_flow_state */
 	uint8_t flags;		   /* EGW_FLOW_F_* */
+	uint64_t bytes[2];	   /* per direction: EGW_DIR_ORIG, EGW_DIR_REPLY */
+	uint32_t packets[2];
 	uint32_t last_seen;	   /* worker clock, seconds */
-	uint32_t created;	   /* worker clock, seconds */
-	uint32_t packets[2];	   /* per direction: EGW_DIR_ORIG, EGW_DIR_REPLY */
-	uint64_t bytes[2];
-	uint16_t policy_id;	   /* policy that admitted it (0 = mode passthrough) */
+	uint32_t policy;	   /* counter slot of the admitting policy (0 = admitted by mode) */
 	uint16_t generation;	   /* low bits of the snapshot generation that admitted it */
 	uint8_t port[2];	   /* exit port per direction (ORIG: outside, REPLY: inside) */
 	uint16_t neigh[2];	   /* cached neighbour slot per direction, EGW_NEIGH_NONE if not yet */
 } __rte_aligned(64);
+
+/* The data path touches one cache line per packet: keep it so. */
+_Static_assert(sizeof(struct egw_flow) == 64, "struct egw_flow must fill one cache line");
 
 /* Seconds of idleness after which a flow in each state expires. */
 struct egw_flow_timeouts {

@@ -56,7 +56,9 @@ struct egw_flow_table *egw_flow_table_create(const char *name, uint32_t capacity
 		RTE_CACHE_LINE_SIZE, socket);
 	ft->free_stack = rte_malloc_socket("egw_flow_free", (size_t)capacity * sizeof(uint32_t),
 		0, socket);
-	if (!ft->flows || !ft->free_stack)
+	ft->created = rte_zmalloc_socket("egw_flow_created", (size_t)capacity * sizeof(uint32_t),
+		0, socket);
+	if (!ft->flows || !ft->free_stack || !ft->created)
 		goto nomem;
 	ft->capacity = capacity;
 	/* Pop order = ascending index: new flows fill the array from the start (locality). */
@@ -79,6 +81,7 @@ void egw_flow_table_free(struct egw_flow_table *ft)
 	rte_hash_free(ft->hash);
 	rte_free(ft->flows);
 	rte_free(ft->free_stack);
+	rte_free(ft->created);
 	rte_free(ft);
 }
 
@@ -132,6 +135,10 @@ int egw_flow_commit(struct egw_flow_table *ft, struct egw_flow *f,
 	uint32_t idx = egw_flow_index(ft, f);
 	int rc;
 
+	/* rte_hash_add_key_data() replaces the data of a key already present: it would steal
+	 * the key from the flow holding it. */
+	if (rte_hash_lookup(ft->hash, &f->orig) >= 0 || rte_hash_lookup(ft->hash, reply_key) >= 0)
+		return -EEXIST;
 	rc = rte_hash_add_key_data(ft->hash, &f->orig, (void *)EGW_FLOW_VAL(idx, EGW_DIR_ORIG));
 	if (rc < 0)
 		return rc;

@@ -16,6 +16,7 @@ struct rte_hash;
 struct egw_flow_table {
 	struct rte_hash *hash;
 	struct egw_flow *flows;
+	uint32_t *created; /* per record, worker clock seconds: cold, read only when a flow ends */
 	uint32_t *free_stack; /* indices of unused records */
 	uint32_t n_free;
 	uint32_t capacity;

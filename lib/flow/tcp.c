@@ -42,6 +42,11 @@ void egw_tcp_track(struct egw_flow *f, unsigned dir, uint8_t flags)
 	}
 	if (flags & EGW_TCP_FIN) {
 		f->flags |= dir == EGW_DIR_ORIG ? EGW_FLOW_F_FIN_ORIG : EGW_FLOW_F_FIN_REPLY;
+		/* Only an established connection closes: a FIN before the handshake completed or
+		 * after a RST must not move the flow to the long half-closed timeout. */
+		if (f->state != EGW_TCP_ESTABLISHED && f->state != EGW_TCP_FIN_WAIT &&
+			f->state != EGW_TCP_CLOSING)
+			return;
 		if ((f->flags & (EGW_FLOW_F_FIN_ORIG | EGW_FLOW_F_FIN_REPLY)) ==
 			(EGW_FLOW_F_FIN_ORIG | EGW_FLOW_F_FIN_REPLY))
 			f->state = EGW_TCP_CLOSING;

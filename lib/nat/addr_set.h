@@ -23,7 +23,8 @@ static inline bool egw_addr_set_contains(const struct egw_addr_set *set, uint32_
 {
 	uint32_t i;
 
-	if (set->count == 0)
+	/* 0 marks empty slots: it would "match" the first empty slot probed. */
+	if (set->count == 0 || addr_be == 0)
 		return false;
 	i = (addr_be * 2654435761u) >> 8 & set->mask;
 	for (;;) {

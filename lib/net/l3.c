@@ -57,9 +57,9 @@ void egw_icmp_echo_reply(struct rte_mbuf *m, const struct egw_pkt_meta *meta,
 	ip->time_to_live = 64;
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = egw_csum_full(ip, (size_t)(meta->l4_off - meta->l3_off));
-	/* Type sits in the high byte of the first 16-bit word in packet order. */
+	/* Type and code form the first 16-bit word; the request's code need not be 0. */
 	icmp->icmp_cksum = egw_csum_update16(icmp->icmp_cksum,
-		rte_cpu_to_be_16((uint16_t)(EGW_ICMP_ECHO_REQUEST << 8)),
+		rte_cpu_to_be_16((uint16_t)(icmp->icmp_type << 8 | icmp->icmp_code)),
 		rte_cpu_to_be_16((uint16_t)(EGW_ICMP_ECHO_REPLY << 8)));
 	icmp->icmp_type = EGW_ICMP_ECHO_REPLY;
 	icmp->icmp_code = 0;

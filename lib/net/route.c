@@ -7,11 +7,15 @@
 int egw_route_add(struct egw_route_table *t, uint32_t prefix, uint8_t len, uint32_t via_be,
 	uint16_t port_id)
 {
-	uint32_t mask = len ? ~0u << (32 - len) : 0;
+	uint32_t mask;
 	unsigned pos = 0;
 
-	if (t->n == EGW_ROUTES_MAX || len > 32)
+	/* Checked before the mask is computed: a shift by 32 - len < 0 is undefined. */
+	if (len > 32)
+		return -EINVAL;
+	if (t->n == EGW_ROUTES_MAX)
 		return -ENOSPC;
+	mask = len ? ~0u << (32 - len) : 0;
 	/* Stable insertion: among equal lengths, the first added wins. */
 	while (pos < t->n && t->r[pos].len >= len)
 		pos++;

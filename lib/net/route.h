@@ -28,7 +28,8 @@ struct egw_route_table {
 	unsigned n;
 };
 
-/* Adds a route; keeps the table ordered longest prefix first. -ENOSPC when full. */
+/* Adds a route; keeps the table ordered longest prefix first. -ENOSPC when full, -EINVAL for
+ * a length above 32. */
 int egw_route_add(struct egw_route_table *t, uint32_t prefix, uint8_t len, uint32_t via_be,
 	uint16_t port_id);
 
@@ -42,6 +43,22 @@ static inline int egw_route_lookup(const struct egw_route_table *t, uint32_t dst
 		const struct egw_route *r = &t->r[i];
 		if ((dst & r->mask) == r->prefix) {
 			*port_id = r->port_id;
+			*nexthop_be = r->via_be ? r->via_be : dst_be;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* Longest-prefix match among the routes through PORT_ID only (policy "via"). */
+static inline int egw_route_lookup_port(const struct egw_route_table *t, uint32_t dst_be,
+	uint16_t port_id, uint32_t *nexthop_be)
+{
+	uint32_t dst = __builtin_bswap32(dst_be);
+
+	for (unsigned i = 0; i < t->n; i++) {
+		const struct egw_route *r = &t->r[i];
+		if (r->port_id == port_id && (dst & r->mask) == r->prefix) {
 			*nexthop_be = r->via_be ? r->via_be : dst_be;
 			return 0;
 		}

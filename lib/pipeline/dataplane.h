@@ -40,15 +40,25 @@ struct egw_worker_stats {
 	uint64_t outbound_packets, outbound_bytes; /* inside -> outside, forwarded */
 	uint64_t inbound_packets, inbound_bytes;   /* outside -> inside, forwarded */
 	uint64_t flows_created, flows_expired;
+	uint64_t flows_revoked; /* ended by a policy change (revalidate = reset) */
 	uint64_t handoffs_out, handoffs_in;
 	uint64_t punted; /* ARP and echo requests handed to the control thread */
 	uint64_t held;	 /* packets handed to the control thread to wait for ARP */
 	uint64_t icmp_errors_sent;
+	uint64_t rst_sent; /* TCP resets the appliance generated (revoked flows) */
 	uint64_t polls, busy_polls;
 	uint64_t drops[EGW_DROP_MAX];
 } __rte_cache_aligned;
 
 struct egw_worker;
+
+/* Per policy counter slot (struct egw_policy_slots), per worker. */
+struct egw_policy_counters {
+	uint64_t flows;	  /* flows admitted */
+	uint64_t denied;  /* new flows refused: deny action or max_flows reached */
+	uint64_t packets; /* packets of its flows, both directions */
+	uint64_t bytes;
+};
 
 /* State shared by all workers, owned by the control thread. */
 struct egw_dataplane {
@@ -67,6 +77,7 @@ struct egw_dataplane {
 	struct egw_worker *workers[EGW_MAX_WORKERS];
 	struct rte_ring *handoff[EGW_MAX_WORKERS][EGW_MAX_WORKERS]; /* [from][to], SP/SC */
 	bool tcp_pickup;
+	uint32_t *policy_active; /* per counter slot: flows held, for max_flows (atomic) */
 	uint32_t icmp_errors_per_s; /* per worker, rate limit of generated ICMP errors */
 	struct egw_worker_stats control_stats; /* drops counted by the control thread */
 };
@@ -89,6 +100,7 @@ struct egw_worker {
 	uint32_t icmp_tokens, icmp_second;
 	struct egw_tx_buffer tx[RTE_MAX_ETHPORTS];
 	struct egw_worker_stats stats;
+	struct egw_policy_counters *policy; /* EGW_POLICY_SLOTS entries */
 };
 
 /* Creates worker ID's flow table and rings; 0 or -errno. */

@@ -11,7 +11,9 @@
 
 #include "dataplane.h"
 #include "flow/tcp.h"
+#include "policy/classifier.h"
 #include "net/l3.h"
+#include "net/tcp_rst.h"
 #include "pkt/csum.h"
 #include "nat/translate.h"
 
@@ -122,7 +124,9 @@ static void reply_icmp_error(struct egw_worker *w, struct rte_mbuf *m,
 	const struct egw_pkt_meta *meta, uint8_t type, uint8_t code, uint16_t mtu,
 	enum egw_drop_reason reason)
 {
-	const struct egw_port_info *in = &w->dp->ports[m->port];
+	/* Saved: the builder resets the mbuf, port included (RTE_MBUF_PORT_INVALID). */
+	const uint16_t port = m->port;
+	const struct egw_port_info *in = &w->dp->ports[port];
 
 	w->stats.drops[reason]++;
 	/* Never an error about an ICMP error (RFC 1122 3.2.2). */
@@ -132,7 +136,7 @@ static void reply_icmp_error(struct egw_worker *w, struct rte_mbuf *m,
 	}
 	egw_icmp_error_build(m, meta, type, code, mtu, in->addr_be, &in->mac);
 	w->stats.icmp_errors_sent++;
-	tx_enqueue(w, m->port, m);
+	tx_enqueue(w, port, m);
 }
 
 /*
@@ -238,6 +242,47 @@ static void flow_released(void *ctx, struct egw_flow *f)
 
 	if (f->flags & EGW_FLOW_F_SRC_COUNTED)
 		egw_source_limit_release(&w->sources, f->orig.a_addr);
+	if (f->flags & EGW_FLOW_F_QUOTA)
+		__atomic_fetch_sub(&w->dp->policy_active[f->policy], 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * May a flow with KEY leave? The mode first, then the best matching policy (priority, then
+ * file order). *RT is the policy that decided, NULL when the mode did.
+ */
+static inline enum egw_drop_reason admit(const struct egw_snapshot *snap,
+	const struct egw_flow_key *key, const struct egw_policy_rt **rt)
+{
+	*rt = NULL;
+	if (snap->mode == EGW_MODE_DENY)
+		return EGW_DROP_MODE_DENY;
+	if (snap->cls) {
+		const struct egw_cls_key ck = { .src = rte_be_to_cpu_32(key->a_addr),
+			.dst = rte_be_to_cpu_32(key->b_addr),
+			.dport = key->proto == IPPROTO_ICMP ? 0 : rte_be_to_cpu_16(key->b_port),
+			.proto = key->proto };
+		const struct egw_cls_rule *r = egw_cls_lookup(snap->cls, &ck);
+		if (r)
+			*rt = &snap->policies[r->id];
+	}
+	if (*rt && (*rt)->action == EGW_ACTION_DENY)
+		return EGW_DROP_POLICY_DENY;
+	/* Passthrough admits what no deny policy stops; policy mode needs an allow policy. */
+	if (!*rt && snap->mode == EGW_MODE_POLICY)
+		return EGW_DROP_POLICY_NO_MATCH;
+	return EGW_DROP_NONE;
+}
+
+/* Takes one of RT's max_flows. False when the quota is full. */
+static inline bool quota_take(struct egw_dataplane *dp, const struct egw_policy_rt *rt)
+{
+	/* Shared by all workers, so exact; one atomic per new flow, never per packet. */
+	uint32_t held = __atomic_fetch_add(&dp->policy_active[rt->slot], 1, __ATOMIC_RELAXED);
+
+	if (held < rt->max_flows)
+		return true;
+	__atomic_fetch_sub(&dp->policy_active[rt->slot], 1, __ATOMIC_RELAXED);
+	return false;
 }
 
 /* A new flow from the inside: decide, allocate, insert. Returns NULL after dropping M. */
@@ -245,11 +290,14 @@ static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snaps
 	struct rte_mbuf *m, const struct egw_pkt_meta *meta, const struct egw_flow_key *key)
 {
 	struct egw_dataplane *dp = w->dp;
+	const struct egw_policy_rt *rt;
 	const struct egw_nat_pool *pool;
+	struct egw_flow_key reply;
 	struct port_probe probe;
+	enum egw_drop_reason why;
 	struct egw_flow *f;
 	uint16_t out_port, in_port, nat_port;
-	uint32_t nh;
+	uint32_t nh, slot;
 	uint8_t state;
 
 	if (meta->kind == EGW_PKT_ICMP_ERROR) {
@@ -276,19 +324,26 @@ static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snaps
 		state = EGW_FLOW_ICMP;
 		break;
 	}
-	if (snap->mode == EGW_MODE_DENY) {
-		egw_drop(&w->stats, m, EGW_DROP_MODE_DENY);
+	why = admit(snap, key, &rt);
+	slot = rt ? rt->slot : 0;
+	if (why != EGW_DROP_NONE) {
+		w->policy[slot].denied++;
+		egw_drop(&w->stats, m, why);
 		return NULL;
 	}
-	if (snap->mode == EGW_MODE_POLICY) {
-		/* No policy engine yet: policy mode admits nothing (documented). */
-		egw_drop(&w->stats, m, EGW_DROP_POLICY_NO_MATCH);
-		return NULL;
-	}
-	pool = snap->default_pool;
+	pool = rt ? rt->pool : snap->default_pool;
 	/* Replies must be routable back through the port the flow came in on (strict uRPF). */
-	if (egw_route_lookup(&dp->to_inside, meta->src, &in_port, &nh) < 0 || in_port != m->port ||
-		egw_route_lookup(&dp->to_outside, meta->dst, &out_port, &nh) < 0) {
+	if (egw_route_lookup(&dp->to_inside, meta->src, &in_port, &nh) < 0 || in_port != m->port) {
+		egw_drop(&w->stats, m, EGW_DROP_NO_ROUTE);
+		return NULL;
+	}
+	if (rt && rt->via_port != EGW_VIA_DEFAULT) {
+		out_port = rt->via_port;
+		if (egw_route_lookup_port(&dp->to_outside, meta->dst, out_port, &nh) < 0) {
+			egw_drop(&w->stats, m, EGW_DROP_NO_ROUTE);
+			return NULL;
+		}
+	} else if (egw_route_lookup(&dp->to_outside, meta->dst, &out_port, &nh) < 0) {
 		egw_drop(&w->stats, m, EGW_DROP_NO_ROUTE);
 		return NULL;
 	}
@@ -299,6 +354,16 @@ static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snaps
 	}
 	f->orig = *key;
 	f->flags = 0;
+	f->policy = slot;
+	if (rt && rt->max_flows) {
+		if (!quota_take(dp, rt)) {
+			egw_flow_abort(w->ft, f);
+			w->policy[slot].denied++;
+			egw_drop(&w->stats, m, EGW_DROP_POLICY_MAX_FLOWS);
+			return NULL;
+		}
+		f->flags |= EGW_FLOW_F_QUOTA;
+	}
 	if (pool) {
 		f->nat_addr = egw_nat_pick_addr(pool, &dp->secret, key);
 		probe.ft = w->ft;
@@ -306,9 +371,8 @@ static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snaps
 			EGW_ZONE_OUTSIDE);
 		if (egw_nat_alloc_port(pool, &dp->secret, w->id, dp->n_workers, key, &w->nat_counter,
 			    nat_port_taken, &probe, &nat_port) < 0) {
-			egw_flow_abort(w->ft, f);
-			egw_drop(&w->stats, m, EGW_DROP_NAT_EXHAUSTED);
-			return NULL;
+			why = EGW_DROP_NAT_EXHAUSTED;
+			goto undo;
 		}
 		f->nat_port = nat_port;
 		f->flags |= EGW_FLOW_F_NAT;
@@ -316,9 +380,8 @@ static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snaps
 			if (egw_source_limit_acquire(&w->sources, key->a_addr,
 				    egw_source_limit_share(pool->max_per_source, dp->n_workers)) <
 				0) {
-				egw_flow_abort(w->ft, f);
-				egw_drop(&w->stats, m, EGW_DROP_NAT_SOURCE_LIMIT);
-				return NULL;
+				why = EGW_DROP_NAT_SOURCE_LIMIT;
+				goto undo;
 			}
 			f->flags |= EGW_FLOW_F_SRC_COUNTED;
 		}
@@ -326,36 +389,82 @@ static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snaps
 		f->nat_addr = key->a_addr;
 		f->nat_port = key->a_port;
 	}
-	{
-		struct egw_flow_key reply;
-		egw_flow_reply_key(f, &reply);
-		if (egw_flow_commit(w->ft, f, &reply) < 0) {
-			flow_released(w, f);
-			egw_flow_abort(w->ft, f);
-			egw_drop(&w->stats, m, EGW_DROP_FLOW_TABLE_FULL);
-			return NULL;
-		}
+	egw_flow_reply_key(f, &reply);
+	if (egw_flow_commit(w->ft, f, &reply) < 0) {
+		why = EGW_DROP_FLOW_TABLE_FULL;
+		goto undo;
 	}
 	f->state = state;
-	f->created = f->last_seen = w->now;
+	f->last_seen = w->now;
+	w->ft->created[egw_flow_index(w->ft, f)] = w->now;
 	f->packets[0] = f->packets[1] = 0;
 	f->bytes[0] = f->bytes[1] = 0;
-	f->policy_id = 0;
 	f->generation = (uint16_t)snap->generation;
 	f->port[EGW_DIR_ORIG] = (uint8_t)out_port;
 	f->port[EGW_DIR_REPLY] = (uint8_t)in_port;
 	f->neigh[EGW_DIR_ORIG] = f->neigh[EGW_DIR_REPLY] = EGW_NEIGH_NONE;
 	w->stats.flows_created++;
+	w->policy[slot].flows++;
 	return f;
+undo:
+	flow_released(w, f);
+	egw_flow_abort(w->ft, f);
+	egw_drop(&w->stats, m, why);
+	return NULL;
+}
+
+/*
+ * A flow admitted under an older generation meets the current policy on its next packet.
+ * Returns true when it may go on. Otherwise (revalidate = reset) the flow ends here: a TCP
+ * connection is reset toward both ends (M itself becomes the RST to its receiver, *META
+ * follows), anything else is dropped.
+ */
+static bool revalidate(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf *m,
+	struct egw_pkt_meta *meta, struct egw_flow *f)
+{
+	const struct egw_policy_rt *rt;
+	struct rte_mbuf *r;
+
+	if (admit(snap, &f->orig, &rt) == EGW_DROP_NONE || snap->revalidate == EGW_REVALIDATE_KEEP) {
+		/* Still allowed: it stays with the policy that admitted it (its counters and
+		 * quota), even when another policy would now match first. */
+		f->generation = (uint16_t)snap->generation;
+		return true;
+	}
+	w->stats.flows_revoked++;
+	if (meta->proto != IPPROTO_TCP || (meta->tcp_flags & EGW_TCP_RST)) {
+		egw_drop(&w->stats, m, EGW_DROP_POLICY_REVOKED);
+		return false;
+	}
+	r = rte_pktmbuf_alloc(m->pool);
+	if (r) {
+		egw_tcp_rst_reverse(r, m, meta, &w->dp->ports[m->port].mac);
+		w->stats.rst_sent++;
+		tx_enqueue(w, m->port, r);
+	}
+	egw_tcp_rst_inplace(m, meta);
+	/* The flow ends after this RST went out. */
+	f->state = EGW_TCP_RESET;
+	f->flags |= EGW_FLOW_F_REVOKED;
+	return true;
 }
 
 /* A packet of a known flow (or its ICMP error): track, translate, forward. */
-static void flow_packet(struct egw_worker *w, struct rte_mbuf *m, const struct egw_pkt_meta *meta,
-	struct egw_flow *f, unsigned dir)
+static void flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf *m,
+	const struct egw_pkt_meta *cmeta, struct egw_flow *f, unsigned dir)
 {
 	struct egw_dataplane *dp = w->dp;
+	struct egw_pkt_meta local, *meta = &local;
 	uint16_t out_port = f->port[dir];
 	uint32_t dst_be;
+
+	local = *cmeta;
+	if (unlikely(f->generation != (uint16_t)snap->generation) &&
+		meta->kind != EGW_PKT_ICMP_ERROR && !revalidate(w, snap, m, meta, f)) {
+		flow_released(w, f);
+		egw_flow_remove(w->ft, f);
+		return;
+	}
 
 	/* Too big for the exit and DF set: tell the sender, about the packet it sent. */
 	if (meta->ip_len > dp->ports[out_port].mtu) {
@@ -382,12 +491,18 @@ static void flow_packet(struct egw_worker *w, struct rte_mbuf *m, const struct e
 		f->last_seen = w->now;
 		f->packets[dir]++;
 		f->bytes[dir] += meta->ip_len;
+		w->policy[f->policy].packets++;
+		w->policy[f->policy].bytes += meta->ip_len;
 		if (f->flags & EGW_FLOW_F_NAT)
 			egw_translate(m, meta, f, dir);
 	}
 	dst_be = dir == EGW_DIR_ORIG ? f->orig.b_addr : f->orig.a_addr;
 	forward(w, m, out_port, &f->neigh[dir], dst_be,
 		dir == EGW_DIR_ORIG ? &dp->to_outside : &dp->to_inside, dir == EGW_DIR_ORIG);
+	if (unlikely(f->flags & EGW_FLOW_F_REVOKED)) {
+		flow_released(w, f);
+		egw_flow_remove(w->ft, f);
+	}
 }
 
 static inline bool is_local_addr(const struct egw_dataplane *dp, uint32_t addr_be)
@@ -404,7 +519,6 @@ static inline bool early_checks(struct egw_worker *w, struct rte_mbuf *m,
 	const struct egw_pkt_meta *meta, const struct egw_port_info *in)
 {
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	const uint8_t *ip;
 
 	if (meta->kind == EGW_PKT_ARP) {
 		/* ARP is rare and stateful (learning, pending resolutions): the control thread
@@ -431,11 +545,22 @@ static inline bool early_checks(struct egw_worker *w, struct rte_mbuf *m,
 		}
 		return false;
 	}
-	ip = (const uint8_t *)eth + meta->l3_off;
-	if (ip[8] <= 1) {
-		reply_icmp_error(w, m, meta, EGW_ICMP_TIME_EXCEEDED, 0, 0, EGW_DROP_TTL_EXCEEDED);
+	return true;
+}
+
+/*
+ * TTL 1 or 0: the packet dies here (time exceeded to its sender, rate-limited). Checked only
+ * for packets of known flows and new inside flows, so the appliance never answers unsolicited
+ * outside traffic. Returns true when M was consumed.
+ */
+static inline bool ttl_expires(struct egw_worker *w, struct rte_mbuf *m,
+	const struct egw_pkt_meta *meta)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l3_off);
+
+	if (likely(ip[8] > 1))
 		return false;
-	}
+	reply_icmp_error(w, m, meta, EGW_ICMP_TIME_EXCEEDED, 0, 0, EGW_DROP_TTL_EXCEEDED);
 	return true;
 }
 
@@ -515,14 +640,18 @@ void egw_pipeline_rx(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n, b
 						EGW_DROP_ICMP_ERROR_NO_FLOW : EGW_DROP_UNSOLICITED);
 				continue;
 			}
+			if (ttl_expires(w, m, &meta[j]))
+				continue;
 			f = flow_create(w, snap, m, &meta[j], &keys[j]);
 			if (!f)
 				continue;
-			flow_packet(w, m, &meta[j], f, EGW_DIR_ORIG);
+			flow_packet(w, snap, m, &meta[j], f, EGW_DIR_ORIG);
 			continue;
 		}
+		if (ttl_expires(w, m, &meta[j]))
+			continue;
 		f = &w->ft->flows[EGW_FLOW_VAL_IDX(v)];
-		flow_packet(w, m, &meta[j], f, EGW_FLOW_VAL_DIR(v));
+		flow_packet(w, snap, m, &meta[j], f, EGW_FLOW_VAL_DIR(v));
 	}
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,6 +9,7 @@
 #include <rte_ring.h>
 
 #include "dataplane.h"
+#include "policy/slots.h"
 
 struct egw_worker *egw_worker_create(struct egw_dataplane *dp, unsigned id, uint32_t max_flows,
 	const struct egw_flow_timeouts *to, int socket)
@@ -27,7 +29,9 @@ struct egw_worker *egw_worker_create(struct egw_dataplane *dp, unsigned id, uint
 	w->ft = egw_flow_table_create(name, max_flows, socket, to);
 	if (!w->ft)
 		goto fail;
-	if (egw_source_limit_init(&w->sources, name, max_flows, socket) < 0) {
+	/* Plain calloc: pages of unused slots are never touched, so never backed. */
+	w->policy = calloc(EGW_POLICY_SLOTS, sizeof(*w->policy));
+	if (!w->policy || egw_source_limit_init(&w->sources, name, max_flows, socket) < 0) {
 		rte_errno = ENOMEM;
 		goto fail;
 	}
@@ -53,6 +57,7 @@ void egw_worker_free(struct egw_worker *w)
 	}
 	egw_flow_table_free(w->ft);
 	egw_source_limit_fini(&w->sources);
+	free(w->policy);
 	rte_free(w);
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,7 +10,104 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
+#include "classifier.h"
+#include "slots.h"
 #include "snapshot.h"
+
+static const struct egw_nat_pool *pool_by_name(const struct egw_snapshot *snap, const char *name)
+{
+	for (unsigned i = 0; i < snap->n_pools; i++)
+		if (strcmp(snap->pools[i].name, name) == 0)
+			return &snap->pools[i];
+	return NULL;
+}
+
+static uint8_t cls_proto(enum egw_policy_proto p)
+{
+	switch (p) {
+	case EGW_PROTO_TCP:
+	case EGW_PROTO_TLS:
+	case EGW_PROTO_HTTP:
+		return IPPROTO_TCP;
+	case EGW_PROTO_UDP:
+		return IPPROTO_UDP;
+	case EGW_PROTO_ICMP:
+		return IPPROTO_ICMP;
+	default:
+		return 0;
+	}
+}
+
+/* Policy i with its sources x destinations x port ranges becomes that many classifier rules,
+ * all with policy i's rank and id. */
+static int compile_policies(struct egw_snapshot *snap, const struct egw_snapshot_inputs *in)
+{
+	const struct egw_policy_set *ps = in->policies;
+	static const struct egw_cidr any_cidr = { 0, 0 };
+	static const struct egw_port_range any_ports = { 0, 65535 };
+	struct egw_cls_rule *rules = NULL;
+	size_t n_rules = 0, cap = 0;
+	char name[24];
+	int rc = -ENOMEM;
+
+	snap->policies = calloc(ps->n_policies, sizeof(*snap->policies));
+	if (!snap->policies)
+		return -ENOMEM;
+	snap->n_policies = ps->n_policies;
+	for (unsigned i = 0; i < ps->n_policies; i++) {
+		const struct egw_policy_conf *pc = &ps->policies[i];
+		struct egw_policy_rt *rt = &snap->policies[i];
+		unsigned ns = pc->sources_any ? 1 : pc->n_sources;
+		unsigned nd = pc->destinations_any ? 1 : pc->n_destinations;
+		unsigned np = pc->ports_any ? 1 : pc->n_ports;
+
+		snprintf(rt->name, sizeof(rt->name), "%s", pc->name);
+		rt->slot = egw_policy_slots_get(in->slots, pc->name, in->generation);
+		if (rt->slot == 0) {
+			rc = -ENOSPC;
+			goto out;
+		}
+		rt->action = (uint8_t)pc->action;
+		rt->log = pc->log;
+		rt->max_flows = pc->max_flows;
+		rt->pool = pc->nat_none ? NULL :
+			pool_by_name(snap, pc->nat[0] ? pc->nat : in->conf->egress.default_pool);
+		rt->via_port = EGW_VIA_DEFAULT;
+		for (unsigned k = 0; pc->via[0] && k < in->conf->n_ports; k++)
+			if (strcmp(in->conf->ports[k].name, pc->via) == 0)
+				rt->via_port = in->port_ids[k];
+		for (unsigned a = 0; a < ns; a++)
+			for (unsigned b = 0; b < nd; b++)
+				for (unsigned c = 0; c < np; c++) {
+					const struct egw_cidr *src =
+						pc->sources_any ? &any_cidr : &pc->sources[a];
+					const struct egw_cidr *dst = pc->destinations_any ?
+						&any_cidr : &pc->destinations[b];
+					const struct egw_port_range *pr =
+						pc->ports_any ? &any_ports : &pc->ports[c];
+					if (n_rules == cap) {
+						size_t ncap = cap ? cap * 2 : 256;
+						struct egw_cls_rule *nr =
+							realloc(rules, ncap * sizeof(*nr));
+						if (!nr)
+							goto out;
+						rules = nr;
+						cap = ncap;
+					}
+					rules[n_rules++] = (struct egw_cls_rule){ .src = src->prefix,
+						.src_len = src->len, .dst = dst->prefix,
+						.dst_len = dst->len, .port_lo = pr->lo,
+						.port_hi = pr->hi, .proto = cls_proto(pc->proto),
+						.priority = pc->priority, .order = pc->order, .id = i };
+				}
+	}
+	snprintf(name, sizeof(name), "g%llu", (unsigned long long)in->generation);
+	snap->cls = egw_cls_build(name, rules, (uint32_t)n_rules);
+	rc = snap->cls ? 0 : -rte_errno;
+out:
+	free(rules);
+	return rc;
+}
 
 void egw_snapshot_free(struct egw_snapshot *snap)
 {
@@ -19,11 +117,21 @@ void egw_snapshot_free(struct egw_snapshot *snap)
 		free(snap->pools[i].addrs);
 	free(snap->pools);
 	egw_addr_set_free(&snap->pool_addrs);
+	egw_cls_free(snap->cls);
+	free(snap->policies);
 	free(snap);
 }
 
 struct egw_snapshot *egw_snapshot_build(const struct egw_conf *conf, uint64_t generation)
 {
+	struct egw_snapshot_inputs in = { .conf = conf, .generation = generation };
+	return egw_snapshot_compile(&in);
+}
+
+struct egw_snapshot *egw_snapshot_compile(const struct egw_snapshot_inputs *in)
+{
+	const struct egw_conf *conf = in->conf;
+	uint64_t generation = in->generation;
 	struct egw_snapshot *snap = calloc(1, sizeof(*snap));
 	uint32_t *all = NULL, n_all = 0;
 
@@ -67,6 +175,16 @@ struct egw_snapshot *egw_snapshot_build(const struct egw_conf *conf, uint64_t ge
 	if (egw_addr_set_init(&snap->pool_addrs, all, n_all) < 0)
 		goto nomem;
 	free(all);
+	all = NULL;
+	snap->revalidate = conf->egress.revalidate;
+	if (in->policies && in->policies->n_policies) {
+		int rc = compile_policies(snap, in);
+		if (rc < 0) {
+			egw_snapshot_free(snap);
+			rte_errno = -rc;
+			return NULL;
+		}
+	}
 	return snap;
 nomem:
 	free(all);

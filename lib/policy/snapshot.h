@@ -5,10 +5,26 @@
 #include <stdint.h>
 
 #include "conf/conf.h"
+#include "conf/policy_conf.h"
 #include "nat/addr_set.h"
 #include "nat/nat.h"
 
 struct rte_rcu_qsbr;
+struct egw_classifier;
+struct egw_policy_slots;
+
+#define EGW_VIA_DEFAULT 0xffff
+
+/* What the data path needs of one policy. */
+struct egw_policy_rt {
+	char name[EGW_NAME_MAX];
+	uint32_t slot;			  /* counters (struct egw_policy_slots) */
+	uint8_t action;			  /* enum egw_policy_action */
+	uint8_t log;
+	uint16_t via_port;		  /* exit port id, EGW_VIA_DEFAULT = route lookup */
+	uint32_t max_flows;		  /* 0 = no quota */
+	const struct egw_nat_pool *pool; /* NULL: routed without translation (nat = none) */
+};
 
 /*
  * Everything a worker consults to admit a new flow, compiled by the control thread into one
@@ -22,9 +38,26 @@ struct egw_snapshot {
 	unsigned n_pools;
 	const struct egw_nat_pool *default_pool; /* NULL when the config names none */
 	struct egw_addr_set pool_addrs;		 /* every pool address: outside dispatch */
+	enum egw_revalidate revalidate;
+	struct egw_policy_rt *policies;	 /* indexed by classifier rule id */
+	unsigned n_policies;
+	struct egw_classifier *cls;	 /* NULL when there are no policies */
 };
 
-/* Compiles CONF into a new snapshot with GENERATION. NULL and rte_errno on failure. */
+/* What a snapshot is compiled from. POLICIES may be NULL (no policy files). PORT_IDS[i] is the
+ * DPDK port id of CONF->ports[i] (for via =). */
+struct egw_snapshot_inputs {
+	const struct egw_conf *conf;
+	const struct egw_policy_set *policies;
+	const uint16_t *port_ids;
+	struct egw_policy_slots *slots;
+	uint64_t generation;
+};
+
+/* Compiles IN into a new snapshot. NULL and rte_errno on failure (ENOSPC: policy slots or
+ * classifier tables exhausted). */
+struct egw_snapshot *egw_snapshot_compile(const struct egw_snapshot_inputs *in);
+/* A snapshot of CONF alone, without policy files. */
 struct egw_snapshot *egw_snapshot_build(const struct egw_conf *conf, uint64_t generation);
 void egw_snapshot_free(struct egw_snapshot *snap);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -57,6 +58,8 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U64("flows_active", egw_dataplane_flows_active(source->dp));
 	U64("flows_created", st.flows_created);
 	U64("flows_expired", st.flows_expired);
+	U64("flows_revoked", st.flows_revoked);
+	U64("tcp_resets_sent", st.rst_sent);
 	U64("handoffs", st.handoffs_out);
 	U64("punted", st.punted);
 	U64("held_for_arp", st.held);
@@ -64,6 +67,84 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U64("drops_total", total);
 #undef U64
 	rte_tel_data_add_dict_container(d, "drops", drops, 0);
+	return 0;
+}
+
+/* One policy's counters summed over the workers. */
+static void policy_sum(const struct egw_dataplane *dp, uint32_t slot, struct egw_policy_counters *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (unsigned i = 0; i < dp->n_workers; i++) {
+		const struct egw_policy_counters *p = &dp->workers[i]->policy[slot];
+		c->flows += __atomic_load_n(&p->flows, __ATOMIC_RELAXED);
+		c->denied += __atomic_load_n(&p->denied, __ATOMIC_RELAXED);
+		c->packets += __atomic_load_n(&p->packets, __ATOMIC_RELAXED);
+		c->bytes += __atomic_load_n(&p->bytes, __ATOMIC_RELAXED);
+	}
+}
+
+static int add_policy(struct rte_tel_data *arr, const char *name, uint32_t slot)
+{
+	struct rte_tel_data *p = rte_tel_data_alloc();
+	struct egw_policy_counters c;
+
+	if (!p)
+		return -ENOMEM;
+	policy_sum(source->dp, slot, &c);
+	rte_tel_data_start_dict(p);
+	/* The name is a value, not a key: DPDK refuses keys with '-', policy names allow it. */
+	rte_tel_data_add_dict_string(p, "name", name);
+	rte_tel_data_add_dict_u64(p, "flows_allowed", c.flows);
+	rte_tel_data_add_dict_u64(p, "flows_denied", c.denied);
+	rte_tel_data_add_dict_u64(p, "packets", c.packets);
+	rte_tel_data_add_dict_u64(p, "bytes", c.bytes);
+	if (source->dp->policy_active)
+		rte_tel_data_add_dict_u64(p, "flows_active",
+			__atomic_load_n(&source->dp->policy_active[slot], __ATOMIC_RELAXED));
+	return rte_tel_data_add_array_container(arr, p, 0);
+}
+
+/*
+ * Per policy of the running generation: flows allowed/denied/active, packets, bytes. The entry
+ * "(mode)" holds what the mode decided without a policy. Optional parameter: the offset of the
+ * first policy to list (one reply holds at most RTE_TEL_MAX_ARRAY_ENTRIES).
+ */
+static int cmd_policies(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct egw_policy_slots *sl = source->slots;
+	uint64_t gen = *source->generation;
+	uint32_t next = __atomic_load_n(&sl->next, __ATOMIC_ACQUIRE), skip = 0, listed = 0;
+	uint32_t total = 0;
+	struct rte_tel_data *arr;
+	char *end;
+
+	if (params && *params) {
+		unsigned long v = strtoul(params, &end, 10);
+		if (*end || v > UINT32_MAX)
+			return -EINVAL;
+		skip = (uint32_t)v;
+	}
+	arr = rte_tel_data_alloc();
+	if (!arr)
+		return -ENOMEM;
+	rte_tel_data_start_array(arr, RTE_TEL_CONTAINER);
+	if (skip == 0) {
+		add_policy(arr, sl->names[0], 0);
+		listed++;
+	}
+	for (uint32_t slot = 1; slot < next; slot++) {
+		if (__atomic_load_n(&sl->generation[slot], __ATOMIC_RELAXED) != gen)
+			continue;
+		if (total++ < skip || listed == RTE_TEL_MAX_ARRAY_ENTRIES)
+			continue;
+		add_policy(arr, sl->names[slot], slot);
+		listed++;
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "generation", gen);
+	rte_tel_data_add_dict_u64(d, "policies_total", total);
+	rte_tel_data_add_dict_u64(d, "offset", skip);
+	rte_tel_data_add_dict_container(d, "policies", arr, 0);
 	return 0;
 }
 
@@ -79,6 +160,10 @@ int egw_telemetry_register(const struct egw_tel_source *src)
 		rc = rte_telemetry_register_cmd("/egw/stats", cmd_stats,
 			"Totals: packets/bytes in and out per direction, flows active/created/"
 			"expired, drops by reason. No parameters.");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/egw/policies", cmd_policies,
+			"Per policy: flows allowed/denied/active, packets, bytes. Parameter: "
+			"offset of the first policy to list (default 0).");
 	return rc;
 }
 

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "pipeline/dataplane.h"
+#include "policy/slots.h"
 
 /*
  * The /egw/ commands of the DPDK telemetry socket. Callbacks run on the telemetry thread and
@@ -20,6 +21,7 @@ struct egw_tel_source {
 	volatile uint64_t *generation;
 	const char *last_reload;	   /* owned by the control thread, NUL-terminated */
 	const struct egw_dataplane *dp;
+	const struct egw_policy_slots *slots;
 };
 
 /* Registers the commands; SRC must outlive the process' telemetry. 0 or -errno. */

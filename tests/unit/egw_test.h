@@ -7,12 +7,15 @@
 /* Each test_<module>.c adds its suite; main.c calls them all. */
 void egw_test_register_common(void);
 void egw_test_register_conf(void);
+void egw_test_register_policy_conf(void);
 void egw_test_register_pkt(void);
 void egw_test_register_flow(void);
 void egw_test_register_nat(void);
 void egw_test_register_net(void);
 void egw_test_register_policy(void);
 void egw_test_register_pipeline(void);
+void egw_test_register_classifier(void);
+void egw_test_register_policy_rt(void);
 
 /* Adds a suite with the given tests; aborts the run if CUnit cannot. */
 #define EGW_SUITE(name, init, clean, ...)                                                          \

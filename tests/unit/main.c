@@ -31,6 +31,15 @@ int main(int argc, char **argv)
 		return 2;
 	egw_test_register_common();
 	egw_test_register_conf();
+	egw_test_register_policy_conf();
+	egw_test_register_pkt();
+	egw_test_register_flow();
+	egw_test_register_nat();
+	egw_test_register_net();
+	egw_test_register_policy();
+	egw_test_register_pipeline();
+	egw_test_register_classifier();
+	egw_test_register_policy_rt();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	if (argc > 1) {
 		/* Run one suite by name: egw_unit_tests conf */

@@ -1,0 +1,531 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_log.h>
+#include <rte_memory.h>
+
+#include "egw_test.h"
+#include "flow/flow_table.h"
+#include "flow/tcp.h"
+#include "pkt/pkt.h"
+#include "pktgen.h"
+
+static const struct egw_flow_timeouts TO = {
+	.tcp_syn = 30, .tcp_established = 7440, .tcp_transitory = 240, .udp = 300, .icmp = 60
+};
+
+#define NAT_ADDR PG_IP(198, 51, 100, 10)
+
+/* Inserts a flow CLIENT(i):port -> SERVER:80 translated to NAT_ADDR:(1024 + i). */
+static struct egw_flow *add_flow(struct egw_flow_table *ft, unsigned i, uint8_t proto,
+	uint8_t state, uint32_t last_seen)
+{
+	struct egw_flow *f = egw_flow_alloc(ft);
+	struct egw_flow_key reply;
+	uint16_t ap = (uint16_t)(40000 + i % 20000);
+
+	if (!f)
+		return NULL;
+	egw_flow_key_set(&f->orig, htonl(PG_IP(198, 18, (i >> 8) & 0xff, i & 0xff)),
+		htonl(PG_IP(203, 0, 113, 1)), htons(ap),
+		proto == IPPROTO_ICMP ? htons(ap) : htons(80), proto, EGW_ZONE_INSIDE);
+	f->nat_addr = htonl(NAT_ADDR);
+	f->nat_port = htons((uint16_t)(1024 + i));
+	f->flags = EGW_FLOW_F_NAT;
+	egw_flow_reply_key(f, &reply);
+	if (egw_flow_commit(ft, f, &reply) < 0) {
+		egw_flow_abort(ft, f);
+		return NULL;
+	}
+	f->state = state;
+	f->last_seen = last_seen;
+	ft->created[egw_flow_index(ft, f)] = last_seen;
+	return f;
+}
+
+static bool lookup_is(struct egw_flow_table *ft, const struct egw_flow_key *k,
+	const struct egw_flow *f, unsigned dir)
+{
+	void *v;
+
+	if (egw_flow_lookup(ft, k, &v) != 0)
+		return false;
+	return EGW_FLOW_VAL_IDX(v) == egw_flow_index(ft, f) && EGW_FLOW_VAL_DIR(v) == dir;
+}
+
+static void test_flow_create_params(void)
+{
+	struct egw_flow_table *ft;
+
+	CU_ASSERT_PTR_NULL(egw_flow_table_create("ut_zero", 0, SOCKET_ID_ANY, &TO));
+	CU_ASSERT_EQUAL(rte_errno, EINVAL);
+	ft = egw_flow_table_create("ut_params", 100, SOCKET_ID_ANY, &TO);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	CU_ASSERT_EQUAL(ft->capacity, 100);
+	CU_ASSERT_EQUAL(ft->n_free, 100);
+	CU_ASSERT_EQUAL(ft->n_active, 0);
+	CU_ASSERT_EQUAL(ft->timeout[EGW_TCP_SYN_SENT], 30);
+	CU_ASSERT_EQUAL(ft->timeout[EGW_TCP_SYN_RECV], 30);
+	CU_ASSERT_EQUAL(ft->timeout[EGW_TCP_ESTABLISHED], 7440);
+	CU_ASSERT_EQUAL(ft->timeout[EGW_TCP_FIN_WAIT], 7440);
+	CU_ASSERT_EQUAL(ft->timeout[EGW_TCP_CLOSING], 240);
+	CU_ASSERT_EQUAL(ft->timeout[EGW_TCP_RESET], 240);
+	CU_ASSERT_EQUAL(ft->timeout[EGW_FLOW_UDP], 300);
+	CU_ASSERT_EQUAL(ft->timeout[EGW_FLOW_ICMP], 60);
+	/* Same name twice: the hash cannot be created (quietly: DPDK logs it as an error). */
+	{
+		uint32_t level = rte_log_get_global_level();
+		rte_log_set_global_level(RTE_LOG_CRIT);
+		CU_ASSERT_PTR_NULL(egw_flow_table_create("ut_params", 100, SOCKET_ID_ANY, &TO));
+		rte_log_set_global_level(level);
+	}
+	egw_flow_table_free(ft);
+	egw_flow_table_free(NULL);
+}
+
+static void test_flow_insert_lookup_remove(void)
+{
+	struct egw_flow_table *ft = egw_flow_table_create("ut_basic", 1024, SOCKET_ID_ANY, &TO);
+	struct egw_flow *fl[300];
+	struct egw_flow_key reply, k;
+	void *v;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	for (unsigned i = 0; i < 300; i++) {
+		fl[i] = add_flow(ft, i, i % 3 == 2 ? IPPROTO_ICMP : i % 3 ? IPPROTO_UDP :
+			IPPROTO_TCP, EGW_FLOW_UDP, 1);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(fl[i]);
+	}
+	CU_ASSERT_EQUAL(ft->n_active, 300);
+	CU_ASSERT_EQUAL(ft->n_free, 1024 - 300);
+	for (unsigned i = 0; i < 300; i++) {
+		egw_flow_reply_key(fl[i], &reply);
+		CU_ASSERT(lookup_is(ft, &fl[i]->orig, fl[i], EGW_DIR_ORIG));
+		CU_ASSERT(lookup_is(ft, &reply, fl[i], EGW_DIR_REPLY));
+		CU_ASSERT(egw_flow_key_exists(ft, &fl[i]->orig));
+		CU_ASSERT(egw_flow_key_exists(ft, &reply));
+		/* The original bytes in the outside zone are another key. */
+		k = fl[i]->orig;
+		k.zone = EGW_ZONE_OUTSIDE;
+		CU_ASSERT_EQUAL(egw_flow_lookup(ft, &k, &v), -ENOENT);
+	}
+
+	/* Reply keys: the remote endpoint toward our egress tuple, outside zone. */
+	egw_flow_reply_key(fl[0], &reply);
+	CU_ASSERT_EQUAL(reply.a_addr, htonl(PG_IP(203, 0, 113, 1)));
+	CU_ASSERT_EQUAL(reply.b_addr, htonl(NAT_ADDR));
+	CU_ASSERT_EQUAL(reply.a_port, htons(80));
+	CU_ASSERT_EQUAL(reply.b_port, htons(1024));
+	CU_ASSERT_EQUAL(reply.proto, IPPROTO_TCP);
+	CU_ASSERT_EQUAL(reply.zone, EGW_ZONE_OUTSIDE);
+	CU_ASSERT_EQUAL(reply.pad, 0);
+	egw_flow_reply_key(fl[2], &reply); /* ICMP: the translated id on both sides */
+	CU_ASSERT_EQUAL(reply.a_port, htons(1026));
+	CU_ASSERT_EQUAL(reply.b_port, htons(1026));
+
+	/* Bulk: 64 keys, hits where the key exists, with their directions. */
+	{
+		struct egw_flow_key keys[64];
+		const struct egw_flow_key *kp[64];
+		void *vals[64];
+		uint64_t want = 0, hits;
+
+		for (unsigned i = 0; i < 64; i++) {
+			if (i % 3 == 0) {
+				keys[i] = fl[i]->orig;
+				want |= 1ULL << i;
+			} else if (i % 3 == 1) {
+				egw_flow_reply_key(fl[i], &keys[i]);
+				want |= 1ULL << i;
+			} else {
+				keys[i] = fl[i]->orig;
+				keys[i].b_port ^= 0x0100; /* no such flow */
+			}
+			kp[i] = &keys[i];
+		}
+		hits = egw_flow_lookup_bulk(ft, kp, 64, vals);
+		CU_ASSERT_EQUAL(hits, want);
+		for (unsigned i = 0; i < 64; i++) {
+			if (!(hits & (1ULL << i)))
+				continue;
+			CU_ASSERT_EQUAL(EGW_FLOW_VAL_IDX(vals[i]), egw_flow_index(ft, fl[i]));
+			CU_ASSERT_EQUAL(EGW_FLOW_VAL_DIR(vals[i]), i % 3 == 0 ? EGW_DIR_ORIG :
+				EGW_DIR_REPLY);
+		}
+		CU_ASSERT_EQUAL(egw_flow_lookup_bulk(ft, kp, 0, vals), 0);
+		/* A burst of 5 with one miss. */
+		hits = egw_flow_lookup_bulk(ft, kp + 1, 5, vals);
+		CU_ASSERT_EQUAL(hits, 0x0d); /* keys 1..5: 2 and 5 miss -> bits 0, 2, 3 */
+	}
+
+	/* Remove: both keys gone, the record is free again. */
+	for (unsigned i = 0; i < 300; i += 2) {
+		egw_flow_reply_key(fl[i], &reply);
+		k = fl[i]->orig;
+		egw_flow_remove(ft, fl[i]);
+		CU_ASSERT_EQUAL(fl[i]->state, EGW_FLOW_FREE);
+		CU_ASSERT_EQUAL(egw_flow_lookup(ft, &k, &v), -ENOENT);
+		CU_ASSERT_EQUAL(egw_flow_lookup(ft, &reply, &v), -ENOENT);
+		CU_ASSERT(!egw_flow_key_exists(ft, &reply));
+	}
+	CU_ASSERT_EQUAL(ft->n_active, 150);
+	CU_ASSERT_EQUAL(ft->n_free, 1024 - 150);
+	for (unsigned i = 1; i < 300; i += 2) {
+		egw_flow_reply_key(fl[i], &reply);
+		CU_ASSERT(lookup_is(ft, &fl[i]->orig, fl[i], EGW_DIR_ORIG));
+		CU_ASSERT(lookup_is(ft, &reply, fl[i], EGW_DIR_REPLY));
+	}
+	/* The most recently freed record is reused first. */
+	CU_ASSERT_PTR_EQUAL(egw_flow_alloc(ft), fl[298]);
+	egw_flow_abort(ft, fl[298]);
+	CU_ASSERT_EQUAL(ft->n_free, 1024 - 150);
+	egw_flow_table_free(ft);
+}
+
+/* Inserting a key another flow holds must fail and leave that flow intact. */
+static void test_flow_commit_duplicate(void)
+{
+	struct egw_flow_table *ft = egw_flow_table_create("ut_dup", 64, SOCKET_ID_ANY, &TO);
+	struct egw_flow *f1, *f2;
+	struct egw_flow_key r1, r2;
+	void *v;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	f1 = add_flow(ft, 1, IPPROTO_TCP, EGW_TCP_ESTABLISHED, 5);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f1);
+	egw_flow_reply_key(f1, &r1);
+
+	/* Same original key, another translation. */
+	f2 = egw_flow_alloc(ft);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f2);
+	f2->orig = f1->orig;
+	f2->nat_addr = htonl(NAT_ADDR + 1);
+	f2->nat_port = htons(5000);
+	egw_flow_reply_key(f2, &r2);
+	CU_ASSERT_EQUAL(egw_flow_commit(ft, f2, &r2), -EEXIST);
+	egw_flow_abort(ft, f2);
+	CU_ASSERT(lookup_is(ft, &f1->orig, f1, EGW_DIR_ORIG));
+	CU_ASSERT(lookup_is(ft, &r1, f1, EGW_DIR_REPLY));
+	CU_ASSERT_EQUAL(egw_flow_lookup(ft, &r2, &v), -ENOENT);
+
+	/* Another original key, but the same external tuple (reply key). */
+	f2 = egw_flow_alloc(ft);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f2);
+	f2->orig = f1->orig;
+	f2->orig.a_port = htons(12345);
+	f2->nat_addr = f1->nat_addr;
+	f2->nat_port = f1->nat_port;
+	egw_flow_reply_key(f2, &r2);
+	CU_ASSERT_EQUAL(memcmp(&r1, &r2, sizeof(r1)), 0);
+	CU_ASSERT_EQUAL(egw_flow_commit(ft, f2, &r2), -EEXIST);
+	CU_ASSERT_EQUAL(egw_flow_lookup(ft, &f2->orig, &v), -ENOENT);
+	egw_flow_abort(ft, f2);
+	CU_ASSERT(lookup_is(ft, &f1->orig, f1, EGW_DIR_ORIG));
+	CU_ASSERT(lookup_is(ft, &r1, f1, EGW_DIR_REPLY));
+	CU_ASSERT_EQUAL(ft->n_active, 1);
+	CU_ASSERT_EQUAL(ft->n_free, 63);
+	egw_flow_table_free(ft);
+}
+
+static void test_flow_table_full(void)
+{
+	struct egw_flow_table *ft = egw_flow_table_create("ut_full", 8, SOCKET_ID_ANY, &TO);
+	struct egw_flow *fl[8], *f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	for (unsigned i = 0; i < 8; i++) {
+		fl[i] = add_flow(ft, i, IPPROTO_UDP, EGW_FLOW_UDP, 0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(fl[i]);
+	}
+	CU_ASSERT_EQUAL(ft->n_free, 0);
+	CU_ASSERT_PTR_NULL(egw_flow_alloc(ft));
+	CU_ASSERT_PTR_NULL(add_flow(ft, 8, IPPROTO_UDP, EGW_FLOW_UDP, 0));
+	CU_ASSERT_EQUAL(ft->n_active, 8);
+	egw_flow_remove(ft, fl[3]);
+	f = add_flow(ft, 9, IPPROTO_UDP, EGW_FLOW_UDP, 0);
+	CU_ASSERT_PTR_EQUAL(f, fl[3]);
+	CU_ASSERT_PTR_NULL(egw_flow_alloc(ft));
+	CU_ASSERT_EQUAL(ft->n_active, 8);
+	egw_flow_table_free(ft);
+}
+
+struct expired {
+	unsigned n;
+	uint8_t states[256];
+	uint32_t idx[256];
+	struct egw_flow_table *ft;
+};
+
+static void on_expire(void *ctx, struct egw_flow *f)
+{
+	struct expired *e = ctx;
+
+	/* Called before the removal: the flow is still whole. */
+	CU_ASSERT(f->state != EGW_FLOW_FREE);
+	CU_ASSERT(egw_flow_key_exists(e->ft, &f->orig));
+	if (e->n < 256) {
+		e->states[e->n] = f->state;
+		e->idx[e->n] = egw_flow_index(e->ft, f);
+	}
+	e->n++;
+}
+
+static unsigned count_state(const struct expired *e, uint8_t state)
+{
+	unsigned c = 0;
+
+	for (unsigned i = 0; i < e->n && i < 256; i++)
+		c += e->states[i] == state;
+	return c;
+}
+
+static void test_flow_expire_timeouts(void)
+{
+	static const uint8_t states[] = { EGW_TCP_SYN_SENT, EGW_TCP_SYN_RECV, EGW_TCP_ESTABLISHED,
+		EGW_TCP_FIN_WAIT, EGW_TCP_CLOSING, EGW_TCP_RESET, EGW_FLOW_UDP, EGW_FLOW_ICMP };
+	struct egw_flow_table *ft = egw_flow_table_create("ut_exp", 64, SOCKET_ID_ANY, &TO);
+	struct expired e = { .ft = ft };
+	const uint32_t t0 = 1000;
+	struct egw_flow *fresh;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	/* Three flows per state, idle since t0; one UDP flow refreshed later. */
+	for (unsigned i = 0; i < 24; i++) {
+		uint8_t st = states[i % 8];
+		CU_ASSERT_PTR_NOT_NULL_FATAL(add_flow(ft, i, st == EGW_FLOW_UDP ? IPPROTO_UDP :
+			st == EGW_FLOW_ICMP ? IPPROTO_ICMP : IPPROTO_TCP, st, t0));
+	}
+	fresh = add_flow(ft, 30, IPPROTO_UDP, EGW_FLOW_UDP, t0 + 20);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fresh);
+
+	/* Idle exactly the timeout: not yet. */
+	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, t0 + 30, 64, on_expire, &e), 0);
+	CU_ASSERT_EQUAL(e.n, 0);
+	/* SYN states only. */
+	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, t0 + 31, 64, on_expire, &e), 6);
+	CU_ASSERT_EQUAL(count_state(&e, EGW_TCP_SYN_SENT), 3);
+	CU_ASSERT_EQUAL(count_state(&e, EGW_TCP_SYN_RECV), 3);
+	CU_ASSERT_EQUAL(ft->n_active, 19);
+	/* ICMP at 61 s. */
+	e.n = 0;
+	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, t0 + 60, 64, on_expire, &e), 0);
+	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, t0 + 61, 64, on_expire, &e), 3);
+	CU_ASSERT_EQUAL(count_state(&e, EGW_FLOW_ICMP), 3);
+	/* Transitory TCP (closing, reset) at 241 s. */
+	e.n = 0;
+	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, t0 + 240, 64, on_expire, &e), 0);
+	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, t0 + 241, 64, on_expire, &e), 6);
+	CU_ASSERT_EQUAL(count_state(&e, EGW_TCP_CLOSING), 3);
+	CU_ASSERT_EQUAL(count_state(&e, EGW_TCP_RESET), 3);
+	/* UDP at 301 s, except the refreshed one. */
+	e.n = 0;
+	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, t0 + 300, 64, on_expire, &e), 0);
+	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, t0 + 301, 64, on_expire, &e), 3);
+	CU_ASSERT_EQUAL(count_state(&e, EGW_FLOW_UDP), 3);
+	CU_ASSERT(egw_flow_key_exists(ft, &fresh->orig));
+	/* The refreshed UDP flow at 321 s; established and half-closed at 7441 s. */
+	e.n = 0;
+	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, t0 + 320, 64, on_expire, &e), 0);
+	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, t0 + 321, 64, on_expire, &e), 1);
+	CU_ASSERT_EQUAL(count_state(&e, EGW_FLOW_UDP), 1);
+	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, t0 + 7440, 64, on_expire, &e), 0);
+	e.n = 0;
+	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, t0 + 7441, 64, on_expire, &e), 6);
+	CU_ASSERT_EQUAL(count_state(&e, EGW_TCP_ESTABLISHED), 3);
+	CU_ASSERT_EQUAL(count_state(&e, EGW_TCP_FIN_WAIT), 3);
+	CU_ASSERT_EQUAL(ft->n_active, 0);
+	CU_ASSERT_EQUAL(ft->n_free, 64);
+	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, t0 + 100000, 64, on_expire, &e), 0);
+
+	/* The clock wraps: idle time is computed modulo 2^32. */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(add_flow(ft, 40, IPPROTO_TCP, EGW_TCP_SYN_SENT, 0xfffffff0u));
+	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, 0x0000000eu, 64, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, 0x0000000fu, 64, NULL, NULL), 1);
+
+	/* New timeouts apply to existing flows. */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(add_flow(ft, 41, IPPROTO_UDP, EGW_FLOW_UDP, 50));
+	egw_flow_table_set_timeouts(ft, &(struct egw_flow_timeouts){ 1, 1, 1, 5, 1 });
+	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, 55, 64, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, 56, 64, NULL, NULL), 1);
+	egw_flow_table_free(ft);
+}
+
+static void test_flow_expire_budget(void)
+{
+	struct egw_flow_table *ft = egw_flow_table_create("ut_budget", 16, SOCKET_ID_ANY, &TO);
+	struct expired e = { .ft = ft };
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	for (unsigned i = 0; i < 16; i++)
+		CU_ASSERT_PTR_NOT_NULL_FATAL(add_flow(ft, i, IPPROTO_UDP, EGW_FLOW_UDP, 0));
+	/* Fresh table: records are handed out from index 0 up. */
+	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, 1000, 0, on_expire, &e), 0);
+	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, 1000, 5, on_expire, &e), 5);
+	for (unsigned i = 0; i < 5; i++)
+		CU_ASSERT_EQUAL(e.idx[i], i);
+	CU_ASSERT_EQUAL(ft->expire_cursor, 5);
+	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, 1000, 5, on_expire, &e), 5);
+	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, 1000, 5, on_expire, &e), 5);
+	CU_ASSERT_EQUAL(ft->expire_cursor, 15);
+	/* Wraps: examines 15, 0, 1, 2, 3; only 15 is still there. */
+	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, 1000, 5, on_expire, &e), 1);
+	CU_ASSERT_EQUAL(ft->expire_cursor, 4);
+	CU_ASSERT_EQUAL(e.n, 16);
+	for (unsigned i = 0; i < 16; i++)
+		CU_ASSERT_EQUAL(e.idx[i], i);
+	CU_ASSERT_EQUAL(ft->n_active, 0);
+
+	/* A budget above the capacity examines each record once. */
+	for (unsigned i = 0; i < 16; i++)
+		CU_ASSERT_PTR_NOT_NULL_FATAL(add_flow(ft, i, IPPROTO_UDP, EGW_FLOW_UDP, 0));
+	e.n = 0;
+	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, 1000, 1000, on_expire, &e), 16);
+	CU_ASSERT_EQUAL(e.n, 16);
+	CU_ASSERT_EQUAL(ft->expire_cursor, 4);
+	CU_ASSERT_EQUAL(ft->n_free, 16);
+	egw_flow_table_free(ft);
+}
+
+static void test_flow_flush(void)
+{
+	struct egw_flow_table *ft = egw_flow_table_create("ut_flush", 32, SOCKET_ID_ANY, &TO);
+	struct expired e = { .ft = ft };
+	struct egw_flow_key keys[10];
+	void *v;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	CU_ASSERT_EQUAL(egw_flow_flush(ft, on_expire, &e), 0);
+	for (unsigned i = 0; i < 10; i++) {
+		struct egw_flow *f = add_flow(ft, i, IPPROTO_TCP, EGW_TCP_ESTABLISHED, 7);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		egw_flow_reply_key(f, &keys[i]);
+	}
+	CU_ASSERT_EQUAL(egw_flow_flush(ft, on_expire, &e), 10);
+	CU_ASSERT_EQUAL(e.n, 10);
+	CU_ASSERT_EQUAL(ft->n_active, 0);
+	CU_ASSERT_EQUAL(ft->n_free, 32);
+	for (unsigned i = 0; i < 10; i++)
+		CU_ASSERT_EQUAL(egw_flow_lookup(ft, &keys[i], &v), -ENOENT);
+	/* Usable again afterwards. */
+	CU_ASSERT_PTR_NOT_NULL(add_flow(ft, 3, IPPROTO_TCP, EGW_TCP_ESTABLISHED, 7));
+	CU_ASSERT_EQUAL(egw_flow_flush(ft, NULL, NULL), 1);
+	egw_flow_table_free(ft);
+}
+
+static void test_tcp_initial_state(void)
+{
+	CU_ASSERT_EQUAL(egw_tcp_initial_state(EGW_TCP_SYN), EGW_TCP_SYN_SENT);
+	CU_ASSERT_EQUAL(egw_tcp_initial_state(EGW_TCP_SYN | EGW_TCP_PSH), EGW_TCP_SYN_SENT);
+	/* Pickup mid-stream. */
+	CU_ASSERT_EQUAL(egw_tcp_initial_state(EGW_TCP_ACK), EGW_TCP_ESTABLISHED);
+	CU_ASSERT_EQUAL(egw_tcp_initial_state(EGW_TCP_ACK | EGW_TCP_PSH), EGW_TCP_ESTABLISHED);
+	CU_ASSERT_EQUAL(egw_tcp_initial_state(EGW_TCP_SYN | EGW_TCP_ACK), EGW_TCP_ESTABLISHED);
+	CU_ASSERT_EQUAL(egw_tcp_initial_state(EGW_TCP_FIN | EGW_TCP_ACK), EGW_TCP_ESTABLISHED);
+	CU_ASSERT_EQUAL(egw_tcp_initial_state(EGW_TCP_RST), EGW_TCP_RESET);
+	CU_ASSERT_EQUAL(egw_tcp_initial_state(EGW_TCP_RST | EGW_TCP_ACK), EGW_TCP_RESET);
+}
+
+static void track(struct egw_flow *f, unsigned dir, uint8_t flags, uint8_t want)
+{
+	egw_tcp_track(f, dir, flags);
+	CU_ASSERT_EQUAL(f->state, want);
+}
+
+static void test_tcp_state_machine(void)
+{
+	struct egw_flow f;
+	const uint8_t S = EGW_TCP_SYN, A = EGW_TCP_ACK, F = EGW_TCP_FIN, R = EGW_TCP_RST;
+	const unsigned O = EGW_DIR_ORIG, P = EGW_DIR_REPLY;
+	const uint8_t both = EGW_FLOW_F_FIN_ORIG | EGW_FLOW_F_FIN_REPLY;
+
+	memset(&f, 0, sizeof(f));
+	f.flags = EGW_FLOW_F_NAT;
+	f.state = egw_tcp_initial_state(S);
+	/* Handshake, with retransmissions and wrong-way packets in between. */
+	track(&f, O, S, EGW_TCP_SYN_SENT);
+	track(&f, P, A, EGW_TCP_SYN_SENT);
+	track(&f, O, S | A, EGW_TCP_SYN_SENT);
+	track(&f, P, S | A, EGW_TCP_SYN_RECV);
+	track(&f, P, S | A, EGW_TCP_SYN_RECV);
+	track(&f, O, S, EGW_TCP_SYN_RECV);
+	track(&f, P, A, EGW_TCP_SYN_RECV);
+	track(&f, O, A, EGW_TCP_ESTABLISHED);
+	track(&f, O, A | EGW_TCP_PSH, EGW_TCP_ESTABLISHED);
+	track(&f, P, A, EGW_TCP_ESTABLISHED);
+	/* Close from the inside first. */
+	track(&f, O, F | A, EGW_TCP_FIN_WAIT);
+	CU_ASSERT_EQUAL(f.flags & both, EGW_FLOW_F_FIN_ORIG);
+	CU_ASSERT(f.flags & EGW_FLOW_F_NAT);
+	track(&f, O, F | A, EGW_TCP_FIN_WAIT);
+	track(&f, P, A, EGW_TCP_FIN_WAIT);
+	track(&f, P, F | A, EGW_TCP_CLOSING);
+	CU_ASSERT_EQUAL(f.flags & both, both);
+	track(&f, O, A, EGW_TCP_CLOSING);
+	track(&f, P, F | A, EGW_TCP_CLOSING);
+	/* Port reuse: a new SYN from the inside restarts the connection. */
+	track(&f, P, S, EGW_TCP_CLOSING);
+	track(&f, O, S, EGW_TCP_SYN_SENT);
+	CU_ASSERT_EQUAL(f.flags & both, 0);
+	CU_ASSERT(f.flags & EGW_FLOW_F_NAT);
+	track(&f, P, S | A, EGW_TCP_SYN_RECV);
+	track(&f, O, A, EGW_TCP_ESTABLISHED);
+	/* Close from the outside first. */
+	track(&f, P, F, EGW_TCP_FIN_WAIT);
+	CU_ASSERT_EQUAL(f.flags & both, EGW_FLOW_F_FIN_REPLY);
+	track(&f, O, F | A, EGW_TCP_CLOSING);
+	/* RST in any state. */
+	track(&f, P, R, EGW_TCP_RESET);
+	track(&f, O, S, EGW_TCP_SYN_SENT);
+	track(&f, O, R, EGW_TCP_RESET);
+	/* A reset flow stays reset: not revived by stray packets, a FIN included. */
+	track(&f, P, S | A, EGW_TCP_RESET);
+	track(&f, O, A, EGW_TCP_RESET);
+	track(&f, O, F | A, EGW_TCP_RESET);
+	track(&f, P, F | A, EGW_TCP_RESET);
+	track(&f, P, S, EGW_TCP_RESET);
+	track(&f, O, S | A, EGW_TCP_RESET);
+	track(&f, O, S, EGW_TCP_SYN_SENT);
+	track(&f, P, S | A, EGW_TCP_SYN_RECV);
+	track(&f, P, R | A, EGW_TCP_RESET);
+	f.state = EGW_TCP_ESTABLISHED;
+	f.flags = 0;
+	track(&f, O, R | A, EGW_TCP_RESET);
+	f.state = EGW_TCP_FIN_WAIT;
+	track(&f, P, R, EGW_TCP_RESET);
+	f.state = EGW_TCP_CLOSING;
+	track(&f, O, R, EGW_TCP_RESET);
+}
+
+/* A FIN before the handshake completed keeps the short SYN timeout: a client cannot park a
+ * never-answered connection under the 2-hour established timeout. */
+static void test_tcp_fin_before_established(void)
+{
+	struct egw_flow f;
+
+	memset(&f, 0, sizeof(f));
+	f.state = egw_tcp_initial_state(EGW_TCP_SYN);
+	track(&f, EGW_DIR_ORIG, EGW_TCP_FIN | EGW_TCP_ACK, EGW_TCP_SYN_SENT);
+	track(&f, EGW_DIR_REPLY, EGW_TCP_SYN | EGW_TCP_ACK, EGW_TCP_SYN_RECV);
+	track(&f, EGW_DIR_REPLY, EGW_TCP_FIN | EGW_TCP_ACK, EGW_TCP_SYN_RECV);
+	/* The ACK completing the handshake may carry the FIN: established, then half-closed;
+	 * both sides have now sent a FIN. */
+	track(&f, EGW_DIR_ORIG, EGW_TCP_FIN | EGW_TCP_ACK, EGW_TCP_CLOSING);
+}
+
+static int flow_init(void)
+{
+	return egw_test_eal_init();
+}
+
+void egw_test_register_flow(void)
+{
+	EGW_SUITE("flow", flow_init, NULL, EGW_TEST(test_flow_create_params),
+		EGW_TEST(test_flow_insert_lookup_remove), EGW_TEST(test_flow_commit_duplicate),
+		EGW_TEST(test_flow_table_full), EGW_TEST(test_flow_expire_timeouts),
+		EGW_TEST(test_flow_expire_budget), EGW_TEST(test_flow_flush),
+		EGW_TEST(test_tcp_initial_state), EGW_TEST(test_tcp_state_machine),
+		EGW_TEST(test_tcp_fin_before_established));
+}

@@ -1,0 +1,1641 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include "egw_test.h"
+#include "pipeline/dataplane.h"
+#include "pkt/pkt.h"
+#include "pktgen.h"
+
+/*
+ * The real worker pipeline on synthetic mbufs. Two ring-backed ethdevs stand for the inside
+ * and the outside port; what the pipeline transmits is read back from their TX rings.
+ */
+
+#define CLIENT PG_IP(198, 18, 0, 2)
+#define OUR_IN PG_IP(198, 18, 0, 1)
+#define OUR_OUT PG_IP(203, 0, 113, 2)
+#define SERVER PG_IP(203, 0, 113, 1) /* also the outside gateway */
+#define GW SERVER
+#define FAR PG_IP(192, 0, 2, 1)	     /* behind the default route */
+#define POOL_FIRST PG_IP(198, 51, 100, 10)
+#define N_POOL 4
+#define T0 1000
+
+#define N_TXQ 2
+#define TX_RING 256
+
+static const struct egw_flow_timeouts TO = {
+	.tcp_syn = 30, .tcp_established = 7440, .tcp_transitory = 240, .udp = 300, .icmp = 60
+};
+static const struct egw_nat_secret SECRET = { 0x1111222233334444ULL, 0x5555666677778888ULL };
+
+static struct rte_mempool *pmp;
+static struct rte_ring *rx_rings[2], *tx_rings[2][N_TXQ];
+static uint16_t port_in, port_out;
+static bool ports_ok;
+static uint8_t MAC_IN[6], MAC_OUT[6], MAC_CLIENT[6], MAC_GW[6];
+
+/* The dataplane under test and what the test fed and took back. */
+static struct {
+	struct egw_dataplane *dp;
+	struct egw_conf *conf;
+	uint64_t fed, tx_taken, punt_taken, held_taken;
+} F;
+
+static void dp_release(void);
+
+struct frame {
+	uint16_t port, queue;
+	uint16_t len;
+	uint8_t d[PG_FRAME_MAX];
+};
+
+/* ---- suite set-up: two ring ethdevs ---- */
+
+static int make_port(unsigned i, uint16_t *port)
+{
+	struct rte_eth_conf ec;
+	char name[32];
+	int id;
+
+	snprintf(name, sizeof(name), "ut_rx%u", i);
+	rx_rings[i] = rte_ring_create(name, 64, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	for (unsigned q = 0; q < N_TXQ; q++) {
+		snprintf(name, sizeof(name), "ut_tx%u_%u", i, q);
+		tx_rings[i][q] = rte_ring_create(name, TX_RING, SOCKET_ID_ANY,
+			RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (!tx_rings[i][q])
+			return -1;
+	}
+	if (!rx_rings[i])
+		return -1;
+	snprintf(name, sizeof(name), "utpl%u", i);
+	id = rte_eth_from_rings(name, &rx_rings[i], 1, tx_rings[i], N_TXQ, SOCKET_ID_ANY);
+	if (id < 0 || id >= 32)
+		return -1;
+	*port = (uint16_t)id;
+	memset(&ec, 0, sizeof(ec));
+	if (rte_eth_dev_configure(*port, 1, N_TXQ, &ec) < 0 ||
+		rte_eth_rx_queue_setup(*port, 0, 64, SOCKET_ID_ANY, NULL, pmp) < 0)
+		return -1;
+	for (unsigned q = 0; q < N_TXQ; q++)
+		if (rte_eth_tx_queue_setup(*port, (uint16_t)q, 64, SOCKET_ID_ANY, NULL) < 0)
+			return -1;
+	return rte_eth_dev_start(*port) < 0 ? -1 : 0;
+}
+
+static int pipeline_init(void)
+{
+	if (egw_test_eal_init() < 0)
+		return -1;
+	/* No per-lcore cache: the in-use count is exact. */
+	pmp = rte_pktmbuf_pool_create("ut_pl_pool", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+		SOCKET_ID_ANY);
+	if (!pmp)
+		return -1;
+	if (make_port(0, &port_in) < 0 || make_port(1, &port_out) < 0)
+		return -1;
+	ports_ok = true;
+	pg_mac(MAC_IN, 0x01);
+	pg_mac(MAC_OUT, 0x02);
+	pg_mac(MAC_CLIENT, 0x12);
+	pg_mac(MAC_GW, 0x21);
+	return 0;
+}
+
+static int pipeline_clean(void)
+{
+	if (F.dp)
+		dp_release();
+	if (ports_ok) {
+		rte_eth_dev_stop(port_in);
+		rte_eth_dev_close(port_in);
+		rte_eth_dev_stop(port_out);
+		rte_eth_dev_close(port_out);
+	}
+	for (unsigned i = 0; i < 2; i++) {
+		rte_ring_free(rx_rings[i]);
+		for (unsigned q = 0; q < N_TXQ; q++)
+			rte_ring_free(tx_rings[i][q]);
+	}
+	rte_mempool_free(pmp);
+	return 0;
+}
+
+/* ---- per-test dataplane ---- */
+
+struct dp_opts {
+	unsigned n_workers;
+	uint32_t max_flows;
+	enum egw_mode mode;
+	unsigned handoff_ring, punt_ring, resolve_ring; /* ring sizes, 0 = 1024 */
+	uint16_t port_first, port_last;
+	unsigned n_pool;
+	uint32_t max_per_source;
+	bool no_pool; /* passthrough without a default pool: routed untranslated */
+};
+
+static struct egw_snapshot *build_snapshot(enum egw_mode mode, uint16_t pf, uint16_t pl,
+	unsigned n_addrs, uint32_t max_per_source, uint64_t gen)
+{
+	struct egw_conf *c = F.conf;
+	struct egw_pool_conf *p = &c->pools[0];
+
+	c->egress.mode = mode;
+	snprintf(c->egress.default_pool, sizeof(c->egress.default_pool), "main");
+	c->n_pools = 1;
+	snprintf(p->name, sizeof(p->name), "main");
+	for (unsigned i = 0; i < n_addrs; i++)
+		p->addrs[i] = POOL_FIRST + i;
+	p->n_addrs = n_addrs;
+	p->port_first = pf;
+	p->port_last = pl;
+	p->mapping = EGW_MAPPING_ENDPOINT_DEPENDENT;
+	p->pairing = EGW_PAIRING_PAIRED;
+	p->max_per_source = max_per_source;
+	if (n_addrs == 0) {
+		c->n_pools = 0;
+		c->egress.default_pool[0] = 0;
+	}
+	return egw_snapshot_build(c, gen);
+}
+
+static void publish(struct egw_snapshot *s)
+{
+	struct egw_snapshot *stale = NULL;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	/* No reader thread is registered: the old snapshot is freed at once. */
+	CU_ASSERT_EQUAL(egw_rcu_publish(&F.dp->rcu, s, 100, &stale), 0);
+	CU_ASSERT_PTR_NULL(stale);
+}
+
+static void set_mode(enum egw_mode mode)
+{
+	const struct egw_snapshot *cur = egw_rcu_load(&F.dp->rcu);
+	const struct egw_nat_pool *p = cur->default_pool;
+
+	publish(build_snapshot(mode, p->port_first, p->port_last, p->n_addrs, p->max_per_source,
+		cur->generation + 1));
+}
+
+static void add_static_neigh(uint16_t port, uint32_t addr, const uint8_t mac[6])
+{
+	struct rte_ether_addr ea;
+	uint16_t slot = egw_neigh_get_or_add(F.dp->neigh, port, htonl(addr));
+
+	CU_ASSERT_FATAL(slot != EGW_NEIGH_SLOT_NONE);
+	memcpy(ea.addr_bytes, mac, 6);
+	egw_neigh_set(F.dp->neigh, slot, &ea, true, 0);
+}
+
+static void dp_setup(const struct dp_opts *o)
+{
+	struct egw_dataplane *dp;
+	struct egw_port_info *pi;
+	unsigned nw = o->n_workers ? o->n_workers : 1;
+	char name[32];
+
+	CU_ASSERT_FATAL(ports_ok);
+	/* What a test that stopped on a fatal assertion left behind. */
+	if (F.dp)
+		dp_release();
+	memset(&F, 0, sizeof(F));
+	F.conf = calloc(1, sizeof(*F.conf));
+	dp = F.dp = calloc(1, sizeof(*dp));
+	CU_ASSERT_FATAL(dp && F.conf);
+
+	pi = &dp->ports[port_in];
+	pi->configured = true;
+	pi->zone = EGW_ZONE_INSIDE;
+	pi->mtu = 1500;
+	pi->addr_be = htonl(OUR_IN);
+	memcpy(pi->mac.addr_bytes, MAC_IN, 6);
+	snprintf(pi->name, sizeof(pi->name), "inside");
+	pi = &dp->ports[port_out];
+	pi->configured = true;
+	pi->zone = EGW_ZONE_OUTSIDE;
+	pi->mtu = 1500;
+	pi->addr_be = htonl(OUR_OUT);
+	memcpy(pi->mac.addr_bytes, MAC_OUT, 6);
+	snprintf(pi->name, sizeof(pi->name), "outside");
+
+	CU_ASSERT_EQUAL_FATAL(egw_route_add(&dp->to_inside, PG_IP(198, 18, 0, 0), 24, 0, port_in),
+		0);
+	CU_ASSERT_EQUAL_FATAL(egw_route_add(&dp->to_outside, PG_IP(203, 0, 113, 0), 24, 0,
+		port_out), 0);
+	CU_ASSERT_EQUAL_FATAL(egw_route_add(&dp->to_outside, 0, 0, htonl(GW), port_out), 0);
+	dp->local_addrs[dp->n_local_addrs++] = htonl(OUR_IN);
+	dp->local_addrs[dp->n_local_addrs++] = htonl(OUR_OUT);
+
+	dp->neigh = egw_neigh_create("ut_pl", 64, SOCKET_ID_ANY);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dp->neigh);
+	add_static_neigh(port_in, CLIENT, MAC_CLIENT);
+	add_static_neigh(port_out, GW, MAC_GW);
+
+	dp->n_workers = nw;
+	CU_ASSERT_EQUAL_FATAL(egw_rcu_init(&dp->rcu, nw), 0);
+	dp->secret = SECRET;
+	publish(build_snapshot(o->mode, o->port_first ? o->port_first : 1024,
+		o->port_last ? o->port_last : 65535,
+		o->no_pool ? 0 : o->n_pool ? o->n_pool : N_POOL, o->max_per_source, 1));
+	dp->punt_ring = rte_ring_create("ut_punt", o->punt_ring ? o->punt_ring : 1024,
+		SOCKET_ID_ANY, RING_F_SC_DEQ);
+	dp->resolve_ring = rte_ring_create("ut_resolve", o->resolve_ring ? o->resolve_ring : 1024,
+		SOCKET_ID_ANY, RING_F_SC_DEQ);
+	CU_ASSERT_FATAL(dp->punt_ring && dp->resolve_ring);
+	for (unsigned a = 0; a < nw; a++)
+		for (unsigned b = 0; b < nw; b++) {
+			if (a == b)
+				continue;
+			snprintf(name, sizeof(name), "ut_ho_%u_%u", a, b);
+			dp->handoff[a][b] = rte_ring_create(name,
+				o->handoff_ring ? o->handoff_ring : 1024, SOCKET_ID_ANY,
+				RING_F_SP_ENQ | RING_F_SC_DEQ);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(dp->handoff[a][b]);
+		}
+	dp->tcp_pickup = true;
+	dp->icmp_errors_per_s = 100;
+	for (unsigned i = 0; i < nw; i++) {
+		dp->workers[i] = egw_worker_create(dp, i, o->max_flows ? o->max_flows : 1024, &TO,
+			SOCKET_ID_ANY);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(dp->workers[i]);
+		dp->workers[i]->now = T0;
+	}
+}
+
+static struct egw_worker *W(unsigned i)
+{
+	return F.dp->workers[i];
+}
+
+/* Flushes every worker and takes what the ports transmitted (copies; the mbufs are freed). */
+static unsigned take(struct frame *out, unsigned max)
+{
+	unsigned n = 0;
+	uint16_t ports[2] = { port_in, port_out };
+
+	for (unsigned i = 0; i < F.dp->n_workers; i++)
+		egw_pipeline_flush(W(i));
+	for (unsigned p = 0; p < 2; p++)
+		for (unsigned q = 0; q < N_TXQ; q++) {
+			struct rte_mbuf *m;
+			while (rte_ring_dequeue(tx_rings[p][q], (void **)&m) == 0) {
+				if (out && n < max) {
+					out[n].port = ports[p];
+					out[n].queue = (uint16_t)q;
+					out[n].len = rte_pktmbuf_data_len(m);
+					CU_ASSERT_EQUAL(m->nb_segs, 1);
+					memcpy(out[n].d, rte_pktmbuf_mtod(m, uint8_t *),
+						out[n].len);
+				}
+				n++;
+				F.tx_taken++;
+				rte_pktmbuf_free(m);
+			}
+		}
+	return n;
+}
+
+/* Expects exactly one frame, on PORT; returns it. */
+static struct frame *take_one(uint16_t port)
+{
+	static struct frame fr[4];
+	unsigned n = take(fr, 4);
+
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_EQUAL_FATAL(fr[0].port, port);
+	return &fr[0];
+}
+
+static unsigned take_punted(struct frame *out, unsigned max)
+{
+	struct rte_mbuf *m;
+	unsigned n = 0;
+
+	while (rte_ring_dequeue(F.dp->punt_ring, (void **)&m) == 0) {
+		if (out && n < max) {
+			out[n].port = m->port;
+			out[n].len = rte_pktmbuf_data_len(m);
+			memcpy(out[n].d, rte_pktmbuf_mtod(m, uint8_t *), out[n].len);
+		}
+		n++;
+		F.punt_taken++;
+		rte_pktmbuf_free(m);
+	}
+	return n;
+}
+
+static struct rte_mbuf *mk_mbuf(const uint8_t *frame, size_t len, uint16_t port)
+{
+	struct rte_mbuf *m = pg_mbuf(pmp, frame, len, port);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	return m;
+}
+
+/* Receives one frame on worker W from PORT. */
+static void rx_on(struct egw_worker *w, uint16_t port, const uint8_t *frame, size_t len)
+{
+	struct rte_mbuf *m = mk_mbuf(frame, len, port);
+
+	F.fed++;
+	egw_pipeline_rx(w, &m, 1, false);
+}
+
+/* Delivers every handed-off packet to its owner; returns how many. */
+static unsigned run_handoffs(void)
+{
+	struct egw_dataplane *dp = F.dp;
+	struct rte_mbuf *pkts[EGW_BURST];
+	unsigned total = 0, n;
+
+	for (unsigned a = 0; a < dp->n_workers; a++)
+		for (unsigned b = 0; b < dp->n_workers; b++) {
+			if (a == b)
+				continue;
+			while ((n = rte_ring_dequeue_burst(dp->handoff[a][b], (void **)pkts,
+					EGW_BURST, NULL)) > 0) {
+				egw_pipeline_rx(W(b), pkts, (uint16_t)n, true);
+				total += n;
+			}
+		}
+	return total;
+}
+
+static uint64_t drops(enum egw_drop_reason r)
+{
+	struct egw_worker_stats st;
+
+	egw_dataplane_stats(F.dp, &st);
+	return st.drops[r];
+}
+
+static uint64_t total_drops(const struct egw_worker_stats *st)
+{
+	uint64_t n = 0;
+
+	for (unsigned r = 0; r < EGW_DROP_MAX; r++)
+		n += st->drops[r];
+	return n;
+}
+
+/* Takes the packets held for an unresolved next hop. */
+static unsigned take_held(struct frame *out, unsigned max, uint32_t *nexthop_be)
+{
+	struct rte_mbuf *m;
+	unsigned n = 0;
+
+	while (rte_ring_dequeue(F.dp->resolve_ring, (void **)&m) == 0) {
+		if (out && n < max) {
+			out[n].port = m->port;
+			out[n].len = rte_pktmbuf_data_len(m);
+			memcpy(out[n].d, rte_pktmbuf_mtod(m, uint8_t *), out[n].len);
+			if (nexthop_be)
+				nexthop_be[n] = m->hash.usr;
+		}
+		n++;
+		F.held_taken++;
+		rte_pktmbuf_free(m);
+	}
+	return n;
+}
+
+/*
+ * Every received packet was transmitted, punted, held for ARP, handed off (and then processed
+ * or still in a ring) or dropped with exactly one reason; an ICMP error we generate replaces
+ * the packet it is about (counted as a drop) and is transmitted itself.
+ */
+static void check_conservation(void)
+{
+	struct egw_dataplane *dp = F.dp;
+	struct egw_worker_stats st;
+	uint64_t in_rings = 0;
+
+	take(NULL, 0);
+	egw_dataplane_stats(dp, &st);
+	for (unsigned a = 0; a < dp->n_workers; a++)
+		for (unsigned b = 0; b < dp->n_workers; b++)
+			if (a != b)
+				in_rings += rte_ring_count(dp->handoff[a][b]);
+	CU_ASSERT_EQUAL(st.drops[EGW_DROP_NONE], 0);
+	CU_ASSERT_EQUAL(st.rx_packets, F.fed);
+	CU_ASSERT_EQUAL(st.tx_packets, F.tx_taken);
+	CU_ASSERT_EQUAL(st.punted, F.punt_taken + rte_ring_count(dp->punt_ring));
+	CU_ASSERT_EQUAL(st.held, F.held_taken + rte_ring_count(dp->resolve_ring));
+	CU_ASSERT_EQUAL(st.handoffs_out, st.handoffs_in + in_rings);
+	CU_ASSERT_EQUAL(st.rx_packets + st.icmp_errors_sent, st.tx_packets + st.punted + st.held +
+		st.handoffs_out - st.handoffs_in + total_drops(&st));
+	if (st.rx_packets + st.icmp_errors_sent != st.tx_packets + st.punted + st.held +
+		st.handoffs_out - st.handoffs_in + total_drops(&st))
+		fprintf(stderr,
+			"\n  rx %lu icmp %lu tx %lu punt %lu held %lu ho %lu/%lu drops %lu\n",
+			(unsigned long)st.rx_packets, (unsigned long)st.icmp_errors_sent,
+			(unsigned long)st.tx_packets, (unsigned long)st.punted,
+			(unsigned long)st.held, (unsigned long)st.handoffs_out,
+			(unsigned long)st.handoffs_in, (unsigned long)total_drops(&st));
+}
+
+/* Frees the dataplane and whatever packets are still queued in its rings. */
+static void dp_release(void)
+{
+	struct egw_dataplane *dp = F.dp;
+	struct rte_mbuf *m;
+
+	take(NULL, 0);
+	take_punted(NULL, 0);
+	take_held(NULL, 0, NULL);
+	for (unsigned a = 0; a < dp->n_workers; a++)
+		for (unsigned b = 0; b < dp->n_workers; b++)
+			if (a != b) {
+				while (rte_ring_dequeue(dp->handoff[a][b], (void **)&m) == 0)
+					rte_pktmbuf_free(m);
+				rte_ring_free(dp->handoff[a][b]);
+			}
+	for (unsigned i = 0; i < dp->n_workers; i++) {
+		egw_flow_flush(W(i)->ft, NULL, NULL);
+		egw_worker_free(W(i));
+	}
+	rte_ring_free(dp->punt_ring);
+	rte_ring_free(dp->resolve_ring);
+	egw_neigh_free(dp->neigh);
+	egw_rcu_fini(&dp->rcu);
+	free(dp);
+	free(F.conf);
+	F.dp = NULL;
+}
+
+/* Checks conservation, frees everything and checks that no mbuf leaked. */
+static void dp_teardown(void)
+{
+	check_conservation();
+	dp_release();
+	CU_ASSERT_EQUAL(rte_mempool_in_use_count(pmp), 0);
+}
+
+/* ---- frames ---- */
+
+static struct pg_pkt from_client(uint8_t proto, uint16_t sport, uint32_t dst, uint16_t dport)
+{
+	struct pg_pkt p = { 0 };
+
+	memcpy(p.dmac, MAC_IN, 6);
+	memcpy(p.smac, MAC_CLIENT, 6);
+	p.src = CLIENT;
+	p.dst = dst;
+	p.proto = proto;
+	p.sport = sport;
+	p.dport = dport;
+	p.ttl = 64;
+	p.ip_id = 4242;
+	p.seq = 1000;
+	if (proto == IPPROTO_ICMP)
+		p.icmp_type = EGW_ICMP_ECHO_REQUEST;
+	return p;
+}
+
+static struct pg_pkt from_server(uint8_t proto, uint16_t sport, uint32_t dst, uint16_t dport)
+{
+	struct pg_pkt p = { 0 };
+
+	memcpy(p.dmac, MAC_OUT, 6);
+	memcpy(p.smac, MAC_GW, 6);
+	p.src = SERVER;
+	p.dst = dst;
+	p.proto = proto;
+	p.sport = sport;
+	p.dport = dport;
+	p.ttl = 50;
+	p.ip_id = 999;
+	p.seq = 5000;
+	if (proto == IPPROTO_ICMP)
+		p.icmp_type = EGW_ICMP_ECHO_REPLY;
+	return p;
+}
+
+static size_t bld(uint8_t *buf, const struct pg_pkt *p)
+{
+	size_t n = pg_build(buf, PG_FRAME_MAX, p);
+
+	CU_ASSERT_FATAL(n > 0);
+	return n;
+}
+
+static void send_pkt(struct egw_worker *w, uint16_t port, const struct pg_pkt *p)
+{
+	uint8_t f[PG_FRAME_MAX];
+	size_t n = bld(f, p);
+
+	rx_on(w, port, f, n);
+}
+
+static bool is_pool_addr(uint32_t a)
+{
+	return a >= POOL_FIRST && a < POOL_FIRST + N_POOL;
+}
+
+/* The translated form of P as the pipeline must send it: new source, TTL - 1, MACs. */
+static void expect_out(const struct frame *fr, struct pg_pkt p, uint32_t nat_addr,
+	uint16_t nat_port, const uint8_t dmac[6])
+{
+	uint8_t want[PG_FRAME_MAX];
+	size_t n;
+
+	p.src = nat_addr;
+	p.sport = nat_port;
+	p.ttl--;
+	memcpy(p.dmac, dmac, 6);
+	memcpy(p.smac, MAC_OUT, 6);
+	n = bld(want, &p);
+	CU_ASSERT_EQUAL(fr->len, n);
+	CU_ASSERT(pg_ip_csum_ok(fr->d + 14));
+	CU_ASSERT(pg_l4_csum_ok(fr->d + 14));
+	CU_ASSERT_EQUAL(memcmp(fr->d, want, n), 0);
+}
+
+static void expect_in(const struct frame *fr, struct pg_pkt p, uint16_t client_port)
+{
+	uint8_t want[PG_FRAME_MAX];
+	size_t n;
+
+	p.dst = CLIENT;
+	if (p.proto == IPPROTO_ICMP)
+		p.sport = client_port;
+	else
+		p.dport = client_port;
+	p.ttl--;
+	memcpy(p.dmac, MAC_CLIENT, 6);
+	memcpy(p.smac, MAC_IN, 6);
+	n = bld(want, &p);
+	CU_ASSERT_EQUAL(fr->len, n);
+	CU_ASSERT(pg_ip_csum_ok(fr->d + 14));
+	CU_ASSERT(pg_l4_csum_ok(fr->d + 14));
+	CU_ASSERT_EQUAL(memcmp(fr->d, want, n), 0);
+}
+
+static struct egw_flow *find_flow(struct egw_worker *w, uint8_t proto, uint16_t sport,
+	uint32_t dst, uint16_t dport)
+{
+	struct egw_flow_key k;
+	void *v = NULL;
+
+	egw_flow_key_set(&k, htonl(CLIENT), htonl(dst), htons(sport),
+		htons(proto == IPPROTO_ICMP ? sport : dport), proto, EGW_ZONE_INSIDE);
+	if (egw_flow_lookup(w->ft, &k, &v) != 0)
+		return NULL;
+	return &w->ft->flows[EGW_FLOW_VAL_IDX(v)];
+}
+
+/* ---- tests ---- */
+
+static void test_pipeline_tcp_roundtrip(void)
+{
+	struct pg_pkt syn, synack, ack, fin;
+	struct frame *fr;
+	struct egw_flow *f;
+	struct egw_worker_stats st;
+	uint32_t nat_addr;
+	uint16_t nat_port;
+
+	dp_setup(&(struct dp_opts){ 0 });
+	syn = from_client(IPPROTO_TCP, 40000, SERVER, 80);
+	syn.tcp_flags = EGW_TCP_SYN;
+	send_pkt(W(0), port_in, &syn);
+	fr = take_one(port_out);
+	nat_addr = pg_rd32(fr->d + 14 + 12);
+	nat_port = pg_rd16(fr->d + 34);
+	CU_ASSERT(is_pool_addr(nat_addr));
+	CU_ASSERT(nat_port >= 1024);
+	expect_out(fr, syn, nat_addr, nat_port, MAC_GW);
+	/* Paired: the address is the keyed choice for the client. */
+	{
+		struct egw_flow_key k;
+		egw_flow_key_set(&k, htonl(CLIENT), htonl(SERVER), htons(40000), htons(80),
+			IPPROTO_TCP, EGW_ZONE_INSIDE);
+		CU_ASSERT_EQUAL(ntohl(egw_nat_pick_addr(egw_rcu_load(&F.dp->rcu)->default_pool,
+			&SECRET, &k)), nat_addr);
+	}
+	f = find_flow(W(0), IPPROTO_TCP, 40000, SERVER, 80);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(f->state, EGW_TCP_SYN_SENT);
+	CU_ASSERT_EQUAL(f->nat_addr, htonl(nat_addr));
+	CU_ASSERT_EQUAL(f->nat_port, htons(nat_port));
+	CU_ASSERT(f->flags & EGW_FLOW_F_NAT);
+	CU_ASSERT_EQUAL(f->port[EGW_DIR_ORIG], port_out);
+	CU_ASSERT_EQUAL(f->port[EGW_DIR_REPLY], port_in);
+	CU_ASSERT_EQUAL(W(0)->ft->created[egw_flow_index(W(0)->ft, f)], T0);
+	CU_ASSERT_EQUAL(f->packets[EGW_DIR_ORIG], 1);
+	CU_ASSERT_EQUAL(f->bytes[EGW_DIR_ORIG], 40);
+
+	/* The server answers the translated tuple; the client gets it on its own tuple. */
+	W(0)->now = T0 + 1;
+	synack = from_server(IPPROTO_TCP, 80, nat_addr, nat_port);
+	synack.tcp_flags = EGW_TCP_SYN | EGW_TCP_ACK;
+	synack.payload_len = 4;
+	send_pkt(W(0), port_out, &synack);
+	fr = take_one(port_in);
+	expect_in(fr, synack, 40000);
+	CU_ASSERT_EQUAL(f->state, EGW_TCP_SYN_RECV);
+	CU_ASSERT_EQUAL(f->last_seen, T0 + 1);
+	CU_ASSERT_EQUAL(f->packets[EGW_DIR_REPLY], 1);
+	CU_ASSERT_EQUAL(f->bytes[EGW_DIR_REPLY], 44);
+
+	ack = syn;
+	ack.tcp_flags = EGW_TCP_ACK;
+	ack.payload_len = 100;
+	send_pkt(W(0), port_in, &ack);
+	fr = take_one(port_out);
+	expect_out(fr, ack, nat_addr, nat_port, MAC_GW);
+	CU_ASSERT_EQUAL(f->state, EGW_TCP_ESTABLISHED);
+
+	/* Close: FIN both ways. */
+	fin = ack;
+	fin.tcp_flags = EGW_TCP_FIN | EGW_TCP_ACK;
+	fin.payload_len = 0;
+	send_pkt(W(0), port_in, &fin);
+	expect_out(take_one(port_out), fin, nat_addr, nat_port, MAC_GW);
+	CU_ASSERT_EQUAL(f->state, EGW_TCP_FIN_WAIT);
+	fin = synack;
+	fin.tcp_flags = EGW_TCP_FIN | EGW_TCP_ACK;
+	send_pkt(W(0), port_out, &fin);
+	expect_in(take_one(port_in), fin, 40000);
+	CU_ASSERT_EQUAL(f->state, EGW_TCP_CLOSING);
+
+	/* A second connection: same egress address (paired), another port. */
+	syn.sport = 40001;
+	send_pkt(W(0), port_in, &syn);
+	fr = take_one(port_out);
+	CU_ASSERT_EQUAL(pg_rd32(fr->d + 14 + 12), nat_addr);
+	CU_ASSERT_NOT_EQUAL(pg_rd16(fr->d + 34), nat_port);
+	expect_out(fr, syn, nat_addr, pg_rd16(fr->d + 34), MAC_GW);
+
+	/* Off-link destination: through the default gateway's MAC. */
+	syn = from_client(IPPROTO_TCP, 40002, FAR, 443);
+	syn.tcp_flags = EGW_TCP_SYN;
+	send_pkt(W(0), port_in, &syn);
+	fr = take_one(port_out);
+	expect_out(fr, syn, nat_addr, pg_rd16(fr->d + 34), MAC_GW);
+
+	egw_dataplane_stats(F.dp, &st);
+	CU_ASSERT_EQUAL(st.flows_created, 3);
+	CU_ASSERT_EQUAL(egw_dataplane_flows_active(F.dp), 3);
+	CU_ASSERT_EQUAL(st.outbound_packets, 5);
+	CU_ASSERT_EQUAL(st.inbound_packets, 2);
+	CU_ASSERT_EQUAL(st.tx_packets, 7);
+	CU_ASSERT_EQUAL(total_drops(&st), 0);
+	dp_teardown();
+}
+
+/* A burst of new flows whose second packets follow in the same burst; more than 32 at once. */
+static void test_pipeline_burst(void)
+{
+	struct rte_mbuf *pkts[40];
+	struct frame *fr = calloc(48, sizeof(*fr));
+	struct egw_worker_stats st;
+	unsigned n;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fr);
+	dp_setup(&(struct dp_opts){ 0 });
+	for (unsigned i = 0; i < 40; i++) {
+		struct pg_pkt p = from_client(IPPROTO_UDP, (uint16_t)(10000 + i / 2), SERVER, 53);
+		uint8_t f[PG_FRAME_MAX];
+		size_t len;
+		p.payload_len = (uint16_t)(10 + i);
+		len = bld(f, &p);
+		pkts[i] = mk_mbuf(f, len, port_in);
+	}
+	F.fed += 40;
+	egw_pipeline_rx(W(0), pkts, 40, false);
+	n = take(fr, 48);
+	CU_ASSERT_EQUAL(n, 40);
+	egw_dataplane_stats(F.dp, &st);
+	CU_ASSERT_EQUAL(st.flows_created, 20);
+	CU_ASSERT_EQUAL(total_drops(&st), 0);
+	/* Both packets of a flow leave with the same translation. */
+	for (unsigned i = 0; i + 1 < n; i += 2) {
+		CU_ASSERT_EQUAL(fr[i].port, port_out);
+		CU_ASSERT_EQUAL(memcmp(fr[i].d + 14 + 12, fr[i + 1].d + 14 + 12, 4), 0);
+		CU_ASSERT_EQUAL(memcmp(fr[i].d + 34, fr[i + 1].d + 34, 2), 0);
+		CU_ASSERT(pg_l4_csum_ok(fr[i].d + 14));
+	}
+	dp_teardown();
+	free(fr);
+}
+
+static void test_pipeline_unsolicited(void)
+{
+	struct pg_pkt p;
+	uint8_t o[PG_FRAME_MAX], e[PG_FRAME_MAX];
+	size_t on, en;
+
+	dp_setup(&(struct dp_opts){ 0 });
+	/* To a pool address and port nobody holds. */
+	p = from_server(IPPROTO_TCP, 80, POOL_FIRST, 5000);
+	p.tcp_flags = EGW_TCP_SYN;
+	send_pkt(W(0), port_out, &p);
+	p = from_server(IPPROTO_UDP, 53, POOL_FIRST + 1, 5000);
+	send_pkt(W(0), port_out, &p);
+	/* Straight to an inside host. */
+	p = from_server(IPPROTO_TCP, 80, CLIENT, 40000);
+	p.tcp_flags = EGW_TCP_ACK;
+	send_pkt(W(0), port_out, &p);
+	/* An unsolicited ping to a pool address. */
+	p = from_server(IPPROTO_ICMP, 77, POOL_FIRST, 0);
+	p.icmp_type = EGW_ICMP_ECHO_REQUEST;
+	send_pkt(W(0), port_out, &p);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_UNSOLICITED), 4);
+	/* An ICMP error about a flow that does not exist, from either side. */
+	p = from_client(IPPROTO_UDP, 5353, SERVER, 53);
+	p.src = POOL_FIRST;
+	on = bld(o, &p);
+	en = pg_build_icmp_error(e, sizeof(e), MAC_OUT, MAC_GW, SERVER, POOL_FIRST, 3, 3, o + 14,
+		28);
+	rx_on(W(0), port_out, e, en);
+	p = from_server(IPPROTO_UDP, 53, CLIENT, 5353);
+	on = bld(o, &p);
+	en = pg_build_icmp_error(e, sizeof(e), MAC_IN, MAC_CLIENT, CLIENT, SERVER, 3, 3, o + 14,
+		28);
+	rx_on(W(0), port_in, e, en);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_ICMP_ERROR_NO_FLOW), 2);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+	(void)on;
+	dp_teardown();
+}
+
+static void test_pipeline_modes(void)
+{
+	struct pg_pkt syn = from_client(IPPROTO_TCP, 40000, SERVER, 80), p;
+	uint16_t nat_port;
+	struct frame *fr;
+
+	syn.tcp_flags = EGW_TCP_SYN;
+	dp_setup(&(struct dp_opts){ .mode = EGW_MODE_DENY });
+	send_pkt(W(0), port_in, &syn);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_MODE_DENY), 1);
+	p = from_client(IPPROTO_UDP, 5353, SERVER, 53);
+	send_pkt(W(0), port_in, &p);
+	p = from_client(IPPROTO_ICMP, 7, SERVER, 0);
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_MODE_DENY), 3);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+
+	set_mode(EGW_MODE_POLICY);
+	send_pkt(W(0), port_in, &syn);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_POLICY_NO_MATCH), 1);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+
+	/* Passthrough admits it. With revalidate = keep, a flow admitted before a switch to
+	 * deny keeps working. */
+	set_mode(EGW_MODE_PASSTHROUGH);
+	send_pkt(W(0), port_in, &syn);
+	fr = take_one(port_out);
+	nat_port = pg_rd16(fr->d + 34);
+	F.conf->egress.revalidate = EGW_REVALIDATE_KEEP;
+	set_mode(EGW_MODE_DENY);
+	p = from_server(IPPROTO_TCP, 80, pg_rd32(fr->d + 26), nat_port);
+	p.tcp_flags = EGW_TCP_SYN | EGW_TCP_ACK;
+	send_pkt(W(0), port_out, &p);
+	expect_in(take_one(port_in), p, 40000);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_MODE_DENY), 3);
+	CU_ASSERT_EQUAL(W(0)->ft->n_active, 1);
+
+	/* With revalidate = reset, the next packet of a flow the new mode refuses ends it. */
+	F.conf->egress.revalidate = EGW_REVALIDATE_RESET;
+	set_mode(EGW_MODE_PASSTHROUGH);
+	p = from_client(IPPROTO_UDP, 5353, SERVER, 53);
+	send_pkt(W(0), port_in, &p);
+	fr = take_one(port_out);
+	set_mode(EGW_MODE_DENY);
+	{
+		struct pg_pkt r = from_server(IPPROTO_UDP, 53, pg_rd32(fr->d + 26),
+			pg_rd16(fr->d + 34));
+		send_pkt(W(0), port_out, &r);
+	}
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_POLICY_REVOKED), 1);
+	CU_ASSERT_PTR_NULL(find_flow(W(0), IPPROTO_UDP, 5353, SERVER, 53));
+	dp_teardown();
+}
+
+/* The ICMP error the pipeline generated about the frame ABOUT (as received). */
+static void check_generated_error(const struct frame *fr, const uint8_t *about, uint8_t type,
+	uint8_t code, uint16_t mtu, uint32_t from, const uint8_t dmac[6], const uint8_t smac[6])
+{
+	const uint8_t *ip = fr->d + 14, *icmp = ip + 20;
+	unsigned ihl = (about[14] & 15) * 4u;
+
+	CU_ASSERT_EQUAL(fr->len, 14 + 20 + 8 + ihl + 8);
+	CU_ASSERT_EQUAL(memcmp(fr->d, dmac, 6), 0);
+	CU_ASSERT_EQUAL(memcmp(fr->d + 6, smac, 6), 0);
+	CU_ASSERT_EQUAL(pg_rd32(ip + 12), from);
+	CU_ASSERT_EQUAL(pg_rd32(ip + 16), pg_rd32(about + 14 + 12));
+	CU_ASSERT_EQUAL(ip[9], IPPROTO_ICMP);
+	CU_ASSERT(pg_ip_csum_ok(ip));
+	CU_ASSERT(pg_l4_csum_ok(ip));
+	CU_ASSERT_EQUAL(icmp[0], type);
+	CU_ASSERT_EQUAL(icmp[1], code);
+	CU_ASSERT_EQUAL(pg_rd16(icmp + 6), mtu);
+	CU_ASSERT_EQUAL(memcmp(icmp + 8, about + 14, ihl + 8), 0);
+}
+
+static void test_pipeline_ttl_exceeded(void)
+{
+	struct pg_pkt p = from_client(IPPROTO_TCP, 40000, SERVER, 80);
+	uint8_t f[PG_FRAME_MAX];
+	struct frame *fr;
+	struct egw_worker_stats st;
+	size_t n;
+
+	dp_setup(&(struct dp_opts){ 0 });
+	p.tcp_flags = EGW_TCP_SYN;
+	p.ttl = 1;
+	p.payload_len = 30;
+	n = bld(f, &p);
+	rx_on(W(0), port_in, f, n);
+	fr = take_one(port_in);
+	check_generated_error(fr, f, EGW_ICMP_TIME_EXCEEDED, 0, 0, OUR_IN, MAC_CLIENT, MAC_IN);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_TTL_EXCEEDED), 1);
+	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+	/* TTL 0 too. */
+	n = bld(f, &p);
+	f[14 + 8] = 0;
+	pg_fix_ip_csum(f + 14);
+	rx_on(W(0), port_in, f, n);
+	fr = take_one(port_in);
+	CU_ASSERT_EQUAL(fr->d[34], EGW_ICMP_TIME_EXCEEDED);
+	/* TTL 2 passes with 1. */
+	p.ttl = 2;
+	send_pkt(W(0), port_in, &p);
+	fr = take_one(port_out);
+	CU_ASSERT_EQUAL(fr->d[14 + 8], 1);
+
+	/* From the outside, on a known flow: the error goes back out to the sender's MAC. */
+	{
+		struct pg_pkt r = from_server(IPPROTO_TCP, 80, pg_rd32(fr->d + 26),
+			pg_rd16(fr->d + 34));
+		r.tcp_flags = EGW_TCP_SYN | EGW_TCP_ACK;
+		r.ttl = 1;
+		n = bld(f, &r);
+		rx_on(W(0), port_out, f, n);
+		fr = take_one(port_out);
+		check_generated_error(fr, f, EGW_ICMP_TIME_EXCEEDED, 0, 0, OUR_OUT, MAC_GW,
+			MAC_OUT);
+	}
+
+	/* Rate limit: 2 per second, the rest are dropped silently (and still counted). */
+	F.dp->icmp_errors_per_s = 2;
+	W(0)->now = T0 + 10;
+	p.ttl = 1;
+	for (unsigned i = 0; i < 5; i++)
+		send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(take(NULL, 0), 2);
+	W(0)->now = T0 + 11;
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(take(NULL, 0), 1);
+	egw_dataplane_stats(F.dp, &st);
+	CU_ASSERT_EQUAL(st.drops[EGW_DROP_TTL_EXCEEDED], 9);
+	CU_ASSERT_EQUAL(st.icmp_errors_sent, 6);
+	dp_teardown();
+}
+
+static void test_pipeline_icmp_echo(void)
+{
+	struct pg_pkt req = from_client(IPPROTO_ICMP, 0x1234, SERVER, 0), rep;
+	struct frame *fr;
+	struct egw_flow *f;
+	uint32_t nat_addr;
+	uint16_t nat_id;
+
+	dp_setup(&(struct dp_opts){ 0 });
+	req.icmp_seq = 1;
+	req.payload_len = 56;
+	send_pkt(W(0), port_in, &req);
+	fr = take_one(port_out);
+	nat_addr = pg_rd32(fr->d + 26);
+	nat_id = pg_rd16(fr->d + 34 + 4);
+	CU_ASSERT(is_pool_addr(nat_addr));
+	CU_ASSERT(nat_id >= 1024);
+	expect_out(fr, req, nat_addr, nat_id, MAC_GW);
+	f = find_flow(W(0), IPPROTO_ICMP, 0x1234, SERVER, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(f->state, EGW_FLOW_ICMP);
+
+	rep = from_server(IPPROTO_ICMP, nat_id, nat_addr, 0);
+	rep.icmp_seq = 1;
+	rep.payload_len = 56;
+	send_pkt(W(0), port_out, &rep);
+	fr = take_one(port_in);
+	expect_in(fr, rep, 0x1234);
+	CU_ASSERT_EQUAL(f->packets[EGW_DIR_REPLY], 1);
+
+	/* Next ping of the same session: same identifier outside. */
+	req.icmp_seq = 2;
+	send_pkt(W(0), port_in, &req);
+	expect_out(take_one(port_out), req, nat_addr, nat_id, MAC_GW);
+	/* An echo reply from the inside starts nothing. */
+	rep = from_client(IPPROTO_ICMP, 99, SERVER, 0);
+	rep.icmp_type = EGW_ICMP_ECHO_REPLY;
+	send_pkt(W(0), port_in, &rep);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_ICMP_UNSUPPORTED), 1);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	dp_teardown();
+}
+
+static void test_pipeline_icmp_error_translation(void)
+{
+	struct pg_pkt u = from_client(IPPROTO_UDP, 5353, SERVER, 53), sent;
+	uint8_t q[PG_FRAME_MAX], e[PG_FRAME_MAX], want[PG_FRAME_MAX];
+	struct frame *fr;
+	struct egw_flow *f;
+	uint32_t nat_addr;
+	uint16_t nat_port;
+	size_t en, wn;
+
+	dp_setup(&(struct dp_opts){ 0 });
+	u.payload_len = 20;
+	send_pkt(W(0), port_in, &u);
+	fr = take_one(port_out);
+	nat_addr = pg_rd32(fr->d + 26);
+	nat_port = pg_rd16(fr->d + 34);
+	memcpy(q, fr->d, fr->len); /* the packet as the server got it */
+	f = find_flow(W(0), IPPROTO_UDP, 5353, SERVER, 53);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+
+	/* Port unreachable from the server about it, 28 bytes quoted, a while later. */
+	W(0)->now = T0 + 100;
+	en = pg_build_icmp_error(e, sizeof(e), MAC_OUT, MAC_GW, SERVER, nat_addr,
+		EGW_ICMP_DEST_UNREACH, 3, q + 14, 28);
+	rx_on(W(0), port_out, e, en);
+	fr = take_one(port_in);
+	/* Expected: the error about the packet as the client sent it (TTL as the server saw it),
+	 * to the client, outer TTL - 1. */
+	sent = u;
+	sent.ttl = 63;
+	bld(q, &sent);
+	wn = pg_build_icmp_error(want, sizeof(want), MAC_CLIENT, MAC_IN, SERVER, CLIENT,
+		EGW_ICMP_DEST_UNREACH, 3, q + 14, 28);
+	want[14 + 8]--;
+	pg_fix_ip_csum(want + 14);
+	CU_ASSERT_EQUAL(fr->len, wn);
+	CU_ASSERT(pg_ip_csum_ok(fr->d + 14));
+	CU_ASSERT(pg_l4_csum_ok(fr->d + 14));
+	CU_ASSERT(pg_ip_csum_ok(fr->d + 42));
+	CU_ASSERT_EQUAL(pg_rd32(fr->d + 42 + 12), CLIENT);
+	CU_ASSERT_EQUAL(pg_rd16(fr->d + 62), 5353);
+	CU_ASSERT_EQUAL(memcmp(fr->d, want, wn), 0);
+	/* RFC 5508: neither refreshed nor counted as flow traffic. */
+	CU_ASSERT_EQUAL(f->last_seen, T0);
+	CU_ASSERT_EQUAL(f->packets[EGW_DIR_REPLY], 0);
+
+	/* A time exceeded from a router on the way, whole packet quoted. */
+	{
+		uint8_t q2[PG_FRAME_MAX];
+		struct pg_pkt t = u;
+		size_t qn;
+		t.src = nat_addr;
+		t.sport = nat_port;
+		t.ttl = 1;
+		qn = bld(q2, &t);
+		en = pg_build_icmp_error(e, sizeof(e), MAC_OUT, MAC_GW, PG_IP(203, 0, 113, 99),
+			nat_addr, EGW_ICMP_TIME_EXCEEDED, 0, q2 + 14, qn - 14);
+		rx_on(W(0), port_out, e, en);
+		fr = take_one(port_in);
+		sent = u;
+		sent.ttl = 1;
+		qn = bld(q, &sent);
+		wn = pg_build_icmp_error(want, sizeof(want), MAC_CLIENT, MAC_IN,
+			PG_IP(203, 0, 113, 99), CLIENT, EGW_ICMP_TIME_EXCEEDED, 0, q + 14, qn - 14);
+		want[14 + 8]--;
+		pg_fix_ip_csum(want + 14);
+		CU_ASSERT_EQUAL(fr->len, wn);
+		CU_ASSERT_EQUAL(memcmp(fr->d, want, wn), 0);
+	}
+
+	/* From the inside: the client rejects a reply of the server. */
+	{
+		struct pg_pkt r = from_server(IPPROTO_UDP, 53, nat_addr, nat_port), rin;
+		uint8_t rq[PG_FRAME_MAX];
+		size_t rn;
+		r.payload_len = 8;
+		send_pkt(W(0), port_out, &r);
+		fr = take_one(port_in);
+		memcpy(rq, fr->d, fr->len); /* the reply as the client got it */
+		en = pg_build_icmp_error(e, sizeof(e), MAC_IN, MAC_CLIENT, CLIENT, SERVER,
+			EGW_ICMP_DEST_UNREACH, 3, rq + 14, 28);
+		rx_on(W(0), port_in, e, en);
+		fr = take_one(port_out);
+		rin = r;
+		rin.ttl = 49;
+		rn = bld(rq, &rin); /* the reply as the server sent it (after one hop) */
+		CU_ASSERT(rn > 0);
+		wn = pg_build_icmp_error(want, sizeof(want), MAC_GW, MAC_OUT, nat_addr, SERVER,
+			EGW_ICMP_DEST_UNREACH, 3, rq + 14, 28);
+		want[14 + 8]--;
+		pg_fix_ip_csum(want + 14);
+		CU_ASSERT_EQUAL(fr->len, wn);
+		CU_ASSERT_EQUAL(memcmp(fr->d, want, wn), 0);
+	}
+	dp_teardown();
+}
+
+static void test_pipeline_punt_and_local(void)
+{
+	uint8_t f[PG_FRAME_MAX], bcast[6], zero[6] = { 0 };
+	struct frame pf[4];
+	struct pg_pkt p;
+	size_t n;
+
+	dp_setup(&(struct dp_opts){ 0 });
+	memset(bcast, 0xff, 6);
+	n = pg_build_arp(f, sizeof(f), 1, bcast, MAC_CLIENT, CLIENT, zero, OUR_IN);
+	rx_on(W(0), port_in, f, n);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(take_punted(pf, 4), 1);
+	CU_ASSERT_EQUAL(pf[0].port, port_in);
+	CU_ASSERT_EQUAL(pf[0].len, n);
+	CU_ASSERT_EQUAL(memcmp(pf[0].d, f, n), 0);
+
+	/* A ping to our own address goes to the control thread; anything else to us is dropped. */
+	p = from_client(IPPROTO_ICMP, 1, OUR_IN, 0);
+	send_pkt(W(0), port_in, &p);
+	p = from_server(IPPROTO_ICMP, 1, OUR_OUT, 0);
+	p.icmp_type = EGW_ICMP_ECHO_REQUEST;
+	send_pkt(W(0), port_out, &p);
+	CU_ASSERT_EQUAL(take_punted(pf, 4), 2);
+	CU_ASSERT_EQUAL(pf[0].port, port_in);
+	CU_ASSERT_EQUAL(pf[1].port, port_out);
+	p = from_client(IPPROTO_TCP, 40000, OUR_IN, 22);
+	p.tcp_flags = EGW_TCP_SYN;
+	send_pkt(W(0), port_in, &p);
+	p = from_server(IPPROTO_UDP, 53, OUR_OUT, 53);
+	send_pkt(W(0), port_out, &p);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_LOCAL_UNSUPPORTED), 2);
+
+	/* Not our MAC. */
+	p = from_client(IPPROTO_UDP, 1, SERVER, 2);
+	memset(p.dmac, 0xff, 6);
+	send_pkt(W(0), port_in, &p);
+	p.dmac[0] = 0x02;
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_L2_NOT_FOR_US), 2);
+
+	/* Malformed: counted under the parser's reason. */
+	p = from_client(IPPROTO_UDP, 1, SERVER, 2);
+	n = bld(f, &p);
+	f[14 + 10] ^= 0x40;
+	rx_on(W(0), port_in, f, n);
+	rx_on(W(0), port_in, f, 10);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_BAD_CHECKSUM), 1);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_ETH_TRUNCATED), 1);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	dp_teardown();
+}
+
+/* A full punt ring: ARP is dropped and counted, not leaked. */
+static void test_pipeline_control_queue_full(void)
+{
+	uint8_t f[64], bcast[6], zero[6] = { 0 };
+	size_t n;
+
+	dp_setup(&(struct dp_opts){ .punt_ring = 4 });
+	memset(bcast, 0xff, 6);
+	n = pg_build_arp(f, sizeof(f), 1, bcast, MAC_CLIENT, CLIENT, zero, OUR_IN);
+	for (unsigned i = 0; i < 5; i++)
+		rx_on(W(0), port_in, f, n);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_CONTROL_QUEUE_FULL), 2);
+	CU_ASSERT_EQUAL(W(0)->stats.punted, 3);
+	dp_teardown();
+}
+
+static void test_pipeline_flow_table_full(void)
+{
+	struct pg_pkt p;
+	struct frame *fr;
+	uint32_t nat_addr;
+	uint16_t nat_port;
+
+	dp_setup(&(struct dp_opts){ .max_flows = 4 });
+	for (unsigned i = 0; i < 4; i++) {
+		p = from_client(IPPROTO_TCP, (uint16_t)(40000 + i), SERVER, 80);
+		p.tcp_flags = EGW_TCP_SYN;
+		send_pkt(W(0), port_in, &p);
+	}
+	CU_ASSERT_EQUAL(take(NULL, 0), 4);
+	CU_ASSERT_EQUAL(W(0)->ft->n_active, 4);
+	p = from_client(IPPROTO_TCP, 40004, SERVER, 80);
+	p.tcp_flags = EGW_TCP_SYN;
+	send_pkt(W(0), port_in, &p);
+	p = from_client(IPPROTO_UDP, 1, SERVER, 53);
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_FLOW_TABLE_FULL), 2);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	/* Existing flows are untouched. */
+	p = from_client(IPPROTO_TCP, 40002, SERVER, 80);
+	p.tcp_flags = EGW_TCP_ACK;
+	send_pkt(W(0), port_in, &p);
+	fr = take_one(port_out);
+	nat_addr = pg_rd32(fr->d + 26);
+	nat_port = pg_rd16(fr->d + 34);
+	p = from_server(IPPROTO_TCP, 80, nat_addr, nat_port);
+	p.tcp_flags = EGW_TCP_ACK;
+	send_pkt(W(0), port_out, &p);
+	expect_in(take_one(port_in), p, 40002);
+	dp_teardown();
+}
+
+static void test_pipeline_expiry(void)
+{
+	struct pg_pkt p = from_client(IPPROTO_UDP, 5353, SERVER, 53), t;
+	struct frame *fr;
+	uint32_t nat_addr;
+	uint16_t nat_port;
+	struct egw_worker_stats st;
+
+	dp_setup(&(struct dp_opts){ .max_flows = 64 });
+	send_pkt(W(0), port_in, &p);
+	fr = take_one(port_out);
+	nat_addr = pg_rd32(fr->d + 26);
+	nat_port = pg_rd16(fr->d + 34);
+	t = from_client(IPPROTO_TCP, 40000, SERVER, 80);
+	t.tcp_flags = EGW_TCP_ACK; /* picked up: established */
+	send_pkt(W(0), port_in, &t);
+	take_one(port_out);
+	CU_ASSERT_EQUAL(W(0)->ft->n_active, 2);
+
+	/* Not yet idle long enough. */
+	W(0)->now = T0 + 300;
+	CU_ASSERT_EQUAL(egw_pipeline_expire(W(0)), 0);
+	/* A reply refreshes it. */
+	p = from_server(IPPROTO_UDP, 53, nat_addr, nat_port);
+	send_pkt(W(0), port_out, &p);
+	expect_in(take_one(port_in), p, 5353);
+	W(0)->now = T0 + 600;
+	CU_ASSERT_EQUAL(egw_pipeline_expire(W(0)), 0);
+	W(0)->now = T0 + 601;
+	CU_ASSERT_EQUAL(egw_pipeline_expire(W(0)), 1);
+	CU_ASSERT_EQUAL(W(0)->ft->n_active, 1);
+	egw_dataplane_stats(F.dp, &st);
+	CU_ASSERT_EQUAL(st.flows_expired, 1);
+	/* The mapping is gone: the server's packet is now unsolicited. */
+	send_pkt(W(0), port_out, &p);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_UNSOLICITED), 1);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	/* The established TCP flow lasts its own timeout. */
+	W(0)->now = T0 + 7440;
+	CU_ASSERT_EQUAL(egw_pipeline_expire(W(0)), 0);
+	W(0)->now = T0 + 7441;
+	CU_ASSERT_EQUAL(egw_pipeline_expire(W(0)), 1);
+	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+	dp_teardown();
+}
+
+static void test_pipeline_two_workers(void)
+{
+	enum { N = 64 };
+	struct frame *fr = calloc(2 * N, sizeof(*fr));
+	uint16_t nat_port[N], ho;
+	uint32_t nat_addr[N];
+	unsigned n, got[N] = { 0 };
+	struct egw_worker_stats st;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fr);
+	dp_setup(&(struct dp_opts){ .n_workers = 2 });
+	/* Every SYN arrives on worker 0 (as a single RX queue would deliver them). */
+	for (unsigned i = 0; i < N; i++) {
+		struct pg_pkt p = from_client(IPPROTO_TCP, (uint16_t)(30000 + i), SERVER, 80);
+		p.tcp_flags = EGW_TCP_SYN;
+		send_pkt(W(0), port_in, &p);
+	}
+	ho = (uint16_t)rte_ring_count(F.dp->handoff[0][1]);
+	CU_ASSERT(ho > N / 4 && ho < 3 * N / 4);
+	CU_ASSERT_EQUAL(W(0)->stats.handoffs_out, ho);
+	n = take(fr, 2 * N);
+	CU_ASSERT_EQUAL(n, N - ho);
+	CU_ASSERT_EQUAL(run_handoffs(), ho);
+	CU_ASSERT_EQUAL(W(1)->stats.handoffs_in, ho);
+	CU_ASSERT_EQUAL(W(1)->stats.rx_packets, 0);
+	n += take(fr + n, 2 * N - n);
+	CU_ASSERT_EQUAL_FATAL(n, N);
+	/* Each flow lives on its owner, with a port of the owner's slice (TX queue = worker). */
+	for (unsigned k = 0; k < n; k++) {
+		uint16_t sp = pg_rd16(fr[k].d + 34);
+		unsigned owner = fr[k].queue, idx = N;
+		CU_ASSERT_EQUAL(fr[k].port, port_out);
+		CU_ASSERT_EQUAL(sp % 2, owner);
+		CU_ASSERT(pg_l4_csum_ok(fr[k].d + 14));
+		for (unsigned i = 0; i < N && idx == N; i++) {
+			struct egw_flow *f = find_flow(W(owner), IPPROTO_TCP, (uint16_t)(30000 + i),
+				SERVER, 80);
+			if (f && f->nat_port == htons(sp))
+				idx = i;
+		}
+		CU_ASSERT_FATAL(idx < N);
+		CU_ASSERT_PTR_NULL(find_flow(W(1 - owner), IPPROTO_TCP, (uint16_t)(30000 + idx),
+			SERVER, 80));
+		nat_port[idx] = sp;
+		nat_addr[idx] = pg_rd32(fr[k].d + 26);
+	}
+	CU_ASSERT_EQUAL(W(0)->ft->n_active + W(1)->ft->n_active, N);
+	CU_ASSERT_EQUAL(W(1)->ft->n_active, ho);
+
+	/* Every SYN-ACK arrives on worker 1: those of worker 0's flows are handed back. */
+	for (unsigned i = 0; i < N; i++) {
+		struct pg_pkt p = from_server(IPPROTO_TCP, 80, nat_addr[i], nat_port[i]);
+		p.tcp_flags = EGW_TCP_SYN | EGW_TCP_ACK;
+		send_pkt(W(1), port_out, &p);
+	}
+	CU_ASSERT_EQUAL(rte_ring_count(F.dp->handoff[1][0]), N - ho);
+	run_handoffs();
+	n = take(fr, 2 * N);
+	CU_ASSERT_EQUAL_FATAL(n, N);
+	for (unsigned k = 0; k < n; k++) {
+		uint16_t dport = pg_rd16(fr[k].d + 36);
+		unsigned i = dport - 30000u;
+		CU_ASSERT_EQUAL(fr[k].port, port_in);
+		CU_ASSERT_FATAL(i < N);
+		got[i]++;
+		CU_ASSERT_EQUAL(fr[k].queue, nat_port[i] % 2);
+		{
+			struct pg_pkt p = from_server(IPPROTO_TCP, 80, nat_addr[i], nat_port[i]);
+			p.tcp_flags = EGW_TCP_SYN | EGW_TCP_ACK;
+			expect_in(&fr[k], p, (uint16_t)(30000 + i));
+		}
+	}
+	for (unsigned i = 0; i < N; i++)
+		CU_ASSERT_EQUAL(got[i], 1);
+
+	/* The same packet straight to its owner or through the other worker: same bytes out. */
+	for (unsigned i = 0; i < 8; i++) {
+		struct pg_pkt p = from_client(IPPROTO_TCP, (uint16_t)(30000 + i), SERVER, 80);
+		unsigned owner = nat_port[i] % 2;
+		struct frame a, b;
+		p.tcp_flags = EGW_TCP_ACK;
+		p.payload_len = 10;
+		send_pkt(W(owner), port_in, &p);
+		CU_ASSERT_EQUAL(run_handoffs(), 0);
+		CU_ASSERT_EQUAL_FATAL(take(&a, 1), 1);
+		send_pkt(W(1 - owner), port_in, &p);
+		CU_ASSERT_EQUAL(take(NULL, 0), 0);
+		CU_ASSERT_EQUAL(run_handoffs(), 1);
+		CU_ASSERT_EQUAL_FATAL(take(&b, 1), 1);
+		CU_ASSERT_EQUAL(a.len, b.len);
+		CU_ASSERT_EQUAL(memcmp(a.d, b.d, a.len), 0);
+		expect_out(&a, p, nat_addr[i], nat_port[i], MAC_GW);
+	}
+	/* ICMP errors find the flow's owner too: from outside by the quoted egress port, from
+	 * inside by the quoted inside endpoint. Each one arrives on the wrong worker. */
+	for (unsigned i = 0; i < 8; i++) {
+		unsigned owner = nat_port[i] % 2;
+		struct pg_pkt q = from_client(IPPROTO_TCP, (uint16_t)(30000 + i), SERVER, 80);
+		uint8_t qf[PG_FRAME_MAX], e[PG_FRAME_MAX];
+		struct frame out;
+		size_t en;
+
+		q.tcp_flags = EGW_TCP_SYN;
+		q.src = nat_addr[i];
+		q.sport = nat_port[i];
+		bld(qf, &q);
+		en = pg_build_icmp_error(e, sizeof(e), MAC_OUT, MAC_GW, SERVER, nat_addr[i],
+			EGW_ICMP_DEST_UNREACH, 3, qf + 14, 28);
+		rx_on(W(1 - owner), port_out, e, en);
+		CU_ASSERT_EQUAL(take(NULL, 0), 0);
+		CU_ASSERT_EQUAL(run_handoffs(), 1);
+		CU_ASSERT_EQUAL_FATAL(take(&out, 1), 1);
+		CU_ASSERT_EQUAL(out.port, port_in);
+		CU_ASSERT_EQUAL(out.queue, owner);
+		CU_ASSERT_EQUAL(pg_rd32(out.d + 42 + 12), CLIENT);
+		CU_ASSERT_EQUAL(pg_rd16(out.d + 62), 30000 + i);
+		CU_ASSERT(pg_l4_csum_ok(out.d + 14));
+
+		q = from_server(IPPROTO_TCP, 80, CLIENT, (uint16_t)(30000 + i));
+		q.tcp_flags = EGW_TCP_SYN | EGW_TCP_ACK;
+		bld(qf, &q);
+		en = pg_build_icmp_error(e, sizeof(e), MAC_IN, MAC_CLIENT, CLIENT, SERVER,
+			EGW_ICMP_DEST_UNREACH, 3, qf + 14, 28);
+		rx_on(W(1 - owner), port_in, e, en);
+		CU_ASSERT_EQUAL(run_handoffs(), 1);
+		CU_ASSERT_EQUAL_FATAL(take(&out, 1), 1);
+		CU_ASSERT_EQUAL(out.port, port_out);
+		CU_ASSERT_EQUAL(out.queue, owner);
+		CU_ASSERT_EQUAL(pg_rd32(out.d + 26), nat_addr[i]);
+		CU_ASSERT_EQUAL(pg_rd16(out.d + 62 + 2), nat_port[i]);
+		CU_ASSERT(pg_l4_csum_ok(out.d + 14));
+	}
+	egw_dataplane_stats(F.dp, &st);
+	CU_ASSERT_EQUAL(st.flows_created, N);
+	CU_ASSERT_EQUAL(total_drops(&st), 0);
+	dp_teardown();
+	free(fr);
+}
+
+/* No default pool: passthrough routes flows untranslated, replies included. */
+static void test_pipeline_untranslated(void)
+{
+	struct pg_pkt p = from_client(IPPROTO_TCP, 40000, SERVER, 80);
+	struct egw_flow *f;
+	struct frame *fr;
+
+	dp_setup(&(struct dp_opts){ .no_pool = true, .n_workers = 2 });
+	CU_ASSERT_PTR_NULL(egw_rcu_load(&F.dp->rcu)->default_pool);
+	p.tcp_flags = EGW_TCP_SYN;
+	send_pkt(W(0), port_in, &p);
+	run_handoffs();
+	fr = take_one(port_out);
+	expect_out(fr, p, CLIENT, 40000, MAC_GW);
+	f = find_flow(W(fr->queue), IPPROTO_TCP, 40000, SERVER, 80);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(f->flags & EGW_FLOW_F_NAT, 0);
+	CU_ASSERT_EQUAL(f->nat_addr, htonl(CLIENT));
+	CU_ASSERT_EQUAL(f->nat_port, htons(40000));
+	/* The reply, on either worker, reaches the flow's owner and goes through as is. */
+	for (unsigned w = 0; w < 2; w++) {
+		struct pg_pkt r = from_server(IPPROTO_TCP, 80, CLIENT, 40000);
+		r.tcp_flags = EGW_TCP_SYN | EGW_TCP_ACK;
+		send_pkt(W(w), port_out, &r);
+		run_handoffs();
+		expect_in(take_one(port_in), r, 40000);
+	}
+	CU_ASSERT_EQUAL(f->state, EGW_TCP_SYN_RECV);
+	dp_teardown();
+}
+
+/* A full handoff ring drops (and counts) what does not fit. */
+static void test_pipeline_handoff_full(void)
+{
+	struct rte_mbuf *pkts[EGW_BURST];
+	unsigned n = 0;
+
+	dp_setup(&(struct dp_opts){ .n_workers = 2, .handoff_ring = 4 });
+	for (unsigned i = 0; i < EGW_BURST; i++) {
+		struct pg_pkt p = from_client(IPPROTO_UDP, (uint16_t)(20000 + i), SERVER, 53);
+		uint8_t f[PG_FRAME_MAX];
+		size_t len = bld(f, &p);
+		pkts[n++] = mk_mbuf(f, len, port_in);
+	}
+	F.fed += n;
+	egw_pipeline_rx(W(0), pkts, (uint16_t)n, false);
+	CU_ASSERT_EQUAL(rte_ring_count(F.dp->handoff[0][1]), 3);
+	CU_ASSERT_EQUAL(W(0)->stats.handoffs_out, 3);
+	CU_ASSERT(drops(EGW_DROP_HANDOFF_FULL) > 0);
+	CU_ASSERT_EQUAL(take(NULL, 0) + 3 + drops(EGW_DROP_HANDOFF_FULL), EGW_BURST);
+	dp_teardown();
+}
+
+/* A held packet: translated, TTL and source MAC done, only the destination MAC missing. */
+static void check_held(const struct frame *h, uint32_t nh, uint32_t want_nh,
+	const struct pg_pkt *p)
+{
+	CU_ASSERT_EQUAL(h->port, port_out);
+	CU_ASSERT_EQUAL(nh, htonl(want_nh));
+	CU_ASSERT(is_pool_addr(pg_rd32(h->d + 26)));
+	CU_ASSERT_EQUAL(pg_rd32(h->d + 30), p->dst);
+	CU_ASSERT_EQUAL(h->d[14 + 8], p->ttl - 1);
+	CU_ASSERT_EQUAL(memcmp(h->d + 6, MAC_OUT, 6), 0);
+	CU_ASSERT(pg_ip_csum_ok(h->d + 14));
+	CU_ASSERT(pg_l4_csum_ok(h->d + 14));
+}
+
+static void test_pipeline_route_and_neighbour(void)
+{
+	const uint32_t nb = PG_IP(203, 0, 113, 50);
+	struct pg_pkt p;
+	struct frame *fr, held[4];
+	uint32_t nh[4];
+	uint8_t mac[6];
+	uint16_t slot;
+	struct rte_ether_addr ea;
+
+	dp_setup(&(struct dp_opts){ .resolve_ring = 4 });
+	/* Source not on the inside port's subnet: strict reverse path check. */
+	p = from_client(IPPROTO_UDP, 1, SERVER, 53);
+	p.src = PG_IP(198, 18, 1, 5);
+	send_pkt(W(0), port_in, &p);
+	/* Inside traffic arriving on the outside port. */
+	p = from_client(IPPROTO_UDP, 1, SERVER, 53);
+	memcpy(p.dmac, MAC_OUT, 6);
+	send_pkt(W(0), port_out, &p);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_UNSOLICITED), 1);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_NO_ROUTE), 1);
+	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+
+	/* A next hop nobody knows yet: the packet waits for the control thread's ARP. */
+	p = from_client(IPPROTO_UDP, 7, nb, 53);
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	CU_ASSERT_EQUAL(W(0)->stats.held, 1);
+	CU_ASSERT_EQUAL_FATAL(take_held(held, 4, nh), 1);
+	check_held(&held[0], nh[0], nb, &p);
+	/* Known slot, not resolved yet: held as well. */
+	slot = egw_neigh_get_or_add(F.dp->neigh, port_out, htonl(nb));
+	CU_ASSERT_FATAL(slot != EGW_NEIGH_SLOT_NONE);
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL_FATAL(take_held(held, 4, nh), 1);
+	check_held(&held[0], nh[0], nb, &p);
+	/* More than the control thread's queue takes: the rest is dropped and counted. */
+	for (unsigned i = 0; i < 5; i++)
+		send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(rte_ring_count(F.dp->resolve_ring), 3);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_NEIGH_UNRESOLVED), 2);
+	CU_ASSERT_EQUAL(take_held(NULL, 0, NULL), 3);
+	CU_ASSERT_EQUAL(W(0)->stats.held, 5);
+	/* Resolved: sent at once, to that MAC. */
+	pg_mac(mac, 0x50);
+	memcpy(ea.addr_bytes, mac, 6);
+	egw_neigh_set(F.dp->neigh, slot, &ea, false, 1);
+	send_pkt(W(0), port_in, &p);
+	fr = take_one(port_out);
+	CU_ASSERT_EQUAL(memcmp(fr->d, mac, 6), 0);
+	CU_ASSERT_EQUAL(W(0)->ft->n_active, 1);
+	dp_teardown();
+}
+
+static void test_pipeline_source_limit(void)
+{
+	struct pg_pkt p;
+	struct frame *fr;
+	uint32_t nat_addr;
+
+	/* Two flows per inside address (one worker: the whole limit). */
+	dp_setup(&(struct dp_opts){ .max_per_source = 2, .max_flows = 64 });
+	for (unsigned i = 0; i < 3; i++) {
+		p = from_client(IPPROTO_UDP, (uint16_t)(6000 + i), SERVER, 53);
+		send_pkt(W(0), port_in, &p);
+	}
+	CU_ASSERT_EQUAL(take(NULL, 0), 2);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_NAT_SOURCE_LIMIT), 1);
+	CU_ASSERT_EQUAL(egw_source_limit_count(&W(0)->sources, htonl(CLIENT)), 2);
+	CU_ASSERT_EQUAL(W(0)->ft->n_active, 2);
+	CU_ASSERT_EQUAL(W(0)->ft->n_free, 62);
+	/* Packets of the admitted flows still pass. */
+	p = from_client(IPPROTO_UDP, 6001, SERVER, 53);
+	send_pkt(W(0), port_in, &p);
+	fr = take_one(port_out);
+	nat_addr = pg_rd32(fr->d + 26);
+	CU_ASSERT(is_pool_addr(nat_addr));
+	/* Another inside host has its own quota. */
+	p = from_client(IPPROTO_UDP, 6000, SERVER, 53);
+	p.src = PG_IP(198, 18, 0, 3);
+	send_pkt(W(0), port_in, &p);
+	take_one(port_out);
+	CU_ASSERT_EQUAL(egw_source_limit_count(&W(0)->sources, htonl(PG_IP(198, 18, 0, 3))), 1);
+	/* An expired flow gives its share back. */
+	W(0)->now = T0 + 301;
+	CU_ASSERT_EQUAL(egw_pipeline_expire(W(0)), 3);
+	CU_ASSERT_EQUAL(egw_source_limit_count(&W(0)->sources, htonl(CLIENT)), 0);
+	CU_ASSERT_EQUAL(egw_source_limit_count(&W(0)->sources, htonl(PG_IP(198, 18, 0, 3))), 0);
+	p = from_client(IPPROTO_UDP, 6002, SERVER, 53);
+	send_pkt(W(0), port_in, &p);
+	take_one(port_out);
+	CU_ASSERT_EQUAL(egw_source_limit_count(&W(0)->sources, htonl(CLIENT)), 1);
+	dp_teardown();
+}
+
+static void test_pipeline_tcp_pickup(void)
+{
+	struct pg_pkt p = from_client(IPPROTO_TCP, 40000, SERVER, 80);
+	struct egw_flow *f;
+
+	dp_setup(&(struct dp_opts){ 0 });
+	F.dp->tcp_pickup = false;
+	p.tcp_flags = EGW_TCP_ACK;
+	send_pkt(W(0), port_in, &p);
+	p.tcp_flags = EGW_TCP_SYN | EGW_TCP_ACK;
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_TCP_NOT_SYN), 2);
+	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+	F.dp->tcp_pickup = true;
+	/* A RST never starts a flow. */
+	p.tcp_flags = EGW_TCP_RST | EGW_TCP_ACK;
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_TCP_NOT_SYN), 3);
+	p.tcp_flags = EGW_TCP_ACK | EGW_TCP_PSH;
+	p.payload_len = 10;
+	send_pkt(W(0), port_in, &p);
+	take_one(port_out);
+	f = find_flow(W(0), IPPROTO_TCP, 40000, SERVER, 80);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(f->state, EGW_TCP_ESTABLISHED);
+	dp_teardown();
+}
+
+static void test_pipeline_mtu(void)
+{
+	struct pg_pkt p = from_client(IPPROTO_TCP, 40000, SERVER, 80);
+	uint8_t f[PG_FRAME_MAX];
+	struct frame *fr;
+	size_t n;
+
+	dp_setup(&(struct dp_opts){ 0 });
+	F.dp->ports[port_out].mtu = 576;
+	p.tcp_flags = EGW_TCP_ACK;
+	p.payload_len = 537; /* 577 bytes of IP */
+	p.frag = 0x4000;     /* DF */
+	n = bld(f, &p);
+	rx_on(W(0), port_in, f, n);
+	fr = take_one(port_in);
+	check_generated_error(fr, f, EGW_ICMP_DEST_UNREACH, 4, 576, OUR_IN, MAC_CLIENT, MAC_IN);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_MTU_EXCEEDED), 1);
+	/* Without DF: dropped without a word (no fragmentation). */
+	p.frag = 0;
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_MTU_EXCEEDED), 2);
+	/* Exactly the MTU passes. */
+	p.payload_len = 536;
+	send_pkt(W(0), port_in, &p);
+	take_one(port_out);
+	dp_teardown();
+}
+
+static void test_pipeline_nat_exhausted(void)
+{
+	struct pg_pkt p;
+	struct frame *fr;
+
+	/* One address, one port: one flow per remote endpoint (endpoint-dependent mapping). */
+	dp_setup(&(struct dp_opts){ .port_first = 5000, .port_last = 5000, .n_pool = 1 });
+	p = from_client(IPPROTO_UDP, 1111, SERVER, 53);
+	send_pkt(W(0), port_in, &p);
+	fr = take_one(port_out);
+	CU_ASSERT_EQUAL(pg_rd32(fr->d + 26), POOL_FIRST);
+	CU_ASSERT_EQUAL(pg_rd16(fr->d + 34), 5000);
+	p.sport = 2222;
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_NAT_EXHAUSTED), 1);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	CU_ASSERT_EQUAL(W(0)->ft->n_active, 1);
+	CU_ASSERT_EQUAL(W(0)->ft->n_free, W(0)->ft->capacity - 1);
+	/* Another destination port is another endpoint. */
+	p.dport = 54;
+	send_pkt(W(0), port_in, &p);
+	fr = take_one(port_out);
+	CU_ASSERT_EQUAL(pg_rd16(fr->d + 34), 5000);
+	/* The same port for TCP is another protocol. */
+	p = from_client(IPPROTO_TCP, 2222, SERVER, 53);
+	p.tcp_flags = EGW_TCP_SYN;
+	send_pkt(W(0), port_in, &p);
+	fr = take_one(port_out);
+	CU_ASSERT_EQUAL(pg_rd16(fr->d + 34), 5000);
+	dp_teardown();
+}
+
+/* A TX queue that does not take the packets: counted as tx_full, freed. */
+static void test_pipeline_tx_full(void)
+{
+	struct rte_mbuf *fill[TX_RING];
+	unsigned n_fill = 0;
+	struct pg_pkt p = from_client(IPPROTO_UDP, 1, SERVER, 53);
+
+	dp_setup(&(struct dp_opts){ 0 });
+	while (rte_ring_free_count(tx_rings[1][0]) > 0) {
+		fill[n_fill] = rte_pktmbuf_alloc(pmp);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(fill[n_fill]);
+		CU_ASSERT_EQUAL_FATAL(rte_ring_enqueue(tx_rings[1][0], fill[n_fill]), 0);
+		n_fill++;
+	}
+	for (unsigned i = 0; i < 3; i++)
+		send_pkt(W(0), port_in, &p);
+	egw_pipeline_flush(W(0));
+	CU_ASSERT_EQUAL(drops(EGW_DROP_TX_FULL), 3);
+	for (unsigned i = 0; i < n_fill; i++) {
+		struct rte_mbuf *m;
+		CU_ASSERT_EQUAL_FATAL(rte_ring_dequeue(tx_rings[1][0], (void **)&m), 0);
+		CU_ASSERT_PTR_EQUAL(m, fill[i]);
+		rte_pktmbuf_free(m);
+	}
+	CU_ASSERT_EQUAL(W(0)->stats.tx_packets, 0);
+	/* A burst larger than the TX buffer is sent in pieces. */
+	for (unsigned i = 0; i < 40; i++)
+		send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(take(NULL, 0), 40);
+	dp_teardown();
+}
+
+void egw_test_register_pipeline(void)
+{
+	EGW_SUITE("pipeline", pipeline_init, pipeline_clean, EGW_TEST(test_pipeline_tcp_roundtrip),
+		EGW_TEST(test_pipeline_burst), EGW_TEST(test_pipeline_unsolicited),
+		EGW_TEST(test_pipeline_modes), EGW_TEST(test_pipeline_ttl_exceeded),
+		EGW_TEST(test_pipeline_icmp_echo), EGW_TEST(test_pipeline_icmp_error_translation),
+		EGW_TEST(test_pipeline_punt_and_local), EGW_TEST(test_pipeline_control_queue_full),
+		EGW_TEST(test_pipeline_flow_table_full), EGW_TEST(test_pipeline_expiry),
+		EGW_TEST(test_pipeline_two_workers), EGW_TEST(test_pipeline_untranslated),
+		EGW_TEST(test_pipeline_handoff_full),
+		EGW_TEST(test_pipeline_route_and_neighbour), EGW_TEST(test_pipeline_source_limit),
+		EGW_TEST(test_pipeline_tcp_pickup),
+		EGW_TEST(test_pipeline_mtu), EGW_TEST(test_pipeline_nat_exhausted),
+		EGW_TEST(test_pipeline_tx_full));
+}

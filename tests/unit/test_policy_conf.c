@@ -1,0 +1,852 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Policy files (lib/conf/policy_*.c): a valid set of files with every field checked, every
+ * error as its exact "FILE:LINE: message", files found by glob (absolute, relative to the
+ * config, matching nothing, unreadable), names and limits across files.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+#include "conf/policy_conf.h"
+#include "egw_test.h"
+
+static struct egw_conf *conf;
+static struct egw_conf_errors errs;
+static struct egw_policy_set set;
+static char dir[PATH_MAX]; /* a mkdtemp directory for the files of the suite */
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static int suite_init(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/egw_policy_XXXXXX");
+	conf = malloc(sizeof(*conf));
+	return conf && mkdtemp(dir) ? 0 : -1;
+}
+
+static int suite_clean(void)
+{
+	egw_policy_set_free(&set);
+	egw_conf_errors_free(&errs);
+	free(conf);
+	conf = NULL;
+	if (dir[0])
+		nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return 0;
+}
+
+/* Ports in (inside), out and out2 (outside); pools public and second. */
+#define MAIN_PORTS                                                                                 \
+	"[port in]\ndevice = net_null0\nrole = inside\naddress = 198.18.0.1/24\n"                  \
+	"[port out]\ndevice = net_null1\nrole = outside\naddress = 203.0.113.2/24\n"               \
+	"gateway = 203.0.113.1\n"                                                                  \
+	"[port out2]\ndevice = net_null2\nrole = outside\naddress = 192.0.2.2/24\n"                \
+	"[pool public]\naddresses = 198.51.100.10-198.51.100.13\n"                                 \
+	"[pool second]\naddresses = 198.51.100.20\n"
+
+/* The main config NAME (its directory anchors relative patterns) with POLICIES. */
+static void main_conf(const char *name, const char *policies, bool default_pool)
+{
+	char text[2048];
+	struct egw_conf_errors e = {0};
+
+	snprintf(text, sizeof(text), MAIN_PORTS "[egress]\npolicies = %s\n%s", policies,
+		default_pool ? "default_pool = public\n" : "");
+	CU_ASSERT_EQUAL_FATAL(egw_conf_load_string(name, text, conf, &e), 0);
+	egw_conf_errors_free(&e);
+}
+
+static void reset(void)
+{
+	egw_policy_set_free(&set);
+	egw_conf_errors_free(&errs);
+}
+
+static int load_string(const char *text)
+{
+	reset();
+	return egw_policy_load_string(conf, "p.ini", text, &set, &errs);
+}
+
+static int load_files(void)
+{
+	reset();
+	return egw_policy_load(conf, &set, &errs);
+}
+
+static bool has_error(const char *file, int line, const char *msg)
+{
+	for (unsigned i = 0; i < errs.n; i++)
+		if (strcmp(errs.items[i].file, file) == 0 && errs.items[i].line == line &&
+			strcmp(errs.items[i].msg, msg) == 0)
+			return true;
+	return false;
+}
+
+static void dump_errors(void)
+{
+	egw_conf_errors_print(&errs, stderr);
+}
+
+/* DIR/REL, in one of a few static buffers so that a call may take two of them. */
+static const char *in_dir(const char *rel)
+{
+	static char path[4][PATH_MAX];
+	static unsigned next;
+	char *p = path[next++ % 4];
+
+	if (snprintf(p, PATH_MAX, "%s/%s", dir, rel) >= PATH_MAX)
+		abort();
+	return p;
+}
+
+/* Writes DIR/REL, making its directory; returns the path. */
+static const char *write_file(const char *rel, const char *text)
+{
+	const char *path = in_dir(rel);
+	char sub[PATH_MAX];
+	FILE *fp;
+
+	memcpy(sub, path, strlen(path) + 1);
+	*strrchr(sub, '/') = '\0';
+	mkdir(sub, 0700);
+	fp = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	fputs(text, fp);
+	fclose(fp);
+	return path;
+}
+
+static void check_cidr(const struct egw_cidr *c, uint32_t prefix, uint8_t len)
+{
+	CU_ASSERT_EQUAL(c->prefix, prefix);
+	CU_ASSERT_EQUAL(c->len, len);
+}
+
+/* ---- valid files ---- */
+
+static const char file_a[] = "; first file\n" /* 1 */
+			     "[policy web]\n" /* 2 */
+			     "sources = office, 10.9.0.0/16 ; office is in 20-b.ini\n"
+			     "destinations = 192.0.2.0/24, 198.51.100.7\n"
+			     "ports = 80, 443,\n" /* 5 */
+			     "\t8000-8100\n"	  /* 6 */
+			     "protocol = tcp\n"	  /* 7 */
+			     "action = allow\n"	  /* 8 */
+			     "nat = second\n"	  /* 9 */
+			     "via = out2\n"	  /* 10 */
+			     "priority = -5\n"	  /* 11 */
+			     "log = yes\n"	  /* 12 */
+			     "max_flows = 1000\n" /* 13 */
+			     "\n"		  /* 14 */
+			     "[group lab]\n"	  /* 15 */
+			     "sources = 10.50.0.0/16, 10.60.0.1\n"
+			     "[policy ping]\n"	 /* 17 */
+			     "protocol = icmp\n" /* 18 */
+			     "action = allow\n"	 /* 19 */
+			     "nat = none\n";	 /* 20 */
+
+static const char file_b[] = "[group office]\n"		/* 1 */
+			     "sources = 10.1.0.0/16,\n" /* 2 */
+			     "  10.2.3.4, 0.0.0.0/0\n"	/* 3 */
+			     "[policy block]\n"		/* 4 */
+			     "sources = lab, 172.16.0.0/12, office\n"
+			     "action = deny\n"	     /* 6 */
+			     "priority = 1000000\n"  /* 7 */
+			     "log = off\n"	     /* 8 */
+			     "[policy everything]\n" /* 9 */
+			     "sources = any\n"	     /* 10 */
+			     "destinations = any\n"  /* 11 */
+			     "ports = any\n"	     /* 12 */
+			     "protocol = any\n"	     /* 13 */
+			     "action = allow\n";     /* 14 */
+
+static void check_valid_set(const char *fa, const char *fb)
+{
+	const struct egw_policy_conf *p;
+	const struct egw_group_conf *g;
+
+	CU_ASSERT_EQUAL_FATAL(set.n_files, 2);
+	CU_ASSERT_STRING_EQUAL(set.files[0], fa);
+	CU_ASSERT_STRING_EQUAL(set.files[1], fb);
+
+	CU_ASSERT_EQUAL_FATAL(set.n_groups, 2);
+	g = &set.groups[0];
+	CU_ASSERT_STRING_EQUAL(g->name, "lab");
+	CU_ASSERT_STRING_EQUAL(g->origin.file, fa);
+	CU_ASSERT_EQUAL(g->origin.line, 15);
+	CU_ASSERT_EQUAL_FATAL(g->n_cidrs, 2);
+	check_cidr(&g->cidrs[0], 0x0a320000, 16);
+	check_cidr(&g->cidrs[1], 0x0a3c0001, 32);
+	g = &set.groups[1];
+	CU_ASSERT_STRING_EQUAL(g->name, "office");
+	CU_ASSERT_STRING_EQUAL(g->origin.file, fb);
+	CU_ASSERT_EQUAL(g->origin.line, 1);
+	CU_ASSERT_EQUAL_FATAL(g->n_cidrs, 3);
+	check_cidr(&g->cidrs[0], 0x0a010000, 16);
+	check_cidr(&g->cidrs[1], 0x0a020304, 32);
+	check_cidr(&g->cidrs[2], 0, 0);
+
+	CU_ASSERT_EQUAL_FATAL(set.n_policies, 4);
+	p = &set.policies[0];
+	CU_ASSERT_STRING_EQUAL(p->name, "web");
+	CU_ASSERT_EQUAL(p->order, 0);
+	CU_ASSERT_STRING_EQUAL(p->origin.file, fa);
+	CU_ASSERT_EQUAL(p->origin.line, 2);
+	CU_ASSERT_FALSE(p->sources_any);
+	/* office (defined in the later file) expanded in place, then the CIDR. */
+	CU_ASSERT_EQUAL_FATAL(p->n_sources, 4);
+	check_cidr(&p->sources[0], 0x0a010000, 16);
+	check_cidr(&p->sources[1], 0x0a020304, 32);
+	check_cidr(&p->sources[2], 0, 0);
+	check_cidr(&p->sources[3], 0x0a090000, 16);
+	CU_ASSERT_FALSE(p->destinations_any);
+	CU_ASSERT_EQUAL_FATAL(p->n_destinations, 2);
+	check_cidr(&p->destinations[0], 0xc0000200, 24);
+	check_cidr(&p->destinations[1], 0xc6336407, 32);
+	CU_ASSERT_EQUAL(p->n_hosts, 0);
+	CU_ASSERT_PTR_NULL(p->hosts);
+	CU_ASSERT_FALSE(p->ports_any);
+	CU_ASSERT_EQUAL_FATAL(p->n_ports, 3);
+	CU_ASSERT_EQUAL(p->ports[0].lo, 80);
+	CU_ASSERT_EQUAL(p->ports[0].hi, 80);
+	CU_ASSERT_EQUAL(p->ports[1].lo, 443);
+	CU_ASSERT_EQUAL(p->ports[1].hi, 443);
+	CU_ASSERT_EQUAL(p->ports[2].lo, 8000);
+	CU_ASSERT_EQUAL(p->ports[2].hi, 8100);
+	CU_ASSERT_EQUAL(p->proto, EGW_PROTO_TCP);
+	CU_ASSERT_EQUAL(p->action, EGW_ACTION_ALLOW);
+	CU_ASSERT_STRING_EQUAL(p->nat, "second");
+	CU_ASSERT_FALSE(p->nat_none);
+	CU_ASSERT_STRING_EQUAL(p->via, "out2");
+	CU_ASSERT_EQUAL(p->priority, -5);
+	CU_ASSERT_TRUE(p->log);
+	CU_ASSERT_EQUAL(p->max_flows, 1000);
+
+	p = &set.policies[1];
+	CU_ASSERT_STRING_EQUAL(p->name, "ping");
+	CU_ASSERT_EQUAL(p->order, 1);
+	CU_ASSERT_EQUAL(p->origin.line, 17);
+	CU_ASSERT_TRUE(p->sources_any);
+	CU_ASSERT_EQUAL(p->n_sources, 0);
+	CU_ASSERT_TRUE(p->destinations_any);
+	CU_ASSERT_EQUAL(p->n_destinations, 0);
+	CU_ASSERT_TRUE(p->ports_any);
+	CU_ASSERT_EQUAL(p->n_ports, 0);
+	CU_ASSERT_EQUAL(p->proto, EGW_PROTO_ICMP);
+	CU_ASSERT_STRING_EQUAL(p->nat, "");
+	CU_ASSERT_TRUE(p->nat_none);
+	CU_ASSERT_STRING_EQUAL(p->via, "");
+	CU_ASSERT_EQUAL(p->priority, 0);
+	CU_ASSERT_FALSE(p->log);
+	CU_ASSERT_EQUAL(p->max_flows, 0);
+
+	p = &set.policies[2];
+	CU_ASSERT_STRING_EQUAL(p->name, "block");
+	CU_ASSERT_EQUAL(p->order, 2);
+	CU_ASSERT_STRING_EQUAL(p->origin.file, fb);
+	CU_ASSERT_EQUAL(p->origin.line, 4);
+	/* lab (defined earlier, in the other file), a CIDR, office. */
+	CU_ASSERT_EQUAL_FATAL(p->n_sources, 6);
+	check_cidr(&p->sources[0], 0x0a320000, 16);
+	check_cidr(&p->sources[1], 0x0a3c0001, 32);
+	check_cidr(&p->sources[2], 0xac100000, 12);
+	check_cidr(&p->sources[3], 0x0a010000, 16);
+	check_cidr(&p->sources[5], 0, 0);
+	CU_ASSERT_EQUAL(p->action, EGW_ACTION_DENY);
+	CU_ASSERT_EQUAL(p->proto, EGW_PROTO_ANY);
+	CU_ASSERT_STRING_EQUAL(p->nat, "");
+	CU_ASSERT_FALSE(p->nat_none);
+	CU_ASSERT_EQUAL(p->priority, 1000000);
+	CU_ASSERT_FALSE(p->log);
+
+	p = &set.policies[3];
+	CU_ASSERT_STRING_EQUAL(p->name, "everything");
+	CU_ASSERT_EQUAL(p->order, 3);
+	CU_ASSERT_EQUAL(p->origin.line, 9);
+	CU_ASSERT_TRUE(p->sources_any);
+	CU_ASSERT_EQUAL(p->n_sources, 0);
+	CU_ASSERT_TRUE(p->destinations_any);
+	CU_ASSERT_TRUE(p->ports_any);
+	CU_ASSERT_EQUAL(p->n_ports, 0);
+	CU_ASSERT_EQUAL(p->proto, EGW_PROTO_ANY);
+	CU_ASSERT_EQUAL(p->action, EGW_ACTION_ALLOW);
+}
+
+static void test_valid_files(void)
+{
+	char fa[PATH_MAX], fb[PATH_MAX];
+	int ret;
+
+	snprintf(fb, sizeof(fb), "%s", write_file("v/20-b.ini", file_b));
+	snprintf(fa, sizeof(fa), "%s", write_file("v/10-a.ini", file_a));
+	write_file("v/README", "[not a policy file]\n");
+	main_conf(in_dir("main.ini"), in_dir("v/*.ini"), true);
+	ret = load_files();
+	CU_ASSERT_EQUAL(ret, 0);
+	CU_ASSERT_EQUAL(errs.n, 0);
+	if (errs.n)
+		dump_errors();
+	check_valid_set(fa, fb);
+}
+
+/* A relative pattern is relative to the main config's directory, whatever the cwd. */
+static void test_relative_glob(void)
+{
+	char fa[PATH_MAX], fb[PATH_MAX], cwd[PATH_MAX];
+
+	snprintf(fa, sizeof(fa), "%s", write_file("v/10-a.ini", file_a));
+	snprintf(fb, sizeof(fb), "%s", write_file("v/20-b.ini", file_b));
+	main_conf(in_dir("main.ini"), "v/*.ini", true);
+	CU_ASSERT_EQUAL(load_files(), 0);
+	if (errs.n)
+		dump_errors();
+	check_valid_set(fa, fb);
+
+	/* A config named without a directory: the pattern is relative to the cwd. */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(cwd, sizeof(cwd)));
+	CU_ASSERT_EQUAL_FATAL(chdir(dir), 0);
+	main_conf("main.ini", "v/*.ini", true);
+	CU_ASSERT_EQUAL(load_files(), 0);
+	check_valid_set("v/10-a.ini", "v/20-b.ini");
+	CU_ASSERT_EQUAL(chdir(cwd), 0);
+}
+
+static void test_no_files(void)
+{
+	main_conf(in_dir("main.ini"), in_dir("nothing/*.ini"), true);
+	CU_ASSERT_EQUAL(load_files(), 0);
+	CU_ASSERT_EQUAL(errs.n, 0);
+	CU_ASSERT_EQUAL(set.n_files, 0);
+	CU_ASSERT_EQUAL(set.n_policies, 0);
+	CU_ASSERT_EQUAL(set.n_groups, 0);
+
+	main_conf(in_dir("main.ini"), "", true);
+	CU_ASSERT_EQUAL(load_files(), 0);
+	CU_ASSERT_EQUAL(set.n_files, 0);
+
+	CU_ASSERT_EQUAL(load_string(""), 0);
+	CU_ASSERT_EQUAL(set.n_files, 1);
+	CU_ASSERT_EQUAL(set.n_policies, 0);
+}
+
+/* Files read with the config's reader: comments, CRLF, name: value, long lines, NUL bytes. */
+static void test_reader(void)
+{
+	char text[1024];
+	FILE *fp;
+
+	snprintf(text, sizeof(text),
+		"[policy p]\r\n"
+		"action: allow ; inline comment\r\n"
+		"# %0250d\n"
+		"ports = 1, 2 ; first ones\n"
+		"  3-4 ; more\n"
+		"  [policy q]\n",
+		0);
+	CU_ASSERT_EQUAL(load_string(text), -EINVAL);
+	CU_ASSERT_TRUE(has_error("p.ini", 3, "line too long (max 199 bytes)"));
+	/* An indented line after a list key continues it, even if it looks like a header. */
+	CU_ASSERT_TRUE(has_error("p.ini", 6,
+		"[policy p] ports: '[policy q]' is not a port N or a range N-M within 1-65535 (N "
+		"<= M), or any"));
+	CU_ASSERT_EQUAL(errs.n, 2);
+	if (errs.n != 2)
+		dump_errors();
+	CU_ASSERT_EQUAL_FATAL(set.n_policies, 1);
+	CU_ASSERT_EQUAL(set.policies[0].action, EGW_ACTION_ALLOW);
+	CU_ASSERT_EQUAL_FATAL(set.policies[0].n_ports, 3);
+	CU_ASSERT_EQUAL(set.policies[0].ports[2].lo, 3);
+	CU_ASSERT_EQUAL(set.policies[0].ports[2].hi, 4);
+
+	mkdir(in_dir("nul"), 0700);
+	fp = fopen(in_dir("nul/a.ini"), "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	fwrite("[policy p]\naction = al\0low\n", 1, 27, fp);
+	fclose(fp);
+	main_conf(in_dir("main.ini"), in_dir("nul/*.ini"), true);
+	CU_ASSERT_EQUAL(load_files(), -EINVAL);
+	CU_ASSERT_TRUE(has_error(in_dir("nul/a.ini"), 2, "line contains a NUL byte"));
+	CU_ASSERT_TRUE(
+		has_error(in_dir("nul/a.ini"), 1, "[policy p] missing required key 'action'"));
+	CU_ASSERT_EQUAL(errs.n, 2);
+}
+
+/* ---- errors, one file ---- */
+
+#define P "[policy p]\naction = allow\n" /* lines 1-2 */
+#define D "[policy p]\naction = deny\n"
+
+struct error_case {
+	const char *text;
+	int line;
+	const char *msg;
+	unsigned nerr;	 /* 0 = 1 */
+	bool no_default; /* main config without [egress] default_pool */
+};
+
+static const struct error_case error_cases[] = {
+	/* sections and keys */
+	{"[nope]\n", 1, "unknown section [nope] (known: group NAME, policy NAME)"},
+	{"[port out]\naction = allow\n", 1,
+		"unknown section [port out] (known: group NAME, policy NAME)"},
+	{"[policy]\naction = allow\n", 1, "[policy] needs a name: [policy NAME]"},
+	{"[group]\n", 1, "[group] needs a name: [group NAME]"},
+	{"[group a.b]\nsources = 10.0.0.0/8\n", 1,
+		"invalid group name 'a.b': use 1-31 characters of A-Z a-z 0-9 _ -"},
+	{"[policy aaaaaaaaaabbbbbbbbbbccccccccccdd]\naction = allow\n", 1,
+		"invalid policy name 'aaaaaaaaaabbbbbbbbbbccccccccccdd': use 1-31 characters of "
+		"A-Z "
+		"a-z 0-9 _ -"},
+	{"[group any]\nsources = 10.0.0.0/8\n", 1,
+		"'any' cannot be a group name (sources = any means every source)"},
+	{"action = allow\n", 1, "key 'action' is outside any [section]"},
+	{P "foo = 1\n", 3, "unknown key 'foo' in [policy p]"},
+	{P "Action = allow\n", 3, "unknown key 'Action' in [policy p]"},
+	{"[group g]\nsources = 10.0.0.0/8\nnat = none\n", 3, "unknown key 'nat' in [group g]"},
+	{P "action = deny\n", 3, "duplicate key 'action' in [policy p] (first at line 2)"},
+	{P "[policy p]\naction = deny\n", 3, "duplicate policy 'p' (first at p.ini:1)"},
+	{"[group g]\nsources = 10.0.0.0/8\n[group g]\nsources = 10.1.0.0/16\n", 3,
+		"duplicate group 'g' (first at p.ini:1)"},
+	{P "protocol = tcp\n  udp\n", 4,
+		"[policy p] protocol: continuation line 'udp' not allowed: only sources, "
+		"destinations, hosts and ports span lines (remove the indentation)"},
+	{P "garbage\n", 3,
+		"expected 'key = value', a [section] header or a comment, got 'garbage'"},
+	{P "[policy q\n", 3, "section header has no closing ']'"},
+	/* [group] */
+	{"[group g]\n", 1, "[group g] missing required key 'sources'"},
+	{"[group g]\nsources =\n", 2, "[group g] sources: no items given"},
+	{"[group g]\nsources = 10.0.0.1/8\n", 2,
+		"[group g] sources: '10.0.0.1/8' has host bits set (the network is 10.0.0.0/8)"},
+	{"[group g]\nsources = 10.0.0.0/8,\n  10.1.0.1/16\n", 3,
+		"[group g] sources: '10.1.0.1/16' has host bits set (the network is 10.1.0.0/16)"},
+	{"[group g]\nsources = 10.0.0/8\n", 2,
+		"[group g] sources: '10.0.0/8' is not a network a.b.c.d/len or an address"},
+	{"[group g]\nsources = any\n", 2,
+		"[group g] sources: 'any' is not a network a.b.c.d/len or an address"},
+	{"[group g]\nsources = 10.0.0.0/8,,10.1.0.0/16\n", 2,
+		"[group g] sources: empty item in list"},
+	/* sources */
+	{P "sources = nope\n", 3,
+		"[policy p] sources: unknown group 'nope' (not a group, CIDR or 'any')"},
+	{P "sources = 10.0.0.0/8,\n  nope\n", 4,
+		"[policy p] sources: unknown group 'nope' (not a group, CIDR or 'any')"},
+	{P "sources = any, 10.0.0.0/8\n", 3,
+		"[policy p] sources: 'any' cannot be combined with other items"},
+	{P "sources = 10.0.0.0/8,\n  any\n", 4,
+		"[policy p] sources: 'any' cannot be combined with other items"},
+	{P "sources = 10.0.0.1/8\n", 3,
+		"[policy p] sources: '10.0.0.1/8' has host bits set (the network is 10.0.0.0/8)"},
+	{P "sources = 10.0.0.300\n", 3,
+		"[policy p] sources: '10.0.0.300' is not a group name, a network a.b.c.d/len, an "
+		"address or any"},
+	{P "sources = aaaaaaaaaabbbbbbbbbbccccccccccdd\n", 3,
+		"[policy p] sources: 'aaaaaaaaaabbbbbbbbbbccccccccccdd' is not a group name, a "
+		"network a.b.c.d/len, an address or any"},
+	{P "sources =\n", 3,
+		"[policy p] sources: no items given (write any, or leave the key out)"},
+	/* destinations */
+	{P "destinations = 1.2.3.4/33\n", 3,
+		"[policy p] destinations: '1.2.3.4/33' is not a network a.b.c.d/len, an address or "
+		"any"},
+	{P "destinations = 192.0.2.1/24\n", 3,
+		"[policy p] destinations: '192.0.2.1/24' has host bits set (the network is "
+		"192.0.2.0/24)"},
+	{P "destinations = any, 192.0.2.0/24\n", 3,
+		"[policy p] destinations: 'any' cannot be combined with other items"},
+	{P "destinations = group1\n", 3,
+		"[policy p] destinations: 'group1' is not a network a.b.c.d/len, an address or "
+		"any"},
+	{P "destinations = \n", 3,
+		"[policy p] destinations: no items given (write any, or leave the key out)"},
+	/* ports */
+	{P "ports = 0\n", 3,
+		"[policy p] ports: '0' is not a port N or a range N-M within 1-65535 (N <= M), or "
+		"any"},
+	{P "ports = 65536\n", 3,
+		"[policy p] ports: '65536' is not a port N or a range N-M within 1-65535 (N <= M), "
+		"or any"},
+	{P "ports = 2000-1000\n", 3,
+		"[policy p] ports: '2000-1000' is not a port N or a range N-M within 1-65535 (N <= "
+		"M), or any"},
+	{P "ports = 443,\n  8000-8100, x\n", 4,
+		"[policy p] ports: 'x' is not a port N or a range N-M within 1-65535 (N <= M), or "
+		"any"},
+	{P "ports = 53, any\n", 3, "[policy p] ports: 'any' cannot be combined with other items"},
+	{P "ports =\n", 3, "[policy p] ports: no items given (write any, or leave the key out)"},
+	{P "ports = 53\nprotocol = icmp\n", 3,
+		"[policy p] ports: protocol icmp has no ports (remove ports, or use tcp or udp)"},
+	/* protocol, action */
+	{P "protocol = sctp\n", 3,
+		"[policy p] protocol: 'sctp' is not one of: tcp, udp, icmp, tls, http, any"},
+	{P "protocol = TCP\n", 3,
+		"[policy p] protocol: 'TCP' is not one of: tcp, udp, icmp, tls, http, any"},
+	{"[policy p]\nprotocol = tcp\n", 1, "[policy p] missing required key 'action'"},
+	{"[policy p]\naction = permit\n", 2,
+		"[policy p] action: 'permit' is not one of: allow, deny"},
+	/* nat */
+	{P "nat = nope\n", 3, "[policy p] nat: no [pool nope] is defined"},
+	{P "nat =\n", 3, "[policy p] nat: must not be empty; expected a [pool] name or none"},
+	{P "nat = aaaaaaaaaabbbbbbbbbbccccccccccdd\n", 3,
+		"[policy p] nat: 'aaaaaaaaaabbbbbbbbbbccccccccccdd' is too long (max 31 bytes)"},
+	{D "nat = public\n", 3, "[policy p] nat: a deny policy translates nothing (remove nat)"},
+	{D "nat = none\n", 3, "[policy p] nat: a deny policy translates nothing (remove nat)"},
+	{P, 1, "[policy p] needs nat = POOL or none: [egress] has no default_pool", 0, true},
+	{"[policy p]\nsources = 10.0.0.0/8\naction = allow\n", 1,
+		"[policy p] needs nat = POOL or none: [egress] has no default_pool", 0, true},
+	/* via */
+	{P "via = nope\n", 3, "[policy p] via: no [port nope] is defined"},
+	{P "via = in\n", 3,
+		"[policy p] via: [port in] is not an outside port (its role is inside)"},
+	{P "via =\n", 3, "[policy p] via: must not be empty; expected an outside [port] name"},
+	{D "via = out\n", 3, "[policy p] via: a deny policy sends nothing (remove via)"},
+	/* priority, log, max_flows */
+	{P "priority = 1000001\n", 3,
+		"[policy p] priority: '1000001' is not an integer from -1000000 to 1000000"},
+	{P "priority = -1000001\n", 3,
+		"[policy p] priority: '-1000001' is not an integer from -1000000 to 1000000"},
+	{P "priority = +5\n", 3,
+		"[policy p] priority: '+5' is not an integer from -1000000 to 1000000"},
+	{P "priority = -\n", 3,
+		"[policy p] priority: '-' is not an integer from -1000000 to 1000000"},
+	{P "priority = 1e3\n", 3,
+		"[policy p] priority: '1e3' is not an integer from -1000000 to 1000000"},
+	{P "log = maybe\n", 3,
+		"[policy p] log: 'maybe' is not a boolean (yes/no, true/false, on/off, 1/0)"},
+	{P "max_flows = 100000001\n", 3,
+		"[policy p] max_flows: '100000001' is not an integer within 0-100000000"},
+	{P "max_flows = -1\n", 3,
+		"[policy p] max_flows: '-1' is not an integer within 0-100000000"},
+	{D "max_flows = 10\n", 3,
+		"[policy p] max_flows: a deny policy has no flows to limit (remove max_flows)"},
+	/* hosts: validated, then refused while host-name matching does not exist */
+	{P "protocol = tls\nhosts = github.com, *.githubusercontent.com\n", 4,
+		"[policy p] hosts: host-name policies are not supported yet"},
+	{P "protocol = http\nhosts = Example.COM\n", 4,
+		"[policy p] hosts: host-name policies are not supported yet"},
+	{P "hosts = example.com\n", 3,
+		"[policy p] hosts: needs protocol = tls or http (names are read from the TLS SNI "
+		"or "
+		"the HTTP Host header)",
+		2},
+	{P "hosts = example.com\nprotocol = udp\n", 3,
+		"[policy p] hosts: host-name policies are not supported yet", 2},
+	{P "protocol = tls\nhosts = a..com\n", 4,
+		"[policy p] hosts: 'a..com' has an empty label or one longer than 63 characters",
+		2},
+	{P "protocol = tls\nhosts = example.com.\n", 4,
+		"[policy p] hosts: 'example.com.' has an empty label or one longer than 63 "
+		"characters",
+		2},
+	{P "protocol = tls\nhosts = "
+	   "aaaaaaaaaabbbbbbbbbbccccccccccddddddddddeeeeeeeeeeffffffffffgggg.com\n",
+		4,
+		"[policy p] hosts: "
+		"'aaaaaaaaaabbbbbbbbbbccccccccccddddddddddeeeeeeeeeeffffffffffgggg"
+		"...' has an empty label or one longer than 63 characters",
+		2},
+	{P "protocol = tls\nhosts = a.*.com\n", 4,
+		"[policy p] hosts: 'a.*.com' has a '*' that is not the whole first label (as in "
+		"*.example.com)",
+		2},
+	{P "protocol = tls\nhosts = *\n", 4,
+		"[policy p] hosts: '*' has a '*' that is not the whole first label (as in "
+		"*.example.com)",
+		2},
+	{P "protocol = tls\nhosts = *a.example.com\n", 4,
+		"[policy p] hosts: '*a.example.com' has a '*' that is not the whole first label "
+		"(as "
+		"in *.example.com)",
+		2},
+	{P "protocol = tls\nhosts = exa_mple.com\n", 4,
+		"[policy p] hosts: 'exa_mple.com' is not a host name (letters, digits and '-' in "
+		"labels separated by dots)",
+		2},
+	{P "protocol = tls\nhosts = 1.2.3.4/32\n", 4,
+		"[policy p] hosts: '1.2.3.4/32' is not a host name (letters, digits and '-' in "
+		"labels separated by dots)",
+		2},
+	{P "protocol = tls\nhosts =\n", 4, "[policy p] hosts: no items given", 2},
+};
+
+static void test_error_cases(void)
+{
+	bool have_default = true;
+
+	main_conf(in_dir("main.ini"), "", true);
+	for (size_t i = 0; i < sizeof(error_cases) / sizeof(error_cases[0]); i++) {
+		const struct error_case *c = &error_cases[i];
+		unsigned nerr = c->nerr ? c->nerr : 1;
+		int ret;
+
+		if (have_default == c->no_default) {
+			have_default = !c->no_default;
+			main_conf(in_dir("main.ini"), "", have_default);
+		}
+		ret = load_string(c->text);
+		CU_ASSERT_EQUAL(ret, -EINVAL);
+		if (ret != -EINVAL || !has_error("p.ini", c->line, c->msg) || errs.n != nerr) {
+			fprintf(stderr,
+				"\ncase %zu: want %u error(s), p.ini:%d: %s\ngot (ret %d):\n", i,
+				nerr, c->line, c->msg, ret);
+			dump_errors();
+			CU_FAIL("error case");
+		}
+	}
+}
+
+/* Allowed things that a stricter reading might refuse. */
+static void test_accepted(void)
+{
+	static const char *const ok[] = {
+		D,			       /* deny needs no nat, even without default_pool */
+		P "nat = none\n",	       /* ... and nat = none neither */
+		P "nat = second\nvia = out\n", /* an explicit pool */
+		P "sources = any\ndestinations = any\nports = any\nprotocol = any\n",
+		P "sources = 0.0.0.0/0, 10.0.0.0/8\n",
+		P "sources = 10.0.0.1,\n\n  10.0.0.2\n", /* a blank line, then more items */
+		P "ports = 1, 65535, 1-65535\nprotocol = udp\n",
+		P "ports = any\nprotocol = icmp\n",
+		P "priority = -1000000\nmax_flows = 100000000\nlog = TRUE\n",
+		P "priority = -0\nmax_flows = 0\n",
+		D "log = yes\npriority = 7\n",
+		"[group g]\nsources = 10.0.0.0/8,\n[policy p]\nsources = g\naction = deny\n",
+		"[policy p]\nsources = later\naction = deny\n[group later]\nsources = 10.0.0.1\n",
+		("[group G_1-x]\nsources = 10.0.0.0/8\n"
+		 "[policy P-1_a]\nsources = G_1-x\naction = deny\n"),
+		"; only comments\n# and blank lines\n\n",
+	};
+
+	main_conf(in_dir("main.ini"), "", false);
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		/* Cases 0 and 1 need no default_pool: the first ones run without it. */
+		if (i == 2)
+			main_conf(in_dir("main.ini"), "", true);
+		if (load_string(ok[i]) != 0 || errs.n != 0) {
+			fprintf(stderr, "\nunexpected errors for case %zu:\n", i);
+			dump_errors();
+			CU_FAIL("valid case rejected");
+		}
+	}
+	CU_ASSERT_EQUAL(load_string(P "priority = -0\n"), 0);
+	CU_ASSERT_EQUAL(set.policies[0].priority, 0);
+	CU_ASSERT_EQUAL(load_string("[policy p]\nsources = g, 10.9.0.0/16, g\naction = deny\n"
+				    "[group g]\nsources = 10.0.0.0/8, 10.1.0.0/16\n"),
+		0);
+	CU_ASSERT_EQUAL_FATAL(set.policies[0].n_sources, 5);
+	check_cidr(&set.policies[0].sources[2], 0x0a090000, 16);
+	check_cidr(&set.policies[0].sources[4], 0x0a010000, 16);
+}
+
+/* Rejected for now, but parsed first: the names are kept, lower-cased. */
+static void test_hosts_parsed(void)
+{
+	main_conf(in_dir("main.ini"), "", true);
+	CU_ASSERT_EQUAL(load_string(P "protocol = tls\nhosts = GitHub.com,\n"
+				      "  *.GitHubUserContent.COM, x-1.example\n"),
+		-EINVAL);
+	CU_ASSERT_EQUAL(errs.n, 1);
+	CU_ASSERT_EQUAL_FATAL(set.policies[0].n_hosts, 3);
+	CU_ASSERT_STRING_EQUAL(set.policies[0].hosts[0], "github.com");
+	CU_ASSERT_STRING_EQUAL(set.policies[0].hosts[1], "*.githubusercontent.com");
+	CU_ASSERT_STRING_EQUAL(set.policies[0].hosts[2], "x-1.example");
+}
+
+/* Everything wrong in a file is reported, in line order; skipped sections say nothing more. */
+static void test_many_errors(void)
+{
+	static const char text[] = "[policy a]\n"	      /* 1 */
+				   "action = maybe\n"	      /* 2 */
+				   "ports = 0\n"	      /* 3 */
+				   "sources = nogroup, any\n" /* 4 */
+				   "[bogus]\n"		      /* 5 */
+				   "whatever = 1\n"	      /* 6: skipped section */
+				   "[policy a]\n"	      /* 7 */
+				   "nonsense = 1\n"	      /* 8: skipped section */
+				   "[policy b]\n"	      /* 9: no action */
+				   "nat = nopool\n"	      /* 10 */
+				   "via = in\n"		      /* 11 */
+				   "[group g]\n"	      /* 12 */
+				   "sources = 10.0.0.1/8\n";  /* 13 */
+	static const struct {
+		int line;
+		const char *msg;
+	} want[] = {
+		{2, "[policy a] action: 'maybe' is not one of: allow, deny"},
+		{3, "[policy a] ports: '0' is not a port N or a range N-M within 1-65535 (N <= M), "
+		    "or any"},
+		{4, "[policy a] sources: 'any' cannot be combined with other items"},
+		{4, "[policy a] sources: unknown group 'nogroup' (not a group, CIDR or 'any')"},
+		{5, "unknown section [bogus] (known: group NAME, policy NAME)"},
+		{7, "duplicate policy 'a' (first at p.ini:1)"},
+		{9, "[policy b] missing required key 'action'"},
+		{10, "[policy b] nat: no [pool nopool] is defined"},
+		{11, "[policy b] via: [port in] is not an outside port (its role is inside)"},
+		{13, "[group g] sources: '10.0.0.1/8' has host bits set (the network is "
+		     "10.0.0.0/8)"},
+	};
+
+	main_conf(in_dir("main.ini"), "", true);
+	CU_ASSERT_EQUAL(load_string(text), -EINVAL);
+	CU_ASSERT_EQUAL(errs.n, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]) && i < errs.n; i++) {
+		CU_ASSERT_EQUAL(errs.items[i].line, want[i].line);
+		CU_ASSERT_STRING_EQUAL(errs.items[i].msg, want[i].msg);
+	}
+	if (errs.n != sizeof(want) / sizeof(want[0]))
+		dump_errors();
+}
+
+/* Names are unique across files; references resolve across files; every file reports. */
+static void test_across_files(void)
+{
+	char f10[PATH_MAX], f20[PATH_MAX], f30[PATH_MAX], f40[PATH_MAX], msg[PATH_MAX + 64];
+
+	snprintf(f10, sizeof(f10), "%s",
+		write_file("x/10.ini", "[group g]\nsources = 10.0.0.0/8\n"
+				       "[policy x]\naction = allow\nsources = missing\n"));
+	snprintf(f20, sizeof(f20), "%s",
+		write_file("x/20.ini", "; second\n[policy x]\naction = deny\n"
+				       "[group g]\nsources = 10.1.0.0/16\n"
+				       "[policy y]\naction = allow\nprotocol = bogus\n"));
+	snprintf(f30, sizeof(f30), "%s", in_dir("x/30-dangling.ini"));
+	CU_ASSERT_EQUAL(symlink(in_dir("x/does-not-exist"), f30), 0);
+	snprintf(f40, sizeof(f40), "%s", in_dir("x/40-dir.ini"));
+	CU_ASSERT_EQUAL(mkdir(f40, 0700), 0);
+
+	main_conf(in_dir("main.ini"), in_dir("x/*.ini"), true);
+	CU_ASSERT_EQUAL(load_files(), -EINVAL);
+	CU_ASSERT_TRUE(has_error(f10, 5,
+		"[policy x] sources: unknown group 'missing' (not a group, CIDR or 'any')"));
+	snprintf(msg, sizeof(msg), "duplicate policy 'x' (first at %s:3)", f10);
+	CU_ASSERT_TRUE(has_error(f20, 2, msg));
+	snprintf(msg, sizeof(msg), "duplicate group 'g' (first at %s:1)", f10);
+	CU_ASSERT_TRUE(has_error(f20, 4, msg));
+	CU_ASSERT_TRUE(has_error(f20, 8,
+		"[policy y] protocol: 'bogus' is not one of: tcp, udp, icmp, tls, http, any"));
+	CU_ASSERT_TRUE(has_error(f30, 0, "cannot open: No such file or directory"));
+	CU_ASSERT_TRUE(has_error(f40, 0, "cannot read: Is a directory"));
+	CU_ASSERT_EQUAL(errs.n, 6);
+	if (errs.n != 6)
+		dump_errors();
+	/* Sorted by file, then line. */
+	for (unsigned i = 1; i < errs.n; i++) {
+		int c = strcmp(errs.items[i - 1].file, errs.items[i].file);
+
+		CU_ASSERT(c < 0 || (c == 0 && errs.items[i - 1].line <= errs.items[i].line));
+	}
+	/* What parsed is there, and freeable: y follows x in reading order. */
+	CU_ASSERT_EQUAL(set.n_files, 3); /* the dangling link was never opened */
+	CU_ASSERT_EQUAL_FATAL(set.n_policies, 2);
+	CU_ASSERT_STRING_EQUAL(set.policies[1].name, "y");
+	CU_ASSERT_EQUAL(set.policies[1].order, 1);
+	CU_ASSERT_EQUAL(set.n_groups, 1);
+	unlink(f30);
+	rmdir(f40);
+}
+
+static void test_limits(void)
+{
+	size_t cap = 8u << 20, n = 0;
+	char *text = malloc(cap);
+	int i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	main_conf(in_dir("main.ini"), "", true);
+	for (i = 0; i <= 100000; i++)
+		n += (size_t)snprintf(text + n, cap - n, "[group g%d]\nsources = 10.0.0.0/8\n", i);
+	n += (size_t)snprintf(text + n, cap - n, "[group g%d]\nsources = 10.0.0.0/8\n", i);
+	CU_ASSERT_EQUAL(load_string(text), -EINVAL);
+	CU_ASSERT_TRUE(has_error("p.ini", 200001, "too many groups (max 100000)"));
+	CU_ASSERT_EQUAL(errs.n, 1); /* once, not for every header past the limit */
+	CU_ASSERT_EQUAL(set.n_groups, 100000);
+
+	n = 0;
+	for (i = 0; i <= 200000; i++)
+		n += (size_t)snprintf(text + n, cap - n, "[policy p%d]\naction = deny\n", i);
+	CU_ASSERT_EQUAL(load_string(text), -EINVAL);
+	CU_ASSERT_TRUE(has_error("p.ini", 400001, "too many policies (max 200000)"));
+	CU_ASSERT_EQUAL(errs.n, 1);
+	CU_ASSERT_EQUAL_FATAL(set.n_policies, 200000);
+	CU_ASSERT_STRING_EQUAL(set.policies[199999].name, "p199999");
+	CU_ASSERT_EQUAL(set.policies[199999].order, 199999);
+	CU_ASSERT_EQUAL(set.policies[199999].origin.line, 399999);
+
+	/* One list: 1000001 ports, 50 a line (lines hold 199 bytes). */
+	n = (size_t)snprintf(text, cap, P "ports = 1");
+	for (i = 1; i <= 1000000; i++)
+		n += (size_t)snprintf(text + n, cap - n, "%s%d", i % 50 ? "," : ",\n ", i % 9 + 1);
+	snprintf(text + n, cap - n, "\n");
+	CU_ASSERT_EQUAL(load_string(text), -EINVAL);
+	CU_ASSERT_TRUE(
+		has_error("p.ini", 3 + 20000, "[policy p] ports: too many items (max 1000000)"));
+	CU_ASSERT_EQUAL(errs.n, 1);
+	CU_ASSERT_EQUAL(set.policies[0].n_ports, 1000000);
+
+	/* Groups expanded: 1000 networks named 1001 times, 50 a line. */
+	n = (size_t)snprintf(text, cap, "[group g]\nsources = 10.0.0.0/32");
+	for (i = 1; i < 1000; i++)
+		n += (size_t)snprintf(text + n, cap - n, ",\n 10.0.%d.%d", i / 256, i % 256);
+	n += (size_t)snprintf(text + n, cap - n, "\n" P "sources = g");
+	for (i = 1; i <= 1000; i++)
+		n += (size_t)snprintf(text + n, cap - n, "%s", i % 50 ? ", g" : ",\n g");
+	snprintf(text + n, cap - n, "\n");
+	CU_ASSERT_EQUAL(load_string(text), -EINVAL);
+	CU_ASSERT_TRUE(has_error("p.ini", 1000 + 4,
+		"[policy p] sources: more than 1000000 networks once groups are expanded"));
+	CU_ASSERT_EQUAL(errs.n, 1);
+	if (errs.n != 1)
+		dump_errors();
+	free(text);
+	text = NULL;
+	reset();
+}
+
+static void test_misc(void)
+{
+	CU_ASSERT_STRING_EQUAL(egw_policy_proto_name(EGW_PROTO_ANY), "any");
+	CU_ASSERT_STRING_EQUAL(egw_policy_proto_name(EGW_PROTO_TCP), "tcp");
+	CU_ASSERT_STRING_EQUAL(egw_policy_proto_name(EGW_PROTO_UDP), "udp");
+	CU_ASSERT_STRING_EQUAL(egw_policy_proto_name(EGW_PROTO_ICMP), "icmp");
+	CU_ASSERT_STRING_EQUAL(egw_policy_proto_name(EGW_PROTO_TLS), "tls");
+	CU_ASSERT_STRING_EQUAL(egw_policy_proto_name(EGW_PROTO_HTTP), "http");
+	CU_ASSERT_STRING_EQUAL(egw_policy_proto_name((enum egw_policy_proto)99), "invalid");
+
+	CU_ASSERT_EQUAL(egw_policy_load(NULL, &set, &errs), -EINVAL);
+	CU_ASSERT_EQUAL(egw_policy_load_string(conf, "x", NULL, &set, &errs), -EINVAL);
+	/* Freeing twice, or a zeroed set, is harmless. */
+	egw_policy_set_free(&set);
+	egw_policy_set_free(&set);
+	egw_policy_set_free(NULL);
+	/* Errors are appended to what the list holds already. */
+	main_conf(in_dir("main.ini"), "", true);
+	reset();
+	egw_conf_errors_add(&errs, "main.ini", 3, "earlier");
+	CU_ASSERT_EQUAL(egw_policy_load_string(conf, NULL, "[x]\n", &set, &errs), -EINVAL);
+	CU_ASSERT_EQUAL(errs.n, 2);
+	CU_ASSERT_TRUE(
+		has_error("<string>", 1, "unknown section [x] (known: group NAME, policy NAME)"));
+	egw_policy_set_free(&set);
+	CU_ASSERT_EQUAL(egw_policy_load_string(conf, NULL, "", &set, &errs), 0);
+	CU_ASSERT_EQUAL(errs.n, 2);
+}
+
+void egw_test_register_policy_conf(void)
+{
+	EGW_SUITE("policy_conf", suite_init, suite_clean, EGW_TEST(test_valid_files),
+		EGW_TEST(test_relative_glob), EGW_TEST(test_no_files), EGW_TEST(test_reader),
+		EGW_TEST(test_error_cases), EGW_TEST(test_accepted), EGW_TEST(test_hosts_parsed),
+		EGW_TEST(test_many_errors), EGW_TEST(test_across_files), EGW_TEST(test_limits),
+		EGW_TEST(test_misc));
+}

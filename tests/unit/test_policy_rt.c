@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Policies at run time: compile into a snapshot, counter slots, the RSTs of revoked flows. */
+#include <netinet/in.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_mbuf.h>
+
+#include "conf/conf.h"
+#include "conf/policy_conf.h"
+#include "egw_test.h"
+#include "net/tcp_rst.h"
+#include "pktgen.h"
+#include "pkt/pkt.h"
+#include "policy/classifier.h"
+#include "policy/slots.h"
+#include "policy/snapshot.h"
+
+static struct egw_policy_slots slots;
+static unsigned slots_made;
+
+static int init_suite(void)
+{
+	char name[16];
+	if (egw_test_eal_init() < 0)
+		return -1;
+	snprintf(name, sizeof(name), "prt%u", slots_made++);
+	return egw_policy_slots_init(&slots, name);
+}
+
+static int clean_suite(void)
+{
+	egw_policy_slots_fini(&slots);
+	return 0;
+}
+
+static void base_conf(struct egw_conf *c)
+{
+	egw_conf_defaults(c);
+	c->n_ports = 2;
+	snprintf(c->ports[0].name, EGW_NAME_MAX, "inside");
+	snprintf(c->ports[1].name, EGW_NAME_MAX, "outside");
+	snprintf(c->ports[1].name, EGW_NAME_MAX, "outside");
+	c->ports[1].role = EGW_ROLE_OUTSIDE;
+	c->n_pools = 2;
+	snprintf(c->pools[0].name, EGW_NAME_MAX, "public");
+	c->pools[0].addrs[0] = PG_IP(198, 51, 100, 10);
+	c->pools[0].n_addrs = 1;
+	c->pools[0].port_first = 1024;
+	c->pools[0].port_last = 65535;
+	snprintf(c->pools[1].name, EGW_NAME_MAX, "special");
+	c->pools[1].addrs[0] = PG_IP(198, 51, 100, 20);
+	c->pools[1].n_addrs = 1;
+	c->pools[1].port_first = 1024;
+	c->pools[1].port_last = 65535;
+	snprintf(c->egress.default_pool, EGW_NAME_MAX, "public");
+	c->egress.mode = EGW_MODE_POLICY;
+}
+
+static const struct egw_policy_rt *classify(const struct egw_snapshot *s, uint32_t src,
+	uint32_t dst, uint16_t dport, uint8_t proto)
+{
+	struct egw_cls_key k = { src, dst, dport, proto };
+	const struct egw_cls_rule *r = egw_cls_lookup(s->cls, &k);
+	return r ? &s->policies[r->id] : NULL;
+}
+
+static void test_compile_policies(void)
+{
+	static struct egw_conf c;
+	struct egw_cidr grp[2] = { { PG_IP(198, 18, 1, 0), 24 }, { PG_IP(198, 18, 2, 5), 32 } };
+	struct egw_cidr gh = { PG_IP(140, 82, 112, 0), 20 };
+	struct egw_port_range web[2] = { { 443, 443 }, { 8000, 8100 } };
+	struct egw_policy_conf pol[3];
+	struct egw_policy_set ps = { .policies = pol, .n_policies = 3 };
+	uint16_t port_ids[2] = { 0, 5 };
+	struct egw_snapshot_inputs in = { .conf = &c, .policies = &ps, .port_ids = port_ids,
+		.slots = &slots, .generation = 7 };
+	struct egw_snapshot *s;
+	const struct egw_policy_rt *rt;
+
+	base_conf(&c);
+	memset(pol, 0, sizeof(pol));
+	/* 0: payments group to github on web ports, via the outside port, special pool */
+	snprintf(pol[0].name, EGW_NAME_MAX, "github");
+	pol[0].sources = grp;
+	pol[0].n_sources = 2;
+	pol[0].destinations = &gh;
+	pol[0].n_destinations = 1;
+	pol[0].ports = web;
+	pol[0].n_ports = 2;
+	pol[0].proto = EGW_PROTO_TLS;
+	pol[0].priority = 100;
+	snprintf(pol[0].nat, EGW_NAME_MAX, "special");
+	snprintf(pol[0].via, EGW_NAME_MAX, "outside");
+	pol[0].max_flows = 10;
+	pol[0].order = 0;
+	/* 1: deny the rest of 198.18.0.0/16 above the catch-all */
+	snprintf(pol[1].name, EGW_NAME_MAX, "no-lab");
+	pol[1].sources = (struct egw_cidr[]){ { PG_IP(198, 18, 0, 0), 16 } };
+	pol[1].n_sources = 1;
+	pol[1].destinations_any = pol[1].ports_any = true;
+	pol[1].action = EGW_ACTION_DENY;
+	pol[1].priority = 50;
+	pol[1].order = 1;
+	/* 2: everything else, no translation */
+	snprintf(pol[2].name, EGW_NAME_MAX, "rest");
+	pol[2].sources_any = pol[2].destinations_any = pol[2].ports_any = true;
+	pol[2].nat_none = true;
+	pol[2].order = 2;
+
+	s = egw_snapshot_compile(&in);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL(s->n_policies, 3);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s->cls);
+	CU_ASSERT_PTR_EQUAL(s->policies[0].pool, &s->pools[1]);
+	CU_ASSERT_EQUAL(s->policies[0].via_port, 5);
+	CU_ASSERT_EQUAL(s->policies[0].max_flows, 10);
+	CU_ASSERT_PTR_NULL(s->policies[2].pool);
+	CU_ASSERT_EQUAL(s->policies[2].via_port, EGW_VIA_DEFAULT);
+	/* The group's /24 and its single host both reach github on 443 and 8050 over TCP. */
+	rt = classify(s, PG_IP(198, 18, 1, 77), PG_IP(140, 82, 113, 4), 443, IPPROTO_TCP);
+	CU_ASSERT(rt == &s->policies[0]);
+	rt = classify(s, PG_IP(198, 18, 2, 5), PG_IP(140, 82, 113, 4), 8050, IPPROTO_TCP);
+	CU_ASSERT(rt == &s->policies[0]);
+	/* tls is TCP: UDP to the same port falls to the deny. */
+	rt = classify(s, PG_IP(198, 18, 1, 77), PG_IP(140, 82, 113, 4), 443, IPPROTO_UDP);
+	CU_ASSERT(rt == &s->policies[1]);
+	/* Another port from the group: the deny (priority 50) beats the catch-all (0). */
+	rt = classify(s, PG_IP(198, 18, 1, 77), PG_IP(140, 82, 113, 4), 80, IPPROTO_TCP);
+	CU_ASSERT(rt == &s->policies[1]);
+	/* Outside 198.18/16: only the catch-all. */
+	rt = classify(s, PG_IP(198, 19, 0, 1), PG_IP(8, 8, 8, 8), 53, IPPROTO_UDP);
+	CU_ASSERT(rt == &s->policies[2]);
+	CU_ASSERT_EQUAL(s->generation, 7);
+	CU_ASSERT_EQUAL(slots.generation[s->policies[0].slot], 7);
+
+	/* A recompile keeps every policy's slot (counters continue across reloads). */
+	{
+		uint32_t slot0 = s->policies[0].slot, slot2 = s->policies[2].slot;
+		struct egw_snapshot *s2;
+		in.generation = 8;
+		s2 = egw_snapshot_compile(&in);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(s2);
+		CU_ASSERT_EQUAL(s2->policies[0].slot, slot0);
+		CU_ASSERT_EQUAL(s2->policies[2].slot, slot2);
+		CU_ASSERT_NOT_EQUAL(slot0, slot2);
+		CU_ASSERT_NOT_EQUAL(slot0, 0);
+		CU_ASSERT_EQUAL(slots.generation[slot0], 8);
+		CU_ASSERT_STRING_EQUAL(slots.names[slot0], "github");
+		egw_snapshot_free(s2);
+	}
+	egw_snapshot_free(s);
+}
+
+static void test_compile_without_policies(void)
+{
+	static struct egw_conf c;
+	struct egw_snapshot *s;
+
+	base_conf(&c);
+	s = egw_snapshot_build(&c, 3);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_PTR_NULL(s->cls);
+	CU_ASSERT_EQUAL(s->n_policies, 0);
+	CU_ASSERT_PTR_EQUAL(s->default_pool, &s->pools[0]);
+	egw_snapshot_free(s);
+}
+
+static void test_slots_names(void)
+{
+	uint32_t a = egw_policy_slots_get(&slots, "alpha", 1);
+	uint32_t b = egw_policy_slots_get(&slots, "beta", 1);
+
+	CU_ASSERT(a != 0 && b != 0 && a != b);
+	CU_ASSERT_EQUAL(egw_policy_slots_get(&slots, "alpha", 2), a);
+	CU_ASSERT_EQUAL(slots.generation[a], 2);
+	CU_ASSERT_EQUAL(slots.generation[b], 1);
+	CU_ASSERT_STRING_EQUAL(slots.names[0], "(mode)");
+}
+
+/* A client segment with 100 bytes of data, SEQ 1000, ACK 5000, and IP options. */
+static struct rte_mbuf *data_segment(struct egw_pkt_meta *meta)
+{
+	uint8_t frame[PG_FRAME_MAX];
+	struct pg_pkt p = { .src = PG_IP(198, 18, 0, 2), .dst = PG_IP(203, 0, 113, 1),
+		.proto = IPPROTO_TCP, .ihl = 6, .sport = 40000, .dport = 443,
+		.tcp_flags = EGW_TCP_ACK | EGW_TCP_PSH, .tcp_doff = 8, .seq = 1000, .ack = 5000,
+		.payload_len = 100 };
+	size_t len;
+	struct rte_mbuf *m;
+
+	pg_mac(p.dmac, 1);
+	pg_mac(p.smac, 2);
+	len = pg_build(frame, sizeof(frame), &p);
+	m = pg_mbuf(pg_mempool(), frame, len, 0);
+	CU_ASSERT_FATAL(m != NULL);
+	CU_ASSERT_EQUAL_FATAL(egw_pkt_parse(rte_pktmbuf_mtod(m, uint8_t *), m->data_len, meta),
+		EGW_DROP_NONE);
+	return m;
+}
+
+static void test_rst_inplace(void)
+{
+	struct egw_pkt_meta meta;
+	struct rte_mbuf *m = data_segment(&meta);
+	const uint8_t *ip, *tcp;
+
+	egw_tcp_rst_inplace(m, &meta);
+	ip = rte_pktmbuf_mtod(m, uint8_t *) + PG_ETH_LEN;
+	tcp = ip + 20;
+	CU_ASSERT_EQUAL(ip[0], 0x45);
+	CU_ASSERT_EQUAL(pg_rd16(ip + 2), 40);
+	CU_ASSERT_EQUAL(m->data_len, PG_ETH_LEN + 40);
+	CU_ASSERT_EQUAL(pg_rd16(tcp), 40000);
+	CU_ASSERT_EQUAL(pg_rd16(tcp + 2), 443);
+	CU_ASSERT_EQUAL(pg_rd32(tcp + 4), 1000); /* what the server expects next */
+	CU_ASSERT_EQUAL(pg_rd32(tcp + 8), 5000);
+	CU_ASSERT_EQUAL(tcp[12] >> 4, 5);
+	CU_ASSERT_EQUAL(tcp[13], EGW_TCP_RST | EGW_TCP_ACK);
+	CU_ASSERT(pg_ip_csum_ok(ip));
+	CU_ASSERT(pg_l4_csum_ok(ip));
+	CU_ASSERT_EQUAL(meta.ip_len, 40);
+	CU_ASSERT_EQUAL(meta.l4_off, PG_ETH_LEN + 20);
+	/* The result parses as what it claims to be. */
+	{
+		struct egw_pkt_meta again;
+		CU_ASSERT_EQUAL(egw_pkt_parse(rte_pktmbuf_mtod(m, uint8_t *), m->data_len, &again),
+			EGW_DROP_NONE);
+		CU_ASSERT_EQUAL(again.tcp_flags, EGW_TCP_RST | EGW_TCP_ACK);
+	}
+	rte_pktmbuf_free(m);
+}
+
+static void test_rst_reverse(void)
+{
+	struct egw_pkt_meta meta;
+	struct rte_mbuf *m = data_segment(&meta);
+	struct rte_mbuf *r = rte_pktmbuf_alloc(pg_mempool());
+	struct rte_ether_addr ours = { { 0x02, 0, 0, 0, 0, 0x99 } };
+	const uint8_t *e, *ip, *tcp;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	egw_tcp_rst_reverse(r, m, &meta, &ours);
+	e = rte_pktmbuf_mtod(r, uint8_t *);
+	ip = e + PG_ETH_LEN;
+	tcp = ip + 20;
+	CU_ASSERT_EQUAL(memcmp(e, rte_pktmbuf_mtod(m, uint8_t *) + 6, 6), 0); /* back to sender */
+	CU_ASSERT_EQUAL(memcmp(e + 6, ours.addr_bytes, 6), 0);
+	CU_ASSERT_EQUAL(pg_rd32(ip + 12), PG_IP(203, 0, 113, 1));
+	CU_ASSERT_EQUAL(pg_rd32(ip + 16), PG_IP(198, 18, 0, 2));
+	CU_ASSERT_EQUAL(pg_rd16(tcp), 443);
+	CU_ASSERT_EQUAL(pg_rd16(tcp + 2), 40000);
+	CU_ASSERT_EQUAL(pg_rd32(tcp + 4), 5000);      /* what the client expects next */
+	CU_ASSERT_EQUAL(pg_rd32(tcp + 8), 1000 + 100); /* acknowledges the data */
+	CU_ASSERT_EQUAL(tcp[13], EGW_TCP_RST | EGW_TCP_ACK);
+	CU_ASSERT(pg_ip_csum_ok(ip));
+	CU_ASSERT(pg_l4_csum_ok(ip));
+	CU_ASSERT_EQUAL(r->port, m->port);
+	rte_pktmbuf_free(r);
+	rte_pktmbuf_free(m);
+}
+
+void egw_test_register_policy_rt(void)
+{
+	EGW_SUITE("policy_rt", init_suite, clean_suite, EGW_TEST(test_compile_policies),
+		EGW_TEST(test_compile_without_policies), EGW_TEST(test_slots_names),
+		EGW_TEST(test_rst_inplace), EGW_TEST(test_rst_reverse));
+}
