@@ -611,15 +611,15 @@ static void test_accepted(void)
 {
 	static const char *const ok[] = {
 		D,			       /* deny needs no nat, even without default_pool */
-		P "nat = none\n",	       /* ... and nat = none neither */
-		P "nat = second\nvia = out\n", /* an explicit pool */
-		P "sources = any\ndestinations = any\nports = any\nprotocol = any\n",
-		P "sources = 0.0.0.0/0, 10.0.0.0/8\n",
-		P "sources = 10.0.0.1,\n\n  10.0.0.2\n", /* a blank line, then more items */
-		P "ports = 1, 65535, 1-65535\nprotocol = udp\n",
-		P "ports = any\nprotocol = icmp\n",
-		P "priority = -1000000\nmax_flows = 100000000\nlog = TRUE\n",
-		P "priority = -0\nmax_flows = 0\n",
+		(P "nat = none\n"),	       /* ... and nat = none neither */
+		(P "nat = second\nvia = out\n"), /* an explicit pool */
+		(P "sources = any\ndestinations = any\nports = any\nprotocol = any\n"),
+		(P "sources = 0.0.0.0/0, 10.0.0.0/8\n"),
+		(P "sources = 10.0.0.1,\n\n  10.0.0.2\n"), /* a blank line, then more items */
+		(P "ports = 1, 65535, 1-65535\nprotocol = udp\n"),
+		(P "ports = any\nprotocol = icmp\n"),
+		(P "priority = -1000000\nmax_flows = 100000000\nlog = TRUE\n"),
+		(P "priority = -0\nmax_flows = 0\n"),
 		D "log = yes\npriority = 7\n",
 		"[group g]\nsources = 10.0.0.0/8,\n[policy p]\nsources = g\naction = deny\n",
 		"[policy p]\nsources = later\naction = deny\n[group later]\nsources = 10.0.0.1\n",
