@@ -21,7 +21,7 @@ struct egw_flow_key {
 	uint8_t proto;
 	uint8_t zone;
 	uint16_t pad; /* always 0: keys are hashed and compared as 16 raw bytes */
-};
+} __attribute__((aligned(8))); /* rte_hash_crc reads 8 bytes at a time */
 
 static inline void egw_flow_key_set(struct egw_flow_key *k, uint32_t a_addr, uint32_t b_addr,
 	uint16_t a_port, uint16_t b_port, uint8_t proto, uint8_t zone)

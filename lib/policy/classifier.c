@@ -11,13 +11,18 @@
 
 #include "classifier.h"
 
-/* A masked lookup key: what one tuple table stores. 12 bytes, padding always zero. */
+/*
+ * A masked lookup key: what one tuple table stores. Every byte is a named field (hashed and
+ * compared raw, so no padding may hold garbage), and 8-aligned: rte_hash_crc reads 8 bytes
+ * at a time.
+ */
 struct cls_hkey {
 	uint32_t src, dst;
 	uint16_t port;
 	uint8_t proto;
 	uint8_t pad;
-};
+	uint32_t pad2;
+} __attribute__((aligned(8)));
 
 struct cls_mask {
 	uint32_t src_mask, dst_mask;
@@ -272,6 +277,7 @@ const struct egw_cls_rule *egw_cls_lookup(const struct egw_classifier *c,
 		hk.port = key->dport & m->port_mask;
 		hk.proto = m->proto_any ? 0 : key->proto;
 		hk.pad = 0;
+		hk.pad2 = 0;
 		if (rte_hash_lookup_data(m->hash, &hk, &v) >= 0) {
 			const struct egw_cls_rule *r = &c->rules[(uintptr_t)v];
 			uint64_t rank = rule_rank(r);

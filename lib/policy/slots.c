@@ -45,11 +45,13 @@ void egw_policy_slots_fini(struct egw_policy_slots *s)
 
 uint32_t egw_policy_slots_get(struct egw_policy_slots *s, const char *name, uint64_t generation)
 {
-	char key[32] = { 0 };
+	/* 8-aligned for rte_hash_crc's 8-byte loads; zero-padded: hashed as 32 raw bytes. */
+	uint64_t key_words[4] = { 0 };
+	char *key = (char *)key_words;
 	uint32_t slot;
 	void *v;
 
-	snprintf(key, sizeof(key), "%s", name);
+	snprintf(key, sizeof(key_words), "%s", name);
 	if (rte_hash_lookup_data(s->by_name, key, &v) >= 0) {
 		slot = (uint32_t)(uintptr_t)v;
 	} else {
@@ -57,7 +59,7 @@ uint32_t egw_policy_slots_get(struct egw_policy_slots *s, const char *name, uint
 			return 0;
 		if (rte_hash_add_key_data(s->by_name, key, (void *)(uintptr_t)s->next) < 0)
 			return 0;
-		memcpy(s->names[s->next], key, sizeof(key));
+		memcpy(s->names[s->next], key, sizeof(key_words));
 		slot = s->next;
 		/* Readers (telemetry) find the name complete before they see the slot count. */
 		__atomic_store_n(&s->next, s->next + 1, __ATOMIC_RELEASE);
