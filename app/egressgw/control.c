@@ -337,6 +337,8 @@ static int publish(struct egw_app *app, const struct egw_conf *conf,
 
 	if (!snap)
 		return -rte_errno;
+	/* The control thread is the only writer: reading the current snapshot is safe here. */
+	egw_snapshot_chain(snap, app->dp.rcu.current);
 	if (egw_rcu_publish(&app->dp.rcu, snap, 1000, &stale) == -ETIMEDOUT) {
 		/* A worker did not pass a quiescent state within a second: never free under it.
 		 * The old snapshot is retried at the next publish. */

@@ -71,7 +71,7 @@ struct egw_flow {
 	uint32_t packets[2];
 	uint32_t last_seen;	   /* worker clock, seconds */
 	uint32_t policy;	   /* counter slot of the admitting policy (0 = admitted by mode) */
-	uint16_t generation;	   /* low bits of the snapshot generation that admitted it */
+	uint16_t generation;	   /* low bits of the snapshot epoch it was last checked in */
 	uint8_t port[2];	   /* exit port per direction (ORIG: outside, REPLY: inside) */
 	uint16_t neigh[2];	   /* cached neighbour slot per direction, EGW_NEIGH_NONE if not yet */
 } __rte_aligned(64);

@@ -399,7 +399,7 @@ static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snaps
 	w->ft->created[egw_flow_index(w->ft, f)] = w->now;
 	f->packets[0] = f->packets[1] = 0;
 	f->bytes[0] = f->bytes[1] = 0;
-	f->generation = (uint16_t)snap->generation;
+	f->generation = (uint16_t)snap->epoch;
 	f->port[EGW_DIR_ORIG] = (uint8_t)out_port;
 	f->port[EGW_DIR_REPLY] = (uint8_t)in_port;
 	f->neigh[EGW_DIR_ORIG] = f->neigh[EGW_DIR_REPLY] = EGW_NEIGH_NONE;
@@ -414,7 +414,7 @@ undo:
 }
 
 /*
- * A flow admitted under an older generation meets the current policy on its next packet.
+ * A flow admitted under an older epoch meets the current policy on its next packet.
  * Returns true when it may go on. Otherwise (revalidate = reset) the flow ends here: a TCP
  * connection is reset toward both ends (M itself becomes the RST to its receiver, *META
  * follows), anything else is dropped.
@@ -428,7 +428,7 @@ static bool revalidate(struct egw_worker *w, const struct egw_snapshot *snap, st
 	if (admit(snap, &f->orig, &rt) == EGW_DROP_NONE || snap->revalidate == EGW_REVALIDATE_KEEP) {
 		/* Still allowed: it stays with the policy that admitted it (its counters and
 		 * quota), even when another policy would now match first. */
-		f->generation = (uint16_t)snap->generation;
+		f->generation = (uint16_t)snap->epoch;
 		return true;
 	}
 	w->stats.flows_revoked++;
@@ -459,7 +459,7 @@ static void flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, s
 	uint32_t dst_be;
 
 	local = *cmeta;
-	if (unlikely(f->generation != (uint16_t)snap->generation) &&
+	if (unlikely(f->generation != (uint16_t)snap->epoch) &&
 		meta->kind != EGW_PKT_ICMP_ERROR && !revalidate(w, snap, m, meta, f)) {
 		flow_released(w, f);
 		egw_flow_remove(w->ft, f);

@@ -8,11 +8,15 @@
 #include <rte_byteorder.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
+#include <openssl/evp.h>
 #include <rte_rcu_qsbr.h>
 
 #include "classifier.h"
 #include "slots.h"
 #include "snapshot.h"
+
+static int fingerprint(struct egw_snapshot *snap, const struct egw_cls_rule *rules,
+	size_t n_rules);
 
 static const struct egw_nat_pool *pool_by_name(const struct egw_snapshot *snap, const char *name)
 {
@@ -103,10 +107,63 @@ static int compile_policies(struct egw_snapshot *snap, const struct egw_snapshot
 	}
 	snprintf(name, sizeof(name), "g%llu", (unsigned long long)in->generation);
 	snap->cls = egw_cls_build(name, rules, (uint32_t)n_rules);
-	rc = snap->cls ? 0 : -rte_errno;
+	rc = snap->cls ? fingerprint(snap, rules, n_rules) : -rte_errno;
 out:
 	free(rules);
 	return rc;
+}
+
+/*
+ * What admission reads, in a canonical form: mode, revalidate, every pool's parameters, the
+ * compiled rules and each policy's effect. Names and counter slots are left out: renaming a
+ * policy changes no decision.
+ */
+static int fingerprint(struct egw_snapshot *snap, const struct egw_cls_rule *rules, size_t n_rules)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int len = 0;
+	int ok;
+
+	if (!ctx)
+		return -ENOMEM;
+	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+	ok = ok && EVP_DigestUpdate(ctx, &snap->mode, sizeof(snap->mode)) == 1;
+	ok = ok && EVP_DigestUpdate(ctx, &snap->revalidate, sizeof(snap->revalidate)) == 1;
+	for (unsigned i = 0; ok && i < snap->n_pools; i++) {
+		const struct egw_nat_pool *p = &snap->pools[i];
+		uint32_t hdr[5] = { p->n_addrs, p->port_first, p->port_last,
+			(uint32_t)p->mapping << 8 | p->pairing, p->max_per_source };
+		ok = EVP_DigestUpdate(ctx, hdr, sizeof(hdr)) == 1 &&
+			EVP_DigestUpdate(ctx, p->addrs, p->n_addrs * sizeof(uint32_t)) == 1;
+	}
+	{
+		uint32_t d = snap->default_pool ? snap->default_pool->index + 1u : 0;
+		ok = ok && EVP_DigestUpdate(ctx, &d, sizeof(d)) == 1;
+	}
+	for (size_t i = 0; ok && i < n_rules; i++) {
+		const struct egw_cls_rule *r = &rules[i];
+		uint32_t w[8] = { r->src, r->dst, (uint32_t)r->src_len << 8 | r->dst_len,
+			(uint32_t)r->port_lo << 16 | r->port_hi, r->proto, (uint32_t)r->priority,
+			r->order, r->id };
+		ok = EVP_DigestUpdate(ctx, w, sizeof(w)) == 1;
+	}
+	for (unsigned i = 0; ok && i < snap->n_policies; i++) {
+		const struct egw_policy_rt *rt = &snap->policies[i];
+		uint32_t w[4] = { (uint32_t)rt->action << 8 | rt->log, rt->via_port, rt->max_flows,
+			rt->pool ? rt->pool->index + 1u : 0 };
+		ok = EVP_DigestUpdate(ctx, w, sizeof(w)) == 1;
+	}
+	ok = ok && EVP_DigestFinal_ex(ctx, snap->fingerprint, &len) == 1;
+	EVP_MD_CTX_free(ctx);
+	return ok ? 0 : -EIO;
+}
+
+void egw_snapshot_chain(struct egw_snapshot *next, const struct egw_snapshot *prev)
+{
+	if (prev && memcmp(prev->fingerprint, next->fingerprint, sizeof(next->fingerprint)) == 0)
+		next->epoch = prev->epoch;
+	else
+		next->epoch = next->generation;
 }
 
 void egw_snapshot_free(struct egw_snapshot *snap)
@@ -177,8 +234,10 @@ struct egw_snapshot *egw_snapshot_compile(const struct egw_snapshot_inputs *in)
 	free(all);
 	all = NULL;
 	snap->revalidate = conf->egress.revalidate;
-	if (in->policies && in->policies->n_policies) {
-		int rc = compile_policies(snap, in);
+	snap->epoch = generation;
+	{
+		int rc = in->policies && in->policies->n_policies ? compile_policies(snap, in) :
+								   fingerprint(snap, NULL, 0);
 		if (rc < 0) {
 			egw_snapshot_free(snap);
 			rte_errno = -rc;

@@ -33,6 +33,13 @@ struct egw_policy_rt {
  */
 struct egw_snapshot {
 	uint64_t generation;
+	/*
+	 * The generation that last changed what admission decides (mode, pools, compiled
+	 * policies): flows are re-checked only when it moves, so a reload that changes nothing
+	 * costs the data path nothing. Set by egw_snapshot_chain().
+	 */
+	uint64_t epoch;
+	uint8_t fingerprint[32]; /* SHA-256 of everything admission reads */
 	enum egw_mode mode;
 	struct egw_nat_pool *pools;
 	unsigned n_pools;
@@ -60,6 +67,9 @@ struct egw_snapshot *egw_snapshot_compile(const struct egw_snapshot_inputs *in);
 /* A snapshot of CONF alone, without policy files. */
 struct egw_snapshot *egw_snapshot_build(const struct egw_conf *conf, uint64_t generation);
 void egw_snapshot_free(struct egw_snapshot *snap);
+
+/* Sets NEXT's epoch: PREV's when their fingerprints match, else NEXT's generation. */
+void egw_snapshot_chain(struct egw_snapshot *next, const struct egw_snapshot *prev);
 
 /* The publication point shared by the control thread (writer) and the workers (readers). */
 struct egw_rcu {

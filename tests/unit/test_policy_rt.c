@@ -167,6 +167,38 @@ static void test_compile_without_policies(void)
 	egw_snapshot_free(s);
 }
 
+/* Reloads that change nothing admission reads keep the epoch: flows are not re-checked. */
+static void test_epoch_chain(void)
+{
+	static struct egw_conf c;
+	struct egw_snapshot *a, *b, *d, *e;
+
+	base_conf(&c);
+	a = egw_snapshot_build(&c, 10);
+	b = egw_snapshot_build(&c, 11);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	egw_snapshot_chain(a, NULL);
+	CU_ASSERT_EQUAL(a->epoch, 10);
+	egw_snapshot_chain(b, a);
+	CU_ASSERT_EQUAL(b->epoch, 10); /* same content */
+	c.egress.mode = EGW_MODE_DENY;
+	d = egw_snapshot_build(&c, 12);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	egw_snapshot_chain(d, b);
+	CU_ASSERT_EQUAL(d->epoch, 12); /* the mode changed */
+	c.egress.mode = EGW_MODE_POLICY;
+	c.pools[1].port_last = 60000; /* a pool changed */
+	e = egw_snapshot_build(&c, 13);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	egw_snapshot_chain(e, d);
+	CU_ASSERT_EQUAL(e->epoch, 13);
+	egw_snapshot_free(a);
+	egw_snapshot_free(b);
+	egw_snapshot_free(d);
+	egw_snapshot_free(e);
+}
+
 static void test_slots_names(void)
 {
 	uint32_t a = egw_policy_slots_get(&slots, "alpha", 1);
@@ -264,6 +296,7 @@ static void test_rst_reverse(void)
 void egw_test_register_policy_rt(void)
 {
 	EGW_SUITE("policy_rt", init_suite, clean_suite, EGW_TEST(test_compile_policies),
-		EGW_TEST(test_compile_without_policies), EGW_TEST(test_slots_names),
+		EGW_TEST(test_compile_without_policies), EGW_TEST(test_epoch_chain),
+		EGW_TEST(test_slots_names),
 		EGW_TEST(test_rst_inplace), EGW_TEST(test_rst_reverse));
 }

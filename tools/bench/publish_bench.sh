@@ -7,9 +7,13 @@
 # is net_null: no NIC, no kernel, the rate is the worker's. Publishes are "reload" commands
 # on the control socket (re-read config + policies, compile, RCU publish), RATE per second.
 #
+# Four windows: no publishing, reloads of identical files (the epoch does not move: flows are
+# not re-checked), reloads that change one unrelated policy (every flow is re-checked on its
+# next packet), and no publishing again (the baseline is the mean of the two quiet windows).
+#
 # usage: tools/bench/publish_bench.sh [--flows N] [--seconds S] [--rate R] [--policies P]
 #                                      [--json FILE]
-# Bounded: two measurement windows of S seconds (default 5), then the daemon is stopped.
+# Bounded: four measurement windows of S seconds (default 5), then the daemon is stopped.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -93,9 +97,9 @@ grep -q 'info: ready' "$dir/egw.log" || { cat "$dir/egw.log"; exit 1; }
 
 # Counters from the telemetry socket, and the publisher, in one small Python helper.
 /usr/bin/python3 - "$prefix" "$dir/ctl.sock" "$seconds" "$rate" "$flows" "$policies" \
-	"${json:-}" <<'PY'
+	"$dir/pol" "${json:-}" <<'PY'
 import json, socket, sys, time
-prefix, ctl, seconds, rate, flows, policies, out = sys.argv[1:8]
+prefix, ctl, seconds, rate, flows, policies, poldir, out = sys.argv[1:9]
 seconds, rate = float(seconds), float(rate)
 
 def tel(cmd):
@@ -115,12 +119,21 @@ def reload():
     s.close()
     return r.startswith("OK")
 
-def window(publish):
+def churn(i):
+    # A policy no benchmark flow matches, its priority flipping: every reload changes what
+    # admission reads, so every flow is re-checked on its next packet.
+    with open(poldir + "/20-churn.ini", "w") as f:
+        f.write("[policy churn]\nsources = 198.19.255.0/24\nprotocol = udp\n"
+                "action = deny\npriority = %d\n" % (i % 2))
+
+def window(publish, change=False):
     a, g0 = tel("/egw/stats"), tel("/egw/info")["policy_generation"]
     t0 = time.monotonic()
     sent = failed = 0
     while time.monotonic() - t0 < seconds:
         if publish:
+            if change:
+                churn(sent)
             if not reload():
                 failed += 1
             sent += 1
@@ -134,15 +147,16 @@ def window(publish):
             "publishes": g1 - g0, "publish_per_s": (g1 - g0) / dt, "failed": failed}
 
 time.sleep(1.0)  # every flow created, caches warm
-base = window(False)
-pub = window(True)
-loss = 100.0 * (1 - pub["mpps"] / base["mpps"]) if base["mpps"] else 0.0
+res = {"no publishing": window(False), "reload, same content": window(True),
+       "reload, one change": window(True, True), "no publishing again": window(False)}
+base = (res["no publishing"]["mpps"] + res["no publishing again"]["mpps"]) / 2
 print("flows %s, policies %s, one worker, %.0f s windows" % (flows, policies, seconds))
-print("%-22s %10s %8s %12s" % ("", "Mpps", "drops", "publishes/s"))
-print("%-22s %10.3f %8d %12.1f" % ("no publishing", base["mpps"], base["drops"], 0))
-print("%-22s %10.3f %8d %12.1f" % ("publishing", pub["mpps"], pub["drops"], pub["publish_per_s"]))
-print("rate loss while publishing: %.2f %%" % loss)
+print("%-22s %10s %8s %12s %8s" % ("", "Mpps", "drops", "publishes/s", "loss"))
+for name, r in res.items():
+    r["loss_percent"] = 100.0 * (1 - r["mpps"] / base) if base else 0.0
+    print("%-22s %10.3f %8d %12.1f %7.2f%%" % (name, r["mpps"], r["drops"], r["publish_per_s"],
+                                              r["loss_percent"]))
 if out:
-    json.dump({"flows": int(flows), "policies": int(policies), "baseline": base,
-               "publishing": pub, "loss_percent": loss}, open(out, "w"), indent=1)
+    json.dump({"flows": int(flows), "policies": int(policies), "windows": res},
+              open(out, "w"), indent=1)
 PY
