@@ -53,7 +53,7 @@ enum egw_flow_state {
 #define EGW_FLOW_F_FIN_REPLY 0x04 /* FIN seen from the outside */
 #define EGW_FLOW_F_SRC_COUNTED 0x08 /* holds one of its source's max_per_source */
 #define EGW_FLOW_F_QUOTA 0x10       /* holds one of its policy's max_flows */
-#define EGW_FLOW_F_REVOKED 0x20     /* ends once the packet in hand is sent (policy change) */
+#define EGW_FLOW_F_REVOKED 0x20     /* reset by a policy change: later packets get RSTs */
 
 #define EGW_DIR_ORIG 0
 #define EGW_DIR_REPLY 1

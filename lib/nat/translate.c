@@ -90,6 +90,14 @@ void egw_translate(struct rte_mbuf *m, const struct egw_pkt_meta *meta, const st
 		rewrite(ip, 12, l4, meta->proto, 0, f->nat_addr, f->nat_port, true);
 	else
 		rewrite(ip, 16, l4, meta->proto, 2, f->orig.a_addr, f->orig.a_port, true);
+	/*
+	 * ICMP has no pseudo-header, so a message can be all zeros (echo reply, id 0, seq 0, no
+	 * data): its checksum is 0xffff, but the incremental update yields the other zero, 0x0000,
+	 * which receivers reject. 0x0000 is otherwise a legal result, so settle it by recomputing
+	 * (one packet in 65536 on average).
+	 */
+	if (meta->proto == IPPROTO_ICMP && rd16(l4 + ICMP_CSUM_OFF) == 0)
+		wr16(l4 + ICMP_CSUM_OFF, egw_csum_full(l4, meta->l4_len));
 }
 
 void egw_translate_icmp_error(struct rte_mbuf *m, const struct egw_pkt_meta *meta,

@@ -46,6 +46,8 @@ struct egw_worker_stats {
 	uint64_t held;	 /* packets handed to the control thread to wait for ARP */
 	uint64_t icmp_errors_sent;
 	uint64_t rst_sent; /* TCP resets the appliance generated (revoked flows) */
+	uint64_t ack_probes_sent; /* ACKs behind a reset receiver's window: they make it tell
+				   its sequence number (revoked flows) */
 	uint64_t polls, busy_polls;
 	uint64_t drops[EGW_DROP_MAX];
 } __rte_cache_aligned;

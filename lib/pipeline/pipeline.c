@@ -186,8 +186,8 @@ static inline void forward(struct egw_worker *w, struct rte_mbuf *m, uint16_t ou
 	bool resolved;
 
 	if (*slot == EGW_NEIGH_NONE) {
-		uint16_t port;
-		if (egw_route_lookup(rt, dst_be, &port, &nh) < 0) {
+		/* The next hop of the flow's own port: a policy "via" port is not the best route. */
+		if (egw_route_lookup_port(rt, dst_be, out_port, &nh) < 0) {
 			egw_drop(&w->stats, m, EGW_DROP_NO_ROUTE);
 			return;
 		}
@@ -413,17 +413,30 @@ undo:
 	return NULL;
 }
 
+/* Answers the TCP segment M with an RST to its sender (seq = M's ack: exactly what the sender
+ * expects, so RFC 5961 receivers accept it). */
+static void rst_to_sender(struct egw_worker *w, const struct rte_mbuf *m,
+	const struct egw_pkt_meta *meta)
+{
+	struct rte_mbuf *r = rte_pktmbuf_alloc(m->pool);
+
+	if (!r)
+		return;
+	egw_tcp_rst_reverse(r, m, meta, &w->dp->ports[m->port].mac);
+	w->stats.rst_sent++;
+	tx_enqueue(w, m->port, r);
+}
+
 /*
  * A flow admitted under an older epoch meets the current policy on its next packet.
- * Returns true when it may go on. Otherwise (revalidate = reset) the flow ends here: a TCP
- * connection is reset toward both ends (M itself becomes the RST to its receiver, *META
- * follows), anything else is dropped.
+ * Returns true when it may go on. Otherwise (revalidate = reset) a UDP/ICMP flow ends here
+ * (M dropped, false), and a TCP connection is reset toward both ends: an RST to the sender,
+ * and M itself becomes the RST to its receiver (*META follows; true).
  */
 static bool revalidate(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf *m,
 	struct egw_pkt_meta *meta, struct egw_flow *f)
 {
 	const struct egw_policy_rt *rt;
-	struct rte_mbuf *r;
 
 	if (admit(snap, &f->orig, &rt) == EGW_DROP_NONE || snap->revalidate == EGW_REVALIDATE_KEEP) {
 		/* Still allowed: it stays with the policy that admitted it (its counters and
@@ -432,38 +445,100 @@ static bool revalidate(struct egw_worker *w, const struct egw_snapshot *snap, st
 		return true;
 	}
 	w->stats.flows_revoked++;
-	if (meta->proto != IPPROTO_TCP || (meta->tcp_flags & EGW_TCP_RST)) {
+	if (meta->proto != IPPROTO_TCP) {
 		egw_drop(&w->stats, m, EGW_DROP_POLICY_REVOKED);
 		return false;
 	}
-	r = rte_pktmbuf_alloc(m->pool);
-	if (r) {
-		egw_tcp_rst_reverse(r, m, meta, &w->dp->ports[m->port].mac);
-		w->stats.rst_sent++;
-		tx_enqueue(w, m->port, r);
-	}
-	egw_tcp_rst_inplace(m, meta);
-	/* The flow ends after this RST went out. */
+	/*
+	 * The receiver's RST carries M's seq, right unless M was a retransmission. So the record
+	 * stays (state reset: transitory timeout, keeping the NAT tuple from reuse) and every
+	 * later segment of either side is answered with an RST built from its own ack: a receiver
+	 * that refused the first RST says so with a challenge ACK or a retransmission, and gets
+	 * an exact one. Quota and source share go back now.
+	 */
+	f->generation = (uint16_t)snap->epoch;
 	f->state = EGW_TCP_RESET;
-	f->flags |= EGW_FLOW_F_REVOKED;
+	flow_released(w, f);
+	f->flags = (uint8_t)((f->flags & ~(EGW_FLOW_F_QUOTA | EGW_FLOW_F_SRC_COUNTED)) |
+		EGW_FLOW_F_REVOKED);
+	if (meta->tcp_flags & EGW_TCP_RST) {
+		egw_drop(&w->stats, m, EGW_DROP_POLICY_REVOKED);
+		return false;
+	}
+	rst_to_sender(w, m, meta);
+	egw_tcp_rst_inplace(m, meta);
 	return true;
 }
 
-/* A packet of a known flow (or its ICMP error): track, translate, forward. */
-static void flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf *m,
+/*
+ * M is the RST just made from the segment that met the revocation, translated, about to leave
+ * toward its receiver. Its seq is exact for an in-order segment, but stale for a
+ * retransmission, a window probe or a keepalive, and a receiver drops such an RST silently.
+ * So a copy goes too, as a bare ACK far behind the receive window: every TCP answers that
+ * with an ACK carrying its next expected seq (RFC 9293 3.10.7.4), and the reset flow answers
+ * that ACK with an exact RST. A receiver the RST already closed answers with an RST, dropped.
+ */
+static void send_ack_probe(struct egw_worker *w, const struct rte_mbuf *m,
+	const struct egw_pkt_meta *meta, uint16_t out_port, uint16_t *slot, uint32_t dst_be,
+	const struct egw_route_table *rt, bool outbound)
+{
+	struct rte_mbuf *r = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *tcp;
+
+	if (!r)
+		return;
+	ip = rte_pktmbuf_mtod_offset(r, struct rte_ipv4_hdr *, meta->l3_off);
+	tcp = rte_pktmbuf_mtod_offset(r, struct rte_tcp_hdr *, meta->l4_off);
+	tcp->tcp_flags = RTE_TCP_ACK_FLAG;
+	tcp->sent_seq = rte_cpu_to_be_32(rte_be_to_cpu_32(tcp->sent_seq) - (1u << 30));
+	tcp->cksum = 0;
+	tcp->cksum = egw_csum_l4(ip->src_addr, ip->dst_addr, IPPROTO_TCP, tcp, meta->l4_len);
+	w->stats.ack_probes_sent++;
+	forward(w, r, out_port, slot, dst_be, rt, outbound);
+}
+
+/* A later packet of a flow a policy change reset: dropped, and a TCP segment other than an
+ * RST answered with an RST to its sender. */
+static void revoked_packet(struct egw_worker *w, struct rte_mbuf *m,
+	const struct egw_pkt_meta *meta)
+{
+	if (meta->kind == EGW_PKT_IPV4 && meta->proto == IPPROTO_TCP &&
+		!(meta->tcp_flags & EGW_TCP_RST))
+		rst_to_sender(w, m, meta);
+	egw_drop(&w->stats, m, EGW_DROP_POLICY_REVOKED);
+}
+
+/*
+ * A packet of a known flow (or its ICMP error): track, translate, forward. Returns true when
+ * the flow ended here (its record is free again).
+ */
+static bool flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf *m,
 	const struct egw_pkt_meta *cmeta, struct egw_flow *f, unsigned dir)
 {
 	struct egw_dataplane *dp = w->dp;
 	struct egw_pkt_meta local, *meta = &local;
 	uint16_t out_port = f->port[dir];
+	const struct egw_route_table *rt = dir == EGW_DIR_ORIG ? &dp->to_outside : &dp->to_inside;
+	bool reset_now = false;
 	uint32_t dst_be;
 
 	local = *cmeta;
+	if (unlikely(f->flags & EGW_FLOW_F_REVOKED)) {
+		revoked_packet(w, m, meta);
+		return false;
+	}
 	if (unlikely(f->generation != (uint16_t)snap->epoch) &&
-		meta->kind != EGW_PKT_ICMP_ERROR && !revalidate(w, snap, m, meta, f)) {
-		flow_released(w, f);
-		egw_flow_remove(w->ft, f);
-		return;
+		meta->kind != EGW_PKT_ICMP_ERROR) {
+		if (!revalidate(w, snap, m, meta, f)) {
+			if (f->flags & EGW_FLOW_F_REVOKED)
+				return false;
+			flow_released(w, f);
+			egw_flow_remove(w->ft, f);
+			return true;
+		}
+		/* Revoked just now: M has become the RST to its receiver. */
+		reset_now = f->flags & EGW_FLOW_F_REVOKED;
 	}
 
 	/* Too big for the exit and DF set: tell the sender, about the packet it sent. */
@@ -474,7 +549,7 @@ static void flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, s
 				dp->ports[out_port].mtu, EGW_DROP_MTU_EXCEEDED);
 		else
 			egw_drop(&w->stats, m, EGW_DROP_MTU_EXCEEDED);
-		return;
+		return false;
 	}
 	if (meta->kind == EGW_PKT_ICMP_ERROR) {
 		/* RFC 5508: translated with their quoted packet; they neither refresh nor end it.
@@ -482,9 +557,8 @@ static void flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, s
 		uint16_t slot = EGW_NEIGH_NONE;
 		egw_translate_icmp_error(m, meta, f, dir);
 		dst_be = dir == EGW_DIR_ORIG ? meta->dst : f->orig.a_addr;
-		forward(w, m, out_port, &slot, dst_be,
-			dir == EGW_DIR_ORIG ? &dp->to_outside : &dp->to_inside, dir == EGW_DIR_ORIG);
-		return;
+		forward(w, m, out_port, &slot, dst_be, rt, dir == EGW_DIR_ORIG);
+		return false;
 	} else {
 		if (meta->proto == IPPROTO_TCP)
 			egw_tcp_track(f, dir, meta->tcp_flags);
@@ -497,12 +571,11 @@ static void flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, s
 			egw_translate(m, meta, f, dir);
 	}
 	dst_be = dir == EGW_DIR_ORIG ? f->orig.b_addr : f->orig.a_addr;
-	forward(w, m, out_port, &f->neigh[dir], dst_be,
-		dir == EGW_DIR_ORIG ? &dp->to_outside : &dp->to_inside, dir == EGW_DIR_ORIG);
-	if (unlikely(f->flags & EGW_FLOW_F_REVOKED)) {
-		flow_released(w, f);
-		egw_flow_remove(w->ft, f);
-	}
+	if (unlikely(reset_now))
+		send_ack_probe(w, m, meta, out_port, &f->neigh[dir], dst_be, rt,
+			dir == EGW_DIR_ORIG);
+	forward(w, m, out_port, &f->neigh[dir], dst_be, rt, dir == EGW_DIR_ORIG);
+	return false;
 }
 
 static inline bool is_local_addr(const struct egw_dataplane *dp, uint32_t addr_be)
@@ -576,6 +649,7 @@ void egw_pipeline_rx(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n, b
 	uint16_t n_away[EGW_MAX_WORKERS];
 	void *values[EGW_BURST];
 	unsigned n_own = 0;
+	bool flow_ended = false;
 	uint64_t hits;
 
 	if (n > EGW_BURST) {
@@ -632,9 +706,13 @@ void egw_pipeline_rx(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n, b
 		struct rte_mbuf *m = own[j];
 		struct egw_flow *f;
 		void *v = values[j];
+		bool hit = hits & (1ULL << j);
 
-		/* A miss may be a flow created by an earlier packet of this very burst. */
-		if (!(hits & (1ULL << j)) && egw_flow_lookup(w->ft, &keys[j], &v) < 0) {
+		/* Once a flow ended in this burst, a bulk hit may name a freed (or reused) record:
+		 * look again. A miss may be a flow created by an earlier packet of this burst. */
+		if (unlikely(flow_ended) || !hit)
+			hit = egw_flow_lookup(w->ft, &keys[j], &v) == 0;
+		if (!hit) {
 			if (keys[j].zone == EGW_ZONE_OUTSIDE) {
 				egw_drop(&w->stats, m, meta[j].kind == EGW_PKT_ICMP_ERROR ?
 						EGW_DROP_ICMP_ERROR_NO_FLOW : EGW_DROP_UNSOLICITED);
@@ -643,15 +721,14 @@ void egw_pipeline_rx(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n, b
 			if (ttl_expires(w, m, &meta[j]))
 				continue;
 			f = flow_create(w, snap, m, &meta[j], &keys[j]);
-			if (!f)
-				continue;
-			flow_packet(w, snap, m, &meta[j], f, EGW_DIR_ORIG);
+			if (f)
+				flow_ended |= flow_packet(w, snap, m, &meta[j], f, EGW_DIR_ORIG);
 			continue;
 		}
 		if (ttl_expires(w, m, &meta[j]))
 			continue;
 		f = &w->ft->flows[EGW_FLOW_VAL_IDX(v)];
-		flow_packet(w, snap, m, &meta[j], f, EGW_FLOW_VAL_DIR(v));
+		flow_ended |= flow_packet(w, snap, m, &meta[j], f, EGW_FLOW_VAL_DIR(v));
 	}
 }
 

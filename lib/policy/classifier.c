@@ -24,13 +24,23 @@ struct cls_hkey {
 	uint32_t pad2;
 } __attribute__((aligned(8)));
 
+/*
+ * Each table has a one-hash Bloom filter of its keys in front of it: with many masks a new
+ * flow probes most tables and misses nearly all of them, and a bit test in a small L1/L2-
+ * resident bitmap costs a fraction of an rte_hash lookup (hashing, bucket, signatures).
+ */
+#define CLS_FILTER_BITS_MIN 4096u
+#define CLS_FILTER_BITS_MAX (1u << 20)
+
 struct cls_mask {
 	uint32_t src_mask, dst_mask;
 	uint16_t port_mask;
 	uint8_t src_len, dst_len, port_len;
 	uint8_t proto_any;
-	uint64_t best_rank; /* best rank among the rules this table holds */
+	uint8_t filter_shift; /* 64 - log2(filter bits) */
+	uint64_t best_rank;   /* best rank among the rules this table holds */
 	uint32_t n_entries;
+	uint64_t *filter;      /* Bloom filter bits, indexed by cls_filter_hash() */
 	struct rte_hash *hash; /* cls_hkey -> rule index */
 };
 
@@ -47,6 +57,22 @@ struct cls_item {
 	uint32_t rule;
 	struct cls_hkey key;
 };
+
+/* Multiplicative hash of a masked key; the top bits index the filter. */
+static inline uint64_t cls_filter_hash(const struct cls_hkey *k)
+{
+	uint64_t x = ((uint64_t)k->src << 32 | k->dst) * 0x9e3779b97f4a7c15ULL;
+
+	x ^= ((uint64_t)k->port << 8 | k->proto) + (x >> 29);
+	return x * 0xbf58476d1ce4e5b9ULL;
+}
+
+static inline bool cls_filter_test(const struct cls_mask *m, const struct cls_hkey *k)
+{
+	uint64_t i = cls_filter_hash(k) >> m->filter_shift;
+
+	return m->filter[i >> 6] & (1ULL << (i & 63));
+}
 
 static inline uint64_t rule_rank(const struct egw_cls_rule *r)
 {
@@ -97,8 +123,10 @@ void egw_cls_free(struct egw_classifier *c)
 {
 	if (!c)
 		return;
-	for (uint32_t i = 0; i < c->n_masks; i++)
+	for (uint32_t i = 0; i < c->n_masks; i++) {
 		rte_hash_free(c->masks[i].hash);
+		free(c->masks[i].filter);
+	}
 	free(c->masks);
 	free(c->rules);
 	free(c);
@@ -156,9 +184,17 @@ static int build_tables(struct egw_classifier *c, const char *name, struct cls_i
 			/* Every key fits: no insertion may fail for want of a bucket slot. */
 			.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 		};
+		struct cls_mask *m = &c->masks[i];
+		uint32_t bits = CLS_FILTER_BITS_MIN;
+
+		/* About 16 bits per key: a false positive rate of a few percent. */
+		while (bits < CLS_FILTER_BITS_MAX && bits < m->n_entries * 16u)
+			bits *= 2;
+		m->filter_shift = (uint8_t)(64 - __builtin_ctz(bits));
+		m->filter = calloc(bits / 64, sizeof(uint64_t));
 		snprintf(hname, sizeof(hname), "cls_%s_%u", name, i);
-		c->masks[i].hash = rte_hash_create(&hp);
-		if (!c->masks[i].hash)
+		m->hash = rte_hash_create(&hp);
+		if (!m->hash || !m->filter)
 			return -ENOMEM;
 	}
 	for (uint32_t i = 0; i < n_items; i++) {
@@ -172,6 +208,10 @@ static int build_tables(struct egw_classifier *c, const char *name, struct cls_i
 			continue;
 		if (rte_hash_add_key_data(m->hash, &items[i].key, (void *)(uintptr_t)rule) < 0)
 			return -ENOSPC;
+		{
+			uint64_t b = cls_filter_hash(&items[i].key) >> m->filter_shift;
+			m->filter[b >> 6] |= 1ULL << (b & 63);
+		}
 	}
 	return 0;
 }
@@ -278,6 +318,8 @@ const struct egw_cls_rule *egw_cls_lookup(const struct egw_classifier *c,
 		hk.proto = m->proto_any ? 0 : key->proto;
 		hk.pad = 0;
 		hk.pad2 = 0;
+		if (!cls_filter_test(m, &hk))
+			continue;
 		if (rte_hash_lookup_data(m->hash, &hk, &v) >= 0) {
 			const struct egw_cls_rule *r = &c->rules[(uintptr_t)v];
 			uint64_t rank = rule_rank(r);

@@ -60,6 +60,7 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U64("flows_expired", st.flows_expired);
 	U64("flows_revoked", st.flows_revoked);
 	U64("tcp_resets_sent", st.rst_sent);
+	U64("tcp_ack_probes_sent", st.ack_probes_sent);
 	U64("handoffs", st.handoffs_out);
 	U64("punted", st.punted);
 	U64("held_for_arp", st.held);
@@ -83,10 +84,18 @@ static void policy_sum(const struct egw_dataplane *dp, uint32_t slot, struct egw
 	}
 }
 
-static int add_policy(struct rte_tel_data *arr, const char *name, uint32_t slot)
+/*
+ * One reply carries at most this many policies: DPDK 22.11 writes a reply into 16 KB and
+ * silently leaves out what does not fit; an entry takes up to ~150 bytes.
+ */
+#define POLICIES_PER_REPLY 80
+
+/* Adds policy NAME (counters of SLOT) to dict D under KEY. */
+static int add_policy(struct rte_tel_data *d, const char *key, const char *name, uint32_t slot)
 {
 	struct rte_tel_data *p = rte_tel_data_alloc();
 	struct egw_policy_counters c;
+	int rc;
 
 	if (!p)
 		return -ENOMEM;
@@ -101,22 +110,28 @@ static int add_policy(struct rte_tel_data *arr, const char *name, uint32_t slot)
 	if (source->dp->policy_active)
 		rte_tel_data_add_dict_u64(p, "flows_active",
 			__atomic_load_n(&source->dp->policy_active[slot], __ATOMIC_RELAXED));
-	return rte_tel_data_add_array_container(arr, p, 0);
+	/* DPDK 22.11 nests dicts in dicts only (not in arrays): entries are keyed "p<N>". */
+	rc = rte_tel_data_add_dict_container(d, key, p, 0);
+	if (rc != 0)
+		rte_tel_data_free(p);
+	return rc;
 }
 
 /*
- * Per policy of the running generation: flows allowed/denied/active, packets, bytes. The entry
- * "(mode)" holds what the mode decided without a policy. Optional parameter: the offset of the
- * first policy to list (one reply holds at most RTE_TEL_MAX_ARRAY_ENTRIES).
+ * Per policy of the running generation: flows allowed/denied/active, packets, bytes, keyed by
+ * position ("p0", "p1", ...). Position 0 is "(mode)": what the mode decided without a policy.
+ * Optional parameter: the position of the first policy to list; a reply lists at most
+ * POLICIES_PER_REPLY and says where the next page starts ("next_offset", 0 at the end).
  */
 static int cmd_policies(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	const struct egw_policy_slots *sl = source->slots;
 	uint64_t gen = *source->generation;
 	uint32_t next = __atomic_load_n(&sl->next, __ATOMIC_ACQUIRE), skip = 0, listed = 0;
-	uint32_t total = 0;
-	struct rte_tel_data *arr;
-	char *end;
+	uint32_t pos = 0, next_offset = 0;
+	struct rte_tel_data *pols;
+	char key[16], *end;
+	int rc = 0;
 
 	if (params && *params) {
 		unsigned long v = strtoul(params, &end, 10);
@@ -124,30 +139,40 @@ static int cmd_policies(const char *cmd, const char *params, struct rte_tel_data
 			return -EINVAL;
 		skip = (uint32_t)v;
 	}
-	arr = rte_tel_data_alloc();
-	if (!arr)
+	pols = rte_tel_data_alloc();
+	if (!pols)
 		return -ENOMEM;
-	rte_tel_data_start_array(arr, RTE_TEL_CONTAINER);
-	if (skip == 0) {
-		add_policy(arr, sl->names[0], 0);
-		listed++;
+	rte_tel_data_start_dict(pols);
+	for (uint32_t slot = 0; slot < next && rc == 0; slot++) {
+		/* Slot 0, "(mode)", belongs to every generation. */
+		if (slot != 0 && __atomic_load_n(&sl->generation[slot], __ATOMIC_RELAXED) != gen)
+			continue;
+		if (pos >= skip && listed < POLICIES_PER_REPLY) {
+			snprintf(key, sizeof(key), "p%u", pos);
+			rc = add_policy(pols, key, sl->names[slot], slot);
+			listed++;
+		} else if (pos >= skip && next_offset == 0) {
+			next_offset = pos;
+		}
+		pos++;
 	}
-	for (uint32_t slot = 1; slot < next; slot++) {
-		if (__atomic_load_n(&sl->generation[slot], __ATOMIC_RELAXED) != gen)
-			continue;
-		if (total++ < skip || listed == RTE_TEL_MAX_ARRAY_ENTRIES)
-			continue;
-		add_policy(arr, sl->names[slot], slot);
-		listed++;
+	if (rc != 0) {
+		rte_tel_data_free(pols);
+		return rc;
 	}
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "generation", gen);
-	rte_tel_data_add_dict_u64(d, "policies_total", total);
+	/* Policies of the configuration, "(mode)" not counted. */
+	rte_tel_data_add_dict_u64(d, "policies_total", pos ? pos - 1 : 0);
 	rte_tel_data_add_dict_u64(d, "offset", skip);
-	rte_tel_data_add_dict_container(d, "policies", arr, 0);
-	return 0;
+	rte_tel_data_add_dict_u64(d, "next_offset", next_offset);
+	rc = rte_tel_data_add_dict_container(d, "policies", pols, 0);
+	if (rc != 0)
+		rte_tel_data_free(pols);
+	return rc;
 }
 
+/* Help texts stay under RTE_TEL_MAX_STRING_LEN (128): DPDK refuses longer ones. */
 int egw_telemetry_register(const struct egw_tel_source *src)
 {
 	int rc;
@@ -162,8 +187,8 @@ int egw_telemetry_register(const struct egw_tel_source *src)
 			"expired, drops by reason. No parameters.");
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/egw/policies", cmd_policies,
-			"Per policy: flows allowed/denied/active, packets, bytes. Parameter: "
-			"offset of the first policy to list (default 0).");
+			"Per policy (p0 = the mode): flows allowed/denied/active, packets, bytes. "
+			"Param: first position (default 0).");
 	return rc;
 }
 

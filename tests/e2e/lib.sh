@@ -858,3 +858,375 @@ egw_traffic_suite()
 		egw_log "/egw/stats: $(egw_tel /egw/stats)"
 	fi
 }
+
+# ---------------------------------------------------------------------------------------------
+# Policy mode, the control socket, per-policy telemetry and a second exit (tests 6x). Only new
+# functions: nothing above changes behaviour when these are not used.
+
+EGW_CTL_BIN=${EGW_CTL_BIN:-$EGW_ROOT/build/tools/egwctl/egwctl}
+EGW_CTL_SOCK=	 # the control socket of the config written by egw_policy_conf
+EGW_CTL_OUT=	 # egw_ctl: what egwctl printed (stdout and stderr)
+EGW_CTL_RC=	 # egw_ctl: its exit status
+EGW_POLDIR=	 # the policy directory of egw_policy_conf
+
+# Second exit (egw_topo_second_exit): netns ${EGW_N}srv2, veth ${EGW_N}s2 <-> ${EGW_N}go2.
+EGW_NS_SRV2=${EGW_N}srv2
+EGW_IF_SRV2=${EGW_N}s2
+EGW_IF_GWOUT2=${EGW_N}go2
+EGW_MAC_GWOUT2=02:65:67:00:02:02
+EGW_MAC_SRV2=02:65:67:00:02:01
+EGW_IP_SRV2=203.0.113.129
+EGW_IP_GWOUT2=203.0.113.130
+
+# egw_policy_conf OUT [OVERRIDE...]: egw_conf with mode policy, "policies = policies.d/*.ini"
+# (relative to OUT's directory, created empty: write files with egw_policy_file), revalidate =
+# reset and a control socket next to OUT (EGW_CTL_SOCK); OVERRIDEs as for egw_conf, after these.
+egw_policy_conf()
+{
+	local out=$1 dir
+	shift
+	dir=$(cd "$(dirname "$out")" && pwd)
+	EGW_POLDIR=$dir/policies.d
+	mkdir -p "$EGW_POLDIR"
+	EGW_CTL_SOCK=$dir/ctl.sock
+	egw_conf "$out" "egress.mode=policy" "egress.policies=policies.d/*.ini" \
+		"egress.revalidate=reset" "control.socket=$EGW_CTL_SOCK" "$@"
+}
+
+# egw_policy_file NAME < TEXT: writes $EGW_POLDIR/NAME atomically (a reload never sees half a
+# file). egw_policy_rm NAME removes one.
+egw_policy_file()
+{
+	[[ -n $EGW_POLDIR ]] || egw_fail "egw_policy_file: no policy directory (egw_policy_conf first)"
+	cat >"$EGW_POLDIR/.$1.tmp" || egw_fail "egw_policy_file: cannot write $1"
+	mv -f "$EGW_POLDIR/.$1.tmp" "$EGW_POLDIR/$1"
+}
+
+egw_policy_rm() { rm -f "$EGW_POLDIR/$1"; }
+
+# egw_ctl ARGS...: egwctl -s EGW_CTL_SOCK ARGS (bounded to 10 s); never fails by itself: the
+# output (stdout + stderr) is in EGW_CTL_OUT, the exit status in EGW_CTL_RC.
+egw_ctl()
+{
+	EGW_CTL_RC=0
+	EGW_CTL_OUT=$(timeout 10 "$EGW_CTL_BIN" -s "$EGW_CTL_SOCK" "$@" 2>&1) || EGW_CTL_RC=$?
+	egw_log "egwctl $*: exit $EGW_CTL_RC: $(printf '%s' "$EGW_CTL_OUT" | head -n 1)"
+}
+
+# egw_ctl_ok ARGS...: egw_ctl, and it must exit 0 with a first line "OK ...".
+egw_ctl_ok()
+{
+	egw_ctl "$@"
+	[[ $EGW_CTL_RC == 0 && $EGW_CTL_OUT == OK* ]] ||
+		egw_fail "egwctl $* should succeed: exit $EGW_CTL_RC: $EGW_CTL_OUT"
+}
+
+# egw_reload_ok: "egwctl reload" succeeds and /egw/info policy_generation rose by exactly one.
+egw_reload_ok()
+{
+	local g0 g1
+	g0=$(egw_info policy_generation) || egw_fail "no /egw/info policy_generation"
+	egw_ctl_ok reload
+	assert_contains "$EGW_CTL_OUT" "OK reloaded" "egwctl reload replies 'OK reloaded'"
+	g1=$(egw_info policy_generation)
+	assert_numeq "$g1" $((g0 + 1)) "policy_generation after a good reload"
+}
+
+# egw_policy NAME KEY: one counter of policy NAME from /egw/policies ("(mode)": what the mode
+# decided without a policy); nothing and status 1 when it is not listed.
+egw_policy()
+{
+	local j v
+	j=$(egw_tel /egw/policies) || return 1
+	v=$(printf '%s' "$j" | egw_policies_values "$1" "$2")
+	[[ $v != missing ]] || return 1
+	echo "$v"
+}
+
+# egw_policies_save FILE: /egw/policies to FILE (a baseline for assert_policy_delta).
+egw_policies_save()
+{
+	egw_tel /egw/policies >"$1" || egw_fail "cannot read /egw/policies"
+}
+
+# egw_baseline PREFIX: /egw/stats to PREFIX.stats.json and /egw/policies to PREFIX.pol.json.
+egw_baseline()
+{
+	egw_stats_save "$1.stats.json"
+	egw_policies_save "$1.pol.json"
+}
+
+# Deferred failures: reported at once ("FAIL: ..."), but the test goes on so that the checks
+# after it still run; egw_finish (the last line of a test) then fails the test.
+EGW_DEFERRED=()
+
+egw_fail_deferred()
+{
+	printf 'FAIL: %s\n' "$*" >&2
+	EGW_DEFERRED+=("$*")
+}
+
+egw_finish()
+{
+	local f
+	((${#EGW_DEFERRED[@]} == 0)) && return 0
+	for f in "${EGW_DEFERRED[@]}"; do printf '  failed: %s\n' "${f%%$'\n'*}" >&2; done
+	egw_fail "${#EGW_DEFERRED[@]} check(s) failed (listed above)"
+}
+
+# egw_policies_values NAME KEY [NAME KEY...] < /egw/policies JSON: one line per pair, the
+# counter or "missing". The entries ({"name": ..., "flows_allowed": ...}) may come as a list or
+# as an object keyed by position.
+egw_policies_values()
+{
+	"$EGW_PY" -c '
+import json, sys
+try:
+    pols = json.load(sys.stdin)["/egw/policies"]["policies"]
+except Exception:
+    pols = []
+if isinstance(pols, dict):  # entries keyed by position instead of a list: same entries
+    pols = list(pols.values())
+byname = {p.get("name"): p for p in pols if isinstance(p, dict)}
+a = sys.argv[1:]
+for name, key in zip(a[0::2], a[1::2]):
+    v = byname.get(name, {}).get(key)
+    print(v if isinstance(v, int) else "missing")
+' "$@"
+}
+
+# egw_soft ASSERTION ARGS...: runs an assertion (assert_eq, assert_numeq, ...) in a subshell;
+# a failure is deferred (egw_fail_deferred) instead of ending the test at once.
+egw_soft()
+{
+	local out rc=0
+	out=$("$@" 2>&1) || rc=$?
+	if ((rc == 0)); then
+		printf '%s\n' "$out"
+	else
+		out=${out#FAIL: }
+		egw_fail_deferred "${out:-$* failed (status $rc)}"
+	fi
+	return 0
+}
+
+# assert_policy_deltas BASEFILE "NAME KEY OP N"...: like assert_stat_delta, for counters of
+# /egw/policies (OP -eq or -ge; a policy absent from the baseline counts from 0), polled together
+# (<= 5 s), read once more 0.5 s later when one is -eq. Failures are deferred (egw_fail_deferred):
+# the traffic checks that follow still run.
+assert_policy_deltas()
+{
+	local basef=$1 i k j= all eq=0 name key op n
+	shift
+	local -a specs=("$@") args=() base=() v=()
+	for k in "${!specs[@]}"; do
+		read -r name key op n <<<"${specs[$k]}"
+		args+=("$name" "$key")
+		[[ $op == -eq ]] && eq=1
+	done
+	mapfile -t base < <(egw_policies_values "${args[@]}" <"$basef")
+	for k in "${!base[@]}"; do [[ ${base[$k]} == missing ]] && base[$k]=0; done
+	for ((i = 0; i <= 25; i++)); do
+		j=$(egw_tel /egw/policies 2>&1) || true
+		mapfile -t v < <(printf '%s' "$j" | egw_policies_values "${args[@]}")
+		all=1
+		for k in "${!specs[@]}"; do
+			read -r name key op n <<<"${specs[$k]}"
+			if [[ ${v[$k]} == missing ]]; then all=2; break; fi # waiting does not help
+			test "${v[$k]}" "$op" $((base[k] + n)) || all=0
+		done
+		((all == 0)) || break
+		sleep 0.2
+	done
+	if ((eq && all != 2)); then
+		sleep 0.5
+		j=$(egw_tel /egw/policies 2>&1) || true
+		mapfile -t v < <(printf '%s' "$j" | egw_policies_values "${args[@]}")
+	fi
+	if ((all == 2)) && ! printf '%s' "$j" | grep -q '"policies": *[[{] *[[{"]'; then
+		egw_fail_deferred "/egw/policies lists no policy at all, cannot check: ${specs[*]} (reply: $j)"
+		return 0
+	fi
+	for k in "${!specs[@]}"; do
+		read -r name key op n <<<"${specs[$k]}"
+		if [[ ${v[$k]} == missing ]]; then
+			egw_fail_deferred "/egw/policies $name.$key ($op +$n expected): no such policy counter in the reply: $j"
+		elif test "${v[$k]}" "$op" $((base[k] + n)); then
+			egw_ok "/egw/policies $name.$key rose by $((v[k] - base[k])) ($op $n)"
+		else
+			egw_fail_deferred "/egw/policies $name.$key rose by $((v[k] - base[k])), expected $op $n"
+		fi
+	done
+	return 0
+}
+
+assert_policy_delta() { assert_policy_deltas "$1" "$2 $3 $4 $5"; } # BASEFILE NAME KEY OP N
+
+# assert_policy_value NAME KEY OP VALUE [SECONDS]: polls (<= SECONDS, default 5) until the
+# counter KEY of policy NAME satisfies "OP VALUE" (-eq, -ge, -le). Failures are deferred.
+assert_policy_value()
+{
+	local name=$1 key=$2 op=$3 want=$4 secs=${5:-5} v i j=
+	for ((i = 0; i <= secs * 5; i++)); do
+		j=$(egw_tel /egw/policies 2>&1) || true
+		v=$(printf '%s' "$j" | egw_policies_values "$name" "$key")
+		[[ $v == missing ]] && break # not listed at all: waiting does not help
+		test "$v" "$op" "$want" && break
+		sleep 0.2
+	done
+	if [[ $v == missing ]]; then
+		egw_fail_deferred "/egw/policies $name.$key ($op $want expected): no such policy counter in the reply: $j"
+	elif test "$v" "$op" "$want"; then
+		egw_ok "/egw/policies $name.$key = $v ($op $want)"
+	else
+		egw_fail_deferred "/egw/policies $name.$key = $v, expected $op $want"
+	fi
+	return 0
+}
+
+# egw_udp_send NS SRC DST PORT COUNT [WAIT [GAP]]: COUNT datagrams from one socket of netns NS
+# (bound to SRC: "ADDR", "ADDR:PORT", or "" = any address and port) to DST:PORT, GAP seconds
+# apart (default 0.05; 0 = back to back), then waits WAIT seconds (default 1.5) for replies;
+# prints the number of replies that echoed a datagram sent (it stops waiting once every
+# datagram came back). One source port: one flow.
+egw_udp_send()
+{
+	ip netns exec "$1" timeout 20 "$EGW_PY" -c '
+import socket, sys, time
+src, dst, port, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+wait, gap = float(sys.argv[5]), float(sys.argv[6])
+addr, _, sport = src.partition(":")
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((addr, int(sport or 0)))
+sent = set()
+for i in range(count):
+    msg = b"egw-probe-%d-%d" % (i, time.monotonic_ns())
+    sent.add(msg)
+    s.sendto(msg, (dst, port))
+    if gap:
+        time.sleep(gap)
+got, end = 0, time.monotonic() + wait
+while True:
+    left = end - time.monotonic()
+    if left <= 0:
+        break
+    s.settimeout(left)
+    try:
+        data = s.recv(2048)
+    except socket.timeout:
+        break
+    except OSError:
+        continue  # ICMP errors surface as ECONNREFUSED on a UDP socket
+    if data in sent:
+        got += 1
+        if got == count:
+            break
+print(got)
+' "$2" "$3" "$4" "$5" "${6:-1.5}" "${7:-0.05}"
+}
+
+# egw_tcp_probe NS SRC DST PORT [TIMEOUT]: one TCP connection attempt (bound to SRC, "" = any)
+# with TIMEOUT seconds (default 0.5: shorter than the kernel's first SYN retransmission, so
+# exactly one SYN leaves). Prints "connected", "refused" (an RST came back: the SYN got through)
+# or "timeout".
+egw_tcp_probe()
+{
+	ip netns exec "$1" timeout 20 "$EGW_PY" -c '
+import socket, sys
+src, dst, port, t = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.bind((src, 0))
+s.settimeout(t)
+try:
+    s.connect((dst, port))
+    print("connected")
+except ConnectionRefusedError:
+    print("refused")
+except (socket.timeout, TimeoutError):
+    print("timeout")
+except OSError as e:
+    print("error %s" % e)
+' "$2" "$3" "$4" "${5:-0.5}"
+}
+
+# egw_curl NS URL [CURL ARGS...]: curl of URL in netns NS (body to stdout, bounded). Exit status
+# of curl; its stderr in $EGW_OUT/curl.err.
+egw_curl()
+{
+	local ns=$1 url=$2
+	shift 2
+	ip netns exec "$ns" curl --noproxy '*' -sS --fail --connect-timeout 3 --max-time 20 "$@" \
+		"$url" 2>"$EGW_OUT/curl.err"
+}
+
+# egw_http_serve NS ADDR PORT DIR NAME: a python http.server on ADDR:PORT of netns NS serving
+# DIR (access log $EGW_OUT/NAME.log); waits until it listens. PID in EGW_LAST_PID.
+egw_http_serve()
+{
+	local ns=$1 addr=$2 port=$3 dir=$4 name=$5 i
+	mkdir -p "$dir"
+	egw_bg "$ns" "$EGW_OUT/$name.log" "$EGW_PY" -u -m http.server "$port" --bind "$addr" \
+		--directory "$dir"
+	for ((i = 0; i < 50; i++)); do
+		ip netns exec "$ns" ss -ltnH "sport = :$port" 2>/dev/null | grep -q . && return 0
+		sleep 0.2
+	done
+	egw_fail "http.server on $ns $addr:$port did not start: $(cat "$EGW_OUT/$name.log")"
+}
+
+# egw_udp_echo_serve NS ADDR PORT NAME: an ncat UDP echo on ADDR:PORT of netns NS; waits until
+# it listens. PID in EGW_LAST_PID.
+egw_udp_echo_serve()
+{
+	local ns=$1 addr=$2 port=$3 name=$4 i
+	egw_bg "$ns" "$EGW_OUT/$name.log" ncat -u -l -k "$addr" "$port" -e /bin/cat
+	for ((i = 0; i < 50; i++)); do
+		ip netns exec "$ns" ss -lunH "sport = :$port" 2>/dev/null | grep -q . && return 0
+		sleep 0.2
+	done
+	egw_fail "UDP echo on $ns $addr:$port did not start: $(cat "$EGW_OUT/$name.log")"
+}
+
+# egw_pcap_count PCAP FILTER: number of packets of a capture that match a tcpdump FILTER.
+egw_pcap_count()
+{
+	tcpdump -n -r "$1" "$2" 2>/dev/null | wc -l
+}
+
+# egw_topo_second_exit: a second outside network after egw_topo_up: netns ${EGW_N}srv2
+# (203.0.113.129/25 on ${EGW_N}s2, 198.51.100.0/24 via 203.0.113.130) and its peer ${EGW_N}go2
+# in the appliance namespace, for "[port outside2] device = net_af_packet2,iface=${EGW_N}go2,
+# address = 203.0.113.130/25" (the first outside port must then be 203.0.113.2/25: port subnets
+# may not overlap). The namespace joins EGW_ALL_NS, so egw_cleanup removes it.
+egw_topo_second_exit()
+{
+	[[ " $EGW_ALL_NS " == *" $EGW_NS_SRV2 "* ]] || EGW_ALL_NS="$EGW_ALL_NS $EGW_NS_SRV2"
+	if [[ -e /run/netns/$EGW_NS_SRV2 ]]; then
+		ip netns pids "$EGW_NS_SRV2" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
+		ip netns del "$EGW_NS_SRV2" 2>/dev/null || true
+	fi
+	ip link show "$EGW_IF_SRV2" >/dev/null 2>&1 && ip link del "$EGW_IF_SRV2" 2>/dev/null
+	ip link show "$EGW_IF_GWOUT2" >/dev/null 2>&1 && ip link del "$EGW_IF_GWOUT2" 2>/dev/null
+	ip netns add "$EGW_NS_SRV2" || egw_fail "ip netns add $EGW_NS_SRV2"
+	egw_ns_sysctl "$EGW_NS_SRV2"
+	ip -n "$EGW_NS_SRV2" link set lo up
+	ip link add "$EGW_IF_SRV2" netns "$EGW_NS_SRV2" address $EGW_MAC_SRV2 type veth \
+		peer name "$EGW_IF_GWOUT2" netns "$EGW_NS_GW" address $EGW_MAC_GWOUT2 ||
+		egw_fail "cannot create veth $EGW_IF_SRV2/$EGW_IF_GWOUT2"
+	egw_if_quiet "$EGW_NS_GW" "$EGW_IF_GWOUT2"
+	egw_if_quiet "$EGW_NS_SRV2" "$EGW_IF_SRV2"
+	ip -n "$EGW_NS_GW" link set "$EGW_IF_GWOUT2" up
+	ip -n "$EGW_NS_SRV2" addr add $EGW_IP_SRV2/25 dev "$EGW_IF_SRV2"
+	ip -n "$EGW_NS_SRV2" link set "$EGW_IF_SRV2" up
+	ip -n "$EGW_NS_SRV2" route add $EGW_POOL_NET via $EGW_IP_GWOUT2
+	egw_log "second exit up: $EGW_NS_GW $EGW_IF_GWOUT2 - $EGW_NS_SRV2($EGW_IP_SRV2)"
+}
+
+# The egw_conf overrides of the second exit: first outside port narrowed to a /25, port outside2.
+egw_second_exit_overrides()
+{
+	printf '%s\n' "port outside.address=$EGW_IP_GWOUT/25" \
+		"port outside2.device=net_af_packet2,iface=$EGW_IF_GWOUT2" \
+		"port outside2.role=outside" "port outside2.address=$EGW_IP_GWOUT2/25"
+}

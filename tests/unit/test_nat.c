@@ -645,6 +645,33 @@ static void test_translate_udp_csum_ffff(void)
 	CU_ASSERT_EQUAL(memcmp(got, want, n), 0);
 }
 
+/*
+ * An all-zero ICMP message (echo reply, id 0, seq 0, no data) has checksum 0xffff; the
+ * incremental update alone would write 0x0000, which receivers drop (found by fuzz_pkt).
+ */
+static void test_translate_icmp_all_zero(void)
+{
+	uint8_t in[PG_FRAME_MAX], got[PG_FRAME_MAX];
+	struct pg_pkt p = { 0 };
+	struct egw_flow f = mk_flow(IPPROTO_ICMP, 0, 0, 0xffff);
+	size_t n;
+
+	memcpy(p.dmac, mac_in, 6);
+	memcpy(p.smac, mac_out, 6);
+	p.src = SERVER;
+	p.dst = NAT_ADDR;
+	p.proto = IPPROTO_ICMP;
+	p.icmp_type = EGW_ICMP_ECHO_REPLY;
+	p.sport = 0xffff;
+	n = pg_build(in, sizeof(in), &p);
+	CU_ASSERT_FATAL(n > 0);
+	CU_ASSERT_EQUAL_FATAL(pg_rd16(in + 34 + 2), 0x0000); /* ~0xffff */
+	run_translate(in, n, &f, EGW_DIR_REPLY, got);
+	CU_ASSERT_EQUAL(pg_rd16(got + 34 + 4), 0);
+	CU_ASSERT_EQUAL(pg_rd16(got + 34 + 2), 0xffff);
+	CU_ASSERT(pg_l4_csum_ok(got + 14));
+}
+
 static void test_translate_random(void)
 {
 	uint64_t seed = 0x5eed0105;
@@ -798,6 +825,7 @@ void egw_test_register_nat(void)
 		EGW_TEST(test_nat_alloc_port_many), EGW_TEST(test_nat_alloc_port_slices),
 		EGW_TEST(test_nat_alloc_port_exhaustion), EGW_TEST(test_nat_alloc_port_keyed),
 		EGW_TEST(test_addr_set), EGW_TEST(test_translate_basic),
-		EGW_TEST(test_translate_udp_csum_ffff), EGW_TEST(test_translate_random),
+		EGW_TEST(test_translate_udp_csum_ffff), EGW_TEST(test_translate_icmp_all_zero),
+		EGW_TEST(test_translate_random),
 		EGW_TEST(test_translate_icmp_error));
 }

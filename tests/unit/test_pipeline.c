@@ -435,9 +435,12 @@ static void check_conservation(void)
 	CU_ASSERT_EQUAL(st.punted, F.punt_taken + rte_ring_count(dp->punt_ring));
 	CU_ASSERT_EQUAL(st.held, F.held_taken + rte_ring_count(dp->resolve_ring));
 	CU_ASSERT_EQUAL(st.handoffs_out, st.handoffs_in + in_rings);
-	CU_ASSERT_EQUAL(st.rx_packets + st.icmp_errors_sent, st.tx_packets + st.punted + st.held +
-		st.handoffs_out - st.handoffs_in + total_drops(&st));
-	if (st.rx_packets + st.icmp_errors_sent != st.tx_packets + st.punted + st.held +
+	/* Generated packets (ICMP errors; for revoked flows the RST back to the sender and the
+	 * ACK probe) add to rx. */
+	CU_ASSERT_EQUAL(st.rx_packets + st.icmp_errors_sent + st.rst_sent + st.ack_probes_sent,
+		st.tx_packets + st.punted + st.held + st.handoffs_out - st.handoffs_in +
+		total_drops(&st));
+	if (st.rx_packets + st.icmp_errors_sent + st.rst_sent + st.ack_probes_sent != st.tx_packets + st.punted + st.held +
 		st.handoffs_out - st.handoffs_in + total_drops(&st))
 		fprintf(stderr,
 			"\n  rx %lu icmp %lu tx %lu punt %lu held %lu ho %lu/%lu drops %lu\n",
@@ -827,6 +830,104 @@ static void test_pipeline_modes(void)
 	CU_ASSERT_EQUAL(take(NULL, 0), 0);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_POLICY_REVOKED), 1);
 	CU_ASSERT_PTR_NULL(find_flow(W(0), IPPROTO_UDP, 5353, SERVER, 53));
+	dp_teardown();
+}
+
+/*
+ * Several packets of revoked flows in one burst. The first UDP packet ends its flow (once);
+ * the others meet the new policy as new flows, and the bulk lookup's stale hits must not touch
+ * the freed record (before: flows_revoked per packet, n_active wrapped below zero). The TCP
+ * connection is reset toward both ends and its record stays: each later segment is answered
+ * with an RST whose seq is that segment's ack.
+ */
+static void test_pipeline_revoke_in_burst(void)
+{
+	struct pg_pkt syn = from_client(IPPROTO_TCP, 40000, SERVER, 80);
+	struct pg_pkt udp = from_client(IPPROTO_UDP, 5353, SERVER, 53);
+	struct pg_pkt ack = syn;
+	struct rte_mbuf *pkts[7];
+	struct egw_worker_stats st;
+	struct egw_flow *tf;
+	struct frame fr[8];
+	uint8_t f[PG_FRAME_MAX];
+	unsigned n, to_client = 0, to_server = 0, probes = 0;
+	const struct frame *probe = NULL, *rst = NULL;
+
+	dp_setup(&(struct dp_opts){ .mode = EGW_MODE_PASSTHROUGH });
+	F.conf->egress.revalidate = EGW_REVALIDATE_RESET;
+	syn.tcp_flags = EGW_TCP_SYN;
+	send_pkt(W(0), port_in, &syn);
+	send_pkt(W(0), port_in, &udp);
+	CU_ASSERT_EQUAL(take(NULL, 0), 2);
+	CU_ASSERT_EQUAL_FATAL(W(0)->ft->n_active, 2);
+
+	set_mode(EGW_MODE_DENY);
+	ack.tcp_flags = EGW_TCP_ACK;
+	for (unsigned i = 0; i < 7; i++) {
+		size_t len;
+		/* The TCP segments: 1000 (sent first), then two retransmissions of 900. */
+		ack.seq = i == 4 ? 1000 : 900;
+		ack.ack = 2000 + i;
+		len = i < 4 ? bld(f, &udp) : bld(f, &ack);
+		pkts[i] = mk_mbuf(f, len, port_in);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(pkts[i]);
+	}
+	F.fed += 7;
+	egw_pipeline_rx(W(0), pkts, 7, false);
+	n = take(fr, 8);
+	egw_dataplane_stats(F.dp, &st);
+	CU_ASSERT_EQUAL(st.flows_revoked, 2);
+	/* The first UDP packet, and the two TCP segments after the first. */
+	CU_ASSERT_EQUAL(drops(EGW_DROP_POLICY_REVOKED), 3);
+	/* The 3 UDP packets after the first are new flows: deny mode. */
+	CU_ASSERT_EQUAL(drops(EGW_DROP_MODE_DENY), 3);
+	CU_ASSERT_EQUAL_FATAL(n, 5);
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *tcp = fr[i].d + 14 + 20;
+		CU_ASSERT(pg_l4_csum_ok(fr[i].d + 14));
+		if (fr[i].port == port_in) {
+			/* Each RST to the client carries the ack of the segment it answers. */
+			CU_ASSERT_EQUAL(tcp[13], EGW_TCP_RST | EGW_TCP_ACK);
+			CU_ASSERT_EQUAL(pg_rd32(tcp + 4), 2004 + to_client);
+			to_client++;
+		} else if (tcp[13] & EGW_TCP_RST) {
+			/* The first segment itself, turned into an RST toward the server. */
+			CU_ASSERT_EQUAL(pg_rd32(tcp + 4), 1000);
+			rst = &fr[i];
+			to_server++;
+		} else {
+			/* The ACK probe, far behind the server's window. */
+			CU_ASSERT_EQUAL(tcp[13], EGW_TCP_ACK);
+			CU_ASSERT_EQUAL(pg_rd32(tcp + 4), 1000u - (1u << 30));
+			probe = &fr[i];
+			probes++;
+		}
+	}
+	CU_ASSERT_EQUAL(to_client, 3);
+	CU_ASSERT_EQUAL(to_server, 1);
+	CU_ASSERT_EQUAL(probes, 1);
+	CU_ASSERT_EQUAL(st.ack_probes_sent, 1);
+	/* The probe leaves translated, like the RST: same addresses, ports and MACs. */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(probe);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rst);
+	CU_ASSERT_EQUAL(memcmp(probe->d, rst->d, 12), 0);
+	CU_ASSERT_EQUAL(memcmp(probe->d + 14 + 12, rst->d + 14 + 12, 8), 0);
+	CU_ASSERT_EQUAL(memcmp(probe->d + 34, rst->d + 34, 4), 0);
+	CU_ASSERT(pg_rd32(probe->d + 26) - POOL_FIRST < N_POOL);
+	CU_ASSERT_PTR_NULL(find_flow(W(0), IPPROTO_UDP, 5353, SERVER, 53));
+	tf = find_flow(W(0), IPPROTO_TCP, 40000, SERVER, 80);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tf);
+	CU_ASSERT_EQUAL(tf->state, EGW_TCP_RESET);
+	CU_ASSERT_EQUAL(W(0)->ft->n_active, 1);
+	/* An RST from the server on the reset flow is dropped, not answered. */
+	{
+		struct pg_pkt r = from_server(IPPROTO_TCP, 80, tf->nat_addr ?
+			rte_be_to_cpu_32(tf->nat_addr) : CLIENT, rte_be_to_cpu_16(tf->nat_port));
+		r.tcp_flags = EGW_TCP_RST;
+		send_pkt(W(0), port_out, &r);
+	}
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_POLICY_REVOKED), 4);
 	dp_teardown();
 }
 
@@ -1628,7 +1729,8 @@ void egw_test_register_pipeline(void)
 {
 	EGW_SUITE("pipeline", pipeline_init, pipeline_clean, EGW_TEST(test_pipeline_tcp_roundtrip),
 		EGW_TEST(test_pipeline_burst), EGW_TEST(test_pipeline_unsolicited),
-		EGW_TEST(test_pipeline_modes), EGW_TEST(test_pipeline_ttl_exceeded),
+		EGW_TEST(test_pipeline_modes), EGW_TEST(test_pipeline_revoke_in_burst),
+		EGW_TEST(test_pipeline_ttl_exceeded),
 		EGW_TEST(test_pipeline_icmp_echo), EGW_TEST(test_pipeline_icmp_error_translation),
 		EGW_TEST(test_pipeline_punt_and_local), EGW_TEST(test_pipeline_control_queue_full),
 		EGW_TEST(test_pipeline_flow_table_full), EGW_TEST(test_pipeline_expiry),

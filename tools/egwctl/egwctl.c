@@ -211,7 +211,8 @@ int main(int argc, char **argv)
 	const char *cmd;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "+c:s:p:h", opts, NULL)) != -1) {
+	/* Options may follow the command too ("egwctl stats --json"): GNU getopt permutes. */
+	while ((opt = getopt_long(argc, argv, "c:s:p:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': {
 			struct egw_conf_errors errs = { 0 };
