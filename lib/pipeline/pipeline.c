@@ -250,6 +250,14 @@ static void flow_released(void *ctx, struct egw_flow *f)
  * May a flow with KEY leave? The mode first, then the best matching policy (priority, then
  * file order). *RT is the policy that decided, NULL when the mode did.
  */
+static inline struct egw_cls_key cls_key(const struct egw_flow_key *key)
+{
+	return (struct egw_cls_key){ .src = rte_be_to_cpu_32(key->a_addr),
+		.dst = rte_be_to_cpu_32(key->b_addr),
+		.dport = key->proto == IPPROTO_ICMP ? 0 : rte_be_to_cpu_16(key->b_port),
+		.proto = key->proto };
+}
+
 static inline enum egw_drop_reason admit(const struct egw_snapshot *snap,
 	const struct egw_flow_key *key, const struct egw_policy_rt **rt)
 {
@@ -257,10 +265,7 @@ static inline enum egw_drop_reason admit(const struct egw_snapshot *snap,
 	if (snap->mode == EGW_MODE_DENY)
 		return EGW_DROP_MODE_DENY;
 	if (snap->cls) {
-		const struct egw_cls_key ck = { .src = rte_be_to_cpu_32(key->a_addr),
-			.dst = rte_be_to_cpu_32(key->b_addr),
-			.dport = key->proto == IPPROTO_ICMP ? 0 : rte_be_to_cpu_16(key->b_port),
-			.proto = key->proto };
+		const struct egw_cls_key ck = cls_key(key);
 		const struct egw_cls_rule *r = egw_cls_lookup(snap->cls, &ck);
 		if (r)
 			*rt = &snap->policies[r->id];
@@ -428,6 +433,21 @@ static void rst_to_sender(struct egw_worker *w, const struct rte_mbuf *m,
 }
 
 /*
+ * True when F, checked at the previous epoch, cannot be refused now: the change since was
+ * only deny rules added or changed (struct egw_snapshot, delta) and F matches none of them.
+ * A few comparisons instead of a lookup in tables a publish has just made cold.
+ */
+static inline bool delta_allows(const struct egw_snapshot *snap, const struct egw_flow *f)
+{
+	struct egw_cls_key ck;
+
+	if (!snap->delta_ok || f->generation != (uint16_t)snap->delta_from)
+		return false;
+	ck = cls_key(&f->orig);
+	return egw_cls_lookup_linear(snap->delta, snap->n_delta, &ck) == NULL;
+}
+
+/*
  * A flow admitted under an older epoch meets the current policy on its next packet.
  * Returns true when it may go on. Otherwise (revalidate = reset) a UDP/ICMP flow ends here
  * (M dropped, false), and a TCP connection is reset toward both ends: an RST to the sender,
@@ -438,7 +458,8 @@ static bool revalidate(struct egw_worker *w, const struct egw_snapshot *snap, st
 {
 	const struct egw_policy_rt *rt;
 
-	if (admit(snap, &f->orig, &rt) == EGW_DROP_NONE || snap->revalidate == EGW_REVALIDATE_KEEP) {
+	if (snap->revalidate == EGW_REVALIDATE_KEEP || delta_allows(snap, f) ||
+		admit(snap, &f->orig, &rt) == EGW_DROP_NONE) {
 		/* Still allowed: it stays with the policy that admitted it (its counters and
 		 * quota), even when another policy would now match first. */
 		f->generation = (uint16_t)snap->epoch;

@@ -337,6 +337,12 @@ uint32_t egw_cls_n_masks(const struct egw_classifier *c)
 	return c->n_masks;
 }
 
+const struct egw_cls_rule *egw_cls_rules(const struct egw_classifier *c, uint32_t *n)
+{
+	*n = c->n_rules;
+	return c->rules;
+}
+
 const struct egw_cls_rule *egw_cls_lookup_linear(const struct egw_cls_rule *rules, uint32_t n,
 	const struct egw_cls_key *key)
 {

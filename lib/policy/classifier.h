@@ -44,6 +44,8 @@ const struct egw_cls_rule *egw_cls_lookup(const struct egw_classifier *c,
 
 /* Number of distinct masks (hash tables probed at worst). */
 uint32_t egw_cls_n_masks(const struct egw_classifier *c);
+/* The rules C was built from (its own copy), *N their number. */
+const struct egw_cls_rule *egw_cls_rules(const struct egw_classifier *c, uint32_t *n);
 
 /* The reference: a linear scan with the same semantics (tests, benchmarks). */
 const struct egw_cls_rule *egw_cls_lookup_linear(const struct egw_cls_rule *rules, uint32_t n,

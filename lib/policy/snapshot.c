@@ -42,6 +42,22 @@ static uint8_t cls_proto(enum egw_policy_proto p)
 	}
 }
 
+static inline uint64_t mix64(uint64_t x)
+{
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/* Folds what of rule R decides admission (match fields, priority; not order or id) into H. */
+static uint64_t decision_hash_add(uint64_t h, const struct egw_cls_rule *r)
+{
+	h = mix64(h ^ ((uint64_t)r->src << 32 | r->dst));
+	h = mix64(h ^ ((uint64_t)r->src_len << 56 | (uint64_t)r->dst_len << 48 |
+		(uint64_t)r->port_lo << 32 | (uint64_t)r->port_hi << 16 | r->proto));
+	return mix64(h ^ (uint32_t)r->priority);
+}
+
 /* Policy i with its sources x destinations x port ranges becomes that many classifier rules,
  * all with policy i's rank and id. */
 static int compile_policies(struct egw_snapshot *snap, const struct egw_snapshot_inputs *in)
@@ -76,6 +92,7 @@ static int compile_policies(struct egw_snapshot *snap, const struct egw_snapshot
 		rt->max_flows = pc->max_flows;
 		rt->pool = pc->nat_none ? NULL :
 			pool_by_name(snap, pc->nat[0] ? pc->nat : in->conf->egress.default_pool);
+		rt->order = pc->order;
 		rt->via_port = EGW_VIA_DEFAULT;
 		for (unsigned k = 0; pc->via[0] && k < in->conf->n_ports; k++)
 			if (strcmp(in->conf->ports[k].name, pc->via) == 0)
@@ -98,12 +115,15 @@ static int compile_policies(struct egw_snapshot *snap, const struct egw_snapshot
 						rules = nr;
 						cap = ncap;
 					}
-					rules[n_rules++] = (struct egw_cls_rule){ .src = src->prefix,
+					rules[n_rules] = (struct egw_cls_rule){ .src = src->prefix,
 						.src_len = src->len, .dst = dst->prefix,
 						.dst_len = dst->len, .port_lo = pr->lo,
 						.port_hi = pr->hi, .proto = cls_proto(pc->proto),
 						.priority = pc->priority, .order = pc->order, .id = i };
+					rt->decision_hash = decision_hash_add(rt->decision_hash,
+						&rules[n_rules++]);
 				}
+		rt->decision_hash = mix64(rt->decision_hash ^ rt->action);
 	}
 	snprintf(name, sizeof(name), "g%llu", (unsigned long long)in->generation);
 	snap->cls = egw_cls_build(name, rules, (uint32_t)n_rules);
@@ -160,10 +180,13 @@ static int fingerprint(struct egw_snapshot *snap, const struct egw_cls_rule *rul
 
 void egw_snapshot_chain(struct egw_snapshot *next, const struct egw_snapshot *prev)
 {
-	if (prev && memcmp(prev->fingerprint, next->fingerprint, sizeof(next->fingerprint)) == 0)
+	if (prev && memcmp(prev->fingerprint, next->fingerprint, sizeof(next->fingerprint)) == 0) {
 		next->epoch = prev->epoch;
-	else
-		next->epoch = next->generation;
+		return;
+	}
+	next->epoch = next->generation;
+	if (prev)
+		egw_snapshot_delta(next, prev);
 }
 
 void egw_snapshot_free(struct egw_snapshot *snap)
@@ -176,6 +199,7 @@ void egw_snapshot_free(struct egw_snapshot *snap)
 	egw_addr_set_free(&snap->pool_addrs);
 	egw_cls_free(snap->cls);
 	free(snap->policies);
+	free(snap->delta);
 	free(snap);
 }
 

@@ -2,6 +2,7 @@
 #ifndef EGW_SNAPSHOT_H
 #define EGW_SNAPSHOT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "conf/conf.h"
@@ -24,6 +25,8 @@ struct egw_policy_rt {
 	uint16_t via_port;		  /* exit port id, EGW_VIA_DEFAULT = route lookup */
 	uint32_t max_flows;		  /* 0 = no quota */
 	const struct egw_nat_pool *pool; /* NULL: routed without translation (nat = none) */
+	uint32_t order;			  /* file order (rank among equal priorities) */
+	uint64_t decision_hash;		  /* rules, priority and action: what admission reads */
 };
 
 /*
@@ -49,6 +52,16 @@ struct egw_snapshot {
 	struct egw_policy_rt *policies;	 /* indexed by classifier rule id */
 	unsigned n_policies;
 	struct egw_classifier *cls;	 /* NULL when there are no policies */
+	/*
+	 * Incremental re-check, set by egw_snapshot_chain() when the change from the previous
+	 * epoch cannot revoke a flow except through the DELTA rules (deny rules added or
+	 * changed): a flow last checked at epoch DELTA_FROM that matches none of them is still
+	 * allowed, without a classifier lookup. DELTA_OK false: every flow is looked up again.
+	 */
+	bool delta_ok;
+	uint64_t delta_from;
+	struct egw_cls_rule *delta;
+	uint32_t n_delta;
 };
 
 /* What a snapshot is compiled from. POLICIES may be NULL (no policy files). PORT_IDS[i] is the
@@ -68,8 +81,14 @@ struct egw_snapshot *egw_snapshot_compile(const struct egw_snapshot_inputs *in);
 struct egw_snapshot *egw_snapshot_build(const struct egw_conf *conf, uint64_t generation);
 void egw_snapshot_free(struct egw_snapshot *snap);
 
-/* Sets NEXT's epoch: PREV's when their fingerprints match, else NEXT's generation. */
+/*
+ * Sets NEXT's epoch: PREV's when their fingerprints match, else NEXT's generation; in that
+ * case it also works out NEXT's incremental re-check against PREV (delta_ok and the rest).
+ */
 void egw_snapshot_chain(struct egw_snapshot *next, const struct egw_snapshot *prev);
+
+/* Works out NEXT's delta against PREV (recheck.c); leaves delta_ok false when it cannot. */
+void egw_snapshot_delta(struct egw_snapshot *next, const struct egw_snapshot *prev);
 
 /* The publication point shared by the control thread (writer) and the workers (readers). */
 struct egw_rcu {

@@ -199,6 +199,117 @@ static void test_epoch_chain(void)
 	egw_snapshot_free(e);
 }
 
+/*
+ * Incremental re-check: which reloads let a flow skip its lookup (delta_ok) and which rules
+ * it must still be checked against (the deny rules added or changed).
+ */
+static struct egw_snapshot *compile_pols(struct egw_conf *c, struct egw_policy_conf *pol,
+	unsigned n, uint64_t gen, const struct egw_snapshot *prev)
+{
+	struct egw_policy_set ps = { .policies = pol, .n_policies = n };
+	uint16_t port_ids[2] = { 0, 1 };
+	struct egw_snapshot_inputs in = { .conf = c, .policies = &ps, .port_ids = port_ids,
+		.slots = &slots, .generation = gen };
+	struct egw_snapshot *s = egw_snapshot_compile(&in);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	egw_snapshot_chain(s, prev);
+	return s;
+}
+
+static void mk_pol(struct egw_policy_conf *p, const char *name, struct egw_cidr *dst,
+	enum egw_policy_action action, int32_t priority, uint32_t order)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, EGW_NAME_MAX, "%s", name);
+	p->sources_any = p->ports_any = true;
+	p->destinations = dst;
+	p->n_destinations = 1;
+	p->action = action;
+	p->priority = priority;
+	p->order = order;
+}
+
+static void test_recheck_delta(void)
+{
+	static struct egw_conf c;
+	struct egw_cidr web = { PG_IP(203, 0, 113, 0), 24 }, bad = { PG_IP(203, 0, 113, 66), 32 };
+	struct egw_cidr bad2 = { PG_IP(203, 0, 113, 77), 32 };
+	struct egw_policy_conf pol[4];
+	struct egw_snapshot *s[12];
+	unsigned n = 0;
+
+	base_conf(&c);
+	mk_pol(&pol[0], "web", &web, EGW_ACTION_ALLOW, 0, 0);
+	mk_pol(&pol[1], "block", &bad, EGW_ACTION_DENY, 10, 1);
+	s[n++] = compile_pols(&c, pol, 2, 20, NULL);
+	CU_ASSERT_FALSE(s[0]->delta_ok);
+
+	/* The deny's priority changes: only its rule needs checking. */
+	pol[1].priority = 11;
+	s[n] = compile_pols(&c, pol, 2, 21, s[n - 1]);
+	CU_ASSERT_EQUAL(s[n]->epoch, 21);
+	CU_ASSERT_TRUE(s[n]->delta_ok);
+	CU_ASSERT_EQUAL(s[n]->delta_from, 20);
+	CU_ASSERT_EQUAL_FATAL(s[n]->n_delta, 1);
+	CU_ASSERT_EQUAL(s[n]->delta[0].dst, bad.prefix);
+	n++;
+
+	/* A new deny below, an allow added at the end: the new deny's rule only. */
+	mk_pol(&pol[2], "block2", &bad2, EGW_ACTION_DENY, 10, 2);
+	mk_pol(&pol[3], "more", &bad2, EGW_ACTION_ALLOW, 0, 3);
+	s[n] = compile_pols(&c, pol, 4, 22, s[n - 1]);
+	CU_ASSERT_TRUE(s[n]->delta_ok);
+	CU_ASSERT_EQUAL(s[n]->delta_from, 21);
+	CU_ASSERT_EQUAL_FATAL(s[n]->n_delta, 1);
+	CU_ASSERT_EQUAL(s[n]->delta[0].dst, bad2.prefix);
+	n++;
+
+	/* A deny removed: nothing can be refused that was allowed; no rule to check. */
+	{
+		struct egw_policy_conf kept[3] = { pol[0], pol[1], pol[3] };
+		s[n] = compile_pols(&c, kept, 3, 23, s[n - 1]);
+		CU_ASSERT_TRUE(s[n]->delta_ok);
+		CU_ASSERT_EQUAL(s[n]->n_delta, 0);
+		n++;
+	}
+
+	/* An allow policy edited: it may have been a flow's best match, so every flow again. */
+	web.len = 25;
+	{
+		struct egw_policy_conf kept[3] = { pol[0], pol[1], pol[3] };
+		s[n] = compile_pols(&c, kept, 3, 24, s[n - 1]);
+	}
+	CU_ASSERT_FALSE(s[n]->delta_ok);
+	n++;
+	web.len = 24;
+
+	/* An allow policy removed. */
+	s[n] = compile_pols(&c, &pol[1], 1, 25, s[n - 1]);
+	CU_ASSERT_FALSE(s[n]->delta_ok);
+	n++;
+
+	/* Unchanged policies swapping file order: ranks among equal priorities may flip. */
+	{
+		struct egw_policy_conf sw[2];
+		mk_pol(&sw[0], "block", &bad, EGW_ACTION_DENY, 11, 0);
+		mk_pol(&sw[1], "web", &web, EGW_ACTION_ALLOW, 0, 1);
+		s[n] = compile_pols(&c, pol, 2, 26, s[n - 1]); /* web + block again */
+		n++;
+		s[n] = compile_pols(&c, sw, 2, 27, s[n - 1]);
+		CU_ASSERT_FALSE(s[n]->delta_ok);
+		n++;
+	}
+
+	/* The mode changes. */
+	c.egress.mode = EGW_MODE_PASSTHROUGH;
+	s[n] = compile_pols(&c, pol, 2, 28, s[n - 1]);
+	CU_ASSERT_FALSE(s[n]->delta_ok);
+	n++;
+	for (unsigned i = 0; i < n; i++)
+		egw_snapshot_free(s[i]);
+}
+
 static void test_slots_names(void)
 {
 	uint32_t a = egw_policy_slots_get(&slots, "alpha", 1);
@@ -297,6 +408,7 @@ void egw_test_register_policy_rt(void)
 {
 	EGW_SUITE("policy_rt", init_suite, clean_suite, EGW_TEST(test_compile_policies),
 		EGW_TEST(test_compile_without_policies), EGW_TEST(test_epoch_chain),
+		EGW_TEST(test_recheck_delta),
 		EGW_TEST(test_slots_names),
 		EGW_TEST(test_rst_inplace), EGW_TEST(test_rst_reverse));
 }
