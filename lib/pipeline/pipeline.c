@@ -246,10 +246,7 @@ static void flow_released(void *ctx, struct egw_flow *f)
 		__atomic_fetch_sub(&w->dp->policy_active[f->policy], 1, __ATOMIC_RELAXED);
 }
 
-/*
- * May a flow with KEY leave? The mode first, then the best matching policy (priority, then
- * file order). *RT is the policy that decided, NULL when the mode did.
- */
+/* The classifier's view of a flow key (host order; ICMP has no port). */
 static inline struct egw_cls_key cls_key(const struct egw_flow_key *key)
 {
 	return (struct egw_cls_key){ .src = rte_be_to_cpu_32(key->a_addr),
@@ -258,6 +255,10 @@ static inline struct egw_cls_key cls_key(const struct egw_flow_key *key)
 		.proto = key->proto };
 }
 
+/*
+ * May a flow with KEY leave? The mode first, then the best matching policy (priority, then
+ * file order). *RT is the policy that decided, NULL when the mode did.
+ */
 static inline enum egw_drop_reason admit(const struct egw_snapshot *snap,
 	const struct egw_flow_key *key, const struct egw_policy_rt **rt)
 {
@@ -474,8 +475,8 @@ static bool revalidate(struct egw_worker *w, const struct egw_snapshot *snap, st
 	 * The receiver's RST carries M's seq, right unless M was a retransmission. So the record
 	 * stays (state reset: transitory timeout, keeping the NAT tuple from reuse) and every
 	 * later segment of either side is answered with an RST built from its own ack: a receiver
-	 * that refused the first RST says so with a challenge ACK or a retransmission, and gets
-	 * an exact one. Quota and source share go back now.
+	 * that refused the first RST answers the ACK probe (send_ack_probe), a challenge ACK or a
+	 * retransmission, and gets an exact one. Quota and source share go back now.
 	 */
 	f->generation = (uint16_t)snap->epoch;
 	f->state = EGW_TCP_RESET;
