@@ -448,13 +448,20 @@ static inline bool delta_allows(const struct egw_snapshot *snap, const struct eg
 	return egw_cls_lookup_linear(snap->delta, snap->n_delta, &ck) == NULL;
 }
 
+/* What revalidate() made of a flow and of the packet in hand. */
+enum recheck_result {
+	RECHECK_ALLOWED, /* the flow goes on, M with it */
+	RECHECK_RESET,	 /* TCP reset: M has become the RST to its receiver, to be sent */
+	RECHECK_DROPPED, /* M dropped (counted); the flow stays, reset (M was an RST) */
+	RECHECK_ENDED,	 /* M dropped (counted); the flow must be removed */
+};
+
 /*
- * A flow admitted under an older epoch meets the current policy on its next packet.
- * Returns true when it may go on. Otherwise (revalidate = reset) a UDP/ICMP flow ends here
- * (M dropped, false), and a TCP connection is reset toward both ends: an RST to the sender,
- * and M itself becomes the RST to its receiver (*META follows; true).
+ * A flow admitted under an older epoch meets the current policy on its next packet. Refused
+ * (revalidate = reset), a UDP/ICMP flow ends here, and a TCP connection is reset toward both
+ * ends: an RST to the sender, and M itself becomes the RST to its receiver (*META follows).
  */
-static bool revalidate(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf *m,
+static enum recheck_result revalidate(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf *m,
 	struct egw_pkt_meta *meta, struct egw_flow *f)
 {
 	const struct egw_policy_rt *rt;
@@ -464,12 +471,12 @@ static bool revalidate(struct egw_worker *w, const struct egw_snapshot *snap, st
 		/* Still allowed: it stays with the policy that admitted it (its counters and
 		 * quota), even when another policy would now match first. */
 		f->generation = (uint16_t)snap->epoch;
-		return true;
+		return RECHECK_ALLOWED;
 	}
 	w->stats.flows_revoked++;
 	if (meta->proto != IPPROTO_TCP) {
 		egw_drop(&w->stats, m, EGW_DROP_POLICY_REVOKED);
-		return false;
+		return RECHECK_ENDED;
 	}
 	/*
 	 * The receiver's RST carries M's seq, right unless M was a retransmission. So the record
@@ -485,11 +492,11 @@ static bool revalidate(struct egw_worker *w, const struct egw_snapshot *snap, st
 		EGW_FLOW_F_REVOKED);
 	if (meta->tcp_flags & EGW_TCP_RST) {
 		egw_drop(&w->stats, m, EGW_DROP_POLICY_REVOKED);
-		return false;
+		return RECHECK_DROPPED;
 	}
 	rst_to_sender(w, m, meta);
 	egw_tcp_rst_inplace(m, meta);
-	return true;
+	return RECHECK_RESET;
 }
 
 /*
@@ -542,7 +549,7 @@ static bool flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, s
 	struct egw_pkt_meta local, *meta = &local;
 	uint16_t out_port = f->port[dir];
 	const struct egw_route_table *rt = dir == EGW_DIR_ORIG ? &dp->to_outside : &dp->to_inside;
-	bool reset_now = false;
+	enum recheck_result recheck = RECHECK_ALLOWED;
 	uint32_t dst_be;
 
 	local = *cmeta;
@@ -552,15 +559,14 @@ static bool flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, s
 	}
 	if (unlikely(f->generation != (uint16_t)snap->epoch) &&
 		meta->kind != EGW_PKT_ICMP_ERROR) {
-		if (!revalidate(w, snap, m, meta, f)) {
-			if (f->flags & EGW_FLOW_F_REVOKED)
-				return false;
+		recheck = revalidate(w, snap, m, meta, f);
+		if (recheck == RECHECK_DROPPED)
+			return false;
+		if (recheck == RECHECK_ENDED) {
 			flow_released(w, f);
 			egw_flow_remove(w->ft, f);
 			return true;
 		}
-		/* Revoked just now: M has become the RST to its receiver. */
-		reset_now = f->flags & EGW_FLOW_F_REVOKED;
 	}
 
 	/* Too big for the exit and DF set: tell the sender, about the packet it sent. */
@@ -593,7 +599,7 @@ static bool flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, s
 			egw_translate(m, meta, f, dir);
 	}
 	dst_be = dir == EGW_DIR_ORIG ? f->orig.b_addr : f->orig.a_addr;
-	if (unlikely(reset_now))
+	if (unlikely(recheck == RECHECK_RESET))
 		send_ack_probe(w, m, meta, out_port, &f->neigh[dir], dst_be, rt,
 			dir == EGW_DIR_ORIG);
 	forward(w, m, out_port, &f->neigh[dir], dst_be, rt, dir == EGW_DIR_ORIG);

@@ -343,6 +343,18 @@ const struct egw_cls_rule *egw_cls_rules(const struct egw_classifier *c, uint32_
 	return c->rules;
 }
 
+bool egw_cls_rule_matches(const struct egw_cls_rule *r, const struct egw_cls_key *key)
+{
+	if ((key->src & len_mask(r->src_len)) != (r->src & len_mask(r->src_len)))
+		return false;
+	if ((key->dst & len_mask(r->dst_len)) != (r->dst & len_mask(r->dst_len)))
+		return false;
+	if (r->proto && r->proto != key->proto)
+		return false;
+	return !rule_has_ports(r) || (key->proto != IPPROTO_ICMP && key->dport >= r->port_lo &&
+						     key->dport <= r->port_hi);
+}
+
 const struct egw_cls_rule *egw_cls_lookup_linear(const struct egw_cls_rule *rules, uint32_t n,
 	const struct egw_cls_key *key)
 {
@@ -350,16 +362,7 @@ const struct egw_cls_rule *egw_cls_lookup_linear(const struct egw_cls_rule *rule
 
 	for (uint32_t i = 0; i < n; i++) {
 		const struct egw_cls_rule *r = &rules[i];
-		if ((key->src & len_mask(r->src_len)) != (r->src & len_mask(r->src_len)))
-			continue;
-		if ((key->dst & len_mask(r->dst_len)) != (r->dst & len_mask(r->dst_len)))
-			continue;
-		if (r->proto && r->proto != key->proto)
-			continue;
-		if (rule_has_ports(r) && (key->proto == IPPROTO_ICMP || key->dport < r->port_lo ||
-						 key->dport > r->port_hi))
-			continue;
-		if (!best || rule_rank(r) < rule_rank(best))
+		if (egw_cls_rule_matches(r, key) && (!best || rule_rank(r) < rule_rank(best)))
 			best = r;
 	}
 	return best;

@@ -2,6 +2,7 @@
 #ifndef EGW_CLASSIFIER_H
 #define EGW_CLASSIFIER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /*
@@ -47,7 +48,10 @@ uint32_t egw_cls_n_masks(const struct egw_classifier *c);
 /* The rules C was built from (its own copy), *N their number. */
 const struct egw_cls_rule *egw_cls_rules(const struct egw_classifier *c, uint32_t *n);
 
-/* The reference: a linear scan with the same semantics (tests, benchmarks). */
+/* Does KEY match R? The semantics every lookup follows (ports never match ICMP). */
+bool egw_cls_rule_matches(const struct egw_cls_rule *r, const struct egw_cls_key *key);
+
+/* The reference: a linear scan with the same semantics (tests, benchmarks, the re-check). */
 const struct egw_cls_rule *egw_cls_lookup_linear(const struct egw_cls_rule *rules, uint32_t n,
 	const struct egw_cls_key *key);
 

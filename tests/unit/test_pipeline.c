@@ -16,6 +16,8 @@
 #include "pipeline/dataplane.h"
 #include "pkt/pkt.h"
 #include "pktgen.h"
+#include "conf/policy_conf.h"
+#include "policy/slots.h"
 
 /*
  * The real worker pipeline on synthetic mbufs. Two ring-backed ethdevs stand for the inside
@@ -931,6 +933,89 @@ static void test_pipeline_revoke_in_burst(void)
 	dp_teardown();
 }
 
+/* Policy "NAME": ACTION for TCP to DST/32 port 80 from anywhere, at PRIORITY. */
+static void tcp80_policy(struct egw_policy_conf *p, const char *name, struct egw_cidr *dst,
+	enum egw_policy_action action, int32_t priority, uint32_t order)
+{
+	static struct egw_port_range http = { 80, 80 };
+
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, EGW_NAME_MAX, "%s", name);
+	p->sources_any = true;
+	p->destinations = dst;
+	p->n_destinations = 1;
+	p->ports = &http;
+	p->n_ports = 1;
+	p->proto = EGW_PROTO_TCP;
+	p->action = action;
+	p->priority = priority;
+	p->order = order;
+}
+
+/* Compiles POL into the next generation, chains it to the running one, publishes it. */
+static const struct egw_snapshot *publish_policies(struct egw_policy_slots *sl,
+	struct egw_policy_conf *pol, unsigned n)
+{
+	const struct egw_snapshot *cur = egw_rcu_load(&F.dp->rcu);
+	struct egw_policy_set ps = { .policies = pol, .n_policies = n };
+	struct egw_snapshot_inputs in = { .conf = F.conf, .policies = &ps, .slots = sl,
+		.generation = cur->generation + 1 };
+	struct egw_snapshot *s = egw_snapshot_compile(&in);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	egw_snapshot_chain(s, cur);
+	publish(s);
+	return s;
+}
+
+/*
+ * The incremental re-check on the data path: after a reload that only adds a deny policy, a
+ * flow it matches is reset and a flow it does not match goes on, without a full lookup (the
+ * reload's snapshot carries the delta).
+ */
+static void test_pipeline_recheck_delta(void)
+{
+	struct egw_cidr srv = { SERVER, 32 }, far = { FAR, 32 };
+	struct egw_policy_conf pol[3];
+	struct egw_policy_slots sl;
+	const struct egw_snapshot *s;
+	struct pg_pkt a = from_client(IPPROTO_TCP, 40000, SERVER, 80);
+	struct pg_pkt b = from_client(IPPROTO_TCP, 40001, FAR, 80);
+	struct egw_worker_stats st;
+	struct frame fr[4];
+
+	CU_ASSERT_EQUAL_FATAL(egw_policy_slots_init(&sl, "ut_pl_delta"), 0);
+	dp_setup(&(struct dp_opts){ .mode = EGW_MODE_POLICY });
+	F.conf->egress.revalidate = EGW_REVALIDATE_RESET;
+	tcp80_policy(&pol[0], "to-server", &srv, EGW_ACTION_ALLOW, 0, 0);
+	tcp80_policy(&pol[1], "to-far", &far, EGW_ACTION_ALLOW, 0, 1);
+	publish_policies(&sl, pol, 2);
+	a.tcp_flags = b.tcp_flags = EGW_TCP_SYN;
+	send_pkt(W(0), port_in, &a);
+	send_pkt(W(0), port_in, &b);
+	CU_ASSERT_EQUAL_FATAL(take(NULL, 0), 2);
+
+	/* A deny above, for the server only: the reload's delta is that one rule. */
+	tcp80_policy(&pol[2], "block-server", &srv, EGW_ACTION_DENY, 10, 2);
+	s = publish_policies(&sl, pol, 3);
+	CU_ASSERT_TRUE_FATAL(s->delta_ok);
+	CU_ASSERT_EQUAL(s->n_delta, 1);
+
+	a.tcp_flags = b.tcp_flags = EGW_TCP_ACK;
+	send_pkt(W(0), port_in, &b);
+	take_one(port_out);
+	egw_dataplane_stats(F.dp, &st);
+	CU_ASSERT_EQUAL(st.flows_revoked, 0);
+	send_pkt(W(0), port_in, &a);
+	/* The RST to the client, the RST and the ACK probe toward the server. */
+	CU_ASSERT_EQUAL(take(fr, 4), 3);
+	egw_dataplane_stats(F.dp, &st);
+	CU_ASSERT_EQUAL(st.flows_revoked, 1);
+	CU_ASSERT_EQUAL(st.ack_probes_sent, 1);
+	dp_teardown();
+	egw_policy_slots_fini(&sl);
+}
+
 /* The ICMP error the pipeline generated about the frame ABOUT (as received). */
 static void check_generated_error(const struct frame *fr, const uint8_t *about, uint8_t type,
 	uint8_t code, uint16_t mtu, uint32_t from, const uint8_t dmac[6], const uint8_t smac[6])
@@ -1730,6 +1815,7 @@ void egw_test_register_pipeline(void)
 	EGW_SUITE("pipeline", pipeline_init, pipeline_clean, EGW_TEST(test_pipeline_tcp_roundtrip),
 		EGW_TEST(test_pipeline_burst), EGW_TEST(test_pipeline_unsolicited),
 		EGW_TEST(test_pipeline_modes), EGW_TEST(test_pipeline_revoke_in_burst),
+		EGW_TEST(test_pipeline_recheck_delta),
 		EGW_TEST(test_pipeline_ttl_exceeded),
 		EGW_TEST(test_pipeline_icmp_echo), EGW_TEST(test_pipeline_icmp_error_translation),
 		EGW_TEST(test_pipeline_punt_and_local), EGW_TEST(test_pipeline_control_queue_full),

@@ -77,16 +77,6 @@ struct result {
 	double tables_matching; /* tables per key holding a rule that matches it (sampled) */
 };
 
-static bool rule_matches(const struct egw_cls_rule *r, const struct egw_cls_key *k)
-{
-	uint32_t sm = r->src_len ? ~0u << (32 - r->src_len) : 0;
-	uint32_t dm = r->dst_len ? ~0u << (32 - r->dst_len) : 0;
-
-	return ((k->src ^ r->src) & sm) == 0 && ((k->dst ^ r->dst) & dm) == 0 &&
-		(!r->proto || r->proto == k->proto) && k->dport >= r->port_lo &&
-		k->dport <= r->port_hi;
-}
-
 /*
  * How many tables hold a rule that KEY matches: lookups no filter can avoid (every one is a
  * hash probe) unless the priorities allow an early exit. Rules here have one port or any, so
@@ -102,7 +92,7 @@ static unsigned tables_matching(const struct egw_cls_rule *rules, uint32_t n,
 	for (uint32_t i = 0; i < n; i++) {
 		const struct egw_cls_rule *r = &rules[i];
 		uint8_t *s;
-		if (!rule_matches(r, key))
+		if (!egw_cls_rule_matches(r, key))
 			continue;
 		s = &seen[r->src_len][r->dst_len][r->port_lo != 0 || r->port_hi != 65535]
 			[r->proto == 0];
