@@ -13,12 +13,14 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(
 	# build
-	dpdk-dev libdpdk-dev libinih-dev libcunit1-dev libnuma-dev libssl-dev
+	dpdk-dev libdpdk-dev libinih-dev libcunit1-dev libnuma-dev libssl-dev libmicrohttpd-dev
 	meson ninja-build pkg-config gcc
 	# fuzzing and sanitizer builds
 	clang libclang-rt-14-dev
 	# end-to-end tests and demo: real clients and servers in network namespaces
 	python3 python3-scapy iperf3 ncat tcpdump curl ethtool iproute2 iputils-ping procps
+	# metrics: promtool checks the /metrics exposition format
+	prometheus
 )
 
 missing=()

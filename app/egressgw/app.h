@@ -12,6 +12,8 @@
 #include "conf/policy_conf.h"
 #include "pipeline/dataplane.h"
 #include "policy/slots.h"
+#include "telemetry/flowlog.h"
+#include "telemetry/metrics.h"
 
 /* Where each worker polls: (port, queue) pairs. */
 struct egw_rx_queue {
@@ -45,6 +47,8 @@ struct egw_app {
 	struct egw_worker_ctx wctx[EGW_MAX_WORKERS];
 	unsigned worker_lcores[EGW_MAX_WORKERS];
 	struct egw_held *held; /* per neighbour slot */
+	struct egw_flowlog flowlog; /* [log] flow_log; f == NULL when off */
+	struct egw_metrics_server *metrics; /* [metrics] listen; NULL when off */
 	uint16_t port_ids[EGW_MAX_PORTS]; /* DPDK port id of conf.ports[i] */
 	unsigned n_ports;
 	uint64_t generation;
@@ -56,6 +60,7 @@ struct egw_app {
 	/* Copies for the telemetry thread, which must not dereference snapshots. */
 	volatile int mode;
 	volatile uint64_t published_generation;
+	uint32_t conf_seq; /* odd while conf.pools is being rewritten (reload) */
 };
 
 /* eal.c */
@@ -72,6 +77,7 @@ int egw_worker_main(void *arg);
 int egw_control_start(struct egw_app *app);
 void egw_control_run(struct egw_app *app);
 void egw_control_drain(struct egw_app *app);
+void egw_control_end_flows(struct egw_app *app);
 int egw_control_reload(struct egw_app *app, char *out, size_t len);
 int egw_control_set_mode(struct egw_app *app, enum egw_mode mode, char *out, size_t len);
 

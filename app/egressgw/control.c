@@ -257,6 +257,39 @@ static void announce(struct egw_app *app)
 	}
 }
 
+/* SIGHUP also means "the log was rotated": continue in a new file at the same path. */
+static void flowlog_reopen(struct egw_app *app)
+{
+	int rc;
+
+	if (!app->dp.flow_log)
+		return;
+	rc = egw_flowlog_reopen(&app->flowlog);
+	if (rc < 0)
+		EGW_ERR("[log] flow_log: cannot reopen %s: %s; records are counted as lost",
+			app->flowlog.path, strerror(-rc));
+}
+
+/* After the workers stopped: every flow ends ("shutdown" in the flow log). */
+void egw_control_end_flows(struct egw_app *app)
+{
+	struct egw_dataplane *dp = &app->dp;
+
+	for (unsigned i = 0; i < dp->n_workers; i++) {
+		struct egw_worker *w = dp->workers[i];
+		for (uint32_t k = 0; w && k < w->ft->capacity; k++) {
+			if (w->ft->flows[k].state != EGW_FLOW_FREE)
+				egw_pipeline_end_flow(w, &w->ft->flows[k], EGW_END_SHUTDOWN);
+			/* A ring holds fewer records than a table flows: write as they come. */
+			if (app->flowlog.f && w->flowlog && rte_ring_free_count(w->flowlog) == 0)
+				egw_flowlog_drain(&app->flowlog, dp, &app->slots, UINT32_MAX);
+		}
+	}
+	if (app->flowlog.f)
+		egw_flowlog_drain(&app->flowlog, dp, &app->slots, UINT32_MAX);
+	egw_flowlog_close(&app->flowlog);
+}
+
 int egw_control_start(struct egw_app *app)
 {
 	announce(app);
@@ -288,7 +321,10 @@ void egw_control_run(struct egw_app *app)
 			char msg[256];
 			app->reload_requested = 0;
 			egw_control_reload(app, msg, sizeof(msg));
+			flowlog_reopen(app);
 		}
+		if (app->flowlog.f)
+			busy += egw_flowlog_drain(&app->flowlog, &app->dp, &app->slots, 1024);
 		egw_ctl_socket_poll(app);
 		if (!busy)
 			usleep(1000);
@@ -400,9 +436,13 @@ int egw_control_reload(struct egw_app *app, char *out, size_t len)
 		goto done;
 	}
 	/* Only what can change live is taken over; ports, [dpdk] and [flows] need a restart. */
+	/* Sequence count for the telemetry and metrics threads, which copy the pools. */
+	__atomic_store_n(&app->conf_seq, app->conf_seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
 	app->conf.egress = next->egress;
 	memcpy(app->conf.pools, next->pools, sizeof(next->pools));
 	app->conf.n_pools = next->n_pools;
+	__atomic_store_n(&app->conf_seq, app->conf_seq + 1, __ATOMIC_RELEASE);
 	egw_policy_set_free(&app->pset);
 	app->pset = pset;
 	memset(&pset, 0, sizeof(pset));

@@ -93,6 +93,15 @@ static int dataplane_setup(struct egw_app *app)
 	RTE_LCORE_FOREACH_WORKER(lcore)
 		app->worker_lcores[i++] = lcore;
 	dp->tcp_pickup = c->flows.tcp_pickup;
+	dp->flow_log = c->log.flow_log[0] != '\0';
+	if (dp->flow_log) {
+		rc = egw_flowlog_open(&app->flowlog, c->log.flow_log);
+		if (rc < 0) {
+			EGW_ERR("[log] flow_log: cannot open %s: %s", c->log.flow_log,
+				strerror(-rc));
+			return rc;
+		}
+	}
 	dp->icmp_errors_per_s = 100;
 	if (egw_nat_secret_init(&dp->secret) < 0) {
 		EGW_ERR("cannot read random bytes for the NAT port key");
@@ -131,6 +140,7 @@ static int dataplane_setup(struct egw_app *app)
 				rte_strerror(rte_errno));
 			return -ENOMEM;
 		}
+		dp->workers[i]->lcore = app->worker_lcores[i];
 		app->wctx[i].w = dp->workers[i];
 		app->wctx[i].idle_sleep_us = c->dpdk.idle_sleep_us;
 	}
@@ -160,8 +170,6 @@ static void dataplane_teardown(struct egw_app *app)
 	struct egw_dataplane *dp = &app->dp;
 
 	for (unsigned i = 0; i < dp->n_workers; i++) {
-		if (dp->workers[i])
-			egw_flow_flush(dp->workers[i]->ft, NULL, NULL);
 		egw_worker_free(dp->workers[i]);
 		dp->workers[i] = NULL;
 	}
@@ -281,9 +289,19 @@ int main(int argc, char **argv)
 	tel = (struct egw_tel_source){ .version = EGW_VERSION, .config_path = app.conf.path,
 		.config_sha256 = app.config_sha256, .start_tsc = app.start_tsc, .mode = &app.mode,
 		.generation = &app.published_generation, .last_reload = app.last_reload,
-		.dp = &app.dp, .slots = &app.slots };
+		.dp = &app.dp, .slots = &app.slots, .conf = &app.conf, .port_ids = app.port_ids,
+		.conf_seq = &app.conf_seq };
 	if (egw_telemetry_register(&tel) < 0)
 		EGW_WARN("telemetry commands not registered (telemetry disabled?)");
+	if (app.conf.metrics.listen[0]) {
+		char err[256];
+		app.metrics = egw_metrics_start(app.conf.metrics.listen, &tel, err, sizeof(err));
+		if (!app.metrics) {
+			EGW_ERR("[metrics] listen: %s", err);
+			goto out;
+		}
+		EGW_INFO("metrics at http://%s/metrics", app.conf.metrics.listen);
+	}
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -302,9 +320,12 @@ int main(int argc, char **argv)
 	rte_eal_mp_wait_lcore();
 	status = 0;
 out:
+	/* Before the data plane goes: the metrics thread reads it. */
+	egw_metrics_stop(app.metrics);
 	egw_ctl_socket_close(&app);
 	egw_ports_stop(&app);
 	egw_control_drain(&app);
+	egw_control_end_flows(&app);
 	print_final(&app);
 	dataplane_teardown(&app);
 	in_use = app.pool ? rte_mempool_in_use_count(app.pool) : 0;

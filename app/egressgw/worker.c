@@ -58,6 +58,7 @@ int egw_worker_main(void *arg)
 		}
 		egw_pipeline_flush(w);
 		egw_pipeline_expire(w);
+		egw_mailbox_serve(w);
 		rte_rcu_qsbr_quiescent(dp->rcu.qsbr, w->id);
 		w->stats.polls++;
 		if (got)

@@ -54,6 +54,7 @@ enum egw_flow_state {
 #define EGW_FLOW_F_SRC_COUNTED 0x08 /* holds one of its source's max_per_source */
 #define EGW_FLOW_F_QUOTA 0x10       /* holds one of its policy's max_flows */
 #define EGW_FLOW_F_REVOKED 0x20     /* reset by a policy change: later packets get RSTs */
+#define EGW_FLOW_F_LOG 0x40         /* start and end go to the flow log */
 
 #define EGW_DIR_ORIG 0
 #define EGW_DIR_REPLY 1
@@ -78,6 +79,9 @@ struct egw_flow {
 
 /* The data path touches one cache line per packet: keep it so. */
 _Static_assert(sizeof(struct egw_flow) == 64, "struct egw_flow must fill one cache line");
+
+/* "established", "udp", ...: for telemetry and logs. */
+const char *egw_flow_state_name(uint8_t state);
 
 /* Seconds of idleness after which a flow in each state expires. */
 struct egw_flow_timeouts {

@@ -8,7 +8,10 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
+#include "addr_stats.h"
 #include "common/drop.h"
+#include "flow_events.h"
+#include "mailbox.h"
 #include "flow/flow_table.h"
 #include "nat/nat.h"
 #include "nat/source_limit.h"
@@ -49,6 +52,9 @@ struct egw_worker_stats {
 	uint64_t ack_probes_sent; /* ACKs behind a reset receiver's window: they make it tell
 				   its sequence number (revoked flows) */
 	uint64_t polls, busy_polls;
+	uint64_t flow_log_dropped; /* records lost to a full flow log ring (worker) */
+	uint64_t flow_log_written; /* records written (control thread) */
+	uint64_t flow_log_errors;  /* records lost to write errors (control thread) */
 	uint64_t drops[EGW_DROP_MAX];
 } __rte_cache_aligned;
 
@@ -79,6 +85,7 @@ struct egw_dataplane {
 	struct egw_worker *workers[EGW_MAX_WORKERS];
 	struct rte_ring *handoff[EGW_MAX_WORKERS][EGW_MAX_WORKERS]; /* [from][to], SP/SC */
 	bool tcp_pickup;
+	bool flow_log; /* [log] flow_log set: workers get a record ring (fixed at start) */
 	uint32_t *policy_active; /* per counter slot: flows held, for max_flows (atomic) */
 	uint32_t icmp_errors_per_s; /* per worker, rate limit of generated ICMP errors */
 	struct egw_worker_stats control_stats; /* drops counted by the control thread */
@@ -91,6 +98,7 @@ struct egw_tx_buffer {
 
 struct egw_worker {
 	unsigned id;
+	unsigned lcore; /* for telemetry */
 	struct egw_dataplane *dp;
 	struct egw_flow_table *ft;
 	struct egw_source_limit sources; /* flows per inside address (max_per_source) */
@@ -103,6 +111,9 @@ struct egw_worker {
 	struct egw_tx_buffer tx[RTE_MAX_ETHPORTS];
 	struct egw_worker_stats stats;
 	struct egw_policy_counters *policy; /* EGW_POLICY_SLOTS entries */
+	struct egw_addr_stats addrs;	    /* per egress address: mappings, exhaustion */
+	struct rte_ring *flowlog;	    /* worker -> control: struct egw_flowlog_rec, or NULL */
+	struct egw_mailbox mbox __rte_cache_aligned; /* other threads ask about its flows here */
 };
 
 /* Creates worker ID's flow table and rings; 0 or -errno. */
@@ -122,6 +133,12 @@ void egw_pipeline_flush(struct egw_worker *w);
 
 /* One round of incremental expiry. Returns flows expired. */
 uint32_t egw_pipeline_expire(struct egw_worker *w);
+
+/*
+ * Ends flow F of worker W now: logged (if the flow is), its NAT port, quota and source share
+ * given back, its record and keys removed. Worker only (or after the workers stopped).
+ */
+void egw_pipeline_end_flow(struct egw_worker *w, struct egw_flow *f, enum egw_flow_end why);
 
 /* Frees a packet the data path will not send, counting REASON. */
 static inline void egw_drop(struct egw_worker_stats *st, struct rte_mbuf *m,

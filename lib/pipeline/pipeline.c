@@ -11,6 +11,7 @@
 
 #include "dataplane.h"
 #include "flow/tcp.h"
+#include "flow_life.h"
 #include "policy/classifier.h"
 #include "net/l3.h"
 #include "net/tcp_rst.h"
@@ -235,17 +236,6 @@ static bool nat_port_taken(void *ctx, uint16_t port_be)
 	return egw_flow_key_exists(p->ft, &p->reply);
 }
 
-/* Gives back what a flow holds besides its record and keys. */
-static void flow_released(void *ctx, struct egw_flow *f)
-{
-	struct egw_worker *w = ctx;
-
-	if (f->flags & EGW_FLOW_F_SRC_COUNTED)
-		egw_source_limit_release(&w->sources, f->orig.a_addr);
-	if (f->flags & EGW_FLOW_F_QUOTA)
-		__atomic_fetch_sub(&w->dp->policy_active[f->policy], 1, __ATOMIC_RELAXED);
-}
-
 /* The classifier's view of a flow key (host order; ICMP has no port). */
 static inline struct egw_cls_key cls_key(const struct egw_flow_key *key)
 {
@@ -291,6 +281,15 @@ static inline bool quota_take(struct egw_dataplane *dp, const struct egw_policy_
 	return false;
 }
 
+/* Drops M, the first packet of a new flow KEY refused for WHY (flow log: deny). */
+static void refuse(struct egw_worker *w, struct rte_mbuf *m, const struct egw_flow_key *key,
+	const struct egw_policy_rt *rt, enum egw_drop_reason why)
+{
+	/* Flows the mode decides log whenever the flow log is on: no policy to opt in. */
+	egw_flow_refused(w, key, rt ? rt->slot : 0, !rt || rt->log, why);
+	egw_drop(&w->stats, m, why);
+}
+
 /* A new flow from the inside: decide, allocate, insert. Returns NULL after dropping M. */
 static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snapshot *snap,
 	struct rte_mbuf *m, const struct egw_pkt_meta *meta, const struct egw_flow_key *key)
@@ -334,38 +333,39 @@ static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snaps
 	slot = rt ? rt->slot : 0;
 	if (why != EGW_DROP_NONE) {
 		w->policy[slot].denied++;
-		egw_drop(&w->stats, m, why);
+		refuse(w, m, key, rt, why);
 		return NULL;
 	}
 	pool = rt ? rt->pool : snap->default_pool;
 	/* Replies must be routable back through the port the flow came in on (strict uRPF). */
 	if (egw_route_lookup(&dp->to_inside, meta->src, &in_port, &nh) < 0 || in_port != m->port) {
-		egw_drop(&w->stats, m, EGW_DROP_NO_ROUTE);
+		refuse(w, m, key, rt, EGW_DROP_NO_ROUTE);
 		return NULL;
 	}
 	if (rt && rt->via_port != EGW_VIA_DEFAULT) {
 		out_port = rt->via_port;
 		if (egw_route_lookup_port(&dp->to_outside, meta->dst, out_port, &nh) < 0) {
-			egw_drop(&w->stats, m, EGW_DROP_NO_ROUTE);
+			refuse(w, m, key, rt, EGW_DROP_NO_ROUTE);
 			return NULL;
 		}
 	} else if (egw_route_lookup(&dp->to_outside, meta->dst, &out_port, &nh) < 0) {
-		egw_drop(&w->stats, m, EGW_DROP_NO_ROUTE);
+		refuse(w, m, key, rt, EGW_DROP_NO_ROUTE);
 		return NULL;
 	}
 	f = egw_flow_alloc(w->ft);
 	if (!f) {
-		egw_drop(&w->stats, m, EGW_DROP_FLOW_TABLE_FULL);
+		refuse(w, m, key, rt, EGW_DROP_FLOW_TABLE_FULL);
 		return NULL;
 	}
 	f->orig = *key;
-	f->flags = 0;
+	/* Resolved here, once per flow, so that its end needs no policy lookup. */
+	f->flags = w->flowlog && (!rt || rt->log) ? EGW_FLOW_F_LOG : 0;
 	f->policy = slot;
 	if (rt && rt->max_flows) {
 		if (!quota_take(dp, rt)) {
 			egw_flow_abort(w->ft, f);
 			w->policy[slot].denied++;
-			egw_drop(&w->stats, m, EGW_DROP_POLICY_MAX_FLOWS);
+			refuse(w, m, key, rt, EGW_DROP_POLICY_MAX_FLOWS);
 			return NULL;
 		}
 		f->flags |= EGW_FLOW_F_QUOTA;
@@ -377,6 +377,9 @@ static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snaps
 			EGW_ZONE_OUTSIDE);
 		if (egw_nat_alloc_port(pool, &dp->secret, w->id, dp->n_workers, key, &w->nat_counter,
 			    nat_port_taken, &probe, &nat_port) < 0) {
+			struct egw_addr_stat *a = egw_addr_stats_get(&w->addrs, f->nat_addr);
+			if (a)
+				a->exhausted++;
 			why = EGW_DROP_NAT_EXHAUSTED;
 			goto undo;
 		}
@@ -411,11 +414,12 @@ static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snaps
 	f->neigh[EGW_DIR_ORIG] = f->neigh[EGW_DIR_REPLY] = EGW_NEIGH_NONE;
 	w->stats.flows_created++;
 	w->policy[slot].flows++;
+	egw_flow_started(w, f);
 	return f;
 undo:
-	flow_released(w, f);
+	egw_flow_release_shares(w, f);
 	egw_flow_abort(w->ft, f);
-	egw_drop(&w->stats, m, why);
+	refuse(w, m, key, rt, why);
 	return NULL;
 }
 
@@ -487,7 +491,7 @@ static enum recheck_result revalidate(struct egw_worker *w, const struct egw_sna
 	 */
 	f->generation = (uint16_t)snap->epoch;
 	f->state = EGW_TCP_RESET;
-	flow_released(w, f);
+	egw_flow_release_shares(w, f);
 	f->flags = (uint8_t)((f->flags & ~(EGW_FLOW_F_QUOTA | EGW_FLOW_F_SRC_COUNTED)) |
 		EGW_FLOW_F_REVOKED);
 	if (meta->tcp_flags & EGW_TCP_RST) {
@@ -563,8 +567,7 @@ static bool flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, s
 		if (recheck == RECHECK_DROPPED)
 			return false;
 		if (recheck == RECHECK_ENDED) {
-			flow_released(w, f);
-			egw_flow_remove(w->ft, f);
+			egw_pipeline_end_flow(w, f, EGW_END_REVOKED);
 			return true;
 		}
 	}
@@ -762,7 +765,7 @@ void egw_pipeline_rx(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n, b
 
 uint32_t egw_pipeline_expire(struct egw_worker *w)
 {
-	uint32_t n = egw_flow_expire_step(w->ft, w->now, EGW_EXPIRE_BUDGET, flow_released, w);
+	uint32_t n = egw_flow_expire_step(w->ft, w->now, EGW_EXPIRE_BUDGET, egw_flow_expired, w);
 
 	w->stats.flows_expired += n;
 	return n;

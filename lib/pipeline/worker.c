@@ -31,7 +31,8 @@ struct egw_worker *egw_worker_create(struct egw_dataplane *dp, unsigned id, uint
 		goto fail;
 	/* Plain calloc: pages of unused slots are never touched, so never backed. */
 	w->policy = calloc(EGW_POLICY_SLOTS, sizeof(*w->policy));
-	if (!w->policy || egw_source_limit_init(&w->sources, name, max_flows, socket) < 0) {
+	if (!w->policy || egw_source_limit_init(&w->sources, name, max_flows, socket) < 0 ||
+		egw_addr_stats_init(&w->addrs) < 0) {
 		rte_errno = ENOMEM;
 		goto fail;
 	}
@@ -39,6 +40,13 @@ struct egw_worker *egw_worker_create(struct egw_dataplane *dp, unsigned id, uint
 	w->ctl_tx = rte_ring_create(name, 1024, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (!w->ctl_tx)
 		goto fail;
+	if (dp->flow_log) {
+		snprintf(name, sizeof(name), "egw_flowlog_%u", id);
+		w->flowlog = rte_ring_create_elem(name, sizeof(struct egw_flowlog_rec),
+			EGW_FLOWLOG_RING_SIZE, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (!w->flowlog)
+			goto fail;
+	}
 	return w;
 fail:
 	egw_worker_free(w);
@@ -55,8 +63,10 @@ void egw_worker_free(struct egw_worker *w)
 			rte_pktmbuf_free(m);
 		rte_ring_free(w->ctl_tx);
 	}
+	rte_ring_free(w->flowlog);
 	egw_flow_table_free(w->ft);
 	egw_source_limit_fini(&w->sources);
+	egw_addr_stats_fini(&w->addrs);
 	free(w->policy);
 	rte_free(w);
 }

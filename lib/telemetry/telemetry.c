@@ -9,13 +9,14 @@
 #include <rte_telemetry.h>
 
 #include "conf/conf.h"
-#include "telemetry.h"
+#include "tel_internal.h"
+#include "view.h"
 
-static const struct egw_tel_source *source;
+const struct egw_tel_source *egw_tel_src;
 
 static int cmd_info(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	const struct egw_tel_source *s = source;
+	const struct egw_tel_source *s = egw_tel_src;
 
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "version", s->version);
@@ -27,6 +28,8 @@ static int cmd_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "policy_generation", *s->generation);
 	rte_tel_data_add_dict_u64(d, "workers", s->dp->n_workers);
 	rte_tel_data_add_dict_string(d, "last_reload", s->last_reload);
+	rte_tel_data_add_dict_string(d, "metrics_listen", s->conf->metrics.listen);
+	rte_tel_data_add_dict_string(d, "flow_log", s->conf->log.flow_log);
 	return 0;
 }
 
@@ -36,7 +39,7 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	struct rte_tel_data *drops;
 	uint64_t total = 0;
 
-	egw_dataplane_stats(source->dp, &st);
+	egw_dataplane_stats(egw_tel_src->dp, &st);
 	drops = rte_tel_data_alloc();
 	if (!drops)
 		return -ENOMEM;
@@ -55,7 +58,7 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U64("outbound_bytes", st.outbound_bytes);
 	U64("inbound_packets", st.inbound_packets);
 	U64("inbound_bytes", st.inbound_bytes);
-	U64("flows_active", egw_dataplane_flows_active(source->dp));
+	U64("flows_active", egw_dataplane_flows_active(egw_tel_src->dp));
 	U64("flows_created", st.flows_created);
 	U64("flows_expired", st.flows_expired);
 	U64("flows_revoked", st.flows_revoked);
@@ -65,23 +68,13 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U64("punted", st.punted);
 	U64("held_for_arp", st.held);
 	U64("icmp_errors_sent", st.icmp_errors_sent);
+	U64("flow_log_written", st.flow_log_written);
+	U64("flow_log_dropped", st.flow_log_dropped);
+	U64("flow_log_errors", st.flow_log_errors);
 	U64("drops_total", total);
 #undef U64
 	rte_tel_data_add_dict_container(d, "drops", drops, 0);
 	return 0;
-}
-
-/* One policy's counters summed over the workers. */
-static void policy_sum(const struct egw_dataplane *dp, uint32_t slot, struct egw_policy_counters *c)
-{
-	memset(c, 0, sizeof(*c));
-	for (unsigned i = 0; i < dp->n_workers; i++) {
-		const struct egw_policy_counters *p = &dp->workers[i]->policy[slot];
-		c->flows += __atomic_load_n(&p->flows, __ATOMIC_RELAXED);
-		c->denied += __atomic_load_n(&p->denied, __ATOMIC_RELAXED);
-		c->packets += __atomic_load_n(&p->packets, __ATOMIC_RELAXED);
-		c->bytes += __atomic_load_n(&p->bytes, __ATOMIC_RELAXED);
-	}
 }
 
 /*
@@ -99,7 +92,7 @@ static int add_policy(struct rte_tel_data *d, const char *key, const char *name,
 
 	if (!p)
 		return -ENOMEM;
-	policy_sum(source->dp, slot, &c);
+	egw_view_policy(egw_tel_src->dp, slot, &c);
 	rte_tel_data_start_dict(p);
 	/* The name is a value, not a key: DPDK refuses keys with '-', policy names allow it. */
 	rte_tel_data_add_dict_string(p, "name", name);
@@ -107,9 +100,9 @@ static int add_policy(struct rte_tel_data *d, const char *key, const char *name,
 	rte_tel_data_add_dict_u64(p, "flows_denied", c.denied);
 	rte_tel_data_add_dict_u64(p, "packets", c.packets);
 	rte_tel_data_add_dict_u64(p, "bytes", c.bytes);
-	if (source->dp->policy_active)
+	if (egw_tel_src->dp->policy_active)
 		rte_tel_data_add_dict_u64(p, "flows_active",
-			__atomic_load_n(&source->dp->policy_active[slot], __ATOMIC_RELAXED));
+			__atomic_load_n(&egw_tel_src->dp->policy_active[slot], __ATOMIC_RELAXED));
 	/* DPDK 22.11 nests dicts in dicts only (not in arrays): entries are keyed "p<N>". */
 	rc = rte_tel_data_add_dict_container(d, key, p, 0);
 	if (rc != 0)
@@ -125,8 +118,8 @@ static int add_policy(struct rte_tel_data *d, const char *key, const char *name,
  */
 static int cmd_policies(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	const struct egw_policy_slots *sl = source->slots;
-	uint64_t gen = *source->generation;
+	const struct egw_policy_slots *sl = egw_tel_src->slots;
+	uint64_t gen = *egw_tel_src->generation;
 	uint32_t next = __atomic_load_n(&sl->next, __ATOMIC_ACQUIRE), skip = 0, listed = 0;
 	uint32_t pos = 0, next_offset = 0;
 	struct rte_tel_data *pols;
@@ -177,7 +170,7 @@ int egw_telemetry_register(const struct egw_tel_source *src)
 {
 	int rc;
 
-	source = src;
+	egw_tel_src = src;
 	rc = rte_telemetry_register_cmd("/egw/info", cmd_info,
 		"Version, mode, uptime, config path and SHA-256, policy generation, workers, "
 		"last reload result. No parameters.");
@@ -189,6 +182,22 @@ int egw_telemetry_register(const struct egw_tel_source *src)
 		rc = rte_telemetry_register_cmd("/egw/policies", cmd_policies,
 			"Per policy (p0 = the mode): flows allowed/denied/active, packets, bytes. "
 			"Param: first position (default 0).");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/egw/ports", egw_tel_ports,
+			"Per port: role, address, MAC, link, MTU, rx/tx packets and bytes, missed, "
+			"errors. No parameters.");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/egw/workers", egw_tel_workers,
+			"Per worker: lcore, packets, busy %, polls, flows, handoffs, drops. No "
+			"parameters.");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/egw/pools", egw_tel_pools,
+			"Per pool and address: ports in use/free, exhaustion drops. Param: a pool "
+			"name (default: all).");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/egw/flows", egw_tel_flows,
+			"Flows with translation and state. Param: addr= src= dst= nat= port= proto= "
+			"policy= limit= (max 40).");
 	return rc;
 }
 

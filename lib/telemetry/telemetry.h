@@ -20,8 +20,13 @@ struct egw_tel_source {
 	volatile int *mode;		   /* enum egw_mode */
 	volatile uint64_t *generation;
 	const char *last_reload;	   /* owned by the control thread, NUL-terminated */
-	const struct egw_dataplane *dp;
+	struct egw_dataplane *dp; /* non-const: flow requests go through worker mailboxes */
 	const struct egw_policy_slots *slots;
+	/* Ports never change while running. Pools change at a reload: the control thread makes
+	 * *conf_seq odd while it rewrites them (a sequence count; readers retry). */
+	const struct egw_conf *conf;
+	const uint16_t *port_ids; /* DPDK port id of conf->ports[i] */
+	const volatile uint32_t *conf_seq;
 };
 
 /* Registers the commands; SRC must outlive the process' telemetry. 0 or -errno. */

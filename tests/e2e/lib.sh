@@ -411,6 +411,9 @@ udp = 300
 icmp = 60
 tcp_pickup = yes
 
+[metrics]
+listen =
+
 [log]
 level = info
 EOF
@@ -604,7 +607,7 @@ egw_standin_stop()
 # ---------------------------------------------------------------------------------------------
 # Telemetry.
 
-# egw_tel CMD: prints the JSON reply of the daemon's telemetry socket to CMD (one line).
+# egw_tel CMD[,PARAMS]: prints the JSON reply of the daemon's telemetry socket (one line).
 egw_tel()
 {
 	local cmd=$1 out
@@ -617,7 +620,7 @@ egw_tel()
 import json, sys
 d = json.loads(sys.stdin.read())
 sys.exit(0 if isinstance(d, dict) and sys.argv[1] in d and d[sys.argv[1]] is not None else 1)
-' "$cmd" 2>/dev/null; then
+' "${cmd%%,*}" 2>/dev/null; then
 		echo "egw_tel $cmd: no valid reply from telemetry (prefix $EGW_PREFIX): $out" >&2
 		return 1
 	fi

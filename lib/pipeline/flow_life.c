@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "flow_life.h"
+
+static const char *const event_names[EGW_EV_MAX] = { "start", "deny", "end" };
+static const char *const end_names[EGW_END_MAX] = {
+#define EGW_END_NAME(sym, name) name,
+	EGW_FOREACH_END(EGW_END_NAME)
+#undef EGW_END_NAME
+};
+
+const char *egw_flow_event_name(enum egw_flow_event ev)
+{
+	return (unsigned)ev < EGW_EV_MAX ? event_names[ev] : "unknown";
+}
+
+const char *egw_flow_end_name(enum egw_flow_end reason)
+{
+	return (unsigned)reason < EGW_END_MAX ? end_names[reason] : "unknown";
+}
+
+/* Never waits: a full ring (the control thread is behind) loses the record, counted. */
+static inline void emit(struct egw_worker *w, struct egw_flowlog_rec *r)
+{
+	if (rte_ring_sp_enqueue_elem(w->flowlog, r, sizeof(*r)) != 0)
+		w->stats.flow_log_dropped++;
+}
+
+static void emit_flow(struct egw_worker *w, const struct egw_flow *f, enum egw_flow_event ev,
+	uint8_t reason)
+{
+	uint32_t created = w->ft->created[egw_flow_index(w->ft, f)];
+	struct egw_flowlog_rec r = {
+		.time = w->now, .event = (uint8_t)ev, .proto = f->orig.proto, .reason = reason,
+		.worker = (uint8_t)w->id, .src = f->orig.a_addr, .dst = f->orig.b_addr,
+		.nat_src = f->nat_addr, .sport = f->orig.a_port, .dport = f->orig.b_port,
+		.nat_sport = f->nat_port, .policy = f->policy,
+		.duration = w->now - created,
+		.packets = { f->packets[0], f->packets[1] }, .bytes = { f->bytes[0], f->bytes[1] },
+	};
+
+	emit(w, &r);
+}
+
+void egw_flow_release_shares(struct egw_worker *w, struct egw_flow *f)
+{
+	if (f->flags & EGW_FLOW_F_SRC_COUNTED)
+		egw_source_limit_release(&w->sources, f->orig.a_addr);
+	if (f->flags & EGW_FLOW_F_QUOTA)
+		__atomic_fetch_sub(&w->dp->policy_active[f->policy], 1, __ATOMIC_RELAXED);
+}
+
+void egw_flow_started(struct egw_worker *w, struct egw_flow *f)
+{
+	if (f->flags & EGW_FLOW_F_NAT) {
+		struct egw_addr_stat *a = egw_addr_stats_get(&w->addrs, f->nat_addr);
+		if (a)
+			a->in_use++;
+	}
+	if (f->flags & EGW_FLOW_F_LOG)
+		emit_flow(w, f, EGW_EV_START, 0);
+}
+
+void egw_flow_refused(struct egw_worker *w, const struct egw_flow_key *key, uint32_t slot,
+	bool log, enum egw_drop_reason why)
+{
+	struct egw_flowlog_rec r;
+
+	if (!log || !w->flowlog)
+		return;
+	r = (struct egw_flowlog_rec){ .time = w->now, .event = EGW_EV_DENY, .proto = key->proto,
+		.reason = (uint8_t)why, .worker = (uint8_t)w->id, .src = key->a_addr,
+		.dst = key->b_addr, .sport = key->a_port, .dport = key->b_port, .policy = slot };
+	emit(w, &r);
+}
+
+/* Ends F's accounting (it is removed by the caller). */
+static void finish(struct egw_worker *w, struct egw_flow *f, enum egw_flow_end why)
+{
+	if (f->flags & EGW_FLOW_F_LOG)
+		emit_flow(w, f, EGW_EV_END, (uint8_t)why);
+	if (f->flags & EGW_FLOW_F_NAT) {
+		struct egw_addr_stat *a = egw_addr_stats_get(&w->addrs, f->nat_addr);
+		if (a && a->in_use)
+			a->in_use--;
+	}
+	egw_flow_release_shares(w, f);
+}
+
+void egw_flow_expired(void *worker, struct egw_flow *f)
+{
+	enum egw_flow_end why = EGW_END_IDLE;
+
+	if (f->flags & EGW_FLOW_F_REVOKED)
+		why = EGW_END_REVOKED;
+	else if (f->state == EGW_TCP_CLOSING)
+		why = EGW_END_TCP_CLOSED;
+	else if (f->state == EGW_TCP_RESET)
+		why = EGW_END_TCP_RESET;
+	finish(worker, f, why);
+}
+
+void egw_pipeline_end_flow(struct egw_worker *w, struct egw_flow *f, enum egw_flow_end why)
+{
+	finish(w, f, why);
+	egw_flow_remove(w->ft, f);
+}

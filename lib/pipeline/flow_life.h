@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EGW_FLOW_LIFE_H
+#define EGW_FLOW_LIFE_H
+
+/*
+ * Pipeline-internal: what happens around a flow's birth and death besides the packet itself
+ * (flow log records, per-address NAT counters, quota and source share). Worker only.
+ */
+#include "dataplane.h"
+
+/* Gives back F's policy quota and source share (flags say which it holds). */
+void egw_flow_release_shares(struct egw_worker *w, struct egw_flow *f);
+
+/* F was just committed, its NAT port taken: count the mapping, log the start if F logs. */
+void egw_flow_started(struct egw_worker *w, struct egw_flow *f);
+
+/* A new flow KEY was refused for WHY; LOG: its policy (or the mode) asks for flow logging. */
+void egw_flow_refused(struct egw_worker *w, const struct egw_flow_key *key, uint32_t slot,
+	bool log, enum egw_drop_reason why);
+
+/* Expiry callback (egw_flow_expire_cb): F is about to be removed, idle past its timeout. */
+void egw_flow_expired(void *worker, struct egw_flow *f);
+
+#endif

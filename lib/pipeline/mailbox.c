@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_ring.h>
+
+#include "dataplane.h"
+#include "mailbox.h"
+
+#define WAIT_STEP_US 200
+#define RUNNING_MAX_MS 10000
+
+static bool cas(uint32_t *state, uint32_t from, uint32_t to)
+{
+	return __atomic_compare_exchange_n(state, &from, to, false, __ATOMIC_ACQ_REL,
+		__ATOMIC_ACQUIRE);
+}
+
+int egw_mailbox_acquire(struct egw_mailbox *mb, unsigned timeout_ms)
+{
+	for (unsigned waited = 0;; waited += WAIT_STEP_US) {
+		if (cas(&mb->state, EGW_MBOX_IDLE, EGW_MBOX_FILLING) ||
+			cas(&mb->state, EGW_MBOX_DONE, EGW_MBOX_FILLING))
+			return 0;
+		if (waited >= timeout_ms * 1000u)
+			return -EBUSY;
+		usleep(WAIT_STEP_US);
+	}
+}
+
+void egw_mailbox_post(struct egw_mailbox *mb)
+{
+	mb->cursor = 0;
+	mb->matched = 0;
+	mb->n_listed = 0;
+	/* Release: the worker that sees POSTED sees the request. */
+	__atomic_store_n(&mb->state, EGW_MBOX_POSTED, __ATOMIC_RELEASE);
+}
+
+int egw_mailbox_wait(struct egw_mailbox *mb, unsigned timeout_ms, void (*idle)(void *),
+	void *ctx)
+{
+	for (unsigned waited = 0;; waited += WAIT_STEP_US) {
+		uint32_t s = __atomic_load_n(&mb->state, __ATOMIC_ACQUIRE);
+		if (s == EGW_MBOX_DONE)
+			return 0;
+		if (s == EGW_MBOX_POSTED && waited >= timeout_ms * 1000u &&
+			cas(&mb->state, EGW_MBOX_POSTED, EGW_MBOX_IDLE))
+			return -ETIMEDOUT;
+		if (s == EGW_MBOX_RUNNING && waited >= RUNNING_MAX_MS * 1000u)
+			return -ETIMEDOUT;
+		if (idle)
+			idle(ctx);
+		usleep(WAIT_STEP_US);
+	}
+}
+
+void egw_mailbox_release(struct egw_mailbox *mb)
+{
+	__atomic_store_n(&mb->state, EGW_MBOX_IDLE, __ATOMIC_RELEASE);
+}
+
+void egw_mailbox_serve(struct egw_worker *w)
+{
+	struct egw_mailbox *mb = &w->mbox;
+	struct egw_flow_table *ft = w->ft;
+	uint32_t s = __atomic_load_n(&mb->state, __ATOMIC_RELAXED), end;
+
+	/* The common case, nothing asked: one relaxed load of a line only askers write. */
+	if (likely(s != EGW_MBOX_POSTED && s != EGW_MBOX_RUNNING))
+		return;
+	/* Acquire (in the CAS): the request written before POSTED is visible. */
+	if (s == EGW_MBOX_POSTED && !cas(&mb->state, EGW_MBOX_POSTED, EGW_MBOX_RUNNING))
+		return; /* withdrawn by its asker meanwhile */
+	end = RTE_MIN(ft->capacity, mb->cursor + EGW_MBOX_RECORDS_PER_LOOP);
+	/* A flush logs an end per flow: no more than the flow log ring can take now. */
+	if (mb->op == EGW_MBOX_FLUSH && w->flowlog)
+		end = RTE_MIN(end, mb->cursor + rte_ring_free_count(w->flowlog));
+	for (uint32_t i = mb->cursor; i < end; i++) {
+		struct egw_flow *f = &ft->flows[i];
+		if (f->state == EGW_FLOW_FREE || !egw_flow_filter_match(&mb->filter, f))
+			continue;
+		mb->matched++;
+		if (mb->op == EGW_MBOX_FLUSH) {
+			egw_pipeline_end_flow(w, f, EGW_END_FLUSHED);
+			continue;
+		}
+		if (mb->n_listed < mb->filter.limit) {
+			struct egw_flow_dump *d = &mb->listed[mb->n_listed++];
+			d->flow = *f;
+			d->created = ft->created[i];
+			d->now = w->now;
+		}
+	}
+	mb->cursor = end;
+	if (end == ft->capacity)
+		__atomic_store_n(&mb->state, EGW_MBOX_DONE, __ATOMIC_RELEASE);
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EGW_FLOWS_ASK_H
+#define EGW_FLOWS_ASK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pipeline/dataplane.h"
+#include "policy/slots.h"
+
+/* What the workers answered: every match counted, the first LIMIT listed. */
+struct egw_flows_answer {
+	uint64_t matched; /* LIST: flows passing the filter; FLUSH: flows ended */
+	uint32_t limit;	  /* the filter's limit= */
+	uint32_t n;
+	struct egw_flows_listed {
+		unsigned worker;
+		struct egw_flow_dump d;
+	} flows[EGW_FLOW_FILTER_LIMIT_MAX];
+};
+
+/*
+ * Asks every worker of DP, through its mailbox, to list (or end) its flows that pass FILTER
+ * (egw_flow_filter_parse syntax; policy names resolved with SLOTS). IDLE/CTX: see
+ * egw_mailbox_wait. 0, or -errno with a message for the operator in ERR.
+ */
+int egw_flows_ask(struct egw_dataplane *dp, const struct egw_policy_slots *slots,
+	const char *filter, enum egw_mbox_op op, struct egw_flows_answer *ans,
+	void (*idle)(void *), void *ctx, char *err, size_t errlen);
+
+#endif

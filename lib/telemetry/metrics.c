@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+
+#include "metrics.h"
+#include "view.h"
+
+void egw_metrics_buf_free(struct egw_metrics_buf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+void egw_metrics_printf(struct egw_metrics_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->oom)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->oom = true;
+			return;
+		}
+		if (b->p && (size_t)n < b->cap - b->len) {
+			b->len += (size_t)n;
+			return;
+		}
+		size_t cap = b->cap ? b->cap * 2 : 16384;
+		while (cap < b->len + (size_t)n + 1)
+			cap *= 2;
+		char *p = realloc(b->p, cap);
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+}
+
+void egw_metrics_label_value(struct egw_metrics_buf *b, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\')
+			egw_metrics_printf(b, "\\\\");
+		else if (*v == '"')
+			egw_metrics_printf(b, "\\\"");
+		else if (*v == '\n')
+			egw_metrics_printf(b, "\\n");
+		else
+			egw_metrics_printf(b, "%c", *v);
+	}
+}
+
+static void family(struct egw_metrics_buf *b, const char *name, const char *type,
+	const char *help)
+{
+	egw_metrics_printf(b, "# HELP egressgw_%s %s\n# TYPE egressgw_%s %s\n", name, help, name,
+		type);
+}
+
+/* One sample: egressgw_NAME{LABEL="VALUE"} V (LABEL NULL: no labels). */
+static void sample(struct egw_metrics_buf *b, const char *name, const char *label,
+	const char *value, uint64_t v)
+{
+	egw_metrics_printf(b, "egressgw_%s", name);
+	if (label) {
+		egw_metrics_printf(b, "{%s=\"", label);
+		egw_metrics_label_value(b, value);
+		egw_metrics_printf(b, "\"}");
+	}
+	egw_metrics_printf(b, " %llu\n", (unsigned long long)v);
+}
+
+static void scalar(struct egw_metrics_buf *b, const char *name, const char *type,
+	const char *help, uint64_t v)
+{
+	family(b, name, type, help);
+	sample(b, name, NULL, NULL, v);
+}
+
+static void render_totals(const struct egw_tel_source *s, struct egw_metrics_buf *b)
+{
+	struct egw_worker_stats st;
+
+	egw_dataplane_stats(s->dp, &st);
+	family(b, "forwarded_packets_total", "counter",
+		"Packets forwarded, by direction (outbound: inside to outside).");
+	sample(b, "forwarded_packets_total", "direction", "outbound", st.outbound_packets);
+	sample(b, "forwarded_packets_total", "direction", "inbound", st.inbound_packets);
+	family(b, "forwarded_bytes_total", "counter", "IP bytes forwarded, by direction.");
+	sample(b, "forwarded_bytes_total", "direction", "outbound", st.outbound_bytes);
+	sample(b, "forwarded_bytes_total", "direction", "inbound", st.inbound_bytes);
+	scalar(b, "flows_active", "gauge", "Flows in the flow tables.",
+		egw_dataplane_flows_active(s->dp));
+	scalar(b, "flows_created_total", "counter", "Flows admitted.", st.flows_created);
+	scalar(b, "flows_expired_total", "counter", "Flows removed after their idle timeout.",
+		st.flows_expired);
+	scalar(b, "flows_revoked_total", "counter", "Flows a policy change no longer allowed.",
+		st.flows_revoked);
+	scalar(b, "tcp_resets_sent_total", "counter", "TCP resets sent for revoked flows.",
+		st.rst_sent);
+	scalar(b, "icmp_errors_sent_total", "counter", "ICMP errors generated (TTL, MTU).",
+		st.icmp_errors_sent);
+	family(b, "drops_total", "counter", "Packets dropped, by reason.");
+	for (unsigned r = 1; r < EGW_DROP_MAX; r++)
+		sample(b, "drops_total", "reason", egw_drop_name((enum egw_drop_reason)r),
+			st.drops[r]);
+	scalar(b, "flow_log_records_total", "counter", "Flow log records written.",
+		st.flow_log_written);
+	scalar(b, "flow_log_dropped_total", "counter",
+		"Flow log records lost: a worker's queue was full.", st.flow_log_dropped);
+	scalar(b, "flow_log_errors_total", "counter", "Flow log records lost to write errors.",
+		st.flow_log_errors);
+}
+
+static void render_ports(const struct egw_tel_source *s, struct egw_metrics_buf *b)
+{
+	static const struct {
+		const char *name, *type, *help;
+		size_t off;
+	} fams[] = {
+#define F(n, t, h, field) { n, t, h, offsetof(struct rte_eth_stats, field) }
+		F("port_rx_packets_total", "counter", "Packets received by the port.", ipackets),
+		F("port_tx_packets_total", "counter", "Packets sent by the port.", opackets),
+		F("port_rx_bytes_total", "counter", "Bytes received by the port.", ibytes),
+		F("port_tx_bytes_total", "counter", "Bytes sent by the port.", obytes),
+		F("port_rx_missed_total", "counter", "Packets the NIC dropped: RX queue full.",
+			imissed),
+		F("port_rx_errors_total", "counter", "Erroneous packets received.", ierrors),
+		F("port_tx_errors_total", "counter", "Packets the port failed to send.", oerrors),
+#undef F
+	};
+	struct egw_port_view v[EGW_MAX_PORTS];
+	unsigned n = s->conf->n_ports;
+
+	for (unsigned i = 0; i < n; i++)
+		egw_view_port(s, i, &v[i]);
+	for (unsigned f = 0; f < RTE_DIM(fams); f++) {
+		family(b, fams[f].name, fams[f].type, fams[f].help);
+		for (unsigned i = 0; i < n; i++)
+			sample(b, fams[f].name, "port", v[i].conf->name,
+				*(const uint64_t *)((const char *)&v[i].st + fams[f].off));
+	}
+	family(b, "port_link_up", "gauge", "1 when the port's link is up.");
+	for (unsigned i = 0; i < n; i++)
+		sample(b, "port_link_up", "port", v[i].conf->name, v[i].link_up);
+}
+
+static void render_workers(const struct egw_tel_source *s, struct egw_metrics_buf *b)
+{
+	static const struct {
+		const char *name, *type, *help;
+		size_t off;
+	} fams[] = {
+#define F(n, t, h, field) { n, t, h, offsetof(struct egw_worker_view, field) }
+		F("worker_rx_packets_total", "counter", "Packets the worker received.", rx_packets),
+		F("worker_polls_total", "counter", "Poll rounds of the worker loop.", polls),
+		F("worker_busy_polls_total", "counter", "Poll rounds that found work.", busy_polls),
+		F("worker_handoffs_out_total", "counter", "Packets handed to their owner worker.",
+			handoffs_out),
+		F("worker_flows_active", "gauge", "Flows in the worker's table.", flows_active),
+#undef F
+	};
+	struct egw_worker_view v[EGW_MAX_WORKERS];
+	unsigned n = s->dp->n_workers;
+	char id[EGW_MAX_WORKERS][12];
+
+	for (unsigned i = 0; i < n; i++) {
+		egw_view_worker(s->dp, i, &v[i]);
+		snprintf(id[i], sizeof(id[i]), "%u", i);
+	}
+	for (unsigned f = 0; f < RTE_DIM(fams); f++) {
+		family(b, fams[f].name, fams[f].type, fams[f].help);
+		for (unsigned i = 0; i < n; i++)
+			sample(b, fams[f].name, "worker", id[i],
+				*(const uint64_t *)((const char *)&v[i] + fams[f].off));
+	}
+}
+
+static void render_policies(const struct egw_tel_source *s, struct egw_metrics_buf *b)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} fams[] = {
+		{ "policy_flows_allowed_total", "counter", "Flows the policy admitted." },
+		{ "policy_flows_denied_total", "counter",
+			"New flows refused: deny action or max_flows reached." },
+		{ "policy_packets_total", "counter", "Packets of the policy's flows." },
+		{ "policy_bytes_total", "counter", "IP bytes of the policy's flows." },
+		{ "policy_flows_active", "gauge", "Flows holding the policy's max_flows quota." },
+	};
+	const struct egw_policy_slots *sl = s->slots;
+	uint64_t gen = *s->generation;
+	uint32_t next = __atomic_load_n(&sl->next, __ATOMIC_ACQUIRE);
+
+	for (unsigned f = 0; f < RTE_DIM(fams); f++) {
+		family(b, fams[f].name, fams[f].type, fams[f].help);
+		for (uint32_t slot = 0; slot < next; slot++) {
+			struct egw_policy_counters c;
+			uint64_t v[5];
+			/* The running generation's policies; slot 0, "(mode)", is always there. */
+			if (slot != 0 && __atomic_load_n(&sl->generation[slot], __ATOMIC_RELAXED) !=
+					gen)
+				continue;
+			egw_view_policy(s->dp, slot, &c);
+			v[0] = c.flows;
+			v[1] = c.denied;
+			v[2] = c.packets;
+			v[3] = c.bytes;
+			v[4] = s->dp->policy_active ?
+				__atomic_load_n(&s->dp->policy_active[slot], __ATOMIC_RELAXED) : 0;
+			sample(b, fams[f].name, "policy", sl->names[slot], v[f]);
+		}
+	}
+}
+
+static void render_pools(const struct egw_tel_source *s, struct egw_metrics_buf *b)
+{
+	static const char *const names[3] = { "pool_ports_in_use", "pool_ports_free",
+		"pool_exhausted_total" };
+	static const char *const helps[3] = {
+		"Flows holding a port of the egress address (endpoint-dependent mapping reuses a "
+		"port toward other destinations).",
+		"Ports of the egress address no flow holds.",
+		"New flows refused: no free port on the egress address.",
+	};
+	struct egw_pool_conf *pools = malloc(EGW_MAX_POOLS * sizeof(*pools));
+	unsigned n;
+
+	if (!pools) {
+		b->oom = true;
+		return;
+	}
+	n = egw_view_pools(s, pools);
+	for (unsigned f = 0; f < 3; f++) {
+		family(b, names[f], f == 2 ? "counter" : "gauge", helps[f]);
+		for (unsigned i = 0; i < n; i++) {
+			const uint32_t ports = egw_view_pool_ports(&pools[i]);
+			for (unsigned a = 0; a < pools[i].n_addrs; a++) {
+				uint64_t in_use, exhausted, v;
+				char ip[16];
+				egw_view_addr(s->dp, rte_cpu_to_be_32(pools[i].addrs[a]), &in_use,
+					&exhausted);
+				v = f == 0 ? in_use : f == 1 ? (in_use < ports ? ports - in_use : 0) :
+								 exhausted;
+				egw_metrics_printf(b, "egressgw_%s{pool=\"", names[f]);
+				egw_metrics_label_value(b, pools[i].name);
+				egw_metrics_printf(b, "\",address=\"%s\"} %llu\n",
+					egw_view_ipv4(pools[i].addrs[a], ip), (unsigned long long)v);
+			}
+		}
+	}
+	free(pools);
+}
+
+int egw_metrics_render(const struct egw_tel_source *s, struct egw_metrics_buf *b)
+{
+	family(b, "info", "gauge", "Always 1; the labels say which egressgw runs how.");
+	egw_metrics_printf(b, "egressgw_info{version=\"");
+	egw_metrics_label_value(b, s->version);
+	egw_metrics_printf(b, "\",mode=\"%s\"} 1\n", egw_mode_name((enum egw_mode)*s->mode));
+	scalar(b, "uptime_seconds", "gauge", "Seconds since the appliance started.",
+		(rte_get_tsc_cycles() - s->start_tsc) / rte_get_tsc_hz());
+	scalar(b, "policy_generation", "gauge", "Generation of the running policy snapshot.",
+		*s->generation);
+	render_totals(s, b);
+	render_ports(s, b);
+	render_workers(s, b);
+	render_policies(s, b);
+	render_pools(s, b);
+	return b->oom ? -ENOMEM : 0;
+}

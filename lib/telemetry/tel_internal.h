@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EGW_TEL_INTERNAL_H
+#define EGW_TEL_INTERNAL_H
+
+#include <rte_telemetry.h>
+
+#include "telemetry.h"
+
+/* The source registered with egw_telemetry_register (telemetry.c). */
+extern const struct egw_tel_source *egw_tel_src;
+
+/* tel_runtime.c: /egw/ports, /egw/workers, /egw/pools, /egw/flows */
+int egw_tel_ports(const char *cmd, const char *params, struct rte_tel_data *d);
+int egw_tel_workers(const char *cmd, const char *params, struct rte_tel_data *d);
+int egw_tel_pools(const char *cmd, const char *params, struct rte_tel_data *d);
+int egw_tel_flows(const char *cmd, const char *params, struct rte_tel_data *d);
+
+/* A reply {"error": MSG}: what a client sees instead of DPDK's bare null. Returns 0. */
+int egw_tel_error(struct rte_tel_data *d, const char *msg);
+
+#endif

@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+
+#include "flows_ask.h"
+#include "tel_internal.h"
+#include "view.h"
+
+int egw_tel_error(struct rte_tel_data *d, const char *msg)
+{
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "error", msg);
+	return 0;
+}
+
+/* Adds CHILD to D under a key made of PREFIX and N; frees CHILD if that fails. */
+static int add_child(struct rte_tel_data *d, char prefix, unsigned n, struct rte_tel_data *child)
+{
+	char key[16];
+	int rc;
+
+	snprintf(key, sizeof(key), "%c%u", prefix, n);
+	rc = rte_tel_data_add_dict_container(d, key, child, 0);
+	if (rc != 0)
+		rte_tel_data_free(child);
+	return rc;
+}
+
+static void add_ipv4(struct rte_tel_data *d, const char *key, uint32_t host_order)
+{
+	char buf[16];
+
+	rte_tel_data_add_dict_string(d, key, egw_view_ipv4(host_order, buf));
+}
+
+/* Adds LIST under KEY of D; frees LIST if that fails. */
+static int add_list(struct rte_tel_data *d, const char *key, struct rte_tel_data *list)
+{
+	int rc = rte_tel_data_add_dict_container(d, key, list, 0);
+
+	if (rc != 0)
+		rte_tel_data_free(list);
+	return rc;
+}
+
+int egw_tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct egw_tel_source *s = egw_tel_src;
+	struct rte_tel_data *ports = rte_tel_data_alloc();
+	int rc = 0;
+
+	if (!ports)
+		return -ENOMEM;
+	rte_tel_data_start_dict(ports);
+	for (unsigned i = 0; i < s->conf->n_ports && rc == 0; i++) {
+		struct rte_tel_data *p = rte_tel_data_alloc();
+		struct egw_port_view v;
+		char addr[24], mac[RTE_ETHER_ADDR_FMT_SIZE], ip[16];
+
+		if (!p) {
+			rc = -ENOMEM;
+			break;
+		}
+		egw_view_port(s, i, &v);
+		snprintf(addr, sizeof(addr), "%s/%u", egw_view_ipv4(v.conf->addr, ip),
+			v.conf->prefix_len);
+		rte_ether_format_addr(mac, sizeof(mac), &v.mac);
+		rte_tel_data_start_dict(p);
+		rte_tel_data_add_dict_string(p, "name", v.conf->name);
+		rte_tel_data_add_dict_u64(p, "id", v.id);
+		rte_tel_data_add_dict_string(p, "role", egw_role_name(v.conf->role));
+		rte_tel_data_add_dict_string(p, "address", addr);
+		rte_tel_data_add_dict_string(p, "mac", mac);
+		rte_tel_data_add_dict_u64(p, "link_up", v.link_up);
+		rte_tel_data_add_dict_u64(p, "speed_mbps", v.speed_mbps);
+		rte_tel_data_add_dict_u64(p, "mtu", v.mtu);
+		rte_tel_data_add_dict_u64(p, "rx_packets", v.st.ipackets);
+		rte_tel_data_add_dict_u64(p, "rx_bytes", v.st.ibytes);
+		rte_tel_data_add_dict_u64(p, "tx_packets", v.st.opackets);
+		rte_tel_data_add_dict_u64(p, "tx_bytes", v.st.obytes);
+		rte_tel_data_add_dict_u64(p, "rx_missed", v.st.imissed);
+		rte_tel_data_add_dict_u64(p, "rx_errors", v.st.ierrors);
+		rte_tel_data_add_dict_u64(p, "tx_errors", v.st.oerrors);
+		rte_tel_data_add_dict_u64(p, "rx_nombuf", v.st.rx_nombuf);
+		rc = add_child(ports, 'p', i, p);
+	}
+	if (rc != 0) {
+		rte_tel_data_free(ports);
+		return rc;
+	}
+	rte_tel_data_start_dict(d);
+	return add_list(d, "ports", ports);
+}
+
+int egw_tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct egw_dataplane *dp = egw_tel_src->dp;
+	struct rte_tel_data *workers = rte_tel_data_alloc();
+	int rc = 0;
+
+	if (!workers)
+		return -ENOMEM;
+	rte_tel_data_start_dict(workers);
+	for (unsigned i = 0; i < dp->n_workers && rc == 0; i++) {
+		struct rte_tel_data *w = rte_tel_data_alloc();
+		struct egw_worker_view v;
+
+		if (!w) {
+			rc = -ENOMEM;
+			break;
+		}
+		egw_view_worker(dp, i, &v);
+		rte_tel_data_start_dict(w);
+		rte_tel_data_add_dict_u64(w, "id", v.id);
+		rte_tel_data_add_dict_u64(w, "lcore", v.lcore);
+		rte_tel_data_add_dict_u64(w, "rx_packets", v.rx_packets);
+		rte_tel_data_add_dict_u64(w, "tx_packets", v.tx_packets);
+		/* Since start; rate(busy_polls) / rate(polls) in /metrics gives recent load. */
+		rte_tel_data_add_dict_u64(w, "busy_percent",
+			v.polls ? v.busy_polls * 100 / v.polls : 0);
+		rte_tel_data_add_dict_u64(w, "polls", v.polls);
+		rte_tel_data_add_dict_u64(w, "busy_polls", v.busy_polls);
+		rte_tel_data_add_dict_u64(w, "flows_active", v.flows_active);
+		rte_tel_data_add_dict_u64(w, "flows_created", v.flows_created);
+		rte_tel_data_add_dict_u64(w, "handoffs_out", v.handoffs_out);
+		rte_tel_data_add_dict_u64(w, "handoffs_in", v.handoffs_in);
+		rte_tel_data_add_dict_u64(w, "drops", v.drops);
+		rc = add_child(workers, 'w', i, w);
+	}
+	if (rc != 0) {
+		rte_tel_data_free(workers);
+		return rc;
+	}
+	rte_tel_data_start_dict(d);
+	return add_list(d, "workers", workers);
+}
+
+/*
+ * At most this many addresses per reply (DPDK 22.11 replies are 16 KB, an address entry up to
+ * ~110 bytes); the pool totals always cover every address.
+ */
+#define POOL_ADDRS_PER_REPLY 96
+
+int egw_tel_pools(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct egw_tel_source *s = egw_tel_src;
+	static __thread struct egw_pool_conf pools[EGW_MAX_POOLS];
+	unsigned n = egw_view_pools(s, pools), listed = 0, shown = 0;
+	struct rte_tel_data *list;
+	bool truncated = false;
+	int rc = 0;
+
+	if (params && *params) {
+		bool found = false;
+		for (unsigned i = 0; i < n && !found; i++)
+			found = strcmp(pools[i].name, params) == 0;
+		if (!found)
+			return egw_tel_error(d, "no pool of that name");
+	}
+	list = rte_tel_data_alloc();
+	if (!list)
+		return -ENOMEM;
+	rte_tel_data_start_dict(list);
+	for (unsigned i = 0; i < n && rc == 0; i++) {
+		const struct egw_pool_conf *pc = &pools[i];
+		const uint32_t ports = egw_view_pool_ports(pc);
+		struct rte_tel_data *p, *addrs;
+		uint64_t in_use_total = 0, exhausted_total = 0, free_total = 0;
+
+		if (params && *params && strcmp(pc->name, params) != 0)
+			continue;
+		p = rte_tel_data_alloc();
+		addrs = rte_tel_data_alloc();
+		if (!p || !addrs) {
+			rte_tel_data_free(p);
+			rte_tel_data_free(addrs);
+			rc = -ENOMEM;
+			break;
+		}
+		rte_tel_data_start_dict(addrs);
+		for (unsigned a = 0; a < pc->n_addrs; a++) {
+			uint64_t in_use, exhausted;
+			struct rte_tel_data *e;
+
+			egw_view_addr(s->dp, rte_cpu_to_be_32(pc->addrs[a]), &in_use, &exhausted);
+			in_use_total += in_use;
+			exhausted_total += exhausted;
+			free_total += in_use < ports ? ports - in_use : 0;
+			if (listed >= POOL_ADDRS_PER_REPLY) {
+				truncated = true;
+				continue;
+			}
+			e = rte_tel_data_alloc();
+			if (!e) {
+				rc = -ENOMEM;
+				break;
+			}
+			rte_tel_data_start_dict(e);
+			add_ipv4(e, "address", pc->addrs[a]);
+			rte_tel_data_add_dict_u64(e, "ports_in_use", in_use);
+			rte_tel_data_add_dict_u64(e, "ports_free", in_use < ports ? ports - in_use : 0);
+			rte_tel_data_add_dict_u64(e, "exhausted", exhausted);
+			rc = add_child(addrs, 'a', a, e);
+			listed++;
+		}
+		rte_tel_data_start_dict(p);
+		rte_tel_data_add_dict_string(p, "name", pc->name);
+		rte_tel_data_add_dict_string(p, "mapping",
+			pc->mapping == EGW_MAPPING_ENDPOINT_DEPENDENT ? "endpoint-dependent" :
+									"endpoint-independent");
+		rte_tel_data_add_dict_u64(p, "addresses_total", pc->n_addrs);
+		rte_tel_data_add_dict_u64(p, "ports_per_address", ports);
+		rte_tel_data_add_dict_u64(p, "ports_in_use", in_use_total);
+		rte_tel_data_add_dict_u64(p, "ports_free", free_total);
+		rte_tel_data_add_dict_u64(p, "exhausted", exhausted_total);
+		if (rc == 0)
+			rc = add_list(p, "addresses", addrs);
+		else
+			rte_tel_data_free(addrs);
+		if (rc == 0)
+			rc = add_child(list, 'p', shown++, p);
+		else
+			rte_tel_data_free(p);
+	}
+	if (rc != 0) {
+		rte_tel_data_free(list);
+		return rc;
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "truncated", truncated);
+	return add_list(d, "pools", list);
+}
+
+static void add_flow(struct rte_tel_data *e, const struct egw_flows_listed *l,
+	const struct egw_policy_slots *slots)
+{
+	const struct egw_flow *f = &l->d.flow;
+	const bool icmp = f->orig.proto == IPPROTO_ICMP;
+	uint32_t n_slots = __atomic_load_n(&slots->next, __ATOMIC_ACQUIRE);
+
+	rte_tel_data_start_dict(e);
+	rte_tel_data_add_dict_u64(e, "worker", l->worker);
+	rte_tel_data_add_dict_string(e, "proto", f->orig.proto == IPPROTO_TCP ? "tcp" :
+						  icmp ? "icmp" : "udp");
+	rte_tel_data_add_dict_string(e, "state", egw_flow_state_name(f->state));
+	add_ipv4(e, "src", rte_be_to_cpu_32(f->orig.a_addr));
+	rte_tel_data_add_dict_u64(e, "sport", rte_be_to_cpu_16(f->orig.a_port));
+	add_ipv4(e, "dst", rte_be_to_cpu_32(f->orig.b_addr));
+	rte_tel_data_add_dict_u64(e, "dport", icmp ? 0 : rte_be_to_cpu_16(f->orig.b_port));
+	add_ipv4(e, "nat_src", rte_be_to_cpu_32(f->nat_addr));
+	rte_tel_data_add_dict_u64(e, "nat_sport", rte_be_to_cpu_16(f->nat_port));
+	rte_tel_data_add_dict_string(e, "policy", f->policy < n_slots ? slots->names[f->policy] :
+									  "?");
+	rte_tel_data_add_dict_u64(e, "age_s", l->d.now - l->d.created);
+	rte_tel_data_add_dict_u64(e, "idle_s", l->d.now - f->last_seen);
+	rte_tel_data_add_dict_u64(e, "packets_out", f->packets[EGW_DIR_ORIG]);
+	rte_tel_data_add_dict_u64(e, "bytes_out", f->bytes[EGW_DIR_ORIG]);
+	rte_tel_data_add_dict_u64(e, "packets_in", f->packets[EGW_DIR_REPLY]);
+	rte_tel_data_add_dict_u64(e, "bytes_in", f->bytes[EGW_DIR_REPLY]);
+	rte_tel_data_add_dict_string(e, "flags", (f->flags & EGW_FLOW_F_REVOKED) ? "revoked" :
+						 (f->flags & EGW_FLOW_F_NAT) ? "nat" : "routed");
+}
+
+int egw_tel_flows(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	static __thread struct egw_flows_answer ans;
+	struct rte_tel_data *list;
+	char err[256];
+	int rc;
+
+	rc = egw_flows_ask(egw_tel_src->dp, egw_tel_src->slots, params, EGW_MBOX_LIST, &ans,
+		NULL, NULL, err, sizeof(err));
+	if (rc < 0)
+		return egw_tel_error(d, err);
+	list = rte_tel_data_alloc();
+	if (!list)
+		return -ENOMEM;
+	rte_tel_data_start_dict(list);
+	for (uint32_t i = 0; i < ans.n && rc == 0; i++) {
+		struct rte_tel_data *e = rte_tel_data_alloc();
+		if (!e) {
+			rc = -ENOMEM;
+			break;
+		}
+		add_flow(e, &ans.flows[i], egw_tel_src->slots);
+		rc = add_child(list, 'f', i, e);
+	}
+	if (rc != 0) {
+		rte_tel_data_free(list);
+		return rc;
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "matched", ans.matched);
+	rte_tel_data_add_dict_u64(d, "listed", ans.n);
+	rte_tel_data_add_dict_u64(d, "limit", ans.limit);
+	return add_list(d, "flows", list);
+}

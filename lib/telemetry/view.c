@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_pause.h>
+
+#include "view.h"
+
+const char *egw_role_name(enum egw_port_role role)
+{
+	return role == EGW_ROLE_INSIDE ? "inside" : "outside";
+}
+
+const char *egw_view_ipv4(uint32_t addr, char buf[16])
+{
+	snprintf(buf, 16, "%u.%u.%u.%u", addr >> 24, (addr >> 16) & 0xff, (addr >> 8) & 0xff,
+		addr & 0xff);
+	return buf;
+}
+
+void egw_view_port(const struct egw_tel_source *s, unsigned i, struct egw_port_view *v)
+{
+	struct rte_eth_link link;
+
+	memset(v, 0, sizeof(*v));
+	v->conf = &s->conf->ports[i];
+	v->id = s->port_ids[i];
+	v->mtu = s->dp->ports[v->id].mtu;
+	v->mac = s->dp->ports[v->id].mac;
+	/* ethdev statistics and link reads are what DPDK's own /ethdev telemetry does from this
+	 * thread: safe beside the workers' rx/tx. */
+	if (rte_eth_link_get_nowait(v->id, &link) == 0) {
+		v->link_up = link.link_status == RTE_ETH_LINK_UP;
+		v->speed_mbps = link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : link.link_speed;
+	}
+	rte_eth_stats_get(v->id, &v->st);
+}
+
+void egw_view_worker(const struct egw_dataplane *dp, unsigned i, struct egw_worker_view *v)
+{
+	const struct egw_worker *w = dp->workers[i];
+	const struct egw_worker_stats *st = &w->stats;
+
+	memset(v, 0, sizeof(*v));
+	v->id = w->id;
+	v->lcore = w->lcore;
+#define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+	v->rx_packets = LOAD(st->rx_packets);
+	v->tx_packets = LOAD(st->tx_packets);
+	v->polls = LOAD(st->polls);
+	v->busy_polls = LOAD(st->busy_polls);
+	v->flows_active = LOAD(w->ft->n_active);
+	v->flows_created = LOAD(st->flows_created);
+	v->handoffs_out = LOAD(st->handoffs_out);
+	v->handoffs_in = LOAD(st->handoffs_in);
+	for (unsigned r = 1; r < EGW_DROP_MAX; r++)
+		v->drops += LOAD(st->drops[r]);
+#undef LOAD
+}
+
+unsigned egw_view_pools(const struct egw_tel_source *s, struct egw_pool_conf *out)
+{
+	for (;;) {
+		uint32_t before = __atomic_load_n(s->conf_seq, __ATOMIC_ACQUIRE), n;
+		if (before & 1) {
+			rte_pause();
+			continue;
+		}
+		n = RTE_MIN(s->conf->n_pools, (unsigned)EGW_MAX_POOLS);
+		memcpy(out, s->conf->pools, n * sizeof(*out));
+		/* The copy must be complete before the count is read again. */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(s->conf_seq, __ATOMIC_RELAXED) == before)
+			return n;
+	}
+}
+
+void egw_view_addr(const struct egw_dataplane *dp, uint32_t addr_be, uint64_t *in_use,
+	uint64_t *exhausted)
+{
+	*in_use = *exhausted = 0;
+	for (unsigned i = 0; i < dp->n_workers; i++)
+		egw_addr_stats_read(&dp->workers[i]->addrs, addr_be, in_use, exhausted);
+}
+
+void egw_view_policy(const struct egw_dataplane *dp, uint32_t slot, struct egw_policy_counters *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (unsigned i = 0; i < dp->n_workers; i++) {
+		const struct egw_policy_counters *p = &dp->workers[i]->policy[slot];
+		c->flows += __atomic_load_n(&p->flows, __ATOMIC_RELAXED);
+		c->denied += __atomic_load_n(&p->denied, __ATOMIC_RELAXED);
+		c->packets += __atomic_load_n(&p->packets, __ATOMIC_RELAXED);
+		c->bytes += __atomic_load_n(&p->bytes, __ATOMIC_RELAXED);
+	}
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EGW_TEL_VIEW_H
+#define EGW_TEL_VIEW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+
+#include "telemetry.h"
+
+/*
+ * What /egw/ commands and /metrics report, gathered once for both, from the sources other
+ * threads may read: counters, ethdev statistics, the port configuration, and a consistent
+ * copy of a pool's configuration.
+ */
+struct egw_port_view {
+	const struct egw_port_conf *conf;
+	uint16_t id;
+	bool link_up;
+	uint32_t speed_mbps;
+	uint16_t mtu;
+	struct rte_ether_addr mac;
+	struct rte_eth_stats st;
+};
+
+struct egw_worker_view {
+	unsigned id, lcore;
+	uint64_t rx_packets, tx_packets, polls, busy_polls, flows_active, flows_created;
+	uint64_t handoffs_out, handoffs_in, drops;
+};
+
+/* Port I of the configuration (I < conf->n_ports). */
+void egw_view_port(const struct egw_tel_source *s, unsigned i, struct egw_port_view *v);
+void egw_view_worker(const struct egw_dataplane *dp, unsigned i, struct egw_worker_view *v);
+/* A consistent copy of the pools (the configuration a reload may be rewriting). Returns the
+ * number of pools copied into OUT (EGW_MAX_POOLS entries). */
+unsigned egw_view_pools(const struct egw_tel_source *s, struct egw_pool_conf *out);
+/* ADDR's NAT mappings and exhaustion drops, summed over the workers. */
+void egw_view_addr(const struct egw_dataplane *dp, uint32_t addr_be, uint64_t *in_use,
+	uint64_t *exhausted);
+/* Policy counter SLOT summed over the workers. */
+void egw_view_policy(const struct egw_dataplane *dp, uint32_t slot,
+	struct egw_policy_counters *c);
+/* Ports of POOL per address. */
+static inline uint32_t egw_view_pool_ports(const struct egw_pool_conf *pool)
+{
+	return (uint32_t)pool->port_last - pool->port_first + 1;
+}
+
+const char *egw_role_name(enum egw_port_role role);
+/* A host-order address as dotted quad into BUF (16 bytes). */
+const char *egw_view_ipv4(uint32_t addr, char buf[16]);
+
+#endif

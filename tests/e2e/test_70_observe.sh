@@ -1,0 +1,203 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Operability (SPEC section 7): after a known workload, every tool tells the same story.
+# Workload, mode policy: N curl requests allowed by policy "web" (log = yes), M TCP attempts
+# refused by the deny policy "blocked" (log = yes), one UDP exchange allowed by "quiet"
+# (log = no), and one slow download kept open. Then:
+#   - dpdk-telemetry.py: /egw/stats, /egw/policies, /egw/pools, /egw/workers, /egw/ports carry
+#     exactly these counts; /egw/flows refuses a bad filter with an error object;
+#   - egwctl flows lists the live download with its translation; egwctl flows flush ends it;
+#   - /metrics (libmicrohttpd) passes promtool check metrics and carries the same numbers;
+#   - the flow log: every line is JSON; start/deny/end records match the workload; "quiet"
+#     is absent; SIGHUP after a rename continues in a new file (log rotation).
+set -eu -o pipefail
+source "$(dirname "$0")/lib.sh"
+egw_init
+egw_need_real
+command -v promtool >/dev/null || egw_fail "promtool missing (apt-get install prometheus)"
+egw_topo_up
+N=5
+M=3
+METRICS=127.0.0.1:19610
+FLOWLOG=$EGW_OUT/flows.jsonl
+egw_policy_conf "$EGW_OUT/egw.ini" "dpdk.idle_sleep_us=50" "metrics.listen=$METRICS" \
+	"log.flow_log=$FLOWLOG" flows.tcp_transitory=2 flows.tcp_syn=2 flows.udp=2 flows.icmp=2 \
+	flows.tcp_pickup=no
+egw_policy_file 10-obs.ini <<EOF
+[policy web]
+sources = 198.18.0.0/24
+destinations = $EGW_IP_SRV
+ports = $EGW_HTTP_PORT
+protocol = tcp
+action = allow
+log = yes
+
+[policy blocked]
+sources = 198.18.0.0/24
+ports = 8081
+protocol = tcp
+action = deny
+log = yes
+
+[policy quiet]
+sources = 198.18.0.0/24
+ports = 9000
+protocol = udp
+action = allow
+log = no
+
+[policy ping]
+sources = 198.18.0.0/24
+protocol = icmp
+action = allow
+EOF
+egw_start "$EGW_OUT/egw.ini"
+egw_http_start
+egw_udp_echo_serve $EGW_NS_SRV $EGW_IP_SRV 9000 udp-echo-9000
+egw_wait_path
+URL=http://$EGW_IP_SRV:$EGW_HTTP_PORT
+B=$EGW_OUT/base
+egw_baseline "$B"
+ctl() { timeout 20 "$EGW_CTL_BIN" -s "$EGW_CTL_SOCK" -p "$EGW_PREFIX" "$@"; }
+metrics() { ip netns exec $EGW_NS_GW curl -sS --fail --max-time 10 "http://$METRICS/metrics"; }
+# metric NAME{LABELS}: its value in a saved exposition (exact series match).
+metric() { awk -v s="$1" '$1 == s { print $2; found = 1 } END { if (!found) print "missing" }' \
+	"$EGW_OUT/metrics.txt"; }
+
+# --- the workload
+for ((i = 0; i < N; i++)); do
+	egw_curl $EGW_NS_CLI "$URL/index.html" -o /dev/null || egw_fail "curl $i: $(cat "$EGW_OUT/curl.err")"
+done
+egw_ok "$N curl requests allowed by policy web"
+for ((i = 0; i < M; i++)); do
+	assert_eq "$(egw_tcp_probe $EGW_NS_CLI "" $EGW_IP_SRV 8081)" timeout "TCP 8081 refused (policy blocked)"
+done
+assert_eq "$(egw_udp_send $EGW_NS_CLI "" $EGW_IP_SRV 9000 2)" 2 "UDP echo allowed by policy quiet"
+# The live flow: a download slowed down to last well beyond the checks below.
+egw_bg $EGW_NS_CLI "$EGW_OUT/slow.log" curl --noproxy '*' -sS --limit-rate 20k -o /dev/null \
+	"$URL/big.bin"
+SLOW_PID=$EGW_LAST_PID
+assert_stat_delta "$B.stats.json" flows_created -eq $((N + 2))
+
+# --- telemetry (dpdk-telemetry.py)
+assert_stat_delta "$B.stats.json" drops.policy_deny -eq $M
+assert_stat_delta "$B.stats.json" drops.policy_no_match -eq 0
+assert_policy_deltas "$B.pol.json" "web flows_allowed -eq $((N + 1))" "web flows_denied -eq 0" \
+	"blocked flows_denied -eq $M" "blocked flows_allowed -eq 0" "quiet flows_allowed -eq 1" \
+	"quiet packets -eq 4"
+# Once the $N finished connections expired (transitory 2 s), the live download and nothing
+# else holds a port: pools, flows_active and the flow list agree on one.
+assert_eq "$(egw_wait_stat flows_active -eq 1 15)" 1 "/egw/stats flows_active after expiry"
+pools=$(egw_tel /egw/pools) || egw_fail "no /egw/pools"
+egw_log "/egw/pools: $pools"
+assert_eq "$(printf '%s' "$pools" | egw_json_get /egw/pools.pools.p0.name)" public "pool name"
+assert_eq "$(printf '%s' "$pools" | egw_json_get /egw/pools.pools.p0.ports_in_use)" 1 \
+	"/egw/pools public ports_in_use"
+assert_eq "$(printf '%s' "$pools" | egw_json_get /egw/pools.pools.p0.addresses_total)" 4 \
+	"/egw/pools public addresses_total"
+assert_eq "$(printf '%s' "$pools" | egw_json_get /egw/pools.pools.p0.ports_free)" \
+	$((4 * 64512 - 1)) "/egw/pools public ports_free"
+assert_eq "$(printf '%s' "$pools" | egw_json_get /egw/pools.pools.p0.exhausted)" 0 \
+	"/egw/pools public exhausted"
+workers=$(egw_tel /egw/workers) || egw_fail "no /egw/workers"
+assert_eq "$(printf '%s' "$workers" | egw_json_get /egw/workers.workers.w0.flows_active)" 1 \
+	"/egw/workers w0 flows_active"
+ports=$(egw_tel /egw/ports) || egw_fail "no /egw/ports"
+assert_eq "$(printf '%s' "$ports" | egw_json_get /egw/ports.ports.p0.role)" inside "/egw/ports p0 role"
+assert_eq "$(printf '%s' "$ports" | egw_json_get /egw/ports.ports.p1.address)" "$EGW_IP_GWOUT/24" \
+	"/egw/ports p1 address"
+assert_ge "$(printf '%s' "$ports" | egw_json_get /egw/ports.ports.p1.tx_packets)" $((N * 5)) \
+	"/egw/ports p1 tx_packets"
+bad=$(egw_tel "/egw/flows,port=99999") || egw_fail "no reply to a bad /egw/flows filter"
+assert_contains "$bad" '"error"' "/egw/flows with port=99999 answers an error object"
+bad=$(egw_tel "/egw/flows,policy=nosuch") || egw_fail "no reply to /egw/flows,policy=nosuch"
+assert_contains "$bad" "no policy named" "/egw/flows with an unknown policy"
+
+# --- egwctl flows: the live download with its translation
+fl=$(egw_tel "/egw/flows,policy=web proto=tcp") || egw_fail "no /egw/flows"
+egw_log "/egw/flows: $fl"
+assert_eq "$(printf '%s' "$fl" | egw_json_get /egw/flows.matched)" 1 "/egw/flows matched"
+nat=$(printf '%s' "$fl" | egw_json_get /egw/flows.flows.f0.nat_src)
+nport=$(printf '%s' "$fl" | egw_json_get /egw/flows.flows.f0.nat_sport)
+sport=$(printf '%s' "$fl" | egw_json_get /egw/flows.flows.f0.sport)
+assert_match "$nat" '^198\.51\.100\.1[0-3]$' "live flow translated to a pool address"
+out=$(ctl flows policy=web) || egw_fail "egwctl flows failed: $out"
+egw_log "egwctl flows:"$'\n'"$out"
+assert_contains "$out" "$EGW_IP_CLI:$sport" "egwctl flows shows the inside endpoint"
+assert_contains "$out" "$nat:$nport" "egwctl flows shows the translation"
+assert_contains "$out" "$EGW_IP_SRV:$EGW_HTTP_PORT" "egwctl flows shows the destination"
+out=$(ctl flows addr=203.0.113.0/24 port=9) || egw_fail "egwctl flows with a filter: $out"
+assert_not_contains "$out" "$EGW_IP_CLI:$sport" "egwctl flows port=9 leaves the download out"
+
+# --- /metrics: valid exposition, same numbers
+metrics >"$EGW_OUT/metrics.txt" || egw_fail "GET /metrics failed"
+promtool check metrics <"$EGW_OUT/metrics.txt" >"$EGW_OUT/promtool.out" 2>&1 ||
+	egw_fail "promtool check metrics: $(cat "$EGW_OUT/promtool.out")"
+egw_ok "promtool check metrics passes ($(wc -l <"$EGW_OUT/metrics.txt") lines)"
+assert_eq "$(metric 'egressgw_drops_total{reason="policy_deny"}')" "$(egw_drop policy_deny)" \
+	"metric drops policy_deny equals /egw/stats"
+assert_eq "$(metric 'egressgw_policy_flows_allowed_total{policy="web"}')" \
+	"$(egw_policy web flows_allowed)" "metric web flows_allowed equals /egw/policies"
+assert_eq "$(metric 'egressgw_policy_flows_denied_total{policy="blocked"}')" $M \
+	"metric blocked flows_denied"
+assert_eq "$(metric "egressgw_pool_ports_in_use{pool=\"public\",address=\"$nat\"}")" 1 \
+	"metric pool ports_in_use of $nat"
+assert_eq "$(metric egressgw_flows_active)" 1 "metric flows_active"
+assert_eq "$(metric 'egressgw_port_link_up{port="outside"}')" 1 "metric outside link up"
+code=$(ip netns exec $EGW_NS_GW curl -s -o /dev/null -w '%{http_code}' "http://$METRICS/nothing")
+assert_eq "$code" 404 "/nothing is 404"
+
+# --- flush the download through the control socket
+out=$(ctl flows flush policy=web) || egw_fail "egwctl flows flush: $out"
+assert_contains "$out" "OK flushed 1 flows" "egwctl flows flush policy=web"
+assert_eq "$(egw_wait_stat flows_active -eq 0 5)" 0 "no flow left after the flush"
+kill "$SLOW_PID" 2>/dev/null || true
+
+# --- the flow log
+check_log() # FILE: prints "start deny end flushed quiet" counts for policy web/blocked/quiet
+{
+	"$EGW_PY" - "$1" <<'PYEOF'
+import json, sys
+c = {"start": 0, "deny": 0, "end": 0, "flushed": 0, "quiet": 0, "bad": 0}
+for n, line in enumerate(open(sys.argv[1]), 1):
+    try:
+        r = json.loads(line)
+    except ValueError:
+        c["bad"] += 1
+        sys.stderr.write("line %d is not JSON: %r\n" % (n, line))
+        continue
+    if r["policy"] == "quiet":
+        c["quiet"] += 1
+    elif r["event"] == "start" and r["policy"] == "web" and r["nat_src"].startswith("198.51.100."):
+        c["start"] += 1
+    elif r["event"] == "deny" and r["policy"] == "blocked" and r["reason"] == "policy_deny" \
+            and r["dport"] == 8081:
+        c["deny"] += 1
+    elif r["event"] == "end" and r["policy"] == "web" and r["packets_in"] > 0 and \
+            r["bytes_out"] > 0:
+        c["flushed" if r["reason"] == "flushed" else "end"] += 1
+print(" ".join("%s=%d" % kv for kv in c.items()))
+PYEOF
+}
+summary=
+for ((i = 0; i < 50; i++)); do
+	summary=$(check_log "$FLOWLOG")
+	[[ $summary == *"end=$N "* && $summary == *"flushed=1 "* ]] && break
+	sleep 0.2
+done
+egw_log "flow log: $summary"
+assert_eq "$summary" "start=$((N + 1)) deny=$M end=$N flushed=1 quiet=0 bad=0" "flow log records"
+ends=$(grep -c '"reason":"tcp_closed"' "$FLOWLOG" || true)
+assert_numeq "$ends" $N "finished downloads end as tcp_closed"
+
+# --- log rotation: rename, SIGHUP, the next records go to a new file at the same path
+mv "$FLOWLOG" "$FLOWLOG.1"
+kill -HUP "$EGW_PID"
+egw_wait_for 5 test -f "$FLOWLOG" || egw_fail "no new flow log after SIGHUP"
+egw_curl $EGW_NS_CLI "$URL/index.html" -o /dev/null || egw_fail "curl after rotation"
+egw_wait_for 5 grep -q '"event":"start"' "$FLOWLOG" || egw_fail "no start record in the new file"
+egw_ok "after SIGHUP the flow log continues in a new $FLOWLOG"
+assert_eq "$(egw_stat flow_log_dropped)" 0 "/egw/stats flow_log_dropped"
+
+egw_stop
+egw_finish
