@@ -231,8 +231,8 @@ static void render_pools(const struct egw_tel_source *s, struct egw_metrics_buf 
 	static const char *const names[3] = { "pool_ports_in_use", "pool_ports_free",
 		"pool_exhausted_total" };
 	static const char *const helps[3] = {
-		"Flows holding a port of the egress address (endpoint-dependent mapping reuses a "
-		"port toward other destinations).",
+		("Flows holding a port of the egress address (endpoint-dependent mapping reuses "
+		 "a port toward other destinations)."),
 		"Ports of the egress address no flow holds.",
 		"New flows refused: no free port on the egress address.",
 	};

@@ -129,6 +129,23 @@ assert_contains "$out" "$EGW_IP_SRV:$EGW_HTTP_PORT" "egwctl flows shows the dest
 out=$(ctl flows addr=203.0.113.0/24 port=9) || egw_fail "egwctl flows with a filter: $out"
 assert_not_contains "$out" "$EGW_IP_CLI:$sport" "egwctl flows port=9 leaves the download out"
 
+# --- egwctl tables: the same numbers, readable
+out=$(ctl policies) || egw_fail "egwctl policies: $out"
+egw_log "egwctl policies:"$'\n'"$out"
+assert_match "$out" "web +$((N + 1)) +0 " "egwctl policies: web allowed $((N + 1)), denied 0"
+assert_match "$out" "blocked +0 +$M " "egwctl policies: blocked denied $M"
+out=$(ctl pools) || egw_fail "egwctl pools: $out"
+egw_log "egwctl pools:"$'\n'"$out"
+assert_match "$out" "public +$nat +1 +64511 +0" "egwctl pools: $nat holds one port"
+out=$(ctl stats) || egw_fail "egwctl stats: $out"
+assert_match "$out" "policy_deny +$M" "egwctl stats lists the policy_deny drops"
+out=$(ctl ports) || egw_fail "egwctl ports: $out"
+assert_match "$out" "outside +1 +outside +$EGW_IP_GWOUT/24 .* up " "egwctl ports: the outside port, link up"
+out=$(ctl workers) || egw_fail "egwctl workers: $out"
+assert_contains "$out" "BUSY" "egwctl workers prints its table"
+out=$(ctl flows port=99999 2>&1) && egw_fail "egwctl flows port=99999 should fail: $out"
+assert_contains "$out" "port must be 0-65535" "egwctl flows: a bad filter is explained"
+
 # --- /metrics: valid exposition, same numbers
 metrics >"$EGW_OUT/metrics.txt" || egw_fail "GET /metrics failed"
 promtool check metrics <"$EGW_OUT/metrics.txt" >"$EGW_OUT/promtool.out" 2>&1 ||
@@ -146,6 +163,11 @@ assert_eq "$(metric egressgw_flows_active)" 1 "metric flows_active"
 assert_eq "$(metric 'egressgw_port_link_up{port="outside"}')" 1 "metric outside link up"
 code=$(ip netns exec $EGW_NS_GW curl -s -o /dev/null -w '%{http_code}' "http://$METRICS/nothing")
 assert_eq "$code" 404 "/nothing is 404"
+# egwctl metrics finds the address in /egw/info (it runs where the listener is).
+ip netns exec $EGW_NS_GW timeout 20 "$EGW_CTL_BIN" -p "$EGW_PREFIX" metrics >"$EGW_OUT/metrics2.txt" ||
+	egw_fail "egwctl metrics failed"
+assert_contains "$(cat "$EGW_OUT/metrics2.txt")" 'egressgw_drops_total{reason="policy_deny"} '"$M" \
+	"egwctl metrics prints the exposition"
 
 # --- flush the download through the control socket
 out=$(ctl flows flush policy=web) || egw_fail "egwctl flows flush: $out"

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <string.h>
 
@@ -8,6 +10,7 @@
 #include <rte_memory.h>
 
 #include "egw_test.h"
+#include "flow/flow_filter.h"
 #include "flow/flow_table.h"
 #include "flow/tcp.h"
 #include "pkt/pkt.h"
@@ -520,6 +523,112 @@ static int flow_init(void)
 	return egw_test_eal_init();
 }
 
+/* ---- flow filter (/egw/flows, flows flush) ---- */
+
+static void test_flow_filter_parse(void)
+{
+	struct egw_flow_filter f;
+	char err[128];
+
+	CU_ASSERT_EQUAL(egw_flow_filter_parse(NULL, &f, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(f.limit, EGW_FLOW_FILTER_LIMIT_DEFAULT);
+	CU_ASSERT_FALSE(f.port_on);
+	CU_ASSERT_EQUAL(egw_flow_filter_parse("", &f, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(egw_flow_filter_parse(
+		"addr=198.18.0.7/24, port=443 proto=udp\tpolicy=web-1 limit=40 nat=198.51.100.10",
+		&f, err, sizeof(err)), 0);
+	CU_ASSERT(f.addr[EGW_FILTER_ANY_ADDR].on);
+	/* Host bits of a pasted address are ignored. */
+	CU_ASSERT_EQUAL(f.addr[EGW_FILTER_ANY_ADDR].prefix, PG_IP(198, 18, 0, 0));
+	CU_ASSERT_EQUAL(f.addr[EGW_FILTER_ANY_ADDR].mask, 0xffffff00u);
+	CU_ASSERT(f.addr[EGW_FILTER_NAT].on);
+	CU_ASSERT_EQUAL(f.addr[EGW_FILTER_NAT].mask, 0xffffffffu);
+	CU_ASSERT_FALSE(f.addr[EGW_FILTER_SRC].on);
+	CU_ASSERT(f.port_on);
+	CU_ASSERT_EQUAL(f.port, 443);
+	CU_ASSERT_EQUAL(f.proto, IPPROTO_UDP);
+	CU_ASSERT(f.policy_on);
+	CU_ASSERT_STRING_EQUAL(f.policy_name, "web-1");
+	CU_ASSERT_EQUAL(f.limit, 40);
+	CU_ASSERT_EQUAL(egw_flow_filter_parse("src=0.0.0.0/0", &f, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(f.addr[EGW_FILTER_SRC].mask, 0);
+}
+
+static void test_flow_filter_errors(void)
+{
+	static const struct {
+		const char *in, *msg;
+	} bad[] = {
+		{ "port", "expected KEY=VALUE" },
+		{ "=5", "expected KEY=VALUE" },
+		{ "colour=red", "unknown key" },
+		{ "addr=198.18.0", "not an IPv4" },
+		{ "addr=198.18.0.0/33", "not an IPv4" },
+		{ "dst=198.18.0.0/", "not an IPv4" },
+		{ "src=198.18.0.0/x", "not an IPv4" },
+		{ "port=65536", "0-65535" },
+		{ "port=-1", "0-65535" },
+		{ "port=", "0-65535" },
+		{ "port=80x", "0-65535" },
+		{ "proto=sctp", "tcp, udp or icmp" },
+		{ "policy=", "policy name" },
+		{ "policy=0123456789012345678901234567890123", "policy name" },
+		{ "limit=0", "limit must be" },
+		{ "limit=41", "limit must be" },
+		{ "port=80 limit=1 bogus", "expected KEY=VALUE" },
+	};
+	struct egw_flow_filter f;
+	char err[160], longer[600];
+
+	for (unsigned i = 0; i < RTE_DIM(bad); i++) {
+		err[0] = '\0';
+		CU_ASSERT_EQUAL(egw_flow_filter_parse(bad[i].in, &f, err, sizeof(err)), -EINVAL);
+		if (!strstr(err, bad[i].msg))
+			fprintf(stderr, "filter '%s': message '%s' lacks '%s'\n", bad[i].in, err,
+				bad[i].msg);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, bad[i].msg));
+	}
+	memset(longer, 'a', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	CU_ASSERT_EQUAL(egw_flow_filter_parse(longer, &f, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "longer than"));
+}
+
+static void test_flow_filter_match(void)
+{
+	struct egw_flow f = { 0 };
+	struct egw_flow_filter flt;
+	char err[128];
+
+	egw_flow_key_set(&f.orig, htonl(PG_IP(198, 18, 0, 2)), htonl(PG_IP(203, 0, 113, 1)),
+		htons(40000), htons(443), IPPROTO_TCP, EGW_ZONE_INSIDE);
+	f.nat_addr = htonl(NAT_ADDR);
+	f.nat_port = htons(2000);
+	f.policy = 7;
+#define MATCH(s) (egw_flow_filter_parse(s, &flt, err, sizeof(err)) == 0 &&                         \
+	(flt.policy_slot = 7, egw_flow_filter_match(&flt, &f)))
+	CU_ASSERT(MATCH(""));
+	CU_ASSERT(MATCH("addr=198.18.0.0/24"));	  /* the inside source */
+	CU_ASSERT(MATCH("addr=203.0.113.1"));	  /* the destination */
+	CU_ASSERT(MATCH("addr=198.51.100.0/24")); /* the translation */
+	CU_ASSERT_FALSE(MATCH("addr=10.0.0.0/8"));
+	CU_ASSERT(MATCH("src=198.18.0.2 dst=203.0.113.0/24 nat=198.51.100.10"));
+	CU_ASSERT_FALSE(MATCH("src=203.0.113.1"));
+	CU_ASSERT_FALSE(MATCH("dst=198.18.0.2"));
+	CU_ASSERT_FALSE(MATCH("nat=198.18.0.2"));
+	CU_ASSERT(MATCH("port=40000"));
+	CU_ASSERT(MATCH("port=443"));
+	CU_ASSERT(MATCH("port=2000"));
+	CU_ASSERT_FALSE(MATCH("port=80"));
+	CU_ASSERT(MATCH("proto=tcp"));
+	CU_ASSERT_FALSE(MATCH("proto=udp"));
+	CU_ASSERT(MATCH("policy=web"));	      /* slot resolved to 7 by the caller */
+	CU_ASSERT_FALSE(MATCH("proto=tcp port=80")); /* every term must hold */
+	flt.policy_slot = 3;
+	CU_ASSERT_FALSE(egw_flow_filter_match(&flt, &f));
+#undef MATCH
+}
+
 void egw_test_register_flow(void)
 {
 	EGW_SUITE("flow", flow_init, NULL, EGW_TEST(test_flow_create_params),
@@ -527,5 +636,6 @@ void egw_test_register_flow(void)
 		EGW_TEST(test_flow_table_full), EGW_TEST(test_flow_expire_timeouts),
 		EGW_TEST(test_flow_expire_budget), EGW_TEST(test_flow_flush),
 		EGW_TEST(test_tcp_initial_state), EGW_TEST(test_tcp_state_machine),
-		EGW_TEST(test_tcp_fin_before_established));
+		EGW_TEST(test_tcp_fin_before_established), EGW_TEST(test_flow_filter_parse),
+		EGW_TEST(test_flow_filter_errors), EGW_TEST(test_flow_filter_match));
 }

@@ -11,6 +11,7 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
+#include <rte_ring_elem.h>
 
 #include "egw_test.h"
 #include "pipeline/dataplane.h"
@@ -18,6 +19,8 @@
 #include "pktgen.h"
 #include "conf/policy_conf.h"
 #include "policy/slots.h"
+#include "telemetry/flows_ask.h"
+#include "telemetry/view.h"
 
 /*
  * The real worker pipeline on synthetic mbufs. Two ring-backed ethdevs stand for the inside
@@ -146,6 +149,7 @@ struct dp_opts {
 	unsigned n_pool;
 	uint32_t max_per_source;
 	bool no_pool; /* passthrough without a default pool: routed untranslated */
+	bool flow_log; /* workers get flow log rings */
 };
 
 static struct egw_snapshot *build_snapshot(enum egw_mode mode, uint16_t pf, uint16_t pl,
@@ -269,6 +273,7 @@ static void dp_setup(const struct dp_opts *o)
 		}
 	dp->tcp_pickup = true;
 	dp->icmp_errors_per_s = 100;
+	dp->flow_log = o->flow_log;
 	for (unsigned i = 0; i < nw; i++) {
 		dp->workers[i] = egw_worker_create(dp, i, o->max_flows ? o->max_flows : 1024, &TO,
 			SOCKET_ID_ANY);
@@ -1810,6 +1815,151 @@ static void test_pipeline_tx_full(void)
 	dp_teardown();
 }
 
+/* Takes the next flow log record of worker W; false when its ring is empty. */
+static bool next_record(struct egw_worker *w, struct egw_flowlog_rec *r)
+{
+	return rte_ring_sc_dequeue_elem(w->flowlog, r, sizeof(*r)) == 0;
+}
+
+/* The mailbox served by the asker's own thread (the idle hook): the whole protocol, one
+ * thread. */
+static void serve_w0(void *ctx)
+{
+	(void)ctx;
+	egw_mailbox_serve(W(0));
+}
+
+static uint64_t addr_in_use(uint32_t nat_addr)
+{
+	uint64_t in_use, exhausted;
+
+	egw_view_addr(F.dp, htonl(nat_addr), &in_use, &exhausted);
+	return in_use;
+}
+
+/*
+ * Flow start, deny and end records (flow log), per-address NAT counters, and flows listed and
+ * ended through the worker's mailbox (/egw/flows, flows flush) with every filter error.
+ */
+static void test_pipeline_flow_records(void)
+{
+	static struct egw_flows_answer ans;
+	static struct egw_policy_slots slots;
+	struct pg_pkt syn = from_client(IPPROTO_TCP, 40000, SERVER, 80);
+	struct pg_pkt udp = from_client(IPPROTO_UDP, 5000, SERVER, 53);
+	struct egw_flowlog_rec r;
+	struct egw_worker_stats st;
+	struct frame *fr;
+	uint32_t nat_addr;
+	uint16_t nat_port;
+	char err[256];
+	unsigned n;
+
+	dp_setup(&(struct dp_opts){ .max_flows = 64, .flow_log = true });
+	CU_ASSERT_PTR_NOT_NULL_FATAL(W(0)->flowlog);
+	CU_ASSERT_EQUAL_FATAL(egw_policy_slots_init(&slots, "ut_obs"), 0);
+	syn.tcp_flags = EGW_TCP_SYN;
+	send_pkt(W(0), port_in, &syn);
+	fr = take_one(port_out);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fr);
+	nat_addr = pg_rd32(fr->d + 26);
+	nat_port = pg_rd16(fr->d + 34);
+	CU_ASSERT_FATAL(next_record(W(0), &r));
+	CU_ASSERT_EQUAL(r.event, EGW_EV_START);
+	CU_ASSERT_EQUAL(r.proto, IPPROTO_TCP);
+	CU_ASSERT_EQUAL(r.src, htonl(CLIENT));
+	CU_ASSERT_EQUAL(r.dst, htonl(SERVER));
+	CU_ASSERT_EQUAL(r.sport, htons(40000));
+	CU_ASSERT_EQUAL(r.dport, htons(80));
+	CU_ASSERT_EQUAL(r.nat_src, htonl(nat_addr));
+	CU_ASSERT_EQUAL(r.nat_sport, htons(nat_port));
+	CU_ASSERT_EQUAL(r.policy, 0); /* passthrough: the mode decided */
+	CU_ASSERT_EQUAL(r.time, T0);
+	CU_ASSERT_FALSE(next_record(W(0), &r));
+	CU_ASSERT_EQUAL(addr_in_use(nat_addr), 1);
+
+	udp.payload_len = 20;
+	send_pkt(W(0), port_in, &udp);
+	CU_ASSERT_PTR_NOT_NULL(take_one(port_out));
+	CU_ASSERT(next_record(W(0), &r) && r.event == EGW_EV_START && r.proto == IPPROTO_UDP);
+	CU_ASSERT_EQUAL(addr_in_use(nat_addr), 2); /* paired: one client, one address */
+
+	/* Refused: a deny record, no translation, no flow. */
+	set_mode(EGW_MODE_DENY);
+	syn.sport = 40001;
+	send_pkt(W(0), port_in, &syn);
+	CU_ASSERT_FATAL(next_record(W(0), &r));
+	CU_ASSERT_EQUAL(r.event, EGW_EV_DENY);
+	CU_ASSERT_EQUAL(r.reason, EGW_DROP_MODE_DENY);
+	CU_ASSERT_EQUAL(r.sport, htons(40001));
+	CU_ASSERT_EQUAL(W(0)->ft->n_active, 2);
+	set_mode(EGW_MODE_PASSTHROUGH);
+
+	/* Listing, through the mailbox. */
+	CU_ASSERT_EQUAL(egw_flows_ask(F.dp, &slots, "proto=tcp", EGW_MBOX_LIST, &ans, serve_w0,
+		NULL, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(ans.matched, 1);
+	CU_ASSERT_EQUAL_FATAL(ans.n, 1);
+	CU_ASSERT_EQUAL(ans.flows[0].d.flow.orig.a_port, htons(40000));
+	CU_ASSERT_EQUAL(ans.flows[0].d.flow.nat_port, htons(nat_port));
+	CU_ASSERT_EQUAL(ans.flows[0].d.created, T0);
+	CU_ASSERT_EQUAL(egw_flows_ask(F.dp, &slots, "nat=198.51.100.0/24 policy=(mode) limit=1",
+		EGW_MBOX_LIST, &ans, serve_w0, NULL, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(ans.matched, 2); /* every match counted, */
+	CU_ASSERT_EQUAL(ans.n, 1);	  /* LIMIT listed */
+	CU_ASSERT_EQUAL(egw_flows_ask(F.dp, &slots, "port=9", EGW_MBOX_LIST, &ans, serve_w0, NULL,
+		err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(ans.matched, 0);
+	CU_ASSERT_EQUAL(egw_flows_ask(F.dp, &slots, "port=x", EGW_MBOX_LIST, &ans, serve_w0, NULL,
+		err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "port must be"));
+	CU_ASSERT_EQUAL(egw_flows_ask(F.dp, &slots, "policy=nosuch", EGW_MBOX_LIST, &ans,
+		serve_w0, NULL, err, sizeof(err)), -ENOENT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no policy named 'nosuch'"));
+	/* Nobody serves the mailbox (a worker that is not running): withdrawn, said so. */
+	CU_ASSERT_EQUAL(egw_flows_ask(F.dp, &slots, "", EGW_MBOX_LIST, &ans, NULL, NULL, err,
+		sizeof(err)), -ETIMEDOUT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "did not answer"));
+	CU_ASSERT_EQUAL(W(0)->mbox.state, EGW_MBOX_IDLE);
+
+	/* Flush: the UDP flow ends now, logged as flushed with its counters. */
+	W(0)->now = T0 + 3;
+	CU_ASSERT_EQUAL(egw_flows_ask(F.dp, &slots, "proto=udp", EGW_MBOX_FLUSH, &ans, serve_w0,
+		NULL, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(ans.matched, 1);
+	CU_ASSERT_EQUAL(W(0)->ft->n_active, 1);
+	CU_ASSERT_FATAL(next_record(W(0), &r));
+	CU_ASSERT_EQUAL(r.event, EGW_EV_END);
+	CU_ASSERT_EQUAL(r.reason, EGW_END_FLUSHED);
+	CU_ASSERT_EQUAL(r.proto, IPPROTO_UDP);
+	CU_ASSERT_EQUAL(r.packets[EGW_DIR_ORIG], 1);
+	CU_ASSERT_EQUAL(r.bytes[EGW_DIR_ORIG], 48);
+	CU_ASSERT_EQUAL(r.duration, 3);
+	CU_ASSERT_EQUAL(addr_in_use(nat_addr), 1);
+
+	/* Expiry: the SYN-only flow ends idle. */
+	W(0)->now = T0 + 100000;
+	egw_pipeline_expire(W(0));
+	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+	CU_ASSERT(next_record(W(0), &r) && r.event == EGW_EV_END && r.reason == EGW_END_IDLE);
+	CU_ASSERT_EQUAL(addr_in_use(nat_addr), 0);
+
+	/* A full ring loses the record, counted; the packet is forwarded all the same. */
+	memset(&r, 0, sizeof(r));
+	for (n = 0; rte_ring_sp_enqueue_elem(W(0)->flowlog, &r, sizeof(r)) == 0; n++)
+		;
+	CU_ASSERT(n >= EGW_FLOWLOG_RING_SIZE - 1);
+	syn.sport = 40002;
+	send_pkt(W(0), port_in, &syn);
+	CU_ASSERT_PTR_NOT_NULL(take_one(port_out));
+	egw_dataplane_stats(F.dp, &st);
+	CU_ASSERT_EQUAL(st.flow_log_dropped, 1);
+	while (next_record(W(0), &r))
+		;
+	egw_policy_slots_fini(&slots);
+	dp_teardown();
+}
+
 void egw_test_register_pipeline(void)
 {
 	EGW_SUITE("pipeline", pipeline_init, pipeline_clean, EGW_TEST(test_pipeline_tcp_roundtrip),
@@ -1825,5 +1975,5 @@ void egw_test_register_pipeline(void)
 		EGW_TEST(test_pipeline_route_and_neighbour), EGW_TEST(test_pipeline_source_limit),
 		EGW_TEST(test_pipeline_tcp_pickup),
 		EGW_TEST(test_pipeline_mtu), EGW_TEST(test_pipeline_nat_exhausted),
-		EGW_TEST(test_pipeline_tx_full));
+		EGW_TEST(test_pipeline_tx_full), EGW_TEST(test_pipeline_flow_records));
 }

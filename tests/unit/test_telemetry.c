@@ -4,7 +4,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+
+#include <rte_memory.h>
+
 #include "egw_test.h"
+#include "pktgen.h"
+#include "telemetry/flowlog.h"
+#include "telemetry/metrics.h"
 #include "telemetry/telemetry.h"
 
 /* DPDK refuses a command whose help text reaches RTE_TEL_MAX_STRING_LEN: every /egw/ command
@@ -33,8 +42,217 @@ static void test_sha256_file(void)
 	CU_ASSERT_EQUAL(egw_sha256_file(path, hex), -ENOENT);
 }
 
+/* ---- flow log records ---- */
+
+static struct egw_flowlog_rec sample_rec(enum egw_flow_event ev, uint8_t proto)
+{
+	return (struct egw_flowlog_rec){ .time = 5, .event = (uint8_t)ev, .proto = proto,
+		.reason = ev == EGW_EV_END ? EGW_END_TCP_CLOSED : ev == EGW_EV_DENY ?
+							   EGW_DROP_POLICY_DENY : 0,
+		.worker = 1, .src = htonl(PG_IP(198, 18, 0, 2)), .dst = htonl(PG_IP(203, 0, 113, 1)),
+		.nat_src = htonl(PG_IP(198, 51, 100, 10)), .sport = htons(40000),
+		.dport = htons(443), .nat_sport = htons(2000), .policy = 3, .duration = 12,
+		.packets = { 10, 9 }, .bytes = { 1000, 5000000000ULL } };
+}
+
+static void test_flowlog_format(void)
+{
+	struct egw_flowlog_rec r = sample_rec(EGW_EV_END, IPPROTO_TCP);
+	char buf[512];
+	int n;
+
+	/* 2026-11-29T10:20:30Z */
+	n = egw_flowlog_format(&r, 1795947630, "web", buf, sizeof(buf));
+	CU_ASSERT_EQUAL(n, (int)strlen(buf));
+	CU_ASSERT_STRING_EQUAL(buf,
+		"{\"time\":\"2026-11-29T10:20:30Z\",\"event\":\"end\",\"proto\":\"tcp\","
+		"\"src\":\"198.18.0.2\",\"sport\":40000,\"dst\":\"203.0.113.1\",\"dport\":443,"
+		"\"nat_src\":\"198.51.100.10\",\"nat_sport\":2000,\"policy\":\"web\",\"worker\":1,"
+		"\"reason\":\"tcp_closed\",\"duration_s\":12,\"packets_out\":10,\"bytes_out\":1000,"
+		"\"packets_in\":9,\"bytes_in\":5000000000}\n");
+
+	r = sample_rec(EGW_EV_DENY, IPPROTO_TCP);
+	egw_flowlog_format(&r, 0, "blocked", buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"event\":\"deny\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"reason\":\"policy_deny\""));
+	CU_ASSERT_PTR_NULL(strstr(buf, "nat_src")); /* a refused flow has no translation */
+	CU_ASSERT_PTR_NULL(strstr(buf, "packets"));
+
+	r = sample_rec(EGW_EV_START, IPPROTO_ICMP);
+	egw_flowlog_format(&r, 0, "(mode)", buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"proto\":\"icmp\",\"src\":\"198.18.0.2\",\"id\":40000,"
+					   "\"dst\":\"203.0.113.1\",\"nat_src\":\"198.51.100.10\","
+					   "\"nat_id\":2000,\"policy\":\"(mode)\""));
+	CU_ASSERT_PTR_NULL(strstr(buf, "reason"));
+	CU_ASSERT_PTR_NULL(strstr(buf, "dport"));
+}
+
+static void test_flowlog_escaping_and_space(void)
+{
+	struct egw_flowlog_rec r = sample_rec(EGW_EV_START, IPPROTO_UDP);
+	char buf[512];
+
+	/* Policy names come from files: whatever they hold, the line stays one JSON object. */
+	egw_flowlog_format(&r, 0, "a\"b\\c\nd\x01", buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"policy\":\"a\\\"b\\\\c\\u000ad\\u0001\""));
+	CU_ASSERT_EQUAL(strchr(buf, '\n'), buf + strlen(buf) - 1);
+	CU_ASSERT_EQUAL(egw_flowlog_format(&r, 0, "web", buf, 40), -ENOSPC);
+	CU_ASSERT_EQUAL(egw_flowlog_format(&r, 0, "web", buf, 0), -ENOSPC);
+	CU_ASSERT_STRING_EQUAL(egw_flow_end_name(EGW_END_FLUSHED), "flushed");
+	CU_ASSERT_STRING_EQUAL(egw_flow_end_name((enum egw_flow_end)200), "unknown");
+	CU_ASSERT_STRING_EQUAL(egw_flow_event_name((enum egw_flow_event)9), "unknown");
+}
+
+static void test_flowlog_open_errors(void)
+{
+	struct egw_flowlog l = { 0 };
+
+	CU_ASSERT_EQUAL(egw_flowlog_open(&l, "/nonexistent-dir/flows.jsonl"), -ENOENT);
+	CU_ASSERT_PTR_NULL(l.f);
+	/* A failed reopen leaves logging off, not a dangling stream. */
+	CU_ASSERT_EQUAL(egw_flowlog_reopen(&l), -ENOENT);
+	CU_ASSERT_PTR_NULL(l.f);
+	egw_flowlog_close(&l);
+}
+
+/* ---- Prometheus text ---- */
+
+static void test_metrics_buf(void)
+{
+	struct egw_metrics_buf b = { 0 };
+	size_t len0;
+
+	egw_metrics_label_value(&b, "plain-name_1");
+	egw_metrics_printf(&b, "|");
+	egw_metrics_label_value(&b, "q\"b\\n\n");
+	CU_ASSERT_FALSE(b.oom);
+	CU_ASSERT_STRING_EQUAL(b.p, "plain-name_1|q\\\"b\\\\n\\n");
+	len0 = b.len;
+	/* Growth past the first allocation keeps every byte. */
+	for (unsigned i = 0; i < 5000; i++)
+		egw_metrics_printf(&b, "%04u\n", i % 10000);
+	CU_ASSERT_EQUAL(b.len, strlen(b.p));
+	CU_ASSERT_EQUAL(b.len, len0 + 5000 * 5);
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.p, "4999\n"));
+	egw_metrics_buf_free(&b);
+	CU_ASSERT_PTR_NULL(b.p);
+}
+
+/* Value of the exact series S in exposition TEXT, or -1. */
+static long long series(const char *text, const char *s)
+{
+	const char *p = text;
+	size_t n = strlen(s);
+
+	while ((p = strstr(p, s)) != NULL) {
+		if ((p == text || p[-1] == '\n') && p[n] == ' ')
+			return atoll(p + n + 1);
+		p += n;
+	}
+	return -1;
+}
+
+static void test_metrics_render(void)
+{
+	static struct egw_dataplane dp;
+	static struct egw_conf conf;
+	static struct egw_policy_slots slots;
+	const struct egw_flow_timeouts to = { 30, 7440, 240, 300, 60 };
+	volatile int mode = EGW_MODE_POLICY;
+	volatile uint64_t gen = 2;
+	uint32_t seq = 0, web;
+	struct egw_tel_source src = { .version = "9.9", .mode = &mode, .generation = &gen,
+		.dp = &dp, .slots = &slots, .conf = &conf, .conf_seq = &seq };
+	struct egw_metrics_buf b = { 0 };
+	struct egw_worker *w;
+	const char *line;
+
+	CU_ASSERT_EQUAL_FATAL(egw_test_eal_init(), 0);
+	CU_ASSERT_EQUAL_FATAL(egw_policy_slots_init(&slots, "ut_metrics"), 0);
+	web = egw_policy_slots_get(&slots, "web", 2);
+	egw_policy_slots_get(&slots, "old", 1); /* not in the running generation */
+	dp.n_workers = 1;
+	w = dp.workers[0] = egw_worker_create(&dp, 0, 64, &to, SOCKET_ID_ANY);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	w->stats.drops[EGW_DROP_POLICY_DENY] = 7;
+	w->stats.outbound_packets = 11;
+	w->stats.flow_log_dropped = 2;
+	w->policy[web].flows = 3;
+	w->policy[web].bytes = 4096;
+	egw_addr_stats_get(&w->addrs, htonl(PG_IP(198, 51, 100, 11)))->in_use = 2;
+	egw_addr_stats_get(&w->addrs, htonl(PG_IP(198, 51, 100, 11)))->exhausted = 5;
+	conf.n_pools = 1;
+	snprintf(conf.pools[0].name, sizeof(conf.pools[0].name), "public");
+	conf.pools[0].n_addrs = 2;
+	conf.pools[0].addrs[0] = PG_IP(198, 51, 100, 10);
+	conf.pools[0].addrs[1] = PG_IP(198, 51, 100, 11);
+	conf.pools[0].port_first = 1024;
+	conf.pools[0].port_last = 2047;
+
+	CU_ASSERT_EQUAL(egw_metrics_render(&src, &b), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b.p);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_info{version=\"9.9\",mode=\"policy\"}"), 1);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_policy_generation"), 2);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_drops_total{reason=\"policy_deny\"}"), 7);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_drops_total{reason=\"nat_exhausted\"}"), 0);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_forwarded_packets_total{direction=\"outbound\"}"),
+		11);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_flow_log_dropped_total"), 2);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_policy_flows_allowed_total{policy=\"web\"}"), 3);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_policy_bytes_total{policy=\"web\"}"), 4096);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_policy_flows_allowed_total{policy=\"(mode)\"}"), 0);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_policy_flows_allowed_total{policy=\"old\"}"), -1);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_pool_ports_in_use{pool=\"public\","
+				    "address=\"198.51.100.11\"}"), 2);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_pool_ports_free{pool=\"public\","
+				    "address=\"198.51.100.11\"}"), 1022);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_pool_ports_free{pool=\"public\","
+				    "address=\"198.51.100.10\"}"), 1024);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_pool_exhausted_total{pool=\"public\","
+				    "address=\"198.51.100.11\"}"), 5);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_worker_rx_packets_total{worker=\"0\"}"), 0);
+	/* Every sample belongs to a family announced just before it, with HELP and TYPE. */
+	for (line = b.p; *line; line = strchr(line, '\n') + 1) {
+		char fam[96] = "", name[96] = "";
+		if (strncmp(line, "# HELP ", 7) == 0) {
+			const char *type = strchr(line, '\n') + 1;
+			sscanf(line + 7, "%95s", fam);
+			CU_ASSERT_EQUAL(strncmp(type, "# TYPE ", 7), 0);
+			sscanf(type + 7, "%95s", name);
+			CU_ASSERT_STRING_EQUAL(fam, name);
+			line = type;
+			continue;
+		}
+		sscanf(line, "%95[^{ ]", name);
+		CU_ASSERT_PTR_NOT_NULL(strstr(b.p, "# TYPE "));
+		CU_ASSERT_EQUAL(strncmp(name, "egressgw_", 9), 0);
+	}
+	egw_metrics_buf_free(&b);
+	egw_worker_free(w);
+	dp.workers[0] = NULL;
+	egw_policy_slots_fini(&slots);
+}
+
+static void test_metrics_server_errors(void)
+{
+	static struct egw_tel_source src;
+	char err[128];
+
+	CU_ASSERT_PTR_NULL(egw_metrics_start("no-port", &src, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "HOST:PORT"));
+	CU_ASSERT_PTR_NULL(egw_metrics_start("localhost:9610", &src, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not an IPv4"));
+	/* 192.0.2.1 (TEST-NET-1) is not an address of this machine: bind fails. */
+	CU_ASSERT_PTR_NULL(egw_metrics_start("192.0.2.1:9610", &src, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "cannot listen"));
+	egw_metrics_stop(NULL);
+}
+
 void egw_test_register_telemetry(void)
 {
 	EGW_SUITE("telemetry", NULL, NULL, EGW_TEST(test_telemetry_register),
-		EGW_TEST(test_sha256_file));
+		EGW_TEST(test_sha256_file), EGW_TEST(test_flowlog_format),
+		EGW_TEST(test_flowlog_escaping_and_space), EGW_TEST(test_flowlog_open_errors),
+		EGW_TEST(test_metrics_buf), EGW_TEST(test_metrics_render),
+		EGW_TEST(test_metrics_server_errors));
 }

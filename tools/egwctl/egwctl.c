@@ -2,224 +2,174 @@
 /*
  * egwctl: the operator's command line for a running egressgw.
  * Write commands go to the control socket; read commands ask the DPDK telemetry socket.
+ * This file reads the command line and finds the command; commands.c carries it out.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include "conf/conf.h"
+#include "egwctl.h"
 
 #define DEFAULT_SOCKET "/run/egressgw/control.sock"
 #define DEFAULT_PREFIX "egressgw"
-#define REPLY_MAX (1 << 20)
 
-struct ctl_opts {
-	const char *socket;
-	const char *prefix;
-	int json;
+#define FILTER_HELP                                                                                \
+	"FILTER: terms separated by blanks, all of which must hold:\n"                             \
+	"  addr=A[/N]          the inside source, the destination or the translated source\n"     \
+	"                      is in A/N\n"                                                       \
+	"  src=A[/N], dst=A[/N], nat=A[/N]\n"                                                   \
+	"                      that one address only\n"                                           \
+	"  port=N              any of the flow's ports (source, destination, translated\n"        \
+	"                      source; the ICMP id)\n"                                            \
+	"  proto=tcp|udp|icmp\n"                                                                  \
+	"  policy=NAME         the admitting policy (\"(mode)\": admitted by the mode)\n"         \
+	"  limit=N             at most N flows listed (default 20, at most 40)\n"
+
+enum via {
+	VIA_TELEMETRY,
+	VIA_HTTP,
+	VIA_CONTROL, /* the write commands */
 };
+
+static const char *const via_text[] = {
+	[VIA_TELEMETRY] = "DPDK telemetry socket; --json prints the reply as JSON",
+	[VIA_HTTP] = "HTTP GET; the address from -m, else the daemon's [metrics] listen",
+	[VIA_CONTROL] = "control socket; exit status 0 when the daemon answers OK",
+};
+
+struct command {
+	const char *name;
+	const char *args;
+	const char *summary;
+	const char *help; /* what `egwctl help NAME` adds, or NULL */
+	enum via via;
+	int (*run)(const struct egw_ctl_opts *o, int argc, char **argv);
+};
+
+static const struct command commands[] = {
+	{ "status", "", "version, mode, uptime, config, policy generation", NULL, VIA_TELEMETRY,
+		egw_ctl_status },
+	{ "stats", "", "packets, bytes, flows; drop reasons that happened", NULL, VIA_TELEMETRY,
+		egw_ctl_stats },
+	{ "ports", "", "per port: role, address, link, packet and error counters", NULL,
+		VIA_TELEMETRY, egw_ctl_ports },
+	{ "workers", "", "per worker: packets, busy %, flows, handoffs, drops", NULL, VIA_TELEMETRY,
+		egw_ctl_workers },
+	{ "policies", "", "per policy: flows allowed/denied/active, packets, bytes",
+		"Lists every policy of the running generation; \"(mode)\" counts what the mode\n"
+		"decided without a policy.\n", VIA_TELEMETRY, egw_ctl_policies },
+	{ "pools", "[POOL]", "per pool and address: ports in use, free, exhaustion drops",
+		"A large pool may not fit one reply: then the listing says so, and\n"
+		"`egwctl pools POOL` lists that pool alone.\n", VIA_TELEMETRY, egw_ctl_pools },
+	{ "flows", "[FILTER...]", "flows with their translation and state", FILTER_HELP,
+		VIA_TELEMETRY, egw_ctl_flows },
+	{ "metrics", "", "the Prometheus page, as served on [metrics] listen",
+		"Prints the body of http://HOST:PORT/metrics as it comes.\n", VIA_HTTP,
+		egw_ctl_metrics },
+	{ "reload", "", "re-read the configuration and policy files", NULL, VIA_CONTROL,
+		egw_ctl_write },
+	{ "mode", "passthrough|policy|deny", "switch the egress mode until the next reload", NULL,
+		VIA_CONTROL, egw_ctl_write },
+	{ "flows flush", "[FILTER...]", "end the flows that match (all without a filter)",
+		FILTER_HELP, VIA_CONTROL, egw_ctl_flows },
+	{ "version", "", "the daemon's version", NULL, VIA_CONTROL,
+		egw_ctl_write },
+};
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void print_command(FILE *out, const struct command *c)
+{
+	char head[64];
+
+	snprintf(head, sizeof(head), "%s%s%s", c->name, c->args[0] ? " " : "", c->args);
+	if (strlen(head) > 22)
+		fprintf(out, "  %s\n  %-22s %s\n", head, "", c->summary);
+	else
+		fprintf(out, "  %-22s %s\n", head, c->summary);
+}
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: egwctl [-c CONFIG | -s SOCKET -p FILE_PREFIX] [--json] COMMAND [ARGS]\n"
-		"\n"
-		"read commands (DPDK telemetry socket /var/run/dpdk/FILE_PREFIX/):\n"
-		"  status                 version, mode, uptime, config, policy generation\n"
-		"  stats                  packets, flows and drops by reason\n"
-		"write commands (control socket):\n"
-		"  reload                 re-read the configuration and policy files\n"
-		"  mode passthrough|policy|deny\n"
-		"                         switch the egress mode until the next reload\n"
-		"  version                the daemon's version\n"
-		"\n"
-		"options:\n"
-		"  -c, --config FILE      take the socket and file prefix from egressgw's config\n"
-		"  -s, --socket PATH      control socket (default " DEFAULT_SOCKET ")\n"
-		"  -p, --prefix NAME      DPDK file prefix (default " DEFAULT_PREFIX ")\n"
-		"      --json             raw JSON for read commands\n");
+	fputs("usage: egwctl [-c CONFIG | -s SOCKET -p FILE_PREFIX] [-m HOST:PORT] [--json]\n"
+	      "              COMMAND [ARGS]\n"
+	      "       egwctl help COMMAND\n"
+	      "\nread commands (DPDK telemetry socket /var/run/dpdk/FILE_PREFIX/;\n"
+	      "metrics over HTTP):\n",
+		out);
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (commands[i].via != VIA_CONTROL)
+			print_command(out, &commands[i]);
+	fputs("write commands (control socket):\n", out);
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (commands[i].via == VIA_CONTROL)
+			print_command(out, &commands[i]);
+	fputs("\noptions:\n"
+	      "  -c, --config FILE      take the socket and file prefix from egressgw's config\n"
+	      "  -s, --socket PATH      control socket (default " DEFAULT_SOCKET ")\n"
+	      "  -p, --prefix NAME      DPDK file prefix (default " DEFAULT_PREFIX ")\n"
+	      "  -m, --metrics HOST:PORT\n"
+	      "                         where `metrics` asks (default: the daemon's\n"
+	      "                         [metrics] listen)\n"
+	      "      --json             JSON as the daemon sent it, for read commands\n"
+	      "  -V, --version          egwctl's own version\n"
+	      "  -h, --help             this text; with a command, that command's\n"
+	      "\nexit status: 0 done, 1 the daemon refused or could not be asked, 2 usage\n",
+		out);
 }
 
-static int connect_unix(const char *path, int type, char *err, size_t errlen)
+/* Every entry whose first word is NAME ("flows" shows "flows" and "flows flush"). */
+static int command_help(FILE *out, const char *name)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
+	const char *shown = NULL; /* "flows" and "flows flush" share their filter text */
+	size_t n = strlen(name);
+	int found = 0;
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "socket path too long: %s", path);
-		return -1;
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		const struct command *c = &commands[i];
+
+		if (strncmp(c->name, name, n) != 0 || (c->name[n] && c->name[n] != ' '))
+			continue;
+		fprintf(out, "%susage: egwctl [OPTIONS] %s%s%s\n  %s\n  (%s)\n", found ? "\n" : "",
+			c->name, c->args[0] ? " " : "", c->args, c->summary, via_text[c->via]);
+		if (c->help && c->help != shown)
+			fprintf(out, "\n%s", c->help);
+		shown = c->help;
+		found = 1;
 	}
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return -1;
-	}
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
-		snprintf(err, errlen, "cannot connect to %s: %s%s", path, strerror(e),
-			e == ENOENT || e == ECONNREFUSED ? " (is egressgw running?)" :
-			e == EACCES ? " (run as root or as the daemon's user)" : "");
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return found;
 }
 
-/* One line to the control socket, the reply to stdout. Exit status 0 only on "OK". */
-static int control_command(const struct ctl_opts *o, int argc, char **argv)
+static const struct command *find(const char *name)
 {
-	char line[512] = "", err[512];
-	char *buf = malloc(REPLY_MAX);
-	size_t n = 0;
-	ssize_t r;
-	int fd;
-
-	if (!buf)
-		return 1;
-	for (int i = 0; i < argc; i++) {
-		strncat(line, argv[i], sizeof(line) - strlen(line) - 2);
-		strncat(line, i + 1 < argc ? " " : "\n", sizeof(line) - strlen(line) - 1);
-	}
-	fd = connect_unix(o->socket, SOCK_STREAM, err, sizeof(err));
-	if (fd < 0) {
-		fprintf(stderr, "egwctl: %s\n", err);
-		free(buf);
-		return 1;
-	}
-	if (write(fd, line, strlen(line)) < 0) {
-		fprintf(stderr, "egwctl: write: %s\n", strerror(errno));
-		close(fd);
-		free(buf);
-		return 1;
-	}
-	while (n + 1 < REPLY_MAX && (r = read(fd, buf + n, REPLY_MAX - 1 - n)) > 0)
-		n += (size_t)r;
-	buf[n] = 0;
-	close(fd);
-	fputs(buf, stdout);
-	r = strncmp(buf, "OK", 2) == 0 ? 0 : 1;
-	free(buf);
-	return (int)r;
-}
-
-/* DPDK telemetry v2: connect, read the greeting, send the command, read one JSON reply. */
-static char *telemetry_query(const struct ctl_opts *o, const char *cmd)
-{
-	char path[256], err[512];
-	char *buf = malloc(REPLY_MAX);
-	ssize_t r;
-	int fd;
-
-	if (!buf)
-		return NULL;
-	snprintf(path, sizeof(path), "/var/run/dpdk/%s/dpdk_telemetry.v2", o->prefix);
-	fd = connect_unix(path, SOCK_SEQPACKET, err, sizeof(err));
-	if (fd < 0) {
-		fprintf(stderr, "egwctl: %s\n", err);
-		free(buf);
-		return NULL;
-	}
-	r = read(fd, buf, REPLY_MAX - 1); /* greeting */
-	if (r > 0 && write(fd, cmd, strlen(cmd)) > 0)
-		r = read(fd, buf, REPLY_MAX - 1);
-	else
-		r = -1;
-	close(fd);
-	if (r <= 0) {
-		fprintf(stderr, "egwctl: no reply from %s\n", path);
-		free(buf);
-		return NULL;
-	}
-	buf[r] = 0;
-	return buf;
-}
-
-/* Prints the flat members of the JSON object that follows "KEY": as "key: value" lines,
- * nested objects indented. Enough for the daemon's own replies; --json gives the raw text. */
-static void print_json_table(const char *json)
-{
-	const char *p = strchr(json, '{');
-	int depth = 0;
-
-	if (!p)
-		return;
-	p = strchr(p + 1, '{'); /* skip {"/egw/cmd": */
-	if (!p)
-		return;
-	for (p++; *p && depth >= 0; p++) {
-		if (*p == '{') {
-			depth++;
-			putchar('\n');
-			continue;
-		}
-		if (*p == '}') {
-			depth--;
-			continue;
-		}
-		if (*p == '"') {
-			const char *end = strchr(p + 1, '"');
-			if (!end)
-				return;
-			printf("%.*s", (int)(end - p - 1), p + 1);
-			p = end;
-			continue;
-		}
-		if (*p == ':') {
-			fputs(": ", stdout);
-			continue;
-		}
-		if (*p == ',') {
-			putchar('\n');
-			for (int i = 0; i < depth; i++)
-				fputs("  ", stdout);
-			continue;
-		}
-		if (*p != ' ')
-			putchar(*p);
-	}
-	putchar('\n');
-}
-
-static int telemetry_command(const struct ctl_opts *o, const char *cmd)
-{
-	char *reply = telemetry_query(o, cmd);
-
-	if (!reply)
-		return 1;
-	if (o->json)
-		printf("%s\n", reply);
-	else
-		print_json_table(reply);
-	free(reply);
-	return 0;
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = { { "config", required_argument, NULL, 'c' },
-		{ "socket", required_argument, NULL, 's' }, { "prefix", required_argument, NULL, 'p' },
-		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "prefix", required_argument, NULL, 'p' },
+		{ "metrics", required_argument, NULL, 'm' }, { "json", no_argument, NULL, 'j' },
+		{ "version", no_argument, NULL, 'V' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 } };
-	struct ctl_opts o = { DEFAULT_SOCKET, DEFAULT_PREFIX, 0 };
+	struct egw_ctl_opts o = { DEFAULT_SOCKET, DEFAULT_PREFIX, NULL, 0 };
 	static struct egw_conf conf;
-	const char *cmd;
-	int opt;
+	const struct command *c;
+	int opt, help = 0, rc;
 
 	/* Options may follow the command too ("egwctl stats --json"): GNU getopt permutes. */
-	while ((opt = getopt_long(argc, argv, "c:s:p:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:s:p:m:Vh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': {
 			struct egw_conf_errors errs = { 0 };
 			if (egw_conf_load(optarg, &conf, &errs) < 0) {
 				egw_conf_errors_print(&errs, stderr);
 				egw_conf_errors_free(&errs);
-				return 2;
+				return EGW_CTL_USAGE;
 			}
 			egw_conf_errors_free(&errs);
 			o.socket = conf.control.socket;
@@ -232,29 +182,53 @@ int main(int argc, char **argv)
 		case 'p':
 			o.prefix = optarg;
 			break;
+		case 'm':
+			o.metrics = optarg;
+			break;
 		case 'j':
 			o.json = 1;
 			break;
+		case 'V':
+			printf("egwctl %s\n", EGW_VERSION);
+			return EGW_CTL_OK;
 		case 'h':
-			usage(stdout);
-			return 0;
+			help = 1;
+			break;
 		default:
 			usage(stderr);
-			return 2;
+			return EGW_CTL_USAGE;
 		}
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return 2;
+	argc -= optind;
+	argv += optind;
+	if (argc > 0 && strcmp(argv[0], "help") == 0) {
+		argc--;
+		argv++;
+		help = 1;
 	}
-	cmd = argv[optind];
-	if (strcmp(cmd, "status") == 0)
-		return telemetry_command(&o, "/egw/info");
-	if (strcmp(cmd, "stats") == 0)
-		return telemetry_command(&o, "/egw/stats");
-	if (strcmp(cmd, "reload") == 0 || strcmp(cmd, "mode") == 0 || strcmp(cmd, "version") == 0)
-		return control_command(&o, argc - optind, argv + optind);
-	fprintf(stderr, "egwctl: unknown command '%s'\n", cmd);
-	usage(stderr);
-	return 2;
+	if (help && argc == 0) {
+		usage(stdout);
+		return EGW_CTL_OK;
+	}
+	if (argc == 0) {
+		usage(stderr);
+		return EGW_CTL_USAGE;
+	}
+	if (help) {
+		if (command_help(stdout, argv[0]))
+			return EGW_CTL_OK;
+		fprintf(stderr, "egwctl: no command '%s'\n", argv[0]);
+		usage(stderr);
+		return EGW_CTL_USAGE;
+	}
+	c = find(argv[0]);
+	if (!c) {
+		fprintf(stderr, "egwctl: unknown command '%s'\n", argv[0]);
+		usage(stderr);
+		return EGW_CTL_USAGE;
+	}
+	rc = c->run(&o, argc, argv);
+	if (rc == EGW_CTL_USAGE)
+		command_help(stderr, argv[0]);
+	return rc;
 }

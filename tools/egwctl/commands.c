@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The commands: ask the daemon, check the reply, print it as a table or as JSON. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "egwctl.h"
+#include "http.h"
+#include "json.h"
+#include "render.h"
+
+/* Pages of /egw/policies; a reload between two pages restarts the listing this often. */
+#define POLICY_PAGES_MAX 4096
+#define POLICY_RESTARTS 3
+
+struct reply {
+	char *raw;
+	size_t len;
+	struct egw_json_doc *doc;
+	const struct egw_json *value; /* under the command's key */
+};
+
+static void reply_free(struct reply *r)
+{
+	free(r->raw);
+	r->raw = NULL;
+	egw_json_free(r->doc);
+	r->doc = NULL;
+}
+
+/*
+ * CMD[,PARAMS] over telemetry, parsed. DPDK answers {"CMD": VALUE}; VALUE is null when the
+ * command is unknown (an older daemon) or its callback failed, {"error": "..."} when egressgw
+ * refused the parameters. Those, and anything unreadable, are said on stderr: -1.
+ */
+static int query(const struct egw_ctl_opts *o, const char *cmd, const char *params,
+	struct reply *r)
+{
+	struct egw_json_error err;
+	const struct egw_json *root, *msg;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (egw_ctl_telemetry(o->prefix, cmd, params, &r->raw, &r->len) < 0)
+		return -1;
+	rc = egw_json_parse(r->raw, r->len, &r->doc, &err);
+	if (rc == -ENOMEM) {
+		fprintf(stderr, "egwctl: %s: out of memory\n", cmd);
+		goto fail;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "egwctl: %s: unreadable reply (byte %zu: %s)\n", cmd, err.offset,
+			err.msg);
+		goto fail;
+	}
+	root = egw_json_root(r->doc);
+	r->value = egw_json_get(root, cmd);
+	if (!r->value) {
+		fprintf(stderr, "egwctl: %s: the reply is not {\"%s\": ...}\n", cmd, cmd);
+		goto fail;
+	}
+	if (r->value->type == EGW_JSON_NULL) {
+		fprintf(stderr, "egwctl: %s: no answer (an egressgw without this command, or it "
+				"refused %s)\n", cmd, params ? "the parameters" : "the request");
+		goto fail;
+	}
+	msg = egw_json_get(r->value, "error");
+	if (msg) {
+		fprintf(stderr, "egwctl: %s\n", egw_json_text(msg) ? egw_json_text(msg) : "error");
+		goto fail;
+	}
+	return 0;
+fail:
+	reply_free(r);
+	return -1;
+}
+
+typedef int (*render_fn)(const struct egw_json *v, FILE *out);
+
+static int show(const struct egw_ctl_opts *o, const char *cmd, const char *params,
+	render_fn render)
+{
+	struct reply r;
+	int rc;
+
+	if (query(o, cmd, params, &r) < 0)
+		return EGW_CTL_FAIL;
+	if (o->json) {
+		fwrite(r.raw, 1, r.len, stdout);
+		putchar('\n');
+		rc = 0;
+	} else {
+		rc = render(r.value, stdout);
+	}
+	reply_free(&r);
+	return rc < 0 ? EGW_CTL_FAIL : EGW_CTL_OK;
+}
+
+int egw_ctl_status(const struct egw_ctl_opts *o, int argc, char **argv)
+{
+	return argc != 1 ? EGW_CTL_USAGE : show(o, "/egw/info", NULL, egw_render_status);
+}
+
+int egw_ctl_stats(const struct egw_ctl_opts *o, int argc, char **argv)
+{
+	return argc != 1 ? EGW_CTL_USAGE : show(o, "/egw/stats", NULL, egw_render_stats);
+}
+
+int egw_ctl_ports(const struct egw_ctl_opts *o, int argc, char **argv)
+{
+	return argc != 1 ? EGW_CTL_USAGE : show(o, "/egw/ports", NULL, egw_render_ports);
+}
+
+int egw_ctl_workers(const struct egw_ctl_opts *o, int argc, char **argv)
+{
+	return argc != 1 ? EGW_CTL_USAGE : show(o, "/egw/workers", NULL, egw_render_workers);
+}
+
+int egw_ctl_pools(const struct egw_ctl_opts *o, int argc, char **argv)
+{
+	return argc > 2 ? EGW_CTL_USAGE :
+		show(o, "/egw/pools", argc == 2 ? argv[1] : NULL, egw_render_pools);
+}
+
+/* ARGV[0..ARGC) joined by blanks, or NULL when there is nothing; free() it. */
+static char *join(int argc, char **argv, int *failed)
+{
+	size_t len = 1;
+	char *s;
+
+	*failed = 0;
+	if (argc == 0)
+		return NULL;
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = malloc(len);
+	if (!s) {
+		*failed = 1;
+		return NULL;
+	}
+	s[0] = 0;
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+/* Prints a control reply: "OK ..." to stdout (success), anything else to stderr. */
+static int control(const struct egw_ctl_opts *o, const char *line)
+{
+	char *reply;
+	int ok;
+
+	if (egw_ctl_control(o->socket, line, &reply) < 0)
+		return EGW_CTL_FAIL;
+	ok = strncmp(reply, "OK", 2) == 0;
+	fputs(reply, ok ? stdout : stderr);
+	if (reply[0] && reply[strlen(reply) - 1] != '\n')
+		fputc('\n', ok ? stdout : stderr);
+	free(reply);
+	reply = NULL;
+	return ok ? EGW_CTL_OK : EGW_CTL_FAIL;
+}
+
+int egw_ctl_flows(const struct egw_ctl_opts *o, int argc, char **argv)
+{
+	int flush = argc > 1 && strcmp(argv[1], "flush") == 0, failed, rc;
+	char *filter = join(argc - 1 - flush, argv + 1 + flush, &failed), *line = NULL;
+
+	if (failed)
+		return EGW_CTL_FAIL;
+	if (!flush) {
+		rc = show(o, "/egw/flows", filter, egw_render_flows);
+	} else if (asprintf(&line, "flows flush%s%s", filter ? " " : "", filter ? filter : "") <
+		0) {
+		line = NULL;
+		rc = EGW_CTL_FAIL;
+	} else {
+		rc = control(o, line);
+	}
+	free(line);
+	line = NULL;
+	free(filter);
+	filter = NULL;
+	return rc;
+}
+
+int egw_ctl_write(const struct egw_ctl_opts *o, int argc, char **argv)
+{
+	char *line;
+	int failed, rc;
+
+	if ((strcmp(argv[0], "mode") == 0) != (argc == 2) || argc > 2)
+		return EGW_CTL_USAGE;
+	line = join(argc, argv, &failed);
+	if (!line)
+		return EGW_CTL_FAIL;
+	rc = control(o, line);
+	free(line);
+	line = NULL;
+	return rc;
+}
+
+/* A page's policies in position order, each with its key. */
+static int write_policies_page(const struct reply *page, int first)
+{
+	const struct egw_json **p = NULL;
+	int n = egw_render_sorted(egw_json_get(page->value, "policies"), &p);
+
+	for (int i = 0; i < n; i++) {
+		if (!first || i > 0)
+			putchar(',');
+		egw_json_write_string(stdout, p[i]->key, p[i]->key_len);
+		putchar(':');
+		egw_json_write(stdout, p[i]);
+	}
+	free(p);
+	p = NULL;
+	return n;
+}
+
+/* --json over several pages: one document, as if one reply had held every policy. */
+static int write_policies_json(const struct reply *pages, unsigned n)
+{
+	int rc = 0;
+
+	printf("{\"/egw/policies\":{");
+	for (const struct egw_json *m = pages[n - 1].value->child; m; m = m->next) {
+		if (m != pages[n - 1].value->child)
+			putchar(',');
+		egw_json_write_string(stdout, m->key, m->key_len);
+		putchar(':');
+		if (strcmp(m->key, "offset") == 0 || strcmp(m->key, "next_offset") == 0) {
+			putchar('0');
+		} else if (strcmp(m->key, "policies") == 0) {
+			int first = 1;
+
+			putchar('{');
+			for (unsigned i = 0; i < n && rc >= 0; i++) {
+				rc = write_policies_page(&pages[i], first);
+				first = first && rc == 0;
+			}
+			putchar('}');
+		} else {
+			egw_json_write(stdout, m);
+		}
+	}
+	printf("}}\n");
+	return rc < 0 ? rc : 0;
+}
+
+/* Every page of one policy generation; 0, or -EAGAIN when a reload came in between. */
+static int fetch_policies(const struct egw_ctl_opts *o, struct reply *pages, unsigned *n)
+{
+	uint64_t gen = 0, offset = 0, next, g;
+
+	for (*n = 0;;) {
+		const struct egw_json *v, *pols;
+		char param[24];
+
+		if (*n == POLICY_PAGES_MAX) {
+			fprintf(stderr, "egwctl: /egw/policies: more than %d pages\n",
+				POLICY_PAGES_MAX);
+			return -E2BIG;
+		}
+		snprintf(param, sizeof(param), "%" PRIu64, offset);
+		if (query(o, "/egw/policies", offset ? param : NULL, &pages[*n]) < 0)
+			return -EIO;
+		v = pages[(*n)++].value;
+		pols = egw_json_get(v, "policies");
+		if (!pols || pols->type != EGW_JSON_OBJECT ||
+			egw_json_u64(egw_json_get(v, "next_offset"), &next) < 0 ||
+			egw_json_u64(egw_json_get(v, "generation"), &g) < 0) {
+			fprintf(stderr, "egwctl: /egw/policies: the reply lacks policies, "
+					"generation or next_offset\n");
+			return -EPROTO;
+		}
+		if (*n == 1)
+			gen = g;
+		else if (g != gen)
+			return -EAGAIN;
+		if (next == 0)
+			return 0;
+		/* A daemon that pointed backwards would have us loop for ever. */
+		if (next <= offset) {
+			fprintf(stderr, "egwctl: /egw/policies: next_offset %" PRIu64
+					" does not advance\n", next);
+			return -EPROTO;
+		}
+		offset = next;
+	}
+}
+
+int egw_ctl_policies(const struct egw_ctl_opts *o, int argc, char **argv)
+{
+	struct reply *pages = calloc(POLICY_PAGES_MAX, sizeof(*pages));
+	const struct egw_json **values = calloc(POLICY_PAGES_MAX, sizeof(*values));
+	unsigned n = 0;
+	int rc = -ENOMEM;
+
+	if (argc != 1) {
+		free(pages);
+		free(values);
+		return EGW_CTL_USAGE;
+	}
+	for (int attempt = 0; pages && values && attempt <= POLICY_RESTARTS; attempt++) {
+		rc = fetch_policies(o, pages, &n);
+		if (rc != -EAGAIN)
+			break;
+		for (unsigned i = 0; i < n; i++)
+			reply_free(&pages[i]);
+	}
+	if (rc == -EAGAIN)
+		fprintf(stderr, "egwctl: /egw/policies: the policies kept changing while being "
+				"listed (reloads?); try again\n");
+	if (rc == 0 && o->json && n == 1) {
+		fwrite(pages[0].raw, 1, pages[0].len, stdout);
+		putchar('\n');
+	} else if (rc == 0 && o->json) {
+		rc = write_policies_json(pages, n);
+	} else if (rc == 0) {
+		for (unsigned i = 0; i < n; i++)
+			values[i] = pages[i].value;
+		rc = egw_render_policies(values, n, stdout);
+	}
+	for (unsigned i = 0; pages && i < n; i++)
+		reply_free(&pages[i]);
+	free(pages);
+	pages = NULL;
+	free(values);
+	values = NULL;
+	return rc < 0 ? EGW_CTL_FAIL : EGW_CTL_OK;
+}
+
+int egw_ctl_metrics(const struct egw_ctl_opts *o, int argc, char **argv)
+{
+	struct reply r = { 0 };
+	const char *listen = o->metrics;
+	char *body = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (argc != 1)
+		return EGW_CTL_USAGE;
+	if (!listen) {
+		if (query(o, "/egw/info", NULL, &r) < 0)
+			return EGW_CTL_FAIL;
+		listen = egw_json_string(egw_json_get(r.value, "metrics_listen"));
+		if (!listen) {
+			fprintf(stderr, "egwctl: /egw/info does not say where metrics are served; "
+					"give -m HOST:PORT\n");
+			reply_free(&r);
+			return EGW_CTL_FAIL;
+		}
+		if (!listen[0]) {
+			fprintf(stderr, "egwctl: metrics are off ([metrics] listen is empty)\n");
+			reply_free(&r);
+			return EGW_CTL_FAIL;
+		}
+	}
+	rc = egw_http_get(listen, "/metrics", &body, &len);
+	reply_free(&r);
+	if (rc < 0)
+		return EGW_CTL_FAIL;
+	fwrite(body, 1, len, stdout);
+	free(body);
+	body = NULL;
+	return ferror(stdout) ? EGW_CTL_FAIL : EGW_CTL_OK;
+}

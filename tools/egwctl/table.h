@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Aligned text tables: cells are collected first, the widths are known when printing. A
+ * failed allocation is remembered and reported by egw_table_print(), so callers fill a
+ * table without checking every cell.
+ */
+#ifndef EGW_TABLE_H
+#define EGW_TABLE_H
+
+#include <stdio.h>
+
+struct egw_table;
+
+/* ALIGN has one letter per column: 'l' left, 'r' right; N_COLS headers follow. */
+struct egw_table *egw_table_new(const char *align, ...);
+/* Starts a row; the cells that follow fill it from the left, missing ones stay empty. */
+void egw_table_row(struct egw_table *t);
+void egw_table_cell(struct egw_table *t, const char *text);
+void egw_table_cellf(struct egw_table *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+unsigned egw_table_rows(const struct egw_table *t);
+/* Returns 0, or -ENOMEM when a cell could not be stored (nothing is printed then). */
+int egw_table_print(const struct egw_table *t, FILE *out);
+void egw_table_free(struct egw_table *t);
+
+#endif
