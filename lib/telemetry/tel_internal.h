@@ -15,6 +15,8 @@ int egw_tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 int egw_tel_pools(const char *cmd, const char *params, struct rte_tel_data *d);
 int egw_tel_flows(const char *cmd, const char *params, struct rte_tel_data *d);
 
+#define EGW_TEL_NO_PARAMS "this command takes no parameters"
+
 /* A reply {"error": MSG}: what a client sees instead of DPDK's bare null. Returns 0. */
 int egw_tel_error(struct rte_tel_data *d, const char *msg);
 

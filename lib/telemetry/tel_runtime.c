@@ -51,9 +51,12 @@ static int add_list(struct rte_tel_data *d, const char *key, struct rte_tel_data
 int egw_tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	const struct egw_tel_source *s = egw_tel_src;
-	struct rte_tel_data *ports = rte_tel_data_alloc();
+	struct rte_tel_data *ports;
 	int rc = 0;
 
+	if (params && *params)
+		return egw_tel_error(d, EGW_TEL_NO_PARAMS);
+	ports = rte_tel_data_alloc();
 	if (!ports)
 		return -ENOMEM;
 	rte_tel_data_start_dict(ports);
@@ -100,9 +103,12 @@ int egw_tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 int egw_tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	const struct egw_dataplane *dp = egw_tel_src->dp;
-	struct rte_tel_data *workers = rte_tel_data_alloc();
+	struct rte_tel_data *workers;
 	int rc = 0;
 
+	if (params && *params)
+		return egw_tel_error(d, EGW_TEL_NO_PARAMS);
+	workers = rte_tel_data_alloc();
 	if (!workers)
 		return -ENOMEM;
 	rte_tel_data_start_dict(workers);
@@ -149,22 +155,30 @@ int egw_tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 int egw_tel_pools(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	const struct egw_tel_source *s = egw_tel_src;
-	static __thread struct egw_pool_conf pools[EGW_MAX_POOLS];
-	unsigned n = egw_view_pools(s, pools), listed = 0, shown = 0;
+	/* Heap, not static: DPDK runs a thread per telemetry client, callbacks may overlap. */
+	struct egw_pool_conf *pools = malloc(EGW_MAX_POOLS * sizeof(*pools));
+	unsigned n, listed = 0, shown = 0;
 	struct rte_tel_data *list;
 	bool truncated = false;
 	int rc = 0;
 
+	if (!pools)
+		return -ENOMEM;
+	n = egw_view_pools(s, pools);
 	if (params && *params) {
 		bool found = false;
 		for (unsigned i = 0; i < n && !found; i++)
 			found = strcmp(pools[i].name, params) == 0;
-		if (!found)
+		if (!found) {
+			free(pools);
 			return egw_tel_error(d, "no pool of that name");
+		}
 	}
 	list = rte_tel_data_alloc();
-	if (!list)
+	if (!list) {
+		free(pools);
 		return -ENOMEM;
+	}
 	rte_tel_data_start_dict(list);
 	for (unsigned i = 0; i < n && rc == 0; i++) {
 		const struct egw_pool_conf *pc = &pools[i];
@@ -183,7 +197,7 @@ int egw_tel_pools(const char *cmd, const char *params, struct rte_tel_data *d)
 			break;
 		}
 		rte_tel_data_start_dict(addrs);
-		for (unsigned a = 0; a < pc->n_addrs; a++) {
+		for (unsigned a = 0; a < pc->n_addrs && rc == 0; a++) {
 			uint64_t in_use, exhausted;
 			struct rte_tel_data *e;
 
@@ -227,6 +241,7 @@ int egw_tel_pools(const char *cmd, const char *params, struct rte_tel_data *d)
 		else
 			rte_tel_data_free(p);
 	}
+	free(pools);
 	if (rc != 0) {
 		rte_tel_data_free(list);
 		return rc;
@@ -268,35 +283,43 @@ static void add_flow(struct rte_tel_data *e, const struct egw_flows_listed *l,
 
 int egw_tel_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	static __thread struct egw_flows_answer ans;
-	struct rte_tel_data *list;
+	struct egw_flows_answer *ans = malloc(sizeof(*ans)); /* one per concurrent client */
+	struct rte_tel_data *list = NULL;
 	char err[256];
 	int rc;
 
-	rc = egw_flows_ask(egw_tel_src->dp, egw_tel_src->slots, params, EGW_MBOX_LIST, &ans,
-		NULL, NULL, err, sizeof(err));
-	if (rc < 0)
-		return egw_tel_error(d, err);
-	list = rte_tel_data_alloc();
-	if (!list)
+	if (!ans)
 		return -ENOMEM;
+	rc = egw_flows_ask(egw_tel_src->dp, egw_tel_src->slots, params, EGW_MBOX_LIST, ans,
+		NULL, NULL, err, sizeof(err));
+	if (rc < 0) {
+		free(ans);
+		return egw_tel_error(d, err);
+	}
+	list = rte_tel_data_alloc();
+	if (!list) {
+		free(ans);
+		return -ENOMEM;
+	}
 	rte_tel_data_start_dict(list);
-	for (uint32_t i = 0; i < ans.n && rc == 0; i++) {
+	for (uint32_t i = 0; i < ans->n && rc == 0; i++) {
 		struct rte_tel_data *e = rte_tel_data_alloc();
 		if (!e) {
 			rc = -ENOMEM;
 			break;
 		}
-		add_flow(e, &ans.flows[i], egw_tel_src->slots);
+		add_flow(e, &ans->flows[i], egw_tel_src->slots);
 		rc = add_child(list, 'f', i, e);
 	}
-	if (rc != 0) {
+	if (rc == 0) {
+		rte_tel_data_start_dict(d);
+		rte_tel_data_add_dict_u64(d, "matched", ans->matched);
+		rte_tel_data_add_dict_u64(d, "listed", ans->n);
+		rte_tel_data_add_dict_u64(d, "limit", ans->limit);
+		rc = add_list(d, "flows", list);
+	} else {
 		rte_tel_data_free(list);
-		return rc;
 	}
-	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "matched", ans.matched);
-	rte_tel_data_add_dict_u64(d, "listed", ans.n);
-	rte_tel_data_add_dict_u64(d, "limit", ans.limit);
-	return add_list(d, "flows", list);
+	free(ans);
+	return rc;
 }

@@ -18,6 +18,8 @@ static int cmd_info(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	const struct egw_tel_source *s = egw_tel_src;
 
+	if (params && *params)
+		return egw_tel_error(d, EGW_TEL_NO_PARAMS);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "version", s->version);
 	rte_tel_data_add_dict_string(d, "mode", egw_mode_name((enum egw_mode)*s->mode));
@@ -39,6 +41,8 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	struct rte_tel_data *drops;
 	uint64_t total = 0;
 
+	if (params && *params)
+		return egw_tel_error(d, EGW_TEL_NO_PARAMS);
 	egw_dataplane_stats(egw_tel_src->dp, &st);
 	drops = rte_tel_data_alloc();
 	if (!drops)
@@ -129,7 +133,7 @@ static int cmd_policies(const char *cmd, const char *params, struct rte_tel_data
 	if (params && *params) {
 		unsigned long v = strtoul(params, &end, 10);
 		if (*end || v > UINT32_MAX)
-			return -EINVAL;
+			return egw_tel_error(d, "the parameter is a position: 0, 80, ...");
 		skip = (uint32_t)v;
 	}
 	pols = rte_tel_data_alloc();

@@ -112,6 +112,10 @@ bad=$(egw_tel "/egw/flows,port=99999") || egw_fail "no reply to a bad /egw/flows
 assert_contains "$bad" '"error"' "/egw/flows with port=99999 answers an error object"
 bad=$(egw_tel "/egw/flows,policy=nosuch") || egw_fail "no reply to /egw/flows,policy=nosuch"
 assert_contains "$bad" "no policy named" "/egw/flows with an unknown policy"
+for c in /egw/info,x /egw/stats,x /egw/ports,x /egw/workers,x /egw/policies,abc /egw/pools,nosuch; do
+	bad=$(egw_tel "$c") || egw_fail "no reply to $c"
+	assert_contains "$bad" '"error"' "$c answers an error object"
+done
 
 # --- egwctl flows: the live download with its translation
 fl=$(egw_tel "/egw/flows,policy=web proto=tcp") || egw_fail "no /egw/flows"
