@@ -130,6 +130,16 @@ for k, v in s.items():
     print("  %-18s %s" % (k, v))
 print("  %-18s %s" % ("drops (non-zero)", json.dumps(drops) if drops else "none"))
 '
+ctl=$root/build/tools/egwctl/egwctl
+echo
+echo "  \$ egwctl -p egwdemo flows        # each worker lists its own flows, with the translation"
+"$ctl" -p egwdemo flows | sed 's/^/  /'
+echo
+echo "  \$ ip netns exec egwgw egwctl -p egwdemo metrics | grep forwarded_packets   # Prometheus"
+ip netns exec $EGW_NS_GW "$ctl" -p egwdemo metrics | grep '^egressgw_forwarded_packets' | sed 's/^/  /'
+echo
+echo "  \$ tail -n 2 /tmp/egw-demo-flows.jsonl   # the flow log"
+tail -n 2 /tmp/egw-demo-flows.jsonl | sed 's/^/  /'
 
 if ((keep)); then
 	say "6/6 left running (--keep)"
@@ -138,6 +148,7 @@ if ((keep)); then
          ip netns exec egwcli ping $EGW_IP_SRV
          echo /egw/stats | dpdk-telemetry.py -f egwdemo
          echo /egw/info  | dpdk-telemetry.py -f egwdemo
+         build/tools/egwctl/egwctl -p egwdemo flows | ports | workers | pools | policies
   log:   $EGW_LOG
   stop:  bash tools/demo.sh --stop
 EOF
