@@ -5,7 +5,10 @@ through egressgw, dpdk-testpmd or Open vSwitch with net_pcap,infinite_rx=1.
 
 Clients are spread over 198.18.0.0/16 (the inside network), servers over 203.0.113.0/24,
 ports vary, so every packet is its own flow and the replay loops over established flows
-(egressgw's tcp_pickup admits them on first sight)."""
+(egressgw's tcp_pickup admits them on first sight).
+
+--first F writes flows F .. F+N-1 of the same sequence, so that one set of flows can be split
+over several files (tools/bench/side_by_side.sh does, for ports that each replay a share)."""
 import argparse
 import struct
 import sys
@@ -34,6 +37,7 @@ def frame(dmac, smac, src, dst, sport, dport):
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--flows", type=int, default=1024)
+    ap.add_argument("--first", type=int, default=0, help="number of the first flow")
     ap.add_argument("--dst-mac", default="02:00:00:00:00:01")
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
@@ -41,7 +45,7 @@ def main():
     smac = bytes([2, 0, 0, 0, 0, 2])
     with open(a.out, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-        for i in range(a.flows):
+        for i in range(a.first, a.first + a.flows):
             src = bytes([198, 18, 1 + (i >> 8) % 250, 1 + i % 250])
             dst = bytes([203, 0, 113, 10 + (i * 7) % 200])
             p = frame(dmac, smac, src, dst, 10000 + (i * 13) % 50000, 80 + i % 3)

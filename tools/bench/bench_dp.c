@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include "bench_dp.h"
+#include "bench_pkts.h"
+#include "conf/policy_conf.h"
+
+#define RING_SIZE 1024
+
+static int port_make(struct bench_env *e, unsigned i, const char *tag, uint16_t *port)
+{
+	struct rte_eth_conf ec;
+	char name[RTE_RING_NAMESIZE];
+	int id;
+
+	snprintf(name, sizeof(name), "%s_rx%u", tag, i);
+	e->rx[i] = rte_ring_create(name, RING_SIZE, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "%s_tx%u", tag, i);
+	e->tx[i] = rte_ring_create(name, RING_SIZE, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (!e->rx[i] || !e->tx[i])
+		return -1;
+	snprintf(name, sizeof(name), "%s%u", tag, i);
+	id = rte_eth_from_rings(name, &e->rx[i], 1, &e->tx[i], 1, SOCKET_ID_ANY);
+	/* struct egw_flow keeps exit ports in 8 bits, the TX dirty mask in 32. */
+	if (id < 0 || id >= 32)
+		return -1;
+	*port = (uint16_t)id;
+	memset(&ec, 0, sizeof(ec));
+	if (rte_eth_dev_configure(*port, 1, 1, &ec) < 0 ||
+		rte_eth_rx_queue_setup(*port, 0, 64, SOCKET_ID_ANY, NULL, e->mp) < 0 ||
+		rte_eth_tx_queue_setup(*port, 0, 64, SOCKET_ID_ANY, NULL) < 0)
+		return -1;
+	return rte_eth_dev_start(*port) < 0 ? -1 : 0;
+}
+
+int bench_env_init(struct bench_env *e, const char *tag, unsigned n_mbufs)
+{
+	char name[RTE_MEMPOOL_NAMESIZE];
+
+	memset(e, 0, sizeof(*e));
+	snprintf(name, sizeof(name), "%s_mbufs", tag);
+	/* A per-lcore cache, as the appliance has: a replenishment costs what it costs there. */
+	e->mp = rte_pktmbuf_pool_create(name, n_mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+		SOCKET_ID_ANY);
+	if (!e->mp)
+		return -1;
+	if (port_make(e, 0, tag, &e->port_in) < 0 || port_make(e, 1, tag, &e->port_out) < 0) {
+		bench_env_fini(e);
+		return -1;
+	}
+	e->ok = 1;
+	return 0;
+}
+
+unsigned bench_env_take_tx(struct bench_env *e, struct rte_mbuf **out, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned p = 0; p < 2 && n < max; p++)
+		if (e->tx[p])
+			n += rte_ring_dequeue_burst(e->tx[p], (void **)(out + n), max - n, NULL);
+	return n;
+}
+
+void bench_env_fini(struct bench_env *e)
+{
+	struct rte_mbuf *m;
+
+	if (e->ok) {
+		rte_eth_dev_stop(e->port_in);
+		rte_eth_dev_close(e->port_in);
+		rte_eth_dev_stop(e->port_out);
+		rte_eth_dev_close(e->port_out);
+	}
+	for (unsigned i = 0; i < 2; i++) {
+		while (e->tx[i] && rte_ring_dequeue(e->tx[i], (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(e->rx[i]);
+		rte_ring_free(e->tx[i]);
+	}
+	rte_mempool_free(e->mp);
+	memset(e, 0, sizeof(*e));
+}
+
+size_t bench_heap_allocated(void)
+{
+	size_t total = 0;
+
+	for (unsigned i = 0; i < rte_socket_count(); i++) {
+		struct rte_malloc_socket_stats st;
+		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i), &st) == 0)
+			total += st.heap_allocsz_bytes;
+	}
+	return total;
+}
+
+static size_t libc_allocated(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	return mi.uordblks + mi.hblkhd;
+}
+
+uint64_t bench_drops(const struct egw_worker *w)
+{
+	uint64_t n = 0;
+
+	for (unsigned r = 0; r < EGW_DROP_MAX; r++)
+		n += w->stats.drops[r];
+	return n;
+}
+
+static void add_neigh(struct egw_dataplane *dp, uint16_t port, uint32_t addr, const uint8_t *mac)
+{
+	struct rte_ether_addr ea;
+	uint16_t slot = egw_neigh_get_or_add(dp->neigh, port, rte_cpu_to_be_32(addr));
+
+	memcpy(ea.addr_bytes, mac, 6);
+	if (slot != EGW_NEIGH_SLOT_NONE)
+		egw_neigh_set(dp->neigh, slot, &ea, true, 0);
+}
+
+static void set_port(struct egw_port_info *pi, uint8_t zone, uint32_t addr, const uint8_t *mac,
+	const char *name)
+{
+	pi->configured = true;
+	pi->zone = zone;
+	pi->mtu = 1500;
+	pi->addr_be = rte_cpu_to_be_32(addr);
+	memcpy(pi->mac.addr_bytes, mac, 6);
+	snprintf(pi->name, sizeof(pi->name), "%s", name);
+}
+
+/* The policy set of opts->n_policies (see bench_dp_opts). */
+static struct egw_snapshot *policy_snapshot(struct bench_dp *b, uint32_t n, uint64_t gen)
+{
+	struct egw_policy_conf *pol = calloc(n, sizeof(*pol));
+	struct egw_cidr *cidr = calloc((size_t)n * 2, sizeof(*cidr));
+	struct egw_port_range *ports = calloc(n, sizeof(*ports));
+	struct egw_policy_set ps = { .policies = pol, .n_policies = n };
+	struct egw_snapshot_inputs in = { .conf = b->conf, .policies = &ps, .slots = &b->slots,
+		.generation = gen };
+	struct egw_snapshot *snap = NULL;
+
+	if (!pol || !cidr || !ports)
+		goto out;
+	for (uint32_t i = 0; i < n; i++) {
+		struct egw_policy_conf *p = &pol[i];
+		snprintf(p->name, sizeof(p->name), "p%u", i);
+		p->order = i;
+		p->proto = EGW_PROTO_TCP;
+		p->action = EGW_ACTION_ALLOW;
+		p->sources = &cidr[2 * i];
+		p->n_sources = 1;
+		if (i == n - 1) {
+			/* The benchmark's flows: any server, any port. */
+			cidr[2 * i] = (struct egw_cidr){ BENCH_IP(198, 18, 0, 0), 15 };
+			p->destinations_any = true;
+			p->ports_any = true;
+			continue;
+		}
+		/* Source /24, server /32, one port: the benchmark never uses port 8443. */
+		cidr[2 * i] = (struct egw_cidr){ BENCH_IP(198, 18, 0, 0) + ((i & 0x1ff) << 8), 24 };
+		cidr[2 * i + 1] = (struct egw_cidr){ BENCH_IP(203, 0, 113, 0) + (i & 0xff), 32 };
+		p->destinations = &cidr[2 * i + 1];
+		p->n_destinations = 1;
+		ports[i] = (struct egw_port_range){ 8443, 8443 };
+		p->ports = &ports[i];
+		p->n_ports = 1;
+	}
+	snap = egw_snapshot_compile(&in);
+out:
+	free(pol);
+	free(cidr);
+	free(ports);
+	return snap;
+}
+
+int bench_dp_create(struct bench_dp *b, struct bench_env *e, const struct bench_dp_opts *o)
+{
+	static const struct egw_flow_timeouts to = { .tcp_syn = 30, .tcp_established = 7440,
+		.tcp_transitory = 240, .udp = 300, .icmp = 60 };
+	/* Classifier and hash names must be unique in the process: one generation per build. */
+	static uint64_t generation;
+	struct egw_dataplane *dp;
+	struct egw_pool_conf *pool;
+	struct egw_snapshot *snap, *stale = NULL;
+	size_t heap0, libc0;
+	int rc = -ENOMEM;
+
+	memset(b, 0, sizeof(*b));
+	b->env = e;
+	b->conf = calloc(1, sizeof(*b->conf));
+	dp = b->dp = calloc(1, sizeof(*dp));
+	if (!dp || !b->conf)
+		goto fail;
+	dp->policy_active = calloc(EGW_POLICY_SLOTS, sizeof(*dp->policy_active));
+	if (!dp->policy_active)
+		goto fail;
+
+	set_port(&dp->ports[e->port_in], EGW_ZONE_INSIDE, BENCH_IN_ADDR, bench_mac_in, "inside");
+	set_port(&dp->ports[e->port_out], EGW_ZONE_OUTSIDE, BENCH_OUT_ADDR, bench_mac_out,
+		"outside");
+	/* What app/egressgw/ports.c makes of the ports' address, routes and gateway keys. */
+	if (egw_route_add(&dp->to_inside, BENCH_IN_ADDR & 0xffffff00, 24, 0, e->port_in) < 0 ||
+		egw_route_add(&dp->to_inside, BENCH_IP(198, 18, 0, 0), 15,
+			rte_cpu_to_be_32(BENCH_IN_ROUTER), e->port_in) < 0 ||
+		egw_route_add(&dp->to_outside, BENCH_OUT_ADDR & 0xfffffffc, 30, 0, e->port_out) < 0 ||
+		egw_route_add(&dp->to_outside, 0, 0, rte_cpu_to_be_32(BENCH_OUT_GW), e->port_out) <
+			0) {
+		rc = -EINVAL;
+		goto fail;
+	}
+	dp->local_addrs[dp->n_local_addrs++] = rte_cpu_to_be_32(BENCH_IN_ADDR);
+	dp->local_addrs[dp->n_local_addrs++] = rte_cpu_to_be_32(BENCH_OUT_ADDR);
+
+	dp->neigh = egw_neigh_create("bench", 64, SOCKET_ID_ANY);
+	if (!dp->neigh)
+		goto fail;
+	add_neigh(dp, e->port_in, BENCH_IN_ROUTER, bench_mac_router);
+	add_neigh(dp, e->port_out, BENCH_OUT_GW, bench_mac_gw);
+
+	dp->n_workers = 1;
+	dp->tcp_pickup = true;
+	dp->icmp_errors_per_s = 100;
+	dp->secret = (struct egw_nat_secret){ 0x0123456789abcdefULL, 0xfedcba9876543210ULL };
+	if (egw_rcu_init(&dp->rcu, 1) < 0)
+		goto fail;
+
+	/* [egress] mode = passthrough (or policy), default_pool = public; [pool public]. */
+	egw_conf_defaults(b->conf);
+	b->conf->egress.mode = o->n_policies ? EGW_MODE_POLICY : EGW_MODE_PASSTHROUGH;
+	snprintf(b->conf->egress.default_pool, sizeof(b->conf->egress.default_pool), "public");
+	b->conf->n_pools = 1;
+	pool = &b->conf->pools[0];
+	snprintf(pool->name, sizeof(pool->name), "public");
+	for (unsigned i = 0; i < BENCH_POOL_N; i++)
+		pool->addrs[i] = BENCH_POOL_FIRST + i;
+	pool->n_addrs = BENCH_POOL_N;
+	/* A [pool] section's defaults (lib/conf: conf_pool_init). */
+	pool->port_first = 1024;
+	pool->port_last = 65535;
+	pool->mapping = EGW_MAPPING_ENDPOINT_DEPENDENT;
+	pool->pairing = EGW_PAIRING_PAIRED;
+	pool->max_per_source = o->max_per_source ? o->max_per_source : 8192;
+	generation++;
+	if (o->n_policies) {
+		char name[24];
+		snprintf(name, sizeof(name), "bench%llu", (unsigned long long)generation);
+		if (egw_policy_slots_init(&b->slots, name) < 0)
+			goto fail;
+		b->slots_ok = 1;
+		snap = policy_snapshot(b, o->n_policies, generation);
+	} else {
+		snap = egw_snapshot_build(b->conf, generation);
+	}
+	if (!snap || egw_rcu_publish(&dp->rcu, snap, 100, &stale) < 0)
+		goto fail;
+
+	dp->punt_ring = rte_ring_create("bench_punt", 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	dp->resolve_ring = rte_ring_create("bench_resolve", 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	if (!dp->punt_ring || !dp->resolve_ring)
+		goto fail;
+
+	heap0 = bench_heap_allocated();
+	libc0 = libc_allocated();
+	dp->workers[0] = b->w = egw_worker_create(dp, 0, o->max_flows, &to, SOCKET_ID_ANY);
+	if (!b->w)
+		goto fail;
+	b->worker_heap_bytes = bench_heap_allocated() - heap0;
+	b->worker_libc_bytes = libc_allocated() - libc0;
+	b->w->now = 1000;
+	return 0;
+fail:
+	bench_dp_free(b);
+	return rc;
+}
+
+void bench_dp_free(struct bench_dp *b)
+{
+	struct egw_dataplane *dp = b->dp;
+	struct rte_mbuf *m;
+
+	if (dp) {
+		if (b->w) {
+			egw_pipeline_flush(b->w);
+			egw_flow_flush(b->w->ft, NULL, NULL);
+			egw_worker_free(b->w);
+		}
+		while (dp->punt_ring && rte_ring_dequeue(dp->punt_ring, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		while (dp->resolve_ring && rte_ring_dequeue(dp->resolve_ring, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(dp->punt_ring);
+		rte_ring_free(dp->resolve_ring);
+		egw_neigh_free(dp->neigh);
+		egw_rcu_fini(&dp->rcu);
+		free(dp->policy_active);
+		free(dp);
+	}
+	if (b->slots_ok)
+		egw_policy_slots_fini(&b->slots);
+	free(b->conf);
+	memset(b, 0, sizeof(*b));
+}

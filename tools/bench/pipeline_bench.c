@@ -1,0 +1,830 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker's data path on one lcore: egw_pipeline_rx() + egw_pipeline_flush(), the functions
+ * app/egressgw/worker.c calls, linked from the egw library, on synthetic TCP frames (issue 5).
+ *
+ * Per flow count N (--flows, default 1k,64k,1M,10M), with a flow table of N * --max-factor
+ * records (default 1.0: the table is full, the worst case for its hash):
+ *   memory   DPDK heap taken by egw_worker_create() (flow records, both keys' hash entries,
+ *            creation times, free list, the per-source NAT limit table) / table size; all of it
+ *            is allocated up front, none grows with traffic;
+ *   new      N packets of N new flows, each one created (pickup of an established TCP flow:
+ *            route checks, passthrough admission, paired pool address, NAT port allocation,
+ *            per-source limit, both keys inserted), translated and transmitted;
+ *   est.     --packets packets of the N established flows, outbound, flows visited in a
+ *            strided order (no two consecutive packets of one flow, no locality);
+ *   reply    the same number of server replies to the translated tuples (outside -> inside);
+ *   expire   the worker loop's incremental expiry step per burst (64 records examined, none
+ *            expires), shown apart.
+ * A policy-mode row repeats "new" with --policies policies (classification on the snapshot).
+ *
+ * What is timed: rte_rdtsc() around egw_pipeline_rx() + egw_pipeline_flush() for each burst of
+ * 32, minus the measured cost of the two rdtsc. Not timed: building the frames and getting the
+ * mbufs back. The ports are ring ethdevs (net_ring): TX enqueues the mbufs to a ring (about
+ * what a NIC's descriptor write costs), and the benchmark takes them back and rewrites the
+ * frames in place for the next burst, so no mbuf is allocated or freed on the measured path
+ * (net_null would free every mbuf in TX and force an allocation per packet). The rewrite
+ * leaves each frame in the cache, as a NIC with DDIO does; rx_burst is not included.
+ *
+ * Bounded: every pass has a packet count, and stops early (marked) after --max-seconds.
+ * --smoke: small flow counts, a few thousand packets, correctness asserted, no rates.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_prefetch.h>
+
+#include "bench_dp.h"
+#include "bench_pkts.h"
+#include "nat/translate.h"
+#include "pkt/pkt.h"
+
+#define MAX_SIZES 16
+#define BURST EGW_BURST
+#define STRIDE 2654435761ULL /* prime: visits every flow of N < STRIDE, in a scattered order */
+
+struct pass {
+	uint64_t packets, cycles, expire_cycles;
+	double seconds;	   /* wall time of the pass, building included */
+	int truncated;	   /* stopped by --max-seconds */
+};
+
+/* The established path cut into the library calls it is made of, each timed alone on the same
+ * traffic (cycles per packet). The remainder of the full pipeline is the glue between them:
+ * ownership, key building, TCP tracking, counters, TTL, route/neighbour, MACs. */
+struct stages {
+	uint64_t packets;
+	double parse, lookup, record, translate, tx;
+};
+
+/* What one cache miss costs in memory of the table's size, on this machine: context for the
+ * per-packet figures (an established packet needs at least a hash bucket, a key and a flow
+ * record that are not in cache). */
+struct mem_latency {
+	size_t bytes;
+	double dependent;   /* cycles per load of a pointer chase (one miss at a time) */
+	double independent; /* cycles per load, 32 independent loads at a time */
+};
+
+struct result {
+	uint32_t flows, table;
+	struct stages st;
+	struct mem_latency lat;
+	uint32_t policies;
+	size_t heap_bytes, libc_bytes, ft_bytes;
+	struct pass create, est, reply;
+	uint64_t drops, held, tx_missing;
+	int ok;
+	char why[160];
+};
+
+static struct {
+	uint32_t sizes[MAX_SIZES];
+	unsigned n_sizes;
+	uint64_t packets;
+	double max_factor;
+	uint32_t policies;
+	double max_seconds;
+	int smoke, hugepages, sequential;
+	const char *json, *prefix;
+	unsigned mem_mb;
+	int do_est, do_reply, do_stages, do_latency;
+	int prefetch_records;
+} opt = { .packets = 10000000, .max_factor = 1.0, .policies = 1000, .max_seconds = 60,
+	.prefix = "egwpipebench", .do_est = 1, .do_reply = 1,
+	.do_stages = 1, .do_latency = 1 };
+
+static uint64_t tsc_hz, rdtsc_overhead;
+static struct bench_env env;
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int parse_count(const char *s, uint64_t *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || v < 0)
+		return -1;
+	if (*end == 'k' || *end == 'K')
+		v *= 1000, end++;
+	else if (*end == 'M' || *end == 'm')
+		v *= 1000000, end++;
+	else if (*end == 'G' || *end == 'g')
+		v *= 1000000000, end++;
+	if (*end)
+		return -1;
+	*out = (uint64_t)v;
+	return 0;
+}
+
+static int parse_sizes(const char *list)
+{
+	char buf[256], *save = NULL, *tok;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	opt.n_sizes = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		uint64_t v;
+		if (opt.n_sizes == MAX_SIZES || parse_count(tok, &v) < 0 || v == 0 ||
+			v > 100000000)
+			return -1;
+		opt.sizes[opt.n_sizes++] = (uint32_t)v;
+	}
+	return opt.n_sizes ? 0 : -1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: pipeline_bench [--flows LIST] [--packets N] [--smoke] [-o FILE]\n"
+		"  --flows LIST       flow counts, e.g. 1k,64k,1M,10M (default)\n"
+		"  --packets N        packets per established / reply pass (default 10M)\n"
+		"  --max-factor F     flow table size = flows * F (default 1.0: full table)\n"
+		"  --policies P       policy-mode new-flow row with P policies (default 1000, 0 = none)\n"
+		"  --only LIST        passes: new,est,reply,stages,latency (default all; new always\n"
+		"                     runs)\n"
+		"  --sequential       visit flows in creation order instead of a scattered one\n"
+		"  --hugepages        use hugepages (default --no-huge); needs a mounted hugetlbfs\n"
+		"  --mem MB           EAL memory (default: from the largest flow count)\n"
+		"  --max-seconds S    wall-time bound of each pass (default 60)\n"
+		"  --file-prefix P    EAL file prefix (default egwpipebench)\n"
+		"  --prefetch-records experiment: prefetch each packet's flow record before the\n"
+		"                     timed call (what a prefetch after the bulk lookup could gain)\n"
+		"  --smoke            1k and 4k flows, 4096 packets: correctness only (CI)\n"
+		"  -o, --json FILE    write the figures as JSON\n");
+}
+
+static int parse_args(int argc, char **argv)
+{
+	static const struct option lo[] = { { "flows", 1, 0, 'f' }, { "packets", 1, 0, 'p' },
+		{ "max-factor", 1, 0, 'x' }, { "policies", 1, 0, 'P' }, { "only", 1, 0, 'O' },
+		{ "sequential", 0, 0, 's' }, { "hugepages", 0, 0, 'H' }, { "mem", 1, 0, 'm' },
+		{ "max-seconds", 1, 0, 'T' }, { "file-prefix", 1, 0, 'F' }, { "smoke", 0, 0, 'S' },
+		{ "json", 1, 0, 'o' }, { "prefetch-records", 0, 0, 'R' }, { "help", 0, 0, 'h' },
+		{ 0, 0, 0, 0 } };
+	uint64_t v;
+	int c;
+
+	parse_sizes("1k,64k,1M,10M");
+	while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (parse_sizes(optarg) < 0)
+				return -1;
+			break;
+		case 'p':
+			if (parse_count(optarg, &opt.packets) < 0 || opt.packets == 0)
+				return -1;
+			break;
+		case 'x':
+			opt.max_factor = atof(optarg);
+			if (opt.max_factor < 1.0 || opt.max_factor > 16)
+				return -1;
+			break;
+		case 'P':
+			if (parse_count(optarg, &v) < 0 || v > 1000000)
+				return -1;
+			opt.policies = (uint32_t)v;
+			break;
+		case 'O':
+			opt.do_est = strstr(optarg, "est") != NULL;
+			opt.do_reply = strstr(optarg, "reply") != NULL;
+			opt.do_stages = strstr(optarg, "stages") != NULL;
+			opt.do_latency = strstr(optarg, "latency") != NULL;
+			break;
+		case 's':
+			opt.sequential = 1;
+			break;
+		case 'H':
+			opt.hugepages = 1;
+			break;
+		case 'm':
+			opt.mem_mb = (unsigned)atoi(optarg);
+			break;
+		case 'T':
+			opt.max_seconds = atof(optarg);
+			break;
+		case 'F':
+			opt.prefix = optarg;
+			break;
+		case 'S':
+			opt.smoke = 1;
+			break;
+		case 'R':
+			opt.prefetch_records = 1;
+			break;
+		case 'o':
+			opt.json = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			return -1;
+		}
+	}
+	if (optind != argc)
+		return -1;
+	if (opt.smoke) {
+		parse_sizes("1000,4096");
+		opt.packets = 4096;
+		if (opt.policies > 100)
+			opt.policies = 100;
+		opt.max_seconds = 30;
+	}
+	return 0;
+}
+
+static uint32_t table_size(uint32_t flows)
+{
+	double t = (double)flows * opt.max_factor;
+	return t > 100000000 ? 100000000 : (uint32_t)(t + 0.5);
+}
+
+/* rte_rdtsc() twice in a row, the cost every timed burst carries; the minimum of many. */
+static uint64_t measure_rdtsc_overhead(void)
+{
+	uint64_t best = UINT64_MAX;
+
+	for (unsigned i = 0; i < 10000; i++) {
+		uint64_t t0 = rte_rdtsc();
+		uint64_t t1 = rte_rdtsc();
+		if (t1 - t0 < best)
+			best = t1 - t0;
+	}
+	return best;
+}
+
+/* The mbufs in flight: BURST frames, taken back after each burst (replenished after drops). */
+static struct rte_mbuf *pkts[BURST];
+
+/* Takes back the N mbufs of the last burst into PKTS[0..N); the pipeline freed the missing. */
+static int refill(unsigned n_sent, unsigned *missing)
+{
+	unsigned n = bench_env_take_tx(&env, pkts, n_sent);
+
+	*missing += n_sent - n;
+	for (; n < n_sent; n++) {
+		pkts[n] = rte_pktmbuf_alloc(env.mp);
+		if (!pkts[n])
+			return -1;
+		if (!rte_pktmbuf_append(pkts[n], BENCH_FRAME_LEN))
+			return -1;
+	}
+	return 0;
+}
+
+enum kind { OUTBOUND, REPLY };
+
+/* Flow numbers are their index in the table's creation order; NAT tuples from the pass that
+ * created them. */
+static uint32_t *nat_addr;
+static uint16_t *nat_port;
+
+/*
+ * Sends PACKETS frames of flows from ORDER (sequential from 0, or strided over N) through the
+ * worker, timing each burst. RECORD: store each flow's NAT tuple from what was transmitted.
+ */
+static int run_pass(struct bench_dp *b, enum kind kind, uint32_t n_flows, uint64_t packets,
+	int scattered, int record, struct pass *ps)
+{
+	struct egw_worker *w = b->w;
+	const uint64_t step = STRIDE % n_flows;
+	uint64_t idx = 0, cycles = 0, exp_cycles = 0;
+	uint64_t done = 0;
+	unsigned missing = 0;
+	double t_start = now_s();
+	struct bench_tuple t;
+
+	memset(ps, 0, sizeof(*ps));
+	while (done < packets) {
+		unsigned n = packets - done < BURST ? (unsigned)(packets - done) : BURST;
+		uint64_t t0, t1, t2;
+
+		for (unsigned j = 0; j < n; j++) {
+			struct rte_mbuf *m = pkts[j];
+			uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+			bench_flow_tuple(idx, &t);
+			if (kind == OUTBOUND)
+				bench_build_outbound(d, &t, 0x10);
+			else
+				bench_build_reply(d, &t, nat_addr[idx], nat_port[idx], 0x10);
+			m->port = kind == OUTBOUND ? env.port_in : env.port_out;
+			m->hash.usr = (uint32_t)idx;
+			/* Experiment: the flow records the burst will need, fetched ahead (record
+			 * index = flow number: flows were created in order into an empty table). */
+			if (opt.prefetch_records && !record)
+				rte_prefetch0(&w->ft->flows[idx]);
+			if (scattered) {
+				idx += step;
+				if (idx >= n_flows)
+					idx -= n_flows;
+			} else if (++idx == n_flows) {
+				idx = 0;
+			}
+		}
+		t0 = rte_rdtsc();
+		egw_pipeline_rx(w, pkts, (uint16_t)n, false);
+		egw_pipeline_flush(w);
+		t1 = rte_rdtsc();
+		egw_pipeline_expire(w);
+		t2 = rte_rdtsc();
+		cycles += t1 - t0 - rdtsc_overhead;
+		exp_cycles += t2 - t1 - rdtsc_overhead;
+		done += n;
+		if (record) {
+			struct rte_mbuf *out[BURST];
+			unsigned k = bench_env_take_tx(&env, out, n);
+			for (unsigned j = 0; j < k; j++) {
+				const uint8_t *d = rte_pktmbuf_mtod(out[j], const uint8_t *);
+				uint32_t i = out[j]->hash.usr;
+				memcpy(&nat_addr[i], d + 26, 4);
+				memcpy(&nat_port[i], d + 34, 2);
+				nat_addr[i] = rte_be_to_cpu_32(nat_addr[i]);
+				nat_port[i] = rte_be_to_cpu_16(nat_port[i]);
+				pkts[j] = out[j];
+			}
+			missing += n - k;
+			for (unsigned j = k; j < n; j++) {
+				pkts[j] = rte_pktmbuf_alloc(env.mp);
+				if (!pkts[j] || !rte_pktmbuf_append(pkts[j], BENCH_FRAME_LEN))
+					return -1;
+			}
+		} else if (refill(n, &missing) < 0) {
+			return -1;
+		}
+		if ((done & 0xffff) < BURST && now_s() - t_start > opt.max_seconds) {
+			ps->truncated = 1;
+			break;
+		}
+	}
+	ps->packets = done;
+	ps->cycles = cycles;
+	ps->expire_cycles = exp_cycles;
+	ps->seconds = now_s() - t_start;
+	return (int)missing;
+}
+
+/*
+ * The stages of the established outbound path, each timed alone over bursts of the strided
+ * traffic of run_pass: parse (egw_pkt_parse), bulk lookup (egw_flow_lookup_bulk), first touch
+ * of the flow records, translation (egw_translate), TX (rte_eth_tx_burst to the ring). The
+ * flow table is only read (records are not updated).
+ */
+static void run_stages(struct bench_dp *b, uint32_t n_flows, uint64_t packets, struct stages *st)
+{
+	struct egw_flow_table *ft = b->w->ft;
+	const uint64_t step = STRIDE % n_flows;
+	uint64_t idx = 0, c[5] = { 0 }, done = 0, sink = 0;
+	double t_start = now_s();
+	struct egw_pkt_meta meta[BURST];
+	struct egw_flow_key keys[BURST];
+	const struct egw_flow_key *kp[BURST];
+	struct egw_flow *f[BURST];
+	void *values[BURST];
+	struct bench_tuple t;
+	unsigned missing = 0;
+
+	memset(st, 0, sizeof(*st));
+	while (done + BURST <= packets) {
+		uint64_t t0, t1, hits;
+		uint16_t sent;
+
+		for (unsigned j = 0; j < BURST; j++) {
+			bench_flow_tuple(idx, &t);
+			bench_build_outbound(rte_pktmbuf_mtod(pkts[j], uint8_t *), &t, 0x10);
+			idx += step;
+			if (idx >= n_flows)
+				idx -= n_flows;
+		}
+		t0 = rte_rdtsc();
+		for (unsigned j = 0; j < BURST; j++)
+			sink += egw_pkt_parse(rte_pktmbuf_mtod(pkts[j], const uint8_t *),
+				pkts[j]->data_len, &meta[j]);
+		t1 = rte_rdtsc();
+		c[0] += t1 - t0 - rdtsc_overhead;
+		for (unsigned j = 0; j < BURST; j++) {
+			egw_flow_key_set(&keys[j], meta[j].src, meta[j].dst, meta[j].sport,
+				meta[j].dport, meta[j].proto, EGW_ZONE_INSIDE);
+			kp[j] = &keys[j];
+		}
+		t0 = rte_rdtsc();
+		hits = egw_flow_lookup_bulk(ft, kp, BURST, values);
+		t1 = rte_rdtsc();
+		c[1] += t1 - t0 - rdtsc_overhead;
+		if (hits != (BURST == 64 ? ~0ULL : (1ULL << BURST) - 1))
+			break;
+		t0 = rte_rdtsc();
+		for (unsigned j = 0; j < BURST; j++) {
+			f[j] = &ft->flows[EGW_FLOW_VAL_IDX(values[j])];
+			sink += f[j]->port[0];
+		}
+		t1 = rte_rdtsc();
+		c[2] += t1 - t0 - rdtsc_overhead;
+		t0 = rte_rdtsc();
+		for (unsigned j = 0; j < BURST; j++)
+			egw_translate(pkts[j], &meta[j], f[j], EGW_DIR_ORIG);
+		t1 = rte_rdtsc();
+		c[3] += t1 - t0 - rdtsc_overhead;
+		t0 = rte_rdtsc();
+		sent = rte_eth_tx_burst(env.port_out, 0, pkts, BURST);
+		t1 = rte_rdtsc();
+		c[4] += t1 - t0 - rdtsc_overhead;
+		if (refill(sent, &missing) < 0)
+			break;
+		done += BURST;
+		if ((done & 0xffff) < BURST && now_s() - t_start > opt.max_seconds)
+			break;
+	}
+	if (sink == 42)
+		puts(""); /* keeps the loads from being optimised away */
+	st->packets = done;
+	if (!done)
+		return;
+	st->parse = (double)c[0] / done;
+	st->lookup = (double)c[1] / done;
+	st->record = (double)c[2] / done;
+	st->translate = (double)c[3] / done;
+	st->tx = (double)c[4] / done;
+}
+
+/*
+ * Cache lines of a buffer of BYTES (from the DPDK heap, so on the table's kind of pages), each
+ * holding the index of the next one of a full-period LCG over the lines: a chase that visits
+ * them all in a scattered order. Timed as a dependent chain, then as groups of 32 independent
+ * loads (what a burst's bulk lookup can overlap at best).
+ */
+static void measure_latency(size_t bytes, struct mem_latency *lat)
+{
+	uint64_t n_lines = 1, steps, t0, x = 0, sink = 0;
+	uint64_t *buf;
+
+	memset(lat, 0, sizeof(*lat));
+	while ((n_lines << 1) * 64 <= bytes)
+		n_lines <<= 1;
+	buf = rte_malloc("egwpb_lat", n_lines * 64, 64);
+	if (!buf)
+		return;
+	/* x -> 5x + 1 mod 2^k has full period. */
+	for (uint64_t i = 0; i < n_lines; i++)
+		buf[i * 8] = (i * 5 + 1) & (n_lines - 1);
+	steps = n_lines < 2000000 ? n_lines : 2000000;
+	t0 = rte_rdtsc();
+	for (uint64_t i = 0; i < steps; i++)
+		x = buf[x * 8];
+	lat->dependent = (double)(rte_rdtsc() - t0) / (double)steps;
+	sink += x;
+	t0 = rte_rdtsc();
+	for (uint64_t i = 0; i < steps; i += 32) {
+		uint64_t base = (i * 2654435761ULL) & (n_lines - 1);
+		for (unsigned j = 0; j < 32; j++)
+			sink += buf[((base + (uint64_t)j * 40503ULL * 64) & (n_lines - 1)) * 8];
+	}
+	lat->independent = (double)(rte_rdtsc() - t0) / (double)steps;
+	lat->bytes = n_lines * 64;
+	if (sink == 42)
+		puts("");
+	rte_free(buf);
+}
+
+static double cpp(const struct pass *p)
+{
+	return p->packets ? (double)p->cycles / (double)p->packets : 0;
+}
+
+static double mpps(const struct pass *p)
+{
+	return p->cycles ? (double)p->packets * (double)tsc_hz / (double)p->cycles / 1e6 : 0;
+}
+
+static double exp_cpp(const struct pass *p)
+{
+	return p->packets ? (double)p->expire_cycles / (double)p->packets : 0;
+}
+
+/* Heap bytes of a flow table alone (records, both keys' hash, side arrays), for the split. */
+static size_t flow_table_bytes(uint32_t capacity)
+{
+	static const struct egw_flow_timeouts to = { 30, 7440, 240, 300, 60 };
+	size_t h0 = bench_heap_allocated(), bytes;
+	struct egw_flow_table *ft = egw_flow_table_create("probe", capacity, SOCKET_ID_ANY, &to);
+
+	if (!ft)
+		return 0;
+	bytes = bench_heap_allocated() - h0;
+	egw_flow_table_free(ft);
+	return bytes;
+}
+
+static void __attribute__((format(printf, 2, 3))) fail(struct result *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!r->ok)
+		return;
+	r->ok = 0;
+	va_start(ap, fmt);
+	vsnprintf(r->why, sizeof(r->why), fmt, ap);
+	va_end(ap);
+}
+
+static void run_size(uint32_t flows, uint32_t policies, struct result *r)
+{
+	struct bench_dp_opts o = { .max_flows = table_size(flows), .n_policies = policies };
+	struct bench_dp b;
+	uint64_t rx, expected;
+	int missing;
+
+	memset(r, 0, sizeof(*r));
+	r->flows = flows;
+	r->table = o.max_flows;
+	r->policies = policies;
+	r->ok = 1;
+	if (!policies)
+		r->ft_bytes = flow_table_bytes(o.max_flows);
+	if (bench_dp_create(&b, &env, &o) < 0) {
+		fail(r, "cannot create a worker with %u flows (raise --mem)", o.max_flows);
+		return;
+	}
+	r->heap_bytes = b.worker_heap_bytes;
+	r->libc_bytes = b.worker_libc_bytes;
+	nat_addr = calloc(flows, sizeof(*nat_addr));
+	nat_port = calloc(flows, sizeof(*nat_port));
+	if (!nat_addr || !nat_port) {
+		fail(r, "out of memory");
+		goto out;
+	}
+
+	missing = run_pass(&b, OUTBOUND, flows, flows, 0, 1, &r->create);
+	if (missing < 0)
+		fail(r, "mbuf pool empty");
+	if (b.w->stats.flows_created != r->create.packets)
+		fail(r, "flows created %llu, expected %llu",
+			(unsigned long long)b.w->stats.flows_created,
+			(unsigned long long)r->create.packets);
+	if (policies == 0 && opt.do_est && !r->create.truncated) {
+		missing = run_pass(&b, OUTBOUND, flows, opt.packets, !opt.sequential, 0, &r->est);
+		if (missing < 0)
+			fail(r, "mbuf pool empty");
+	}
+	if (policies == 0 && opt.do_stages && !r->create.truncated)
+		run_stages(&b, flows, opt.packets < 2000000 ? opt.packets : 2000000, &r->st);
+	if (policies == 0 && opt.do_reply && !r->create.truncated) {
+		missing = run_pass(&b, REPLY, flows, opt.packets, !opt.sequential, 0, &r->reply);
+		if (missing < 0)
+			fail(r, "mbuf pool empty");
+	}
+	r->drops = bench_drops(b.w);
+	for (unsigned k = 0; k < EGW_DROP_MAX; k++)
+		if (b.w->stats.drops[k])
+			fprintf(stderr, "  drop %s: %llu\n", egw_drop_name(k),
+				(unsigned long long)b.w->stats.drops[k]);
+	r->held = b.w->stats.held;
+	rx = b.w->stats.rx_packets;
+	expected = r->create.packets + r->est.packets + r->reply.packets;
+	if (r->drops)
+		fail(r, "%llu packets dropped", (unsigned long long)r->drops);
+	if (r->held)
+		fail(r, "%llu packets held for ARP", (unsigned long long)r->held);
+	if (rx != expected || b.w->stats.tx_packets != expected)
+		fail(r, "received %llu, transmitted %llu of %llu packets", (unsigned long long)rx,
+			(unsigned long long)b.w->stats.tx_packets, (unsigned long long)expected);
+	if (b.w->stats.inbound_packets != r->reply.packets)
+		fail(r, "replies forwarded %llu of %llu",
+			(unsigned long long)b.w->stats.inbound_packets,
+			(unsigned long long)r->reply.packets);
+	if (b.w->ft->n_active != r->create.packets)
+		fail(r, "active flows %u, expected %llu", b.w->ft->n_active,
+			(unsigned long long)r->create.packets);
+out:
+	free(nat_addr);
+	free(nat_port);
+	nat_addr = NULL;
+	nat_port = NULL;
+	/* The mbufs still in the TX rings come back to PKTS on the next refill. */
+	bench_dp_free(&b);
+	if (!policies && opt.do_latency)
+		measure_latency(r->heap_bytes, &r->lat);
+}
+
+static void print_table(const struct result *res, unsigned n)
+{
+	printf("\n%-9s %-9s %8s | %9s %8s | %8s %7s %7s | %8s %7s | %5s\n", "flows", "table",
+		"B/flow", "new c/f", "Mflows/s", "est c/p", "Mpps", "+exp", "rpl c/p", "Mpps",
+		"ok");
+	for (unsigned i = 0; i < n; i++) {
+		const struct result *r = &res[i];
+		if (r->policies) {
+			printf("%-9u %-9u %8s | %9.1f %8.3f | policy mode, %u policies%s\n",
+				r->flows, r->table, "-", cpp(&r->create), mpps(&r->create),
+				r->policies, r->ok ? "" : "  FAILED");
+			continue;
+		}
+		printf("%-9u %-9u %8.1f | %9.1f %8.3f | %8.1f %7.2f %7.1f | %8.1f %7.2f | %5s%s\n",
+			r->flows, r->table, r->table ? (double)r->heap_bytes / r->table : 0,
+			cpp(&r->create), mpps(&r->create), cpp(&r->est), mpps(&r->est),
+			exp_cpp(&r->est), cpp(&r->reply), mpps(&r->reply), r->ok ? "yes" : "NO",
+			r->create.truncated || r->est.truncated || r->reply.truncated ?
+				" (truncated)" : "");
+	}
+	printf("\nestablished outbound, stages timed alone (cycles/packet): parse, bulk lookup, "
+	       "first touch of the flow record, translate, tx; rest = full pipeline - their sum\n");
+	for (unsigned i = 0; i < n; i++) {
+		const struct stages *s = &res[i].st;
+		double sum = s->parse + s->lookup + s->record + s->translate + s->tx;
+		if (!s->packets)
+			continue;
+		printf("%-9u parse %6.1f  lookup %6.1f  record %6.1f  translate %5.1f  tx %5.1f  "
+		       "rest %6.1f  (+expire %.1f)\n",
+			res[i].flows, s->parse, s->lookup, s->record, s->translate, s->tx,
+			cpp(&res[i].est) - sum, exp_cpp(&res[i].est));
+	}
+	printf("\nmemory latency in a buffer the size of the worker's tables (cycles per load)\n");
+	for (unsigned i = 0; i < n; i++) {
+		const struct mem_latency *l = &res[i].lat;
+		if (!l->bytes)
+			continue;
+		printf("%-9u %8.1f MiB  dependent %6.1f  32 independent %6.1f\n", res[i].flows,
+			(double)l->bytes / (1 << 20), l->dependent, l->independent);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		const struct result *r = &res[i];
+		if (!r->ok)
+			printf("flows %u: %s\n", r->flows, r->why);
+		if (r->policies || !r->table)
+			continue;
+		printf("memory at %u: worker %.1f B/flow (flow table %.1f: records 64, created 4, "
+		       "free list 4, hash %.1f; per-source limit and worker %.1f), libc %zu B\n",
+			r->table, (double)r->heap_bytes / r->table, (double)r->ft_bytes / r->table,
+			(double)r->ft_bytes / r->table - 72,
+			(double)(r->heap_bytes - r->ft_bytes) / r->table, r->libc_bytes);
+	}
+}
+
+static void pass_json(FILE *f, const char *name, const struct pass *p, int last)
+{
+	fprintf(f,
+		"   \"%s\": {\"packets\": %llu, \"cycles_per_packet\": %.2f, \"mpps\": %.4f, "
+		"\"expire_cycles_per_packet\": %.2f, \"wall_seconds\": %.2f, \"truncated\": %s}%s\n",
+		name, (unsigned long long)p->packets, cpp(p), mpps(p), exp_cpp(p), p->seconds,
+		p->truncated ? "true" : "false", last ? "" : ",");
+}
+
+static int write_json(const char *path, const struct result *res, unsigned n)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fprintf(f, "{\n \"tsc_hz\": %llu,\n \"rdtsc_overhead_cycles\": %llu,\n \"burst\": %d,\n"
+		   " \"hugepages\": %s,\n \"order\": \"%s\",\n \"max_factor\": %.3f,\n"
+		   " \"packets_per_pass\": %llu,\n \"smoke\": %s,\n \"prefetch_records\": %s,\n"
+		   " \"runs\": [\n",
+		(unsigned long long)tsc_hz, (unsigned long long)rdtsc_overhead, BURST,
+		opt.hugepages ? "true" : "false", opt.sequential ? "sequential" : "scattered",
+		opt.max_factor, (unsigned long long)opt.packets, opt.smoke ? "true" : "false",
+		opt.prefetch_records ? "true" : "false");
+	for (unsigned i = 0; i < n; i++) {
+		const struct result *r = &res[i];
+		fprintf(f,
+			"  {\"flows\": %u, \"table\": %u, \"policies\": %u, \"ok\": %s, "
+			"\"error\": \"%s\",\n   \"worker_heap_bytes\": %zu, \"flow_table_bytes\": %zu, "
+			"\"libc_bytes\": %zu, \"bytes_per_flow\": %.2f,\n",
+			r->flows, r->table, r->policies, r->ok ? "true" : "false",
+			r->ok ? "" : r->why, r->heap_bytes, r->ft_bytes, r->libc_bytes,
+			r->table ? (double)r->heap_bytes / r->table : 0);
+		fprintf(f, "   \"new_flows_per_s\": %.0f,\n",
+			cpp(&r->create) > 0 ? (double)tsc_hz / cpp(&r->create) : 0);
+		fprintf(f, "   \"stages_cycles_per_packet\": {\"packets\": %llu, \"parse\": %.2f, "
+			   "\"lookup_bulk\": %.2f, \"record_first_touch\": %.2f, \"translate\": %.2f, "
+			   "\"tx\": %.2f},\n",
+			(unsigned long long)r->st.packets, r->st.parse, r->st.lookup, r->st.record,
+			r->st.translate, r->st.tx);
+		fprintf(f, "   \"memory_latency\": {\"bytes\": %zu, \"dependent_cycles\": %.2f, "
+			   "\"independent_cycles\": %.2f},\n",
+			r->lat.bytes, r->lat.dependent, r->lat.independent);
+		pass_json(f, "new", &r->create, 0);
+		pass_json(f, "established", &r->est, 0);
+		pass_json(f, "reply", &r->reply, 1);
+		fprintf(f, "  }%s\n", i + 1 < n ? "," : "");
+	}
+	fprintf(f, " ]\n}\n");
+	return fclose(f);
+}
+
+int main(int argc, char **argv)
+{
+	char mem[16], *eal[20];
+	struct result res[MAX_SIZES + 1];
+	uint32_t biggest = 0;
+	unsigned n_res = 0, ne = 0;
+	int failed = 0;
+
+	if (parse_args(argc, argv) < 0) {
+		usage(stderr);
+		return 2;
+	}
+	for (unsigned i = 0; i < opt.n_sizes; i++)
+		if (table_size(opt.sizes[i]) > biggest)
+			biggest = table_size(opt.sizes[i]);
+	/* About 260 B per flow of table at 10M (measured), with room; plus mbufs and slots. */
+	if (!opt.mem_mb)
+		opt.mem_mb = 384 + (unsigned)((uint64_t)biggest * 360 >> 20);
+	snprintf(mem, sizeof(mem), "%u", opt.mem_mb);
+	eal[ne++] = "pipeline_bench";
+	eal[ne++] = "--no-pci";
+	if (!opt.hugepages) {
+		eal[ne++] = "--no-huge";
+		eal[ne++] = "-m";
+		eal[ne++] = mem;
+	} else {
+		/* Pages are taken as needed; their files go away with the process. */
+		eal[ne++] = "--huge-unlink";
+	}
+	eal[ne++] = "--file-prefix";
+	eal[ne++] = (char *)opt.prefix;
+	eal[ne++] = "--no-telemetry";
+	eal[ne++] = "-l";
+	eal[ne++] = "0";
+	eal[ne++] = "--log-level";
+	eal[ne++] = "lib.*:error";
+	eal[ne] = NULL;
+	if (rte_eal_init((int)ne, eal) < 0) {
+		fprintf(stderr, "EAL init failed\n");
+		return 1;
+	}
+	if (bench_env_init(&env, "egwpb", 2048) < 0) {
+		fprintf(stderr, "cannot create the ring ports\n");
+		rte_eal_cleanup();
+		return 1;
+	}
+	for (unsigned j = 0; j < BURST; j++) {
+		pkts[j] = rte_pktmbuf_alloc(env.mp);
+		if (!pkts[j] || !rte_pktmbuf_append(pkts[j], BENCH_FRAME_LEN))
+			return 1;
+	}
+	tsc_hz = rte_get_tsc_hz();
+	rdtsc_overhead = measure_rdtsc_overhead();
+	printf("pipeline_bench: one lcore, TSC %.3f GHz, rdtsc pair %llu cycles (subtracted), "
+	       "%s, %s order, table = flows x %.2f, %llu packets per pass%s%s\n",
+		(double)tsc_hz / 1e9, (unsigned long long)rdtsc_overhead,
+		opt.hugepages ? "hugepages" : "no hugepages (4 KiB pages)",
+		opt.sequential ? "sequential" : "scattered", opt.max_factor,
+		(unsigned long long)opt.packets, opt.smoke ? ", smoke" : "",
+		opt.prefetch_records ? ", EXPERIMENT: flow records prefetched before each burst" : "");
+	for (unsigned i = 0; i < opt.n_sizes; i++) {
+		printf("flows %u ...\n", opt.sizes[i]);
+		fflush(stdout);
+		run_size(opt.sizes[i], 0, &res[n_res]);
+		failed |= !res[n_res].ok;
+		n_res++;
+	}
+	if (opt.policies) {
+		uint32_t n = opt.sizes[0];
+		/* The largest flow count up to 1M: a policy-mode new-flow rate. */
+		for (unsigned i = 0; i < opt.n_sizes; i++)
+			if (opt.sizes[i] <= 1000000 && opt.sizes[i] > n)
+				n = opt.sizes[i];
+		printf("flows %u, policy mode, %u policies ...\n", n, opt.policies);
+		fflush(stdout);
+		run_size(n, opt.policies, &res[n_res]);
+		failed |= !res[n_res].ok;
+		n_res++;
+	}
+	if (opt.smoke) {
+		for (unsigned i = 0; i < n_res; i++)
+			printf("smoke flows %u%s: %s%s\n", res[i].flows,
+				res[i].policies ? " (policy mode)" : "", res[i].ok ? "ok" : "FAILED: ",
+				res[i].ok ? "" : res[i].why);
+	} else {
+		print_table(res, n_res);
+	}
+	if (opt.json && write_json(opt.json, res, n_res) < 0) {
+		fprintf(stderr, "cannot write %s\n", opt.json);
+		failed = 1;
+	}
+	for (unsigned j = 0; j < BURST; j++)
+		rte_pktmbuf_free(pkts[j]);
+	bench_env_fini(&env);
+	rte_eal_cleanup();
+	return failed ? 1 : 0;
+}
