@@ -132,13 +132,19 @@ void egw_flow_reply_key(const struct egw_flow *f, struct egw_flow_key *reply)
 int egw_flow_commit(struct egw_flow_table *ft, struct egw_flow *f,
 	const struct egw_flow_key *reply_key)
 {
-	uint32_t idx = egw_flow_index(ft, f);
-	int rc;
-
 	/* rte_hash_add_key_data() replaces the data of a key already present: it would steal
 	 * the key from the flow holding it. */
 	if (rte_hash_lookup(ft->hash, &f->orig) >= 0 || rte_hash_lookup(ft->hash, reply_key) >= 0)
 		return -EEXIST;
+	return egw_flow_commit_new(ft, f, reply_key);
+}
+
+int egw_flow_commit_new(struct egw_flow_table *ft, struct egw_flow *f,
+	const struct egw_flow_key *reply_key)
+{
+	uint32_t idx = egw_flow_index(ft, f);
+	int rc;
+
 	rc = rte_hash_add_key_data(ft->hash, &f->orig, (void *)EGW_FLOW_VAL(idx, EGW_DIR_ORIG));
 	if (rc < 0)
 		return rc;

@@ -53,6 +53,10 @@ void egw_flow_abort(struct egw_flow_table *ft, struct egw_flow *f);
 /* Inserts both keys of F. -EEXIST when either key is taken (nothing inserted), -ENOSPC. */
 int egw_flow_commit(struct egw_flow_table *ft, struct egw_flow *f,
 	const struct egw_flow_key *reply_key);
+/* egw_flow_commit() for a caller that has just seen both keys absent (two lookups fewer). A
+ * key present after all would be taken from its flow. -ENOSPC. */
+int egw_flow_commit_new(struct egw_flow_table *ft, struct egw_flow *f,
+	const struct egw_flow_key *reply_key);
 
 static inline uint32_t egw_flow_index(const struct egw_flow_table *ft, const struct egw_flow *f)
 {

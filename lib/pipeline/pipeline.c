@@ -399,7 +399,10 @@ static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snaps
 		f->nat_port = key->a_port;
 	}
 	egw_flow_reply_key(f, &reply);
-	if (egw_flow_commit(w->ft, f, &reply) < 0) {
+	/* The original key just missed; a translated reply key was just probed free
+	 * (nat_port_taken). Only an untranslated flow's reply key is unchecked. */
+	if ((!(f->flags & EGW_FLOW_F_NAT) && egw_flow_key_exists(w->ft, &reply)) ||
+		egw_flow_commit_new(w->ft, f, &reply) < 0) {
 		why = EGW_DROP_FLOW_TABLE_FULL;
 		goto undo;
 	}
@@ -547,16 +550,14 @@ static void revoked_packet(struct egw_worker *w, struct rte_mbuf *m,
  * the flow ended here (its record is free again).
  */
 static bool flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf *m,
-	const struct egw_pkt_meta *cmeta, struct egw_flow *f, unsigned dir)
+	struct egw_pkt_meta *meta, struct egw_flow *f, unsigned dir)
 {
 	struct egw_dataplane *dp = w->dp;
-	struct egw_pkt_meta local, *meta = &local;
 	uint16_t out_port = f->port[dir];
 	const struct egw_route_table *rt = dir == EGW_DIR_ORIG ? &dp->to_outside : &dp->to_inside;
 	enum recheck_result recheck = RECHECK_ALLOWED;
 	uint32_t dst_be;
 
-	local = *cmeta;
 	if (unlikely(f->flags & EGW_FLOW_F_REVOKED)) {
 		revoked_packet(w, m, meta);
 		return false;
@@ -606,6 +607,21 @@ static bool flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, s
 		send_ack_probe(w, m, meta, out_port, &f->neigh[dir], dst_be, rt,
 			dir == EGW_DIR_ORIG);
 	forward(w, m, out_port, &f->neigh[dir], dst_be, rt, dir == EGW_DIR_ORIG);
+	return false;
+}
+
+/* Is KEY one that a flow created earlier in this burst inserted (the bulk lookup, done before,
+ * could not see it)? */
+static inline bool created_in_burst(const struct egw_flow_key *created, unsigned n,
+	const struct egw_flow_key *key)
+{
+	const uint64_t *k = (const uint64_t *)key;
+
+	for (unsigned i = 0; i < n; i++) {
+		const uint64_t *c = (const uint64_t *)&created[i];
+		if (k[0] == c[0] && k[1] == c[1])
+			return true;
+	}
 	return false;
 }
 
@@ -679,7 +695,8 @@ void egw_pipeline_rx(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n, b
 	struct rte_mbuf *away[EGW_MAX_WORKERS][EGW_BURST];
 	uint16_t n_away[EGW_MAX_WORKERS];
 	void *values[EGW_BURST];
-	unsigned n_own = 0;
+	struct egw_flow_key created[2 * EGW_BURST]; /* both keys of the flows this burst made */
+	unsigned n_own = 0, n_created = 0;
 	bool flow_ended = false;
 	uint64_t hits;
 
@@ -733,6 +750,11 @@ void egw_pipeline_rx(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n, b
 		w->stats.handoffs_in += n_own;
 
 	hits = egw_flow_lookup_bulk(w->ft, key_ptrs, n_own, values);
+	/* Every record of the burst requested at once: the misses overlap instead of stalling
+	 * one packet each (the first touch of a record was most of an established packet's
+	 * cost in a table bigger than the cache). */
+	for (uint64_t h = hits; h; h &= h - 1)
+		rte_prefetch0(&w->ft->flows[EGW_FLOW_VAL_IDX(values[__builtin_ctzll(h)])]);
 	for (unsigned j = 0; j < n_own; j++) {
 		struct rte_mbuf *m = own[j];
 		struct egw_flow *f;
@@ -741,7 +763,8 @@ void egw_pipeline_rx(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n, b
 
 		/* Once a flow ended in this burst, a bulk hit may name a freed (or reused) record:
 		 * look again. A miss may be a flow created by an earlier packet of this burst. */
-		if (unlikely(flow_ended) || !hit)
+		if (unlikely(flow_ended) ||
+			(!hit && created_in_burst(created, n_created, &keys[j])))
 			hit = egw_flow_lookup(w->ft, &keys[j], &v) == 0;
 		if (!hit) {
 			if (keys[j].zone == EGW_ZONE_OUTSIDE) {
@@ -752,8 +775,11 @@ void egw_pipeline_rx(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n, b
 			if (ttl_expires(w, m, &meta[j]))
 				continue;
 			f = flow_create(w, snap, m, &meta[j], &keys[j]);
-			if (f)
-				flow_ended |= flow_packet(w, snap, m, &meta[j], f, EGW_DIR_ORIG);
+			if (!f)
+				continue;
+			created[n_created++] = f->orig;
+			egw_flow_reply_key(f, &created[n_created++]);
+			flow_ended |= flow_packet(w, snap, m, &meta[j], f, EGW_DIR_ORIG);
 			continue;
 		}
 		if (ttl_expires(w, m, &meta[j]))
