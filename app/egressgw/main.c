@@ -306,9 +306,11 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
+	/* Static neighbours before the first packet: a worker that started first would queue
+	 * its packets for ARP (or drop them) toward next hops the config already names. */
+	egw_control_start(&app);
 	for (unsigned i = 0; i < app.dp.n_workers; i++)
 		rte_eal_remote_launch(egw_worker_main, &app.wctx[i], app.worker_lcores[i]);
-	egw_control_start(&app);
 	EGW_INFO("ready: %u worker(s), %u port(s), mode %s", app.dp.n_workers, app.n_ports,
 		egw_mode_name(app.conf.egress.mode));
 

@@ -21,9 +21,10 @@ int egw_worker_main(void *arg)
 	rte_rcu_qsbr_thread_register(dp->rcu.qsbr, w->id);
 	rte_rcu_qsbr_thread_online(dp->rcu.qsbr, w->id);
 	while (!c->stop) {
+		const uint64_t tsc = rte_get_tsc_cycles();
 		unsigned got = 0;
 
-		w->now = (uint32_t)(rte_get_tsc_cycles() / hz);
+		w->now = (uint32_t)(tsc / hz);
 		for (unsigned i = 0; i < c->n_rxq; i++) {
 			uint16_t n = rte_eth_rx_burst(c->rxq[i].port, c->rxq[i].queue, pkts,
 				EGW_BURST);
@@ -57,7 +58,7 @@ int egw_worker_main(void *arg)
 			got += n;
 		}
 		egw_pipeline_flush(w);
-		egw_pipeline_expire(w);
+		egw_pipeline_expire_paced(w, tsc);
 		egw_mailbox_serve(w);
 		rte_rcu_qsbr_quiescent(dp->rcu.qsbr, w->id);
 		w->stats.polls++;

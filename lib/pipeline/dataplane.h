@@ -21,7 +21,9 @@
 
 #define EGW_BURST 32
 #define EGW_MAX_WORKERS 16
-#define EGW_EXPIRE_BUDGET 64 /* flow records examined per worker loop */
+#define EGW_EXPIRE_BUDGET 64 /* flow records examined per egw_pipeline_expire() */
+#define EGW_EXPIRE_SWEEP_MS 1000 /* egw_pipeline_expire_paced(): the whole table this often */
+#define EGW_EXPIRE_PACED_MAX 1024 /* records per paced call at most: a bounded pause */
 
 /* What every worker knows of a port; set up before the workers start, read-only after. */
 struct egw_port_info {
@@ -108,6 +110,8 @@ struct egw_worker {
 	uint32_t tx_dirty;    /* bit per port id with buffered packets */
 	struct rte_ring *ctl_tx; /* control -> this worker: frames to transmit (mbuf->port) */
 	uint32_t icmp_tokens, icmp_second;
+	uint64_t expire_tsc;		/* paced expiry: TSC up to which records were examined */
+	uint64_t expire_tsc_per_record; /* from EGW_EXPIRE_SWEEP_MS and the table's capacity */
 	struct egw_tx_buffer tx[RTE_MAX_ETHPORTS];
 	struct egw_worker_stats stats;
 	struct egw_policy_counters *policy; /* EGW_POLICY_SLOTS entries */
@@ -131,8 +135,15 @@ void egw_pipeline_rx(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n, b
 /* Sends the buffered packets of every port. */
 void egw_pipeline_flush(struct egw_worker *w);
 
-/* One round of incremental expiry. Returns flows expired. */
+/* One round of incremental expiry (EGW_EXPIRE_BUDGET records). Returns flows expired. */
 uint32_t egw_pipeline_expire(struct egw_worker *w);
+/*
+ * Incremental expiry paced by time, what the worker loop calls with the loop's TSC: records
+ * are examined at the rate that sweeps the whole table every EGW_EXPIRE_SWEEP_MS, however many
+ * packets the loop carries, so its cost follows the table's size per second, not per packet.
+ * A flow is removed at most one sweep after its timeout. Returns flows expired.
+ */
+uint32_t egw_pipeline_expire_paced(struct egw_worker *w, uint64_t tsc);
 
 /*
  * Ends flow F of worker W now: logged (if the flow is), its NAT port, quota and source share

@@ -796,3 +796,23 @@ uint32_t egw_pipeline_expire(struct egw_worker *w)
 	w->stats.flows_expired += n;
 	return n;
 }
+
+uint32_t egw_pipeline_expire_paced(struct egw_worker *w, uint64_t tsc)
+{
+	const uint64_t per = w->expire_tsc_per_record;
+	uint64_t due;
+	uint32_t n;
+
+	if (tsc - w->expire_tsc < per)
+		return 0;
+	due = (tsc - w->expire_tsc) / per;
+	if (due > EGW_EXPIRE_PACED_MAX) {
+		/* Behind (a stall, idle sleeps): catch up over the next calls, never in one. */
+		due = EGW_EXPIRE_PACED_MAX;
+		w->expire_tsc = tsc - EGW_EXPIRE_PACED_MAX * per;
+	}
+	w->expire_tsc += due * per;
+	n = egw_flow_expire_step(w->ft, w->now, (uint32_t)due, egw_flow_expired, w);
+	w->stats.flows_expired += n;
+	return n;
+}

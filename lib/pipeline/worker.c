@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_ring.h>
@@ -25,6 +26,9 @@ struct egw_worker *egw_worker_create(struct egw_dataplane *dp, unsigned id, uint
 	w->id = id;
 	w->dp = dp;
 	w->txq = (uint16_t)id;
+	w->expire_tsc = rte_get_tsc_cycles();
+	w->expire_tsc_per_record = RTE_MAX(1ULL, rte_get_tsc_hz() * EGW_EXPIRE_SWEEP_MS / 1000 /
+		RTE_MAX(max_flows, 1u));
 	snprintf(name, sizeof(name), "w%u", id);
 	w->ft = egw_flow_table_create(name, max_flows, socket, to);
 	if (!w->ft)

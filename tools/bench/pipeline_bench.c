@@ -14,8 +14,9 @@
  *   est.     --packets packets of the N established flows, outbound, flows visited in a
  *            strided order (no two consecutive packets of one flow, no locality);
  *   reply    the same number of server replies to the translated tuples (outside -> inside);
- *   expire   the worker loop's incremental expiry step per burst (64 records examined, none
- *            expires), shown apart.
+ *   expire   the worker loop's paced expiry (egw_pipeline_expire_paced) after each burst: the
+ *            whole table examined once a second whatever the packet rate; none expires.
+ *            Shown apart.
  * A policy-mode row repeats "new" with --policies policies (classification on the snapshot).
  *
  * What is timed: rte_rdtsc() around egw_pipeline_rx() + egw_pipeline_flush() for each burst of
@@ -346,7 +347,7 @@ static int run_pass(struct bench_dp *b, enum kind kind, uint32_t n_flows, uint64
 		egw_pipeline_rx(w, pkts, (uint16_t)n, false);
 		egw_pipeline_flush(w);
 		t1 = rte_rdtsc();
-		egw_pipeline_expire(w);
+		egw_pipeline_expire_paced(w, t1);
 		t2 = rte_rdtsc();
 		cycles += t1 - t0 - rdtsc_overhead;
 		exp_cycles += t2 - t1 - rdtsc_overhead;
