@@ -22,7 +22,8 @@
 #define EGW_BURST 32
 #define EGW_MAX_WORKERS 16
 #define EGW_EXPIRE_BUDGET 64 /* flow records examined per egw_pipeline_expire() */
-#define EGW_EXPIRE_SWEEP_MS 1000 /* egw_pipeline_expire_paced(): the whole table this often */
+#define EGW_EXPIRE_SWEEP_MS 1000 /* egw_pipeline_expire_paced(): the whole table this often, */
+#define EGW_EXPIRE_MAX_RATE 2000000 /* but no more records per second than this (big tables) */
 #define EGW_EXPIRE_PACED_MAX 1024 /* records per paced call at most: a bounded pause */
 
 /* What every worker knows of a port; set up before the workers start, read-only after. */
@@ -139,9 +140,10 @@ void egw_pipeline_flush(struct egw_worker *w);
 uint32_t egw_pipeline_expire(struct egw_worker *w);
 /*
  * Incremental expiry paced by time, what the worker loop calls with the loop's TSC: records
- * are examined at the rate that sweeps the whole table every EGW_EXPIRE_SWEEP_MS, however many
- * packets the loop carries, so its cost follows the table's size per second, not per packet.
- * A flow is removed at most one sweep after its timeout. Returns flows expired.
+ * are examined at the rate that sweeps the whole table every EGW_EXPIRE_SWEEP_MS (tables above
+ * EGW_EXPIRE_MAX_RATE records: at that rate), however many packets the loop carries, so its
+ * cost follows the table's size per second, not per packet. A flow is removed at most one
+ * sweep after its timeout (10M flows per worker: 5 s). Returns flows expired.
  */
 uint32_t egw_pipeline_expire_paced(struct egw_worker *w, uint64_t tsc);
 

@@ -28,7 +28,7 @@ struct egw_worker *egw_worker_create(struct egw_dataplane *dp, unsigned id, uint
 	w->txq = (uint16_t)id;
 	w->expire_tsc = rte_get_tsc_cycles();
 	w->expire_tsc_per_record = RTE_MAX(1ULL, rte_get_tsc_hz() * EGW_EXPIRE_SWEEP_MS / 1000 /
-		RTE_MAX(max_flows, 1u));
+		RTE_MAX(RTE_MIN(max_flows, (uint32_t)EGW_EXPIRE_MAX_RATE), 1u));
 	snprintf(name, sizeof(name), "w%u", id);
 	w->ft = egw_flow_table_create(name, max_flows, socket, to);
 	if (!w->ft)

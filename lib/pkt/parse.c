@@ -116,7 +116,7 @@ enum egw_drop_reason egw_pkt_parse(const uint8_t *data, uint32_t len, struct egw
 	/* Frames may carry Ethernet padding past the IP packet, never the other way round. */
 	if (ip_len < ihl || ip_len > avail)
 		return EGW_DROP_IP_BAD_LENGTH;
-	if (egw_csum_fold(egw_csum_partial(ip, ihl, 0)) != 0xffff)
+	if (!egw_csum_ipv4_hdr_ok(ip, ihl))
 		return EGW_DROP_IP_BAD_CHECKSUM;
 	memcpy(&frag, ip + 6, 2);
 	/* MF set or a non-zero offset: ports are not in every fragment, so no flow can own it. */

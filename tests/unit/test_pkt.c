@@ -967,6 +967,31 @@ static int pkt_init(void)
 	return 0;
 }
 
+/* The inline 32-bit header check agrees with the generic 16-bit sum, options included, on
+ * random headers with right and wrong checksums. */
+static void test_csum_ipv4_hdr_fast(void)
+{
+	uint8_t h[60];
+	unsigned ok = 0, bad = 0;
+
+	srand(7);
+	for (unsigned i = 0; i < 20000; i++) {
+		uint8_t ihl = (uint8_t)(20 + 4 * (rand() % 11));
+		bool want;
+		for (unsigned k = 0; k < ihl; k++)
+			h[k] = (uint8_t)rand();
+		if (i % 2) { /* a right checksum */
+			h[10] = h[11] = 0;
+			uint16_t c = egw_csum_full(h, ihl);
+			memcpy(h + 10, &c, 2);
+		}
+		want = egw_csum_fold(egw_csum_partial(h, ihl, 0)) == 0xffff;
+		CU_ASSERT_EQUAL(egw_csum_ipv4_hdr_ok(h, ihl), want);
+		want ? ok++ : bad++;
+	}
+	CU_ASSERT(ok >= 10000 && bad > 9000);
+}
+
 void egw_test_register_pkt(void)
 {
 	EGW_SUITE("pkt", pkt_init, NULL, EGW_TEST(test_parse_tcp), EGW_TEST(test_parse_udp),
@@ -977,5 +1002,6 @@ void egw_test_register_pkt(void)
 		EGW_TEST(test_parse_all_reasons_covered), EGW_TEST(test_parse_truncations),
 		EGW_TEST(test_parse_mutations), EGW_TEST(test_csum_full_reference),
 		EGW_TEST(test_csum_incremental), EGW_TEST(test_csum_incremental_l4),
-		EGW_TEST(test_csum_udp_zero_rule), EGW_TEST(test_csum_l4_known));
+		EGW_TEST(test_csum_udp_zero_rule), EGW_TEST(test_csum_l4_known),
+		EGW_TEST(test_csum_ipv4_hdr_fast));
 }
