@@ -125,13 +125,30 @@ static void render_totals(const struct egw_tel_source *s, struct egw_metrics_buf
 		st.flow_log_errors);
 }
 
+/* A family of one 64-bit field of a per-entity view (a port, a worker). */
+struct view_family {
+	const char *name, *type, *help;
+	size_t off;
+};
+
+/* Every family of FAMS, one sample per entity: N views STRIDE bytes apart from VIEWS, the
+ * entity named by LABEL="NAMES[i]". */
+static void render_views(struct egw_metrics_buf *b, const struct view_family *fams,
+	unsigned n_fams, const char *label, const char *const *names, const void *views,
+	size_t stride, unsigned n)
+{
+	for (unsigned f = 0; f < n_fams; f++) {
+		family(b, fams[f].name, fams[f].type, fams[f].help);
+		for (unsigned i = 0; i < n; i++)
+			sample(b, fams[f].name, label, names[i],
+				*(const uint64_t *)((const char *)views + i * stride + fams[f].off));
+	}
+}
+
 static void render_ports(const struct egw_tel_source *s, struct egw_metrics_buf *b)
 {
-	static const struct {
-		const char *name, *type, *help;
-		size_t off;
-	} fams[] = {
-#define F(n, t, h, field) { n, t, h, offsetof(struct rte_eth_stats, field) }
+#define F(n, t, h, field) { n, t, h, offsetof(struct egw_port_view, st.field) }
+	static const struct view_family fams[] = {
 		F("port_rx_packets_total", "counter", "Packets received by the port.", ipackets),
 		F("port_tx_packets_total", "counter", "Packets sent by the port.", opackets),
 		F("port_rx_bytes_total", "counter", "Bytes received by the port.", ibytes),
@@ -140,53 +157,45 @@ static void render_ports(const struct egw_tel_source *s, struct egw_metrics_buf 
 			imissed),
 		F("port_rx_errors_total", "counter", "Erroneous packets received.", ierrors),
 		F("port_tx_errors_total", "counter", "Packets the port failed to send.", oerrors),
-#undef F
 	};
+#undef F
 	struct egw_port_view v[EGW_MAX_PORTS];
+	const char *names[EGW_MAX_PORTS];
 	unsigned n = s->conf->n_ports;
 
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
 		egw_view_port(s, i, &v[i]);
-	for (unsigned f = 0; f < RTE_DIM(fams); f++) {
-		family(b, fams[f].name, fams[f].type, fams[f].help);
-		for (unsigned i = 0; i < n; i++)
-			sample(b, fams[f].name, "port", v[i].conf->name,
-				*(const uint64_t *)((const char *)&v[i].st + fams[f].off));
+		names[i] = v[i].conf->name;
 	}
+	render_views(b, fams, RTE_DIM(fams), "port", names, v, sizeof(v[0]), n);
 	family(b, "port_link_up", "gauge", "1 when the port's link is up.");
 	for (unsigned i = 0; i < n; i++)
-		sample(b, "port_link_up", "port", v[i].conf->name, v[i].link_up);
+		sample(b, "port_link_up", "port", names[i], v[i].link_up);
 }
 
 static void render_workers(const struct egw_tel_source *s, struct egw_metrics_buf *b)
 {
-	static const struct {
-		const char *name, *type, *help;
-		size_t off;
-	} fams[] = {
 #define F(n, t, h, field) { n, t, h, offsetof(struct egw_worker_view, field) }
+	static const struct view_family fams[] = {
 		F("worker_rx_packets_total", "counter", "Packets the worker received.", rx_packets),
 		F("worker_polls_total", "counter", "Poll rounds of the worker loop.", polls),
 		F("worker_busy_polls_total", "counter", "Poll rounds that found work.", busy_polls),
 		F("worker_handoffs_out_total", "counter", "Packets handed to their owner worker.",
 			handoffs_out),
 		F("worker_flows_active", "gauge", "Flows in the worker's table.", flows_active),
-#undef F
 	};
+#undef F
 	struct egw_worker_view v[EGW_MAX_WORKERS];
-	unsigned n = s->dp->n_workers;
 	char id[EGW_MAX_WORKERS][12];
+	const char *names[EGW_MAX_WORKERS];
+	unsigned n = s->dp->n_workers;
 
 	for (unsigned i = 0; i < n; i++) {
 		egw_view_worker(s->dp, i, &v[i]);
 		snprintf(id[i], sizeof(id[i]), "%u", i);
+		names[i] = id[i];
 	}
-	for (unsigned f = 0; f < RTE_DIM(fams); f++) {
-		family(b, fams[f].name, fams[f].type, fams[f].help);
-		for (unsigned i = 0; i < n; i++)
-			sample(b, fams[f].name, "worker", id[i],
-				*(const uint64_t *)((const char *)&v[i] + fams[f].off));
-	}
+	render_views(b, fams, RTE_DIM(fams), "worker", names, v, sizeof(v[0]), n);
 }
 
 static void render_policies(const struct egw_tel_source *s, struct egw_metrics_buf *b)

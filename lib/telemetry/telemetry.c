@@ -170,39 +170,37 @@ static int cmd_policies(const char *cmd, const char *params, struct rte_tel_data
 }
 
 /* Help texts stay under RTE_TEL_MAX_STRING_LEN (128): DPDK refuses longer ones. */
+static const struct {
+	const char *name;
+	telemetry_cb fn;
+	const char *help;
+} commands[] = {
+	{ "/egw/info", cmd_info, "Version, mode, uptime, config path and SHA-256, policy "
+				 "generation, workers, last reload result. No parameters." },
+	{ "/egw/stats", cmd_stats, "Totals: packets/bytes in and out per direction, flows "
+				   "active/created/expired, drops by reason. No parameters." },
+	{ "/egw/policies", cmd_policies, "Per policy (p0 = the mode): flows allowed/denied/"
+					 "active, packets, bytes. Param: first position (default 0)." },
+	{ "/egw/ports", egw_tel_ports, "Per port: role, address, MAC, link, MTU, rx/tx packets "
+				       "and bytes, missed, errors. No parameters." },
+	{ "/egw/workers", egw_tel_workers, "Per worker: lcore, packets, busy %, polls, flows, "
+					   "handoffs, drops. No parameters." },
+	{ "/egw/pools", egw_tel_pools, "Per pool and address: ports in use/free, exhaustion "
+				       "drops. Param: a pool name (default: all)." },
+	{ "/egw/flows", egw_tel_flows, "Flows with translation and state. Param: addr= src= dst= "
+				       "nat= port= proto= policy= limit= (max 40)." },
+};
+
 int egw_telemetry_register(const struct egw_tel_source *src)
 {
-	int rc;
-
 	egw_tel_src = src;
-	rc = rte_telemetry_register_cmd("/egw/info", cmd_info,
-		"Version, mode, uptime, config path and SHA-256, policy generation, workers, "
-		"last reload result. No parameters.");
-	if (rc == 0)
-		rc = rte_telemetry_register_cmd("/egw/stats", cmd_stats,
-			"Totals: packets/bytes in and out per direction, flows active/created/"
-			"expired, drops by reason. No parameters.");
-	if (rc == 0)
-		rc = rte_telemetry_register_cmd("/egw/policies", cmd_policies,
-			"Per policy (p0 = the mode): flows allowed/denied/active, packets, bytes. "
-			"Param: first position (default 0).");
-	if (rc == 0)
-		rc = rte_telemetry_register_cmd("/egw/ports", egw_tel_ports,
-			"Per port: role, address, MAC, link, MTU, rx/tx packets and bytes, missed, "
-			"errors. No parameters.");
-	if (rc == 0)
-		rc = rte_telemetry_register_cmd("/egw/workers", egw_tel_workers,
-			"Per worker: lcore, packets, busy %, polls, flows, handoffs, drops. No "
-			"parameters.");
-	if (rc == 0)
-		rc = rte_telemetry_register_cmd("/egw/pools", egw_tel_pools,
-			"Per pool and address: ports in use/free, exhaustion drops. Param: a pool "
-			"name (default: all).");
-	if (rc == 0)
-		rc = rte_telemetry_register_cmd("/egw/flows", egw_tel_flows,
-			"Flows with translation and state. Param: addr= src= dst= nat= port= proto= "
-			"policy= limit= (max 40).");
-	return rc;
+	for (unsigned i = 0; i < RTE_DIM(commands); i++) {
+		int rc = rte_telemetry_register_cmd(commands[i].name, commands[i].fn,
+			commands[i].help);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
 }
 
 int egw_sha256_file(const char *path, char hex[65])
