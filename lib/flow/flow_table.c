@@ -5,8 +5,6 @@
 #include <string.h>
 
 #include <rte_errno.h>
-#include <rte_hash.h>
-#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
 #include "flow_table.h"
@@ -29,18 +27,8 @@ struct egw_flow_table *egw_flow_table_create(const char *name, uint32_t capacity
 	const struct egw_flow_timeouts *to)
 {
 	struct egw_flow_table *ft;
-	char hname[RTE_HASH_NAMESIZE];
-	struct rte_hash_parameters hp = {
-		.name = hname,
-		/* Two keys per flow; the extendable table makes every one of them insertable. */
-		.entries = capacity * 2 < 8 ? 8 : capacity * 2,
-		.key_len = sizeof(struct egw_flow_key),
-		.hash_func = rte_hash_crc,
-		.hash_func_init_val = 0,
-		.socket_id = socket,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-	};
 
+	(void)name; /* the index needs no name: it is not a DPDK object */
 	if (capacity == 0 || capacity > (UINT32_MAX >> 2)) {
 		rte_errno = EINVAL;
 		return NULL;
@@ -48,17 +36,15 @@ struct egw_flow_table *egw_flow_table_create(const char *name, uint32_t capacity
 	ft = rte_zmalloc_socket("egw_flow_table", sizeof(*ft), RTE_CACHE_LINE_SIZE, socket);
 	if (!ft)
 		goto nomem;
-	snprintf(hname, sizeof(hname), "flows_%s", name);
-	ft->hash = rte_hash_create(&hp);
-	if (!ft->hash)
-		goto fail;
 	ft->flows = rte_zmalloc_socket("egw_flows", (size_t)capacity * sizeof(struct egw_flow),
 		RTE_CACHE_LINE_SIZE, socket);
 	ft->free_stack = rte_malloc_socket("egw_flow_free", (size_t)capacity * sizeof(uint32_t),
 		0, socket);
 	ft->created = rte_zmalloc_socket("egw_flow_created", (size_t)capacity * sizeof(uint32_t),
 		0, socket);
-	if (!ft->flows || !ft->free_stack || !ft->created)
+	/* Two keys per flow. */
+	if (!ft->flows || !ft->free_stack || !ft->created ||
+		egw_flow_index_init(&ft->index, capacity * 2, ft->flows, socket) < 0)
 		goto nomem;
 	ft->capacity = capacity;
 	/* Pop order = ascending index: new flows fill the array from the start (locality). */
@@ -69,7 +55,6 @@ struct egw_flow_table *egw_flow_table_create(const char *name, uint32_t capacity
 	return ft;
 nomem:
 	rte_errno = ENOMEM;
-fail:
 	egw_flow_table_free(ft);
 	return NULL;
 }
@@ -78,7 +63,7 @@ void egw_flow_table_free(struct egw_flow_table *ft)
 {
 	if (!ft)
 		return;
-	rte_hash_free(ft->hash);
+	egw_flow_index_fini(&ft->index);
 	rte_free(ft->flows);
 	rte_free(ft->free_stack);
 	rte_free(ft->created);
@@ -88,23 +73,34 @@ void egw_flow_table_free(struct egw_flow_table *ft)
 uint64_t egw_flow_lookup_bulk(struct egw_flow_table *ft, const struct egw_flow_key **keys,
 	unsigned n, void **values)
 {
-	uint64_t hits = 0;
+	uint32_t v[64];
+	uint64_t hits;
 
 	if (n == 0)
 		return 0;
-	if (rte_hash_lookup_bulk_data(ft->hash, (const void **)keys, n, &hits, values) < 0)
-		return 0;
+	hits = egw_flow_index_lookup_bulk(&ft->index, keys, n, v);
+	for (uint64_t h = hits; h; h &= h - 1) {
+		unsigned i = (unsigned)__builtin_ctzll(h);
+		values[i] = (void *)(uintptr_t)v[i];
+	}
 	return hits;
 }
 
 int egw_flow_lookup(struct egw_flow_table *ft, const struct egw_flow_key *key, void **value)
 {
-	return rte_hash_lookup_data(ft->hash, key, value) >= 0 ? 0 : -ENOENT;
+	uint32_t v;
+
+	if (egw_flow_index_lookup(&ft->index, key, &v) < 0)
+		return -ENOENT;
+	*value = (void *)(uintptr_t)v;
+	return 0;
 }
 
 bool egw_flow_key_exists(struct egw_flow_table *ft, const struct egw_flow_key *key)
 {
-	return rte_hash_lookup(ft->hash, key) >= 0;
+	uint32_t v;
+
+	return egw_flow_index_lookup(&ft->index, key, &v) == 0;
 }
 
 struct egw_flow *egw_flow_alloc(struct egw_flow_table *ft)
@@ -132,9 +128,8 @@ void egw_flow_reply_key(const struct egw_flow *f, struct egw_flow_key *reply)
 int egw_flow_commit(struct egw_flow_table *ft, struct egw_flow *f,
 	const struct egw_flow_key *reply_key)
 {
-	/* rte_hash_add_key_data() replaces the data of a key already present: it would steal
-	 * the key from the flow holding it. */
-	if (rte_hash_lookup(ft->hash, &f->orig) >= 0 || rte_hash_lookup(ft->hash, reply_key) >= 0)
+	/* A key present twice would make one of its flows unreachable. */
+	if (egw_flow_key_exists(ft, &f->orig) || egw_flow_key_exists(ft, reply_key))
 		return -EEXIST;
 	return egw_flow_commit_new(ft, f, reply_key);
 }
@@ -142,15 +137,15 @@ int egw_flow_commit(struct egw_flow_table *ft, struct egw_flow *f,
 int egw_flow_commit_new(struct egw_flow_table *ft, struct egw_flow *f,
 	const struct egw_flow_key *reply_key)
 {
-	uint32_t idx = egw_flow_index(ft, f);
+	const uint32_t idx = egw_flow_index(ft, f);
 	int rc;
 
-	rc = rte_hash_add_key_data(ft->hash, &f->orig, (void *)EGW_FLOW_VAL(idx, EGW_DIR_ORIG));
+	rc = egw_flow_index_add(&ft->index, &f->orig, (uint32_t)EGW_FLOW_VAL(idx, EGW_DIR_ORIG));
 	if (rc < 0)
 		return rc;
-	rc = rte_hash_add_key_data(ft->hash, reply_key, (void *)EGW_FLOW_VAL(idx, EGW_DIR_REPLY));
+	rc = egw_flow_index_add(&ft->index, reply_key, (uint32_t)EGW_FLOW_VAL(idx, EGW_DIR_REPLY));
 	if (rc < 0) {
-		rte_hash_del_key(ft->hash, &f->orig);
+		egw_flow_index_del(&ft->index, &f->orig, (uint32_t)EGW_FLOW_VAL(idx, EGW_DIR_ORIG));
 		return rc;
 	}
 	ft->n_active++;
@@ -159,11 +154,12 @@ int egw_flow_commit_new(struct egw_flow_table *ft, struct egw_flow *f,
 
 void egw_flow_remove(struct egw_flow_table *ft, struct egw_flow *f)
 {
+	const uint32_t idx = egw_flow_index(ft, f);
 	struct egw_flow_key reply;
 
 	egw_flow_reply_key(f, &reply);
-	rte_hash_del_key(ft->hash, &f->orig);
-	rte_hash_del_key(ft->hash, &reply);
+	egw_flow_index_del(&ft->index, &f->orig, (uint32_t)EGW_FLOW_VAL(idx, EGW_DIR_ORIG));
+	egw_flow_index_del(&ft->index, &reply, (uint32_t)EGW_FLOW_VAL(idx, EGW_DIR_REPLY));
 	f->state = EGW_FLOW_FREE;
 	ft->free_stack[ft->n_free++] = egw_flow_index(ft, f);
 	ft->n_active--;

@@ -5,16 +5,15 @@
 #include <stdint.h>
 
 #include "flow.h"
-
-struct rte_hash;
+#include "flow_index.h"
 
 /*
- * A worker's flow table: a flat array of flow records and one rte_hash that maps both the
- * original and the reply key of each flow to (index << 1 | direction). Owned by exactly one
- * worker; nothing here is thread-safe, by design (shared-nothing workers).
+ * A worker's flow table: a flat array of flow records and one index (flow_index.h) that maps
+ * both the original and the reply key of each flow to (index << 1 | direction). Owned by
+ * exactly one worker; nothing here is thread-safe, by design (shared-nothing workers).
  */
 struct egw_flow_table {
-	struct rte_hash *hash;
+	struct egw_flow_index index;
 	struct egw_flow *flows;
 	uint32_t *created; /* per record, worker clock seconds: cold, read only when a flow ends */
 	uint32_t *free_stack; /* indices of unused records */

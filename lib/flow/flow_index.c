@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+#include <rte_prefetch.h>
+
+#include "flow_index.h"
+#include "flow_table.h"
+
+/* Where a key may live, and its signature. */
+struct fi_place {
+	uint32_t prim, sec;
+	uint16_t sig;
+};
+
+static inline struct fi_place place(const struct egw_flow_index *ix,
+	const struct egw_flow_key *key)
+{
+	const uint64_t *k = (const uint64_t *)key;
+	uint32_t h = rte_hash_crc_8byte(k[1], rte_hash_crc_8byte(k[0], 0)), h2;
+
+	/* CRC is linear: keys that differ in a few structured fields (consecutive addresses and
+	 * ports) map onto a subspace and crowd some buckets. A multiply-xorshift finalizer
+	 * (MurmurHash3's) makes every output bit depend on every input bit. */
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	/* A second hash for the signature and the other bucket: the low bits of H choose the
+	 * primary, so bucket-mates share them and they would make a poor signature. */
+	h2 = rte_hash_crc_4byte(h, 0x9e3779b9);
+	h2 *= 0x9e3779b1u;
+	struct fi_place p = { .prim = h & ix->mask, .sig = (uint16_t)(h2 >> 16) };
+
+	p.sec = (h ^ h2) & ix->mask;
+	if (p.sec == p.prim)
+		p.sec = p.prim ^ 1;
+	return p;
+}
+
+/* Does the record VALUE (stored form, + 1) names hold KEY? */
+static inline bool confirm(const struct egw_flow_index *ix, uint32_t stored,
+	const struct egw_flow_key *key)
+{
+	const uint32_t v = stored - 1;
+	const struct egw_flow *f = &ix->records[EGW_FLOW_VAL_IDX(v)];
+	struct egw_flow_key derived;
+	const struct egw_flow_key *have = &f->orig;
+
+	if (EGW_FLOW_VAL_DIR(v) == EGW_DIR_REPLY) {
+		egw_flow_reply_key(f, &derived);
+		have = &derived;
+	}
+	return memcmp(have, key, sizeof(*key)) == 0;
+}
+
+/* The slot of KEY in bucket B, or -1. */
+static inline int find_in(const struct egw_flow_index *ix, const struct egw_fi_bucket *b,
+	uint16_t sig, const struct egw_flow_key *key)
+{
+	for (int s = 0; s < EGW_FI_SLOTS; s++)
+		if (b->val[s] && b->sig[s] == sig && confirm(ix, b->val[s], key))
+			return s;
+	return -1;
+}
+
+size_t egw_flow_index_bytes(uint32_t keys)
+{
+	/* At most half the slots in use when every key is in. */
+	uint32_t n = rte_align32pow2(RTE_MAX(keys / (EGW_FI_SLOTS / 2), 2u));
+
+	return (size_t)n * sizeof(struct egw_fi_bucket);
+}
+
+int egw_flow_index_init(struct egw_flow_index *ix, uint32_t keys, const struct egw_flow *records,
+	int socket)
+{
+	size_t bytes = egw_flow_index_bytes(keys);
+
+	ix->buckets = rte_zmalloc_socket("egw_flow_index", bytes, RTE_CACHE_LINE_SIZE, socket);
+	if (!ix->buckets)
+		return -ENOMEM;
+	ix->mask = (uint32_t)(bytes / sizeof(struct egw_fi_bucket)) - 1;
+	ix->records = records;
+	return 0;
+}
+
+void egw_flow_index_fini(struct egw_flow_index *ix)
+{
+	rte_free(ix->buckets);
+	ix->buckets = NULL;
+}
+
+int egw_flow_index_lookup(const struct egw_flow_index *ix, const struct egw_flow_key *key,
+	uint32_t *value)
+{
+	const struct fi_place p = place(ix, key);
+	const struct egw_fi_bucket *b = &ix->buckets[p.prim];
+	int s = find_in(ix, b, p.sig, key);
+
+	if (s < 0 && b->spilled) {
+		b = &ix->buckets[p.sec];
+		s = find_in(ix, b, p.sig, key);
+	}
+	if (s < 0)
+		return -ENOENT;
+	*value = b->val[s] - 1;
+	return 0;
+}
+
+uint64_t egw_flow_index_lookup_bulk(const struct egw_flow_index *ix,
+	const struct egw_flow_key **keys, unsigned n, uint32_t *values)
+{
+	struct fi_place p[64];
+	uint32_t cand[64];
+	uint64_t hits = 0;
+
+	/* Three passes, so that the misses of a burst overlap: every primary bucket requested,
+	 * then every candidate record, then the confirmations. */
+	for (unsigned i = 0; i < n; i++) {
+		p[i] = place(ix, keys[i]);
+		rte_prefetch0(&ix->buckets[p[i].prim]);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		const struct egw_fi_bucket *b = &ix->buckets[p[i].prim];
+		cand[i] = 0;
+		for (unsigned s = 0; s < EGW_FI_SLOTS; s++)
+			if (b->val[s] && b->sig[s] == p[i].sig) {
+				cand[i] = b->val[s];
+				rte_prefetch0(&ix->records[EGW_FLOW_VAL_IDX(cand[i] - 1)]);
+				break;
+			}
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (cand[i] && confirm(ix, cand[i], keys[i])) {
+			values[i] = cand[i] - 1;
+			hits |= 1ULL << i;
+			continue;
+		}
+		/* Another slot with the same signature, or the secondary bucket: rare. */
+		if ((cand[i] || ix->buckets[p[i].prim].spilled) &&
+			egw_flow_index_lookup(ix, keys[i], &values[i]) == 0)
+			hits |= 1ULL << i;
+	}
+	return hits;
+}
+
+static inline int free_slot(const struct egw_fi_bucket *b)
+{
+	for (int s = 0; s < EGW_FI_SLOTS; s++)
+		if (!b->val[s])
+			return s;
+	return -1;
+}
+
+/* The key of stored value V, from its record. */
+static inline void key_of(const struct egw_flow_index *ix, uint32_t stored,
+	struct egw_flow_key *key)
+{
+	const uint32_t v = stored - 1;
+	const struct egw_flow *f = &ix->records[EGW_FLOW_VAL_IDX(v)];
+
+	if (EGW_FLOW_VAL_DIR(v) == EGW_DIR_REPLY)
+		egw_flow_reply_key(f, key);
+	else
+		*key = f->orig;
+}
+
+/*
+ * Bucket BI is full: moves one of its keys to that key's other bucket if it has room (one
+ * cuckoo step) and returns the slot freed, or -1. Rare: only when both of a new key's buckets
+ * are full.
+ */
+static int make_room(struct egw_flow_index *ix, uint32_t bi)
+{
+	struct egw_fi_bucket *b = &ix->buckets[bi];
+
+	for (int s = 0; s < EGW_FI_SLOTS; s++) {
+		struct egw_flow_key k;
+		struct fi_place kp;
+		uint32_t alt;
+		int s2;
+
+		key_of(ix, b->val[s], &k);
+		kp = place(ix, &k);
+		alt = bi == kp.prim ? kp.sec : kp.prim;
+		s2 = free_slot(&ix->buckets[alt]);
+		if (s2 < 0)
+			continue;
+		ix->buckets[alt].sig[s2] = b->sig[s];
+		ix->buckets[alt].val[s2] = b->val[s];
+		b->val[s] = 0;
+		/* Its primary counts it while it lives in its secondary. */
+		if (bi == kp.prim)
+			ix->buckets[kp.prim].spilled++;
+		else
+			ix->buckets[kp.prim].spilled--;
+		return s;
+	}
+	return -1;
+}
+
+int egw_flow_index_add(struct egw_flow_index *ix, const struct egw_flow_key *key, uint32_t value)
+{
+	const struct fi_place p = place(ix, key);
+	struct egw_fi_bucket *b = &ix->buckets[p.prim];
+	int s = free_slot(b);
+
+	if (s < 0)
+		s = make_room(ix, p.prim);
+	if (s < 0) {
+		b = &ix->buckets[p.sec];
+		s = free_slot(b);
+		if (s < 0)
+			s = make_room(ix, p.sec);
+		if (s < 0)
+			return -ENOSPC;
+		ix->buckets[p.prim].spilled++;
+	}
+	b->sig[s] = p.sig;
+	b->val[s] = value + 1;
+	return 0;
+}
+
+/* The slot of stored value V with signature SIG in B, or -1. */
+static inline int find_val(const struct egw_fi_bucket *b, uint16_t sig, uint32_t v)
+{
+	for (int s = 0; s < EGW_FI_SLOTS; s++)
+		if (b->val[s] == v && b->sig[s] == sig)
+			return s;
+	return -1;
+}
+
+void egw_flow_index_del(struct egw_flow_index *ix, const struct egw_flow_key *key, uint32_t value)
+{
+	const struct fi_place p = place(ix, key);
+	struct egw_fi_bucket *prim = &ix->buckets[p.prim], *sec;
+	int s = find_val(prim, p.sig, value + 1);
+
+	if (s >= 0) {
+		prim->val[s] = 0;
+		return;
+	}
+	sec = &ix->buckets[p.sec];
+	s = find_val(sec, p.sig, value + 1);
+	if (s >= 0) {
+		sec->val[s] = 0;
+		prim->spilled--;
+	}
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EGW_FLOW_INDEX_H
+#define EGW_FLOW_INDEX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+
+#include "flow.h"
+
+/*
+ * The flow table's index: flow key -> (record index << 1 | direction). Unlike a general hash
+ * table it stores no keys: a bucket holds a 16-bit signature and the value per slot, and a
+ * candidate is confirmed against the key the flow record already holds (the original key, or
+ * the reply key derived from it). So a lookup touches one bucket line and the record the
+ * packet needs anyway, and a flow costs two 6-byte slots instead of two stored keys.
+ *
+ * Two bucket choices per key (the second derived from the hash): a key goes to its primary
+ * bucket, or to its secondary when the primary is full, which the primary counts ("spilled")
+ * so that lookups look there only when needed. Buckets are sized for at most half their slots
+ * in use when the table is full, so both being full practically never happens; when it does
+ * the insert fails (-ENOSPC) rather than move other keys.
+ */
+#define EGW_FI_SLOTS 8
+
+struct egw_fi_bucket {
+	uint16_t sig[EGW_FI_SLOTS];
+	uint32_t val[EGW_FI_SLOTS]; /* value + 1; 0 = free slot */
+	uint32_t spilled;	    /* keys of this primary bucket living in their secondary */
+	uint8_t pad[12];
+} __rte_cache_aligned;
+
+struct egw_flow_index {
+	struct egw_fi_bucket *buckets;
+	uint32_t mask; /* buckets - 1 */
+	const struct egw_flow *records;
+};
+
+/* For KEYS keys confirmed against RECORDS. 0 or -ENOMEM. */
+int egw_flow_index_init(struct egw_flow_index *ix, uint32_t keys, const struct egw_flow *records,
+	int socket);
+void egw_flow_index_fini(struct egw_flow_index *ix);
+size_t egw_flow_index_bytes(uint32_t keys);
+
+/* Bulk lookup of N (<= 64) keys: VALUES[i] where bit i of the result is set. */
+uint64_t egw_flow_index_lookup_bulk(const struct egw_flow_index *ix,
+	const struct egw_flow_key **keys, unsigned n, uint32_t *values);
+/* 0 and *VALUE, or -ENOENT. */
+int egw_flow_index_lookup(const struct egw_flow_index *ix, const struct egw_flow_key *key,
+	uint32_t *value);
+/* Adds KEY -> VALUE; the record VALUE names must already hold KEY. The caller guarantees KEY
+ * is absent. 0 or -ENOSPC. */
+int egw_flow_index_add(struct egw_flow_index *ix, const struct egw_flow_key *key, uint32_t value);
+/* Removes KEY -> VALUE (no-op when absent). */
+void egw_flow_index_del(struct egw_flow_index *ix, const struct egw_flow_key *key, uint32_t value);
+
+#endif
