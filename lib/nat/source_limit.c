@@ -1,63 +1,93 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
-#include <stdio.h>
 
-#include <rte_hash.h>
-#include <rte_hash_crc.h>
+#include <rte_common.h>
+#include <rte_malloc.h>
 
 #include "source_limit.h"
+
+/* Fibonacci hashing: consecutive inside addresses (the common case) spread evenly. */
+static inline uint32_t home(const struct egw_source_limit *sl, uint32_t addr)
+{
+	return (uint32_t)(addr * 2654435769u) >> sl->shift;
+}
 
 int egw_source_limit_init(struct egw_source_limit *sl, const char *name, uint32_t capacity,
 	int socket)
 {
-	char hname[RTE_HASH_NAMESIZE];
-	struct rte_hash_parameters hp = {
-		.name = hname,
-		.entries = capacity < 8 ? 8 : capacity,
-		.key_len = sizeof(uint32_t),
-		.hash_func = rte_hash_crc,
-		.socket_id = socket,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-	};
+	uint32_t n = rte_align32pow2(RTE_MAX(capacity, 4u) * 2);
 
-	snprintf(hname, sizeof(hname), "src_%s", name);
-	sl->hash = rte_hash_create(&hp);
-	return sl->hash ? 0 : -ENOMEM;
+	(void)name;
+	sl->slots = rte_zmalloc_socket("egw_source_limit", (size_t)n * sizeof(*sl->slots),
+		RTE_CACHE_LINE_SIZE, socket);
+	if (!sl->slots)
+		return -ENOMEM;
+	sl->mask = n - 1;
+	sl->shift = (uint8_t)(32 - rte_log2_u32(n));
+	sl->used = 0;
+	sl->capacity = capacity;
+	return 0;
 }
 
 void egw_source_limit_fini(struct egw_source_limit *sl)
 {
-	rte_hash_free(sl->hash);
-	sl->hash = NULL;
+	rte_free(sl->slots);
+	sl->slots = NULL;
+}
+
+/* The slot of ADDR, or the free slot where it would go. */
+static inline uint32_t probe(const struct egw_source_limit *sl, uint32_t addr)
+{
+	uint32_t i = home(sl, addr);
+
+	while (sl->slots[i].addr != addr && sl->slots[i].addr != 0)
+		i = (i + 1) & sl->mask;
+	return i;
 }
 
 uint32_t egw_source_limit_count(const struct egw_source_limit *sl, uint32_t src_be)
 {
-	void *v;
-
-	if (rte_hash_lookup_data(sl->hash, &src_be, &v) < 0)
-		return 0;
-	return (uint32_t)(uintptr_t)v;
+	return sl->slots[probe(sl, src_be)].flows; /* a free slot holds 0 */
 }
 
 int egw_source_limit_acquire(struct egw_source_limit *sl, uint32_t src_be, uint32_t limit)
 {
-	uint32_t n = egw_source_limit_count(sl, src_be);
+	struct egw_source_slot *s = &sl->slots[probe(sl, src_be)];
 
-	if (limit && n >= limit)
+	if (s->addr == 0) {
+		/* More sources than flows never happens; the check keeps the table half empty. */
+		if (sl->used >= sl->capacity)
+			return -ENOSPC;
+		s->addr = src_be;
+		s->flows = 0;
+		sl->used++;
+	}
+	if (limit && s->flows >= limit)
 		return -EDQUOT;
-	/* The count is the hash value itself: one update, no separate record to allocate. */
-	if (rte_hash_add_key_data(sl->hash, &src_be, (void *)(uintptr_t)(n + 1)) < 0)
-		return -ENOSPC;
+	s->flows++;
 	return 0;
 }
 
 void egw_source_limit_release(struct egw_source_limit *sl, uint32_t src_be)
 {
-	uint32_t n = egw_source_limit_count(sl, src_be);
+	uint32_t i = probe(sl, src_be), j = i;
 
-	if (n <= 1)
-		rte_hash_del_key(sl->hash, &src_be);
-	else
-		rte_hash_add_key_data(sl->hash, &src_be, (void *)(uintptr_t)(n - 1));
+	if (sl->slots[i].addr == 0 || --sl->slots[i].flows > 0)
+		return;
+	/* Backward shift: pull later entries of the run into the hole unless that would move one
+	 * before its home slot (Knuth 6.4, algorithm R). */
+	for (;;) {
+		uint32_t k;
+		j = (j + 1) & sl->mask;
+		if (sl->slots[j].addr == 0)
+			break;
+		k = home(sl, sl->slots[j].addr);
+		if ((j > i && (k <= i || k > j)) || (j < i && k <= i && k > j)) {
+			sl->slots[i] = sl->slots[j];
+			i = j;
+		}
+	}
+	sl->slots[i].addr = 0;
+	sl->slots[i].flows = 0;
+	sl->used--;
 }

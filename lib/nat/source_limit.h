@@ -10,10 +10,22 @@
  * table per worker, owned by it; each worker enforces its share of the pool's
  * max_per_source, because the flows of one host are spread over the workers by their 5-tuple.
  */
-struct rte_hash;
+struct egw_source_slot {
+	uint32_t addr;	/* inside address, network order; 0 = free (never a valid source) */
+	uint32_t flows; /* flows it holds */
+};
 
+/*
+ * Inside address -> flows held: open addressing with linear probing, at most half full (one
+ * slot per flow the worker may hold, times two), deletion by backward shift so no tombstones
+ * pile up. One probe sequence per acquire or release.
+ */
 struct egw_source_limit {
-	struct rte_hash *hash; /* inside address -> flows held */
+	struct egw_source_slot *slots;
+	uint32_t mask;	 /* slots - 1 */
+	uint8_t shift;	 /* 32 - log2(slots): Fibonacci hashing takes the top bits */
+	uint32_t used;
+	uint32_t capacity;
 };
 
 /* CAPACITY distinct sources at most. 0 or -ENOMEM. */

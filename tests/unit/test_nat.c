@@ -10,6 +10,7 @@
 #include "egw_test.h"
 #include "nat/addr_set.h"
 #include "nat/nat.h"
+#include "nat/source_limit.h"
 #include "nat/translate.h"
 #include "pktgen.h"
 
@@ -819,6 +820,61 @@ static int nat_init(void)
 	return mp ? 0 : -1;
 }
 
+/*
+ * The per-source flow counts against a reference through random acquires and releases, in a
+ * small table where probe runs collide and wrap (backward-shift deletion must keep every
+ * remaining address reachable): counts, -EDQUOT at the limit, -ENOSPC past the capacity.
+ */
+static void test_source_limit_reference(void)
+{
+	enum { CAP = 16, ADDRS = 24, ROUNDS = 50000, LIMIT = 5 };
+	struct egw_source_limit sl;
+	uint32_t ref[ADDRS] = { 0 };
+	unsigned distinct = 0;
+
+	CU_ASSERT_EQUAL_FATAL(egw_source_limit_init(&sl, "ut", CAP, SOCKET_ID_ANY), 0);
+	srand(5);
+	for (unsigned r = 0; r < ROUNDS; r++) {
+		unsigned a = (unsigned)rand() % ADDRS;
+		/* Consecutive addresses and a few far apart: both kinds of neighbours. */
+		uint32_t addr = htonl(a < 16 ? PG_IP(198, 18, 0, 1 + a) : PG_IP(198, 19, a, 7));
+		if (rand() % 2) {
+			int rc = egw_source_limit_acquire(&sl, addr, LIMIT);
+			if (ref[a] == 0 && distinct == CAP) {
+				CU_ASSERT_EQUAL(rc, -ENOSPC);
+			} else if (ref[a] == LIMIT) {
+				CU_ASSERT_EQUAL(rc, -EDQUOT);
+			} else {
+				CU_ASSERT_EQUAL(rc, 0);
+				distinct += ref[a]++ == 0;
+			}
+		} else if (ref[a]) {
+			egw_source_limit_release(&sl, addr);
+			distinct -= --ref[a] == 0;
+		}
+		CU_ASSERT_EQUAL(sl.used, distinct);
+		for (unsigned k = 0; k < ADDRS; k++) {
+			uint32_t ak = htonl(k < 16 ? PG_IP(198, 18, 0, 1 + k) : PG_IP(198, 19, k, 7));
+			if (egw_source_limit_count(&sl, ak) != ref[k]) {
+				CU_FAIL("source count differs from the reference");
+				k = ADDRS;
+				r = ROUNDS;
+			}
+		}
+	}
+	/* Limit 0 is unlimited: a source that holds flows gets any number more. */
+	for (unsigned a = 0; a < 16; a++) {
+		uint32_t addr = htonl(PG_IP(198, 18, 0, 1 + a));
+		if (!ref[a])
+			continue;
+		for (unsigned i = 0; i < 100; i++)
+			CU_ASSERT_EQUAL(egw_source_limit_acquire(&sl, addr, 0), 0);
+		CU_ASSERT_EQUAL(egw_source_limit_count(&sl, addr), ref[a] + 100);
+		break;
+	}
+	egw_source_limit_fini(&sl);
+}
+
 void egw_test_register_nat(void)
 {
 	EGW_SUITE("nat", nat_init, NULL, EGW_TEST(test_nat_prf), EGW_TEST(test_nat_pick_addr),
@@ -827,5 +883,5 @@ void egw_test_register_nat(void)
 		EGW_TEST(test_addr_set), EGW_TEST(test_translate_basic),
 		EGW_TEST(test_translate_udp_csum_ffff), EGW_TEST(test_translate_icmp_all_zero),
 		EGW_TEST(test_translate_random),
-		EGW_TEST(test_translate_icmp_error));
+		EGW_TEST(test_translate_icmp_error), EGW_TEST(test_source_limit_reference));
 }
