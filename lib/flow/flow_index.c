@@ -29,15 +29,17 @@ static inline struct fi_place place(const struct egw_flow_index *ix,
 	h ^= h >> 13;
 	h *= 0xc2b2ae35u;
 	h ^= h >> 16;
-	/* A second hash for the signature and the other bucket: the low bits of H choose the
+	/* A second hash for the signature and the other bucket: the high bits of H choose the
 	 * primary, so bucket-mates share them and they would make a poor signature. */
 	h2 = rte_hash_crc_4byte(h, 0x9e3779b9);
 	h2 *= 0x9e3779b1u;
-	struct fi_place p = { .prim = h & ix->mask, .sig = (uint16_t)(h2 >> 16) };
+	struct fi_place p = { .prim = (uint32_t)(((uint64_t)h * ix->n_buckets) >> 32),
+		.sig = (uint16_t)(h2 >> 16) };
 
-	p.sec = (h ^ h2) & ix->mask;
+	/* Multiply-shift maps a 32-bit hash onto any number of buckets (Lemire). */
+	p.sec = (uint32_t)(((uint64_t)(h ^ h2) * ix->n_buckets) >> 32);
 	if (p.sec == p.prim)
-		p.sec = p.prim ^ 1;
+		p.sec = p.prim + 1 == ix->n_buckets ? 0 : p.prim + 1;
 	return p;
 }
 
@@ -67,12 +69,16 @@ static inline int find_in(const struct egw_flow_index *ix, const struct egw_fi_b
 	return -1;
 }
 
-size_t egw_flow_index_bytes(uint32_t keys)
+static uint32_t n_buckets(uint32_t keys)
 {
 	/* At most half the slots in use when every key is in. */
-	uint32_t n = rte_align32pow2(RTE_MAX(keys / (EGW_FI_SLOTS / 2), 2u));
+	return RTE_MAX((uint32_t)(((uint64_t)keys + EGW_FI_SLOTS / 2 - 1) / (EGW_FI_SLOTS / 2)),
+		2u);
+}
 
-	return (size_t)n * sizeof(struct egw_fi_bucket);
+size_t egw_flow_index_bytes(uint32_t keys)
+{
+	return (size_t)n_buckets(keys) * sizeof(struct egw_fi_bucket);
 }
 
 int egw_flow_index_init(struct egw_flow_index *ix, uint32_t keys, const struct egw_flow *records,
@@ -83,7 +89,7 @@ int egw_flow_index_init(struct egw_flow_index *ix, uint32_t keys, const struct e
 	ix->buckets = rte_zmalloc_socket("egw_flow_index", bytes, RTE_CACHE_LINE_SIZE, socket);
 	if (!ix->buckets)
 		return -ENOMEM;
-	ix->mask = (uint32_t)(bytes / sizeof(struct egw_fi_bucket)) - 1;
+	ix->n_buckets = n_buckets(keys);
 	ix->records = records;
 	return 0;
 }

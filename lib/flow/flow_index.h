@@ -19,21 +19,21 @@
  * Two bucket choices per key (the second derived from the hash): a key goes to its primary
  * bucket, or to its secondary when the primary is full, which the primary counts ("spilled")
  * so that lookups look there only when needed. Buckets are sized for at most half their slots
- * in use when the table is full, so both being full practically never happens; when it does
- * the insert fails (-ENOSPC) rather than move other keys.
+ * in use when the table is full (exactly: no rounding to a power of two, the bucket array is
+ * what a lookup must find in cache); when both of a key's buckets are full, one key of theirs
+ * moves to its other bucket (one cuckoo step), and only if none can the insert fails.
  */
-#define EGW_FI_SLOTS 8
+#define EGW_FI_SLOTS 10 /* 6 bytes each: ten fill a cache line with the spill count */
 
 struct egw_fi_bucket {
 	uint16_t sig[EGW_FI_SLOTS];
 	uint32_t val[EGW_FI_SLOTS]; /* value + 1; 0 = free slot */
 	uint32_t spilled;	    /* keys of this primary bucket living in their secondary */
-	uint8_t pad[12];
 } __rte_cache_aligned;
 
 struct egw_flow_index {
 	struct egw_fi_bucket *buckets;
-	uint32_t mask; /* buckets - 1 */
+	uint32_t n_buckets; /* any number: a hash is mapped onto it by multiply-shift */
 	const struct egw_flow *records;
 };
 

@@ -86,8 +86,9 @@ static void test_flow_create_params(void)
 		CU_ASSERT_PTR_NOT_NULL(again);
 		egw_flow_table_free(again);
 	}
-	/* Buckets: a power of two, at most half their slots used when every key is in. */
-	CU_ASSERT_EQUAL(egw_flow_index_bytes(200), 64 * sizeof(struct egw_fi_bucket));
+	/* Buckets: at most half their slots used when every key is in, no rounding up. */
+	CU_ASSERT_EQUAL(egw_flow_index_bytes(200), 40 * sizeof(struct egw_fi_bucket));
+	CU_ASSERT_EQUAL(egw_flow_index_bytes(201), 41 * sizeof(struct egw_fi_bucket));
 	CU_ASSERT_EQUAL(egw_flow_index_bytes(2), 2 * sizeof(struct egw_fi_bucket));
 	CU_ASSERT_EQUAL(sizeof(struct egw_fi_bucket), 64);
 	egw_flow_table_free(ft);
@@ -662,7 +663,7 @@ static void test_flow_index_reference(void)
 			live[k] = live[--n_live];
 			CU_ASSERT_FALSE(egw_flow_key_exists(ft, &gone));
 		}
-		for (uint32_t b = 0; b <= ft->index.mask; b++)
+		for (uint32_t b = 0; b < ft->index.n_buckets; b++)
 			spilled_seen += ft->index.buckets[b].spilled != 0;
 	}
 	CU_ASSERT_EQUAL(ft->n_active, n_live);
@@ -683,7 +684,7 @@ static void test_flow_index_reference(void)
 	/* The scenario did exercise the secondary buckets. */
 	CU_ASSERT(spilled_seen > 0);
 	egw_flow_flush(ft, NULL, NULL);
-	for (uint32_t b = 0; b <= ft->index.mask; b++) {
+	for (uint32_t b = 0; b < ft->index.n_buckets; b++) {
 		CU_ASSERT_EQUAL(ft->index.buckets[b].spilled, 0);
 		for (unsigned s2 = 0; s2 < EGW_FI_SLOTS; s2++)
 			CU_ASSERT_EQUAL(ft->index.buckets[b].val[s2], 0);
