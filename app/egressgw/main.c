@@ -47,7 +47,7 @@ static unsigned pool_size(const struct egw_app *app)
 	unsigned w = app->dp.n_workers, p = app->conf.n_ports;
 	unsigned n = p * w * (1024 + 1024) + w * w * RING_SIZE + (w + 2) * RING_SIZE +
 		w * EGW_BURST * (p + 2) + (w + 1) * POOL_CACHE + 4096;
-	return n;
+	return n + app->conf.dpdk.mbufs;
 }
 
 static int rings_create(struct egw_app *app)
@@ -126,7 +126,8 @@ static int dataplane_setup(struct egw_app *app)
 	app->pool = rte_pktmbuf_pool_create("egw_mbufs", pool_size(app), POOL_CACHE, 0,
 		RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (!app->pool) {
-		EGW_ERR("cannot allocate %u mbufs: %s (raise [dpdk] memory_mb)", pool_size(app),
+		EGW_ERR("cannot allocate %u mbufs: %s (raise [dpdk] memory_mb or lower mbufs)",
+			pool_size(app),
 			rte_strerror(rte_errno));
 		return -ENOMEM;
 	}

@@ -86,6 +86,9 @@ struct egw_conf {
 		bool hugepages;		 /* default yes */
 		char file_prefix[64];	 /* default "egressgw" */
 		char extra_args[512];	 /* split on blanks and appended to the EAL arguments */
+		uint32_t mbufs;		 /* packet buffers beyond what the queues and rings need:
+					    default 0; e.g. for a net_pcap port with infinite_rx,
+					    which keeps its whole file in buffers */
 		uint32_t idle_sleep_us;	 /* workers sleep this long after an empty poll round;
 					    0 = busy poll (default). For shared/oversubscribed CPUs. */
 	} dpdk;

@@ -259,6 +259,7 @@ static const struct conf_key dpdk_keys[] = {
 	[CONF_DPDK_EXTRA_ARGS] = {"extra_args", set_extra_args, CONF_KEY_LIST, S(dpdk.extra_args)},
 	[CONF_DPDK_IDLE_SLEEP_US] = {"idle_sleep_us", conf_set_u32, 0, S(dpdk.idle_sleep_us), 0,
 		100000},
+	[CONF_DPDK_MBUFS] = {"mbufs", conf_set_u32, 0, S(dpdk.mbufs), 0, 16777216},
 };
 
 static const struct conf_key egress_keys[] = {

@@ -226,6 +226,7 @@ static const char full_conf[] =
 	"extra_args = --log-level=lib.*:debug\n"
 	"  --vdev=net_null9\n"
 	"idle_sleep_us = 50\n"
+	"mbufs = 20000\n"
 	"\n"
 	"[port inside]\n"
 	"device = 0000:3b:00.0\n"
@@ -292,6 +293,7 @@ static void test_full_valid(void)
 	CU_ASSERT_STRING_EQUAL(conf->dpdk.file_prefix, "egw_test-1");
 	CU_ASSERT_STRING_EQUAL(conf->dpdk.extra_args, "--log-level=lib.*:debug --vdev=net_null9");
 	CU_ASSERT_EQUAL(conf->dpdk.idle_sleep_us, 50);
+	CU_ASSERT_EQUAL(conf->dpdk.mbufs, 20000);
 
 	CU_ASSERT_EQUAL_FATAL(conf->n_ports, 2);
 	in = egw_conf_port_find(conf, "inside");
@@ -321,7 +323,7 @@ static void test_full_valid(void)
 	CU_ASSERT(memcmp(in->mac, "\x02\x00\x00\x00\x00\x01", 6) == 0);
 	CU_ASSERT_EQUAL(in->mtu, 9000);
 	CU_ASSERT_STRING_EQUAL(in->origin.file, "t.ini");
-	CU_ASSERT_EQUAL(in->origin.line, 11);
+	CU_ASSERT_EQUAL(in->origin.line, 12);
 
 	CU_ASSERT_STRING_EQUAL(out->device, "net_af_packet1,iface=eth2");
 	CU_ASSERT_FALSE(out->is_pci);
@@ -332,14 +334,14 @@ static void test_full_valid(void)
 	CU_ASSERT_EQUAL(out->n_neighbors, 0);
 	CU_ASSERT_FALSE(out->has_mac);
 	CU_ASSERT_EQUAL(out->mtu, 1500);
-	CU_ASSERT_EQUAL(out->origin.line, 21);
+	CU_ASSERT_EQUAL(out->origin.line, 22);
 
 	CU_ASSERT_EQUAL(conf->egress.mode, EGW_MODE_PASSTHROUGH);
 	CU_ASSERT_STRING_EQUAL(conf->egress.policies, "/etc/egressgw/policies.d/*.ini");
 	CU_ASSERT_STRING_EQUAL(conf->egress.default_pool, "public");
 	CU_ASSERT_EQUAL(conf->egress.revalidate, EGW_REVALIDATE_KEEP);
 	CU_ASSERT_STRING_EQUAL(conf->egress.mode_origin.file, "t.ini");
-	CU_ASSERT_EQUAL(conf->egress.mode_origin.line, 28);
+	CU_ASSERT_EQUAL(conf->egress.mode_origin.line, 29);
 
 	CU_ASSERT_EQUAL_FATAL(conf->n_pools, 2);
 	pool = egw_conf_pool_find(conf, "public");
@@ -355,7 +357,7 @@ static void test_full_valid(void)
 	CU_ASSERT_EQUAL(pool->mapping, EGW_MAPPING_ENDPOINT_DEPENDENT);
 	CU_ASSERT_EQUAL(pool->pairing, EGW_PAIRING_ARBITRARY);
 	CU_ASSERT_EQUAL(pool->max_per_source, 0);
-	CU_ASSERT_EQUAL(pool->origin.line, 33);
+	CU_ASSERT_EQUAL(pool->origin.line, 34);
 	pool = &conf->pools[1];
 	CU_ASSERT_STRING_EQUAL(pool->name, "second");
 	CU_ASSERT_EQUAL(pool->n_addrs, 1);
@@ -386,6 +388,7 @@ static void check_defaults(const struct egw_conf *c)
 	CU_ASSERT_STRING_EQUAL(c->dpdk.file_prefix, "egressgw");
 	CU_ASSERT_STRING_EQUAL(c->dpdk.extra_args, "");
 	CU_ASSERT_EQUAL(c->dpdk.idle_sleep_us, 0);
+	CU_ASSERT_EQUAL(c->dpdk.mbufs, 0);
 	CU_ASSERT_EQUAL(c->egress.mode, EGW_MODE_POLICY);
 	CU_ASSERT_STRING_EQUAL(c->egress.policies, "");
 	CU_ASSERT_STRING_EQUAL(c->egress.default_pool, "");
@@ -530,6 +533,9 @@ static const struct error_case error_cases[] = {
 		"too long (max 63 bytes)"},
 	{"[dpdk]\nidle_sleep_us = 100001\n", 2,
 		"[dpdk] idle_sleep_us: '100001' is not an integer within 0-100000"},
+	{"[dpdk]\nmbufs = 16777217\n", 2,
+		"[dpdk] mbufs: '16777217' is not an integer within 0-16777216"},
+	{"[dpdk]\nmbufs = many\n", 2, "[dpdk] mbufs: 'many' is not an integer within 0-16777216"},
 	/* [port] values */
 	{"[port p3]\ndevice =\nrole = inside\naddress = 10.1.0.1/24\n", 2,
 		"[port p3] device: must not be empty; expected a PCI address or a vdev string"},

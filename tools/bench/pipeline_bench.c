@@ -674,7 +674,7 @@ static void print_table(const struct result *res, unsigned n)
 		if (r->policies || !r->table)
 			continue;
 		printf("memory at %u: worker %.1f B/flow (flow table %.1f: records 64, created 4, "
-		       "free list 4, hash %.1f; per-source limit and worker %.1f), libc %zu B\n",
+		       "free list 4, index %.1f; per-source limit and worker %.1f), libc %zu B\n",
 			r->table, (double)r->heap_bytes / r->table, (double)r->ft_bytes / r->table,
 			(double)r->ft_bytes / r->table - 72,
 			(double)(r->heap_bytes - r->ft_bytes) / r->table, r->libc_bytes);

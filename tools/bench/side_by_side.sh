@@ -21,11 +21,8 @@
 # mounts a hugetlbfs when none is mounted; both are undone on exit. If that fails, all three run
 # with --no-huge (the same memory for all three, said in the output).
 #
-# egressgw sizes its mbuf pool from its ports and workers (app/egressgw/main.c), and a
-# net_pcap,infinite_rx port keeps every packet of its file in that pool: with one inside port
-# the pool holds about 11k packets. For more flows, egressgw gets the same flows split over K
-# inside ports (K pcap files, K net_pcap ports polled by the same one worker), K as small as
-# the pool allows; the output says K. testpmd and OVS always replay the single file.
+# A net_pcap port with infinite_rx keeps every packet of its file in the mbuf pool: egressgw's
+# config gets [dpdk] mbufs for them, so all three replay the same single file.
 #
 # Environment: EGW_BIN (egressgw binary, default build/app/egressgw/egressgw), TESTPMD,
 # OVS_VSWITCHD (default /usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk, called directly:
@@ -142,29 +139,6 @@ wait_for() # FILE PATTERN SECONDS PID: until PATTERN appears in FILE; fails if P
 	return 1
 }
 
-# The flows of a pcapgen file of N flows starting at FIRST, as CIDRs of their sources
-# (198.18.(1 + (i >> 8) % 250).x): egressgw's inside ports need routes to their own share.
-src_cidrs() # FIRST N PORT
-{
-	/usr/bin/python3 - "$1" "$2" "$3" <<'PY'
-import ipaddress, sys
-first, n, port = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-octets = sorted({1 + (i >> 8) % 250 for i in range(first, first + n)})
-nets = []
-lo = prev = octets[0]
-for o in octets[1:] + [None]:
-    if o is not None and o == prev + 1:
-        prev = o
-        continue
-    a = ipaddress.IPv4Address("198.18.%d.0" % lo)
-    b = ipaddress.IPv4Address("198.18.%d.255" % prev)
-    nets += [str(x) for x in ipaddress.summarize_address_range(a, b)]
-    if o is not None:
-        lo = prev = o
-print(", ".join("%s via 198.19.%d.254" % (x, port) for x in nets))
-PY
-}
-
 results=$dir/results.jsonl
 : >"$results"
 record() # ENGINE FLOWS MPPS EXTRA_JSON
@@ -217,43 +191,24 @@ PY
 }
 
 # ---- 2. egressgw, passthrough SNAT ----
-# Inside ports (K) needed so that K net_pcap ports' files fit egressgw's mbuf pool; grown on
-# the PMD's "Not enough mbufs" refusal.
-egw_ports_for() # FLOWS
+egw_config() # FLOWS PCAP -> config on stdout
 {
-	local k=1
-	# app/egressgw/main.c: pool = ports * 2048 + 3 * 1024 + 32 * (ports + 2) + 512 + 4096 for
-	# one worker; minus caches and in-flight bursts.
-	while ((k < 7 && 2080 * (k + 1) + 7744 - 1536 < $1)); do k=$((k + 1)); done
-	echo $k
-}
-
-egw_config() # FLOWS K PCAP_PREFIX -> config on stdout
-{
-	local flows=$1 k=$2 pp=$3 c share first n
+	local flows=$1 pcap=$2
 	cat <<EOF
 [dpdk]
 lcores = 0-1
 memory_mb = 1024
 hugepages = $egw_huge
 file_prefix = egwsbs-egw
+; the replayed file (one packet per flow) stays in mbufs, besides what queues and rings need
+mbufs = $((flows * 2 + 1024))
+
+[port inside]
+device = net_pcap0,rx_pcap=$pcap,infinite_rx=1
+role = inside
+address = 198.18.0.1/16
 
 EOF
-	share=$(((flows + k - 1) / k))
-	for ((c = 0; c < k; c++)); do
-		first=$((c * share))
-		n=$((flows - first < share ? flows - first : share))
-		if ((k == 1)); then
-			printf '[port inside]\ndevice = net_pcap%d,rx_pcap=%s,infinite_rx=1\n' \
-				"$c" "$pp"
-			printf 'role = inside\naddress = 198.18.0.1/16\n\n'
-		else
-			printf '[port inside%d]\ndevice = net_pcap%d,rx_pcap=%s.%d,infinite_rx=1\n' \
-				"$c" "$c" "$pp" "$c"
-			printf 'role = inside\naddress = 198.19.%d.1/24\nroutes = %s\n\n' "$c" \
-				"$(src_cidrs "$first" "$n" "$c")"
-		fi
-	done
 	cat <<EOF
 [port outside]
 device = net_null0,no-rx=1
@@ -282,39 +237,18 @@ EOF
 
 run_egressgw() # FLOWS PCAP
 {
-	local flows=$1 pcap=$2 k log pid out share first n
-	k=$(egw_ports_for "$flows")
-	while :; do
-		log=$dir/egressgw.$flows.k$k.log
-		if ((k > 1)); then
-			share=$(((flows + k - 1) / k))
-			for ((c = 0; c < k; c++)); do
-				first=$((c * share))
-				n=$((flows - first < share ? flows - first : share))
-				# net_pcap ports have the MAC 02:70:63:61:70:<port id>.
-				/usr/bin/python3 "$root/tools/pcapgen.py" --first "$first" --flows "$n" \
-					--dst-mac "02:70:63:61:70:0$c" --out "$dir/egw.$flows.pcap.$c"
-			done
-			egw_config "$flows" "$k" "$dir/egw.$flows.pcap" >"$dir/egw.$flows.ini"
-		else
-			egw_config "$flows" 1 "$pcap" >"$dir/egw.$flows.ini"
-		fi
-		"$bin" -c "$dir/egw.$flows.ini" -- --no-pci ${egw_extra[@]+"${egw_extra[@]}"} \
-			>"$log" 2>&1 &
-		pid=$!
-		pids+=("$pid")
-		if wait_for "$log" "info: ready" 30 "$pid"; then
-			break
-		fi
+	local flows=$1 pcap=$2 log pid out
+	log=$dir/egressgw.$flows.log
+	egw_config "$flows" "$pcap" >"$dir/egw.$flows.ini"
+	"$bin" -c "$dir/egw.$flows.ini" -- --no-pci ${egw_extra[@]+"${egw_extra[@]}"} >"$log" 2>&1 &
+	pid=$!
+	pids+=("$pid")
+	if ! wait_for "$log" "info: ready" 30 "$pid"; then
 		stop_pid "$pid"
-		if grep -q "Not enough mbufs" "$log" && ((k < 7)); then
-			k=$((k + 1))
-			continue
-		fi
 		echo "egressgw did not start:" >&2
 		tail -20 "$log" >&2
 		return 1
-	done
+	fi
 	out=$(/usr/bin/python3 - egwsbs-egw "$warmup" "$seconds" "$flows" <<'PY'
 import json, socket, sys, time
 prefix, warmup, seconds, flows = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
@@ -339,7 +273,7 @@ PY
 )
 	stop_pid "$pid" 10
 	read -r mpps drops active created <<<"$out"
-	record egressgw "$flows" "$mpps" "\"inside_ports\": $k, \"window_drops\": $drops, \"flows_active\": $active"
+	record egressgw "$flows" "$mpps" "\"window_drops\": $drops, \"flows_active\": $active"
 	((active == flows)) || echo "  egressgw: $active flows active, expected $flows" >&2
 }
 
@@ -450,10 +384,8 @@ for flows in sorted(by):
     r_ovs = g / o if g and o else None
     r_tp = g / t if g and t else None
     fmt = lambda v, f: (f % v) if v is not None else "-"
-    print("%8d %12s %12s %12s %10s %12s%s" % (flows, fmt(t, "%.3f"), fmt(g, "%.3f"),
-          fmt(o, "%.3f"), fmt(r_ovs, "%.2fx"), fmt(r_tp, "%.2fx"),
-          "  (egressgw: %d inside ports)" % e["egressgw"]["inside_ports"]
-          if "egressgw" in e and e["egressgw"].get("inside_ports", 1) > 1 else ""))
+    print("%8d %12s %12s %12s %10s %12s" % (flows, fmt(t, "%.3f"), fmt(g, "%.3f"),
+          fmt(o, "%.3f"), fmt(r_ovs, "%.2fx"), fmt(r_tp, "%.2fx")))
     runs.append({"flows": flows, "engines": e, "egressgw_over_ovs": r_ovs,
                  "egressgw_over_testpmd": r_tp})
 if out:
