@@ -29,7 +29,7 @@ struct egw_flow_table {
 #define EGW_FLOW_VAL_IDX(v) ((uint32_t)((uintptr_t)(v) >> 1))
 #define EGW_FLOW_VAL_DIR(v) ((unsigned)((uintptr_t)(v) & 1))
 
-/* NULL with rte_errno set on failure. NAME must be unique in the process. */
+/* NULL with rte_errno set on failure. NAME is for messages only. */
 struct egw_flow_table *egw_flow_table_create(const char *name, uint32_t capacity, int socket,
 	const struct egw_flow_timeouts *to);
 void egw_flow_table_free(struct egw_flow_table *ft);
