@@ -43,20 +43,27 @@ static inline struct fi_place place(const struct egw_flow_index *ix,
 	return p;
 }
 
-/* Does the record VALUE (stored form, + 1) names hold KEY? */
-static inline bool confirm(const struct egw_flow_index *ix, uint32_t stored,
-	const struct egw_flow_key *key)
+/* The key of stored value V, from its record. */
+static inline void key_of(const struct egw_flow_index *ix, uint32_t stored,
+	struct egw_flow_key *key)
 {
 	const uint32_t v = stored - 1;
 	const struct egw_flow *f = &ix->records[EGW_FLOW_VAL_IDX(v)];
-	struct egw_flow_key derived;
-	const struct egw_flow_key *have = &f->orig;
 
-	if (EGW_FLOW_VAL_DIR(v) == EGW_DIR_REPLY) {
-		egw_flow_reply_key(f, &derived);
-		have = &derived;
-	}
-	return memcmp(have, key, sizeof(*key)) == 0;
+	if (EGW_FLOW_VAL_DIR(v) == EGW_DIR_REPLY)
+		egw_flow_reply_key(f, key);
+	else
+		*key = f->orig;
+}
+
+/* Does the record the stored value names hold KEY? */
+static inline bool confirm(const struct egw_flow_index *ix, uint32_t stored,
+	const struct egw_flow_key *key)
+{
+	struct egw_flow_key have;
+
+	key_of(ix, stored, &have);
+	return memcmp(&have, key, sizeof(*key)) == 0;
 }
 
 /* The slot of KEY in bucket B, or -1. */
@@ -160,19 +167,6 @@ static inline int free_slot(const struct egw_fi_bucket *b)
 		if (!b->val[s])
 			return s;
 	return -1;
-}
-
-/* The key of stored value V, from its record. */
-static inline void key_of(const struct egw_flow_index *ix, uint32_t stored,
-	struct egw_flow_key *key)
-{
-	const uint32_t v = stored - 1;
-	const struct egw_flow *f = &ix->records[EGW_FLOW_VAL_IDX(v)];
-
-	if (EGW_FLOW_VAL_DIR(v) == EGW_DIR_REPLY)
-		egw_flow_reply_key(f, key);
-	else
-		*key = f->orig;
 }
 
 /*

@@ -16,12 +16,13 @@
  * the reply key derived from it). So a lookup touches one bucket line and the record the
  * packet needs anyway, and a flow costs two 6-byte slots instead of two stored keys.
  *
- * Two bucket choices per key (the second derived from the hash): a key goes to its primary
- * bucket, or to its secondary when the primary is full, which the primary counts ("spilled")
- * so that lookups look there only when needed. Buckets are sized for at most half their slots
- * in use when the table is full (exactly: no rounding to a power of two, the bucket array is
- * what a lookup must find in cache); when both of a key's buckets are full, one key of theirs
- * moves to its other bucket (one cuckoo step), and only if none can the insert fails.
+ * Two bucket choices per key (the second derived from the hash). A key goes to its primary
+ * bucket; when that is full, one key there moves to its own other bucket if it can (one cuckoo
+ * step), else the new key goes to its secondary (the same way), which its primary counts
+ * ("spilled") so that lookups look there only when needed. Only when neither works does an
+ * insert fail. Buckets are sized for at most half their slots in use when the table is full
+ * (exactly: no rounding to a power of two; the bucket array is what a lookup must find in
+ * cache).
  */
 #define EGW_FI_SLOTS 10 /* 6 bytes each: ten fill a cache line with the spill count */
 
