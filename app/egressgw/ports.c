@@ -120,7 +120,7 @@ static int port_configure(struct egw_app *app, unsigned idx, uint16_t port_id)
 	pi->name[sizeof(pi->name) - 1] = 0;
 	rte_eth_macaddr_get(port_id, &pi->mac);
 	EGW_INFO("port %s: %s id %u, %s, " RTE_ETHER_ADDR_PRT_FMT ", %u rx / %u tx queues",
-		pc->name, pc->device, port_id, pc->role == EGW_ROLE_INSIDE ? "inside" : "outside",
+		pc->name, pc->device, port_id, egw_role_name(pc->role),
 		RTE_ETHER_ADDR_BYTES(&pi->mac), nb_rxq, n_workers);
 	return 0;
 }

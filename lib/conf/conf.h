@@ -181,6 +181,15 @@ int egw_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
 int egw_parse_bool(const char *s, bool *out);
 int egw_parse_port_range(const char *s, uint16_t *first, uint16_t *last); /* "N" or "N-M" */
 int egw_parse_addr_range(const char *s, struct egw_addr_range *r); /* "a.b.c.d" or "a-b" */
+/* "a.b.c.d" (length 32) or "a.b.c.d/len" with len 0-32, host bits allowed: a filter. */
+int egw_parse_prefix(const char *s, uint32_t *addr, uint8_t *len);
+/* "a.b.c.d:port", port 1-65535 ([metrics] listen). */
+int egw_parse_hostport(const char *s, uint32_t *addr, uint16_t *port);
+
+/* A host-order address as a dotted quad into BUF. */
+const char *egw_fmt_ipv4(char buf[16], uint32_t addr);
+const char *egw_role_name(enum egw_port_role role);
+const char *egw_mapping_name(enum egw_nat_mapping mapping);
 
 const char *egw_mode_name(enum egw_mode mode);
 int egw_mode_parse(const char *s, enum egw_mode *out);

@@ -178,7 +178,6 @@ int conf_parse_prefix(const char *s, uint32_t minlen, uint32_t *addr, uint8_t *l
 int conf_name_index(const char *const *names, unsigned n, const char *s);
 uint32_t conf_mask(unsigned len);
 bool conf_addr_usable(uint32_t a);
-const char *conf_fmt_ipv4(char buf[16], uint32_t a);
 void conf_copy(char *dst, size_t size, const char *src); /* truncates, always terminates */
 
 /* conf_errors.c */

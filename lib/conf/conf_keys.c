@@ -112,7 +112,7 @@ int conf_parse_network(struct conf_ctx *ctx, const struct conf_key *key, const c
 	}
 	if (conf_parse_prefix(s, 0, prefix, len) == 0)
 		conf_err_value(ctx, key, s, "has host bits set (the network is %s/%u)",
-			conf_fmt_ipv4(net, *prefix & conf_mask(*len)), *len);
+			egw_fmt_ipv4(net, *prefix & conf_mask(*len)), *len);
 	else
 		conf_err_value(ctx, key, s, "is not %s", expect);
 	return -1;
@@ -217,24 +217,15 @@ static void set_socket(struct conf_ctx *ctx, const struct conf_key *key, const c
 
 static void set_listen(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
 {
-	char host[32];
-	const char *colon = strrchr(value, ':');
-	uint32_t a, port;
-	size_t n = colon ? (size_t)(colon - value) : 0;
+	uint32_t addr;
+	uint16_t port;
 
-	if (*value) {
-		if (!colon || n >= sizeof(host))
-			goto bad;
-		memcpy(host, value, n);
-		host[n] = '\0';
-		if (egw_parse_ipv4(host, &a) < 0 || egw_parse_u32(colon + 1, 1, 65535, &port) < 0)
-			goto bad;
+	if (*value && egw_parse_hostport(value, &addr, &port) < 0) {
+		conf_err_value(ctx, key, value,
+			"is not HOST:PORT (IPv4 address, port 1-65535), or empty to turn metrics off");
+		return;
 	}
 	conf_store_string(ctx, key, value);
-	return;
-bad:
-	conf_err_value(ctx, key, value,
-		"is not HOST:PORT (IPv4 address, port 1-65535), or empty to turn metrics off");
 }
 
 static void set_level(struct conf_ctx *ctx, const struct conf_key *key, const char *value)

@@ -76,7 +76,7 @@ static void pool_item(struct conf_ctx *ctx, const struct conf_key *key, const ch
 	}
 	if (find_unusable(r.first, r.last, &bad)) {
 		conf_err_value(ctx, key, s, "contains %s, which is not a usable unicast address",
-			conf_fmt_ipv4(a, bad));
+			egw_fmt_ipv4(a, bad));
 		return;
 	}
 	if (ctx->pool_full[ctx->idx])

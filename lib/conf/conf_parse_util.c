@@ -121,6 +121,31 @@ int egw_parse_ifaddr(const char *s, uint32_t *addr, uint8_t *len)
 	return conf_parse_prefix(s, 1, addr, len);
 }
 
+int egw_parse_prefix(const char *s, uint32_t *addr, uint8_t *len)
+{
+	if (s && addr && len && !strchr(s, '/')) {
+		*len = 32;
+		return egw_parse_ipv4(s, addr);
+	}
+	return conf_parse_prefix(s, 0, addr, len);
+}
+
+int egw_parse_hostport(const char *s, uint32_t *addr, uint16_t *port)
+{
+	const char *colon = s ? strrchr(s, ':') : NULL;
+	char host[16];
+	uint32_t p;
+
+	if (!colon || !addr || !port || (size_t)(colon - s) >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	if (egw_parse_ipv4(host, addr) < 0 || egw_parse_u32(colon + 1, 1, 65535, &p) < 0)
+		return -EINVAL;
+	*port = (uint16_t)p;
+	return 0;
+}
+
 int egw_parse_mac(const char *s, uint8_t mac[6])
 {
 	uint8_t m[6];
@@ -289,7 +314,18 @@ bool conf_addr_usable(uint32_t a)
 	return first != 0 && first != 127 && first < 224;
 }
 
-const char *conf_fmt_ipv4(char buf[16], uint32_t a)
+const char *egw_role_name(enum egw_port_role role)
+{
+	return role == EGW_ROLE_INSIDE ? "inside" : "outside";
+}
+
+const char *egw_mapping_name(enum egw_nat_mapping mapping)
+{
+	return mapping == EGW_MAPPING_ENDPOINT_INDEPENDENT ? "endpoint-independent" :
+							     "endpoint-dependent";
+}
+
+const char *egw_fmt_ipv4(char buf[16], uint32_t a)
 {
 	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
 	return buf;

@@ -44,7 +44,7 @@ static const char *subnet_str(char buf[24], const struct egw_port_conf *port)
 {
 	char a[16];
 
-	snprintf(buf, 24, "%s/%u", conf_fmt_ipv4(a, port->addr & conf_mask(port->prefix_len)),
+	snprintf(buf, 24, "%s/%u", egw_fmt_ipv4(a, port->addr & conf_mask(port->prefix_len)),
 		port->prefix_len);
 	return buf;
 }
@@ -59,10 +59,10 @@ static void check_next_hop(
 		return;
 	if (a == port->addr)
 		conf_err_key(ctx, line, key, "%s%s is the port's own address", what,
-			conf_fmt_ipv4(s, a));
+			egw_fmt_ipv4(s, a));
 	else if (!on_subnet(port, a))
 		conf_err_key(ctx, line, key, "%s%s is not a host on the port's subnet %s", what,
-			conf_fmt_ipv4(s, a), subnet_str(net, port));
+			egw_fmt_ipv4(s, a), subnet_str(net, port));
 }
 
 static void check_required(
@@ -94,7 +94,7 @@ static void check_port(struct conf_ctx *ctx, unsigned i)
 	}
 	for (unsigned r = 0; r < port->n_routes; r++) {
 		snprintf(what, sizeof(what),
-			"via for %s/%u: ", conf_fmt_ipv4(s, port->routes[r].prefix),
+			"via for %s/%u: ", egw_fmt_ipv4(s, port->routes[r].prefix),
 			port->routes[r].prefix_len);
 		check_next_hop(ctx, i, ctx->route_line[i][r], "routes", what, port->routes[r].via);
 	}
@@ -107,7 +107,7 @@ static void check_port(struct conf_ctx *ctx, unsigned i)
 			if (port->neighbors[m].addr == a) {
 				conf_err_key(ctx, line, "neighbors",
 					"%s is listed twice (first at line %d)",
-					conf_fmt_ipv4(s, a), ctx->neighbor_line[i][m]);
+					egw_fmt_ipv4(s, a), ctx->neighbor_line[i][m]);
 				break;
 			}
 		}
@@ -138,7 +138,7 @@ static void check_routes_unique(struct conf_ctx *ctx)
 					port_label(ctx, i);
 					conf_err_key(ctx, ctx->route_line[i][r], "routes",
 						"%s/%u is already routed by [port %s] (line %d)",
-						conf_fmt_ipv4(s, a->prefix), a->prefix_len,
+						egw_fmt_ipv4(s, a->prefix), a->prefix_len,
 						conf->ports[j].name, ctx->route_line[j][q]);
 				}
 			}
@@ -224,9 +224,9 @@ static const char *range_str(char buf[32], const struct conf_pool_item *it)
 	char a[16], b[16];
 
 	if (it->first == it->last)
-		snprintf(buf, 32, "%s", conf_fmt_ipv4(a, it->first));
+		snprintf(buf, 32, "%s", egw_fmt_ipv4(a, it->first));
 	else
-		snprintf(buf, 32, "%s-%s", conf_fmt_ipv4(a, it->first), conf_fmt_ipv4(b, it->last));
+		snprintf(buf, 32, "%s-%s", egw_fmt_ipv4(a, it->first), egw_fmt_ipv4(b, it->last));
 	return buf;
 }
 

@@ -82,6 +82,8 @@ _Static_assert(sizeof(struct egw_flow) == 64, "struct egw_flow must fill one cac
 
 /* "established", "udp", ...: for telemetry and logs. */
 const char *egw_flow_state_name(uint8_t state);
+/* "tcp", "udp", "icmp" (the protocols a flow can have), else "other". */
+const char *egw_proto_name(uint8_t proto);
 
 /* Seconds of idleness after which a flow in each state expires. */
 struct egw_flow_timeouts {

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -19,38 +18,14 @@ static int fail(char *err, size_t errlen, const char *term, const char *why)
 /* "A" or "A/N"; host bits are allowed and ignored (an operator pastes an address). */
 static int parse_prefix(const char *v, uint32_t *prefix, uint32_t *mask)
 {
-	char buf[32], *slash, *end;
-	unsigned long len = 32;
 	uint32_t a;
+	uint8_t len;
 
-	if (strlen(v) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, v);
-	slash = strchr(buf, '/');
-	if (slash) {
-		*slash = '\0';
-		if (!slash[1])
-			return -EINVAL;
-		len = strtoul(slash + 1, &end, 10);
-		if (*end || len > 32)
-			return -EINVAL;
-	}
-	if (egw_parse_ipv4(buf, &a) < 0)
+	if (egw_parse_prefix(v, &a, &len) < 0)
 		return -EINVAL;
 	*mask = len ? ~0u << (32 - len) : 0;
 	*prefix = a & *mask;
 	return 0;
-}
-
-static int parse_uint(const char *v, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	if (!*v || *v == '-' || *v == '+')
-		return -EINVAL;
-	errno = 0;
-	*out = strtoul(v, &end, 10);
-	return *end || errno || *out > max ? -EINVAL : 0;
 }
 
 static int parse_term(char *term, struct egw_flow_filter *f, char *err, size_t errlen)
@@ -58,7 +33,7 @@ static int parse_term(char *term, struct egw_flow_filter *f, char *err, size_t e
 	static const char *const addr_keys[EGW_FILTER_ADDR_KINDS] = { "addr", "src", "dst",
 		"nat" };
 	char *eq = strchr(term, '='), *key = term, *val;
-	unsigned long n;
+	uint32_t n;
 
 	if (!eq || eq == term)
 		return fail(err, errlen, term, "expected KEY=VALUE (addr src dst nat port proto "
@@ -74,7 +49,7 @@ static int parse_term(char *term, struct egw_flow_filter *f, char *err, size_t e
 		return 0;
 	}
 	if (strcmp(key, "port") == 0) {
-		if (parse_uint(val, 65535, &n) < 0)
+		if (egw_parse_u32(val, 0, 65535, &n) < 0)
 			return fail(err, errlen, val, "port must be 0-65535");
 		f->port_on = true;
 		f->port = (uint16_t)n;
@@ -93,10 +68,10 @@ static int parse_term(char *term, struct egw_flow_filter *f, char *err, size_t e
 		f->policy_on = true;
 		strcpy(f->policy_name, val);
 	} else if (strcmp(key, "limit") == 0) {
-		if (parse_uint(val, EGW_FLOW_FILTER_LIMIT_MAX, &n) < 0 || n == 0)
+		if (egw_parse_u32(val, 1, EGW_FLOW_FILTER_LIMIT_MAX, &n) < 0)
 			return fail(err, errlen, val, "limit must be 1-40 (telemetry replies are "
 						      "16 KB)");
-		f->limit = (uint32_t)n;
+		f->limit = n;
 	} else {
 		return fail(err, errlen, key, "unknown key (addr src dst nat port proto policy "
 					      "limit)");

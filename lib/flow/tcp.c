@@ -54,20 +54,3 @@ void egw_tcp_track(struct egw_flow *f, unsigned dir, uint8_t flags)
 			f->state = EGW_TCP_FIN_WAIT;
 	}
 }
-
-const char *egw_flow_state_name(uint8_t state)
-{
-	static const char *const names[EGW_FLOW_STATE_MAX] = {
-		[EGW_FLOW_FREE] = "free",
-		[EGW_TCP_SYN_SENT] = "syn_sent",
-		[EGW_TCP_SYN_RECV] = "syn_recv",
-		[EGW_TCP_ESTABLISHED] = "established",
-		[EGW_TCP_FIN_WAIT] = "fin_wait",
-		[EGW_TCP_CLOSING] = "closing",
-		[EGW_TCP_RESET] = "reset",
-		[EGW_FLOW_UDP] = "udp",
-		[EGW_FLOW_ICMP] = "icmp",
-	};
-
-	return state < EGW_FLOW_STATE_MAX ? names[state] : "unknown";
-}

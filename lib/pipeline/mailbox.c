@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include <rte_cycles.h>
 #include <rte_ring.h>
 
 #include "dataplane.h"

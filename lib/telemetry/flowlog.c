@@ -93,15 +93,9 @@ static void put_string(struct out *o, const char *s)
 
 static void put_addr(struct out *o, const char *key, uint32_t be)
 {
-	const uint8_t *b = (const uint8_t *)&be;
+	char buf[16];
 
-	put(o, ",\"%s\":\"%u.%u.%u.%u\"", key, b[0], b[1], b[2], b[3]);
-}
-
-static const char *proto_name(uint8_t p)
-{
-	return p == IPPROTO_TCP ? "tcp" : p == IPPROTO_UDP ? "udp" : p == IPPROTO_ICMP ? "icmp" :
-									       "other";
+	put(o, ",\"%s\":\"%s\"", key, egw_fmt_ipv4(buf, ntohl(be)));
 }
 
 int egw_flowlog_format(const struct egw_flowlog_rec *r, time_t wall, const char *policy,
@@ -114,7 +108,7 @@ int egw_flowlog_format(const struct egw_flowlog_rec *r, time_t wall, const char 
 	gmtime_r(&wall, &tm);
 	put(&o, "{\"time\":\"%04d-%02d-%02dT%02d:%02d:%02dZ\",\"event\":\"%s\",\"proto\":\"%s\"",
 		tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		egw_flow_event_name((enum egw_flow_event)r->event), proto_name(r->proto));
+		egw_flow_event_name((enum egw_flow_event)r->event), egw_proto_name(r->proto));
 	put_addr(&o, "src", r->src);
 	if (icmp)
 		put(&o, ",\"id\":%u", ntohs(r->sport));

@@ -256,18 +256,16 @@ static void render_pools(const struct egw_tel_source *s, struct egw_metrics_buf 
 	for (unsigned f = 0; f < 3; f++) {
 		family(b, names[f], f == 2 ? "counter" : "gauge", helps[f]);
 		for (unsigned i = 0; i < n; i++) {
-			const uint32_t ports = egw_view_pool_ports(&pools[i]);
 			for (unsigned a = 0; a < pools[i].n_addrs; a++) {
-				uint64_t in_use, exhausted, v;
+				struct egw_addr_view av;
+				uint64_t v;
 				char ip[16];
-				egw_view_addr(s->dp, rte_cpu_to_be_32(pools[i].addrs[a]), &in_use,
-					&exhausted);
-				v = f == 0 ? in_use : f == 1 ? (in_use < ports ? ports - in_use : 0) :
-								 exhausted;
+				egw_view_pool_addr(s->dp, &pools[i], a, &av);
+				v = f == 0 ? av.in_use : f == 1 ? av.free : av.exhausted;
 				egw_metrics_printf(b, "egressgw_%s{pool=\"", names[f]);
 				egw_metrics_label_value(b, pools[i].name);
 				egw_metrics_printf(b, "\",address=\"%s\"} %llu\n",
-					egw_view_ipv4(pools[i].addrs[a], ip), (unsigned long long)v);
+					egw_fmt_ipv4(ip, pools[i].addrs[a]), (unsigned long long)v);
 			}
 		}
 	}

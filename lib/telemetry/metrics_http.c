@@ -7,6 +7,7 @@
 
 #include <microhttpd.h>
 
+#include "conf/conf.h"
 #include "metrics.h"
 
 struct egw_metrics_server {
@@ -56,21 +57,16 @@ struct egw_metrics_server *egw_metrics_start(const char *listen,
 	const struct egw_tel_source *src, char *err, size_t errlen)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
-	const char *colon = strrchr(listen, ':');
 	struct egw_metrics_server *srv;
-	char host[32];
+	uint32_t addr;
+	uint16_t port;
 
-	if (!colon || (size_t)(colon - listen) >= sizeof(host)) {
-		snprintf(err, errlen, "%s is not HOST:PORT", listen);
+	if (egw_parse_hostport(listen, &addr, &port) < 0) {
+		snprintf(err, errlen, "%s is not HOST:PORT (IPv4 address, port 1-65535)", listen);
 		return NULL;
 	}
-	memcpy(host, listen, (size_t)(colon - listen));
-	host[colon - listen] = '\0';
-	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
-		snprintf(err, errlen, "%s: not an IPv4 address", host);
-		return NULL;
-	}
-	sa.sin_port = htons((uint16_t)atoi(colon + 1));
+	sa.sin_addr.s_addr = htonl(addr);
+	sa.sin_port = htons(port);
 	srv = calloc(1, sizeof(*srv));
 	if (!srv) {
 		snprintf(err, errlen, "out of memory");

@@ -35,7 +35,7 @@ static void add_ipv4(struct rte_tel_data *d, const char *key, uint32_t host_orde
 {
 	char buf[16];
 
-	rte_tel_data_add_dict_string(d, key, egw_view_ipv4(host_order, buf));
+	rte_tel_data_add_dict_string(d, key, egw_fmt_ipv4(buf, host_order));
 }
 
 /* Adds LIST under KEY of D; frees LIST if that fails. */
@@ -70,7 +70,7 @@ int egw_tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 			break;
 		}
 		egw_view_port(s, i, &v);
-		snprintf(addr, sizeof(addr), "%s/%u", egw_view_ipv4(v.conf->addr, ip),
+		snprintf(addr, sizeof(addr), "%s/%u", egw_fmt_ipv4(ip, v.conf->addr),
 			v.conf->prefix_len);
 		rte_ether_format_addr(mac, sizeof(mac), &v.mac);
 		rte_tel_data_start_dict(p);
@@ -198,13 +198,13 @@ int egw_tel_pools(const char *cmd, const char *params, struct rte_tel_data *d)
 		}
 		rte_tel_data_start_dict(addrs);
 		for (unsigned a = 0; a < pc->n_addrs && rc == 0; a++) {
-			uint64_t in_use, exhausted;
+			struct egw_addr_view v;
 			struct rte_tel_data *e;
 
-			egw_view_addr(s->dp, rte_cpu_to_be_32(pc->addrs[a]), &in_use, &exhausted);
-			in_use_total += in_use;
-			exhausted_total += exhausted;
-			free_total += in_use < ports ? ports - in_use : 0;
+			egw_view_pool_addr(s->dp, pc, a, &v);
+			in_use_total += v.in_use;
+			exhausted_total += v.exhausted;
+			free_total += v.free;
 			if (listed >= POOL_ADDRS_PER_REPLY) {
 				truncated = true;
 				continue;
@@ -216,17 +216,15 @@ int egw_tel_pools(const char *cmd, const char *params, struct rte_tel_data *d)
 			}
 			rte_tel_data_start_dict(e);
 			add_ipv4(e, "address", pc->addrs[a]);
-			rte_tel_data_add_dict_u64(e, "ports_in_use", in_use);
-			rte_tel_data_add_dict_u64(e, "ports_free", in_use < ports ? ports - in_use : 0);
-			rte_tel_data_add_dict_u64(e, "exhausted", exhausted);
+			rte_tel_data_add_dict_u64(e, "ports_in_use", v.in_use);
+			rte_tel_data_add_dict_u64(e, "ports_free", v.free);
+			rte_tel_data_add_dict_u64(e, "exhausted", v.exhausted);
 			rc = add_child(addrs, 'a', a, e);
 			listed++;
 		}
 		rte_tel_data_start_dict(p);
 		rte_tel_data_add_dict_string(p, "name", pc->name);
-		rte_tel_data_add_dict_string(p, "mapping",
-			pc->mapping == EGW_MAPPING_ENDPOINT_DEPENDENT ? "endpoint-dependent" :
-									"endpoint-independent");
+		rte_tel_data_add_dict_string(p, "mapping", egw_mapping_name(pc->mapping));
 		rte_tel_data_add_dict_u64(p, "addresses_total", pc->n_addrs);
 		rte_tel_data_add_dict_u64(p, "ports_per_address", ports);
 		rte_tel_data_add_dict_u64(p, "ports_in_use", in_use_total);
@@ -260,8 +258,7 @@ static void add_flow(struct rte_tel_data *e, const struct egw_flows_listed *l,
 
 	rte_tel_data_start_dict(e);
 	rte_tel_data_add_dict_u64(e, "worker", l->worker);
-	rte_tel_data_add_dict_string(e, "proto", f->orig.proto == IPPROTO_TCP ? "tcp" :
-						  icmp ? "icmp" : "udp");
+	rte_tel_data_add_dict_string(e, "proto", egw_proto_name(f->orig.proto));
 	rte_tel_data_add_dict_string(e, "state", egw_flow_state_name(f->state));
 	add_ipv4(e, "src", rte_be_to_cpu_32(f->orig.a_addr));
 	rte_tel_data_add_dict_u64(e, "sport", rte_be_to_cpu_16(f->orig.a_port));

@@ -7,18 +7,6 @@
 
 #include "view.h"
 
-const char *egw_role_name(enum egw_port_role role)
-{
-	return role == EGW_ROLE_INSIDE ? "inside" : "outside";
-}
-
-const char *egw_view_ipv4(uint32_t addr, char buf[16])
-{
-	snprintf(buf, 16, "%u.%u.%u.%u", addr >> 24, (addr >> 16) & 0xff, (addr >> 8) & 0xff,
-		addr & 0xff);
-	return buf;
-}
-
 void egw_view_port(const struct egw_tel_source *s, unsigned i, struct egw_port_view *v)
 {
 	struct rte_eth_link link;
@@ -82,6 +70,17 @@ void egw_view_addr(const struct egw_dataplane *dp, uint32_t addr_be, uint64_t *i
 	*in_use = *exhausted = 0;
 	for (unsigned i = 0; i < dp->n_workers; i++)
 		egw_addr_stats_read(&dp->workers[i]->addrs, addr_be, in_use, exhausted);
+}
+
+void egw_view_pool_addr(const struct egw_dataplane *dp, const struct egw_pool_conf *pool,
+	unsigned a, struct egw_addr_view *v)
+{
+	const uint32_t ports = egw_view_pool_ports(pool);
+
+	egw_view_addr(dp, rte_cpu_to_be_32(pool->addrs[a]), &v->in_use, &v->exhausted);
+	/* Endpoint-dependent mapping reuses a port toward other destinations: "free" is free
+	 * toward every destination. */
+	v->free = v->in_use < ports ? ports - v->in_use : 0;
 }
 
 void egw_view_policy(const struct egw_dataplane *dp, uint32_t slot, struct egw_policy_counters *c)

@@ -39,6 +39,12 @@ unsigned egw_view_pools(const struct egw_tel_source *s, struct egw_pool_conf *ou
 /* ADDR's NAT mappings and exhaustion drops, summed over the workers. */
 void egw_view_addr(const struct egw_dataplane *dp, uint32_t addr_be, uint64_t *in_use,
 	uint64_t *exhausted);
+/* Address A of POOL: ports held by flows, ports no flow holds, exhaustion drops. */
+struct egw_addr_view {
+	uint64_t in_use, free, exhausted;
+};
+void egw_view_pool_addr(const struct egw_dataplane *dp, const struct egw_pool_conf *pool,
+	unsigned a, struct egw_addr_view *v);
 /* Policy counter SLOT summed over the workers. */
 void egw_view_policy(const struct egw_dataplane *dp, uint32_t slot,
 	struct egw_policy_counters *c);
@@ -48,8 +54,5 @@ static inline uint32_t egw_view_pool_ports(const struct egw_pool_conf *pool)
 	return (uint32_t)pool->port_last - pool->port_first + 1;
 }
 
-const char *egw_role_name(enum egw_port_role role);
-/* A host-order address as dotted quad into BUF (16 bytes). */
-const char *egw_view_ipv4(uint32_t addr, char buf[16]);
 
 #endif
