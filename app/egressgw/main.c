@@ -97,8 +97,9 @@ static int dataplane_setup(struct egw_app *app)
 	if (dp->flow_log) {
 		rc = egw_flowlog_open(&app->flowlog, c->log.flow_log);
 		if (rc < 0) {
-			EGW_ERR("[log] flow_log: cannot open %s: %s", c->log.flow_log,
-				strerror(-rc));
+			EGW_ERR("%s:%d: [log] flow_log: cannot open %s: %s",
+				c->log.flow_log_origin.file, c->log.flow_log_origin.line,
+				c->log.flow_log, strerror(-rc));
 			return rc;
 		}
 	}
@@ -298,7 +299,10 @@ int main(int argc, char **argv)
 		char err[256];
 		app.metrics = egw_metrics_start(app.conf.metrics.listen, &tel, err, sizeof(err));
 		if (!app.metrics) {
-			EGW_ERR("[metrics] listen: %s", err);
+			const struct egw_conf_origin *o = &app.conf.metrics.listen_origin;
+			/* Line 0: the key is not in the file, the default applies. */
+			EGW_ERR("%s:%d: [metrics] listen%s: %s", o->line ? o->file : app.conf.path,
+				o->line, o->line ? "" : " (default; empty turns metrics off)", err);
 			goto out;
 		}
 		EGW_INFO("metrics at http://%s/metrics", app.conf.metrics.listen);

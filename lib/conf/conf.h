@@ -123,11 +123,13 @@ struct egw_conf {
 
 	struct {
 		char listen[128]; /* default 127.0.0.1:9610; empty = off */
+		struct egw_conf_origin listen_origin; /* line 0: the default */
 	} metrics;
 
 	struct {
 		char level[16];		     /* error | warning | info | debug; default info */
 		char flow_log[EGW_PATH_MAX]; /* empty = off */
+		struct egw_conf_origin flow_log_origin;
 	} log;
 };
 

@@ -179,6 +179,14 @@ static void set_extra_args(struct conf_ctx *ctx, const struct conf_key *key, con
 
 /* [egress] */
 
+/* Where a key was set, for errors found only when the daemon starts (a path it cannot open,
+ * an address it cannot bind). */
+static void note_origin(struct conf_ctx *ctx, struct egw_conf_origin *o)
+{
+	conf_copy(o->file, sizeof(o->file), ctx->file);
+	o->line = ctx->lineno;
+}
+
 static void set_mode(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
 {
 	static const char *const names[] = {"passthrough", "policy", "deny"};
@@ -187,8 +195,7 @@ static void set_mode(struct conf_ctx *ctx, const struct conf_key *key, const cha
 	if (conf_parse_enum(ctx, key, value, names, CONF_ARRAY_SIZE(names)) < 0)
 		return;
 	egw_mode_parse(value, &conf->egress.mode);
-	conf_copy(conf->egress.mode_origin.file, sizeof(conf->egress.mode_origin.file), ctx->file);
-	conf->egress.mode_origin.line = ctx->lineno;
+	note_origin(ctx, &conf->egress.mode_origin);
 }
 
 static void set_revalidate(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
@@ -226,6 +233,13 @@ static void set_listen(struct conf_ctx *ctx, const struct conf_key *key, const c
 		return;
 	}
 	conf_store_string(ctx, key, value);
+	note_origin(ctx, &ctx->conf->metrics.listen_origin);
+}
+
+static void set_flow_log(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
+{
+	conf_store_string(ctx, key, value);
+	note_origin(ctx, &ctx->conf->log.flow_log_origin);
 }
 
 static void set_level(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
@@ -282,7 +296,7 @@ static const struct conf_key metrics_keys[] = {
 
 static const struct conf_key log_keys[] = {
 	{"level", set_level, 0, S(log.level)},
-	{"flow_log", set_string, 0, S(log.flow_log)},
+	{"flow_log", set_flow_log, 0, S(log.flow_log)},
 };
 
 #undef S

@@ -51,6 +51,13 @@ sources = 198.18.0.0/24
 protocol = icmp
 action = allow
 EOF
+# A flow log the daemon cannot open stops the start, naming the line that set it.
+egw_conf "$EGW_OUT/bad.ini" "log.flow_log=/nonexistent-egw-dir/flows.jsonl"
+rc=0
+out=$(ip netns exec $EGW_NS_GW timeout 60 "$EGW_BIN" -c "$EGW_OUT/bad.ini" -- --no-pci 2>&1) || rc=$?
+assert_eq "$rc" 1 "start with an unopenable flow log exits 1"
+assert_match "$out" "bad\.ini:[0-9]+: \[log\] flow_log: cannot open /nonexistent-egw-dir/flows.jsonl" \
+	"the error names FILE:LINE of flow_log"
 egw_start "$EGW_OUT/egw.ini"
 egw_http_start
 egw_udp_echo_serve $EGW_NS_SRV $EGW_IP_SRV 9000 udp-echo-9000

@@ -276,6 +276,17 @@ static const char full_conf[] =
 	"level = debug\n"
 	"flow_log = /tmp/flows.jsonl\n";
 
+/* The 1-based line of TEXT where NEEDLE starts. */
+static int line_of(const char *text, const char *needle)
+{
+	const char *at = strstr(text, needle);
+	int line = 1;
+
+	for (const char *p = text; at && p < at; p++)
+		line += *p == '\n';
+	return at ? line : -1;
+}
+
 static void test_full_valid(void)
 {
 	const struct egw_port_conf *in, *out;
@@ -378,6 +389,10 @@ static void test_full_valid(void)
 	CU_ASSERT_STRING_EQUAL(conf->metrics.listen, "0.0.0.0:9100");
 	CU_ASSERT_STRING_EQUAL(conf->log.level, "debug");
 	CU_ASSERT_STRING_EQUAL(conf->log.flow_log, "/tmp/flows.jsonl");
+	/* Where they were set, for the errors only a start finds (open, bind). */
+	CU_ASSERT_EQUAL(conf->metrics.listen_origin.line, line_of(full_conf, "listen ="));
+	CU_ASSERT_EQUAL(conf->log.flow_log_origin.line, line_of(full_conf, "flow_log ="));
+	CU_ASSERT_STRING_EQUAL(conf->log.flow_log_origin.file, "t.ini");
 }
 
 static void check_defaults(const struct egw_conf *c)
@@ -406,6 +421,7 @@ static void check_defaults(const struct egw_conf *c)
 	CU_ASSERT_STRING_EQUAL(c->metrics.listen, "127.0.0.1:9610");
 	CU_ASSERT_STRING_EQUAL(c->log.level, "info");
 	CU_ASSERT_STRING_EQUAL(c->log.flow_log, "");
+	CU_ASSERT_EQUAL(c->metrics.listen_origin.line, 0); /* the default */
 }
 
 static void test_defaults(void)
