@@ -49,7 +49,7 @@ struct egw_policy_conf {
 	bool destinations_any;
 	struct egw_cidr *destinations;
 	unsigned n_destinations;
-	char **hosts; /* as written, lower-cased; "*.example.com" wildcards kept */
+	char **hosts; /* egw_hostname_normalize()d; "*.example.com" wildcards kept */
 	unsigned n_hosts;
 	bool ports_any;
 	struct egw_port_range *ports;

@@ -88,10 +88,6 @@ void pol_set_ports(struct conf_ctx *ctx, const struct conf_key *key, const char 
 /* ARR holding N items, with room for one more (maybe moved); NULL after flagging nomem. */
 void *pol_grow(struct conf_ctx *ctx, void *arr, unsigned n, size_t size);
 
-/* policy_hosts.c */
-/* NULL when NAME (lower case) is a host name or a "*.suffix" wildcard; else what is wrong. */
-const char *pol_host_problem(const char *name);
-
 /* policy_section.c */
 void pol_section_open(struct conf_ctx *ctx, const char *text, size_t len);
 void pol_section_close(struct pol_ctx *pol);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostname/hostname.h"
 #include "policy_internal.h"
 
 void *pol_grow(struct conf_ctx *ctx, void *arr, unsigned n, size_t size)
@@ -145,26 +146,22 @@ void pol_set_destinations(struct conf_ctx *ctx, const struct conf_key *key, cons
 static void host_item(struct conf_ctx *ctx, const struct conf_key *key, const char *s)
 {
 	struct egw_policy_conf *p = ctx->base;
-	char low[256], **hosts;
-	const char *why;
-	size_t i;
+	char norm[EGW_HOSTNAME_MAX + 1], **hosts;
+	enum egw_hostname_err err;
 
 	if (item_begin(ctx, key, s, false) != ITEM_VALUE)
 		return;
-	/* Names compare case-insensitively (SPEC section 6): store them in one case. */
-	for (i = 0; s[i] && i < sizeof(low) - 1; i++)
-		low[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] - 'A' + 'a') : s[i];
-	low[i] = '\0';
-	why = pol_host_problem(low);
-	if (why) {
-		conf_err_value(ctx, key, s, "%s", why);
+	/* Stored the way the data path compares (SPEC section 6): lower case, no trailing dot. */
+	err = egw_hostname_normalize(s, strlen(s), EGW_HOSTNAME_PATTERN, norm, NULL);
+	if (err != EGW_HOSTNAME_OK) {
+		conf_err_value(ctx, key, s, "%s", egw_hostname_strerror(err));
 		return;
 	}
 	hosts = pol_grow(ctx, p->hosts, p->n_hosts, sizeof(*hosts));
 	if (!hosts)
 		return;
 	p->hosts = hosts;
-	hosts[p->n_hosts] = strdup(low);
+	hosts[p->n_hosts] = strdup(norm);
 	if (!hosts[p->n_hosts]) {
 		ctx->nomem = true;
 		ctx->stop = true;

@@ -19,6 +19,9 @@ void egw_test_register_classifier(void);
 void egw_test_register_policy_rt(void);
 void egw_test_register_egwctl_json(void);
 void egw_test_register_bench(void);
+void egw_test_register_hostname(void);
+void egw_test_register_l7(void);
+void egw_test_register_dns(void);
 
 /* Adds a suite with the given tests; aborts the run if CUnit cannot. */
 #define EGW_SUITE(name, init, clean, ...)                                                          \

@@ -43,6 +43,9 @@ int main(int argc, char **argv)
 	egw_test_register_telemetry();
 	egw_test_register_egwctl_json();
 	egw_test_register_bench();
+	egw_test_register_hostname();
+	egw_test_register_l7();
+	egw_test_register_dns();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	if (argc > 1) {
 		/* Run one suite by name: egw_unit_tests conf */
