@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <CUnit/Basic.h>
 #include <rte_eal.h>
@@ -12,15 +15,43 @@ static int eal_ready;
 
 int egw_test_eal_init(void)
 {
+	/* A prefix of this process' own: runs from several checkouts at once must not share
+	 * (and lock each other out of) one EAL runtime directory. */
+	static char prefix[32];
 	char *argv[] = { "egw_unit_tests", "--no-huge", "--no-pci", "-m", "512", "--log-level",
-		"lib.*:error", "--file-prefix", "egwunit", "--no-telemetry", "-l", "0", NULL };
+		"lib.*:error", "--file-prefix", prefix, "--no-telemetry", "-l", "0", NULL };
 
+	snprintf(prefix, sizeof(prefix), "egwunit%d", (int)getpid());
 	if (eal_ready)
 		return 0;
 	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv) < 0)
 		return -1;
 	eal_ready = 1;
 	return 0;
+}
+
+/* rte_eal_cleanup() leaves the runtime directory behind: one per run with per-process
+ * prefixes, so it goes here. */
+static void eal_cleanup(void)
+{
+	char dir[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
+	rte_eal_cleanup();
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		char path[PATH_MAX + 256];
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
 }
 
 int main(int argc, char **argv)
@@ -61,6 +92,6 @@ int main(int argc, char **argv)
 	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
 	CU_cleanup_registry();
 	if (eal_ready)
-		rte_eal_cleanup();
+		eal_cleanup();
 	return failed ? 1 : 0;
 }
