@@ -118,8 +118,7 @@ static int dataplane_setup(struct egw_app *app)
 	if (!dp->policy_active)
 		return -ENOMEM;
 	dp->neigh = egw_neigh_create("main", NEIGH_MAX, rte_socket_id());
-	app->held = calloc(NEIGH_MAX, sizeof(*app->held));
-	if (!dp->neigh || !app->held)
+	if (!dp->neigh)
 		return -ENOMEM;
 	rc = rings_create(app);
 	if (rc < 0)
@@ -180,9 +179,9 @@ static void dataplane_teardown(struct egw_app *app)
 			rte_ring_free(dp->handoff[a][b]);
 	rte_ring_free(dp->punt_ring);
 	rte_ring_free(dp->resolve_ring);
+	egw_neigh_resolver_free(app->neigh);
+	app->neigh = NULL;
 	egw_neigh_free(dp->neigh);
-	free(app->held);
-	app->held = NULL;
 	egw_rcu_fini(&dp->rcu);
 	egw_snapshot_free(app->stale);
 	app->stale = NULL;
@@ -282,6 +281,10 @@ int main(int argc, char **argv)
 		rc = egw_ports_setup(&app);
 	if (rc == 0)
 		rc = publish_first(&app);
+	/* Static neighbours before the first packet: a worker that started first would queue
+	 * its packets for ARP (or drop them) toward next hops the config already names. */
+	if (rc == 0)
+		rc = egw_control_start(&app);
 	if (rc == 0)
 		rc = egw_ctl_socket_open(&app);
 	if (rc < 0) {
@@ -311,9 +314,6 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
-	/* Static neighbours before the first packet: a worker that started first would queue
-	 * its packets for ARP (or drop them) toward next hops the config already names. */
-	egw_control_start(&app);
 	for (unsigned i = 0; i < app.dp.n_workers; i++)
 		rte_eal_remote_launch(egw_worker_main, &app.wctx[i], app.worker_lcores[i]);
 	EGW_INFO("ready: %u worker(s), %u port(s), mode %s", app.dp.n_workers, app.n_ports,
