@@ -26,6 +26,9 @@ struct egw_worker_ctx {
 	struct egw_rx_queue rxq[EGW_MAX_PORTS];
 	unsigned n_rxq;
 	uint32_t idle_sleep_us;
+	/* Worker 0 only: frames the control thread wrote to be received (ICMP errors about
+	 * packets no neighbour took), NULL for the others. */
+	struct rte_ring *from_control;
 	volatile bool stop;
 };
 
@@ -41,6 +44,7 @@ struct egw_app {
 	struct egw_worker_ctx wctx[EGW_MAX_WORKERS];
 	unsigned worker_lcores[EGW_MAX_WORKERS];
 	struct egw_neigh_resolver *neigh; /* ARP: control thread only */
+	struct rte_ring *reinject_ring;	  /* control -> worker 0's data path (from_control) */
 	struct egw_flowlog flowlog; /* [log] flow_log; f == NULL when off */
 	struct egw_metrics_server *metrics; /* [metrics] listen; NULL when off */
 	uint16_t port_ids[EGW_MAX_PORTS]; /* DPDK port id of conf.ports[i] */

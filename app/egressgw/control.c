@@ -9,6 +9,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_errno.h>
+#include <rte_random.h>
 #include <rte_ring.h>
 
 #include "app.h"
@@ -59,10 +60,42 @@ static void neigh_tx(void *ctx, struct rte_mbuf *m, uint16_t port)
 	control_send(ctx, m, port);
 }
 
+/* ICMP errors about packets the resolver could not deliver go through worker 0's data path,
+ * which hands each to the worker of its flow to be translated back to the sender. */
+static void neigh_rx(void *ctx, struct rte_mbuf *m, uint16_t port)
+{
+	struct egw_app *app = ctx;
+
+	m->port = port;
+	if (rte_ring_enqueue(app->reinject_ring, m) < 0) {
+		app->dp.control_stats.drops[EGW_DROP_CONTROL_QUEUE_FULL]++;
+		rte_pktmbuf_free(m);
+	}
+}
+
 static uint64_t neigh_clock(void *ctx)
 {
 	RTE_SET_USED(ctx);
 	return now_ms();
+}
+
+/* The resolver's view of each port: its address, MAC, and neighbour timers. */
+static int neigh_ports(struct egw_app *app)
+{
+	for (unsigned i = 0; i < app->n_ports; i++) {
+		const struct egw_port_info *pi = &app->dp.ports[app->port_ids[i]];
+		const struct egw_port_conf *pc = &app->conf.ports[i];
+		struct egw_neigh_port np = {.addr_be = pi->addr_be,
+			.prefix_len = pc->prefix_len,
+			.mac = pi->mac,
+			.reachable_ms = pc->neighbor_reachable * 1000,
+			.probes = pc->neighbor_probes,
+			.gc_ms = pc->neighbor_gc * 1000};
+		int rc = egw_neigh_port_add(app->neigh, app->port_ids[i], &np);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
 }
 
 /* The ARP side of the ports: our addresses, static neighbours, next hops resolved early. */
@@ -71,43 +104,40 @@ static int neigh_start(struct egw_app *app)
 	struct egw_neigh_params p = {.table = app->dp.neigh,
 		.pool = app->pool,
 		.tx = neigh_tx,
+		.rx = neigh_rx,
 		.clock_ms = neigh_clock,
 		.ctx = app,
-		.drops = app->dp.control_stats.drops};
+		.drops = app->dp.control_stats.drops,
+		.icmp_per_s = app->dp.icmp_errors_per_s,
+		.seed = rte_rand()};
+	int rc;
 
 	app->neigh = egw_neigh_resolver_create(&p);
 	if (!app->neigh)
 		return -rte_errno;
-	for (unsigned i = 0; i < app->n_ports; i++) {
-		const struct egw_port_info *pi = &app->dp.ports[app->port_ids[i]];
-		struct egw_neigh_port np = {.addr_be = pi->addr_be,
-			.prefix_len = app->conf.ports[i].prefix_len,
-			.mac = pi->mac};
-		int rc = egw_neigh_port_add(app->neigh, app->port_ids[i], &np);
-		if (rc < 0)
-			return rc;
-	}
+	rc = neigh_ports(app);
+	if (rc < 0)
+		return rc;
 	/* Gratuitous ARP: neighbours that cached an older MAC for our address update. */
 	egw_neigh_announce(app->neigh);
-	for (unsigned i = 0; i < app->n_ports; i++) {
+	for (unsigned i = 0; i < app->n_ports && rc == 0; i++) {
 		const struct egw_port_conf *pc = &app->conf.ports[i];
 		uint16_t port = app->port_ids[i];
 
-		for (unsigned k = 0; k < pc->n_neighbors; k++) {
+		for (unsigned k = 0; k < pc->n_neighbors && rc == 0; k++) {
 			struct rte_ether_addr mac;
 			memcpy(mac.addr_bytes, pc->neighbors[k].mac, 6);
-			if (egw_neigh_add_static(app->neigh, port,
-				    rte_cpu_to_be_32(pc->neighbors[k].addr), &mac) < 0)
-				return -ENOSPC;
+			rc = egw_neigh_add_static(
+				app->neigh, port, rte_cpu_to_be_32(pc->neighbors[k].addr), &mac);
 		}
 		/* Next hops are resolved before the first packet needs them. */
-		if (pc->gateway)
-			egw_neigh_add_nexthop(app->neigh, port, rte_cpu_to_be_32(pc->gateway));
-		for (unsigned r = 0; r < pc->n_routes; r++)
-			egw_neigh_add_nexthop(
+		if (pc->gateway && rc == 0)
+			rc = egw_neigh_add_nexthop(app->neigh, port, rte_cpu_to_be_32(pc->gateway));
+		for (unsigned r = 0; r < pc->n_routes && rc == 0; r++)
+			rc = egw_neigh_add_nexthop(
 				app->neigh, port, rte_cpu_to_be_32(pc->routes[r].via));
 	}
-	return 0;
+	return rc;
 }
 
 /* SIGHUP also means "the log was rotated": continue in a new file at the same path. */
@@ -194,6 +224,10 @@ void egw_control_drain(struct egw_app *app)
 		rte_pktmbuf_free(m);
 	}
 	while (dp->resolve_ring && rte_ring_dequeue(dp->resolve_ring, (void **)&m) == 0) {
+		dp->control_stats.drops[EGW_DROP_SHUTDOWN]++;
+		rte_pktmbuf_free(m);
+	}
+	while (app->reinject_ring && rte_ring_dequeue(app->reinject_ring, (void **)&m) == 0) {
 		dp->control_stats.drops[EGW_DROP_SHUTDOWN]++;
 		rte_pktmbuf_free(m);
 	}

@@ -45,7 +45,7 @@ static void usage(FILE *out)
 static unsigned pool_size(const struct egw_app *app)
 {
 	unsigned w = app->dp.n_workers, p = app->conf.n_ports;
-	unsigned n = p * w * (1024 + 1024) + w * w * RING_SIZE + (w + 2) * RING_SIZE +
+	unsigned n = p * w * (1024 + 1024) + w * w * RING_SIZE + (w + 3) * RING_SIZE +
 		w * EGW_BURST * (p + 2) + (w + 1) * POOL_CACHE + 4096;
 	return n + app->conf.dpdk.mbufs;
 }
@@ -58,7 +58,9 @@ static int rings_create(struct egw_app *app)
 	dp->punt_ring = rte_ring_create("egw_punt", RING_SIZE, rte_socket_id(), RING_F_SC_DEQ);
 	dp->resolve_ring = rte_ring_create("egw_resolve", RING_SIZE, rte_socket_id(),
 		RING_F_SC_DEQ);
-	if (!dp->punt_ring || !dp->resolve_ring)
+	app->reinject_ring = rte_ring_create(
+		"egw_reinject", RING_SIZE, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (!dp->punt_ring || !dp->resolve_ring || !app->reinject_ring)
 		return -ENOMEM;
 	for (unsigned a = 0; a < dp->n_workers; a++)
 		for (unsigned b = 0; b < dp->n_workers; b++) {
@@ -144,6 +146,7 @@ static int dataplane_setup(struct egw_app *app)
 		dp->workers[i]->lcore = app->worker_lcores[i];
 		app->wctx[i].w = dp->workers[i];
 		app->wctx[i].idle_sleep_us = c->dpdk.idle_sleep_us;
+		app->wctx[i].from_control = i == 0 ? app->reinject_ring : NULL;
 	}
 	return 0;
 }
@@ -179,6 +182,8 @@ static void dataplane_teardown(struct egw_app *app)
 			rte_ring_free(dp->handoff[a][b]);
 	rte_ring_free(dp->punt_ring);
 	rte_ring_free(dp->resolve_ring);
+	rte_ring_free(app->reinject_ring);
+	app->reinject_ring = NULL;
 	egw_neigh_resolver_free(app->neigh);
 	app->neigh = NULL;
 	egw_neigh_free(dp->neigh);

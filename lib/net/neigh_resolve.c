@@ -1,47 +1,33 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/* The neighbour states, their timers, and the packets that wait for a MAC. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_arp.h>
 #include <rte_byteorder.h>
 #include <rte_errno.h>
-#include <rte_ethdev.h>
 
 #include "common/log.h"
+#include "conf/conf.h"
 #include "l3.h"
-#include "neigh_resolve.h"
+#include "neigh_internal.h"
+#include "pkt/pkt.h"
 
-#define ARP_RETRY_MS 1000    /* between requests of one resolution */
-#define ARP_TRIES 3	     /* requests before giving up */
-#define ARP_HOLDDOWN_MS 5000 /* after a failed resolution, before a new one may start */
-#define HOLD_PER_NEIGHBOUR 4 /* packets waiting for one neighbour's MAC */
+#define ICMP_HOST_UNREACH 1 /* code of type 3 (RFC 792) */
 
-/* Packets waiting for one neighbour's ARP reply. */
-struct held {
-	struct rte_mbuf *pkts[HOLD_PER_NEIGHBOUR];
-	uint8_t n;
+static const char *const state_names[EGW_NEIGH_ST_MAX] = {
+	[EGW_NEIGH_ST_NONE] = "none",
+	[EGW_NEIGH_ST_INCOMPLETE] = "incomplete",
+	[EGW_NEIGH_ST_REACHABLE] = "reachable",
+	[EGW_NEIGH_ST_STALE] = "stale",
+	[EGW_NEIGH_ST_PROBE] = "probe",
+	[EGW_NEIGH_ST_FAILED] = "failed",
+	[EGW_NEIGH_ST_STATIC] = "static",
 };
 
-struct egw_neigh_resolver {
-	struct egw_neigh_params p;
-	struct held *held; /* per neighbour slot */
-	bool port_known[RTE_MAX_ETHPORTS];
-	struct egw_neigh_port ports[RTE_MAX_ETHPORTS];
-};
-
-static const struct rte_ether_addr bcast = {.addr_bytes = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
-static const struct rte_ether_addr zero_mac;
-
-static uint64_t now_ms(const struct egw_neigh_resolver *r)
+const char *egw_neigh_state_name(enum egw_neigh_state s)
 {
-	return r->p.clock_ms(r->p.ctx);
-}
-
-static void drop(struct egw_neigh_resolver *r, struct rte_mbuf *m, enum egw_drop_reason reason)
-{
-	r->p.drops[reason]++;
-	rte_pktmbuf_free(m);
+	return (unsigned)s < EGW_NEIGH_ST_MAX ? state_names[s] : "?";
 }
 
 struct egw_neigh_resolver *egw_neigh_resolver_create(const struct egw_neigh_params *p)
@@ -58,8 +44,9 @@ struct egw_neigh_resolver *egw_neigh_resolver_create(const struct egw_neigh_para
 		return NULL;
 	}
 	r->p = *p;
-	r->held = calloc(p->table->cap, sizeof(*r->held));
-	if (!r->held) {
+	r->rand = p->seed ? p->seed : 0x9e3779b97f4a7c15ULL;
+	r->slots = calloc(p->table->cap, sizeof(*r->slots));
+	if (!r->slots) {
 		free(r);
 		rte_errno = ENOMEM;
 		return NULL;
@@ -71,173 +58,412 @@ void egw_neigh_resolver_free(struct egw_neigh_resolver *r)
 {
 	if (!r)
 		return;
-	free(r->held);
-	r->held = NULL;
+	free(r->slots);
+	r->slots = NULL;
 	free(r);
 }
 
 int egw_neigh_port_add(struct egw_neigh_resolver *r, uint16_t port, const struct egw_neigh_port *np)
 {
-	if (port >= RTE_MAX_ETHPORTS || np->prefix_len > 32)
+	if (port >= RTE_MAX_ETHPORTS || np->prefix_len > 32 || np->reachable_ms == 0 ||
+		np->probes == 0 || np->probes > UINT8_MAX)
 		return -EINVAL;
 	r->ports[port] = *np;
 	r->port_known[port] = true;
 	return 0;
 }
 
-static const struct egw_neigh_port *port_of(const struct egw_neigh_resolver *r, uint16_t port)
+static void set_state(struct egw_neigh_resolver *r, uint16_t slot, enum egw_neigh_state s)
 {
-	return port < RTE_MAX_ETHPORTS && r->port_known[port] ? &r->ports[port] : NULL;
+	__atomic_store_n(&r->slots[slot].state, (uint8_t)s, __ATOMIC_RELAXED);
 }
 
-static bool on_subnet(const struct egw_neigh_port *np, uint32_t addr_be)
+static void set_probes(struct neigh_slot *ns, uint8_t n)
 {
-	uint32_t mask = np->prefix_len ? ~0u << (32 - np->prefix_len) : 0;
-
-	return ((rte_be_to_cpu_32(addr_be) ^ rte_be_to_cpu_32(np->addr_be)) & mask) == 0;
+	__atomic_store_n(&ns->probes, n, __ATOMIC_RELAXED);
 }
+
+static const struct egw_neigh_entry *entry(const struct egw_neigh_resolver *r, uint16_t slot)
+{
+	return &r->p.table->entries[slot];
+}
+
+/* The MAC readers see in SLOT (callers know there is one). */
+static struct rte_ether_addr mac_of(const struct egw_neigh_resolver *r, uint16_t slot)
+{
+	uint64_t v = egw_neigh_peek(r->p.table, slot);
+	struct rte_ether_addr mac;
+
+	memcpy(mac.addr_bytes, &v, RTE_ETHER_ADDR_LEN);
+	return mac;
+}
+
+static bool has_mac(enum egw_neigh_state s)
+{
+	return s == EGW_NEIGH_ST_REACHABLE || s == EGW_NEIGH_ST_STALE || s == EGW_NEIGH_ST_PROBE ||
+	       s == EGW_NEIGH_ST_STATIC;
+}
+
+/* RFC 4861 6.3.2: uniformly between 0.5 and 1.5 times the base, so that neighbours learned
+ * together do not all expire, and get probed, together. */
+static uint64_t reachable_time(struct egw_neigh_resolver *r, uint16_t port)
+{
+	uint64_t base = r->ports[port].reachable_ms;
+
+	r->rand ^= r->rand << 13;
+	r->rand ^= r->rand >> 7;
+	r->rand ^= r->rand << 17;
+	return base / 2 + r->rand % (base + 1);
+}
+
+static void addr_text(char buf[16], uint32_t addr_be)
+{
+	egw_fmt_ipv4(buf, rte_be_to_cpu_32(addr_be));
+}
+
+/* A token bucket refilled to PER_S at each second of NOW. */
+static bool take_token(uint64_t *second, uint32_t *tokens, uint32_t per_s, uint64_t now)
+{
+	if (now / 1000 != *second) {
+		*second = now / 1000;
+		*tokens = per_s;
+	}
+	if (*tokens == 0)
+		return false;
+	(*tokens)--;
+	return true;
+}
+
+static bool log_allowed(struct egw_neigh_resolver *r, uint64_t now)
+{
+	return take_token(&r->log_second, &r->log_tokens, NEIGH_LOG_PER_S, now);
+}
+
+/* ---- ICMP host unreachable to the senders of packets no neighbour took ---- */
+
+/* RFC 1812 4.3.2.8: ICMP errors are rate-limited. */
+static bool icmp_allowed(struct egw_neigh_resolver *r, uint64_t now)
+{
+	return take_token(&r->icmp_second, &r->icmp_tokens, r->p.icmp_per_s, now);
+}
+
+/*
+ * Drops M, which was on its way out of PORT: counted as neighbor_unresolved, and turned into an
+ * ICMP host unreachable from PORT's address about it. M is already translated and addressed
+ * from us, so the error is the one the next hop's router would send: it goes back through the
+ * data path as if received on PORT, and the flow's worker translates it to the sender (RFC
+ * 5508). Never an error about an ICMP error (RFC 1122 3.2.2).
+ */
+static void drop_unreachable(
+	struct egw_neigh_resolver *r, struct rte_mbuf *m, uint16_t port, uint64_t now)
+{
+	const struct egw_neigh_port *np = &r->ports[port];
+	struct egw_pkt_meta meta;
+
+	r->p.drops[EGW_DROP_NEIGH_UNRESOLVED]++;
+	if (!r->p.rx ||
+		egw_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &meta) !=
+			EGW_DROP_NONE ||
+		meta.kind != EGW_PKT_IPV4 || !icmp_allowed(r, now)) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	/* The frame's source MAC is the exit port's: the error comes back addressed to it. */
+	egw_icmp_error_build(
+		m, &meta, EGW_ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0, np->addr_be, &np->mac);
+	neigh_count(&r->stats.unreachable_sent);
+	r->p.rx(r->p.ctx, m, port);
+}
+
+/* ---- held packets ---- */
 
 /* Sends what waited for SLOT's MAC, now known. */
 static void held_release(struct egw_neigh_resolver *r, uint16_t slot)
 {
-	struct held *h = &r->held[slot];
-	struct rte_ether_addr mac;
+	struct neigh_slot *ns = &r->slots[slot];
+	struct rte_ether_addr mac = mac_of(r, slot);
 
-	if (!egw_neigh_mac(r->p.table, slot, &mac))
-		return;
-	for (uint8_t i = 0; i < h->n; i++) {
-		struct rte_mbuf *m = h->pkts[i];
+	for (uint8_t i = 0; i < ns->n_held; i++) {
+		struct rte_mbuf *m = ns->held[i];
 		rte_ether_addr_copy(&mac, &rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr);
 		r->p.tx(r->p.ctx, m, m->port);
 	}
-	h->n = 0;
+	ns->n_held = 0;
 }
 
-static void held_drop(struct egw_neigh_resolver *r, uint16_t slot, enum egw_drop_reason reason)
+static void held_unreachable(struct egw_neigh_resolver *r, uint16_t slot, uint64_t now)
 {
-	struct held *h = &r->held[slot];
+	struct neigh_slot *ns = &r->slots[slot];
 
-	for (uint8_t i = 0; i < h->n; i++)
-		drop(r, h->pkts[i], reason);
-	h->n = 0;
+	for (uint8_t i = 0; i < ns->n_held; i++)
+		drop_unreachable(r, ns->held[i], ns->held[i]->port, now);
+	ns->n_held = 0;
 }
 
-static void arp_request(struct egw_neigh_resolver *r, uint16_t port, uint32_t target_be)
-{
-	const struct egw_neigh_port *np = &r->ports[port];
-	struct rte_mbuf *m = rte_pktmbuf_alloc(r->p.pool);
+/* ---- state changes ---- */
 
-	if (!m)
-		return;
-	egw_arp_build(m, RTE_ARP_OP_REQUEST, &bcast, &np->mac, np->addr_be, &zero_mac, target_be);
-	r->p.tx(r->p.ctx, m, port);
+static void enter_reachable(
+	struct egw_neigh_resolver *r, uint16_t slot, const struct rte_ether_addr *mac, uint64_t now)
+{
+	struct neigh_slot *ns = &r->slots[slot];
+
+	egw_neigh_set(r->p.table, slot, mac, false);
+	ns->last_mac = *mac;
+	ns->had_mac = true;
+	set_state(r, slot, EGW_NEIGH_ST_REACHABLE);
+	set_probes(ns, 0);
+	__atomic_store_n(&ns->updated, now, __ATOMIC_RELAXED);
+	ns->due = now + reachable_time(r, entry(r, slot)->port);
+	ns->last_use = now;
 }
 
-/* Starts (or continues) resolving ADDR on PORT. */
-static void resolve(struct egw_neigh_resolver *r, uint16_t port, uint32_t addr_be, uint64_t now)
+/* The MAC stays in use; readers now report their use, which starts a probe. */
+static void enter_stale(
+	struct egw_neigh_resolver *r, uint16_t slot, const struct rte_ether_addr *mac, uint64_t now)
 {
-	struct egw_neigh_table *nt = r->p.table;
-	uint16_t slot = egw_neigh_get_or_add(nt, port, addr_be);
-	struct egw_neigh_entry *e;
+	struct neigh_slot *ns = &r->slots[slot];
 
-	if (slot == EGW_NEIGH_SLOT_NONE || !port_of(r, port))
-		return;
-	e = &nt->entries[slot];
-	if ((e->mac_state & EGW_NEIGH_F_VALID) || e->pending)
-		return;
-	if ((e->mac_state & EGW_NEIGH_F_FAILED) && now - e->last_request < ARP_HOLDDOWN_MS)
-		return;
-	e->pending = 1;
-	e->tries = 1;
-	e->last_request = now;
-	arp_request(r, port, addr_be);
+	/* A use mark left from an earlier stale period is not a use of this one. */
+	egw_neigh_take_used(r->p.table, slot);
+	egw_neigh_set(r->p.table, slot, mac, true);
+	ns->last_mac = *mac;
+	ns->had_mac = true;
+	set_state(r, slot, EGW_NEIGH_ST_STALE);
+	set_probes(ns, 0);
+	ns->last_use = now;
 }
 
-void egw_neigh_hold(struct egw_neigh_resolver *r, struct rte_mbuf *m)
+/* Unicast requests to the MAC in use (RFC 1122 2.3.2.1); the MAC keeps serving meanwhile. */
+static void start_probe(struct egw_neigh_resolver *r, uint16_t slot, uint64_t now)
 {
-	uint64_t now = now_ms(r);
-	uint16_t slot = egw_neigh_get_or_add(r->p.table, m->port, m->hash.usr);
-	struct rte_ether_addr mac;
-	struct held *h;
+	struct neigh_slot *ns = &r->slots[slot];
+	struct rte_ether_addr mac = mac_of(r, slot);
 
-	if (slot == EGW_NEIGH_SLOT_NONE || !port_of(r, m->port)) {
-		drop(r, m, EGW_DROP_NEIGH_UNRESOLVED);
-		return;
+	egw_neigh_set(r->p.table, slot, &mac, false);
+	set_state(r, slot, EGW_NEIGH_ST_PROBE);
+	set_probes(ns, 1);
+	ns->due = now + NEIGH_RETRANS_MS;
+	ns->last_use = now;
+	neigh_arp_request(r, entry(r, slot)->port, entry(r, slot)->addr, &mac);
+}
+
+/* Broadcast requests; packets wait meanwhile (the MAC, if any, is no longer trusted). */
+static void start_resolution(struct egw_neigh_resolver *r, uint16_t slot, uint64_t now)
+{
+	struct neigh_slot *ns = &r->slots[slot];
+
+	egw_neigh_clear(r->p.table, slot);
+	set_state(r, slot, EGW_NEIGH_ST_INCOMPLETE);
+	set_probes(ns, 1);
+	ns->due = now + NEIGH_RETRANS_MS;
+	ns->last_use = now;
+	neigh_arp_request(r, entry(r, slot)->port, entry(r, slot)->addr, NULL);
+}
+
+static void fail(struct egw_neigh_resolver *r, uint16_t slot, uint64_t now)
+{
+	struct neigh_slot *ns = &r->slots[slot];
+	char a[16];
+
+	if (log_allowed(r, now)) {
+		addr_text(a, entry(r, slot)->addr);
+		EGW_WARN("no ARP reply from %s on port %u after %u tries: its packets are "
+			 "dropped (neighbor_unresolved)",
+			a, entry(r, slot)->port, ns->probes);
 	}
-	resolve(r, m->port, m->hash.usr, now);
-	h = &r->held[slot];
-	if (egw_neigh_mac(r->p.table, slot, &mac)) {
-		/* Resolved meanwhile (the ARP reply overtook this packet): send at once. */
-		rte_ether_addr_copy(&mac, &rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr);
-		r->p.tx(r->p.ctx, m, m->port);
-	} else if (!r->p.table->entries[slot].pending || h->n == HOLD_PER_NEIGHBOUR) {
-		/* Resolution failed recently (hold-down) or the queue is full. */
-		drop(r, m, EGW_DROP_NEIGH_UNRESOLVED);
+	egw_neigh_clear(r->p.table, slot);
+	set_state(r, slot, EGW_NEIGH_ST_FAILED);
+	ns->due = now + NEIGH_HOLDDOWN_MS;
+	ns->last_use = now;
+	neigh_count(&r->stats.failures);
+	held_unreachable(r, slot, now);
+}
+
+/* The slot stays (workers may have cached it), without a MAC, as if never resolved. */
+static void remove_neighbour(struct egw_neigh_resolver *r, uint16_t slot)
+{
+	char a[16];
+
+	addr_text(a, entry(r, slot)->addr);
+	EGW_DEBUG(
+		"neighbor %s on port %u removed: unused for neighbor_gc", a, entry(r, slot)->port);
+	egw_neigh_clear(r->p.table, slot);
+	set_state(r, slot, EGW_NEIGH_ST_NONE);
+	set_probes(&r->slots[slot], 0);
+	r->slots[slot].had_mac = false;
+	__atomic_store_n(&r->slots[slot].updated, 0, __ATOMIC_RELAXED);
+	neigh_count(&r->stats.removed);
+}
+
+/* Whether a learned MAC may replace the one in use: a second answer within the lock time of
+ * a confirmed one is ignored (the first of competing replies wins, as in Linux). */
+static bool may_replace(
+	const struct egw_neigh_resolver *r, uint16_t slot, bool override, uint64_t now)
+{
+	const struct neigh_slot *ns = &r->slots[slot];
+
+	return override || neigh_state(r, slot) != EGW_NEIGH_ST_REACHABLE ||
+	       now - ns->updated >= NEIGH_LOCK_MS;
+}
+
+void neigh_learned(struct egw_neigh_resolver *r, uint16_t slot, const struct rte_ether_addr *mac,
+	bool confirmed, bool override, uint64_t now)
+{
+	struct neigh_slot *ns = &r->slots[slot];
+	enum egw_neigh_state s = neigh_state(r, slot);
+	/* Against the MAC last used, even while probing anew: a replaced router shows. */
+	bool changed = ns->had_mac && !rte_is_same_ether_addr(&ns->last_mac, mac);
+
+	if (s == EGW_NEIGH_ST_STATIC || (changed && !may_replace(r, slot, override, now)))
+		return;
+	if (!changed && has_mac(s) && !confirmed)
+		return; /* nothing new: the state stays (a running probe goes on) */
+	if (changed && log_allowed(r, now)) {
+		char a[16], o[RTE_ETHER_ADDR_FMT_SIZE], n[RTE_ETHER_ADDR_FMT_SIZE];
+
+		addr_text(a, entry(r, slot)->addr);
+		rte_ether_format_addr(o, sizeof(o), &ns->last_mac);
+		rte_ether_format_addr(n, sizeof(n), mac);
+		EGW_INFO("neighbor %s on port %u: MAC %s -> %s", a, entry(r, slot)->port, o, n);
+	}
+	if (changed)
+		neigh_count(&r->stats.mac_changes);
+	if (confirmed) {
+		neigh_count(&r->stats.replies);
+		enter_reachable(r, slot, mac, now);
 	} else {
-		h->pkts[h->n++] = m;
+		__atomic_store_n(&ns->updated, now, __ATOMIC_RELAXED);
+		enter_stale(r, slot, mac, now);
+	}
+	held_release(r, slot);
+}
+
+/* ---- timers ---- */
+
+static void slot_timer(struct egw_neigh_resolver *r, uint16_t slot, uint64_t now)
+{
+	struct neigh_slot *ns = &r->slots[slot];
+	const uint16_t port = entry(r, slot)->port;
+	const struct egw_neigh_port *np = &r->ports[port];
+	struct rte_ether_addr mac;
+
+	switch (neigh_state(r, slot)) {
+	case EGW_NEIGH_ST_REACHABLE:
+		if (now >= ns->due) {
+			mac = mac_of(r, slot);
+			enter_stale(r, slot, &mac, now);
+		}
+		break;
+	case EGW_NEIGH_ST_STALE:
+		if (egw_neigh_take_used(r->p.table, slot))
+			start_probe(r, slot, now);
+		else if (now - ns->last_use >= np->gc_ms)
+			remove_neighbour(r, slot);
+		break;
+	case EGW_NEIGH_ST_PROBE:
+		if (now < ns->due)
+			break;
+		if (ns->probes >= np->probes) {
+			/* The MAC in use answers no more: ask everyone (a new router, a moved
+			 * host), holding packets meanwhile. */
+			start_resolution(r, slot, now);
+			break;
+		}
+		set_probes(ns, (uint8_t)(ns->probes + 1));
+		ns->due = now + NEIGH_RETRANS_MS;
+		mac = mac_of(r, slot);
+		neigh_arp_request(r, port, entry(r, slot)->addr, &mac);
+		break;
+	case EGW_NEIGH_ST_INCOMPLETE:
+		if (now < ns->due)
+			break;
+		if (ns->probes >= np->probes) {
+			fail(r, slot, now);
+			break;
+		}
+		set_probes(ns, (uint8_t)(ns->probes + 1));
+		ns->due = now + NEIGH_RETRANS_MS;
+		neigh_arp_request(r, port, entry(r, slot)->addr, NULL);
+		break;
+	case EGW_NEIGH_ST_FAILED:
+		if (now - ns->last_use >= np->gc_ms)
+			remove_neighbour(r, slot);
+		break;
+	default:
+		break;
 	}
 }
 
 void egw_neigh_timers(struct egw_neigh_resolver *r)
 {
-	struct egw_neigh_table *nt = r->p.table;
-	uint64_t now = now_ms(r);
+	uint32_t n = egw_neigh_count(r->p.table);
+	uint64_t now = neigh_now(r);
 
-	for (uint32_t i = 0; i < nt->n; i++) {
-		struct egw_neigh_entry *e = &nt->entries[i];
-		if (!e->pending || now - e->last_request < ARP_RETRY_MS)
-			continue;
-		if (e->tries >= ARP_TRIES) {
-			EGW_WARN("no ARP reply from "
-				 "%u.%u.%u.%u after %u tries",
-				((uint8_t *)&e->addr)[0], ((uint8_t *)&e->addr)[1],
-				((uint8_t *)&e->addr)[2], ((uint8_t *)&e->addr)[3], e->tries);
-			egw_neigh_mark_failed(nt, (uint16_t)i);
-			held_drop(r, (uint16_t)i, EGW_DROP_NEIGH_UNRESOLVED);
-			continue;
-		}
-		e->tries++;
-		e->last_request = now;
-		arp_request(r, e->port, e->addr);
-	}
+	for (uint32_t i = 0; i < n; i++)
+		slot_timer(r, (uint16_t)i, now);
 }
 
-void egw_neigh_arp_input(struct egw_neigh_resolver *r, struct rte_mbuf *m)
+/* ---- packets the workers could not address ---- */
+
+void egw_neigh_hold(struct egw_neigh_resolver *r, struct rte_mbuf *m)
 {
-	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
-	const struct egw_neigh_port *np = port_of(r, m->port);
-	uint16_t op = rte_be_to_cpu_16(arp->arp_opcode), port = m->port;
-	uint32_t sip = arp->arp_data.arp_sip, tip = arp->arp_data.arp_tip;
-	struct rte_ether_addr sha = arp->arp_data.arp_sha;
-	struct egw_neigh_table *nt = r->p.table;
-	uint64_t now = now_ms(r);
-	uint16_t slot;
+	uint16_t port = m->port, slot = EGW_NEIGH_SLOT_NONE;
+	uint64_t now = neigh_now(r);
+	struct rte_ether_addr mac;
+	struct neigh_slot *ns;
 
-	if (!np || sip == 0 || !on_subnet(np, sip) || rte_is_multicast_ether_addr(&sha)) {
-		drop(r, m, EGW_DROP_ARP_HANDLED);
+	if (neigh_port(r, port))
+		slot = egw_neigh_get_or_add(r->p.table, port, m->hash.usr);
+	if (slot == EGW_NEIGH_SLOT_NONE) {
+		neigh_drop(r, m, EGW_DROP_NEIGH_UNRESOLVED);
 		return;
 	}
-	if (op == RTE_ARP_OP_REQUEST && tip == np->addr_be) {
-		/* Whoever asks for us will talk to us: learn it now (as Linux does). */
-		slot = egw_neigh_get_or_add(nt, port, sip);
-		if (slot != EGW_NEIGH_SLOT_NONE) {
-			egw_neigh_set(nt, slot, &sha, false, now);
-			held_release(r, slot);
+	ns = &r->slots[slot];
+	switch (neigh_state(r, slot)) {
+	case EGW_NEIGH_ST_FAILED:
+		if (now < ns->due) {
+			ns->last_use = now;
+			drop_unreachable(r, m, port, now);
+			return;
 		}
-		egw_arp_build(m, RTE_ARP_OP_REPLY, &sha, &np->mac, np->addr_be, &sha, sip);
-		r->p.tx(r->p.ctx, m, port);
+		start_resolution(r, slot, now);
+		break;
+	case EGW_NEIGH_ST_NONE:
+		start_resolution(r, slot, now);
+		break;
+	case EGW_NEIGH_ST_INCOMPLETE:
+		break;
+	default:
+		/* Resolved meanwhile (the ARP reply overtook this packet): send at once. The
+		 * read counts as a use of a stale MAC, as the worker's would have. */
+		if (egw_neigh_mac(r->p.table, slot, &mac)) {
+			rte_ether_addr_copy(
+				&mac, &rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr);
+			r->p.tx(r->p.ctx, m, port);
+			return;
+		}
+		break;
+	}
+	if (ns->n_held == NEIGH_HOLD_MAX) {
+		neigh_drop(r, m, EGW_DROP_NEIGH_UNRESOLVED);
 		return;
 	}
-	/* Replies and gratuitous ARP only update neighbours we already track: an unsolicited
-	 * reply must not plant an entry (ARP spoofing). */
-	slot = egw_neigh_find(nt, port, sip);
-	if (slot != EGW_NEIGH_SLOT_NONE) {
-		egw_neigh_set(nt, slot, &sha, false, now);
-		held_release(r, slot);
-	}
-	drop(r, m, EGW_DROP_ARP_HANDLED);
+	ns->held[ns->n_held++] = m;
 }
+
+void egw_neigh_flush(struct egw_neigh_resolver *r, enum egw_drop_reason reason)
+{
+	uint32_t n = egw_neigh_count(r->p.table);
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct neigh_slot *ns = &r->slots[i];
+		for (uint8_t k = 0; k < ns->n_held; k++)
+			neigh_drop(r, ns->held[k], reason);
+		ns->n_held = 0;
+	}
+}
+
+/* ---- configured neighbours ---- */
 
 int egw_neigh_add_static(struct egw_neigh_resolver *r, uint16_t port, uint32_t addr_be,
 	const struct rte_ether_addr *mac)
@@ -246,34 +472,60 @@ int egw_neigh_add_static(struct egw_neigh_resolver *r, uint16_t port, uint32_t a
 
 	if (slot == EGW_NEIGH_SLOT_NONE)
 		return -ENOSPC;
-	egw_neigh_set(r->p.table, slot, mac, true, now_ms(r));
+	egw_neigh_set(r->p.table, slot, mac, false);
+	r->slots[slot].last_mac = *mac;
+	r->slots[slot].had_mac = true;
+	set_state(r, slot, EGW_NEIGH_ST_STATIC);
+	__atomic_store_n(&r->slots[slot].updated, neigh_now(r), __ATOMIC_RELAXED);
+	held_release(r, slot);
 	return 0;
 }
 
-void egw_neigh_add_nexthop(struct egw_neigh_resolver *r, uint16_t port, uint32_t addr_be)
+int egw_neigh_add_nexthop(struct egw_neigh_resolver *r, uint16_t port, uint32_t addr_be)
 {
-	resolve(r, port, addr_be, now_ms(r));
+	uint16_t slot = egw_neigh_get_or_add(r->p.table, port, addr_be);
+
+	if (slot == EGW_NEIGH_SLOT_NONE)
+		return -ENOSPC;
+	r->slots[slot].nexthop = true;
+	if (neigh_port(r, port) && neigh_state(r, slot) == EGW_NEIGH_ST_NONE)
+		start_resolution(r, slot, neigh_now(r));
+	return 0;
 }
 
-void egw_neigh_announce(struct egw_neigh_resolver *r)
-{
-	for (uint16_t port = 0; port < RTE_MAX_ETHPORTS; port++) {
-		const struct egw_neigh_port *np = port_of(r, port);
-		struct rte_mbuf *m;
+/* ---- observers ---- */
 
-		if (!np)
-			continue;
-		m = rte_pktmbuf_alloc(r->p.pool);
-		if (!m)
-			continue;
-		egw_arp_build(m, RTE_ARP_OP_REQUEST, &bcast, &np->mac, np->addr_be, &zero_mac,
-			np->addr_be);
-		r->p.tx(r->p.ctx, m, port);
-	}
+bool egw_neigh_view(const struct egw_neigh_resolver *r, uint32_t slot, struct egw_neigh_view *v)
+{
+	const struct neigh_slot *ns = &r->slots[slot];
+	uint64_t w, updated, now = neigh_now(r);
+
+	memset(v, 0, sizeof(*v));
+	v->state = neigh_state(r, (uint16_t)slot);
+	if (v->state == EGW_NEIGH_ST_NONE)
+		return false;
+	v->addr_be = entry(r, (uint16_t)slot)->addr;
+	v->port = entry(r, (uint16_t)slot)->port;
+	v->probes = __atomic_load_n(&ns->probes, __ATOMIC_RELAXED);
+	w = egw_neigh_peek(r->p.table, (uint16_t)slot);
+	v->has_mac = (w & EGW_NEIGH_F_VALID) != 0;
+	if (v->has_mac)
+		memcpy(v->mac.addr_bytes, &w, RTE_ETHER_ADDR_LEN);
+	updated = __atomic_load_n(&ns->updated, __ATOMIC_RELAXED);
+	v->age_ms = updated && now > updated ? now - updated : 0;
+	return true;
 }
 
-void egw_neigh_flush(struct egw_neigh_resolver *r, enum egw_drop_reason reason)
+const struct egw_neigh_table *egw_neigh_table_of(const struct egw_neigh_resolver *r)
 {
-	for (uint32_t i = 0; i < r->p.table->n; i++)
-		held_drop(r, (uint16_t)i, reason);
+	return r->p.table;
+}
+
+void egw_neigh_stats_get(const struct egw_neigh_resolver *r, struct egw_neigh_stats *out)
+{
+	const uint64_t *src = (const uint64_t *)&r->stats;
+	uint64_t *dst = (uint64_t *)out;
+
+	for (size_t i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
+		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 }
