@@ -300,7 +300,7 @@ int main(int argc, char **argv)
 		.config_sha256 = app.config_sha256, .start_tsc = app.start_tsc, .mode = &app.mode,
 		.generation = &app.published_generation, .last_reload = app.last_reload,
 		.dp = &app.dp, .slots = &app.slots, .conf = &app.conf, .port_ids = app.port_ids,
-		.conf_seq = &app.conf_seq };
+		.conf_seq = &app.conf_seq, .neigh = app.neigh };
 	if (egw_telemetry_register(&tel) < 0)
 		EGW_WARN("telemetry commands not registered (telemetry disabled?)");
 	if (app.conf.metrics.listen[0]) {

@@ -9,11 +9,12 @@
 /* The source registered with egw_telemetry_register (telemetry.c). */
 extern const struct egw_tel_source *egw_tel_src;
 
-/* tel_runtime.c: /egw/ports, /egw/workers, /egw/pools, /egw/flows */
+/* tel_runtime.c: /egw/ports, /egw/workers, /egw/pools, /egw/flows, /egw/neighbors */
 int egw_tel_ports(const char *cmd, const char *params, struct rte_tel_data *d);
 int egw_tel_workers(const char *cmd, const char *params, struct rte_tel_data *d);
 int egw_tel_pools(const char *cmd, const char *params, struct rte_tel_data *d);
 int egw_tel_flows(const char *cmd, const char *params, struct rte_tel_data *d);
+int egw_tel_neighbors(const char *cmd, const char *params, struct rte_tel_data *d);
 
 #define EGW_TEL_NO_PARAMS "this command takes no parameters"
 
