@@ -1233,3 +1233,54 @@ egw_second_exit_overrides()
 		"port outside2.device=net_af_packet2,iface=$EGW_IF_GWOUT2" \
 		"port outside2.role=outside" "port outside2.address=$EGW_IP_GWOUT2/25"
 }
+
+# ---------------------------------------------------------------------------------------------
+# Neighbours (ARP) (tests 23, 24). Only new functions.
+
+# egw_neighbor ADDR: "STATE MAC" of ADDR in /egw/neighbors, every page (MAC "-" when it has
+# none); nothing and status 1 when ADDR is not listed.
+egw_neighbor()
+{
+	local j offset=0 out
+	while :; do
+		j=$(egw_tel "/egw/neighbors,$offset") || return 1
+		out=$(printf '%s' "$j" | "$EGW_PY" -c '
+import json, sys
+d = json.load(sys.stdin)["/egw/neighbors"]
+for e in d["neighbors"].values():
+    if e.get("address") == sys.argv[1]:
+        print("found", e.get("state"), e.get("mac") or "-")
+        sys.exit(0)
+print("next", d["next_offset"])
+' "$1") || return 1
+		case $out in
+		found*) echo "${out#found }"; return 0 ;;
+		"next 0") return 1 ;;
+		*) offset=${out#next } ;;
+		esac
+	done
+}
+
+# egw_quiet_arp NS IF PEER_IP PEER_MAC: the host in NS announces nothing when its MAC changes
+# (arp_notify off) and never asks for PEER_IP (a permanent entry), so the appliance can only
+# learn of a change by probing.
+egw_quiet_arp()
+{
+	ip netns exec "$1" sysctl -qw net.ipv4.conf.all.arp_notify=0 \
+		"net.ipv4.conf.$2.arp_notify=0" >/dev/null
+	ip -n "$1" neigh replace "$3" lladdr "$4" dev "$2" nud permanent ||
+		egw_fail "cannot pin $3 in $1"
+}
+
+# egw_garp NS IF IP MAC: one gratuitous ARP request (sender = target = IP) from MAC out of IF.
+egw_garp()
+{
+	ip netns exec "$1" timeout 20 "$EGW_PY" -c '
+import logging, sys
+logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
+from scapy.all import ARP, Ether, sendp
+ifc, ip, mac = sys.argv[1:4]
+sendp(Ether(src=mac, dst="ff:ff:ff:ff:ff:ff") /
+      ARP(op=1, hwsrc=mac, psrc=ip, hwdst="00:00:00:00:00:00", pdst=ip), iface=ifc, verbose=False)
+' "$2" "$3" "$4" || egw_fail "cannot send a gratuitous ARP from $1"
+}
