@@ -233,31 +233,39 @@ static void enter_stale(
 	ns->last_use = now;
 }
 
-/* Unicast requests to the MAC in use (RFC 1122 2.3.2.1); the MAC keeps serving meanwhile. */
-static void start_probe(struct egw_neigh_resolver *r, uint16_t slot, uint64_t now)
+/* The next request of a running probe (UNICAST, to the MAC in use) or resolution (broadcast);
+ * false when neighbor_probes of them went unanswered. */
+static bool next_request(struct egw_neigh_resolver *r, uint16_t slot, bool unicast, uint64_t now)
+{
+	struct neigh_slot *ns = &r->slots[slot];
+	const uint16_t port = entry(r, slot)->port;
+	struct rte_ether_addr mac = mac_of(r, slot);
+
+	if (ns->probes >= r->ports[port].probes)
+		return false;
+	set_probes(ns, (uint8_t)(ns->probes + 1));
+	ns->due = now + NEIGH_RETRANS_MS;
+	neigh_arp_request(r, port, entry(r, slot)->addr, unicast ? &mac : NULL);
+	return true;
+}
+
+/*
+ * Starts asking: a probe (UNICAST, to the MAC in use, which keeps serving meanwhile: RFC 1122
+ * 2.3.2.1) or a resolution (broadcast; packets wait, as the MAC, if any, is no longer trusted).
+ */
+static void start_requests(struct egw_neigh_resolver *r, uint16_t slot, bool unicast, uint64_t now)
 {
 	struct neigh_slot *ns = &r->slots[slot];
 	struct rte_ether_addr mac = mac_of(r, slot);
 
-	egw_neigh_set(r->p.table, slot, &mac, false);
-	set_state(r, slot, EGW_NEIGH_ST_PROBE);
-	set_probes(ns, 1);
-	ns->due = now + NEIGH_RETRANS_MS;
+	if (unicast)
+		egw_neigh_set(r->p.table, slot, &mac, false);
+	else
+		egw_neigh_clear(r->p.table, slot);
+	set_state(r, slot, unicast ? EGW_NEIGH_ST_PROBE : EGW_NEIGH_ST_INCOMPLETE);
+	set_probes(ns, 0);
 	ns->last_use = now;
-	neigh_arp_request(r, entry(r, slot)->port, entry(r, slot)->addr, &mac);
-}
-
-/* Broadcast requests; packets wait meanwhile (the MAC, if any, is no longer trusted). */
-static void start_resolution(struct egw_neigh_resolver *r, uint16_t slot, uint64_t now)
-{
-	struct neigh_slot *ns = &r->slots[slot];
-
-	egw_neigh_clear(r->p.table, slot);
-	set_state(r, slot, EGW_NEIGH_ST_INCOMPLETE);
-	set_probes(ns, 1);
-	ns->due = now + NEIGH_RETRANS_MS;
-	ns->last_use = now;
-	neigh_arp_request(r, entry(r, slot)->port, entry(r, slot)->addr, NULL);
+	next_request(r, slot, unicast, now);
 }
 
 static void fail(struct egw_neigh_resolver *r, uint16_t slot, uint64_t now)
@@ -343,8 +351,7 @@ void neigh_learned(struct egw_neigh_resolver *r, uint16_t slot, const struct rte
 static void slot_timer(struct egw_neigh_resolver *r, uint16_t slot, uint64_t now)
 {
 	struct neigh_slot *ns = &r->slots[slot];
-	const uint16_t port = entry(r, slot)->port;
-	const struct egw_neigh_port *np = &r->ports[port];
+	const struct egw_neigh_port *np = &r->ports[entry(r, slot)->port];
 	struct rte_ether_addr mac;
 
 	switch (neigh_state(r, slot)) {
@@ -356,34 +363,19 @@ static void slot_timer(struct egw_neigh_resolver *r, uint16_t slot, uint64_t now
 		break;
 	case EGW_NEIGH_ST_STALE:
 		if (egw_neigh_take_used(r->p.table, slot))
-			start_probe(r, slot, now);
+			start_requests(r, slot, true, now);
 		else if (now - ns->last_use >= np->gc_ms)
 			remove_neighbour(r, slot);
 		break;
 	case EGW_NEIGH_ST_PROBE:
-		if (now < ns->due)
-			break;
-		if (ns->probes >= np->probes) {
-			/* The MAC in use answers no more: ask everyone (a new router, a moved
-			 * host), holding packets meanwhile. */
-			start_resolution(r, slot, now);
-			break;
-		}
-		set_probes(ns, (uint8_t)(ns->probes + 1));
-		ns->due = now + NEIGH_RETRANS_MS;
-		mac = mac_of(r, slot);
-		neigh_arp_request(r, port, entry(r, slot)->addr, &mac);
+		/* The MAC in use answers no more: ask everyone (a new router, a moved host),
+		 * holding packets meanwhile. */
+		if (now >= ns->due && !next_request(r, slot, true, now))
+			start_requests(r, slot, false, now);
 		break;
 	case EGW_NEIGH_ST_INCOMPLETE:
-		if (now < ns->due)
-			break;
-		if (ns->probes >= np->probes) {
+		if (now >= ns->due && !next_request(r, slot, false, now))
 			fail(r, slot, now);
-			break;
-		}
-		set_probes(ns, (uint8_t)(ns->probes + 1));
-		ns->due = now + NEIGH_RETRANS_MS;
-		neigh_arp_request(r, port, entry(r, slot)->addr, NULL);
 		break;
 	case EGW_NEIGH_ST_FAILED:
 		if (now - ns->last_use >= np->gc_ms)
@@ -426,10 +418,10 @@ void egw_neigh_hold(struct egw_neigh_resolver *r, struct rte_mbuf *m)
 			drop_unreachable(r, m, port, now);
 			return;
 		}
-		start_resolution(r, slot, now);
+		start_requests(r, slot, false, now);
 		break;
 	case EGW_NEIGH_ST_NONE:
-		start_resolution(r, slot, now);
+		start_requests(r, slot, false, now);
 		break;
 	case EGW_NEIGH_ST_INCOMPLETE:
 		break;
@@ -489,7 +481,7 @@ int egw_neigh_add_nexthop(struct egw_neigh_resolver *r, uint16_t port, uint32_t 
 		return -ENOSPC;
 	r->slots[slot].nexthop = true;
 	if (neigh_port(r, port) && neigh_state(r, slot) == EGW_NEIGH_ST_NONE)
-		start_resolution(r, slot, neigh_now(r));
+		start_requests(r, slot, false, neigh_now(r));
 	return 0;
 }
 

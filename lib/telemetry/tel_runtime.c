@@ -18,6 +18,21 @@ int egw_tel_error(struct rte_tel_data *d, const char *msg)
 	return 0;
 }
 
+bool egw_tel_param_offset(const char *params, uint32_t *offset)
+{
+	unsigned long v;
+	char *end;
+
+	*offset = 0;
+	if (!params || !*params)
+		return true;
+	v = strtoul(params, &end, 10);
+	if (*end || v > UINT32_MAX)
+		return false;
+	*offset = (uint32_t)v;
+	return true;
+}
+
 /* Adds CHILD to D under a key made of PREFIX and N; frees CHILD if that fails. */
 static int add_child(struct rte_tel_data *d, char prefix, unsigned n, struct rte_tel_data *child)
 {
@@ -356,13 +371,8 @@ int egw_tel_neighbors(const char *cmd, const char *params, struct rte_tel_data *
 	struct egw_neigh_view v;
 	int rc = 0;
 
-	if (params && *params) {
-		char *end;
-		unsigned long x = strtoul(params, &end, 10);
-		if (*end || x > UINT32_MAX)
-			return egw_tel_error(d, "the parameter is a slot: 0, or a next_offset");
-		first = (uint32_t)x;
-	}
+	if (!egw_tel_param_offset(params, &first))
+		return egw_tel_error(d, "the parameter is a slot: 0, or a next_offset");
 	list = rte_tel_data_alloc();
 	if (!list)
 		return -ENOMEM;

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -132,15 +131,11 @@ static int cmd_policies(const char *cmd, const char *params, struct rte_tel_data
 	uint32_t next = __atomic_load_n(&sl->next, __ATOMIC_ACQUIRE), skip = 0, listed = 0;
 	uint32_t pos = 0, next_offset = 0;
 	struct rte_tel_data *pols;
-	char key[16], *end;
+	char key[16];
 	int rc = 0;
 
-	if (params && *params) {
-		unsigned long v = strtoul(params, &end, 10);
-		if (*end || v > UINT32_MAX)
-			return egw_tel_error(d, "the parameter is a position: 0, 80, ...");
-		skip = (uint32_t)v;
-	}
+	if (!egw_tel_param_offset(params, &skip))
+		return egw_tel_error(d, "the parameter is a position: 0, 80, ...");
 	pols = rte_tel_data_alloc();
 	if (!pols)
 		return -ENOMEM;

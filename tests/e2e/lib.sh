@@ -1261,15 +1261,31 @@ print("next", d["next_offset"])
 	done
 }
 
-# egw_quiet_arp NS IF PEER_IP PEER_MAC: the host in NS announces nothing when its MAC changes
-# (arp_notify off) and never asks for PEER_IP (a permanent entry), so the appliance can only
-# learn of a change by probing.
-egw_quiet_arp()
+# egw_ctl_read CONF ARGS...: egwctl -c CONF ARGS (a read command, bounded to 20 s); prints its
+# output, fails the test when egwctl fails.
+egw_ctl_read()
 {
-	ip netns exec "$1" sysctl -qw net.ipv4.conf.all.arp_notify=0 \
-		"net.ipv4.conf.$2.arp_notify=0" >/dev/null
-	ip -n "$1" neigh replace "$3" lladdr "$4" dev "$2" nud permanent ||
-		egw_fail "cannot pin $3 in $1"
+	local conf=$1 out
+	shift
+	out=$(timeout 20 "$EGW_CTL_BIN" -c "$conf" "$@" 2>&1) || egw_fail "egwctl $*: $out"
+	printf '%s\n' "$out"
+}
+
+# egw_quiet_hosts: the client and the server announce nothing when their MAC changes
+# (arp_notify off) and never ask for the appliance (their entries for it are pinned), so the
+# appliance can only learn of a change by probing.
+egw_quiet_hosts()
+{
+	local ns ifc peer mac
+	while read -r ns ifc peer mac; do
+		ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.arp_notify=0 \
+			"net.ipv4.conf.$ifc.arp_notify=0" >/dev/null
+		ip -n "$ns" neigh replace "$peer" lladdr "$mac" dev "$ifc" nud permanent ||
+			egw_fail "cannot pin $peer in $ns"
+	done <<EOF_HOSTS
+$EGW_NS_SRV $EGW_IF_SRV $EGW_IP_GWOUT $EGW_MAC_GWOUT
+$EGW_NS_CLI $EGW_IF_CLI $EGW_IP_GWIN $EGW_MAC_GWIN
+EOF_HOSTS
 }
 
 # egw_garp NS IF IP MAC: one gratuitous ARP request (sender = target = IP) from MAC out of IF.

@@ -14,8 +14,7 @@ source "$(dirname "$0")/lib.sh"
 egw_init
 egw_need_real
 egw_topo_up
-egw_quiet_arp $EGW_NS_SRV $EGW_IF_SRV $EGW_IP_GWOUT $EGW_MAC_GWOUT
-egw_quiet_arp $EGW_NS_CLI $EGW_IF_CLI $EGW_IP_GWIN $EGW_MAC_GWIN
+egw_quiet_hosts
 egw_conf "$EGW_OUT/egw.ini" "port inside.neighbor_reachable=2" \
 	"port outside.neighbor_reachable=2"
 egw_start "$EGW_OUT/egw.ini"
@@ -82,14 +81,12 @@ assert_stat_delta "$base" neighbor_mac_changes -ge 3
 assert_stat_delta "$base" neighbor_probes_sent -ge 2
 assert_stat_delta "$base" drops.arp_spoofed -eq 0
 
-out=$(timeout 20 "$EGW_CTL_BIN" -c "$EGW_OUT/egw.ini" neighbors) ||
-	egw_fail "egwctl neighbors: $out"
+out=$(egw_ctl_read "$EGW_OUT/egw.ini" neighbors)
 egw_log "egwctl neighbors:"$'\n'"$out"
 assert_match "${out,,}" "$EGW_IP_SRV +outside +$new_srv2 +(reachable|stale|probe) " \
 	"egwctl neighbors shows the router's last MAC"
 assert_match "${out,,}" "$EGW_IP_CLI +inside +$new_cli " "egwctl neighbors shows the client"
-out=$(timeout 20 "$EGW_CTL_BIN" -c "$EGW_OUT/egw.ini" --json neighbors) ||
-	egw_fail "egwctl --json neighbors: $out"
+out=$(egw_ctl_read "$EGW_OUT/egw.ini" --json neighbors)
 printf '%s' "$out" | "$EGW_PY" -c '
 import json, sys
 d = json.load(sys.stdin)["/egw/neighbors"]

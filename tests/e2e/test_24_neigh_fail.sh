@@ -15,8 +15,7 @@ source "$(dirname "$0")/lib.sh"
 egw_init
 egw_need_real
 egw_topo_up
-egw_quiet_arp $EGW_NS_SRV $EGW_IF_SRV $EGW_IP_GWOUT $EGW_MAC_GWOUT
-egw_quiet_arp $EGW_NS_CLI $EGW_IF_CLI $EGW_IP_GWIN $EGW_MAC_GWIN
+egw_quiet_hosts
 # 90 static neighbours (60 inside, 30 outside; at most 64 per port): more than one reply of
 # /egw/neighbors holds (80). Continuation lines: a config line holds at most 199 bytes.
 statics() # FIRST_ADDR LAST_OCTET COUNT MAC_BYTE
@@ -45,13 +44,11 @@ curl_once() # prints curl's error (nothing on success); the status of curl
 }
 
 # --- egwctl neighbors pages through them all
-out=$(timeout 20 "$EGW_CTL_BIN" -c "$EGW_OUT/egw.ini" neighbors) ||
-	egw_fail "egwctl neighbors: $out"
+out=$(egw_ctl_read "$EGW_OUT/egw.ini" neighbors)
 assert_match "$out" "^203\.0\.113\.129 +outside +02:65:67:00:11:1D +static " \
 	"egwctl neighbors lists the last static neighbour (second page)"
 assert_match "$out" "^9[1-9] neighbors\$" "egwctl neighbors counts 90 static neighbours and more"
-out=$(timeout 20 "$EGW_CTL_BIN" -c "$EGW_OUT/egw.ini" --json neighbors) ||
-	egw_fail "egwctl --json neighbors: $out"
+out=$(egw_ctl_read "$EGW_OUT/egw.ini" --json neighbors)
 printf '%s' "$out" | "$EGW_PY" -c '
 import json, sys
 d = json.load(sys.stdin)["/egw/neighbors"]

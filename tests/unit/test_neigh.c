@@ -177,17 +177,25 @@ static void gw_replies(const uint8_t *mac)
 	arp_in(P_OUT, ARP_REPLY, mac_out, mac, GW, mac_out, OUR_OUT);
 }
 
-/* Sent frame I is an ARP OP from our port PORT to ETH_DST asking for / telling about TIP. */
-static void check_arp(
-	unsigned i, uint16_t port, uint16_t op, const uint8_t *eth_dst, uint32_t sip, uint32_t tip)
+/* Sent frame I, which left by PORT with ETHERTYPE to ETH_DST. */
+static const uint8_t *sent(unsigned i, uint16_t port, uint16_t ethertype, const uint8_t *eth_dst)
 {
 	const uint8_t *f;
 
 	CU_ASSERT_FATAL(i < T.tx.n);
 	f = rte_pktmbuf_mtod(T.tx.m[i], const uint8_t *);
 	CU_ASSERT_EQUAL(T.tx.port[i], port);
-	CU_ASSERT_EQUAL(pg_rd16(f + 12), 0x0806);
+	CU_ASSERT_EQUAL(pg_rd16(f + 12), ethertype);
 	CU_ASSERT_EQUAL(memcmp(f, eth_dst, 6), 0);
+	return f;
+}
+
+/* Sent frame I is an ARP OP from our port PORT to ETH_DST asking for / telling about TIP. */
+static void check_arp(
+	unsigned i, uint16_t port, uint16_t op, const uint8_t *eth_dst, uint32_t sip, uint32_t tip)
+{
+	const uint8_t *f = sent(i, port, 0x0806, eth_dst);
+
 	CU_ASSERT_EQUAL(memcmp(f + 6, port == P_OUT ? mac_out : mac_in, 6), 0);
 	CU_ASSERT_EQUAL(pg_rd16(f + 20), op);
 	CU_ASSERT_EQUAL(pg_rd32(f + 28), sip);
@@ -197,14 +205,7 @@ static void check_arp(
 /* Sent frame I is the TCP packet with source port SPORT, addressed to DMAC. */
 static void check_packet(unsigned i, uint16_t port, const uint8_t *dmac, uint16_t sport)
 {
-	const uint8_t *f;
-
-	CU_ASSERT_FATAL(i < T.tx.n);
-	f = rte_pktmbuf_mtod(T.tx.m[i], const uint8_t *);
-	CU_ASSERT_EQUAL(T.tx.port[i], port);
-	CU_ASSERT_EQUAL(pg_rd16(f + 12), 0x0800);
-	CU_ASSERT_EQUAL(memcmp(f, dmac, 6), 0);
-	CU_ASSERT_EQUAL(pg_rd16(f + 34), sport);
+	CU_ASSERT_EQUAL(pg_rd16(sent(i, port, 0x0800, dmac) + 34), sport);
 }
 
 /*
