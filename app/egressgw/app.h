@@ -10,6 +10,7 @@
 
 #include "conf/conf.h"
 #include "conf/policy_conf.h"
+#include "net/neigh_resolve.h"
 #include "pipeline/dataplane.h"
 #include "policy/slots.h"
 #include "telemetry/flowlog.h"
@@ -25,14 +26,10 @@ struct egw_worker_ctx {
 	struct egw_rx_queue rxq[EGW_MAX_PORTS];
 	unsigned n_rxq;
 	uint32_t idle_sleep_us;
+	/* Worker 0 only: frames the control thread wrote to be received (ICMP errors about
+	 * packets no neighbour took), NULL for the others. */
+	struct rte_ring *from_control;
 	volatile bool stop;
-};
-
-/* Packets waiting for one neighbour's ARP reply (control thread only). */
-#define EGW_HOLD_PER_NEIGHBOUR 4
-struct egw_held {
-	struct rte_mbuf *pkts[EGW_HOLD_PER_NEIGHBOUR];
-	uint8_t n;
 };
 
 /* The running appliance: owned by the control thread. */
@@ -46,7 +43,8 @@ struct egw_app {
 	struct rte_mempool *pool;
 	struct egw_worker_ctx wctx[EGW_MAX_WORKERS];
 	unsigned worker_lcores[EGW_MAX_WORKERS];
-	struct egw_held *held; /* per neighbour slot */
+	struct egw_neigh_resolver *neigh; /* ARP: control thread only */
+	struct rte_ring *reinject_ring;	  /* control -> worker 0's data path (from_control) */
 	struct egw_flowlog flowlog; /* [log] flow_log; f == NULL when off */
 	struct egw_metrics_server *metrics; /* [metrics] listen; NULL when off */
 	uint16_t port_ids[EGW_MAX_PORTS]; /* DPDK port id of conf.ports[i] */

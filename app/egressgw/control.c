@@ -5,11 +5,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <rte_arp.h>
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_errno.h>
+#include <rte_random.h>
 #include <rte_ring.h>
 
 #include "app.h"
@@ -17,14 +17,12 @@
 #include "net/l3.h"
 #include "pkt/pkt.h"
 
-#define ARP_RETRY_MS 1000  /* between requests of one resolution */
-#define ARP_TRIES 3	   /* requests before giving up */
-#define ARP_HOLDDOWN_MS 5000 /* after a failed resolution, before a new one may start */
 #define CONTROL_BURST 32
 
+/* Divided first: cycles * 1000 would wrap after about 80 days of TSC at 2.6 GHz. */
 static uint64_t now_ms(void)
 {
-	return rte_get_tsc_cycles() * 1000 / rte_get_tsc_hz();
+	return rte_get_tsc_cycles() / (rte_get_tsc_hz() / 1000);
 }
 
 /* Frames the control thread builds leave through worker 0's TX queues. */
@@ -37,172 +35,7 @@ static void control_send(struct egw_app *app, struct rte_mbuf *m, uint16_t port)
 	}
 }
 
-static const struct egw_port_conf *port_conf_of(const struct egw_app *app, uint16_t port_id)
-{
-	for (unsigned i = 0; i < app->n_ports; i++)
-		if (app->port_ids[i] == port_id)
-			return &app->conf.ports[i];
-	return NULL;
-}
-
-static bool on_subnet(const struct egw_port_conf *pc, uint32_t addr_be)
-{
-	uint32_t mask = pc->prefix_len ? ~0u << (32 - pc->prefix_len) : 0;
-	return (rte_be_to_cpu_32(addr_be) & mask) == (pc->addr & mask);
-}
-
-static void resolve(struct egw_app *app, uint16_t port, uint32_t addr_be, uint64_t now);
-
-/* Sends what waited for SLOT's MAC, now known. */
-static void held_release(struct egw_app *app, uint16_t slot)
-{
-	struct egw_held *h = &app->held[slot];
-	struct rte_ether_addr mac;
-
-	if (!egw_neigh_mac(app->dp.neigh, slot, &mac))
-		return;
-	for (uint8_t i = 0; i < h->n; i++) {
-		struct rte_mbuf *m = h->pkts[i];
-		rte_ether_addr_copy(&mac, &rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr);
-		control_send(app, m, m->port);
-	}
-	h->n = 0;
-}
-
-static void held_drop(struct egw_app *app, uint16_t slot, enum egw_drop_reason reason)
-{
-	struct egw_held *h = &app->held[slot];
-
-	for (uint8_t i = 0; i < h->n; i++) {
-		app->dp.control_stats.drops[reason]++;
-		rte_pktmbuf_free(h->pkts[i]);
-	}
-	h->n = 0;
-}
-
-/* A packet a worker could not send for want of its next hop's MAC. */
-static void held_add(struct egw_app *app, struct rte_mbuf *m, uint64_t now)
-{
-	uint16_t slot = egw_neigh_get_or_add(app->dp.neigh, m->port, m->hash.usr);
-	struct rte_ether_addr mac;
-	struct egw_held *h;
-
-	if (slot == EGW_NEIGH_SLOT_NONE) {
-		app->dp.control_stats.drops[EGW_DROP_NEIGH_UNRESOLVED]++;
-		rte_pktmbuf_free(m);
-		return;
-	}
-	resolve(app, m->port, m->hash.usr, now);
-	h = &app->held[slot];
-	if (egw_neigh_mac(app->dp.neigh, slot, &mac)) {
-		/* Resolved meanwhile (the ARP reply overtook this packet): send at once. */
-		rte_ether_addr_copy(&mac, &rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr);
-		control_send(app, m, m->port);
-	} else if (!app->dp.neigh->entries[slot].pending || h->n == EGW_HOLD_PER_NEIGHBOUR) {
-		/* Resolution failed recently (hold-down) or the queue is full. */
-		app->dp.control_stats.drops[EGW_DROP_NEIGH_UNRESOLVED]++;
-		rte_pktmbuf_free(m);
-	} else {
-		h->pkts[h->n++] = m;
-	}
-}
-
-static void arp_request(struct egw_app *app, uint16_t port, uint32_t target_be)
-{
-	static const struct rte_ether_addr bcast = { .addr_bytes = { 0xff, 0xff, 0xff, 0xff, 0xff,
-							     0xff } };
-	static const struct rte_ether_addr zero;
-	const struct egw_port_info *pi = &app->dp.ports[port];
-	struct rte_mbuf *m = rte_pktmbuf_alloc(app->pool);
-
-	if (!m)
-		return;
-	egw_arp_build(m, RTE_ARP_OP_REQUEST, &bcast, &pi->mac, pi->addr_be, &zero, target_be);
-	control_send(app, m, port);
-}
-
-/* Starts (or continues) resolving ADDR on PORT. */
-static void resolve(struct egw_app *app, uint16_t port, uint32_t addr_be, uint64_t now)
-{
-	struct egw_neigh_table *nt = app->dp.neigh;
-	uint16_t slot = egw_neigh_get_or_add(nt, port, addr_be);
-	struct egw_neigh_entry *e;
-
-	if (slot == EGW_NEIGH_SLOT_NONE)
-		return;
-	e = &nt->entries[slot];
-	if ((e->mac_state & EGW_NEIGH_F_VALID) || e->pending)
-		return;
-	if ((e->mac_state & EGW_NEIGH_F_FAILED) && now - e->last_request < ARP_HOLDDOWN_MS)
-		return;
-	e->pending = 1;
-	e->tries = 1;
-	e->last_request = now;
-	arp_request(app, port, addr_be);
-}
-
-static void arp_timers(struct egw_app *app, uint64_t now)
-{
-	struct egw_neigh_table *nt = app->dp.neigh;
-
-	for (uint32_t i = 0; i < nt->n; i++) {
-		struct egw_neigh_entry *e = &nt->entries[i];
-		if (!e->pending || now - e->last_request < ARP_RETRY_MS)
-			continue;
-		if (e->tries >= ARP_TRIES) {
-			EGW_WARN("no ARP reply from " "%u.%u.%u.%u after %u tries",
-				((uint8_t *)&e->addr)[0], ((uint8_t *)&e->addr)[1],
-				((uint8_t *)&e->addr)[2], ((uint8_t *)&e->addr)[3], e->tries);
-			egw_neigh_mark_failed(nt, (uint16_t)i);
-			held_drop(app, (uint16_t)i, EGW_DROP_NEIGH_UNRESOLVED);
-			continue;
-		}
-		e->tries++;
-		e->last_request = now;
-		arp_request(app, e->port, e->addr);
-	}
-}
-
-static void handle_arp(struct egw_app *app, struct rte_mbuf *m, uint64_t now)
-{
-	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
-	const struct egw_port_info *pi = &app->dp.ports[m->port];
-	const struct egw_port_conf *pc = port_conf_of(app, m->port);
-	uint16_t op = rte_be_to_cpu_16(arp->arp_opcode);
-	uint32_t sip = arp->arp_data.arp_sip, tip = arp->arp_data.arp_tip;
-	struct rte_ether_addr sha = arp->arp_data.arp_sha;
-	struct egw_neigh_table *nt = app->dp.neigh;
-	uint16_t slot;
-
-	if (!pc || sip == 0 || !on_subnet(pc, sip) || rte_is_multicast_ether_addr(&sha)) {
-		app->dp.control_stats.drops[EGW_DROP_ARP_HANDLED]++;
-		rte_pktmbuf_free(m);
-		return;
-	}
-	if (op == RTE_ARP_OP_REQUEST && tip == pi->addr_be) {
-		/* Whoever asks for us will talk to us: learn it now (as Linux does). */
-		slot = egw_neigh_get_or_add(nt, m->port, sip);
-		if (slot != EGW_NEIGH_SLOT_NONE) {
-			egw_neigh_set(nt, slot, &sha, false, now);
-			held_release(app, slot);
-		}
-		egw_arp_build(m, RTE_ARP_OP_REPLY, &sha, &pi->mac, pi->addr_be, &sha, sip);
-		control_send(app, m, pi - app->dp.ports);
-		return;
-	}
-	/* Replies and gratuitous ARP only update neighbours we already track: an unsolicited
-	 * reply must not plant an entry (ARP spoofing). */
-	slot = egw_neigh_find(nt, m->port, sip);
-	if (slot != EGW_NEIGH_SLOT_NONE) {
-		egw_neigh_set(nt, slot, &sha, false, now);
-		held_release(app, slot);
-	}
-	app->dp.control_stats.drops[EGW_DROP_ARP_HANDLED]++;
-	rte_pktmbuf_free(m);
-}
-
-static void handle_punted(struct egw_app *app, struct rte_mbuf *m, uint64_t now)
+static void handle_punted(struct egw_app *app, struct rte_mbuf *m)
 {
 	struct egw_pkt_meta meta;
 	enum egw_drop_reason r = egw_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
@@ -214,7 +47,7 @@ static void handle_punted(struct egw_app *app, struct rte_mbuf *m, uint64_t now)
 		return;
 	}
 	if (meta.kind == EGW_PKT_ARP) {
-		handle_arp(app, m, now);
+		egw_neigh_arp_input(app->neigh, m);
 		return;
 	}
 	/* Workers punt only ICMP echo requests to our addresses. */
@@ -222,39 +55,89 @@ static void handle_punted(struct egw_app *app, struct rte_mbuf *m, uint64_t now)
 	control_send(app, m, m->port);
 }
 
-static void announce(struct egw_app *app)
+static void neigh_tx(void *ctx, struct rte_mbuf *m, uint16_t port)
 {
-	static const struct rte_ether_addr bcast = { .addr_bytes = { 0xff, 0xff, 0xff, 0xff, 0xff,
-							     0xff } };
-	static const struct rte_ether_addr zero;
-	uint64_t now = now_ms();
+	control_send(ctx, m, port);
+}
 
+/* ICMP errors about packets the resolver could not deliver go through worker 0's data path,
+ * which hands each to the worker of its flow to be translated back to the sender. */
+static void neigh_rx(void *ctx, struct rte_mbuf *m, uint16_t port)
+{
+	struct egw_app *app = ctx;
+
+	m->port = port;
+	if (rte_ring_enqueue(app->reinject_ring, m) < 0) {
+		app->dp.control_stats.drops[EGW_DROP_CONTROL_QUEUE_FULL]++;
+		rte_pktmbuf_free(m);
+	}
+}
+
+static uint64_t neigh_clock(void *ctx)
+{
+	RTE_SET_USED(ctx);
+	return now_ms();
+}
+
+/* The resolver's view of each port: its address, MAC, and neighbour timers. */
+static int neigh_ports(struct egw_app *app)
+{
 	for (unsigned i = 0; i < app->n_ports; i++) {
+		const struct egw_port_info *pi = &app->dp.ports[app->port_ids[i]];
+		const struct egw_port_conf *pc = &app->conf.ports[i];
+		struct egw_neigh_port np = {.addr_be = pi->addr_be,
+			.prefix_len = pc->prefix_len,
+			.mac = pi->mac,
+			.reachable_ms = pc->neighbor_reachable * 1000,
+			.probes = pc->neighbor_probes,
+			.gc_ms = pc->neighbor_gc * 1000};
+		int rc = egw_neigh_port_add(app->neigh, app->port_ids[i], &np);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The ARP side of the ports: our addresses, static neighbours, next hops resolved early. */
+static int neigh_start(struct egw_app *app)
+{
+	struct egw_neigh_params p = {.table = app->dp.neigh,
+		.pool = app->pool,
+		.tx = neigh_tx,
+		.rx = neigh_rx,
+		.clock_ms = neigh_clock,
+		.ctx = app,
+		.drops = app->dp.control_stats.drops,
+		.icmp_per_s = app->dp.icmp_errors_per_s,
+		.seed = rte_rand()};
+	int rc;
+
+	app->neigh = egw_neigh_resolver_create(&p);
+	if (!app->neigh)
+		return -rte_errno;
+	rc = neigh_ports(app);
+	if (rc < 0)
+		return rc;
+	/* Gratuitous ARP: neighbours that cached an older MAC for our address update. */
+	egw_neigh_announce(app->neigh);
+	for (unsigned i = 0; i < app->n_ports && rc == 0; i++) {
 		const struct egw_port_conf *pc = &app->conf.ports[i];
 		uint16_t port = app->port_ids[i];
-		const struct egw_port_info *pi = &app->dp.ports[port];
-		struct rte_mbuf *m = rte_pktmbuf_alloc(app->pool);
 
-		/* Gratuitous ARP: neighbours that cached an older MAC for our address update. */
-		if (m) {
-			egw_arp_build(m, RTE_ARP_OP_REQUEST, &bcast, &pi->mac, pi->addr_be, &zero,
-				pi->addr_be);
-			control_send(app, m, port);
-		}
-		for (unsigned k = 0; k < pc->n_neighbors; k++) {
+		for (unsigned k = 0; k < pc->n_neighbors && rc == 0; k++) {
 			struct rte_ether_addr mac;
-			uint16_t slot = egw_neigh_get_or_add(app->dp.neigh, port,
-				rte_cpu_to_be_32(pc->neighbors[k].addr));
 			memcpy(mac.addr_bytes, pc->neighbors[k].mac, 6);
-			if (slot != EGW_NEIGH_SLOT_NONE)
-				egw_neigh_set(app->dp.neigh, slot, &mac, true, now);
+			rc = egw_neigh_add_static(
+				app->neigh, port, rte_cpu_to_be_32(pc->neighbors[k].addr), &mac);
 		}
 		/* Next hops are resolved before the first packet needs them. */
-		if (pc->gateway)
-			resolve(app, port, rte_cpu_to_be_32(pc->gateway), now);
-		for (unsigned r = 0; r < pc->n_routes; r++)
-			resolve(app, port, rte_cpu_to_be_32(pc->routes[r].via), now);
+		if (pc->gateway && rc == 0)
+			rc = egw_neigh_add_nexthop(app->neigh, port, rte_cpu_to_be_32(pc->gateway));
+		for (unsigned r = 0; r < pc->n_routes && rc == 0; r++)
+			rc = egw_neigh_add_nexthop(
+				app->neigh, port, rte_cpu_to_be_32(pc->routes[r].via));
 	}
+	return rc;
 }
 
 /* SIGHUP also means "the log was rotated": continue in a new file at the same path. */
@@ -292,8 +175,7 @@ void egw_control_end_flows(struct egw_app *app)
 
 int egw_control_start(struct egw_app *app)
 {
-	announce(app);
-	return 0;
+	return neigh_start(app);
 }
 
 void egw_control_run(struct egw_app *app)
@@ -307,14 +189,14 @@ void egw_control_run(struct egw_app *app)
 
 		n = rte_ring_dequeue_burst(app->dp.punt_ring, (void **)pkts, CONTROL_BURST, NULL);
 		for (unsigned i = 0; i < n; i++)
-			handle_punted(app, pkts[i], now);
+			handle_punted(app, pkts[i]);
 		busy += n;
 		n = rte_ring_dequeue_burst(app->dp.resolve_ring, (void **)pkts, CONTROL_BURST, NULL);
 		for (unsigned i = 0; i < n; i++)
-			held_add(app, pkts[i], now);
+			egw_neigh_hold(app->neigh, pkts[i]);
 		busy += n;
 		if (now - last_timer >= 100) {
-			arp_timers(app, now);
+			egw_neigh_timers(app->neigh);
 			last_timer = now;
 		}
 		if (app->reload_requested) {
@@ -345,8 +227,12 @@ void egw_control_drain(struct egw_app *app)
 		dp->control_stats.drops[EGW_DROP_SHUTDOWN]++;
 		rte_pktmbuf_free(m);
 	}
-	for (uint32_t i = 0; app->held && dp->neigh && i < dp->neigh->n; i++)
-		held_drop(app, (uint16_t)i, EGW_DROP_SHUTDOWN);
+	while (app->reinject_ring && rte_ring_dequeue(app->reinject_ring, (void **)&m) == 0) {
+		dp->control_stats.drops[EGW_DROP_SHUTDOWN]++;
+		rte_pktmbuf_free(m);
+	}
+	if (app->neigh)
+		egw_neigh_flush(app->neigh, EGW_DROP_SHUTDOWN);
 	for (unsigned a = 0; a < dp->n_workers && dp->workers[a]; a++) {
 		while (rte_ring_dequeue(dp->workers[a]->ctl_tx, (void **)&m) == 0) {
 			dp->control_stats.drops[EGW_DROP_SHUTDOWN]++;

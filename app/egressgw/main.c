@@ -45,7 +45,7 @@ static void usage(FILE *out)
 static unsigned pool_size(const struct egw_app *app)
 {
 	unsigned w = app->dp.n_workers, p = app->conf.n_ports;
-	unsigned n = p * w * (1024 + 1024) + w * w * RING_SIZE + (w + 2) * RING_SIZE +
+	unsigned n = p * w * (1024 + 1024) + w * w * RING_SIZE + (w + 3) * RING_SIZE +
 		w * EGW_BURST * (p + 2) + (w + 1) * POOL_CACHE + 4096;
 	return n + app->conf.dpdk.mbufs;
 }
@@ -58,7 +58,9 @@ static int rings_create(struct egw_app *app)
 	dp->punt_ring = rte_ring_create("egw_punt", RING_SIZE, rte_socket_id(), RING_F_SC_DEQ);
 	dp->resolve_ring = rte_ring_create("egw_resolve", RING_SIZE, rte_socket_id(),
 		RING_F_SC_DEQ);
-	if (!dp->punt_ring || !dp->resolve_ring)
+	app->reinject_ring = rte_ring_create(
+		"egw_reinject", RING_SIZE, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (!dp->punt_ring || !dp->resolve_ring || !app->reinject_ring)
 		return -ENOMEM;
 	for (unsigned a = 0; a < dp->n_workers; a++)
 		for (unsigned b = 0; b < dp->n_workers; b++) {
@@ -118,8 +120,7 @@ static int dataplane_setup(struct egw_app *app)
 	if (!dp->policy_active)
 		return -ENOMEM;
 	dp->neigh = egw_neigh_create("main", NEIGH_MAX, rte_socket_id());
-	app->held = calloc(NEIGH_MAX, sizeof(*app->held));
-	if (!dp->neigh || !app->held)
+	if (!dp->neigh)
 		return -ENOMEM;
 	rc = rings_create(app);
 	if (rc < 0)
@@ -145,6 +146,7 @@ static int dataplane_setup(struct egw_app *app)
 		dp->workers[i]->lcore = app->worker_lcores[i];
 		app->wctx[i].w = dp->workers[i];
 		app->wctx[i].idle_sleep_us = c->dpdk.idle_sleep_us;
+		app->wctx[i].from_control = i == 0 ? app->reinject_ring : NULL;
 	}
 	return 0;
 }
@@ -180,9 +182,11 @@ static void dataplane_teardown(struct egw_app *app)
 			rte_ring_free(dp->handoff[a][b]);
 	rte_ring_free(dp->punt_ring);
 	rte_ring_free(dp->resolve_ring);
+	rte_ring_free(app->reinject_ring);
+	app->reinject_ring = NULL;
+	egw_neigh_resolver_free(app->neigh);
+	app->neigh = NULL;
 	egw_neigh_free(dp->neigh);
-	free(app->held);
-	app->held = NULL;
 	egw_rcu_fini(&dp->rcu);
 	egw_snapshot_free(app->stale);
 	app->stale = NULL;
@@ -282,6 +286,10 @@ int main(int argc, char **argv)
 		rc = egw_ports_setup(&app);
 	if (rc == 0)
 		rc = publish_first(&app);
+	/* Static neighbours before the first packet: a worker that started first would queue
+	 * its packets for ARP (or drop them) toward next hops the config already names. */
+	if (rc == 0)
+		rc = egw_control_start(&app);
 	if (rc == 0)
 		rc = egw_ctl_socket_open(&app);
 	if (rc < 0) {
@@ -292,7 +300,7 @@ int main(int argc, char **argv)
 		.config_sha256 = app.config_sha256, .start_tsc = app.start_tsc, .mode = &app.mode,
 		.generation = &app.published_generation, .last_reload = app.last_reload,
 		.dp = &app.dp, .slots = &app.slots, .conf = &app.conf, .port_ids = app.port_ids,
-		.conf_seq = &app.conf_seq };
+		.conf_seq = &app.conf_seq, .neigh = app.neigh };
 	if (egw_telemetry_register(&tel) < 0)
 		EGW_WARN("telemetry commands not registered (telemetry disabled?)");
 	if (app.conf.metrics.listen[0]) {
@@ -311,9 +319,6 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
-	/* Static neighbours before the first packet: a worker that started first would queue
-	 * its packets for ARP (or drop them) toward next hops the config already names. */
-	egw_control_start(&app);
 	for (unsigned i = 0; i < app.dp.n_workers; i++)
 		rte_eal_remote_launch(egw_worker_main, &app.wctx[i], app.worker_lcores[i]);
 	EGW_INFO("ready: %u worker(s), %u port(s), mode %s", app.dp.n_workers, app.n_ports,

@@ -44,6 +44,16 @@ int egw_worker_main(void *arg)
 				got += n;
 			}
 		}
+		if (c->from_control) {
+			/* Frames the control thread wrote to be received: ICMP errors about
+			 * packets no neighbour took, to be translated back to their senders. */
+			unsigned n = rte_ring_dequeue_burst(
+				c->from_control, (void **)pkts, EGW_BURST, NULL);
+			if (n) {
+				egw_pipeline_rx(w, pkts, (uint16_t)n, false);
+				got += n;
+			}
+		}
 		{
 			/* Frames built by the control thread (ARP, echo replies), mbuf->port set. */
 			unsigned n = rte_ring_dequeue_burst(w->ctl_tx, (void **)pkts, EGW_BURST,

@@ -13,6 +13,7 @@
 	_(L2_NOT_FOR_US, "l2_not_for_us", "destination MAC is neither ours nor broadcast")         \
 	_(ARP_MALFORMED, "arp_malformed", "ARP packet too short or not Ethernet/IPv4")             \
 	_(ARP_HANDLED, "arp_handled", "ARP consumed by the control thread (not an error)")         \
+	_(ARP_SPOOFED, "arp_spoofed", "ARP claiming our address or another port's subnet")         \
 	_(IP_TRUNCATED, "ip_truncated", "frame shorter than the IPv4 header")                      \
 	_(IP_BAD_VERSION, "ip_bad_version", "IP version is not 4")                                 \
 	_(IP_BAD_IHL, "ip_bad_ihl", "IPv4 header length below 20 bytes or past the frame")         \

@@ -59,6 +59,10 @@ struct egw_port_conf {
 	bool has_mac;
 	uint8_t mac[6];
 	uint16_t mtu; /* 68..9000, default 1500 */
+	/* Neighbours learned by ARP on this port (static ones never age): */
+	uint32_t neighbor_reachable;   /* seconds confirmed, randomized 0.5x-1.5x; default 30 */
+	uint32_t neighbor_probes;      /* ARP requests before a neighbour fails; default 3 */
+	uint32_t neighbor_gc;	       /* seconds unused before a stale one is removed; 300 */
 	struct egw_conf_origin origin; /* line of the [port NAME] header */
 };
 

@@ -13,6 +13,11 @@ void conf_port_init(struct egw_port_conf *port)
 {
 	memset(port, 0, sizeof(*port));
 	port->mtu = 1500;
+	/* Linux's defaults (base_reachable_time 30 s, ucast_probes 3); gc as its gc_stale_time
+	 * with the appliance's patience: 300 s. */
+	port->neighbor_reachable = 30;
+	port->neighbor_probes = 3;
+	port->neighbor_gc = 300;
 }
 
 static bool hex_run(const char *s, unsigned n)
@@ -250,6 +255,11 @@ const struct conf_key conf_port_keys[] = {
 	[CONF_PORT_NEIGHBORS] = {"neighbors", set_neighbors, CONF_KEY_LIST},
 	[CONF_PORT_MAC] = {"mac", set_mac, 0},
 	[CONF_PORT_MTU] = {"mtu", set_mtu, 0, P(mtu), 68, 9000},
+	[CONF_PORT_NEIGHBOR_REACHABLE] = {"neighbor_reachable", conf_set_u32, 0,
+		P(neighbor_reachable), 1, 3600},
+	[CONF_PORT_NEIGHBOR_PROBES] = {"neighbor_probes", conf_set_u32, 0, P(neighbor_probes), 1,
+		10},
+	[CONF_PORT_NEIGHBOR_GC] = {"neighbor_gc", conf_set_u32, 0, P(neighbor_gc), 1, 86400},
 };
 
 #undef P

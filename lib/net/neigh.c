@@ -82,37 +82,37 @@ uint16_t egw_neigh_get_or_add(struct egw_neigh_table *t, uint16_t port, uint32_t
 	slot = (uint16_t)t->n;
 	t->entries[slot].addr = addr_be;
 	t->entries[slot].port = port;
-	/* The entry is complete before the key that leads readers to it is visible. */
+	/* The entry is complete before the key that leads readers to it is visible, and before
+	 * the count that lets observers list it. */
 	if (rte_hash_add_key_data(t->hash, &key, (void *)(uintptr_t)slot) < 0)
 		return EGW_NEIGH_SLOT_NONE;
-	t->n++;
+	__atomic_store_n(&t->n, t->n + 1, __ATOMIC_RELEASE);
 	return slot;
 }
 
-void egw_neigh_set(struct egw_neigh_table *t, uint16_t slot, const struct rte_ether_addr *mac,
-	bool is_static, uint64_t now_ms)
+void egw_neigh_set(
+	struct egw_neigh_table *t, uint16_t slot, const struct rte_ether_addr *mac, bool stale)
 {
-	struct egw_neigh_entry *e = &t->entries[slot];
 	uint64_t v = 0;
 
-	if ((e->mac_state & EGW_NEIGH_F_STATIC) && !is_static)
-		return;
 	memcpy(&v, mac->addr_bytes, RTE_ETHER_ADDR_LEN);
-	v |= EGW_NEIGH_F_VALID | (is_static ? EGW_NEIGH_F_STATIC : 0);
-	__atomic_store_n(&e->mac_state, v, __ATOMIC_RELEASE);
-	e->pending = 0;
-	e->tries = 0;
-	e->updated = now_ms;
+	v |= EGW_NEIGH_F_VALID | (stale ? 0 : EGW_NEIGH_F_FRESH);
+	__atomic_store_n(&t->entries[slot].mac_state, v, __ATOMIC_RELEASE);
 }
 
-void egw_neigh_mark_failed(struct egw_neigh_table *t, uint16_t slot)
+void egw_neigh_clear(struct egw_neigh_table *t, uint16_t slot)
+{
+	__atomic_store_n(&t->entries[slot].mac_state, 0, __ATOMIC_RELEASE);
+}
+
+bool egw_neigh_take_used(struct egw_neigh_table *t, uint16_t slot)
 {
 	struct egw_neigh_entry *e = &t->entries[slot];
-	uint64_t v = __atomic_load_n(&e->mac_state, __ATOMIC_RELAXED);
 
-	e->pending = 0;
-	/* A neighbour that stopped answering is kept valid if it once answered: the link
-	 * may only have lost one ARP exchange. Only never-resolved entries are marked. */
-	if (!(v & EGW_NEIGH_F_VALID))
-		__atomic_store_n(&e->mac_state, v | EGW_NEIGH_F_FAILED, __ATOMIC_RELEASE);
+	/* A plain load and store, not an exchange: a reader that sets the byte again between
+	 * them is counted at the next tick, which is all the use mark needs. */
+	if (!__atomic_load_n(&e->used, __ATOMIC_RELAXED))
+		return false;
+	__atomic_store_n(&e->used, 0, __ATOMIC_RELAXED);
+	return true;
 }

@@ -272,6 +272,26 @@ static void render_pools(const struct egw_tel_source *s, struct egw_metrics_buf 
 	free(pools);
 }
 
+static void render_neighbors(const struct egw_tel_source *s, struct egw_metrics_buf *b)
+{
+	uint32_t counts[EGW_NEIGH_ST_MAX];
+	struct egw_neigh_stats st;
+	char name[64];
+
+	egw_view_neigh_stats(s, &st);
+	for (unsigned i = 0; i < EGW_VIEW_NEIGH_COUNTERS; i++) {
+		const struct egw_view_counter *c = &egw_view_neigh_counters[i];
+		snprintf(name, sizeof(name), "%s_total", c->name);
+		scalar(b, name, "counter", c->help,
+			*(const uint64_t *)((const char *)&st + c->off));
+	}
+	egw_view_neigh_states(s, counts);
+	family(b, "neighbors", "gauge", "Neighbours (ARP) by state.");
+	for (unsigned i = EGW_NEIGH_ST_NONE + 1; i < EGW_NEIGH_ST_MAX; i++)
+		sample(b, "neighbors", "state", egw_neigh_state_name((enum egw_neigh_state)i),
+			counts[i]);
+}
+
 int egw_metrics_render(const struct egw_tel_source *s, struct egw_metrics_buf *b)
 {
 	family(b, "info", "gauge", "Always 1; the labels say which egressgw runs how.");
@@ -287,5 +307,6 @@ int egw_metrics_render(const struct egw_tel_source *s, struct egw_metrics_buf *b
 	render_workers(s, b);
 	render_policies(s, b);
 	render_pools(s, b);
+	render_neighbors(s, b);
 	return b->oom ? -ENOMEM : 0;
 }

@@ -2,6 +2,9 @@
 #ifndef EGW_TEL_INTERNAL_H
 #define EGW_TEL_INTERNAL_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include <rte_telemetry.h>
 
 #include "telemetry.h"
@@ -9,13 +12,18 @@
 /* The source registered with egw_telemetry_register (telemetry.c). */
 extern const struct egw_tel_source *egw_tel_src;
 
-/* tel_runtime.c: /egw/ports, /egw/workers, /egw/pools, /egw/flows */
+/* tel_runtime.c: /egw/ports, /egw/workers, /egw/pools, /egw/flows, /egw/neighbors */
 int egw_tel_ports(const char *cmd, const char *params, struct rte_tel_data *d);
 int egw_tel_workers(const char *cmd, const char *params, struct rte_tel_data *d);
 int egw_tel_pools(const char *cmd, const char *params, struct rte_tel_data *d);
 int egw_tel_flows(const char *cmd, const char *params, struct rte_tel_data *d);
+int egw_tel_neighbors(const char *cmd, const char *params, struct rte_tel_data *d);
 
 #define EGW_TEL_NO_PARAMS "this command takes no parameters"
+
+/* The parameter of a paged command: where the page starts (0 without one). False when PARAMS
+ * is not a number of 32 bits. */
+bool egw_tel_param_offset(const char *params, uint32_t *offset);
 
 /* A reply {"error": MSG}: what a client sees instead of DPDK's bare null. Returns 0. */
 int egw_tel_error(struct rte_tel_data *d, const char *msg);

@@ -18,6 +18,21 @@ int egw_tel_error(struct rte_tel_data *d, const char *msg)
 	return 0;
 }
 
+bool egw_tel_param_offset(const char *params, uint32_t *offset)
+{
+	unsigned long v;
+	char *end;
+
+	*offset = 0;
+	if (!params || !*params)
+		return true;
+	v = strtoul(params, &end, 10);
+	if (*end || v > UINT32_MAX)
+		return false;
+	*offset = (uint32_t)v;
+	return true;
+}
+
 /* Adds CHILD to D under a key made of PREFIX and N; frees CHILD if that fails. */
 static int add_child(struct rte_tel_data *d, char prefix, unsigned n, struct rte_tel_data *child)
 {
@@ -319,4 +334,78 @@ int egw_tel_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 	}
 	free(ans);
 	return rc;
+}
+
+/*
+ * At most this many neighbours per reply (DPDK 22.11 replies are 16 KB, an entry takes up to
+ * ~150 bytes); the reply says where the next page starts.
+ */
+#define NEIGHBORS_PER_REPLY 80
+
+static void add_neighbor(struct rte_tel_data *e, const struct egw_neigh_view *v)
+{
+	char mac[RTE_ETHER_ADDR_FMT_SIZE] = "";
+
+	if (v->has_mac)
+		rte_ether_format_addr(mac, sizeof(mac), &v->mac);
+	rte_tel_data_start_dict(e);
+	add_ipv4(e, "address", rte_be_to_cpu_32(v->addr_be));
+	rte_tel_data_add_dict_string(e, "port", egw_tel_src->dp->ports[v->port].name);
+	rte_tel_data_add_dict_string(e, "mac", mac);
+	rte_tel_data_add_dict_string(e, "state", egw_neigh_state_name(v->state));
+	rte_tel_data_add_dict_u64(e, "age_s", v->age_ms / 1000);
+	rte_tel_data_add_dict_u64(e, "probes", v->probes);
+}
+
+/*
+ * Every neighbour with a state, keyed by slot ("n<slot>"). Optional parameter: the slot to
+ * start from; a reply lists at most NEIGHBORS_PER_REPLY and says where the next page starts
+ * ("next_offset", 0 at the end). "total" counts the neighbours of every page.
+ */
+int egw_tel_neighbors(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct egw_neigh_resolver *r = egw_tel_src->neigh;
+	uint32_t n = r ? egw_neigh_count(egw_neigh_table_of(r)) : 0;
+	uint32_t first = 0, listed = 0, total = 0, next_offset = 0;
+	struct rte_tel_data *list;
+	struct egw_neigh_view v;
+	int rc = 0;
+
+	if (!egw_tel_param_offset(params, &first))
+		return egw_tel_error(d, "the parameter is a slot: 0, or a next_offset");
+	list = rte_tel_data_alloc();
+	if (!list)
+		return -ENOMEM;
+	rte_tel_data_start_dict(list);
+	for (uint32_t slot = 0; slot < n && rc == 0; slot++) {
+		struct rte_tel_data *e;
+
+		if (!egw_neigh_view(r, slot, &v))
+			continue;
+		total++;
+		if (slot < first)
+			continue;
+		if (listed == NEIGHBORS_PER_REPLY) {
+			if (next_offset == 0)
+				next_offset = slot;
+			continue;
+		}
+		e = rte_tel_data_alloc();
+		if (!e) {
+			rc = -ENOMEM;
+			break;
+		}
+		add_neighbor(e, &v);
+		rc = add_child(list, 'n', slot, e);
+		listed++;
+	}
+	if (rc != 0) {
+		rte_tel_data_free(list);
+		return rc;
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "total", total);
+	rte_tel_data_add_dict_u64(d, "offset", first);
+	rte_tel_data_add_dict_u64(d, "next_offset", next_offset);
+	return add_list(d, "neighbors", list);
 }

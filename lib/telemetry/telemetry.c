@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -38,12 +37,14 @@ static int cmd_info(const char *cmd, const char *params, struct rte_tel_data *d)
 static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct egw_worker_stats st;
+	struct egw_neigh_stats nst;
 	struct rte_tel_data *drops;
 	uint64_t total = 0;
 
 	if (params && *params)
 		return egw_tel_error(d, EGW_TEL_NO_PARAMS);
 	egw_dataplane_stats(egw_tel_src->dp, &st);
+	egw_view_neigh_stats(egw_tel_src, &nst);
 	drops = rte_tel_data_alloc();
 	if (!drops)
 		return -ENOMEM;
@@ -71,6 +72,9 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U64("handoffs", st.handoffs_out);
 	U64("punted", st.punted);
 	U64("held_for_arp", st.held);
+	for (unsigned i = 0; i < EGW_VIEW_NEIGH_COUNTERS; i++)
+		U64(egw_view_neigh_counters[i].name,
+			*(const uint64_t *)((const char *)&nst + egw_view_neigh_counters[i].off));
 	U64("icmp_errors_sent", st.icmp_errors_sent);
 	U64("flow_log_written", st.flow_log_written);
 	U64("flow_log_dropped", st.flow_log_dropped);
@@ -127,15 +131,11 @@ static int cmd_policies(const char *cmd, const char *params, struct rte_tel_data
 	uint32_t next = __atomic_load_n(&sl->next, __ATOMIC_ACQUIRE), skip = 0, listed = 0;
 	uint32_t pos = 0, next_offset = 0;
 	struct rte_tel_data *pols;
-	char key[16], *end;
+	char key[16];
 	int rc = 0;
 
-	if (params && *params) {
-		unsigned long v = strtoul(params, &end, 10);
-		if (*end || v > UINT32_MAX)
-			return egw_tel_error(d, "the parameter is a position: 0, 80, ...");
-		skip = (uint32_t)v;
-	}
+	if (!egw_tel_param_offset(params, &skip))
+		return egw_tel_error(d, "the parameter is a position: 0, 80, ...");
 	pols = rte_tel_data_alloc();
 	if (!pols)
 		return -ENOMEM;
@@ -189,6 +189,8 @@ static const struct {
 				       "drops. Param: a pool name (default: all)." },
 	{ "/egw/flows", egw_tel_flows, "Flows with translation and state. Param: addr= src= dst= "
 				       "nat= port= proto= policy= limit= (max 40)." },
+	{ "/egw/neighbors", egw_tel_neighbors, "Neighbours (ARP): address, port, MAC, state, age, "
+					       "probes. Param: first slot (default 0)." },
 };
 
 int egw_telemetry_register(const struct egw_tel_source *src)

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "net/neigh_resolve.h"
 #include "pipeline/dataplane.h"
 #include "policy/slots.h"
 
@@ -27,6 +28,9 @@ struct egw_tel_source {
 	const struct egw_conf *conf;
 	const uint16_t *port_ids; /* DPDK port id of conf->ports[i] */
 	const volatile uint32_t *conf_seq;
+	/* Neighbours (ARP): the resolver's views and counters are safe to read from any
+	 * thread. NULL: none (tests). */
+	const struct egw_neigh_resolver *neigh;
 };
 
 /* Registers the commands; SRC must outlive the process' telemetry. 0 or -errno. */

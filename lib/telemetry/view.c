@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -93,4 +94,41 @@ void egw_view_policy(const struct egw_dataplane *dp, uint32_t slot, struct egw_p
 		c->packets += __atomic_load_n(&p->packets, __ATOMIC_RELAXED);
 		c->bytes += __atomic_load_n(&p->bytes, __ATOMIC_RELAXED);
 	}
+}
+
+#define NC(n, h, f) { n, h, offsetof(struct egw_neigh_stats, f) }
+const struct egw_view_counter egw_view_neigh_counters[EGW_VIEW_NEIGH_COUNTERS] = {
+	NC("neighbor_probes_sent", "ARP requests sent to resolve or re-check a neighbour.",
+		probes_sent),
+	NC("neighbor_replies", "ARP replies that confirmed a neighbour.", replies),
+	NC("neighbor_failures", "Neighbours that answered no ARP request (neighbor_probes).",
+		failures),
+	NC("neighbor_mac_changes", "Neighbours whose MAC address was replaced by another.",
+		mac_changes),
+	NC("neighbor_unreachable_sent",
+		"ICMP host unreachable sent about packets dropped for an unanswering neighbour.",
+		unreachable_sent),
+	NC("neighbors_removed", "Neighbours forgotten after neighbor_gc unused.", removed),
+};
+#undef NC
+
+void egw_view_neigh_stats(const struct egw_tel_source *s, struct egw_neigh_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (s->neigh)
+		egw_neigh_stats_get(s->neigh, st);
+}
+
+void egw_view_neigh_states(const struct egw_tel_source *s, uint32_t counts[EGW_NEIGH_ST_MAX])
+{
+	struct egw_neigh_view v;
+	uint32_t n;
+
+	memset(counts, 0, EGW_NEIGH_ST_MAX * sizeof(counts[0]));
+	if (!s->neigh)
+		return;
+	n = egw_neigh_count(egw_neigh_table_of(s->neigh));
+	for (uint32_t slot = 0; slot < n; slot++)
+		if (egw_neigh_view(s->neigh, slot, &v))
+			counts[v.state]++;
 }

@@ -48,6 +48,18 @@ void egw_view_pool_addr(const struct egw_dataplane *dp, const struct egw_pool_co
 /* Policy counter SLOT summed over the workers. */
 void egw_view_policy(const struct egw_dataplane *dp, uint32_t slot,
 	struct egw_policy_counters *c);
+/* The resolver's counters (all zero without a resolver). */
+void egw_view_neigh_stats(const struct egw_tel_source *s, struct egw_neigh_stats *st);
+/* Neighbours per state, removed ones (EGW_NEIGH_ST_NONE) not counted. */
+void egw_view_neigh_states(const struct egw_tel_source *s, uint32_t counts[EGW_NEIGH_ST_MAX]);
+/* The neighbour counters, named once: /egw/stats keys, and /metrics families as NAME_total. */
+struct egw_view_counter {
+	const char *name, *help;
+	size_t off; /* in struct egw_neigh_stats */
+};
+#define EGW_VIEW_NEIGH_COUNTERS 6
+extern const struct egw_view_counter egw_view_neigh_counters[EGW_VIEW_NEIGH_COUNTERS];
+
 /* Ports of POOL per address. */
 static inline uint32_t egw_view_pool_ports(const struct egw_pool_conf *pool)
 {

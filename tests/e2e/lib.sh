@@ -1233,3 +1233,70 @@ egw_second_exit_overrides()
 		"port outside2.device=net_af_packet2,iface=$EGW_IF_GWOUT2" \
 		"port outside2.role=outside" "port outside2.address=$EGW_IP_GWOUT2/25"
 }
+
+# ---------------------------------------------------------------------------------------------
+# Neighbours (ARP) (tests 23, 24). Only new functions.
+
+# egw_neighbor ADDR: "STATE MAC" of ADDR in /egw/neighbors, every page (MAC "-" when it has
+# none); nothing and status 1 when ADDR is not listed.
+egw_neighbor()
+{
+	local j offset=0 out
+	while :; do
+		j=$(egw_tel "/egw/neighbors,$offset") || return 1
+		out=$(printf '%s' "$j" | "$EGW_PY" -c '
+import json, sys
+d = json.load(sys.stdin)["/egw/neighbors"]
+for e in d["neighbors"].values():
+    if e.get("address") == sys.argv[1]:
+        print("found", e.get("state"), e.get("mac") or "-")
+        sys.exit(0)
+print("next", d["next_offset"])
+' "$1") || return 1
+		case $out in
+		found*) echo "${out#found }"; return 0 ;;
+		"next 0") return 1 ;;
+		*) offset=${out#next } ;;
+		esac
+	done
+}
+
+# egw_ctl_read CONF ARGS...: egwctl -c CONF ARGS (a read command, bounded to 20 s); prints its
+# output, fails the test when egwctl fails.
+egw_ctl_read()
+{
+	local conf=$1 out
+	shift
+	out=$(timeout 20 "$EGW_CTL_BIN" -c "$conf" "$@" 2>&1) || egw_fail "egwctl $*: $out"
+	printf '%s\n' "$out"
+}
+
+# egw_quiet_hosts: the client and the server announce nothing when their MAC changes
+# (arp_notify off) and never ask for the appliance (their entries for it are pinned), so the
+# appliance can only learn of a change by probing.
+egw_quiet_hosts()
+{
+	local ns ifc peer mac
+	while read -r ns ifc peer mac; do
+		ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.arp_notify=0 \
+			"net.ipv4.conf.$ifc.arp_notify=0" >/dev/null
+		ip -n "$ns" neigh replace "$peer" lladdr "$mac" dev "$ifc" nud permanent ||
+			egw_fail "cannot pin $peer in $ns"
+	done <<EOF_HOSTS
+$EGW_NS_SRV $EGW_IF_SRV $EGW_IP_GWOUT $EGW_MAC_GWOUT
+$EGW_NS_CLI $EGW_IF_CLI $EGW_IP_GWIN $EGW_MAC_GWIN
+EOF_HOSTS
+}
+
+# egw_garp NS IF IP MAC: one gratuitous ARP request (sender = target = IP) from MAC out of IF.
+egw_garp()
+{
+	ip netns exec "$1" timeout 20 "$EGW_PY" -c '
+import logging, sys
+logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
+from scapy.all import ARP, Ether, sendp
+ifc, ip, mac = sys.argv[1:4]
+sendp(Ether(src=mac, dst="ff:ff:ff:ff:ff:ff") /
+      ARP(op=1, hwsrc=mac, psrc=ip, hwdst="00:00:00:00:00:00", pdst=ip), iface=ifc, verbose=False)
+' "$2" "$3" "$4" || egw_fail "cannot send a gratuitous ARP from $1"
+}

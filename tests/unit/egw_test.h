@@ -12,6 +12,7 @@ void egw_test_register_pkt(void);
 void egw_test_register_flow(void);
 void egw_test_register_nat(void);
 void egw_test_register_net(void);
+void egw_test_register_neigh(void);
 void egw_test_register_policy(void);
 void egw_test_register_pipeline(void);
 void egw_test_register_telemetry(void);

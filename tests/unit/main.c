@@ -67,6 +67,7 @@ int main(int argc, char **argv)
 	egw_test_register_flow();
 	egw_test_register_nat();
 	egw_test_register_net();
+	egw_test_register_neigh();
 	egw_test_register_policy();
 	egw_test_register_pipeline();
 	egw_test_register_classifier();

@@ -237,6 +237,9 @@ static const char full_conf[] =
 	"neighbors = 198.18.0.254 02:00:00:00:00:fe\n"
 	"mac = 02:00:00:00:00:01\n"
 	"mtu = 9000\n"
+	"neighbor_reachable = 2\n"
+	"neighbor_probes = 1\n"
+	"neighbor_gc = 86400\n"
 	"\n"
 	"[port outside]\n"
 	"device = net_af_packet1,iface=eth2\n"
@@ -333,6 +336,9 @@ static void test_full_valid(void)
 	CU_ASSERT_TRUE(in->has_mac);
 	CU_ASSERT(memcmp(in->mac, "\x02\x00\x00\x00\x00\x01", 6) == 0);
 	CU_ASSERT_EQUAL(in->mtu, 9000);
+	CU_ASSERT_EQUAL(in->neighbor_reachable, 2);
+	CU_ASSERT_EQUAL(in->neighbor_probes, 1);
+	CU_ASSERT_EQUAL(in->neighbor_gc, 86400);
 	CU_ASSERT_STRING_EQUAL(in->origin.file, "t.ini");
 	CU_ASSERT_EQUAL(in->origin.line, 12);
 
@@ -345,14 +351,17 @@ static void test_full_valid(void)
 	CU_ASSERT_EQUAL(out->n_neighbors, 0);
 	CU_ASSERT_FALSE(out->has_mac);
 	CU_ASSERT_EQUAL(out->mtu, 1500);
-	CU_ASSERT_EQUAL(out->origin.line, 22);
+	CU_ASSERT_EQUAL(out->neighbor_reachable, 30);
+	CU_ASSERT_EQUAL(out->neighbor_probes, 3);
+	CU_ASSERT_EQUAL(out->neighbor_gc, 300);
+	CU_ASSERT_EQUAL(out->origin.line, 25);
 
 	CU_ASSERT_EQUAL(conf->egress.mode, EGW_MODE_PASSTHROUGH);
 	CU_ASSERT_STRING_EQUAL(conf->egress.policies, "/etc/egressgw/policies.d/*.ini");
 	CU_ASSERT_STRING_EQUAL(conf->egress.default_pool, "public");
 	CU_ASSERT_EQUAL(conf->egress.revalidate, EGW_REVALIDATE_KEEP);
 	CU_ASSERT_STRING_EQUAL(conf->egress.mode_origin.file, "t.ini");
-	CU_ASSERT_EQUAL(conf->egress.mode_origin.line, 29);
+	CU_ASSERT_EQUAL(conf->egress.mode_origin.line, 32);
 
 	CU_ASSERT_EQUAL_FATAL(conf->n_pools, 2);
 	pool = egw_conf_pool_find(conf, "public");
@@ -368,7 +377,7 @@ static void test_full_valid(void)
 	CU_ASSERT_EQUAL(pool->mapping, EGW_MAPPING_ENDPOINT_DEPENDENT);
 	CU_ASSERT_EQUAL(pool->pairing, EGW_PAIRING_ARBITRARY);
 	CU_ASSERT_EQUAL(pool->max_per_source, 0);
-	CU_ASSERT_EQUAL(pool->origin.line, 34);
+	CU_ASSERT_EQUAL(pool->origin.line, 37);
 	pool = &conf->pools[1];
 	CU_ASSERT_STRING_EQUAL(pool->name, "second");
 	CU_ASSERT_EQUAL(pool->n_addrs, 1);
@@ -648,6 +657,12 @@ static const struct error_case error_cases[] = {
 		"[port p3] mtu: '67' is not an integer within 68-9000"},
 	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\nmtu = 9001\n", 5,
 		"[port p3] mtu: '9001' is not an integer within 68-9000"},
+	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\nneighbor_reachable = 0\n", 5,
+		"[port p3] neighbor_reachable: '0' is not an integer within 1-3600"},
+	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\nneighbor_probes = 11\n", 5,
+		"[port p3] neighbor_probes: '11' is not an integer within 1-10"},
+	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\nneighbor_gc = 5m\n", 5,
+		"[port p3] neighbor_gc: '5m' is not an integer within 1-86400"},
 	{"[port p3]\ndevice = net_null0,size=64\nrole = inside\naddress = 10.1.0.1/24\n", 2,
 		"[port p3] device: 'net_null0,size=64' is the same device as [port in] (line 2)"},
 	{"[port p3]\ndevice = 0000:3B:00.0\nrole = inside\naddress = 10.1.0.1/24\n"

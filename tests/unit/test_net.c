@@ -174,54 +174,36 @@ static void test_neigh_table(void)
 
 	/* Unresolved: no MAC. */
 	CU_ASSERT(!egw_neigh_mac(t, s0, &got));
+	CU_ASSERT_EQUAL(egw_neigh_peek(t, s0), 0);
 	/* Learned. */
-	egw_neigh_set(t, s0, &m1, false, 100);
+	egw_neigh_set(t, s0, &m1, false);
 	CU_ASSERT(egw_neigh_mac(t, s0, &got));
 	CU_ASSERT(rte_is_same_ether_addr(&got, &m1));
-	CU_ASSERT_EQUAL(t->entries[s0].updated, 100);
-	CU_ASSERT(!(t->entries[s0].mac_state & EGW_NEIGH_F_STATIC));
-	/* Relearned: replaced. */
-	egw_neigh_set(t, s0, &m2, false, 200);
+	/* Replaced: readers see the new MAC in the same slot. */
+	egw_neigh_set(t, s0, &m2, false);
 	CU_ASSERT(egw_neigh_mac(t, s0, &got));
 	CU_ASSERT(rte_is_same_ether_addr(&got, &m2));
-	/* Static: replaces a learned one, and a learned one never replaces it. */
-	egw_neigh_set(t, s0, &m3, true, 300);
+	/* Fresh entries take no use marks, even read many times. */
+	CU_ASSERT(!egw_neigh_take_used(t, s0));
+	/* Stale: the MAC still serves, and a read marks the entry used, once per take. */
+	egw_neigh_set(t, s0, &m3, true);
+	CU_ASSERT((egw_neigh_peek(t, s0) & (EGW_NEIGH_F_VALID | EGW_NEIGH_F_FRESH)) ==
+		  EGW_NEIGH_F_VALID);
+	CU_ASSERT(!egw_neigh_take_used(t, s0));
 	CU_ASSERT(egw_neigh_mac(t, s0, &got));
 	CU_ASSERT(rte_is_same_ether_addr(&got, &m3));
-	CU_ASSERT((t->entries[s0].mac_state & EGW_NEIGH_F_STATIC) != 0);
-	egw_neigh_set(t, s0, &m1, false, 400);
 	CU_ASSERT(egw_neigh_mac(t, s0, &got));
-	CU_ASSERT(rte_is_same_ether_addr(&got, &m3));
-	CU_ASSERT_EQUAL(t->entries[s0].updated, 300);
-	/* ... nor does a failed resolution. */
-	egw_neigh_mark_failed(t, s0);
-	CU_ASSERT(egw_neigh_mac(t, s0, &got));
-	CU_ASSERT(rte_is_same_ether_addr(&got, &m3));
-	CU_ASSERT(!(t->entries[s0].mac_state & EGW_NEIGH_F_FAILED));
-	/* A static entry may be reconfigured by another static one. */
-	egw_neigh_set(t, s0, &m1, true, 500);
-	CU_ASSERT(egw_neigh_mac(t, s0, &got));
-	CU_ASSERT(rte_is_same_ether_addr(&got, &m1));
-
-	/* Failed: a never-resolved entry is marked (and still has no MAC)... */
-	t->entries[s1].pending = 1;
-	egw_neigh_mark_failed(t, s1);
-	CU_ASSERT((t->entries[s1].mac_state & EGW_NEIGH_F_FAILED) != 0);
-	CU_ASSERT_EQUAL(t->entries[s1].pending, 0);
+	CU_ASSERT(egw_neigh_take_used(t, s0));
+	CU_ASSERT(!egw_neigh_take_used(t, s0));
+	/* Observers do not count as a use. */
+	CU_ASSERT((egw_neigh_peek(t, s0) & EGW_NEIGH_MAC_MASK) != 0);
+	CU_ASSERT(!egw_neigh_take_used(t, s0));
+	/* Cleared: no MAC, no mark; the slot keeps its neighbour. */
+	egw_neigh_clear(t, s0);
+	CU_ASSERT(!egw_neigh_mac(t, s0, &got));
+	CU_ASSERT(!egw_neigh_take_used(t, s0));
+	CU_ASSERT_EQUAL(egw_neigh_find(t, 0, htonl(CLIENT)), s0);
 	CU_ASSERT(!egw_neigh_mac(t, s1, &got));
-	/* ... and resolving it later clears the mark. */
-	t->entries[s1].pending = 1;
-	t->entries[s1].tries = 3;
-	egw_neigh_set(t, s1, &m2, false, 600);
-	CU_ASSERT(egw_neigh_mac(t, s1, &got));
-	CU_ASSERT(rte_is_same_ether_addr(&got, &m2));
-	CU_ASSERT(!(t->entries[s1].mac_state & EGW_NEIGH_F_FAILED));
-	CU_ASSERT_EQUAL(t->entries[s1].pending, 0);
-	CU_ASSERT_EQUAL(t->entries[s1].tries, 0);
-	/* A once-resolved learned entry survives a failed refresh. */
-	egw_neigh_mark_failed(t, s1);
-	CU_ASSERT(egw_neigh_mac(t, s1, &got));
-	CU_ASSERT(rte_is_same_ether_addr(&got, &m2));
 
 	/* Full: the slots never move, new neighbours are refused. */
 	s2 = egw_neigh_get_or_add(t, 0, htonl(SERVER));
@@ -232,7 +214,7 @@ static void test_neigh_table(void)
 		EGW_NEIGH_SLOT_NONE);
 	CU_ASSERT_EQUAL(egw_neigh_get_or_add(t, 0, htonl(GW)), s3);
 	CU_ASSERT_EQUAL(egw_neigh_find(t, 0, htonl(CLIENT)), s0);
-	CU_ASSERT_EQUAL(t->n, 4);
+	CU_ASSERT_EQUAL(egw_neigh_count(t), 4);
 	egw_neigh_free(t);
 	egw_neigh_free(NULL);
 }

@@ -203,7 +203,7 @@ static void add_static_neigh(uint16_t port, uint32_t addr, const uint8_t mac[6])
 
 	CU_ASSERT_FATAL(slot != EGW_NEIGH_SLOT_NONE);
 	memcpy(ea.addr_bytes, mac, 6);
-	egw_neigh_set(F.dp->neigh, slot, &ea, true, 0);
+	egw_neigh_set(F.dp->neigh, slot, &ea, false);
 }
 
 static void dp_setup(const struct dp_opts *o)
@@ -1645,11 +1645,31 @@ static void test_pipeline_route_and_neighbour(void)
 	/* Resolved: sent at once, to that MAC. */
 	pg_mac(mac, 0x50);
 	memcpy(ea.addr_bytes, mac, 6);
-	egw_neigh_set(F.dp->neigh, slot, &ea, false, 1);
+	egw_neigh_set(F.dp->neigh, slot, &ea, false);
 	send_pkt(W(0), port_in, &p);
 	fr = take_one(port_out);
 	CU_ASSERT_EQUAL(memcmp(fr->d, mac, 6), 0);
 	CU_ASSERT_EQUAL(W(0)->ft->n_active, 1);
+	CU_ASSERT(!egw_neigh_take_used(F.dp->neigh, slot)); /* fresh: uses are not reported */
+	/* Stale: still used, and the flow's packet (through its cached slot) says so. */
+	egw_neigh_set(F.dp->neigh, slot, &ea, true);
+	send_pkt(W(0), port_in, &p);
+	fr = take_one(port_out);
+	CU_ASSERT_EQUAL(memcmp(fr->d, mac, 6), 0);
+	CU_ASSERT(egw_neigh_take_used(F.dp->neigh, slot));
+	/* A new MAC reaches the flow that cached the slot at once. */
+	pg_mac(mac, 0x51);
+	memcpy(ea.addr_bytes, mac, 6);
+	egw_neigh_set(F.dp->neigh, slot, &ea, false);
+	send_pkt(W(0), port_in, &p);
+	fr = take_one(port_out);
+	CU_ASSERT_EQUAL(memcmp(fr->d, mac, 6), 0);
+	/* No MAC any more (the neighbour failed or was removed): held again, for its address. */
+	egw_neigh_clear(F.dp->neigh, slot);
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(take_held(held, 4, nh), 1);
+	check_held(&held[0], nh[0], nb, &p);
 	dp_teardown();
 }
 

@@ -152,6 +152,41 @@ static long long series(const char *text, const char *s)
 	return -1;
 }
 
+static uint64_t metrics_clock(void *ctx)
+{
+	RTE_SET_USED(ctx);
+	return 5000;
+}
+
+static void metrics_tx(void *ctx, struct rte_mbuf *m, uint16_t port)
+{
+	RTE_SET_USED(ctx);
+	RTE_SET_USED(port);
+	rte_pktmbuf_free(m);
+}
+
+/* A resolver with one static neighbour and one being resolved (one ARP request sent). */
+static struct egw_neigh_resolver *metrics_resolver(struct egw_neigh_table **t, uint64_t *drops)
+{
+	struct egw_neigh_port np = {.addr_be = htonl(PG_IP(203, 0, 113, 2)),
+		.prefix_len = 24,
+		.reachable_ms = 30000,
+		.probes = 3,
+		.gc_ms = 300000};
+	struct rte_ether_addr mac = {{0x02, 0, 0, 0, 0, 9}};
+	struct egw_neigh_params p = {
+		.pool = pg_mempool(), .tx = metrics_tx, .clock_ms = metrics_clock, .drops = drops};
+	struct egw_neigh_resolver *r;
+
+	*t = p.table = egw_neigh_create("ut_metrics", 8, SOCKET_ID_ANY);
+	r = egw_neigh_resolver_create(&p);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(egw_neigh_port_add(r, 0, &np), 0);
+	CU_ASSERT_EQUAL(egw_neigh_add_static(r, 0, htonl(PG_IP(203, 0, 113, 9)), &mac), 0);
+	CU_ASSERT_EQUAL(egw_neigh_add_nexthop(r, 0, htonl(PG_IP(203, 0, 113, 1))), 0);
+	return r;
+}
+
 static void test_metrics_render(void)
 {
 	static struct egw_dataplane dp;
@@ -164,10 +199,14 @@ static void test_metrics_render(void)
 	struct egw_tel_source src = { .version = "9.9", .mode = &mode, .generation = &gen,
 		.dp = &dp, .slots = &slots, .conf = &conf, .conf_seq = &seq };
 	struct egw_metrics_buf b = { 0 };
+	struct egw_neigh_table *nt;
+	uint64_t neigh_drops[EGW_DROP_MAX] = {0};
+	struct egw_neigh_resolver *nr;
 	struct egw_worker *w;
 	const char *line;
 
 	CU_ASSERT_EQUAL_FATAL(egw_test_eal_init(), 0);
+	src.neigh = nr = metrics_resolver(&nt, neigh_drops);
 	CU_ASSERT_EQUAL_FATAL(egw_policy_slots_init(&slots, "ut_metrics"), 0);
 	web = egw_policy_slots_get(&slots, "web", 2);
 	egw_policy_slots_get(&slots, "old", 1); /* not in the running generation */
@@ -211,6 +250,13 @@ static void test_metrics_render(void)
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_pool_exhausted_total{pool=\"public\","
 				    "address=\"198.51.100.11\"}"), 5);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_worker_rx_packets_total{worker=\"0\"}"), 0);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_neighbor_probes_sent_total"), 1);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_neighbor_mac_changes_total"), 0);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_neighbors{state=\"static\"}"), 1);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_neighbors{state=\"incomplete\"}"), 1);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_neighbors{state=\"reachable\"}"), 0);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_neighbors{state=\"none\"}"), -1);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_drops_total{reason=\"arp_spoofed\"}"), 0);
 	/* Every sample belongs to the family announced last, with HELP then TYPE. */
 	{
 		char fam[96] = "";
@@ -234,6 +280,8 @@ static void test_metrics_render(void)
 		CU_ASSERT(samples > 50);
 	}
 	egw_metrics_buf_free(&b);
+	egw_neigh_resolver_free(nr);
+	egw_neigh_free(nt);
 	egw_worker_free(w);
 	dp.workers[0] = NULL;
 	egw_policy_slots_fini(&slots);

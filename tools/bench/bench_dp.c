@@ -129,7 +129,7 @@ static void add_neigh(struct egw_dataplane *dp, uint16_t port, uint32_t addr, co
 
 	memcpy(ea.addr_bytes, mac, 6);
 	if (slot != EGW_NEIGH_SLOT_NONE)
-		egw_neigh_set(dp->neigh, slot, &ea, true, 0);
+		egw_neigh_set(dp->neigh, slot, &ea, false);
 }
 
 static void set_port(struct egw_port_info *pi, uint8_t zone, uint32_t addr, const uint8_t *mac,

@@ -11,9 +11,9 @@
 #include "json.h"
 #include "render.h"
 
-/* Pages of /egw/policies; a reload between two pages restarts the listing this often. */
-#define POLICY_PAGES_MAX 4096
-#define POLICY_RESTARTS 3
+/* Pages of a paged listing; a reload between two pages restarts it this often. */
+#define PAGES_MAX 4096
+#define PAGE_RESTARTS 3
 
 struct reply {
 	char *raw;
@@ -205,11 +205,21 @@ int egw_ctl_write(const struct egw_ctl_opts *o, int argc, char **argv)
 	return rc;
 }
 
-/* A page's policies in position order, each with its key. */
-static int write_policies_page(const struct reply *page, int first)
+/*
+ * A listing the daemon sends in pages: CMD,OFFSET replies with entries under LIST and the
+ * offset of the next page ("next_offset", 0 at the end). GEN, when set, names a member that
+ * must not change between pages (a reload in between restarts the listing).
+ */
+struct paged {
+	const char *cmd, *list, *gen;
+	const char *changed; /* what to say when GEN kept changing */
+};
+
+/* A page's entries in position order, each with its key. */
+static int write_page(const struct reply *page, const char *list, int first)
 {
 	const struct egw_json **p = NULL;
-	int n = egw_render_sorted(egw_json_get(page->value, "policies"), &p);
+	int n = egw_render_sorted(egw_json_get(page->value, list), &p);
 
 	for (int i = 0; i < n; i++) {
 		if (!first || i > 0)
@@ -223,12 +233,12 @@ static int write_policies_page(const struct reply *page, int first)
 	return n;
 }
 
-/* --json over several pages: one document, as if one reply had held every policy. */
-static int write_policies_json(const struct reply *pages, unsigned n)
+/* --json over several pages: one document, as if one reply had held every entry. */
+static int write_pages_json(const struct paged *pg, const struct reply *pages, unsigned n)
 {
 	int rc = 0;
 
-	printf("{\"/egw/policies\":{");
+	printf("{\"%s\":{", pg->cmd);
 	for (const struct egw_json *m = pages[n - 1].value->child; m; m = m->next) {
 		if (m != pages[n - 1].value->child)
 			putchar(',');
@@ -236,12 +246,12 @@ static int write_policies_json(const struct reply *pages, unsigned n)
 		putchar(':');
 		if (strcmp(m->key, "offset") == 0 || strcmp(m->key, "next_offset") == 0) {
 			putchar('0');
-		} else if (strcmp(m->key, "policies") == 0) {
+		} else if (strcmp(m->key, pg->list) == 0) {
 			int first = 1;
 
 			putchar('{');
 			for (unsigned i = 0; i < n && rc >= 0; i++) {
-				rc = write_policies_page(&pages[i], first);
+				rc = write_page(&pages[i], pg->list, first);
 				first = first && rc == 0;
 			}
 			putchar('}');
@@ -253,30 +263,30 @@ static int write_policies_json(const struct reply *pages, unsigned n)
 	return rc < 0 ? rc : 0;
 }
 
-/* Every page of one policy generation; 0, or -EAGAIN when a reload came in between. */
-static int fetch_policies(const struct egw_ctl_opts *o, struct reply *pages, unsigned *n)
+/* Every page; 0, or -EAGAIN when PG->gen changed in between. */
+static int fetch_pages(
+	const struct egw_ctl_opts *o, const struct paged *pg, struct reply *pages, unsigned *n)
 {
-	uint64_t gen = 0, offset = 0, next, g;
+	uint64_t gen = 0, offset = 0, next, g = 0;
 
 	for (*n = 0;;) {
-		const struct egw_json *v, *pols;
+		const struct egw_json *v, *list;
 		char param[24];
 
-		if (*n == POLICY_PAGES_MAX) {
-			fprintf(stderr, "egwctl: /egw/policies: more than %d pages\n",
-				POLICY_PAGES_MAX);
+		if (*n == PAGES_MAX) {
+			fprintf(stderr, "egwctl: %s: more than %d pages\n", pg->cmd, PAGES_MAX);
 			return -E2BIG;
 		}
 		snprintf(param, sizeof(param), "%" PRIu64, offset);
-		if (query(o, "/egw/policies", offset ? param : NULL, &pages[*n]) < 0)
+		if (query(o, pg->cmd, offset ? param : NULL, &pages[*n]) < 0)
 			return -EIO;
 		v = pages[(*n)++].value;
-		pols = egw_json_get(v, "policies");
-		if (!pols || pols->type != EGW_JSON_OBJECT ||
+		list = egw_json_get(v, pg->list);
+		if (!list || list->type != EGW_JSON_OBJECT ||
 			egw_json_u64(egw_json_get(v, "next_offset"), &next) < 0 ||
-			egw_json_u64(egw_json_get(v, "generation"), &g) < 0) {
-			fprintf(stderr, "egwctl: /egw/policies: the reply lacks policies, "
-					"generation or next_offset\n");
+			(pg->gen && egw_json_u64(egw_json_get(v, pg->gen), &g) < 0)) {
+			fprintf(stderr, "egwctl: %s: the reply lacks %s%s%s or next_offset\n",
+				pg->cmd, pg->list, pg->gen ? ", " : "", pg->gen ? pg->gen : "");
 			return -EPROTO;
 		}
 		if (*n == 1)
@@ -287,45 +297,42 @@ static int fetch_policies(const struct egw_ctl_opts *o, struct reply *pages, uns
 			return 0;
 		/* A daemon that pointed backwards would have us loop for ever. */
 		if (next <= offset) {
-			fprintf(stderr, "egwctl: /egw/policies: next_offset %" PRIu64
-					" does not advance\n", next);
+			fprintf(stderr, "egwctl: %s: next_offset %" PRIu64 " does not advance\n",
+				pg->cmd, next);
 			return -EPROTO;
 		}
 		offset = next;
 	}
 }
 
-int egw_ctl_policies(const struct egw_ctl_opts *o, int argc, char **argv)
+typedef int (*render_pages_fn)(const struct egw_json *const *pages, unsigned n, FILE *out);
+
+/* Fetches every page of PG and prints them as one table (RENDER) or one JSON document. */
+static int show_pages(const struct egw_ctl_opts *o, const struct paged *pg, render_pages_fn render)
 {
-	struct reply *pages = calloc(POLICY_PAGES_MAX, sizeof(*pages));
-	const struct egw_json **values = calloc(POLICY_PAGES_MAX, sizeof(*values));
+	struct reply *pages = calloc(PAGES_MAX, sizeof(*pages));
+	const struct egw_json **values = calloc(PAGES_MAX, sizeof(*values));
 	unsigned n = 0;
 	int rc = -ENOMEM;
 
-	if (argc != 1) {
-		free(pages);
-		free(values);
-		return EGW_CTL_USAGE;
-	}
-	for (int attempt = 0; pages && values && attempt <= POLICY_RESTARTS; attempt++) {
-		rc = fetch_policies(o, pages, &n);
+	for (int attempt = 0; pages && values && attempt <= PAGE_RESTARTS; attempt++) {
+		rc = fetch_pages(o, pg, pages, &n);
 		if (rc != -EAGAIN)
 			break;
 		for (unsigned i = 0; i < n; i++)
 			reply_free(&pages[i]);
 	}
 	if (rc == -EAGAIN)
-		fprintf(stderr, "egwctl: /egw/policies: the policies kept changing while being "
-				"listed (reloads?); try again\n");
+		fprintf(stderr, "egwctl: %s: %s\n", pg->cmd, pg->changed);
 	if (rc == 0 && o->json && n == 1) {
 		fwrite(pages[0].raw, 1, pages[0].len, stdout);
 		putchar('\n');
 	} else if (rc == 0 && o->json) {
-		rc = write_policies_json(pages, n);
+		rc = write_pages_json(pg, pages, n);
 	} else if (rc == 0) {
 		for (unsigned i = 0; i < n; i++)
 			values[i] = pages[i].value;
-		rc = egw_render_policies(values, n, stdout);
+		rc = render(values, n, stdout);
 	}
 	for (unsigned i = 0; pages && i < n; i++)
 		reply_free(&pages[i]);
@@ -334,6 +341,21 @@ int egw_ctl_policies(const struct egw_ctl_opts *o, int argc, char **argv)
 	free(values);
 	values = NULL;
 	return rc < 0 ? EGW_CTL_FAIL : EGW_CTL_OK;
+}
+
+int egw_ctl_policies(const struct egw_ctl_opts *o, int argc, char **argv)
+{
+	static const struct paged pg = {"/egw/policies", "policies", "generation",
+		"the policies kept changing while being listed (reloads?); try again"};
+
+	return argc != 1 ? EGW_CTL_USAGE : show_pages(o, &pg, egw_render_policies);
+}
+
+int egw_ctl_neighbors(const struct egw_ctl_opts *o, int argc, char **argv)
+{
+	static const struct paged pg = {"/egw/neighbors", "neighbors", NULL, NULL};
+
+	return argc != 1 ? EGW_CTL_USAGE : show_pages(o, &pg, egw_render_neighbors);
 }
 
 int egw_ctl_metrics(const struct egw_ctl_opts *o, int argc, char **argv)

@@ -64,6 +64,13 @@ static const struct command commands[] = {
 		"`egwctl pools POOL` lists that pool alone.\n", VIA_TELEMETRY, egw_ctl_pools },
 	{ "flows", "[FILTER...]", "flows with their translation and state", FILTER_HELP,
 		VIA_TELEMETRY, egw_ctl_flows },
+	{ "neighbors", "", "neighbours (ARP): address, port, MAC, state, age, probes",
+		"STATE: reachable (answered lately), stale (not confirmed lately: its next\n"
+		"use starts a probe), probe (unicast ARP to the MAC in use), incomplete\n"
+		"(broadcast ARP, packets wait), failed (no answer: packets dropped, senders\n"
+		"told host unreachable), static (configured). AGE_S: seconds since the MAC\n"
+		"was learned or last confirmed. PROBES: requests sent by the running probe.\n",
+		VIA_TELEMETRY, egw_ctl_neighbors },
 	{ "metrics", "", "the Prometheus page, as served on [metrics] listen",
 		"Prints the body of http://HOST:PORT/metrics as it comes.\n", VIA_HTTP,
 		egw_ctl_metrics },

@@ -351,6 +351,48 @@ int egw_render_policies(const struct egw_json *const *pages, unsigned n_pages, F
 	return rc;
 }
 
+/* A text member that may be empty (a neighbour without a MAC): "-" then. */
+static const char *field_or_dash(const struct egw_json *obj, const char *key)
+{
+	const char *s = field(obj, key);
+
+	return *s ? s : "-";
+}
+
+int egw_render_neighbors(const struct egw_json *const *pages, unsigned n_pages, FILE *out)
+{
+	struct egw_table *t =
+		egw_table_new("llllrr", "ADDRESS", "PORT", "MAC", "STATE", "AGE_S", "PROBES");
+	unsigned listed = 0;
+
+	for (unsigned i = 0; i < n_pages; i++) {
+		const struct egw_json *list = need(pages[i], "neighbors", EGW_JSON_OBJECT), **rows;
+		int n = list ? egw_render_sorted(list, &rows) : -EPROTO;
+
+		if (n < 0) {
+			egw_table_free(t);
+			return n;
+		}
+		for (int k = 0; k < n; k++) {
+			egw_table_row(t);
+			egw_table_cell(t, field(rows[k], "address"));
+			egw_table_cell(t, field(rows[k], "port"));
+			egw_table_cell(t, field_or_dash(rows[k], "mac"));
+			egw_table_cell(t, field(rows[k], "state"));
+			egw_table_cell(t, field(rows[k], "age_s"));
+			egw_table_cell(t, field(rows[k], "probes"));
+		}
+		listed += (unsigned)n;
+		free(rows);
+		rows = NULL;
+	}
+	if (print_table(t, out, "no neighbors") < 0)
+		return -EIO;
+	if (n_pages > 0 && listed)
+		fprintf(out, "%u neighbors\n", listed);
+	return ferror(out) ? -EIO : 0;
+}
+
 static int pool_rows(struct egw_table *t, const struct egw_json *pool)
 {
 	const struct egw_json *addrs = egw_json_get(pool, "addresses"), **a = NULL;

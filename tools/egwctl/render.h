@@ -20,6 +20,8 @@ int egw_render_workers(const struct egw_json *v, FILE *out);
 int egw_render_policies(const struct egw_json *const *pages, unsigned n_pages, FILE *out);
 int egw_render_pools(const struct egw_json *v, FILE *out);
 int egw_render_flows(const struct egw_json *v, FILE *out);
+/* PAGES: the replies of /egw/neighbors,OFFSET in order, one table for all. */
+int egw_render_neighbors(const struct egw_json *const *pages, unsigned n_pages, FILE *out);
 
 /*
  * The members of object OBJ that are objects (one row each), in the order of their keys'
