@@ -3,13 +3,13 @@
 # Configuration checking (SPEC section 3): "--check" prints "config OK" and exits 0 on a good
 # file; on a broken one it prints "FILE:LINE: message" for every error and exits 1; neither
 # starts DPDK. A broken file given to a real start is a clean exit 1 with the same messages
-# and no DPDK either. Everything runs in a private, empty network namespace (egwchk).
+# and no DPDK either. Everything runs in a private, empty network namespace (egwchk, or $EGW_NAMES + chk).
 set -eu -o pipefail
 source "$(dirname "$0")/lib.sh"
 egw_init
 egw_need_real
-ip netns add egwchk
-RUNDIR=/var/run/dpdk/egwchk
+ip netns add "$EGW_N"chk
+RUNDIR=/var/run/dpdk/"$EGW_N"chk
 rm -rf "$RUNDIR"
 
 # egw_run_check FILE [ARGS...]: runs the daemon on FILE; output in $out, exit status in $rc.
@@ -18,7 +18,7 @@ egw_run_check()
 	local f=$1
 	shift
 	rc=0
-	out=$(ip netns exec egwchk timeout 20 "$EGW_BIN" -c "$f" "$@" 2>&1 </dev/null) || rc=$?
+	out=$(ip netns exec "$EGW_N"chk timeout 20 "$EGW_BIN" -c "$f" "$@" 2>&1 </dev/null) || rc=$?
 	printf "%s\n" "$out" >"$EGW_OUT/$(basename "$f").out"
 }
 
@@ -42,7 +42,7 @@ assert_eq "$rc" 0 "--version exits 0"
 assert_contains "$v" "0." "--version prints a version ($v)"
 
 # --- a good file
-egw_conf "$C/good.ini" "dpdk.file_prefix=egwchk"
+egw_conf "$C/good.ini" "dpdk.file_prefix=${EGW_N}chk"
 egw_run_check "$C/good.ini" --check
 assert_eq "$rc" 0 "--check on a good file exits 0"
 assert_contains "$out" "config OK" "--check on a good file prints 'config OK'"
@@ -62,7 +62,7 @@ check_one() # NAME REGEX-OF-BAD-LINE OVERRIDE...
 	local name=$1 re=$2 f
 	shift 2
 	f=$C/$name.ini
-	egw_conf "$f" "dpdk.file_prefix=egwchk" "$@"
+	egw_conf "$f" "dpdk.file_prefix=${EGW_N}chk" "$@"
 	egw_run_check "$f" --check
 	assert_eq "$rc" 1 "--check on $name.ini exits 1"
 	assert_not_contains "$out" "config OK" "--check on $name.ini does not say 'config OK'"
@@ -76,7 +76,7 @@ check_one bad_bool '^tcp_pickup = ' "flows.tcp_pickup=perhaps"
 check_one bad_role '^role = sideways' "port outside.role=sideways"
 # an unknown section: reported at its header or at its first key (inih only shows keys)
 f=$C/unknown_section.ini
-egw_conf "$f" "dpdk.file_prefix=egwchk" "bogus.key=1"
+egw_conf "$f" "dpdk.file_prefix=${EGW_N}chk" "bogus.key=1"
 egw_run_check "$f" --check
 assert_eq "$rc" 1 "--check on unknown_section.ini exits 1"
 assert_match "$out" "^$(printf '%s' "$f" | sed 's/[.]/\\./g'):($(line_of "$f" '^\[bogus\]')|$(line_of "$f" '^key = 1')): " \
@@ -85,14 +85,14 @@ check_one long_line '^extra_args = ' "dpdk.extra_args=--log-level=lib.eal:info$(
 
 # a reference to a pool that does not exist: exit 1 and a FILE:LINE message (line not pinned)
 f=$C/missing_pool.ini
-egw_conf "$f" "dpdk.file_prefix=egwchk" "egress.default_pool=nosuchpool"
+egw_conf "$f" "dpdk.file_prefix=${EGW_N}chk" "egress.default_pool=nosuchpool"
 egw_run_check "$f" --check
 assert_eq "$rc" 1 "--check with an unknown default_pool exits 1"
 assert_match "$out" "^$(printf '%s' "$f" | sed 's/[.]/\\./g'):[0-9]+: .*nosuchpool" "unknown pool named in a FILE:LINE message"
 
 # --- several errors: every one is reported, not only the first
 f=$C/three_errors.ini
-egw_conf "$f" "dpdk.file_prefix=egwchk" "flows.tcp_establised=7440" "egress.mode=allow-everything" \
+egw_conf "$f" "dpdk.file_prefix=${EGW_N}chk" "flows.tcp_establised=7440" "egress.mode=allow-everything" \
 	"port inside.address=198.18.0.300/24"
 egw_run_check "$f" --check
 assert_eq "$rc" 1 "--check on three_errors.ini exits 1"
