@@ -150,7 +150,7 @@ static void flowlog_reopen(struct egw_app *app)
 	rc = egw_flowlog_reopen(&app->flowlog);
 	if (rc < 0)
 		EGW_ERR("[log] flow_log: cannot reopen %s: %s; records are counted as lost",
-			app->flowlog.path, strerror(-rc));
+			app->flowlog.path, app->flowlog.error);
 }
 
 /* After the workers stopped: every flow ends ("shutdown" in the flow log). */

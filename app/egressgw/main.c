@@ -98,7 +98,11 @@ static int dataplane_setup(struct egw_app *app)
 	dp->flow_log = c->log.flow_log[0] != '\0';
 	if (dp->flow_log) {
 		rc = egw_flowlog_open(&app->flowlog, c->log.flow_log);
-		if (rc < 0) {
+		if (rc == -EINVAL) {
+			EGW_ERR("%s:%d: [log] flow_log: %s %s", c->log.flow_log_origin.file,
+				c->log.flow_log_origin.line, c->log.flow_log, app->flowlog.error);
+			return rc;
+		} else if (rc < 0) {
 			EGW_ERR("%s:%d: [log] flow_log: cannot open %s: %s",
 				c->log.flow_log_origin.file, c->log.flow_log_origin.line,
 				c->log.flow_log, strerror(-rc));
