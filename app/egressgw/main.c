@@ -32,6 +32,34 @@ static void on_signal(int sig)
 		the_app->stop_requested = 1;
 }
 
+/*
+ * A write to a socket or pipe whose reader left (a control client gone before its reply, a
+ * closed stderr) must fail with EPIPE, not kill the daemon and every flow with SIGPIPE. Every
+ * socket write also passes MSG_NOSIGNAL; this covers the writes we do not make ourselves.
+ */
+static void sigpipe_ignore(void)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, NULL);
+}
+
+/*
+ * Before EAL starts: a SIGHUP during start (a logrotate run) would otherwise end the daemon.
+ * Handlers only set flags: a burst of SIGHUPs is at most one reload each (fewer when they come
+ * faster than a reload), never a queue that keeps the control thread busy afterwards.
+ */
+static void signals_setup(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: egressgw -c FILE [--check] [--version] [-- EXTRA_EAL_ARGS...]\n"
@@ -233,6 +261,7 @@ int main(int argc, char **argv)
 	int opt, rc, status = 1;
 	unsigned in_use;
 
+	sigpipe_ignore();
 	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
@@ -279,6 +308,7 @@ int main(int argc, char **argv)
 		snprintf(app.config_sha256, sizeof(app.config_sha256), "unreadable");
 	snprintf(app.last_reload, sizeof(app.last_reload), "none");
 	the_app = &app;
+	signals_setup();
 
 	if (egw_eal_start(&app.conf, argc - optind, argv + optind) < 0)
 		return 1;
@@ -320,9 +350,6 @@ int main(int argc, char **argv)
 		EGW_INFO("metrics at http://%s/metrics", app.conf.metrics.listen);
 	}
 
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
 	for (unsigned i = 0; i < app.dp.n_workers; i++)
 		rte_eal_remote_launch(egw_worker_main, &app.wctx[i], app.worker_lcores[i]);
 	EGW_INFO("ready: %u worker(s), %u port(s), mode %s", app.dp.n_workers, app.n_ports,
