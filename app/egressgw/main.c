@@ -314,7 +314,6 @@ int main(int argc, char **argv)
 		return 1;
 	egw_log_attach_eal();
 	app.start_tsc = rte_get_tsc_cycles();
-	app.ctl_fd = -1;
 	rc = dataplane_setup(&app);
 	if (rc == 0)
 		rc = egw_ports_setup(&app);
@@ -325,7 +324,7 @@ int main(int argc, char **argv)
 	if (rc == 0)
 		rc = egw_control_start(&app);
 	if (rc == 0)
-		rc = egw_ctl_socket_open(&app);
+		rc = egw_control_socket_open(&app);
 	if (rc < 0) {
 		EGW_ERR("start failed: %s", strerror(-rc));
 		goto out;
@@ -365,7 +364,8 @@ int main(int argc, char **argv)
 out:
 	/* Before the data plane goes: the metrics thread reads it. */
 	egw_metrics_stop(app.metrics);
-	egw_ctl_socket_close(&app);
+	egw_ctl_close(app.ctl);
+	app.ctl = NULL;
 	egw_ports_stop(&app);
 	egw_control_drain(&app);
 	egw_control_end_flows(&app);
