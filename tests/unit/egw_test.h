@@ -16,6 +16,7 @@ void egw_test_register_net(void);
 void egw_test_register_neigh(void);
 void egw_test_register_policy(void);
 void egw_test_register_pipeline(void);
+void egw_test_register_mailbox(void);
 void egw_test_register_telemetry(void);
 void egw_test_register_classifier(void);
 void egw_test_register_policy_rt(void);

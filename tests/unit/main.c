@@ -71,6 +71,7 @@ int main(int argc, char **argv)
 	egw_test_register_neigh();
 	egw_test_register_policy();
 	egw_test_register_pipeline();
+	egw_test_register_mailbox();
 	egw_test_register_classifier();
 	egw_test_register_policy_rt();
 	egw_test_register_telemetry();
