@@ -91,6 +91,20 @@ def ctl_idle(path, secs):
     print("closed_after=%.1f how=%s reply=%r" % (time.monotonic() - t0, how, data))
 
 
+def ctl_hold(path, n, secs):
+    """N idle connections (every slot), held until the server cuts them or SECS pass."""
+    socks = [unix(path) for _ in range(n)]
+    print("held=%d" % len(socks), flush=True)
+    end = time.monotonic() + secs
+    while socks and time.monotonic() < end:
+        r, _, _ = select.select(socks, [], [], 0.2)
+        for s in r:
+            read_all(s)
+            s.close()
+            socks.remove(s)
+    print("cut=%d" % (n - len(socks)))
+
+
 def ctl_big(path, nbytes):
     """A request of NBYTES without a newline, sent while the reply is read."""
     s = unix(path)
@@ -333,6 +347,7 @@ def main():
         "ctl-early": lambda: ctl_early(args[0], int(args[1])),
         "ctl-slow": lambda: ctl_slow(args[0], float(args[1]), float(args[2])),
         "ctl-idle": lambda: ctl_idle(args[0], float(args[1])),
+        "ctl-hold": lambda: ctl_hold(args[0], int(args[1]), float(args[2])),
         "ctl-big": lambda: ctl_big(args[0], int(args[1])),
         "ctl-junk": lambda: ctl_junk(args[0], int(args[1]), int(args[2])),
         "ctl-many": lambda: ctl_many(args[0], int(args[1]), float(args[2])),

@@ -6,7 +6,7 @@
 #   client (a byte every 0.8 s, no newline: it held the control thread, so ARP and ping went
 #   unanswered) and an idle one (both cut at 3 s with an ERROR line while pings and egwctl are
 #   answered at once), a 1 MB line, binary junk, 200 clients at once (each served or told to
-#   retry, none left hanging);
+#   retry, none left hanging), every slot held (egwctl is told so);
 # - DPDK telemetry: junk parameters (valid JSON errors), early close, more connections than it
 #   serves, /egw/flows from 8 clients at once with flows flush (they contend for the workers'
 #   mailboxes: an asker could take over another's answer and both waited for ever);
@@ -114,6 +114,20 @@ assert_match "$out" "clients=200 ok=[0-9]+ busy=[0-9]+ other=0 hung=0" \
 	"200 concurrent clients: each served or told to retry, none hangs"
 ok=$(printf '%s' "$out" | sed -n 's/.* ok=\([0-9]*\).*/\1/p')
 assert_ge "$ok" 64 "clients served of 200 at once"
+egw_ctl_ok version
+
+# --- every slot taken: egwctl is told so (it used to die of SIGPIPE on its write)
+"${ABUSE[@]}" ctl-hold "$EGW_CTL_SOCK" 64 8 >"$EGW_OUT/hold.out" 2>&1 &
+HOLD=$!
+EGW_PIDS+=("$HOLD")
+held() { grep -q held=64 "$EGW_OUT/hold.out"; }
+egw_wait_for 5 held || egw_fail "64 idle control clients did not connect: $(cat "$EGW_OUT/hold.out")"
+egw_ctl version
+assert_eq "$EGW_CTL_RC" 1 "egwctl exit status with all 64 control slots taken"
+assert_contains "$EGW_CTL_OUT" "ERROR too many control connections; try again" \
+	"egwctl with all 64 slots taken says why"
+wait "$HOLD" || true
+assert_eq "$(tail -n 1 "$EGW_OUT/hold.out")" "cut=64" "the 64 idle clients are cut at their deadline"
 egw_ctl_ok version
 
 # --- DPDK telemetry
