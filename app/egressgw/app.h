@@ -10,6 +10,7 @@
 
 #include "conf/conf.h"
 #include "conf/policy_conf.h"
+#include "ctl/ctl.h"
 #include "net/neigh_resolve.h"
 #include "pipeline/dataplane.h"
 #include "policy/slots.h"
@@ -38,7 +39,7 @@ struct egw_app {
 	struct egw_policy_set pset;	 /* the policy files of the running generation */
 	struct egw_policy_slots slots;	 /* counter slot per policy name */
 	struct egw_snapshot *stale;	 /* not yet reclaimed after a stalled grace period */
-	int ctl_fd;			 /* control socket, -1 when off */
+	struct egw_ctl_server *ctl;	 /* control socket; NULL when off */
 	struct egw_dataplane dp;
 	struct rte_mempool *pool;
 	struct egw_worker_ctx wctx[EGW_MAX_WORKERS];
@@ -77,13 +78,7 @@ void egw_control_run(struct egw_app *app);
 void egw_control_drain(struct egw_app *app);
 void egw_control_end_flows(struct egw_app *app);
 int egw_control_reload(struct egw_app *app, char *out, size_t len);
-int egw_control_set_mode(struct egw_app *app, enum egw_mode mode, char *out, size_t len);
-
-/* ctl_socket.c, ctl_commands.c */
-#define EGW_CTL_REPLY_MAX 65536
-int egw_ctl_socket_open(struct egw_app *app);
-void egw_ctl_socket_close(struct egw_app *app);
-void egw_ctl_socket_poll(struct egw_app *app);
-void egw_ctl_execute(struct egw_app *app, const char *line, char *out, size_t len);
+/* The control socket ([control] socket), its commands served by egw_control_run. 0 or -errno. */
+int egw_control_socket_open(struct egw_app *app);
 
 #endif

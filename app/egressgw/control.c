@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "net/l3.h"
 #include "pkt/pkt.h"
+#include "telemetry/flows_ask.h"
 
 #define CONTROL_BURST 32
 
@@ -150,7 +151,7 @@ static void flowlog_reopen(struct egw_app *app)
 	rc = egw_flowlog_reopen(&app->flowlog);
 	if (rc < 0)
 		EGW_ERR("[log] flow_log: cannot reopen %s: %s; records are counted as lost",
-			app->flowlog.path, strerror(-rc));
+			app->flowlog.path, app->flowlog.error);
 }
 
 /* After the workers stopped: every flow ends ("shutdown" in the flow log). */
@@ -207,7 +208,7 @@ void egw_control_run(struct egw_app *app)
 		}
 		if (app->flowlog.f)
 			busy += egw_flowlog_drain(&app->flowlog, &app->dp, &app->slots, 1024);
-		egw_ctl_socket_poll(app);
+		busy += egw_ctl_poll(app->ctl, now);
 		if (!busy)
 			usleep(1000);
 	}
@@ -346,8 +347,9 @@ done:
 }
 
 /* "mode X": the running configuration with another mode, until the next reload. */
-int egw_control_set_mode(struct egw_app *app, enum egw_mode mode, char *out, size_t len)
+static int set_mode(void *ctx, enum egw_mode mode, char *out, size_t len)
 {
+	struct egw_app *app = ctx;
 	enum egw_mode old = app->conf.egress.mode;
 	int rc;
 
@@ -367,5 +369,55 @@ int egw_control_set_mode(struct egw_app *app, enum egw_mode mode, char *out, siz
 		egw_mode_name(old), (unsigned long long)app->generation);
 	EGW_INFO("mode %s (was %s), generation %llu", egw_mode_name(mode), egw_mode_name(old),
 		(unsigned long long)app->generation);
+	return 0;
+}
+
+static int reload(void *ctx, char *out, size_t len)
+{
+	return egw_control_reload(ctx, out, len);
+}
+
+/* While workers end flows, their flow log records are written as they come. */
+static void drain_flowlog(void *ctx)
+{
+	struct egw_app *app = ctx;
+
+	if (app->flowlog.f)
+		egw_flowlog_drain(&app->flowlog, &app->dp, &app->slots, 1024);
+}
+
+/* "flows flush [FILTER]": the matching flows end now, on their own workers. */
+static int flows_flush(void *ctx, const char *filter, char *out, size_t len)
+{
+	static struct egw_flows_answer ans;
+	struct egw_app *app = ctx;
+	char err[256];
+	int rc = egw_flows_ask(&app->dp, &app->slots, filter, EGW_MBOX_FLUSH, &ans, drain_flowlog,
+		app, err, sizeof(err));
+
+	if (rc < 0)
+		snprintf(out, len, "ERROR flows flush: %s (%llu flows ended before that)\n", err,
+			(unsigned long long)ans.matched);
+	else
+		snprintf(out, len, "OK flushed %llu flows\n", (unsigned long long)ans.matched);
+	return rc;
+}
+
+int egw_control_socket_open(struct egw_app *app)
+{
+	const struct egw_ctl_ops ops = {
+		.ctx = app, .reload = reload, .set_mode = set_mode, .flows_flush = flows_flush};
+	const char *path = app->conf.control.socket;
+	char err[256];
+
+	if (!path[0])
+		return 0;
+	app->ctl = egw_ctl_open(path, &ops, err, sizeof(err));
+	if (!app->ctl) {
+		int rc = -errno;
+		EGW_ERR("control socket: %s", err);
+		return rc;
+	}
+	EGW_INFO("control socket %s", path);
 	return 0;
 }

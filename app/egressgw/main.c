@@ -32,6 +32,34 @@ static void on_signal(int sig)
 		the_app->stop_requested = 1;
 }
 
+/*
+ * A write to a socket or pipe whose reader left (a control client gone before its reply, a
+ * closed stderr) must fail with EPIPE, not kill the daemon and every flow with SIGPIPE. Every
+ * socket write also passes MSG_NOSIGNAL; this covers the writes we do not make ourselves.
+ */
+static void sigpipe_ignore(void)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, NULL);
+}
+
+/*
+ * Before EAL starts: a SIGHUP during start (a logrotate run) would otherwise end the daemon.
+ * Handlers only set flags: a burst of SIGHUPs is at most one reload each (fewer when they come
+ * faster than a reload), never a queue that keeps the control thread busy afterwards.
+ */
+static void signals_setup(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: egressgw -c FILE [--check] [--version] [-- EXTRA_EAL_ARGS...]\n"
@@ -98,7 +126,11 @@ static int dataplane_setup(struct egw_app *app)
 	dp->flow_log = c->log.flow_log[0] != '\0';
 	if (dp->flow_log) {
 		rc = egw_flowlog_open(&app->flowlog, c->log.flow_log);
-		if (rc < 0) {
+		if (rc == -EINVAL) {
+			EGW_ERR("%s:%d: [log] flow_log: %s %s", c->log.flow_log_origin.file,
+				c->log.flow_log_origin.line, c->log.flow_log, app->flowlog.error);
+			return rc;
+		} else if (rc < 0) {
 			EGW_ERR("%s:%d: [log] flow_log: cannot open %s: %s",
 				c->log.flow_log_origin.file, c->log.flow_log_origin.line,
 				c->log.flow_log, strerror(-rc));
@@ -229,6 +261,7 @@ int main(int argc, char **argv)
 	int opt, rc, status = 1;
 	unsigned in_use;
 
+	sigpipe_ignore();
 	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
@@ -275,12 +308,12 @@ int main(int argc, char **argv)
 		snprintf(app.config_sha256, sizeof(app.config_sha256), "unreadable");
 	snprintf(app.last_reload, sizeof(app.last_reload), "none");
 	the_app = &app;
+	signals_setup();
 
 	if (egw_eal_start(&app.conf, argc - optind, argv + optind) < 0)
 		return 1;
 	egw_log_attach_eal();
 	app.start_tsc = rte_get_tsc_cycles();
-	app.ctl_fd = -1;
 	rc = dataplane_setup(&app);
 	if (rc == 0)
 		rc = egw_ports_setup(&app);
@@ -291,7 +324,7 @@ int main(int argc, char **argv)
 	if (rc == 0)
 		rc = egw_control_start(&app);
 	if (rc == 0)
-		rc = egw_ctl_socket_open(&app);
+		rc = egw_control_socket_open(&app);
 	if (rc < 0) {
 		EGW_ERR("start failed: %s", strerror(-rc));
 		goto out;
@@ -316,9 +349,6 @@ int main(int argc, char **argv)
 		EGW_INFO("metrics at http://%s/metrics", app.conf.metrics.listen);
 	}
 
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
 	for (unsigned i = 0; i < app.dp.n_workers; i++)
 		rte_eal_remote_launch(egw_worker_main, &app.wctx[i], app.worker_lcores[i]);
 	EGW_INFO("ready: %u worker(s), %u port(s), mode %s", app.dp.n_workers, app.n_ports,
@@ -334,7 +364,8 @@ int main(int argc, char **argv)
 out:
 	/* Before the data plane goes: the metrics thread reads it. */
 	egw_metrics_stop(app.metrics);
-	egw_ctl_socket_close(&app);
+	egw_ctl_close(app.ctl);
+	app.ctl = NULL;
 	egw_ports_stop(&app);
 	egw_control_drain(&app);
 	egw_control_end_flows(&app);

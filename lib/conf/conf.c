@@ -3,9 +3,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ini.h>
 
+#include "common/file.h"
 #include "conf.h"
 #include "conf_internal.h"
 
@@ -61,13 +63,34 @@ int conf_run(struct conf_ctx *ctx)
 		conf_err(ctx, 0, "cannot read: %s", strerror(ctx->src.read_errno));
 		return -ctx->src.read_errno;
 	}
-	return 0;
+	return ctx->src.too_big ? -EFBIG : 0;
+}
+
+FILE *conf_open(const char *path, char *why, size_t whylen)
+{
+	int fd = egw_file_open_read(path, why, whylen);
+	FILE *fp;
+
+	if (fd < 0) {
+		errno = -fd;
+		return NULL;
+	}
+	fp = fdopen(fd, "r");
+	if (!fp) {
+		int e = errno;
+		snprintf(why, whylen, "cannot open: %s", strerror(e));
+		close(fd);
+		errno = e;
+	}
+	return fp;
 }
 
 static int load(struct conf_ctx *ctx)
 {
 	int ret = conf_run(ctx);
 
+	if (ret == -EFBIG)
+		conf_err(ctx, 0, "is larger than %s", EGW_FILE_MAX_TEXT);
 	if (ret < 0)
 		return ret;
 	if (!ctx->stop)
@@ -114,16 +137,17 @@ static int load_common(const char *name, FILE *fp, const char *text, struct egw_
 
 int egw_conf_load(const char *path, struct egw_conf *conf, struct egw_conf_errors *errs)
 {
+	char why[128];
 	FILE *fp;
 	int ret;
 
 	if (!path || !conf || !errs)
 		return -EINVAL;
-	fp = fopen(path, "r");
+	fp = conf_open(path, why, sizeof(why));
 	if (!fp) {
 		ret = errno ? errno : EIO;
 		egw_conf_defaults(conf);
-		if (egw_conf_errors_add(errs, path, 0, "cannot open: %s", strerror(ret)) < 0)
+		if (egw_conf_errors_add(errs, path, 0, "%s", why) < 0)
 			return -ENOMEM;
 		return -ret;
 	}

@@ -106,6 +106,8 @@ struct egw_conf {
 		char default_pool[EGW_NAME_MAX]; /* required when mode = passthrough */
 		enum egw_revalidate revalidate;	 /* default reset */
 		struct egw_conf_origin mode_origin;
+		/* The policies line: a matched file that is no policy file is reported there. */
+		struct egw_conf_origin policies_origin;
 	} egress;
 
 	struct egw_pool_conf pools[EGW_MAX_POOLS];

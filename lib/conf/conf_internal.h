@@ -122,6 +122,8 @@ struct conf_src {
 	FILE *fp;	  /* file source, or NULL */
 	const char *text; /* string source, advanced as lines are read */
 	int read_errno;	  /* first read error of the file */
+	size_t n_read;	  /* bytes read from FP */
+	bool too_big;	  /* FP held more than EGW_FILE_MAX_BYTES: reading stopped there */
 };
 
 struct conf_ctx {
@@ -194,8 +196,14 @@ const char *conf_quote(char buf[CONF_QUOTE_MAX], const char *s, size_t len);
 void conf_errors_sort(struct egw_conf_errors *errs, unsigned from);
 
 /* conf.c */
-/* Runs inih over CTX's source with the line reader; 0, or -errno after a read error. */
+/*
+ * Runs inih over CTX's source with the line reader; 0, or -errno after a read error (reported)
+ * or -EFBIG when the file held more than EGW_FILE_MAX_BYTES (left to the caller to report: the
+ * policy loader names the key that named the file).
+ */
 int conf_run(struct conf_ctx *ctx);
+/* Opens PATH as a file source (egw_file_open_read); NULL with WHY set. */
+FILE *conf_open(const char *path, char *why, size_t whylen);
 
 /* conf_reader.c */
 char *conf_reader(char *str, int num, void *stream);

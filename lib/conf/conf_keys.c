@@ -7,7 +7,9 @@
  */
 #include <stddef.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "common/file.h"
 #include "conf_internal.h"
 
 /* struct sockaddr_un.sun_path holds 108 bytes including the NUL. */
@@ -198,6 +200,12 @@ static void set_mode(struct conf_ctx *ctx, const struct conf_key *key, const cha
 	note_origin(ctx, &conf->egress.mode_origin);
 }
 
+static void set_policies(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
+{
+	if (conf_store_string(ctx, key, value) == 0)
+		note_origin(ctx, &ctx->conf->egress.policies_origin);
+}
+
 static void set_revalidate(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
 {
 	static const char *const names[] = {
@@ -214,9 +222,17 @@ static void set_revalidate(struct conf_ctx *ctx, const struct conf_key *key, con
 
 static void set_socket(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
 {
+	struct stat st;
+
 	if (strlen(value) > CONF_UNIX_PATH_MAX) {
 		conf_err_value(ctx, key, value, "is too long for a unix socket path (max %d bytes)",
 			CONF_UNIX_PATH_MAX);
+		return;
+	}
+	/* The daemon replaces a stale socket file at start; anything else there is not its own. */
+	if (lstat(value, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		conf_err_value(ctx, key, value, "exists and is not a socket (%s)",
+			egw_file_type_name(st.st_mode));
 		return;
 	}
 	conf_store_string(ctx, key, value);
@@ -238,6 +254,15 @@ static void set_listen(struct conf_ctx *ctx, const struct conf_key *key, const c
 
 static void set_flow_log(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
 {
+	struct stat st;
+
+	/* Appended to by the control thread: a FIFO or a device could block it (created if
+	 * missing, at start). */
+	if (*value && stat(value, &st) == 0 && !S_ISREG(st.st_mode)) {
+		conf_err_value(ctx, key, value, "is not a regular file (%s)",
+			egw_file_type_name(st.st_mode));
+		return;
+	}
 	conf_store_string(ctx, key, value);
 	note_origin(ctx, &ctx->conf->log.flow_log_origin);
 }
@@ -269,7 +294,7 @@ static const struct conf_key dpdk_keys[] = {
 
 static const struct conf_key egress_keys[] = {
 	[CONF_EGRESS_MODE] = {"mode", set_mode, 0},
-	[CONF_EGRESS_POLICIES] = {"policies", set_string, 0, S(egress.policies)},
+	[CONF_EGRESS_POLICIES] = {"policies", set_policies, 0, S(egress.policies)},
 	[CONF_EGRESS_DEFAULT_POOL] = {"default_pool", set_string, 0, S(egress.default_pool)},
 	[CONF_EGRESS_REVALIDATE] = {"revalidate", set_revalidate, 0},
 };

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/file.h"
 #include "conf_internal.h"
 
 static int src_getc(struct conf_src *src)
@@ -20,9 +21,19 @@ static int src_getc(struct conf_src *src)
 	int c;
 
 	if (src->fp) {
+		if (src->too_big)
+			return EOF;
 		c = getc(src->fp);
-		if (c == EOF && ferror(src->fp) && !src->read_errno)
-			src->read_errno = errno ? errno : EIO;
+		if (c == EOF) {
+			if (ferror(src->fp) && !src->read_errno)
+				src->read_errno = errno ? errno : EIO;
+			return EOF;
+		}
+		/* The size fstat gave is no promise (a growing file, /proc): count what comes. */
+		if (src->n_read++ == EGW_FILE_MAX_BYTES) {
+			src->too_big = true;
+			return EOF;
+		}
 		return c;
 	}
 	if (!*src->text)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/file.h"
 #include "policy_internal.h"
 
 static void begin_file(struct pol_ctx *pol, const char *file, FILE *fp, const char *text)
@@ -27,6 +28,19 @@ static void begin_file(struct pol_ctx *pol, const char *file, FILE *fp, const ch
 	ctx->src.fp = fp;
 	ctx->src.text = text;
 	pol->open = CONF_SECT_NONE;
+}
+
+/*
+ * A file the glob matched that is no policy file (a FIFO, a device, a directory, too big): an
+ * error in the main config at the key that named it, [egress] policies.
+ */
+static void add_named_error(struct pol_ctx *pol, const char *file, const char *why)
+{
+	const struct egw_conf_origin *o = &pol->conf->egress.policies_origin;
+	const char *at = o->line ? o->file : pol->conf->path;
+
+	if (egw_conf_errors_add(pol->errs, at, o->line, "[egress] policies: %s %s", file, why) < 0)
+		pol->nomem = true;
 }
 
 static void read_one(struct pol_ctx *pol, const char *file, FILE *fp, const char *text)
@@ -47,7 +61,9 @@ static void read_one(struct pol_ctx *pol, const char *file, FILE *fp, const char
 		return;
 	}
 	set->n_files++;
-	conf_run(&pol->c); /* a read error is reported; what was read before it still counts */
+	/* A read error is reported; what was read before it still counts. */
+	if (conf_run(&pol->c) == -EFBIG)
+		add_named_error(pol, file, "is larger than " EGW_FILE_MAX_TEXT);
 	pol_section_close(pol);
 	pol->nomem |= pol->c.nomem;
 }
@@ -72,13 +88,18 @@ static bool path_ok(struct pol_ctx *pol, const char *file)
 
 static void read_path(struct pol_ctx *pol, const char *path)
 {
+	char why[128];
 	FILE *fp;
 
 	if (!path_ok(pol, path))
 		return;
-	fp = fopen(path, "r");
+	fp = conf_open(path, why, sizeof(why));
+	if (!fp && (errno == EINVAL || errno == EFBIG)) {
+		add_named_error(pol, path, why);
+		return;
+	}
 	if (!fp) {
-		add_error(pol, path, "cannot open: %s", strerror(errno ? errno : EIO));
+		add_error(pol, path, "%s", why);
 		return;
 	}
 	read_one(pol, path, fp, NULL);

@@ -19,8 +19,7 @@ static bool cas(uint32_t *state, uint32_t from, uint32_t to)
 int egw_mailbox_acquire(struct egw_mailbox *mb, unsigned timeout_ms)
 {
 	for (unsigned waited = 0;; waited += WAIT_STEP_US) {
-		if (cas(&mb->state, EGW_MBOX_IDLE, EGW_MBOX_FILLING) ||
-			cas(&mb->state, EGW_MBOX_DONE, EGW_MBOX_FILLING))
+		if (cas(&mb->state, EGW_MBOX_IDLE, EGW_MBOX_FILLING))
 			return 0;
 		if (waited >= timeout_ms * 1000u)
 			return -EBUSY;
@@ -47,8 +46,13 @@ int egw_mailbox_wait(struct egw_mailbox *mb, unsigned timeout_ms, void (*idle)(v
 		if (s == EGW_MBOX_POSTED && waited >= timeout_ms * 1000u &&
 			cas(&mb->state, EGW_MBOX_POSTED, EGW_MBOX_IDLE))
 			return -ETIMEDOUT;
-		if (s == EGW_MBOX_RUNNING && waited >= RUNNING_MAX_MS * 1000u)
+		/* Counted from the post: a worker that picked it up late still gets 10 s. */
+		if (s == EGW_MBOX_RUNNING && waited >= (timeout_ms + RUNNING_MAX_MS) * 1000u &&
+			cas(&mb->state, EGW_MBOX_RUNNING, EGW_MBOX_ABANDONED))
 			return -ETIMEDOUT;
+		/* Not ours any more (a caller that waits twice): never wait for ever. */
+		if (s != EGW_MBOX_POSTED && s != EGW_MBOX_RUNNING)
+			return -EINVAL;
 		if (idle)
 			idle(ctx);
 		usleep(WAIT_STEP_US);
@@ -67,8 +71,13 @@ void egw_mailbox_serve(struct egw_worker *w)
 	uint32_t s = __atomic_load_n(&mb->state, __ATOMIC_RELAXED), end;
 
 	/* The common case, nothing asked: one relaxed load of a line only askers write. */
-	if (likely(s != EGW_MBOX_POSTED && s != EGW_MBOX_RUNNING))
+	if (likely(s != EGW_MBOX_POSTED && s != EGW_MBOX_RUNNING && s != EGW_MBOX_ABANDONED))
 		return;
+	/* Its asker gave up: stop, and the mailbox is free for the next one. */
+	if (s == EGW_MBOX_ABANDONED) {
+		__atomic_store_n(&mb->state, EGW_MBOX_IDLE, __ATOMIC_RELEASE);
+		return;
+	}
 	/* Acquire (in the CAS): the request written before POSTED is visible. */
 	if (s == EGW_MBOX_POSTED && !cas(&mb->state, EGW_MBOX_POSTED, EGW_MBOX_RUNNING))
 		return; /* withdrawn by its asker meanwhile */
@@ -93,6 +102,8 @@ void egw_mailbox_serve(struct egw_worker *w)
 		}
 	}
 	mb->cursor = end;
-	if (end == ft->capacity)
-		__atomic_store_n(&mb->state, EGW_MBOX_DONE, __ATOMIC_RELEASE);
+	/* Release (in the CAS): the results are visible to the asker that sees DONE. An asker
+	 * that abandoned it meanwhile is gone: the mailbox is free again. */
+	if (end == ft->capacity && !cas(&mb->state, EGW_MBOX_RUNNING, EGW_MBOX_DONE))
+		__atomic_store_n(&mb->state, EGW_MBOX_IDLE, __ATOMIC_RELEASE);
 }

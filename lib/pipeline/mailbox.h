@@ -13,13 +13,20 @@
  * the worker serves it a bounded number of records per loop, so a dump of millions of flows
  * never stalls forwarding; the asker reads the results and gives the mailbox back.
  *
- * States (one word, CAS): IDLE/DONE -asker-> FILLING -asker-> POSTED -worker-> RUNNING
- * -worker-> DONE -asker-> IDLE. An asker that gives up on a POSTED request takes it back
- * (POSTED -> IDLE); one that gives up on a RUNNING one leaves it to finish as DONE, which the
- * next asker may take over.
+ * States (one word, CAS): IDLE -asker-> FILLING -asker-> POSTED -worker-> RUNNING -worker->
+ * DONE -asker-> IDLE. From acquire to release the mailbox is its asker's alone: nobody else
+ * may take it, even DONE (another asker would read, or release, someone else's answer). An
+ * asker that gives up on a POSTED request takes it back (POSTED -> IDLE); one that gives up on
+ * a RUNNING one marks it ABANDONED, and the worker stops there and frees it (-> IDLE).
  */
-enum egw_mbox_state { EGW_MBOX_IDLE, EGW_MBOX_FILLING, EGW_MBOX_POSTED, EGW_MBOX_RUNNING,
-	EGW_MBOX_DONE };
+enum egw_mbox_state {
+	EGW_MBOX_IDLE,
+	EGW_MBOX_FILLING,
+	EGW_MBOX_POSTED,
+	EGW_MBOX_RUNNING,
+	EGW_MBOX_DONE,
+	EGW_MBOX_ABANDONED
+};
 enum egw_mbox_op { EGW_MBOX_LIST, EGW_MBOX_FLUSH };
 
 #define EGW_MBOX_RECORDS_PER_LOOP 8192
@@ -48,9 +55,10 @@ int egw_mailbox_acquire(struct egw_mailbox *mb, unsigned timeout_ms);
 /* Asker: posts the request filled in since acquire. */
 void egw_mailbox_post(struct egw_mailbox *mb);
 /*
- * Asker: waits for the worker's answer. 0 when DONE (read the results, then release);
- * -ETIMEDOUT when the worker did not pick it up within TIMEOUT_MS (not running: the request
- * is withdrawn) or did not finish within 10 s (left to finish; do not release). IDLE (may be
+ * Asker: waits for the worker's answer, never longer than TIMEOUT_MS + 10 s. 0 when DONE (read
+ * the results, then release); -ETIMEDOUT when the worker did not pick it up within TIMEOUT_MS
+ * (not running: the request is withdrawn) or did not finish within 10 s (abandoned: the worker
+ * stops it); either way the mailbox is no longer the asker's: do not release. IDLE (may be
  * NULL) runs between polls: the control thread keeps draining what the worker produces
  * meanwhile (flow log records of a flush).
  */

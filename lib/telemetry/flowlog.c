@@ -10,6 +10,7 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "common/file.h"
 #include "flowlog.h"
 
 uint32_t egw_flowlog_clock(void)
@@ -22,13 +23,15 @@ int egw_flowlog_open(struct egw_flowlog *l, const char *path)
 	int fd;
 
 	snprintf(l->path, sizeof(l->path), "%s", path);
+	l->error[0] = '\0';
 	/* Flow logs name who talked to whom: not world-readable. */
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	fd = egw_file_open_append(path, 0640, l->error, sizeof(l->error));
 	if (fd < 0)
-		return -errno;
+		return fd;
 	l->f = fdopen(fd, "a");
 	if (!l->f) {
 		int e = errno;
+		snprintf(l->error, sizeof(l->error), "cannot open: %s", strerror(e));
 		close(fd);
 		return -e;
 	}

@@ -17,9 +17,13 @@ struct egw_flowlog {
 	char path[EGW_PATH_MAX];
 	FILE *f;
 	time_t wall_base; /* wall clock seconds at worker clock 0 */
+	char error[128];  /* why the last open failed, for the operator */
 };
 
-/* Opens PATH for appending (created 0640). 0 or -errno. */
+/*
+ * Opens PATH for appending (created 0640). It must be a regular file: a FIFO or a device could
+ * block the control thread's writes. 0 or -errno (-EINVAL: not a regular file), ERROR says why.
+ */
 int egw_flowlog_open(struct egw_flowlog *l, const char *path);
 /* Log rotation (SIGHUP): closes and opens the path again. 0 or -errno (then logging stops). */
 int egw_flowlog_reopen(struct egw_flowlog *l);

@@ -2,11 +2,13 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <rte_cycles.h>
 #include <rte_telemetry.h>
 
+#include "common/file.h"
 #include "conf/conf.h"
 #include "tel_internal.h"
 #include "view.h"
@@ -209,24 +211,38 @@ int egw_sha256_file(const char *path, char hex[65])
 {
 	unsigned char buf[4096], md[EVP_MAX_MD_SIZE];
 	unsigned int md_len = 0;
+	size_t n, total = 0;
 	EVP_MD_CTX *ctx;
+	char why[128];
 	FILE *f;
-	size_t n;
-	int rc = 0;
+	int fd, rc = 0;
 
-	f = fopen(path, "rb");
-	if (!f)
-		return -errno;
+	/* The config file, once more: the same rules as for parsing it (no FIFO, 16 MiB). */
+	fd = egw_file_open_read(path, why, sizeof(why));
+	if (fd < 0)
+		return fd;
+	f = fdopen(fd, "rb");
+	if (!f) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
 	ctx = EVP_MD_CTX_new();
 	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		total += n;
+		if (total > EGW_FILE_MAX_BYTES) {
+			rc = -EFBIG;
+			goto out;
+		}
 		if (EVP_DigestUpdate(ctx, buf, n) != 1) {
 			rc = -EIO;
 			goto out;
 		}
+	}
 	if (ferror(f) || EVP_DigestFinal_ex(ctx, md, &md_len) != 1) {
 		rc = -EIO;
 		goto out;

@@ -7,6 +7,7 @@
 /* Each test_<module>.c adds its suite; main.c calls them all. */
 void egw_test_register_common(void);
 void egw_test_register_conf(void);
+void egw_test_register_ctl(void);
 void egw_test_register_policy_conf(void);
 void egw_test_register_pkt(void);
 void egw_test_register_flow(void);
@@ -15,6 +16,7 @@ void egw_test_register_net(void);
 void egw_test_register_neigh(void);
 void egw_test_register_policy(void);
 void egw_test_register_pipeline(void);
+void egw_test_register_mailbox(void);
 void egw_test_register_telemetry(void);
 void egw_test_register_classifier(void);
 void egw_test_register_policy_rt(void);

@@ -63,6 +63,7 @@ int main(int argc, char **argv)
 	egw_test_register_common();
 	egw_test_register_conf();
 	egw_test_register_policy_conf();
+	egw_test_register_ctl();
 	egw_test_register_pkt();
 	egw_test_register_flow();
 	egw_test_register_nat();
@@ -70,6 +71,7 @@ int main(int argc, char **argv)
 	egw_test_register_neigh();
 	egw_test_register_policy();
 	egw_test_register_pipeline();
+	egw_test_register_mailbox();
 	egw_test_register_classifier();
 	egw_test_register_policy_rt();
 	egw_test_register_telemetry();

@@ -1,7 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/drop.h"
+#include "common/file.h"
 #include "common/log.h"
 #include "egw_test.h"
 
@@ -33,8 +41,149 @@ static void test_log_level_parse(void)
 	CU_ASSERT_EQUAL(egw_log_level_parse("verbose", &l), -1);
 }
 
+static char file_dir[PATH_MAX]; /* mkdtemp directory of the file tests */
+
+static const char *in_file_dir(const char *name)
+{
+	static char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s", file_dir, name);
+	return path;
+}
+
+/* A file of SIZE bytes (sparse: no disk used). */
+static void make_sized(const char *path, off_t size)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(ftruncate(fd, size), 0);
+	close(fd);
+}
+
+/* Opening PATH for reading fails with RC and WHY starting with PREFIX, and does not block. */
+static void expect_read_refused(const char *path, int rc, const char *prefix)
+{
+	char why[128] = "";
+	int fd;
+
+	alarm(5); /* a blocking open (a FIFO) ends the test run instead of hanging it */
+	fd = egw_file_open_read(path, why, sizeof(why));
+	alarm(0);
+	CU_ASSERT_EQUAL(fd, rc);
+	if (fd >= 0)
+		close(fd);
+	CU_ASSERT_EQUAL(strncmp(why, prefix, strlen(prefix)), 0);
+	if (strncmp(why, prefix, strlen(prefix)) != 0)
+		fprintf(stderr, "%s: got '%s', expected '%s...'\n", path, why, prefix);
+}
+
+static void test_file_open_read(void)
+{
+	char why[128] = "", path[PATH_MAX + 64];
+	int fd, flags;
+
+	snprintf(file_dir, sizeof(file_dir), "/tmp/egw_file_XXXXXX");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(file_dir));
+
+	/* A regular file up to the limit opens, and blocks again like any fd. */
+	snprintf(path, sizeof(path), "%s", in_file_dir("max"));
+	make_sized(path, EGW_FILE_MAX_BYTES);
+	fd = egw_file_open_read(path, why, sizeof(why));
+	CU_ASSERT_FATAL(fd >= 0);
+	flags = fcntl(fd, F_GETFL);
+	CU_ASSERT_EQUAL(flags & O_NONBLOCK, 0);
+	CU_ASSERT((fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
+	close(fd);
+	unlink(path);
+
+	snprintf(path, sizeof(path), "%s", in_file_dir("big"));
+	make_sized(path, (off_t)EGW_FILE_MAX_BYTES + 1);
+	expect_read_refused(path, -EFBIG, "is larger than 16 MiB");
+	unlink(path);
+
+	/* What is not a regular file is refused at once, never read. */
+	expect_read_refused(file_dir, -EINVAL, "is not a regular file (directory)");
+	expect_read_refused("/dev/zero", -EINVAL, "is not a regular file (character device)");
+	snprintf(path, sizeof(path), "%s", in_file_dir("fifo"));
+	CU_ASSERT_EQUAL_FATAL(mkfifo(path, 0600), 0);
+	expect_read_refused(path, -EINVAL, "is not a regular file (FIFO)");
+	unlink(path);
+	expect_read_refused(in_file_dir("missing"), -ENOENT, "cannot open: No such file");
+	/* /proc files are regular (size 0): they open; readers bound what they read. */
+	fd = egw_file_open_read("/proc/self/status", why, sizeof(why));
+	CU_ASSERT(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	rmdir(file_dir);
+}
+
+static void test_file_open_append(void)
+{
+	char why[128] = "", path[PATH_MAX + 64], buf[8] = "";
+	struct stat st;
+	mode_t old_mask;
+	int fd, rd;
+
+	snprintf(file_dir, sizeof(file_dir), "/tmp/egw_file_XXXXXX");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(file_dir));
+	snprintf(path, sizeof(path), "%s", in_file_dir("log"));
+
+	/* Created when missing, with the mode asked for; appended to when it exists. */
+	old_mask = umask(022);
+	fd = egw_file_open_append(path, 0640, why, sizeof(why));
+	umask(old_mask);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(write(fd, "ab", 2), 2);
+	close(fd);
+	CU_ASSERT_EQUAL(stat(path, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 0777, 0640);
+	fd = egw_file_open_append(path, 0640, why, sizeof(why));
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(write(fd, "cd", 2), 2);
+	close(fd);
+	rd = open(path, O_RDONLY);
+	CU_ASSERT_EQUAL(read(rd, buf, sizeof(buf) - 1), 4);
+	CU_ASSERT_STRING_EQUAL(buf, "abcd");
+	close(rd);
+	unlink(path);
+
+	/* A FIFO, with or without a reader, would block or fail writes: refused, not blocked. */
+	CU_ASSERT_EQUAL_FATAL(mkfifo(path, 0600), 0);
+	alarm(5);
+	CU_ASSERT_EQUAL(egw_file_open_append(path, 0640, why, sizeof(why)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(why, "is not a regular file (FIFO)");
+	rd = open(path, O_RDONLY | O_NONBLOCK);
+	CU_ASSERT(rd >= 0);
+	CU_ASSERT_EQUAL(egw_file_open_append(path, 0640, why, sizeof(why)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(why, "is not a regular file (FIFO)");
+	alarm(0);
+	close(rd);
+	unlink(path);
+
+	CU_ASSERT_EQUAL(egw_file_open_append(file_dir, 0640, why, sizeof(why)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(why, "is not a regular file (directory)");
+	CU_ASSERT_EQUAL(egw_file_open_append("/dev/null", 0640, why, sizeof(why)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(why, "is not a regular file (character device)");
+	CU_ASSERT_EQUAL(
+		egw_file_open_append(in_file_dir("no/such/dir"), 0640, why, sizeof(why)), -ENOENT);
+	CU_ASSERT_STRING_EQUAL(why, "cannot open: No such file or directory");
+	rmdir(file_dir);
+}
+
+static void test_file_type_names(void)
+{
+	CU_ASSERT_STRING_EQUAL(egw_file_type_name(S_IFSOCK | 0600), "socket");
+	CU_ASSERT_STRING_EQUAL(egw_file_type_name(S_IFBLK), "block device");
+	CU_ASSERT_STRING_EQUAL(egw_file_type_name(S_IFLNK), "symbolic link");
+	CU_ASSERT_STRING_EQUAL(egw_file_type_name(S_IFREG), "regular file");
+	CU_ASSERT_STRING_EQUAL(egw_file_type_name(0), "unknown file type");
+}
+
 void egw_test_register_common(void)
 {
 	EGW_SUITE("common", NULL, NULL, EGW_TEST(test_drop_names_unique_and_roundtrip),
-		EGW_TEST(test_drop_out_of_range), EGW_TEST(test_log_level_parse));
+		EGW_TEST(test_drop_out_of_range), EGW_TEST(test_log_level_parse),
+		EGW_TEST(test_file_open_read), EGW_TEST(test_file_open_append),
+		EGW_TEST(test_file_type_names));
 }

@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/file.h"
 #include "conf/conf.h"
 #include "egw_test.h"
 
@@ -765,6 +767,13 @@ static const struct error_case error_cases[] = {
 	{"[log]\nlevel = verbose\n", 2,
 		"[log] level: 'verbose' is not one of: error, warning, info, debug"},
 	{"[log]\nlevel = INFO\n", 2, "'INFO' is not one of"},
+	/* Paths the daemon writes to: the control thread must never block on them. */
+	{"[log]\nflow_log = /dev/null\n", 2,
+		"[log] flow_log: '/dev/null' is not a regular file (character device)"},
+	{"[log]\nflow_log = /tmp\n", 2, "'/tmp' is not a regular file (directory)"},
+	{"[control]\nsocket = /dev/null\n", 2,
+		"[control] socket: '/dev/null' exists and is not a socket (character device)"},
+	{"[control]\nsocket = /tmp\n", 2, "'/tmp' exists and is not a socket (directory)"},
 };
 
 static void test_error_cases(void)
@@ -1121,9 +1130,9 @@ static void test_load_file(void)
 
 	/* Errors accumulate across loads (the config, then policy files). */
 	ret = egw_conf_load("/tmp", conf, &errs);
-	CU_ASSERT_EQUAL(ret, -EISDIR);
+	CU_ASSERT_EQUAL(ret, -EINVAL);
 	CU_ASSERT_EQUAL(errs.n, 2);
-	CU_ASSERT_TRUE(has_error("/tmp", 0, "cannot read: Is a directory"));
+	CU_ASSERT_TRUE(has_error("/tmp", 0, "is not a regular file (directory)"));
 
 	/* conf->path must hold the name exactly: a cut name would be a different file. */
 	char longname[EGW_PATH_MAX + 8];
@@ -1139,6 +1148,75 @@ static void test_load_file(void)
 	CU_ASSERT_EQUAL(egw_conf_load_string("x", NULL, conf, &errs), -EINVAL);
 }
 
+/* Loads PATH (which must not block: alarm), expecting RET and exactly ERRORS errors. */
+static void load_path_expect(const char *path, int ret, unsigned errors)
+{
+	egw_conf_errors_free(&errs);
+	int got;
+
+	alarm(10);
+	got = egw_conf_load(path, conf, &errs);
+	alarm(0);
+	CU_ASSERT_EQUAL(got, ret);
+	if (got != ret) {
+		fprintf(stderr, "\n%s: ret %d, expected %d:\n", path, got, ret);
+		dump_errors();
+	}
+	if (errors)
+		CU_ASSERT_EQUAL(errs.n, errors);
+}
+
+/*
+ * The config is a regular file of at most 16 MiB: anything else is refused before a byte is
+ * read (a FIFO would block, /dev/zero never ends), and a file that holds more than its size
+ * said (/proc) stops at the limit.
+ */
+static void test_load_special_files(void)
+{
+	char fifo[64], path[64];
+	FILE *fp;
+	long left;
+	int fd;
+
+	load_path_expect("/dev/zero", -EINVAL, 1);
+	CU_ASSERT_TRUE(has_error("/dev/zero", 0, "is not a regular file (character device)"));
+
+	snprintf(fifo, sizeof(fifo), "/tmp/egw_test_fifo_XXXXXX");
+	fd = mkstemp(fifo);
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	unlink(fifo);
+	CU_ASSERT_EQUAL_FATAL(mkfifo(fifo, 0600), 0);
+	load_path_expect(fifo, -EINVAL, 1);
+	CU_ASSERT_TRUE(has_error(fifo, 0, "is not a regular file (FIFO)"));
+	unlink(fifo);
+
+	/* Exactly 16 MiB of a valid file is fine; one byte more is refused. */
+	path[0] = '\0';
+	snprintf(path, sizeof(path), "%s", write_tmp(MIN_CONF, strlen(MIN_CONF)));
+	fp = fopen(path, "a");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	for (left = (long)EGW_FILE_MAX_BYTES - (long)strlen(MIN_CONF); left > 0; left -= 100)
+		fprintf(fp, ";%.*s\n", (int)(left < 100 ? left - 2 : 98),
+			"0123456789012345678901234567890123456789012345678901234567890123456789"
+			"0123456789012345678901234567890123456789");
+	fclose(fp);
+	load_path_expect(path, 0, 0);
+	CU_ASSERT_EQUAL(errs.n, 0);
+	fp = fopen(path, "a");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	fputc('\n', fp);
+	fclose(fp);
+	load_path_expect(path, -EFBIG, 1);
+	CU_ASSERT_TRUE(has_error(path, 0, "is larger than 16 MiB"));
+	unlink(path);
+
+	/* A regular file of size 0 that never ends: reading stops at the limit. */
+	load_path_expect("/proc/self/pagemap", -EFBIG, 0);
+	CU_ASSERT_TRUE(has_error("/proc/self/pagemap", 0, "is larger than 16 MiB"));
+	egw_conf_errors_free(&errs);
+}
+
 void egw_test_register_conf(void)
 {
 	EGW_SUITE("conf", suite_init, suite_clean, EGW_TEST(test_parse_ipv4),
@@ -1150,5 +1228,5 @@ void egw_test_register_conf(void)
 		EGW_TEST(test_many_errors_all_reported), EGW_TEST(test_errors_print_sorted),
 		EGW_TEST(test_long_line), EGW_TEST(test_continuation),
 		EGW_TEST(test_comments_and_syntax), EGW_TEST(test_error_limit),
-		EGW_TEST(test_load_file));
+		EGW_TEST(test_load_file), EGW_TEST(test_load_special_files));
 }

@@ -5,6 +5,7 @@
  * config, matching nothing, unreadable), names and limits across files.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/file.h"
 #include "conf/conf.h"
 #include "conf/policy_conf.h"
 #include "egw_test.h"
@@ -53,6 +55,16 @@ static int suite_clean(void)
 	"[port out2]\ndevice = net_null2\nrole = outside\naddress = 192.0.2.2/24\n"                \
 	"[pool public]\naddresses = 198.51.100.10-198.51.100.13\n"                                 \
 	"[pool second]\naddresses = 198.51.100.20\n"
+
+/* The line of "policies = " in the main config main_conf() writes. */
+static int policies_line(void)
+{
+	int line = 2;
+
+	for (const char *p = MAIN_PORTS; *p; p++)
+		line += *p == '\n';
+	return line;
+}
 
 /* The main config NAME (its directory anchors relative patterns) with POLICIES. */
 static void main_conf(const char *name, const char *policies, bool default_pool)
@@ -739,7 +751,9 @@ static void test_across_files(void)
 	CU_ASSERT_TRUE(has_error(f20, 8,
 		"[policy y] protocol: 'bogus' is not one of: tcp, udp, icmp, tls, http, any"));
 	CU_ASSERT_TRUE(has_error(f30, 0, "cannot open: No such file or directory"));
-	CU_ASSERT_TRUE(has_error(f40, 0, "cannot read: Is a directory"));
+	/* Not a file to read: reported at the key that named it, [egress] policies. */
+	snprintf(msg, sizeof(msg), "[egress] policies: %s is not a regular file (directory)", f40);
+	CU_ASSERT_TRUE(has_error(in_dir("main.ini"), policies_line(), msg));
 	CU_ASSERT_EQUAL(errs.n, 6);
 	if (errs.n != 6)
 		dump_errors();
@@ -750,13 +764,65 @@ static void test_across_files(void)
 		CU_ASSERT(c < 0 || (c == 0 && errs.items[i - 1].line <= errs.items[i].line));
 	}
 	/* What parsed is there, and freeable: y follows x in reading order. */
-	CU_ASSERT_EQUAL(set.n_files, 3); /* the dangling link was never opened */
+	CU_ASSERT_EQUAL(set.n_files, 2); /* the dangling link and the directory were not read */
 	CU_ASSERT_EQUAL_FATAL(set.n_policies, 2);
 	CU_ASSERT_STRING_EQUAL(set.policies[1].name, "y");
 	CU_ASSERT_EQUAL(set.policies[1].order, 1);
 	CU_ASSERT_EQUAL(set.n_groups, 1);
 	unlink(f30);
 	rmdir(f40);
+}
+
+/* "FILE is not a regular file" at [egress] policies of the main config, nothing read. */
+static void expect_named(const char *file, const char *why)
+{
+	char msg[PATH_MAX + 128];
+
+	snprintf(msg, sizeof(msg), "[egress] policies: %s %s", file, why);
+	CU_ASSERT_TRUE(has_error(in_dir("main.ini"), policies_line(), msg));
+	if (!has_error(in_dir("main.ini"), policies_line(), msg))
+		fprintf(stderr, "\nmissing: %s\n", msg);
+}
+
+/*
+ * A glob that matches what is not a policy file: a FIFO (open would block), /dev/zero (never
+ * ends), a file over 16 MiB by its size, and /proc/self/pagemap (size 0, endless: reading stops
+ * at 16 MiB). Each is an error at the policies line; the good file is still read; nothing
+ * blocks.
+ */
+static void test_special_files(void)
+{
+	char fifo[PATH_MAX], zero[PATH_MAX], big[PATH_MAX], proc[PATH_MAX];
+	int fd;
+
+	write_file("s/10-ok.ini", "[policy ok]\naction = allow\n");
+	snprintf(fifo, sizeof(fifo), "%s", in_dir("s/20-fifo.ini"));
+	CU_ASSERT_EQUAL_FATAL(mkfifo(fifo, 0600), 0);
+	snprintf(zero, sizeof(zero), "%s", in_dir("s/30-zero.ini"));
+	CU_ASSERT_EQUAL_FATAL(symlink("/dev/zero", zero), 0);
+	snprintf(big, sizeof(big), "%s", in_dir("s/40-big.ini"));
+	fd = open(big, O_WRONLY | O_CREAT, 0600);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(ftruncate(fd, (off_t)EGW_FILE_MAX_BYTES + 1), 0);
+	close(fd);
+	snprintf(proc, sizeof(proc), "%s", in_dir("s/50-proc.ini"));
+	CU_ASSERT_EQUAL_FATAL(symlink("/proc/self/pagemap", proc), 0);
+
+	main_conf(in_dir("main.ini"), in_dir("s/*.ini"), true);
+	CU_ASSERT_EQUAL(conf->egress.policies_origin.line, policies_line());
+	alarm(10);
+	CU_ASSERT_EQUAL(load_files(), -EINVAL);
+	alarm(0);
+	expect_named(fifo, "is not a regular file (FIFO)");
+	expect_named(zero, "is not a regular file (character device)");
+	expect_named(big, "is larger than 16 MiB");
+	expect_named(proc, "is larger than 16 MiB");
+	CU_ASSERT_EQUAL(set.n_files, 2); /* 10-ok.ini and the /proc file, read up to the limit */
+	CU_ASSERT_EQUAL(set.n_policies, 1);
+	unlink(fifo);
+	unlink(zero);
+	unlink(big);
+	unlink(proc);
 }
 
 static void test_limits(void)
@@ -850,6 +916,6 @@ void egw_test_register_policy_conf(void)
 	EGW_SUITE("policy_conf", suite_init, suite_clean, EGW_TEST(test_valid_files),
 		EGW_TEST(test_relative_glob), EGW_TEST(test_no_files), EGW_TEST(test_reader),
 		EGW_TEST(test_error_cases), EGW_TEST(test_accepted), EGW_TEST(test_hosts_parsed),
-		EGW_TEST(test_many_errors), EGW_TEST(test_across_files), EGW_TEST(test_limits),
-		EGW_TEST(test_misc));
+		EGW_TEST(test_many_errors), EGW_TEST(test_across_files),
+		EGW_TEST(test_special_files), EGW_TEST(test_limits), EGW_TEST(test_misc));
 }

@@ -40,6 +40,12 @@ static void test_sha256_file(void)
 		"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	unlink(path);
 	CU_ASSERT_EQUAL(egw_sha256_file(path, hex), -ENOENT);
+	/* The same rules as for parsing the file: no device, no endless /proc file (alarm: a
+	 * reader that does not stop ends the run instead of hanging it). */
+	alarm(10);
+	CU_ASSERT_EQUAL(egw_sha256_file("/dev/zero", hex), -EINVAL);
+	CU_ASSERT_EQUAL(egw_sha256_file("/proc/self/pagemap", hex), -EFBIG);
+	alarm(0);
 }
 
 /* ---- flow log records ---- */
@@ -112,6 +118,11 @@ static void test_flowlog_open_errors(void)
 	/* A failed reopen leaves logging off, not a dangling stream. */
 	CU_ASSERT_EQUAL(egw_flowlog_reopen(&l), -ENOENT);
 	CU_ASSERT_PTR_NULL(l.f);
+	CU_ASSERT_STRING_EQUAL(l.error, "cannot open: No such file or directory");
+	/* A device or a FIFO could block the control thread's writes: refused, not opened. */
+	CU_ASSERT_EQUAL(egw_flowlog_open(&l, "/dev/null"), -EINVAL);
+	CU_ASSERT_PTR_NULL(l.f);
+	CU_ASSERT_STRING_EQUAL(l.error, "is not a regular file (character device)");
 	egw_flowlog_close(&l);
 }
 

@@ -9,13 +9,14 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "ctl/ctl.h"
 
 #define REPLY_MAX (1 << 20)
 /* DPDK 22.11 reads a request into 1024 bytes and takes commands shorter than 56. */
 #define TELEMETRY_REQUEST_MAX 1023
 #define TELEMETRY_CMD_MAX 55
-/* The control thread reads one line into 512 bytes, newline included, and cuts the rest. */
-#define CONTROL_LINE_MAX 510
+/* The daemon takes one line of at most this many bytes before its newline. */
+#define CONTROL_LINE_MAX (EGW_CTL_LINE_MAX - 1)
 /* A reload compiles the policies before it answers: give it time, but do not hang forever
  * on a daemon that is stuck. */
 #define TELEMETRY_TIMEOUT_S 10
@@ -95,7 +96,9 @@ int egw_ctl_telemetry(const char *prefix, const char *cmd, const char *params, c
 	/* The greeting ({"version": ..., "max_output_len": ...}) comes first, unasked. */
 	r = read(fd, buf, REPLY_MAX - 1);
 	if (r <= 0) {
-		fprintf(stderr, "egwctl: %s: %s\n", path, read_error(r, errno));
+		/* DPDK closes at once what exceeds its 10 telemetry clients. */
+		fprintf(stderr, "egwctl: %s: %s%s\n", path, read_error(r, errno),
+			r == 0 ? " (DPDK serves at most 10 telemetry clients at once; retry)" : "");
 		goto out;
 	}
 	if (write(fd, req, strlen(req)) < 0) {
@@ -126,7 +129,7 @@ int egw_ctl_control(const char *socket, const char *line, char **reply)
 	char err[512];
 	char *buf = NULL, *req = NULL;
 	size_t n = 0, len = strlen(line);
-	int fd = -1, rc = -EIO;
+	int fd = -1, rc = -EIO, send_errno = 0;
 	ssize_t r = 0;
 
 	*reply = NULL;
@@ -147,14 +150,17 @@ int egw_ctl_control(const char *socket, const char *line, char **reply)
 		goto out;
 	}
 	set_timeout(fd, CONTROL_TIMEOUT_S);
-	if (write(fd, req, len + 1) != (ssize_t)(len + 1)) {
-		fprintf(stderr, "egwctl: %s: write: %s\n", socket, strerror(errno));
-		goto out;
-	}
+	/* A daemon that refuses us (too many clients) has already answered and closed: the send
+	 * fails (EPIPE, no SIGPIPE), and its ERROR line is still there to read. */
+	if (send(fd, req, len + 1, MSG_NOSIGNAL) != (ssize_t)(len + 1))
+		send_errno = errno;
 	while (n + 1 < REPLY_MAX && (r = read(fd, buf + n, REPLY_MAX - 1 - n)) > 0)
 		n += (size_t)r;
 	if (n == 0) {
-		fprintf(stderr, "egwctl: %s: %s\n", socket, read_error(r, errno));
+		if (send_errno)
+			fprintf(stderr, "egwctl: %s: write: %s\n", socket, strerror(send_errno));
+		else
+			fprintf(stderr, "egwctl: %s: %s\n", socket, read_error(r, errno));
 		goto out;
 	}
 	buf[n] = 0;

@@ -5,6 +5,7 @@
  * This file reads the command line and finds the command; commands.c carries it out.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -168,6 +169,9 @@ int main(int argc, char **argv)
 	const struct command *c;
 	int opt, help = 0, rc;
 
+	/* A socket closed by the daemon (a refused client) must give a message, not a silent
+	 * death by SIGPIPE on the write before it. */
+	signal(SIGPIPE, SIG_IGN);
 	/* Options may follow the command too ("egwctl stats --json"): GNU getopt permutes. */
 	while ((opt = getopt_long(argc, argv, "c:s:p:m:Vh", opts, NULL)) != -1) {
 		switch (opt) {
