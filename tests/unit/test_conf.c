@@ -81,6 +81,10 @@ static void test_parse_ipv4(void)
 	CU_ASSERT_EQUAL(egw_parse_ipv4("1.2.3.0004", &a), -EINVAL);
 	CU_ASSERT_EQUAL(egw_parse_ipv4("-1.2.3.4", &a), -EINVAL);
 	CU_ASSERT_EQUAL(egw_parse_ipv4("0x1.2.3.4", &a), -EINVAL);
+	CU_ASSERT_EQUAL(egw_parse_ipv4("1.2.3.04", &a), -EINVAL);
+	CU_ASSERT_EQUAL(egw_parse_ipv4("1.2.3.00", &a), -EINVAL);
+	CU_ASSERT_EQUAL(egw_parse_ipv4("1.2.3.4567890123456", &a), -EINVAL); /* too long to copy */
+	CU_ASSERT_EQUAL(egw_parse_ipv4("::1", &a), -EINVAL);		     /* IPv4 only */
 	CU_ASSERT_EQUAL(egw_parse_ipv4("", &a), -EINVAL);
 	CU_ASSERT_EQUAL(egw_parse_ipv4(NULL, &a), -EINVAL);
 }
@@ -127,6 +131,9 @@ static void test_parse_mac(void)
 	CU_ASSERT_EQUAL(egw_parse_mac("2:0:0:0:0:1", m), -EINVAL);
 	CU_ASSERT_EQUAL(egw_parse_mac("02:00:00:00:00:0g", m), -EINVAL);
 	CU_ASSERT_EQUAL(egw_parse_mac("02:00:00:00:00:01 ", m), -EINVAL);
+	/* rte_ether_unformat_addr() also reads this form; the config documents one form only. */
+	CU_ASSERT_EQUAL(egw_parse_mac("0200:0000:0001", m), -EINVAL);
+	CU_ASSERT_EQUAL(egw_parse_mac(NULL, m), -EINVAL);
 }
 
 static void test_parse_u32_bool(void)
