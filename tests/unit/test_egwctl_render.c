@@ -11,6 +11,7 @@
 
 #include "egw_test.h"
 #include "render.h"
+#include "table.h"
 
 static json_t *load(const char *text)
 {
@@ -72,7 +73,8 @@ static void test_sorted(void)
 static void test_ports(void)
 {
 	/* p1 first in the reply: rows follow the keys' numbers. A control byte in a name must
-	 * not reach the terminal; a missing field is "-"; link_up may be 0/1 or a boolean. */
+	 * not reach the terminal (libsmartcols escapes it); a missing field is "-"; link_up may
+	 * be 0/1 or a boolean. */
 	expect(egw_render_ports,
 		"{\"ports\": {\"p1\": {\"name\": \"outside\", \"id\": 1, \"role\": \"outside\", "
 		"\"address\": \"203.0.113.2/24\", \"mac\": \"02:00:00:00:00:02\", \"link_up\": "
@@ -85,11 +87,11 @@ static void test_ports(void)
 		"\"tx_packets\": 7, \"tx_bytes\": 420, \"rx_missed\": 1, \"rx_errors\": 2, "
 		"\"tx_errors\": 4}}}",
 		0,
-		"PORT     ID  ROLE     ADDRESS         MAC                LINK  SPEED_MBPS   MTU  "
+		"PORT        ID  ROLE     ADDRESS         MAC                LINK  SPEED_MBPS   MTU  "
 		"RX_PKTS  RX_BYTES  TX_PKTS  TX_BYTES  RX_MISSED  RX_ERRORS  RX_NOMBUF  TX_ERRORS\n"
-		"in?side   0  inside   198.18.0.1/24   02:00:00:00:00:01  up         10000  9000  "
+		"in\\x07side   0  inside   198.18.0.1/24   02:00:00:00:00:01  up         10000  9000  "
 		"      5       300        7       420          1          2          -          4\n"
-		"outside   1  outside  203.0.113.2/24  02:00:00:00:00:02  down       10000  1500  "
+		"outside      1  outside  203.0.113.2/24  02:00:00:00:00:02  down       10000  1500  "
 		" 123456         9        0         0          0          0          0"
 		"          0\n");
 	expect(egw_render_ports, "{\"ports\": {}}", 0, "no ports\n");
@@ -263,9 +265,35 @@ static void test_neighbors(void)
 	json_decref(pages[0]);
 }
 
+static void test_style(void)
+{
+	const char *stats = "{\"packets_in\": 1, \"drops\": {\"mode_deny\": 3, \"tx_full\": 12}}";
+
+	/* -o: the columns named (any case, '_' for a blank), in that order. */
+	egw_table_set_style(&(struct egw_table_style){ .columns = "count,Drop_Reason" });
+	expect(egw_render_stats, stats, 0,
+		"packets_in: 1\n\nCOUNT  DROP REASON\n   12  tx_full\n    3  mode_deny\n");
+	egw_table_set_style(&(struct egw_table_style){ .columns = "count,nosuch" });
+	expect(egw_render_stats, stats, -EINVAL, "packets_in: 1\n\n");
+	/* --raw --noheadings: one blank between cells, blanks escaped, for scripts. */
+	egw_table_set_style(&(struct egw_table_style){ .raw = true, .noheadings = true });
+	expect(egw_render_pools,
+		"{\"pools\": {\"p0\": {\"name\": \"public\", \"mapping\": \"endpoint-dependent\", "
+		"\"addresses_total\": 1, \"ports_per_address\": 64512, \"ports_in_use\": 0, "
+		"\"ports_free\": 64512, \"exhausted\": 0, \"addresses\": {\"a0\": {\"address\": "
+		"\"198.51.100.10\", \"ports_in_use\": 0, \"ports_free\": 64512, \"exhausted\": "
+		"0}}}}}",
+		0,
+		"public 198.51.100.10 0 64512 0 \n"
+		"public total\\x20(1\\x20address) 0 64512 0 "
+		"endpoint-dependent,\\x2064512\\x20ports/address\n");
+	egw_table_set_style(&(struct egw_table_style){ 0 });
+}
+
 void egw_test_register_egwctl_render(void)
 {
 	EGW_SUITE("egwctl_render", NULL, NULL, EGW_TEST(test_sorted), EGW_TEST(test_ports),
 		EGW_TEST(test_stats), EGW_TEST(test_status), EGW_TEST(test_flows),
-		EGW_TEST(test_pools), EGW_TEST(test_policies), EGW_TEST(test_neighbors));
+		EGW_TEST(test_pools), EGW_TEST(test_policies), EGW_TEST(test_neighbors),
+		EGW_TEST(test_style));
 }
