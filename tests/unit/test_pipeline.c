@@ -15,10 +15,12 @@
 
 #include "egw_test.h"
 #include "pipeline/dataplane.h"
+#include "pipeline/flow_life.h"
 #include "pkt/pkt.h"
 #include "pktgen.h"
 #include "conf/policy_conf.h"
 #include "policy/slots.h"
+#include "telemetry/flowlog.h"
 #include "telemetry/flows_ask.h"
 #include "telemetry/view.h"
 
@@ -1872,6 +1874,7 @@ static void test_pipeline_flow_records(void)
 	struct frame *fr;
 	uint32_t nat_addr;
 	uint16_t nat_port;
+	uint64_t tcp_id, udp_id;
 	char err[256];
 	unsigned n;
 
@@ -1894,7 +1897,12 @@ static void test_pipeline_flow_records(void)
 	CU_ASSERT_EQUAL(r.nat_src, htonl(nat_addr));
 	CU_ASSERT_EQUAL(r.nat_sport, htons(nat_port));
 	CU_ASSERT_EQUAL(r.policy, 0); /* passthrough: the mode decided */
-	CU_ASSERT_EQUAL(r.time, T0);
+	/* Stamped with the loop's TSC; the id starts at that clock, on worker 0. */
+	CU_ASSERT_EQUAL(r.stamp, (uint32_t)egw_flowlog_clock(W(0)->now_tsc, W(0)->log_epoch));
+	CU_ASSERT_EQUAL(egw_flow_id_clock(r.flow_id), egw_flowlog_clock(W(0)->now_tsc,
+							     W(0)->log_epoch));
+	CU_ASSERT_EQUAL((r.flow_id >> EGW_FLOW_ID_SEQ_BITS) & 0xf, 0);
+	tcp_id = r.flow_id;
 	CU_ASSERT_FALSE(next_record(W(0), &r));
 	CU_ASSERT_EQUAL(addr_in_use(nat_addr), 1);
 
@@ -1902,6 +1910,9 @@ static void test_pipeline_flow_records(void)
 	send_pkt(W(0), port_in, &udp);
 	CU_ASSERT_PTR_NOT_NULL(take_one(port_out));
 	CU_ASSERT(next_record(W(0), &r) && r.event == EGW_EV_START && r.proto == IPPROTO_UDP);
+	/* Same loop, same clock: the next id of the sequence. */
+	CU_ASSERT_EQUAL(r.flow_id, tcp_id + 1);
+	udp_id = r.flow_id;
 	CU_ASSERT_EQUAL(addr_in_use(nat_addr), 2); /* paired: one client, one address */
 
 	/* Refused: a deny record, no translation, no flow. */
@@ -1910,6 +1921,7 @@ static void test_pipeline_flow_records(void)
 	send_pkt(W(0), port_in, &syn);
 	CU_ASSERT_FATAL(next_record(W(0), &r));
 	CU_ASSERT_EQUAL(r.event, EGW_EV_DENY);
+	CU_ASSERT_EQUAL(r.flow_id, 0);
 	CU_ASSERT_EQUAL(r.reason, EGW_DROP_MODE_DENY);
 	CU_ASSERT_EQUAL(r.sport, htons(40001));
 	CU_ASSERT_EQUAL(W(0)->ft->n_active, 2);
@@ -1942,8 +1954,9 @@ static void test_pipeline_flow_records(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "did not answer"));
 	CU_ASSERT_EQUAL(W(0)->mbox.state, EGW_MBOX_IDLE);
 
-	/* Flush: the UDP flow ends now, logged as flushed with its counters. */
+	/* Flush: the UDP flow ends now, logged as flushed with its counters and its id. */
 	W(0)->now = T0 + 3;
+	W(0)->now_tsc += 3 * rte_get_tsc_hz();
 	CU_ASSERT_EQUAL(egw_flows_ask(F.dp, &slots, "proto=udp", EGW_MBOX_FLUSH, &ans, serve_w0,
 		NULL, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(ans.matched, 1);
@@ -1954,7 +1967,15 @@ static void test_pipeline_flow_records(void)
 	CU_ASSERT_EQUAL(r.proto, IPPROTO_UDP);
 	CU_ASSERT_EQUAL(r.packets[EGW_DIR_ORIG], 1);
 	CU_ASSERT_EQUAL(r.bytes[EGW_DIR_ORIG], 48);
-	CU_ASSERT_EQUAL(r.duration, 3);
+	CU_ASSERT_EQUAL(r.flow_id, udp_id);
+	{
+		/* 3 s, to the clock's unit (both ends are cut to 2^16 cycles). */
+		uint64_t end = egw_flowlog_unwrap(r.stamp,
+			egw_flowlog_clock(W(0)->now_tsc, W(0)->log_epoch));
+		uint64_t ms = egw_flowlog_ms(egw_flow_id_clock(r.flow_id), end, rte_get_tsc_hz());
+
+		CU_ASSERT(ms >= 2999 && ms <= 3000);
+	}
 	CU_ASSERT_EQUAL(addr_in_use(nat_addr), 1);
 
 	/* Expiry: the SYN-only flow ends idle. */
@@ -1962,6 +1983,7 @@ static void test_pipeline_flow_records(void)
 	egw_pipeline_expire(W(0));
 	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
 	CU_ASSERT(next_record(W(0), &r) && r.event == EGW_EV_END && r.reason == EGW_END_IDLE);
+	CU_ASSERT_EQUAL(r.flow_id, tcp_id);
 	CU_ASSERT_EQUAL(addr_in_use(nat_addr), 0);
 
 	/* A full ring loses the record, counted; the packet is forwarded all the same. */
@@ -1976,6 +1998,24 @@ static void test_pipeline_flow_records(void)
 	CU_ASSERT_EQUAL(st.flow_log_dropped, 1);
 	while (next_record(W(0), &r))
 		;
+
+	/* Flow ids only grow: a full sequence takes the next clock unit, and a clock read
+	 * that is behind the last id (another loop, same unit) continues the sequence. */
+	{
+		uint64_t clock = egw_flowlog_clock(W(0)->now_tsc, W(0)->log_epoch), a, b, c;
+
+		W(0)->id_clock = clock;
+		W(0)->id_seq = (1u << EGW_FLOW_ID_SEQ_BITS) - 2;
+		a = egw_flow_id_next(W(0));
+		b = egw_flow_id_next(W(0));
+		W(0)->now_tsc -= 1ULL << EGW_FLOWLOG_CLOCK_SHIFT;
+		c = egw_flow_id_next(W(0));
+		CU_ASSERT_EQUAL(egw_flow_id_clock(a), clock);
+		CU_ASSERT_EQUAL(a & ((1u << EGW_FLOW_ID_SEQ_BITS) - 1), 4095);
+		CU_ASSERT_EQUAL(egw_flow_id_clock(b), clock + 1);
+		CU_ASSERT_EQUAL(b & ((1u << EGW_FLOW_ID_SEQ_BITS) - 1), 0);
+		CU_ASSERT(a < b && b < c);
+	}
 	egw_policy_slots_fini(&slots);
 	dp_teardown();
 }
