@@ -130,6 +130,8 @@ struct egw_worker {
 struct egw_worker *egw_worker_create(struct egw_dataplane *dp, unsigned id, uint32_t max_flows,
 	const struct egw_flow_timeouts *to, int socket);
 void egw_worker_free(struct egw_worker *w);
+/* What egw_worker_create() takes from the DPDK heap (flow table, rings, side arrays). */
+size_t egw_worker_bytes(uint32_t max_flows, bool flow_log);
 
 /*
  * The data path: processes N received (or handed-off) packets. Every packet is transmitted,

@@ -10,8 +10,11 @@
 #include <rte_malloc.h>
 #include <rte_ring.h>
 
+#include "conf/conf.h"
 #include "dataplane.h"
 #include "policy/slots.h"
+
+_Static_assert(EGW_MAX_WORKERS == EGW_CONF_MAX_WORKERS, "the config allows what workers exist");
 
 /*
  * The offset that makes egw_flowlog_clock(TSC) count from the Unix epoch: the wall clock now,
@@ -78,6 +81,18 @@ struct egw_worker *egw_worker_create(struct egw_dataplane *dp, unsigned id, uint
 fail:
 	egw_worker_free(w);
 	return NULL;
+}
+
+size_t egw_worker_bytes(uint32_t max_flows, bool flow_log)
+{
+	size_t n = sizeof(struct egw_worker) + egw_flow_table_bytes(max_flows) +
+		egw_source_limit_bytes(max_flows) + rte_ring_get_memsize(1024);
+
+	if (flow_log)
+		n += rte_ring_get_memsize_elem(sizeof(struct egw_flowlog_rec),
+			     EGW_FLOWLOG_RING_SIZE) +
+			(size_t)max_flows * sizeof(uint64_t);
+	return n;
 }
 
 void egw_worker_free(struct egw_worker *w)

@@ -8,6 +8,7 @@
 
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
@@ -1859,6 +1860,42 @@ static uint64_t addr_in_use(uint32_t nat_addr)
 	return in_use;
 }
 
+/* Heap bytes in use on every socket. */
+static uint64_t heap_in_use(void)
+{
+	struct rte_malloc_socket_stats st;
+	uint64_t n = 0;
+
+	for (unsigned s = 0; s < RTE_MAX_NUMA_NODES; s++)
+		if (rte_malloc_get_socket_stats((int)s, &st) == 0)
+			n += st.heap_allocsz_bytes;
+	return n;
+}
+
+/*
+ * egw_worker_bytes(), which egressgw --check adds up against [dpdk] memory_mb, is what a worker
+ * takes from the DPDK heap: within the allocator's headers, with and without the flow log.
+ */
+static void test_pipeline_worker_bytes(void)
+{
+	for (int log = 0; log <= 1; log++) {
+		uint64_t before, used, est = egw_worker_bytes(100000, log);
+		struct egw_worker *w;
+
+		dp_setup(&(struct dp_opts){ .max_flows = 64, .flow_log = log });
+		before = heap_in_use();
+		w = egw_worker_create(F.dp, 9, 100000, &TO, SOCKET_ID_ANY);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+		used = heap_in_use() - before;
+		if (used > est + 8192 || used + 8192 < est)
+			fprintf(stderr, "\n  flow log %d: worker took %llu bytes, estimate %llu\n", log,
+				(unsigned long long)used, (unsigned long long)est);
+		CU_ASSERT(used <= est + 8192 && used + 8192 >= est);
+		egw_worker_free(w);
+		dp_teardown();
+	}
+}
+
 /*
  * Flow start, deny and end records (flow log), per-address NAT counters, and flows listed and
  * ended through the worker's mailbox (/egw/flows, flows flush) with every filter error.
@@ -2023,6 +2060,7 @@ static void test_pipeline_flow_records(void)
 void egw_test_register_pipeline(void)
 {
 	EGW_SUITE("pipeline", pipeline_init, pipeline_clean, EGW_TEST(test_pipeline_tcp_roundtrip),
+		EGW_TEST(test_pipeline_worker_bytes),
 		EGW_TEST(test_pipeline_burst), EGW_TEST(test_pipeline_unsolicited),
 		EGW_TEST(test_pipeline_modes), EGW_TEST(test_pipeline_revoke_in_burst),
 		EGW_TEST(test_pipeline_recheck_delta),
