@@ -32,10 +32,13 @@ static void on_signal(int sig)
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: egressgw -c FILE [--check] [--version] [-- EXTRA_EAL_ARGS...]\n"
+	fprintf(out, "usage: egressgw -c FILE [--check [--dump]] [--version] [-- EAL_ARGS...]\n"
 		     "  -c, --config FILE  configuration (default /etc/egressgw/egressgw.ini)\n"
 		     "  --check            validate the configuration, print FILE:LINE errors or\n"
 		     "                     'config OK', exit 1 or 0; starts nothing\n"
+		     "  --dump             with --check: print the effective configuration,\n"
+		     "                     defaults and compiled policies included, as INI that\n"
+		     "                     checks again\n"
 		     "  --version          print the version\n");
 }
 
@@ -213,13 +216,14 @@ static void print_final(struct egw_app *app)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = { { "config", required_argument, NULL, 'c' },
-		{ "check", no_argument, NULL, 'k' }, { "version", no_argument, NULL, 'V' },
+		{ "check", no_argument, NULL, 'k' }, { "dump", no_argument, NULL, 'D' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	static struct egw_app app;
 	struct egw_conf_errors errs = { 0 };
 	struct egw_tel_source tel;
 	const char *path = "/etc/egressgw/egressgw.ini";
-	bool check = false;
+	bool check = false, dump = false;
 	int opt, rc, status = 1;
 	unsigned in_use;
 
@@ -230,6 +234,9 @@ int main(int argc, char **argv)
 			break;
 		case 'k':
 			check = true;
+			break;
+		case 'D':
+			check = dump = true;
 			break;
 		case 'V':
 			printf("egressgw %s\n", EGW_VERSION);
@@ -259,12 +266,15 @@ int main(int argc, char **argv)
 	if (check) {
 		uint64_t mib = (egw_memory_estimate(&app.conf) + (1 << 20) - 1) >> 20;
 
-		printf("config OK: %u port(s), %u pool(s), %u policies, %u groups from %u file(s); "
-		       "memory: %llu of %u MiB\n",
+		/* With --dump, stdout is the INI alone. */
+		rc = dump ? egw_conf_dump(&app.conf, &app.pset, stdout) : 0;
+		fprintf(dump ? stderr : stdout,
+			"config OK: %u port(s), %u pool(s), %u policies, %u groups from %u "
+			"file(s); memory: %llu of %u MiB\n",
 			app.conf.n_ports, app.conf.n_pools, app.pset.n_policies, app.pset.n_groups,
 			app.pset.n_files, (unsigned long long)mib, app.conf.dpdk.memory_mb);
 		egw_policy_set_free(&app.pset);
-		return 0;
+		return rc < 0 ? 1 : 0;
 	}
 	{
 		enum egw_log_level lvl = EGW_LOG_INFO;

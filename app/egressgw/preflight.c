@@ -187,7 +187,9 @@ static void config_of(pid_t pid, char *out)
 	for (char *p = cmd + strlen(cmd) + 1; p < cmd + n; p += strlen(p) + 1) {
 		if (strcmp(p, "--") == 0)
 			break;
-		if ((strcmp(p, "-c") == 0 || strcmp(p, "--config") == 0) && p + strlen(p) + 1 < cmd + n)
+		bool opt = strcmp(p, "-c") == 0 || strcmp(p, "--config") == 0;
+
+		if (opt && p + strlen(p) + 1 < cmd + n)
 			arg = p + strlen(p) + 1;
 		else if (strncmp(p, "--config=", 9) == 0)
 			arg = p + 9;
@@ -252,7 +254,8 @@ static void print_where(FILE *out, const struct egw_conf *c, const struct egw_co
 /* Warnings: a start works, but probably not as meant. */
 static void warnings(const struct egw_conf *c, const struct egw_policy_set *pset, FILE *out)
 {
-	if (c->egress.policies[0] && pset->n_files == 0) {
+	/* The main file counts as a file when it holds policies of its own. */
+	if (c->egress.policies[0] && pset->n_files == (c->egress.inline_policies ? 1u : 0u)) {
 		print_where(out, c, &c->egress.policies_origin);
 		fprintf(out, "warning: [egress] policies '%s' matches no file\n",
 			c->egress.policies);

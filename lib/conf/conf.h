@@ -118,6 +118,7 @@ struct egw_conf {
 		enum egw_mode mode;		 /* default policy */
 		char policies[EGW_PATH_MAX];	 /* glob; empty = none */
 		struct egw_conf_origin policies_origin;
+		bool inline_policies; /* the main file has [group]/[policy] sections too */
 		char default_pool[EGW_NAME_MAX]; /* required when mode = passthrough */
 		enum egw_revalidate revalidate;	 /* default reset */
 		struct egw_conf_origin mode_origin;
@@ -189,6 +190,14 @@ void egw_conf_errors_print(const struct egw_conf_errors *errs, FILE *out);
 int egw_conf_errors_add(struct egw_conf_errors *errs, const char *file, int line, const char *fmt,
 	...) __attribute__((format(printf, 4, 5)));
 void egw_conf_errors_free(struct egw_conf_errors *errs);
+
+struct egw_policy_set;
+/*
+ * The effective configuration C and policy set SET (may be NULL) as INI to OUT: every key in
+ * force, defaults included, groups and policies as compiled, origins as comments. What it
+ * writes loads back (policies in the main file) to the same configuration. 0 or -EIO.
+ */
+int egw_conf_dump(const struct egw_conf *c, const struct egw_policy_set *set, FILE *out);
 
 /* Lookups used after validation. */
 const struct egw_pool_conf *egw_conf_pool_find(const struct egw_conf *conf, const char *name);
