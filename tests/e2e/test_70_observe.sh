@@ -16,8 +16,8 @@ set -eu -o pipefail
 source "$(dirname "$0")/lib.sh"
 egw_init
 egw_need_real
-command -v promtool >/dev/null || egw_fail "promtool missing (apt-get install prometheus)"
-"$EGW_PY" -c 'import jsonschema' 2>/dev/null || egw_fail "python3-jsonschema missing (apt-get install python3-jsonschema)"
+command -v promtool >/dev/null || egw_fail "promtool missing (tests/setup.sh)"
+"$EGW_PY" -c 'import jsonschema' 2>/dev/null || egw_fail "python3-jsonschema missing (tests/setup.sh)"
 egw_topo_up
 N=5
 M=3
