@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Everything, from a fresh Debian 12 (as root): dependencies and build (tools/setup.sh), the
-# unit tests (meson test: the CUnit runner), then the end-to-end tests in network namespaces
+# Everything, from a fresh Debian 12 (as root): dependencies and build (tools/setup.sh, then
+# the test-only tools: tests/setup.sh), the unit tests (meson test: the CUnit runner), then the end-to-end tests in network namespaces
 # (tests/e2e/run.sh). Exit status non-zero if any step fails; every step runs regardless.
 set -uo pipefail
 
@@ -11,7 +11,7 @@ cd "$root" || exit 1
 status=0
 
 echo "== setup and build"
-if ! bash tools/setup.sh; then
+if ! bash tools/setup.sh || ! bash tests/setup.sh; then
 	echo "run-all: setup/build failed" >&2
 	exit 1
 fi

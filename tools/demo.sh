@@ -130,6 +130,8 @@ for k, v in s.items():
     print("  %-18s %s" % (k, v))
 print("  %-18s %s" % ("drops (non-zero)", json.dumps(drops) if drops else "none"))
 '
+# The demo runs the binaries it built; the commands it shows are the ones to type once they
+# are on PATH (installed, or the build directories added: see the end).
 ctl=$root/build/tools/egwctl/egwctl
 echo
 echo "  \$ egwctl -p egwdemo flows        # each worker lists its own flows, with the translation"
@@ -143,12 +145,24 @@ tail -n 2 /tmp/egw-demo-flows.jsonl | sed 's/^/  /'
 
 if ((keep)); then
 	say "6/6 left running (--keep)"
+	if ! command -v egwctl >/dev/null; then
+		cat <<EOF
+  egwctl and egressgw are not installed (sudo apt install ./build-pkg/egressgw_*.deb after
+  bash tools/package.sh, or sudo meson install -C build); for this shell:
+         export PATH=$root/build/tools/egwctl:$root/build/app/egressgw:\$PATH
+EOF
+	fi
 	cat <<EOF
   try:   ip netns exec egwcli curl http://$EGW_IP_SRV:$EGW_HTTP_PORT/
          ip netns exec egwcli ping $EGW_IP_SRV
+         egwctl -p egwdemo status
+         egwctl -p egwdemo flows
+         egwctl -p egwdemo stats
+         egwctl -p egwdemo ports
+         egwctl -p egwdemo --raw -o policy,allowed,active policies
+         ip netns exec egwgw egwctl -p egwdemo metrics
+         egressgw -c conf/demo.ini --check --dump
          echo /egw/stats | dpdk-telemetry.py -f egwdemo
-         echo /egw/info  | dpdk-telemetry.py -f egwdemo
-         build/tools/egwctl/egwctl -p egwdemo flows | ports | workers | pools | policies
   log:   $EGW_LOG
   stop:  bash tools/demo.sh --stop
 EOF

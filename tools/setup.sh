@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Installs what egressgw needs to build and test on Debian 12 (as root), then builds it in
-# build/. Idempotent: apt is skipped when every package is present, meson setup when build/
-# is configured already. Quiet unless something fails.
+# Installs what egressgw needs to build, package and run its demo on Debian 12 (as root), then
+# builds it in build/. What only the tests need (fuzzing, packet tools, promtool, jsonschema)
+# is tests/setup.sh's. Idempotent: apt is skipped when every package is present, meson setup
+# when build/ is configured already. Quiet unless something fails. Nothing installed here is
+# a service.
 #
 #   tools/setup.sh            packages + build
 #   tools/setup.sh --deps     packages only
@@ -12,39 +14,15 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(
-	# build
+	# build: the libraries egressgw and egwctl link, the build tools, the man pages (scdoc)
 	dpdk-dev libdpdk-dev libinih-dev libcunit1-dev libnuma-dev libssl-dev libmicrohttpd-dev
-	meson ninja-build pkg-config gcc
-	# fuzzing and sanitizer builds
-	clang libclang-rt-14-dev
-	# end-to-end tests and demo: real clients and servers in network namespaces
-	python3 python3-scapy iperf3 ncat tcpdump curl ethtool iproute2 iputils-ping procps
-	# metrics: promtool checks the /metrics exposition format
-	prometheus
+	libjansson-dev libsmartcols-dev meson ninja-build pkg-config gcc scdoc
+	# tools/package.sh: dpkg-shlibdeps finds the package's runtime dependencies
+	dpkg-dev
+	# the demo: network namespaces, a web server and a client, dpdk-telemetry.py (dpdk-dev)
+	python3 curl ethtool iproute2 iputils-ping procps
 )
-
-missing=()
-for p in "${packages[@]}"; do
-	if [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) != "install ok installed" ]]; then
-		missing+=("$p")
-	fi
-done
-if ((${#missing[@]} > 0)); then
-	if [[ $(id -u) != 0 ]]; then
-		echo "setup: missing packages (run as root to install): ${missing[*]}" >&2
-		exit 1
-	fi
-	echo "setup: installing ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	log=$(mktemp /tmp/egw-setup-apt.XXXXXX)
-	if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } \
-		>"$log" 2>&1 </dev/null; then
-		tail -n 30 "$log" >&2
-		echo "setup: apt-get failed (full log: $log)" >&2
-		exit 1
-	fi
-	rm -f "$log"
-fi
+bash "$root/tools/apt-install.sh" "${packages[@]}"
 
 [[ ${1:-} == --deps ]] && exit 0
 

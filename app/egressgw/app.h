@@ -62,6 +62,21 @@ struct egw_app {
 	uint32_t conf_seq; /* odd while conf.pools is being rewritten (reload) */
 };
 
+#define EGW_RING_SIZE 1024 /* control and handoff rings */
+#define EGW_POOL_CACHE 256 /* mbufs cached per lcore */
+
+/* preflight.c: what a start needs from this machine, checked before EAL runs */
+unsigned egw_mbuf_count(unsigned workers, unsigned ports, uint32_t extra);
+/* Bytes of DPDK heap the appliance takes with config C (the check of [dpdk] memory_mb). */
+uint64_t egw_memory_estimate(const struct egw_conf *c);
+/*
+ * The CPUs of [dpdk] lcores, memory_mb against [flows] max, the file prefix not in use by
+ * another process (CHECK_ONLY: the same config running is fine, a reload applies it): each
+ * problem to ERRS as FILE:LINE. Warnings and notes (exit 0) to NOTES. 0 or -EINVAL.
+ */
+int egw_preflight(const struct egw_conf *c, const struct egw_policy_set *pset, bool check_only,
+	struct egw_conf_errors *errs, FILE *notes);
+
 /* eal.c */
 int egw_eal_start(const struct egw_conf *conf, int extra_argc, char **extra_argv);
 

@@ -18,8 +18,6 @@
 #include "common/log.h"
 #include "telemetry/telemetry.h"
 
-#define RING_SIZE 1024
-#define POOL_CACHE 256
 #define NEIGH_MAX 16384
 
 static struct egw_app *the_app;
@@ -62,20 +60,19 @@ static void signals_setup(void)
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: egressgw -c FILE [--check] [--version] [-- EXTRA_EAL_ARGS...]\n"
+	fprintf(out, "usage: egressgw -c FILE [--check [--dump]] [--version] [-- EAL_ARGS...]\n"
 		     "  -c, --config FILE  configuration (default /etc/egressgw/egressgw.ini)\n"
 		     "  --check            validate the configuration, print FILE:LINE errors or\n"
 		     "                     'config OK', exit 1 or 0; starts nothing\n"
+		     "  --dump             with --check: print the effective configuration,\n"
+		     "                     defaults and compiled policies included, as INI that\n"
+		     "                     checks again\n"
 		     "  --version          print the version\n");
 }
 
-/* Enough mbufs for every descriptor, every ring and every worker's in-flight burst. */
 static unsigned pool_size(const struct egw_app *app)
 {
-	unsigned w = app->dp.n_workers, p = app->conf.n_ports;
-	unsigned n = p * w * (1024 + 1024) + w * w * RING_SIZE + (w + 3) * RING_SIZE +
-		w * EGW_BURST * (p + 2) + (w + 1) * POOL_CACHE + 4096;
-	return n + app->conf.dpdk.mbufs;
+	return egw_mbuf_count(app->dp.n_workers, app->conf.n_ports, app->conf.dpdk.mbufs);
 }
 
 static int rings_create(struct egw_app *app)
@@ -83,11 +80,11 @@ static int rings_create(struct egw_app *app)
 	struct egw_dataplane *dp = &app->dp;
 	char name[32];
 
-	dp->punt_ring = rte_ring_create("egw_punt", RING_SIZE, rte_socket_id(), RING_F_SC_DEQ);
-	dp->resolve_ring = rte_ring_create("egw_resolve", RING_SIZE, rte_socket_id(),
+	dp->punt_ring = rte_ring_create("egw_punt", EGW_RING_SIZE, rte_socket_id(), RING_F_SC_DEQ);
+	dp->resolve_ring = rte_ring_create("egw_resolve", EGW_RING_SIZE, rte_socket_id(),
 		RING_F_SC_DEQ);
 	app->reinject_ring = rte_ring_create(
-		"egw_reinject", RING_SIZE, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+		"egw_reinject", EGW_RING_SIZE, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (!dp->punt_ring || !dp->resolve_ring || !app->reinject_ring)
 		return -ENOMEM;
 	for (unsigned a = 0; a < dp->n_workers; a++)
@@ -96,7 +93,7 @@ static int rings_create(struct egw_app *app)
 				continue;
 			snprintf(name, sizeof(name), "egw_ho_%u_%u", a, b);
 			/* One producer, one consumer per ring: no atomics on the handoff path. */
-			dp->handoff[a][b] = rte_ring_create(name, RING_SIZE, rte_socket_id(),
+			dp->handoff[a][b] = rte_ring_create(name, EGW_RING_SIZE, rte_socket_id(),
 				RING_F_SP_ENQ | RING_F_SC_DEQ);
 			if (!dp->handoff[a][b])
 				return -ENOMEM;
@@ -157,7 +154,7 @@ static int dataplane_setup(struct egw_app *app)
 	rc = rings_create(app);
 	if (rc < 0)
 		return rc;
-	app->pool = rte_pktmbuf_pool_create("egw_mbufs", pool_size(app), POOL_CACHE, 0,
+	app->pool = rte_pktmbuf_pool_create("egw_mbufs", pool_size(app), EGW_POOL_CACHE, 0,
 		RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (!app->pool) {
 		EGW_ERR("cannot allocate %u mbufs: %s (raise [dpdk] memory_mb or lower mbufs)",
@@ -251,13 +248,14 @@ static void print_final(struct egw_app *app)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = { { "config", required_argument, NULL, 'c' },
-		{ "check", no_argument, NULL, 'k' }, { "version", no_argument, NULL, 'V' },
+		{ "check", no_argument, NULL, 'k' }, { "dump", no_argument, NULL, 'D' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	static struct egw_app app;
 	struct egw_conf_errors errs = { 0 };
 	struct egw_tel_source tel;
 	const char *path = "/etc/egressgw/egressgw.ini";
-	bool check = false;
+	bool check = false, dump = false;
 	int opt, rc, status = 1;
 	unsigned in_use;
 
@@ -270,6 +268,9 @@ int main(int argc, char **argv)
 		case 'k':
 			check = true;
 			break;
+		case 'D':
+			check = dump = true;
+			break;
 		case 'V':
 			printf("egressgw %s\n", EGW_VERSION);
 			return 0;
@@ -281,10 +282,13 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	/* The policy files are checked even when the main file has errors: all problems at once. */
+	/* The policy files are checked even when the main file has errors: all problems at once.
+	 * Then what a start needs from this machine, before EAL touches it. */
 	rc = egw_conf_load(path, &app.conf, &errs);
 	if (rc == 0)
 		rc = egw_policy_load(&app.conf, &app.pset, &errs);
+	if (rc == 0)
+		rc = egw_preflight(&app.conf, &app.pset, check, &errs, stderr);
 	if (rc < 0) {
 		egw_conf_errors_print(&errs, stderr);
 		egw_conf_errors_free(&errs);
@@ -293,11 +297,17 @@ int main(int argc, char **argv)
 	}
 	egw_conf_errors_free(&errs);
 	if (check) {
-		printf("config OK: %u port(s), %u pool(s), %u policies, %u groups from %u file(s)\n",
+		uint64_t mib = (egw_memory_estimate(&app.conf) + (1 << 20) - 1) >> 20;
+
+		/* With --dump, stdout is the INI alone. */
+		rc = dump ? egw_conf_dump(&app.conf, &app.pset, stdout) : 0;
+		fprintf(dump ? stderr : stdout,
+			"config OK: %u port(s), %u pool(s), %u policies, %u groups from %u "
+			"file(s); memory: %llu of %u MiB\n",
 			app.conf.n_ports, app.conf.n_pools, app.pset.n_policies, app.pset.n_groups,
-			app.pset.n_files);
+			app.pset.n_files, (unsigned long long)mib, app.conf.dpdk.memory_mb);
 		egw_policy_set_free(&app.pset);
-		return 0;
+		return rc < 0 ? 1 : 0;
 	}
 	{
 		enum egw_log_level lvl = EGW_LOG_INFO;

@@ -25,6 +25,7 @@ int egw_worker_main(void *arg)
 		unsigned got = 0;
 
 		w->now = (uint32_t)(tsc / hz);
+		w->now_tsc = tsc;
 		for (unsigned i = 0; i < c->n_rxq; i++) {
 			uint16_t n = rte_eth_rx_burst(c->rxq[i].port, c->rxq[i].queue, pkts,
 				EGW_BURST);

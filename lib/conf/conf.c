@@ -17,6 +17,7 @@ void egw_conf_defaults(struct egw_conf *conf)
 		return;
 	memset(conf, 0, sizeof(*conf));
 	snprintf(conf->dpdk.lcores, sizeof(conf->dpdk.lcores), "0-1");
+	egw_lcores_parse(conf->dpdk.lcores, &conf->dpdk.lcore_set);
 	conf->dpdk.memory_mb = 1024;
 	conf->dpdk.hugepages = true;
 	snprintf(conf->dpdk.file_prefix, sizeof(conf->dpdk.file_prefix), "egressgw");
@@ -85,6 +86,25 @@ FILE *conf_open(const char *path, char *why, size_t whylen)
 	return fp;
 }
 
+/* Where a key of a single section was set, or the file itself (line 0) for a default. */
+static void origin(const struct conf_ctx *ctx, struct egw_conf_origin *o, enum conf_sect sect,
+	unsigned key)
+{
+	conf_copy(o->file, sizeof(o->file), ctx->file);
+	o->line = ctx->single[sect].key_line[key];
+}
+
+/* The lines the checks against the machine point at (egressgw --check). */
+static void note_origins(struct conf_ctx *ctx)
+{
+	struct egw_conf *c = ctx->conf;
+
+	origin(ctx, &c->dpdk.lcores_origin, CONF_SECT_DPDK, CONF_DPDK_LCORES);
+	origin(ctx, &c->dpdk.memory_origin, CONF_SECT_DPDK, CONF_DPDK_MEMORY_MB);
+	origin(ctx, &c->dpdk.file_prefix_origin, CONF_SECT_DPDK, CONF_DPDK_FILE_PREFIX);
+	origin(ctx, &c->flows.max_origin, CONF_SECT_FLOWS, CONF_FLOWS_MAX);
+}
+
 static int load(struct conf_ctx *ctx)
 {
 	int ret = conf_run(ctx);
@@ -93,6 +113,7 @@ static int load(struct conf_ctx *ctx)
 		conf_err(ctx, 0, "is larger than %s", EGW_FILE_MAX_TEXT);
 	if (ret < 0)
 		return ret;
+	note_origins(ctx);
 	if (!ctx->stop)
 		conf_validate(ctx);
 	if (ctx->nomem)

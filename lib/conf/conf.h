@@ -66,6 +66,16 @@ struct egw_port_conf {
 	struct egw_conf_origin origin; /* line of the [port NAME] header */
 };
 
+#define EGW_MAX_CPUS 1024	     /* CPU_SETSIZE: what EAL takes in --lcores */
+#define EGW_CONF_MAX_WORKERS 16 /* lcores beyond the control lcore (EGW_MAX_WORKERS) */
+
+/* What [dpdk] lcores says before EAL reads it (egw_lcores_parse). */
+struct egw_lcores {
+	unsigned n_lcores;		  /* distinct lcores: the control lcore and the workers */
+	unsigned bad_lcore;		  /* -ERANGE: the lcore id at or above RTE_MAX_LCORE */
+	uint64_t cpus[EGW_MAX_CPUS / 64]; /* the CPUs they may run on, one bit each */
+};
+
 struct egw_addr_range {
 	uint32_t first, last; /* inclusive, host order */
 };
@@ -86,6 +96,7 @@ struct egw_conf {
 
 	struct {
 		char lcores[128];	 /* EAL --lcores value; default "0-1" */
+		struct egw_lcores lcore_set; /* LCORES read */
 		uint32_t memory_mb;	 /* default 1024 */
 		bool hugepages;		 /* default yes */
 		char file_prefix[64];	 /* default "egressgw" */
@@ -95,6 +106,9 @@ struct egw_conf {
 					    which keeps its whole file in buffers */
 		uint32_t idle_sleep_us;	 /* workers sleep this long after an empty poll round;
 					    0 = busy poll (default). For shared/oversubscribed CPUs. */
+		/* Where lcores, memory_mb and file_prefix were set (line 0: the default), for the
+		 * checks against this machine (egressgw --check). */
+		struct egw_conf_origin lcores_origin, memory_origin, file_prefix_origin;
 	} dpdk;
 
 	struct egw_port_conf ports[EGW_MAX_PORTS];
@@ -103,11 +117,12 @@ struct egw_conf {
 	struct {
 		enum egw_mode mode;		 /* default policy */
 		char policies[EGW_PATH_MAX];	 /* glob; empty = none */
+		/* The policies line: a matched file that is no policy file is reported there. */
+		struct egw_conf_origin policies_origin;
+		bool inline_policies; /* the main file has [group]/[policy] sections too */
 		char default_pool[EGW_NAME_MAX]; /* required when mode = passthrough */
 		enum egw_revalidate revalidate;	 /* default reset */
 		struct egw_conf_origin mode_origin;
-		/* The policies line: a matched file that is no policy file is reported there. */
-		struct egw_conf_origin policies_origin;
 	} egress;
 
 	struct egw_pool_conf pools[EGW_MAX_POOLS];
@@ -121,6 +136,7 @@ struct egw_conf {
 		uint32_t udp;		  /* default 300 */
 		uint32_t icmp;		  /* default 60 */
 		bool tcp_pickup;	  /* default yes */
+		struct egw_conf_origin max_origin;
 	} flows;
 
 	struct {
@@ -176,6 +192,14 @@ int egw_conf_errors_add(struct egw_conf_errors *errs, const char *file, int line
 	...) __attribute__((format(printf, 4, 5)));
 void egw_conf_errors_free(struct egw_conf_errors *errs);
 
+struct egw_policy_set;
+/*
+ * The effective configuration C and policy set SET (may be NULL) as INI to OUT: every key in
+ * force, defaults included, groups and policies as compiled, origins as comments. What it
+ * writes loads back (policies in the main file) to the same configuration. 0 or -EIO.
+ */
+int egw_conf_dump(const struct egw_conf *c, const struct egw_policy_set *set, FILE *out);
+
 /* Lookups used after validation. */
 const struct egw_pool_conf *egw_conf_pool_find(const struct egw_conf *conf, const char *name);
 const struct egw_port_conf *egw_conf_port_find(const struct egw_conf *conf, const char *name);
@@ -191,6 +215,9 @@ int egw_parse_port_range(const char *s, uint16_t *first, uint16_t *last); /* "N"
 int egw_parse_addr_range(const char *s, struct egw_addr_range *r); /* "a.b.c.d" or "a-b" */
 /* "a.b.c.d" (length 32) or "a.b.c.d/len" with len 0-32, host bits allowed: a filter. */
 int egw_parse_prefix(const char *s, uint32_t *addr, uint8_t *len);
+/* EAL --lcores syntax; 0, -EINVAL (syntax), -ERANGE (an lcore id past RTE_MAX_LCORE). */
+int egw_lcores_parse(const char *s, struct egw_lcores *out);
+bool egw_lcores_has_cpu(const struct egw_lcores *l, unsigned cpu);
 /* "a.b.c.d:port", port 1-65535 ([metrics] listen). */
 int egw_parse_hostport(const char *s, uint32_t *addr, uint16_t *port);
 

@@ -5,11 +5,15 @@
  * (syntax, range) and stores it; anything that depends on another key or section is left to
  * conf_validate.c, because keys may come in any order.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include <rte_config.h>
+
 #include "common/file.h"
+
 #include "conf_internal.h"
 
 /* struct sockaddr_un.sun_path holds 108 bytes including the NUL. */
@@ -141,13 +145,38 @@ static bool digits_only(const char *s, const char *extra)
 
 static void set_lcores(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
 {
-	/* EAL's --lcores syntax: lcore sets, ranges, groups and '@' cpu sets. Anything else
-	 * (a stray word, a blank) would reach rte_eal_init() and fail far from this line. */
-	if (*value && !digits_only(value, ",-@()")) {
-		conf_err_value(ctx, key, value, "is not an EAL lcore list (digits and , - @ ( ))");
+	struct egw_lcores l;
+	int rc;
+
+	/* EAL's --lcores syntax, read as EAL will: a mistake here would otherwise reach
+	 * rte_eal_init() and fail far from this line, or start without a worker. */
+	if (!*value) {
+		conf_store_string(ctx, key, value); /* says it must not be empty */
 		return;
 	}
-	conf_store_string(ctx, key, value);
+	rc = digits_only(value, ",-@()") ? egw_lcores_parse(value, &l) : -EINVAL;
+	if (rc == -ERANGE) {
+		conf_err_value(ctx, key, value, "names lcore %u; EAL takes lcore ids 0-%d",
+			l.bad_lcore, RTE_MAX_LCORE - 1);
+		return;
+	}
+	if (rc < 0) {
+		conf_err_value(ctx, key, value,
+			"is not an EAL lcore list such as 0-1, 1-4 or (0-2)@(0-1)");
+		return;
+	}
+	if (l.n_lcores < 2) {
+		conf_err_value(ctx, key, value, "gives no worker: the first lcore is the control "
+						"thread; name at least 2 lcores (e.g. 0-1)");
+		return;
+	}
+	if (l.n_lcores - 1 > EGW_CONF_MAX_WORKERS) {
+		conf_err_value(ctx, key, value, "gives %u workers; at most %d", l.n_lcores - 1,
+			EGW_CONF_MAX_WORKERS);
+		return;
+	}
+	if (conf_store_string(ctx, key, value) == 0)
+		ctx->conf->dpdk.lcore_set = l;
 }
 
 static void set_file_prefix(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
@@ -300,7 +329,7 @@ static const struct conf_key egress_keys[] = {
 };
 
 static const struct conf_key flows_keys[] = {
-	{"max", conf_set_u32, 0, S(flows.max), 1, 100000000},
+	[CONF_FLOWS_MAX] = {"max", conf_set_u32, 0, S(flows.max), 1, 100000000},
 	{"tcp_syn", conf_set_u32, 0, S(flows.tcp_syn), 1, 604800},
 	/* RFC 5382 REQ-5 asks for at least 7440 s; shorter is accepted so that tests can watch
 	 * established flows expire. */

@@ -4,10 +4,13 @@
  * All of them are strict: the whole string must match, with no surrounding blanks, signs,
  * octal/hex forms or trailing garbage, so that a typo is an error rather than a different value.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
 #include <strings.h>
+
+#include <rte_ether.h>
 
 #include "conf.h"
 #include "conf_internal.h"
@@ -17,21 +20,9 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
- * Decimal number of at most MAXDIGITS digits. A leading zero is refused on multi-digit numbers
- * because inet_aton() and friends read "010" as octal: the operator and another tool must not
- * disagree about which address a line names.
+ * Decimal number of at most MAXDIGITS digits (a prefix length). A leading zero is refused on
+ * multi-digit numbers, as inet_pton() refuses it in an address part: "/08" is a typo.
  */
 static const char *scan_dec(const char *s, unsigned maxdigits, uint32_t *out)
 {
@@ -50,23 +41,25 @@ static const char *scan_dec(const char *s, unsigned maxdigits, uint32_t *out)
 	return s + n;
 }
 
+/*
+ * The dotted quad at the start of S, parsed by inet_pton(): exactly four decimal parts of
+ * 0-255. It refuses what inet_aton() would read differently from the operator: leading zeros
+ * (octal there), hex, fewer parts. Returns the first byte after it (a '/', '-' or the end).
+ */
 const char *conf_scan_ipv4(const char *s, uint32_t *addr)
 {
-	uint32_t a = 0, v;
+	char buf[INET_ADDRSTRLEN];
+	size_t n = strspn(s, "0123456789.");
+	struct in_addr a;
 
-	for (int i = 0; i < 4; i++) {
-		if (i > 0) {
-			if (*s != '.')
-				return NULL;
-			s++;
-		}
-		s = scan_dec(s, 3, &v);
-		if (!s || v > 255)
-			return NULL;
-		a = a << 8 | v;
-	}
-	*addr = a;
-	return s;
+	if (n == 0 || n >= sizeof(buf))
+		return NULL;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET, buf, &a) != 1)
+		return NULL;
+	*addr = ntohl(a.s_addr);
+	return s + n;
 }
 
 int egw_parse_ipv4(const char *s, uint32_t *addr)
@@ -148,18 +141,13 @@ int egw_parse_hostport(const char *s, uint32_t *addr, uint16_t *port)
 
 int egw_parse_mac(const char *s, uint8_t mac[6])
 {
-	uint8_t m[6];
+	struct rte_ether_addr ea;
 
-	if (!s || !mac || strlen(s) != 17)
+	/* DPDK also reads "xxxx:xxxx:xxxx"; the config documents (and keeps) the 17-character
+	 * form only. */
+	if (!s || !mac || strlen(s) != 17 || rte_ether_unformat_addr(s, &ea) < 0)
 		return -EINVAL;
-	for (int i = 0; i < 6; i++) {
-		int hi = hex_value(s[3 * i]), lo = hex_value(s[3 * i + 1]);
-
-		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
-			return -EINVAL;
-		m[i] = (uint8_t)(hi << 4 | lo);
-	}
-	memcpy(mac, m, sizeof(m));
+	memcpy(mac, ea.addr_bytes, sizeof(ea.addr_bytes));
 	return 0;
 }
 

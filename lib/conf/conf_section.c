@@ -168,13 +168,19 @@ void conf_section_open(struct conf_ctx *ctx, const char *text, size_t len)
 	int idx = 0;
 
 	conf_section_begin(ctx, text, len, buf, &type, &name, whole);
+	/* Policies may live in the main file too (what --dump writes): the policy loader reads
+	 * these sections, with the same checks as in a policy file. */
+	if (strcmp(type, "group") == 0 || strcmp(type, "policy") == 0) {
+		ctx->conf->egress.inline_policies = true;
+		return;
+	}
 	for (size_t i = 0; i < sizeof(sect_types) / sizeof(sect_types[0]); i++)
 		if (strcmp(type, sect_types[i].name) == 0)
 			t = &sect_types[i];
 	if (!t) {
 		conf_err(ctx, ctx->lineno,
 			"unknown section [%s] (known: dpdk, port NAME, egress, pool NAME, flows, "
-			"control, metrics, log)",
+			"control, metrics, log, group NAME, policy NAME)",
 			whole);
 		return;
 	}

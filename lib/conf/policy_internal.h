@@ -55,6 +55,7 @@ struct pol_ctx {
 	struct egw_policy_set *set;
 	struct egw_conf_errors *errs;
 	bool nomem;
+	bool main_file; /* reading the main config's own [group]/[policy] sections */
 
 	/* The open section (stays open when a bad header below it is skipped). */
 	enum conf_sect open; /* CONF_SECT_GROUP, CONF_SECT_POLICY or CONF_SECT_NONE */

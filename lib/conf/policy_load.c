@@ -193,6 +193,12 @@ int egw_policy_load(
 	pol = begin(conf, set, errs);
 	if (!pol)
 		return -ENOMEM;
+	/* The main file's own policies first, then the files of the glob. */
+	if (conf->egress.inline_policies) {
+		pol->main_file = true;
+		read_path(pol, conf->path);
+		pol->main_file = false;
+	}
 	read_glob(pol);
 	return finish(pol, start);
 }

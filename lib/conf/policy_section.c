@@ -146,7 +146,7 @@ void pol_section_open(struct conf_ctx *ctx, const char *text, size_t len)
 		open_group(pol, name);
 	else if (strcmp(type, "policy") == 0)
 		open_policy(pol, name);
-	else
+	else if (!pol->main_file) /* the main file's own sections: read by egw_conf_load */
 		conf_err(ctx, ctx->lineno, "unknown section [%s] (known: group NAME, policy NAME)",
 			whole);
 }

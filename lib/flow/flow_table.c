@@ -59,6 +59,14 @@ nomem:
 	return NULL;
 }
 
+size_t egw_flow_table_bytes(uint32_t capacity)
+{
+	/* Record, free-stack entry and start time per flow; two keys in the index. */
+	return sizeof(struct egw_flow_table) +
+		(size_t)capacity * (sizeof(struct egw_flow) + 2 * sizeof(uint32_t)) +
+		egw_flow_index_bytes(capacity * 2);
+}
+
 void egw_flow_table_free(struct egw_flow_table *ft)
 {
 	if (!ft)

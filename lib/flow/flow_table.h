@@ -33,6 +33,8 @@ struct egw_flow_table {
 struct egw_flow_table *egw_flow_table_create(const char *name, uint32_t capacity, int socket,
 	const struct egw_flow_timeouts *to);
 void egw_flow_table_free(struct egw_flow_table *ft);
+/* What egw_flow_table_create() takes from the DPDK heap for CAPACITY flows. */
+size_t egw_flow_table_bytes(uint32_t capacity);
 void egw_flow_table_set_timeouts(struct egw_flow_table *ft, const struct egw_flow_timeouts *to);
 
 /* Bulk lookup of N (<= 64) keys: values[i] valid where bit i of the returned mask is set. */

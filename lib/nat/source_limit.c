@@ -12,10 +12,21 @@ static inline uint32_t home(const struct egw_source_limit *sl, uint32_t addr)
 	return (uint32_t)(addr * 2654435769u) >> sl->shift;
 }
 
+/* Slots for CAPACITY sources: at most half full. */
+static uint32_t n_slots(uint32_t capacity)
+{
+	return rte_align32pow2(RTE_MAX(capacity, 4u) * 2);
+}
+
+size_t egw_source_limit_bytes(uint32_t capacity)
+{
+	return (size_t)n_slots(capacity) * sizeof(((struct egw_source_limit *)0)->slots[0]);
+}
+
 int egw_source_limit_init(struct egw_source_limit *sl, const char *name, uint32_t capacity,
 	int socket)
 {
-	uint32_t n = rte_align32pow2(RTE_MAX(capacity, 4u) * 2);
+	uint32_t n = n_slots(capacity);
 
 	(void)name;
 	sl->slots = rte_zmalloc_socket("egw_source_limit", (size_t)n * sizeof(*sl->slots),

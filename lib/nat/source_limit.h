@@ -2,6 +2,7 @@
 #ifndef EGW_SOURCE_LIMIT_H
 #define EGW_SOURCE_LIMIT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -32,6 +33,8 @@ struct egw_source_limit {
 int egw_source_limit_init(struct egw_source_limit *sl, const char *name, uint32_t capacity,
 	int socket);
 void egw_source_limit_fini(struct egw_source_limit *sl);
+/* What egw_source_limit_init() takes from the DPDK heap for CAPACITY sources. */
+size_t egw_source_limit_bytes(uint32_t capacity);
 
 /* Takes one flow for SRC_BE if it holds fewer than LIMIT: 0, -EDQUOT, or -ENOSPC (table full). */
 int egw_source_limit_acquire(struct egw_source_limit *sl, uint32_t src_be, uint32_t limit);

@@ -106,6 +106,7 @@ struct egw_worker {
 	struct egw_flow_table *ft;
 	struct egw_source_limit sources; /* flows per inside address (max_per_source) */
 	uint32_t now;	      /* seconds, set once per loop */
+	uint64_t now_tsc;     /* TSC, set once per loop with NOW: flow log stamps */
 	uint32_t nat_counter; /* RFC 6056 algorithm 3 per-worker increment */
 	uint16_t txq;	      /* the TX queue this worker owns on every port */
 	uint32_t tx_dirty;    /* bit per port id with buffered packets */
@@ -118,6 +119,10 @@ struct egw_worker {
 	struct egw_policy_counters *policy; /* EGW_POLICY_SLOTS entries */
 	struct egw_addr_stats addrs;	    /* per egress address: mappings, exhaustion */
 	struct rte_ring *flowlog;	    /* worker -> control: struct egw_flowlog_rec, or NULL */
+	uint64_t log_epoch;		    /* egw_flowlog_clock() offset, fixed at creation */
+	uint64_t *flow_ids;		    /* per flow record: its flow id (flow log on only) */
+	uint64_t id_clock;		    /* clock and sequence of the last flow id given */
+	uint32_t id_seq;
 	struct egw_mailbox mbox __rte_cache_aligned; /* other threads ask about its flows here */
 };
 
@@ -125,6 +130,8 @@ struct egw_worker {
 struct egw_worker *egw_worker_create(struct egw_dataplane *dp, unsigned id, uint32_t max_flows,
 	const struct egw_flow_timeouts *to, int socket);
 void egw_worker_free(struct egw_worker *w);
+/* What egw_worker_create() takes from the DPDK heap (flow table, rings, side arrays). */
+size_t egw_worker_bytes(uint32_t max_flows, bool flow_log);
 
 /*
  * The data path: processes N received (or handed-off) packets. Every packet is transmitted,

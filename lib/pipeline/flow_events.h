@@ -28,17 +28,44 @@ enum egw_flow_end {
 	EGW_END_MAX
 };
 
+/*
+ * The flow log's clock: the TSC in units of 2^16 cycles (16-33 us at 2-4 GHz), plus a
+ * per-worker offset that makes it count from the Unix epoch, so that flow ids differ across
+ * reboots too. A worker stamps records with the TSC it read at the top of its loop (no extra
+ * read per record); the control thread turns stamps into milliseconds of wall-clock time.
+ */
+#define EGW_FLOWLOG_CLOCK_SHIFT 16
+
+static inline uint64_t egw_flowlog_clock(uint64_t tsc, uint64_t epoch)
+{
+	return (tsc >> EGW_FLOWLOG_CLOCK_SHIFT) + epoch;
+}
+
+/*
+ * A flow id: the flow log clock when the flow started (48 bits), the worker (4 bits) and a
+ * sequence within that clock unit (12 bits). A worker's ids only grow, so every flow of a
+ * run has its own, and START and END records of one flow carry the same.
+ */
+#define EGW_FLOW_ID_SEQ_BITS 12
+#define EGW_FLOW_ID_WORKER_BITS 4
+#define EGW_FLOW_ID_CLOCK_SHIFT (EGW_FLOW_ID_SEQ_BITS + EGW_FLOW_ID_WORKER_BITS)
+
+static inline uint64_t egw_flow_id_clock(uint64_t id)
+{
+	return id >> EGW_FLOW_ID_CLOCK_SHIFT;
+}
+
 struct egw_flowlog_rec {
-	uint32_t time;	   /* worker clock, seconds (see egw_flowlog_wall) */
+	uint32_t stamp;	   /* flow log clock, low 32 bits (the reader knows the rest) */
 	uint8_t event;	   /* enum egw_flow_event */
 	uint8_t proto;
 	uint8_t reason;	   /* END: enum egw_flow_end; DENY: enum egw_drop_reason */
 	uint8_t worker;
+	uint64_t flow_id;  /* START, END; 0 for DENY (no flow was made) */
 	uint32_t src, dst, nat_src; /* network order */
 	uint16_t sport, dport, nat_sport; /* network order; ICMP: the identifier */
 	uint16_t pad;
 	uint32_t policy;   /* counter slot (0 = the mode decided) */
-	uint32_t duration; /* END: seconds since the flow started */
 	uint32_t packets[2]; /* [0] inside -> outside, [1] replies */
 	uint64_t bytes[2];
 };

@@ -28,19 +28,44 @@ static inline void emit(struct egw_worker *w, struct egw_flowlog_rec *r)
 		w->stats.flow_log_dropped++;
 }
 
+_Static_assert(EGW_MAX_WORKERS <= 1 << EGW_FLOW_ID_WORKER_BITS, "worker ids fit a flow id");
+
+static uint32_t stamp(const struct egw_worker *w)
+{
+	return (uint32_t)egw_flowlog_clock(w->now_tsc, w->log_epoch);
+}
+
+uint64_t egw_flow_id_next(struct egw_worker *w)
+{
+	uint64_t clock = egw_flowlog_clock(w->now_tsc, w->log_epoch);
+
+	/* Never smaller than the last id: a full sequence borrows the next clock unit. */
+	if (clock > w->id_clock) {
+		w->id_clock = clock;
+		w->id_seq = 0;
+	} else if (++w->id_seq == 1u << EGW_FLOW_ID_SEQ_BITS) {
+		w->id_clock++;
+		w->id_seq = 0;
+	}
+	return w->id_clock << EGW_FLOW_ID_CLOCK_SHIFT | (uint64_t)w->id << EGW_FLOW_ID_SEQ_BITS |
+		w->id_seq;
+}
+
 static void emit_flow(struct egw_worker *w, const struct egw_flow *f, enum egw_flow_event ev,
 	uint8_t reason)
 {
-	uint32_t created = w->ft->created[egw_flow_index(w->ft, f)];
+	uint64_t *id = &w->flow_ids[egw_flow_index(w->ft, f)];
 	struct egw_flowlog_rec r = {
-		.time = w->now, .event = (uint8_t)ev, .proto = f->orig.proto, .reason = reason,
+		.stamp = stamp(w), .event = (uint8_t)ev, .proto = f->orig.proto, .reason = reason,
 		.worker = (uint8_t)w->id, .src = f->orig.a_addr, .dst = f->orig.b_addr,
 		.nat_src = f->nat_addr, .sport = f->orig.a_port, .dport = f->orig.b_port,
 		.nat_sport = f->nat_port, .policy = f->policy,
-		.duration = w->now - created,
 		.packets = { f->packets[0], f->packets[1] }, .bytes = { f->bytes[0], f->bytes[1] },
 	};
 
+	if (ev == EGW_EV_START)
+		*id = egw_flow_id_next(w);
+	r.flow_id = *id;
 	emit(w, &r);
 }
 
@@ -70,7 +95,7 @@ void egw_flow_refused(struct egw_worker *w, const struct egw_flow_key *key, uint
 
 	if (!log || !w->flowlog)
 		return;
-	r = (struct egw_flowlog_rec){ .time = w->now, .event = EGW_EV_DENY, .proto = key->proto,
+	r = (struct egw_flowlog_rec){ .stamp = stamp(w), .event = EGW_EV_DENY, .proto = key->proto,
 		.reason = (uint8_t)why, .worker = (uint8_t)w->id, .src = key->a_addr,
 		.dst = key->b_addr, .sport = key->a_port, .dport = key->b_port, .policy = slot };
 	emit(w, &r);

@@ -18,6 +18,9 @@ void egw_flow_started(struct egw_worker *w, struct egw_flow *f);
 void egw_flow_refused(struct egw_worker *w, const struct egw_flow_key *key, uint32_t slot,
 	bool log, enum egw_drop_reason why);
 
+/* The next flow id of worker W (flow_events.h), at W's loop time. */
+uint64_t egw_flow_id_next(struct egw_worker *w);
+
 /* Expiry callback (egw_flow_expire_cb): F is about to be removed, idle past its timeout. */
 void egw_flow_expired(void *worker, struct egw_flow *f);
 

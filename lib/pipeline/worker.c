@@ -3,14 +3,33 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_ring.h>
 
+#include "conf/conf.h"
 #include "dataplane.h"
 #include "policy/slots.h"
+
+_Static_assert(EGW_MAX_WORKERS == EGW_CONF_MAX_WORKERS, "the config allows what workers exist");
+
+/*
+ * The offset that makes egw_flowlog_clock(TSC) count from the Unix epoch: the wall clock now,
+ * in clock units, less the TSC now.
+ */
+static uint64_t flowlog_epoch(uint64_t tsc)
+{
+	struct timespec ts;
+	unsigned __int128 ns;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ns = (unsigned __int128)ts.tv_sec * 1000000000u + (unsigned long)ts.tv_nsec;
+	return (uint64_t)(ns * rte_get_tsc_hz() / 1000000000u >> EGW_FLOWLOG_CLOCK_SHIFT) -
+		(tsc >> EGW_FLOWLOG_CLOCK_SHIFT);
+}
 
 struct egw_worker *egw_worker_create(struct egw_dataplane *dp, unsigned id, uint32_t max_flows,
 	const struct egw_flow_timeouts *to, int socket)
@@ -48,13 +67,32 @@ struct egw_worker *egw_worker_create(struct egw_dataplane *dp, unsigned id, uint
 		snprintf(name, sizeof(name), "egw_flowlog_%u", id);
 		w->flowlog = rte_ring_create_elem(name, sizeof(struct egw_flowlog_rec),
 			EGW_FLOWLOG_RING_SIZE, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (!w->flowlog)
+		/* Cold: written when a logged flow starts, read when it ends. */
+		w->flow_ids = rte_malloc_socket("egw_flow_ids",
+			(size_t)max_flows * sizeof(*w->flow_ids), 0, socket);
+		if (!w->flowlog || !w->flow_ids) {
+			rte_errno = ENOMEM;
 			goto fail;
+		}
 	}
+	w->now_tsc = rte_get_tsc_cycles();
+	w->log_epoch = flowlog_epoch(w->now_tsc);
 	return w;
 fail:
 	egw_worker_free(w);
 	return NULL;
+}
+
+size_t egw_worker_bytes(uint32_t max_flows, bool flow_log)
+{
+	size_t n = sizeof(struct egw_worker) + egw_flow_table_bytes(max_flows) +
+		egw_source_limit_bytes(max_flows) + rte_ring_get_memsize(1024);
+
+	if (flow_log)
+		n += rte_ring_get_memsize_elem(sizeof(struct egw_flowlog_rec),
+			     EGW_FLOWLOG_RING_SIZE) +
+			(size_t)max_flows * sizeof(uint64_t);
+	return n;
 }
 
 void egw_worker_free(struct egw_worker *w)
@@ -68,6 +106,7 @@ void egw_worker_free(struct egw_worker *w)
 		rte_ring_free(w->ctl_tx);
 	}
 	rte_ring_free(w->flowlog);
+	rte_free(w->flow_ids);
 	egw_flow_table_free(w->ft);
 	egw_source_limit_fini(&w->sources);
 	egw_addr_stats_fini(&w->addrs);

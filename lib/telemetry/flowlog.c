@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -11,11 +12,25 @@
 #include <rte_ring_elem.h>
 
 #include "common/file.h"
+#include "community_id.h"
 #include "flowlog.h"
+#include "pkt/pkt.h"
 
-uint32_t egw_flowlog_clock(void)
+uint64_t egw_flowlog_unwrap(uint32_t stamp, uint64_t now)
 {
-	return (uint32_t)(rte_get_tsc_cycles() / rte_get_tsc_hz());
+	/* Signed: a record a worker stamped just after NOW was read is slightly ahead. */
+	return now - (uint64_t)(int64_t)(int32_t)((uint32_t)now - stamp);
+}
+
+uint64_t egw_flowlog_ms(uint64_t a, uint64_t b, uint64_t tsc_hz)
+{
+	return (uint64_t)((unsigned __int128)(b - a) << EGW_FLOWLOG_CLOCK_SHIFT) * 1000 / tsc_hz;
+}
+
+int64_t egw_flowlog_wall_ms(uint64_t clock, uint64_t now, int64_t now_ms, uint64_t tsc_hz)
+{
+	return clock <= now ? now_ms - (int64_t)egw_flowlog_ms(clock, now, tsc_hz) :
+			      now_ms + (int64_t)egw_flowlog_ms(now, clock, tsc_hz);
 }
 
 int egw_flowlog_open(struct egw_flowlog *l, const char *path)
@@ -35,7 +50,10 @@ int egw_flowlog_open(struct egw_flowlog *l, const char *path)
 		close(fd);
 		return -e;
 	}
-	l->wall_base = time(NULL) - (time_t)egw_flowlog_clock();
+	/* Read at each open: a renamed host shows in the next file after rotation. */
+	if (gethostname(l->host, sizeof(l->host)) < 0)
+		snprintf(l->host, sizeof(l->host), "unknown");
+	l->host[sizeof(l->host) - 1] = '\0';
 	return 0;
 }
 
@@ -101,17 +119,58 @@ static void put_addr(struct out *o, const char *key, uint32_t be)
 	put(o, ",\"%s\":\"%s\"", key, egw_fmt_ipv4(buf, ntohl(be)));
 }
 
-int egw_flowlog_format(const struct egw_flowlog_rec *r, time_t wall, const char *policy,
+/* "2026-11-29T10:20:30.123Z": RFC 3339, UTC, milliseconds. */
+static void put_time(struct out *o, int64_t ms)
+{
+	time_t sec = (time_t)(ms / 1000);
+	int frac = (int)(ms % 1000);
+	struct tm tm;
+
+	if (frac < 0) {
+		frac += 1000;
+		sec--;
+	}
+	gmtime_r(&sec, &tm);
+	put(o, "\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"", tm.tm_year + 1900, tm.tm_mon + 1,
+		tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+}
+
+/* KEY's Community ID: of the flow as the inside host sent it, or as it left translated. */
+static int put_community_id(struct out *o, const char *key, const struct egw_flowlog_rec *r,
+	uint32_t src, uint16_t sport)
+{
+	struct egw_community_tuple t = { .saddr = ntohl(src), .daddr = ntohl(r->dst),
+		.sport = ntohs(sport), .dport = ntohs(r->dport), .proto = r->proto };
+	char id[EGW_COMMUNITY_ID_SIZE];
+
+	/* Flows are made by echo requests only: the ICMP id is no port. */
+	if (r->proto == IPPROTO_ICMP) {
+		t.sport = EGW_ICMP_ECHO_REQUEST;
+		t.dport = 0;
+	}
+	if (egw_community_id(&t, 0, id) < 0)
+		return -EIO;
+	put(o, ",\"%s\":\"%s\"", key, id);
+	return 0;
+}
+
+int egw_flowlog_format(const struct egw_flowlog_rec *r, const struct egw_flowlog_meta *m,
 	char *buf, size_t len)
 {
 	struct out o = { .buf = buf, .len = len };
 	bool icmp = r->proto == IPPROTO_ICMP;
-	struct tm tm;
+	bool flow = r->event != EGW_EV_DENY; /* a refused flow has no id and no translation */
 
-	gmtime_r(&wall, &tm);
-	put(&o, "{\"time\":\"%04d-%02d-%02dT%02d:%02d:%02dZ\",\"event\":\"%s\",\"proto\":\"%s\"",
-		tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		egw_flow_event_name((enum egw_flow_event)r->event), egw_proto_name(r->proto));
+	put(&o, "{\"time\":");
+	put_time(&o, m->time_ms);
+	put(&o, ",\"host\":");
+	put_string(&o, m->host);
+	put(&o, ",\"event\":\"%s\"", egw_flow_event_name((enum egw_flow_event)r->event));
+	if (flow)
+		put(&o, ",\"flow_id\":\"%016" PRIx64 "\"", r->flow_id);
+	if (put_community_id(&o, "community_id", r, r->src, r->sport) < 0)
+		return -EIO;
+	put(&o, ",\"proto\":\"%s\"", egw_proto_name(r->proto));
 	put_addr(&o, "src", r->src);
 	if (icmp)
 		put(&o, ",\"id\":%u", ntohs(r->sport));
@@ -120,25 +179,56 @@ int egw_flowlog_format(const struct egw_flowlog_rec *r, time_t wall, const char 
 	put_addr(&o, "dst", r->dst);
 	if (!icmp)
 		put(&o, ",\"dport\":%u", ntohs(r->dport));
-	if (r->event != EGW_EV_DENY) {
+	if (flow) {
 		put_addr(&o, "nat_src", r->nat_src);
 		put(&o, icmp ? ",\"nat_id\":%u" : ",\"nat_sport\":%u", ntohs(r->nat_sport));
+		if (put_community_id(&o, "nat_community_id", r, r->nat_src, r->nat_sport) < 0)
+			return -EIO;
 	}
 	put(&o, ",\"policy\":");
-	put_string(&o, policy);
+	put_string(&o, m->policy);
 	put(&o, ",\"worker\":%u", r->worker);
 	if (r->event == EGW_EV_DENY)
 		put(&o, ",\"reason\":\"%s\"", egw_drop_name((enum egw_drop_reason)r->reason));
 	if (r->event == EGW_EV_END)
-		put(&o, ",\"reason\":\"%s\",\"duration_s\":%u,\"packets_out\":%u,\"bytes_out\":%lu,"
-			"\"packets_in\":%u,\"bytes_in\":%lu",
-			egw_flow_end_name((enum egw_flow_end)r->reason), r->duration, r->packets[0],
-			(unsigned long)r->bytes[0], r->packets[1], (unsigned long)r->bytes[1]);
+		put(&o, ",\"reason\":\"%s\",\"duration_s\":%" PRIu64 ",\"duration_ms\":%" PRIu64
+			",\"packets_out\":%u,\"bytes_out\":%" PRIu64 ",\"packets_in\":%u,"
+			"\"bytes_in\":%" PRIu64,
+			egw_flow_end_name((enum egw_flow_end)r->reason), m->duration_ms / 1000,
+			m->duration_ms, r->packets[0], r->bytes[0], r->packets[1], r->bytes[1]);
 	put(&o, "}\n");
 	return o.full ? -ENOSPC : (int)o.used;
 }
 
 #define DRAIN_BURST 64u
+
+/* One record, with its wall-clock times, to the file. */
+static void write_rec(struct egw_flowlog *l, struct egw_dataplane *dp,
+	const struct egw_flowlog_rec *r, const struct egw_flowlog_meta *base, uint64_t now)
+{
+	struct egw_flowlog_meta m = *base;
+	uint64_t hz = rte_get_tsc_hz(), at = egw_flowlog_unwrap(r->stamp, now);
+	char line[768];
+	int len;
+
+	m.time_ms = egw_flowlog_wall_ms(at, now, base->time_ms, hz);
+	if (r->event == EGW_EV_END)
+		m.duration_ms = at > egw_flow_id_clock(r->flow_id) ?
+			egw_flowlog_ms(egw_flow_id_clock(r->flow_id), at, hz) : 0;
+	len = egw_flowlog_format(r, &m, line, sizeof(line));
+	if (len < 0 || !l->f || fwrite(line, 1, (size_t)len, l->f) != (size_t)len)
+		dp->control_stats.flow_log_errors++;
+	else
+		dp->control_stats.flow_log_written++;
+}
+
+static int64_t wall_ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 unsigned egw_flowlog_drain(struct egw_flowlog *l, struct egw_dataplane *dp,
 	const struct egw_policy_slots *slots, unsigned max)
@@ -146,27 +236,24 @@ unsigned egw_flowlog_drain(struct egw_flowlog *l, struct egw_dataplane *dp,
 	struct egw_flowlog_rec recs[DRAIN_BURST];
 	uint32_t n_slots = __atomic_load_n(&slots->next, __ATOMIC_ACQUIRE);
 	unsigned taken = 0;
-	char line[512];
 
 	for (unsigned i = 0; i < dp->n_workers; i++) {
-		struct rte_ring *ring = dp->workers[i] ? dp->workers[i]->flowlog : NULL;
+		const struct egw_worker *w = dp->workers[i];
+		struct rte_ring *ring = w ? w->flowlog : NULL;
 		unsigned done = 0, n;
 
 		while (ring && done < max &&
 			(n = rte_ring_sc_dequeue_burst_elem(ring, recs, sizeof(recs[0]),
 				 RTE_MIN(DRAIN_BURST, max - done), NULL)) > 0) {
+			/* Read after the records were taken: none was stamped much later. */
+			struct egw_flowlog_meta m = { .time_ms = wall_ms_now(), .host = l->host };
+			uint64_t now = egw_flowlog_clock(rte_get_tsc_cycles(), w->log_epoch);
+
 			done += n;
 			for (unsigned k = 0; k < n; k++) {
-				const struct egw_flowlog_rec *r = &recs[k];
-				const char *policy = r->policy < n_slots ? slots->names[r->policy] :
-									    "?";
-				int len = egw_flowlog_format(r, l->wall_base + (time_t)r->time,
-					policy, line, sizeof(line));
-				if (len < 0 || !l->f || fwrite(line, 1, (size_t)len, l->f) !=
-						(size_t)len)
-					dp->control_stats.flow_log_errors++;
-				else
-					dp->control_stats.flow_log_written++;
+				m.policy = recs[k].policy < n_slots ? slots->names[recs[k].policy] :
+								      "?";
+				write_rec(l, dp, &recs[k], &m, now);
 			}
 		}
 		taken += done;

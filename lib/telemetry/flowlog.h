@@ -16,8 +16,8 @@
 struct egw_flowlog {
 	char path[EGW_PATH_MAX];
 	FILE *f;
-	time_t wall_base; /* wall clock seconds at worker clock 0 */
 	char error[128];  /* why the last open failed, for the operator */
+	char host[256]; /* gethostname() at open: every record names the appliance */
 };
 
 /*
@@ -36,14 +36,31 @@ void egw_flowlog_close(struct egw_flowlog *l);
 unsigned egw_flowlog_drain(struct egw_flowlog *l, struct egw_dataplane *dp,
 	const struct egw_policy_slots *slots, unsigned max);
 
+/* What the control thread adds to a record to write it. */
+struct egw_flowlog_meta {
+	int64_t time_ms;      /* the event, milliseconds since the Unix epoch */
+	uint64_t duration_ms; /* END: since the flow started */
+	const char *policy;
+	const char *host;
+};
+
 /*
- * One record as a JSON line (with '\n') into BUF: its time as WALL (UTC, RFC 3339), its policy
- * as POLICY. Returns the length, or -ENOSPC when LEN is too small.
+ * One record as a JSON line (with '\n') into BUF, in the schema of docs/flowlog.schema.json.
+ * Returns the length, -ENOSPC when LEN is too small, -EIO when hashing failed.
  */
-int egw_flowlog_format(const struct egw_flowlog_rec *r, time_t wall, const char *policy,
+int egw_flowlog_format(const struct egw_flowlog_rec *r, const struct egw_flowlog_meta *m,
 	char *buf, size_t len);
 
-/* The worker clock (seconds, from the TSC) as used in records. */
-uint32_t egw_flowlog_clock(void);
+/*
+ * Milliseconds since the Unix epoch of flow log clock value CLOCK, given NOW (that clock now)
+ * and NOW_MS (the wall clock now, ms): the clock counts TSC units, the wall clock is the
+ * authority, so only the distance back from now is converted.
+ */
+int64_t egw_flowlog_wall_ms(uint64_t clock, uint64_t now, int64_t now_ms, uint64_t tsc_hz);
+/* Milliseconds between two flow log clock values (A <= B). */
+uint64_t egw_flowlog_ms(uint64_t a, uint64_t b, uint64_t tsc_hz);
+/* The full clock value of a record's 32-bit STAMP, taken at most 2^31 units before or after
+ * NOW (hours: records are written within seconds). */
+uint64_t egw_flowlog_unwrap(uint32_t stamp, uint64_t now);
 
 #endif

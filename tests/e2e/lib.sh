@@ -25,6 +25,7 @@
 
 EGW_E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 EGW_ROOT=$(cd "$EGW_E2E_DIR/../.." && pwd)
+PATH=$PATH:$EGW_ROOT/build-tools/bin # promtool, when tests/setup.sh unpacked it there
 EGW_BIN=${EGW_BIN:-$EGW_ROOT/build/app/egressgw/egressgw}
 EGW_PY=/usr/bin/python3 # Debian's python: has scapy (the first python3 on PATH may not)
 EGW_TELEMETRY_PY=/usr/bin/dpdk-telemetry.py

@@ -56,6 +56,32 @@ for f in "$EGW_ROOT/conf/demo.ini" "$EGW_ROOT/conf/egressgw.ini"; do
 	assert_contains "$out" "config OK" "--check on conf/$(basename "$f") prints 'config OK'"
 done
 
+# --- --dump: the effective configuration (defaults, compiled policies with their origin) is
+# INI that checks again and dumps again to the same text (comment lines aside)
+D=$EGW_OUT/dump
+mkdir -p "$D"
+dump() # CONFIG OUT: egressgw -c CONFIG --check --dump > OUT; status in $rc
+{
+	rc=0
+	ip netns exec ${EGW_N}chk timeout 20 "$EGW_BIN" -c "$1" --check --dump >"$2" 2>"$2.err" </dev/null || rc=$?
+}
+dump "$EGW_ROOT/conf/egressgw.ini" "$D/1.ini"
+assert_eq "$rc" 0 "--check --dump of conf/egressgw.ini exits 0"
+assert_contains "$(cat "$D/1.ini.err")" "config OK: 2 port(s), 1 pool(s), 8 policies" "--dump: 'config OK' on stderr"
+assert_contains "$(cat "$D/1.ini")" "tcp_pickup = yes" "--dump shows defaults and settings"
+assert_contains "$(cat "$D/1.ini")" $'[policy payments-psp]\n; from '"$EGW_ROOT/conf/policies.d/20-payments.ini:" \
+	"--dump: each policy with its origin FILE:LINE"
+assert_contains "$(cat "$D/1.ini")" $'sources = 198.18.0.16/28, 198.18.0.40/32, 198.18.0.41/32\ndestinations = 192.0.2.0/24\nports = 443\nprotocol = tcp\naction = allow\nnat = public\n' \
+	"--dump: a policy as compiled (its group expanded, its pool)"
+dump "$D/1.ini" "$D/2.ini"
+assert_eq "$rc" 0 "the dump checks as it is"
+assert_contains "$(cat "$D/2.ini.err")" "8 policies" "the dump holds the same policies"
+if diff <(grep -v '^;' "$D/1.ini") <(grep -v '^;' "$D/2.ini") >"$D/diff"; then
+	egw_ok "the dump of the dump is the same configuration ($(grep -c '^\[' "$D/1.ini") sections)"
+else
+	egw_fail "the dump of the dump differs: $(head -n 20 "$D/diff")"
+fi
+
 # --- one error each; the line is where the bad text is
 check_one() # NAME REGEX-OF-BAD-LINE OVERRIDE...
 {

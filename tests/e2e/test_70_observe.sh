@@ -8,13 +8,16 @@
 #     exactly these counts; /egw/flows refuses a bad filter with an error object;
 #   - egwctl flows lists the live download with its translation; egwctl flows flush ends it;
 #   - /metrics (libmicrohttpd) passes promtool check metrics and carries the same numbers;
-#   - the flow log: every line is JSON; start/deny/end records match the workload; "quiet"
-#     is absent; SIGHUP after a rename continues in a new file (log rotation).
+#   - the flow log: every line is valid against docs/flowlog.schema.json (python3-jsonschema);
+#     start/deny/end records match the workload; an end carries its start's flow_id; the
+#     Community IDs equal those computed here from each record's tuple; "quiet" is absent;
+#     SIGHUP after a rename continues in a new file (log rotation).
 set -eu -o pipefail
 source "$(dirname "$0")/lib.sh"
 egw_init
 egw_need_real
-command -v promtool >/dev/null || egw_fail "promtool missing (apt-get install prometheus)"
+command -v promtool >/dev/null || egw_fail "promtool missing (tests/setup.sh)"
+"$EGW_PY" -c 'import jsonschema' 2>/dev/null || egw_fail "python3-jsonschema missing (tests/setup.sh)"
 egw_topo_up
 N=5
 M=3
@@ -145,6 +148,9 @@ out=$(ctl policies) || egw_fail "egwctl policies: $out"
 egw_log "egwctl policies:"$'\n'"$out"
 assert_match "$out" "web +$((N + 1)) +0 " "egwctl policies: web allowed $((N + 1)), denied 0"
 assert_match "$out" "blocked +0 +$M " "egwctl policies: blocked denied $M"
+out=$(ctl --raw -n -o policy,Denied policies) || egw_fail "egwctl --raw -n -o policy,denied: $out"
+assert_match "$out" "^blocked $M\$" "egwctl --raw -o policy,denied: the line 'blocked $M'"
+assert_not_contains "$out" "POLICY" "egwctl --noheadings prints no header"
 out=$(ctl pools) || egw_fail "egwctl pools: $out"
 egw_log "egwctl pools:"$'\n'"$out"
 assert_match "$out" "public +$nat +1 +64511 +0" "egwctl pools: $nat holds one port"
@@ -187,18 +193,50 @@ assert_eq "$(egw_wait_stat flows_active -eq 0 5)" 0 "no flow left after the flus
 kill "$SLOW_PID" 2>/dev/null || true
 
 # --- the flow log
-check_log() # FILE: prints "start deny end flushed quiet" counts for policy web/blocked/quiet
+# check_log FILE: "start deny end flushed quiet" counts for policy web/blocked/quiet, and the
+# records that break a rule: not JSON or not valid against docs/flowlog.schema.json (bad),
+# an end without the start of the same flow_id and tuple or a flow_id used twice (unpaired),
+# a Community ID that differs from the one computed here from the record's tuple (cid), a
+# host that is not this machine's name (host).
+check_log()
 {
-	"$EGW_PY" - "$1" <<'PYEOF'
-import json, sys
-c = {"start": 0, "deny": 0, "end": 0, "flushed": 0, "quiet": 0, "bad": 0}
+	"$EGW_PY" - "$1" "$EGW_ROOT/docs/flowlog.schema.json" <<'PYEOF'
+import base64, hashlib, json, socket, struct, sys
+import jsonschema
+validator = jsonschema.Draft202012Validator(json.load(open(sys.argv[2])))
+def community_id(proto, src, sport, dst, dport):
+    a, b = socket.inet_aton(src), socket.inet_aton(dst)
+    if (a, sport) > (b, dport):
+        a, b, sport, dport = b, a, dport, sport
+    data = struct.pack("!H4s4sBBHH", 0, a, b, proto, 0, sport, dport)
+    return "1:" + base64.b64encode(hashlib.sha1(data).digest()).decode()
+protos = {"tcp": 6, "udp": 17}
+c = {"start": 0, "deny": 0, "end": 0, "flushed": 0, "quiet": 0, "bad": 0, "unpaired": 0,
+     "cid": 0, "host": 0}
+starts = {}
 for n, line in enumerate(open(sys.argv[1]), 1):
     try:
         r = json.loads(line)
-    except ValueError:
+        validator.validate(r)
+    except (ValueError, jsonschema.ValidationError) as e:
         c["bad"] += 1
-        sys.stderr.write("line %d is not JSON: %r\n" % (n, line))
+        sys.stderr.write("line %d: %s: %r\n" % (n, str(e).splitlines()[0], line))
         continue
+    if r["host"] != socket.gethostname():
+        c["host"] += 1
+    if r["proto"] in protos:
+        want = community_id(protos[r["proto"]], r["src"], r["sport"], r["dst"], r["dport"])
+        if r["community_id"] != want or ("nat_src" in r and r["nat_community_id"] !=
+                community_id(protos[r["proto"]], r["nat_src"], r["nat_sport"], r["dst"], r["dport"])):
+            c["cid"] += 1
+    tup = (r["proto"], r["src"], r.get("sport"), r["dst"], r.get("dport"), r.get("nat_src"),
+           r.get("nat_sport"))
+    if r["event"] == "start":
+        if r["flow_id"] in starts:
+            c["unpaired"] += 1
+        starts[r["flow_id"]] = tup
+    elif r["event"] == "end" and starts.pop(r["flow_id"], None) != tup:
+        c["unpaired"] += 1
     if r["policy"] == "quiet":
         c["quiet"] += 1
     elif r["event"] == "start" and r["policy"] == "web" and r["nat_src"].startswith("198.51.100."):
@@ -207,11 +245,21 @@ for n, line in enumerate(open(sys.argv[1]), 1):
             and r["dport"] == 8081:
         c["deny"] += 1
     elif r["event"] == "end" and r["policy"] == "web" and r["packets_in"] > 0 and \
-            r["bytes_out"] > 0:
+            r["bytes_out"] > 0 and r["duration_ms"] // 1000 == r["duration_s"]:
         c["flushed" if r["reason"] == "flushed" else "end"] += 1
 print(" ".join("%s=%d" % kv for kv in c.items()))
 PYEOF
 }
+# The schema is not a check that cannot fail: a start record without its flow_id is refused.
+"$EGW_PY" - "$EGW_ROOT/docs/flowlog.schema.json" <<'PYEOF' || egw_fail "the flow log schema accepts a start record without flow_id"
+import json, sys, jsonschema
+v = jsonschema.Draft202012Validator(json.load(open(sys.argv[1])))
+r = {"time": "2026-11-29T10:20:30.123Z", "host": "gw", "event": "start",
+     "community_id": "1:S7i17Ca9tnkxxy4E3akYYd03wdg=", "proto": "tcp", "src": "198.18.0.2",
+     "sport": 1, "dst": "203.0.113.1", "dport": 2, "nat_src": "198.51.100.10", "nat_sport": 3,
+     "nat_community_id": "1:cPR0360X3JV4djb5sIiVSip4M9M=", "policy": "web", "worker": 0}
+sys.exit(0 if list(v.iter_errors(r)) else 1)
+PYEOF
 summary=
 for ((i = 0; i < 50; i++)); do
 	summary=$(check_log "$FLOWLOG")
@@ -219,7 +267,8 @@ for ((i = 0; i < 50; i++)); do
 	sleep 0.2
 done
 egw_log "flow log: $summary"
-assert_eq "$summary" "start=$((N + 1)) deny=$M end=$N flushed=1 quiet=0 bad=0" "flow log records"
+assert_eq "$summary" "start=$((N + 1)) deny=$M end=$N flushed=1 quiet=0 bad=0 unpaired=0 cid=0 host=0" \
+	"flow log records (each valid against docs/flowlog.schema.json)"
 ends=$(grep -c '"reason":"tcp_closed"' "$FLOWLOG" || true)
 assert_numeq "$ends" $N "finished downloads end as tcp_closed"
 
@@ -230,6 +279,8 @@ egw_wait_for 5 test -f "$FLOWLOG" || egw_fail "no new flow log after SIGHUP"
 egw_curl $EGW_NS_CLI "$URL/index.html" -o /dev/null || egw_fail "curl after rotation"
 egw_wait_for 5 grep -q '"event":"start"' "$FLOWLOG" || egw_fail "no start record in the new file"
 egw_ok "after SIGHUP the flow log continues in a new $FLOWLOG"
+summary=$(check_log "$FLOWLOG")
+assert_match "$summary" "bad=0 .*cid=0 host=0" "the new file's records are valid too"
 assert_eq "$(egw_stat flow_log_dropped)" 0 "/egw/stats flow_log_dropped"
 
 egw_stop

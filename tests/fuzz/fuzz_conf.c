@@ -5,7 +5,10 @@
  * them to the line reader). Besides the sanitizers it checks what the parser promises: no
  * message starting "internal error:" (the line reader and inih agreed on every line), sorted
  * errors, terminated strings, bounded counts, and 0 returned exactly when there are no errors.
+ * A valid config is dumped (egw_conf_dump, --check --dump): the dump must load without an
+ * error and dump again to the same text.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +58,58 @@ static void check(int ret, const struct egw_conf *conf, const struct egw_conf_er
 		abort();
 }
 
+/* CONF as egw_conf_dump writes it, in a malloc'd string; WITHOUT_COMMENTS: the comment
+ * lines left out (origins name lines, which differ from one file to the next). */
+static char *dumped(const struct egw_conf *conf, bool without_comments)
+{
+	char *text = NULL, *r, *w;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		abort();
+	if (egw_conf_dump(conf, NULL, f) < 0)
+		abort();
+	fclose(f);
+	for (r = w = text; without_comments && *r;) {
+		size_t n = strcspn(r, "\n") + (r[strcspn(r, "\n")] == '\n');
+
+		if (*r != ';') {
+			memmove(w, r, n);
+			w += n;
+		}
+		r += n;
+	}
+	if (without_comments)
+		*w = '\0';
+	return text;
+}
+
+/* The dump of a valid CONF loads back to a config that dumps the same. */
+static void check_dump(const struct egw_conf *conf)
+{
+	static struct egw_conf *again;
+	struct egw_conf_errors errs = {0};
+	char *text = dumped(conf, false), *first = dumped(conf, true), *second;
+
+	if (!again && !(again = malloc(sizeof(*again))))
+		abort();
+	if (egw_conf_load_string(conf->path, text, again, &errs) != 0) {
+		egw_conf_errors_print(&errs, stderr);
+		fprintf(stderr, "dump does not load:\n%s", text);
+		abort();
+	}
+	second = dumped(again, true);
+	if (strcmp(first, second) != 0) {
+		fprintf(stderr, "dump differs after a reload:\n%s\n---\n%s", first, second);
+		abort();
+	}
+	egw_conf_errors_free(&errs);
+	free(text);
+	free(first);
+	free(second);
+}
+
 static void load_via_file(const uint8_t *data, size_t size, struct egw_conf *conf)
 {
 	struct egw_conf_errors errs = {0};
@@ -97,6 +152,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	ret = egw_conf_load_string("fuzz.ini", text, conf, &errs);
 	check(ret, conf, &errs);
+	if (ret == 0)
+		check_dump(conf);
 	egw_conf_errors_print(&errs, devnull);
 	egw_conf_errors_free(&errs);
 	free(text);

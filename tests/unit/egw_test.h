@@ -20,7 +20,7 @@ void egw_test_register_mailbox(void);
 void egw_test_register_telemetry(void);
 void egw_test_register_classifier(void);
 void egw_test_register_policy_rt(void);
-void egw_test_register_egwctl_json(void);
+void egw_test_register_egwctl_render(void);
 void egw_test_register_bench(void);
 void egw_test_register_hostname(void);
 void egw_test_register_l7(void);

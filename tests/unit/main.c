@@ -75,7 +75,7 @@ int main(int argc, char **argv)
 	egw_test_register_classifier();
 	egw_test_register_policy_rt();
 	egw_test_register_telemetry();
-	egw_test_register_egwctl_json();
+	egw_test_register_egwctl_render();
 	egw_test_register_bench();
 	egw_test_register_hostname();
 	egw_test_register_l7();

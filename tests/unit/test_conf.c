@@ -83,6 +83,10 @@ static void test_parse_ipv4(void)
 	CU_ASSERT_EQUAL(egw_parse_ipv4("1.2.3.0004", &a), -EINVAL);
 	CU_ASSERT_EQUAL(egw_parse_ipv4("-1.2.3.4", &a), -EINVAL);
 	CU_ASSERT_EQUAL(egw_parse_ipv4("0x1.2.3.4", &a), -EINVAL);
+	CU_ASSERT_EQUAL(egw_parse_ipv4("1.2.3.04", &a), -EINVAL);
+	CU_ASSERT_EQUAL(egw_parse_ipv4("1.2.3.00", &a), -EINVAL);
+	CU_ASSERT_EQUAL(egw_parse_ipv4("1.2.3.4567890123456", &a), -EINVAL); /* too long to copy */
+	CU_ASSERT_EQUAL(egw_parse_ipv4("::1", &a), -EINVAL);		     /* IPv4 only */
 	CU_ASSERT_EQUAL(egw_parse_ipv4("", &a), -EINVAL);
 	CU_ASSERT_EQUAL(egw_parse_ipv4(NULL, &a), -EINVAL);
 }
@@ -129,6 +133,42 @@ static void test_parse_mac(void)
 	CU_ASSERT_EQUAL(egw_parse_mac("2:0:0:0:0:1", m), -EINVAL);
 	CU_ASSERT_EQUAL(egw_parse_mac("02:00:00:00:00:0g", m), -EINVAL);
 	CU_ASSERT_EQUAL(egw_parse_mac("02:00:00:00:00:01 ", m), -EINVAL);
+	/* rte_ether_unformat_addr() also reads this form; the config documents one form only. */
+	CU_ASSERT_EQUAL(egw_parse_mac("0200:0000:0001", m), -EINVAL);
+	CU_ASSERT_EQUAL(egw_parse_mac(NULL, m), -EINVAL);
+}
+
+/* EAL's --lcores syntax: how many lcores, which CPUs (as DPDK 22.11 reads it). */
+static void test_parse_lcores(void)
+{
+	struct egw_lcores l;
+
+	CU_ASSERT_EQUAL(egw_lcores_parse("0-1", &l), 0);
+	CU_ASSERT_EQUAL(l.n_lcores, 2);
+	CU_ASSERT(egw_lcores_has_cpu(&l, 0) && egw_lcores_has_cpu(&l, 1));
+	CU_ASSERT_FALSE(egw_lcores_has_cpu(&l, 2));
+	/* Three lcores on two CPUs. */
+	CU_ASSERT_EQUAL(egw_lcores_parse("(0-2)@(0-1)", &l), 0);
+	CU_ASSERT_EQUAL(l.n_lcores, 3);
+	CU_ASSERT_FALSE(egw_lcores_has_cpu(&l, 2));
+	/* A range either way round; an lcore named twice counts once. */
+	CU_ASSERT_EQUAL(egw_lcores_parse("3-1,2", &l), 0);
+	CU_ASSERT_EQUAL(l.n_lcores, 3);
+	CU_ASSERT(egw_lcores_has_cpu(&l, 3) && !egw_lcores_has_cpu(&l, 0));
+	/* Lcore ids are not CPU numbers: lcores 0-1 may run on CPU 1000. */
+	CU_ASSERT_EQUAL(egw_lcores_parse("0,1@(5,1000),(7,9-8)@3", &l), 0);
+	CU_ASSERT_EQUAL(l.n_lcores, 5);
+	CU_ASSERT(egw_lcores_has_cpu(&l, 1000) && egw_lcores_has_cpu(&l, 5) &&
+		egw_lcores_has_cpu(&l, 3) && !egw_lcores_has_cpu(&l, 7));
+	CU_ASSERT_FALSE(egw_lcores_has_cpu(&l, EGW_MAX_CPUS));
+	CU_ASSERT_EQUAL(egw_lcores_parse("0,128", &l), -ERANGE);
+	CU_ASSERT_EQUAL(l.bad_lcore, 128);
+	CU_ASSERT_EQUAL(egw_lcores_parse("0@1024", &l), -EINVAL);
+	CU_ASSERT_EQUAL(egw_lcores_parse("()", &l), -EINVAL);
+	CU_ASSERT_EQUAL(egw_lcores_parse("0@", &l), -EINVAL);
+	CU_ASSERT_EQUAL(egw_lcores_parse("0)", &l), -EINVAL);
+	CU_ASSERT_EQUAL(egw_lcores_parse("", &l), -EINVAL);
+	CU_ASSERT_EQUAL(egw_lcores_parse(NULL, &l), -EINVAL);
 }
 
 static void test_parse_u32_bool(void)
@@ -404,11 +444,22 @@ static void test_full_valid(void)
 	CU_ASSERT_EQUAL(conf->metrics.listen_origin.line, line_of(full_conf, "listen ="));
 	CU_ASSERT_EQUAL(conf->log.flow_log_origin.line, line_of(full_conf, "flow_log ="));
 	CU_ASSERT_STRING_EQUAL(conf->log.flow_log_origin.file, "t.ini");
+	/* And for the checks against the machine. */
+	CU_ASSERT_EQUAL(conf->dpdk.lcores_origin.line, line_of(full_conf, "lcores ="));
+	CU_ASSERT_EQUAL(conf->dpdk.memory_origin.line, line_of(full_conf, "memory_mb ="));
+	CU_ASSERT_EQUAL(conf->dpdk.file_prefix_origin.line, line_of(full_conf, "file_prefix ="));
+	CU_ASSERT_EQUAL(conf->flows.max_origin.line, line_of(full_conf, "max ="));
+	CU_ASSERT_STRING_EQUAL(conf->flows.max_origin.file, "t.ini");
+	CU_ASSERT_EQUAL(conf->dpdk.lcore_set.n_lcores, 4);
+	CU_ASSERT(egw_lcores_has_cpu(&conf->dpdk.lcore_set, 3));
 }
 
 static void check_defaults(const struct egw_conf *c)
 {
 	CU_ASSERT_STRING_EQUAL(c->dpdk.lcores, "0-1");
+	CU_ASSERT_EQUAL(c->dpdk.lcore_set.n_lcores, 2);
+	CU_ASSERT_EQUAL(c->dpdk.lcores_origin.line, 0);
+	CU_ASSERT_EQUAL(c->flows.max_origin.line, 0);
 	CU_ASSERT_EQUAL(c->dpdk.memory_mb, 1024);
 	CU_ASSERT_TRUE(c->dpdk.hugepages);
 	CU_ASSERT_STRING_EQUAL(c->dpdk.file_prefix, "egressgw");
@@ -544,6 +595,17 @@ static const struct error_case error_cases[] = {
 	/* [dpdk] */
 	{"[dpdk]\nlcores =\n", 2, "[dpdk] lcores: must not be empty"},
 	{"[dpdk]\nlcores = 0-1 x\n", 2, "[dpdk] lcores: '0-1 x' is not an EAL lcore list"},
+	{"[dpdk]\nlcores = 0\n", 2, "[dpdk] lcores: '0' gives no worker: the first lcore is the "
+				   "control thread; name at least 2 lcores (e.g. 0-1)"},
+	{"[dpdk]\nlcores = 1,1\n", 2, "[dpdk] lcores: '1,1' gives no worker"},
+	{"[dpdk]\nlcores = 0-17\n", 2, "[dpdk] lcores: '0-17' gives 17 workers; at most 16"},
+	{"[dpdk]\nlcores = 0,200\n", 2, "[dpdk] lcores: '0,200' names lcore 200; EAL takes lcore "
+				       "ids 0-127"},
+	{"[dpdk]\nlcores = 0-1@\n", 2, "[dpdk] lcores: '0-1@' is not an EAL lcore list"},
+	{"[dpdk]\nlcores = (0-1\n", 2, "[dpdk] lcores: '(0-1' is not an EAL lcore list"},
+	{"[dpdk]\nlcores = 0-\n", 2, "[dpdk] lcores: '0-' is not an EAL lcore list"},
+	{"[dpdk]\nlcores = 0,,1\n", 2, "[dpdk] lcores: '0,,1' is not an EAL lcore list"},
+	{"[dpdk]\nlcores = 0-1@2000\n", 2, "[dpdk] lcores: '0-1@2000' is not an EAL lcore list"},
 	{"[dpdk]\nmemory_mb = 63\n", 2,
 		"[dpdk] memory_mb: '63' is not an integer within 64-1048576"},
 	{"[dpdk]\nmemory_mb = 1048577\n", 2, "'1048577' is not an integer within 64-1048576"},
@@ -1221,6 +1283,7 @@ void egw_test_register_conf(void)
 {
 	EGW_SUITE("conf", suite_init, suite_clean, EGW_TEST(test_parse_ipv4),
 		EGW_TEST(test_parse_cidr_ifaddr), EGW_TEST(test_parse_mac),
+		EGW_TEST(test_parse_lcores),
 		EGW_TEST(test_parse_u32_bool), EGW_TEST(test_parse_ranges),
 		EGW_TEST(test_mode_names), EGW_TEST(test_defaults), EGW_TEST(test_full_valid),
 		EGW_TEST(test_accepted_edge_values), EGW_TEST(test_error_cases),

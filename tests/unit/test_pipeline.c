@@ -8,6 +8,7 @@
 
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
@@ -15,10 +16,12 @@
 
 #include "egw_test.h"
 #include "pipeline/dataplane.h"
+#include "pipeline/flow_life.h"
 #include "pkt/pkt.h"
 #include "pktgen.h"
 #include "conf/policy_conf.h"
 #include "policy/slots.h"
+#include "telemetry/flowlog.h"
 #include "telemetry/flows_ask.h"
 #include "telemetry/view.h"
 
@@ -1857,6 +1860,42 @@ static uint64_t addr_in_use(uint32_t nat_addr)
 	return in_use;
 }
 
+/* Heap bytes in use on every socket. */
+static uint64_t heap_in_use(void)
+{
+	struct rte_malloc_socket_stats st;
+	uint64_t n = 0;
+
+	for (unsigned s = 0; s < RTE_MAX_NUMA_NODES; s++)
+		if (rte_malloc_get_socket_stats((int)s, &st) == 0)
+			n += st.heap_allocsz_bytes;
+	return n;
+}
+
+/*
+ * egw_worker_bytes(), which egressgw --check adds up against [dpdk] memory_mb, is what a worker
+ * takes from the DPDK heap: within the allocator's headers, with and without the flow log.
+ */
+static void test_pipeline_worker_bytes(void)
+{
+	for (int log = 0; log <= 1; log++) {
+		uint64_t before, used, est = egw_worker_bytes(100000, log);
+		struct egw_worker *w;
+
+		dp_setup(&(struct dp_opts){ .max_flows = 64, .flow_log = log });
+		before = heap_in_use();
+		w = egw_worker_create(F.dp, 9, 100000, &TO, SOCKET_ID_ANY);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+		used = heap_in_use() - before;
+		if (used > est + 8192 || used + 8192 < est)
+			fprintf(stderr, "\n  flow log %d: worker took %llu bytes, estimate %llu\n", log,
+				(unsigned long long)used, (unsigned long long)est);
+		CU_ASSERT(used <= est + 8192 && used + 8192 >= est);
+		egw_worker_free(w);
+		dp_teardown();
+	}
+}
+
 /*
  * Flow start, deny and end records (flow log), per-address NAT counters, and flows listed and
  * ended through the worker's mailbox (/egw/flows, flows flush) with every filter error.
@@ -1872,6 +1911,7 @@ static void test_pipeline_flow_records(void)
 	struct frame *fr;
 	uint32_t nat_addr;
 	uint16_t nat_port;
+	uint64_t tcp_id, udp_id;
 	char err[256];
 	unsigned n;
 
@@ -1894,7 +1934,12 @@ static void test_pipeline_flow_records(void)
 	CU_ASSERT_EQUAL(r.nat_src, htonl(nat_addr));
 	CU_ASSERT_EQUAL(r.nat_sport, htons(nat_port));
 	CU_ASSERT_EQUAL(r.policy, 0); /* passthrough: the mode decided */
-	CU_ASSERT_EQUAL(r.time, T0);
+	/* Stamped with the loop's TSC; the id starts at that clock, on worker 0. */
+	CU_ASSERT_EQUAL(r.stamp, (uint32_t)egw_flowlog_clock(W(0)->now_tsc, W(0)->log_epoch));
+	CU_ASSERT_EQUAL(egw_flow_id_clock(r.flow_id), egw_flowlog_clock(W(0)->now_tsc,
+							     W(0)->log_epoch));
+	CU_ASSERT_EQUAL((r.flow_id >> EGW_FLOW_ID_SEQ_BITS) & 0xf, 0);
+	tcp_id = r.flow_id;
 	CU_ASSERT_FALSE(next_record(W(0), &r));
 	CU_ASSERT_EQUAL(addr_in_use(nat_addr), 1);
 
@@ -1902,6 +1947,9 @@ static void test_pipeline_flow_records(void)
 	send_pkt(W(0), port_in, &udp);
 	CU_ASSERT_PTR_NOT_NULL(take_one(port_out));
 	CU_ASSERT(next_record(W(0), &r) && r.event == EGW_EV_START && r.proto == IPPROTO_UDP);
+	/* Same loop, same clock: the next id of the sequence. */
+	CU_ASSERT_EQUAL(r.flow_id, tcp_id + 1);
+	udp_id = r.flow_id;
 	CU_ASSERT_EQUAL(addr_in_use(nat_addr), 2); /* paired: one client, one address */
 
 	/* Refused: a deny record, no translation, no flow. */
@@ -1910,6 +1958,7 @@ static void test_pipeline_flow_records(void)
 	send_pkt(W(0), port_in, &syn);
 	CU_ASSERT_FATAL(next_record(W(0), &r));
 	CU_ASSERT_EQUAL(r.event, EGW_EV_DENY);
+	CU_ASSERT_EQUAL(r.flow_id, 0);
 	CU_ASSERT_EQUAL(r.reason, EGW_DROP_MODE_DENY);
 	CU_ASSERT_EQUAL(r.sport, htons(40001));
 	CU_ASSERT_EQUAL(W(0)->ft->n_active, 2);
@@ -1942,8 +1991,9 @@ static void test_pipeline_flow_records(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "did not answer"));
 	CU_ASSERT_EQUAL(W(0)->mbox.state, EGW_MBOX_IDLE);
 
-	/* Flush: the UDP flow ends now, logged as flushed with its counters. */
+	/* Flush: the UDP flow ends now, logged as flushed with its counters and its id. */
 	W(0)->now = T0 + 3;
+	W(0)->now_tsc += 3 * rte_get_tsc_hz();
 	CU_ASSERT_EQUAL(egw_flows_ask(F.dp, &slots, "proto=udp", EGW_MBOX_FLUSH, &ans, serve_w0,
 		NULL, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(ans.matched, 1);
@@ -1954,7 +2004,15 @@ static void test_pipeline_flow_records(void)
 	CU_ASSERT_EQUAL(r.proto, IPPROTO_UDP);
 	CU_ASSERT_EQUAL(r.packets[EGW_DIR_ORIG], 1);
 	CU_ASSERT_EQUAL(r.bytes[EGW_DIR_ORIG], 48);
-	CU_ASSERT_EQUAL(r.duration, 3);
+	CU_ASSERT_EQUAL(r.flow_id, udp_id);
+	{
+		/* 3 s, to the clock's unit (both ends are cut to 2^16 cycles). */
+		uint64_t end = egw_flowlog_unwrap(r.stamp,
+			egw_flowlog_clock(W(0)->now_tsc, W(0)->log_epoch));
+		uint64_t ms = egw_flowlog_ms(egw_flow_id_clock(r.flow_id), end, rte_get_tsc_hz());
+
+		CU_ASSERT(ms >= 2999 && ms <= 3000);
+	}
 	CU_ASSERT_EQUAL(addr_in_use(nat_addr), 1);
 
 	/* Expiry: the SYN-only flow ends idle. */
@@ -1962,6 +2020,7 @@ static void test_pipeline_flow_records(void)
 	egw_pipeline_expire(W(0));
 	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
 	CU_ASSERT(next_record(W(0), &r) && r.event == EGW_EV_END && r.reason == EGW_END_IDLE);
+	CU_ASSERT_EQUAL(r.flow_id, tcp_id);
 	CU_ASSERT_EQUAL(addr_in_use(nat_addr), 0);
 
 	/* A full ring loses the record, counted; the packet is forwarded all the same. */
@@ -1976,6 +2035,24 @@ static void test_pipeline_flow_records(void)
 	CU_ASSERT_EQUAL(st.flow_log_dropped, 1);
 	while (next_record(W(0), &r))
 		;
+
+	/* Flow ids only grow: a full sequence takes the next clock unit, and a clock read
+	 * that is behind the last id (another loop, same unit) continues the sequence. */
+	{
+		uint64_t clock = egw_flowlog_clock(W(0)->now_tsc, W(0)->log_epoch), a, b, c;
+
+		W(0)->id_clock = clock;
+		W(0)->id_seq = (1u << EGW_FLOW_ID_SEQ_BITS) - 2;
+		a = egw_flow_id_next(W(0));
+		b = egw_flow_id_next(W(0));
+		W(0)->now_tsc -= 1ULL << EGW_FLOWLOG_CLOCK_SHIFT;
+		c = egw_flow_id_next(W(0));
+		CU_ASSERT_EQUAL(egw_flow_id_clock(a), clock);
+		CU_ASSERT_EQUAL(a & ((1u << EGW_FLOW_ID_SEQ_BITS) - 1), 4095);
+		CU_ASSERT_EQUAL(egw_flow_id_clock(b), clock + 1);
+		CU_ASSERT_EQUAL(b & ((1u << EGW_FLOW_ID_SEQ_BITS) - 1), 0);
+		CU_ASSERT(a < b && b < c);
+	}
 	egw_policy_slots_fini(&slots);
 	dp_teardown();
 }
@@ -1983,6 +2060,7 @@ static void test_pipeline_flow_records(void)
 void egw_test_register_pipeline(void)
 {
 	EGW_SUITE("pipeline", pipeline_init, pipeline_clean, EGW_TEST(test_pipeline_tcp_roundtrip),
+		EGW_TEST(test_pipeline_worker_bytes),
 		EGW_TEST(test_pipeline_burst), EGW_TEST(test_pipeline_unsolicited),
 		EGW_TEST(test_pipeline_modes), EGW_TEST(test_pipeline_revoke_in_burst),
 		EGW_TEST(test_pipeline_recheck_delta),

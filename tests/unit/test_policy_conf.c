@@ -911,11 +911,244 @@ static void test_misc(void)
 	CU_ASSERT_EQUAL(errs.n, 2);
 }
 
+/* ---- policies in the main file; the dump of the effective configuration ---- */
+
+/* Loads the main file PATH and its policies into C and SET; 0 when both are valid. */
+static int load_all(const char *path, struct egw_conf *c, struct egw_policy_set *ps)
+{
+	int rc;
+
+	reset();
+	rc = egw_conf_load(path, c, &errs);
+	if (rc == 0)
+		rc = egw_policy_load(c, ps, &errs);
+	if (rc < 0)
+		dump_errors();
+	return rc;
+}
+
+/* PATH's lines: none past the reader's 199 bytes; the comment lines left out into OUT. */
+static void text_without_comments(const char *path, char *out, size_t len)
+{
+	char line[512];
+	size_t used = 0;
+	FILE *fp = fopen(path, "r");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	out[0] = '\0';
+	while (fgets(line, sizeof(line), fp)) {
+		CU_ASSERT(strlen(line) <= 200);
+		if (line[0] != ';' && used + strlen(line) < len)
+			used += (size_t)snprintf(out + used, len - used, "%s", line);
+	}
+	fclose(fp);
+}
+
+/* The parts of a config that say what runs: origins, the path and the glob left out. */
+static void normalized(const struct egw_conf *c, struct egw_conf *n)
+{
+	*n = *c;
+	memset(n->path, 0, sizeof(n->path));
+	memset(n->egress.policies, 0, sizeof(n->egress.policies));
+	n->egress.inline_policies = false;
+	memset(&n->egress.mode_origin, 0, sizeof(n->egress.mode_origin));
+	memset(&n->egress.policies_origin, 0, sizeof(n->egress.policies_origin));
+	memset(&n->dpdk.lcores_origin, 0, sizeof(n->dpdk.lcores_origin));
+	memset(&n->dpdk.memory_origin, 0, sizeof(n->dpdk.memory_origin));
+	memset(&n->dpdk.file_prefix_origin, 0, sizeof(n->dpdk.file_prefix_origin));
+	memset(&n->flows.max_origin, 0, sizeof(n->flows.max_origin));
+	memset(&n->metrics.listen_origin, 0, sizeof(n->metrics.listen_origin));
+	memset(&n->log.flow_log_origin, 0, sizeof(n->log.flow_log_origin));
+	for (unsigned i = 0; i < EGW_MAX_PORTS; i++) {
+		struct egw_port_conf *pc = &n->ports[i];
+
+		memset(&pc->origin, 0, sizeof(pc->origin));
+		/* Entries are stored as struct copies: their padding bytes are not the data. */
+		for (unsigned k = 0; k < EGW_MAX_ROUTES; k++) {
+			struct egw_route_conf r;
+
+			memset(&r, 0, sizeof(r));
+
+			r.prefix = pc->routes[k].prefix;
+			r.prefix_len = pc->routes[k].prefix_len;
+			r.via = pc->routes[k].via;
+			memcpy(&pc->routes[k], &r, sizeof(r));
+		}
+		for (unsigned k = 0; k < EGW_MAX_STATIC_NEIGHBORS; k++) {
+			struct egw_neighbor_conf nb;
+
+			memset(&nb, 0, sizeof(nb));
+
+			nb.addr = pc->neighbors[k].addr;
+			memcpy(nb.mac, pc->neighbors[k].mac, sizeof(nb.mac));
+			memcpy(&pc->neighbors[k], &nb, sizeof(nb));
+		}
+	}
+	for (unsigned i = 0; i < EGW_MAX_POOLS; i++)
+		memset(&n->pools[i].origin, 0, sizeof(n->pools[i].origin));
+}
+
+static bool same_cidrs(const struct egw_cidr *a, const struct egw_cidr *b, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (a[i].prefix != b[i].prefix || a[i].len != b[i].len)
+			return false;
+	return true;
+}
+
+/* Policy A as compiled equals B (NAT: the pool each translates with, DEFAULT_POOL filled in). */
+static bool same_policy(const struct egw_policy_conf *a, const struct egw_policy_conf *b,
+	const char *default_pool)
+{
+	const char *na = a->nat[0] || a->action == EGW_ACTION_DENY ? a->nat : default_pool;
+
+	return strcmp(a->name, b->name) == 0 && a->sources_any == b->sources_any &&
+		a->n_sources == b->n_sources && same_cidrs(a->sources, b->sources, a->n_sources) &&
+		a->destinations_any == b->destinations_any &&
+		a->n_destinations == b->n_destinations &&
+		same_cidrs(a->destinations, b->destinations, a->n_destinations) &&
+		a->ports_any == b->ports_any && a->n_ports == b->n_ports &&
+		(a->n_ports == 0 ||
+			memcmp(a->ports, b->ports, a->n_ports * sizeof(*a->ports)) == 0) &&
+		a->n_hosts == b->n_hosts && a->proto == b->proto && a->action == b->action &&
+		a->nat_none == b->nat_none && strcmp(a->nat_none ? "" : na, b->nat) == 0 &&
+		strcmp(a->via, b->via) == 0 && a->priority == b->priority && a->log == b->log &&
+		a->max_flows == b->max_flows && a->order == b->order;
+}
+
+/*
+ * --dump: what a config with every key set (lists long enough to span lines) and policies of
+ * every kind dumps, loads back to the same configuration and the same compiled policies, and
+ * dumps again to the same text.
+ */
+static void test_dump_round_trip(void)
+{
+	static struct egw_conf first, again, n1, n2;
+	static char t1[65536], t2[65536];
+	struct egw_policy_set ps1 = { 0 }, ps2 = { 0 };
+	char main_text[16384], pol_text[16384];
+	size_t m = 0, p = 0;
+	FILE *fp;
+
+	m += (size_t)snprintf(main_text + m, sizeof(main_text) - m,
+		"[dpdk]\nlcores = (0-2)@(0-1)\nmemory_mb = 777\nhugepages = no\n"
+		"file_prefix = dumpt\nextra_args = --log-level=lib.eal:info\n"
+		"  --log-level=pmd.net.af_packet:info --log-level=lib.ethdev:info\n"
+		"  --log-level=lib.mbuf:info --log-level=lib.mempool:info\n"
+		"idle_sleep_us = 7\nmbufs = 99\n"
+		"[port in]\ndevice = net_null0\nrole = inside\naddress = 198.18.0.1/16\n"
+		"mac = 02:00:00:00:00:09\nmtu = 9000\nneighbors = 198.18.0.7 02:00:00:00:00:07\n"
+		"neighbor_reachable = 45\nneighbor_probes = 5\nneighbor_gc = 600\n"
+		"routes = 198.19.0.0/24 via 198.18.0.254");
+	/* Thirty routes: the dump's line would be too long without continuation lines. */
+	for (unsigned i = 1; i < 30; i++)
+		m += (size_t)snprintf(main_text + m, sizeof(main_text) - m,
+			",\n  198.19.%u.0/24 via 198.18.0.254", i);
+	m += (size_t)snprintf(main_text + m, sizeof(main_text) - m,
+		"\n[port out]\ndevice = net_af_packet1,iface=x\nrole = outside\n"
+		"address = 203.0.113.2/24\ngateway = 203.0.113.1\n"
+		"[pool public]\naddresses = 198.51.100.10-198.51.100.13, 198.51.100.99,\n"
+		"  198.51.100.20-198.51.100.21, 198.51.100.30\nports = 2000-40000\n"
+		"pairing = arbitrary\nmax_per_source = 0\n"
+		"[pool second]\naddresses = 198.51.100.50\n"
+		"[egress]\nmode = deny\npolicies = dump-pol/*.ini\ndefault_pool = public\n"
+		"revalidate = keep\n"
+		"[flows]\nmax = 4321\ntcp_syn = 3\ntcp_established = 4\ntcp_transitory = 5\n"
+		"udp = 6\nicmp = 7\ntcp_pickup = no\n"
+		"[control]\nsocket = /tmp/dump.sock\n[metrics]\nlisten =\n"
+		"[log]\nlevel = debug\nflow_log = /tmp/dump-flows.jsonl\n");
+	p += (size_t)snprintf(pol_text + p, sizeof(pol_text) - p,
+		"[group many]\nsources = 10.0.0.0/24");
+	for (unsigned i = 1; i < 60; i++)
+		p += (size_t)snprintf(pol_text + p, sizeof(pol_text) - p, ",\n  10.0.%u.0/24", i);
+	p += (size_t)snprintf(pol_text + p, sizeof(pol_text) - p,
+		"\n[policy web]\nsources = many, 10.9.9.9\ndestinations = 192.0.2.0/24\n"
+		"ports = 80, 443, 8000-8100\nprotocol = tcp\naction = allow\nnat = second\n"
+		"via = out\npriority = -5\nlog = yes\nmax_flows = 1000\n"
+		"[policy dflt]\nprotocol = udp\nports = 53\naction = allow\n"
+		"[policy routed]\nprotocol = icmp\naction = allow\nnat = none\n"
+		"[policy block]\nsources = many\naction = deny\npriority = 1000000\nlog = yes\n");
+	write_file("dump-pol/10.ini", pol_text);
+	write_file("dump-main.ini", main_text);
+	CU_ASSERT_EQUAL_FATAL(load_all(in_dir("dump-main.ini"), &first, &ps1), 0);
+	CU_ASSERT_EQUAL(ps1.n_policies, 4);
+
+	fp = fopen(in_dir("dump1.ini"), "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	CU_ASSERT_EQUAL(egw_conf_dump(&first, &ps1, fp), 0);
+	fclose(fp);
+	/* Loads back on its own: the policies are in the file, [egress] policies is empty. */
+	CU_ASSERT_EQUAL_FATAL(load_all(in_dir("dump1.ini"), &again, &ps2), 0);
+	CU_ASSERT_TRUE(again.egress.inline_policies);
+	CU_ASSERT_STRING_EQUAL(again.egress.policies, "");
+	normalized(&first, &n1);
+	normalized(&again, &n2);
+	CU_ASSERT(memcmp(&n1, &n2, sizeof(n1)) == 0);
+	CU_ASSERT_EQUAL_FATAL(ps2.n_policies, ps1.n_policies);
+	for (unsigned i = 0; i < ps1.n_policies; i++) {
+		if (!same_policy(&ps1.policies[i], &ps2.policies[i], first.egress.default_pool))
+			fprintf(stderr, "\n  policy %s differs after the dump\n",
+				ps1.policies[i].name);
+		CU_ASSERT(same_policy(&ps1.policies[i], &ps2.policies[i],
+			first.egress.default_pool));
+	}
+	CU_ASSERT_EQUAL(ps2.n_groups, 1);
+	CU_ASSERT_EQUAL(ps2.groups[0].n_cidrs, 60);
+	/* Origins point at the dump now: the policy's line in dump1.ini. */
+	CU_ASSERT_STRING_EQUAL(ps2.policies[0].origin.file, in_dir("dump1.ini"));
+
+	fp = fopen(in_dir("dump2.ini"), "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	CU_ASSERT_EQUAL(egw_conf_dump(&again, &ps2, fp), 0);
+	fclose(fp);
+	text_without_comments(in_dir("dump1.ini"), t1, sizeof(t1));
+	text_without_comments(in_dir("dump2.ini"), t2, sizeof(t2));
+	CU_ASSERT_STRING_EQUAL(t1, t2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t1, "addresses = 198.51.100.10-198.51.100.13, 198.51.100.99, "
+					  "198.51.100.20-198.51.100.21, 198.51.100.30\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t1, "[policy block]\n"));
+	egw_policy_set_free(&ps1);
+	egw_policy_set_free(&ps2);
+}
+
+/* [group] and [policy] in the main file: read with the same checks, at the main file's lines,
+ * before the files of the glob. */
+static void test_inline_policies(void)
+{
+	static struct egw_conf c;
+	struct egw_policy_set ps = { 0 };
+	const char *path;
+
+	write_file("inl-pol/10.ini", "[policy later]\naction = allow\n");
+	path = write_file("inl-main.ini",
+		MAIN_PORTS "[egress]\npolicies = inl-pol/*.ini\ndefault_pool = public\n"
+			   "[policy first]\nprotocol = udp\naction = allow\n");
+	CU_ASSERT_EQUAL_FATAL(load_all(path, &c, &ps), 0);
+	CU_ASSERT_EQUAL_FATAL(ps.n_policies, 2);
+	CU_ASSERT_STRING_EQUAL(ps.policies[0].name, "first");
+	CU_ASSERT_STRING_EQUAL(ps.policies[0].origin.file, path);
+	CU_ASSERT_EQUAL(ps.policies[0].origin.line, 21);
+	CU_ASSERT_STRING_EQUAL(ps.policies[1].name, "later");
+	CU_ASSERT_EQUAL(ps.n_files, 2);
+	egw_policy_set_free(&ps);
+
+	/* A mistake in an inline policy is the main file's, at its line. */
+	path = write_file("inl-bad.ini", MAIN_PORTS "[egress]\ndefault_pool = public\n"
+						 "[policy bad]\nprotocol = sctp\naction = allow\n");
+	CU_ASSERT_EQUAL(load_all(path, &c, &ps), -EINVAL);
+	CU_ASSERT(has_error(path, 21, "[policy bad] protocol: 'sctp' is not one of: tcp, udp, "
+				      "icmp, tls, http, any"));
+	CU_ASSERT_EQUAL(errs.n, 1);
+	egw_policy_set_free(&ps);
+	reset();
+}
+
 void egw_test_register_policy_conf(void)
 {
 	EGW_SUITE("policy_conf", suite_init, suite_clean, EGW_TEST(test_valid_files),
 		EGW_TEST(test_relative_glob), EGW_TEST(test_no_files), EGW_TEST(test_reader),
 		EGW_TEST(test_error_cases), EGW_TEST(test_accepted), EGW_TEST(test_hosts_parsed),
 		EGW_TEST(test_many_errors), EGW_TEST(test_across_files),
-		EGW_TEST(test_special_files), EGW_TEST(test_limits), EGW_TEST(test_misc));
+		EGW_TEST(test_special_files), EGW_TEST(test_limits), EGW_TEST(test_misc),
+		EGW_TEST(test_dump_round_trip), EGW_TEST(test_inline_policies));
 }

@@ -12,6 +12,7 @@
 
 #include "egw_test.h"
 #include "pktgen.h"
+#include "telemetry/community_id.h"
 #include "telemetry/flowlog.h"
 #include "telemetry/metrics.h"
 #include "telemetry/telemetry.h"
@@ -50,60 +51,156 @@ static void test_sha256_file(void)
 
 /* ---- flow log records ---- */
 
+/* Community ID v1 against the spec's published baseline (corelight/community-id-spec,
+ * baseline/baseline_deflt.json and baseline_seed1.json): both directions hash alike. */
+static void test_community_id(void)
+{
+	static const struct {
+		const char *s, *d;
+		uint8_t proto;
+		uint16_t sport, dport, seed;
+		const char *want;
+	} v[] = {
+		{ "128.232.110.120", "66.35.250.204", 6, 34855, 80, 0,
+			"1:LQU9qZlK+B5F3KDmev6m5PMibrg=" },
+		{ "66.35.250.204", "128.232.110.120", 6, 80, 34855, 0,
+			"1:LQU9qZlK+B5F3KDmev6m5PMibrg=" },
+		{ "192.168.1.52", "8.8.8.8", 17, 54585, 53, 0, "1:d/FP5EW3wiY1vCndhwleRRKHowQ=" },
+		{ "8.8.8.8", "192.168.1.52", 17, 53, 54585, 0, "1:d/FP5EW3wiY1vCndhwleRRKHowQ=" },
+		/* ICMP echo request and its reply: type 8 <-> 0, two-way. */
+		{ "192.168.0.89", "192.168.0.1", 1, 8, 0, 0, "1:X0snYXpgwiv9TZtqg64sgzUn6Dk=" },
+		{ "192.168.0.1", "192.168.0.89", 1, 0, 0, 0, "1:X0snYXpgwiv9TZtqg64sgzUn6Dk=" },
+		/* Time exceeded (11, code 0): one-way, the code is the second "port". */
+		{ "10.0.0.1", "10.0.0.2", 1, 11, 0, 0, "1:YHxtAirCG//0OzkcVAukqKQN9xM=" },
+		/* SCTP: equal ports, the addresses order. */
+		{ "192.168.170.56", "192.168.170.8", 132, 7, 7, 0,
+			"1:MP2EtRCAUIZvTw6MxJHLV7N7JDs=" },
+		/* RSVP: no ports. */
+		{ "10.1.12.2", "10.1.12.1", 46, 0, 0, 0, "1:KHlLkgoJW7ifUTyTSgyVfkFHzKw=" },
+		{ "128.232.110.120", "66.35.250.204", 6, 34855, 80, 1,
+			"1:3V71V58M3Ksw/yuFALMcW0LAHvc=" },
+	};
+
+	for (unsigned i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct egw_community_tuple t = { .proto = v[i].proto, .sport = v[i].sport,
+			.dport = v[i].dport };
+		struct in_addr a, b;
+		char id[EGW_COMMUNITY_ID_SIZE];
+
+		CU_ASSERT_EQUAL_FATAL(inet_pton(AF_INET, v[i].s, &a), 1);
+		CU_ASSERT_EQUAL_FATAL(inet_pton(AF_INET, v[i].d, &b), 1);
+		t.saddr = ntohl(a.s_addr);
+		t.daddr = ntohl(b.s_addr);
+		CU_ASSERT_EQUAL(egw_community_id(&t, v[i].seed, id), 0);
+		if (strcmp(id, v[i].want) != 0)
+			fprintf(stderr, "\n  vector %u: %s, wanted %s\n", i, id, v[i].want);
+		CU_ASSERT_STRING_EQUAL(id, v[i].want);
+	}
+}
+
 static struct egw_flowlog_rec sample_rec(enum egw_flow_event ev, uint8_t proto)
 {
-	return (struct egw_flowlog_rec){ .time = 5, .event = (uint8_t)ev, .proto = proto,
+	return (struct egw_flowlog_rec){ .stamp = 5, .event = (uint8_t)ev, .proto = proto,
 		.reason = ev == EGW_EV_END ? EGW_END_TCP_CLOSED : ev == EGW_EV_DENY ?
 							   EGW_DROP_POLICY_DENY : 0,
-		.worker = 1, .src = htonl(PG_IP(198, 18, 0, 2)), .dst = htonl(PG_IP(203, 0, 113, 1)),
+		.worker = 1, .flow_id = ev == EGW_EV_DENY ? 0 : 0x0001a2b3c4d51002ULL,
+		.src = htonl(PG_IP(198, 18, 0, 2)), .dst = htonl(PG_IP(203, 0, 113, 1)),
 		.nat_src = htonl(PG_IP(198, 51, 100, 10)), .sport = htons(40000),
-		.dport = htons(443), .nat_sport = htons(2000), .policy = 3, .duration = 12,
+		.dport = htons(443), .nat_sport = htons(2000), .policy = 3,
 		.packets = { 10, 9 }, .bytes = { 1000, 5000000000ULL } };
 }
 
 static void test_flowlog_format(void)
 {
 	struct egw_flowlog_rec r = sample_rec(EGW_EV_END, IPPROTO_TCP);
-	char buf[512];
+	/* 2026-11-29T10:20:30.123Z */
+	struct egw_flowlog_meta m = { .time_ms = 1795947630123LL, .duration_ms = 12345,
+		.policy = "web", .host = "gw1" };
+	char buf[768];
 	int n;
 
-	/* 2026-11-29T10:20:30Z */
-	n = egw_flowlog_format(&r, 1795947630, "web", buf, sizeof(buf));
+	/* Community IDs computed apart (Python hashlib) for these tuples. */
+	n = egw_flowlog_format(&r, &m, buf, sizeof(buf));
 	CU_ASSERT_EQUAL(n, (int)strlen(buf));
 	CU_ASSERT_STRING_EQUAL(buf,
-		"{\"time\":\"2026-11-29T10:20:30Z\",\"event\":\"end\",\"proto\":\"tcp\","
+		"{\"time\":\"2026-11-29T10:20:30.123Z\",\"host\":\"gw1\",\"event\":\"end\","
+		"\"flow_id\":\"0001a2b3c4d51002\","
+		"\"community_id\":\"1:S7i17Ca9tnkxxy4E3akYYd03wdg=\",\"proto\":\"tcp\","
 		"\"src\":\"198.18.0.2\",\"sport\":40000,\"dst\":\"203.0.113.1\",\"dport\":443,"
-		"\"nat_src\":\"198.51.100.10\",\"nat_sport\":2000,\"policy\":\"web\",\"worker\":1,"
-		"\"reason\":\"tcp_closed\",\"duration_s\":12,\"packets_out\":10,\"bytes_out\":1000,"
-		"\"packets_in\":9,\"bytes_in\":5000000000}\n");
+		"\"nat_src\":\"198.51.100.10\",\"nat_sport\":2000,"
+		"\"nat_community_id\":\"1:cPR0360X3JV4djb5sIiVSip4M9M=\",\"policy\":\"web\","
+		"\"worker\":1,\"reason\":\"tcp_closed\",\"duration_s\":12,\"duration_ms\":12345,"
+		"\"packets_out\":10,\"bytes_out\":1000,\"packets_in\":9,"
+		"\"bytes_in\":5000000000}\n");
+
+	/* Before 1970 and whole seconds: the milliseconds stay three digits. */
+	m.time_ms = -1;
+	egw_flowlog_format(&r, &m, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"time\":\"1969-12-31T23:59:59.999Z\""));
+	m.time_ms = 1795947630000LL;
+	egw_flowlog_format(&r, &m, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"time\":\"2026-11-29T10:20:30.000Z\""));
 
 	r = sample_rec(EGW_EV_DENY, IPPROTO_TCP);
-	egw_flowlog_format(&r, 0, "blocked", buf, sizeof(buf));
+	m.policy = "blocked";
+	egw_flowlog_format(&r, &m, buf, sizeof(buf));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"event\":\"deny\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"reason\":\"policy_deny\""));
-	CU_ASSERT_PTR_NULL(strstr(buf, "nat_src")); /* a refused flow has no translation */
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"community_id\":\"1:S7i17Ca9tnkxxy4E3akYYd03wdg=\""));
+	/* A refused flow has no id and no translation. */
+	CU_ASSERT_PTR_NULL(strstr(buf, "flow_id"));
+	CU_ASSERT_PTR_NULL(strstr(buf, "nat_"));
 	CU_ASSERT_PTR_NULL(strstr(buf, "packets"));
 
 	r = sample_rec(EGW_EV_START, IPPROTO_ICMP);
-	egw_flowlog_format(&r, 0, "(mode)", buf, sizeof(buf));
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"proto\":\"icmp\",\"src\":\"198.18.0.2\",\"id\":40000,"
-					   "\"dst\":\"203.0.113.1\",\"nat_src\":\"198.51.100.10\","
-					   "\"nat_id\":2000,\"policy\":\"(mode)\""));
+	m.policy = "(mode)";
+	egw_flowlog_format(&r, &m, buf, sizeof(buf));
+	/* ICMP: the identifier is no port; the echo request's type/code make the ID. */
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf,
+		"\"community_id\":\"1:YqY3fg8BpxyHVHmcMW8uxWziXyw=\",\"proto\":\"icmp\","
+		"\"src\":\"198.18.0.2\",\"id\":40000,\"dst\":\"203.0.113.1\","
+		"\"nat_src\":\"198.51.100.10\",\"nat_id\":2000,"
+		"\"nat_community_id\":\"1:0eTe8+PTt5oEqrkw21a50+f/cp0=\",\"policy\":\"(mode)\""));
 	CU_ASSERT_PTR_NULL(strstr(buf, "reason"));
 	CU_ASSERT_PTR_NULL(strstr(buf, "dport"));
+}
+
+/* Stamps and ids to milliseconds: the control thread's side of the flow log clock. */
+static void test_flowlog_clock(void)
+{
+	const uint64_t hz = 2000000000; /* 2 GHz: one unit is 32.768 us */
+	const uint64_t now = 0x123456789aULL;
+	const int64_t now_ms = 1795947630123LL;
+
+	/* A 32-bit stamp a little before now, across a wrap of the low bits, and one a
+	 * little after (stamped after the reader sampled the clock). */
+	CU_ASSERT_EQUAL(egw_flowlog_unwrap((uint32_t)(now - 10), now), now - 10);
+	CU_ASSERT_EQUAL(egw_flowlog_unwrap(0xfffffff0u, 0x500000005ULL), 0x4fffffff0ULL);
+	CU_ASSERT_EQUAL(egw_flowlog_unwrap((uint32_t)(now + 3), now), now + 3);
+	/* 30517 units of 2^16 cycles at 2 GHz are 999.98 ms, 30518 are 1000.01 ms. */
+	CU_ASSERT_EQUAL(egw_flowlog_ms(now, now + 30517, hz), 999);
+	CU_ASSERT_EQUAL(egw_flowlog_ms(now, now + 30518, hz), 1000);
+	/* 100 days do not overflow. */
+	CU_ASSERT_EQUAL(egw_flowlog_ms(0, 100ULL * 86400 * hz >> 16, hz), 8640000000ULL);
+	CU_ASSERT_EQUAL(egw_flowlog_wall_ms(now - 30519, now, now_ms, hz), now_ms - 1000);
+	CU_ASSERT_EQUAL(egw_flowlog_wall_ms(now + 30519, now, now_ms, hz), now_ms + 1000);
+	CU_ASSERT_EQUAL(egw_flow_id_clock(0x0001a2b3c4d51002ULL), 0x1a2b3c4d5ULL);
 }
 
 static void test_flowlog_escaping_and_space(void)
 {
 	struct egw_flowlog_rec r = sample_rec(EGW_EV_START, IPPROTO_UDP);
-	char buf[512];
+	struct egw_flowlog_meta m = { .policy = "a\"b\\c\nd\x01", .host = "gw\"1" };
+	char buf[768];
 
 	/* Policy names come from files: whatever they hold, the line stays one JSON object. */
-	egw_flowlog_format(&r, 0, "a\"b\\c\nd\x01", buf, sizeof(buf));
+	egw_flowlog_format(&r, &m, buf, sizeof(buf));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"policy\":\"a\\\"b\\\\c\\u000ad\\u0001\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"host\":\"gw\\\"1\""));
 	CU_ASSERT_EQUAL(strchr(buf, '\n'), buf + strlen(buf) - 1);
-	CU_ASSERT_EQUAL(egw_flowlog_format(&r, 0, "web", buf, 40), -ENOSPC);
-	CU_ASSERT_EQUAL(egw_flowlog_format(&r, 0, "web", buf, 0), -ENOSPC);
+	m.policy = "web";
+	CU_ASSERT_EQUAL(egw_flowlog_format(&r, &m, buf, 40), -ENOSPC);
+	CU_ASSERT_EQUAL(egw_flowlog_format(&r, &m, buf, 0), -ENOSPC);
 	CU_ASSERT_STRING_EQUAL(egw_flow_end_name(EGW_END_FLUSHED), "flushed");
 	CU_ASSERT_STRING_EQUAL(egw_flow_end_name((enum egw_flow_end)200), "unknown");
 	CU_ASSERT_STRING_EQUAL(egw_flow_event_name((enum egw_flow_event)9), "unknown");
@@ -318,7 +415,8 @@ static void test_metrics_server_errors(void)
 void egw_test_register_telemetry(void)
 {
 	EGW_SUITE("telemetry", NULL, NULL, EGW_TEST(test_telemetry_register),
-		EGW_TEST(test_sha256_file), EGW_TEST(test_flowlog_format),
+		EGW_TEST(test_sha256_file), EGW_TEST(test_community_id),
+		EGW_TEST(test_flowlog_format), EGW_TEST(test_flowlog_clock),
 		EGW_TEST(test_flowlog_escaping_and_space), EGW_TEST(test_flowlog_open_errors),
 		EGW_TEST(test_metrics_buf), EGW_TEST(test_metrics_render),
 		EGW_TEST(test_metrics_server_errors));

@@ -8,7 +8,6 @@
 #include "client.h"
 #include "egwctl.h"
 #include "http.h"
-#include "json.h"
 #include "render.h"
 
 /* Pages of a paged listing; a reload between two pages restarts it this often. */
@@ -18,15 +17,15 @@
 struct reply {
 	char *raw;
 	size_t len;
-	struct egw_json_doc *doc;
-	const struct egw_json *value; /* under the command's key */
+	json_t *doc;
+	json_t *value; /* under the command's key */
 };
 
 static void reply_free(struct reply *r)
 {
 	free(r->raw);
 	r->raw = NULL;
-	egw_json_free(r->doc);
+	json_decref(r->doc);
 	r->doc = NULL;
 }
 
@@ -38,37 +37,34 @@ static void reply_free(struct reply *r)
 static int query(const struct egw_ctl_opts *o, const char *cmd, const char *params,
 	struct reply *r)
 {
-	struct egw_json_error err;
-	const struct egw_json *root, *msg;
-	int rc;
+	json_error_t err;
+	json_t *msg;
 
 	memset(r, 0, sizeof(*r));
 	if (egw_ctl_telemetry(o->prefix, cmd, params, &r->raw, &r->len) < 0)
 		return -1;
-	rc = egw_json_parse(r->raw, r->len, &r->doc, &err);
-	if (rc == -ENOMEM) {
-		fprintf(stderr, "egwctl: %s: out of memory\n", cmd);
+	/* Counters are u64: jansson refuses integers above 2^63 (that many bytes take a
+	 * 100 Gb/s link 23 years), and reads none as a double, which would round them. */
+	r->doc = json_loadb(r->raw, r->len, 0, &err);
+	if (!r->doc) {
+		fprintf(stderr, "egwctl: %s: unreadable reply (byte %d: %s)\n", cmd, err.position,
+			err.text);
 		goto fail;
 	}
-	if (rc < 0) {
-		fprintf(stderr, "egwctl: %s: unreadable reply (byte %zu: %s)\n", cmd, err.offset,
-			err.msg);
-		goto fail;
-	}
-	root = egw_json_root(r->doc);
-	r->value = egw_json_get(root, cmd);
+	r->value = json_object_get(r->doc, cmd);
 	if (!r->value) {
 		fprintf(stderr, "egwctl: %s: the reply is not {\"%s\": ...}\n", cmd, cmd);
 		goto fail;
 	}
-	if (r->value->type == EGW_JSON_NULL) {
+	if (json_is_null(r->value)) {
 		fprintf(stderr, "egwctl: %s: no answer (an egressgw without this command, or it "
 				"refused %s)\n", cmd, params ? "the parameters" : "the request");
 		goto fail;
 	}
-	msg = egw_json_get(r->value, "error");
+	msg = json_object_get(r->value, "error");
 	if (msg) {
-		fprintf(stderr, "egwctl: %s\n", egw_json_text(msg) ? egw_json_text(msg) : "error");
+		fprintf(stderr, "egwctl: %s\n",
+			json_is_string(msg) ? json_string_value(msg) : "error");
 		goto fail;
 	}
 	return 0;
@@ -77,7 +73,7 @@ fail:
 	return -1;
 }
 
-typedef int (*render_fn)(const struct egw_json *v, FILE *out);
+typedef int (*render_fn)(json_t *v, FILE *out);
 
 static int show(const struct egw_ctl_opts *o, const char *cmd, const char *params,
 	render_fn render)
@@ -215,52 +211,15 @@ struct paged {
 	const char *changed; /* what to say when GEN kept changing */
 };
 
-/* A page's entries in position order, each with its key. */
-static int write_page(const struct reply *page, const char *list, int first)
+/* Member KEY of V as a non-negative integer into *OUT; -1 when it is none. */
+static int get_u64(json_t *v, const char *key, uint64_t *out)
 {
-	const struct egw_json **p = NULL;
-	int n = egw_render_sorted(egw_json_get(page->value, list), &p);
+	json_t *m = json_object_get(v, key);
 
-	for (int i = 0; i < n; i++) {
-		if (!first || i > 0)
-			putchar(',');
-		egw_json_write_string(stdout, p[i]->key, p[i]->key_len);
-		putchar(':');
-		egw_json_write(stdout, p[i]);
-	}
-	free(p);
-	p = NULL;
-	return n;
-}
-
-/* --json over several pages: one document, as if one reply had held every entry. */
-static int write_pages_json(const struct paged *pg, const struct reply *pages, unsigned n)
-{
-	int rc = 0;
-
-	printf("{\"%s\":{", pg->cmd);
-	for (const struct egw_json *m = pages[n - 1].value->child; m; m = m->next) {
-		if (m != pages[n - 1].value->child)
-			putchar(',');
-		egw_json_write_string(stdout, m->key, m->key_len);
-		putchar(':');
-		if (strcmp(m->key, "offset") == 0 || strcmp(m->key, "next_offset") == 0) {
-			putchar('0');
-		} else if (strcmp(m->key, pg->list) == 0) {
-			int first = 1;
-
-			putchar('{');
-			for (unsigned i = 0; i < n && rc >= 0; i++) {
-				rc = write_page(&pages[i], pg->list, first);
-				first = first && rc == 0;
-			}
-			putchar('}');
-		} else {
-			egw_json_write(stdout, m);
-		}
-	}
-	printf("}}\n");
-	return rc < 0 ? rc : 0;
+	if (!json_is_integer(m) || json_integer_value(m) < 0)
+		return -1;
+	*out = (uint64_t)json_integer_value(m);
+	return 0;
 }
 
 /* Every page; 0, or -EAGAIN when PG->gen changed in between. */
@@ -270,8 +229,8 @@ static int fetch_pages(
 	uint64_t gen = 0, offset = 0, next, g = 0;
 
 	for (*n = 0;;) {
-		const struct egw_json *v, *list;
 		char param[24];
+		json_t *v;
 
 		if (*n == PAGES_MAX) {
 			fprintf(stderr, "egwctl: %s: more than %d pages\n", pg->cmd, PAGES_MAX);
@@ -281,10 +240,9 @@ static int fetch_pages(
 		if (query(o, pg->cmd, offset ? param : NULL, &pages[*n]) < 0)
 			return -EIO;
 		v = pages[(*n)++].value;
-		list = egw_json_get(v, pg->list);
-		if (!list || list->type != EGW_JSON_OBJECT ||
-			egw_json_u64(egw_json_get(v, "next_offset"), &next) < 0 ||
-			(pg->gen && egw_json_u64(egw_json_get(v, pg->gen), &g) < 0)) {
+		if (!json_is_object(json_object_get(v, pg->list)) ||
+			get_u64(v, "next_offset", &next) < 0 ||
+			(pg->gen && get_u64(v, pg->gen, &g) < 0)) {
 			fprintf(stderr, "egwctl: %s: the reply lacks %s%s%s or next_offset\n",
 				pg->cmd, pg->list, pg->gen ? ", " : "", pg->gen ? pg->gen : "");
 			return -EPROTO;
@@ -305,13 +263,13 @@ static int fetch_pages(
 	}
 }
 
-typedef int (*render_pages_fn)(const struct egw_json *const *pages, unsigned n, FILE *out);
+typedef int (*render_pages_fn)(json_t *const *pages, unsigned n, FILE *out);
 
 /* Fetches every page of PG and prints them as one table (RENDER) or one JSON document. */
 static int show_pages(const struct egw_ctl_opts *o, const struct paged *pg, render_pages_fn render)
 {
 	struct reply *pages = calloc(PAGES_MAX, sizeof(*pages));
-	const struct egw_json **values = calloc(PAGES_MAX, sizeof(*values));
+	json_t **values = calloc(PAGES_MAX, sizeof(*values));
 	unsigned n = 0;
 	int rc = -ENOMEM;
 
@@ -327,12 +285,11 @@ static int show_pages(const struct egw_ctl_opts *o, const struct paged *pg, rend
 	if (rc == 0 && o->json && n == 1) {
 		fwrite(pages[0].raw, 1, pages[0].len, stdout);
 		putchar('\n');
-	} else if (rc == 0 && o->json) {
-		rc = write_pages_json(pg, pages, n);
 	} else if (rc == 0) {
 		for (unsigned i = 0; i < n; i++)
 			values[i] = pages[i].value;
-		rc = render(values, n, stdout);
+		rc = o->json ? egw_render_pages_json(pg->cmd, pg->list, values, n, stdout) :
+			       render(values, n, stdout);
 	}
 	for (unsigned i = 0; pages && i < n; i++)
 		reply_free(&pages[i]);
@@ -371,7 +328,7 @@ int egw_ctl_metrics(const struct egw_ctl_opts *o, int argc, char **argv)
 	if (!listen) {
 		if (query(o, "/egw/info", NULL, &r) < 0)
 			return EGW_CTL_FAIL;
-		listen = egw_json_string(egw_json_get(r.value, "metrics_listen"));
+		listen = json_string_value(json_object_get(r.value, "metrics_listen"));
 		if (!listen) {
 			fprintf(stderr, "egwctl: /egw/info does not say where metrics are served; "
 					"give -m HOST:PORT\n");

@@ -11,6 +11,7 @@
 
 #include "conf/conf.h"
 #include "egwctl.h"
+#include "table.h"
 
 #define DEFAULT_SOCKET "/run/egressgw/control.sock"
 #define DEFAULT_PREFIX "egressgw"
@@ -120,6 +121,11 @@ static void usage(FILE *out)
 	      "                         where `metrics` asks (default: the daemon's\n"
 	      "                         [metrics] listen)\n"
 	      "      --json             JSON as the daemon sent it, for read commands\n"
+	      "  -o, --output COLS      the table columns to print, comma-separated, in that\n"
+	      "                         order (headers, any case, '_' for a blank)\n"
+	      "      --raw              tables for scripts: one blank between cells, blanks\n"
+	      "                         and control bytes escaped (\\x20)\n"
+	      "  -n, --noheadings       tables without their header line\n"
 	      "  -V, --version          egwctl's own version\n"
 	      "  -h, --help             this text; with a command, that command's\n"
 	      "\nexit status: 0 done, 1 the daemon refused or could not be asked, 2 usage\n",
@@ -162,10 +168,13 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "prefix", required_argument, NULL, 'p' },
 		{ "metrics", required_argument, NULL, 'm' }, { "json", no_argument, NULL, 'j' },
+		{ "output", required_argument, NULL, 'o' }, { "raw", no_argument, NULL, 'r' },
+		{ "noheadings", no_argument, NULL, 'n' },
 		{ "version", no_argument, NULL, 'V' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 } };
 	struct egw_ctl_opts o = { DEFAULT_SOCKET, DEFAULT_PREFIX, NULL, 0 };
 	static struct egw_conf conf;
+	struct egw_table_style style = { 0 };
 	const struct command *c;
 	int opt, help = 0, rc;
 
@@ -173,7 +182,7 @@ int main(int argc, char **argv)
 	 * death by SIGPIPE on the write before it. */
 	signal(SIGPIPE, SIG_IGN);
 	/* Options may follow the command too ("egwctl stats --json"): GNU getopt permutes. */
-	while ((opt = getopt_long(argc, argv, "c:s:p:m:Vh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:s:p:m:o:nVh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': {
 			struct egw_conf_errors errs = { 0 };
@@ -199,6 +208,15 @@ int main(int argc, char **argv)
 		case 'j':
 			o.json = 1;
 			break;
+		case 'o':
+			style.columns = optarg;
+			break;
+		case 'r':
+			style.raw = true;
+			break;
+		case 'n':
+			style.noheadings = true;
+			break;
 		case 'V':
 			printf("egwctl %s\n", EGW_VERSION);
 			return EGW_CTL_OK;
@@ -210,6 +228,7 @@ int main(int argc, char **argv)
 			return EGW_CTL_USAGE;
 		}
 	}
+	egw_table_set_style(&style);
 	argc -= optind;
 	argv += optind;
 	if (argc > 0 && strcmp(argv[0], "help") == 0) {

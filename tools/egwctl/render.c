@@ -8,7 +8,7 @@
 #include "table.h"
 
 struct sort_item {
-	const struct egw_json *v;
+	struct egw_member m;
 	uint64_t num;
 	int has_num;
 };
@@ -21,32 +21,34 @@ static int cmp_items(const void *a, const void *b)
 		return y->has_num - x->has_num; /* numbered keys first */
 	if (x->has_num && x->num != y->num)
 		return x->num < y->num ? -1 : 1;
-	return strcmp(x->v->key, y->v->key);
+	return strcmp(x->m.key, y->m.key);
 }
 
-int egw_render_sorted(const struct egw_json *obj, const struct egw_json ***out)
+int egw_render_sorted(json_t *obj, struct egw_member **out)
 {
 	struct sort_item *items;
+	const char *key;
+	json_t *v;
 	size_t n = 0;
 
 	*out = NULL;
-	if (!obj || obj->type != EGW_JSON_OBJECT || obj->n_children == 0)
+	if (!json_is_object(obj) || json_object_size(obj) == 0)
 		return 0;
-	items = calloc(obj->n_children, sizeof(*items));
-	*out = calloc(obj->n_children, sizeof(**out));
+	items = calloc(json_object_size(obj), sizeof(*items));
+	*out = calloc(json_object_size(obj), sizeof(**out));
 	if (!items || !*out) {
 		free(items);
 		free(*out);
 		*out = NULL;
 		return -ENOMEM;
 	}
-	for (const struct egw_json *m = obj->child; m; m = m->next) {
-		const char *d = m->key + strcspn(m->key, "0123456789");
+	json_object_foreach(obj, key, v) {
+		const char *d = key + strcspn(key, "0123456789");
 		char *end;
 
-		if (m->type != EGW_JSON_OBJECT)
+		if (!json_is_object(v))
 			continue;
-		items[n].v = m;
+		items[n].m = (struct egw_member){ key, v };
 		if (*d) {
 			errno = 0;
 			items[n].num = strtoull(d, &end, 10);
@@ -56,53 +58,93 @@ int egw_render_sorted(const struct egw_json *obj, const struct egw_json ***out)
 	}
 	qsort(items, n, sizeof(*items), cmp_items);
 	for (size_t i = 0; i < n; i++)
-		(*out)[i] = items[i].v;
+		(*out)[i] = items[i].m;
 	free(items);
 	items = NULL;
 	return (int)n;
 }
 
-/* Member KEY of OBJ as text; "-" when missing, null or not a scalar. */
-static const char *field(const struct egw_json *obj, const char *key)
+/*
+ * A scalar as an operator reads it: a string's text, a number as JSON writes it, "true",
+ * "false", "null"; NULL for a container or a NULL V. Numbers are formatted into one of a few
+ * rotating buffers: they live long enough for the cells of one row.
+ */
+static const char *scalar_text(json_t *v)
 {
-	const struct egw_json *v = egw_json_get(obj, key);
-	const char *s = v && v->type != EGW_JSON_NULL ? egw_json_text(v) : NULL;
+	static char bufs[8][32];
+	static unsigned next;
+	char *b = bufs[next++ % 8];
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return json_string_value(v);
+	case JSON_INTEGER:
+		snprintf(b, sizeof(bufs[0]), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return b;
+	case JSON_REAL:
+		snprintf(b, sizeof(bufs[0]), "%g", json_real_value(v));
+		return b;
+	case JSON_TRUE:
+		return "true";
+	case JSON_FALSE:
+		return "false";
+	case JSON_NULL:
+		return "null";
+	default:
+		return NULL;
+	}
+}
+
+/* Member KEY of OBJ as text; "-" when missing, null or not a scalar. */
+static const char *field(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+	const char *s = v && !json_is_null(v) ? scalar_text(v) : NULL;
 
 	return s ? s : "-";
 }
 
-static uint64_t field_u64(const struct egw_json *obj, const char *key)
+/* A non-negative integer member, or 0. */
+static uint64_t field_u64(json_t *obj, const char *key)
 {
-	uint64_t x = 0;
+	json_t *v = json_object_get(obj, key);
 
-	egw_json_u64(egw_json_get(obj, key), &x);
-	return x;
+	return json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) :
+								 0;
 }
 
 /* A flag the daemon may send as 0/1 or false/true. */
-static const char *field_bool(const struct egw_json *obj, const char *key, const char *yes,
-	const char *no)
+static const char *field_bool(json_t *obj, const char *key, const char *yes, const char *no)
 {
-	const struct egw_json *v = egw_json_get(obj, key);
-	uint64_t x;
+	json_t *v = json_object_get(obj, key);
 
 	if (!v)
 		return "-";
-	if (v->type == EGW_JSON_TRUE || v->type == EGW_JSON_FALSE)
-		return v->type == EGW_JSON_TRUE ? yes : no;
-	if (egw_json_u64(v, &x) == 0)
-		return x ? yes : no;
+	if (json_is_boolean(v))
+		return json_is_true(v) ? yes : no;
+	if (json_is_integer(v))
+		return json_integer_value(v) ? yes : no;
 	return field(obj, key);
 }
 
-static const struct egw_json *need(const struct egw_json *obj, const char *key,
-	enum egw_json_type type)
+static const char *type_name(json_type type)
 {
-	const struct egw_json *v = egw_json_get(obj, key);
+	static const char *const names[] = {
+		[JSON_OBJECT] = "object", [JSON_ARRAY] = "array", [JSON_STRING] = "string",
+		[JSON_INTEGER] = "integer", [JSON_REAL] = "number", [JSON_TRUE] = "boolean",
+		[JSON_FALSE] = "boolean", [JSON_NULL] = "null",
+	};
 
-	if (!v || v->type != type) {
-		fprintf(stderr, "egwctl: the reply has no %s \"%s\"%s\n", egw_json_type_name(type),
-			key, obj && obj->type == EGW_JSON_OBJECT ? "" : " (not an object)");
+	return (unsigned)type < sizeof(names) / sizeof(names[0]) ? names[type] : "value";
+}
+
+static json_t *need(json_t *obj, const char *key, json_type type)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!v || json_typeof(v) != type) {
+		fprintf(stderr, "egwctl: the reply has no %s \"%s\"%s\n", type_name(type), key,
+			json_is_object(obj) ? "" : " (not an object)");
 		return NULL;
 	}
 	return v;
@@ -122,26 +164,28 @@ static void print_value(FILE *out, int width, const char *s, size_t len)
 }
 
 /* "key: value" lines with the values in one column. */
-static void print_pair(FILE *out, int width, const char *key, const struct egw_json *v)
+static void print_pair(FILE *out, int width, const char *key, json_t *v)
 {
 	fprintf(out, "%s:%*s", key, width - (int)strlen(key) + 1, "");
-	if (v->type == EGW_JSON_OBJECT || v->type == EGW_JSON_ARRAY)
-		egw_json_write(out, v);
-	else if (v->type == EGW_JSON_STRING && v->len == 0)
+	if (json_is_object(v) || json_is_array(v))
+		json_dumpf(v, out, JSON_COMPACT);
+	else if (json_is_string(v) && json_string_length(v) == 0)
 		fputs("-", out);
-	else if (v->type == EGW_JSON_STRING)
-		print_value(out, width, v->str, v->len);
+	else if (json_is_string(v))
+		print_value(out, width, json_string_value(v), json_string_length(v));
 	else
-		fputs(egw_json_text(v), out);
+		fputs(scalar_text(v), out);
 }
 
-static int key_width(const struct egw_json *obj, const char *skip)
+static int key_width(json_t *obj, const char *skip)
 {
+	const char *key;
+	json_t *v;
 	int w = 0;
 
-	for (const struct egw_json *m = obj->child; m; m = m->next)
-		if ((!skip || strcmp(m->key, skip) != 0) && (int)m->key_len > w)
-			w = (int)m->key_len;
+	json_object_foreach(obj, key, v)
+		if ((!skip || strcmp(key, skip) != 0) && (int)strlen(key) > w)
+			w = (int)strlen(key);
 	return w;
 }
 
@@ -156,43 +200,43 @@ static void print_uptime(FILE *out, uint64_t s)
 		fprintf(out, " (%" PRIu64 "m %" PRIu64 "s)", s / 60, s % 60);
 }
 
-int egw_render_status(const struct egw_json *info, FILE *out)
+int egw_render_status(json_t *info, FILE *out)
 {
 	/* The order an operator reads them in; members a newer daemon adds follow. */
 	static const char *const order[] = { "version", "mode", "uptime_s", "config_path",
 		"config_sha256", "policy_generation", "workers", "last_reload", "metrics_listen",
 		"flow_log" };
 	const size_t n_order = sizeof(order) / sizeof(order[0]);
+	const char *key;
+	json_t *v;
 	int w;
 
-	if (!info || info->type != EGW_JSON_OBJECT) {
+	if (!json_is_object(info)) {
 		fprintf(stderr, "egwctl: the reply is not an object\n");
 		return -EPROTO;
 	}
 	w = key_width(info, NULL);
 	for (size_t i = 0; i < n_order; i++) {
-		const struct egw_json *v = egw_json_get(info, order[i]);
-		uint64_t s;
-
+		v = json_object_get(info, order[i]);
 		if (!v)
 			continue;
 		/* An empty listen address or log path means the feature is off. */
-		if ((i == 8 || i == 9) && v->type == EGW_JSON_STRING && v->len == 0) {
+		if ((i == 8 || i == 9) && json_is_string(v) && json_string_length(v) == 0) {
 			fprintf(out, "%s:%*soff\n", order[i], w - (int)strlen(order[i]) + 1, "");
 			continue;
 		}
 		print_pair(out, w, order[i], v);
-		if (i == 2 && egw_json_u64(v, &s) == 0)
-			print_uptime(out, s);
+		if (i == 2 && json_is_integer(v) && json_integer_value(v) >= 0)
+			print_uptime(out, (uint64_t)json_integer_value(v));
 		putc('\n', out);
 	}
-	for (const struct egw_json *m = info->child; m; m = m->next) {
+	json_object_foreach(info, key, v) {
 		size_t i = 0;
 
-		while (i < n_order && strcmp(m->key, order[i]) != 0)
+		while (i < n_order && strcmp(key, order[i]) != 0)
 			i++;
 		if (i == n_order) {
-			print_pair(out, w, m->key, m);
+			print_pair(out, w, key, v);
 			putc('\n', out);
 		}
 	}
@@ -214,18 +258,20 @@ static int cmp_drops(const void *a, const void *b)
 }
 
 /* Drop reasons that happened, most frequent first. */
-static int print_drops(const struct egw_json *drops, FILE *out)
+static int print_drops(json_t *drops, FILE *out)
 {
-	struct drop *d = calloc(drops->n_children ? drops->n_children : 1, sizeof(*d));
+	struct drop *d = calloc(json_object_size(drops) + 1, sizeof(*d));
 	struct egw_table *t;
+	const char *key;
+	json_t *v;
 	size_t n = 0;
 	int rc;
 
 	if (!d)
 		return -ENOMEM;
-	for (const struct egw_json *m = drops->child; m; m = m->next)
-		if (egw_json_u64(m, &d[n].count) == 0 && d[n].count != 0)
-			d[n++].reason = m->key;
+	json_object_foreach(drops, key, v)
+		if (json_is_integer(v) && json_integer_value(v) > 0)
+			d[n++] = (struct drop){ key, (uint64_t)json_integer_value(v) };
 	if (n == 0) {
 		fputs("no drops\n", out);
 		free(d);
@@ -246,18 +292,19 @@ static int print_drops(const struct egw_json *drops, FILE *out)
 	return rc;
 }
 
-int egw_render_stats(const struct egw_json *stats, FILE *out)
+int egw_render_stats(json_t *stats, FILE *out)
 {
-	const struct egw_json *drops = need(stats, "drops", EGW_JSON_OBJECT);
+	json_t *drops = need(stats, "drops", JSON_OBJECT), *v;
+	const char *key;
 	int w;
 
 	if (!drops)
 		return -EPROTO;
 	w = key_width(stats, "drops");
-	for (const struct egw_json *m = stats->child; m; m = m->next) {
-		if (m == drops)
+	json_object_foreach(stats, key, v) {
+		if (v == drops)
 			continue;
-		print_pair(out, w, m->key, m);
+		print_pair(out, w, key, v);
 		putc('\n', out);
 	}
 	putc('\n', out);
@@ -265,10 +312,11 @@ int egw_render_stats(const struct egw_json *stats, FILE *out)
 }
 
 /* One row per member of OBJ[KEY]: COLS names the fields, one cell each. */
-static int simple_table(const struct egw_json *v, const char *key, const char *align,
-	struct egw_table *t, const char *const *cols)
+static int simple_table(json_t *v, const char *key, const char *align, struct egw_table *t,
+	const char *const *cols)
 {
-	const struct egw_json *obj = need(v, key, EGW_JSON_OBJECT), **rows = NULL;
+	json_t *obj = need(v, key, JSON_OBJECT);
+	struct egw_member *rows = NULL;
 	int n = obj ? egw_render_sorted(obj, &rows) : -EPROTO;
 
 	if (n < 0) {
@@ -279,9 +327,9 @@ static int simple_table(const struct egw_json *v, const char *key, const char *a
 		egw_table_row(t);
 		for (size_t c = 0; c < strlen(align); c++) {
 			if (strcmp(cols[c], "link_up") == 0)
-				egw_table_cell(t, field_bool(rows[i], cols[c], "up", "down"));
+				egw_table_cell(t, field_bool(rows[i].value, cols[c], "up", "down"));
 			else
-				egw_table_cell(t, field(rows[i], cols[c]));
+				egw_table_cell(t, field(rows[i].value, cols[c]));
 		}
 	}
 	free(rows);
@@ -303,7 +351,7 @@ static int print_table(struct egw_table *t, FILE *out, const char *none)
 	return rc;
 }
 
-int egw_render_ports(const struct egw_json *v, FILE *out)
+int egw_render_ports(json_t *v, FILE *out)
 {
 	static const char *const cols[] = { "name", "id", "role", "address", "mac", "link_up",
 		"speed_mbps", "mtu", "rx_packets", "rx_bytes", "tx_packets", "tx_bytes",
@@ -317,7 +365,7 @@ int egw_render_ports(const struct egw_json *v, FILE *out)
 	return rc < 0 ? rc : print_table(t, out, "no ports");
 }
 
-int egw_render_workers(const struct egw_json *v, FILE *out)
+int egw_render_workers(json_t *v, FILE *out)
 {
 	static const char *const cols[] = { "id", "lcore", "rx_packets", "tx_packets",
 		"busy_percent", "polls", "busy_polls", "flows_active", "flows_created",
@@ -331,7 +379,7 @@ int egw_render_workers(const struct egw_json *v, FILE *out)
 	return rc < 0 ? rc : print_table(t, out, "no workers");
 }
 
-int egw_render_policies(const struct egw_json *const *pages, unsigned n_pages, FILE *out)
+int egw_render_policies(json_t *const *pages, unsigned n_pages, FILE *out)
 {
 	static const char *const cols[] = { "name", "flows_allowed", "flows_denied",
 		"flows_active", "packets", "bytes" };
@@ -352,21 +400,22 @@ int egw_render_policies(const struct egw_json *const *pages, unsigned n_pages, F
 }
 
 /* A text member that may be empty (a neighbour without a MAC): "-" then. */
-static const char *field_or_dash(const struct egw_json *obj, const char *key)
+static const char *field_or_dash(json_t *obj, const char *key)
 {
 	const char *s = field(obj, key);
 
 	return *s ? s : "-";
 }
 
-int egw_render_neighbors(const struct egw_json *const *pages, unsigned n_pages, FILE *out)
+int egw_render_neighbors(json_t *const *pages, unsigned n_pages, FILE *out)
 {
 	struct egw_table *t =
 		egw_table_new("llllrr", "ADDRESS", "PORT", "MAC", "STATE", "AGE_S", "PROBES");
 	unsigned listed = 0;
 
 	for (unsigned i = 0; i < n_pages; i++) {
-		const struct egw_json *list = need(pages[i], "neighbors", EGW_JSON_OBJECT), **rows;
+		json_t *list = need(pages[i], "neighbors", JSON_OBJECT);
+		struct egw_member *rows = NULL;
 		int n = list ? egw_render_sorted(list, &rows) : -EPROTO;
 
 		if (n < 0) {
@@ -375,12 +424,12 @@ int egw_render_neighbors(const struct egw_json *const *pages, unsigned n_pages, 
 		}
 		for (int k = 0; k < n; k++) {
 			egw_table_row(t);
-			egw_table_cell(t, field(rows[k], "address"));
-			egw_table_cell(t, field(rows[k], "port"));
-			egw_table_cell(t, field_or_dash(rows[k], "mac"));
-			egw_table_cell(t, field(rows[k], "state"));
-			egw_table_cell(t, field(rows[k], "age_s"));
-			egw_table_cell(t, field(rows[k], "probes"));
+			egw_table_cell(t, field(rows[k].value, "address"));
+			egw_table_cell(t, field(rows[k].value, "port"));
+			egw_table_cell(t, field_or_dash(rows[k].value, "mac"));
+			egw_table_cell(t, field(rows[k].value, "state"));
+			egw_table_cell(t, field(rows[k].value, "age_s"));
+			egw_table_cell(t, field(rows[k].value, "probes"));
 		}
 		listed += (unsigned)n;
 		free(rows);
@@ -393,11 +442,44 @@ int egw_render_neighbors(const struct egw_json *const *pages, unsigned n_pages, 
 	return ferror(out) ? -EIO : 0;
 }
 
-static int pool_rows(struct egw_table *t, const struct egw_json *pool)
+int egw_render_pages_json(const char *cmd, const char *list, json_t *const *pages,
+	unsigned n_pages, FILE *out)
 {
-	const struct egw_json *addrs = egw_json_get(pool, "addresses"), **a = NULL;
+	json_t *all = n_pages ? json_deep_copy(pages[n_pages - 1]) : NULL;
+	json_t *entries = json_object(), *doc = json_object();
+	int rc = -ENOMEM;
+
+	if (!all || !entries || !doc)
+		goto out;
+	for (unsigned i = 0; i < n_pages; i++) {
+		struct egw_member *p = NULL;
+		int n = egw_render_sorted(json_object_get(pages[i], list), &p);
+
+		for (int k = 0; k < n; k++)
+			json_object_set(entries, p[k].key, p[k].value);
+		free(p);
+		p = NULL;
+		if (n < 0)
+			goto out;
+	}
+	/* As if the first reply had held every entry: no next page. */
+	if (json_object_set_new(all, "offset", json_integer(0)) < 0 ||
+		json_object_set_new(all, "next_offset", json_integer(0)) < 0 ||
+		json_object_set(all, list, entries) < 0 || json_object_set(doc, cmd, all) < 0)
+		goto out;
+	rc = json_dumpf(doc, out, JSON_COMPACT) < 0 || putc('\n', out) == EOF ? -EIO : 0;
+out:
+	json_decref(doc);
+	json_decref(entries);
+	json_decref(all);
+	return rc;
+}
+
+static int pool_rows(struct egw_table *t, json_t *pool)
+{
+	struct egw_member *a = NULL;
 	const char *name = field(pool, "name");
-	int n = egw_render_sorted(addrs, &a);
+	int n = egw_render_sorted(json_object_get(pool, "addresses"), &a);
 	uint64_t total = field_u64(pool, "addresses_total");
 
 	if (n < 0)
@@ -405,10 +487,10 @@ static int pool_rows(struct egw_table *t, const struct egw_json *pool)
 	for (int i = 0; i < n; i++) {
 		egw_table_row(t);
 		egw_table_cell(t, name);
-		egw_table_cell(t, field(a[i], "address"));
-		egw_table_cell(t, field(a[i], "ports_in_use"));
-		egw_table_cell(t, field(a[i], "ports_free"));
-		egw_table_cell(t, field(a[i], "exhausted"));
+		egw_table_cell(t, field(a[i].value, "address"));
+		egw_table_cell(t, field(a[i].value, "ports_in_use"));
+		egw_table_cell(t, field(a[i].value, "ports_free"));
+		egw_table_cell(t, field(a[i].value, "exhausted"));
 		egw_table_cell(t, "");
 	}
 	egw_table_row(t);
@@ -427,9 +509,10 @@ static int pool_rows(struct egw_table *t, const struct egw_json *pool)
 	return 0;
 }
 
-int egw_render_pools(const struct egw_json *v, FILE *out)
+int egw_render_pools(json_t *v, FILE *out)
 {
-	const struct egw_json *pools = need(v, "pools", EGW_JSON_OBJECT), **p = NULL;
+	json_t *pools = need(v, "pools", JSON_OBJECT);
+	struct egw_member *p = NULL;
 	struct egw_table *t;
 	int n = pools ? egw_render_sorted(pools, &p) : -EPROTO, rc = 0;
 
@@ -437,7 +520,7 @@ int egw_render_pools(const struct egw_json *v, FILE *out)
 		return n;
 	t = egw_table_new("llrrrl", "POOL", "ADDRESS", "IN_USE", "FREE", "EXHAUSTED", "MAPPING");
 	for (int i = 0; i < n && rc == 0; i++)
-		rc = pool_rows(t, p[i]);
+		rc = pool_rows(t, p[i].value);
 	free(p);
 	p = NULL;
 	if (rc < 0) {
@@ -452,13 +535,12 @@ int egw_render_pools(const struct egw_json *v, FILE *out)
 }
 
 /* ADDR:PORT, IPv6 in brackets; the address alone when the flow has no port. */
-static void endpoint(struct egw_table *t, const struct egw_json *f, const char *addr_key,
-	const char *port_key)
+static void endpoint(struct egw_table *t, json_t *f, const char *addr_key, const char *port_key)
 {
 	const char *addr = field(f, addr_key);
-	const struct egw_json *port = egw_json_get(f, port_key);
+	json_t *port = json_object_get(f, port_key);
 
-	if (!port || port->type == EGW_JSON_NULL)
+	if (!port || json_is_null(port))
 		egw_table_cell(t, addr);
 	else if (strchr(addr, ':'))
 		egw_table_cellf(t, "[%s]:%s", addr, field(f, port_key));
@@ -466,9 +548,10 @@ static void endpoint(struct egw_table *t, const struct egw_json *f, const char *
 		egw_table_cellf(t, "%s:%s", addr, field(f, port_key));
 }
 
-int egw_render_flows(const struct egw_json *v, FILE *out)
+int egw_render_flows(json_t *v, FILE *out)
 {
-	const struct egw_json *flows = need(v, "flows", EGW_JSON_OBJECT), **f = NULL;
+	json_t *flows = need(v, "flows", JSON_OBJECT);
+	struct egw_member *f = NULL;
 	struct egw_table *t;
 	int n = flows ? egw_render_sorted(flows, &f) : -EPROTO, rc;
 
@@ -478,20 +561,22 @@ int egw_render_flows(const struct egw_json *v, FILE *out)
 		"STATE", "POLICY", "FLAGS", "AGE_S", "IDLE_S", "PKTS OUT/IN", "BYTES OUT/IN",
 		"WORKER");
 	for (int i = 0; i < n; i++) {
+		json_t *r = f[i].value;
+
 		egw_table_row(t);
-		egw_table_cell(t, field(f[i], "proto"));
-		endpoint(t, f[i], "src", "sport");
+		egw_table_cell(t, field(r, "proto"));
+		endpoint(t, r, "src", "sport");
 		egw_table_cell(t, "->");
-		endpoint(t, f[i], "dst", "dport");
-		endpoint(t, f[i], "nat_src", "nat_sport");
-		egw_table_cell(t, field(f[i], "state"));
-		egw_table_cell(t, field(f[i], "policy"));
-		egw_table_cell(t, field(f[i], "flags"));
-		egw_table_cell(t, field(f[i], "age_s"));
-		egw_table_cell(t, field(f[i], "idle_s"));
-		egw_table_cellf(t, "%s/%s", field(f[i], "packets_out"), field(f[i], "packets_in"));
-		egw_table_cellf(t, "%s/%s", field(f[i], "bytes_out"), field(f[i], "bytes_in"));
-		egw_table_cell(t, field(f[i], "worker"));
+		endpoint(t, r, "dst", "dport");
+		endpoint(t, r, "nat_src", "nat_sport");
+		egw_table_cell(t, field(r, "state"));
+		egw_table_cell(t, field(r, "policy"));
+		egw_table_cell(t, field(r, "flags"));
+		egw_table_cell(t, field(r, "age_s"));
+		egw_table_cell(t, field(r, "idle_s"));
+		egw_table_cellf(t, "%s/%s", field(r, "packets_out"), field(r, "packets_in"));
+		egw_table_cellf(t, "%s/%s", field(r, "bytes_out"), field(r, "bytes_in"));
+		egw_table_cell(t, field(r, "worker"));
 	}
 	free(f);
 	f = NULL;

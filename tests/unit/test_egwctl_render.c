@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * egwctl's renderers (tools/egwctl/render.c): telemetry replies, parsed by jansson, printed as
+ * the tables and "key: value" lists an operator reads. The replies here have the shape the
+ * daemon sends; the expected text is the documented output, column for column.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "egw_test.h"
+#include "render.h"
+#include "table.h"
+
+static json_t *load(const char *text)
+{
+	json_error_t err;
+	json_t *v = json_loads(text, 0, &err);
+
+	if (!v)
+		fprintf(stderr, "\n  bad test JSON at %d: %s\n", err.position, err.text);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+	return v;
+}
+
+typedef int (*render_fn)(json_t *v, FILE *out);
+
+/* Renders TEXT with FN; expects return code RC and, when WANT is set, exactly WANT. */
+static void expect(render_fn fn, const char *text, int rc, const char *want)
+{
+	json_t *v = load(text);
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	int got;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	got = fn(v, f);
+	fclose(f);
+	CU_ASSERT_EQUAL(got, rc);
+	if (want && strcmp(out, want) != 0) {
+		fprintf(stderr, "\n  got:\n%s\n  wanted:\n%s\n", out, want);
+		CU_FAIL("rendered text");
+	}
+	free(out);
+	json_decref(v);
+}
+
+static void test_sorted(void)
+{
+	json_t *v = load("{\"p10\": {\"n\": 10}, \"x\": {}, \"p2\": {\"n\": 2}, \"n\": 5, "
+			 "\"p1\": {\"n\": 1}, \"p01x\": {}}");
+	struct egw_member *m = NULL;
+	int n = egw_render_sorted(v, &m);
+
+	/* Numbered keys by number, then the others by name; non-objects are no rows. */
+	CU_ASSERT_EQUAL_FATAL(n, 5);
+	CU_ASSERT_STRING_EQUAL(m[0].key, "p1");
+	CU_ASSERT_STRING_EQUAL(m[1].key, "p2");
+	CU_ASSERT_STRING_EQUAL(m[2].key, "p10");
+	CU_ASSERT_STRING_EQUAL(m[3].key, "p01x");
+	CU_ASSERT_STRING_EQUAL(m[4].key, "x");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(m[2].value, "n")), 10);
+	free(m);
+	m = NULL;
+	CU_ASSERT_EQUAL(egw_render_sorted(json_object_get(v, "n"), &m), 0);
+	CU_ASSERT_PTR_NULL(m);
+	CU_ASSERT_EQUAL(egw_render_sorted(NULL, &m), 0);
+	json_decref(v);
+}
+
+static void test_ports(void)
+{
+	/* p1 first in the reply: rows follow the keys' numbers. A control byte in a name must
+	 * not reach the terminal (libsmartcols escapes it); a missing field is "-"; link_up may
+	 * be 0/1 or a boolean. */
+	expect(egw_render_ports,
+		"{\"ports\": {\"p1\": {\"name\": \"outside\", \"id\": 1, \"role\": \"outside\", "
+		"\"address\": \"203.0.113.2/24\", \"mac\": \"02:00:00:00:00:02\", \"link_up\": "
+		"false, \"speed_mbps\": 10000, \"mtu\": 1500, \"rx_packets\": 123456, "
+		"\"rx_bytes\": 9, \"tx_packets\": 0, \"tx_bytes\": 0, \"rx_missed\": 0, "
+		"\"rx_errors\": 0, \"rx_nombuf\": 0, \"tx_errors\": 0}, "
+		"\"p0\": {\"name\": \"in\\u0007side\", \"id\": 0, \"role\": \"inside\", "
+		"\"address\": \"198.18.0.1/24\", \"mac\": \"02:00:00:00:00:01\", \"link_up\": 1, "
+		"\"speed_mbps\": 10000, \"mtu\": 9000, \"rx_packets\": 5, \"rx_bytes\": 300, "
+		"\"tx_packets\": 7, \"tx_bytes\": 420, \"rx_missed\": 1, \"rx_errors\": 2, "
+		"\"tx_errors\": 4}}}",
+		0,
+		"PORT        ID  ROLE     ADDRESS         MAC                LINK  SPEED_MBPS   MTU  "
+		"RX_PKTS  RX_BYTES  TX_PKTS  TX_BYTES  RX_MISSED  RX_ERRORS  RX_NOMBUF  TX_ERRORS\n"
+		"in\\x07side   0  inside   198.18.0.1/24   02:00:00:00:00:01  up         10000  9000  "
+		"      5       300        7       420          1          2          -          4\n"
+		"outside      1  outside  203.0.113.2/24  02:00:00:00:00:02  down       10000  1500  "
+		" 123456         9        0         0          0          0          0"
+		"          0\n");
+	expect(egw_render_ports, "{\"ports\": {}}", 0, "no ports\n");
+	expect(egw_render_ports, "{\"workers\": {}}", -EPROTO, "");
+	expect(egw_render_ports, "{\"ports\": [1, 2]}", -EPROTO, "");
+}
+
+static void test_stats(void)
+{
+	/* Values in one column; the drops that happened, most frequent first, ties by name. */
+	expect(egw_render_stats,
+		"{\"packets_in\": 10, \"flows_active\": 2, \"note\": \"a\\nb\", \"drops\": "
+		"{\"ip_bad_checksum\": 0, \"tx_full\": 3, \"policy_deny\": 7, \"mode_deny\": 3}}",
+		0,
+		"packets_in:   10\n"
+		"flows_active: 2\n"
+		"note:         a\n"
+		"              b\n"
+		"\n"
+		"DROP REASON  COUNT\n"
+		"policy_deny      7\n"
+		"mode_deny        3\n"
+		"tx_full          3\n");
+	expect(egw_render_stats, "{\"packets_in\": 1, \"drops\": {\"tx_full\": 0}}", 0,
+		"packets_in: 1\n\nno drops\n");
+	expect(egw_render_stats, "{\"packets_in\": 1}", -EPROTO, "");
+}
+
+static void test_status(void)
+{
+	/* The documented order whatever the reply's; an empty listen address or log path is
+	 * "off"; members a newer daemon adds come last. */
+	expect(egw_render_status,
+		"{\"newer\": [1, {\"a\": true}], \"flow_log\": \"\", \"mode\": \"policy\", "
+		"\"uptime_s\": 3720, \"version\": \"0.1.0\", \"metrics_listen\": "
+		"\"127.0.0.1:9610\", \"last_reload\": \"\"}",
+		0,
+		"version:        0.1.0\n"
+		"mode:           policy\n"
+		"uptime_s:       3720 (1h 2m)\n"
+		"last_reload:    -\n"
+		"metrics_listen: 127.0.0.1:9610\n"
+		"flow_log:       off\n"
+		"newer:          [1,{\"a\":true}]\n");
+	expect(egw_render_status, "{\"uptime_s\": 90061}", 0, "uptime_s: 90061 (1d 1h 1m)\n");
+	expect(egw_render_status, "[]", -EPROTO, "");
+}
+
+static void test_flows(void)
+{
+	/* ICMP has no ports (null); an IPv6 address goes in brackets; fewer listed than
+	 * matched says how to see more. */
+	expect(egw_render_flows,
+		"{\"matched\": 3, \"listed\": 2, \"limit\": 2, \"flows\": {"
+		"\"f1\": {\"worker\": 1, \"proto\": \"icmp\", \"state\": \"icmp\", "
+		"\"src\": \"198.18.0.2\", \"sport\": null, \"dst\": \"203.0.113.1\", "
+		"\"dport\": null, \"nat_src\": \"198.51.100.10\", \"nat_sport\": null, "
+		"\"policy\": \"(mode)\", \"age_s\": 1, \"idle_s\": 0, \"packets_out\": 1, "
+		"\"bytes_out\": 84, \"packets_in\": 1, \"bytes_in\": 84, \"flags\": \"nat\"}, "
+		"\"f0\": {\"worker\": 0, \"proto\": \"tcp\", \"state\": \"established\", "
+		"\"src\": \"198.18.0.2\", \"sport\": 40000, \"dst\": \"2001:db8::1\", "
+		"\"dport\": 443, \"nat_src\": \"198.51.100.11\", \"nat_sport\": 1024, "
+		"\"policy\": \"web\", \"age_s\": 12, \"idle_s\": 2, \"packets_out\": 10, "
+		"\"bytes_out\": 1000, \"packets_in\": 9, \"bytes_in\": 9000, \"flags\": \"nat\"}}}",
+		0,
+		"PROTO  SRC:SPORT             DST:DPORT          NAT SRC:PORT        STATE        "
+		"POLICY  FLAGS  AGE_S  IDLE_S  PKTS OUT/IN  BYTES OUT/IN  WORKER\n"
+		"tcp    198.18.0.2:40000  ->  [2001:db8::1]:443  198.51.100.11:1024  established  "
+		"web     nat       12       2         10/9     1000/9000       0\n"
+		"icmp   198.18.0.2        ->  203.0.113.1        198.51.100.10       icmp         "
+		"(mode)  nat        1       0          1/1         84/84       1\n"
+		"2 of 3 matching flows shown (limit 2: narrow the filter or raise limit=)\n");
+	expect(egw_render_flows, "{\"matched\": 0, \"listed\": 0, \"limit\": 20, \"flows\": {}}", 0,
+		"0 of 0 matching flows shown\n");
+}
+
+static void test_pools(void)
+{
+	expect(egw_render_pools,
+		"{\"truncated\": 1, \"pools\": {\"p0\": {\"name\": \"public\", \"mapping\": "
+		"\"endpoint-dependent\", \"addresses_total\": 3, \"ports_per_address\": 64512, "
+		"\"ports_in_use\": 1, \"ports_free\": 193535, \"exhausted\": 0, \"addresses\": {"
+		"\"a1\": {\"address\": \"198.51.100.11\", \"ports_in_use\": 0, \"ports_free\": "
+		"64512, \"exhausted\": 0}, \"a0\": {\"address\": \"198.51.100.10\", "
+		"\"ports_in_use\": 1, \"ports_free\": 64511, \"exhausted\": 0}}}}}",
+		0,
+		"POOL    ADDRESS                          IN_USE    FREE  EXHAUSTED  MAPPING\n"
+		"public  198.51.100.10                         1   64511          0\n"
+		"public  198.51.100.11                         0   64512          0\n"
+		"public  total (2 of 3 addresses listed)       1  193535          0  "
+		"endpoint-dependent, 64512 ports/address\n"
+		"(truncated: the reply did not fit; `egwctl pools NAME` lists one pool)\n");
+}
+
+static void test_policies(void)
+{
+	json_t *pages[2] = {
+		load("{\"generation\": 4, \"policies_total\": 3, \"offset\": 0, "
+		     "\"next_offset\": 2, \"policies\": {\"p1\": {\"name\": \"web\", "
+		     "\"flows_allowed\": 12, \"flows_denied\": 0, \"flows_active\": 1, "
+		     "\"packets\": 100, \"bytes\": 20000}, \"p0\": {\"name\": \"(mode)\", "
+		     "\"flows_allowed\": 0, \"flows_denied\": 5, \"flows_active\": 0, "
+		     "\"packets\": 0, \"bytes\": 0}}}"),
+		load("{\"generation\": 4, \"policies_total\": 3, \"offset\": 2, "
+		     "\"next_offset\": 0, \"policies\": {\"p2\": {\"name\": \"blocked\", "
+		     "\"flows_allowed\": 0, \"flows_denied\": 3, \"flows_active\": 0, "
+		     "\"packets\": 0, \"bytes\": 0}}}"),
+	};
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	json_t *all, *reply, *pol;
+	const char *want = "POLICY   ALLOWED  DENIED  ACTIVE  PACKETS  BYTES\n"
+			   "(mode)         0       5       0        0      0\n"
+			   "web           12       0       1      100  20000\n"
+			   "blocked        0       3       0        0      0\n"
+			   "generation 4: 3 policies configured\n";
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(egw_render_policies(pages, 2, f), 0);
+	fclose(f);
+	if (strcmp(out, want) != 0)
+		fprintf(stderr, "\n  got:\n%s\n  wanted:\n%s\n", out, want);
+	CU_ASSERT_STRING_EQUAL(out, want);
+	free(out);
+	out = NULL;
+
+	/* --json of several pages: one reply as if it had held every policy. */
+	f = open_memstream(&out, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(egw_render_pages_json("/egw/policies", "policies", pages, 2, f), 0);
+	fclose(f);
+	all = load(out);
+	reply = json_object_get(all, "/egw/policies");
+	pol = json_object_get(reply, "policies");
+	CU_ASSERT_EQUAL(json_object_size(pol), 3);
+	CU_ASSERT_STRING_EQUAL(
+		json_string_value(json_object_get(json_object_get(pol, "p2"), "name")), "blocked");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(reply, "next_offset")), 0);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(reply, "generation")), 4);
+	json_decref(all);
+	free(out);
+	json_decref(pages[0]);
+	json_decref(pages[1]);
+}
+
+static void test_neighbors(void)
+{
+	json_t *pages[1] = { load("{\"offset\": 0, \"next_offset\": 0, \"neighbors\": {"
+				   "\"n1\": {\"address\": \"203.0.113.1\", \"port\": \"outside\", "
+				   "\"mac\": \"\", \"state\": \"incomplete\", \"age_s\": 0, "
+				   "\"probes\": 2}, \"n0\": {\"address\": \"198.18.0.2\", "
+				   "\"port\": \"inside\", \"mac\": \"02:00:00:00:00:02\", "
+				   "\"state\": \"reachable\", \"age_s\": 5, \"probes\": 0}}}") };
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	const char *want = "ADDRESS      PORT     MAC                STATE       AGE_S  PROBES\n"
+			   "198.18.0.2   inside   02:00:00:00:00:02  reachable       5       0\n"
+			   "203.0.113.1  outside  -                  incomplete      0       2\n"
+			   "2 neighbors\n";
+
+	/* A neighbour still being resolved has no MAC: "-". */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(egw_render_neighbors(pages, 1, f), 0);
+	fclose(f);
+	if (strcmp(out, want) != 0)
+		fprintf(stderr, "\n  got:\n%s\n  wanted:\n%s\n", out, want);
+	CU_ASSERT_STRING_EQUAL(out, want);
+	free(out);
+	json_decref(pages[0]);
+}
+
+static void test_style(void)
+{
+	const char *stats = "{\"packets_in\": 1, \"drops\": {\"mode_deny\": 3, \"tx_full\": 12}}";
+
+	/* -o: the columns named (any case, '_' for a blank), in that order. */
+	egw_table_set_style(&(struct egw_table_style){ .columns = "count,Drop_Reason" });
+	expect(egw_render_stats, stats, 0,
+		"packets_in: 1\n\nCOUNT  DROP REASON\n   12  tx_full\n    3  mode_deny\n");
+	egw_table_set_style(&(struct egw_table_style){ .columns = "count,nosuch" });
+	expect(egw_render_stats, stats, -EINVAL, "packets_in: 1\n\n");
+	/* --raw --noheadings: one blank between cells, blanks escaped, for scripts. */
+	egw_table_set_style(&(struct egw_table_style){ .raw = true, .noheadings = true });
+	expect(egw_render_pools,
+		"{\"pools\": {\"p0\": {\"name\": \"public\", \"mapping\": \"endpoint-dependent\", "
+		"\"addresses_total\": 1, \"ports_per_address\": 64512, \"ports_in_use\": 0, "
+		"\"ports_free\": 64512, \"exhausted\": 0, \"addresses\": {\"a0\": {\"address\": "
+		"\"198.51.100.10\", \"ports_in_use\": 0, \"ports_free\": 64512, \"exhausted\": "
+		"0}}}}}",
+		0,
+		"public 198.51.100.10 0 64512 0 \n"
+		"public total\\x20(1\\x20address) 0 64512 0 "
+		"endpoint-dependent,\\x2064512\\x20ports/address\n");
+	egw_table_set_style(&(struct egw_table_style){ 0 });
+}
+
+void egw_test_register_egwctl_render(void)
+{
+	EGW_SUITE("egwctl_render", NULL, NULL, EGW_TEST(test_sorted), EGW_TEST(test_ports),
+		EGW_TEST(test_stats), EGW_TEST(test_status), EGW_TEST(test_flows),
+		EGW_TEST(test_pools), EGW_TEST(test_policies), EGW_TEST(test_neighbors),
+		EGW_TEST(test_style));
+}
