@@ -48,7 +48,7 @@ void egw_tunnel_conf_defaults(struct egw_tunnel_conf *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->max_clients = 10000;
-	c->max_buffers = 8192; /* 128 MiB of relay buffers at most */
+	c->max_buffers = 2048; /* 128 MiB of relay buffers at most */
 	c->h2_max_streams = 100;
 	c->handshake_ms = 10000;
 	c->connect_ms = 10000;

@@ -62,7 +62,7 @@ uint8_t egw_tunnel_result_socks(enum egw_tunnel_result r);
 
 #define EGW_TUNNEL_RESOLVERS_MAX 4
 #define EGW_TUNNEL_REFUSED_MAX 64
-#define EGW_TUNNEL_BUF_SIZE 16384 /* one relay buffer; HTTP/2 stream windows are this size */
+#define EGW_TUNNEL_BUF_SIZE 65520 /* one relay buffer (64 KiB with its header); HTTP/2 windows */
 
 struct egw_tunnel_addr {
 	uint32_t addr;
@@ -155,7 +155,9 @@ struct egw_tunnel_flow_record {
  * Called on the tunnel thread; none may block. decide(): 0 and *OUT filled, or -errno (the
  * request fails as INTERNAL). pre_connect() (optional): the upstream socket is bound to
  * LOCAL_ADDR:LOCAL_PORT (LOCAL_ADDR 0 when conf.source is 0) and connect() comes next; the
- * integration admits that flow in the data path; non-zero refuses the request (DENIED).
+ * integration admits that flow in the data path; non-zero refuses the request (DENIED). When
+ * connect() finds that 4-tuple in use (EADDRNOTAVAIL), the socket is bound to another port and
+ * pre_connect() is called again for the same request: the last call is the one that holds.
  * flow_end() (optional): one record per request.
  */
 struct egw_tunnel_policy_ops {
