@@ -20,6 +20,9 @@ packages=(
 	clang libclang-rt-14-dev
 	# end-to-end tests: clients, servers and captures in network namespaces
 	python3-scapy python3-jsonschema iperf3 ncat tcpdump
+	# the tunnel test: names for the engine (dnsmasq-base: the binary, no service), an HTTP/2
+	# client, certificates
+	dnsmasq-base python3-h2 openssl
 )
 bash "$root/tools/apt-install.sh" "${packages[@]}"
 

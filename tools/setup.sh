@@ -17,6 +17,8 @@ packages=(
 	# build: the libraries egressgw and egwctl link, the build tools, the man pages (scdoc)
 	dpdk-dev libdpdk-dev libinih-dev libcunit1-dev libnuma-dev libssl-dev libmicrohttpd-dev
 	libjansson-dev libsmartcols-dev meson ninja-build pkg-config gcc scdoc
+	# the tunnel service (lib/tunnel): names, HTTP/2 framing, users file hashes
+	libc-ares-dev libnghttp2-dev libcrypt-dev
 	# tools/package.sh: dpkg-shlibdeps finds the package's runtime dependencies
 	dpkg-dev
 	# the demo: network namespaces, a web server and a client, dpdk-telemetry.py (dpdk-dev)

@@ -25,6 +25,8 @@ void egw_test_register_bench(void);
 void egw_test_register_hostname(void);
 void egw_test_register_l7(void);
 void egw_test_register_dns(void);
+void egw_test_register_tunnel(void);
+void egw_test_register_tunnel_engine(void);
 
 /* Adds a suite with the given tests; aborts the run if CUnit cannot. */
 #define EGW_SUITE(name, init, clean, ...)                                                          \

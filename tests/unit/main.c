@@ -80,6 +80,8 @@ int main(int argc, char **argv)
 	egw_test_register_hostname();
 	egw_test_register_l7();
 	egw_test_register_dns();
+	egw_test_register_tunnel();
+	egw_test_register_tunnel_engine();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	if (argc > 1) {
 		/* Run one suite by name: egw_unit_tests conf */
