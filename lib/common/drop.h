@@ -39,6 +39,13 @@
 	_(POLICY_DENY, "policy_deny", "a deny policy matched")                                     \
 	_(POLICY_MAX_FLOWS, "policy_max_flows", "the matching policy reached its max_flows")       \
 	_(POLICY_REVOKED, "policy_revoked", "flow no longer allowed after a policy change (reset)") \
+	_(HOST_DENIED, "host_denied", "a deny host rule matched the name, or no allow rule did")   \
+	_(HOST_UNKNOWN, "host_unknown", "no name: none sent, unparsable, timeout, buffer full")    \
+	_(HOST_ECH, "host_ech", "ClientHello with encrypted_client_hello and ech = deny")          \
+	_(HOST_PROTOCOL_MISMATCH, "host_protocol_mismatch", "not the TLS/HTTP a policy requires")  \
+	_(HOST_HOLD_FULL, "host_hold_full", "the worker holds host_hold_total of first data")      \
+	_(DNS_FILTERED, "dns_filtered", "query for a name no policy permits (NXDOMAIN sent)")      \
+	_(DNS_ECH_KEPT, "dns_ech_kept", "HTTPS/SVCB answer whose ech could not be removed")        \
 	_(UNSOLICITED, "unsolicited_inbound", "outside packet of no known flow")                   \
 	_(TCP_NOT_SYN, "tcp_not_syn", "new TCP flow without SYN and tcp_pickup = no")              \
 	_(FLOW_TABLE_FULL, "flow_table_full", "no room for a new flow")                            \

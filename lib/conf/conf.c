@@ -25,6 +25,14 @@ void egw_conf_defaults(struct egw_conf *conf)
 
 	conf->egress.mode = EGW_MODE_POLICY;
 	conf->egress.revalidate = EGW_REVALIDATE_RESET;
+	conf->egress.host_timeout = 10;
+	conf->egress.host_hold_bytes = 16384;
+	conf->egress.host_hold_total = 64u << 20;
+	conf->egress.ech = EGW_ECH_OUTER;
+	conf->egress.dns_min_ttl = 60;
+	conf->egress.dns_max_per_name = 64;
+	conf->egress.dns_max_entries = 1000000;
+	conf->egress.dns_filter = false;
 
 	conf->flows.max = 1000000;
 	conf->flows.tcp_syn = 30;

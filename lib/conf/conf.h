@@ -91,6 +91,9 @@ struct egw_pool_conf {
 	struct egw_conf_origin origin;
 };
 
+/* [egress] ech: what a ClientHello with an encrypted_client_hello extension is matched on. */
+enum egw_ech { EGW_ECH_OUTER = 0, EGW_ECH_DENY };
+
 struct egw_conf {
 	char path[EGW_PATH_MAX]; /* the main file, as given */
 
@@ -123,6 +126,15 @@ struct egw_conf {
 		char default_pool[EGW_NAME_MAX]; /* required when mode = passthrough */
 		enum egw_revalidate revalidate;	 /* default reset */
 		struct egw_conf_origin mode_origin;
+		/* Host names (SPEC 6): */
+		uint32_t host_timeout;	   /* seconds a flow may wait for its name; default 10 */
+		uint32_t host_hold_bytes;  /* first client data held per pending flow; 16384 */
+		uint32_t host_hold_total;  /* bytes held by one worker in all; 64 MiB */
+		enum egw_ech ech;	   /* default outer */
+		uint32_t dns_min_ttl;	   /* seconds a learned name lives at least; default 60 */
+		uint32_t dns_max_per_name; /* addresses kept per learned name; default 64 */
+		uint32_t dns_max_entries;  /* (name, address) pairs learned in all; 1000000 */
+		bool dns_filter;	   /* NXDOMAIN for names no policy allows; default no */
 	} egress;
 
 	struct egw_pool_conf pools[EGW_MAX_POOLS];

@@ -172,8 +172,15 @@ static void dump_egress(const struct egw_conf *c, const struct egw_policy_set *s
 		for (unsigned i = 0; set && i < set->n_files; i++)
 			comment(out, "  %s", set->files[i]);
 	}
-	fprintf(out, "policies =\ndefault_pool = %s\nrevalidate = %s\n\n", c->egress.default_pool,
+	fprintf(out, "policies =\ndefault_pool = %s\nrevalidate = %s\n", c->egress.default_pool,
 		revalidate[c->egress.revalidate == EGW_REVALIDATE_KEEP]);
+	fprintf(out, "host_timeout = %u\nhost_hold_bytes = %u\nhost_hold_total = %u\nech = %s\n"
+		     "dns_min_ttl = %u\ndns_max_per_name = %u\ndns_max_entries = %u\n"
+		     "dns_filter = %s\n\n",
+		c->egress.host_timeout, c->egress.host_hold_bytes, c->egress.host_hold_total,
+		c->egress.ech == EGW_ECH_DENY ? "deny" : "outer", c->egress.dns_min_ttl,
+		c->egress.dns_max_per_name, c->egress.dns_max_entries,
+		c->egress.dns_filter ? "yes" : "no");
 }
 
 static void dump_pool(const struct egw_pool_conf *p, FILE *out)

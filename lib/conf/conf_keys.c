@@ -247,6 +247,18 @@ static void set_revalidate(struct conf_ctx *ctx, const struct conf_key *key, con
 		ctx->conf->egress.revalidate = (enum egw_revalidate)i;
 }
 
+static void set_ech(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
+{
+	static const char *const names[] = {
+		[EGW_ECH_OUTER] = "outer",
+		[EGW_ECH_DENY] = "deny",
+	};
+	int i = conf_parse_enum(ctx, key, value, names, CONF_ARRAY_SIZE(names));
+
+	if (i >= 0)
+		ctx->conf->egress.ech = (enum egw_ech)i;
+}
+
 /* [control], [metrics], [log] */
 
 static void set_socket(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
@@ -326,6 +338,24 @@ static const struct conf_key egress_keys[] = {
 	[CONF_EGRESS_POLICIES] = {"policies", set_policies, 0, S(egress.policies)},
 	[CONF_EGRESS_DEFAULT_POOL] = {"default_pool", set_string, 0, S(egress.default_pool)},
 	[CONF_EGRESS_REVALIDATE] = {"revalidate", set_revalidate, 0},
+	/* A client sends its first bytes right after the handshake; minutes are for typing. */
+	[CONF_EGRESS_HOST_TIMEOUT] = {"host_timeout", conf_set_u32, 0, S(egress.host_timeout), 1,
+		300},
+	/* The least that holds a real ClientHello (1.5-2 KiB with post-quantum key shares) with
+	 * room; at most four 16 KiB TLS records. */
+	[CONF_EGRESS_HOST_HOLD_BYTES] = {"host_hold_bytes", conf_set_u32, 0,
+		S(egress.host_hold_bytes), 2048, 65536},
+	[CONF_EGRESS_HOST_HOLD_TOTAL] = {"host_hold_total", conf_set_u32, 0,
+		S(egress.host_hold_total), 2048, 1u << 30},
+	[CONF_EGRESS_ECH] = {"ech", set_ech, 0},
+	/* RFC 8767 4 caps TTLs at 7 days; a floor above that would never let a name go. */
+	[CONF_EGRESS_DNS_MIN_TTL] = {"dns_min_ttl", conf_set_u32, 0, S(egress.dns_min_ttl), 0,
+		604800},
+	[CONF_EGRESS_DNS_MAX_PER_NAME] = {"dns_max_per_name", conf_set_u32, 0,
+		S(egress.dns_max_per_name), 1, 4096},
+	[CONF_EGRESS_DNS_MAX_ENTRIES] = {"dns_max_entries", conf_set_u32, 0,
+		S(egress.dns_max_entries), 1, 16777216},
+	[CONF_EGRESS_DNS_FILTER] = {"dns_filter", conf_set_bool, 0, S(egress.dns_filter)},
 };
 
 static const struct conf_key flows_keys[] = {

@@ -315,6 +315,13 @@ static void check_egress(struct conf_ctx *ctx)
 		conf_err_key(ctx, st->key_line[CONF_EGRESS_MODE], "mode",
 			"passthrough needs default_pool (the pool every allowed flow is translated "
 			"with)");
+	/* Only a configured total can be this small (the default, 64 MiB, exceeds the largest
+	 * host_hold_bytes); both values parsed, a bad one was reported already. */
+	if (conf->egress.host_hold_total < conf->egress.host_hold_bytes)
+		conf_err_key(ctx, st->key_line[CONF_EGRESS_HOST_HOLD_TOTAL], "host_hold_total",
+			"%u is less than host_hold_bytes %u (one pending flow could not hold its "
+			"first data)",
+			conf->egress.host_hold_total, conf->egress.host_hold_bytes);
 }
 
 void conf_validate(struct conf_ctx *ctx)

@@ -224,16 +224,12 @@ static void close_policy(struct pol_ctx *pol)
 	if (p->n_ports && proto_ok && p->proto == EGW_PROTO_ICMP)
 		conf_err_key(ctx, kl[POL_PORTS], "ports",
 			"protocol icmp has no ports (remove ports, or use tcp or udp)");
-	if (kl[POL_HOSTS]) {
-		if (proto_ok && p->proto != EGW_PROTO_TLS && p->proto != EGW_PROTO_HTTP)
-			conf_err_key(ctx, kl[POL_HOSTS], "hosts",
-				"needs protocol = tls or http (names are read from the TLS SNI or "
-				"the HTTP Host header)");
-		/* Refused rather than ignored: a policy that silently matched every name would
-		 * allow what its author meant to restrict. */
-		conf_err_key(
-			ctx, kl[POL_HOSTS], "hosts", "host-name policies are not supported yet");
-	}
+	/* tls/http read the name from the client's first bytes; tcp/udp/any match addresses
+	 * learned from DNS answers for the names. ICMP has neither. */
+	if (kl[POL_HOSTS] && proto_ok && p->proto == EGW_PROTO_ICMP)
+		conf_err_key(ctx, kl[POL_HOSTS], "hosts",
+			"protocol icmp carries no name (use tls, http, or tcp/udp/any for "
+			"addresses learned from DNS)");
 	if (kl[POL_MAX_FLOWS] && pol->ok[POL_ACTION] && p->action == EGW_ACTION_DENY)
 		conf_err_key(ctx, kl[POL_MAX_FLOWS], "max_flows",
 			"a deny policy has no flows to limit (remove max_flows)");

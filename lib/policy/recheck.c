@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "classifier.h"
+#include "host_rules.h"
 #include "snapshot.h"
 
 /* More delta rules than this and a linear match per flow stops being cheaper than a lookup. */
@@ -78,30 +79,61 @@ static bool allows_kept_in_order(const struct egw_snapshot *next, const struct e
 	return ok;
 }
 
-/* Copies the rules of NEXT's new or changed deny policies into NEXT->delta. */
+/* The classifiers holding every policy's rules once: the tuple policies', the DNS host
+ * policies' and the tls/http policies' tuple parts (host_rules.h). */
+static unsigned all_classifiers(const struct egw_snapshot *s, const struct egw_classifier *c[4])
+{
+	unsigned n = 0;
+
+	if (s->cls)
+		c[n++] = s->cls;
+	if (s->host && s->host->dns)
+		c[n++] = s->host->dns;
+	for (unsigned i = 0; s->host && i < EGW_L7_N; i++)
+		if (s->host->l7[i])
+			c[n++] = s->host->l7[i];
+	return n;
+}
+
+/* Is rule R of a deny policy of NEXT that is new or changed since PREV? */
+static bool in_delta(const struct egw_snapshot *next, const struct egw_cls_rule *r,
+	const struct egw_snapshot *prev, const uint32_t *prev_of_slot)
+{
+	return next->policies[r->id].action == EGW_ACTION_DENY &&
+		!unchanged(next, r->id, prev, prev_of_slot);
+}
+
+/*
+ * Copies the rules of NEXT's new or changed deny policies into NEXT->delta. A host policy's
+ * rules are its tuple part: a flow that matches none of them cannot be refused by it,
+ * whatever its name.
+ */
 static bool collect_delta(struct egw_snapshot *next, const struct egw_snapshot *prev,
 	const uint32_t *prev_of_slot)
 {
-	const struct egw_cls_rule *rules;
-	uint32_t n_rules = 0, n = 0;
+	const struct egw_classifier *cls[4];
+	unsigned n_cls = all_classifiers(next, cls);
+	uint32_t n = 0;
 
-	if (!next->cls)
-		return true;
-	rules = egw_cls_rules(next->cls, &n_rules);
-	for (uint32_t r = 0; r < n_rules; r++) {
-		const struct egw_policy_rt *p = &next->policies[rules[r].id];
-		if (p->action == EGW_ACTION_DENY && !unchanged(next, rules[r].id, prev, prev_of_slot))
-			n++;
+	for (unsigned c = 0; c < n_cls; c++) {
+		uint32_t n_rules;
+		const struct egw_cls_rule *rules = egw_cls_rules(cls[c], &n_rules);
+
+		for (uint32_t r = 0; r < n_rules; r++)
+			n += in_delta(next, &rules[r], prev, prev_of_slot);
 	}
 	if (n > DELTA_MAX_RULES)
 		return false;
 	next->delta = calloc(n ? n : 1, sizeof(*next->delta));
 	if (!next->delta)
 		return false;
-	for (uint32_t r = 0; r < n_rules; r++) {
-		const struct egw_policy_rt *p = &next->policies[rules[r].id];
-		if (p->action == EGW_ACTION_DENY && !unchanged(next, rules[r].id, prev, prev_of_slot))
-			next->delta[next->n_delta++] = rules[r];
+	for (unsigned c = 0; c < n_cls; c++) {
+		uint32_t n_rules;
+		const struct egw_cls_rule *rules = egw_cls_rules(cls[c], &n_rules);
+
+		for (uint32_t r = 0; r < n_rules; r++)
+			if (in_delta(next, &rules[r], prev, prev_of_slot))
+				next->delta[next->n_delta++] = rules[r];
 	}
 	return true;
 }
@@ -112,7 +144,8 @@ void egw_snapshot_delta(struct egw_snapshot *next, const struct egw_snapshot *pr
 	uint32_t *prev_of_slot, *next_of_slot;
 
 	next->delta_ok = false;
-	if (next->mode != prev->mode || next->mode == EGW_MODE_DENY)
+	/* ech = deny refuses flows no deny rule names: every flow is looked at again. */
+	if (next->mode != prev->mode || next->mode == EGW_MODE_DENY || next->ech != prev->ech)
 		return;
 	prev_of_slot = calloc(slots, sizeof(uint32_t));
 	next_of_slot = calloc(slots, sizeof(uint32_t));

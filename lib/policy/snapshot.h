@@ -12,9 +12,21 @@
 
 struct rte_rcu_qsbr;
 struct egw_classifier;
+struct egw_host_rules;
 struct egw_policy_slots;
 
 #define EGW_VIA_DEFAULT 0xffff
+
+/* What decides whether a policy matches a flow (lib/policy/README.md, "Host names"). */
+enum egw_policy_kind {
+	EGW_POLICY_TUPLE = 0, /* addresses, ports, protocol: known at the first packet */
+	EGW_POLICY_DNS,	      /* hosts with tcp/udp/any: the destination was learned for a name */
+	EGW_POLICY_L7,	      /* tls/http without hosts: the first client bytes are that protocol */
+	EGW_POLICY_L7_HOST,   /* hosts with tls/http: the SNI / Host names a host */
+};
+
+/* What a policy does for dns_filter (lib/policy/dns_filter.c). */
+enum egw_dnsf_role { EGW_DNSF_NONE = 0, EGW_DNSF_PERMITS, EGW_DNSF_BLOCKS };
 
 /* What the data path needs of one policy. */
 struct egw_policy_rt {
@@ -26,7 +38,12 @@ struct egw_policy_rt {
 	uint32_t max_flows;		  /* 0 = no quota */
 	const struct egw_nat_pool *pool; /* NULL: routed without translation (nat = none) */
 	uint32_t order;			  /* file order (rank among equal priorities) */
-	uint64_t decision_hash;		  /* rules, priority and action: what admission reads */
+	int32_t priority;
+	uint8_t kind;			  /* enum egw_policy_kind */
+	uint8_t l7;			  /* EGW_PROTO_TLS or EGW_PROTO_HTTP for the L7 kinds */
+	uint8_t dnsf;			  /* enum egw_dnsf_role */
+	uint64_t rank;			  /* precedence: lower first (priority, then order) */
+	uint64_t decision_hash;		  /* rules, priority, action, kind, hosts */
 };
 
 /*
@@ -51,7 +68,12 @@ struct egw_snapshot {
 	enum egw_revalidate revalidate;
 	struct egw_policy_rt *policies;	 /* indexed by classifier rule id */
 	unsigned n_policies;
-	struct egw_classifier *cls;	 /* NULL when there are no policies */
+	/* The tuple policies (kind EGW_POLICY_TUPLE); NULL when there are none. */
+	struct egw_classifier *cls;
+	/* Host-name and tls/http policies (host_rules.h); NULL when there are none. */
+	struct egw_host_rules *host;
+	enum egw_ech ech;
+	bool dns_filter;
 	/*
 	 * Incremental re-check, set by egw_snapshot_chain() when the change from the previous
 	 * epoch cannot revoke a flow except through the DELTA rules (deny rules added or
@@ -72,10 +94,17 @@ struct egw_snapshot_inputs {
 	const uint16_t *port_ids;
 	struct egw_policy_slots *slots;
 	uint64_t generation;
+	/*
+	 * The data path decides host-name and tls/http policies (lib/policy/decide.h). Until it
+	 * does, compiling a set that holds one fails with ENOTSUP: such a policy must never be
+	 * ignored (an allow that meant "only github.com" would not be applied, a deny would not
+	 * stop anything) nor read as a plain TCP policy.
+	 */
+	bool host_policies;
 };
 
 /* Compiles IN into a new snapshot. NULL and rte_errno on failure (ENOSPC: policy slots or
- * classifier tables exhausted). */
+ * classifier tables exhausted; ENOTSUP: see host_policies). */
 struct egw_snapshot *egw_snapshot_compile(const struct egw_snapshot_inputs *in);
 /* A snapshot of CONF alone, without policy files. */
 struct egw_snapshot *egw_snapshot_build(const struct egw_conf *conf, uint64_t generation);

@@ -17,6 +17,7 @@
 
 #include "conf/conf.h"
 #include "conf/policy_conf.h"
+#include "hostname/hostname.h"
 
 #define MAIN_CONF                                                                                  \
 	"[port in]\ndevice = net_null0\nrole = inside\naddress = 198.18.0.1/24\n"                  \
@@ -44,8 +45,18 @@ static void check_policy(
 		p->priority < -1000000 || p->priority > 1000000 || p->max_flows > 100000000)
 		abort();
 	if ((p->sources_any && p->n_sources) || (p->destinations_any && p->n_destinations) ||
-		(p->ports_any && p->n_ports) || p->n_hosts)
+		(p->ports_any && p->n_ports) || (p->n_hosts && p->proto == EGW_PROTO_ICMP))
 		abort();
+	/* names are kept normalized: normalizing again changes nothing */
+	for (unsigned i = 0; i < p->n_hosts; i++) {
+		char norm[EGW_HOSTNAME_MAX + 1];
+		size_t len;
+
+		if (egw_hostname_normalize(p->hosts[i], strlen(p->hosts[i]), EGW_HOSTNAME_PATTERN,
+			    norm, &len) != EGW_HOSTNAME_OK ||
+			strcmp(norm, p->hosts[i]) != 0)
+			abort();
+	}
 	for (unsigned i = 0; i < p->n_ports; i++)
 		if (p->ports[i].lo == 0 || p->ports[i].lo > p->ports[i].hi)
 			abort();

@@ -294,6 +294,14 @@ static const char full_conf[] =
 	"policies = /etc/egressgw/policies.d/*.ini\n"
 	"default_pool = public\n"
 	"revalidate = keep\n"
+	"host_timeout = 3\n"
+	"host_hold_bytes = 4096\n"
+	"host_hold_total = 1048576\n"
+	"ech = deny\n"
+	"dns_min_ttl = 0\n"
+	"dns_max_per_name = 8\n"
+	"dns_max_entries = 5000\n"
+	"dns_filter = yes\n"
 	"\n"
 	"[pool public]\n"
 	"addresses = 198.51.100.10-198.51.100.13, 198.51.100.20\n"
@@ -404,6 +412,14 @@ static void test_full_valid(void)
 	CU_ASSERT_EQUAL(conf->egress.revalidate, EGW_REVALIDATE_KEEP);
 	CU_ASSERT_STRING_EQUAL(conf->egress.mode_origin.file, "t.ini");
 	CU_ASSERT_EQUAL(conf->egress.mode_origin.line, 32);
+	CU_ASSERT_EQUAL(conf->egress.host_timeout, 3);
+	CU_ASSERT_EQUAL(conf->egress.host_hold_bytes, 4096);
+	CU_ASSERT_EQUAL(conf->egress.host_hold_total, 1048576);
+	CU_ASSERT_EQUAL(conf->egress.ech, EGW_ECH_DENY);
+	CU_ASSERT_EQUAL(conf->egress.dns_min_ttl, 0);
+	CU_ASSERT_EQUAL(conf->egress.dns_max_per_name, 8);
+	CU_ASSERT_EQUAL(conf->egress.dns_max_entries, 5000);
+	CU_ASSERT_TRUE(conf->egress.dns_filter);
 
 	CU_ASSERT_EQUAL_FATAL(conf->n_pools, 2);
 	pool = egw_conf_pool_find(conf, "public");
@@ -419,7 +435,7 @@ static void test_full_valid(void)
 	CU_ASSERT_EQUAL(pool->mapping, EGW_MAPPING_ENDPOINT_DEPENDENT);
 	CU_ASSERT_EQUAL(pool->pairing, EGW_PAIRING_ARBITRARY);
 	CU_ASSERT_EQUAL(pool->max_per_source, 0);
-	CU_ASSERT_EQUAL(pool->origin.line, 37);
+	CU_ASSERT_EQUAL(pool->origin.line, 45);
 	pool = &conf->pools[1];
 	CU_ASSERT_STRING_EQUAL(pool->name, "second");
 	CU_ASSERT_EQUAL(pool->n_addrs, 1);
@@ -471,6 +487,14 @@ static void check_defaults(const struct egw_conf *c)
 	CU_ASSERT_STRING_EQUAL(c->egress.default_pool, "");
 	CU_ASSERT_EQUAL(c->egress.revalidate, EGW_REVALIDATE_RESET);
 	CU_ASSERT_EQUAL(c->egress.mode_origin.line, 0);
+	CU_ASSERT_EQUAL(c->egress.host_timeout, 10);
+	CU_ASSERT_EQUAL(c->egress.host_hold_bytes, 16384);
+	CU_ASSERT_EQUAL(c->egress.host_hold_total, 64u << 20);
+	CU_ASSERT_EQUAL(c->egress.ech, EGW_ECH_OUTER);
+	CU_ASSERT_EQUAL(c->egress.dns_min_ttl, 60);
+	CU_ASSERT_EQUAL(c->egress.dns_max_per_name, 64);
+	CU_ASSERT_EQUAL(c->egress.dns_max_entries, 1000000);
+	CU_ASSERT_FALSE(c->egress.dns_filter);
 	CU_ASSERT_EQUAL(c->n_pools, 0);
 	CU_ASSERT_EQUAL(c->flows.max, 1000000);
 	CU_ASSERT_EQUAL(c->flows.tcp_syn, 30);
@@ -751,6 +775,44 @@ static const struct error_case error_cases[] = {
 		"bytes)"},
 	{"[egress]\nrevalidate = drop\n", 2,
 		"[egress] revalidate: 'drop' is not one of: reset, keep"},
+	{"[egress]\nhost_timeout = 0\n", 2,
+		"[egress] host_timeout: '0' is not an integer within 1-300"},
+	{"[egress]\nhost_timeout = 301\n", 2,
+		"[egress] host_timeout: '301' is not an integer within 1-300"},
+	{"[egress]\nhost_timeout = 10s\n", 2,
+		"[egress] host_timeout: '10s' is not an integer within 1-300"},
+	{"[egress]\nhost_hold_bytes = 2047\n", 2,
+		"[egress] host_hold_bytes: '2047' is not an integer within 2048-65536"},
+	{"[egress]\nhost_hold_bytes = 65537\n", 2,
+		"[egress] host_hold_bytes: '65537' is not an integer within 2048-65536"},
+	{"[egress]\nhost_hold_total = 1073741825\n", 2,
+		"[egress] host_hold_total: '1073741825' is not an integer within 2048-1073741824"},
+	{"[egress]\nhost_hold_total = 64M\n", 2,
+		"[egress] host_hold_total: '64M' is not an integer within 2048-1073741824"},
+	{"[egress]\nhost_hold_bytes = 8192\nhost_hold_total = 4096\n", 3,
+		"[egress] host_hold_total: 4096 is less than host_hold_bytes 8192 (one pending "
+		"flow could not hold its first data)"},
+	/* the default host_hold_bytes (16384) against a small total: at the total's line */
+	{"[egress]\nhost_hold_total = 4096\n", 2,
+		"[egress] host_hold_total: 4096 is less than host_hold_bytes 16384"},
+	{"[egress]\nech = strip\n", 2, "[egress] ech: 'strip' is not one of: outer, deny"},
+	{"[egress]\nech = Outer\n", 2, "[egress] ech: 'Outer' is not one of: outer, deny"},
+	{"[egress]\ndns_min_ttl = 604801\n", 2,
+		"[egress] dns_min_ttl: '604801' is not an integer within 0-604800"},
+	{"[egress]\ndns_min_ttl = -1\n", 2,
+		"[egress] dns_min_ttl: '-1' is not an integer within 0-604800"},
+	{"[egress]\ndns_max_per_name = 0\n", 2,
+		"[egress] dns_max_per_name: '0' is not an integer within 1-4096"},
+	{"[egress]\ndns_max_per_name = 4097\n", 2,
+		"[egress] dns_max_per_name: '4097' is not an integer within 1-4096"},
+	{"[egress]\ndns_max_entries = 0\n", 2,
+		"[egress] dns_max_entries: '0' is not an integer within 1-16777216"},
+	{"[egress]\ndns_max_entries = 16777217\n", 2,
+		"[egress] dns_max_entries: '16777217' is not an integer within 1-16777216"},
+	{"[egress]\ndns_filter = maybe\n", 2,
+		"[egress] dns_filter: 'maybe' is not a boolean (yes/no, true/false, on/off, 1/0)"},
+	{"[egress]\ndns_filter = yes\ndns_filter = no\n", 3,
+		"duplicate key 'dns_filter' in [egress] (first at line 10)"},
 	/* [pool] */
 	{"[pool p]\naddresses = 198.51.100\n", 2,
 		"[pool p] addresses: '198.51.100' is not an address a.b.c.d or a range "

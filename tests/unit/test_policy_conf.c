@@ -542,57 +542,45 @@ static const struct error_case error_cases[] = {
 		"[policy p] max_flows: '-1' is not an integer within 0-100000000"},
 	{D "max_flows = 10\n", 3,
 		"[policy p] max_flows: a deny policy has no flows to limit (remove max_flows)"},
-	/* hosts: validated, then refused while host-name matching does not exist */
-	{P "protocol = tls\nhosts = github.com, *.githubusercontent.com\n", 4,
-		"[policy p] hosts: host-name policies are not supported yet"},
-	{P "protocol = http\nhosts = Example.COM\n", 4,
-		"[policy p] hosts: host-name policies are not supported yet"},
-	{P "hosts = example.com\n", 3,
-		"[policy p] hosts: needs protocol = tls or http (names are read from the TLS SNI "
-		"or "
-		"the HTTP Host header)",
+	/* hosts: names are checked by lib/hostname; icmp carries no name */
+	{P "protocol = icmp\nhosts = example.com\n", 4,
+		"[policy p] hosts: protocol icmp carries no name (use tls, http, or tcp/udp/any "
+		"for addresses learned from DNS)"},
+	{P "hosts = example.com\nprotocol = icmp\nports = 1\n", 3,
+		"[policy p] hosts: protocol icmp carries no name (use tls, http, or tcp/udp/any "
+		"for addresses learned from DNS)",
 		2},
-	{P "hosts = example.com\nprotocol = udp\n", 3,
-		"[policy p] hosts: host-name policies are not supported yet", 2},
 	{P "protocol = tls\nhosts = a..com\n", 4,
-		"[policy p] hosts: 'a..com' has an empty label or one longer than 63 characters",
-		2},
+		"[policy p] hosts: 'a..com' has an empty label or one longer than 63 characters"},
 	/* one trailing dot names the same host (it is dropped); two are an empty label */
-	{P "protocol = tls\nhosts = Example.COM.\n", 4,
-		"[policy p] hosts: host-name policies are not supported yet"},
 	{P "protocol = tls\nhosts = example.com..\n", 4,
 		"[policy p] hosts: 'example.com..' has an empty label or one longer than 63 "
-		"characters",
-		2},
+		"characters"},
 	{P "protocol = tls\nhosts = "
 	   "aaaaaaaaaabbbbbbbbbbccccccccccddddddddddeeeeeeeeeeffffffffffgggg.com\n",
 		4,
 		"[policy p] hosts: "
 		"'aaaaaaaaaabbbbbbbbbbccccccccccddddddddddeeeeeeeeeeffffffffffgggg"
-		"...' has an empty label or one longer than 63 characters",
-		2},
+		"...' has an empty label or one longer than 63 characters"},
 	{P "protocol = tls\nhosts = a.*.com\n", 4,
 		"[policy p] hosts: 'a.*.com' has a '*' that is not the whole first label (as in "
-		"*.example.com)",
-		2},
+		"*.example.com)"},
 	{P "protocol = tls\nhosts = *\n", 4,
 		"[policy p] hosts: '*' has a '*' that is not the whole first label (as in "
-		"*.example.com)",
-		2},
+		"*.example.com)"},
 	{P "protocol = tls\nhosts = *a.example.com\n", 4,
 		"[policy p] hosts: '*a.example.com' has a '*' that is not the whole first label "
 		"(as "
-		"in *.example.com)",
-		2},
+		"in *.example.com)"},
 	{P "protocol = tls\nhosts = exa_mple.com\n", 4,
 		"[policy p] hosts: 'exa_mple.com' is not a host name (letters, digits and '-' in "
-		"labels separated by dots)",
-		2},
+		"labels separated by dots)"},
 	{P "protocol = tls\nhosts = 1.2.3.4/32\n", 4,
 		"[policy p] hosts: '1.2.3.4/32' is not a host name (letters, digits and '-' in "
-		"labels separated by dots)",
-		2},
-	{P "protocol = tls\nhosts =\n", 4, "[policy p] hosts: no items given", 2},
+		"labels separated by dots)"},
+	{P "protocol = tls\nhosts =\n", 4, "[policy p] hosts: no items given"},
+	{D "hosts = example.com\nnat = public\n", 4,
+		"[policy p] nat: a deny policy translates nothing (remove nat)"},
 };
 
 static void test_error_cases(void)
@@ -641,6 +629,16 @@ static void test_accepted(void)
 		("[group G_1-x]\nsources = 10.0.0.0/8\n"
 		 "[policy P-1_a]\nsources = G_1-x\naction = deny\n"),
 		"; only comments\n# and blank lines\n\n",
+		/* host names: SNI, Host, or addresses learned from DNS (tcp, udp, any, absent) */
+		(P "protocol = tls\nhosts = github.com, *.githubusercontent.com\n"),
+		(P "protocol = http\nhosts = Example.COM.\nports = 80, 8080\n"),
+		(P "protocol = tcp\nhosts = example.com\ndestinations = 203.0.113.0/24\n"),
+		(P "protocol = udp\nhosts = *.example.com\nports = 443\n"),
+		(P "protocol = any\nhosts = example.com\n"),
+		(P "hosts = example.com\n"),
+		D "protocol = tls\nhosts = *.example.com\npriority = 5\n",
+		(P "protocol = tls\n"), /* any name, but TLS */
+		(P "protocol = http\nports = 80\nnat = second\nvia = out\n"),
 	};
 
 	main_conf(in_dir("main.ini"), "", false);
@@ -664,14 +662,20 @@ static void test_accepted(void)
 	check_cidr(&set.policies[0].sources[4], 0x0a010000, 16);
 }
 
-/* Rejected for now, but parsed first: the names are kept, lower-cased. */
+/* The names are kept normalized: lower case, no trailing dot; the protocol says how. */
 static void test_hosts_parsed(void)
 {
 	main_conf(in_dir("main.ini"), "", true);
-	CU_ASSERT_EQUAL(load_string(P "protocol = tls\nhosts = GitHub.com,\n"
-				      "  *.GitHubUserContent.COM, x-1.example\n"),
-		-EINVAL);
-	CU_ASSERT_EQUAL(errs.n, 1);
+	CU_ASSERT_EQUAL(load_string(P "protocol = tls\nhosts = GitHub.com.,\n"
+				      "  *.GitHubUserContent.COM, x-1.example\n"
+				      "[policy q]\naction = deny\nhosts = *.Example.org\n"),
+		0);
+	CU_ASSERT_EQUAL(errs.n, 0);
+	CU_ASSERT_EQUAL_FATAL(set.n_policies, 2);
+	CU_ASSERT_EQUAL(set.policies[0].proto, EGW_PROTO_TLS);
+	CU_ASSERT_EQUAL(set.policies[1].proto, EGW_PROTO_ANY);
+	CU_ASSERT_EQUAL_FATAL(set.policies[1].n_hosts, 1);
+	CU_ASSERT_STRING_EQUAL(set.policies[1].hosts[0], "*.example.org");
 	CU_ASSERT_EQUAL_FATAL(set.policies[0].n_hosts, 3);
 	CU_ASSERT_STRING_EQUAL(set.policies[0].hosts[0], "github.com");
 	CU_ASSERT_STRING_EQUAL(set.policies[0].hosts[1], "*.githubusercontent.com");
@@ -996,6 +1000,14 @@ static bool same_cidrs(const struct egw_cidr *a, const struct egw_cidr *b, unsig
 	return true;
 }
 
+static bool same_hosts(char *const *a, char *const *b, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return false;
+	return true;
+}
+
 /* Policy A as compiled equals B (NAT: the pool each translates with, DEFAULT_POOL filled in). */
 static bool same_policy(const struct egw_policy_conf *a, const struct egw_policy_conf *b,
 	const char *default_pool)
@@ -1010,7 +1022,8 @@ static bool same_policy(const struct egw_policy_conf *a, const struct egw_policy
 		a->ports_any == b->ports_any && a->n_ports == b->n_ports &&
 		(a->n_ports == 0 ||
 			memcmp(a->ports, b->ports, a->n_ports * sizeof(*a->ports)) == 0) &&
-		a->n_hosts == b->n_hosts && a->proto == b->proto && a->action == b->action &&
+		a->n_hosts == b->n_hosts && same_hosts(a->hosts, b->hosts, a->n_hosts) &&
+		a->proto == b->proto && a->action == b->action &&
 		a->nat_none == b->nat_none && strcmp(a->nat_none ? "" : na, b->nat) == 0 &&
 		strcmp(a->via, b->via) == 0 && a->priority == b->priority && a->log == b->log &&
 		a->max_flows == b->max_flows && a->order == b->order;
@@ -1052,7 +1065,9 @@ static void test_dump_round_trip(void)
 		"pairing = arbitrary\nmax_per_source = 0\n"
 		"[pool second]\naddresses = 198.51.100.50\n"
 		"[egress]\nmode = deny\npolicies = dump-pol/*.ini\ndefault_pool = public\n"
-		"revalidate = keep\n"
+		"revalidate = keep\nhost_timeout = 4\nhost_hold_bytes = 3000\n"
+		"host_hold_total = 100000\nech = deny\ndns_min_ttl = 0\ndns_max_per_name = 3\n"
+		"dns_max_entries = 77\ndns_filter = yes\n"
 		"[flows]\nmax = 4321\ntcp_syn = 3\ntcp_established = 4\ntcp_transitory = 5\n"
 		"udp = 6\nicmp = 7\ntcp_pickup = no\n"
 		"[control]\nsocket = /tmp/dump.sock\n[metrics]\nlisten =\n"
@@ -1067,11 +1082,15 @@ static void test_dump_round_trip(void)
 		"via = out\npriority = -5\nlog = yes\nmax_flows = 1000\n"
 		"[policy dflt]\nprotocol = udp\nports = 53\naction = allow\n"
 		"[policy routed]\nprotocol = icmp\naction = allow\nnat = none\n"
-		"[policy block]\nsources = many\naction = deny\npriority = 1000000\nlog = yes\n");
+		"[policy block]\nsources = many\naction = deny\npriority = 1000000\nlog = yes\n"
+		"[policy gh]\nprotocol = tls\nhosts = github.com, *.githubusercontent.com\n"
+		"action = allow\n"
+		"[policy learned]\nhosts = *.example.org\nports = 22\naction = deny\n");
 	write_file("dump-pol/10.ini", pol_text);
 	write_file("dump-main.ini", main_text);
 	CU_ASSERT_EQUAL_FATAL(load_all(in_dir("dump-main.ini"), &first, &ps1), 0);
-	CU_ASSERT_EQUAL(ps1.n_policies, 4);
+	CU_ASSERT_EQUAL(ps1.n_policies, 6);
+	CU_ASSERT_EQUAL(first.egress.dns_max_entries, 77);
 
 	fp = fopen(in_dir("dump1.ini"), "w");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
@@ -1107,6 +1126,8 @@ static void test_dump_round_trip(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(t1, "addresses = 198.51.100.10-198.51.100.13, 198.51.100.99, "
 					  "198.51.100.20-198.51.100.21, 198.51.100.30\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t1, "[policy block]\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t1, "hosts = github.com, *.githubusercontent.com\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t1, "ech = deny\ndns_min_ttl = 0\n"));
 	egw_policy_set_free(&ps1);
 	egw_policy_set_free(&ps2);
 }

@@ -89,7 +89,7 @@ static void test_compile_policies(void)
 	pol[0].n_destinations = 1;
 	pol[0].ports = web;
 	pol[0].n_ports = 2;
-	pol[0].proto = EGW_PROTO_TLS;
+	pol[0].proto = EGW_PROTO_TCP;
 	pol[0].priority = 100;
 	snprintf(pol[0].nat, EGW_NAME_MAX, "special");
 	snprintf(pol[0].via, EGW_NAME_MAX, "outside");
@@ -123,7 +123,7 @@ static void test_compile_policies(void)
 	CU_ASSERT(rt == &s->policies[0]);
 	rt = classify(s, PG_IP(198, 18, 2, 5), PG_IP(140, 82, 113, 4), 8050, IPPROTO_TCP);
 	CU_ASSERT(rt == &s->policies[0]);
-	/* tls is TCP: UDP to the same port falls to the deny. */
+	/* tcp: UDP to the same port falls to the deny. */
 	rt = classify(s, PG_IP(198, 18, 1, 77), PG_IP(140, 82, 113, 4), 443, IPPROTO_UDP);
 	CU_ASSERT(rt == &s->policies[1]);
 	/* Another port from the group: the deny (priority 50) beats the catch-all (0). */
@@ -151,6 +151,29 @@ static void test_compile_policies(void)
 		egw_snapshot_free(s2);
 	}
 	egw_snapshot_free(s);
+
+	/* protocol = tls is decided on the ClientHello: never as plain TCP, and not at all by a
+	 * data path that does not read it (host_policies false). */
+	pol[0].proto = EGW_PROTO_TLS;
+	in.generation = 9;
+	CU_ASSERT_PTR_NULL(egw_snapshot_compile(&in));
+	CU_ASSERT_EQUAL(rte_errno, ENOTSUP);
+	in.host_policies = true;
+	s = egw_snapshot_compile(&in);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL(s->policies[0].kind, EGW_POLICY_L7);
+	CU_ASSERT_EQUAL(s->policies[0].l7, EGW_PROTO_TLS);
+	CU_ASSERT_PTR_NOT_NULL(s->host);
+	rt = classify(s, PG_IP(198, 18, 1, 77), PG_IP(140, 82, 113, 4), 443, IPPROTO_TCP);
+	CU_ASSERT(rt == &s->policies[1]);
+	egw_snapshot_free(s);
+	/* dns_filter needs the data path too, even without policies */
+	c.egress.dns_filter = true;
+	ps.n_policies = 0;
+	in.host_policies = false;
+	CU_ASSERT_PTR_NULL(egw_snapshot_compile(&in));
+	CU_ASSERT_EQUAL(rte_errno, ENOTSUP);
+	c.egress.dns_filter = false;
 }
 
 static void test_compile_without_policies(void)

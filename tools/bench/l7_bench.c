@@ -14,9 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <x86intrin.h>
 
+#include "bench_util.h"
 #include "dns/dns.h"
 #include "hostname/host_match.h"
 #include "l7/l7.h"
@@ -30,29 +29,7 @@
 
 #define RUNS 7
 
-static int smoke;
-static double tsc_ghz;
 static volatile uint64_t sink;
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static void calibrate(void)
-{
-	double t0 = now_ns(), t1;
-	uint64_t c0 = __rdtsc(), c1;
-
-	do
-		t1 = now_ns();
-	while (t1 - t0 < (smoke ? 2e6 : 50e6));
-	c1 = __rdtsc();
-	tsc_ghz = (double)(c1 - c0) / (t1 - t0);
-}
 
 static uint8_t *load(const char *name, size_t *len)
 {
@@ -81,49 +58,6 @@ static void check(int ok, const char *what)
 		fprintf(stderr, "l7_bench: wrong result: %s\n", what);
 		exit(1);
 	}
-}
-
-/* ---- one measurement: RUNS times, cycles per operation ---- */
-
-struct stat3 {
-	double min, med, max;
-};
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-typedef void (*op_fn)(const void *ctx, uint32_t i);
-
-static struct stat3 measure(op_fn op, const void *ctx, uint32_t iters)
-{
-	double v[RUNS];
-	struct stat3 s;
-	int runs = smoke ? 1 : RUNS;
-
-	if (smoke)
-		iters = iters / 1000 + 1;
-	for (int r = 0; r < runs; r++) {
-		uint64_t c0 = __rdtsc();
-
-		for (uint32_t i = 0; i < iters; i++)
-			op(ctx, i);
-		v[r] = (double)(__rdtsc() - c0) / iters;
-	}
-	qsort(v, (size_t)runs, sizeof(v[0]), cmp_d);
-	s.min = v[0];
-	s.med = v[runs / 2];
-	s.max = v[runs - 1];
-	return s;
-}
-
-static void report(const char *what, struct stat3 s)
-{
-	printf("%-46s %8.0f %8.0f %8.0f cycles  (%.0f ns median, %.2f M/s)\n", what, s.min, s.med,
-		s.max, s.med / tsc_ghz, tsc_ghz * 1e3 / s.med);
 }
 
 /* ---- TLS and HTTP ---- */
@@ -194,13 +128,13 @@ static void bench_tls_http(void)
 			strcmp(h.host, "www.example.com") == 0,
 		"http");
 	snprintf(what, sizeof(what), "TLS ClientHello, openssl, %zu B", n_small);
-	report(what, measure(op_tls, &b_small, 2000000));
+	bench_report(what, bench_measure(op_tls, &b_small, 2000000, RUNS));
 	snprintf(what, sizeof(what), "TLS ClientHello, PQ-sized, %zu B", n_large);
-	report(what, measure(op_tls, &b_large, 1000000));
+	bench_report(what, bench_measure(op_tls, &b_large, 1000000, RUNS));
 	snprintf(what, sizeof(what), "TLS ClientHello, PQ-sized, 3 records");
-	report(what, measure(op_tls, &b_three, 1000000));
+	bench_report(what, bench_measure(op_tls, &b_three, 1000000, RUNS));
 	snprintf(what, sizeof(what), "HTTP request head, curl, %zu B", n_http);
-	report(what, measure(op_http, &b_http, 2000000));
+	bench_report(what, bench_measure(op_http, &b_http, 2000000, RUNS));
 	free(small);
 	free(large);
 	free(http);
@@ -280,7 +214,7 @@ static void bench_dns_one(const char *base, unsigned want)
 	check(egw_dns_parse_answer(r, c.n, &c.key, &a) == EGW_DNS_OK && a.n_addrs == want,
 		"answer");
 	snprintf(what, sizeof(what), "DNS answer %s (%zu B), egressgw", base + 4, rn);
-	report(what, measure(op_dns_ours, &c, 2000000));
+	bench_report(what, bench_measure(op_dns_ours, &c, 2000000, RUNS));
 #ifdef EGW_HAVE_LDNS
 	{
 		ldns_pkt *pkt = NULL;
@@ -288,7 +222,7 @@ static void bench_dns_one(const char *base, unsigned want)
 		check(ldns_wire2pkt(&pkt, r, rn) == LDNS_STATUS_OK, "ldns parse");
 		ldns_pkt_free(pkt);
 		snprintf(what, sizeof(what), "DNS answer %s, ldns_wire2pkt", base + 4);
-		report(what, measure(op_dns_ldns, &c, 200000));
+		bench_report(what, bench_measure(op_dns_ldns, &c, 200000, RUNS));
 	}
 #endif
 #ifdef EGW_HAVE_CARES
@@ -300,7 +234,7 @@ static void bench_dns_one(const char *base, unsigned want)
 				(unsigned)n == want,
 			"c-ares parse");
 		snprintf(what, sizeof(what), "DNS answer %s, ares_parse_a_reply", base + 4);
-		report(what, measure(op_dns_cares, &c, 500000));
+		bench_report(what, bench_measure(op_dns_cares, &c, 500000, RUNS));
 	}
 #endif
 	free(q);
@@ -314,15 +248,6 @@ static void bench_dns(void)
 }
 
 /* ---- host-name matcher ---- */
-
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-static uint32_t rnd(uint32_t n)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return (uint32_t)((rng * 0x2545f4914f6cdd1dull) >> 33) % n;
-}
 
 struct match_case {
 	const struct egw_host_matcher *m;
@@ -359,30 +284,22 @@ static void bench_matcher(uint32_t n_rules)
 		exit(1);
 	/* "svcN.tenantM.example-K.com" exact, "*.tenantM.example-K.net" wildcards */
 	for (uint32_t i = 0; i < n_rules; i++) {
-		snprintf(pat[i], sizeof(pat[i]), "%ssvc%u.t%u.example-%u.%s", (i & 1) ? "*." : "",
-			i, rnd(1000), rnd(100), (i & 1) ? "net" : "com");
-		if (i & 1) /* a wildcard is "*." + suffix: drop the svcN label */
-			memmove(pat[i] + 2, strchr(pat[i] + 2, '.') + 1,
-				strlen(strchr(pat[i] + 2, '.') + 1) + 1);
-		p[i] = (struct egw_host_pattern){pat[i], i, (int32_t)rnd(10), i};
+		bench_host_pattern(pat[i], sizeof(pat[i]), i);
+		p[i] = (struct egw_host_pattern){pat[i], i, (int32_t)bench_rnd(10), i};
 	}
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	hit.m = egw_host_match_build(p, n_rules, NULL);
-	build_ms = (now_ns() - t0) / 1e6;
+	build_ms = (bench_now_ns() - t0) / 1e6;
 	check(hit.m != NULL, "matcher build");
 	miss.m = hit.m;
 	hit.n_names = miss.n_names = N_NAMES;
 	for (uint32_t i = 0; i < N_NAMES; i++) {
-		const char *pt = pat[rnd(n_rules)];
+		const char *pt = pat[bench_rnd(n_rules)];
 
-		/* hits: an exact name, or a name two labels under a wildcard */
-		if (pt[0] == '*')
-			snprintf(hit.names[i], sizeof(hit.names[i]), "api.v2.%s", pt + 2);
-		else
-			snprintf(hit.names[i], sizeof(hit.names[i]), "%s", pt);
-		/* misses of the same shape */
-		snprintf(miss.names[i], sizeof(miss.names[i]), "api.svc%u.t%u.example-%u.org", i,
-			rnd(1000), rnd(100));
+		/* hits: an exact name, or a name two labels under a wildcard; misses of the same
+		 * shape */
+		bench_host_name(hit.names[i], sizeof(hit.names[i]), pt, true, i);
+		bench_host_name(miss.names[i], sizeof(miss.names[i]), pt, false, i);
 	}
 	for (uint32_t i = 0; i < N_NAMES; i++) {
 		struct egw_host_match_iter it;
@@ -395,9 +312,9 @@ static void bench_matcher(uint32_t n_rules)
 	printf("matcher %u rules: build %.1f ms, %zu bytes, %u keys\n", n_rules, build_ms,
 		egw_host_match_bytes(hit.m), egw_host_match_n_keys(hit.m));
 	snprintf(what, sizeof(what), "matcher %u rules, hit (half wildcards)", n_rules);
-	report(what, measure(op_match, &hit, 2000000));
+	bench_report(what, bench_measure(op_match, &hit, 2000000, RUNS));
 	snprintf(what, sizeof(what), "matcher %u rules, miss (5 labels)", n_rules);
-	report(what, measure(op_match, &miss, 2000000));
+	bench_report(what, bench_measure(op_match, &miss, 2000000, RUNS));
 	egw_host_match_free((struct egw_host_matcher *)hit.m);
 	free(p);
 	free(pat);
@@ -407,10 +324,10 @@ static void bench_matcher(uint32_t n_rules)
 
 int main(int argc, char **argv)
 {
-	smoke = argc > 1 && strcmp(argv[1], "--smoke") == 0;
-	calibrate();
-	printf("TSC %.2f GHz; each figure: min / median / max of %d runs\n", tsc_ghz,
-		smoke ? 1 : RUNS);
+	bench_smoke = argc > 1 && strcmp(argv[1], "--smoke") == 0;
+	bench_calibrate();
+	printf("TSC %.2f GHz; each figure: min / median / max of %d runs\n", bench_tsc_ghz,
+		bench_smoke ? 1 : RUNS);
 	bench_tls_http();
 	bench_dns();
 	bench_matcher(1000);
