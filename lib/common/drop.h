@@ -24,7 +24,7 @@
 	_(L4_UNSUPPORTED, "l4_unsupported", "IP protocol other than TCP, UDP, ICMP")               \
 	_(L4_TRUNCATED, "l4_truncated", "TCP/UDP/ICMP header cut short")                           \
 	_(TCP_BAD_OFFSET, "tcp_bad_data_offset", "TCP data offset below 5 or past the packet")     \
-	_(TCP_BAD_FLAGS, "tcp_bad_flags", "impossible TCP flag combination (SYN+RST, SYN+FIN)")    \
+	_(TCP_BAD_FLAGS, "tcp_bad_flags", "impossible TCP flags (SYN+RST, SYN+FIN, no SYN/ACK/RST)") \
 	_(UDP_BAD_LENGTH, "udp_bad_length", "UDP length disagrees with the IP length")             \
 	_(ICMP_UNSUPPORTED, "icmp_unsupported", "ICMP type that is neither echo nor an error")     \
 	_(ICMP_ERROR_MALFORMED, "icmp_error_malformed", "ICMP error whose quoted packet is bad")   \
@@ -40,7 +40,7 @@
 	_(POLICY_MAX_FLOWS, "policy_max_flows", "the matching policy reached its max_flows")       \
 	_(POLICY_REVOKED, "policy_revoked", "flow no longer allowed after a policy change (reset)") \
 	_(UNSOLICITED, "unsolicited_inbound", "outside packet of no known flow")                   \
-	_(TCP_NOT_SYN, "tcp_not_syn", "new TCP flow without SYN and tcp_pickup = no")              \
+	_(TCP_NOT_SYN, "tcp_not_syn", "starts no flow: not a SYN (tcp_pickup = yes: nor an ACK)")   \
 	_(FLOW_TABLE_FULL, "flow_table_full", "no room for a new flow")                            \
 	_(NAT_EXHAUSTED, "nat_exhausted", "no free port on the pool address for this source")      \
 	_(NAT_SOURCE_LIMIT, "nat_source_limit", "inside address reached max_per_source")           \

@@ -311,8 +311,7 @@ static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snaps
 	}
 	switch (meta->proto) {
 	case IPPROTO_TCP:
-		if ((meta->tcp_flags & (EGW_TCP_SYN | EGW_TCP_ACK)) != EGW_TCP_SYN &&
-			(!dp->tcp_pickup || (meta->tcp_flags & EGW_TCP_RST))) {
+		if (!egw_tcp_may_start(meta->tcp_flags, dp->tcp_pickup)) {
 			egw_drop(&w->stats, m, EGW_DROP_TCP_NOT_SYN);
 			return NULL;
 		}

@@ -144,6 +144,11 @@ enum egw_drop_reason egw_pkt_parse(const uint8_t *data, uint32_t len, struct egw
 		flags = l4[13];
 		if ((flags & EGW_TCP_SYN) && (flags & (EGW_TCP_FIN | EGW_TCP_RST)))
 			return EGW_DROP_TCP_BAD_FLAGS;
+		/* Only the opening SYN and a RST may lack ACK: a receiver drops any other
+		 * segment without it (RFC 9293 3.10.7.4), so no flags, a bare FIN or FIN+PSH+URG
+		 * (scans) are no connection's packets. */
+		if (!(flags & (EGW_TCP_SYN | EGW_TCP_ACK | EGW_TCP_RST)))
+			return EGW_DROP_TCP_BAD_FLAGS;
 		meta->tcp_flags = flags;
 		l4_ports(IPPROTO_TCP, l4, &meta->sport, &meta->dport);
 		return EGW_DROP_NONE;

@@ -1731,10 +1731,24 @@ static void test_pipeline_tcp_pickup(void)
 	CU_ASSERT_EQUAL(drops(EGW_DROP_TCP_NOT_SYN), 2);
 	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
 	F.dp->tcp_pickup = true;
-	/* A RST never starts a flow. */
+	/* A RST, a SYN+ACK (the reply half of someone else's handshake) never start a flow. */
 	p.tcp_flags = EGW_TCP_RST | EGW_TCP_ACK;
 	send_pkt(W(0), port_in, &p);
-	CU_ASSERT_EQUAL(drops(EGW_DROP_TCP_NOT_SYN), 3);
+	p.tcp_flags = EGW_TCP_RST;
+	send_pkt(W(0), port_in, &p);
+	p.tcp_flags = EGW_TCP_SYN | EGW_TCP_ACK;
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_TCP_NOT_SYN), 5);
+	/* Nor a segment without ACK (scans): no flow, no NAT port held for two hours. */
+	p.tcp_flags = 0;
+	send_pkt(W(0), port_in, &p);
+	p.tcp_flags = EGW_TCP_FIN;
+	send_pkt(W(0), port_in, &p);
+	p.tcp_flags = EGW_TCP_FIN | EGW_TCP_PSH | 0x20;
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_TCP_BAD_FLAGS), 3);
+	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
 	p.tcp_flags = EGW_TCP_ACK | EGW_TCP_PSH;
 	p.payload_len = 10;
 	send_pkt(W(0), port_in, &p);

@@ -498,6 +498,25 @@ static void test_parse_drops_l4(void)
 	p.tcp_flags = EGW_TCP_FIN | EGW_TCP_RST | EGW_TCP_ACK;
 	n = build(f, &p);
 	expect_drop(f, n, EGW_DROP_NONE, "FIN+RST+ACK is not rejected");
+	/* Without SYN, ACK or RST: scans, never a connection's segment. */
+	p.tcp_flags = 0;
+	n = build(f, &p);
+	expect_drop(f, n, EGW_DROP_TCP_BAD_FLAGS, "no flags");
+	p.tcp_flags = EGW_TCP_FIN;
+	n = build(f, &p);
+	expect_drop(f, n, EGW_DROP_TCP_BAD_FLAGS, "FIN alone");
+	p.tcp_flags = EGW_TCP_FIN | EGW_TCP_PSH | 0x20;
+	n = build(f, &p);
+	expect_drop(f, n, EGW_DROP_TCP_BAD_FLAGS, "FIN+PSH+URG (Xmas)");
+	p.tcp_flags = EGW_TCP_PSH;
+	n = build(f, &p);
+	expect_drop(f, n, EGW_DROP_TCP_BAD_FLAGS, "PSH alone");
+	p.tcp_flags = EGW_TCP_RST;
+	n = build(f, &p);
+	expect_drop(f, n, EGW_DROP_NONE, "RST alone is a valid segment");
+	p.tcp_flags = EGW_TCP_FIN | EGW_TCP_ACK;
+	n = build(f, &p);
+	expect_drop(f, n, EGW_DROP_NONE, "FIN+ACK");
 
 	/* UDP. */
 	p = base_pkt(IPPROTO_UDP);
