@@ -159,7 +159,9 @@ enum egw_drop_reason egw_pkt_parse(const uint8_t *data, uint32_t len, struct egw
 			return EGW_DROP_L4_TRUNCATED;
 		memcpy(&ulen, l4 + 4, 2);
 		ulen = rte_be_to_cpu_16(ulen);
-		if (ulen < sizeof(struct rte_udp_hdr) || ulen > l4_avail)
+		/* Shorter than the IP payload is no padding we could keep: the bytes past the
+		 * UDP length would leave as if they were data (and RFC 768 has no such room). */
+		if (ulen < sizeof(struct rte_udp_hdr) || ulen != l4_avail)
 			return EGW_DROP_UDP_BAD_LENGTH;
 		l4_ports(IPPROTO_UDP, l4, &meta->sport, &meta->dport);
 		return EGW_DROP_NONE;

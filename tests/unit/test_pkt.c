@@ -533,7 +533,11 @@ static void test_parse_drops_l4(void)
 	pg_wr16(l4 + 4, 13);
 	expect_drop(f, n, EGW_DROP_UDP_BAD_LENGTH, "UDP length past the IP packet");
 	pg_wr16(l4 + 4, 8);
-	expect_drop(f, n, EGW_DROP_NONE, "UDP length shorter than the IP packet");
+	expect_drop(f, n, EGW_DROP_UDP_BAD_LENGTH, "UDP length shorter than the IP packet");
+	pg_wr16(l4 + 4, 11);
+	expect_drop(f, n, EGW_DROP_UDP_BAD_LENGTH, "UDP length one short of the IP packet");
+	pg_wr16(l4 + 4, 12);
+	expect_drop(f, n, EGW_DROP_NONE, "UDP length exactly the IP payload");
 
 	/* ICMP. */
 	p = base_pkt(IPPROTO_ICMP);
