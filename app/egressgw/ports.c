@@ -141,9 +141,10 @@ static int routes_setup(struct egw_app *app)
 				rte_cpu_to_be_32(pc->routes[r].via), port);
 		if (rc == 0 && pc->gateway)
 			rc = egw_route_add(rt, 0, 0, rte_cpu_to_be_32(pc->gateway), port);
+		if (rc == 0)
+			rc = egw_dataplane_add_port_addr(dp, pc->addr, pc->prefix_len);
 		if (rc < 0)
 			return rc;
-		dp->local_addrs[dp->n_local_addrs++] = rte_cpu_to_be_32(pc->addr);
 	}
 	return 0;
 }

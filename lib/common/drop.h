@@ -21,6 +21,8 @@
 	_(IP_BAD_CHECKSUM, "ip_bad_checksum", "IPv4 header checksum is wrong")                     \
 	_(IP_FRAGMENT, "ip_fragment", "IPv4 fragment (not reassembled)")                           \
 	_(IP_MARTIAN, "ip_martian", "source or destination address not routable")                  \
+	_(IP_OWN_SOURCE, "ip_own_source", "source is ours: a port address (a pool's, from inside)")  \
+	_(IP_SUBNET_BROADCAST, "ip_subnet_broadcast", "to or from a broadcast of a port's subnet")   \
 	_(L4_UNSUPPORTED, "l4_unsupported", "IP protocol other than TCP, UDP, ICMP")               \
 	_(L4_TRUNCATED, "l4_truncated", "TCP/UDP/ICMP header cut short")                           \
 	_(TCP_BAD_OFFSET, "tcp_bad_data_offset", "TCP data offset below 5 or past the packet")     \

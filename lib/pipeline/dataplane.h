@@ -75,8 +75,12 @@ struct egw_policy_counters {
 struct egw_dataplane {
 	struct egw_port_info ports[RTE_MAX_ETHPORTS];
 	struct egw_route_table to_outside, to_inside;
-	uint32_t local_addrs[EGW_MAX_PORTS]; /* our port addresses, network order */
+	/* Our port addresses and the broadcast addresses of their subnets (network order), set
+	 * with egw_dataplane_add_port_addr. */
+	uint32_t local_addrs[EGW_MAX_PORTS];
 	unsigned n_local_addrs;
+	uint32_t subnet_bcasts[2 * EGW_MAX_PORTS];
+	unsigned n_subnet_bcasts;
 	struct egw_neigh_table *neigh;
 	struct egw_rcu rcu;
 	struct egw_nat_secret secret;
@@ -167,6 +171,15 @@ static inline void egw_drop(struct egw_worker_stats *st, struct rte_mbuf *m,
 	st->drops[reason]++;
 	rte_pktmbuf_free(m);
 }
+
+/*
+ * Registers ADDR/PREFIX_LEN (host order), a port's address. Packets to it are the appliance's
+ * own; packets from it (or, from the inside, from a pool address) are spoofed; and the
+ * broadcast addresses of its subnet (all ones and, as Linux does, all zeros in the host part,
+ * for prefixes up to /30) are neither forwarded to nor accepted from. Control path, before the
+ * workers start. 0, or -ENOSPC beyond EGW_MAX_PORTS addresses.
+ */
+int egw_dataplane_add_port_addr(struct egw_dataplane *dp, uint32_t addr, uint8_t prefix_len);
 
 /* Sums the workers' and the control thread's counters into *out. */
 void egw_dataplane_stats(const struct egw_dataplane *dp, struct egw_worker_stats *out);

@@ -624,20 +624,52 @@ static inline bool created_in_burst(const struct egw_flow_key *created, unsigned
 	return false;
 }
 
-static inline bool is_local_addr(const struct egw_dataplane *dp, uint32_t addr_be)
+static inline bool addr_in(const uint32_t *addrs, unsigned n, uint32_t addr_be)
 {
-	for (unsigned i = 0; i < dp->n_local_addrs; i++)
-		if (dp->local_addrs[i] == addr_be)
+	for (unsigned i = 0; i < n; i++)
+		if (addrs[i] == addr_be)
 			return true;
 	return false;
 }
 
+static inline bool is_local_addr(const struct egw_dataplane *dp, uint32_t addr_be)
+{
+	return addr_in(dp->local_addrs, dp->n_local_addrs, addr_be);
+}
+
+/*
+ * Addresses no packet through the appliance may carry. From one of ours: a spoofed packet,
+ * whose replies would come back to us (a port address: the appliance would ARP for itself).
+ * Pool addresses count from the inside only: outside, they are where replies go. To or from a
+ * broadcast of a connected subnet: translated and sent on, one packet would reach every host
+ * of the subnet (RFC 2644: routers do not forward directed broadcasts).
+ *
+ * Checked where a packet could start something: before a flow is created (or an outside miss
+ * counted) and before the control thread answers. A packet of a known flow carries the
+ * addresses its flow was checked with, so the established path pays nothing. An ICMP error
+ * about a known flow is not checked: its outer source is whoever reports, the appliance itself
+ * included (host unreachable from a port address about a packet no neighbour took, received
+ * through this path: lib/net/neigh_resolve.c), and a forged one could name any other source.
+ */
+static inline enum egw_drop_reason address_check(const struct egw_dataplane *dp,
+	const struct egw_snapshot *snap, const struct egw_pkt_meta *meta, uint8_t zone)
+{
+	if (is_local_addr(dp, meta->src) ||
+		(zone == EGW_ZONE_INSIDE && egw_addr_set_contains(&snap->pool_addrs, meta->src)))
+		return EGW_DROP_IP_OWN_SOURCE;
+	if (addr_in(dp->subnet_bcasts, dp->n_subnet_bcasts, meta->dst) ||
+		addr_in(dp->subnet_bcasts, dp->n_subnet_bcasts, meta->src))
+		return EGW_DROP_IP_SUBNET_BROADCAST;
+	return EGW_DROP_NONE;
+}
+
 /* Local traffic and early checks shared by every packet before ownership. Returns false when
  * M was consumed. */
-static inline bool early_checks(struct egw_worker *w, struct rte_mbuf *m,
-	const struct egw_pkt_meta *meta, const struct egw_port_info *in)
+static inline bool early_checks(struct egw_worker *w, const struct egw_snapshot *snap,
+	struct rte_mbuf *m, const struct egw_pkt_meta *meta, const struct egw_port_info *in)
 {
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	enum egw_drop_reason why;
 
 	if (meta->kind == EGW_PKT_ARP) {
 		/* ARP is rare and stateful (learning, pending resolutions): the control thread
@@ -653,15 +685,17 @@ static inline bool early_checks(struct egw_worker *w, struct rte_mbuf *m,
 		return false;
 	}
 	if (is_local_addr(w->dp, meta->dst)) {
-		if (meta->proto == IPPROTO_ICMP && meta->kind == EGW_PKT_IPV4 &&
-			meta->icmp_type == EGW_ICMP_ECHO_REQUEST) {
-			if (rte_ring_enqueue(w->dp->punt_ring, m) < 0)
-				egw_drop(&w->stats, m, EGW_DROP_CONTROL_QUEUE_FULL);
-			else
-				w->stats.punted++;
-		} else {
-			egw_drop(&w->stats, m, EGW_DROP_LOCAL_UNSUPPORTED);
-		}
+		why = address_check(w->dp, snap, meta, in->zone);
+		if (why == EGW_DROP_NONE &&
+			!(meta->proto == IPPROTO_ICMP && meta->kind == EGW_PKT_IPV4 &&
+				meta->icmp_type == EGW_ICMP_ECHO_REQUEST))
+			why = EGW_DROP_LOCAL_UNSUPPORTED;
+		if (why != EGW_DROP_NONE)
+			egw_drop(&w->stats, m, why);
+		else if (rte_ring_enqueue(w->dp->punt_ring, m) < 0)
+			egw_drop(&w->stats, m, EGW_DROP_CONTROL_QUEUE_FULL);
+		else
+			w->stats.punted++;
 		return false;
 	}
 	return true;
@@ -723,7 +757,7 @@ void egw_pipeline_rx(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n, b
 			egw_drop(&w->stats, m, r);
 			continue;
 		}
-		if (!from_handoff && !early_checks(w, m, pm, in))
+		if (!from_handoff && !early_checks(w, snap, m, pm, in))
 			continue;
 		owner = packet_owner(dp, snap, pm, in->zone);
 		if (owner != w->id && !from_handoff) {
@@ -763,6 +797,11 @@ void egw_pipeline_rx(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n, b
 			(!hit && created_in_burst(created, n_created, &keys[j])))
 			hit = egw_flow_lookup(w->ft, &keys[j], &v) == 0;
 		if (!hit) {
+			enum egw_drop_reason why = address_check(dp, snap, &meta[j], keys[j].zone);
+			if (unlikely(why != EGW_DROP_NONE)) {
+				egw_drop(&w->stats, m, why);
+				continue;
+			}
 			if (keys[j].zone == EGW_ZONE_OUTSIDE) {
 				egw_drop(&w->stats, m, meta[j].kind == EGW_PKT_ICMP_ERROR ?
 						EGW_DROP_ICMP_ERROR_NO_FLOW : EGW_DROP_UNSOLICITED);

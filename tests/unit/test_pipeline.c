@@ -245,8 +245,8 @@ static void dp_setup(const struct dp_opts *o)
 	CU_ASSERT_EQUAL_FATAL(egw_route_add(&dp->to_outside, PG_IP(203, 0, 113, 0), 24, 0,
 		port_out), 0);
 	CU_ASSERT_EQUAL_FATAL(egw_route_add(&dp->to_outside, 0, 0, htonl(GW), port_out), 0);
-	dp->local_addrs[dp->n_local_addrs++] = htonl(OUR_IN);
-	dp->local_addrs[dp->n_local_addrs++] = htonl(OUR_OUT);
+	CU_ASSERT_EQUAL_FATAL(egw_dataplane_add_port_addr(dp, OUR_IN, 24), 0);
+	CU_ASSERT_EQUAL_FATAL(egw_dataplane_add_port_addr(dp, OUR_OUT, 24), 0);
 
 	dp->neigh = egw_neigh_create("ut_pl", 64, SOCKET_ID_ANY);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dp->neigh);
@@ -1298,6 +1298,108 @@ static void test_pipeline_punt_and_local(void)
 	dp_teardown();
 }
 
+/*
+ * Spoofed sources and directed broadcasts (issue 9 items 6 and 7): a packet from one of our
+ * own addresses used to be translated and its reply made the appliance ARP for itself; one to
+ * a subnet's broadcast was translated and sent back out. Each is now one drop, nothing leaves,
+ * no flow is made and nothing waits for ARP.
+ */
+static void test_pipeline_own_source_and_broadcast(void)
+{
+	static const struct {
+		bool outside;
+		uint32_t src, dst;
+		enum egw_drop_reason why;
+	} cases[] = {
+		{ false, OUR_IN, SERVER, EGW_DROP_IP_OWN_SOURCE },
+		{ false, OUR_OUT, SERVER, EGW_DROP_IP_OWN_SOURCE },
+		{ false, POOL_FIRST + 1, SERVER, EGW_DROP_IP_OWN_SOURCE },
+		{ true, OUR_OUT, POOL_FIRST, EGW_DROP_IP_OWN_SOURCE },
+		{ true, OUR_IN, POOL_FIRST, EGW_DROP_IP_OWN_SOURCE },
+		{ false, CLIENT, PG_IP(198, 18, 0, 255), EGW_DROP_IP_SUBNET_BROADCAST },
+		{ false, CLIENT, PG_IP(198, 18, 0, 0), EGW_DROP_IP_SUBNET_BROADCAST },
+		{ false, CLIENT, PG_IP(203, 0, 113, 255), EGW_DROP_IP_SUBNET_BROADCAST },
+		{ false, PG_IP(198, 18, 0, 255), SERVER, EGW_DROP_IP_SUBNET_BROADCAST },
+		{ true, SERVER, PG_IP(203, 0, 113, 255), EGW_DROP_IP_SUBNET_BROADCAST },
+		{ true, SERVER, PG_IP(198, 18, 0, 255), EGW_DROP_IP_SUBNET_BROADCAST },
+		/* Outside, a pool address is where replies go, not a spoofed source. */
+		{ true, POOL_FIRST, POOL_FIRST + 1, EGW_DROP_UNSOLICITED },
+		/* A ping to us from ourselves would be answered to ourselves. */
+		{ false, OUR_OUT, OUR_IN, EGW_DROP_IP_OWN_SOURCE },
+		{ true, PG_IP(203, 0, 113, 0), OUR_OUT, EGW_DROP_IP_SUBNET_BROADCAST },
+	};
+	uint64_t want[EGW_DROP_MAX] = { 0 };
+
+	dp_setup(&(struct dp_opts){ 0 });
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pg_pkt p = cases[i].outside ? from_server(IPPROTO_ICMP, 53, 0, 4000) :
+						     from_client(IPPROTO_ICMP, 4000, 0, 53);
+		p.icmp_type = EGW_ICMP_ECHO_REQUEST;
+		p.src = cases[i].src;
+		p.dst = cases[i].dst;
+		send_pkt(W(0), cases[i].outside ? port_out : port_in, &p);
+		want[cases[i].why]++;
+		CU_ASSERT_EQUAL(drops(cases[i].why), want[cases[i].why]);
+	}
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	CU_ASSERT_EQUAL(take_held(NULL, 0, NULL), 0);
+	CU_ASSERT_EQUAL(take_punted(NULL, 0), 0);
+	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+	/* TTL 1 from a spoofed source: no time exceeded sent to ourselves either. */
+	{
+		struct pg_pkt p = from_client(IPPROTO_UDP, 4000, SERVER, 53);
+		p.src = OUR_IN;
+		p.ttl = 1;
+		send_pkt(W(0), port_in, &p);
+		CU_ASSERT_EQUAL(drops(EGW_DROP_IP_OWN_SOURCE), want[EGW_DROP_IP_OWN_SOURCE] + 1);
+		CU_ASSERT_EQUAL(drops(EGW_DROP_TTL_EXCEEDED), 0);
+		CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	}
+	/*
+	 * An ICMP error about a known flow passes, whoever reports it: the appliance itself sends
+	 * host unreachable from its port address about packets no neighbour took, through the
+	 * data path (lib/net/neigh_resolve.c).
+	 */
+	{
+		struct pg_pkt u = from_client(IPPROTO_UDP, 5353, SERVER, 53);
+		uint8_t q[PG_FRAME_MAX], e[PG_FRAME_MAX];
+		struct frame *fr;
+		size_t en;
+		send_pkt(W(0), port_in, &u);
+		fr = take_one(port_out);
+		memcpy(q, fr->d, fr->len);
+		en = pg_build_icmp_error(e, sizeof(e), MAC_OUT, MAC_GW, OUR_OUT,
+			pg_rd32(fr->d + 26), EGW_ICMP_DEST_UNREACH, 3, q + 14, 28);
+		rx_on(W(0), port_out, e, en);
+		CU_ASSERT_EQUAL(drops(EGW_DROP_IP_OWN_SOURCE), want[EGW_DROP_IP_OWN_SOURCE] + 1);
+		fr = take_one(port_in);
+		CU_ASSERT_EQUAL(pg_rd32(fr->d + 26), OUR_OUT);
+		CU_ASSERT_EQUAL(pg_rd32(fr->d + 30), CLIENT);
+	}
+	dp_teardown();
+}
+
+/* Broadcasts registered with a port's address: none for /31 and /32, and a bounded table. */
+static void test_pipeline_port_addrs(void)
+{
+	struct egw_dataplane *dp = calloc(1, sizeof(*dp));
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dp);
+	CU_ASSERT_EQUAL(egw_dataplane_add_port_addr(dp, PG_IP(10, 0, 0, 1), 31), 0);
+	CU_ASSERT_EQUAL(egw_dataplane_add_port_addr(dp, PG_IP(10, 0, 1, 1), 32), 0);
+	CU_ASSERT_EQUAL(dp->n_subnet_bcasts, 0);
+	CU_ASSERT_EQUAL(egw_dataplane_add_port_addr(dp, PG_IP(10, 0, 2, 9), 30), 0);
+	CU_ASSERT_EQUAL(dp->n_subnet_bcasts, 2);
+	CU_ASSERT_EQUAL(dp->subnet_bcasts[0], htonl(PG_IP(10, 0, 2, 8)));
+	CU_ASSERT_EQUAL(dp->subnet_bcasts[1], htonl(PG_IP(10, 0, 2, 11)));
+	CU_ASSERT_EQUAL(dp->local_addrs[2], htonl(PG_IP(10, 0, 2, 9)));
+	for (unsigned i = 3; i < EGW_MAX_PORTS; i++)
+		CU_ASSERT_EQUAL(egw_dataplane_add_port_addr(dp, PG_IP(10, 1, i, 1), 24), 0);
+	CU_ASSERT_EQUAL(egw_dataplane_add_port_addr(dp, PG_IP(10, 2, 0, 1), 24), -ENOSPC);
+	CU_ASSERT_EQUAL(dp->n_local_addrs, EGW_MAX_PORTS);
+	free(dp);
+}
+
 /* A full punt ring: ARP is dropped and counted, not leaked. */
 static void test_pipeline_control_queue_full(void)
 {
@@ -2080,7 +2182,9 @@ void egw_test_register_pipeline(void)
 		EGW_TEST(test_pipeline_recheck_delta),
 		EGW_TEST(test_pipeline_ttl_exceeded),
 		EGW_TEST(test_pipeline_icmp_echo), EGW_TEST(test_pipeline_icmp_error_translation),
-		EGW_TEST(test_pipeline_punt_and_local), EGW_TEST(test_pipeline_control_queue_full),
+		EGW_TEST(test_pipeline_punt_and_local),
+		EGW_TEST(test_pipeline_own_source_and_broadcast), EGW_TEST(test_pipeline_port_addrs),
+		EGW_TEST(test_pipeline_control_queue_full),
 		EGW_TEST(test_pipeline_flow_table_full), EGW_TEST(test_pipeline_expiry),
 		EGW_TEST(test_pipeline_two_workers), EGW_TEST(test_pipeline_untranslated),
 		EGW_TEST(test_pipeline_handoff_full),
