@@ -19,6 +19,9 @@
 	_(IP_BAD_IHL, "ip_bad_ihl", "IPv4 header length below 20 bytes or past the frame")         \
 	_(IP_BAD_LENGTH, "ip_bad_length", "IPv4 total length below the header or past the frame")  \
 	_(IP_BAD_CHECKSUM, "ip_bad_checksum", "IPv4 header checksum is wrong")                     \
+	_(IP_BAD_OPTIONS, "ip_bad_options", "IPv4 option with a length below 2 or past the header")  \
+	_(IP_SOURCE_ROUTE, "ip_source_route", "IPv4 loose/strict source route (ip_options)")        \
+	_(IP_OPTIONS_DENIED, "ip_options_denied", "IPv4 options and ip_options = drop-all")          \
 	_(IP_FRAGMENT, "ip_fragment", "IPv4 fragment (not reassembled)")                           \
 	_(IP_MARTIAN, "ip_martian", "source or destination address not routable")                  \
 	_(IP_OWN_SOURCE, "ip_own_source", "source is ours: a port address (a pool's, from inside)")  \

@@ -25,6 +25,7 @@ void egw_conf_defaults(struct egw_conf *conf)
 
 	conf->egress.mode = EGW_MODE_POLICY;
 	conf->egress.revalidate = EGW_REVALIDATE_RESET;
+	conf->egress.ip_options = EGW_IP_OPTIONS_DROP_SOURCE_ROUTE;
 
 	conf->flows.max = 1000000;
 	conf->flows.tcp_syn = 30;

@@ -172,8 +172,9 @@ static void dump_egress(const struct egw_conf *c, const struct egw_policy_set *s
 		for (unsigned i = 0; set && i < set->n_files; i++)
 			comment(out, "  %s", set->files[i]);
 	}
-	fprintf(out, "policies =\ndefault_pool = %s\nrevalidate = %s\n\n", c->egress.default_pool,
-		revalidate[c->egress.revalidate == EGW_REVALIDATE_KEEP]);
+	fprintf(out, "policies =\ndefault_pool = %s\nrevalidate = %s\nip_options = %s\n\n",
+		c->egress.default_pool, revalidate[c->egress.revalidate == EGW_REVALIDATE_KEEP],
+		egw_ip_options_name(c->egress.ip_options));
 }
 
 static void dump_pool(const struct egw_pool_conf *p, FILE *out)

@@ -247,6 +247,18 @@ static void set_revalidate(struct conf_ctx *ctx, const struct conf_key *key, con
 		ctx->conf->egress.revalidate = (enum egw_revalidate)i;
 }
 
+static void set_ip_options(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
+{
+	const char *names[EGW_IP_OPTIONS_PASS + 1];
+	int i;
+
+	for (unsigned k = 0; k < CONF_ARRAY_SIZE(names); k++)
+		names[k] = egw_ip_options_name((enum egw_ip_options)k);
+	i = conf_parse_enum(ctx, key, value, names, CONF_ARRAY_SIZE(names));
+	if (i >= 0)
+		ctx->conf->egress.ip_options = (enum egw_ip_options)i;
+}
+
 /* [control], [metrics], [log] */
 
 static void set_socket(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
@@ -326,6 +338,7 @@ static const struct conf_key egress_keys[] = {
 	[CONF_EGRESS_POLICIES] = {"policies", set_policies, 0, S(egress.policies)},
 	[CONF_EGRESS_DEFAULT_POOL] = {"default_pool", set_string, 0, S(egress.default_pool)},
 	[CONF_EGRESS_REVALIDATE] = {"revalidate", set_revalidate, 0},
+	[CONF_EGRESS_IP_OPTIONS] = {"ip_options", set_ip_options, 0},
 };
 
 static const struct conf_key flows_keys[] = {

@@ -702,6 +702,21 @@ static inline bool early_checks(struct egw_worker *w, const struct egw_snapshot 
 }
 
 /*
+ * [egress] ip_options on a packet whose header carries options (SEEN: EGW_PKT_OPT_*). Source
+ * routes are what RFC 7126 (sections 4.3, 4.4) says to drop by default: they let a sender steer
+ * packets around filters and reach addresses the route table would not. The appliance records
+ * nothing into record route or timestamp options; it forwards them as it found them.
+ */
+static inline enum egw_drop_reason ip_options_verdict(enum egw_ip_options policy, uint8_t seen)
+{
+	if (policy == EGW_IP_OPTIONS_PASS)
+		return EGW_DROP_NONE;
+	if (seen & EGW_PKT_OPT_SOURCE_ROUTE)
+		return EGW_DROP_IP_SOURCE_ROUTE;
+	return policy == EGW_IP_OPTIONS_DROP_ALL ? EGW_DROP_IP_OPTIONS_DENIED : EGW_DROP_NONE;
+}
+
+/*
  * TTL 1 or 0: the packet dies here (time exceeded to its sender, rate-limited). Checked only
  * for packets of known flows and new inside flows, so the appliance never answers unsolicited
  * outside traffic. Returns true when M was consumed.
@@ -753,9 +768,15 @@ void egw_pipeline_rx(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n, b
 			w->stats.rx_bytes += m->pkt_len;
 		}
 		r = egw_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, pm);
-		if (unlikely(r != EGW_DROP_NONE)) {
-			egw_drop(&w->stats, m, r);
-			continue;
+		/* One test for both rare cases: a malformed packet, or one with IP options. */
+		if (unlikely((r | pm->ip_opts) != 0)) {
+			/* Options are judged where the packet came in, not again after a handoff. */
+			if (r == EGW_DROP_NONE && !from_handoff)
+				r = ip_options_verdict(snap->ip_options, pm->ip_opts);
+			if (r != EGW_DROP_NONE) {
+				egw_drop(&w->stats, m, r);
+				continue;
+			}
 		}
 		if (!from_handoff && !early_checks(w, snap, m, pm, in))
 			continue;

@@ -258,6 +258,7 @@ struct egw_snapshot *egw_snapshot_compile(const struct egw_snapshot_inputs *in)
 	free(all);
 	all = NULL;
 	snap->revalidate = conf->egress.revalidate;
+	snap->ip_options = conf->egress.ip_options;
 	snap->epoch = generation;
 	{
 		int rc = in->policies && in->policies->n_policies ? compile_policies(snap, in) :

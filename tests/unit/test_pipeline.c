@@ -1400,6 +1400,92 @@ static void test_pipeline_port_addrs(void)
 	free(dp);
 }
 
+/* Republishes the running configuration with [egress] ip_options = V. */
+static void set_ip_options(enum egw_ip_options v)
+{
+	F.conf->egress.ip_options = v;
+	set_mode(egw_rcu_load(&F.dp->rcu)->mode);
+}
+
+/*
+ * [egress] ip_options (issue 9 item 8): source routes used to be forwarded. Each setting, from
+ * both sides; a forwarded packet keeps its options and is translated right; a malformed
+ * option list is dropped whatever the setting.
+ */
+static void test_pipeline_ip_options(void)
+{
+	static const uint8_t lsrr[] = { 131, 7, 4, 203, 0, 113, 9, 0 };
+	static const uint8_t rr[] = { 1, 7, 7, 4, 0, 0, 0, 0 };
+	static const uint8_t nops[] = { 1, 1, 1, 0 };
+	static const uint8_t bad[] = { 7, 9, 4, 0 };
+	struct pg_pkt p = from_client(IPPROTO_UDP, 4000, SERVER, 53), r;
+	struct frame *fr;
+	uint32_t nat_addr;
+	uint16_t nat_port;
+
+	dp_setup(&(struct dp_opts){ 0 });
+	/* The default: source routes dropped, record route forwarded as it is. */
+	CU_ASSERT_EQUAL(egw_rcu_load(&F.dp->rcu)->ip_options, EGW_IP_OPTIONS_DROP_SOURCE_ROUTE);
+	p.ihl = 7;
+	p.ip_opts = lsrr;
+	p.ip_opts_len = sizeof(lsrr);
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_SOURCE_ROUTE), 1);
+	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+	p.ip_opts = rr;
+	send_pkt(W(0), port_in, &p);
+	fr = take_one(port_out);
+	nat_addr = pg_rd32(fr->d + 26);
+	nat_port = pg_rd16(fr->d + 14 + 28);
+	CU_ASSERT(is_pool_addr(nat_addr));
+	expect_out(fr, p, nat_addr, nat_port, MAC_GW);
+	/* The reply, with options of its own. */
+	r = from_server(IPPROTO_UDP, 53, nat_addr, nat_port);
+	r.ihl = 7;
+	r.ip_opts = rr;
+	r.ip_opts_len = sizeof(rr);
+	send_pkt(W(0), port_out, &r);
+	expect_in(take_one(port_in), r, 4000);
+	r.ip_opts = lsrr;
+	send_pkt(W(0), port_out, &r);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_SOURCE_ROUTE), 2);
+
+	/* drop-all: any option but padding. */
+	set_ip_options(EGW_IP_OPTIONS_DROP_ALL);
+	p.ip_opts = rr;
+	send_pkt(W(0), port_in, &p);
+	r.ip_opts = rr;
+	send_pkt(W(0), port_out, &r);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_OPTIONS_DENIED), 2);
+	p.ip_opts = lsrr;
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_SOURCE_ROUTE), 3);
+	p.ihl = 6;
+	p.ip_opts = nops;
+	p.ip_opts_len = sizeof(nops);
+	send_pkt(W(0), port_in, &p);
+	expect_out(take_one(port_out), p, nat_addr, nat_port, MAC_GW);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+
+	/* pass: source routes too (the appliance does not act on them). */
+	set_ip_options(EGW_IP_OPTIONS_PASS);
+	p.ihl = 7;
+	p.ip_opts = lsrr;
+	p.ip_opts_len = sizeof(lsrr);
+	send_pkt(W(0), port_in, &p);
+	expect_out(take_one(port_out), p, nat_addr, nat_port, MAC_GW);
+	/* A malformed list never passes. */
+	p.ihl = 6;
+	p.ip_opts = bad;
+	p.ip_opts_len = sizeof(bad);
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_BAD_OPTIONS), 1);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_SOURCE_ROUTE), 3);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_OPTIONS_DENIED), 2);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	dp_teardown();
+}
+
 /* A full punt ring: ARP is dropped and counted, not leaked. */
 static void test_pipeline_control_queue_full(void)
 {
@@ -2184,6 +2270,7 @@ void egw_test_register_pipeline(void)
 		EGW_TEST(test_pipeline_icmp_echo), EGW_TEST(test_pipeline_icmp_error_translation),
 		EGW_TEST(test_pipeline_punt_and_local),
 		EGW_TEST(test_pipeline_own_source_and_broadcast), EGW_TEST(test_pipeline_port_addrs),
+		EGW_TEST(test_pipeline_ip_options),
 		EGW_TEST(test_pipeline_control_queue_full),
 		EGW_TEST(test_pipeline_flow_table_full), EGW_TEST(test_pipeline_expiry),
 		EGW_TEST(test_pipeline_two_workers), EGW_TEST(test_pipeline_untranslated),

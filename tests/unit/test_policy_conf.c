@@ -1052,7 +1052,7 @@ static void test_dump_round_trip(void)
 		"pairing = arbitrary\nmax_per_source = 0\n"
 		"[pool second]\naddresses = 198.51.100.50\n"
 		"[egress]\nmode = deny\npolicies = dump-pol/*.ini\ndefault_pool = public\n"
-		"revalidate = keep\n"
+		"revalidate = keep\nip_options = drop-all\n"
 		"[flows]\nmax = 4321\ntcp_syn = 3\ntcp_established = 4\ntcp_transitory = 5\n"
 		"udp = 6\nicmp = 7\ntcp_pickup = no\n"
 		"[control]\nsocket = /tmp/dump.sock\n[metrics]\nlisten =\n"
@@ -1107,6 +1107,8 @@ static void test_dump_round_trip(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(t1, "addresses = 198.51.100.10-198.51.100.13, 198.51.100.99, "
 					  "198.51.100.20-198.51.100.21, 198.51.100.30\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t1, "[policy block]\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t1, "ip_options = drop-all\n"));
+	CU_ASSERT_EQUAL(again.egress.ip_options, EGW_IP_OPTIONS_DROP_ALL);
 	egw_policy_set_free(&ps1);
 	egw_policy_set_free(&ps2);
 }
