@@ -49,6 +49,32 @@ static int probe_vdev(const struct egw_port_conf *pc, unsigned n_workers, uint16
 	return 0;
 }
 
+/* The iface= of a net_af_packet device string into IFNAME; false for other devices. */
+static bool afp_iface(const char *device, char *ifname, size_t len)
+{
+	const char *v = strstr(device, ",iface=");
+
+	if (strncmp(device, "net_af_packet", 13) != 0 || !v)
+		return false;
+	v += strlen(",iface=");
+	snprintf(ifname, len, "%.*s", (int)strcspn(v, ","), v);
+	return true;
+}
+
+/* Ring drops of an af_packet port are counted from its queue sockets (lib/net/afpacket.h). */
+static void afp_setup(struct egw_app *app, const struct egw_port_conf *pc, uint16_t port_id)
+{
+	char ifname[IF_NAMESIZE];
+	int n;
+
+	if (pc->is_pci || !afp_iface(pc->device, ifname, sizeof(ifname)))
+		return;
+	n = egw_afp_port_open(&app->dp.afp[port_id], ifname);
+	if (n <= 0)
+		EGW_WARN("[port %s] %s: no af_packet socket found (%s): RX ring drops not counted",
+			pc->name, ifname, n < 0 ? strerror(-n) : "none bound");
+}
+
 static int port_configure(struct egw_app *app, unsigned idx, uint16_t port_id)
 {
 	const struct egw_port_conf *pc = &app->conf.ports[idx];
@@ -119,6 +145,7 @@ static int port_configure(struct egw_app *app, unsigned idx, uint16_t port_id)
 	memcpy(pi->name, pc->name, sizeof(pi->name));
 	pi->name[sizeof(pi->name) - 1] = 0;
 	rte_eth_macaddr_get(port_id, &pi->mac);
+	afp_setup(app, pc, port_id);
 	EGW_INFO("port %s: %s id %u, %s, " RTE_ETHER_ADDR_PRT_FMT ", %u rx / %u tx queues",
 		pc->name, pc->device, port_id, egw_role_name(pc->role),
 		RTE_ETHER_ADDR_BYTES(&pi->mac), nb_rxq, n_workers);
@@ -167,8 +194,9 @@ int egw_ports_setup(struct egw_app *app)
 			if (rc < 0)
 				return rc;
 		}
-		if (port_id >= 32) {
-			EGW_ERR("[port %s] port id %u beyond the supported 32", pc->name, port_id);
+		if (port_id >= EGW_PORT_IDS) {
+			EGW_ERR("[port %s] port id %u beyond the supported %u", pc->name, port_id,
+				EGW_PORT_IDS);
 			return -ERANGE;
 		}
 		app->port_ids[i] = port_id;
@@ -183,6 +211,7 @@ int egw_ports_setup(struct egw_app *app)
 void egw_ports_stop(struct egw_app *app)
 {
 	for (unsigned i = 0; i < app->n_ports; i++) {
+		egw_afp_port_close(&app->dp.afp[app->port_ids[i]]);
 		rte_eth_dev_stop(app->port_ids[i]);
 		rte_eth_dev_close(app->port_ids[i]);
 	}

@@ -15,11 +15,13 @@
 #include "flow/flow_table.h"
 #include "nat/nat.h"
 #include "nat/source_limit.h"
+#include "net/afpacket.h"
 #include "net/neigh.h"
 #include "net/route.h"
 #include "policy/snapshot.h"
 
 #define EGW_BURST 32
+#define EGW_PORT_IDS 32 /* port ids are below this: the TX dirty mask has 32 bits */
 #define EGW_MAX_WORKERS 16
 #define EGW_EXPIRE_BUDGET 64 /* flow records examined per egw_pipeline_expire() */
 #define EGW_EXPIRE_SWEEP_MS 1000 /* egw_pipeline_expire_paced(): the whole table this often, */
@@ -58,6 +60,7 @@ struct egw_worker_stats {
 	uint64_t flow_log_dropped; /* records lost to a full flow log ring (worker) */
 	uint64_t flow_log_written; /* records written (control thread) */
 	uint64_t flow_log_errors;  /* records lost to write errors (control thread) */
+	uint64_t tx_full[EGW_PORT_IDS]; /* per port: packets its TX queue refused (tx_full) */
 	uint64_t drops[EGW_DROP_MAX];
 } __rte_cache_aligned;
 
@@ -96,6 +99,8 @@ struct egw_dataplane {
 	uint32_t *policy_active; /* per counter slot: flows held, for max_flows (atomic) */
 	uint32_t icmp_errors_per_s; /* per worker, rate limit of generated ICMP errors */
 	struct egw_worker_stats control_stats; /* drops counted by the control thread */
+	/* Per port id: what the kernel loses on net_af_packet ports (set up with the ports). */
+	struct egw_afp_port afp[EGW_PORT_IDS];
 };
 
 struct egw_tx_buffer {

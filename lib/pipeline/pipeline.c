@@ -68,19 +68,29 @@ static inline void packet_key(const struct egw_pkt_meta *meta, uint8_t zone,
 			zone);
 }
 
+/* Sends PORT's TX buffer; what the queue refuses is dropped, counted per port too. */
+static inline void tx_send(struct egw_worker *w, uint16_t port)
+{
+	struct egw_tx_buffer *b = &w->tx[port];
+	uint16_t sent = rte_eth_tx_burst(port, w->txq, b->pkts, b->n);
+
+	for (uint16_t i = 0; i < sent; i++)
+		w->stats.tx_bytes += b->pkts[i]->pkt_len;
+	w->stats.tx_packets += sent;
+	if (unlikely(sent < b->n)) {
+		w->stats.tx_full[port] += (uint64_t)(b->n - sent);
+		for (uint16_t i = sent; i < b->n; i++)
+			egw_drop(&w->stats, b->pkts[i], EGW_DROP_TX_FULL);
+	}
+	b->n = 0;
+}
+
 static inline void tx_enqueue(struct egw_worker *w, uint16_t port, struct rte_mbuf *m)
 {
 	struct egw_tx_buffer *b = &w->tx[port];
 
-	if (b->n == EGW_BURST) {
-		uint16_t sent = rte_eth_tx_burst(port, w->txq, b->pkts, b->n);
-		for (uint16_t i = 0; i < sent; i++)
-			w->stats.tx_bytes += b->pkts[i]->pkt_len;
-		w->stats.tx_packets += sent;
-		for (uint16_t i = sent; i < b->n; i++)
-			egw_drop(&w->stats, b->pkts[i], EGW_DROP_TX_FULL);
-		b->n = 0;
-	}
+	if (b->n == EGW_BURST)
+		tx_send(w, port);
 	b->pkts[b->n++] = m;
 	w->tx_dirty |= 1u << port;
 }
@@ -91,17 +101,9 @@ void egw_pipeline_flush(struct egw_worker *w)
 
 	while (dirty) {
 		uint16_t port = (uint16_t)__builtin_ctz(dirty);
-		struct egw_tx_buffer *b = &w->tx[port];
-		uint16_t sent;
 
 		dirty &= dirty - 1;
-		sent = rte_eth_tx_burst(port, w->txq, b->pkts, b->n);
-		for (uint16_t i = 0; i < sent; i++)
-			w->stats.tx_bytes += b->pkts[i]->pkt_len;
-		w->stats.tx_packets += sent;
-		for (uint16_t i = sent; i < b->n; i++)
-			egw_drop(&w->stats, b->pkts[i], EGW_DROP_TX_FULL);
-		b->n = 0;
+		tx_send(w, port);
 	}
 	w->tx_dirty = 0;
 }

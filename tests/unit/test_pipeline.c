@@ -2026,6 +2026,9 @@ static void test_pipeline_tx_full(void)
 		send_pkt(W(0), port_in, &p);
 	egw_pipeline_flush(W(0));
 	CU_ASSERT_EQUAL(drops(EGW_DROP_TX_FULL), 3);
+	/* Counted against the port that refused them (/egw/ports tx_full). */
+	CU_ASSERT_EQUAL(W(0)->stats.tx_full[port_out], 3);
+	CU_ASSERT_EQUAL(W(0)->stats.tx_full[port_in], 0);
 	for (unsigned i = 0; i < n_fill; i++) {
 		struct rte_mbuf *m;
 		CU_ASSERT_EQUAL_FATAL(rte_ring_dequeue(tx_rings[1][0], (void **)&m), 0);
