@@ -186,6 +186,13 @@ static inline void egw_drop(struct egw_worker_stats *st, struct rte_mbuf *m,
  */
 int egw_dataplane_add_port_addr(struct egw_dataplane *dp, uint32_t addr, uint8_t prefix_len);
 
+/*
+ * After the workers stopped: frees every packet still queued between threads (punt, resolve,
+ * each worker's control TX ring, the handoff rings), counted as dropped for "shutdown" in the
+ * control thread's counters. Returns how many.
+ */
+unsigned egw_dataplane_drain(struct egw_dataplane *dp);
+
 /* Sums the workers' and the control thread's counters into *out. */
 void egw_dataplane_stats(const struct egw_dataplane *dp, struct egw_worker_stats *out);
 uint32_t egw_dataplane_flows_active(const struct egw_dataplane *dp);

@@ -130,6 +130,31 @@ int egw_dataplane_add_port_addr(struct egw_dataplane *dp, uint32_t addr, uint8_t
 	return 0;
 }
 
+/* Frees what ring R holds, counted against DP's control thread as "shutdown". */
+static unsigned drain_ring(struct egw_dataplane *dp, struct rte_ring *r)
+{
+	struct rte_mbuf *m;
+	unsigned n = 0;
+
+	while (r && rte_ring_dequeue(r, (void **)&m) == 0) {
+		egw_drop(&dp->control_stats, m, EGW_DROP_SHUTDOWN);
+		n++;
+	}
+	return n;
+}
+
+unsigned egw_dataplane_drain(struct egw_dataplane *dp)
+{
+	unsigned n = drain_ring(dp, dp->punt_ring) + drain_ring(dp, dp->resolve_ring);
+
+	for (unsigned a = 0; a < dp->n_workers && dp->workers[a]; a++) {
+		n += drain_ring(dp, dp->workers[a]->ctl_tx);
+		for (unsigned b = 0; b < dp->n_workers; b++)
+			n += drain_ring(dp, dp->handoff[a][b]);
+	}
+	return n;
+}
+
 void egw_dataplane_stats(const struct egw_dataplane *dp, struct egw_worker_stats *out)
 {
 	const unsigned n_words = sizeof(*out) / sizeof(uint64_t);

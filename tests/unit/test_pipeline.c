@@ -1024,6 +1024,43 @@ static void test_pipeline_recheck_delta(void)
 	egw_policy_slots_fini(&sl);
 }
 
+/* A deny policy and an allow policy's max_flows, each refusing new flows with its reason. */
+static void test_pipeline_policy_deny_and_quota(void)
+{
+	struct egw_cidr srv = { SERVER, 32 }, far = { FAR, 32 };
+	struct egw_policy_conf pol[2];
+	struct egw_policy_slots sl;
+	const struct egw_snapshot *s;
+	uint32_t *active = calloc(EGW_POLICY_SLOTS, sizeof(*active));
+	struct pg_pkt p;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(active);
+	CU_ASSERT_EQUAL_FATAL(egw_policy_slots_init(&sl, "ut_pl_quota"), 0);
+	dp_setup(&(struct dp_opts){ .mode = EGW_MODE_POLICY });
+	F.dp->policy_active = active;
+	tcp80_policy(&pol[0], "web", &srv, EGW_ACTION_ALLOW, 0, 0);
+	pol[0].max_flows = 2;
+	tcp80_policy(&pol[1], "no-far", &far, EGW_ACTION_DENY, 0, 1);
+	s = publish_policies(&sl, pol, 2);
+	for (uint16_t port = 40000; port < 40003; port++) {
+		p = from_client(IPPROTO_TCP, port, SERVER, 80);
+		p.tcp_flags = EGW_TCP_SYN;
+		send_pkt(W(0), port_in, &p);
+	}
+	CU_ASSERT_EQUAL(take(NULL, 0), 2);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_POLICY_MAX_FLOWS), 1);
+	p = from_client(IPPROTO_TCP, 40003, FAR, 80);
+	p.tcp_flags = EGW_TCP_SYN;
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_POLICY_DENY), 1);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	CU_ASSERT_EQUAL(W(0)->ft->n_active, 2);
+	CU_ASSERT_EQUAL(active[s->policies[0].slot] + active[s->policies[1].slot], 2);
+	dp_teardown();
+	egw_policy_slots_fini(&sl);
+	free(active);
+}
+
 /* The ICMP error the pipeline generated about the frame ABOUT (as received). */
 static void check_generated_error(const struct frame *fr, const uint8_t *about, uint8_t type,
 	uint8_t code, uint16_t mtu, uint32_t from, const uint8_t dmac[6], const uint8_t smac[6])
@@ -1484,6 +1521,33 @@ static void test_pipeline_ip_options(void)
 	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_OPTIONS_DENIED), 2);
 	CU_ASSERT_EQUAL(take(NULL, 0), 0);
 	dp_teardown();
+}
+
+/* At stop, whatever waits between threads is freed and counted as "shutdown", once. */
+static void test_pipeline_shutdown_drain(void)
+{
+	struct egw_dataplane *dp;
+	struct egw_worker_stats st;
+	struct rte_mbuf *m[7];
+
+	dp_setup(&(struct dp_opts){ .n_workers = 2 });
+	dp = F.dp;
+	for (unsigned i = 0; i < 7; i++) {
+		m[i] = rte_pktmbuf_alloc(pmp);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m[i]);
+	}
+	CU_ASSERT_EQUAL(rte_ring_enqueue_bulk(dp->punt_ring, (void **)m, 2, NULL), 2);
+	CU_ASSERT_EQUAL(rte_ring_enqueue(dp->resolve_ring, m[2]), 0);
+	CU_ASSERT_EQUAL(rte_ring_enqueue(W(1)->ctl_tx, m[3]), 0);
+	CU_ASSERT_EQUAL(rte_ring_enqueue_bulk(dp->handoff[0][1], (void **)m + 4, 3, NULL), 3);
+	CU_ASSERT_EQUAL(egw_dataplane_drain(dp), 7);
+	CU_ASSERT_EQUAL(egw_dataplane_drain(dp), 0);
+	egw_dataplane_stats(dp, &st);
+	CU_ASSERT_EQUAL(st.drops[EGW_DROP_SHUTDOWN], 7);
+	CU_ASSERT_EQUAL(total_drops(&st), 7);
+	/* Not a packet the pipeline received: no conservation check, but nothing leaked. */
+	dp_release();
+	CU_ASSERT_EQUAL(rte_mempool_in_use_count(pmp), 0);
 }
 
 /* A full punt ring: ARP is dropped and counted, not leaked. */
@@ -2268,7 +2332,8 @@ void egw_test_register_pipeline(void)
 		EGW_TEST(test_pipeline_worker_bytes),
 		EGW_TEST(test_pipeline_burst), EGW_TEST(test_pipeline_unsolicited),
 		EGW_TEST(test_pipeline_modes), EGW_TEST(test_pipeline_revoke_in_burst),
-		EGW_TEST(test_pipeline_recheck_delta),
+		EGW_TEST(test_pipeline_recheck_delta), EGW_TEST(test_pipeline_policy_deny_and_quota),
+		EGW_TEST(test_pipeline_shutdown_drain),
 		EGW_TEST(test_pipeline_ttl_exceeded),
 		EGW_TEST(test_pipeline_icmp_echo), EGW_TEST(test_pipeline_icmp_error_translation),
 		EGW_TEST(test_pipeline_punt_and_local),
