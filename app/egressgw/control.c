@@ -220,34 +220,13 @@ void egw_control_drain(struct egw_app *app)
 	struct egw_dataplane *dp = &app->dp;
 	struct rte_mbuf *m;
 
-	while (dp->punt_ring && rte_ring_dequeue(dp->punt_ring, (void **)&m) == 0) {
-		dp->control_stats.drops[EGW_DROP_SHUTDOWN]++;
-		rte_pktmbuf_free(m);
-	}
-	while (dp->resolve_ring && rte_ring_dequeue(dp->resolve_ring, (void **)&m) == 0) {
-		dp->control_stats.drops[EGW_DROP_SHUTDOWN]++;
-		rte_pktmbuf_free(m);
-	}
+	egw_dataplane_drain(dp);
 	while (app->reinject_ring && rte_ring_dequeue(app->reinject_ring, (void **)&m) == 0) {
 		dp->control_stats.drops[EGW_DROP_SHUTDOWN]++;
 		rte_pktmbuf_free(m);
 	}
 	if (app->neigh)
 		egw_neigh_flush(app->neigh, EGW_DROP_SHUTDOWN);
-	for (unsigned a = 0; a < dp->n_workers && dp->workers[a]; a++) {
-		while (rte_ring_dequeue(dp->workers[a]->ctl_tx, (void **)&m) == 0) {
-			dp->control_stats.drops[EGW_DROP_SHUTDOWN]++;
-			rte_pktmbuf_free(m);
-		}
-		for (unsigned b = 0; b < dp->n_workers; b++) {
-			if (!dp->handoff[a][b])
-				continue;
-			while (rte_ring_dequeue(dp->handoff[a][b], (void **)&m) == 0) {
-				dp->control_stats.drops[EGW_DROP_SHUTDOWN]++;
-				rte_pktmbuf_free(m);
-			}
-		}
-	}
 }
 
 /* Compiles CONF + PSET into the next generation and publishes it. 0 or -errno. */

@@ -19,12 +19,17 @@
 	_(IP_BAD_IHL, "ip_bad_ihl", "IPv4 header length below 20 bytes or past the frame")         \
 	_(IP_BAD_LENGTH, "ip_bad_length", "IPv4 total length below the header or past the frame")  \
 	_(IP_BAD_CHECKSUM, "ip_bad_checksum", "IPv4 header checksum is wrong")                     \
+	_(IP_BAD_OPTIONS, "ip_bad_options", "IPv4 option length below 2 or past the header")       \
+	_(IP_SOURCE_ROUTE, "ip_source_route", "IPv4 loose/strict source route (ip_options)")       \
+	_(IP_OPTIONS_DENIED, "ip_options_denied", "IPv4 options and ip_options = drop-all")        \
 	_(IP_FRAGMENT, "ip_fragment", "IPv4 fragment (not reassembled)")                           \
 	_(IP_MARTIAN, "ip_martian", "source or destination address not routable")                  \
+	_(IP_OWN_SOURCE, "ip_own_source", "source is ours (port address; pool, from inside)")      \
+	_(IP_SUBNET_BROADCAST, "ip_subnet_broadcast", "to/from a broadcast of a port's subnet")    \
 	_(L4_UNSUPPORTED, "l4_unsupported", "IP protocol other than TCP, UDP, ICMP")               \
 	_(L4_TRUNCATED, "l4_truncated", "TCP/UDP/ICMP header cut short")                           \
 	_(TCP_BAD_OFFSET, "tcp_bad_data_offset", "TCP data offset below 5 or past the packet")     \
-	_(TCP_BAD_FLAGS, "tcp_bad_flags", "impossible TCP flag combination (SYN+RST, SYN+FIN)")    \
+	_(TCP_BAD_FLAGS, "tcp_bad_flags", "impossible flags: SYN+RST, SYN+FIN, no SYN/ACK/RST")    \
 	_(UDP_BAD_LENGTH, "udp_bad_length", "UDP length disagrees with the IP length")             \
 	_(ICMP_UNSUPPORTED, "icmp_unsupported", "ICMP type that is neither echo nor an error")     \
 	_(ICMP_ERROR_MALFORMED, "icmp_error_malformed", "ICMP error whose quoted packet is bad")   \
@@ -43,11 +48,8 @@
 	_(HOST_UNKNOWN, "host_unknown", "no name: none sent, unparsable, timeout, buffer full")    \
 	_(HOST_ECH, "host_ech", "ClientHello with encrypted_client_hello and ech = deny")          \
 	_(HOST_PROTOCOL_MISMATCH, "host_protocol_mismatch", "not the TLS/HTTP a policy requires")  \
-	_(HOST_HOLD_FULL, "host_hold_full", "the worker holds host_hold_total of first data")      \
-	_(DNS_FILTERED, "dns_filtered", "query for a name no policy permits (NXDOMAIN sent)")      \
-	_(DNS_ECH_KEPT, "dns_ech_kept", "HTTPS/SVCB answer whose ech could not be removed")        \
 	_(UNSOLICITED, "unsolicited_inbound", "outside packet of no known flow")                   \
-	_(TCP_NOT_SYN, "tcp_not_syn", "new TCP flow without SYN and tcp_pickup = no")              \
+	_(TCP_NOT_SYN, "tcp_not_syn", "no flow: not a SYN (tcp_pickup: nor an ACK)")               \
 	_(FLOW_TABLE_FULL, "flow_table_full", "no room for a new flow")                            \
 	_(NAT_EXHAUSTED, "nat_exhausted", "no free port on the pool address for this source")      \
 	_(NAT_SOURCE_LIMIT, "nat_source_limit", "inside address reached max_per_source")           \

@@ -26,6 +26,12 @@ enum egw_mode { EGW_MODE_PASSTHROUGH = 0, EGW_MODE_POLICY, EGW_MODE_DENY };
 enum egw_revalidate { EGW_REVALIDATE_RESET = 0, EGW_REVALIDATE_KEEP };
 enum egw_nat_mapping { EGW_MAPPING_ENDPOINT_DEPENDENT = 0, EGW_MAPPING_ENDPOINT_INDEPENDENT };
 enum egw_nat_pairing { EGW_PAIRING_PAIRED = 0, EGW_PAIRING_ARBITRARY };
+/* What becomes of IPv4 packets with options (RFC 7126); malformed option lists never pass. */
+enum egw_ip_options {
+	EGW_IP_OPTIONS_DROP_SOURCE_ROUTE = 0, /* drop LSRR/SSRR, forward the rest unchanged */
+	EGW_IP_OPTIONS_DROP_ALL,	      /* drop any option but EOL/NOP padding */
+	EGW_IP_OPTIONS_PASS,		      /* forward every well-formed option list */
+};
 
 /* Where a setting came from, for messages that point the operator at it. */
 struct egw_conf_origin {
@@ -125,6 +131,7 @@ struct egw_conf {
 		bool inline_policies; /* the main file has [group]/[policy] sections too */
 		char default_pool[EGW_NAME_MAX]; /* required when mode = passthrough */
 		enum egw_revalidate revalidate;	 /* default reset */
+		enum egw_ip_options ip_options;	 /* default drop-source-route */
 		struct egw_conf_origin mode_origin;
 		/* Host names (SPEC 6): */
 		uint32_t host_timeout;	   /* seconds a flow may wait for its name; default 10 */
@@ -240,5 +247,7 @@ const char *egw_mapping_name(enum egw_nat_mapping mapping);
 
 const char *egw_mode_name(enum egw_mode mode);
 int egw_mode_parse(const char *s, enum egw_mode *out);
+/* "drop-source-route", "drop-all", "pass" ([egress] ip_options). */
+const char *egw_ip_options_name(enum egw_ip_options v);
 
 #endif

@@ -172,8 +172,9 @@ static void dump_egress(const struct egw_conf *c, const struct egw_policy_set *s
 		for (unsigned i = 0; set && i < set->n_files; i++)
 			comment(out, "  %s", set->files[i]);
 	}
-	fprintf(out, "policies =\ndefault_pool = %s\nrevalidate = %s\n", c->egress.default_pool,
-		revalidate[c->egress.revalidate == EGW_REVALIDATE_KEEP]);
+	fprintf(out, "policies =\ndefault_pool = %s\nrevalidate = %s\nip_options = %s\n",
+		c->egress.default_pool, revalidate[c->egress.revalidate == EGW_REVALIDATE_KEEP],
+		egw_ip_options_name(c->egress.ip_options));
 	fprintf(out, "host_timeout = %u\nhost_hold_bytes = %u\nhost_hold_total = %u\nech = %s\n"
 		     "dns_min_ttl = %u\ndns_max_per_name = %u\ndns_max_entries = %u\n"
 		     "dns_filter = %s\n\n",

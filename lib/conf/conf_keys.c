@@ -259,6 +259,18 @@ static void set_ech(struct conf_ctx *ctx, const struct conf_key *key, const char
 		ctx->conf->egress.ech = (enum egw_ech)i;
 }
 
+static void set_ip_options(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
+{
+	const char *names[EGW_IP_OPTIONS_PASS + 1];
+	int i;
+
+	for (unsigned k = 0; k < CONF_ARRAY_SIZE(names); k++)
+		names[k] = egw_ip_options_name((enum egw_ip_options)k);
+	i = conf_parse_enum(ctx, key, value, names, CONF_ARRAY_SIZE(names));
+	if (i >= 0)
+		ctx->conf->egress.ip_options = (enum egw_ip_options)i;
+}
+
 /* [control], [metrics], [log] */
 
 static void set_socket(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
@@ -356,6 +368,7 @@ static const struct conf_key egress_keys[] = {
 	[CONF_EGRESS_DNS_MAX_ENTRIES] = {"dns_max_entries", conf_set_u32, 0,
 		S(egress.dns_max_entries), 1, 16777216},
 	[CONF_EGRESS_DNS_FILTER] = {"dns_filter", conf_set_bool, 0, S(egress.dns_filter)},
+	[CONF_EGRESS_IP_OPTIONS] = {"ip_options", set_ip_options, 0},
 };
 
 static const struct conf_key flows_keys[] = {

@@ -261,11 +261,15 @@ static const char *const mode_names[] = {
 	[EGW_MODE_DENY] = "deny",
 };
 
+/* NAMES[V] of an enum's N names; "invalid" out of range. */
+static const char *enum_name(const char *const *names, unsigned n, unsigned v)
+{
+	return v < n ? names[v] : "invalid";
+}
+
 const char *egw_mode_name(enum egw_mode mode)
 {
-	if ((unsigned)mode >= sizeof(mode_names) / sizeof(mode_names[0]))
-		return "invalid";
-	return mode_names[mode];
+	return enum_name(mode_names, sizeof(mode_names) / sizeof(mode_names[0]), mode);
 }
 
 int egw_mode_parse(const char *s, enum egw_mode *out)
@@ -276,6 +280,18 @@ int egw_mode_parse(const char *s, enum egw_mode *out)
 		return -EINVAL;
 	*out = (enum egw_mode)i;
 	return 0;
+}
+
+static const char *const ip_options_names[] = {
+	[EGW_IP_OPTIONS_DROP_SOURCE_ROUTE] = "drop-source-route",
+	[EGW_IP_OPTIONS_DROP_ALL] = "drop-all",
+	[EGW_IP_OPTIONS_PASS] = "pass",
+};
+
+const char *egw_ip_options_name(enum egw_ip_options v)
+{
+	return enum_name(ip_options_names, sizeof(ip_options_names) / sizeof(ip_options_names[0]),
+		v);
 }
 
 int conf_name_index(const char *const *names, unsigned n, const char *s)

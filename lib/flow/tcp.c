@@ -3,13 +3,18 @@
 #include "pkt/pkt.h"
 #include "tcp.h"
 
+bool egw_tcp_may_start(uint8_t flags, bool pickup)
+{
+	if ((flags & (EGW_TCP_SYN | EGW_TCP_ACK)) == EGW_TCP_SYN)
+		return true;
+	return pickup && (flags & (EGW_TCP_SYN | EGW_TCP_ACK | EGW_TCP_RST)) == EGW_TCP_ACK;
+}
+
 uint8_t egw_tcp_initial_state(uint8_t flags)
 {
 	if ((flags & (EGW_TCP_SYN | EGW_TCP_ACK)) == EGW_TCP_SYN)
 		return EGW_TCP_SYN_SENT;
-	/* Picked up mid-stream (restart, failover): trust it as established; RST/FIN close it. */
-	if (flags & EGW_TCP_RST)
-		return EGW_TCP_RESET;
+	/* Picked up mid-stream (restart, failover): trust it as established; a FIN closes it. */
 	return EGW_TCP_ESTABLISHED;
 }
 

@@ -15,11 +15,13 @@
 #include "flow/flow_table.h"
 #include "nat/nat.h"
 #include "nat/source_limit.h"
+#include "net/afpacket.h"
 #include "net/neigh.h"
 #include "net/route.h"
 #include "policy/snapshot.h"
 
 #define EGW_BURST 32
+#define EGW_PORT_IDS 32 /* port ids are below this: the TX dirty mask has 32 bits */
 #define EGW_MAX_WORKERS 16
 #define EGW_EXPIRE_BUDGET 64 /* flow records examined per egw_pipeline_expire() */
 #define EGW_EXPIRE_SWEEP_MS 1000 /* egw_pipeline_expire_paced(): the whole table this often, */
@@ -58,6 +60,7 @@ struct egw_worker_stats {
 	uint64_t flow_log_dropped; /* records lost to a full flow log ring (worker) */
 	uint64_t flow_log_written; /* records written (control thread) */
 	uint64_t flow_log_errors;  /* records lost to write errors (control thread) */
+	uint64_t tx_full[EGW_PORT_IDS]; /* per port: packets its TX queue refused (tx_full) */
 	uint64_t drops[EGW_DROP_MAX];
 } __rte_cache_aligned;
 
@@ -75,8 +78,12 @@ struct egw_policy_counters {
 struct egw_dataplane {
 	struct egw_port_info ports[RTE_MAX_ETHPORTS];
 	struct egw_route_table to_outside, to_inside;
-	uint32_t local_addrs[EGW_MAX_PORTS]; /* our port addresses, network order */
+	/* Our port addresses and the broadcast addresses of their subnets (network order), set
+	 * with egw_dataplane_add_port_addr. */
+	uint32_t local_addrs[EGW_MAX_PORTS];
 	unsigned n_local_addrs;
+	uint32_t subnet_bcasts[2 * EGW_MAX_PORTS];
+	unsigned n_subnet_bcasts;
 	struct egw_neigh_table *neigh;
 	struct egw_rcu rcu;
 	struct egw_nat_secret secret;
@@ -92,6 +99,8 @@ struct egw_dataplane {
 	uint32_t *policy_active; /* per counter slot: flows held, for max_flows (atomic) */
 	uint32_t icmp_errors_per_s; /* per worker, rate limit of generated ICMP errors */
 	struct egw_worker_stats control_stats; /* drops counted by the control thread */
+	/* Per port id: what the kernel loses on net_af_packet ports (set up with the ports). */
+	struct egw_afp_port afp[EGW_PORT_IDS];
 };
 
 struct egw_tx_buffer {
@@ -167,6 +176,22 @@ static inline void egw_drop(struct egw_worker_stats *st, struct rte_mbuf *m,
 	st->drops[reason]++;
 	rte_pktmbuf_free(m);
 }
+
+/*
+ * Registers ADDR/PREFIX_LEN (host order), a port's address. Packets to it are the appliance's
+ * own; packets from it (or, from the inside, from a pool address) are spoofed; and the
+ * broadcast addresses of its subnet (all ones and, as Linux does, all zeros in the host part,
+ * for prefixes up to /30) are neither forwarded to nor accepted from. Control path, before the
+ * workers start. 0, or -ENOSPC beyond EGW_MAX_PORTS addresses.
+ */
+int egw_dataplane_add_port_addr(struct egw_dataplane *dp, uint32_t addr, uint8_t prefix_len);
+
+/*
+ * After the workers stopped: frees every packet still queued between threads (punt, resolve,
+ * each worker's control TX ring, the handoff rings), counted as dropped for "shutdown" in the
+ * control thread's counters. Returns how many.
+ */
+unsigned egw_dataplane_drain(struct egw_dataplane *dp);
 
 /* Sums the workers' and the control thread's counters into *out. */
 void egw_dataplane_stats(const struct egw_dataplane *dp, struct egw_worker_stats *out);

@@ -68,19 +68,29 @@ static inline void packet_key(const struct egw_pkt_meta *meta, uint8_t zone,
 			zone);
 }
 
+/* Sends PORT's TX buffer; what the queue refuses is dropped, counted per port too. */
+static inline void tx_send(struct egw_worker *w, uint16_t port)
+{
+	struct egw_tx_buffer *b = &w->tx[port];
+	uint16_t sent = rte_eth_tx_burst(port, w->txq, b->pkts, b->n);
+
+	for (uint16_t i = 0; i < sent; i++)
+		w->stats.tx_bytes += b->pkts[i]->pkt_len;
+	w->stats.tx_packets += sent;
+	if (unlikely(sent < b->n)) {
+		w->stats.tx_full[port] += (uint64_t)(b->n - sent);
+		for (uint16_t i = sent; i < b->n; i++)
+			egw_drop(&w->stats, b->pkts[i], EGW_DROP_TX_FULL);
+	}
+	b->n = 0;
+}
+
 static inline void tx_enqueue(struct egw_worker *w, uint16_t port, struct rte_mbuf *m)
 {
 	struct egw_tx_buffer *b = &w->tx[port];
 
-	if (b->n == EGW_BURST) {
-		uint16_t sent = rte_eth_tx_burst(port, w->txq, b->pkts, b->n);
-		for (uint16_t i = 0; i < sent; i++)
-			w->stats.tx_bytes += b->pkts[i]->pkt_len;
-		w->stats.tx_packets += sent;
-		for (uint16_t i = sent; i < b->n; i++)
-			egw_drop(&w->stats, b->pkts[i], EGW_DROP_TX_FULL);
-		b->n = 0;
-	}
+	if (b->n == EGW_BURST)
+		tx_send(w, port);
 	b->pkts[b->n++] = m;
 	w->tx_dirty |= 1u << port;
 }
@@ -91,17 +101,9 @@ void egw_pipeline_flush(struct egw_worker *w)
 
 	while (dirty) {
 		uint16_t port = (uint16_t)__builtin_ctz(dirty);
-		struct egw_tx_buffer *b = &w->tx[port];
-		uint16_t sent;
 
 		dirty &= dirty - 1;
-		sent = rte_eth_tx_burst(port, w->txq, b->pkts, b->n);
-		for (uint16_t i = 0; i < sent; i++)
-			w->stats.tx_bytes += b->pkts[i]->pkt_len;
-		w->stats.tx_packets += sent;
-		for (uint16_t i = sent; i < b->n; i++)
-			egw_drop(&w->stats, b->pkts[i], EGW_DROP_TX_FULL);
-		b->n = 0;
+		tx_send(w, port);
 	}
 	w->tx_dirty = 0;
 }
@@ -311,8 +313,7 @@ static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snaps
 	}
 	switch (meta->proto) {
 	case IPPROTO_TCP:
-		if ((meta->tcp_flags & (EGW_TCP_SYN | EGW_TCP_ACK)) != EGW_TCP_SYN &&
-			(!dp->tcp_pickup || (meta->tcp_flags & EGW_TCP_RST))) {
+		if (!egw_tcp_may_start(meta->tcp_flags, dp->tcp_pickup)) {
 			egw_drop(&w->stats, m, EGW_DROP_TCP_NOT_SYN);
 			return NULL;
 		}
@@ -625,20 +626,52 @@ static inline bool created_in_burst(const struct egw_flow_key *created, unsigned
 	return false;
 }
 
-static inline bool is_local_addr(const struct egw_dataplane *dp, uint32_t addr_be)
+static inline bool addr_in(const uint32_t *addrs, unsigned n, uint32_t addr_be)
 {
-	for (unsigned i = 0; i < dp->n_local_addrs; i++)
-		if (dp->local_addrs[i] == addr_be)
+	for (unsigned i = 0; i < n; i++)
+		if (addrs[i] == addr_be)
 			return true;
 	return false;
 }
 
+static inline bool is_local_addr(const struct egw_dataplane *dp, uint32_t addr_be)
+{
+	return addr_in(dp->local_addrs, dp->n_local_addrs, addr_be);
+}
+
+/*
+ * Addresses no packet through the appliance may carry. From one of ours: a spoofed packet,
+ * whose replies would come back to us (a port address: the appliance would ARP for itself).
+ * Pool addresses count from the inside only: outside, they are where replies go. To or from a
+ * broadcast of a connected subnet: translated and sent on, one packet would reach every host
+ * of the subnet (RFC 2644: routers do not forward directed broadcasts).
+ *
+ * Checked where a packet could start something: before a flow is created (or an outside miss
+ * counted) and before the control thread answers. A packet of a known flow carries the
+ * addresses its flow was checked with, so the established path pays nothing. An ICMP error
+ * about a known flow is not checked: its outer source is whoever reports, the appliance itself
+ * included (host unreachable from a port address about a packet no neighbour took, received
+ * through this path: lib/net/neigh_resolve.c), and a forged one could name any other source.
+ */
+static inline enum egw_drop_reason address_check(const struct egw_dataplane *dp,
+	const struct egw_snapshot *snap, const struct egw_pkt_meta *meta, uint8_t zone)
+{
+	if (is_local_addr(dp, meta->src) ||
+		(zone == EGW_ZONE_INSIDE && egw_addr_set_contains(&snap->pool_addrs, meta->src)))
+		return EGW_DROP_IP_OWN_SOURCE;
+	if (addr_in(dp->subnet_bcasts, dp->n_subnet_bcasts, meta->dst) ||
+		addr_in(dp->subnet_bcasts, dp->n_subnet_bcasts, meta->src))
+		return EGW_DROP_IP_SUBNET_BROADCAST;
+	return EGW_DROP_NONE;
+}
+
 /* Local traffic and early checks shared by every packet before ownership. Returns false when
  * M was consumed. */
-static inline bool early_checks(struct egw_worker *w, struct rte_mbuf *m,
-	const struct egw_pkt_meta *meta, const struct egw_port_info *in)
+static inline bool early_checks(struct egw_worker *w, const struct egw_snapshot *snap,
+	struct rte_mbuf *m, const struct egw_pkt_meta *meta, const struct egw_port_info *in)
 {
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	enum egw_drop_reason why;
 
 	if (meta->kind == EGW_PKT_ARP) {
 		/* ARP is rare and stateful (learning, pending resolutions): the control thread
@@ -654,18 +687,35 @@ static inline bool early_checks(struct egw_worker *w, struct rte_mbuf *m,
 		return false;
 	}
 	if (is_local_addr(w->dp, meta->dst)) {
-		if (meta->proto == IPPROTO_ICMP && meta->kind == EGW_PKT_IPV4 &&
-			meta->icmp_type == EGW_ICMP_ECHO_REQUEST) {
-			if (rte_ring_enqueue(w->dp->punt_ring, m) < 0)
-				egw_drop(&w->stats, m, EGW_DROP_CONTROL_QUEUE_FULL);
-			else
-				w->stats.punted++;
-		} else {
-			egw_drop(&w->stats, m, EGW_DROP_LOCAL_UNSUPPORTED);
-		}
+		why = address_check(w->dp, snap, meta, in->zone);
+		if (why == EGW_DROP_NONE &&
+			!(meta->proto == IPPROTO_ICMP && meta->kind == EGW_PKT_IPV4 &&
+				meta->icmp_type == EGW_ICMP_ECHO_REQUEST))
+			why = EGW_DROP_LOCAL_UNSUPPORTED;
+		if (why != EGW_DROP_NONE)
+			egw_drop(&w->stats, m, why);
+		else if (rte_ring_enqueue(w->dp->punt_ring, m) < 0)
+			egw_drop(&w->stats, m, EGW_DROP_CONTROL_QUEUE_FULL);
+		else
+			w->stats.punted++;
 		return false;
 	}
 	return true;
+}
+
+/*
+ * [egress] ip_options on a packet whose header carries options (SEEN: EGW_PKT_OPT_*). Source
+ * routes are what RFC 7126 (sections 4.3, 4.4) says to drop by default: they let a sender steer
+ * packets around filters and reach addresses the route table would not. The appliance records
+ * nothing into record route or timestamp options; it forwards them as it found them.
+ */
+static inline enum egw_drop_reason ip_options_verdict(enum egw_ip_options policy, uint8_t seen)
+{
+	if (policy == EGW_IP_OPTIONS_PASS)
+		return EGW_DROP_NONE;
+	if (seen & EGW_PKT_OPT_SOURCE_ROUTE)
+		return EGW_DROP_IP_SOURCE_ROUTE;
+	return policy == EGW_IP_OPTIONS_DROP_ALL ? EGW_DROP_IP_OPTIONS_DENIED : EGW_DROP_NONE;
 }
 
 /*
@@ -720,11 +770,17 @@ void egw_pipeline_rx(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n, b
 			w->stats.rx_bytes += m->pkt_len;
 		}
 		r = egw_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, pm);
-		if (unlikely(r != EGW_DROP_NONE)) {
-			egw_drop(&w->stats, m, r);
-			continue;
+		/* One test for both rare cases: a malformed packet, or one with IP options. */
+		if (unlikely((r | pm->ip_opts) != 0)) {
+			/* Options are judged where the packet came in, not again after a handoff. */
+			if (r == EGW_DROP_NONE && !from_handoff)
+				r = ip_options_verdict(snap->ip_options, pm->ip_opts);
+			if (r != EGW_DROP_NONE) {
+				egw_drop(&w->stats, m, r);
+				continue;
+			}
 		}
-		if (!from_handoff && !early_checks(w, m, pm, in))
+		if (!from_handoff && !early_checks(w, snap, m, pm, in))
 			continue;
 		owner = packet_owner(dp, snap, pm, in->zone);
 		if (owner != w->id && !from_handoff) {
@@ -764,6 +820,11 @@ void egw_pipeline_rx(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n, b
 			(!hit && created_in_burst(created, n_created, &keys[j])))
 			hit = egw_flow_lookup(w->ft, &keys[j], &v) == 0;
 		if (!hit) {
+			enum egw_drop_reason why = address_check(dp, snap, &meta[j], keys[j].zone);
+			if (unlikely(why != EGW_DROP_NONE)) {
+				egw_drop(&w->stats, m, why);
+				continue;
+			}
 			if (keys[j].zone == EGW_ZONE_OUTSIDE) {
 				egw_drop(&w->stats, m, meta[j].kind == EGW_PKT_ICMP_ERROR ?
 						EGW_DROP_ICMP_ERROR_NO_FLOW : EGW_DROP_UNSOLICITED);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
@@ -112,6 +113,46 @@ void egw_worker_free(struct egw_worker *w)
 	egw_addr_stats_fini(&w->addrs);
 	free(w->policy);
 	rte_free(w);
+}
+
+int egw_dataplane_add_port_addr(struct egw_dataplane *dp, uint32_t addr, uint8_t prefix_len)
+{
+	const uint32_t mask = prefix_len ? ~0u << (32 - prefix_len) : 0;
+
+	if (dp->n_local_addrs == EGW_MAX_PORTS)
+		return -ENOSPC;
+	dp->local_addrs[dp->n_local_addrs++] = rte_cpu_to_be_32(addr);
+	/* A /31 (RFC 3021) or /32 has no broadcast: both addresses are hosts. */
+	if (prefix_len <= 30) {
+		dp->subnet_bcasts[dp->n_subnet_bcasts++] = rte_cpu_to_be_32(addr & mask);
+		dp->subnet_bcasts[dp->n_subnet_bcasts++] = rte_cpu_to_be_32(addr | ~mask);
+	}
+	return 0;
+}
+
+/* Frees what ring R holds, counted against DP's control thread as "shutdown". */
+static unsigned drain_ring(struct egw_dataplane *dp, struct rte_ring *r)
+{
+	struct rte_mbuf *m;
+	unsigned n = 0;
+
+	while (r && rte_ring_dequeue(r, (void **)&m) == 0) {
+		egw_drop(&dp->control_stats, m, EGW_DROP_SHUTDOWN);
+		n++;
+	}
+	return n;
+}
+
+unsigned egw_dataplane_drain(struct egw_dataplane *dp)
+{
+	unsigned n = drain_ring(dp, dp->punt_ring) + drain_ring(dp, dp->resolve_ring);
+
+	for (unsigned a = 0; a < dp->n_workers && dp->workers[a]; a++) {
+		n += drain_ring(dp, dp->workers[a]->ctl_tx);
+		for (unsigned b = 0; b < dp->n_workers; b++)
+			n += drain_ring(dp, dp->handoff[a][b]);
+	}
+	return n;
 }
 
 void egw_dataplane_stats(const struct egw_dataplane *dp, struct egw_worker_stats *out)

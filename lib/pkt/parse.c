@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdbool.h>
 #include <string.h>
 
 #include <netinet/in.h>
@@ -14,6 +15,10 @@
 #include "pkt.h"
 
 #define IPV4_MIN_HDR 20
+#define IPOPT_EOL 0
+#define IPOPT_NOP 1
+#define IPOPT_LSRR 131
+#define IPOPT_SSRR 137
 #define L4_MIN_QUOTED 8 /* RFC 792: an ICMP error quotes at least 8 bytes past the IP header */
 
 static inline int addr_is_martian_src(uint32_t be)
@@ -27,6 +32,33 @@ static inline int addr_is_martian_src(uint32_t be)
 static inline int addr_is_martian_dst(uint32_t be)
 {
 	return addr_is_martian_src(be);
+}
+
+/*
+ * Walks the LEN bytes of IPv4 options at OPT (RFC 791 3.1): EOL ends the list (what follows is
+ * padding), NOP is one byte, every other option is type, length (2 or more, within the
+ * header) and data. Sets EGW_PKT_OPT_* in *SEEN; false when a length is impossible, which
+ * RFC 1122 3.2.1.8 warns has sent implementations into endless loops.
+ */
+static bool ipv4_options(const uint8_t *opt, uint32_t len, uint8_t *seen)
+{
+	uint32_t i = 0;
+
+	while (i < len) {
+		const uint8_t type = opt[i];
+		if (type == IPOPT_EOL)
+			break;
+		if (type == IPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (len - i < 2 || opt[i + 1] < 2 || opt[i + 1] > len - i)
+			return false;
+		*seen |= type == IPOPT_LSRR || type == IPOPT_SSRR ? EGW_PKT_OPT_SOURCE_ROUTE :
+								    EGW_PKT_OPT_OTHER;
+		i += opt[i + 1];
+	}
+	return true;
 }
 
 /* Ports of a quoted or real L4 header; P points to at least 8 readable bytes. */
@@ -85,6 +117,7 @@ enum egw_drop_reason egw_pkt_parse(const uint8_t *data, uint32_t len, struct egw
 	meta->kind = EGW_PKT_IPV4;
 	meta->tcp_flags = 0;
 	meta->icmp_type = 0;
+	meta->ip_opts = 0;
 	if (len < sizeof(*eth))
 		return EGW_DROP_ETH_TRUNCATED;
 	ethertype = rte_be_to_cpu_16(eth->ether_type);
@@ -118,6 +151,9 @@ enum egw_drop_reason egw_pkt_parse(const uint8_t *data, uint32_t len, struct egw
 		return EGW_DROP_IP_BAD_LENGTH;
 	if (!egw_csum_ipv4_hdr_ok(ip, ihl))
 		return EGW_DROP_IP_BAD_CHECKSUM;
+	if (unlikely(ihl > IPV4_MIN_HDR) &&
+		!ipv4_options(ip + IPV4_MIN_HDR, (uint32_t)(ihl - IPV4_MIN_HDR), &meta->ip_opts))
+		return EGW_DROP_IP_BAD_OPTIONS;
 	memcpy(&frag, ip + 6, 2);
 	/* MF set or a non-zero offset: ports are not in every fragment, so no flow can own it. */
 	if (frag & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))
@@ -144,6 +180,11 @@ enum egw_drop_reason egw_pkt_parse(const uint8_t *data, uint32_t len, struct egw
 		flags = l4[13];
 		if ((flags & EGW_TCP_SYN) && (flags & (EGW_TCP_FIN | EGW_TCP_RST)))
 			return EGW_DROP_TCP_BAD_FLAGS;
+		/* Only the opening SYN and a RST may lack ACK: a receiver drops any other
+		 * segment without it (RFC 9293 3.10.7.4), so no flags, a bare FIN or FIN+PSH+URG
+		 * (scans) are no connection's packets. */
+		if (!(flags & (EGW_TCP_SYN | EGW_TCP_ACK | EGW_TCP_RST)))
+			return EGW_DROP_TCP_BAD_FLAGS;
 		meta->tcp_flags = flags;
 		l4_ports(IPPROTO_TCP, l4, &meta->sport, &meta->dport);
 		return EGW_DROP_NONE;
@@ -154,7 +195,9 @@ enum egw_drop_reason egw_pkt_parse(const uint8_t *data, uint32_t len, struct egw
 			return EGW_DROP_L4_TRUNCATED;
 		memcpy(&ulen, l4 + 4, 2);
 		ulen = rte_be_to_cpu_16(ulen);
-		if (ulen < sizeof(struct rte_udp_hdr) || ulen > l4_avail)
+		/* Shorter than the IP payload is no padding we could keep: the bytes past the
+		 * UDP length would leave as if they were data (and RFC 768 has no such room). */
+		if (ulen < sizeof(struct rte_udp_hdr) || ulen != l4_avail)
 			return EGW_DROP_UDP_BAD_LENGTH;
 		l4_ports(IPPROTO_UDP, l4, &meta->sport, &meta->dport);
 		return EGW_DROP_NONE;

@@ -23,6 +23,10 @@ enum egw_pkt_kind {
 #define EGW_TCP_PSH 0x08
 #define EGW_TCP_ACK 0x10
 
+/* IPv4 options a packet carries (struct egw_pkt_meta ip_opts); EOL and NOP are padding. */
+#define EGW_PKT_OPT_SOURCE_ROUTE 0x01 /* loose or strict source and record route */
+#define EGW_PKT_OPT_OTHER 0x02	      /* any other option (record route, timestamp...) */
+
 #define EGW_ICMP_ECHO_REPLY 0
 #define EGW_ICMP_DEST_UNREACH 3
 #define EGW_ICMP_ECHO_REQUEST 8
@@ -40,6 +44,7 @@ struct egw_pkt_meta {
 	uint16_t l4_len;   /* ip_len - IP header length */
 	uint32_t src, dst; /* IPv4 addresses */
 	uint16_t sport, dport; /* TCP/UDP ports; ICMP echo: both the identifier */
+	uint8_t ip_opts;       /* EGW_PKT_OPT_* of the IPv4 header; 0 without options */
 	/* ICMP errors only: the quoted packet, as the original sender sent it */
 	uint8_t inner_proto;
 	uint16_t inner_l3_off;

@@ -352,6 +352,7 @@ struct egw_snapshot *egw_snapshot_compile(const struct egw_snapshot_inputs *in)
 	snap->revalidate = conf->egress.revalidate;
 	snap->ech = conf->egress.ech;
 	snap->dns_filter = conf->egress.dns_filter;
+	snap->ip_options = conf->egress.ip_options;
 	snap->epoch = generation;
 	{
 		int rc = in->policies && in->policies->n_policies ? compile_policies(snap, in) :

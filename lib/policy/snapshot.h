@@ -66,6 +66,7 @@ struct egw_snapshot {
 	const struct egw_nat_pool *default_pool; /* NULL when the config names none */
 	struct egw_addr_set pool_addrs;		 /* every pool address: outside dispatch */
 	enum egw_revalidate revalidate;
+	enum egw_ip_options ip_options; /* per packet, not admission: not in the fingerprint */
 	struct egw_policy_rt *policies;	 /* indexed by classifier rule id */
 	unsigned n_policies;
 	/* The tuple policies (kind EGW_POLICY_TUPLE); NULL when there are none. */

@@ -157,10 +157,25 @@ static void render_ports(const struct egw_tel_source *s, struct egw_metrics_buf 
 			imissed),
 		F("port_rx_errors_total", "counter", "Erroneous packets received.", ierrors),
 		F("port_tx_errors_total", "counter", "Packets the port failed to send.", oerrors),
+		F("port_rx_nombuf_total", "counter", "Packets lost: no mbuf to receive them in.",
+			rx_nombuf),
 	};
 #undef F
-	struct egw_port_view v[EGW_MAX_PORTS];
-	const char *names[EGW_MAX_PORTS];
+#define F(n, t, h, field) { n, t, h, offsetof(struct egw_port_view, field) }
+	static const struct view_family lost[] = {
+		F("port_tx_full_total", "counter", "Packets the port's TX queues refused.", tx_full),
+		F("port_rx_ring_drops_total", "counter",
+			"af_packet ports: frames the kernel dropped, the socket's RX ring full.",
+			rx_ring_drops),
+		F("port_if_rx_dropped_total", "counter",
+			"af_packet ports: the kernel interface's rx_dropped.", if_rx_dropped),
+		F("port_if_tx_dropped_total", "counter",
+			"af_packet ports: the kernel interface's tx_dropped.", if_tx_dropped),
+	};
+#undef F
+	/* Zeroed: GCC cannot see that the loop below fills the N entries read. */
+	struct egw_port_view v[EGW_MAX_PORTS] = { 0 };
+	const char *names[EGW_MAX_PORTS] = { NULL };
 	unsigned n = s->conf->n_ports;
 
 	for (unsigned i = 0; i < n; i++) {
@@ -168,6 +183,7 @@ static void render_ports(const struct egw_tel_source *s, struct egw_metrics_buf 
 		names[i] = v[i].conf->name;
 	}
 	render_views(b, fams, RTE_DIM(fams), "port", names, v, sizeof(v[0]), n);
+	render_views(b, lost, RTE_DIM(lost), "port", names, v, sizeof(v[0]), n);
 	family(b, "port_link_up", "gauge", "1 when the port's link is up.");
 	for (unsigned i = 0; i < n; i++)
 		sample(b, "port_link_up", "port", names[i], v[i].link_up);

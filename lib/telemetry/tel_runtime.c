@@ -105,6 +105,11 @@ int egw_tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(p, "rx_errors", v.st.ierrors);
 		rte_tel_data_add_dict_u64(p, "tx_errors", v.st.oerrors);
 		rte_tel_data_add_dict_u64(p, "rx_nombuf", v.st.rx_nombuf);
+		rte_tel_data_add_dict_u64(p, "tx_full", v.tx_full);
+		/* af_packet ports: what the kernel lost before the PMD saw it (0 elsewhere). */
+		rte_tel_data_add_dict_u64(p, "rx_ring_drops", v.rx_ring_drops);
+		rte_tel_data_add_dict_u64(p, "if_rx_dropped", v.if_rx_dropped);
+		rte_tel_data_add_dict_u64(p, "if_tx_dropped", v.if_tx_dropped);
 		rc = add_child(ports, 'p', i, p);
 	}
 	if (rc != 0) {

@@ -184,7 +184,7 @@ static const struct {
 	{ "/egw/policies", cmd_policies, "Per policy (p0 = the mode): flows allowed/denied/"
 					 "active, packets, bytes. Param: first position (default 0)." },
 	{ "/egw/ports", egw_tel_ports, "Per port: role, address, MAC, link, MTU, rx/tx packets "
-				       "and bytes, missed, errors. No parameters." },
+				       "and bytes, every loss counter. No parameters." },
 	{ "/egw/workers", egw_tel_workers, "Per worker: lcore, packets, busy %, polls, flows, "
 					   "handoffs, drops. No parameters." },
 	{ "/egw/pools", egw_tel_pools, "Per pool and address: ports in use/free, exhaustion "

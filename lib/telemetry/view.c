@@ -8,6 +8,20 @@
 
 #include "view.h"
 
+/* What the kernel lost on an af_packet port: counted now, so every reading is current. */
+static void view_port_kernel(struct egw_afp_port *afp, struct egw_port_view *v)
+{
+	if (__atomic_load_n(&afp->n_fds, __ATOMIC_ACQUIRE) == 0)
+		return;
+	egw_afp_port_collect(afp);
+	v->afp = true;
+	v->rx_ring_drops = __atomic_load_n(&afp->rx_drops, __ATOMIC_RELAXED);
+	if (egw_afp_if_counter(afp->ifname, "rx_dropped", &v->if_rx_dropped) < 0)
+		v->if_rx_dropped = 0;
+	if (egw_afp_if_counter(afp->ifname, "tx_dropped", &v->if_tx_dropped) < 0)
+		v->if_tx_dropped = 0;
+}
+
 void egw_view_port(const struct egw_tel_source *s, unsigned i, struct egw_port_view *v)
 {
 	struct rte_eth_link link;
@@ -24,6 +38,11 @@ void egw_view_port(const struct egw_tel_source *s, unsigned i, struct egw_port_v
 		v->speed_mbps = link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : link.link_speed;
 	}
 	rte_eth_stats_get(v->id, &v->st);
+	for (unsigned w = 0; w < s->dp->n_workers; w++)
+		if (s->dp->workers[w])
+			v->tx_full += __atomic_load_n(&s->dp->workers[w]->stats.tx_full[v->id],
+				__ATOMIC_RELAXED);
+	view_port_kernel(&s->dp->afp[v->id], v);
 }
 
 void egw_view_worker(const struct egw_dataplane *dp, unsigned i, struct egw_worker_view *v)

@@ -22,6 +22,11 @@ struct egw_port_view {
 	uint16_t mtu;
 	struct rte_ether_addr mac;
 	struct rte_eth_stats st;
+	uint64_t tx_full; /* packets its TX queues refused (drop reason tx_full), all workers */
+	/* net_af_packet ports (AFP true): frames lost to a full RX ring of its sockets, and the
+	 * kernel interface's own drop counters. 0 for other ports. */
+	bool afp;
+	uint64_t rx_ring_drops, if_rx_dropped, if_tx_dropped;
 };
 
 struct egw_worker_view {

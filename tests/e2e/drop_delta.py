@@ -2,12 +2,14 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Compares the drop counters of two /egw/stats replies with what inject_malformed.py sent.
 
-  drop_delta.py BEFORE.json AFTER.json INJECTED.json [--quiet]
+  drop_delta.py BEFORE.json AFTER.json INJECTED.json [INJECTED.json...] [--quiet]
 
-Prints a table (reason, expected rise, actual rise) of every reason that was expected to rise or
-did rise, and exits 0 only if each expected reason rose by exactly its count and drops_total by at
-least their sum. Reasons that rose without being expected are shown (ARP and similar background
-traffic may legitimately count) but do not fail the check.
+Prints a table (outcome, expected rise, actual rise) of every drop reason that was expected to
+rise or did rise, and of the forwarded packets per direction ("forwarded:outbound" is
+/egw/stats outbound_packets, "forwarded:inbound" inbound_packets, both checked when any
+injection expected them). Exits 0 only if each expected outcome rose by exactly its count and
+drops_total by at least the sum of the drops. Reasons that rose without being expected are shown
+(ARP and similar background traffic may legitimately count) but do not fail the check.
 """
 import json
 import sys
@@ -22,10 +24,23 @@ def main():
     quiet = "--quiet" in sys.argv
     args = [a for a in sys.argv[1:] if a != "--quiet"]
     before, after = stats(args[0]), stats(args[1])
-    with open(args[2]) as f:
-        expected = json.load(f)["expected"]
+    expected = {}
+    for path in args[2:]:
+        with open(path) as f:
+            for outcome, n in json.load(f)["expected"].items():
+                expected[outcome] = expected.get(outcome, 0) + n
+    forwarded = {k: expected.pop(k) for k in list(expected) if k.startswith("forwarded:")}
+    if forwarded:
+        forwarded.setdefault("forwarded:outbound", 0)
+        forwarded.setdefault("forwarded:inbound", 0)
     ok = True
     rows = []
+    for outcome in sorted(forwarded):
+        key = outcome.split(":")[1] + "_packets"
+        got = after.get(key, 0) - before.get(key, 0)
+        good = got == forwarded[outcome]
+        ok &= good
+        rows.append((outcome, forwarded[outcome], got, "ok" if good else "MISMATCH"))
     for reason in sorted(set(expected) | set(after.get("drops", {}))):
         want = expected.get(reason)
         if reason not in after.get("drops", {}) or reason not in before.get("drops", {}):

@@ -19,6 +19,7 @@
 #include <rte_mbuf.h>
 
 #include "flow/flow.h"
+#include "fuzz_frame.h"
 #include "nat/translate.h"
 #include "pkt/csum.h"
 #include "pkt/pkt.h"
@@ -148,22 +149,6 @@ static void fuzz_translate(const uint8_t *frame, size_t len, const struct egw_pk
 	free(buf);
 }
 
-/* Sets the IPv4 header checksum when the header lies inside the frame. */
-static void fix_ip_csum(uint8_t *frame, size_t len)
-{
-	size_t ihl;
-	uint16_t c;
-
-	if (len < 14 + 20)
-		return;
-	ihl = (size_t)(frame[14] & 0x0f) * 4;
-	if (ihl < 20 || 14 + ihl > len)
-		return;
-	memset(frame + 14 + 10, 0, 2);
-	c = egw_csum_full(frame + 14, ihl);
-	memcpy(frame + 14 + 10, &c, 2);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -184,7 +169,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size)
 		memcpy(frame, data, size);
 	if (ctl & 1)
-		fix_ip_csum(frame, size);
+		fuzz_fix_ip_csum(frame, size);
 	r = egw_pkt_parse(frame, (uint32_t)size, &m);
 	if (r >= EGW_DROP_MAX)
 		abort();

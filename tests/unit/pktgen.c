@@ -202,6 +202,13 @@ size_t pg_build(uint8_t *buf, size_t cap, const struct pg_pkt *p)
 	}
 	ip_hdr(ip, ihl / 4, p->tos, (uint16_t)total, p->ip_id, p->frag, p->ttl ? p->ttl : 64,
 		p->proto, p->src, p->dst);
+	if (p->ip_opts) {
+		if (20u + p->ip_opts_len > ihl)
+			return 0;
+		memset(ip + 20, 0, ihl - 20);
+		memcpy(ip + 20, p->ip_opts, p->ip_opts_len);
+		pg_fix_ip_csum(ip);
+	}
 	if (!(p->proto == IPPROTO_UDP && p->udp_csum_zero))
 		pg_fix_l4_csum(ip);
 	return frame;

@@ -25,7 +25,9 @@ struct pg_pkt {
 	uint32_t src, dst;  /* host order */
 	uint8_t proto;	    /* IPPROTO_TCP/UDP/ICMP, or anything (payload only) */
 	uint8_t ttl;	    /* 0 -> 64 */
-	uint8_t ihl;	    /* 32-bit words, 0 -> 5; options are NOPs */
+	uint8_t ihl;	    /* 32-bit words, 0 -> 5; options are NOPs (or IP_OPTS) */
+	const uint8_t *ip_opts; /* IP_OPTS_LEN option bytes written first, the rest EOL (0) */
+	uint8_t ip_opts_len;
 	uint8_t tos;
 	uint16_t frag;	    /* flags and offset field, host order (0x4000 = DF) */
 	uint16_t ip_id;

@@ -12,6 +12,7 @@
 #include "common/file.h"
 #include "common/log.h"
 #include "egw_test.h"
+#include "testdata.h"
 
 static void test_drop_names_unique_and_roundtrip(void)
 {
@@ -29,6 +30,105 @@ static void test_drop_out_of_range(void)
 {
 	CU_ASSERT_STRING_EQUAL(egw_drop_name(EGW_DROP_MAX), "invalid");
 	CU_ASSERT_EQUAL(egw_drop_from_name("no_such_reason"), EGW_DROP_MAX);
+}
+
+/*
+ * Every drop reason is produced by at least one test, and this list says which: the test file
+ * that produces it, relative to the source tree. The check below reads that file and requires
+ * the reason in it, as EGW_DROP_<NAME> in a C test, as its name ("arp_handled") in the
+ * end-to-end corpus (tests/e2e/inject_malformed.py) or a test script. A reason added to drop.h
+ * without an entry here fails the build's tests; an entry pointing at a file that does not
+ * mention the reason fails too.
+ */
+#define PKT "tests/unit/test_pkt.c"
+#define PIPELINE "tests/unit/test_pipeline.c"
+#define NEIGH "tests/unit/test_neigh.c"
+static const char *const covered_by[EGW_DROP_MAX] = {
+	[EGW_DROP_ETH_TRUNCATED] = PKT,
+	[EGW_DROP_ETHERTYPE_UNSUPPORTED] = PKT,
+	[EGW_DROP_L2_NOT_FOR_US] = PIPELINE,
+	[EGW_DROP_ARP_MALFORMED] = PKT,
+	[EGW_DROP_ARP_HANDLED] = NEIGH,
+	[EGW_DROP_ARP_SPOOFED] = NEIGH,
+	[EGW_DROP_IP_TRUNCATED] = PKT,
+	[EGW_DROP_IP_BAD_VERSION] = PKT,
+	[EGW_DROP_IP_BAD_IHL] = PKT,
+	[EGW_DROP_IP_BAD_LENGTH] = PKT,
+	[EGW_DROP_IP_BAD_CHECKSUM] = PKT,
+	[EGW_DROP_IP_BAD_OPTIONS] = PKT,
+	[EGW_DROP_IP_SOURCE_ROUTE] = PIPELINE,
+	[EGW_DROP_IP_OPTIONS_DENIED] = PIPELINE,
+	[EGW_DROP_IP_FRAGMENT] = PKT,
+	[EGW_DROP_IP_MARTIAN] = PKT,
+	[EGW_DROP_IP_OWN_SOURCE] = PIPELINE,
+	[EGW_DROP_IP_SUBNET_BROADCAST] = PIPELINE,
+	[EGW_DROP_L4_UNSUPPORTED] = PKT,
+	[EGW_DROP_L4_TRUNCATED] = PKT,
+	[EGW_DROP_TCP_BAD_OFFSET] = PKT,
+	[EGW_DROP_TCP_BAD_FLAGS] = PKT,
+	[EGW_DROP_UDP_BAD_LENGTH] = PKT,
+	[EGW_DROP_ICMP_UNSUPPORTED] = PKT,
+	[EGW_DROP_ICMP_ERROR_MALFORMED] = PKT,
+	[EGW_DROP_ICMP_ERROR_NO_FLOW] = PIPELINE,
+	[EGW_DROP_LOCAL_UNSUPPORTED] = PIPELINE,
+	[EGW_DROP_TTL_EXCEEDED] = PIPELINE,
+	[EGW_DROP_MTU_EXCEEDED] = PIPELINE,
+	[EGW_DROP_NO_ROUTE] = PIPELINE,
+	[EGW_DROP_NEIGH_UNRESOLVED] = PIPELINE,
+	[EGW_DROP_MODE_DENY] = PIPELINE,
+	[EGW_DROP_POLICY_NO_MATCH] = PIPELINE,
+	[EGW_DROP_POLICY_DENY] = PIPELINE,
+	[EGW_DROP_POLICY_MAX_FLOWS] = PIPELINE,
+	[EGW_DROP_POLICY_REVOKED] = PIPELINE,
+	/* Verdicts of the host-name decision (lib/policy/decide.h). */
+	[EGW_DROP_HOST_DENIED] = "tests/unit/test_policy_host.c",
+	[EGW_DROP_HOST_UNKNOWN] = "tests/unit/test_policy_host.c",
+	[EGW_DROP_HOST_ECH] = "tests/unit/test_policy_host.c",
+	[EGW_DROP_HOST_PROTOCOL_MISMATCH] = "tests/unit/test_policy_host.c",
+	[EGW_DROP_UNSOLICITED] = PIPELINE,
+	[EGW_DROP_TCP_NOT_SYN] = PIPELINE,
+	[EGW_DROP_FLOW_TABLE_FULL] = PIPELINE,
+	[EGW_DROP_NAT_EXHAUSTED] = PIPELINE,
+	[EGW_DROP_NAT_SOURCE_LIMIT] = PIPELINE,
+	[EGW_DROP_HANDOFF_FULL] = PIPELINE,
+	[EGW_DROP_CONTROL_QUEUE_FULL] = PIPELINE,
+	[EGW_DROP_TX_FULL] = PIPELINE,
+	[EGW_DROP_SHUTDOWN] = PIPELINE,
+};
+
+static void check_covered(const char *sym, enum egw_drop_reason r)
+{
+	const char *file = covered_by[r];
+	char want[64], path[512];
+	uint8_t *text;
+	size_t len = 0;
+
+	if (!file) {
+		fprintf(stderr, "\n  drop reason %s has no test (add it to covered_by[])", sym);
+		CU_FAIL("a drop reason without a test");
+		return;
+	}
+	char name[64];
+
+	snprintf(want, sizeof(want), "EGW_DROP_%s", sym);
+	/* A test names the reason by its symbol, or by its name in what it checks (a verdict
+	 * string, a counter of an e2e test). */
+	snprintf(name, sizeof(name), "%s", egw_drop_name(r));
+	snprintf(path, sizeof(path), "%s/%s", EGW_SOURCE_ROOT, file);
+	text = egw_test_read_file(path, &len);
+	if (!text || !(memmem(text, len, want, strlen(want)) || memmem(text, len, name,
+		strlen(name)))) {
+		fprintf(stderr, "\n  %s: %s does not mention %s", sym, file, want);
+		CU_FAIL("covered_by[] names a test that does not produce the reason");
+	}
+	free(text);
+}
+
+static void test_every_drop_reason_has_a_test(void)
+{
+#define CHECK(sym, name, help) check_covered(#sym, EGW_DROP_##sym);
+	EGW_FOREACH_DROP(CHECK)
+#undef CHECK
 }
 
 static void test_log_level_parse(void)
@@ -183,7 +283,7 @@ static void test_file_type_names(void)
 void egw_test_register_common(void)
 {
 	EGW_SUITE("common", NULL, NULL, EGW_TEST(test_drop_names_unique_and_roundtrip),
-		EGW_TEST(test_drop_out_of_range), EGW_TEST(test_log_level_parse),
-		EGW_TEST(test_file_open_read), EGW_TEST(test_file_open_append),
-		EGW_TEST(test_file_type_names));
+		EGW_TEST(test_drop_out_of_range), EGW_TEST(test_every_drop_reason_has_a_test),
+		EGW_TEST(test_log_level_parse), EGW_TEST(test_file_open_read),
+		EGW_TEST(test_file_open_append), EGW_TEST(test_file_type_names));
 }

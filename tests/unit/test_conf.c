@@ -486,6 +486,7 @@ static void check_defaults(const struct egw_conf *c)
 	CU_ASSERT_STRING_EQUAL(c->egress.policies, "");
 	CU_ASSERT_STRING_EQUAL(c->egress.default_pool, "");
 	CU_ASSERT_EQUAL(c->egress.revalidate, EGW_REVALIDATE_RESET);
+	CU_ASSERT_EQUAL(c->egress.ip_options, EGW_IP_OPTIONS_DROP_SOURCE_ROUTE);
 	CU_ASSERT_EQUAL(c->egress.mode_origin.line, 0);
 	CU_ASSERT_EQUAL(c->egress.host_timeout, 10);
 	CU_ASSERT_EQUAL(c->egress.host_hold_bytes, 16384);
@@ -560,6 +561,13 @@ static void test_accepted_edge_values(void)
 				      "address = 10.1.0.1/24\n"),
 		0);
 	CU_ASSERT_TRUE(conf->ports[2].is_pci);
+	/* [egress] ip_options, each value. */
+	CU_ASSERT_EQUAL(load(MIN_CONF "[egress]\nip_options = pass\n"), 0);
+	CU_ASSERT_EQUAL(conf->egress.ip_options, EGW_IP_OPTIONS_PASS);
+	CU_ASSERT_EQUAL(load(MIN_CONF "[egress]\nip_options = drop-all\n"), 0);
+	CU_ASSERT_EQUAL(conf->egress.ip_options, EGW_IP_OPTIONS_DROP_ALL);
+	CU_ASSERT_EQUAL(load(MIN_CONF "[egress]\nip_options = drop-source-route\n"), 0);
+	CU_ASSERT_EQUAL(conf->egress.ip_options, EGW_IP_OPTIONS_DROP_SOURCE_ROUTE);
 	CU_ASSERT_EQUAL(load(MIN_CONF "[port p3]\ndevice = 3b:00.8\nrole = inside\n"
 				      "address = 10.1.0.1/24\n"),
 		0);
@@ -813,6 +821,9 @@ static const struct error_case error_cases[] = {
 		"[egress] dns_filter: 'maybe' is not a boolean (yes/no, true/false, on/off, 1/0)"},
 	{"[egress]\ndns_filter = yes\ndns_filter = no\n", 3,
 		"duplicate key 'dns_filter' in [egress] (first at line 10)"},
+	{"[egress]\nip_options = strip\n", 2,
+		"[egress] ip_options: 'strip' is not one of: drop-source-route, drop-all, pass"},
+	{"[egress]\nip_options =\n", 2, "[egress] ip_options: '' is not one of"},
 	/* [pool] */
 	{"[pool p]\naddresses = 198.51.100\n", 2,
 		"[pool p] addresses: '198.51.100' is not an address a.b.c.d or a range "

@@ -80,7 +80,8 @@ static void test_ports(void)
 		"\"address\": \"203.0.113.2/24\", \"mac\": \"02:00:00:00:00:02\", \"link_up\": "
 		"false, \"speed_mbps\": 10000, \"mtu\": 1500, \"rx_packets\": 123456, "
 		"\"rx_bytes\": 9, \"tx_packets\": 0, \"tx_bytes\": 0, \"rx_missed\": 0, "
-		"\"rx_errors\": 0, \"rx_nombuf\": 0, \"tx_errors\": 0}, "
+		"\"rx_errors\": 0, \"rx_nombuf\": 0, \"tx_errors\": 0, \"tx_full\": 3, "
+		"\"rx_ring_drops\": 82894, \"if_rx_dropped\": 0, \"if_tx_dropped\": 5}, "
 		"\"p0\": {\"name\": \"in\\u0007side\", \"id\": 0, \"role\": \"inside\", "
 		"\"address\": \"198.18.0.1/24\", \"mac\": \"02:00:00:00:00:01\", \"link_up\": 1, "
 		"\"speed_mbps\": 10000, \"mtu\": 9000, \"rx_packets\": 5, \"rx_bytes\": 300, "
@@ -88,12 +89,14 @@ static void test_ports(void)
 		"\"tx_errors\": 4}}}",
 		0,
 		"PORT        ID  ROLE     ADDRESS         MAC                LINK  SPEED_MBPS   MTU  "
-		"RX_PKTS  RX_BYTES  TX_PKTS  TX_BYTES  RX_MISSED  RX_ERRORS  RX_NOMBUF  TX_ERRORS\n"
+		"RX_PKTS  RX_BYTES  TX_PKTS  TX_BYTES  RX_MISSED  RX_ERRORS  RX_NOMBUF  TX_ERRORS  "
+		"TX_FULL  RX_RING_DROPS  IF_RX_DROPPED  IF_TX_DROPPED\n"
 		"in\\x07side   0  inside   198.18.0.1/24   02:00:00:00:00:01  up         10000  9000  "
-		"      5       300        7       420          1          2          -          4\n"
+		"      5       300        7       420          1          2          -          4  "
+		"      -              -              -              -\n"
 		"outside      1  outside  203.0.113.2/24  02:00:00:00:00:02  down       10000  1500  "
 		" 123456         9        0         0          0          0          0"
-		"          0\n");
+		"          0        3          82894              0              5\n");
 	expect(egw_render_ports, "{\"ports\": {}}", 0, "no ports\n");
 	expect(egw_render_ports, "{\"workers\": {}}", -EPROTO, "");
 	expect(egw_render_ports, "{\"ports\": [1, 2]}", -EPROTO, "");

@@ -431,10 +431,36 @@ static void test_tcp_initial_state(void)
 	/* Pickup mid-stream. */
 	CU_ASSERT_EQUAL(egw_tcp_initial_state(EGW_TCP_ACK), EGW_TCP_ESTABLISHED);
 	CU_ASSERT_EQUAL(egw_tcp_initial_state(EGW_TCP_ACK | EGW_TCP_PSH), EGW_TCP_ESTABLISHED);
-	CU_ASSERT_EQUAL(egw_tcp_initial_state(EGW_TCP_SYN | EGW_TCP_ACK), EGW_TCP_ESTABLISHED);
 	CU_ASSERT_EQUAL(egw_tcp_initial_state(EGW_TCP_FIN | EGW_TCP_ACK), EGW_TCP_ESTABLISHED);
-	CU_ASSERT_EQUAL(egw_tcp_initial_state(EGW_TCP_RST), EGW_TCP_RESET);
-	CU_ASSERT_EQUAL(egw_tcp_initial_state(EGW_TCP_RST | EGW_TCP_ACK), EGW_TCP_RESET);
+}
+
+/* Which segments may open a flow, with and without tcp_pickup (issue 9: flag-less segments,
+ * a bare FIN and FIN+PSH+URG used to create flows). */
+static void test_tcp_may_start(void)
+{
+	static const struct {
+		uint8_t flags;
+		bool plain, pickup;
+	} cases[] = {
+		{ EGW_TCP_SYN, true, true },
+		{ EGW_TCP_SYN | EGW_TCP_PSH, true, true },
+		{ EGW_TCP_SYN | 0x20 /* URG */, true, true },
+		{ EGW_TCP_ACK, false, true },
+		{ EGW_TCP_ACK | EGW_TCP_PSH, false, true },
+		{ EGW_TCP_FIN | EGW_TCP_ACK, false, true },
+		{ EGW_TCP_SYN | EGW_TCP_ACK, false, false },
+		{ EGW_TCP_RST, false, false },
+		{ EGW_TCP_RST | EGW_TCP_ACK, false, false },
+		{ 0, false, false },
+		{ EGW_TCP_FIN, false, false },
+		{ EGW_TCP_FIN | EGW_TCP_PSH | 0x20, false, false },
+		{ EGW_TCP_PSH, false, false },
+	};
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CU_ASSERT_EQUAL(egw_tcp_may_start(cases[i].flags, false), cases[i].plain);
+		CU_ASSERT_EQUAL(egw_tcp_may_start(cases[i].flags, true), cases[i].pickup);
+	}
 }
 
 static void track(struct egw_flow *f, unsigned dir, uint8_t flags, uint8_t want)
@@ -698,7 +724,8 @@ void egw_test_register_flow(void)
 		EGW_TEST(test_flow_insert_lookup_remove), EGW_TEST(test_flow_commit_duplicate),
 		EGW_TEST(test_flow_table_full), EGW_TEST(test_flow_expire_timeouts),
 		EGW_TEST(test_flow_expire_budget), EGW_TEST(test_flow_flush),
-		EGW_TEST(test_tcp_initial_state), EGW_TEST(test_tcp_state_machine),
+		EGW_TEST(test_tcp_initial_state), EGW_TEST(test_tcp_may_start),
+		EGW_TEST(test_tcp_state_machine),
 		EGW_TEST(test_tcp_fin_before_established), EGW_TEST(test_flow_filter_parse),
 		EGW_TEST(test_flow_filter_errors), EGW_TEST(test_flow_filter_match),
 		EGW_TEST(test_flow_index_reference));

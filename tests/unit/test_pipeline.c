@@ -245,8 +245,8 @@ static void dp_setup(const struct dp_opts *o)
 	CU_ASSERT_EQUAL_FATAL(egw_route_add(&dp->to_outside, PG_IP(203, 0, 113, 0), 24, 0,
 		port_out), 0);
 	CU_ASSERT_EQUAL_FATAL(egw_route_add(&dp->to_outside, 0, 0, htonl(GW), port_out), 0);
-	dp->local_addrs[dp->n_local_addrs++] = htonl(OUR_IN);
-	dp->local_addrs[dp->n_local_addrs++] = htonl(OUR_OUT);
+	CU_ASSERT_EQUAL_FATAL(egw_dataplane_add_port_addr(dp, OUR_IN, 24), 0);
+	CU_ASSERT_EQUAL_FATAL(egw_dataplane_add_port_addr(dp, OUR_OUT, 24), 0);
 
 	dp->neigh = egw_neigh_create("ut_pl", 64, SOCKET_ID_ANY);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dp->neigh);
@@ -1024,6 +1024,43 @@ static void test_pipeline_recheck_delta(void)
 	egw_policy_slots_fini(&sl);
 }
 
+/* A deny policy and an allow policy's max_flows, each refusing new flows with its reason. */
+static void test_pipeline_policy_deny_and_quota(void)
+{
+	struct egw_cidr srv = { SERVER, 32 }, far = { FAR, 32 };
+	struct egw_policy_conf pol[2];
+	struct egw_policy_slots sl;
+	const struct egw_snapshot *s;
+	uint32_t *active = calloc(EGW_POLICY_SLOTS, sizeof(*active));
+	struct pg_pkt p;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(active);
+	CU_ASSERT_EQUAL_FATAL(egw_policy_slots_init(&sl, "ut_pl_quota"), 0);
+	dp_setup(&(struct dp_opts){ .mode = EGW_MODE_POLICY });
+	F.dp->policy_active = active;
+	tcp80_policy(&pol[0], "web", &srv, EGW_ACTION_ALLOW, 0, 0);
+	pol[0].max_flows = 2;
+	tcp80_policy(&pol[1], "no-far", &far, EGW_ACTION_DENY, 0, 1);
+	s = publish_policies(&sl, pol, 2);
+	for (uint16_t port = 40000; port < 40003; port++) {
+		p = from_client(IPPROTO_TCP, port, SERVER, 80);
+		p.tcp_flags = EGW_TCP_SYN;
+		send_pkt(W(0), port_in, &p);
+	}
+	CU_ASSERT_EQUAL(take(NULL, 0), 2);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_POLICY_MAX_FLOWS), 1);
+	p = from_client(IPPROTO_TCP, 40003, FAR, 80);
+	p.tcp_flags = EGW_TCP_SYN;
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_POLICY_DENY), 1);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	CU_ASSERT_EQUAL(W(0)->ft->n_active, 2);
+	CU_ASSERT_EQUAL(active[s->policies[0].slot] + active[s->policies[1].slot], 2);
+	dp_teardown();
+	egw_policy_slots_fini(&sl);
+	free(active);
+}
+
 /* The ICMP error the pipeline generated about the frame ABOUT (as received). */
 static void check_generated_error(const struct frame *fr, const uint8_t *about, uint8_t type,
 	uint8_t code, uint16_t mtu, uint32_t from, const uint8_t dmac[6], const uint8_t smac[6])
@@ -1296,6 +1333,221 @@ static void test_pipeline_punt_and_local(void)
 	CU_ASSERT_EQUAL(drops(EGW_DROP_ETH_TRUNCATED), 1);
 	CU_ASSERT_EQUAL(take(NULL, 0), 0);
 	dp_teardown();
+}
+
+/*
+ * Spoofed sources and directed broadcasts (issue 9 items 6 and 7): a packet from one of our
+ * own addresses used to be translated and its reply made the appliance ARP for itself; one to
+ * a subnet's broadcast was translated and sent back out. Each is now one drop, nothing leaves,
+ * no flow is made and nothing waits for ARP.
+ */
+static void test_pipeline_own_source_and_broadcast(void)
+{
+	static const struct {
+		bool outside;
+		uint32_t src, dst;
+		enum egw_drop_reason why;
+	} cases[] = {
+		{ false, OUR_IN, SERVER, EGW_DROP_IP_OWN_SOURCE },
+		{ false, OUR_OUT, SERVER, EGW_DROP_IP_OWN_SOURCE },
+		{ false, POOL_FIRST + 1, SERVER, EGW_DROP_IP_OWN_SOURCE },
+		{ true, OUR_OUT, POOL_FIRST, EGW_DROP_IP_OWN_SOURCE },
+		{ true, OUR_IN, POOL_FIRST, EGW_DROP_IP_OWN_SOURCE },
+		{ false, CLIENT, PG_IP(198, 18, 0, 255), EGW_DROP_IP_SUBNET_BROADCAST },
+		{ false, CLIENT, PG_IP(198, 18, 0, 0), EGW_DROP_IP_SUBNET_BROADCAST },
+		{ false, CLIENT, PG_IP(203, 0, 113, 255), EGW_DROP_IP_SUBNET_BROADCAST },
+		{ false, PG_IP(198, 18, 0, 255), SERVER, EGW_DROP_IP_SUBNET_BROADCAST },
+		{ true, SERVER, PG_IP(203, 0, 113, 255), EGW_DROP_IP_SUBNET_BROADCAST },
+		{ true, SERVER, PG_IP(198, 18, 0, 255), EGW_DROP_IP_SUBNET_BROADCAST },
+		/* Outside, a pool address is where replies go, not a spoofed source. */
+		{ true, POOL_FIRST, POOL_FIRST + 1, EGW_DROP_UNSOLICITED },
+		/* A ping to us from ourselves would be answered to ourselves. */
+		{ false, OUR_OUT, OUR_IN, EGW_DROP_IP_OWN_SOURCE },
+		{ true, PG_IP(203, 0, 113, 0), OUR_OUT, EGW_DROP_IP_SUBNET_BROADCAST },
+	};
+	uint64_t want[EGW_DROP_MAX] = { 0 };
+
+	dp_setup(&(struct dp_opts){ 0 });
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pg_pkt p = cases[i].outside ? from_server(IPPROTO_ICMP, 53, 0, 4000) :
+						     from_client(IPPROTO_ICMP, 4000, 0, 53);
+		p.icmp_type = EGW_ICMP_ECHO_REQUEST;
+		p.src = cases[i].src;
+		p.dst = cases[i].dst;
+		send_pkt(W(0), cases[i].outside ? port_out : port_in, &p);
+		want[cases[i].why]++;
+		CU_ASSERT_EQUAL(drops(cases[i].why), want[cases[i].why]);
+	}
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	CU_ASSERT_EQUAL(take_held(NULL, 0, NULL), 0);
+	CU_ASSERT_EQUAL(take_punted(NULL, 0), 0);
+	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+	/* TTL 1 from a spoofed source: no time exceeded sent to ourselves either. */
+	{
+		struct pg_pkt p = from_client(IPPROTO_UDP, 4000, SERVER, 53);
+		p.src = OUR_IN;
+		p.ttl = 1;
+		send_pkt(W(0), port_in, &p);
+		CU_ASSERT_EQUAL(drops(EGW_DROP_IP_OWN_SOURCE), want[EGW_DROP_IP_OWN_SOURCE] + 1);
+		CU_ASSERT_EQUAL(drops(EGW_DROP_TTL_EXCEEDED), 0);
+		CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	}
+	/*
+	 * An ICMP error about a known flow passes, whoever reports it: the appliance itself sends
+	 * host unreachable from its port address about packets no neighbour took, through the
+	 * data path (lib/net/neigh_resolve.c).
+	 */
+	{
+		struct pg_pkt u = from_client(IPPROTO_UDP, 5353, SERVER, 53);
+		uint8_t q[PG_FRAME_MAX], e[PG_FRAME_MAX];
+		struct frame *fr;
+		size_t en;
+		send_pkt(W(0), port_in, &u);
+		fr = take_one(port_out);
+		memcpy(q, fr->d, fr->len);
+		en = pg_build_icmp_error(e, sizeof(e), MAC_OUT, MAC_GW, OUR_OUT,
+			pg_rd32(fr->d + 26), EGW_ICMP_DEST_UNREACH, 3, q + 14, 28);
+		rx_on(W(0), port_out, e, en);
+		CU_ASSERT_EQUAL(drops(EGW_DROP_IP_OWN_SOURCE), want[EGW_DROP_IP_OWN_SOURCE] + 1);
+		fr = take_one(port_in);
+		CU_ASSERT_EQUAL(pg_rd32(fr->d + 26), OUR_OUT);
+		CU_ASSERT_EQUAL(pg_rd32(fr->d + 30), CLIENT);
+	}
+	dp_teardown();
+}
+
+/* Broadcasts registered with a port's address: none for /31 and /32, and a bounded table. */
+static void test_pipeline_port_addrs(void)
+{
+	struct egw_dataplane *dp = calloc(1, sizeof(*dp));
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dp);
+	CU_ASSERT_EQUAL(egw_dataplane_add_port_addr(dp, PG_IP(10, 0, 0, 1), 31), 0);
+	CU_ASSERT_EQUAL(egw_dataplane_add_port_addr(dp, PG_IP(10, 0, 1, 1), 32), 0);
+	CU_ASSERT_EQUAL(dp->n_subnet_bcasts, 0);
+	CU_ASSERT_EQUAL(egw_dataplane_add_port_addr(dp, PG_IP(10, 0, 2, 9), 30), 0);
+	CU_ASSERT_EQUAL(dp->n_subnet_bcasts, 2);
+	CU_ASSERT_EQUAL(dp->subnet_bcasts[0], htonl(PG_IP(10, 0, 2, 8)));
+	CU_ASSERT_EQUAL(dp->subnet_bcasts[1], htonl(PG_IP(10, 0, 2, 11)));
+	CU_ASSERT_EQUAL(dp->local_addrs[2], htonl(PG_IP(10, 0, 2, 9)));
+	for (unsigned i = 3; i < EGW_MAX_PORTS; i++)
+		CU_ASSERT_EQUAL(egw_dataplane_add_port_addr(dp, PG_IP(10, 1, i, 1), 24), 0);
+	CU_ASSERT_EQUAL(egw_dataplane_add_port_addr(dp, PG_IP(10, 2, 0, 1), 24), -ENOSPC);
+	CU_ASSERT_EQUAL(dp->n_local_addrs, EGW_MAX_PORTS);
+	free(dp);
+}
+
+/* Republishes the running configuration with [egress] ip_options = V. */
+static void set_ip_options(enum egw_ip_options v)
+{
+	F.conf->egress.ip_options = v;
+	set_mode(egw_rcu_load(&F.dp->rcu)->mode);
+}
+
+/*
+ * [egress] ip_options (issue 9 item 8): source routes used to be forwarded. Each setting, from
+ * both sides; a forwarded packet keeps its options and is translated right; a malformed
+ * option list is dropped whatever the setting.
+ */
+static void test_pipeline_ip_options(void)
+{
+	static const uint8_t lsrr[] = { 131, 7, 4, 203, 0, 113, 9, 0 };
+	static const uint8_t rr[] = { 1, 7, 7, 4, 0, 0, 0, 0 };
+	static const uint8_t nops[] = { 1, 1, 1, 0 };
+	static const uint8_t bad[] = { 7, 9, 4, 0 };
+	struct pg_pkt p = from_client(IPPROTO_UDP, 4000, SERVER, 53), r;
+	struct frame *fr;
+	uint32_t nat_addr;
+	uint16_t nat_port;
+
+	dp_setup(&(struct dp_opts){ 0 });
+	/* The default: source routes dropped, record route forwarded as it is. */
+	CU_ASSERT_EQUAL(egw_rcu_load(&F.dp->rcu)->ip_options, EGW_IP_OPTIONS_DROP_SOURCE_ROUTE);
+	p.ihl = 7;
+	p.ip_opts = lsrr;
+	p.ip_opts_len = sizeof(lsrr);
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_SOURCE_ROUTE), 1);
+	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+	p.ip_opts = rr;
+	send_pkt(W(0), port_in, &p);
+	fr = take_one(port_out);
+	nat_addr = pg_rd32(fr->d + 26);
+	nat_port = pg_rd16(fr->d + 14 + 28);
+	CU_ASSERT(is_pool_addr(nat_addr));
+	expect_out(fr, p, nat_addr, nat_port, MAC_GW);
+	/* The reply, with options of its own. */
+	r = from_server(IPPROTO_UDP, 53, nat_addr, nat_port);
+	r.ihl = 7;
+	r.ip_opts = rr;
+	r.ip_opts_len = sizeof(rr);
+	send_pkt(W(0), port_out, &r);
+	expect_in(take_one(port_in), r, 4000);
+	r.ip_opts = lsrr;
+	send_pkt(W(0), port_out, &r);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_SOURCE_ROUTE), 2);
+
+	/* drop-all: any option but padding. */
+	set_ip_options(EGW_IP_OPTIONS_DROP_ALL);
+	p.ip_opts = rr;
+	send_pkt(W(0), port_in, &p);
+	r.ip_opts = rr;
+	send_pkt(W(0), port_out, &r);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_OPTIONS_DENIED), 2);
+	p.ip_opts = lsrr;
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_SOURCE_ROUTE), 3);
+	p.ihl = 6;
+	p.ip_opts = nops;
+	p.ip_opts_len = sizeof(nops);
+	send_pkt(W(0), port_in, &p);
+	expect_out(take_one(port_out), p, nat_addr, nat_port, MAC_GW);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+
+	/* pass: source routes too (the appliance does not act on them). */
+	set_ip_options(EGW_IP_OPTIONS_PASS);
+	p.ihl = 7;
+	p.ip_opts = lsrr;
+	p.ip_opts_len = sizeof(lsrr);
+	send_pkt(W(0), port_in, &p);
+	expect_out(take_one(port_out), p, nat_addr, nat_port, MAC_GW);
+	/* A malformed list never passes. */
+	p.ihl = 6;
+	p.ip_opts = bad;
+	p.ip_opts_len = sizeof(bad);
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_BAD_OPTIONS), 1);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_SOURCE_ROUTE), 3);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_OPTIONS_DENIED), 2);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	dp_teardown();
+}
+
+/* At stop, whatever waits between threads is freed and counted as "shutdown", once. */
+static void test_pipeline_shutdown_drain(void)
+{
+	struct egw_dataplane *dp;
+	struct egw_worker_stats st;
+	struct rte_mbuf *m[7];
+
+	dp_setup(&(struct dp_opts){ .n_workers = 2 });
+	dp = F.dp;
+	for (unsigned i = 0; i < 7; i++) {
+		m[i] = rte_pktmbuf_alloc(pmp);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m[i]);
+	}
+	CU_ASSERT_EQUAL(rte_ring_enqueue_bulk(dp->punt_ring, (void **)m, 2, NULL), 2);
+	CU_ASSERT_EQUAL(rte_ring_enqueue(dp->resolve_ring, m[2]), 0);
+	CU_ASSERT_EQUAL(rte_ring_enqueue(W(1)->ctl_tx, m[3]), 0);
+	CU_ASSERT_EQUAL(rte_ring_enqueue_bulk(dp->handoff[0][1], (void **)m + 4, 3, NULL), 3);
+	CU_ASSERT_EQUAL(egw_dataplane_drain(dp), 7);
+	CU_ASSERT_EQUAL(egw_dataplane_drain(dp), 0);
+	egw_dataplane_stats(dp, &st);
+	CU_ASSERT_EQUAL(st.drops[EGW_DROP_SHUTDOWN], 7);
+	CU_ASSERT_EQUAL(total_drops(&st), 7);
+	/* Not a packet the pipeline received: no conservation check, but nothing leaked. */
+	dp_release();
+	CU_ASSERT_EQUAL(rte_mempool_in_use_count(pmp), 0);
 }
 
 /* A full punt ring: ARP is dropped and counted, not leaked. */
@@ -1731,10 +1983,24 @@ static void test_pipeline_tcp_pickup(void)
 	CU_ASSERT_EQUAL(drops(EGW_DROP_TCP_NOT_SYN), 2);
 	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
 	F.dp->tcp_pickup = true;
-	/* A RST never starts a flow. */
+	/* A RST, a SYN+ACK (the reply half of someone else's handshake) never start a flow. */
 	p.tcp_flags = EGW_TCP_RST | EGW_TCP_ACK;
 	send_pkt(W(0), port_in, &p);
-	CU_ASSERT_EQUAL(drops(EGW_DROP_TCP_NOT_SYN), 3);
+	p.tcp_flags = EGW_TCP_RST;
+	send_pkt(W(0), port_in, &p);
+	p.tcp_flags = EGW_TCP_SYN | EGW_TCP_ACK;
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_TCP_NOT_SYN), 5);
+	/* Nor a segment without ACK (scans): no flow, no NAT port held for two hours. */
+	p.tcp_flags = 0;
+	send_pkt(W(0), port_in, &p);
+	p.tcp_flags = EGW_TCP_FIN;
+	send_pkt(W(0), port_in, &p);
+	p.tcp_flags = EGW_TCP_FIN | EGW_TCP_PSH | 0x20;
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_TCP_BAD_FLAGS), 3);
+	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
 	p.tcp_flags = EGW_TCP_ACK | EGW_TCP_PSH;
 	p.payload_len = 10;
 	send_pkt(W(0), port_in, &p);
@@ -1824,6 +2090,9 @@ static void test_pipeline_tx_full(void)
 		send_pkt(W(0), port_in, &p);
 	egw_pipeline_flush(W(0));
 	CU_ASSERT_EQUAL(drops(EGW_DROP_TX_FULL), 3);
+	/* Counted against the port that refused them (/egw/ports tx_full). */
+	CU_ASSERT_EQUAL(W(0)->stats.tx_full[port_out], 3);
+	CU_ASSERT_EQUAL(W(0)->stats.tx_full[port_in], 0);
 	for (unsigned i = 0; i < n_fill; i++) {
 		struct rte_mbuf *m;
 		CU_ASSERT_EQUAL_FATAL(rte_ring_dequeue(tx_rings[1][0], (void **)&m), 0);
@@ -2063,10 +2332,14 @@ void egw_test_register_pipeline(void)
 		EGW_TEST(test_pipeline_worker_bytes),
 		EGW_TEST(test_pipeline_burst), EGW_TEST(test_pipeline_unsolicited),
 		EGW_TEST(test_pipeline_modes), EGW_TEST(test_pipeline_revoke_in_burst),
-		EGW_TEST(test_pipeline_recheck_delta),
+		EGW_TEST(test_pipeline_recheck_delta), EGW_TEST(test_pipeline_policy_deny_and_quota),
+		EGW_TEST(test_pipeline_shutdown_drain),
 		EGW_TEST(test_pipeline_ttl_exceeded),
 		EGW_TEST(test_pipeline_icmp_echo), EGW_TEST(test_pipeline_icmp_error_translation),
-		EGW_TEST(test_pipeline_punt_and_local), EGW_TEST(test_pipeline_control_queue_full),
+		EGW_TEST(test_pipeline_punt_and_local),
+		EGW_TEST(test_pipeline_own_source_and_broadcast), EGW_TEST(test_pipeline_port_addrs),
+		EGW_TEST(test_pipeline_ip_options),
+		EGW_TEST(test_pipeline_control_queue_full),
 		EGW_TEST(test_pipeline_flow_table_full), EGW_TEST(test_pipeline_expiry),
 		EGW_TEST(test_pipeline_two_workers), EGW_TEST(test_pipeline_untranslated),
 		EGW_TEST(test_pipeline_handoff_full),

@@ -498,6 +498,25 @@ static void test_parse_drops_l4(void)
 	p.tcp_flags = EGW_TCP_FIN | EGW_TCP_RST | EGW_TCP_ACK;
 	n = build(f, &p);
 	expect_drop(f, n, EGW_DROP_NONE, "FIN+RST+ACK is not rejected");
+	/* Without SYN, ACK or RST: scans, never a connection's segment. */
+	p.tcp_flags = 0;
+	n = build(f, &p);
+	expect_drop(f, n, EGW_DROP_TCP_BAD_FLAGS, "no flags");
+	p.tcp_flags = EGW_TCP_FIN;
+	n = build(f, &p);
+	expect_drop(f, n, EGW_DROP_TCP_BAD_FLAGS, "FIN alone");
+	p.tcp_flags = EGW_TCP_FIN | EGW_TCP_PSH | 0x20;
+	n = build(f, &p);
+	expect_drop(f, n, EGW_DROP_TCP_BAD_FLAGS, "FIN+PSH+URG (Xmas)");
+	p.tcp_flags = EGW_TCP_PSH;
+	n = build(f, &p);
+	expect_drop(f, n, EGW_DROP_TCP_BAD_FLAGS, "PSH alone");
+	p.tcp_flags = EGW_TCP_RST;
+	n = build(f, &p);
+	expect_drop(f, n, EGW_DROP_NONE, "RST alone is a valid segment");
+	p.tcp_flags = EGW_TCP_FIN | EGW_TCP_ACK;
+	n = build(f, &p);
+	expect_drop(f, n, EGW_DROP_NONE, "FIN+ACK");
 
 	/* UDP. */
 	p = base_pkt(IPPROTO_UDP);
@@ -514,7 +533,11 @@ static void test_parse_drops_l4(void)
 	pg_wr16(l4 + 4, 13);
 	expect_drop(f, n, EGW_DROP_UDP_BAD_LENGTH, "UDP length past the IP packet");
 	pg_wr16(l4 + 4, 8);
-	expect_drop(f, n, EGW_DROP_NONE, "UDP length shorter than the IP packet");
+	expect_drop(f, n, EGW_DROP_UDP_BAD_LENGTH, "UDP length shorter than the IP packet");
+	pg_wr16(l4 + 4, 11);
+	expect_drop(f, n, EGW_DROP_UDP_BAD_LENGTH, "UDP length one short of the IP packet");
+	pg_wr16(l4 + 4, 12);
+	expect_drop(f, n, EGW_DROP_NONE, "UDP length exactly the IP payload");
 
 	/* ICMP. */
 	p = base_pkt(IPPROTO_ICMP);
@@ -581,13 +604,75 @@ static void test_parse_drops_icmp_error(void)
 	(void)on;
 }
 
+/* IPv4 options: which kinds are reported, and which lists are malformed (issue 9 item 8). */
+static void test_parse_ip_options(void)
+{
+	static const struct {
+		const char *what;
+		uint8_t ihl, len;
+		uint8_t opts[40];
+		enum egw_drop_reason want;
+		uint8_t seen;
+	} cases[] = {
+		{ "NOPs and EOL", 6, 4, { 1, 1, 1, 0 }, EGW_DROP_NONE, 0 },
+		{ "EOL, then anything", 6, 4, { 0, 0xff, 0x44, 1 }, EGW_DROP_NONE, 0 },
+		{ "record route", 6, 3, { 7, 3, 4 }, EGW_DROP_NONE, EGW_PKT_OPT_OTHER },
+		{ "record route, 1 slot", 7, 7, { 7, 7, 4 }, EGW_DROP_NONE, EGW_PKT_OPT_OTHER },
+		{ "timestamp", 7, 8, { 68, 8, 5, 0 }, EGW_DROP_NONE, EGW_PKT_OPT_OTHER },
+		{ "router alert", 6, 4, { 148, 4, 0, 0 }, EGW_DROP_NONE, EGW_PKT_OPT_OTHER },
+		{ "LSRR", 7, 7, { 131, 7, 4, 203, 0, 113, 9 }, EGW_DROP_NONE,
+			EGW_PKT_OPT_SOURCE_ROUTE },
+		{ "SSRR", 7, 7, { 137, 7, 4, 203, 0, 113, 9 }, EGW_DROP_NONE,
+			EGW_PKT_OPT_SOURCE_ROUTE },
+		{ "NOP, LSRR", 7, 8, { 1, 131, 7, 4, 203, 0, 113, 9 }, EGW_DROP_NONE,
+			EGW_PKT_OPT_SOURCE_ROUTE },
+		{ "RR and SSRR", 8, 10, { 7, 3, 4, 137, 7, 4, 1, 2, 3, 4 }, EGW_DROP_NONE,
+			EGW_PKT_OPT_SOURCE_ROUTE | EGW_PKT_OPT_OTHER },
+		{ "a full 40-byte option", 15, 40, { 7, 40, 4 }, EGW_DROP_NONE,
+			EGW_PKT_OPT_OTHER },
+		{ "length 0", 6, 2, { 7, 0 }, EGW_DROP_IP_BAD_OPTIONS, 0 },
+		{ "length 1", 6, 2, { 68, 1 }, EGW_DROP_IP_BAD_OPTIONS, 0 },
+		{ "length past the header", 6, 3, { 7, 5, 4 }, EGW_DROP_IP_BAD_OPTIONS, 0 },
+		{ "length past by one", 6, 4, { 1, 7, 4, 4 }, EGW_DROP_IP_BAD_OPTIONS, 0 },
+		{ "type without length", 6, 4, { 1, 1, 1, 7 }, EGW_DROP_IP_BAD_OPTIONS, 0 },
+		{ "second option past the header", 7, 8, { 7, 3, 4, 131, 9, 4, 0, 0 },
+			EGW_DROP_IP_BAD_OPTIONS, 0 },
+	};
+	uint8_t f[PG_FRAME_MAX];
+	struct egw_pkt_meta m;
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pg_pkt p = base_pkt(IPPROTO_UDP);
+		size_t n;
+		p.ihl = cases[i].ihl;
+		p.ip_opts = cases[i].opts;
+		p.ip_opts_len = cases[i].len;
+		n = build(f, &p);
+		expect_drop(f, n, cases[i].want, cases[i].what);
+		if (cases[i].want == EGW_DROP_NONE) {
+			CU_ASSERT_EQUAL(parse_exact(f, n, &m), EGW_DROP_NONE);
+			CU_ASSERT_EQUAL(m.ip_opts, cases[i].seen);
+			CU_ASSERT_EQUAL(m.l4_off, 14 + cases[i].ihl * 4);
+		}
+	}
+	/* No options, nothing seen. */
+	{
+		struct pg_pkt p = base_pkt(IPPROTO_UDP);
+		size_t n = build(f, &p);
+		memset(&m, 0xaa, sizeof(m));
+		CU_ASSERT_EQUAL(parse_exact(f, n, &m), EGW_DROP_NONE);
+		CU_ASSERT_EQUAL(m.ip_opts, 0);
+	}
+}
+
 /* Every reason the parser can return has been produced by the tests above. */
 static void test_parse_all_reasons_covered(void)
 {
 	static const enum egw_drop_reason parser_reasons[] = { EGW_DROP_ETH_TRUNCATED,
 		EGW_DROP_ETHERTYPE_UNSUPPORTED, EGW_DROP_ARP_MALFORMED, EGW_DROP_IP_TRUNCATED,
 		EGW_DROP_IP_BAD_VERSION, EGW_DROP_IP_BAD_IHL, EGW_DROP_IP_BAD_LENGTH,
-		EGW_DROP_IP_BAD_CHECKSUM, EGW_DROP_IP_FRAGMENT, EGW_DROP_IP_MARTIAN,
+		EGW_DROP_IP_BAD_CHECKSUM, EGW_DROP_IP_BAD_OPTIONS, EGW_DROP_IP_FRAGMENT,
+		EGW_DROP_IP_MARTIAN,
 		EGW_DROP_L4_UNSUPPORTED, EGW_DROP_L4_TRUNCATED, EGW_DROP_TCP_BAD_OFFSET,
 		EGW_DROP_TCP_BAD_FLAGS, EGW_DROP_UDP_BAD_LENGTH, EGW_DROP_ICMP_UNSUPPORTED,
 		EGW_DROP_ICMP_ERROR_MALFORMED };
@@ -999,7 +1084,7 @@ void egw_test_register_pkt(void)
 		EGW_TEST(test_parse_arp), EGW_TEST(test_parse_eth_padding),
 		EGW_TEST(test_parse_drops_l2_l3), EGW_TEST(test_parse_drops_martian),
 		EGW_TEST(test_parse_drops_l4), EGW_TEST(test_parse_drops_icmp_error),
-		EGW_TEST(test_parse_all_reasons_covered), EGW_TEST(test_parse_truncations),
+		EGW_TEST(test_parse_ip_options), EGW_TEST(test_parse_all_reasons_covered), EGW_TEST(test_parse_truncations),
 		EGW_TEST(test_parse_mutations), EGW_TEST(test_csum_full_reference),
 		EGW_TEST(test_csum_incremental), EGW_TEST(test_csum_incremental_l4),
 		EGW_TEST(test_csum_udp_zero_rule), EGW_TEST(test_csum_l4_known),

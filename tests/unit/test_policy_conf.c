@@ -1065,7 +1065,7 @@ static void test_dump_round_trip(void)
 		"pairing = arbitrary\nmax_per_source = 0\n"
 		"[pool second]\naddresses = 198.51.100.50\n"
 		"[egress]\nmode = deny\npolicies = dump-pol/*.ini\ndefault_pool = public\n"
-		"revalidate = keep\nhost_timeout = 4\nhost_hold_bytes = 3000\n"
+		"revalidate = keep\nip_options = drop-all\nhost_timeout = 4\nhost_hold_bytes = 3000\n"
 		"host_hold_total = 100000\nech = deny\ndns_min_ttl = 0\ndns_max_per_name = 3\n"
 		"dns_max_entries = 77\ndns_filter = yes\n"
 		"[flows]\nmax = 4321\ntcp_syn = 3\ntcp_established = 4\ntcp_transitory = 5\n"
@@ -1128,6 +1128,8 @@ static void test_dump_round_trip(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(t1, "[policy block]\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t1, "hosts = github.com, *.githubusercontent.com\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t1, "ech = deny\ndns_min_ttl = 0\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t1, "ip_options = drop-all\n"));
+	CU_ASSERT_EQUAL(again.egress.ip_options, EGW_IP_OPTIONS_DROP_ALL);
 	egw_policy_set_free(&ps1);
 	egw_policy_set_free(&ps2);
 }

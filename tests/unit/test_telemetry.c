@@ -304,8 +304,10 @@ static void test_metrics_render(void)
 	volatile int mode = EGW_MODE_POLICY;
 	volatile uint64_t gen = 2;
 	uint32_t seq = 0, web;
+	/* A port id no device has: ethdev reads fail and leave zeros, the rest is ours. */
+	static const uint16_t port_ids[1] = { EGW_PORT_IDS - 1 };
 	struct egw_tel_source src = { .version = "9.9", .mode = &mode, .generation = &gen,
-		.dp = &dp, .slots = &slots, .conf = &conf, .conf_seq = &seq };
+		.dp = &dp, .slots = &slots, .conf = &conf, .conf_seq = &seq, .port_ids = port_ids };
 	struct egw_metrics_buf b = { 0 };
 	struct egw_neigh_table *nt;
 	uint64_t neigh_drops[EGW_DROP_MAX] = {0};
@@ -324,6 +326,9 @@ static void test_metrics_render(void)
 	w->stats.drops[EGW_DROP_POLICY_DENY] = 7;
 	w->stats.outbound_packets = 11;
 	w->stats.flow_log_dropped = 2;
+	w->stats.tx_full[EGW_PORT_IDS - 1] = 4;
+	conf.n_ports = 1;
+	snprintf(conf.ports[0].name, sizeof(conf.ports[0].name), "inside");
 	w->policy[web].flows = 3;
 	w->policy[web].bytes = 4096;
 	egw_addr_stats_get(&w->addrs, htonl(PG_IP(198, 51, 100, 11)))->in_use = 2;
@@ -365,6 +370,13 @@ static void test_metrics_render(void)
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_neighbors{state=\"reachable\"}"), 0);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_neighbors{state=\"none\"}"), -1);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_drops_total{reason=\"arp_spoofed\"}"), 0);
+	/* Every place a port loses packets has its series (issue 9 item 10). */
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_port_tx_full_total{port=\"inside\"}"), 4);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_port_rx_missed_total{port=\"inside\"}"), 0);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_port_rx_nombuf_total{port=\"inside\"}"), 0);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_port_rx_ring_drops_total{port=\"inside\"}"), 0);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_port_if_rx_dropped_total{port=\"inside\"}"), 0);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_port_if_tx_dropped_total{port=\"inside\"}"), 0);
 	/* Every sample belongs to the family announced last, with HELP then TYPE. */
 	{
 		char fam[96] = "";

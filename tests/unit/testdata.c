@@ -11,16 +11,12 @@
 #error "EGW_TEST_DATA (the tests/unit/data directory) comes from tests/unit/meson.build"
 #endif
 
-uint8_t *egw_testdata_load(const char *name, size_t *len)
+uint8_t *egw_test_read_file(const char *path, size_t *len)
 {
-	char path[512];
 	uint8_t *buf = NULL;
 	long size;
-	FILE *f;
+	FILE *f = fopen(path, "rb");
 
-	snprintf(path, sizeof(path), "%s/%s", EGW_TEST_DATA, name);
-	f = fopen(path, "rb");
-	CU_ASSERT_PTR_NOT_NULL(f);
 	if (!f)
 		return NULL;
 	if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0) {
@@ -32,6 +28,16 @@ uint8_t *egw_testdata_load(const char *name, size_t *len)
 		*len = (size_t)size;
 	}
 	fclose(f);
+	return buf;
+}
+
+uint8_t *egw_testdata_load(const char *name, size_t *len)
+{
+	char path[512];
+	uint8_t *buf;
+
+	snprintf(path, sizeof(path), "%s/%s", EGW_TEST_DATA, name);
+	buf = egw_test_read_file(path, len);
 	CU_ASSERT_PTR_NOT_NULL(buf);
 	return buf;
 }

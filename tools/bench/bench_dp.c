@@ -223,8 +223,8 @@ int bench_dp_create(struct bench_dp *b, struct bench_env *e, const struct bench_
 		rc = -EINVAL;
 		goto fail;
 	}
-	dp->local_addrs[dp->n_local_addrs++] = rte_cpu_to_be_32(BENCH_IN_ADDR);
-	dp->local_addrs[dp->n_local_addrs++] = rte_cpu_to_be_32(BENCH_OUT_ADDR);
+	egw_dataplane_add_port_addr(dp, BENCH_IN_ADDR, 24);
+	egw_dataplane_add_port_addr(dp, BENCH_OUT_ADDR, 30);
 
 	dp->neigh = egw_neigh_create("bench", 64, SOCKET_ID_ANY);
 	if (!dp->neigh)
