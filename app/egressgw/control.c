@@ -160,14 +160,13 @@ void egw_control_end_flows(struct egw_app *app)
 	struct egw_dataplane *dp = &app->dp;
 
 	for (unsigned i = 0; i < dp->n_workers; i++) {
-		struct egw_worker *w = dp->workers[i];
-		for (uint32_t k = 0; w && k < w->ft->capacity; k++) {
-			if (w->ft->flows[k].state != EGW_FLOW_FREE)
-				egw_pipeline_end_flow(w, &w->ft->flows[k], EGW_END_SHUTDOWN);
-			/* A ring holds fewer records than a table flows: write as they come. */
-			if (app->flowlog.f && w->flowlog && rte_ring_free_count(w->flowlog) == 0)
-				egw_flowlog_drain(&app->flowlog, dp, &app->slots, UINT32_MAX);
-		}
+		uint32_t cursor = 0;
+
+		if (!dp->workers[i])
+			continue;
+		/* A ring holds fewer records than a table flows: write them as they come. */
+		while (!egw_pipeline_end_flows(dp->workers[i], &cursor))
+			egw_flowlog_drain(&app->flowlog, dp, &app->slots, UINT32_MAX);
 	}
 	if (app->flowlog.f)
 		egw_flowlog_drain(&app->flowlog, dp, &app->slots, UINT32_MAX);

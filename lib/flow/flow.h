@@ -2,6 +2,7 @@
 #ifndef EGW_FLOW_H
 #define EGW_FLOW_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -79,6 +80,17 @@ struct egw_flow {
 
 /* The data path touches one cache line per packet: keep it so. */
 _Static_assert(sizeof(struct egw_flow) == 64, "struct egw_flow must fill one cache line");
+
+/* The reply key of a flow: how the reply direction arrives, after translation (derived from
+ * the record, never stored). */
+static inline void egw_flow_reply_key(const struct egw_flow *f, struct egw_flow_key *reply)
+{
+	/* ICMP echo: the identifier stands in both port positions, and it is the translated one. */
+	uint16_t remote_port = f->orig.proto == IPPROTO_ICMP ? f->nat_port : f->orig.b_port;
+
+	egw_flow_key_set(reply, f->orig.b_addr, f->nat_addr, remote_port, f->nat_port, f->orig.proto,
+		EGW_ZONE_OUTSIDE);
+}
 
 /* "established", "udp", ...: for telemetry and logs. */
 const char *egw_flow_state_name(uint8_t state);

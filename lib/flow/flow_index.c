@@ -7,7 +7,6 @@
 #include <rte_prefetch.h>
 
 #include "flow_index.h"
-#include "flow_table.h"
 
 /* Where a key may live, and its signature. */
 struct fi_place {

@@ -169,6 +169,13 @@ uint32_t egw_pipeline_expire_paced(struct egw_worker *w, uint64_t tsc);
  */
 void egw_pipeline_end_flow(struct egw_worker *w, struct egw_flow *f, enum egw_flow_end why);
 
+/*
+ * After the workers stopped: ends W's flows (flow log: "shutdown") from *CURSOR (start at 0) as
+ * far as its flow log ring has room. True when every flow has ended; otherwise drain the ring
+ * and call again.
+ */
+bool egw_pipeline_end_flows(struct egw_worker *w, uint32_t *cursor);
+
 /* Frees a packet the data path will not send, counting REASON. */
 static inline void egw_drop(struct egw_worker_stats *st, struct rte_mbuf *m,
 	enum egw_drop_reason reason)

@@ -132,3 +132,17 @@ void egw_pipeline_end_flow(struct egw_worker *w, struct egw_flow *f, enum egw_fl
 	finish(w, f, why);
 	egw_flow_remove(w->ft, f);
 }
+
+static void end_at_shutdown(void *worker, struct egw_flow *f)
+{
+	egw_pipeline_end_flow(worker, f, EGW_END_SHUTDOWN);
+}
+
+bool egw_pipeline_end_flows(struct egw_worker *w, uint32_t *cursor)
+{
+	/* Each flow that logs writes an end record: no more than the ring can take now. */
+	uint32_t budget = w->flowlog ? rte_ring_free_count(w->flowlog) : UINT32_MAX;
+
+	egw_flow_scan(w->ft, cursor, budget, end_at_shutdown, w);
+	return *cursor == egw_flow_table_capacity(w->ft);
+}

@@ -403,13 +403,12 @@ static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snaps
 	/* The original key just missed; a translated reply key was just probed free
 	 * (nat_port_taken). Only an untranslated flow's reply key is unchecked. */
 	if ((!(f->flags & EGW_FLOW_F_NAT) && egw_flow_key_exists(w->ft, &reply)) ||
-		egw_flow_commit_new(w->ft, f, &reply) < 0) {
+		egw_flow_commit_new(w->ft, f, &reply, w->now) < 0) {
 		why = EGW_DROP_FLOW_TABLE_FULL;
 		goto undo;
 	}
 	f->state = state;
 	f->last_seen = w->now;
-	w->ft->created[egw_flow_index(w->ft, f)] = w->now;
 	f->packets[0] = f->packets[1] = 0;
 	f->bytes[0] = f->bytes[1] = 0;
 	f->generation = (uint16_t)snap->epoch;
@@ -744,7 +743,8 @@ void egw_pipeline_rx(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n, b
 	struct rte_mbuf *own[EGW_BURST];
 	struct rte_mbuf *away[EGW_MAX_WORKERS][EGW_BURST];
 	uint16_t n_away[EGW_MAX_WORKERS];
-	void *values[EGW_BURST];
+	struct egw_flow *hit_flows[EGW_BURST];
+	uint8_t hit_dirs[EGW_BURST];
 	struct egw_flow_key created[2 * EGW_BURST]; /* both keys of the flows this burst made */
 	unsigned n_own = 0, n_created = 0;
 	bool flow_ended = false;
@@ -807,19 +807,18 @@ void egw_pipeline_rx(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n, b
 
 	/* The lookup confirms each hit against its flow record, requested for the whole burst at
 	 * once: the records come back in cache, their misses overlapped. */
-	hits = egw_flow_lookup_bulk(w->ft, key_ptrs, n_own, values);
+	hits = egw_flow_lookup_bulk(w->ft, key_ptrs, n_own, hit_flows, hit_dirs);
 	for (unsigned j = 0; j < n_own; j++) {
 		struct rte_mbuf *m = own[j];
-		struct egw_flow *f;
-		void *v = values[j];
-		bool hit = hits & (1ULL << j);
+		struct egw_flow *f = (hits & (1ULL << j)) ? hit_flows[j] : NULL;
+		unsigned dir = f ? hit_dirs[j] : EGW_DIR_ORIG;
 
 		/* Once a flow ended in this burst, a bulk hit may name a freed (or reused) record:
 		 * look again. A miss may be a flow created by an earlier packet of this burst. */
 		if (unlikely(flow_ended) ||
-			(!hit && created_in_burst(created, n_created, &keys[j])))
-			hit = egw_flow_lookup(w->ft, &keys[j], &v) == 0;
-		if (!hit) {
+			(!f && created_in_burst(created, n_created, &keys[j])))
+			f = egw_flow_lookup(w->ft, &keys[j], &dir);
+		if (!f) {
 			enum egw_drop_reason why = address_check(dp, snap, &meta[j], keys[j].zone);
 			if (unlikely(why != EGW_DROP_NONE)) {
 				egw_drop(&w->stats, m, why);
@@ -842,8 +841,7 @@ void egw_pipeline_rx(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n, b
 		}
 		if (ttl_expires(w, m, &meta[j]))
 			continue;
-		f = &w->ft->flows[EGW_FLOW_VAL_IDX(v)];
-		flow_ended |= flow_packet(w, snap, m, &meta[j], f, EGW_FLOW_VAL_DIR(v));
+		flow_ended |= flow_packet(w, snap, m, &meta[j], f, dir);
 	}
 }
 

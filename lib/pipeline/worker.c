@@ -50,7 +50,7 @@ struct egw_worker *egw_worker_create(struct egw_dataplane *dp, unsigned id, uint
 	w->expire_tsc_per_record = RTE_MAX(1ULL, rte_get_tsc_hz() * EGW_EXPIRE_SWEEP_MS / 1000 /
 		RTE_MAX(RTE_MIN(max_flows, (uint32_t)EGW_EXPIRE_MAX_RATE), 1u));
 	snprintf(name, sizeof(name), "w%u", id);
-	w->ft = egw_flow_table_create(name, max_flows, socket, to);
+	w->ft = egw_flow_table_create(max_flows, socket, to);
 	if (!w->ft)
 		goto fail;
 	/* Plain calloc: pages of unused slots are never touched, so never backed. */
@@ -178,6 +178,6 @@ uint32_t egw_dataplane_flows_active(const struct egw_dataplane *dp)
 
 	for (unsigned i = 0; i < dp->n_workers; i++)
 		if (dp->workers[i])
-			n += __atomic_load_n(&dp->workers[i]->ft->n_active, __ATOMIC_RELAXED);
+			n += egw_flow_table_active(dp->workers[i]->ft);
 	return n;
 }

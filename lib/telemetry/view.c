@@ -58,7 +58,7 @@ void egw_view_worker(const struct egw_dataplane *dp, unsigned i, struct egw_work
 	v->tx_packets = LOAD(st->tx_packets);
 	v->polls = LOAD(st->polls);
 	v->busy_polls = LOAD(st->busy_polls);
-	v->flows_active = LOAD(w->ft->n_active);
+	v->flows_active = egw_flow_table_active(w->ft);
 	v->flows_created = LOAD(st->flows_created);
 	v->handoffs_out = LOAD(st->handoffs_out);
 	v->handoffs_in = LOAD(st->handoffs_in);

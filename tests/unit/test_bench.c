@@ -240,7 +240,7 @@ static void check_roundtrip(uint32_t n_policies)
 	free_all(out, n);
 
 	CU_ASSERT_EQUAL(b.w->stats.flows_created, N_FLOWS);
-	CU_ASSERT_EQUAL(b.w->ft->n_active, N_FLOWS);
+	CU_ASSERT_EQUAL(egw_flow_table_active(b.w->ft), N_FLOWS);
 	CU_ASSERT_EQUAL(b.w->stats.outbound_packets, 2 * N_FLOWS);
 	CU_ASSERT_EQUAL(b.w->stats.inbound_packets, N_FLOWS);
 	CU_ASSERT_EQUAL(b.w->stats.tx_packets, 3 * N_FLOWS);

@@ -601,13 +601,11 @@ static struct egw_flow *find_flow(struct egw_worker *w, uint8_t proto, uint16_t 
 	uint32_t dst, uint16_t dport)
 {
 	struct egw_flow_key k;
-	void *v = NULL;
+	unsigned dir;
 
 	egw_flow_key_set(&k, htonl(CLIENT), htonl(dst), htons(sport),
 		htons(proto == IPPROTO_ICMP ? sport : dport), proto, EGW_ZONE_INSIDE);
-	if (egw_flow_lookup(w->ft, &k, &v) != 0)
-		return NULL;
-	return &w->ft->flows[EGW_FLOW_VAL_IDX(v)];
+	return egw_flow_lookup(w->ft, &k, &dir);
 }
 
 /* ---- tests ---- */
@@ -647,7 +645,7 @@ static void test_pipeline_tcp_roundtrip(void)
 	CU_ASSERT(f->flags & EGW_FLOW_F_NAT);
 	CU_ASSERT_EQUAL(f->port[EGW_DIR_ORIG], port_out);
 	CU_ASSERT_EQUAL(f->port[EGW_DIR_REPLY], port_in);
-	CU_ASSERT_EQUAL(W(0)->ft->created[egw_flow_index(W(0)->ft, f)], T0);
+	CU_ASSERT_EQUAL(egw_flow_created(W(0)->ft, f), T0);
 	CU_ASSERT_EQUAL(f->packets[EGW_DIR_ORIG], 1);
 	CU_ASSERT_EQUAL(f->bytes[EGW_DIR_ORIG], 40);
 
@@ -782,7 +780,7 @@ static void test_pipeline_unsolicited(void)
 	rx_on(W(0), port_in, e, en);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_ICMP_ERROR_NO_FLOW), 2);
 	CU_ASSERT_EQUAL(take(NULL, 0), 0);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 0);
 	(void)on;
 	dp_teardown();
 }
@@ -808,7 +806,7 @@ static void test_pipeline_modes(void)
 	send_pkt(W(0), port_in, &syn);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_POLICY_NO_MATCH), 1);
 	CU_ASSERT_EQUAL(take(NULL, 0), 0);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 0);
 
 	/* Passthrough admits it. With revalidate = keep, a flow admitted before a switch to
 	 * deny keeps working. */
@@ -823,7 +821,7 @@ static void test_pipeline_modes(void)
 	send_pkt(W(0), port_out, &p);
 	expect_in(take_one(port_in), p, 40000);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_MODE_DENY), 3);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 1);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 1);
 
 	/* With revalidate = reset, the next packet of a flow the new mode refuses ends it. */
 	F.conf->egress.revalidate = EGW_REVALIDATE_RESET;
@@ -869,7 +867,7 @@ static void test_pipeline_revoke_in_burst(void)
 	send_pkt(W(0), port_in, &syn);
 	send_pkt(W(0), port_in, &udp);
 	CU_ASSERT_EQUAL(take(NULL, 0), 2);
-	CU_ASSERT_EQUAL_FATAL(W(0)->ft->n_active, 2);
+	CU_ASSERT_EQUAL_FATAL(egw_flow_table_active(W(0)->ft), 2);
 
 	set_mode(EGW_MODE_DENY);
 	ack.tcp_flags = EGW_TCP_ACK;
@@ -928,7 +926,7 @@ static void test_pipeline_revoke_in_burst(void)
 	tf = find_flow(W(0), IPPROTO_TCP, 40000, SERVER, 80);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(tf);
 	CU_ASSERT_EQUAL(tf->state, EGW_TCP_RESET);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 1);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 1);
 	/* An RST from the server on the reset flow is dropped, not answered. */
 	{
 		struct pg_pkt r = from_server(IPPROTO_TCP, 80, tf->nat_addr ?
@@ -1054,7 +1052,7 @@ static void test_pipeline_policy_deny_and_quota(void)
 	send_pkt(W(0), port_in, &p);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_POLICY_DENY), 1);
 	CU_ASSERT_EQUAL(take(NULL, 0), 0);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 2);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 2);
 	CU_ASSERT_EQUAL(active[s->policies[0].slot] + active[s->policies[1].slot], 2);
 	dp_teardown();
 	egw_policy_slots_fini(&sl);
@@ -1099,7 +1097,7 @@ static void test_pipeline_ttl_exceeded(void)
 	fr = take_one(port_in);
 	check_generated_error(fr, f, EGW_ICMP_TIME_EXCEEDED, 0, 0, OUR_IN, MAC_CLIENT, MAC_IN);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_TTL_EXCEEDED), 1);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 0);
 	/* TTL 0 too. */
 	n = bld(f, &p);
 	f[14 + 8] = 0;
@@ -1381,7 +1379,7 @@ static void test_pipeline_own_source_and_broadcast(void)
 	CU_ASSERT_EQUAL(take(NULL, 0), 0);
 	CU_ASSERT_EQUAL(take_held(NULL, 0, NULL), 0);
 	CU_ASSERT_EQUAL(take_punted(NULL, 0), 0);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 0);
 	/* TTL 1 from a spoofed source: no time exceeded sent to ourselves either. */
 	{
 		struct pg_pkt p = from_client(IPPROTO_UDP, 4000, SERVER, 53);
@@ -1468,7 +1466,7 @@ static void test_pipeline_ip_options(void)
 	p.ip_opts_len = sizeof(lsrr);
 	send_pkt(W(0), port_in, &p);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_SOURCE_ROUTE), 1);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 0);
 	p.ip_opts = rr;
 	send_pkt(W(0), port_in, &p);
 	fr = take_one(port_out);
@@ -1580,7 +1578,7 @@ static void test_pipeline_flow_table_full(void)
 		send_pkt(W(0), port_in, &p);
 	}
 	CU_ASSERT_EQUAL(take(NULL, 0), 4);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 4);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 4);
 	p = from_client(IPPROTO_TCP, 40004, SERVER, 80);
 	p.tcp_flags = EGW_TCP_SYN;
 	send_pkt(W(0), port_in, &p);
@@ -1619,7 +1617,7 @@ static void test_pipeline_expiry(void)
 	t.tcp_flags = EGW_TCP_ACK; /* picked up: established */
 	send_pkt(W(0), port_in, &t);
 	take_one(port_out);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 2);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 2);
 
 	/* Not yet idle long enough. */
 	W(0)->now = T0 + 300;
@@ -1632,7 +1630,7 @@ static void test_pipeline_expiry(void)
 	CU_ASSERT_EQUAL(egw_pipeline_expire(W(0)), 0);
 	W(0)->now = T0 + 601;
 	CU_ASSERT_EQUAL(egw_pipeline_expire(W(0)), 1);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 1);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 1);
 	egw_dataplane_stats(F.dp, &st);
 	CU_ASSERT_EQUAL(st.flows_expired, 1);
 	/* The mapping is gone: the server's packet is now unsolicited. */
@@ -1644,7 +1642,7 @@ static void test_pipeline_expiry(void)
 	CU_ASSERT_EQUAL(egw_pipeline_expire(W(0)), 0);
 	W(0)->now = T0 + 7441;
 	CU_ASSERT_EQUAL(egw_pipeline_expire(W(0)), 1);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 0);
 	dp_teardown();
 }
 
@@ -1694,8 +1692,8 @@ static void test_pipeline_two_workers(void)
 		nat_port[idx] = sp;
 		nat_addr[idx] = pg_rd32(fr[k].d + 26);
 	}
-	CU_ASSERT_EQUAL(W(0)->ft->n_active + W(1)->ft->n_active, N);
-	CU_ASSERT_EQUAL(W(1)->ft->n_active, ho);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft) + egw_flow_table_active(W(1)->ft), N);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(1)->ft), ho);
 
 	/* Every SYN-ACK arrives on worker 1: those of worker 0's flows are handed back. */
 	for (unsigned i = 0; i < N; i++) {
@@ -1875,7 +1873,7 @@ static void test_pipeline_route_and_neighbour(void)
 	send_pkt(W(0), port_out, &p);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_UNSOLICITED), 1);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_NO_ROUTE), 1);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 0);
 
 	/* A next hop nobody knows yet: the packet waits for the control thread's ARP. */
 	p = from_client(IPPROTO_UDP, 7, nb, 53);
@@ -1904,7 +1902,7 @@ static void test_pipeline_route_and_neighbour(void)
 	send_pkt(W(0), port_in, &p);
 	fr = take_one(port_out);
 	CU_ASSERT_EQUAL(memcmp(fr->d, mac, 6), 0);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 1);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 1);
 	CU_ASSERT(!egw_neigh_take_used(F.dp->neigh, slot)); /* fresh: uses are not reported */
 	/* Stale: still used, and the flow's packet (through its cached slot) says so. */
 	egw_neigh_set(F.dp->neigh, slot, &ea, true);
@@ -1943,8 +1941,8 @@ static void test_pipeline_source_limit(void)
 	CU_ASSERT_EQUAL(take(NULL, 0), 2);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_NAT_SOURCE_LIMIT), 1);
 	CU_ASSERT_EQUAL(egw_source_limit_count(&W(0)->sources, htonl(CLIENT)), 2);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 2);
-	CU_ASSERT_EQUAL(W(0)->ft->n_free, 62);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 2);
+	CU_ASSERT_EQUAL(egw_flow_table_free_records(W(0)->ft), 62);
 	/* Packets of the admitted flows still pass. */
 	p = from_client(IPPROTO_UDP, 6001, SERVER, 53);
 	send_pkt(W(0), port_in, &p);
@@ -1981,7 +1979,7 @@ static void test_pipeline_tcp_pickup(void)
 	p.tcp_flags = EGW_TCP_SYN | EGW_TCP_ACK;
 	send_pkt(W(0), port_in, &p);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_TCP_NOT_SYN), 2);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 0);
 	F.dp->tcp_pickup = true;
 	/* A RST, a SYN+ACK (the reply half of someone else's handshake) never start a flow. */
 	p.tcp_flags = EGW_TCP_RST | EGW_TCP_ACK;
@@ -1999,7 +1997,7 @@ static void test_pipeline_tcp_pickup(void)
 	p.tcp_flags = EGW_TCP_FIN | EGW_TCP_PSH | 0x20;
 	send_pkt(W(0), port_in, &p);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_TCP_BAD_FLAGS), 3);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 0);
 	CU_ASSERT_EQUAL(take(NULL, 0), 0);
 	p.tcp_flags = EGW_TCP_ACK | EGW_TCP_PSH;
 	p.payload_len = 10;
@@ -2056,8 +2054,9 @@ static void test_pipeline_nat_exhausted(void)
 	send_pkt(W(0), port_in, &p);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_NAT_EXHAUSTED), 1);
 	CU_ASSERT_EQUAL(take(NULL, 0), 0);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 1);
-	CU_ASSERT_EQUAL(W(0)->ft->n_free, W(0)->ft->capacity - 1);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 1);
+	CU_ASSERT_EQUAL(egw_flow_table_free_records(W(0)->ft),
+		egw_flow_table_capacity(W(0)->ft) - 1);
 	/* Another destination port is another endpoint. */
 	p.dport = 54;
 	send_pkt(W(0), port_in, &p);
@@ -2230,7 +2229,7 @@ static void test_pipeline_flow_records(void)
 	CU_ASSERT_EQUAL(r.flow_id, 0);
 	CU_ASSERT_EQUAL(r.reason, EGW_DROP_MODE_DENY);
 	CU_ASSERT_EQUAL(r.sport, htons(40001));
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 2);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 2);
 	set_mode(EGW_MODE_PASSTHROUGH);
 
 	/* Listing, through the mailbox. */
@@ -2266,7 +2265,7 @@ static void test_pipeline_flow_records(void)
 	CU_ASSERT_EQUAL(egw_flows_ask(F.dp, &slots, "proto=udp", EGW_MBOX_FLUSH, &ans, serve_w0,
 		NULL, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(ans.matched, 1);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 1);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 1);
 	CU_ASSERT_FATAL(next_record(W(0), &r));
 	CU_ASSERT_EQUAL(r.event, EGW_EV_END);
 	CU_ASSERT_EQUAL(r.reason, EGW_END_FLUSHED);
@@ -2287,7 +2286,7 @@ static void test_pipeline_flow_records(void)
 	/* Expiry: the SYN-only flow ends idle. */
 	W(0)->now = T0 + 100000;
 	egw_pipeline_expire(W(0));
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 0);
 	CU_ASSERT(next_record(W(0), &r) && r.event == EGW_EV_END && r.reason == EGW_END_IDLE);
 	CU_ASSERT_EQUAL(r.flow_id, tcp_id);
 	CU_ASSERT_EQUAL(addr_in_use(nat_addr), 0);

@@ -103,7 +103,6 @@ static struct {
 	const char *json, *prefix;
 	unsigned mem_mb;
 	int do_est, do_reply, do_stages, do_latency;
-	int prefetch_records;
 } opt = { .packets = 10000000, .max_factor = 1.0, .policies = 1000, .max_seconds = 60,
 	.prefix = "egwpipebench", .do_est = 1, .do_reply = 1,
 	.do_stages = 1, .do_latency = 1 };
@@ -168,8 +167,6 @@ static void usage(FILE *f)
 		"  --mem MB           EAL memory (default: from the largest flow count)\n"
 		"  --max-seconds S    wall-time bound of each pass (default 60)\n"
 		"  --file-prefix P    EAL file prefix (default egwpipebench)\n"
-		"  --prefetch-records experiment: prefetch each packet's flow record before the\n"
-		"                     timed call (what a prefetch after the bulk lookup could gain)\n"
 		"  --smoke            1k and 4k flows, 4096 packets: correctness only (CI)\n"
 		"  -o, --json FILE    write the figures as JSON\n");
 }
@@ -229,9 +226,6 @@ static int parse_args(int argc, char **argv)
 			break;
 		case 'S':
 			opt.smoke = 1;
-			break;
-		case 'R':
-			opt.prefetch_records = 1;
 			break;
 		case 'o':
 			opt.json = optarg;
@@ -331,10 +325,6 @@ static int run_pass(struct bench_dp *b, enum kind kind, uint32_t n_flows, uint64
 				bench_build_reply(d, &t, nat_addr[idx], nat_port[idx], 0x10);
 			m->port = kind == OUTBOUND ? env.port_in : env.port_out;
 			m->hash.usr = (uint32_t)idx;
-			/* Experiment: the flow records the burst will need, fetched ahead (record
-			 * index = flow number: flows were created in order into an empty table). */
-			if (opt.prefetch_records && !record)
-				rte_prefetch0(&w->ft->flows[idx]);
 			if (scattered) {
 				idx += step;
 				if (idx >= n_flows)
@@ -401,7 +391,7 @@ static void run_stages(struct bench_dp *b, uint32_t n_flows, uint64_t packets, s
 	struct egw_flow_key keys[BURST];
 	const struct egw_flow_key *kp[BURST];
 	struct egw_flow *f[BURST];
-	void *values[BURST];
+	uint8_t dirs[BURST];
 	struct bench_tuple t;
 	unsigned missing = 0;
 
@@ -429,16 +419,14 @@ static void run_stages(struct bench_dp *b, uint32_t n_flows, uint64_t packets, s
 			kp[j] = &keys[j];
 		}
 		t0 = rte_rdtsc();
-		hits = egw_flow_lookup_bulk(ft, kp, BURST, values);
+		hits = egw_flow_lookup_bulk(ft, kp, BURST, f, dirs);
 		t1 = rte_rdtsc();
 		c[1] += t1 - t0 - rdtsc_overhead;
 		if (hits != (BURST == 64 ? ~0ULL : (1ULL << BURST) - 1))
 			break;
 		t0 = rte_rdtsc();
-		for (unsigned j = 0; j < BURST; j++) {
-			f[j] = &ft->flows[EGW_FLOW_VAL_IDX(values[j])];
+		for (unsigned j = 0; j < BURST; j++)
 			sink += f[j]->port[0];
-		}
 		t1 = rte_rdtsc();
 		c[2] += t1 - t0 - rdtsc_overhead;
 		t0 = rte_rdtsc();
@@ -527,7 +515,7 @@ static size_t flow_table_bytes(uint32_t capacity)
 {
 	static const struct egw_flow_timeouts to = { 30, 7440, 240, 300, 60 };
 	size_t h0 = bench_heap_allocated(), bytes;
-	struct egw_flow_table *ft = egw_flow_table_create("probe", capacity, SOCKET_ID_ANY, &to);
+	struct egw_flow_table *ft = egw_flow_table_create(capacity, SOCKET_ID_ANY, &to);
 
 	if (!ft)
 		return 0;
@@ -613,8 +601,8 @@ static void run_size(uint32_t flows, uint32_t policies, struct result *r)
 		fail(r, "replies forwarded %llu of %llu",
 			(unsigned long long)b.w->stats.inbound_packets,
 			(unsigned long long)r->reply.packets);
-	if (b.w->ft->n_active != r->create.packets)
-		fail(r, "active flows %u, expected %llu", b.w->ft->n_active,
+	if (egw_flow_table_active(b.w->ft) != r->create.packets)
+		fail(r, "active flows %u, expected %llu", egw_flow_table_active(b.w->ft),
 			(unsigned long long)r->create.packets);
 out:
 	free(nat_addr);
@@ -698,12 +686,11 @@ static int write_json(const char *path, const struct result *res, unsigned n)
 		return -1;
 	fprintf(f, "{\n \"tsc_hz\": %llu,\n \"rdtsc_overhead_cycles\": %llu,\n \"burst\": %d,\n"
 		   " \"hugepages\": %s,\n \"order\": \"%s\",\n \"max_factor\": %.3f,\n"
-		   " \"packets_per_pass\": %llu,\n \"smoke\": %s,\n \"prefetch_records\": %s,\n"
+		   " \"packets_per_pass\": %llu,\n \"smoke\": %s,\n"
 		   " \"runs\": [\n",
 		(unsigned long long)tsc_hz, (unsigned long long)rdtsc_overhead, BURST,
 		opt.hugepages ? "true" : "false", opt.sequential ? "sequential" : "scattered",
-		opt.max_factor, (unsigned long long)opt.packets, opt.smoke ? "true" : "false",
-		opt.prefetch_records ? "true" : "false");
+		opt.max_factor, (unsigned long long)opt.packets, opt.smoke ? "true" : "false");
 	for (unsigned i = 0; i < n; i++) {
 		const struct result *r = &res[i];
 		fprintf(f,
@@ -786,12 +773,11 @@ int main(int argc, char **argv)
 	tsc_hz = rte_get_tsc_hz();
 	rdtsc_overhead = measure_rdtsc_overhead();
 	printf("pipeline_bench: one lcore, TSC %.3f GHz, rdtsc pair %llu cycles (subtracted), "
-	       "%s, %s order, table = flows x %.2f, %llu packets per pass%s%s\n",
+	       "%s, %s order, table = flows x %.2f, %llu packets per pass%s\n",
 		(double)tsc_hz / 1e9, (unsigned long long)rdtsc_overhead,
 		opt.hugepages ? "hugepages" : "no hugepages (4 KiB pages)",
 		opt.sequential ? "sequential" : "scattered", opt.max_factor,
-		(unsigned long long)opt.packets, opt.smoke ? ", smoke" : "",
-		opt.prefetch_records ? ", EXPERIMENT: flow records prefetched before each burst" : "");
+		(unsigned long long)opt.packets, opt.smoke ? ", smoke" : "");
 	for (unsigned i = 0; i < opt.n_sizes; i++) {
 		printf("flows %u ...\n", opt.sizes[i]);
 		fflush(stdout);
