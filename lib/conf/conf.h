@@ -6,32 +6,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/limits.h"
+#include "common/types.h"
+
 /*
  * The appliance configuration (SPEC section 4), parsed with inih and validated as a whole.
  * Loading has no side effects: it reads files and fills a struct; nothing is applied.
  * Addresses and ports are stored in host byte order.
  */
 
-#define EGW_MAX_PORTS 8
-#define EGW_MAX_POOLS 64
-#define EGW_MAX_POOL_ADDRS 1024
-#define EGW_MAX_ROUTES 64
-#define EGW_MAX_STATIC_NEIGHBORS 64
-#define EGW_NAME_MAX 32
-#define EGW_PATH_MAX 256
-#define EGW_DEVICE_MAX 256
-
-enum egw_port_role { EGW_ROLE_INSIDE = 0, EGW_ROLE_OUTSIDE = 1 };
-enum egw_mode { EGW_MODE_PASSTHROUGH = 0, EGW_MODE_POLICY, EGW_MODE_DENY };
-enum egw_revalidate { EGW_REVALIDATE_RESET = 0, EGW_REVALIDATE_KEEP };
-enum egw_nat_mapping { EGW_MAPPING_ENDPOINT_DEPENDENT = 0, EGW_MAPPING_ENDPOINT_INDEPENDENT };
-enum egw_nat_pairing { EGW_PAIRING_PAIRED = 0, EGW_PAIRING_ARBITRARY };
-/* What becomes of IPv4 packets with options (RFC 7126); malformed option lists never pass. */
-enum egw_ip_options {
-	EGW_IP_OPTIONS_DROP_SOURCE_ROUTE = 0, /* drop LSRR/SSRR, forward the rest unchanged */
-	EGW_IP_OPTIONS_DROP_ALL,	      /* drop any option but EOL/NOP padding */
-	EGW_IP_OPTIONS_PASS,		      /* forward every well-formed option list */
-};
 
 /* Where a setting came from, for messages that point the operator at it. */
 struct egw_conf_origin {
