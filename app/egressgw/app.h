@@ -38,7 +38,6 @@ struct egw_app {
 	struct egw_conf conf;
 	struct egw_policy_set pset;	 /* the policy files of the running generation */
 	struct egw_policy_slots slots;	 /* counter slot per policy name */
-	struct egw_snapshot *stale;	 /* not yet reclaimed after a stalled grace period */
 	struct egw_ctl_server *ctl;	 /* control socket; NULL when off */
 	struct egw_dataplane dp;
 	struct rte_mempool *pool;

@@ -196,6 +196,8 @@ void egw_control_run(struct egw_app *app)
 			egw_neigh_hold(app->neigh, pkts[i]);
 		busy += n;
 		if (now - last_timer >= 100) {
+			/* Generations the workers have all moved past. */
+			egw_rcu_reclaim(&app->dp.rcu);
 			egw_neigh_timers(app->neigh);
 			last_timer = now;
 		}
@@ -234,20 +236,21 @@ static int publish(struct egw_app *app, const struct egw_conf *conf,
 {
 	struct egw_snapshot_inputs in = { .conf = conf, .policies = pset,
 		.port_ids = app->port_ids, .slots = &app->slots, .generation = app->generation + 1 };
-	struct egw_snapshot *snap = egw_snapshot_compile(&in), *stale;
+	struct egw_snapshot *snap = egw_snapshot_compile(&in);
+	int rc;
 
 	if (!snap)
 		return -rte_errno;
 	/* The control thread is the only writer: reading the current snapshot is safe here. */
-	egw_snapshot_chain(snap, app->dp.rcu.current);
-	if (egw_rcu_publish(&app->dp.rcu, snap, 1000, &stale) == -ETIMEDOUT) {
-		/* A worker did not pass a quiescent state within a second: never free under it.
-		 * The old snapshot is retried at the next publish. */
-		EGW_WARN("publish: a worker stalled; generation %llu kept until it moves on",
+	egw_snapshot_chain(snap, egw_snapshot_current(&app->dp.rcu));
+	rc = egw_rcu_publish(&app->dp.rcu, snap);
+	if (rc < 0) {
+		/* Generations replaced long ago still wait for a worker that stopped reporting
+		 * quiescent states: never free under it, nor pile up more. */
+		EGW_WARN("publish: a worker has stalled; generation %llu stays",
 			(unsigned long long)app->generation);
-		app->stale = stale;
-	} else if (app->stale && egw_rcu_reclaim(&app->dp.rcu, app->stale, 0) == 0) {
-		app->stale = NULL;
+		egw_snapshot_free(snap);
+		return rc;
 	}
 	app->generation++;
 	app->published_generation = app->generation;

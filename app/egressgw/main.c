@@ -139,7 +139,7 @@ static int dataplane_setup(struct egw_app *app)
 		EGW_ERR("cannot read random bytes for the NAT port key");
 		return -EIO;
 	}
-	rc = egw_rcu_init(&dp->rcu, dp->n_workers);
+	rc = egw_snapshot_rcu_init(&dp->rcu, dp->n_workers);
 	if (rc < 0)
 		return rc;
 	rc = egw_policy_slots_init(&app->slots, "main");
@@ -185,13 +185,13 @@ static int publish_first(struct egw_app *app)
 {
 	struct egw_snapshot_inputs in = { .conf = &app->conf, .policies = &app->pset,
 		.port_ids = app->port_ids, .slots = &app->slots, .generation = 1 };
-	struct egw_snapshot *snap = egw_snapshot_compile(&in), *stale;
+	struct egw_snapshot *snap = egw_snapshot_compile(&in);
 
 	if (!snap) {
 		EGW_ERR("cannot compile the policies: %s", rte_strerror(rte_errno));
 		return -rte_errno;
 	}
-	egw_rcu_publish(&app->dp.rcu, snap, 0, &stale);
+	egw_rcu_publish(&app->dp.rcu, snap);
 	app->generation = 1;
 	app->published_generation = 1;
 	app->mode = app->conf.egress.mode;
@@ -217,8 +217,6 @@ static void dataplane_teardown(struct egw_app *app)
 	app->neigh = NULL;
 	egw_neigh_free(dp->neigh);
 	egw_rcu_fini(&dp->rcu);
-	egw_snapshot_free(app->stale);
-	app->stale = NULL;
 	egw_policy_slots_fini(&app->slots);
 	free(dp->policy_active);
 	dp->policy_active = NULL;

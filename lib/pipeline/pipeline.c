@@ -736,7 +736,7 @@ static inline bool ttl_expires(struct egw_worker *w, struct rte_mbuf *m,
 void egw_pipeline_rx(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n, bool from_handoff)
 {
 	struct egw_dataplane *dp = w->dp;
-	const struct egw_snapshot *snap = egw_rcu_load(&dp->rcu);
+	const struct egw_snapshot *snap = egw_snapshot_current(&dp->rcu);
 	struct egw_pkt_meta meta[EGW_BURST];
 	struct egw_flow_key keys[EGW_BURST];
 	const struct egw_flow_key *key_ptrs[EGW_BURST];

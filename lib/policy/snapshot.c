@@ -372,69 +372,12 @@ nomem:
 	return NULL;
 }
 
-int egw_rcu_init(struct egw_rcu *rcu, unsigned n_readers)
+static void free_snapshot(void *snap)
 {
-	size_t sz = rte_rcu_qsbr_get_memsize(n_readers);
-
-	memset(rcu, 0, sizeof(*rcu));
-	rcu->qsbr = rte_zmalloc("egw_rcu", sz, RTE_CACHE_LINE_SIZE);
-	if (!rcu->qsbr)
-		return -ENOMEM;
-	if (rte_rcu_qsbr_init(rcu->qsbr, n_readers) != 0) {
-		rte_free(rcu->qsbr);
-		rcu->qsbr = NULL;
-		return -EINVAL;
-	}
-	rcu->n_readers = n_readers;
-	return 0;
+	egw_snapshot_free(snap);
 }
 
-void egw_rcu_fini(struct egw_rcu *rcu)
+int egw_snapshot_rcu_init(struct egw_rcu *rcu, unsigned n_workers)
 {
-	egw_snapshot_free(rcu->current);
-	rcu->current = NULL;
-	rte_free(rcu->qsbr);
-	rcu->qsbr = NULL;
-}
-
-static int wait_grace(struct egw_rcu *rcu, uint64_t token, unsigned timeout_ms)
-{
-	/* Polling rte_rcu_qsbr_check instead of rte_rcu_qsbr_synchronize: a stalled worker
-	 * must not hang the control thread forever. */
-	for (unsigned waited = 0;; waited++) {
-		if (rte_rcu_qsbr_check(rcu->qsbr, token, false) == 1)
-			return 0;
-		if (waited >= timeout_ms * 10)
-			return -ETIMEDOUT;
-		usleep(100);
-	}
-}
-
-int egw_rcu_publish(struct egw_rcu *rcu, struct egw_snapshot *next, unsigned timeout_ms,
-	struct egw_snapshot **stale)
-{
-	struct egw_snapshot *old = rcu->current;
-	uint64_t token;
-
-	*stale = NULL;
-	__atomic_store_n(&rcu->current, next, __ATOMIC_RELEASE);
-	if (!old)
-		return 0;
-	token = rte_rcu_qsbr_start(rcu->qsbr);
-	if (wait_grace(rcu, token, timeout_ms) < 0) {
-		*stale = old;
-		return -ETIMEDOUT;
-	}
-	egw_snapshot_free(old);
-	return 0;
-}
-
-int egw_rcu_reclaim(struct egw_rcu *rcu, struct egw_snapshot *stale, unsigned timeout_ms)
-{
-	uint64_t token = rte_rcu_qsbr_start(rcu->qsbr);
-
-	if (wait_grace(rcu, token, timeout_ms) < 0)
-		return -ETIMEDOUT;
-	egw_snapshot_free(stale);
-	return 0;
+	return egw_rcu_init(rcu, n_workers, free_snapshot);
 }

@@ -5,12 +5,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/rcu.h"
 #include "conf/conf.h"
 #include "conf/policy_conf.h"
 #include "nat/addr_set.h"
 #include "nat/nat.h"
 
-struct rte_rcu_qsbr;
 struct egw_classifier;
 struct egw_host_rules;
 struct egw_policy_slots;
@@ -120,32 +120,14 @@ void egw_snapshot_chain(struct egw_snapshot *next, const struct egw_snapshot *pr
 /* Works out NEXT's delta against PREV (recheck.c); leaves delta_ok false when it cannot. */
 void egw_snapshot_delta(struct egw_snapshot *next, const struct egw_snapshot *prev);
 
-/* The publication point shared by the control thread (writer) and the workers (readers). */
-struct egw_rcu {
-	struct egw_snapshot *current; /* accessed with __atomic acquire/release only */
-	struct rte_rcu_qsbr *qsbr;
-	unsigned n_readers;
-};
+/* The workers' publication point (lib/common/rcu.h): N_WORKERS polling readers, replaced
+ * snapshots freed with egw_snapshot_free(). 0 or -errno. */
+int egw_snapshot_rcu_init(struct egw_rcu *rcu, unsigned n_workers);
 
-/* QSBR variable for N_READERS worker threads (thread ids 0..n-1). 0 or -ENOMEM. */
-int egw_rcu_init(struct egw_rcu *rcu, unsigned n_readers);
-void egw_rcu_fini(struct egw_rcu *rcu);
-
-static inline const struct egw_snapshot *egw_rcu_load(const struct egw_rcu *rcu)
+/* The snapshot published at RCU (a worker: once per burst). */
+static inline const struct egw_snapshot *egw_snapshot_current(const struct egw_rcu *rcu)
 {
-	/* Pairs with the release store in egw_rcu_publish: a worker sees a fully built snapshot. */
-	return __atomic_load_n(&rcu->current, __ATOMIC_ACQUIRE);
+	return egw_rcu_load(rcu);
 }
-
-/*
- * Publishes NEXT and waits at most TIMEOUT_MS for every online reader to pass a quiescent
- * state, then frees the previous snapshot. Returns 0, or -ETIMEDOUT when a reader stalled: the
- * old snapshot is then handed back in *stale (never freed under a reader) for a later retry
- * with egw_rcu_reclaim.
- */
-int egw_rcu_publish(struct egw_rcu *rcu, struct egw_snapshot *next, unsigned timeout_ms,
-	struct egw_snapshot **stale);
-/* Retries freeing STALE after a grace period; 0 when freed, -ETIMEDOUT otherwise. */
-int egw_rcu_reclaim(struct egw_rcu *rcu, struct egw_snapshot *stale, unsigned timeout_ms);
 
 #endif

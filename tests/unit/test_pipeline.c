@@ -182,17 +182,15 @@ static struct egw_snapshot *build_snapshot(enum egw_mode mode, uint16_t pf, uint
 
 static void publish(struct egw_snapshot *s)
 {
-	struct egw_snapshot *stale = NULL;
-
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	/* No reader thread is registered: the old snapshot is freed at once. */
-	CU_ASSERT_EQUAL(egw_rcu_publish(&F.dp->rcu, s, 100, &stale), 0);
-	CU_ASSERT_PTR_NULL(stale);
+	CU_ASSERT_EQUAL(egw_rcu_publish(&F.dp->rcu, s), 0);
+	CU_ASSERT_EQUAL(egw_rcu_reclaim(&F.dp->rcu), 0);
 }
 
 static void set_mode(enum egw_mode mode)
 {
-	const struct egw_snapshot *cur = egw_rcu_load(&F.dp->rcu);
+	const struct egw_snapshot *cur = egw_snapshot_current(&F.dp->rcu);
 	const struct egw_nat_pool *p = cur->default_pool;
 
 	publish(build_snapshot(mode, p->port_first, p->port_last, p->n_addrs, p->max_per_source,
@@ -254,7 +252,7 @@ static void dp_setup(const struct dp_opts *o)
 	add_static_neigh(port_out, GW, MAC_GW);
 
 	dp->n_workers = nw;
-	CU_ASSERT_EQUAL_FATAL(egw_rcu_init(&dp->rcu, nw), 0);
+	CU_ASSERT_EQUAL_FATAL(egw_snapshot_rcu_init(&dp->rcu, nw), 0);
 	dp->secret = SECRET;
 	publish(build_snapshot(o->mode, o->port_first ? o->port_first : 1024,
 		o->port_last ? o->port_last : 65535,
@@ -634,7 +632,7 @@ static void test_pipeline_tcp_roundtrip(void)
 		struct egw_flow_key k;
 		egw_flow_key_set(&k, htonl(CLIENT), htonl(SERVER), htons(40000), htons(80),
 			IPPROTO_TCP, EGW_ZONE_INSIDE);
-		CU_ASSERT_EQUAL(ntohl(egw_nat_pick_addr(egw_rcu_load(&F.dp->rcu)->default_pool,
+		CU_ASSERT_EQUAL(ntohl(egw_nat_pick_addr(egw_snapshot_current(&F.dp->rcu)->default_pool,
 			&SECRET, &k)), nat_addr);
 	}
 	f = find_flow(W(0), IPPROTO_TCP, 40000, SERVER, 80);
@@ -962,7 +960,7 @@ static void tcp80_policy(struct egw_policy_conf *p, const char *name, struct egw
 static const struct egw_snapshot *publish_policies(struct egw_policy_slots *sl,
 	struct egw_policy_conf *pol, unsigned n)
 {
-	const struct egw_snapshot *cur = egw_rcu_load(&F.dp->rcu);
+	const struct egw_snapshot *cur = egw_snapshot_current(&F.dp->rcu);
 	struct egw_policy_set ps = { .policies = pol, .n_policies = n };
 	struct egw_snapshot_inputs in = { .conf = F.conf, .policies = &ps, .slots = sl,
 		.generation = cur->generation + 1 };
@@ -1793,7 +1791,7 @@ static void test_pipeline_untranslated(void)
 	struct frame *fr;
 
 	dp_setup(&(struct dp_opts){ .no_pool = true, .n_workers = 2 });
-	CU_ASSERT_PTR_NULL(egw_rcu_load(&F.dp->rcu)->default_pool);
+	CU_ASSERT_PTR_NULL(egw_snapshot_current(&F.dp->rcu)->default_pool);
 	p.tcp_flags = EGW_TCP_SYN;
 	send_pkt(W(0), port_in, &p);
 	run_handoffs();

@@ -196,7 +196,7 @@ int bench_dp_create(struct bench_dp *b, struct bench_env *e, const struct bench_
 	static uint64_t generation;
 	struct egw_dataplane *dp;
 	struct egw_pool_conf *pool;
-	struct egw_snapshot *snap, *stale = NULL;
+	struct egw_snapshot *snap;
 	size_t heap0, libc0;
 	int rc = -ENOMEM;
 
@@ -236,7 +236,7 @@ int bench_dp_create(struct bench_dp *b, struct bench_env *e, const struct bench_
 	dp->tcp_pickup = true;
 	dp->icmp_errors_per_s = 100;
 	dp->secret = (struct egw_nat_secret){ 0x0123456789abcdefULL, 0xfedcba9876543210ULL };
-	if (egw_rcu_init(&dp->rcu, 1) < 0)
+	if (egw_snapshot_rcu_init(&dp->rcu, 1) < 0)
 		goto fail;
 
 	/* [egress] mode = passthrough (or policy), default_pool = public; [pool public]. */
@@ -266,7 +266,7 @@ int bench_dp_create(struct bench_dp *b, struct bench_env *e, const struct bench_
 	} else {
 		snap = egw_snapshot_build(b->conf, generation);
 	}
-	if (!snap || egw_rcu_publish(&dp->rcu, snap, 100, &stale) < 0)
+	if (!snap || egw_rcu_publish(&dp->rcu, snap) < 0)
 		goto fail;
 
 	dp->punt_ring = rte_ring_create("bench_punt", 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);

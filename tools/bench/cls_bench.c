@@ -171,7 +171,7 @@ static double compile_publish(uint32_t n, struct egw_rcu *rcu, struct egw_policy
 	struct egw_policy_set ps = { .policies = pol, .n_policies = n };
 	struct egw_snapshot_inputs in = { .conf = &conf, .policies = &ps, .slots = slots,
 		.generation = 2 };
-	struct egw_snapshot *snap, *stale;
+	struct egw_snapshot *snap;
 	double t0;
 
 	egw_conf_defaults(&conf);
@@ -194,7 +194,9 @@ static double compile_publish(uint32_t n, struct egw_rcu *rcu, struct egw_policy
 		fprintf(stderr, "compile failed\n");
 		exit(1);
 	}
-	egw_rcu_publish(rcu, snap, 1000, &stale);
+	/* No worker reads: the replaced snapshot is freed at once, as after a grace period. */
+	egw_rcu_publish(rcu, snap);
+	egw_rcu_reclaim(rcu);
 	t0 = now_s() - t0;
 	free(pol);
 	free(cidr);
@@ -225,7 +227,7 @@ int main(int argc, char **argv)
 	for (unsigned s = 0; s < 3; s++)
 		for (int many = 0; many < 2; many++)
 			res[k++] = run(sizes[s], many, n_keys);
-	if (egw_rcu_init(&rcu, 1) < 0 || egw_policy_slots_init(&slots, "bench") < 0)
+	if (egw_snapshot_rcu_init(&rcu, 1) < 0 || egw_policy_slots_init(&slots, "bench") < 0)
 		return 1;
 	publish_s = compile_publish(100000, &rcu, &slots);
 
