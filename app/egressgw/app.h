@@ -17,22 +17,6 @@
 #include "telemetry/flowlog.h"
 #include "telemetry/metrics.h"
 
-/* Where each worker polls: (port, queue) pairs. */
-struct egw_rx_queue {
-	uint16_t port, queue;
-};
-
-struct egw_worker_ctx {
-	struct egw_worker *w;
-	struct egw_rx_queue rxq[EGW_MAX_PORTS];
-	unsigned n_rxq;
-	uint32_t idle_sleep_us;
-	/* Worker 0 only: frames the control thread wrote to be received (ICMP errors about
-	 * packets no neighbour took), NULL for the others. */
-	struct rte_ring *from_control;
-	volatile bool stop;
-};
-
 /* The running appliance: owned by the control thread. */
 struct egw_app {
 	struct egw_conf conf;
@@ -41,7 +25,7 @@ struct egw_app {
 	struct egw_ctl_server *ctl;	 /* control socket; NULL when off */
 	struct egw_dataplane dp;
 	struct rte_mempool *pool;
-	struct egw_worker_ctx wctx[EGW_MAX_WORKERS];
+	struct egw_worker_run wrun[EGW_MAX_WORKERS];
 	unsigned worker_lcores[EGW_MAX_WORKERS];
 	struct egw_neigh_resolver *neigh; /* ARP: control thread only */
 	struct rte_ring *reinject_ring;	  /* control -> worker 0's data path (from_control) */
@@ -82,9 +66,6 @@ int egw_eal_start(const struct egw_conf *conf, int extra_argc, char **extra_argv
 /* ports.c */
 int egw_ports_setup(struct egw_app *app);
 void egw_ports_stop(struct egw_app *app);
-
-/* worker.c */
-int egw_worker_main(void *arg);
 
 /* control.c */
 int egw_control_start(struct egw_app *app);

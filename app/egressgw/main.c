@@ -173,9 +173,9 @@ static int dataplane_setup(struct egw_app *app)
 			return -ENOMEM;
 		}
 		dp->workers[i]->lcore = app->worker_lcores[i];
-		app->wctx[i].w = dp->workers[i];
-		app->wctx[i].idle_sleep_us = c->dpdk.idle_sleep_us;
-		app->wctx[i].from_control = i == 0 ? app->reinject_ring : NULL;
+		app->wrun[i].w = dp->workers[i];
+		app->wrun[i].idle_sleep_us = c->dpdk.idle_sleep_us;
+		app->wrun[i].from_control = i == 0 ? app->reinject_ring : NULL;
 	}
 	return 0;
 }
@@ -358,7 +358,7 @@ int main(int argc, char **argv)
 	}
 
 	for (unsigned i = 0; i < app.dp.n_workers; i++)
-		rte_eal_remote_launch(egw_worker_main, &app.wctx[i], app.worker_lcores[i]);
+		rte_eal_remote_launch(egw_worker_loop, &app.wrun[i], app.worker_lcores[i]);
 	EGW_INFO("ready: %u worker(s), %u port(s), mode %s", app.dp.n_workers, app.n_ports,
 		egw_mode_name(app.conf.egress.mode));
 
@@ -366,7 +366,7 @@ int main(int argc, char **argv)
 
 	EGW_INFO("stopping");
 	for (unsigned i = 0; i < app.dp.n_workers; i++)
-		app.wctx[i].stop = true;
+		__atomic_store_n(&app.wrun[i].stop, true, __ATOMIC_RELAXED);
 	rte_eal_mp_wait_lcore();
 	status = 0;
 out:

@@ -122,7 +122,7 @@ static int port_configure(struct egw_app *app, unsigned idx, uint16_t port_id)
 		if (rc < 0)
 			return rc;
 		/* RX queue q is polled by worker q. */
-		struct egw_worker_ctx *c = &app->wctx[q];
+		struct egw_worker_run *c = &app->wrun[q];
 		c->rxq[c->n_rxq].port = port_id;
 		c->rxq[c->n_rxq++].queue = q;
 	}

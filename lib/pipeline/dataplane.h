@@ -135,12 +135,36 @@ struct egw_worker {
 	struct egw_mailbox mbox __rte_cache_aligned; /* other threads ask about its flows here */
 };
 
-/* Creates worker ID's flow table and rings; 0 or -errno. */
+/* Creates worker ID's flow table and rings; NULL with rte_errno set on failure. */
 struct egw_worker *egw_worker_create(struct egw_dataplane *dp, unsigned id, uint32_t max_flows,
 	const struct egw_flow_timeouts *to, int socket);
 void egw_worker_free(struct egw_worker *w);
 /* What egw_worker_create() takes from the DPDK heap (flow table, rings, side arrays). */
 size_t egw_worker_bytes(uint32_t max_flows, bool flow_log);
+
+/* Where a worker polls: (port, queue) pairs. */
+struct egw_rx_queue {
+	uint16_t port, queue;
+};
+
+/* What a worker lcore runs with (egw_worker_loop's argument). */
+struct egw_worker_run {
+	struct egw_worker *w;
+	struct egw_rx_queue rxq[EGW_MAX_PORTS]; /* one queue per port at most */
+	unsigned n_rxq;
+	uint32_t idle_sleep_us; /* > 0: sleep this long after a loop that found nothing */
+	/* Frames the control thread wrote to be received as if from a port (ICMP errors about
+	 * packets no neighbour took), NULL for the workers that take none. */
+	struct rte_ring *from_control;
+	bool stop;		/* set by the control thread; the loop ends */
+};
+
+/*
+ * The lcore loop (rte_eal_remote_launch's function, ARG a struct egw_worker_run): poll the RX
+ * queues and the handoff rings, send what the control thread built, flush, expire a little,
+ * serve the mailbox, report a quiescent state; until RUN->stop.
+ */
+int egw_worker_loop(void *arg);
 
 /*
  * The data path: processes N received (or handed-off) packets. Every packet is transmitted,
