@@ -26,6 +26,18 @@ int egw_rcu_init(struct egw_rcu *rcu, unsigned n_readers, void (*free_fn)(void *
 	return 0;
 }
 
+int egw_rcu_init_shared(struct egw_rcu *rcu, struct egw_rcu *owner, void (*free_fn)(void *obj))
+{
+	memset(rcu, 0, sizeof(*rcu));
+	if (!owner || !owner->qsbr || owner->owner || !free_fn)
+		return -EINVAL;
+	rcu->qsbr = owner->qsbr;
+	rcu->owner = owner;
+	rcu->n_readers = owner->n_readers;
+	rcu->free_fn = free_fn;
+	return 0;
+}
+
 void egw_rcu_fini(struct egw_rcu *rcu)
 {
 	if (!rcu->free_fn)
@@ -36,7 +48,8 @@ void egw_rcu_fini(struct egw_rcu *rcu)
 	if (rcu->current)
 		rcu->free_fn(rcu->current);
 	rcu->current = NULL;
-	rte_free(rcu->qsbr);
+	if (!rcu->owner)
+		rte_free(rcu->qsbr);
 	rcu->qsbr = NULL;
 }
 
@@ -75,9 +88,13 @@ int egw_rcu_publish(struct egw_rcu *rcu, void *next)
 
 int egw_rcu_read_begin(struct egw_rcu *rcu)
 {
-	uint64_t taken = __atomic_load_n(&rcu->read_ids, __ATOMIC_RELAXED);
+	uint64_t taken;
 	int id;
 
+	/* Thread ids belong to the QSBR variable: a shared point takes its owner's. */
+	if (rcu->owner)
+		return egw_rcu_read_begin(rcu->owner);
+	taken = __atomic_load_n(&rcu->read_ids, __ATOMIC_RELAXED);
 	do {
 		uint64_t free_ids = ~taken & (rcu->n_readers == 64 ? ~0ULL :
 			(1ULL << rcu->n_readers) - 1);
@@ -95,6 +112,10 @@ int egw_rcu_read_begin(struct egw_rcu *rcu)
 
 void egw_rcu_read_end(struct egw_rcu *rcu, int id)
 {
+	if (rcu->owner) {
+		egw_rcu_read_end(rcu->owner, id);
+		return;
+	}
 	rte_rcu_qsbr_thread_offline(rcu->qsbr, (unsigned)id);
 	rte_rcu_qsbr_thread_unregister(rcu->qsbr, (unsigned)id);
 	__atomic_fetch_and(&rcu->read_ids, ~(1ULL << id), __ATOMIC_RELEASE);

@@ -18,6 +18,11 @@ struct rte_rcu_qsbr;
  * - occasional readers (telemetry, metrics) take an id for the length of one read with
  *   egw_rcu_read_begin() / egw_rcu_read_end(); while they hold none they delay nobody.
  * One publication point serves one kind.
+ *
+ * Several publication points may serve the same polling readers (the workers read the policy
+ * snapshot and the learned names): egw_rcu_init_shared() makes a point use the QSBR variable of
+ * another, so the readers' one quiescent state per loop ends the grace periods of both, and
+ * each point still frees only its own objects.
  */
 #define EGW_RCU_PENDING_MAX 64
 
@@ -29,6 +34,7 @@ struct egw_rcu_pending {
 struct egw_rcu {
 	void *current; /* __atomic acquire/release only */
 	struct rte_rcu_qsbr *qsbr;
+	struct egw_rcu *owner; /* the point whose QSBR variable this one shares; NULL: its own */
 	unsigned n_readers;
 	void (*free_fn)(void *obj);
 	struct egw_rcu_pending pending[EGW_RCU_PENDING_MAX]; /* oldest first */
@@ -38,7 +44,13 @@ struct egw_rcu {
 
 /* N_READERS reader ids (at most 64); FREE_FN frees a replaced object. 0 or -errno. */
 int egw_rcu_init(struct egw_rcu *rcu, unsigned n_readers, void (*free_fn)(void *obj));
-/* Frees the current object and every pending one: no reader may be left. */
+/*
+ * A point for the polling readers of OWNER, on OWNER's QSBR variable (and its occasional
+ * reader ids). OWNER must be initialized and outlive RCU (fini RCU first). 0 or -EINVAL.
+ */
+int egw_rcu_init_shared(struct egw_rcu *rcu, struct egw_rcu *owner, void (*free_fn)(void *obj));
+/* Frees the current object and every pending one: no reader may be left. The QSBR variable
+ * goes with the point that owns it. */
 void egw_rcu_fini(struct egw_rcu *rcu);
 
 static inline void *egw_rcu_load(const struct egw_rcu *rcu)
