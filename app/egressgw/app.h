@@ -16,6 +16,7 @@
 #include "policy/slots.h"
 #include "telemetry/flowlog.h"
 #include "telemetry/metrics.h"
+#include "telemetry/observer.h"
 
 /* The running appliance: owned by the control thread. */
 struct egw_app {
@@ -35,14 +36,18 @@ struct egw_app {
 	unsigned n_ports;
 	uint64_t generation;
 	uint64_t start_tsc;
+	/*
+	 * CONF is the file as loaded at start and is never rewritten (telemetry reads its ports).
+	 * LIVE is what runs of what a reload or "mode" can change (egress settings, pools),
+	 * replaced whole, never edited; OBSERVER publishes it with the generation and the last
+	 * reload for telemetry and metrics.
+	 */
+	struct egw_conf *live;
+	struct egw_rcu observer;
+	struct egw_reload_result last_reload;
 	char config_sha256[65];
-	char last_reload[1024];
 	volatile sig_atomic_t stop_requested;
 	volatile sig_atomic_t reload_requested;
-	/* Copies for the telemetry thread, which must not dereference snapshots. */
-	volatile int mode;
-	volatile uint64_t published_generation;
-	uint32_t conf_seq; /* odd while conf.pools is being rewritten (reload) */
 };
 
 #define EGW_RING_SIZE 1024 /* control and handoff rings */
@@ -72,7 +77,15 @@ int egw_control_start(struct egw_app *app);
 void egw_control_run(struct egw_app *app);
 void egw_control_drain(struct egw_app *app);
 void egw_control_end_flows(struct egw_app *app);
-int egw_control_reload(struct egw_app *app, char *out, size_t len);
+
+/* publish.c */
+int egw_publish_first(struct egw_app *app);
+void egw_publish_fini(struct egw_app *app);
+int egw_publish_reload(struct egw_app *app, char *out, size_t len);
+int egw_publish_mode(struct egw_app *app, enum egw_mode mode, char *out, size_t len);
+/* The same, as control-socket operations (struct egw_ctl_ops, CTX the app). */
+int egw_publish_reload_op(void *app, char *out, size_t len);
+int egw_publish_mode_op(void *app, enum egw_mode mode, char *out, size_t len);
 /* The control socket ([control] socket), its commands served by egw_control_run. 0 or -errno. */
 int egw_control_socket_open(struct egw_app *app);
 

@@ -204,7 +204,7 @@ void egw_control_run(struct egw_app *app)
 		if (app->reload_requested) {
 			char msg[256];
 			app->reload_requested = 0;
-			egw_control_reload(app, msg, sizeof(msg));
+			egw_publish_reload(app, msg, sizeof(msg));
 			flowlog_reopen(app);
 		}
 		if (app->flowlog.f)
@@ -228,134 +228,6 @@ void egw_control_drain(struct egw_app *app)
 	}
 	if (app->neigh)
 		egw_neigh_flush(app->neigh, EGW_DROP_SHUTDOWN);
-}
-
-/* Compiles CONF + PSET into the next generation and publishes it. 0 or -errno. */
-static int publish(struct egw_app *app, const struct egw_conf *conf,
-	const struct egw_policy_set *pset)
-{
-	struct egw_snapshot_inputs in = { .conf = conf, .policies = pset,
-		.port_ids = app->port_ids, .slots = &app->slots, .generation = app->generation + 1 };
-	struct egw_snapshot *snap = egw_snapshot_compile(&in);
-	int rc;
-
-	if (!snap)
-		return -rte_errno;
-	/* The control thread is the only writer: reading the current snapshot is safe here. */
-	egw_snapshot_chain(snap, egw_snapshot_current(&app->dp.rcu));
-	rc = egw_rcu_publish(&app->dp.rcu, snap);
-	if (rc < 0) {
-		/* Generations replaced long ago still wait for a worker that stopped reporting
-		 * quiescent states: never free under it, nor pile up more. */
-		EGW_WARN("publish: a worker has stalled; generation %llu stays",
-			(unsigned long long)app->generation);
-		egw_snapshot_free(snap);
-		return rc;
-	}
-	app->generation++;
-	app->published_generation = app->generation;
-	app->mode = conf->egress.mode;
-	return 0;
-}
-
-/*
- * SIGHUP or "reload": re-read the configuration and the policy files and publish what can
- * change live (mode, pools, policies). A file with errors changes nothing: the errors are
- * reported (OUT, the log, /egw/info) and the running snapshot stays.
- */
-int egw_control_reload(struct egw_app *app, char *out, size_t len)
-{
-	struct egw_conf *next = calloc(1, sizeof(*next));
-	struct egw_conf_errors errs = { 0 };
-	struct egw_policy_set pset = { 0 };
-	size_t used = 0;
-	int rc;
-
-	if (!next) {
-		snprintf(out, len, "ERROR out of memory\n");
-		return -ENOMEM;
-	}
-	rc = egw_conf_load(app->conf.path, next, &errs);
-	if (rc == 0)
-		rc = egw_policy_load(next, &pset, &errs);
-	if (rc < 0) {
-		const struct egw_conf_error *e = errs.n ? &errs.items[0] : NULL;
-		snprintf(app->last_reload, sizeof(app->last_reload),
-			"error: %u problem(s), running policy kept; first: %s:%d: %s", errs.n,
-			e ? e->file : app->conf.path, e ? e->line : 0, e ? e->msg : strerror(-rc));
-		used += (size_t)snprintf(out, len, "ERROR reload rejected, running policy kept "
-						   "(generation %llu):\n",
-			(unsigned long long)app->generation);
-		for (unsigned i = 0; i < errs.n; i++) {
-			EGW_ERR("reload rejected: %s:%d: %s", errs.items[i].file, errs.items[i].line,
-				errs.items[i].msg);
-			if (used < len)
-				used += (size_t)snprintf(out + used, len - used, "%s:%d: %s\n",
-					errs.items[i].file, errs.items[i].line, errs.items[i].msg);
-		}
-		goto done;
-	}
-	rc = publish(app, next, &pset);
-	if (rc < 0) {
-		snprintf(app->last_reload, sizeof(app->last_reload), "error: compile: %s",
-			strerror(-rc));
-		snprintf(out, len, "ERROR reload rejected, running policy kept: %s\n",
-			strerror(-rc));
-		goto done;
-	}
-	/* Only what can change live is taken over; ports, [dpdk] and [flows] need a restart. */
-	/* Sequence count for the telemetry and metrics threads, which copy the pools. */
-	__atomic_store_n(&app->conf_seq, app->conf_seq + 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	app->conf.egress = next->egress;
-	memcpy(app->conf.pools, next->pools, sizeof(next->pools));
-	app->conf.n_pools = next->n_pools;
-	__atomic_store_n(&app->conf_seq, app->conf_seq + 1, __ATOMIC_RELEASE);
-	egw_policy_set_free(&app->pset);
-	app->pset = pset;
-	memset(&pset, 0, sizeof(pset));
-	snprintf(app->last_reload, sizeof(app->last_reload), "ok: generation %llu, %u policies",
-		(unsigned long long)app->generation, app->pset.n_policies);
-	snprintf(out, len, "OK reloaded: generation %llu, mode %s, %u policies, %u groups\n",
-		(unsigned long long)app->generation, egw_mode_name(app->conf.egress.mode),
-		app->pset.n_policies, app->pset.n_groups);
-	EGW_INFO("%s", app->last_reload);
-done:
-	egw_policy_set_free(&pset);
-	egw_conf_errors_free(&errs);
-	free(next);
-	return rc;
-}
-
-/* "mode X": the running configuration with another mode, until the next reload. */
-static int set_mode(void *ctx, enum egw_mode mode, char *out, size_t len)
-{
-	struct egw_app *app = ctx;
-	enum egw_mode old = app->conf.egress.mode;
-	int rc;
-
-	if (mode == EGW_MODE_PASSTHROUGH && !app->conf.egress.default_pool[0]) {
-		snprintf(out, len, "ERROR mode passthrough needs [egress] default_pool\n");
-		return -EINVAL;
-	}
-	app->conf.egress.mode = mode;
-	rc = publish(app, &app->conf, &app->pset);
-	if (rc < 0) {
-		app->conf.egress.mode = old;
-		snprintf(out, len, "ERROR mode unchanged (%s): %s\n", egw_mode_name(old),
-			strerror(-rc));
-		return rc;
-	}
-	snprintf(out, len, "OK mode %s (was %s), generation %llu\n", egw_mode_name(mode),
-		egw_mode_name(old), (unsigned long long)app->generation);
-	EGW_INFO("mode %s (was %s), generation %llu", egw_mode_name(mode), egw_mode_name(old),
-		(unsigned long long)app->generation);
-	return 0;
-}
-
-static int reload(void *ctx, char *out, size_t len)
-{
-	return egw_control_reload(ctx, out, len);
 }
 
 /* While workers end flows, their flow log records are written as they come. */
@@ -386,8 +258,8 @@ static int flows_flush(void *ctx, const char *filter, char *out, size_t len)
 
 int egw_control_socket_open(struct egw_app *app)
 {
-	const struct egw_ctl_ops ops = {
-		.ctx = app, .reload = reload, .set_mode = set_mode, .flows_flush = flows_flush};
+	const struct egw_ctl_ops ops = { .ctx = app, .reload = egw_publish_reload_op,
+		.set_mode = egw_publish_mode_op, .flows_flush = flows_flush };
 	const char *path = app->conf.control.socket;
 	char err[256];
 

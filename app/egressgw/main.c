@@ -180,23 +180,6 @@ static int dataplane_setup(struct egw_app *app)
 	return 0;
 }
 
-/* The first generation: published before any worker runs, so none ever sees NULL. */
-static int publish_first(struct egw_app *app)
-{
-	struct egw_snapshot_inputs in = { .conf = &app->conf, .policies = &app->pset,
-		.port_ids = app->port_ids, .slots = &app->slots, .generation = 1 };
-	struct egw_snapshot *snap = egw_snapshot_compile(&in);
-
-	if (!snap) {
-		EGW_ERR("cannot compile the policies: %s", rte_strerror(rte_errno));
-		return -rte_errno;
-	}
-	egw_rcu_publish(&app->dp.rcu, snap);
-	app->generation = 1;
-	app->published_generation = 1;
-	app->mode = app->conf.egress.mode;
-	return 0;
-}
 
 static void dataplane_teardown(struct egw_app *app)
 {
@@ -221,6 +204,7 @@ static void dataplane_teardown(struct egw_app *app)
 	free(dp->policy_active);
 	dp->policy_active = NULL;
 	egw_policy_set_free(&app->pset);
+	egw_publish_fini(app);
 }
 
 static void print_final(struct egw_app *app)
@@ -314,7 +298,6 @@ int main(int argc, char **argv)
 	}
 	if (egw_sha256_file(path, app.config_sha256) < 0)
 		snprintf(app.config_sha256, sizeof(app.config_sha256), "unreadable");
-	snprintf(app.last_reload, sizeof(app.last_reload), "none");
 	the_app = &app;
 	signals_setup();
 
@@ -326,7 +309,7 @@ int main(int argc, char **argv)
 	if (rc == 0)
 		rc = egw_ports_setup(&app);
 	if (rc == 0)
-		rc = publish_first(&app);
+		rc = egw_publish_first(&app); /* before any worker runs: none sees NULL */
 	/* Static neighbours before the first packet: a worker that started first would queue
 	 * its packets for ARP (or drop them) toward next hops the config already names. */
 	if (rc == 0)
@@ -338,10 +321,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	tel = (struct egw_tel_source){ .version = EGW_VERSION, .config_path = app.conf.path,
-		.config_sha256 = app.config_sha256, .start_tsc = app.start_tsc, .mode = &app.mode,
-		.generation = &app.published_generation, .last_reload = app.last_reload,
-		.dp = &app.dp, .slots = &app.slots, .conf = &app.conf, .port_ids = app.port_ids,
-		.conf_seq = &app.conf_seq, .neigh = app.neigh };
+		.start_tsc = app.start_tsc, .observer = &app.observer, .dp = &app.dp,
+		.slots = &app.slots, .conf = &app.conf, .port_ids = app.port_ids,
+		.neigh = app.neigh };
 	if (egw_telemetry_register(&tel) < 0)
 		EGW_WARN("telemetry commands not registered (telemetry disabled?)");
 	if (app.conf.metrics.listen[0]) {

@@ -12,6 +12,7 @@
 #include <rte_ring_elem.h>
 
 #include "common/file.h"
+#include "common/time_fmt.h"
 #include "community_id.h"
 #include "flowlog.h"
 #include "pkt/pkt.h"
@@ -122,17 +123,9 @@ static void put_addr(struct out *o, const char *key, uint32_t be)
 /* "2026-11-29T10:20:30.123Z": RFC 3339, UTC, milliseconds. */
 static void put_time(struct out *o, int64_t ms)
 {
-	time_t sec = (time_t)(ms / 1000);
-	int frac = (int)(ms % 1000);
-	struct tm tm;
+	char buf[40];
 
-	if (frac < 0) {
-		frac += 1000;
-		sec--;
-	}
-	gmtime_r(&sec, &tm);
-	put(o, "\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"", tm.tm_year + 1900, tm.tm_mon + 1,
-		tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+	put(o, "\"%s\"", egw_fmt_rfc3339_ms(buf, sizeof(buf), ms));
 }
 
 /* KEY's Community ID: of the flow as the inside host sent it, or as it left translated. */
@@ -222,14 +215,6 @@ static void write_rec(struct egw_flowlog *l, struct egw_dataplane *dp,
 		dp->control_stats.flow_log_written++;
 }
 
-static int64_t wall_ms_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 unsigned egw_flowlog_drain(struct egw_flowlog *l, struct egw_dataplane *dp,
 	const struct egw_policy_slots *slots, unsigned max)
 {
@@ -246,7 +231,7 @@ unsigned egw_flowlog_drain(struct egw_flowlog *l, struct egw_dataplane *dp,
 			(n = rte_ring_sc_dequeue_burst_elem(ring, recs, sizeof(recs[0]),
 				 RTE_MIN(DRAIN_BURST, max - done), NULL)) > 0) {
 			/* Read after the records were taken: none was stamped much later. */
-			struct egw_flowlog_meta m = { .time_ms = wall_ms_now(), .host = l->host };
+			struct egw_flowlog_meta m = { .time_ms = egw_wall_ms(), .host = l->host };
 			uint64_t now = egw_flowlog_clock(rte_get_tsc_cycles(), w->log_epoch);
 
 			done += n;

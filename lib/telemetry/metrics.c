@@ -214,7 +214,8 @@ static void render_workers(const struct egw_tel_source *s, struct egw_metrics_bu
 	render_views(b, fams, RTE_DIM(fams), "worker", names, v, sizeof(v[0]), n);
 }
 
-static void render_policies(const struct egw_tel_source *s, struct egw_metrics_buf *b)
+static void render_policies(const struct egw_tel_source *s, const struct egw_running *run,
+	struct egw_metrics_buf *b)
 {
 	static const struct {
 		const char *name, *type, *help;
@@ -227,7 +228,7 @@ static void render_policies(const struct egw_tel_source *s, struct egw_metrics_b
 		{ "policy_flows_active", "gauge", "Flows holding the policy's max_flows quota." },
 	};
 	const struct egw_policy_slots *sl = s->slots;
-	uint64_t gen = *s->generation;
+	uint64_t gen = run->generation;
 	uint32_t next = __atomic_load_n(&sl->next, __ATOMIC_ACQUIRE);
 
 	for (unsigned f = 0; f < RTE_DIM(fams); f++) {
@@ -308,20 +309,37 @@ static void render_neighbors(const struct egw_tel_source *s, struct egw_metrics_
 			counts[i]);
 }
 
+/* The outcome of the last reload, as alert rules want it (Prometheus' own convention). */
+static void render_reload(const struct egw_reload_result *r, struct egw_metrics_buf *b)
+{
+	scalar(b, "config_last_reload_successful", "gauge",
+		"1 when the last reload was applied (or none was tried), 0 when it was rejected.",
+		!r->done || r->ok);
+	if (r->done && r->ok)
+		scalar(b, "config_last_reload_success_timestamp_seconds", "gauge",
+			"Unix time of the last reload that was applied.",
+			(uint64_t)(r->time_ms / 1000));
+}
+
 int egw_metrics_render(const struct egw_tel_source *s, struct egw_metrics_buf *b)
 {
+	struct egw_running run;
+
+	if (egw_view_running(s, &run) < 0)
+		return -EBUSY;
 	family(b, "info", "gauge", "Always 1; the labels say which egressgw runs how.");
 	egw_metrics_printf(b, "egressgw_info{version=\"");
 	egw_metrics_label_value(b, s->version);
-	egw_metrics_printf(b, "\",mode=\"%s\"} 1\n", egw_mode_name((enum egw_mode)*s->mode));
+	egw_metrics_printf(b, "\",mode=\"%s\"} 1\n", egw_mode_name(run.mode));
 	scalar(b, "uptime_seconds", "gauge", "Seconds since the appliance started.",
 		(rte_get_tsc_cycles() - s->start_tsc) / rte_get_tsc_hz());
 	scalar(b, "policy_generation", "gauge", "Generation of the running policy snapshot.",
-		*s->generation);
+		run.generation);
+	render_reload(&run.last_reload, b);
 	render_totals(s, b);
 	render_ports(s, b);
 	render_workers(s, b);
-	render_policies(s, b);
+	render_policies(s, &run, b);
 	render_pools(s, b);
 	render_neighbors(s, b);
 	return b->oom ? -ENOMEM : 0;

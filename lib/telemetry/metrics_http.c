@@ -160,6 +160,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
 	struct egw_metrics_server *srv = cls;
 	struct egw_metrics_buf b = { 0 };
+	int rc;
 
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
@@ -168,8 +169,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return reply(c, MHD_HTTP_NOT_FOUND, "text/plain",
 			(char *)"not found: the metrics are at /metrics\n", 39,
 			MHD_RESPMEM_PERSISTENT);
-	if (egw_metrics_render(srv->src, &b) < 0) {
+	rc = egw_metrics_render(srv->src, &b);
+	if (rc < 0) {
 		egw_metrics_buf_free(&b);
+		if (rc == -EBUSY)
+			return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
+				(char *)"busy: try again\n", 16, MHD_RESPMEM_PERSISTENT);
 		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain",
 			(char *)"out of memory\n", 14, MHD_RESPMEM_PERSISTENT);
 	}

@@ -9,6 +9,7 @@
 #include <rte_telemetry.h>
 
 #include "common/file.h"
+#include "common/time_fmt.h"
 #include "conf/conf.h"
 #include "tel_internal.h"
 #include "view.h"
@@ -18,19 +19,33 @@ const struct egw_tel_source *egw_tel_src;
 static int cmd_info(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	const struct egw_tel_source *s = egw_tel_src;
+	struct egw_running run;
+	char summary[EGW_PATH_MAX + 640], when[40];
 
 	if (params && *params)
 		return egw_tel_error(d, EGW_TEL_NO_PARAMS);
+	if (egw_view_running(s, &run) < 0)
+		return egw_tel_error(d, EGW_TEL_BUSY);
+	egw_reload_summary(&run.last_reload, summary, sizeof(summary));
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "version", s->version);
-	rte_tel_data_add_dict_string(d, "mode", egw_mode_name((enum egw_mode)*s->mode));
+	rte_tel_data_add_dict_string(d, "mode", egw_mode_name(run.mode));
 	rte_tel_data_add_dict_u64(d, "uptime_s",
 		(rte_get_tsc_cycles() - s->start_tsc) / rte_get_tsc_hz());
 	rte_tel_data_add_dict_string(d, "config_path", s->config_path);
-	rte_tel_data_add_dict_string(d, "config_sha256", s->config_sha256);
-	rte_tel_data_add_dict_u64(d, "policy_generation", *s->generation);
+	rte_tel_data_add_dict_string(d, "config_sha256", run.config_sha256);
+	rte_tel_data_add_dict_u64(d, "policy_generation", run.generation);
 	rte_tel_data_add_dict_u64(d, "workers", s->dp->n_workers);
-	rte_tel_data_add_dict_string(d, "last_reload", s->last_reload);
+	/* The one-line summary (cut by DPDK's string limit), then its parts, whole. */
+	rte_tel_data_add_dict_string(d, "last_reload", summary);
+	if (run.last_reload.done) {
+		egw_fmt_rfc3339_ms(when, sizeof(when), run.last_reload.time_ms);
+		rte_tel_data_add_dict_string(d, "last_reload_time", when);
+		rte_tel_data_add_dict_u64(d, "last_reload_ok", run.last_reload.ok);
+		rte_tel_data_add_dict_u64(d, "last_reload_errors", run.last_reload.n_errors);
+		rte_tel_data_add_dict_string(d, "last_reload_first_error",
+			run.last_reload.first_error);
+	}
 	rte_tel_data_add_dict_string(d, "metrics_listen", s->conf->metrics.listen);
 	rte_tel_data_add_dict_string(d, "flow_log", s->conf->log.flow_log);
 	return 0;
@@ -129,7 +144,8 @@ static int add_policy(struct rte_tel_data *d, const char *key, const char *name,
 static int cmd_policies(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	const struct egw_policy_slots *sl = egw_tel_src->slots;
-	uint64_t gen = *egw_tel_src->generation;
+	struct egw_running run;
+	uint64_t gen;
 	uint32_t next = __atomic_load_n(&sl->next, __ATOMIC_ACQUIRE), skip = 0, listed = 0;
 	uint32_t pos = 0, next_offset = 0;
 	struct rte_tel_data *pols;
@@ -138,6 +154,9 @@ static int cmd_policies(const char *cmd, const char *params, struct rte_tel_data
 
 	if (!egw_tel_param_offset(params, &skip))
 		return egw_tel_error(d, "the parameter is a position: 0, 80, ...");
+	if (egw_view_running(egw_tel_src, &run) < 0)
+		return egw_tel_error(d, EGW_TEL_BUSY);
+	gen = run.generation;
 	pols = rte_tel_data_alloc();
 	if (!pols)
 		return -ENOMEM;

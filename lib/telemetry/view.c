@@ -67,21 +67,44 @@ void egw_view_worker(const struct egw_dataplane *dp, unsigned i, struct egw_work
 #undef LOAD
 }
 
+/* Copies what the caller wants of the view in force, holding it only for the copy. */
+static int read_view(const struct egw_tel_source *s, struct egw_running *run,
+	struct egw_pool_conf *pools)
+{
+	const struct egw_observer_view *v;
+	int id = egw_rcu_read_begin(s->observer);
+
+	if (id < 0)
+		return id;
+	v = egw_rcu_load(s->observer);
+	if (run) {
+		run->generation = v->generation;
+		run->mode = v->mode;
+		memcpy(run->config_sha256, v->config_sha256, sizeof(run->config_sha256));
+		memcpy(run->timeouts, v->timeouts, sizeof(run->timeouts));
+		run->last_reload = v->last_reload;
+		run->n_pools = v->n_pools;
+	}
+	if (pools)
+		memcpy(pools, v->pools, RTE_MIN(v->n_pools, (unsigned)EGW_MAX_POOLS) *
+			sizeof(*pools));
+	egw_rcu_read_end(s->observer, id);
+	return 0;
+}
+
+int egw_view_running(const struct egw_tel_source *s, struct egw_running *out)
+{
+	return read_view(s, out, NULL);
+}
+
 unsigned egw_view_pools(const struct egw_tel_source *s, struct egw_pool_conf *out)
 {
-	for (;;) {
-		uint32_t before = __atomic_load_n(s->conf_seq, __ATOMIC_ACQUIRE), n;
-		if (before & 1) {
-			rte_pause();
-			continue;
-		}
-		n = RTE_MIN(s->conf->n_pools, (unsigned)EGW_MAX_POOLS);
-		memcpy(out, s->conf->pools, n * sizeof(*out));
-		/* The copy must be complete before the count is read again. */
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (__atomic_load_n(s->conf_seq, __ATOMIC_RELAXED) == before)
-			return n;
-	}
+	struct egw_running run;
+
+	/* Every reader id taken (64 observers at once): report none rather than wait. */
+	if (read_view(s, &run, out) < 0)
+		return 0;
+	return RTE_MIN(run.n_pools, (unsigned)EGW_MAX_POOLS);
 }
 
 void egw_view_addr(const struct egw_dataplane *dp, uint32_t addr_be, uint64_t *in_use,

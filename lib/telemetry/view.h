@@ -38,8 +38,19 @@ struct egw_worker_view {
 /* Port I of the configuration (I < conf->n_ports). */
 void egw_view_port(const struct egw_tel_source *s, unsigned i, struct egw_port_view *v);
 void egw_view_worker(const struct egw_dataplane *dp, unsigned i, struct egw_worker_view *v);
-/* A consistent copy of the pools (the configuration a reload may be rewriting). Returns the
- * number of pools copied into OUT (EGW_MAX_POOLS entries). */
+/* What the observer view says of the running configuration (the pools apart). */
+struct egw_running {
+	uint64_t generation;
+	enum egw_mode mode;
+	char config_sha256[65];
+	uint32_t timeouts[5];
+	struct egw_reload_result last_reload;
+	unsigned n_pools;
+};
+/* -EBUSY when every observer reader id is taken (try again), else 0. */
+int egw_view_running(const struct egw_tel_source *s, struct egw_running *out);
+/* A copy of the pools in force. Returns the number of pools copied into OUT (EGW_MAX_POOLS
+ * entries); 0 also when every observer reader id is taken. */
 unsigned egw_view_pools(const struct egw_tel_source *s, struct egw_pool_conf *out);
 /* ADDR's NAT mappings and exhaustion drops, summed over the workers. */
 void egw_view_addr(const struct egw_dataplane *dp, uint32_t addr_be, uint64_t *in_use,

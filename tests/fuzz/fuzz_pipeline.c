@@ -266,15 +266,16 @@ static void reset(uint8_t setup)
 {
 	struct egw_worker *w = B.w;
 	struct egw_conf *c = B.conf;
-	struct egw_snapshot *snap, *stale = NULL;
+	struct egw_snapshot *snap;
 	const unsigned ipo = (setup >> 1) & 3;
 
 	B.dp->tcp_pickup = !(setup & 1);
 	c->egress.ip_options = ipo <= EGW_IP_OPTIONS_PASS ? (enum egw_ip_options)ipo :
 							    EGW_IP_OPTIONS_DROP_SOURCE_ROUTE;
 	c->egress.mode = (setup & 8) ? EGW_MODE_DENY : EGW_MODE_PASSTHROUGH;
-	snap = egw_snapshot_build(c, egw_rcu_load(&B.dp->rcu)->generation + 1);
-	if (!snap || egw_rcu_publish(&B.dp->rcu, snap, 100, &stale) < 0)
+	snap = egw_snapshot_build(c, egw_snapshot_current(&B.dp->rcu)->generation + 1);
+	/* No worker thread reads: the replaced snapshot goes at once. */
+	if (!snap || egw_rcu_publish(&B.dp->rcu, snap) < 0 || egw_rcu_reclaim(&B.dp->rcu) != 0)
 		abort();
 	memset(&w->stats, 0, sizeof(w->stats));
 	w->now = 1000;

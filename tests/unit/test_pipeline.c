@@ -1437,7 +1437,7 @@ static void test_pipeline_port_addrs(void)
 static void set_ip_options(enum egw_ip_options v)
 {
 	F.conf->egress.ip_options = v;
-	set_mode(egw_rcu_load(&F.dp->rcu)->mode);
+	set_mode(egw_snapshot_current(&F.dp->rcu)->mode);
 }
 
 /*
@@ -1458,7 +1458,7 @@ static void test_pipeline_ip_options(void)
 
 	dp_setup(&(struct dp_opts){ 0 });
 	/* The default: source routes dropped, record route forwarded as it is. */
-	CU_ASSERT_EQUAL(egw_rcu_load(&F.dp->rcu)->ip_options, EGW_IP_OPTIONS_DROP_SOURCE_ROUTE);
+	CU_ASSERT_EQUAL(egw_snapshot_current(&F.dp->rcu)->ip_options, EGW_IP_OPTIONS_DROP_SOURCE_ROUTE);
 	p.ihl = 7;
 	p.ip_opts = lsrr;
 	p.ip_opts_len = sizeof(lsrr);

@@ -301,13 +301,14 @@ static void test_metrics_render(void)
 	static struct egw_conf conf;
 	static struct egw_policy_slots slots;
 	const struct egw_flow_timeouts to = { 30, 7440, 240, 300, 60 };
-	volatile int mode = EGW_MODE_POLICY;
-	volatile uint64_t gen = 2;
-	uint32_t seq = 0, web;
+	static struct egw_rcu observer;
+	const struct egw_reload_result reload = { .done = true, .ok = true,
+		.time_ms = 1764000000123LL, .generation = 2, .n_policies = 1 };
+	uint32_t web;
 	/* A port id no device has: ethdev reads fail and leave zeros, the rest is ours. */
 	static const uint16_t port_ids[1] = { EGW_PORT_IDS - 1 };
-	struct egw_tel_source src = { .version = "9.9", .mode = &mode, .generation = &gen,
-		.dp = &dp, .slots = &slots, .conf = &conf, .conf_seq = &seq, .port_ids = port_ids };
+	struct egw_tel_source src = { .version = "9.9", .observer = &observer, .dp = &dp,
+		.slots = &slots, .conf = &conf, .port_ids = port_ids };
 	struct egw_metrics_buf b = { 0 };
 	struct egw_neigh_table *nt;
 	uint64_t neigh_drops[EGW_DROP_MAX] = {0};
@@ -340,11 +341,21 @@ static void test_metrics_render(void)
 	conf.pools[0].addrs[1] = PG_IP(198, 51, 100, 11);
 	conf.pools[0].port_first = 1024;
 	conf.pools[0].port_last = 2047;
+	conf.egress.mode = EGW_MODE_POLICY;
+	CU_ASSERT_EQUAL_FATAL(egw_observer_init(&observer), 0);
+	CU_ASSERT_EQUAL_FATAL(egw_rcu_publish(&observer, egw_observer_view_build(&conf, 2, "ab",
+		&reload)), 0);
+	/* The pools come from the published view, not from CONF: rewriting CONF now must not
+	 * show. */
+	conf.pools[0].port_last = 4095;
 
 	CU_ASSERT_EQUAL(egw_metrics_render(&src, &b), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b.p);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_info{version=\"9.9\",mode=\"policy\"}"), 1);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_policy_generation"), 2);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_config_last_reload_successful"), 1);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_config_last_reload_success_timestamp_seconds"),
+		1764000000);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_drops_total{reason=\"policy_deny\"}"), 7);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_drops_total{reason=\"nat_exhausted\"}"), 0);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_forwarded_packets_total{direction=\"outbound\"}"),
@@ -400,11 +411,60 @@ static void test_metrics_render(void)
 		CU_ASSERT(samples > 50);
 	}
 	egw_metrics_buf_free(&b);
+	/* Every observer reader id taken: the render says busy rather than wait or guess. */
+	{
+		int ids[EGW_OBSERVER_READERS];
+		struct egw_metrics_buf busy = { 0 };
+		for (unsigned i = 0; i < EGW_OBSERVER_READERS; i++)
+			CU_ASSERT((ids[i] = egw_rcu_read_begin(&observer)) >= 0);
+		CU_ASSERT_EQUAL(egw_metrics_render(&src, &busy), -EBUSY);
+		egw_metrics_buf_free(&busy);
+		for (unsigned i = 0; i < EGW_OBSERVER_READERS; i++)
+			egw_rcu_read_end(&observer, ids[i]);
+	}
+	egw_rcu_fini(&observer);
 	egw_neigh_resolver_free(nr);
 	egw_neigh_free(nt);
 	egw_worker_free(w);
 	dp.workers[0] = NULL;
 	egw_policy_slots_fini(&slots);
+}
+
+/* The observer view: a copy of what runs, and the reload summary /egw/info has always shown. */
+static void test_observer_view(void)
+{
+	static struct egw_conf conf;
+	struct egw_reload_result r = { 0 };
+	struct egw_observer_view *v;
+	char s[1024];
+
+	conf.egress.mode = EGW_MODE_DENY;
+	conf.flows.udp = 300;
+	conf.n_pools = 2;
+	snprintf(conf.pools[1].name, sizeof(conf.pools[1].name), "second");
+	egw_reload_summary(&r, s, sizeof(s));
+	CU_ASSERT_STRING_EQUAL(s, "none");
+	r = (struct egw_reload_result){ .done = true, .ok = true, .generation = 7,
+		.n_policies = 3 };
+	egw_reload_summary(&r, s, sizeof(s));
+	CU_ASSERT_STRING_EQUAL(s, "ok: generation 7, 3 policies");
+	r = (struct egw_reload_result){ .done = true, .n_errors = 2 };
+	snprintf(r.first_error, sizeof(r.first_error), "/etc/p.ini:4: %0300d", 1);
+	egw_reload_summary(&r, s, sizeof(s));
+	/* The first error is whole, however long (the old summary cut it at 127 characters). */
+	CU_ASSERT_EQUAL(strncmp(s, "error: 2 problem(s), running policy kept; first: /etc/p.ini:4:",
+		62), 0);
+	CU_ASSERT_EQUAL(strlen(s), 62 + 1 + 300);
+	v = egw_observer_view_build(&conf, 9, "cafe", &r);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+	CU_ASSERT_EQUAL(v->generation, 9);
+	CU_ASSERT_EQUAL(v->mode, EGW_MODE_DENY);
+	CU_ASSERT_STRING_EQUAL(v->config_sha256, "cafe");
+	CU_ASSERT_EQUAL(v->timeouts[3], 300);
+	CU_ASSERT_EQUAL(v->n_pools, 2);
+	CU_ASSERT_STRING_EQUAL(v->pools[1].name, "second");
+	CU_ASSERT_EQUAL(v->last_reload.n_errors, 2);
+	egw_observer_view_free(v);
 }
 
 static void test_metrics_server_errors(void)
@@ -427,7 +487,7 @@ static void test_metrics_server_errors(void)
 void egw_test_register_telemetry(void)
 {
 	EGW_SUITE("telemetry", NULL, NULL, EGW_TEST(test_telemetry_register),
-		EGW_TEST(test_sha256_file), EGW_TEST(test_community_id),
+		EGW_TEST(test_sha256_file), EGW_TEST(test_community_id), EGW_TEST(test_observer_view),
 		EGW_TEST(test_flowlog_format), EGW_TEST(test_flowlog_clock),
 		EGW_TEST(test_flowlog_escaping_and_space), EGW_TEST(test_flowlog_open_errors),
 		EGW_TEST(test_metrics_buf), EGW_TEST(test_metrics_render),
