@@ -24,12 +24,11 @@ struct egw_app {
 	struct egw_policy_set pset;	 /* the policy files of the running generation */
 	struct egw_policy_slots slots;	 /* counter slot per policy name */
 	struct egw_ctl_server *ctl;	 /* control socket; NULL when off */
-	struct egw_dataplane dp;
+	struct egw_dataplane *dp;
 	struct rte_mempool *pool;
 	struct egw_worker_run wrun[EGW_MAX_WORKERS];
 	unsigned worker_lcores[EGW_MAX_WORKERS];
 	struct egw_neigh_resolver *neigh; /* ARP: control thread only */
-	struct rte_ring *reinject_ring;	  /* control -> worker 0's data path (from_control) */
 	struct egw_flowlog flowlog; /* [log] flow_log; f == NULL when off */
 	struct egw_metrics_server *metrics; /* [metrics] listen; NULL when off */
 	uint16_t port_ids[EGW_MAX_PORTS]; /* DPDK port id of conf.ports[i] */

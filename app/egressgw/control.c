@@ -30,10 +30,7 @@ static uint64_t now_ms(void)
 static void control_send(struct egw_app *app, struct rte_mbuf *m, uint16_t port)
 {
 	m->port = port;
-	if (rte_ring_enqueue(app->dp.workers[0]->ctl_tx, m) < 0) {
-		app->dp.control_stats.drops[EGW_DROP_CONTROL_QUEUE_FULL]++;
-		rte_pktmbuf_free(m);
-	}
+	egw_dataplane_send(app->dp, m);
 }
 
 static void handle_punted(struct egw_app *app, struct rte_mbuf *m)
@@ -43,7 +40,7 @@ static void handle_punted(struct egw_app *app, struct rte_mbuf *m)
 		&meta);
 
 	if (r != EGW_DROP_NONE) {
-		app->dp.control_stats.drops[r]++;
+		egw_dataplane_count_drop(app->dp, r);
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -52,7 +49,7 @@ static void handle_punted(struct egw_app *app, struct rte_mbuf *m)
 		return;
 	}
 	/* Workers punt only ICMP echo requests to our addresses. */
-	egw_icmp_echo_reply(m, &meta, &app->dp.ports[m->port].mac);
+	egw_icmp_echo_reply(m, &meta, &egw_dataplane_port(app->dp, m->port)->mac);
 	control_send(app, m, m->port);
 }
 
@@ -68,10 +65,7 @@ static void neigh_rx(void *ctx, struct rte_mbuf *m, uint16_t port)
 	struct egw_app *app = ctx;
 
 	m->port = port;
-	if (rte_ring_enqueue(app->reinject_ring, m) < 0) {
-		app->dp.control_stats.drops[EGW_DROP_CONTROL_QUEUE_FULL]++;
-		rte_pktmbuf_free(m);
-	}
+	egw_dataplane_inject(app->dp, m);
 }
 
 static uint64_t neigh_clock(void *ctx)
@@ -84,7 +78,7 @@ static uint64_t neigh_clock(void *ctx)
 static int neigh_ports(struct egw_app *app)
 {
 	for (unsigned i = 0; i < app->n_ports; i++) {
-		const struct egw_port_info *pi = &app->dp.ports[app->port_ids[i]];
+		const struct egw_port_info *pi = egw_dataplane_port(app->dp, app->port_ids[i]);
 		const struct egw_port_conf *pc = &app->conf.ports[i];
 		struct egw_neigh_port np = {.addr_be = pi->addr_be,
 			.prefix_len = pc->prefix_len,
@@ -102,14 +96,14 @@ static int neigh_ports(struct egw_app *app)
 /* The ARP side of the ports: our addresses, static neighbours, next hops resolved early. */
 static int neigh_start(struct egw_app *app)
 {
-	struct egw_neigh_params p = {.table = app->dp.neigh,
+	struct egw_neigh_params p = {.table = egw_dataplane_neigh(app->dp),
 		.pool = app->pool,
 		.tx = neigh_tx,
 		.rx = neigh_rx,
 		.clock_ms = neigh_clock,
 		.ctx = app,
-		.drops = app->dp.control_stats.drops,
-		.icmp_per_s = app->dp.icmp_errors_per_s,
+		.drops = egw_dataplane_control_drops(app->dp),
+		.icmp_per_s = EGW_ICMP_ERRORS_PER_S,
 		.seed = rte_rand()};
 	int rc;
 
@@ -146,7 +140,7 @@ static void flowlog_reopen(struct egw_app *app)
 {
 	int rc;
 
-	if (!app->dp.flow_log)
+	if (!app->flowlog.f)
 		return;
 	rc = egw_flowlog_reopen(&app->flowlog);
 	if (rc < 0)
@@ -157,15 +151,13 @@ static void flowlog_reopen(struct egw_app *app)
 /* After the workers stopped: every flow ends ("shutdown" in the flow log). */
 void egw_control_end_flows(struct egw_app *app)
 {
-	struct egw_dataplane *dp = &app->dp;
+	struct egw_dataplane *dp = app->dp;
 
-	for (unsigned i = 0; i < dp->n_workers; i++) {
+	for (unsigned i = 0; dp && i < egw_dataplane_n_workers(dp); i++) {
 		uint32_t cursor = 0;
 
-		if (!dp->workers[i])
-			continue;
 		/* A ring holds fewer records than a table flows: write them as they come. */
-		while (!egw_pipeline_end_flows(dp->workers[i], &cursor))
+		while (!egw_pipeline_end_flows(egw_dataplane_worker(dp, i), &cursor))
 			egw_flowlog_drain(&app->flowlog, dp, &app->slots, UINT32_MAX);
 	}
 	if (app->flowlog.f)
@@ -187,17 +179,17 @@ void egw_control_run(struct egw_app *app)
 		uint64_t now = now_ms();
 		unsigned n, busy = 0;
 
-		n = rte_ring_dequeue_burst(app->dp.punt_ring, (void **)pkts, CONTROL_BURST, NULL);
+		n = egw_dataplane_take_punted(app->dp, pkts, CONTROL_BURST);
 		for (unsigned i = 0; i < n; i++)
 			handle_punted(app, pkts[i]);
 		busy += n;
-		n = rte_ring_dequeue_burst(app->dp.resolve_ring, (void **)pkts, CONTROL_BURST, NULL);
+		n = egw_dataplane_take_unresolved(app->dp, pkts, CONTROL_BURST);
 		for (unsigned i = 0; i < n; i++)
 			egw_neigh_hold(app->neigh, pkts[i]);
 		busy += n;
 		if (now - last_timer >= 100) {
 			/* Generations the workers have all moved past. */
-			egw_rcu_reclaim(&app->dp.rcu);
+			egw_rcu_reclaim(egw_dataplane_rcu(app->dp));
 			egw_neigh_timers(app->neigh);
 			last_timer = now;
 		}
@@ -208,7 +200,7 @@ void egw_control_run(struct egw_app *app)
 			flowlog_reopen(app);
 		}
 		if (app->flowlog.f)
-			busy += egw_flowlog_drain(&app->flowlog, &app->dp, &app->slots, 1024);
+			busy += egw_flowlog_drain(&app->flowlog, app->dp, &app->slots, 1024);
 		busy += egw_ctl_poll(app->ctl, now);
 		if (!busy)
 			usleep(1000);
@@ -218,14 +210,8 @@ void egw_control_run(struct egw_app *app)
 /* After the workers stopped: free every packet still queued between threads. */
 void egw_control_drain(struct egw_app *app)
 {
-	struct egw_dataplane *dp = &app->dp;
-	struct rte_mbuf *m;
-
-	egw_dataplane_drain(dp);
-	while (app->reinject_ring && rte_ring_dequeue(app->reinject_ring, (void **)&m) == 0) {
-		dp->control_stats.drops[EGW_DROP_SHUTDOWN]++;
-		rte_pktmbuf_free(m);
-	}
+	if (app->dp)
+		egw_dataplane_drain(app->dp);
 	if (app->neigh)
 		egw_neigh_flush(app->neigh, EGW_DROP_SHUTDOWN);
 }
@@ -236,7 +222,7 @@ static void drain_flowlog(void *ctx)
 	struct egw_app *app = ctx;
 
 	if (app->flowlog.f)
-		egw_flowlog_drain(&app->flowlog, &app->dp, &app->slots, 1024);
+		egw_flowlog_drain(&app->flowlog, app->dp, &app->slots, 1024);
 }
 
 /* "flows flush [FILTER]": the matching flows end now, on their own workers. */
@@ -245,7 +231,7 @@ static int flows_flush(void *ctx, const char *filter, char *out, size_t len)
 	static struct egw_flows_answer ans;
 	struct egw_app *app = ctx;
 	char err[256];
-	int rc = egw_flows_ask(&app->dp, &app->slots, filter, EGW_MBOX_FLUSH, &ans, drain_flowlog,
+	int rc = egw_flows_ask(app->dp, &app->slots, filter, EGW_MBOX_FLUSH, &ans, drain_flowlog,
 		app, err, sizeof(err));
 
 	if (rc < 0)

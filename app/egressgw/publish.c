@@ -43,8 +43,8 @@ static int publish(struct egw_app *app, const struct egw_conf *conf,
 	if (!snap)
 		return -rte_errno;
 	/* The control thread is the only writer: reading the current snapshot is safe here. */
-	egw_snapshot_chain(snap, egw_snapshot_current(&app->dp.rcu));
-	rc = egw_rcu_publish(&app->dp.rcu, snap);
+	egw_snapshot_chain(snap, egw_snapshot_current(egw_dataplane_rcu(app->dp)));
+	rc = egw_rcu_publish(egw_dataplane_rcu(app->dp), snap);
 	if (rc < 0) {
 		/* Generations replaced long ago still wait for a worker that stopped reporting
 		 * quiescent states: never free under it, nor pile up more. */

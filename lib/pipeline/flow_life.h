@@ -6,7 +6,7 @@
  * Pipeline-internal: what happens around a flow's birth and death besides the packet itself
  * (flow log records, per-address NAT counters, quota and source share). Worker only.
  */
-#include "dataplane.h"
+#include "dataplane_internal.h"
 
 /* Gives back F's policy quota and source share (flags say which it holds). */
 void egw_flow_release_shares(struct egw_worker *w, struct egw_flow *f);

@@ -4,7 +4,7 @@
 
 #include <rte_ring.h>
 
-#include "dataplane.h"
+#include "dataplane_internal.h"
 #include "mailbox.h"
 
 #define WAIT_STEP_US 200

@@ -9,7 +9,7 @@
 #include <rte_prefetch.h>
 #include <rte_ring.h>
 
-#include "dataplane.h"
+#include "dataplane_internal.h"
 #include "flow/tcp.h"
 #include "flow_life.h"
 #include "policy/classifier.h"

@@ -6,7 +6,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
-#include "dataplane.h"
+#include "dataplane_internal.h"
 
 /* Frames the control thread built (ARP, echo replies), mbuf->port set: sent as they are. */
 static unsigned send_control_frames(struct egw_worker *w)
@@ -69,8 +69,10 @@ int egw_worker_loop(void *arg)
 			}
 		}
 		got += take_handoffs(w);
-		if (run->from_control) {
-			uint16_t n = (uint16_t)rte_ring_dequeue_burst(run->from_control,
+		if (w->id == 0) {
+			/* Frames the control thread wrote to be received (ICMP errors about
+			 * packets no neighbour took): translated back to their senders. */
+			uint16_t n = (uint16_t)rte_ring_dequeue_burst(w->dp->inject_ring,
 				(void **)pkts, EGW_BURST, NULL);
 			if (n) {
 				egw_pipeline_rx(w, pkts, n, false);

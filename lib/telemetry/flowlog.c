@@ -210,9 +210,9 @@ static void write_rec(struct egw_flowlog *l, struct egw_dataplane *dp,
 			egw_flowlog_ms(egw_flow_id_clock(r->flow_id), at, hz) : 0;
 	len = egw_flowlog_format(r, &m, line, sizeof(line));
 	if (len < 0 || !l->f || fwrite(line, 1, (size_t)len, l->f) != (size_t)len)
-		dp->control_stats.flow_log_errors++;
+		egw_dataplane_count_flowlog(dp, 0, 1);
 	else
-		dp->control_stats.flow_log_written++;
+		egw_dataplane_count_flowlog(dp, 1, 0);
 }
 
 unsigned egw_flowlog_drain(struct egw_flowlog *l, struct egw_dataplane *dp,
@@ -222,17 +222,16 @@ unsigned egw_flowlog_drain(struct egw_flowlog *l, struct egw_dataplane *dp,
 	uint32_t n_slots = __atomic_load_n(&slots->next, __ATOMIC_ACQUIRE);
 	unsigned taken = 0;
 
-	for (unsigned i = 0; i < dp->n_workers; i++) {
-		const struct egw_worker *w = dp->workers[i];
-		struct rte_ring *ring = w ? w->flowlog : NULL;
+	for (unsigned i = 0; i < egw_dataplane_n_workers(dp); i++) {
+		struct egw_worker *w = egw_dataplane_worker(dp, i);
 		unsigned done = 0, n;
 
-		while (ring && done < max &&
-			(n = rte_ring_sc_dequeue_burst_elem(ring, recs, sizeof(recs[0]),
-				 RTE_MIN(DRAIN_BURST, max - done), NULL)) > 0) {
+		while (w && done < max &&
+			(n = egw_worker_take_flowlog(w, recs, RTE_MIN(DRAIN_BURST, max - done))) > 0) {
 			/* Read after the records were taken: none was stamped much later. */
 			struct egw_flowlog_meta m = { .time_ms = egw_wall_ms(), .host = l->host };
-			uint64_t now = egw_flowlog_clock(rte_get_tsc_cycles(), w->log_epoch);
+			uint64_t now = egw_flowlog_clock(rte_get_tsc_cycles(),
+				egw_worker_log_epoch(w));
 
 			done += n;
 			for (unsigned k = 0; k < n; k++) {

@@ -204,10 +204,10 @@ static void render_workers(const struct egw_tel_source *s, struct egw_metrics_bu
 	struct egw_worker_view v[EGW_MAX_WORKERS];
 	char id[EGW_MAX_WORKERS][12];
 	const char *names[EGW_MAX_WORKERS];
-	unsigned n = s->dp->n_workers;
+	unsigned n = egw_dataplane_n_workers(s->dp);
 
 	for (unsigned i = 0; i < n; i++) {
-		egw_view_worker(s->dp, i, &v[i]);
+		egw_dataplane_worker_view(s->dp, i, &v[i]);
 		snprintf(id[i], sizeof(id[i]), "%u", i);
 		names[i] = id[i];
 	}
@@ -240,13 +240,12 @@ static void render_policies(const struct egw_tel_source *s, const struct egw_run
 			if (slot != 0 && __atomic_load_n(&sl->generation[slot], __ATOMIC_RELAXED) !=
 					gen)
 				continue;
-			egw_view_policy(s->dp, slot, &c);
+			egw_dataplane_policy(s->dp, slot, &c);
 			v[0] = c.flows;
 			v[1] = c.denied;
 			v[2] = c.packets;
 			v[3] = c.bytes;
-			v[4] = s->dp->policy_active ?
-				__atomic_load_n(&s->dp->policy_active[slot], __ATOMIC_RELAXED) : 0;
+			v[4] = egw_dataplane_policy_active(s->dp, slot);
 			sample(b, fams[f].name, "policy", sl->names[slot], v[f]);
 		}
 	}

@@ -132,7 +132,7 @@ int egw_tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 	if (!workers)
 		return -ENOMEM;
 	rte_tel_data_start_dict(workers);
-	for (unsigned i = 0; i < dp->n_workers && rc == 0; i++) {
+	for (unsigned i = 0; i < egw_dataplane_n_workers(dp) && rc == 0; i++) {
 		struct rte_tel_data *w = rte_tel_data_alloc();
 		struct egw_worker_view v;
 
@@ -140,7 +140,7 @@ int egw_tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 			rc = -ENOMEM;
 			break;
 		}
-		egw_view_worker(dp, i, &v);
+		egw_dataplane_worker_view(dp, i, &v);
 		rte_tel_data_start_dict(w);
 		rte_tel_data_add_dict_u64(w, "id", v.id);
 		rte_tel_data_add_dict_u64(w, "lcore", v.lcore);
@@ -355,7 +355,7 @@ static void add_neighbor(struct rte_tel_data *e, const struct egw_neigh_view *v)
 		rte_ether_format_addr(mac, sizeof(mac), &v->mac);
 	rte_tel_data_start_dict(e);
 	add_ipv4(e, "address", rte_be_to_cpu_32(v->addr_be));
-	rte_tel_data_add_dict_string(e, "port", egw_tel_src->dp->ports[v->port].name);
+	rte_tel_data_add_dict_string(e, "port", egw_dataplane_port(egw_tel_src->dp, v->port)->name);
 	rte_tel_data_add_dict_string(e, "mac", mac);
 	rte_tel_data_add_dict_string(e, "state", egw_neigh_state_name(v->state));
 	rte_tel_data_add_dict_u64(e, "age_s", v->age_ms / 1000);

@@ -35,7 +35,7 @@ static int cmd_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_string(d, "config_path", s->config_path);
 	rte_tel_data_add_dict_string(d, "config_sha256", run.config_sha256);
 	rte_tel_data_add_dict_u64(d, "policy_generation", run.generation);
-	rte_tel_data_add_dict_u64(d, "workers", s->dp->n_workers);
+	rte_tel_data_add_dict_u64(d, "workers", egw_dataplane_n_workers(s->dp));
 	/* The one-line summary (cut by DPDK's string limit), then its parts, whole. */
 	rte_tel_data_add_dict_string(d, "last_reload", summary);
 	if (run.last_reload.done) {
@@ -117,7 +117,7 @@ static int add_policy(struct rte_tel_data *d, const char *key, const char *name,
 
 	if (!p)
 		return -ENOMEM;
-	egw_view_policy(egw_tel_src->dp, slot, &c);
+	egw_dataplane_policy(egw_tel_src->dp, slot, &c);
 	rte_tel_data_start_dict(p);
 	/* The name is a value, not a key: DPDK refuses keys with '-', policy names allow it. */
 	rte_tel_data_add_dict_string(p, "name", name);
@@ -125,9 +125,8 @@ static int add_policy(struct rte_tel_data *d, const char *key, const char *name,
 	rte_tel_data_add_dict_u64(p, "flows_denied", c.denied);
 	rte_tel_data_add_dict_u64(p, "packets", c.packets);
 	rte_tel_data_add_dict_u64(p, "bytes", c.bytes);
-	if (egw_tel_src->dp->policy_active)
-		rte_tel_data_add_dict_u64(p, "flows_active",
-			__atomic_load_n(&egw_tel_src->dp->policy_active[slot], __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(p, "flows_active",
+		egw_dataplane_policy_active(egw_tel_src->dp, slot));
 	/* DPDK 22.11 nests dicts in dicts only (not in arrays): entries are keyed "p<N>". */
 	rc = rte_tel_data_add_dict_container(d, key, p, 0);
 	if (rc != 0)

@@ -29,8 +29,8 @@ void egw_view_port(const struct egw_tel_source *s, unsigned i, struct egw_port_v
 	memset(v, 0, sizeof(*v));
 	v->conf = &s->conf->ports[i];
 	v->id = s->port_ids[i];
-	v->mtu = s->dp->ports[v->id].mtu;
-	v->mac = s->dp->ports[v->id].mac;
+	v->mtu = egw_dataplane_port(s->dp, v->id)->mtu;
+	v->mac = egw_dataplane_port(s->dp, v->id)->mac;
 	/* ethdev statistics and link reads are what DPDK's own /ethdev telemetry does from this
 	 * thread: safe beside the workers' rx/tx. */
 	if (rte_eth_link_get_nowait(v->id, &link) == 0) {
@@ -38,33 +38,8 @@ void egw_view_port(const struct egw_tel_source *s, unsigned i, struct egw_port_v
 		v->speed_mbps = link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : link.link_speed;
 	}
 	rte_eth_stats_get(v->id, &v->st);
-	for (unsigned w = 0; w < s->dp->n_workers; w++)
-		if (s->dp->workers[w])
-			v->tx_full += __atomic_load_n(&s->dp->workers[w]->stats.tx_full[v->id],
-				__ATOMIC_RELAXED);
-	view_port_kernel(&s->dp->afp[v->id], v);
-}
-
-void egw_view_worker(const struct egw_dataplane *dp, unsigned i, struct egw_worker_view *v)
-{
-	const struct egw_worker *w = dp->workers[i];
-	const struct egw_worker_stats *st = &w->stats;
-
-	memset(v, 0, sizeof(*v));
-	v->id = w->id;
-	v->lcore = w->lcore;
-#define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
-	v->rx_packets = LOAD(st->rx_packets);
-	v->tx_packets = LOAD(st->tx_packets);
-	v->polls = LOAD(st->polls);
-	v->busy_polls = LOAD(st->busy_polls);
-	v->flows_active = egw_flow_table_active(w->ft);
-	v->flows_created = LOAD(st->flows_created);
-	v->handoffs_out = LOAD(st->handoffs_out);
-	v->handoffs_in = LOAD(st->handoffs_in);
-	for (unsigned r = 1; r < EGW_DROP_MAX; r++)
-		v->drops += LOAD(st->drops[r]);
-#undef LOAD
+	v->tx_full = egw_dataplane_tx_full(s->dp, v->id);
+	view_port_kernel(egw_dataplane_afp(s->dp, v->id), v);
 }
 
 /* Copies what the caller wants of the view in force, holding it only for the copy. */
@@ -107,35 +82,15 @@ unsigned egw_view_pools(const struct egw_tel_source *s, struct egw_pool_conf *ou
 	return RTE_MIN(run.n_pools, (unsigned)EGW_MAX_POOLS);
 }
 
-void egw_view_addr(const struct egw_dataplane *dp, uint32_t addr_be, uint64_t *in_use,
-	uint64_t *exhausted)
-{
-	*in_use = *exhausted = 0;
-	for (unsigned i = 0; i < dp->n_workers; i++)
-		egw_addr_stats_read(&dp->workers[i]->addrs, addr_be, in_use, exhausted);
-}
-
 void egw_view_pool_addr(const struct egw_dataplane *dp, const struct egw_pool_conf *pool,
 	unsigned a, struct egw_addr_view *v)
 {
 	const uint32_t ports = egw_view_pool_ports(pool);
 
-	egw_view_addr(dp, rte_cpu_to_be_32(pool->addrs[a]), &v->in_use, &v->exhausted);
+	egw_dataplane_addr(dp, rte_cpu_to_be_32(pool->addrs[a]), &v->in_use, &v->exhausted);
 	/* Endpoint-dependent mapping reuses a port toward other destinations: "free" is free
 	 * toward every destination. */
 	v->free = v->in_use < ports ? ports - v->in_use : 0;
-}
-
-void egw_view_policy(const struct egw_dataplane *dp, uint32_t slot, struct egw_policy_counters *c)
-{
-	memset(c, 0, sizeof(*c));
-	for (unsigned i = 0; i < dp->n_workers; i++) {
-		const struct egw_policy_counters *p = &dp->workers[i]->policy[slot];
-		c->flows += __atomic_load_n(&p->flows, __ATOMIC_RELAXED);
-		c->denied += __atomic_load_n(&p->denied, __ATOMIC_RELAXED);
-		c->packets += __atomic_load_n(&p->packets, __ATOMIC_RELAXED);
-		c->bytes += __atomic_load_n(&p->bytes, __ATOMIC_RELAXED);
-	}
 }
 
 #define NC(n, h, f) { n, h, offsetof(struct egw_neigh_stats, f) }

@@ -207,12 +207,37 @@ static void add_static_neigh(uint16_t port, uint32_t addr, const uint8_t mac[6])
 	egw_neigh_set(F.dp->neigh, slot, &ea, false);
 }
 
+/* Replaces *R by an empty ring of SIZE entries (a test of what a full ring does). */
+static void resize_ring(struct rte_ring **r, const char *name, unsigned size, unsigned flags)
+{
+	char full[RTE_RING_NAMESIZE];
+
+	CU_ASSERT_FATAL(snprintf(full, sizeof(full), "%s_%s", F.dp->name, name) <
+		(int)sizeof(full));
+	rte_ring_free(*r);
+	*r = rte_ring_create(full, size, SOCKET_ID_ANY, flags);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(*r);
+}
+
+static void set_port(uint16_t id, uint8_t zone, uint32_t addr, const uint8_t *mac,
+	const char *name)
+{
+	struct egw_port_info pi = { .zone = zone, .mtu = 1500, .addr_be = htonl(addr) };
+
+	memcpy(pi.mac.addr_bytes, mac, 6);
+	snprintf(pi.name, sizeof(pi.name), "%s", name);
+	egw_dataplane_set_port(F.dp, id, &pi);
+}
+
 static void dp_setup(const struct dp_opts *o)
 {
+	static unsigned built;
+	struct egw_dataplane_params p = { .n_workers = o->n_workers ? o->n_workers : 1,
+		.max_flows = (o->max_flows ? o->max_flows : 1024) * (o->n_workers ? o->n_workers : 1),
+		.timeouts = TO, .tcp_pickup = true, .flow_log = o->flow_log, .neigh_max = 64,
+		.ring_size = 1024, .secret = &SECRET };
 	struct egw_dataplane *dp;
-	struct egw_port_info *pi;
-	unsigned nw = o->n_workers ? o->n_workers : 1;
-	char name[32];
+	char name[12], err[256];
 
 	CU_ASSERT_FATAL(ports_ok);
 	/* What a test that stopped on a fatal assertion left behind. */
@@ -220,24 +245,15 @@ static void dp_setup(const struct dp_opts *o)
 		dp_release();
 	memset(&F, 0, sizeof(F));
 	F.conf = calloc(1, sizeof(*F.conf));
-	dp = F.dp = calloc(1, sizeof(*dp));
-	CU_ASSERT_FATAL(dp && F.conf);
+	CU_ASSERT_FATAL(F.conf != NULL);
+	/* Ring names are the process' own: a new prefix per data plane. */
+	snprintf(name, sizeof(name), "ut_pl%u", built++);
+	p.name = name;
+	dp = F.dp = egw_dataplane_create(&p, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dp);
 
-	pi = &dp->ports[port_in];
-	pi->configured = true;
-	pi->zone = EGW_ZONE_INSIDE;
-	pi->mtu = 1500;
-	pi->addr_be = htonl(OUR_IN);
-	memcpy(pi->mac.addr_bytes, MAC_IN, 6);
-	snprintf(pi->name, sizeof(pi->name), "inside");
-	pi = &dp->ports[port_out];
-	pi->configured = true;
-	pi->zone = EGW_ZONE_OUTSIDE;
-	pi->mtu = 1500;
-	pi->addr_be = htonl(OUR_OUT);
-	memcpy(pi->mac.addr_bytes, MAC_OUT, 6);
-	snprintf(pi->name, sizeof(pi->name), "outside");
-
+	set_port(port_in, EGW_ZONE_INSIDE, OUR_IN, MAC_IN, "inside");
+	set_port(port_out, EGW_ZONE_OUTSIDE, OUR_OUT, MAC_OUT, "outside");
 	CU_ASSERT_EQUAL_FATAL(egw_route_add(&dp->to_inside, PG_IP(198, 18, 0, 0), 24, 0, port_in),
 		0);
 	CU_ASSERT_EQUAL_FATAL(egw_route_add(&dp->to_outside, PG_IP(203, 0, 113, 0), 24, 0,
@@ -245,42 +261,27 @@ static void dp_setup(const struct dp_opts *o)
 	CU_ASSERT_EQUAL_FATAL(egw_route_add(&dp->to_outside, 0, 0, htonl(GW), port_out), 0);
 	CU_ASSERT_EQUAL_FATAL(egw_dataplane_add_port_addr(dp, OUR_IN, 24), 0);
 	CU_ASSERT_EQUAL_FATAL(egw_dataplane_add_port_addr(dp, OUR_OUT, 24), 0);
-
-	dp->neigh = egw_neigh_create("ut_pl", 64, SOCKET_ID_ANY);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(dp->neigh);
 	add_static_neigh(port_in, CLIENT, MAC_CLIENT);
 	add_static_neigh(port_out, GW, MAC_GW);
 
-	dp->n_workers = nw;
-	CU_ASSERT_EQUAL_FATAL(egw_snapshot_rcu_init(&dp->rcu, nw), 0);
-	dp->secret = SECRET;
 	publish(build_snapshot(o->mode, o->port_first ? o->port_first : 1024,
 		o->port_last ? o->port_last : 65535,
 		o->no_pool ? 0 : o->n_pool ? o->n_pool : N_POOL, o->max_per_source, 1));
-	dp->punt_ring = rte_ring_create("ut_punt", o->punt_ring ? o->punt_ring : 1024,
-		SOCKET_ID_ANY, RING_F_SC_DEQ);
-	dp->resolve_ring = rte_ring_create("ut_resolve", o->resolve_ring ? o->resolve_ring : 1024,
-		SOCKET_ID_ANY, RING_F_SC_DEQ);
-	CU_ASSERT_FATAL(dp->punt_ring && dp->resolve_ring);
-	for (unsigned a = 0; a < nw; a++)
-		for (unsigned b = 0; b < nw; b++) {
+	if (o->punt_ring)
+		resize_ring(&dp->punt_ring, "upunt", o->punt_ring, RING_F_SC_DEQ);
+	if (o->resolve_ring)
+		resize_ring(&dp->resolve_ring, "uresolve", o->resolve_ring, RING_F_SC_DEQ);
+	for (unsigned a = 0; o->handoff_ring && a < dp->n_workers; a++)
+		for (unsigned b = 0; b < dp->n_workers; b++) {
+			char ho[24];
 			if (a == b)
 				continue;
-			snprintf(name, sizeof(name), "ut_ho_%u_%u", a, b);
-			dp->handoff[a][b] = rte_ring_create(name,
-				o->handoff_ring ? o->handoff_ring : 1024, SOCKET_ID_ANY,
+			CU_ASSERT_FATAL(snprintf(ho, sizeof(ho), "uho%u_%u", a, b) < (int)sizeof(ho));
+			resize_ring(&dp->handoff[a][b], ho, o->handoff_ring,
 				RING_F_SP_ENQ | RING_F_SC_DEQ);
-			CU_ASSERT_PTR_NOT_NULL_FATAL(dp->handoff[a][b]);
 		}
-	dp->tcp_pickup = true;
-	dp->icmp_errors_per_s = 100;
-	dp->flow_log = o->flow_log;
-	for (unsigned i = 0; i < nw; i++) {
-		dp->workers[i] = egw_worker_create(dp, i, o->max_flows ? o->max_flows : 1024, &TO,
-			SOCKET_ID_ANY);
-		CU_ASSERT_PTR_NOT_NULL_FATAL(dp->workers[i]);
+	for (unsigned i = 0; i < dp->n_workers; i++)
 		dp->workers[i]->now = T0;
-	}
 }
 
 static struct egw_worker *W(unsigned i)
@@ -461,28 +462,12 @@ static void check_conservation(void)
 /* Frees the dataplane and whatever packets are still queued in its rings. */
 static void dp_release(void)
 {
-	struct egw_dataplane *dp = F.dp;
-	struct rte_mbuf *m;
-
 	take(NULL, 0);
 	take_punted(NULL, 0);
 	take_held(NULL, 0, NULL);
-	for (unsigned a = 0; a < dp->n_workers; a++)
-		for (unsigned b = 0; b < dp->n_workers; b++)
-			if (a != b) {
-				while (rte_ring_dequeue(dp->handoff[a][b], (void **)&m) == 0)
-					rte_pktmbuf_free(m);
-				rte_ring_free(dp->handoff[a][b]);
-			}
-	for (unsigned i = 0; i < dp->n_workers; i++) {
+	for (unsigned i = 0; i < F.dp->n_workers; i++)
 		egw_flow_flush(W(i)->ft, NULL, NULL);
-		egw_worker_free(W(i));
-	}
-	rte_ring_free(dp->punt_ring);
-	rte_ring_free(dp->resolve_ring);
-	egw_neigh_free(dp->neigh);
-	egw_rcu_fini(&dp->rcu);
-	free(dp);
+	egw_dataplane_free(F.dp);
 	free(F.conf);
 	F.dp = NULL;
 }
@@ -1027,13 +1012,12 @@ static void test_pipeline_policy_deny_and_quota(void)
 	struct egw_policy_conf pol[2];
 	struct egw_policy_slots sl;
 	const struct egw_snapshot *s;
-	uint32_t *active = calloc(EGW_POLICY_SLOTS, sizeof(*active));
+	const uint32_t *active;
 	struct pg_pkt p;
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(active);
 	CU_ASSERT_EQUAL_FATAL(egw_policy_slots_init(&sl, "ut_pl_quota"), 0);
 	dp_setup(&(struct dp_opts){ .mode = EGW_MODE_POLICY });
-	F.dp->policy_active = active;
+	active = F.dp->policy_active;
 	tcp80_policy(&pol[0], "web", &srv, EGW_ACTION_ALLOW, 0, 0);
 	pol[0].max_flows = 2;
 	tcp80_policy(&pol[1], "no-far", &far, EGW_ACTION_DENY, 0, 1);
@@ -1052,9 +1036,9 @@ static void test_pipeline_policy_deny_and_quota(void)
 	CU_ASSERT_EQUAL(take(NULL, 0), 0);
 	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 2);
 	CU_ASSERT_EQUAL(active[s->policies[0].slot] + active[s->policies[1].slot], 2);
+	CU_ASSERT_EQUAL(egw_dataplane_policy_active(F.dp, s->policies[0].slot), 2);
 	dp_teardown();
 	egw_policy_slots_fini(&sl);
-	free(active);
 }
 
 /* The ICMP error the pipeline generated about the frame ABOUT (as received). */
@@ -2122,7 +2106,7 @@ static uint64_t addr_in_use(uint32_t nat_addr)
 {
 	uint64_t in_use, exhausted;
 
-	egw_view_addr(F.dp, htonl(nat_addr), &in_use, &exhausted);
+	egw_dataplane_addr(F.dp, htonl(nat_addr), &in_use, &exhausted);
 	return in_use;
 }
 

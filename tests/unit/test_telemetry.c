@@ -12,6 +12,7 @@
 
 #include "egw_test.h"
 #include "pktgen.h"
+#include "pipeline/dataplane_internal.h" /* sets a worker's counters (white box) */
 #include "telemetry/community_id.h"
 #include "telemetry/flowlog.h"
 #include "telemetry/metrics.h"
@@ -297,17 +298,19 @@ static struct egw_neigh_resolver *metrics_resolver(struct egw_neigh_table **t, u
 
 static void test_metrics_render(void)
 {
-	static struct egw_dataplane dp;
 	static struct egw_conf conf;
 	static struct egw_policy_slots slots;
-	const struct egw_flow_timeouts to = { 30, 7440, 240, 300, 60 };
+	const struct egw_dataplane_params dpp = { .name = "ut_metdp", .n_workers = 1,
+		.max_flows = 64, .timeouts = { 30, 7440, 240, 300, 60 }, .neigh_max = 8 };
+	struct egw_dataplane *dp;
+	char err[256];
 	static struct egw_rcu observer;
 	const struct egw_reload_result reload = { .done = true, .ok = true,
 		.time_ms = 1764000000123LL, .generation = 2, .n_policies = 1 };
 	uint32_t web;
 	/* A port id no device has: ethdev reads fail and leave zeros, the rest is ours. */
 	static const uint16_t port_ids[1] = { EGW_PORT_IDS - 1 };
-	struct egw_tel_source src = { .version = "9.9", .observer = &observer, .dp = &dp,
+	struct egw_tel_source src = { .version = "9.9", .observer = &observer,
 		.slots = &slots, .conf = &conf, .port_ids = port_ids };
 	struct egw_metrics_buf b = { 0 };
 	struct egw_neigh_table *nt;
@@ -321,9 +324,9 @@ static void test_metrics_render(void)
 	CU_ASSERT_EQUAL_FATAL(egw_policy_slots_init(&slots, "ut_metrics"), 0);
 	web = egw_policy_slots_get(&slots, "web", 2);
 	egw_policy_slots_get(&slots, "old", 1); /* not in the running generation */
-	dp.n_workers = 1;
-	w = dp.workers[0] = egw_worker_create(&dp, 0, 64, &to, SOCKET_ID_ANY);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	src.dp = dp = egw_dataplane_create(&dpp, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dp);
+	w = egw_dataplane_worker(dp, 0);
 	w->stats.drops[EGW_DROP_POLICY_DENY] = 7;
 	w->stats.outbound_packets = 11;
 	w->stats.flow_log_dropped = 2;
@@ -425,8 +428,7 @@ static void test_metrics_render(void)
 	egw_rcu_fini(&observer);
 	egw_neigh_resolver_free(nr);
 	egw_neigh_free(nt);
-	egw_worker_free(w);
-	dp.workers[0] = NULL;
+	egw_dataplane_free(dp);
 	egw_policy_slots_fini(&slots);
 }
 
