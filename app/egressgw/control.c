@@ -44,13 +44,13 @@ static void handle_punted(struct egw_app *app, struct rte_mbuf *m)
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (meta.kind == EGW_PKT_ARP) {
-		egw_neigh_arp_input(app->neigh, m);
+	/* Workers punt ARP only (they answer pings to our addresses themselves). */
+	if (meta.kind != EGW_PKT_ARP) {
+		egw_dataplane_count_drop(app->dp, EGW_DROP_LOCAL_UNSUPPORTED);
+		rte_pktmbuf_free(m);
 		return;
 	}
-	/* Workers punt only ICMP echo requests to our addresses. */
-	egw_icmp_echo_reply(m, &meta, &egw_dataplane_port(app->dp, m->port)->mac);
-	control_send(app, m, m->port);
+	egw_neigh_arp_input(app->neigh, m);
 }
 
 static void neigh_tx(void *ctx, struct rte_mbuf *m, uint16_t port)

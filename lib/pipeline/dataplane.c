@@ -8,9 +8,11 @@
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_ring.h>
 
 #include "dataplane_internal.h"
+#include "pkt/pkt.h"
 #include "policy/slots.h"
 
 static struct rte_ring *ring(struct egw_dataplane *dp, const char *what, unsigned size,
@@ -81,6 +83,13 @@ struct egw_dataplane *egw_dataplane_create(const struct egw_dataplane_params *p,
 	if (!dp)
 		goto fail_early;
 	snprintf(dp->name, sizeof(dp->name), "%s", p->name ? p->name : "egw");
+	/* Registered once per process; a second data plane gets the same offset. */
+	dp->meta_off = rte_mbuf_dynfield_register(&(const struct rte_mbuf_dynfield){
+		.name = EGW_PKT_META_DYNFIELD, .size = EGW_PKT_META_CARRIED, .align = 4 });
+	snprintf(err, errlen, "cannot register the mbuf field of the handoff metadata: %s",
+		rte_strerror(rte_errno));
+	if (dp->meta_off < 0)
+		goto fail;
 	dp->n_workers = p->n_workers;
 	dp->tcp_pickup = p->tcp_pickup;
 	dp->flow_log = p->flow_log;

@@ -56,7 +56,8 @@ struct egw_worker_stats {
 	uint64_t flows_created, flows_expired;
 	uint64_t flows_revoked; /* ended by a policy change (revalidate = reset) */
 	uint64_t handoffs_out, handoffs_in;
-	uint64_t punted; /* ARP and echo requests handed to the control thread */
+	uint64_t punted; /* ARP handed to the control thread */
+	uint64_t echo_replies; /* ICMP echo requests to our addresses answered */
 	uint64_t held;	 /* packets handed to the control thread to wait for ARP */
 	uint64_t icmp_errors_sent;
 	uint64_t rst_sent; /* TCP resets the appliance generated (revoked flows) */
@@ -125,7 +126,7 @@ struct egw_rcu *egw_dataplane_rcu(struct egw_dataplane *dp);
 struct egw_neigh_table *egw_dataplane_neigh(struct egw_dataplane *dp);
 
 /* The control thread's side of the rings. */
-/* Packets the workers punted (ARP, ICMP echo to us): up to N into PKTS. */
+/* Packets the workers punted (ARP): up to N into PKTS. */
 unsigned egw_dataplane_take_punted(struct egw_dataplane *dp, struct rte_mbuf **pkts, unsigned n);
 /* Packets waiting for a neighbour (mbuf->port = exit port, mbuf->hash.usr = next hop). */
 unsigned egw_dataplane_take_unresolved(struct egw_dataplane *dp, struct rte_mbuf **pkts,

@@ -24,6 +24,7 @@
 /* State shared by all workers, owned by the control thread. */
 struct egw_dataplane {
 	char name[16]; /* prefix of its DPDK objects' names */
+	int meta_off;  /* mbuf dynamic field: parsed metadata across a handoff */
 	struct egw_port_info ports[RTE_MAX_ETHPORTS];
 	struct egw_route_table to_outside, to_inside;
 	/* Our port addresses and the broadcast addresses of their subnets (network order), set
@@ -35,7 +36,7 @@ struct egw_dataplane {
 	struct egw_neigh_table *neigh;
 	struct egw_rcu rcu;
 	struct egw_nat_secret secret;
-	struct rte_ring *punt_ring;    /* workers -> control: ARP, ICMP echo to us (mbufs) */
+	struct rte_ring *punt_ring;    /* workers -> control: ARP (mbufs) */
 	/* workers -> control: packets waiting for their next hop's MAC (mbuf->port = exit port,
 	 * mbuf->hash.usr = next hop address) */
 	struct rte_ring *resolve_ring;

@@ -88,6 +88,7 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U64("tcp_ack_probes_sent", st.ack_probes_sent);
 	U64("handoffs", st.handoffs_out);
 	U64("punted", st.punted);
+	U64("echo_replies", st.echo_replies);
 	U64("held_for_arp", st.held);
 	for (unsigned i = 0; i < EGW_VIEW_NEIGH_COUNTERS; i++)
 		U64(egw_view_neigh_counters[i].name,

@@ -1279,15 +1279,28 @@ static void test_pipeline_punt_and_local(void)
 	CU_ASSERT_EQUAL(pf[0].len, n);
 	CU_ASSERT_EQUAL(memcmp(pf[0].d, f, n), 0);
 
-	/* A ping to our own address goes to the control thread; anything else to us is dropped. */
+	/* A ping to our own address is answered by the worker, out of the port it came in on,
+	 * to its sender; anything else to us is dropped. */
 	p = from_client(IPPROTO_ICMP, 1, OUR_IN, 0);
 	send_pkt(W(0), port_in, &p);
 	p = from_server(IPPROTO_ICMP, 1, OUR_OUT, 0);
 	p.icmp_type = EGW_ICMP_ECHO_REQUEST;
 	send_pkt(W(0), port_out, &p);
-	CU_ASSERT_EQUAL(take_punted(pf, 4), 2);
-	CU_ASSERT_EQUAL(pf[0].port, port_in);
-	CU_ASSERT_EQUAL(pf[1].port, port_out);
+	CU_ASSERT_EQUAL(take_punted(NULL, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(take(pf, 4), 2);
+	CU_ASSERT_EQUAL(W(0)->stats.echo_replies, 2);
+	for (unsigned i = 0; i < 2; i++) {
+		const uint8_t *ip = pf[i].d + 14;
+		bool in = pf[i].port == port_in;
+		CU_ASSERT_EQUAL(memcmp(pf[i].d, in ? MAC_CLIENT : MAC_GW, 6), 0);
+		CU_ASSERT_EQUAL(memcmp(pf[i].d + 6, in ? MAC_IN : MAC_OUT, 6), 0);
+		CU_ASSERT_EQUAL(pg_rd32(ip + 12), in ? OUR_IN : OUR_OUT);
+		CU_ASSERT_EQUAL(pg_rd32(ip + 16), in ? CLIENT : SERVER);
+		CU_ASSERT_EQUAL(ip[20], EGW_ICMP_ECHO_REPLY);
+		CU_ASSERT(pg_ip_csum_ok(ip));
+		CU_ASSERT(pg_l4_csum_ok(ip));
+	}
+	CU_ASSERT(pf[0].port != pf[1].port);
 	p = from_client(IPPROTO_TCP, 40000, OUR_IN, 22);
 	p.tcp_flags = EGW_TCP_SYN;
 	send_pkt(W(0), port_in, &p);
@@ -1820,6 +1833,41 @@ static void test_pipeline_handoff_full(void)
 	dp_teardown();
 }
 
+/*
+ * The owner of a handed-off packet works from the metadata its first worker parsed (carried in
+ * an mbuf field), not from a second parse: a bad IPv4 checksum planted while the packet waits
+ * in the ring goes unnoticed (a second parse would drop it as ip_bad_checksum).
+ */
+static void test_pipeline_handoff_carries_meta(void)
+{
+	struct rte_mbuf *m;
+	unsigned owner = 0;
+	uint16_t sport;
+
+	dp_setup(&(struct dp_opts){ .n_workers = 2 });
+	/* A UDP flow worker 1 owns. */
+	for (sport = 30000;; sport++) {
+		struct pg_pkt p = from_client(IPPROTO_UDP, sport, SERVER, 53);
+		uint8_t f[PG_FRAME_MAX];
+		size_t len = bld(f, &p);
+		m = mk_mbuf(f, len, port_in);
+		F.fed++;
+		egw_pipeline_rx(W(0), &m, 1, false);
+		if (rte_ring_count(F.dp->handoff[0][1]) == 1)
+			break;
+		CU_ASSERT_FATAL(sport < 30100);
+	}
+	CU_ASSERT_EQUAL_FATAL(rte_ring_dequeue(F.dp->handoff[0][1], (void **)&m), 0);
+	rte_pktmbuf_mtod(m, uint8_t *)[14 + 10] ^= 0x5a;
+	egw_pipeline_rx(W(1), &m, 1, true);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_BAD_CHECKSUM), 0);
+	CU_ASSERT_EQUAL(W(1)->stats.handoffs_in, 1);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(1)->ft), 1);
+	owner = take(NULL, 0);
+	CU_ASSERT_EQUAL(owner, sport - 30000 + 1);
+	dp_teardown();
+}
+
 /* A held packet: translated, TTL and source MAC done, only the destination MAC missing. */
 static void check_held(const struct frame *h, uint32_t nh, uint32_t want_nh,
 	const struct pg_pkt *p)
@@ -2324,6 +2372,7 @@ void egw_test_register_pipeline(void)
 		EGW_TEST(test_pipeline_flow_table_full), EGW_TEST(test_pipeline_expiry),
 		EGW_TEST(test_pipeline_two_workers), EGW_TEST(test_pipeline_untranslated),
 		EGW_TEST(test_pipeline_handoff_full),
+		EGW_TEST(test_pipeline_handoff_carries_meta),
 		EGW_TEST(test_pipeline_route_and_neighbour), EGW_TEST(test_pipeline_source_limit),
 		EGW_TEST(test_pipeline_tcp_pickup),
 		EGW_TEST(test_pipeline_mtu), EGW_TEST(test_pipeline_nat_exhausted),
