@@ -21,17 +21,17 @@
 /* The running appliance: owned by the control thread. */
 struct egw_app {
 	struct egw_conf conf;
-	struct egw_policy_set pset;	 /* the policy files of the running generation */
-	struct egw_policy_slots slots;	 /* counter slot per policy name */
-	struct egw_ctl_server *ctl;	 /* control socket; NULL when off */
+	struct egw_policy_set pset;    /* the policy files of the running generation */
+	struct egw_policy_slots slots; /* counter slot per policy name */
+	struct egw_ctl_server *ctl;    /* control socket; NULL when off */
 	struct egw_dataplane *dp;
 	struct rte_mempool *pool;
 	struct egw_worker_run wrun[EGW_MAX_WORKERS];
 	unsigned worker_lcores[EGW_MAX_WORKERS];
-	struct egw_neigh_resolver *neigh; /* ARP: control thread only */
-	struct egw_flowlog flowlog; /* [log] flow_log; f == NULL when off */
+	struct egw_neigh_resolver *neigh;   /* ARP: control thread only */
+	struct egw_flowlog flowlog;	    /* [log] flow_log; f == NULL when off */
 	struct egw_metrics_server *metrics; /* [metrics] listen; NULL when off */
-	uint16_t port_ids[EGW_MAX_PORTS]; /* DPDK port id of conf.ports[i] */
+	uint16_t port_ids[EGW_MAX_PORTS];   /* DPDK port id of conf.ports[i] */
 	unsigned n_ports;
 	uint64_t generation;
 	uint64_t start_tsc;

@@ -36,8 +36,8 @@ static void control_send(struct egw_app *app, struct rte_mbuf *m, uint16_t port)
 static void handle_punted(struct egw_app *app, struct rte_mbuf *m)
 {
 	struct egw_pkt_meta meta;
-	enum egw_drop_reason r = egw_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
-		&meta);
+	enum egw_drop_reason r =
+		egw_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &meta);
 
 	if (r != EGW_DROP_NONE) {
 		egw_dataplane_count_drop(app->dp, r);
@@ -80,12 +80,12 @@ static int neigh_ports(struct egw_app *app)
 	for (unsigned i = 0; i < app->n_ports; i++) {
 		const struct egw_port_info *pi = egw_dataplane_port(app->dp, app->port_ids[i]);
 		const struct egw_port_conf *pc = &app->conf.ports[i];
-		struct egw_neigh_port np = {.addr_be = pi->addr_be,
+		struct egw_neigh_port np = { .addr_be = pi->addr_be,
 			.prefix_len = pc->prefix_len,
 			.mac = pi->mac,
 			.reachable_ms = pc->neighbor_reachable * 1000,
 			.probes = pc->neighbor_probes,
-			.gc_ms = pc->neighbor_gc * 1000};
+			.gc_ms = pc->neighbor_gc * 1000 };
 		int rc = egw_neigh_port_add(app->neigh, app->port_ids[i], &np);
 		if (rc < 0)
 			return rc;
@@ -96,7 +96,7 @@ static int neigh_ports(struct egw_app *app)
 /* The ARP side of the ports: our addresses, static neighbours, next hops resolved early. */
 static int neigh_start(struct egw_app *app)
 {
-	struct egw_neigh_params p = {.table = egw_dataplane_neigh(app->dp),
+	struct egw_neigh_params p = { .table = egw_dataplane_neigh(app->dp),
 		.pool = app->pool,
 		.tx = neigh_tx,
 		.rx = neigh_rx,
@@ -104,7 +104,7 @@ static int neigh_start(struct egw_app *app)
 		.ctx = app,
 		.drops = egw_dataplane_control_drops(app->dp),
 		.icmp_per_s = EGW_ICMP_ERRORS_PER_S,
-		.seed = rte_rand()};
+		.seed = rte_rand() };
 	int rc;
 
 	app->neigh = egw_neigh_resolver_create(&p);
@@ -122,15 +122,15 @@ static int neigh_start(struct egw_app *app)
 		for (unsigned k = 0; k < pc->n_neighbors && rc == 0; k++) {
 			struct rte_ether_addr mac;
 			memcpy(mac.addr_bytes, pc->neighbors[k].mac, 6);
-			rc = egw_neigh_add_static(
-				app->neigh, port, rte_cpu_to_be_32(pc->neighbors[k].addr), &mac);
+			rc = egw_neigh_add_static(app->neigh, port,
+				rte_cpu_to_be_32(pc->neighbors[k].addr), &mac);
 		}
 		/* Next hops are resolved before the first packet needs them. */
 		if (pc->gateway && rc == 0)
 			rc = egw_neigh_add_nexthop(app->neigh, port, rte_cpu_to_be_32(pc->gateway));
 		for (unsigned r = 0; r < pc->n_routes && rc == 0; r++)
-			rc = egw_neigh_add_nexthop(
-				app->neigh, port, rte_cpu_to_be_32(pc->routes[r].via));
+			rc = egw_neigh_add_nexthop(app->neigh, port,
+				rte_cpu_to_be_32(pc->routes[r].via));
 	}
 	return rc;
 }
@@ -244,8 +244,10 @@ static int flows_flush(void *ctx, const char *filter, char *out, size_t len)
 
 int egw_control_socket_open(struct egw_app *app)
 {
-	const struct egw_ctl_ops ops = { .ctx = app, .reload = egw_publish_reload_op,
-		.set_mode = egw_publish_mode_op, .flows_flush = flows_flush };
+	const struct egw_ctl_ops ops = { .ctx = app,
+		.reload = egw_publish_reload_op,
+		.set_mode = egw_publish_mode_op,
+		.flows_flush = flows_flush };
 	const char *path = app->conf.control.socket;
 	char err[256];
 

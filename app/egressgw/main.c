@@ -72,7 +72,8 @@ static void usage(FILE *out)
 
 static unsigned pool_size(const struct egw_app *app)
 {
-	return egw_mbuf_count(egw_dataplane_n_workers(app->dp), app->conf.n_ports, app->conf.dpdk.mbufs);
+	return egw_mbuf_count(egw_dataplane_n_workers(app->dp), app->conf.n_ports,
+		app->conf.dpdk.mbufs);
 }
 
 /* The flow log file, when [log] flow_log names one: opened before the workers exist. */
@@ -96,12 +97,15 @@ static int flowlog_open(struct egw_app *app)
 static int dataplane_setup(struct egw_app *app)
 {
 	const struct egw_conf *c = &app->conf;
-	struct egw_dataplane_params p = { .name = "egw", .lcores = app->worker_lcores,
+	struct egw_dataplane_params p = { .name = "egw",
+		.lcores = app->worker_lcores,
 		.max_flows = c->flows.max,
 		.timeouts = { c->flows.tcp_syn, c->flows.tcp_established, c->flows.tcp_transitory,
 			c->flows.udp, c->flows.icmp },
-		.tcp_pickup = c->flows.tcp_pickup, .flow_log = c->log.flow_log[0] != '\0',
-		.neigh_max = NEIGH_MAX, .ring_size = EGW_RING_SIZE };
+		.tcp_pickup = c->flows.tcp_pickup,
+		.flow_log = c->log.flow_log[0] != '\0',
+		.neigh_max = NEIGH_MAX,
+		.ring_size = EGW_RING_SIZE };
 	unsigned lcore, i = 0;
 	char err[256];
 	int rc;
@@ -109,11 +113,12 @@ static int dataplane_setup(struct egw_app *app)
 	p.n_workers = rte_lcore_count() - 1;
 	if (p.n_workers == 0 || p.n_workers > EGW_MAX_WORKERS) {
 		EGW_ERR("[dpdk] lcores = %s gives %u worker(s); need 1 to %u besides the control "
-			"lcore", c->dpdk.lcores, p.n_workers, EGW_MAX_WORKERS);
+			"lcore",
+			c->dpdk.lcores, p.n_workers, EGW_MAX_WORKERS);
 		return -EINVAL;
 	}
 	RTE_LCORE_FOREACH_WORKER(lcore)
-		app->worker_lcores[i++] = lcore;
+	app->worker_lcores[i++] = lcore;
 	rc = flowlog_open(app);
 	if (rc == 0)
 		rc = egw_policy_slots_init(&app->slots, "main");
@@ -175,8 +180,8 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = { { "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'k' }, { "dump", no_argument, NULL, 'D' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+		{ "version", no_argument, NULL, 'V' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 } };
 	static struct egw_app app;
 	struct egw_conf_errors errs = { 0 };
 	struct egw_tel_source tel;
@@ -264,9 +269,14 @@ int main(int argc, char **argv)
 		EGW_ERR("start failed: %s", strerror(-rc));
 		goto out;
 	}
-	tel = (struct egw_tel_source){ .version = EGW_VERSION, .config_path = app.conf.path,
-		.start_tsc = app.start_tsc, .observer = &app.observer, .dp = app.dp,
-		.slots = &app.slots, .conf = &app.conf, .port_ids = app.port_ids,
+	tel = (struct egw_tel_source){ .version = EGW_VERSION,
+		.config_path = app.conf.path,
+		.start_tsc = app.start_tsc,
+		.observer = &app.observer,
+		.dp = app.dp,
+		.slots = &app.slots,
+		.conf = &app.conf,
+		.port_ids = app.port_ids,
 		.neigh = app.neigh };
 	if (egw_telemetry_register(&tel) < 0)
 		EGW_WARN("telemetry commands not registered (telemetry disabled?)");
@@ -285,8 +295,8 @@ int main(int argc, char **argv)
 
 	for (unsigned i = 0; i < egw_dataplane_n_workers(app.dp); i++)
 		rte_eal_remote_launch(egw_worker_loop, &app.wrun[i], app.worker_lcores[i]);
-	EGW_INFO("ready: %u worker(s), %u port(s), mode %s", egw_dataplane_n_workers(app.dp), app.n_ports,
-		egw_mode_name(app.conf.egress.mode));
+	EGW_INFO("ready: %u worker(s), %u port(s), mode %s", egw_dataplane_n_workers(app.dp),
+		app.n_ports, egw_mode_name(app.conf.egress.mode));
 
 	egw_control_run(&app);
 

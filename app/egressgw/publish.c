@@ -35,8 +35,11 @@ static void publish_view(struct egw_app *app)
 static int publish(struct egw_app *app, const struct egw_conf *conf,
 	const struct egw_policy_set *pset)
 {
-	struct egw_snapshot_inputs in = { .conf = conf, .policies = pset,
-		.port_ids = app->port_ids, .slots = &app->slots, .generation = app->generation + 1 };
+	struct egw_snapshot_inputs in = { .conf = conf,
+		.policies = pset,
+		.port_ids = app->port_ids,
+		.slots = &app->slots,
+		.generation = app->generation + 1 };
 	struct egw_snapshot *snap = egw_snapshot_compile(&in);
 	int rc;
 
@@ -88,12 +91,15 @@ static void reload_rejected(struct egw_app *app, const struct egw_conf_errors *e
 	char *out, size_t len)
 {
 	struct egw_reload_result *r = &app->last_reload;
-	size_t used = (size_t)snprintf(out, len, "ERROR reload rejected, running policy kept "
-						 "(generation %llu):\n",
+	size_t used = (size_t)snprintf(out, len,
+		"ERROR reload rejected, running policy kept "
+		"(generation %llu):\n",
 		(unsigned long long)app->generation);
 
-	*r = (struct egw_reload_result){ .done = true, .time_ms = egw_wall_ms(),
-		.generation = app->generation, .n_errors = errs->n ? errs->n : 1,
+	*r = (struct egw_reload_result){ .done = true,
+		.time_ms = egw_wall_ms(),
+		.generation = app->generation,
+		.n_errors = errs->n ? errs->n : 1,
 		.n_policies = app->pset.n_policies };
 	if (errs->n)
 		snprintf(r->first_error, sizeof(r->first_error), "%s:%d: %s", errs->items[0].file,
@@ -154,8 +160,10 @@ int egw_publish_reload(struct egw_app *app, char *out, size_t len)
 	memset(&pset, 0, sizeof(pset));
 	if (egw_sha256_file(app->conf.path, app->config_sha256) < 0)
 		snprintf(app->config_sha256, sizeof(app->config_sha256), "unreadable");
-	app->last_reload = (struct egw_reload_result){ .done = true, .ok = true,
-		.time_ms = egw_wall_ms(), .generation = app->generation,
+	app->last_reload = (struct egw_reload_result){ .done = true,
+		.ok = true,
+		.time_ms = egw_wall_ms(),
+		.generation = app->generation,
 		.n_policies = app->pset.n_policies };
 	publish_view(app);
 	snprintf(out, len, "OK reloaded: generation %llu, mode %s, %u policies, %u groups\n",
@@ -186,7 +194,8 @@ int egw_publish_mode(struct egw_app *app, enum egw_mode mode, char *out, size_t 
 	}
 	next = malloc(sizeof(*next));
 	if (!next) {
-		snprintf(out, len, "ERROR mode unchanged (%s): out of memory\n", egw_mode_name(old));
+		snprintf(out, len, "ERROR mode unchanged (%s): out of memory\n",
+			egw_mode_name(old));
 		return -ENOMEM;
 	}
 	*next = *app->live;

@@ -12,8 +12,8 @@ int egw_rcu_init(struct egw_rcu *rcu, unsigned n_readers, void (*free_fn)(void *
 	memset(rcu, 0, sizeof(*rcu));
 	if (n_readers == 0 || n_readers > 64 || !free_fn)
 		return -EINVAL;
-	rcu->qsbr = rte_zmalloc("egw_rcu", rte_rcu_qsbr_get_memsize(n_readers),
-		RTE_CACHE_LINE_SIZE);
+	rcu->qsbr =
+		rte_zmalloc("egw_rcu", rte_rcu_qsbr_get_memsize(n_readers), RTE_CACHE_LINE_SIZE);
 	if (!rcu->qsbr)
 		return -ENOMEM;
 	if (rte_rcu_qsbr_init(rcu->qsbr, n_readers) != 0) {
@@ -96,8 +96,8 @@ int egw_rcu_read_begin(struct egw_rcu *rcu)
 		return egw_rcu_read_begin(rcu->owner);
 	taken = __atomic_load_n(&rcu->read_ids, __ATOMIC_RELAXED);
 	do {
-		uint64_t free_ids = ~taken & (rcu->n_readers == 64 ? ~0ULL :
-			(1ULL << rcu->n_readers) - 1);
+		uint64_t free_ids =
+			~taken & (rcu->n_readers == 64 ? ~0ULL : (1ULL << rcu->n_readers) - 1);
 		if (!free_ids)
 			return -EBUSY;
 		id = __builtin_ctzll(free_ids);

@@ -62,10 +62,10 @@ struct egw_flow_table *egw_flow_table_create(uint32_t capacity, int socket,
 		goto nomem;
 	ft->flows = rte_zmalloc_socket("egw_flows", (size_t)capacity * sizeof(struct egw_flow),
 		RTE_CACHE_LINE_SIZE, socket);
-	ft->free_stack = rte_malloc_socket("egw_flow_free", (size_t)capacity * sizeof(uint32_t),
-		0, socket);
-	ft->created = rte_zmalloc_socket("egw_flow_created", (size_t)capacity * sizeof(uint32_t),
-		0, socket);
+	ft->free_stack =
+		rte_malloc_socket("egw_flow_free", (size_t)capacity * sizeof(uint32_t), 0, socket);
+	ft->created = rte_zmalloc_socket("egw_flow_created", (size_t)capacity * sizeof(uint32_t), 0,
+		socket);
 	/* Two keys per flow. */
 	if (!ft->flows || !ft->free_stack || !ft->created ||
 		egw_flow_index_init(&ft->index, capacity * 2, ft->flows, socket) < 0)
@@ -87,8 +87,8 @@ size_t egw_flow_table_bytes(uint32_t capacity)
 {
 	/* Record, free-stack entry and start time per flow; two keys in the index. */
 	return sizeof(struct egw_flow_table) +
-		(size_t)capacity * (sizeof(struct egw_flow) + 2 * sizeof(uint32_t)) +
-		egw_flow_index_bytes(capacity * 2);
+	       (size_t)capacity * (sizeof(struct egw_flow) + 2 * sizeof(uint32_t)) +
+	       egw_flow_index_bytes(capacity * 2);
 }
 
 void egw_flow_table_free(struct egw_flow_table *ft)

@@ -48,8 +48,8 @@ static int rings_create(struct egw_dataplane *dp, unsigned size)
 	return 0;
 }
 
-static int workers_create(struct egw_dataplane *dp, const struct egw_dataplane_params *p,
-	char *err, size_t errlen)
+static int workers_create(struct egw_dataplane *dp, const struct egw_dataplane_params *p, char *err,
+	size_t errlen)
 {
 	const uint32_t per_worker = (p->max_flows + p->n_workers - 1) / p->n_workers;
 
@@ -59,9 +59,10 @@ static int workers_create(struct egw_dataplane *dp, const struct egw_dataplane_p
 
 		dp->workers[i] = egw_worker_create(dp, i, per_worker, &p->timeouts, socket);
 		if (!dp->workers[i]) {
-			snprintf(err, errlen, "worker %u: cannot allocate a flow table of %u flows: "
-				"%s (raise [dpdk] memory_mb or lower [flows] max)", i, per_worker,
-				rte_strerror(rte_errno));
+			snprintf(err, errlen,
+				"worker %u: cannot allocate a flow table of %u flows: "
+				"%s (raise [dpdk] memory_mb or lower [flows] max)",
+				i, per_worker, rte_strerror(rte_errno));
 			return -ENOMEM;
 		}
 		dp->workers[i]->lcore = lcore;
@@ -84,8 +85,10 @@ struct egw_dataplane *egw_dataplane_create(const struct egw_dataplane_params *p,
 		goto fail_early;
 	snprintf(dp->name, sizeof(dp->name), "%s", p->name ? p->name : "egw");
 	/* Registered once per process; a second data plane gets the same offset. */
-	dp->meta_off = rte_mbuf_dynfield_register(&(const struct rte_mbuf_dynfield){
-		.name = EGW_PKT_META_DYNFIELD, .size = EGW_PKT_META_CARRIED, .align = 4 });
+	dp->meta_off = rte_mbuf_dynfield_register(
+		&(const struct rte_mbuf_dynfield){ .name = EGW_PKT_META_DYNFIELD,
+			.size = EGW_PKT_META_CARRIED,
+			.align = 4 });
 	snprintf(err, errlen, "cannot register the mbuf field of the handoff metadata: %s",
 		rte_strerror(rte_errno));
 	if (dp->meta_off < 0)
@@ -158,8 +161,7 @@ struct egw_afp_port *egw_dataplane_afp(struct egw_dataplane *dp, uint16_t port_i
 	return port_id < EGW_PORT_IDS ? &dp->afp[port_id] : NULL;
 }
 
-const struct egw_afp_port *egw_dataplane_afp_view(const struct egw_dataplane *dp,
-	uint16_t port_id)
+const struct egw_afp_port *egw_dataplane_afp_view(const struct egw_dataplane *dp, uint16_t port_id)
 {
 	return port_id < EGW_PORT_IDS ? &dp->afp[port_id] : NULL;
 }
@@ -194,8 +196,7 @@ unsigned egw_dataplane_take_punted(struct egw_dataplane *dp, struct rte_mbuf **p
 	return rte_ring_dequeue_burst(dp->punt_ring, (void **)pkts, n, NULL);
 }
 
-unsigned egw_dataplane_take_unresolved(struct egw_dataplane *dp, struct rte_mbuf **pkts,
-	unsigned n)
+unsigned egw_dataplane_take_unresolved(struct egw_dataplane *dp, struct rte_mbuf **pkts, unsigned n)
 {
 	return rte_ring_dequeue_burst(dp->resolve_ring, (void **)pkts, n, NULL);
 }
@@ -319,7 +320,7 @@ static unsigned drain_ring(struct egw_dataplane *dp, struct rte_ring *r)
 unsigned egw_dataplane_drain(struct egw_dataplane *dp)
 {
 	unsigned n = drain_ring(dp, dp->punt_ring) + drain_ring(dp, dp->resolve_ring) +
-		drain_ring(dp, dp->inject_ring);
+		     drain_ring(dp, dp->inject_ring);
 
 	for (unsigned a = 0; a < dp->n_workers && dp->workers[a]; a++) {
 		n += drain_ring(dp, dp->workers[a]->ctl_tx);
@@ -337,8 +338,9 @@ void egw_dataplane_stats(const struct egw_dataplane *dp, struct egw_worker_stats
 	memset(out, 0, sizeof(*out));
 	/* The stats struct is all uint64_t counters: sum it word by word. */
 	for (unsigned i = 0; i <= dp->n_workers; i++) {
-		const struct egw_worker_stats *src = i < dp->n_workers ?
-			(dp->workers[i] ? &dp->workers[i]->stats : NULL) : &dp->control_stats;
+		const struct egw_worker_stats *src =
+			i < dp->n_workers ? (dp->workers[i] ? &dp->workers[i]->stats : NULL) :
+					    &dp->control_stats;
 		if (!src)
 			continue;
 		for (unsigned k = 0; k < n_words; k++)

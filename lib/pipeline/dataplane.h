@@ -56,17 +56,17 @@ struct egw_worker_stats {
 	uint64_t flows_created, flows_expired;
 	uint64_t flows_revoked; /* ended by a policy change (revalidate = reset) */
 	uint64_t handoffs_out, handoffs_in;
-	uint64_t punted; /* ARP handed to the control thread */
+	uint64_t punted;       /* ARP handed to the control thread */
 	uint64_t echo_replies; /* ICMP echo requests to our addresses answered */
-	uint64_t held;	 /* packets handed to the control thread to wait for ARP */
+	uint64_t held;	       /* packets handed to the control thread to wait for ARP */
 	uint64_t icmp_errors_sent;
-	uint64_t rst_sent; /* TCP resets the appliance generated (revoked flows) */
+	uint64_t rst_sent;	  /* TCP resets the appliance generated (revoked flows) */
 	uint64_t ack_probes_sent; /* ACKs behind a reset receiver's window: they make it tell
 				   its sequence number (revoked flows) */
 	uint64_t polls, busy_polls;
-	uint64_t flow_log_dropped; /* records lost to a full flow log ring (worker) */
-	uint64_t flow_log_written; /* records written (control thread) */
-	uint64_t flow_log_errors;  /* records lost to write errors (control thread) */
+	uint64_t flow_log_dropped;	/* records lost to a full flow log ring (worker) */
+	uint64_t flow_log_written;	/* records written (control thread) */
+	uint64_t flow_log_errors;	/* records lost to write errors (control thread) */
 	uint64_t tx_full[EGW_PORT_IDS]; /* per port: packets its TX queue refused (tx_full) */
 	uint64_t drops[EGW_DROP_MAX];
 } __rte_cache_aligned;
@@ -81,16 +81,16 @@ struct egw_policy_counters {
 
 /* What a data plane is built with. */
 struct egw_dataplane_params {
-	const char *name;   /* prefix of its DPDK objects' names (unique in the process) */
-	unsigned n_workers; /* 1 .. EGW_MAX_WORKERS */
+	const char *name;	/* prefix of its DPDK objects' names (unique in the process) */
+	unsigned n_workers;	/* 1 .. EGW_MAX_WORKERS */
 	const unsigned *lcores; /* per worker: its lcore (NUMA socket, telemetry); NULL: any */
 	uint32_t max_flows;	/* all workers together */
 	struct egw_flow_timeouts timeouts;
 	bool tcp_pickup;
-	bool flow_log;		    /* workers get a flow log record ring */
-	uint32_t icmp_errors_per_s; /* per worker; 0: 100 */
-	uint32_t neigh_max;	    /* neighbour slots */
-	unsigned ring_size;	    /* control and handoff rings (power of 2) */
+	bool flow_log;			     /* workers get a flow log record ring */
+	uint32_t icmp_errors_per_s;	     /* per worker; 0: 100 */
+	uint32_t neigh_max;		     /* neighbour slots */
+	unsigned ring_size;		     /* control and handoff rings (power of 2) */
 	const struct egw_nat_secret *secret; /* NULL: random (RFC 6056 keys) */
 };
 
@@ -118,8 +118,7 @@ struct egw_afp_port *egw_dataplane_afp(struct egw_dataplane *dp, uint16_t port_i
 unsigned egw_dataplane_n_workers(const struct egw_dataplane *dp);
 struct egw_worker *egw_dataplane_worker(const struct egw_dataplane *dp, unsigned i);
 const struct egw_port_info *egw_dataplane_port(const struct egw_dataplane *dp, uint16_t id);
-const struct egw_afp_port *egw_dataplane_afp_view(const struct egw_dataplane *dp,
-	uint16_t port_id);
+const struct egw_afp_port *egw_dataplane_afp_view(const struct egw_dataplane *dp, uint16_t port_id);
 /* The publication point of the policy snapshot (the control thread publishes there). */
 struct egw_rcu *egw_dataplane_rcu(struct egw_dataplane *dp);
 /* The neighbour table the workers read and the control thread's resolver writes. */
@@ -223,7 +222,6 @@ void egw_pipeline_end_flow(struct egw_worker *w, struct egw_flow *f, enum egw_fl
  * and call again.
  */
 bool egw_pipeline_end_flows(struct egw_worker *w, uint32_t *cursor);
-
 
 /*
  * Registers ADDR/PREFIX_LEN (host order), a port's address. Packets to it are the appliance's

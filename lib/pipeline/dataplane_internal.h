@@ -16,10 +16,10 @@
 #include "net/afpacket.h"
 #include "net/route.h"
 
-#define EGW_EXPIRE_BUDGET 64 /* flow records examined per egw_pipeline_expire() */
-#define EGW_EXPIRE_SWEEP_MS 1000 /* egw_pipeline_expire_paced(): the whole table this often, */
+#define EGW_EXPIRE_BUDGET 64	    /* flow records examined per egw_pipeline_expire() */
+#define EGW_EXPIRE_SWEEP_MS 1000    /* egw_pipeline_expire_paced(): the whole table this often, */
 #define EGW_EXPIRE_MAX_RATE 2000000 /* but no more records per second than this (big tables) */
-#define EGW_EXPIRE_PACED_MAX 1024 /* records per paced call at most: a bounded pause */
+#define EGW_EXPIRE_PACED_MAX 1024   /* records per paced call at most: a bounded pause */
 
 /* State shared by all workers, owned by the control thread. */
 struct egw_dataplane {
@@ -36,7 +36,7 @@ struct egw_dataplane {
 	struct egw_neigh_table *neigh;
 	struct egw_rcu rcu;
 	struct egw_nat_secret secret;
-	struct rte_ring *punt_ring;    /* workers -> control: ARP (mbufs) */
+	struct rte_ring *punt_ring; /* workers -> control: ARP (mbufs) */
 	/* workers -> control: packets waiting for their next hop's MAC (mbuf->port = exit port,
 	 * mbuf->hash.usr = next hop address) */
 	struct rte_ring *resolve_ring;
@@ -47,7 +47,7 @@ struct egw_dataplane {
 	struct rte_ring *handoff[EGW_MAX_WORKERS][EGW_MAX_WORKERS]; /* [from][to], SP/SC */
 	bool tcp_pickup;
 	bool flow_log; /* [log] flow_log set: workers get a record ring (fixed at start) */
-	uint32_t *policy_active; /* per counter slot: flows held, for max_flows (atomic) */
+	uint32_t *policy_active;    /* per counter slot: flows held, for max_flows (atomic) */
 	uint32_t icmp_errors_per_s; /* per worker, rate limit of generated ICMP errors */
 	struct egw_worker_stats control_stats; /* drops counted by the control thread */
 	/* Per port id: what the kernel loses on net_af_packet ports (set up with the ports). */
@@ -65,11 +65,11 @@ struct egw_worker {
 	struct egw_dataplane *dp;
 	struct egw_flow_table *ft;
 	struct egw_source_limit sources; /* flows per inside address (max_per_source) */
-	uint32_t now;	      /* seconds, set once per loop */
-	uint64_t now_tsc;     /* TSC, set once per loop with NOW: flow log stamps */
-	uint32_t nat_counter; /* RFC 6056 algorithm 3 per-worker increment */
-	uint16_t txq;	      /* the TX queue this worker owns on every port */
-	uint32_t tx_dirty;    /* bit per port id with buffered packets */
+	uint32_t now;			 /* seconds, set once per loop */
+	uint64_t now_tsc;		 /* TSC, set once per loop with NOW: flow log stamps */
+	uint32_t nat_counter;		 /* RFC 6056 algorithm 3 per-worker increment */
+	uint16_t txq;			 /* the TX queue this worker owns on every port */
+	uint32_t tx_dirty;		 /* bit per port id with buffered packets */
 	struct rte_ring *ctl_tx; /* control -> this worker: frames to transmit (mbuf->port) */
 	uint32_t icmp_tokens, icmp_second;
 	uint64_t expire_tsc;		/* paced expiry: TSC up to which records were examined */

@@ -15,8 +15,8 @@
  * May a flow with KEY leave? The mode first, then the best matching policy (priority, then
  * file order). *RT is the policy that decided, NULL when the mode did.
  */
-enum egw_drop_reason egw_pl_admit(const struct egw_snapshot *snap,
-	const struct egw_flow_key *key, const struct egw_policy_rt **rt)
+enum egw_drop_reason egw_pl_admit(const struct egw_snapshot *snap, const struct egw_flow_key *key,
+	const struct egw_policy_rt **rt)
 {
 	*rt = NULL;
 	if (snap->mode == EGW_MODE_DENY)

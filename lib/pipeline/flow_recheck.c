@@ -42,8 +42,8 @@ static inline bool delta_allows(const struct egw_snapshot *snap, const struct eg
  * (revalidate = reset), a UDP/ICMP flow ends here, and a TCP connection is reset toward both
  * ends: an RST to the sender, and M itself becomes the RST to its receiver (*META follows).
  */
-enum egw_recheck egw_pl_recheck(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf *m,
-	struct egw_pkt_meta *meta, struct egw_flow *f)
+enum egw_recheck egw_pl_recheck(struct egw_worker *w, const struct egw_snapshot *snap,
+	struct rte_mbuf *m, struct egw_pkt_meta *meta, struct egw_flow *f)
 {
 	const struct egw_policy_rt *rt;
 
@@ -70,7 +70,7 @@ enum egw_recheck egw_pl_recheck(struct egw_worker *w, const struct egw_snapshot 
 	f->state = EGW_TCP_RESET;
 	egw_flow_release_shares(w, f);
 	f->flags = (uint8_t)((f->flags & ~(EGW_FLOW_F_QUOTA | EGW_FLOW_F_SRC_COUNTED)) |
-		EGW_FLOW_F_REVOKED);
+			     EGW_FLOW_F_REVOKED);
 	if (meta->tcp_flags & EGW_TCP_RST) {
 		egw_drop(&w->stats, m, EGW_DROP_POLICY_REVOKED);
 		return EGW_RECHECK_DROPPED;

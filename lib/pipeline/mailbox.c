@@ -36,8 +36,7 @@ void egw_mailbox_post(struct egw_mailbox *mb)
 	__atomic_store_n(&mb->state, EGW_MBOX_POSTED, __ATOMIC_RELEASE);
 }
 
-int egw_mailbox_wait(struct egw_mailbox *mb, unsigned timeout_ms, void (*idle)(void *),
-	void *ctx)
+int egw_mailbox_wait(struct egw_mailbox *mb, unsigned timeout_ms, void (*idle)(void *), void *ctx)
 {
 	for (unsigned waited = 0;; waited += WAIT_STEP_US) {
 		uint32_t s = __atomic_load_n(&mb->state, __ATOMIC_ACQUIRE);

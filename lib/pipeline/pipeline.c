@@ -33,8 +33,8 @@ static inline unsigned endpoint_owner(uint32_t addr, uint16_t port, uint8_t prot
 	return (unsigned)(((uint64_t)h * n) >> 32);
 }
 
-static inline unsigned packet_owner(const struct egw_dataplane *dp,
-	const struct egw_snapshot *snap, const struct egw_pkt_meta *meta, uint8_t zone)
+static inline unsigned packet_owner(const struct egw_dataplane *dp, const struct egw_snapshot *snap,
+	const struct egw_pkt_meta *meta, uint8_t zone)
 {
 	unsigned n = dp->n_workers;
 
@@ -44,7 +44,8 @@ static inline unsigned packet_owner(const struct egw_dataplane *dp,
 		/* The quoted packet travelled the other way: its inside endpoint is its
 		 * destination when the error comes from inside, its source otherwise. */
 		if (zone == EGW_ZONE_INSIDE)
-			return endpoint_owner(meta->inner_dst, meta->inner_dport, meta->inner_proto, n);
+			return endpoint_owner(meta->inner_dst, meta->inner_dport, meta->inner_proto,
+				n);
 		if (egw_addr_set_contains(&snap->pool_addrs, meta->inner_src))
 			return egw_nat_port_owner(meta->inner_sport, n);
 		return endpoint_owner(meta->inner_src, meta->inner_sport, meta->inner_proto, n);
@@ -57,8 +58,7 @@ static inline unsigned packet_owner(const struct egw_dataplane *dp,
 }
 
 /* The flow key a packet is looked up with (an ICMP error: its quoted packet, reversed). */
-static inline void packet_key(const struct egw_pkt_meta *meta, uint8_t zone,
-	struct egw_flow_key *k)
+static inline void packet_key(const struct egw_pkt_meta *meta, uint8_t zone, struct egw_flow_key *k)
 {
 	if (meta->kind == EGW_PKT_ICMP_ERROR)
 		egw_flow_key_set(k, meta->inner_dst, meta->inner_src, meta->inner_dport,
@@ -98,8 +98,7 @@ static bool flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, s
 		egw_pl_revoked_packet(w, m, meta);
 		return false;
 	}
-	if (unlikely(f->generation != (uint16_t)snap->epoch) &&
-		meta->kind != EGW_PKT_ICMP_ERROR) {
+	if (unlikely(f->generation != (uint16_t)snap->epoch) && meta->kind != EGW_PKT_ICMP_ERROR) {
 		recheck = egw_pl_recheck(w, snap, m, meta, f);
 		if (recheck == EGW_RECHECK_DROPPED)
 			return false;
@@ -288,11 +287,11 @@ struct away {
 };
 
 /* Parses M into *PM and judges its IP options. False when M was dropped (one reason). */
-static inline bool parse(struct egw_worker *w, const struct egw_snapshot *snap,
-	struct rte_mbuf *m, struct egw_pkt_meta *pm)
+static inline bool parse(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf *m,
+	struct egw_pkt_meta *pm)
 {
-	enum egw_drop_reason r = egw_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
-		pm);
+	enum egw_drop_reason r =
+		egw_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, pm);
 
 	/* One test for both rare cases: a malformed packet, or one with IP options. */
 	if (unlikely((r | pm->ip_opts) != 0)) {
@@ -329,8 +328,8 @@ static inline bool carried(struct egw_worker *w, struct rte_mbuf *m, struct egw_
  * First pass over a received (or handed-off) burst: count, parse, local traffic, ownership.
  * What this worker owns goes to B with its flow key, the rest to A per owner.
  */
-static void classify(struct egw_worker *w, const struct egw_snapshot *snap,
-	struct rte_mbuf **pkts, uint16_t n, bool from_handoff, struct burst *b, struct away *a)
+static void classify(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf **pkts,
+	uint16_t n, bool from_handoff, struct burst *b, struct away *a)
 {
 	struct egw_dataplane *dp = w->dp;
 
@@ -396,8 +395,9 @@ static struct egw_flow *miss(struct egw_worker *w, const struct egw_snapshot *sn
 		return NULL;
 	}
 	if (key->zone == EGW_ZONE_OUTSIDE) {
-		egw_drop(&w->stats, m, meta->kind == EGW_PKT_ICMP_ERROR ?
-				EGW_DROP_ICMP_ERROR_NO_FLOW : EGW_DROP_UNSOLICITED);
+		egw_drop(&w->stats, m,
+			meta->kind == EGW_PKT_ICMP_ERROR ? EGW_DROP_ICMP_ERROR_NO_FLOW :
+							   EGW_DROP_UNSOLICITED);
 		return NULL;
 	}
 	if (ttl_expires(w, m, meta))

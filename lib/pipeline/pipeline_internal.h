@@ -115,8 +115,8 @@ static inline bool egw_pl_next_hop_mac(struct egw_worker *w, uint16_t port, uint
  * resolves the next hop (ARP) and sends it then, like the kernel's unresolved queue: the first
  * packet to a new neighbour is delayed, not lost.
  */
-static inline void egw_pl_hold_for_neighbour(struct egw_worker *w, struct rte_mbuf *m, uint16_t port,
-	uint32_t nexthop_be)
+static inline void egw_pl_hold_for_neighbour(struct egw_worker *w, struct rte_mbuf *m,
+	uint16_t port, uint32_t nexthop_be)
 {
 	m->port = port;
 	m->hash.usr = nexthop_be;
@@ -178,8 +178,8 @@ struct egw_flow *egw_pl_flow_new(struct egw_worker *w, const struct egw_snapshot
 
 /* May a flow with KEY leave under SNAP? The reason it may not, or EGW_DROP_NONE; *RT is the
  * policy that decided, NULL when the mode did. */
-enum egw_drop_reason egw_pl_admit(const struct egw_snapshot *snap,
-	const struct egw_flow_key *key, const struct egw_policy_rt **rt);
+enum egw_drop_reason egw_pl_admit(const struct egw_snapshot *snap, const struct egw_flow_key *key,
+	const struct egw_policy_rt **rt);
 
 /* What egw_pl_recheck() made of a flow and of the packet in hand. */
 enum egw_recheck {

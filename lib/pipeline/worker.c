@@ -29,7 +29,7 @@ static uint64_t flowlog_epoch(uint64_t tsc)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ns = (unsigned __int128)ts.tv_sec * 1000000000u + (unsigned long)ts.tv_nsec;
 	return (uint64_t)(ns * rte_get_tsc_hz() / 1000000000u >> EGW_FLOWLOG_CLOCK_SHIFT) -
-		(tsc >> EGW_FLOWLOG_CLOCK_SHIFT);
+	       (tsc >> EGW_FLOWLOG_CLOCK_SHIFT);
 }
 
 struct egw_worker *egw_worker_create(struct egw_dataplane *dp, unsigned id, uint32_t max_flows,
@@ -47,8 +47,9 @@ struct egw_worker *egw_worker_create(struct egw_dataplane *dp, unsigned id, uint
 	w->dp = dp;
 	w->txq = (uint16_t)id;
 	w->expire_tsc = rte_get_tsc_cycles();
-	w->expire_tsc_per_record = RTE_MAX(1ULL, rte_get_tsc_hz() * EGW_EXPIRE_SWEEP_MS / 1000 /
-		RTE_MAX(RTE_MIN(max_flows, (uint32_t)EGW_EXPIRE_MAX_RATE), 1u));
+	w->expire_tsc_per_record = RTE_MAX(1ULL,
+		rte_get_tsc_hz() * EGW_EXPIRE_SWEEP_MS / 1000 /
+			RTE_MAX(RTE_MIN(max_flows, (uint32_t)EGW_EXPIRE_MAX_RATE), 1u));
 	snprintf(name, sizeof(name), "w%u", id);
 	w->ft = egw_flow_table_create(max_flows, socket, to);
 	if (!w->ft)
@@ -87,12 +88,12 @@ fail:
 size_t egw_worker_bytes(uint32_t max_flows, bool flow_log)
 {
 	size_t n = sizeof(struct egw_worker) + egw_flow_table_bytes(max_flows) +
-		egw_source_limit_bytes(max_flows) + rte_ring_get_memsize(1024);
+		   egw_source_limit_bytes(max_flows) + rte_ring_get_memsize(1024);
 
 	if (flow_log)
 		n += rte_ring_get_memsize_elem(sizeof(struct egw_flowlog_rec),
 			     EGW_FLOWLOG_RING_SIZE) +
-			(size_t)max_flows * sizeof(uint64_t);
+		     (size_t)max_flows * sizeof(uint64_t);
 	return n;
 }
 

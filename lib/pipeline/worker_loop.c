@@ -35,7 +35,8 @@ static unsigned take_handoffs(struct egw_worker *w)
 		unsigned n;
 		if (from == w->id)
 			continue;
-		n = rte_ring_dequeue_burst(dp->handoff[from][w->id], (void **)pkts, EGW_BURST, NULL);
+		n = rte_ring_dequeue_burst(dp->handoff[from][w->id], (void **)pkts, EGW_BURST,
+			NULL);
 		if (n) {
 			egw_pipeline_rx(w, pkts, (uint16_t)n, true);
 			got += n;

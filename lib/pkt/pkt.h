@@ -19,7 +19,7 @@
  * names without further bounds checks. Addresses and ports stay in network byte order.
  */
 enum egw_pkt_kind {
-	EGW_PKT_IPV4 = 0, /* TCP, UDP or ICMP echo */
+	EGW_PKT_IPV4 = 0,   /* TCP, UDP or ICMP echo */
 	EGW_PKT_ICMP_ERROR, /* ICMP error quoting a TCP/UDP/ICMP-echo packet */
 	EGW_PKT_ARP,
 };
@@ -42,14 +42,14 @@ enum egw_pkt_kind {
 
 struct egw_pkt_meta {
 	uint8_t kind;
-	uint8_t proto;	   /* IPPROTO_TCP/UDP/ICMP of the packet itself */
+	uint8_t proto; /* IPPROTO_TCP/UDP/ICMP of the packet itself */
 	uint8_t tcp_flags;
 	uint8_t icmp_type;
-	uint16_t l3_off;   /* always 14: no VLAN support yet */
+	uint16_t l3_off; /* always 14: no VLAN support yet */
 	uint16_t l4_off;
-	uint16_t ip_len;   /* IPv4 total length (host order) */
-	uint16_t l4_len;   /* ip_len - IP header length */
-	uint32_t src, dst; /* IPv4 addresses */
+	uint16_t ip_len;       /* IPv4 total length (host order) */
+	uint16_t l4_len;       /* ip_len - IP header length */
+	uint32_t src, dst;     /* IPv4 addresses */
 	uint16_t sport, dport; /* TCP/UDP ports; ICMP echo: both the identifier */
 	uint8_t ip_opts;       /* EGW_PKT_OPT_* of the IPv4 header; 0 without options */
 	/* ICMP errors only: the quoted packet, as the original sender sent it */

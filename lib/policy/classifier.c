@@ -216,8 +216,7 @@ static int build_tables(struct egw_classifier *c, const char *name, struct cls_i
 	return 0;
 }
 
-struct egw_classifier *egw_cls_build(const char *name, const struct egw_cls_rule *rules,
-	uint32_t n)
+struct egw_classifier *egw_cls_build(const char *name, const struct egw_cls_rule *rules, uint32_t n)
 {
 	struct egw_classifier *c = calloc(1, sizeof(*c));
 	struct cls_item *items = NULL;
@@ -256,7 +255,8 @@ struct egw_classifier *egw_cls_build(const char *name, const struct egw_cls_rule
 				items = ni;
 				cap_items = ncap;
 			}
-			items[n_items] = (struct cls_item){ .mask = mi, .rule = r,
+			items[n_items] = (struct cls_item){ .mask = mi,
+				.rule = r,
 				.key = { .src = rule->src & m->src_mask,
 					.dst = rule->dst & m->dst_mask,
 					.port = (uint16_t)(base[b] & m->port_mask),
@@ -273,7 +273,8 @@ struct egw_classifier *egw_cls_build(const char *name, const struct egw_cls_rule
 		if (!perm)
 			goto fail;
 		for (uint32_t i = 0; i < c->n_masks; i++)
-			c->masks[i].hash = (struct rte_hash *)(uintptr_t)i; /* old index, temporarily */
+			c->masks[i].hash =
+				(struct rte_hash *)(uintptr_t)i; /* old index, temporarily */
 		qsort(c->masks, c->n_masks, sizeof(*c->masks), cmp_mask_rank);
 		for (uint32_t i = 0; i < c->n_masks; i++) {
 			perm[(uintptr_t)c->masks[i].hash] = i;
@@ -351,8 +352,8 @@ bool egw_cls_rule_matches(const struct egw_cls_rule *r, const struct egw_cls_key
 		return false;
 	if (r->proto && r->proto != key->proto)
 		return false;
-	return !rule_has_ports(r) || (key->proto != IPPROTO_ICMP && key->dport >= r->port_lo &&
-						     key->dport <= r->port_hi);
+	return !rule_has_ports(r) ||
+	       (key->proto != IPPROTO_ICMP && key->dport >= r->port_lo && key->dport <= r->port_hi);
 }
 
 const struct egw_cls_rule *egw_cls_lookup_linear(const struct egw_cls_rule *rules, uint32_t n,

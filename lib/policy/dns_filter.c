@@ -25,7 +25,7 @@ bool egw_policy_dns_permits(const struct egw_snapshot *snap, uint32_t src, const
 	if (snap->mode == EGW_MODE_DENY)
 		return false;
 	if (hr && hr->dnsf) {
-		const struct egw_cls_key key = {.src = src};
+		const struct egw_cls_key key = { .src = src };
 		const struct egw_cls_rule *best = egw_cls_lookup(hr->dnsf, &key);
 
 		d = best ? &snap->policies[best->id] : NULL;

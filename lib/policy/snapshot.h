@@ -31,19 +31,19 @@ enum egw_dnsf_role { EGW_DNSF_NONE = 0, EGW_DNSF_PERMITS, EGW_DNSF_BLOCKS };
 /* What the data path needs of one policy. */
 struct egw_policy_rt {
 	char name[EGW_NAME_MAX];
-	uint32_t slot;			  /* counters (struct egw_policy_slots) */
-	uint8_t action;			  /* enum egw_policy_action */
+	uint32_t slot;	/* counters (struct egw_policy_slots) */
+	uint8_t action; /* enum egw_policy_action */
 	uint8_t log;
-	uint16_t via_port;		  /* exit port id, EGW_VIA_DEFAULT = route lookup */
-	uint32_t max_flows;		  /* 0 = no quota */
+	uint16_t via_port;		 /* exit port id, EGW_VIA_DEFAULT = route lookup */
+	uint32_t max_flows;		 /* 0 = no quota */
 	const struct egw_nat_pool *pool; /* NULL: routed without translation (nat = none) */
-	uint32_t order;			  /* file order (rank among equal priorities) */
+	uint32_t order;			 /* file order (rank among equal priorities) */
 	int32_t priority;
-	uint8_t kind;			  /* enum egw_policy_kind */
-	uint8_t l7;			  /* EGW_PROTO_TLS or EGW_PROTO_HTTP for the L7 kinds */
-	uint8_t dnsf;			  /* enum egw_dnsf_role */
-	uint64_t rank;			  /* precedence: lower first (priority, then order) */
-	uint64_t decision_hash;		  /* rules, priority, action, kind, hosts */
+	uint8_t kind;		/* enum egw_policy_kind */
+	uint8_t l7;		/* EGW_PROTO_TLS or EGW_PROTO_HTTP for the L7 kinds */
+	uint8_t dnsf;		/* enum egw_dnsf_role */
+	uint64_t rank;		/* precedence: lower first (priority, then order) */
+	uint64_t decision_hash; /* rules, priority, action, kind, hosts */
 };
 
 /*
@@ -67,7 +67,7 @@ struct egw_snapshot {
 	struct egw_addr_set pool_addrs;		 /* every pool address: outside dispatch */
 	enum egw_revalidate revalidate;
 	enum egw_ip_options ip_options; /* per packet, not admission: not in the fingerprint */
-	struct egw_policy_rt *policies;	 /* indexed by classifier rule id */
+	struct egw_policy_rt *policies; /* indexed by classifier rule id */
 	unsigned n_policies;
 	/* The tuple policies (kind EGW_POLICY_TUPLE); NULL when there are none. */
 	struct egw_classifier *cls;

@@ -40,7 +40,7 @@ static bool icmp_counterpart(uint16_t type, uint16_t *other)
 static bool has_ports(uint8_t proto)
 {
 	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP ||
-		proto == IPPROTO_ICMP;
+	       proto == IPPROTO_ICMP;
 }
 
 int egw_community_id(const struct egw_community_tuple *t, uint16_t seed,

@@ -132,8 +132,11 @@ static void put_time(struct out *o, int64_t ms)
 static int put_community_id(struct out *o, const char *key, const struct egw_flowlog_rec *r,
 	uint32_t src, uint16_t sport)
 {
-	struct egw_community_tuple t = { .saddr = ntohl(src), .daddr = ntohl(r->dst),
-		.sport = ntohs(sport), .dport = ntohs(r->dport), .proto = r->proto };
+	struct egw_community_tuple t = { .saddr = ntohl(src),
+		.daddr = ntohl(r->dst),
+		.sport = ntohs(sport),
+		.dport = ntohs(r->dport),
+		.proto = r->proto };
 	char id[EGW_COMMUNITY_ID_SIZE];
 
 	/* Flows are made by echo requests only: the ICMP id is no port. */
@@ -147,8 +150,8 @@ static int put_community_id(struct out *o, const char *key, const struct egw_flo
 	return 0;
 }
 
-int egw_flowlog_format(const struct egw_flowlog_rec *r, const struct egw_flowlog_meta *m,
-	char *buf, size_t len)
+int egw_flowlog_format(const struct egw_flowlog_rec *r, const struct egw_flowlog_meta *m, char *buf,
+	size_t len)
 {
 	struct out o = { .buf = buf, .len = len };
 	bool icmp = r->proto == IPPROTO_ICMP;
@@ -184,7 +187,8 @@ int egw_flowlog_format(const struct egw_flowlog_rec *r, const struct egw_flowlog
 	if (r->event == EGW_EV_DENY)
 		put(&o, ",\"reason\":\"%s\"", egw_drop_name((enum egw_drop_reason)r->reason));
 	if (r->event == EGW_EV_END)
-		put(&o, ",\"reason\":\"%s\",\"duration_s\":%" PRIu64 ",\"duration_ms\":%" PRIu64
+		put(&o,
+			",\"reason\":\"%s\",\"duration_s\":%" PRIu64 ",\"duration_ms\":%" PRIu64
 			",\"packets_out\":%u,\"bytes_out\":%" PRIu64 ",\"packets_in\":%u,"
 			"\"bytes_in\":%" PRIu64,
 			egw_flow_end_name((enum egw_flow_end)r->reason), m->duration_ms / 1000,
@@ -207,7 +211,8 @@ static void write_rec(struct egw_flowlog *l, struct egw_dataplane *dp,
 	m.time_ms = egw_flowlog_wall_ms(at, now, base->time_ms, hz);
 	if (r->event == EGW_EV_END)
 		m.duration_ms = at > egw_flow_id_clock(r->flow_id) ?
-			egw_flowlog_ms(egw_flow_id_clock(r->flow_id), at, hz) : 0;
+					egw_flowlog_ms(egw_flow_id_clock(r->flow_id), at, hz) :
+					0;
 	len = egw_flowlog_format(r, &m, line, sizeof(line));
 	if (len < 0 || !l->f || fwrite(line, 1, (size_t)len, l->f) != (size_t)len)
 		egw_dataplane_count_flowlog(dp, 0, 1);
@@ -227,11 +232,12 @@ unsigned egw_flowlog_drain(struct egw_flowlog *l, struct egw_dataplane *dp,
 		unsigned done = 0, n;
 
 		while (w && done < max &&
-			(n = egw_worker_take_flowlog(w, recs, RTE_MIN(DRAIN_BURST, max - done))) > 0) {
+			(n = egw_worker_take_flowlog(w, recs, RTE_MIN(DRAIN_BURST, max - done))) >
+				0) {
 			/* Read after the records were taken: none was stamped much later. */
 			struct egw_flowlog_meta m = { .time_ms = egw_wall_ms(), .host = l->host };
-			uint64_t now = egw_flowlog_clock(rte_get_tsc_cycles(),
-				egw_worker_log_epoch(w));
+			uint64_t now =
+				egw_flowlog_clock(rte_get_tsc_cycles(), egw_worker_log_epoch(w));
 
 			done += n;
 			for (unsigned k = 0; k < n; k++) {

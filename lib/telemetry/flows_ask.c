@@ -24,8 +24,8 @@ static int resolve_policy(const struct egw_policy_slots *slots, struct egw_flow_
 }
 
 int egw_flows_ask(struct egw_dataplane *dp, const struct egw_policy_slots *slots,
-	const char *filter, enum egw_mbox_op op, struct egw_flows_answer *ans,
-	void (*idle)(void *), void *ctx, char *err, size_t errlen)
+	const char *filter, enum egw_mbox_op op, struct egw_flows_answer *ans, void (*idle)(void *),
+	void *ctx, char *err, size_t errlen)
 {
 	struct egw_flow_filter flt;
 	unsigned posted = 0;

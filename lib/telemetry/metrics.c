@@ -63,8 +63,7 @@ void egw_metrics_label_value(struct egw_metrics_buf *b, const char *v)
 	}
 }
 
-static void family(struct egw_metrics_buf *b, const char *name, const char *type,
-	const char *help)
+static void family(struct egw_metrics_buf *b, const char *name, const char *type, const char *help)
 {
 	egw_metrics_printf(b, "# HELP egressgw_%s %s\n# TYPE egressgw_%s %s\n", name, help, name,
 		type);
@@ -83,8 +82,8 @@ static void sample(struct egw_metrics_buf *b, const char *name, const char *labe
 	egw_metrics_printf(b, " %llu\n", (unsigned long long)v);
 }
 
-static void scalar(struct egw_metrics_buf *b, const char *name, const char *type,
-	const char *help, uint64_t v)
+static void scalar(struct egw_metrics_buf *b, const char *name, const char *type, const char *help,
+	uint64_t v)
 {
 	family(b, name, type, help);
 	sample(b, name, NULL, NULL, v);
@@ -133,21 +132,24 @@ struct view_family {
 
 /* Every family of FAMS, one sample per entity: N views STRIDE bytes apart from VIEWS, the
  * entity named by LABEL="NAMES[i]". */
-static void render_views(struct egw_metrics_buf *b, const struct view_family *fams,
-	unsigned n_fams, const char *label, const char *const *names, const void *views,
-	size_t stride, unsigned n)
+static void render_views(struct egw_metrics_buf *b, const struct view_family *fams, unsigned n_fams,
+	const char *label, const char *const *names, const void *views, size_t stride, unsigned n)
 {
 	for (unsigned f = 0; f < n_fams; f++) {
 		family(b, fams[f].name, fams[f].type, fams[f].help);
 		for (unsigned i = 0; i < n; i++)
 			sample(b, fams[f].name, label, names[i],
-				*(const uint64_t *)((const char *)views + i * stride + fams[f].off));
+				*(const uint64_t *)((const char *)views + i * stride +
+						    fams[f].off));
 	}
 }
 
 static void render_ports(const struct egw_tel_source *s, struct egw_metrics_buf *b)
 {
-#define F(n, t, h, field) { n, t, h, offsetof(struct egw_port_view, st.field) }
+#define F(n, t, h, field)                                                                          \
+	{                                                                                          \
+		n, t, h, offsetof(struct egw_port_view, st.field)                                  \
+	}
 	static const struct view_family fams[] = {
 		F("port_rx_packets_total", "counter", "Packets received by the port.", ipackets),
 		F("port_tx_packets_total", "counter", "Packets sent by the port.", opackets),
@@ -161,9 +163,13 @@ static void render_ports(const struct egw_tel_source *s, struct egw_metrics_buf 
 			rx_nombuf),
 	};
 #undef F
-#define F(n, t, h, field) { n, t, h, offsetof(struct egw_port_view, field) }
+#define F(n, t, h, field)                                                                          \
+	{                                                                                          \
+		n, t, h, offsetof(struct egw_port_view, field)                                     \
+	}
 	static const struct view_family lost[] = {
-		F("port_tx_full_total", "counter", "Packets the port's TX queues refused.", tx_full),
+		F("port_tx_full_total", "counter", "Packets the port's TX queues refused.",
+			tx_full),
 		F("port_rx_ring_drops_total", "counter",
 			"af_packet ports: frames the kernel dropped, the socket's RX ring full.",
 			rx_ring_drops),
@@ -191,7 +197,10 @@ static void render_ports(const struct egw_tel_source *s, struct egw_metrics_buf 
 
 static void render_workers(const struct egw_tel_source *s, struct egw_metrics_buf *b)
 {
-#define F(n, t, h, field) { n, t, h, offsetof(struct egw_worker_view, field) }
+#define F(n, t, h, field)                                                                          \
+	{                                                                                          \
+		n, t, h, offsetof(struct egw_worker_view, field)                                   \
+	}
 	static const struct view_family fams[] = {
 		F("worker_rx_packets_total", "counter", "Packets the worker received.", rx_packets),
 		F("worker_polls_total", "counter", "Poll rounds of the worker loop.", polls),
@@ -237,8 +246,8 @@ static void render_policies(const struct egw_tel_source *s, const struct egw_run
 			struct egw_policy_counters c;
 			uint64_t v[5];
 			/* The running generation's policies; slot 0, "(mode)", is always there. */
-			if (slot != 0 && __atomic_load_n(&sl->generation[slot], __ATOMIC_RELAXED) !=
-					gen)
+			if (slot != 0 &&
+				__atomic_load_n(&sl->generation[slot], __ATOMIC_RELAXED) != gen)
 				continue;
 			egw_dataplane_policy(s->dp, slot, &c);
 			v[0] = c.flows;

@@ -78,8 +78,9 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 			info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 			if (!info)
 				break;
-			*s = (struct conn_slot){
-				.c = c, .fd = info->connect_fd, .start_ms = mono_ms()};
+			*s = (struct conn_slot){ .c = c,
+				.fd = info->connect_fd,
+				.start_ms = mono_ms() };
 			break;
 		}
 	}
@@ -163,8 +164,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	int rc;
 
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
-			(char *)"only GET\n", 9, MHD_RESPMEM_PERSISTENT);
+		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", (char *)"only GET\n", 9,
+			MHD_RESPMEM_PERSISTENT);
 	if (strcmp(url, "/metrics") != 0)
 		return reply(c, MHD_HTTP_NOT_FOUND, "text/plain",
 			(char *)"not found: the metrics are at /metrics\n", 39,
@@ -183,8 +184,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		MHD_RESPMEM_MUST_FREE);
 }
 
-struct egw_metrics_server *egw_metrics_start(const char *listen,
-	const struct egw_tel_source *src, char *err, size_t errlen)
+struct egw_metrics_server *egw_metrics_start(const char *listen, const struct egw_tel_source *src,
+	char *err, size_t errlen)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	struct egw_metrics_server *srv;

@@ -7,12 +7,12 @@
 
 #include "observer.h"
 
-struct egw_observer_view *egw_observer_view_build(const struct egw_conf *live,
-	uint64_t generation, const char *config_sha256, const struct egw_reload_result *last_reload)
+struct egw_observer_view *egw_observer_view_build(const struct egw_conf *live, uint64_t generation,
+	const char *config_sha256, const struct egw_reload_result *last_reload)
 {
 	const unsigned n = live->n_pools;
-	struct egw_observer_view *v = malloc(offsetof(struct egw_observer_view, pools) +
-		n * sizeof(v->pools[0]));
+	struct egw_observer_view *v =
+		malloc(offsetof(struct egw_observer_view, pools) + n * sizeof(v->pools[0]));
 
 	if (!v)
 		return NULL;

@@ -19,9 +19,9 @@
 
 /* The outcome of the last reload (SIGHUP or "egwctl reload"). */
 struct egw_reload_result {
-	bool done;	    /* false until the first reload */
+	bool done; /* false until the first reload */
 	bool ok;
-	int64_t time_ms;    /* wall clock, Unix milliseconds */
+	int64_t time_ms;     /* wall clock, Unix milliseconds */
 	uint64_t generation; /* in force after it */
 	unsigned n_errors;
 	unsigned n_policies;
@@ -42,8 +42,8 @@ struct egw_observer_view {
 
 /* The view of LIVE (egress settings and pools in force) at GENERATION. NULL when out of
  * memory. */
-struct egw_observer_view *egw_observer_view_build(const struct egw_conf *live,
-	uint64_t generation, const char *config_sha256, const struct egw_reload_result *last_reload);
+struct egw_observer_view *egw_observer_view_build(const struct egw_conf *live, uint64_t generation,
+	const char *config_sha256, const struct egw_reload_result *last_reload);
 /* egw_rcu free function. */
 void egw_observer_view_free(void *view);
 

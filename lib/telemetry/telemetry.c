@@ -67,7 +67,8 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 		return -ENOMEM;
 	rte_tel_data_start_dict(drops);
 	for (unsigned i = 1; i < EGW_DROP_MAX; i++) {
-		rte_tel_data_add_dict_u64(drops, egw_drop_name((enum egw_drop_reason)i), st.drops[i]);
+		rte_tel_data_add_dict_u64(drops, egw_drop_name((enum egw_drop_reason)i),
+			st.drops[i]);
 		total += st.drops[i];
 	}
 	rte_tel_data_start_dict(d);
@@ -196,22 +197,30 @@ static const struct {
 	telemetry_cb fn;
 	const char *help;
 } commands[] = {
-	{ "/egw/info", cmd_info, "Version, mode, uptime, config path and SHA-256, policy "
-				 "generation, workers, last reload result. No parameters." },
-	{ "/egw/stats", cmd_stats, "Totals: packets/bytes in and out per direction, flows "
-				   "active/created/expired, drops by reason. No parameters." },
-	{ "/egw/policies", cmd_policies, "Per policy (p0 = the mode): flows allowed/denied/"
-					 "active, packets, bytes. Param: first position (default 0)." },
-	{ "/egw/ports", egw_tel_ports, "Per port: role, address, MAC, link, MTU, rx/tx packets "
-				       "and bytes, every loss counter. No parameters." },
-	{ "/egw/workers", egw_tel_workers, "Per worker: lcore, packets, busy %, polls, flows, "
-					   "handoffs, drops. No parameters." },
-	{ "/egw/pools", egw_tel_pools, "Per pool and address: ports in use/free, exhaustion "
-				       "drops. Param: a pool name (default: all)." },
-	{ "/egw/flows", egw_tel_flows, "Flows with translation and state. Param: addr= src= dst= "
-				       "nat= port= proto= policy= limit= (max 40)." },
-	{ "/egw/neighbors", egw_tel_neighbors, "Neighbours (ARP): address, port, MAC, state, age, "
-					       "probes. Param: first slot (default 0)." },
+	{ "/egw/info", cmd_info,
+		"Version, mode, uptime, config path and SHA-256, policy "
+		"generation, workers, last reload result. No parameters." },
+	{ "/egw/stats", cmd_stats,
+		"Totals: packets/bytes in and out per direction, flows "
+		"active/created/expired, drops by reason. No parameters." },
+	{ "/egw/policies", cmd_policies,
+		"Per policy (p0 = the mode): flows allowed/denied/"
+		"active, packets, bytes. Param: first position (default 0)." },
+	{ "/egw/ports", egw_tel_ports,
+		"Per port: role, address, MAC, link, MTU, rx/tx packets "
+		"and bytes, every loss counter. No parameters." },
+	{ "/egw/workers", egw_tel_workers,
+		"Per worker: lcore, packets, busy %, polls, flows, "
+		"handoffs, drops. No parameters." },
+	{ "/egw/pools", egw_tel_pools,
+		"Per pool and address: ports in use/free, exhaustion "
+		"drops. Param: a pool name (default: all)." },
+	{ "/egw/flows", egw_tel_flows,
+		"Flows with translation and state. Param: addr= src= dst= "
+		"nat= port= proto= policy= limit= (max 40)." },
+	{ "/egw/neighbors", egw_tel_neighbors,
+		"Neighbours (ARP): address, port, MAC, state, age, "
+		"probes. Param: first slot (default 0)." },
 };
 
 int egw_telemetry_register(const struct egw_tel_source *src)

@@ -61,8 +61,8 @@ static int read_view(const struct egw_tel_source *s, struct egw_running *run,
 		run->n_pools = v->n_pools;
 	}
 	if (pools)
-		memcpy(pools, v->pools, RTE_MIN(v->n_pools, (unsigned)EGW_MAX_POOLS) *
-			sizeof(*pools));
+		memcpy(pools, v->pools,
+			RTE_MIN(v->n_pools, (unsigned)EGW_MAX_POOLS) * sizeof(*pools));
 	egw_rcu_read_end(s->observer, id);
 	return 0;
 }
@@ -93,7 +93,10 @@ void egw_view_pool_addr(const struct egw_dataplane *dp, const struct egw_pool_co
 	v->free = v->in_use < ports ? ports - v->in_use : 0;
 }
 
-#define NC(n, h, f) { n, h, offsetof(struct egw_neigh_stats, f) }
+#define NC(n, h, f)                                                                                \
+	{                                                                                          \
+		n, h, offsetof(struct egw_neigh_stats, f)                                          \
+	}
 const struct egw_view_counter egw_view_neigh_counters[EGW_VIEW_NEIGH_COUNTERS] = {
 	NC("neighbor_probes_sent", "ARP requests sent to resolve or re-check a neighbour.",
 		probes_sent),

@@ -69,5 +69,4 @@ static inline uint32_t egw_view_pool_ports(const struct egw_pool_conf *pool)
 	return (uint32_t)pool->port_last - pool->port_first + 1;
 }
 
-
 #endif

@@ -77,8 +77,8 @@ static void teardown(void)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char *eal[] = { "fuzz_pipeline", "--no-huge", "--no-pci", "--no-shconf", "--file-prefix",
-		"egwfuzz", "-m", "256",
-		"--log-level", "lib.*:error", "--no-telemetry", "-l", "0", NULL };
+		"egwfuzz", "-m", "256", "--log-level", "lib.*:error", "--no-telemetry", "-l", "0",
+		NULL };
 	const struct bench_dp_opts o = { .max_flows = 64 };
 
 	(void)argc;
@@ -372,7 +372,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				B.w->now += d[0];
 				i++;
 			}
-			for (uint32_t k = 0; k <= egw_flow_table_capacity(B.w->ft) / EGW_EXPIRE_BUDGET; k++)
+			for (uint32_t k = 0;
+				k <= egw_flow_table_capacity(B.w->ft) / EGW_EXPIRE_BUDGET; k++)
 				egw_pipeline_expire(B.w);
 			break;
 		default:

@@ -105,8 +105,8 @@ static void test_bench_builder(void)
 		CU_ASSERT_EQUAL(memcmp(f + 6, bench_mac_gw, 6), 0);
 	}
 	/* The generic checksum helper agrees with the reference. */
-	bench_build_outbound(f, &(struct bench_tuple){ BENCH_SRC_FIRST, PG_IP(203, 0, 113, 9), 1,
-					2 }, 0x12);
+	bench_build_outbound(f,
+		&(struct bench_tuple){ BENCH_SRC_FIRST, PG_IP(203, 0, 113, 9), 1, 2 }, 0x12);
 	CU_ASSERT_EQUAL(bench_csum(f + ETH, 20, 0), 0);
 	CU_ASSERT_EQUAL(bench_csum(f + ETH, 20, 0), (uint16_t)~pg_ref_sum(f + ETH, 20, 0));
 }

@@ -120,8 +120,8 @@ static void check_covered(const char *sym, enum egw_drop_reason r)
 	snprintf(name, sizeof(name), "%s", egw_drop_name(r));
 	snprintf(path, sizeof(path), "%s/%s", EGW_SOURCE_ROOT, file);
 	text = egw_test_read_file(path, &len);
-	if (!text || !(memmem(text, len, want, strlen(want)) || memmem(text, len, name,
-		strlen(name)))) {
+	if (!text ||
+		!(memmem(text, len, want, strlen(want)) || memmem(text, len, name, strlen(name)))) {
 		fprintf(stderr, "\n  %s: %s does not mention %s", sym, file, want);
 		CU_FAIL("covered_by[] names a test that does not produce the reason");
 	}
@@ -269,8 +269,8 @@ static void test_file_open_append(void)
 	CU_ASSERT_STRING_EQUAL(why, "is not a regular file (directory)");
 	CU_ASSERT_EQUAL(egw_file_open_append("/dev/null", 0640, why, sizeof(why)), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(why, "is not a regular file (character device)");
-	CU_ASSERT_EQUAL(
-		egw_file_open_append(in_file_dir("no/such/dir"), 0640, why, sizeof(why)), -ENOENT);
+	CU_ASSERT_EQUAL(egw_file_open_append(in_file_dir("no/such/dir"), 0640, why, sizeof(why)),
+		-ENOENT);
 	CU_ASSERT_STRING_EQUAL(why, "cannot open: No such file or directory");
 	rmdir(file_dir);
 }

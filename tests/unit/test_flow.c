@@ -17,9 +17,11 @@
 #include "pkt/pkt.h"
 #include "pktgen.h"
 
-static const struct egw_flow_timeouts TO = {
-	.tcp_syn = 30, .tcp_established = 7440, .tcp_transitory = 240, .udp = 300, .icmp = 60
-};
+static const struct egw_flow_timeouts TO = { .tcp_syn = 30,
+	.tcp_established = 7440,
+	.tcp_transitory = 240,
+	.udp = 300,
+	.icmp = 60 };
 
 #define NAT_ADDR PG_IP(198, 51, 100, 10)
 
@@ -88,8 +90,8 @@ static void test_flow_create_params(void)
 	CU_ASSERT_EQUAL(egw_flow_table_active(ft), 0);
 	CU_ASSERT_EQUAL(egw_flow_table_timeout(ft, EGW_TCP_ESTABLISHED), 7440);
 	CU_ASSERT_EQUAL(egw_flow_table_timeout(ft, EGW_FLOW_STATE_MAX), 0);
-	CU_ASSERT(egw_flow_table_bytes(100) >= 100 * sizeof(struct egw_flow) +
-		egw_flow_index_bytes(200));
+	CU_ASSERT(egw_flow_table_bytes(100) >=
+		  100 * sizeof(struct egw_flow) + egw_flow_index_bytes(200));
 	/* Buckets: at most half their slots used when every key is in, no rounding up. */
 	CU_ASSERT_EQUAL(egw_flow_index_bytes(200), 40 * sizeof(struct egw_fi_bucket));
 	CU_ASSERT_EQUAL(egw_flow_index_bytes(201), 41 * sizeof(struct egw_fi_bucket));
@@ -108,8 +110,11 @@ static void test_flow_insert_lookup_remove(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
 	for (unsigned i = 0; i < 300; i++) {
-		fl[i] = add_flow(ft, i, i % 3 == 2 ? IPPROTO_ICMP : i % 3 ? IPPROTO_UDP :
-			IPPROTO_TCP, EGW_FLOW_UDP, 1);
+		fl[i] = add_flow(ft, i,
+			i % 3 == 2 ? IPPROTO_ICMP :
+			i % 3	   ? IPPROTO_UDP :
+				     IPPROTO_TCP,
+			EGW_FLOW_UDP, 1);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(fl[i]);
 	}
 	CU_ASSERT_EQUAL(ft->n_active, 300);
@@ -308,8 +313,11 @@ static void test_flow_expire_timeouts(void)
 	/* Three flows per state, idle since t0; one UDP flow refreshed later. */
 	for (unsigned i = 0; i < 24; i++) {
 		uint8_t st = states[i % 8];
-		CU_ASSERT_PTR_NOT_NULL_FATAL(add_flow(ft, i, st == EGW_FLOW_UDP ? IPPROTO_UDP :
-			st == EGW_FLOW_ICMP ? IPPROTO_ICMP : IPPROTO_TCP, st, t0));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(add_flow(ft, i,
+			st == EGW_FLOW_UDP  ? IPPROTO_UDP :
+			st == EGW_FLOW_ICMP ? IPPROTO_ICMP :
+					      IPPROTO_TCP,
+			st, t0));
 	}
 	fresh = add_flow(ft, 30, IPPROTO_UDP, EGW_FLOW_UDP, t0 + 20);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(fresh);
@@ -616,9 +624,10 @@ static void test_flow_filter_parse(void)
 	CU_ASSERT_EQUAL(f.limit, EGW_FLOW_FILTER_LIMIT_DEFAULT);
 	CU_ASSERT_FALSE(f.port_on);
 	CU_ASSERT_EQUAL(egw_flow_filter_parse("", &f, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL(egw_flow_filter_parse(
-		"addr=198.18.0.7/24, port=443 proto=udp\tpolicy=web-1 limit=40 nat=198.51.100.10",
-		&f, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(egw_flow_filter_parse("addr=198.18.0.7/24, port=443 "
+					      "proto=udp\tpolicy=web-1 limit=40 nat=198.51.100.10",
+				&f, err, sizeof(err)),
+		0);
 	CU_ASSERT(f.addr[EGW_FILTER_ANY_ADDR].on);
 	/* Host bits of a pasted address are ignored. */
 	CU_ASSERT_EQUAL(f.addr[EGW_FILTER_ANY_ADDR].prefix, PG_IP(198, 18, 0, 0));
@@ -687,8 +696,9 @@ static void test_flow_filter_match(void)
 	f.nat_addr = htonl(NAT_ADDR);
 	f.nat_port = htons(2000);
 	f.policy = 7;
-#define MATCH(s) (egw_flow_filter_parse(s, &flt, err, sizeof(err)) == 0 &&                         \
-	(flt.policy_slot = 7, egw_flow_filter_match(&flt, &f)))
+#define MATCH(s)                                                                                   \
+	(egw_flow_filter_parse(s, &flt, err, sizeof(err)) == 0 &&                                  \
+		(flt.policy_slot = 7, egw_flow_filter_match(&flt, &f)))
 	CU_ASSERT(MATCH(""));
 	CU_ASSERT(MATCH("addr=198.18.0.0/24"));	  /* the inside source */
 	CU_ASSERT(MATCH("addr=203.0.113.1"));	  /* the destination */
@@ -704,7 +714,7 @@ static void test_flow_filter_match(void)
 	CU_ASSERT_FALSE(MATCH("port=80"));
 	CU_ASSERT(MATCH("proto=tcp"));
 	CU_ASSERT_FALSE(MATCH("proto=udp"));
-	CU_ASSERT(MATCH("policy=web"));	      /* slot resolved to 7 by the caller */
+	CU_ASSERT(MATCH("policy=web"));		     /* slot resolved to 7 by the caller */
 	CU_ASSERT_FALSE(MATCH("proto=tcp port=80")); /* every term must hold */
 	flt.policy_slot = 3;
 	CU_ASSERT_FALSE(egw_flow_filter_match(&flt, &f));

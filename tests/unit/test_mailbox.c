@@ -28,8 +28,11 @@ static struct egw_worker *w;
 /* A data plane of one worker with a table of MAX_FLOWS: W. */
 static void make_worker(const char *name, uint32_t max_flows)
 {
-	const struct egw_dataplane_params p = { .name = name, .n_workers = 1,
-		.max_flows = max_flows, .timeouts = { 30, 7440, 240, 300, 60 }, .neigh_max = 8 };
+	const struct egw_dataplane_params p = { .name = name,
+		.n_workers = 1,
+		.max_flows = max_flows,
+		.timeouts = { 30, 7440, 240, 300, 60 },
+		.neigh_max = 8 };
 	char err[256];
 
 	dp = egw_dataplane_create(&p, err, sizeof(err));
@@ -124,8 +127,8 @@ static void test_mailbox_contention(void)
 	CU_ASSERT_EQUAL_FATAL(pthread_create(&worker, NULL, worker_loop, NULL), 0);
 	for (unsigned i = 0; i < ASKERS; i++) {
 		askers[i].id = i + 1;
-		CU_ASSERT_EQUAL_FATAL(
-			pthread_create(&askers[i].th, NULL, asker_loop, &askers[i]), 0);
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&askers[i].th, NULL, asker_loop, &askers[i]),
+			0);
 	}
 	/* A hang is the failure this test is about: give up on it after 30 s (the threads are
 	 * left running, and the worker with them: the suite fails, the run goes on). */
@@ -173,7 +176,7 @@ static void test_mailbox_abandon(void)
 	CU_ASSERT_EQUAL(mb->state, EGW_MBOX_RUNNING);
 	CU_ASSERT_EQUAL(egw_mailbox_acquire(mb, 0), -EBUSY);
 	/* Give up (as wait does after its 10 s): ABANDONED, then the worker frees it. */
-	CU_ASSERT_TRUE(__atomic_compare_exchange_n(&mb->state, &(uint32_t){EGW_MBOX_RUNNING},
+	CU_ASSERT_TRUE(__atomic_compare_exchange_n(&mb->state, &(uint32_t){ EGW_MBOX_RUNNING },
 		EGW_MBOX_ABANDONED, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
 	CU_ASSERT_EQUAL(egw_mailbox_acquire(mb, 0), -EBUSY);
 	egw_mailbox_serve(w);

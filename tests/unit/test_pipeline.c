@@ -35,7 +35,7 @@
 #define OUR_OUT PG_IP(203, 0, 113, 2)
 #define SERVER PG_IP(203, 0, 113, 1) /* also the outside gateway */
 #define GW SERVER
-#define FAR PG_IP(192, 0, 2, 1)	     /* behind the default route */
+#define FAR PG_IP(192, 0, 2, 1) /* behind the default route */
 #define POOL_FIRST PG_IP(198, 51, 100, 10)
 #define N_POOL 4
 #define T0 1000
@@ -43,9 +43,11 @@
 #define N_TXQ 2
 #define TX_RING 256
 
-static const struct egw_flow_timeouts TO = {
-	.tcp_syn = 30, .tcp_established = 7440, .tcp_transitory = 240, .udp = 300, .icmp = 60
-};
+static const struct egw_flow_timeouts TO = { .tcp_syn = 30,
+	.tcp_established = 7440,
+	.tcp_transitory = 240,
+	.udp = 300,
+	.icmp = 60 };
 static const struct egw_nat_secret SECRET = { 0x1111222233334444ULL, 0x5555666677778888ULL };
 
 static struct rte_mempool *pmp;
@@ -151,7 +153,7 @@ struct dp_opts {
 	uint16_t port_first, port_last;
 	unsigned n_pool;
 	uint32_t max_per_source;
-	bool no_pool; /* passthrough without a default pool: routed untranslated */
+	bool no_pool;  /* passthrough without a default pool: routed untranslated */
 	bool flow_log; /* workers get flow log rings */
 };
 
@@ -212,15 +214,14 @@ static void resize_ring(struct rte_ring **r, const char *name, unsigned size, un
 {
 	char full[RTE_RING_NAMESIZE];
 
-	CU_ASSERT_FATAL(snprintf(full, sizeof(full), "%s_%s", F.dp->name, name) <
-		(int)sizeof(full));
+	CU_ASSERT_FATAL(
+		snprintf(full, sizeof(full), "%s_%s", F.dp->name, name) < (int)sizeof(full));
 	rte_ring_free(*r);
 	*r = rte_ring_create(full, size, SOCKET_ID_ANY, flags);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(*r);
 }
 
-static void set_port(uint16_t id, uint8_t zone, uint32_t addr, const uint8_t *mac,
-	const char *name)
+static void set_port(uint16_t id, uint8_t zone, uint32_t addr, const uint8_t *mac, const char *name)
 {
 	struct egw_port_info pi = { .zone = zone, .mtu = 1500, .addr_be = htonl(addr) };
 
@@ -233,9 +234,14 @@ static void dp_setup(const struct dp_opts *o)
 {
 	static unsigned built;
 	struct egw_dataplane_params p = { .n_workers = o->n_workers ? o->n_workers : 1,
-		.max_flows = (o->max_flows ? o->max_flows : 1024) * (o->n_workers ? o->n_workers : 1),
-		.timeouts = TO, .tcp_pickup = true, .flow_log = o->flow_log, .neigh_max = 64,
-		.ring_size = 1024, .secret = &SECRET };
+		.max_flows =
+			(o->max_flows ? o->max_flows : 1024) * (o->n_workers ? o->n_workers : 1),
+		.timeouts = TO,
+		.tcp_pickup = true,
+		.flow_log = o->flow_log,
+		.neigh_max = 64,
+		.ring_size = 1024,
+		.secret = &SECRET };
 	struct egw_dataplane *dp;
 	char name[12], err[256];
 
@@ -257,7 +263,8 @@ static void dp_setup(const struct dp_opts *o)
 	CU_ASSERT_EQUAL_FATAL(egw_route_add(&dp->to_inside, PG_IP(198, 18, 0, 0), 24, 0, port_in),
 		0);
 	CU_ASSERT_EQUAL_FATAL(egw_route_add(&dp->to_outside, PG_IP(203, 0, 113, 0), 24, 0,
-		port_out), 0);
+				      port_out),
+		0);
 	CU_ASSERT_EQUAL_FATAL(egw_route_add(&dp->to_outside, 0, 0, htonl(GW), port_out), 0);
 	CU_ASSERT_EQUAL_FATAL(egw_dataplane_add_port_addr(dp, OUR_IN, 24), 0);
 	CU_ASSERT_EQUAL_FATAL(egw_dataplane_add_port_addr(dp, OUR_OUT, 24), 0);
@@ -266,7 +273,10 @@ static void dp_setup(const struct dp_opts *o)
 
 	publish(build_snapshot(o->mode, o->port_first ? o->port_first : 1024,
 		o->port_last ? o->port_last : 65535,
-		o->no_pool ? 0 : o->n_pool ? o->n_pool : N_POOL, o->max_per_source, 1));
+		o->no_pool ? 0 :
+		o->n_pool  ? o->n_pool :
+			     N_POOL,
+		o->max_per_source, 1));
 	if (o->punt_ring)
 		resize_ring(&dp->punt_ring, "upunt", o->punt_ring, RING_F_SC_DEQ);
 	if (o->resolve_ring)
@@ -276,7 +286,8 @@ static void dp_setup(const struct dp_opts *o)
 			char ho[24];
 			if (a == b)
 				continue;
-			CU_ASSERT_FATAL(snprintf(ho, sizeof(ho), "uho%u_%u", a, b) < (int)sizeof(ho));
+			CU_ASSERT_FATAL(
+				snprintf(ho, sizeof(ho), "uho%u_%u", a, b) < (int)sizeof(ho));
 			resize_ring(&dp->handoff[a][b], ho, o->handoff_ring,
 				RING_F_SP_ENQ | RING_F_SC_DEQ);
 		}
@@ -448,9 +459,10 @@ static void check_conservation(void)
 	 * ACK probe) add to rx. */
 	CU_ASSERT_EQUAL(st.rx_packets + st.icmp_errors_sent + st.rst_sent + st.ack_probes_sent,
 		st.tx_packets + st.punted + st.held + st.handoffs_out - st.handoffs_in +
-		total_drops(&st));
-	if (st.rx_packets + st.icmp_errors_sent + st.rst_sent + st.ack_probes_sent != st.tx_packets + st.punted + st.held +
-		st.handoffs_out - st.handoffs_in + total_drops(&st))
+			total_drops(&st));
+	if (st.rx_packets + st.icmp_errors_sent + st.rst_sent + st.ack_probes_sent !=
+		st.tx_packets + st.punted + st.held + st.handoffs_out - st.handoffs_in +
+			total_drops(&st))
 		fprintf(stderr,
 			"\n  rx %lu icmp %lu tx %lu punt %lu held %lu ho %lu/%lu drops %lu\n",
 			(unsigned long)st.rx_packets, (unsigned long)st.icmp_errors_sent,
@@ -580,8 +592,8 @@ static void expect_in(const struct frame *fr, struct pg_pkt p, uint16_t client_p
 	CU_ASSERT_EQUAL(memcmp(fr->d, want, n), 0);
 }
 
-static struct egw_flow *find_flow(struct egw_worker *w, uint8_t proto, uint16_t sport,
-	uint32_t dst, uint16_t dport)
+static struct egw_flow *find_flow(struct egw_worker *w, uint8_t proto, uint16_t sport, uint32_t dst,
+	uint16_t dport)
 {
 	struct egw_flow_key k;
 	unsigned dir;
@@ -617,8 +629,10 @@ static void test_pipeline_tcp_roundtrip(void)
 		struct egw_flow_key k;
 		egw_flow_key_set(&k, htonl(CLIENT), htonl(SERVER), htons(40000), htons(80),
 			IPPROTO_TCP, EGW_ZONE_INSIDE);
-		CU_ASSERT_EQUAL(ntohl(egw_nat_pick_addr(egw_snapshot_current(&F.dp->rcu)->default_pool,
-			&SECRET, &k)), nat_addr);
+		CU_ASSERT_EQUAL(ntohl(egw_nat_pick_addr(egw_snapshot_current(&F.dp->rcu)
+								->default_pool,
+					&SECRET, &k)),
+			nat_addr);
 	}
 	f = find_flow(W(0), IPPROTO_TCP, 40000, SERVER, 80);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
@@ -814,8 +828,8 @@ static void test_pipeline_modes(void)
 	fr = take_one(port_out);
 	set_mode(EGW_MODE_DENY);
 	{
-		struct pg_pkt r = from_server(IPPROTO_UDP, 53, pg_rd32(fr->d + 26),
-			pg_rd16(fr->d + 34));
+		struct pg_pkt r =
+			from_server(IPPROTO_UDP, 53, pg_rd32(fr->d + 26), pg_rd16(fr->d + 34));
 		send_pkt(W(0), port_out, &r);
 	}
 	CU_ASSERT_EQUAL(take(NULL, 0), 0);
@@ -912,8 +926,9 @@ static void test_pipeline_revoke_in_burst(void)
 	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 1);
 	/* An RST from the server on the reset flow is dropped, not answered. */
 	{
-		struct pg_pkt r = from_server(IPPROTO_TCP, 80, tf->nat_addr ?
-			rte_be_to_cpu_32(tf->nat_addr) : CLIENT, rte_be_to_cpu_16(tf->nat_port));
+		struct pg_pkt r = from_server(IPPROTO_TCP, 80,
+			tf->nat_addr ? rte_be_to_cpu_32(tf->nat_addr) : CLIENT,
+			rte_be_to_cpu_16(tf->nat_port));
 		r.tcp_flags = EGW_TCP_RST;
 		send_pkt(W(0), port_out, &r);
 	}
@@ -947,7 +962,9 @@ static const struct egw_snapshot *publish_policies(struct egw_policy_slots *sl,
 {
 	const struct egw_snapshot *cur = egw_snapshot_current(&F.dp->rcu);
 	struct egw_policy_set ps = { .policies = pol, .n_policies = n };
-	struct egw_snapshot_inputs in = { .conf = F.conf, .policies = &ps, .slots = sl,
+	struct egw_snapshot_inputs in = { .conf = F.conf,
+		.policies = &ps,
+		.slots = sl,
 		.generation = cur->generation + 1 };
 	struct egw_snapshot *s = egw_snapshot_compile(&in);
 
@@ -1095,8 +1112,8 @@ static void test_pipeline_ttl_exceeded(void)
 
 	/* From the outside, on a known flow: the error goes back out to the sender's MAC. */
 	{
-		struct pg_pkt r = from_server(IPPROTO_TCP, 80, pg_rd32(fr->d + 26),
-			pg_rd16(fr->d + 34));
+		struct pg_pkt r =
+			from_server(IPPROTO_TCP, 80, pg_rd32(fr->d + 26), pg_rd16(fr->d + 34));
 		r.tcp_flags = EGW_TCP_SYN | EGW_TCP_ACK;
 		r.ttl = 1;
 		n = bld(f, &r);
@@ -1455,7 +1472,8 @@ static void test_pipeline_ip_options(void)
 
 	dp_setup(&(struct dp_opts){ 0 });
 	/* The default: source routes dropped, record route forwarded as it is. */
-	CU_ASSERT_EQUAL(egw_snapshot_current(&F.dp->rcu)->ip_options, EGW_IP_OPTIONS_DROP_SOURCE_ROUTE);
+	CU_ASSERT_EQUAL(egw_snapshot_current(&F.dp->rcu)->ip_options,
+		EGW_IP_OPTIONS_DROP_SOURCE_ROUTE);
 	p.ihl = 7;
 	p.ip_opts = lsrr;
 	p.ip_opts_len = sizeof(lsrr);
@@ -1676,14 +1694,14 @@ static void test_pipeline_two_workers(void)
 		CU_ASSERT_EQUAL(sp % 2, owner);
 		CU_ASSERT(pg_l4_csum_ok(fr[k].d + 14));
 		for (unsigned i = 0; i < N && idx == N; i++) {
-			struct egw_flow *f = find_flow(W(owner), IPPROTO_TCP, (uint16_t)(30000 + i),
-				SERVER, 80);
+			struct egw_flow *f =
+				find_flow(W(owner), IPPROTO_TCP, (uint16_t)(30000 + i), SERVER, 80);
 			if (f && f->nat_port == htons(sp))
 				idx = i;
 		}
 		CU_ASSERT_FATAL(idx < N);
-		CU_ASSERT_PTR_NULL(find_flow(W(1 - owner), IPPROTO_TCP, (uint16_t)(30000 + idx),
-			SERVER, 80));
+		CU_ASSERT_PTR_NULL(
+			find_flow(W(1 - owner), IPPROTO_TCP, (uint16_t)(30000 + idx), SERVER, 80));
 		nat_port[idx] = sp;
 		nat_addr[idx] = pg_rd32(fr[k].d + 26);
 	}
@@ -1869,8 +1887,7 @@ static void test_pipeline_handoff_carries_meta(void)
 }
 
 /* A held packet: translated, TTL and source MAC done, only the destination MAC missing. */
-static void check_held(const struct frame *h, uint32_t nh, uint32_t want_nh,
-	const struct pg_pkt *p)
+static void check_held(const struct frame *h, uint32_t nh, uint32_t want_nh, const struct pg_pkt *p)
 {
 	CU_ASSERT_EQUAL(h->port, port_out);
 	CU_ASSERT_EQUAL(nh, htonl(want_nh));
@@ -2186,8 +2203,8 @@ static void test_pipeline_worker_bytes(void)
 		CU_ASSERT_PTR_NOT_NULL_FATAL(w);
 		used = heap_in_use() - before;
 		if (used > est + 8192 || used + 8192 < est)
-			fprintf(stderr, "\n  flow log %d: worker took %llu bytes, estimate %llu\n", log,
-				(unsigned long long)used, (unsigned long long)est);
+			fprintf(stderr, "\n  flow log %d: worker took %llu bytes, estimate %llu\n",
+				log, (unsigned long long)used, (unsigned long long)est);
 		CU_ASSERT(used <= est + 8192 && used + 8192 >= est);
 		egw_worker_free(w);
 		dp_teardown();
@@ -2234,8 +2251,8 @@ static void test_pipeline_flow_records(void)
 	CU_ASSERT_EQUAL(r.policy, 0); /* passthrough: the mode decided */
 	/* Stamped with the loop's TSC; the id starts at that clock, on worker 0. */
 	CU_ASSERT_EQUAL(r.stamp, (uint32_t)egw_flowlog_clock(W(0)->now_tsc, W(0)->log_epoch));
-	CU_ASSERT_EQUAL(egw_flow_id_clock(r.flow_id), egw_flowlog_clock(W(0)->now_tsc,
-							     W(0)->log_epoch));
+	CU_ASSERT_EQUAL(egw_flow_id_clock(r.flow_id),
+		egw_flowlog_clock(W(0)->now_tsc, W(0)->log_epoch));
 	CU_ASSERT_EQUAL((r.flow_id >> EGW_FLOW_ID_SEQ_BITS) & 0xf, 0);
 	tcp_id = r.flow_id;
 	CU_ASSERT_FALSE(next_record(W(0), &r));
@@ -2264,28 +2281,34 @@ static void test_pipeline_flow_records(void)
 
 	/* Listing, through the mailbox. */
 	CU_ASSERT_EQUAL(egw_flows_ask(F.dp, &slots, "proto=tcp", EGW_MBOX_LIST, &ans, serve_w0,
-		NULL, err, sizeof(err)), 0);
+				NULL, err, sizeof(err)),
+		0);
 	CU_ASSERT_EQUAL(ans.matched, 1);
 	CU_ASSERT_EQUAL_FATAL(ans.n, 1);
 	CU_ASSERT_EQUAL(ans.flows[0].d.flow.orig.a_port, htons(40000));
 	CU_ASSERT_EQUAL(ans.flows[0].d.flow.nat_port, htons(nat_port));
 	CU_ASSERT_EQUAL(ans.flows[0].d.created, T0);
 	CU_ASSERT_EQUAL(egw_flows_ask(F.dp, &slots, "nat=198.51.100.0/24 policy=(mode) limit=1",
-		EGW_MBOX_LIST, &ans, serve_w0, NULL, err, sizeof(err)), 0);
+				EGW_MBOX_LIST, &ans, serve_w0, NULL, err, sizeof(err)),
+		0);
 	CU_ASSERT_EQUAL(ans.matched, 2); /* every match counted, */
-	CU_ASSERT_EQUAL(ans.n, 1);	  /* LIMIT listed */
+	CU_ASSERT_EQUAL(ans.n, 1);	 /* LIMIT listed */
 	CU_ASSERT_EQUAL(egw_flows_ask(F.dp, &slots, "port=9", EGW_MBOX_LIST, &ans, serve_w0, NULL,
-		err, sizeof(err)), 0);
+				err, sizeof(err)),
+		0);
 	CU_ASSERT_EQUAL(ans.matched, 0);
 	CU_ASSERT_EQUAL(egw_flows_ask(F.dp, &slots, "port=x", EGW_MBOX_LIST, &ans, serve_w0, NULL,
-		err, sizeof(err)), -EINVAL);
+				err, sizeof(err)),
+		-EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "port must be"));
-	CU_ASSERT_EQUAL(egw_flows_ask(F.dp, &slots, "policy=nosuch", EGW_MBOX_LIST, &ans,
-		serve_w0, NULL, err, sizeof(err)), -ENOENT);
+	CU_ASSERT_EQUAL(egw_flows_ask(F.dp, &slots, "policy=nosuch", EGW_MBOX_LIST, &ans, serve_w0,
+				NULL, err, sizeof(err)),
+		-ENOENT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no policy named 'nosuch'"));
 	/* Nobody serves the mailbox (a worker that is not running): withdrawn, said so. */
 	CU_ASSERT_EQUAL(egw_flows_ask(F.dp, &slots, "", EGW_MBOX_LIST, &ans, NULL, NULL, err,
-		sizeof(err)), -ETIMEDOUT);
+				sizeof(err)),
+		-ETIMEDOUT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "did not answer"));
 	CU_ASSERT_EQUAL(W(0)->mbox.state, EGW_MBOX_IDLE);
 
@@ -2293,7 +2316,8 @@ static void test_pipeline_flow_records(void)
 	W(0)->now = T0 + 3;
 	W(0)->now_tsc += 3 * rte_get_tsc_hz();
 	CU_ASSERT_EQUAL(egw_flows_ask(F.dp, &slots, "proto=udp", EGW_MBOX_FLUSH, &ans, serve_w0,
-		NULL, err, sizeof(err)), 0);
+				NULL, err, sizeof(err)),
+		0);
 	CU_ASSERT_EQUAL(ans.matched, 1);
 	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 1);
 	CU_ASSERT_FATAL(next_record(W(0), &r));
@@ -2358,23 +2382,21 @@ static void test_pipeline_flow_records(void)
 void egw_test_register_pipeline(void)
 {
 	EGW_SUITE("pipeline", pipeline_init, pipeline_clean, EGW_TEST(test_pipeline_tcp_roundtrip),
-		EGW_TEST(test_pipeline_worker_bytes),
-		EGW_TEST(test_pipeline_burst), EGW_TEST(test_pipeline_unsolicited),
-		EGW_TEST(test_pipeline_modes), EGW_TEST(test_pipeline_revoke_in_burst),
-		EGW_TEST(test_pipeline_recheck_delta), EGW_TEST(test_pipeline_policy_deny_and_quota),
-		EGW_TEST(test_pipeline_shutdown_drain),
-		EGW_TEST(test_pipeline_ttl_exceeded),
+		EGW_TEST(test_pipeline_worker_bytes), EGW_TEST(test_pipeline_burst),
+		EGW_TEST(test_pipeline_unsolicited), EGW_TEST(test_pipeline_modes),
+		EGW_TEST(test_pipeline_revoke_in_burst), EGW_TEST(test_pipeline_recheck_delta),
+		EGW_TEST(test_pipeline_policy_deny_and_quota),
+		EGW_TEST(test_pipeline_shutdown_drain), EGW_TEST(test_pipeline_ttl_exceeded),
 		EGW_TEST(test_pipeline_icmp_echo), EGW_TEST(test_pipeline_icmp_error_translation),
 		EGW_TEST(test_pipeline_punt_and_local),
-		EGW_TEST(test_pipeline_own_source_and_broadcast), EGW_TEST(test_pipeline_port_addrs),
-		EGW_TEST(test_pipeline_ip_options),
-		EGW_TEST(test_pipeline_control_queue_full),
-		EGW_TEST(test_pipeline_flow_table_full), EGW_TEST(test_pipeline_expiry),
-		EGW_TEST(test_pipeline_two_workers), EGW_TEST(test_pipeline_untranslated),
-		EGW_TEST(test_pipeline_handoff_full),
+		EGW_TEST(test_pipeline_own_source_and_broadcast),
+		EGW_TEST(test_pipeline_port_addrs), EGW_TEST(test_pipeline_ip_options),
+		EGW_TEST(test_pipeline_control_queue_full), EGW_TEST(test_pipeline_flow_table_full),
+		EGW_TEST(test_pipeline_expiry), EGW_TEST(test_pipeline_two_workers),
+		EGW_TEST(test_pipeline_untranslated), EGW_TEST(test_pipeline_handoff_full),
 		EGW_TEST(test_pipeline_handoff_carries_meta),
 		EGW_TEST(test_pipeline_route_and_neighbour), EGW_TEST(test_pipeline_source_limit),
-		EGW_TEST(test_pipeline_tcp_pickup),
-		EGW_TEST(test_pipeline_mtu), EGW_TEST(test_pipeline_nat_exhausted),
-		EGW_TEST(test_pipeline_tx_full), EGW_TEST(test_pipeline_flow_records));
+		EGW_TEST(test_pipeline_tcp_pickup), EGW_TEST(test_pipeline_mtu),
+		EGW_TEST(test_pipeline_nat_exhausted), EGW_TEST(test_pipeline_tx_full),
+		EGW_TEST(test_pipeline_flow_records));
 }

@@ -64,8 +64,8 @@ static void test_snapshot_build(void)
 		EGW_PAIRING_ARBITRARY, 10);
 	add_pool(c, "b", PG_IP(198, 51, 100, 20), 1, 1024, 65535, EGW_MAPPING_ENDPOINT_DEPENDENT,
 		EGW_PAIRING_PAIRED, 8192);
-	add_pool(c, "empty", 0, 0, 1024, 65535, EGW_MAPPING_ENDPOINT_DEPENDENT,
-		EGW_PAIRING_PAIRED, 0);
+	add_pool(c, "empty", 0, 0, 1024, 65535, EGW_MAPPING_ENDPOINT_DEPENDENT, EGW_PAIRING_PAIRED,
+		0);
 
 	s = egw_snapshot_build(c, 42);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
@@ -422,5 +422,6 @@ static int policy_init(void)
 void egw_test_register_policy(void)
 {
 	EGW_SUITE("policy", policy_init, NULL, EGW_TEST(test_snapshot_build),
-		EGW_TEST(test_rcu_publish_reader), EGW_TEST(test_rcu_stalled_reader), EGW_TEST(test_rcu_occasional_readers));
+		EGW_TEST(test_rcu_publish_reader), EGW_TEST(test_rcu_stalled_reader),
+		EGW_TEST(test_rcu_occasional_readers));
 }

@@ -171,7 +171,9 @@ static struct egw_snapshot *policy_snapshot(struct bench_dp *b, uint32_t n, uint
 	struct egw_cidr *cidr = calloc((size_t)n * 2, sizeof(*cidr));
 	struct egw_port_range *ports = calloc(n, sizeof(*ports));
 	struct egw_policy_set ps = { .policies = pol, .n_policies = n };
-	struct egw_snapshot_inputs in = { .conf = b->conf, .policies = &ps, .slots = &b->slots,
+	struct egw_snapshot_inputs in = { .conf = b->conf,
+		.policies = &ps,
+		.slots = &b->slots,
 		.generation = gen };
 	struct egw_snapshot *snap = NULL;
 
@@ -251,9 +253,15 @@ int bench_dp_create(struct bench_dp *b, struct bench_env *e, const struct bench_
 	/* Classifier, hash and ring names must be unique in the process: one per build. */
 	static uint64_t generation;
 	struct egw_dataplane_params p = { .n_workers = 1,
-		.timeouts = { .tcp_syn = 30, .tcp_established = 7440, .tcp_transitory = 240,
-			.udp = 300, .icmp = 60 },
-		.tcp_pickup = true, .neigh_max = 64, .ring_size = 1024, .secret = &secret };
+		.timeouts = { .tcp_syn = 30,
+			.tcp_established = 7440,
+			.tcp_transitory = 240,
+			.udp = 300,
+			.icmp = 60 },
+		.tcp_pickup = true,
+		.neigh_max = 64,
+		.ring_size = 1024,
+		.secret = &secret };
 	struct egw_snapshot *snap;
 	char name[16], err[256];
 	size_t heap0, libc0, fixed;
@@ -275,8 +283,7 @@ int bench_dp_create(struct bench_dp *b, struct bench_env *e, const struct bench_
 	b->dp = egw_dataplane_create(&p, err, sizeof(err));
 	if (!b->dp)
 		goto fail;
-	b->worker_heap_bytes = bench_heap_allocated() - heap0 - fixed +
-		egw_worker_bytes(1, false);
+	b->worker_heap_bytes = bench_heap_allocated() - heap0 - fixed + egw_worker_bytes(1, false);
 	b->worker_libc_bytes = libc_allocated() - libc0;
 	b->w = egw_dataplane_worker(b->dp, 0);
 	rc = ports_setup(b->dp, e);

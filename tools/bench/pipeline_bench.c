@@ -59,8 +59,8 @@
 
 struct pass {
 	uint64_t packets, cycles, expire_cycles;
-	double seconds;	   /* wall time of the pass, building included */
-	int truncated;	   /* stopped by --max-seconds */
+	double seconds; /* wall time of the pass, building included */
+	int truncated;	/* stopped by --max-seconds */
 };
 
 /* The established path cut into the library calls it is made of, each timed alone on the same
@@ -103,9 +103,15 @@ static struct {
 	const char *json, *prefix;
 	unsigned mem_mb;
 	int do_est, do_reply, do_stages, do_latency;
-} opt = { .packets = 10000000, .max_factor = 1.0, .policies = 1000, .max_seconds = 60,
-	.prefix = "egwpipebench", .do_est = 1, .do_reply = 1,
-	.do_stages = 1, .do_latency = 1 };
+} opt = { .packets = 10000000,
+	.max_factor = 1.0,
+	.policies = 1000,
+	.max_seconds = 60,
+	.prefix = "egwpipebench",
+	.do_est = 1,
+	.do_reply = 1,
+	.do_stages = 1,
+	.do_latency = 1 };
 
 static uint64_t tsc_hz, rdtsc_overhead;
 static struct bench_env env;
@@ -144,8 +150,7 @@ static int parse_sizes(const char *list)
 	opt.n_sizes = 0;
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		uint64_t v;
-		if (opt.n_sizes == MAX_SIZES || parse_count(tok, &v) < 0 || v == 0 ||
-			v > 100000000)
+		if (opt.n_sizes == MAX_SIZES || parse_count(tok, &v) < 0 || v == 0 || v > 100000000)
 			return -1;
 		opt.sizes[opt.n_sizes++] = (uint32_t)v;
 	}
@@ -154,21 +159,23 @@ static int parse_sizes(const char *list)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: pipeline_bench [--flows LIST] [--packets N] [--smoke] [-o FILE]\n"
-		"  --flows LIST       flow counts, e.g. 1k,64k,1M,10M (default)\n"
-		"  --packets N        packets per established / reply pass (default 10M)\n"
-		"  --max-factor F     flow table size = flows * F (default 1.0: full table)\n"
-		"  --policies P       policy-mode new-flow row with P policies (default 1000, 0 = none)\n"
-		"  --only LIST        passes: new,est,reply,stages,latency (default all; new always\n"
-		"                     runs)\n"
-		"  --sequential       visit flows in creation order instead of a scattered one\n"
-		"  --hugepages        use hugepages (default --no-huge); needs a mounted hugetlbfs\n"
-		"  --mem MB           EAL memory (default: from the largest flow count)\n"
-		"  --max-seconds S    wall-time bound of each pass (default 60)\n"
-		"  --file-prefix P    EAL file prefix (default egwpipebench)\n"
-		"  --smoke            1k and 4k flows, 4096 packets: correctness only (CI)\n"
-		"  -o, --json FILE    write the figures as JSON\n");
+	fprintf(f, "usage: pipeline_bench [--flows LIST] [--packets N] [--smoke] [-o FILE]\n"
+		   "  --flows LIST       flow counts, e.g. 1k,64k,1M,10M (default)\n"
+		   "  --packets N        packets per established / reply pass (default 10M)\n"
+		   "  --max-factor F     flow table size = flows * F (default 1.0: full table)\n"
+		   "  --policies P       policy-mode new-flow row with P policies (default 1000, 0 "
+		   "= none)\n"
+		   "  --only LIST        passes: new,est,reply,stages,latency (default all; new "
+		   "always\n"
+		   "                     runs)\n"
+		   "  --sequential       visit flows in creation order instead of a scattered one\n"
+		   "  --hugepages        use hugepages (default --no-huge); needs a mounted "
+		   "hugetlbfs\n"
+		   "  --mem MB           EAL memory (default: from the largest flow count)\n"
+		   "  --max-seconds S    wall-time bound of each pass (default 60)\n"
+		   "  --file-prefix P    EAL file prefix (default egwpipebench)\n"
+		   "  --smoke            1k and 4k flows, 4096 packets: correctness only (CI)\n"
+		   "  -o, --json FILE    write the figures as JSON\n");
 }
 
 static int parse_args(int argc, char **argv)
@@ -633,7 +640,8 @@ static void print_table(const struct result *res, unsigned n)
 			cpp(&r->create), mpps(&r->create), cpp(&r->est), mpps(&r->est),
 			exp_cpp(&r->est), cpp(&r->reply), mpps(&r->reply), r->ok ? "yes" : "NO",
 			r->create.truncated || r->est.truncated || r->reply.truncated ?
-				" (truncated)" : "");
+				" (truncated)" :
+				"");
 	}
 	printf("\nestablished outbound, stages timed alone (cycles/packet): parse, bulk lookup, "
 	       "first touch of the flow record, translate, tx; rest = full pipeline - their sum\n");
@@ -673,7 +681,8 @@ static void pass_json(FILE *f, const char *name, const struct pass *p, int last)
 {
 	fprintf(f,
 		"   \"%s\": {\"packets\": %llu, \"cycles_per_packet\": %.2f, \"mpps\": %.4f, "
-		"\"expire_cycles_per_packet\": %.2f, \"wall_seconds\": %.2f, \"truncated\": %s}%s\n",
+		"\"expire_cycles_per_packet\": %.2f, \"wall_seconds\": %.2f, \"truncated\": "
+		"%s}%s\n",
 		name, (unsigned long long)p->packets, cpp(p), mpps(p), exp_cpp(p), p->seconds,
 		p->truncated ? "true" : "false", last ? "" : ",");
 }
@@ -684,10 +693,11 @@ static int write_json(const char *path, const struct result *res, unsigned n)
 
 	if (!f)
 		return -1;
-	fprintf(f, "{\n \"tsc_hz\": %llu,\n \"rdtsc_overhead_cycles\": %llu,\n \"burst\": %d,\n"
-		   " \"hugepages\": %s,\n \"order\": \"%s\",\n \"max_factor\": %.3f,\n"
-		   " \"packets_per_pass\": %llu,\n \"smoke\": %s,\n"
-		   " \"runs\": [\n",
+	fprintf(f,
+		"{\n \"tsc_hz\": %llu,\n \"rdtsc_overhead_cycles\": %llu,\n \"burst\": %d,\n"
+		" \"hugepages\": %s,\n \"order\": \"%s\",\n \"max_factor\": %.3f,\n"
+		" \"packets_per_pass\": %llu,\n \"smoke\": %s,\n"
+		" \"runs\": [\n",
 		(unsigned long long)tsc_hz, (unsigned long long)rdtsc_overhead, BURST,
 		opt.hugepages ? "true" : "false", opt.sequential ? "sequential" : "scattered",
 		opt.max_factor, (unsigned long long)opt.packets, opt.smoke ? "true" : "false");
@@ -695,20 +705,23 @@ static int write_json(const char *path, const struct result *res, unsigned n)
 		const struct result *r = &res[i];
 		fprintf(f,
 			"  {\"flows\": %u, \"table\": %u, \"policies\": %u, \"ok\": %s, "
-			"\"error\": \"%s\",\n   \"worker_heap_bytes\": %zu, \"flow_table_bytes\": %zu, "
+			"\"error\": \"%s\",\n   \"worker_heap_bytes\": %zu, \"flow_table_bytes\": "
+			"%zu, "
 			"\"libc_bytes\": %zu, \"bytes_per_flow\": %.2f,\n",
 			r->flows, r->table, r->policies, r->ok ? "true" : "false",
 			r->ok ? "" : r->why, r->heap_bytes, r->ft_bytes, r->libc_bytes,
 			r->table ? (double)r->heap_bytes / r->table : 0);
 		fprintf(f, "   \"new_flows_per_s\": %.0f,\n",
 			cpp(&r->create) > 0 ? (double)tsc_hz / cpp(&r->create) : 0);
-		fprintf(f, "   \"stages_cycles_per_packet\": {\"packets\": %llu, \"parse\": %.2f, "
-			   "\"lookup_bulk\": %.2f, \"record_first_touch\": %.2f, \"translate\": %.2f, "
-			   "\"tx\": %.2f},\n",
+		fprintf(f,
+			"   \"stages_cycles_per_packet\": {\"packets\": %llu, \"parse\": %.2f, "
+			"\"lookup_bulk\": %.2f, \"record_first_touch\": %.2f, \"translate\": %.2f, "
+			"\"tx\": %.2f},\n",
 			(unsigned long long)r->st.packets, r->st.parse, r->st.lookup, r->st.record,
 			r->st.translate, r->st.tx);
-		fprintf(f, "   \"memory_latency\": {\"bytes\": %zu, \"dependent_cycles\": %.2f, "
-			   "\"independent_cycles\": %.2f},\n",
+		fprintf(f,
+			"   \"memory_latency\": {\"bytes\": %zu, \"dependent_cycles\": %.2f, "
+			"\"independent_cycles\": %.2f},\n",
 			r->lat.bytes, r->lat.dependent, r->lat.independent);
 		pass_json(f, "new", &r->create, 0);
 		pass_json(f, "established", &r->est, 0);
@@ -800,8 +813,8 @@ int main(int argc, char **argv)
 	if (opt.smoke) {
 		for (unsigned i = 0; i < n_res; i++)
 			printf("smoke flows %u%s: %s%s\n", res[i].flows,
-				res[i].policies ? " (policy mode)" : "", res[i].ok ? "ok" : "FAILED: ",
-				res[i].ok ? "" : res[i].why);
+				res[i].policies ? " (policy mode)" : "",
+				res[i].ok ? "ok" : "FAILED: ", res[i].ok ? "" : res[i].why);
 	} else {
 		print_table(res, n_res);
 	}

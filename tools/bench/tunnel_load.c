@@ -74,13 +74,14 @@ static void addr_of(const char *s, struct sockaddr_in *sa)
 		fprintf(stderr, "tunnel_load: not ADDR:PORT: %s\n", s);
 		exit(2);
 	}
-	*sa = (struct sockaddr_in){
-		.sin_family = AF_INET, .sin_addr.s_addr = htonl(a), .sin_port = htons(p)};
+	*sa = (struct sockaddr_in){ .sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(a),
+		.sin_port = htons(p) };
 }
 
 static void watch(int fd, void *p, int op)
 {
-	struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = p};
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = p };
 
 	if (epoll_ctl(ep, op, fd, &ev) < 0)
 		die("epoll_ctl");
@@ -138,8 +139,8 @@ static void serve(const char *where)
 				goto gone;
 			}
 			if (c->buf[0] == 'S' && c->got == 0) {
-				struct epoll_event ev = {
-					.events = EPOLLOUT | EPOLLRDHUP, .data.ptr = c};
+				struct epoll_event ev = { .events = EPOLLOUT | EPOLLRDHUP,
+					.data.ptr = c };
 
 				c->phase = P_STREAM;
 				epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
@@ -175,7 +176,7 @@ static void start(struct conn *c)
 	c->got = 0;
 	if (connect(c->fd, (struct sockaddr *)&proxy, sizeof(proxy)) < 0 && errno != EINPROGRESS)
 		die("connect");
-	struct epoll_event ev = {.events = EPOLLOUT | EPOLLIN | EPOLLRDHUP, .data.ptr = c};
+	struct epoll_event ev = { .events = EPOLLOUT | EPOLLIN | EPOLLRDHUP, .data.ptr = c };
 	epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
 }
 
@@ -194,7 +195,7 @@ static void restart(struct conn *c, bool ok)
 static void send_request(struct conn *c)
 {
 	char req[128];
-	uint8_t s5[10] = {5, 1, 0, 1};
+	uint8_t s5[10] = { 5, 1, 0, 1 };
 	uint32_t a = ntohl(target.sin_addr.s_addr);
 	int n;
 
@@ -214,7 +215,7 @@ static void send_request(struct conn *c)
 
 static void tunnel_open(struct conn *c)
 {
-	struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = c};
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = c };
 
 	epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
 	c->got = 0;
@@ -240,7 +241,7 @@ static void step(struct conn *c, uint32_t events)
 		} else {
 			send_request(c);
 		}
-		struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = c};
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = c };
 		epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
 		return;
 	}
@@ -355,7 +356,7 @@ static void client(char **argv)
 
 int main(int argc, char **argv)
 {
-	struct rlimit rl = {65536, 65536};
+	struct rlimit rl = { 65536, 65536 };
 
 	setrlimit(RLIMIT_NOFILE, &rl);
 	signal(SIGTERM, on_term);

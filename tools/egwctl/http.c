@@ -57,8 +57,7 @@ static int connect_timeout(const struct addrinfo *ai)
 	int fd, e = 0, flags;
 	socklen_t elen = sizeof(e);
 
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-		ai->ai_protocol);
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
 	if (fd < 0)
 		return -errno;
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
@@ -228,8 +227,10 @@ int egw_http_get(const char *hostport, const char *path, char **body, size_t *le
 	fd = http_connect(hostport);
 	if (fd < 0)
 		return fd;
-	reqlen = asprintf(&req, "GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: egwctl\r\n"
-				"Accept: text/plain\r\nConnection: close\r\n\r\n", path, hostport);
+	reqlen = asprintf(&req,
+		"GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: egwctl\r\n"
+		"Accept: text/plain\r\nConnection: close\r\n\r\n",
+		path, hostport);
 	if (reqlen < 0) {
 		req = NULL;
 		rc = -ENOMEM;

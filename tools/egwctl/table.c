@@ -9,7 +9,7 @@
 
 #include "table.h"
 
-#define SEPARATOR "  "	   /* between columns */
+#define SEPARATOR "  "	  /* between columns */
 #define RAW_SEPARATOR " " /* --raw: every field kept, an empty one too */
 
 struct egw_table {
