@@ -126,9 +126,9 @@ static int port_configure(struct egw_app *app, unsigned idx, uint16_t port_id)
 		c->rxq[c->n_rxq].port = port_id;
 		c->rxq[c->n_rxq++].queue = q;
 	}
-	for (uint16_t q = 0; q < n_workers; q++) {
-		rc = rte_eth_tx_queue_setup(port_id, q, TX_DESC, rte_eth_dev_socket_id(port_id),
-			NULL);
+	for (unsigned q = 0; q < n_workers; q++) {
+		rc = rte_eth_tx_queue_setup(port_id, (uint16_t)q, TX_DESC,
+			rte_eth_dev_socket_id(port_id), NULL);
 		if (rc < 0)
 			return rc;
 	}

@@ -271,6 +271,8 @@ void nt_bind_remove(struct egw_names_table *t, uint32_t bi, bool free_name)
 {
 	struct nt_name *n = t->binds[bi].name;
 
+	if (!n)
+		return; /* a free bind: nothing to remove */
 	name_unlink(t, n, bi);
 	addr_unlink(t, bi);
 	bind_free(t, bi);

@@ -60,7 +60,7 @@ static int add_tuple(struct egw_host_rules *hr, uint32_t *cap, const struct egw_
 			(pc->destinations_any ? 0 : pc->n_destinations) +
 			(pc->ports_any ? 0 : pc->n_ports);
 
-	if (need > *cap) {
+	if (need > *cap || !hr->spans) {
 		uint32_t c = *cap ? *cap : 1024;
 		struct egw_span *s;
 

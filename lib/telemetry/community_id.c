@@ -79,7 +79,8 @@ int egw_community_id(const struct egw_community_tuple *t, uint16_t seed,
 	}
 	if (EVP_Digest(in, n, md, &md_len, EVP_sha1(), NULL) != 1 || md_len != 20)
 		return -EIO;
-	memcpy(out, "1:", 2);
+	out[0] = '1';
+	out[1] = ':';
 	/* 20 bytes are 28 base64 characters with one '=' of padding, NUL-terminated. */
 	EVP_EncodeBlock((unsigned char *)out + 2, md, (int)md_len);
 	return 0;

@@ -276,7 +276,7 @@ int egw_sha256_file(const char *path, char hex[65])
 		goto out;
 	}
 	for (unsigned i = 0; i < md_len && i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+		snprintf(hex + 2 * (size_t)i, 3, "%02x", md[i]);
 out:
 	EVP_MD_CTX_free(ctx);
 	fclose(f);

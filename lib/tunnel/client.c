@@ -81,7 +81,7 @@ fail:
 void conn_accept(struct egw_tunnel *t, struct listener *l)
 {
 	for (int i = 0; i < 64; i++) {
-		struct sockaddr_in sa;
+		struct sockaddr_in sa = { 0 };
 		socklen_t sl = sizeof(sa);
 		int fd = accept4(l->fd, (struct sockaddr *)&sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct conn *c;

@@ -185,19 +185,21 @@ static struct egw_snapshot *policy_snapshot(struct bench_dp *b, uint32_t n, uint
 		p->order = i;
 		p->proto = EGW_PROTO_TCP;
 		p->action = EGW_ACTION_ALLOW;
-		p->sources = &cidr[2 * i];
+		p->sources = &cidr[2 * (size_t)i];
 		p->n_sources = 1;
 		if (i == n - 1) {
 			/* The benchmark's flows: any server, any port. */
-			cidr[2 * i] = (struct egw_cidr){ BENCH_IP(198, 18, 0, 0), 15 };
+			cidr[2 * (size_t)i] = (struct egw_cidr){ BENCH_IP(198, 18, 0, 0), 15 };
 			p->destinations_any = true;
 			p->ports_any = true;
 			continue;
 		}
 		/* Source /24, server /32, one port: the benchmark never uses port 8443. */
-		cidr[2 * i] = (struct egw_cidr){ BENCH_IP(198, 18, 0, 0) + ((i & 0x1ff) << 8), 24 };
-		cidr[2 * i + 1] = (struct egw_cidr){ BENCH_IP(203, 0, 113, 0) + (i & 0xff), 32 };
-		p->destinations = &cidr[2 * i + 1];
+		cidr[2 * (size_t)i] =
+			(struct egw_cidr){ BENCH_IP(198, 18, 0, 0) + ((i & 0x1ff) << 8), 24 };
+		cidr[2 * (size_t)i + 1] =
+			(struct egw_cidr){ BENCH_IP(203, 0, 113, 0) + (i & 0xff), 32 };
+		p->destinations = &cidr[2 * (size_t)i + 1];
 		p->n_destinations = 1;
 		ports[i] = (struct egw_port_range){ 8443, 8443 };
 		p->ports = &ports[i];

@@ -166,7 +166,7 @@ static double compile_publish(uint32_t n, struct egw_rcu *rcu, struct egw_policy
 {
 	static struct egw_conf conf;
 	struct egw_policy_conf *pol = calloc(n, sizeof(*pol));
-	struct egw_cidr *cidr = calloc(n * 2, sizeof(*cidr));
+	struct egw_cidr *cidr = calloc((size_t)n * 2, sizeof(*cidr));
 	struct egw_policy_set ps = { .policies = pol, .n_policies = n };
 	struct egw_snapshot_inputs in = { .conf = &conf,
 		.policies = &ps,
@@ -179,13 +179,13 @@ static double compile_publish(uint32_t n, struct egw_rcu *rcu, struct egw_policy
 	conf.egress.mode = EGW_MODE_POLICY;
 	for (uint32_t i = 0; i < n; i++) {
 		snprintf(pol[i].name, sizeof(pol[i].name), "p%u", i);
-		cidr[2 * i] =
+		cidr[2 * (size_t)i] =
 			(struct egw_cidr){ 0xc6120000 | (uint32_t)((rnd() & 0x1ff) << 8), 24 };
-		cidr[2 * i + 1] =
+		cidr[2 * (size_t)i + 1] =
 			(struct egw_cidr){ 0xcb000000 | (uint32_t)(rnd() & 0xffffff), 32 };
-		pol[i].sources = &cidr[2 * i];
+		pol[i].sources = &cidr[2 * (size_t)i];
 		pol[i].n_sources = 1;
-		pol[i].destinations = &cidr[2 * i + 1];
+		pol[i].destinations = &cidr[2 * (size_t)i + 1];
 		pol[i].n_destinations = 1;
 		pol[i].ports_any = true;
 		pol[i].nat_none = true;

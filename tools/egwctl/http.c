@@ -178,9 +178,13 @@ static const char *header(const char *head, const char *name)
  * block ends it early and fails the check) and moves the body to the front. */
 static int parse_response(char *resp, size_t n, const char *hostport, size_t *body_len)
 {
-	char *end = strstr(resp, "\r\n\r\n"), *body;
+	char *end, *body;
 	const char *cl, *te;
 	int status = 0;
+
+	if (!resp)
+		return -EIO;
+	end = strstr(resp, "\r\n\r\n");
 
 	if (end) {
 		body = end + 4;
@@ -242,6 +246,8 @@ int egw_http_get(const char *hostport, const char *path, char **body, size_t *le
 		goto out;
 	}
 	rc = read_all(fd, hostport, &resp, &n);
+	if (rc == 0 && !resp)
+		rc = -EIO;
 	if (rc < 0)
 		goto out;
 	rc = parse_response(resp, n, hostport, len);
