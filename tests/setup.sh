@@ -18,6 +18,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 packages=(
 	# fuzzing and sanitizer builds (-Dfuzz=true with clang)
 	clang libclang-rt-14-dev
+	# tools/lint.sh: the committed .clang-format and .clang-tidy, zero findings
+	clang-format clang-tidy
 	# end-to-end tests: clients, servers and captures in network namespaces
 	python3-scapy python3-jsonschema iperf3 ncat tcpdump
 	# the tunnel test: names for the engine (dnsmasq-base: the binary, no service), an HTTP/2

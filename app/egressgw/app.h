@@ -16,50 +16,37 @@
 #include "policy/slots.h"
 #include "telemetry/flowlog.h"
 #include "telemetry/metrics.h"
-
-/* Where each worker polls: (port, queue) pairs. */
-struct egw_rx_queue {
-	uint16_t port, queue;
-};
-
-struct egw_worker_ctx {
-	struct egw_worker *w;
-	struct egw_rx_queue rxq[EGW_MAX_PORTS];
-	unsigned n_rxq;
-	uint32_t idle_sleep_us;
-	/* Worker 0 only: frames the control thread wrote to be received (ICMP errors about
-	 * packets no neighbour took), NULL for the others. */
-	struct rte_ring *from_control;
-	volatile bool stop;
-};
+#include "telemetry/observer.h"
 
 /* The running appliance: owned by the control thread. */
 struct egw_app {
 	struct egw_conf conf;
-	struct egw_policy_set pset;	 /* the policy files of the running generation */
-	struct egw_policy_slots slots;	 /* counter slot per policy name */
-	struct egw_snapshot *stale;	 /* not yet reclaimed after a stalled grace period */
-	struct egw_ctl_server *ctl;	 /* control socket; NULL when off */
-	struct egw_dataplane dp;
+	struct egw_policy_set pset;    /* the policy files of the running generation */
+	struct egw_policy_slots slots; /* counter slot per policy name */
+	struct egw_ctl_server *ctl;    /* control socket; NULL when off */
+	struct egw_dataplane *dp;
 	struct rte_mempool *pool;
-	struct egw_worker_ctx wctx[EGW_MAX_WORKERS];
+	struct egw_worker_run wrun[EGW_MAX_WORKERS];
 	unsigned worker_lcores[EGW_MAX_WORKERS];
-	struct egw_neigh_resolver *neigh; /* ARP: control thread only */
-	struct rte_ring *reinject_ring;	  /* control -> worker 0's data path (from_control) */
-	struct egw_flowlog flowlog; /* [log] flow_log; f == NULL when off */
+	struct egw_neigh_resolver *neigh;   /* ARP: control thread only */
+	struct egw_flowlog flowlog;	    /* [log] flow_log; f == NULL when off */
 	struct egw_metrics_server *metrics; /* [metrics] listen; NULL when off */
-	uint16_t port_ids[EGW_MAX_PORTS]; /* DPDK port id of conf.ports[i] */
+	uint16_t port_ids[EGW_MAX_PORTS];   /* DPDK port id of conf.ports[i] */
 	unsigned n_ports;
 	uint64_t generation;
 	uint64_t start_tsc;
+	/*
+	 * CONF is the file as loaded at start and is never rewritten (telemetry reads its ports).
+	 * LIVE is what runs of what a reload or "mode" can change (egress settings, pools),
+	 * replaced whole, never edited; OBSERVER publishes it with the generation and the last
+	 * reload for telemetry and metrics.
+	 */
+	struct egw_conf *live;
+	struct egw_rcu observer;
+	struct egw_reload_result last_reload;
 	char config_sha256[65];
-	char last_reload[1024];
 	volatile sig_atomic_t stop_requested;
 	volatile sig_atomic_t reload_requested;
-	/* Copies for the telemetry thread, which must not dereference snapshots. */
-	volatile int mode;
-	volatile uint64_t published_generation;
-	uint32_t conf_seq; /* odd while conf.pools is being rewritten (reload) */
 };
 
 #define EGW_RING_SIZE 1024 /* control and handoff rings */
@@ -84,15 +71,20 @@ int egw_eal_start(const struct egw_conf *conf, int extra_argc, char **extra_argv
 int egw_ports_setup(struct egw_app *app);
 void egw_ports_stop(struct egw_app *app);
 
-/* worker.c */
-int egw_worker_main(void *arg);
-
 /* control.c */
 int egw_control_start(struct egw_app *app);
 void egw_control_run(struct egw_app *app);
 void egw_control_drain(struct egw_app *app);
 void egw_control_end_flows(struct egw_app *app);
-int egw_control_reload(struct egw_app *app, char *out, size_t len);
+
+/* publish.c */
+int egw_publish_first(struct egw_app *app);
+void egw_publish_fini(struct egw_app *app);
+int egw_publish_reload(struct egw_app *app, char *out, size_t len);
+int egw_publish_mode(struct egw_app *app, enum egw_mode mode, char *out, size_t len);
+/* The same, as control-socket operations (struct egw_ctl_ops, CTX the app). */
+int egw_publish_reload_op(void *app, char *out, size_t len);
+int egw_publish_mode_op(void *app, enum egw_mode mode, char *out, size_t len);
 /* The control socket ([control] socket), its commands served by egw_control_run. 0 or -errno. */
 int egw_control_socket_open(struct egw_app *app);
 

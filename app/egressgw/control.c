@@ -30,30 +30,27 @@ static uint64_t now_ms(void)
 static void control_send(struct egw_app *app, struct rte_mbuf *m, uint16_t port)
 {
 	m->port = port;
-	if (rte_ring_enqueue(app->dp.workers[0]->ctl_tx, m) < 0) {
-		app->dp.control_stats.drops[EGW_DROP_CONTROL_QUEUE_FULL]++;
-		rte_pktmbuf_free(m);
-	}
+	egw_dataplane_send(app->dp, m);
 }
 
 static void handle_punted(struct egw_app *app, struct rte_mbuf *m)
 {
 	struct egw_pkt_meta meta;
-	enum egw_drop_reason r = egw_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
-		&meta);
+	enum egw_drop_reason r =
+		egw_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &meta);
 
 	if (r != EGW_DROP_NONE) {
-		app->dp.control_stats.drops[r]++;
+		egw_dataplane_count_drop(app->dp, r);
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (meta.kind == EGW_PKT_ARP) {
-		egw_neigh_arp_input(app->neigh, m);
+	/* Workers punt ARP only (they answer pings to our addresses themselves). */
+	if (meta.kind != EGW_PKT_ARP) {
+		egw_dataplane_count_drop(app->dp, EGW_DROP_LOCAL_UNSUPPORTED);
+		rte_pktmbuf_free(m);
 		return;
 	}
-	/* Workers punt only ICMP echo requests to our addresses. */
-	egw_icmp_echo_reply(m, &meta, &app->dp.ports[m->port].mac);
-	control_send(app, m, m->port);
+	egw_neigh_arp_input(app->neigh, m);
 }
 
 static void neigh_tx(void *ctx, struct rte_mbuf *m, uint16_t port)
@@ -68,10 +65,7 @@ static void neigh_rx(void *ctx, struct rte_mbuf *m, uint16_t port)
 	struct egw_app *app = ctx;
 
 	m->port = port;
-	if (rte_ring_enqueue(app->reinject_ring, m) < 0) {
-		app->dp.control_stats.drops[EGW_DROP_CONTROL_QUEUE_FULL]++;
-		rte_pktmbuf_free(m);
-	}
+	egw_dataplane_inject(app->dp, m);
 }
 
 static uint64_t neigh_clock(void *ctx)
@@ -84,14 +78,14 @@ static uint64_t neigh_clock(void *ctx)
 static int neigh_ports(struct egw_app *app)
 {
 	for (unsigned i = 0; i < app->n_ports; i++) {
-		const struct egw_port_info *pi = &app->dp.ports[app->port_ids[i]];
+		const struct egw_port_info *pi = egw_dataplane_port(app->dp, app->port_ids[i]);
 		const struct egw_port_conf *pc = &app->conf.ports[i];
-		struct egw_neigh_port np = {.addr_be = pi->addr_be,
+		struct egw_neigh_port np = { .addr_be = pi->addr_be,
 			.prefix_len = pc->prefix_len,
 			.mac = pi->mac,
 			.reachable_ms = pc->neighbor_reachable * 1000,
 			.probes = pc->neighbor_probes,
-			.gc_ms = pc->neighbor_gc * 1000};
+			.gc_ms = pc->neighbor_gc * 1000 };
 		int rc = egw_neigh_port_add(app->neigh, app->port_ids[i], &np);
 		if (rc < 0)
 			return rc;
@@ -102,15 +96,15 @@ static int neigh_ports(struct egw_app *app)
 /* The ARP side of the ports: our addresses, static neighbours, next hops resolved early. */
 static int neigh_start(struct egw_app *app)
 {
-	struct egw_neigh_params p = {.table = app->dp.neigh,
+	struct egw_neigh_params p = { .table = egw_dataplane_neigh(app->dp),
 		.pool = app->pool,
 		.tx = neigh_tx,
 		.rx = neigh_rx,
 		.clock_ms = neigh_clock,
 		.ctx = app,
-		.drops = app->dp.control_stats.drops,
-		.icmp_per_s = app->dp.icmp_errors_per_s,
-		.seed = rte_rand()};
+		.drops = egw_dataplane_control_drops(app->dp),
+		.icmp_per_s = EGW_ICMP_ERRORS_PER_S,
+		.seed = rte_rand() };
 	int rc;
 
 	app->neigh = egw_neigh_resolver_create(&p);
@@ -128,15 +122,15 @@ static int neigh_start(struct egw_app *app)
 		for (unsigned k = 0; k < pc->n_neighbors && rc == 0; k++) {
 			struct rte_ether_addr mac;
 			memcpy(mac.addr_bytes, pc->neighbors[k].mac, 6);
-			rc = egw_neigh_add_static(
-				app->neigh, port, rte_cpu_to_be_32(pc->neighbors[k].addr), &mac);
+			rc = egw_neigh_add_static(app->neigh, port,
+				rte_cpu_to_be_32(pc->neighbors[k].addr), &mac);
 		}
 		/* Next hops are resolved before the first packet needs them. */
 		if (pc->gateway && rc == 0)
 			rc = egw_neigh_add_nexthop(app->neigh, port, rte_cpu_to_be_32(pc->gateway));
 		for (unsigned r = 0; r < pc->n_routes && rc == 0; r++)
-			rc = egw_neigh_add_nexthop(
-				app->neigh, port, rte_cpu_to_be_32(pc->routes[r].via));
+			rc = egw_neigh_add_nexthop(app->neigh, port,
+				rte_cpu_to_be_32(pc->routes[r].via));
 	}
 	return rc;
 }
@@ -146,7 +140,7 @@ static void flowlog_reopen(struct egw_app *app)
 {
 	int rc;
 
-	if (!app->dp.flow_log)
+	if (!app->flowlog.f)
 		return;
 	rc = egw_flowlog_reopen(&app->flowlog);
 	if (rc < 0)
@@ -157,17 +151,14 @@ static void flowlog_reopen(struct egw_app *app)
 /* After the workers stopped: every flow ends ("shutdown" in the flow log). */
 void egw_control_end_flows(struct egw_app *app)
 {
-	struct egw_dataplane *dp = &app->dp;
+	struct egw_dataplane *dp = app->dp;
 
-	for (unsigned i = 0; i < dp->n_workers; i++) {
-		struct egw_worker *w = dp->workers[i];
-		for (uint32_t k = 0; w && k < w->ft->capacity; k++) {
-			if (w->ft->flows[k].state != EGW_FLOW_FREE)
-				egw_pipeline_end_flow(w, &w->ft->flows[k], EGW_END_SHUTDOWN);
-			/* A ring holds fewer records than a table flows: write as they come. */
-			if (app->flowlog.f && w->flowlog && rte_ring_free_count(w->flowlog) == 0)
-				egw_flowlog_drain(&app->flowlog, dp, &app->slots, UINT32_MAX);
-		}
+	for (unsigned i = 0; dp && i < egw_dataplane_n_workers(dp); i++) {
+		uint32_t cursor = 0;
+
+		/* A ring holds fewer records than a table flows: write them as they come. */
+		while (!egw_pipeline_end_flows(egw_dataplane_worker(dp, i), &cursor))
+			egw_flowlog_drain(&app->flowlog, dp, &app->slots, UINT32_MAX);
 	}
 	if (app->flowlog.f)
 		egw_flowlog_drain(&app->flowlog, dp, &app->slots, UINT32_MAX);
@@ -188,26 +179,28 @@ void egw_control_run(struct egw_app *app)
 		uint64_t now = now_ms();
 		unsigned n, busy = 0;
 
-		n = rte_ring_dequeue_burst(app->dp.punt_ring, (void **)pkts, CONTROL_BURST, NULL);
+		n = egw_dataplane_take_punted(app->dp, pkts, CONTROL_BURST);
 		for (unsigned i = 0; i < n; i++)
 			handle_punted(app, pkts[i]);
 		busy += n;
-		n = rte_ring_dequeue_burst(app->dp.resolve_ring, (void **)pkts, CONTROL_BURST, NULL);
+		n = egw_dataplane_take_unresolved(app->dp, pkts, CONTROL_BURST);
 		for (unsigned i = 0; i < n; i++)
 			egw_neigh_hold(app->neigh, pkts[i]);
 		busy += n;
 		if (now - last_timer >= 100) {
+			/* Generations the workers have all moved past. */
+			egw_rcu_reclaim(egw_dataplane_rcu(app->dp));
 			egw_neigh_timers(app->neigh);
 			last_timer = now;
 		}
 		if (app->reload_requested) {
 			char msg[256];
 			app->reload_requested = 0;
-			egw_control_reload(app, msg, sizeof(msg));
+			egw_publish_reload(app, msg, sizeof(msg));
 			flowlog_reopen(app);
 		}
 		if (app->flowlog.f)
-			busy += egw_flowlog_drain(&app->flowlog, &app->dp, &app->slots, 1024);
+			busy += egw_flowlog_drain(&app->flowlog, app->dp, &app->slots, 1024);
 		busy += egw_ctl_poll(app->ctl, now);
 		if (!busy)
 			usleep(1000);
@@ -217,143 +210,10 @@ void egw_control_run(struct egw_app *app)
 /* After the workers stopped: free every packet still queued between threads. */
 void egw_control_drain(struct egw_app *app)
 {
-	struct egw_dataplane *dp = &app->dp;
-	struct rte_mbuf *m;
-
-	egw_dataplane_drain(dp);
-	while (app->reinject_ring && rte_ring_dequeue(app->reinject_ring, (void **)&m) == 0) {
-		dp->control_stats.drops[EGW_DROP_SHUTDOWN]++;
-		rte_pktmbuf_free(m);
-	}
+	if (app->dp)
+		egw_dataplane_drain(app->dp);
 	if (app->neigh)
 		egw_neigh_flush(app->neigh, EGW_DROP_SHUTDOWN);
-}
-
-/* Compiles CONF + PSET into the next generation and publishes it. 0 or -errno. */
-static int publish(struct egw_app *app, const struct egw_conf *conf,
-	const struct egw_policy_set *pset)
-{
-	struct egw_snapshot_inputs in = { .conf = conf, .policies = pset,
-		.port_ids = app->port_ids, .slots = &app->slots, .generation = app->generation + 1 };
-	struct egw_snapshot *snap = egw_snapshot_compile(&in), *stale;
-
-	if (!snap)
-		return -rte_errno;
-	/* The control thread is the only writer: reading the current snapshot is safe here. */
-	egw_snapshot_chain(snap, app->dp.rcu.current);
-	if (egw_rcu_publish(&app->dp.rcu, snap, 1000, &stale) == -ETIMEDOUT) {
-		/* A worker did not pass a quiescent state within a second: never free under it.
-		 * The old snapshot is retried at the next publish. */
-		EGW_WARN("publish: a worker stalled; generation %llu kept until it moves on",
-			(unsigned long long)app->generation);
-		app->stale = stale;
-	} else if (app->stale && egw_rcu_reclaim(&app->dp.rcu, app->stale, 0) == 0) {
-		app->stale = NULL;
-	}
-	app->generation++;
-	app->published_generation = app->generation;
-	app->mode = conf->egress.mode;
-	return 0;
-}
-
-/*
- * SIGHUP or "reload": re-read the configuration and the policy files and publish what can
- * change live (mode, pools, policies). A file with errors changes nothing: the errors are
- * reported (OUT, the log, /egw/info) and the running snapshot stays.
- */
-int egw_control_reload(struct egw_app *app, char *out, size_t len)
-{
-	struct egw_conf *next = calloc(1, sizeof(*next));
-	struct egw_conf_errors errs = { 0 };
-	struct egw_policy_set pset = { 0 };
-	size_t used = 0;
-	int rc;
-
-	if (!next) {
-		snprintf(out, len, "ERROR out of memory\n");
-		return -ENOMEM;
-	}
-	rc = egw_conf_load(app->conf.path, next, &errs);
-	if (rc == 0)
-		rc = egw_policy_load(next, &pset, &errs);
-	if (rc < 0) {
-		const struct egw_conf_error *e = errs.n ? &errs.items[0] : NULL;
-		snprintf(app->last_reload, sizeof(app->last_reload),
-			"error: %u problem(s), running policy kept; first: %s:%d: %s", errs.n,
-			e ? e->file : app->conf.path, e ? e->line : 0, e ? e->msg : strerror(-rc));
-		used += (size_t)snprintf(out, len, "ERROR reload rejected, running policy kept "
-						   "(generation %llu):\n",
-			(unsigned long long)app->generation);
-		for (unsigned i = 0; i < errs.n; i++) {
-			EGW_ERR("reload rejected: %s:%d: %s", errs.items[i].file, errs.items[i].line,
-				errs.items[i].msg);
-			if (used < len)
-				used += (size_t)snprintf(out + used, len - used, "%s:%d: %s\n",
-					errs.items[i].file, errs.items[i].line, errs.items[i].msg);
-		}
-		goto done;
-	}
-	rc = publish(app, next, &pset);
-	if (rc < 0) {
-		snprintf(app->last_reload, sizeof(app->last_reload), "error: compile: %s",
-			strerror(-rc));
-		snprintf(out, len, "ERROR reload rejected, running policy kept: %s\n",
-			strerror(-rc));
-		goto done;
-	}
-	/* Only what can change live is taken over; ports, [dpdk] and [flows] need a restart. */
-	/* Sequence count for the telemetry and metrics threads, which copy the pools. */
-	__atomic_store_n(&app->conf_seq, app->conf_seq + 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	app->conf.egress = next->egress;
-	memcpy(app->conf.pools, next->pools, sizeof(next->pools));
-	app->conf.n_pools = next->n_pools;
-	__atomic_store_n(&app->conf_seq, app->conf_seq + 1, __ATOMIC_RELEASE);
-	egw_policy_set_free(&app->pset);
-	app->pset = pset;
-	memset(&pset, 0, sizeof(pset));
-	snprintf(app->last_reload, sizeof(app->last_reload), "ok: generation %llu, %u policies",
-		(unsigned long long)app->generation, app->pset.n_policies);
-	snprintf(out, len, "OK reloaded: generation %llu, mode %s, %u policies, %u groups\n",
-		(unsigned long long)app->generation, egw_mode_name(app->conf.egress.mode),
-		app->pset.n_policies, app->pset.n_groups);
-	EGW_INFO("%s", app->last_reload);
-done:
-	egw_policy_set_free(&pset);
-	egw_conf_errors_free(&errs);
-	free(next);
-	return rc;
-}
-
-/* "mode X": the running configuration with another mode, until the next reload. */
-static int set_mode(void *ctx, enum egw_mode mode, char *out, size_t len)
-{
-	struct egw_app *app = ctx;
-	enum egw_mode old = app->conf.egress.mode;
-	int rc;
-
-	if (mode == EGW_MODE_PASSTHROUGH && !app->conf.egress.default_pool[0]) {
-		snprintf(out, len, "ERROR mode passthrough needs [egress] default_pool\n");
-		return -EINVAL;
-	}
-	app->conf.egress.mode = mode;
-	rc = publish(app, &app->conf, &app->pset);
-	if (rc < 0) {
-		app->conf.egress.mode = old;
-		snprintf(out, len, "ERROR mode unchanged (%s): %s\n", egw_mode_name(old),
-			strerror(-rc));
-		return rc;
-	}
-	snprintf(out, len, "OK mode %s (was %s), generation %llu\n", egw_mode_name(mode),
-		egw_mode_name(old), (unsigned long long)app->generation);
-	EGW_INFO("mode %s (was %s), generation %llu", egw_mode_name(mode), egw_mode_name(old),
-		(unsigned long long)app->generation);
-	return 0;
-}
-
-static int reload(void *ctx, char *out, size_t len)
-{
-	return egw_control_reload(ctx, out, len);
 }
 
 /* While workers end flows, their flow log records are written as they come. */
@@ -362,7 +222,7 @@ static void drain_flowlog(void *ctx)
 	struct egw_app *app = ctx;
 
 	if (app->flowlog.f)
-		egw_flowlog_drain(&app->flowlog, &app->dp, &app->slots, 1024);
+		egw_flowlog_drain(&app->flowlog, app->dp, &app->slots, 1024);
 }
 
 /* "flows flush [FILTER]": the matching flows end now, on their own workers. */
@@ -371,7 +231,7 @@ static int flows_flush(void *ctx, const char *filter, char *out, size_t len)
 	static struct egw_flows_answer ans;
 	struct egw_app *app = ctx;
 	char err[256];
-	int rc = egw_flows_ask(&app->dp, &app->slots, filter, EGW_MBOX_FLUSH, &ans, drain_flowlog,
+	int rc = egw_flows_ask(app->dp, &app->slots, filter, EGW_MBOX_FLUSH, &ans, drain_flowlog,
 		app, err, sizeof(err));
 
 	if (rc < 0)
@@ -384,8 +244,10 @@ static int flows_flush(void *ctx, const char *filter, char *out, size_t len)
 
 int egw_control_socket_open(struct egw_app *app)
 {
-	const struct egw_ctl_ops ops = {
-		.ctx = app, .reload = reload, .set_mode = set_mode, .flows_flush = flows_flush};
+	const struct egw_ctl_ops ops = { .ctx = app,
+		.reload = egw_publish_reload_op,
+		.set_mode = egw_publish_mode_op,
+		.flows_flush = flows_flush };
 	const char *path = app->conf.control.socket;
 	char err[256];
 

@@ -72,157 +72,86 @@ static void usage(FILE *out)
 
 static unsigned pool_size(const struct egw_app *app)
 {
-	return egw_mbuf_count(app->dp.n_workers, app->conf.n_ports, app->conf.dpdk.mbufs);
+	return egw_mbuf_count(egw_dataplane_n_workers(app->dp), app->conf.n_ports,
+		app->conf.dpdk.mbufs);
 }
 
-static int rings_create(struct egw_app *app)
+/* The flow log file, when [log] flow_log names one: opened before the workers exist. */
+static int flowlog_open(struct egw_app *app)
 {
-	struct egw_dataplane *dp = &app->dp;
-	char name[32];
+	const struct egw_conf *c = &app->conf;
+	int rc;
 
-	dp->punt_ring = rte_ring_create("egw_punt", EGW_RING_SIZE, rte_socket_id(), RING_F_SC_DEQ);
-	dp->resolve_ring = rte_ring_create("egw_resolve", EGW_RING_SIZE, rte_socket_id(),
-		RING_F_SC_DEQ);
-	app->reinject_ring = rte_ring_create(
-		"egw_reinject", EGW_RING_SIZE, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (!dp->punt_ring || !dp->resolve_ring || !app->reinject_ring)
-		return -ENOMEM;
-	for (unsigned a = 0; a < dp->n_workers; a++)
-		for (unsigned b = 0; b < dp->n_workers; b++) {
-			if (a == b)
-				continue;
-			snprintf(name, sizeof(name), "egw_ho_%u_%u", a, b);
-			/* One producer, one consumer per ring: no atomics on the handoff path. */
-			dp->handoff[a][b] = rte_ring_create(name, EGW_RING_SIZE, rte_socket_id(),
-				RING_F_SP_ENQ | RING_F_SC_DEQ);
-			if (!dp->handoff[a][b])
-				return -ENOMEM;
-		}
-	return 0;
+	if (!c->log.flow_log[0])
+		return 0;
+	rc = egw_flowlog_open(&app->flowlog, c->log.flow_log);
+	if (rc == -EINVAL)
+		EGW_ERR("%s:%d: [log] flow_log: %s %s", c->log.flow_log_origin.file,
+			c->log.flow_log_origin.line, c->log.flow_log, app->flowlog.error);
+	else if (rc < 0)
+		EGW_ERR("%s:%d: [log] flow_log: cannot open %s: %s", c->log.flow_log_origin.file,
+			c->log.flow_log_origin.line, c->log.flow_log, strerror(-rc));
+	return rc;
 }
 
 static int dataplane_setup(struct egw_app *app)
 {
-	struct egw_dataplane *dp = &app->dp;
 	const struct egw_conf *c = &app->conf;
-	struct egw_flow_timeouts to = { c->flows.tcp_syn, c->flows.tcp_established,
-		c->flows.tcp_transitory, c->flows.udp, c->flows.icmp };
-	uint32_t per_worker;
+	struct egw_dataplane_params p = { .name = "egw",
+		.lcores = app->worker_lcores,
+		.max_flows = c->flows.max,
+		.timeouts = { c->flows.tcp_syn, c->flows.tcp_established, c->flows.tcp_transitory,
+			c->flows.udp, c->flows.icmp },
+		.tcp_pickup = c->flows.tcp_pickup,
+		.flow_log = c->log.flow_log[0] != '\0',
+		.neigh_max = NEIGH_MAX,
+		.ring_size = EGW_RING_SIZE };
 	unsigned lcore, i = 0;
+	char err[256];
 	int rc;
 
-	dp->n_workers = rte_lcore_count() - 1;
-	if (dp->n_workers == 0 || dp->n_workers > EGW_MAX_WORKERS) {
+	p.n_workers = rte_lcore_count() - 1;
+	if (p.n_workers == 0 || p.n_workers > EGW_MAX_WORKERS) {
 		EGW_ERR("[dpdk] lcores = %s gives %u worker(s); need 1 to %u besides the control "
-			"lcore", c->dpdk.lcores, dp->n_workers, EGW_MAX_WORKERS);
+			"lcore",
+			c->dpdk.lcores, p.n_workers, EGW_MAX_WORKERS);
 		return -EINVAL;
 	}
 	RTE_LCORE_FOREACH_WORKER(lcore)
-		app->worker_lcores[i++] = lcore;
-	dp->tcp_pickup = c->flows.tcp_pickup;
-	dp->flow_log = c->log.flow_log[0] != '\0';
-	if (dp->flow_log) {
-		rc = egw_flowlog_open(&app->flowlog, c->log.flow_log);
-		if (rc == -EINVAL) {
-			EGW_ERR("%s:%d: [log] flow_log: %s %s", c->log.flow_log_origin.file,
-				c->log.flow_log_origin.line, c->log.flow_log, app->flowlog.error);
-			return rc;
-		} else if (rc < 0) {
-			EGW_ERR("%s:%d: [log] flow_log: cannot open %s: %s",
-				c->log.flow_log_origin.file, c->log.flow_log_origin.line,
-				c->log.flow_log, strerror(-rc));
-			return rc;
-		}
+	app->worker_lcores[i++] = lcore;
+	rc = flowlog_open(app);
+	if (rc == 0)
+		rc = egw_policy_slots_init(&app->slots, "main");
+	if (rc < 0)
+		return rc;
+	app->dp = egw_dataplane_create(&p, err, sizeof(err));
+	if (!app->dp) {
+		EGW_ERR("%s", err);
+		return -rte_errno;
 	}
-	dp->icmp_errors_per_s = 100;
-	if (egw_nat_secret_init(&dp->secret) < 0) {
-		EGW_ERR("cannot read random bytes for the NAT port key");
-		return -EIO;
-	}
-	rc = egw_rcu_init(&dp->rcu, dp->n_workers);
-	if (rc < 0)
-		return rc;
-	rc = egw_policy_slots_init(&app->slots, "main");
-	if (rc < 0)
-		return rc;
-	dp->policy_active = calloc(EGW_POLICY_SLOTS, sizeof(*dp->policy_active));
-	if (!dp->policy_active)
-		return -ENOMEM;
-	dp->neigh = egw_neigh_create("main", NEIGH_MAX, rte_socket_id());
-	if (!dp->neigh)
-		return -ENOMEM;
-	rc = rings_create(app);
-	if (rc < 0)
-		return rc;
 	app->pool = rte_pktmbuf_pool_create("egw_mbufs", pool_size(app), EGW_POOL_CACHE, 0,
 		RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (!app->pool) {
 		EGW_ERR("cannot allocate %u mbufs: %s (raise [dpdk] memory_mb or lower mbufs)",
-			pool_size(app),
-			rte_strerror(rte_errno));
+			pool_size(app), rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
-	per_worker = (c->flows.max + dp->n_workers - 1) / dp->n_workers;
-	for (i = 0; i < dp->n_workers; i++) {
-		dp->workers[i] = egw_worker_create(dp, i, per_worker, &to,
-			(int)rte_lcore_to_socket_id(app->worker_lcores[i]));
-		if (!dp->workers[i]) {
-			EGW_ERR("worker %u: cannot allocate a flow table of %u flows: %s (raise "
-				"[dpdk] memory_mb or lower [flows] max)", i, per_worker,
-				rte_strerror(rte_errno));
-			return -ENOMEM;
-		}
-		dp->workers[i]->lcore = app->worker_lcores[i];
-		app->wctx[i].w = dp->workers[i];
-		app->wctx[i].idle_sleep_us = c->dpdk.idle_sleep_us;
-		app->wctx[i].from_control = i == 0 ? app->reinject_ring : NULL;
+	for (i = 0; i < p.n_workers; i++) {
+		app->wrun[i].w = egw_dataplane_worker(app->dp, i);
+		app->wrun[i].idle_sleep_us = c->dpdk.idle_sleep_us;
 	}
-	return 0;
-}
-
-/* The first generation: published before any worker runs, so none ever sees NULL. */
-static int publish_first(struct egw_app *app)
-{
-	struct egw_snapshot_inputs in = { .conf = &app->conf, .policies = &app->pset,
-		.port_ids = app->port_ids, .slots = &app->slots, .generation = 1 };
-	struct egw_snapshot *snap = egw_snapshot_compile(&in), *stale;
-
-	if (!snap) {
-		EGW_ERR("cannot compile the policies: %s", rte_strerror(rte_errno));
-		return -rte_errno;
-	}
-	egw_rcu_publish(&app->dp.rcu, snap, 0, &stale);
-	app->generation = 1;
-	app->published_generation = 1;
-	app->mode = app->conf.egress.mode;
 	return 0;
 }
 
 static void dataplane_teardown(struct egw_app *app)
 {
-	struct egw_dataplane *dp = &app->dp;
-
-	for (unsigned i = 0; i < dp->n_workers; i++) {
-		egw_worker_free(dp->workers[i]);
-		dp->workers[i] = NULL;
-	}
-	for (unsigned a = 0; a < EGW_MAX_WORKERS; a++)
-		for (unsigned b = 0; b < EGW_MAX_WORKERS; b++)
-			rte_ring_free(dp->handoff[a][b]);
-	rte_ring_free(dp->punt_ring);
-	rte_ring_free(dp->resolve_ring);
-	rte_ring_free(app->reinject_ring);
-	app->reinject_ring = NULL;
 	egw_neigh_resolver_free(app->neigh);
 	app->neigh = NULL;
-	egw_neigh_free(dp->neigh);
-	egw_rcu_fini(&dp->rcu);
-	egw_snapshot_free(app->stale);
-	app->stale = NULL;
+	egw_dataplane_free(app->dp);
+	app->dp = NULL;
 	egw_policy_slots_fini(&app->slots);
-	free(dp->policy_active);
-	dp->policy_active = NULL;
 	egw_policy_set_free(&app->pset);
+	egw_publish_fini(app);
 }
 
 static void print_final(struct egw_app *app)
@@ -230,7 +159,9 @@ static void print_final(struct egw_app *app)
 	struct egw_worker_stats st;
 	uint64_t drops = 0;
 
-	egw_dataplane_stats(&app->dp, &st);
+	if (!app->dp)
+		return;
+	egw_dataplane_stats(app->dp, &st);
 	for (unsigned i = 1; i < EGW_DROP_MAX; i++) {
 		drops += st.drops[i];
 		if (st.drops[i])
@@ -249,8 +180,8 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = { { "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'k' }, { "dump", no_argument, NULL, 'D' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+		{ "version", no_argument, NULL, 'V' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 } };
 	static struct egw_app app;
 	struct egw_conf_errors errs = { 0 };
 	struct egw_tel_source tel;
@@ -316,7 +247,6 @@ int main(int argc, char **argv)
 	}
 	if (egw_sha256_file(path, app.config_sha256) < 0)
 		snprintf(app.config_sha256, sizeof(app.config_sha256), "unreadable");
-	snprintf(app.last_reload, sizeof(app.last_reload), "none");
 	the_app = &app;
 	signals_setup();
 
@@ -328,7 +258,7 @@ int main(int argc, char **argv)
 	if (rc == 0)
 		rc = egw_ports_setup(&app);
 	if (rc == 0)
-		rc = publish_first(&app);
+		rc = egw_publish_first(&app); /* before any worker runs: none sees NULL */
 	/* Static neighbours before the first packet: a worker that started first would queue
 	 * its packets for ARP (or drop them) toward next hops the config already names. */
 	if (rc == 0)
@@ -339,11 +269,15 @@ int main(int argc, char **argv)
 		EGW_ERR("start failed: %s", strerror(-rc));
 		goto out;
 	}
-	tel = (struct egw_tel_source){ .version = EGW_VERSION, .config_path = app.conf.path,
-		.config_sha256 = app.config_sha256, .start_tsc = app.start_tsc, .mode = &app.mode,
-		.generation = &app.published_generation, .last_reload = app.last_reload,
-		.dp = &app.dp, .slots = &app.slots, .conf = &app.conf, .port_ids = app.port_ids,
-		.conf_seq = &app.conf_seq, .neigh = app.neigh };
+	tel = (struct egw_tel_source){ .version = EGW_VERSION,
+		.config_path = app.conf.path,
+		.start_tsc = app.start_tsc,
+		.observer = &app.observer,
+		.dp = app.dp,
+		.slots = &app.slots,
+		.conf = &app.conf,
+		.port_ids = app.port_ids,
+		.neigh = app.neigh };
 	if (egw_telemetry_register(&tel) < 0)
 		EGW_WARN("telemetry commands not registered (telemetry disabled?)");
 	if (app.conf.metrics.listen[0]) {
@@ -359,16 +293,16 @@ int main(int argc, char **argv)
 		EGW_INFO("metrics at http://%s/metrics", app.conf.metrics.listen);
 	}
 
-	for (unsigned i = 0; i < app.dp.n_workers; i++)
-		rte_eal_remote_launch(egw_worker_main, &app.wctx[i], app.worker_lcores[i]);
-	EGW_INFO("ready: %u worker(s), %u port(s), mode %s", app.dp.n_workers, app.n_ports,
-		egw_mode_name(app.conf.egress.mode));
+	for (unsigned i = 0; i < egw_dataplane_n_workers(app.dp); i++)
+		rte_eal_remote_launch(egw_worker_loop, &app.wrun[i], app.worker_lcores[i]);
+	EGW_INFO("ready: %u worker(s), %u port(s), mode %s", egw_dataplane_n_workers(app.dp),
+		app.n_ports, egw_mode_name(app.conf.egress.mode));
 
 	egw_control_run(&app);
 
 	EGW_INFO("stopping");
-	for (unsigned i = 0; i < app.dp.n_workers; i++)
-		app.wctx[i].stop = true;
+	for (unsigned i = 0; i < egw_dataplane_n_workers(app.dp); i++)
+		__atomic_store_n(&app.wrun[i].stop, true, __ATOMIC_RELAXED);
 	rte_eal_mp_wait_lcore();
 	status = 0;
 out:

@@ -83,7 +83,7 @@ static void afp_setup(struct egw_app *app, const struct egw_port_conf *pc, uint1
 
 	if (pc->is_pci || !afp_iface(pc->device, ifname, sizeof(ifname)))
 		return;
-	n = egw_afp_port_open(&app->dp.afp[port_id], ifname);
+	n = egw_afp_port_open(egw_dataplane_afp(app->dp, port_id), ifname);
 	if (n <= 0)
 		EGW_WARN("[port %s] %s: no af_packet socket found (%s): RX ring drops not counted",
 			pc->name, ifname, n < 0 ? strerror(-n) : "none bound");
@@ -92,8 +92,8 @@ static void afp_setup(struct egw_app *app, const struct egw_port_conf *pc, uint1
 static int port_configure(struct egw_app *app, unsigned idx, uint16_t port_id)
 {
 	const struct egw_port_conf *pc = &app->conf.ports[idx];
-	struct egw_port_info *pi = &app->dp.ports[port_id];
-	unsigned n_workers = app->dp.n_workers;
+	struct egw_port_info port = { 0 };
+	unsigned n_workers = egw_dataplane_n_workers(app->dp);
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf eth_conf;
 	uint16_t nb_rxq, mtu;
@@ -122,13 +122,13 @@ static int port_configure(struct egw_app *app, unsigned idx, uint16_t port_id)
 		if (rc < 0)
 			return rc;
 		/* RX queue q is polled by worker q. */
-		struct egw_worker_ctx *c = &app->wctx[q];
+		struct egw_worker_run *c = &app->wrun[q];
 		c->rxq[c->n_rxq].port = port_id;
 		c->rxq[c->n_rxq++].queue = q;
 	}
-	for (uint16_t q = 0; q < n_workers; q++) {
-		rc = rte_eth_tx_queue_setup(port_id, q, TX_DESC, rte_eth_dev_socket_id(port_id),
-			NULL);
+	for (unsigned q = 0; q < n_workers; q++) {
+		rc = rte_eth_tx_queue_setup(port_id, (uint16_t)q, TX_DESC,
+			rte_eth_dev_socket_id(port_id), NULL);
 		if (rc < 0)
 			return rc;
 	}
@@ -152,29 +152,28 @@ static int port_configure(struct egw_app *app, unsigned idx, uint16_t port_id)
 		EGW_ERR("[port %s] start: %s", pc->name, rte_strerror(-rc));
 		return rc;
 	}
-	pi->configured = true;
-	pi->zone = pc->role == EGW_ROLE_INSIDE ? EGW_ZONE_INSIDE : EGW_ZONE_OUTSIDE;
-	pi->mtu = pc->mtu;
-	pi->addr_be = rte_cpu_to_be_32(pc->addr);
-	memcpy(pi->name, pc->name, sizeof(pi->name));
-	pi->name[sizeof(pi->name) - 1] = 0;
-	rte_eth_macaddr_get(port_id, &pi->mac);
+	port.zone = pc->role == EGW_ROLE_INSIDE ? EGW_ZONE_INSIDE : EGW_ZONE_OUTSIDE;
+	port.mtu = pc->mtu;
+	port.addr_be = rte_cpu_to_be_32(pc->addr);
+	snprintf(port.name, sizeof(port.name), "%s", pc->name);
+	rte_eth_macaddr_get(port_id, &port.mac);
+	egw_dataplane_set_port(app->dp, port_id, &port);
 	afp_setup(app, pc, port_id);
 	EGW_INFO("port %s: %s id %u, %s, " RTE_ETHER_ADDR_PRT_FMT ", %u rx / %u tx queues",
 		pc->name, pc->device, port_id, egw_role_name(pc->role),
-		RTE_ETHER_ADDR_BYTES(&pi->mac), nb_rxq, n_workers);
+		RTE_ETHER_ADDR_BYTES(&port.mac), nb_rxq, n_workers);
 	return 0;
 }
 
 /* Connected subnets, static routes and the default gateway, per direction. */
 static int routes_setup(struct egw_app *app)
 {
-	struct egw_dataplane *dp = &app->dp;
+	struct egw_dataplane *dp = app->dp;
 
 	for (unsigned i = 0; i < app->conf.n_ports; i++) {
 		const struct egw_port_conf *pc = &app->conf.ports[i];
-		struct egw_route_table *rt =
-			pc->role == EGW_ROLE_INSIDE ? &dp->to_inside : &dp->to_outside;
+		struct egw_route_table *rt = egw_dataplane_routes(dp,
+			pc->role == EGW_ROLE_INSIDE ? EGW_ZONE_INSIDE : EGW_ZONE_OUTSIDE);
 		uint16_t port = app->port_ids[i];
 		int rc = egw_route_add(rt, pc->addr, pc->prefix_len, 0, port);
 		for (unsigned r = 0; rc == 0 && r < pc->n_routes; r++)
@@ -204,7 +203,7 @@ int egw_ports_setup(struct egw_app *app)
 				return -ENODEV;
 			}
 		} else {
-			rc = probe_vdev(pc, app->dp.n_workers, &port_id);
+			rc = probe_vdev(pc, egw_dataplane_n_workers(app->dp), &port_id);
 			if (rc < 0)
 				return rc;
 		}
@@ -225,7 +224,7 @@ int egw_ports_setup(struct egw_app *app)
 void egw_ports_stop(struct egw_app *app)
 {
 	for (unsigned i = 0; i < app->n_ports; i++) {
-		egw_afp_port_close(&app->dp.afp[app->port_ids[i]]);
+		egw_afp_port_close(egw_dataplane_afp(app->dp, app->port_ids[i]));
 		rte_eth_dev_stop(app->port_ids[i]);
 		rte_eth_dev_close(app->port_ids[i]);
 	}

@@ -50,7 +50,7 @@ unsigned egw_mbuf_count(unsigned workers, unsigned ports, uint32_t extra)
 
 	/* Enough mbufs for every descriptor, every ring and every worker's in-flight burst. */
 	return p * w * (1024 + 1024) + w * w * EGW_RING_SIZE + (w + 3) * EGW_RING_SIZE +
-		w * EGW_BURST * (p + 2) + (w + 1) * EGW_POOL_CACHE + 4096 + extra;
+	       w * EGW_BURST * (p + 2) + (w + 1) * EGW_POOL_CACHE + 4096 + extra;
 }
 
 uint64_t egw_memory_estimate(const struct egw_conf *c)
@@ -61,9 +61,9 @@ uint64_t egw_memory_estimate(const struct egw_conf *c)
 	unsigned mbufs = egw_mbuf_count(w, c->n_ports, c->dpdk.mbufs);
 
 	return FIXED_BYTES + mbufs * mbuf_bytes(c->dpdk.hugepages) +
-		(uint64_t)rte_align32pow2(mbufs) * sizeof(void *) +
-		(uint64_t)w * egw_worker_bytes(per_worker, c->log.flow_log[0] != '\0') +
-		(uint64_t)(w * (w - 1) + 3) * rte_ring_get_memsize(EGW_RING_SIZE);
+	       (uint64_t)rte_align32pow2(mbufs) * sizeof(void *) +
+	       (uint64_t)w * egw_worker_bytes(per_worker, c->log.flow_log[0] != '\0') +
+	       (uint64_t)(w * (w - 1) + 3) * rte_ring_get_memsize(EGW_RING_SIZE);
 }
 
 /* "FILE:LINE" of a key, or the main file when the default applies (line 0). */
@@ -226,8 +226,9 @@ static void check_prefix(const struct egw_conf *c, bool check_only, struct egw_c
 	if (lk.l_pid > 0)
 		config_of(lk.l_pid, theirs);
 	if (check_only && theirs[0] && realpath(c->path, ours) && strcmp(ours, theirs) == 0) {
-		fprintf(notes, "note: egressgw (pid %d) runs this configuration: "
-			       "\"egwctl -c %s reload\" or SIGHUP applies it\n",
+		fprintf(notes,
+			"note: egressgw (pid %d) runs this configuration: "
+			"\"egwctl -c %s reload\" or SIGHUP applies it\n",
 			(int)lk.l_pid, c->path);
 		return;
 	}
@@ -262,8 +263,9 @@ static void warnings(const struct egw_conf *c, const struct egw_policy_set *pset
 	}
 	if (c->egress.mode == EGW_MODE_POLICY && pset->n_policies == 0) {
 		print_where(out, c, &c->egress.mode_origin);
-		fprintf(out, "warning: [egress] mode = policy%s and no policy is loaded: every new "
-			     "flow is refused (policy_no_match)\n",
+		fprintf(out,
+			"warning: [egress] mode = policy%s and no policy is loaded: every new "
+			"flow is refused (policy_no_match)\n",
 			c->egress.mode_origin.line ? "" : " (the default)");
 	}
 }

@@ -3,15 +3,13 @@
 
 #include "drop.h"
 
-static const char *const drop_names[EGW_DROP_MAX] = {
-	[EGW_DROP_NONE] = "none",
+static const char *const drop_names[EGW_DROP_MAX] = { [EGW_DROP_NONE] = "none",
 #define EGW_DROP_NAME(sym, name, help) [EGW_DROP_##sym] = name,
 	EGW_FOREACH_DROP(EGW_DROP_NAME)
 #undef EGW_DROP_NAME
 };
 
-static const char *const drop_helps[EGW_DROP_MAX] = {
-	[EGW_DROP_NONE] = "not dropped",
+static const char *const drop_helps[EGW_DROP_MAX] = { [EGW_DROP_NONE] = "not dropped",
 #define EGW_DROP_HELP(sym, name, help) [EGW_DROP_##sym] = help,
 	EGW_FOREACH_DROP(EGW_DROP_HELP)
 #undef EGW_DROP_HELP

@@ -9,7 +9,7 @@
  */
 #define EGW_FOREACH_DROP(_)                                                                        \
 	_(ETH_TRUNCATED, "eth_truncated", "frame shorter than an Ethernet header")                 \
-	_(ETHERTYPE_UNSUPPORTED, "ethertype_unsupported", "neither IPv4 nor ARP (IPv6, VLAN...)")   \
+	_(ETHERTYPE_UNSUPPORTED, "ethertype_unsupported", "neither IPv4 nor ARP (IPv6, VLAN...)")  \
 	_(L2_NOT_FOR_US, "l2_not_for_us", "destination MAC is neither ours nor broadcast")         \
 	_(ARP_MALFORMED, "arp_malformed", "ARP packet too short or not Ethernet/IPv4")             \
 	_(ARP_HANDLED, "arp_handled", "ARP consumed by the control thread (not an error)")         \
@@ -36,14 +36,16 @@
 	_(ICMP_ERROR_NO_FLOW, "icmp_error_no_flow", "ICMP error about no known flow")              \
 	_(LOCAL_UNSUPPORTED, "local_unsupported", "to our own address, not ICMP echo")             \
 	_(TTL_EXCEEDED, "ttl_exceeded", "TTL would reach 0 (time exceeded sent, rate-limited)")    \
-	_(MTU_EXCEEDED, "mtu_exceeded", "larger than the exit port's MTU (frag. needed sent if DF)") \
+	_(MTU_EXCEEDED, "mtu_exceeded",                                                            \
+		"larger than the exit port's MTU (frag. needed sent if DF)")                       \
 	_(NO_ROUTE, "no_route", "no route to the destination")                                     \
 	_(NEIGH_UNRESOLVED, "neighbor_unresolved", "next hop MAC unknown yet (ARP sent)")          \
 	_(MODE_DENY, "mode_deny", "egress mode is deny")                                           \
 	_(POLICY_NO_MATCH, "policy_no_match", "mode policy and no allow policy matched")           \
 	_(POLICY_DENY, "policy_deny", "a deny policy matched")                                     \
 	_(POLICY_MAX_FLOWS, "policy_max_flows", "the matching policy reached its max_flows")       \
-	_(POLICY_REVOKED, "policy_revoked", "flow no longer allowed after a policy change (reset)") \
+	_(POLICY_REVOKED, "policy_revoked",                                                        \
+		"flow no longer allowed after a policy change (reset)")                            \
 	_(HOST_DENIED, "host_denied", "a deny host rule matched the name, or no allow rule did")   \
 	_(HOST_UNKNOWN, "host_unknown", "no name: none sent, unparsable, timeout, buffer full")    \
 	_(HOST_ECH, "host_ech", "ClientHello with encrypted_client_hello and ech = deny")          \
@@ -54,7 +56,7 @@
 	_(NAT_EXHAUSTED, "nat_exhausted", "no free port on the pool address for this source")      \
 	_(NAT_SOURCE_LIMIT, "nat_source_limit", "inside address reached max_per_source")           \
 	_(HANDOFF_FULL, "handoff_full", "ring to the owning worker is full")                       \
-	_(CONTROL_QUEUE_FULL, "control_queue_full", "ring to the control thread is full")         \
+	_(CONTROL_QUEUE_FULL, "control_queue_full", "ring to the control thread is full")          \
 	_(TX_FULL, "tx_full", "port TX queue did not accept the packet")                           \
 	_(SHUTDOWN, "shutdown", "in flight when the appliance stopped")
 
@@ -63,7 +65,7 @@ enum egw_drop_reason {
 #define EGW_DROP_ENUM(sym, name, help) EGW_DROP_##sym,
 	EGW_FOREACH_DROP(EGW_DROP_ENUM)
 #undef EGW_DROP_ENUM
-	EGW_DROP_MAX
+		EGW_DROP_MAX
 };
 
 /* Name used in telemetry and metric labels; "none" for EGW_DROP_NONE. */

@@ -60,8 +60,8 @@ static int check_fd(int fd, bool limit_size, char *why, size_t whylen)
 	return 0;
 }
 
-static int open_checked(
-	const char *path, int flags, mode_t mode, bool limit_size, char *why, size_t whylen)
+static int open_checked(const char *path, int flags, mode_t mode, bool limit_size, char *why,
+	size_t whylen)
 {
 	int fd, rc;
 

@@ -186,8 +186,8 @@ int egw_conf_load(const char *path, struct egw_conf *conf, struct egw_conf_error
 	return ret;
 }
 
-int egw_conf_load_string(
-	const char *name, const char *text, struct egw_conf *conf, struct egw_conf_errors *errs)
+int egw_conf_load_string(const char *name, const char *text, struct egw_conf *conf,
+	struct egw_conf_errors *errs)
 {
 	if (!text || !conf || !errs)
 		return -EINVAL;

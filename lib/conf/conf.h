@@ -6,32 +6,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/limits.h"
+#include "common/types.h"
+
 /*
  * The appliance configuration (SPEC section 4), parsed with inih and validated as a whole.
  * Loading has no side effects: it reads files and fills a struct; nothing is applied.
  * Addresses and ports are stored in host byte order.
  */
-
-#define EGW_MAX_PORTS 8
-#define EGW_MAX_POOLS 64
-#define EGW_MAX_POOL_ADDRS 1024
-#define EGW_MAX_ROUTES 64
-#define EGW_MAX_STATIC_NEIGHBORS 64
-#define EGW_NAME_MAX 32
-#define EGW_PATH_MAX 256
-#define EGW_DEVICE_MAX 256
-
-enum egw_port_role { EGW_ROLE_INSIDE = 0, EGW_ROLE_OUTSIDE = 1 };
-enum egw_mode { EGW_MODE_PASSTHROUGH = 0, EGW_MODE_POLICY, EGW_MODE_DENY };
-enum egw_revalidate { EGW_REVALIDATE_RESET = 0, EGW_REVALIDATE_KEEP };
-enum egw_nat_mapping { EGW_MAPPING_ENDPOINT_DEPENDENT = 0, EGW_MAPPING_ENDPOINT_INDEPENDENT };
-enum egw_nat_pairing { EGW_PAIRING_PAIRED = 0, EGW_PAIRING_ARBITRARY };
-/* What becomes of IPv4 packets with options (RFC 7126); malformed option lists never pass. */
-enum egw_ip_options {
-	EGW_IP_OPTIONS_DROP_SOURCE_ROUTE = 0, /* drop LSRR/SSRR, forward the rest unchanged */
-	EGW_IP_OPTIONS_DROP_ALL,	      /* drop any option but EOL/NOP padding */
-	EGW_IP_OPTIONS_PASS,		      /* forward every well-formed option list */
-};
 
 /* Where a setting came from, for messages that point the operator at it. */
 struct egw_conf_origin {
@@ -51,9 +33,9 @@ struct egw_neighbor_conf {
 };
 
 struct egw_port_conf {
-	char name[EGW_NAME_MAX];	 /* the NAME of [port NAME] */
-	char device[EGW_DEVICE_MAX];	 /* PCI address or vdev string as written */
-	bool is_pci;			 /* device looks like DDDD:BB:DD.F or BB:DD.F */
+	char name[EGW_NAME_MAX];     /* the NAME of [port NAME] */
+	char device[EGW_DEVICE_MAX]; /* PCI address or vdev string as written */
+	bool is_pci;		     /* device looks like DDDD:BB:DD.F or BB:DD.F */
 	enum egw_port_role role;
 	uint32_t addr; /* interface address */
 	uint8_t prefix_len;
@@ -72,7 +54,7 @@ struct egw_port_conf {
 	struct egw_conf_origin origin; /* line of the [port NAME] header */
 };
 
-#define EGW_MAX_CPUS 1024	     /* CPU_SETSIZE: what EAL takes in --lcores */
+#define EGW_MAX_CPUS 1024	/* CPU_SETSIZE: what EAL takes in --lcores */
 #define EGW_CONF_MAX_WORKERS 16 /* lcores beyond the control lcore (EGW_MAX_WORKERS) */
 
 /* What [dpdk] lcores says before EAL reads it (egw_lcores_parse). */
@@ -104,16 +86,16 @@ struct egw_conf {
 	char path[EGW_PATH_MAX]; /* the main file, as given */
 
 	struct {
-		char lcores[128];	 /* EAL --lcores value; default "0-1" */
+		char lcores[128];	     /* EAL --lcores value; default "0-1" */
 		struct egw_lcores lcore_set; /* LCORES read */
-		uint32_t memory_mb;	 /* default 1024 */
-		bool hugepages;		 /* default yes */
-		char file_prefix[64];	 /* default "egressgw" */
-		char extra_args[512];	 /* split on blanks and appended to the EAL arguments */
-		uint32_t mbufs;		 /* packet buffers beyond what the queues and rings need:
+		uint32_t memory_mb;	     /* default 1024 */
+		bool hugepages;		     /* default yes */
+		char file_prefix[64];	     /* default "egressgw" */
+		char extra_args[512];	     /* split on blanks and appended to the EAL arguments */
+		uint32_t mbufs;		/* packet buffers beyond what the queues and rings need:
 					    default 0; e.g. for a net_pcap port with infinite_rx,
 					    which keeps its whole file in buffers */
-		uint32_t idle_sleep_us;	 /* workers sleep this long after an empty poll round;
+		uint32_t idle_sleep_us; /* workers sleep this long after an empty poll round;
 					    0 = busy poll (default). For shared/oversubscribed CPUs. */
 		/* Where lcores, memory_mb and file_prefix were set (line 0: the default), for the
 		 * checks against this machine (egressgw --check). */
@@ -124,8 +106,8 @@ struct egw_conf {
 	unsigned n_ports;
 
 	struct {
-		enum egw_mode mode;		 /* default policy */
-		char policies[EGW_PATH_MAX];	 /* glob; empty = none */
+		enum egw_mode mode;	     /* default policy */
+		char policies[EGW_PATH_MAX]; /* glob; empty = none */
 		/* The policies line: a matched file that is no policy file is reported there. */
 		struct egw_conf_origin policies_origin;
 		bool inline_policies; /* the main file has [group]/[policy] sections too */
@@ -163,7 +145,7 @@ struct egw_conf {
 	} control;
 
 	struct {
-		char listen[128]; /* default 127.0.0.1:9610; empty = off */
+		char listen[128];		      /* default 127.0.0.1:9610; empty = off */
 		struct egw_conf_origin listen_origin; /* line 0: the default */
 	} metrics;
 
@@ -225,13 +207,14 @@ const struct egw_port_conf *egw_conf_port_find(const struct egw_conf *conf, cons
 
 /* Small parsers shared with the policy files (issue 3) and egwctl. Return 0 or -EINVAL. */
 int egw_parse_ipv4(const char *s, uint32_t *addr);
-int egw_parse_cidr(const char *s, uint32_t *prefix, uint8_t *len);	/* rejects host bits set */
-int egw_parse_ifaddr(const char *s, uint32_t *addr, uint8_t *len);	/* "a.b.c.d/len", host bits allowed */
+int egw_parse_cidr(const char *s, uint32_t *prefix, uint8_t *len); /* rejects host bits set */
+int egw_parse_ifaddr(const char *s, uint32_t *addr,
+	uint8_t *len); /* "a.b.c.d/len", host bits allowed */
 int egw_parse_mac(const char *s, uint8_t mac[6]);
 int egw_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
 int egw_parse_bool(const char *s, bool *out);
 int egw_parse_port_range(const char *s, uint16_t *first, uint16_t *last); /* "N" or "N-M" */
-int egw_parse_addr_range(const char *s, struct egw_addr_range *r); /* "a.b.c.d" or "a-b" */
+int egw_parse_addr_range(const char *s, struct egw_addr_range *r);	  /* "a.b.c.d" or "a-b" */
 /* "a.b.c.d" (length 32) or "a.b.c.d/len" with len 0-32, host bits allowed: a filter. */
 int egw_parse_prefix(const char *s, uint32_t *addr, uint8_t *len);
 /* EAL --lcores syntax; 0, -EINVAL (syntax), -ERANGE (an lcore id past RTE_MAX_LCORE). */

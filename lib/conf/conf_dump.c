@@ -133,8 +133,8 @@ static void dump_port(const struct egw_port_conf *p, FILE *out)
 
 	fprintf(out, "[port %s]\n", p->name);
 	origin(out, &p->origin);
-	fprintf(out, "device = %s\nrole = %s\naddress = %s/%u\n", p->device,
-		egw_role_name(p->role), egw_fmt_ipv4(a, p->addr), p->prefix_len);
+	fprintf(out, "device = %s\nrole = %s\naddress = %s/%u\n", p->device, egw_role_name(p->role),
+		egw_fmt_ipv4(a, p->addr), p->prefix_len);
 	if (p->gateway)
 		fprintf(out, "gateway = %s\n", egw_fmt_ipv4(a, p->gateway));
 	if (p->n_routes) {
@@ -155,15 +155,16 @@ static void dump_port(const struct egw_port_conf *p, FILE *out)
 		fprintf(out, "mac = %s\n", mac_str(mac, p->mac));
 	else
 		fputs("; mac: the NIC's own\n", out);
-	fprintf(out, "mtu = %u\nneighbor_reachable = %u\nneighbor_probes = %u\n"
-		     "neighbor_gc = %u\n\n",
+	fprintf(out,
+		"mtu = %u\nneighbor_reachable = %u\nneighbor_probes = %u\n"
+		"neighbor_gc = %u\n\n",
 		p->mtu, p->neighbor_reachable, p->neighbor_probes, p->neighbor_gc);
 }
 
 static void dump_egress(const struct egw_conf *c, const struct egw_policy_set *set, FILE *out)
 {
-	static const char *const revalidate[] = { [EGW_REVALIDATE_RESET] = "reset",
-		[EGW_REVALIDATE_KEEP] = "keep" };
+	static const char *const
+		revalidate[] = { [EGW_REVALIDATE_RESET] = "reset", [EGW_REVALIDATE_KEEP] = "keep" };
 
 	fprintf(out, "[egress]\nmode = %s\n", egw_mode_name(c->egress.mode));
 	/* The policies follow in this file: a glob would read them a second time. */
@@ -175,9 +176,10 @@ static void dump_egress(const struct egw_conf *c, const struct egw_policy_set *s
 	fprintf(out, "policies =\ndefault_pool = %s\nrevalidate = %s\nip_options = %s\n",
 		c->egress.default_pool, revalidate[c->egress.revalidate == EGW_REVALIDATE_KEEP],
 		egw_ip_options_name(c->egress.ip_options));
-	fprintf(out, "host_timeout = %u\nhost_hold_bytes = %u\nhost_hold_total = %u\nech = %s\n"
-		     "dns_min_ttl = %u\ndns_max_per_name = %u\ndns_max_entries = %u\n"
-		     "dns_filter = %s\n\n",
+	fprintf(out,
+		"host_timeout = %u\nhost_hold_bytes = %u\nhost_hold_total = %u\nech = %s\n"
+		"dns_min_ttl = %u\ndns_max_per_name = %u\ndns_max_entries = %u\n"
+		"dns_filter = %s\n\n",
 		c->egress.host_timeout, c->egress.host_hold_bytes, c->egress.host_hold_total,
 		c->egress.ech == EGW_ECH_DENY ? "deny" : "outer", c->egress.dns_min_ttl,
 		c->egress.dns_max_per_name, c->egress.dns_max_entries,
@@ -213,12 +215,14 @@ static void dump_pool(const struct egw_pool_conf *p, FILE *out)
 
 static void dump_rest(const struct egw_conf *c, FILE *out)
 {
-	fprintf(out, "[flows]\nmax = %u\ntcp_syn = %u\ntcp_established = %u\ntcp_transitory = %u\n"
-		     "udp = %u\nicmp = %u\ntcp_pickup = %s\n\n",
+	fprintf(out,
+		"[flows]\nmax = %u\ntcp_syn = %u\ntcp_established = %u\ntcp_transitory = %u\n"
+		"udp = %u\nicmp = %u\ntcp_pickup = %s\n\n",
 		c->flows.max, c->flows.tcp_syn, c->flows.tcp_established, c->flows.tcp_transitory,
 		c->flows.udp, c->flows.icmp, yes_no(c->flows.tcp_pickup));
-	fprintf(out, "[control]\nsocket = %s\n\n[metrics]\nlisten = %s\n\n[log]\nlevel = %s\n"
-		     "flow_log = %s\n\n",
+	fprintf(out,
+		"[control]\nsocket = %s\n\n[metrics]\nlisten = %s\n\n[log]\nlevel = %s\n"
+		"flow_log = %s\n\n",
 		c->control.socket, c->metrics.listen, c->log.level, c->log.flow_log);
 }
 
@@ -279,8 +283,10 @@ static void dump_policy(const struct egw_conf *c, const struct egw_policy_conf *
 	if (allow && !p->nat_none && !p->nat[0])
 		fputs("; nat: [egress] default_pool\n", out);
 	if (allow)
-		fprintf(out, "nat = %s\n", p->nat_none ? "none" :
-			p->nat[0] ? p->nat : c->egress.default_pool);
+		fprintf(out, "nat = %s\n",
+			p->nat_none ? "none" :
+			p->nat[0]   ? p->nat :
+				      c->egress.default_pool);
 	if (allow && p->via[0])
 		fprintf(out, "via = %s\n", p->via);
 	else if (allow)
@@ -294,10 +300,11 @@ static void dump_policy(const struct egw_conf *c, const struct egw_policy_conf *
 int egw_conf_dump(const struct egw_conf *c, const struct egw_policy_set *set, FILE *out)
 {
 	comment(out, "The effective configuration of %s:", c->path);
-	fprintf(out, "; every key in force (defaults included), then the groups and the %u\n"
-		     "; policies as compiled (groups expanded into the sources), in the order\n"
-		     "; they are matched on equal priority. It checks as it is:\n"
-		     "; egressgw -c THIS-FILE --check\n\n",
+	fprintf(out,
+		"; every key in force (defaults included), then the groups and the %u\n"
+		"; policies as compiled (groups expanded into the sources), in the order\n"
+		"; they are matched on equal priority. It checks as it is:\n"
+		"; egressgw -c THIS-FILE --check\n\n",
 		set ? set->n_policies : 0);
 	dump_dpdk(c, out);
 	for (unsigned i = 0; i < c->n_ports; i++)

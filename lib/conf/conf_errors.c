@@ -9,8 +9,8 @@
 #include "conf.h"
 #include "conf_internal.h"
 
-static int errors_vadd(
-	struct egw_conf_errors *errs, const char *file, int line, const char *fmt, va_list ap)
+static int errors_vadd(struct egw_conf_errors *errs, const char *file, int line, const char *fmt,
+	va_list ap)
 {
 	struct egw_conf_error *e;
 
@@ -30,8 +30,8 @@ static int errors_vadd(
 	return 0;
 }
 
-int egw_conf_errors_add(
-	struct egw_conf_errors *errs, const char *file, int line, const char *fmt, ...)
+int egw_conf_errors_add(struct egw_conf_errors *errs, const char *file, int line, const char *fmt,
+	...)
 {
 	va_list ap;
 	int ret;
@@ -44,8 +44,8 @@ int egw_conf_errors_add(
 	return ret;
 }
 
-static void ctx_vadd(
-	struct conf_ctx *ctx, int line, const char *prefix, const char *fmt, va_list ap)
+static void ctx_vadd(struct conf_ctx *ctx, int line, const char *prefix, const char *fmt,
+	va_list ap)
 {
 	char msg[sizeof(ctx->errs->items[0].msg)];
 
@@ -86,8 +86,8 @@ void conf_err_key(struct conf_ctx *ctx, int line, const char *key, const char *f
 	va_end(ap);
 }
 
-void conf_err_value(
-	struct conf_ctx *ctx, const struct conf_key *key, const char *value, const char *fmt, ...)
+void conf_err_value(struct conf_ctx *ctx, const struct conf_key *key, const char *value,
+	const char *fmt, ...)
 {
 	char prefix[96 + CONF_QUOTE_MAX], q[CONF_QUOTE_MAX];
 	va_list ap;
@@ -128,8 +128,8 @@ static int error_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static const struct egw_conf_error **errors_sorted(
-	const struct egw_conf_errors *errs, unsigned from)
+static const struct egw_conf_error **errors_sorted(const struct egw_conf_errors *errs,
+	unsigned from)
 {
 	const struct egw_conf_error **v = malloc((size_t)(errs->n - from) * sizeof(*v));
 

@@ -64,8 +64,8 @@ int conf_store_string(struct conf_ctx *ctx, const struct conf_key *key, const ch
 	size_t n = strlen(value);
 
 	if (n == 0 && (key->flags & CONF_KEY_NONEMPTY)) {
-		conf_err_key(
-			ctx, ctx->lineno, key->name, "must not be empty; expected %s", key->expect);
+		conf_err_key(ctx, ctx->lineno, key->name, "must not be empty; expected %s",
+			key->expect);
 		return -1;
 	}
 	if (n >= key->size) {
@@ -86,8 +86,8 @@ void conf_set_u32(struct conf_ctx *ctx, const struct conf_key *key, const char *
 	uint32_t v;
 
 	if (egw_parse_u32(value, key->min, key->max, &v) < 0) {
-		conf_err_value(
-			ctx, key, value, "is not an integer within %u-%u", key->min, key->max);
+		conf_err_value(ctx, key, value, "is not an integer within %u-%u", key->min,
+			key->max);
 		return;
 	}
 	*(uint32_t *)field(ctx, key) = v;
@@ -98,8 +98,8 @@ void conf_set_bool(struct conf_ctx *ctx, const struct conf_key *key, const char 
 	bool v;
 
 	if (egw_parse_bool(value, &v) < 0) {
-		conf_err_value(
-			ctx, key, value, "is not a boolean (yes/no, true/false, on/off, 1/0)");
+		conf_err_value(ctx, key, value,
+			"is not a boolean (yes/no, true/false, on/off, 1/0)");
 		return;
 	}
 	*(bool *)field(ctx, key) = v;
@@ -166,8 +166,9 @@ static void set_lcores(struct conf_ctx *ctx, const struct conf_key *key, const c
 		return;
 	}
 	if (l.n_lcores < 2) {
-		conf_err_value(ctx, key, value, "gives no worker: the first lcore is the control "
-						"thread; name at least 2 lcores (e.g. 0-1)");
+		conf_err_value(ctx, key, value,
+			"gives no worker: the first lcore is the control "
+			"thread; name at least 2 lcores (e.g. 0-1)");
 		return;
 	}
 	if (l.n_lcores - 1 > EGW_CONF_MAX_WORKERS) {
@@ -220,7 +221,7 @@ static void note_origin(struct conf_ctx *ctx, struct egw_conf_origin *o)
 
 static void set_mode(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
 {
-	static const char *const names[] = {"passthrough", "policy", "deny"};
+	static const char *const names[] = { "passthrough", "policy", "deny" };
 	struct egw_conf *conf = ctx->conf;
 
 	if (conf_parse_enum(ctx, key, value, names, CONF_ARRAY_SIZE(names)) < 0)
@@ -298,7 +299,8 @@ static void set_listen(struct conf_ctx *ctx, const struct conf_key *key, const c
 
 	if (*value && egw_parse_hostport(value, &addr, &port) < 0) {
 		conf_err_value(ctx, key, value,
-			"is not HOST:PORT (IPv4 address, port 1-65535), or empty to turn metrics off");
+			"is not HOST:PORT (IPv4 address, port 1-65535), or empty to turn metrics "
+			"off");
 		return;
 	}
 	conf_store_string(ctx, key, value);
@@ -322,7 +324,7 @@ static void set_flow_log(struct conf_ctx *ctx, const struct conf_key *key, const
 
 static void set_level(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
 {
-	static const char *const names[] = {"error", "warning", "info", "debug"};
+	static const char *const names[] = { "error", "warning", "info", "debug" };
 
 	if (conf_parse_enum(ctx, key, value, names, CONF_ARRAY_SIZE(names)) >= 0)
 		conf_store_string(ctx, key, value);
@@ -333,67 +335,68 @@ static void set_level(struct conf_ctx *ctx, const struct conf_key *key, const ch
 #define S(f) CONF_FIELD(struct egw_conf, f)
 
 static const struct conf_key dpdk_keys[] = {
-	[CONF_DPDK_LCORES] = {"lcores", set_lcores, CONF_KEY_NONEMPTY, S(dpdk.lcores), 0, 0,
-		"an EAL lcore list such as 0-1"},
-	[CONF_DPDK_MEMORY_MB] = {"memory_mb", conf_set_u32, 0, S(dpdk.memory_mb), 64, 1048576},
-	[CONF_DPDK_HUGEPAGES] = {"hugepages", conf_set_bool, 0, S(dpdk.hugepages)},
-	[CONF_DPDK_FILE_PREFIX] = {"file_prefix", set_file_prefix, CONF_KEY_NONEMPTY,
-		S(dpdk.file_prefix), 0, 0, "a file prefix such as egressgw"},
-	[CONF_DPDK_EXTRA_ARGS] = {"extra_args", set_extra_args, CONF_KEY_LIST, S(dpdk.extra_args)},
-	[CONF_DPDK_IDLE_SLEEP_US] = {"idle_sleep_us", conf_set_u32, 0, S(dpdk.idle_sleep_us), 0,
-		100000},
-	[CONF_DPDK_MBUFS] = {"mbufs", conf_set_u32, 0, S(dpdk.mbufs), 0, 16777216},
+	[CONF_DPDK_LCORES] = { "lcores", set_lcores, CONF_KEY_NONEMPTY, S(dpdk.lcores), 0, 0,
+		"an EAL lcore list such as 0-1" },
+	[CONF_DPDK_MEMORY_MB] = { "memory_mb", conf_set_u32, 0, S(dpdk.memory_mb), 64, 1048576 },
+	[CONF_DPDK_HUGEPAGES] = { "hugepages", conf_set_bool, 0, S(dpdk.hugepages) },
+	[CONF_DPDK_FILE_PREFIX] = { "file_prefix", set_file_prefix, CONF_KEY_NONEMPTY,
+		S(dpdk.file_prefix), 0, 0, "a file prefix such as egressgw" },
+	[CONF_DPDK_EXTRA_ARGS] = { "extra_args", set_extra_args, CONF_KEY_LIST,
+		S(dpdk.extra_args) },
+	[CONF_DPDK_IDLE_SLEEP_US] = { "idle_sleep_us", conf_set_u32, 0, S(dpdk.idle_sleep_us), 0,
+		100000 },
+	[CONF_DPDK_MBUFS] = { "mbufs", conf_set_u32, 0, S(dpdk.mbufs), 0, 16777216 },
 };
 
 static const struct conf_key egress_keys[] = {
-	[CONF_EGRESS_MODE] = {"mode", set_mode, 0},
-	[CONF_EGRESS_POLICIES] = {"policies", set_policies, 0, S(egress.policies)},
-	[CONF_EGRESS_DEFAULT_POOL] = {"default_pool", set_string, 0, S(egress.default_pool)},
-	[CONF_EGRESS_REVALIDATE] = {"revalidate", set_revalidate, 0},
+	[CONF_EGRESS_MODE] = { "mode", set_mode, 0 },
+	[CONF_EGRESS_POLICIES] = { "policies", set_policies, 0, S(egress.policies) },
+	[CONF_EGRESS_DEFAULT_POOL] = { "default_pool", set_string, 0, S(egress.default_pool) },
+	[CONF_EGRESS_REVALIDATE] = { "revalidate", set_revalidate, 0 },
 	/* A client sends its first bytes right after the handshake; minutes are for typing. */
-	[CONF_EGRESS_HOST_TIMEOUT] = {"host_timeout", conf_set_u32, 0, S(egress.host_timeout), 1,
-		300},
+	[CONF_EGRESS_HOST_TIMEOUT] = { "host_timeout", conf_set_u32, 0, S(egress.host_timeout), 1,
+		300 },
 	/* The least that holds a real ClientHello (1.5-2 KiB with post-quantum key shares) with
 	 * room; at most four 16 KiB TLS records. */
-	[CONF_EGRESS_HOST_HOLD_BYTES] = {"host_hold_bytes", conf_set_u32, 0,
-		S(egress.host_hold_bytes), 2048, 65536},
-	[CONF_EGRESS_HOST_HOLD_TOTAL] = {"host_hold_total", conf_set_u32, 0,
-		S(egress.host_hold_total), 2048, 1u << 30},
-	[CONF_EGRESS_ECH] = {"ech", set_ech, 0},
+	[CONF_EGRESS_HOST_HOLD_BYTES] = { "host_hold_bytes", conf_set_u32, 0,
+		S(egress.host_hold_bytes), 2048, 65536 },
+	[CONF_EGRESS_HOST_HOLD_TOTAL] = { "host_hold_total", conf_set_u32, 0,
+		S(egress.host_hold_total), 2048, 1u << 30 },
+	[CONF_EGRESS_ECH] = { "ech", set_ech, 0 },
 	/* RFC 8767 4 caps TTLs at 7 days; a floor above that would never let a name go. */
-	[CONF_EGRESS_DNS_MIN_TTL] = {"dns_min_ttl", conf_set_u32, 0, S(egress.dns_min_ttl), 0,
-		604800},
-	[CONF_EGRESS_DNS_MAX_PER_NAME] = {"dns_max_per_name", conf_set_u32, 0,
-		S(egress.dns_max_per_name), 1, 4096},
-	[CONF_EGRESS_DNS_MAX_ENTRIES] = {"dns_max_entries", conf_set_u32, 0,
-		S(egress.dns_max_entries), 1, 16777216},
-	[CONF_EGRESS_DNS_FILTER] = {"dns_filter", conf_set_bool, 0, S(egress.dns_filter)},
-	[CONF_EGRESS_IP_OPTIONS] = {"ip_options", set_ip_options, 0},
+	[CONF_EGRESS_DNS_MIN_TTL] = { "dns_min_ttl", conf_set_u32, 0, S(egress.dns_min_ttl), 0,
+		604800 },
+	[CONF_EGRESS_DNS_MAX_PER_NAME] = { "dns_max_per_name", conf_set_u32, 0,
+		S(egress.dns_max_per_name), 1, 4096 },
+	[CONF_EGRESS_DNS_MAX_ENTRIES] = { "dns_max_entries", conf_set_u32, 0,
+		S(egress.dns_max_entries), 1, 16777216 },
+	[CONF_EGRESS_DNS_FILTER] = { "dns_filter", conf_set_bool, 0, S(egress.dns_filter) },
+	[CONF_EGRESS_IP_OPTIONS] = { "ip_options", set_ip_options, 0 },
 };
 
 static const struct conf_key flows_keys[] = {
-	[CONF_FLOWS_MAX] = {"max", conf_set_u32, 0, S(flows.max), 1, 100000000},
-	{"tcp_syn", conf_set_u32, 0, S(flows.tcp_syn), 1, 604800},
+	[CONF_FLOWS_MAX] = { "max", conf_set_u32, 0, S(flows.max), 1, 100000000 },
+	{ "tcp_syn", conf_set_u32, 0, S(flows.tcp_syn), 1, 604800 },
 	/* RFC 5382 REQ-5 asks for at least 7440 s; shorter is accepted so that tests can watch
 	 * established flows expire. */
-	{"tcp_established", conf_set_u32, 0, S(flows.tcp_established), 1, 604800},
-	{"tcp_transitory", conf_set_u32, 0, S(flows.tcp_transitory), 1, 604800},
-	{"udp", conf_set_u32, 0, S(flows.udp), 1, 604800},
-	{"icmp", conf_set_u32, 0, S(flows.icmp), 1, 604800},
-	{"tcp_pickup", conf_set_bool, 0, S(flows.tcp_pickup)},
+	{ "tcp_established", conf_set_u32, 0, S(flows.tcp_established), 1, 604800 },
+	{ "tcp_transitory", conf_set_u32, 0, S(flows.tcp_transitory), 1, 604800 },
+	{ "udp", conf_set_u32, 0, S(flows.udp), 1, 604800 },
+	{ "icmp", conf_set_u32, 0, S(flows.icmp), 1, 604800 },
+	{ "tcp_pickup", conf_set_bool, 0, S(flows.tcp_pickup) },
 };
 
 static const struct conf_key control_keys[] = {
-	{"socket", set_socket, CONF_KEY_NONEMPTY, S(control.socket), 0, 0, "a unix socket path"},
+	{ "socket", set_socket, CONF_KEY_NONEMPTY, S(control.socket), 0, 0, "a unix socket path" },
 };
 
 static const struct conf_key metrics_keys[] = {
-	{"listen", set_listen, 0, S(metrics.listen)},
+	{ "listen", set_listen, 0, S(metrics.listen) },
 };
 
 static const struct conf_key log_keys[] = {
-	{"level", set_level, 0, S(log.level)},
-	{"flow_log", set_flow_log, 0, S(log.flow_log)},
+	{ "level", set_level, 0, S(log.level) },
+	{ "flow_log", set_flow_log, 0, S(log.flow_log) },
 };
 
 #undef S

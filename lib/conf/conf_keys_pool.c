@@ -51,8 +51,10 @@ static int add_item(struct conf_ctx *ctx, const struct egw_addr_range *r)
 		ctx->items = items;
 		ctx->cap_items = cap;
 	}
-	ctx->items[ctx->n_items++] = (struct conf_pool_item){
-		.first = r->first, .last = r->last, .pool = ctx->idx, .line = ctx->lineno};
+	ctx->items[ctx->n_items++] = (struct conf_pool_item){ .first = r->first,
+		.last = r->last,
+		.pool = ctx->idx,
+		.line = ctx->lineno };
 	return 0;
 }
 
@@ -155,12 +157,12 @@ static void set_pairing(struct conf_ctx *ctx, const struct conf_key *key, const 
 #define L(f) CONF_FIELD(struct egw_pool_conf, f)
 
 const struct conf_key conf_pool_keys[] = {
-	[CONF_POOL_ADDRESSES] = {"addresses", set_addresses, CONF_KEY_LIST | CONF_KEY_REQUIRED},
-	[CONF_POOL_PORTS] = {"ports", set_ports, 0},
-	[CONF_POOL_MAPPING] = {"mapping", set_mapping, 0},
-	[CONF_POOL_PAIRING] = {"pairing", set_pairing, 0},
-	[CONF_POOL_MAX_PER_SOURCE] = {"max_per_source", conf_set_u32, 0, L(max_per_source), 0,
-		UINT32_MAX},
+	[CONF_POOL_ADDRESSES] = { "addresses", set_addresses, CONF_KEY_LIST | CONF_KEY_REQUIRED },
+	[CONF_POOL_PORTS] = { "ports", set_ports, 0 },
+	[CONF_POOL_MAPPING] = { "mapping", set_mapping, 0 },
+	[CONF_POOL_PAIRING] = { "pairing", set_pairing, 0 },
+	[CONF_POOL_MAX_PER_SOURCE] = { "max_per_source", conf_set_u32, 0, L(max_per_source), 0,
+		UINT32_MAX },
 };
 
 #undef L

@@ -164,7 +164,7 @@ static void route_item(struct conf_ctx *ctx, const struct conf_key *key, const c
 	}
 	ctx->route_line[ctx->idx][port->n_routes] = ctx->lineno;
 	port->routes[port->n_routes++] =
-		(struct egw_route_conf){.prefix = prefix, .prefix_len = len, .via = via};
+		(struct egw_route_conf){ .prefix = prefix, .prefix_len = len, .via = via };
 }
 
 static void set_routes(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
@@ -172,8 +172,8 @@ static void set_routes(struct conf_ctx *ctx, const struct conf_key *key, const c
 	conf_list_each(ctx, key, value, route_item);
 }
 
-static int parse_unicast_mac(
-	struct conf_ctx *ctx, const struct conf_key *key, const char *s, uint8_t mac[6])
+static int parse_unicast_mac(struct conf_ctx *ctx, const struct conf_key *key, const char *s,
+	uint8_t mac[6])
 {
 	static const uint8_t zero[6];
 
@@ -235,8 +235,8 @@ static void set_mtu(struct conf_ctx *ctx, const struct conf_key *key, const char
 	uint32_t v;
 
 	if (egw_parse_u32(value, key->min, key->max, &v) < 0) {
-		conf_err_value(
-			ctx, key, value, "is not an integer within %u-%u", key->min, key->max);
+		conf_err_value(ctx, key, value, "is not an integer within %u-%u", key->min,
+			key->max);
 		return;
 	}
 	cur_port(ctx)->mtu = (uint16_t)v;
@@ -246,20 +246,20 @@ static void set_mtu(struct conf_ctx *ctx, const struct conf_key *key, const char
 #define P(f) CONF_FIELD(struct egw_port_conf, f)
 
 const struct conf_key conf_port_keys[] = {
-	[CONF_PORT_DEVICE] = {"device", set_device, CONF_KEY_REQUIRED | CONF_KEY_NONEMPTY,
-		P(device), 0, 0, "a PCI address or a vdev string"},
-	[CONF_PORT_ROLE] = {"role", set_role, CONF_KEY_REQUIRED},
-	[CONF_PORT_ADDRESS] = {"address", set_address, CONF_KEY_REQUIRED},
-	[CONF_PORT_GATEWAY] = {"gateway", set_gateway, 0},
-	[CONF_PORT_ROUTES] = {"routes", set_routes, CONF_KEY_LIST},
-	[CONF_PORT_NEIGHBORS] = {"neighbors", set_neighbors, CONF_KEY_LIST},
-	[CONF_PORT_MAC] = {"mac", set_mac, 0},
-	[CONF_PORT_MTU] = {"mtu", set_mtu, 0, P(mtu), 68, 9000},
-	[CONF_PORT_NEIGHBOR_REACHABLE] = {"neighbor_reachable", conf_set_u32, 0,
-		P(neighbor_reachable), 1, 3600},
-	[CONF_PORT_NEIGHBOR_PROBES] = {"neighbor_probes", conf_set_u32, 0, P(neighbor_probes), 1,
-		10},
-	[CONF_PORT_NEIGHBOR_GC] = {"neighbor_gc", conf_set_u32, 0, P(neighbor_gc), 1, 86400},
+	[CONF_PORT_DEVICE] = { "device", set_device, CONF_KEY_REQUIRED | CONF_KEY_NONEMPTY,
+		P(device), 0, 0, "a PCI address or a vdev string" },
+	[CONF_PORT_ROLE] = { "role", set_role, CONF_KEY_REQUIRED },
+	[CONF_PORT_ADDRESS] = { "address", set_address, CONF_KEY_REQUIRED },
+	[CONF_PORT_GATEWAY] = { "gateway", set_gateway, 0 },
+	[CONF_PORT_ROUTES] = { "routes", set_routes, CONF_KEY_LIST },
+	[CONF_PORT_NEIGHBORS] = { "neighbors", set_neighbors, CONF_KEY_LIST },
+	[CONF_PORT_MAC] = { "mac", set_mac, 0 },
+	[CONF_PORT_MTU] = { "mtu", set_mtu, 0, P(mtu), 68, 9000 },
+	[CONF_PORT_NEIGHBOR_REACHABLE] = { "neighbor_reachable", conf_set_u32, 0,
+		P(neighbor_reachable), 1, 3600 },
+	[CONF_PORT_NEIGHBOR_PROBES] = { "neighbor_probes", conf_set_u32, 0, P(neighbor_probes), 1,
+		10 },
+	[CONF_PORT_NEIGHBOR_GC] = { "neighbor_gc", conf_set_u32, 0, P(neighbor_gc), 1, 86400 },
 };
 
 #undef P

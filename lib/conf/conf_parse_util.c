@@ -173,8 +173,8 @@ int egw_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 
 int egw_parse_bool(const char *s, bool *out)
 {
-	static const char *const yes[] = {"yes", "true", "on", "1"};
-	static const char *const no[] = {"no", "false", "off", "0"};
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
 
 	if (!s || !out)
 		return -EINVAL;

@@ -17,14 +17,14 @@ struct sect_type {
 };
 
 static const struct sect_type sect_types[] = {
-	{"dpdk", CONF_SECT_DPDK, false},
-	{"port", CONF_SECT_PORT, true},
-	{"egress", CONF_SECT_EGRESS, false},
-	{"pool", CONF_SECT_POOL, true},
-	{"flows", CONF_SECT_FLOWS, false},
-	{"control", CONF_SECT_CONTROL, false},
-	{"metrics", CONF_SECT_METRICS, false},
-	{"log", CONF_SECT_LOG, false},
+	{ "dpdk", CONF_SECT_DPDK, false },
+	{ "port", CONF_SECT_PORT, true },
+	{ "egress", CONF_SECT_EGRESS, false },
+	{ "pool", CONF_SECT_POOL, true },
+	{ "flows", CONF_SECT_FLOWS, false },
+	{ "control", CONF_SECT_CONTROL, false },
+	{ "metrics", CONF_SECT_METRICS, false },
+	{ "log", CONF_SECT_LOG, false },
 };
 
 static bool is_blank(char c)
@@ -111,8 +111,8 @@ static int open_named(struct conf_ctx *ctx, const struct sect_type *t, const cha
 	if (port) {
 		conf_port_init(&conf->ports[n]);
 		conf_copy(conf->ports[n].name, sizeof(conf->ports[n].name), name);
-		conf_copy(
-			conf->ports[n].origin.file, sizeof(conf->ports[n].origin.file), ctx->file);
+		conf_copy(conf->ports[n].origin.file, sizeof(conf->ports[n].origin.file),
+			ctx->file);
 		conf->ports[n].origin.line = ctx->lineno;
 		ctx->ports[n].line = ctx->lineno;
 		ctx->st = &ctx->ports[n];
@@ -120,8 +120,8 @@ static int open_named(struct conf_ctx *ctx, const struct sect_type *t, const cha
 	} else {
 		conf_pool_init(&conf->pools[n]);
 		conf_copy(conf->pools[n].name, sizeof(conf->pools[n].name), name);
-		conf_copy(
-			conf->pools[n].origin.file, sizeof(conf->pools[n].origin.file), ctx->file);
+		conf_copy(conf->pools[n].origin.file, sizeof(conf->pools[n].origin.file),
+			ctx->file);
 		conf->pools[n].origin.line = ctx->lineno;
 		ctx->pools[n].line = ctx->lineno;
 		ctx->st = &ctx->pools[n];

@@ -49,8 +49,8 @@ static const char *subnet_str(char buf[24], const struct egw_port_conf *port)
 	return buf;
 }
 
-static void check_next_hop(
-	struct conf_ctx *ctx, unsigned i, int line, const char *key, const char *what, uint32_t a)
+static void check_next_hop(struct conf_ctx *ctx, unsigned i, int line, const char *key,
+	const char *what, uint32_t a)
 {
 	const struct egw_port_conf *port = &ctx->conf->ports[i];
 	char s[16], net[24];
@@ -65,8 +65,8 @@ static void check_next_hop(
 			egw_fmt_ipv4(s, a), subnet_str(net, port));
 }
 
-static void check_required(
-	struct conf_ctx *ctx, const struct conf_sect_state *st, enum conf_sect sect)
+static void check_required(struct conf_ctx *ctx, const struct conf_sect_state *st,
+	enum conf_sect sect)
 {
 	unsigned n;
 	const struct conf_key *keys = conf_keys_of(sect, &n);
@@ -106,8 +106,8 @@ static void check_port(struct conf_ctx *ctx, unsigned i)
 		for (unsigned m = 0; m < n; m++) {
 			if (port->neighbors[m].addr == a) {
 				conf_err_key(ctx, line, "neighbors",
-					"%s is listed twice (first at line %d)",
-					egw_fmt_ipv4(s, a), ctx->neighbor_line[i][m]);
+					"%s is listed twice (first at line %d)", egw_fmt_ipv4(s, a),
+					ctx->neighbor_line[i][m]);
 				break;
 			}
 		}

@@ -54,16 +54,16 @@ struct egw_policy_conf {
 	bool ports_any;
 	struct egw_port_range *ports;
 	unsigned n_ports;
-	enum egw_policy_proto proto;	 /* default any */
-	enum egw_policy_action action;	 /* required */
-	char nat[EGW_NAME_MAX];		 /* pool name; "" = [egress] default_pool */
-	bool nat_none;			 /* nat = none: routed without translation */
-	char via[EGW_NAME_MAX];		 /* outside port name; "" = the default route */
-	int32_t priority;		 /* default 0; higher first */
-	bool log;			 /* default no */
-	uint32_t max_flows;		 /* 0 = no quota */
-	uint32_t order;			 /* position across all files, in reading order */
-	struct egw_conf_origin origin;	 /* the [policy NAME] line */
+	enum egw_policy_proto proto;   /* default any */
+	enum egw_policy_action action; /* required */
+	char nat[EGW_NAME_MAX];	       /* pool name; "" = [egress] default_pool */
+	bool nat_none;		       /* nat = none: routed without translation */
+	char via[EGW_NAME_MAX];	       /* outside port name; "" = the default route */
+	int32_t priority;	       /* default 0; higher first */
+	bool log;		       /* default no */
+	uint32_t max_flows;	       /* 0 = no quota */
+	uint32_t order;		       /* position across all files, in reading order */
+	struct egw_conf_origin origin; /* the [policy NAME] line */
 };
 
 struct egw_policy_set {

@@ -44,12 +44,12 @@ static void mark_ok(struct conf_ctx *ctx, const struct conf_key *key)
 static void set_protocol(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
 {
 	/* Listed in the order of SPEC section 4, not of the enum. */
-	static const char *const names[] = {"tcp", "udp", "icmp", "tls", "http", "any"};
+	static const char *const names[] = { "tcp", "udp", "icmp", "tls", "http", "any" };
 
 	if (conf_parse_enum(ctx, key, value, names, CONF_ARRAY_SIZE(names)) < 0)
 		return;
-	cur_policy(ctx)->proto = (enum egw_policy_proto)conf_name_index(
-		proto_names, CONF_ARRAY_SIZE(proto_names), value);
+	cur_policy(ctx)->proto = (enum egw_policy_proto)conf_name_index(proto_names,
+		CONF_ARRAY_SIZE(proto_names), value);
 	mark_ok(ctx, key);
 }
 
@@ -101,21 +101,22 @@ static void set_priority(struct conf_ctx *ctx, const struct conf_key *key, const
 #define P(f) CONF_FIELD(struct egw_policy_conf, f)
 
 const struct conf_key pol_group_keys[] = {
-	[POL_GROUP_SOURCES] = {"sources", pol_set_group_sources, CONF_KEY_LIST | CONF_KEY_REQUIRED},
+	[POL_GROUP_SOURCES] = { "sources", pol_set_group_sources,
+		CONF_KEY_LIST | CONF_KEY_REQUIRED },
 };
 
 const struct conf_key pol_policy_keys[] = {
-	[POL_SOURCES] = {"sources", pol_set_sources, CONF_KEY_LIST},
-	[POL_DESTINATIONS] = {"destinations", pol_set_destinations, CONF_KEY_LIST},
-	[POL_HOSTS] = {"hosts", pol_set_hosts, CONF_KEY_LIST},
-	[POL_PORTS] = {"ports", pol_set_ports, CONF_KEY_LIST},
-	[POL_PROTOCOL] = {"protocol", set_protocol, 0},
-	[POL_ACTION] = {"action", set_action, CONF_KEY_REQUIRED},
-	[POL_NAT] = {"nat", set_nat, CONF_KEY_NONEMPTY, P(nat), 0, 0, "a [pool] name or none"},
-	[POL_VIA] = {"via", set_via, CONF_KEY_NONEMPTY, P(via), 0, 0, "an outside [port] name"},
-	[POL_PRIORITY] = {"priority", set_priority, 0},
-	[POL_LOG] = {"log", conf_set_bool, 0, P(log)},
-	[POL_MAX_FLOWS] = {"max_flows", conf_set_u32, 0, P(max_flows), 0, 100000000},
+	[POL_SOURCES] = { "sources", pol_set_sources, CONF_KEY_LIST },
+	[POL_DESTINATIONS] = { "destinations", pol_set_destinations, CONF_KEY_LIST },
+	[POL_HOSTS] = { "hosts", pol_set_hosts, CONF_KEY_LIST },
+	[POL_PORTS] = { "ports", pol_set_ports, CONF_KEY_LIST },
+	[POL_PROTOCOL] = { "protocol", set_protocol, 0 },
+	[POL_ACTION] = { "action", set_action, CONF_KEY_REQUIRED },
+	[POL_NAT] = { "nat", set_nat, CONF_KEY_NONEMPTY, P(nat), 0, 0, "a [pool] name or none" },
+	[POL_VIA] = { "via", set_via, CONF_KEY_NONEMPTY, P(via), 0, 0, "an outside [port] name" },
+	[POL_PRIORITY] = { "priority", set_priority, 0 },
+	[POL_LOG] = { "log", conf_set_bool, 0, P(log) },
+	[POL_MAX_FLOWS] = { "max_flows", conf_set_u32, 0, P(max_flows), 0, 100000000 },
 };
 
 #undef P

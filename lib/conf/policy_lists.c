@@ -34,8 +34,8 @@ enum item { ITEM_SKIP, ITEM_ANY, ITEM_VALUE };
  * Counts an item of KEY. 'any' means "no restriction", so it stands alone; that mistake and a
  * list over the limit are reported once per key.
  */
-static enum item item_begin(
-	struct conf_ctx *ctx, const struct conf_key *key, const char *s, bool any_ok)
+static enum item item_begin(struct conf_ctx *ctx, const struct conf_key *key, const char *s,
+	bool any_ok)
 {
 	struct pol_ctx *pol = ctx->owner;
 	unsigned k = pol_key_index(ctx, key);
@@ -59,14 +59,14 @@ static enum item item_begin(
 	return any ? ITEM_ANY : ITEM_VALUE;
 }
 
-static void add_cidr(
-	struct conf_ctx *ctx, struct egw_cidr **arr, unsigned *n, uint32_t prefix, uint8_t len)
+static void add_cidr(struct conf_ctx *ctx, struct egw_cidr **arr, unsigned *n, uint32_t prefix,
+	uint8_t len)
 {
 	struct egw_cidr *a = pol_grow(ctx, *arr, *n, sizeof(*a));
 
 	if (!a)
 		return;
-	a[(*n)++] = (struct egw_cidr){.prefix = prefix, .len = len};
+	a[(*n)++] = (struct egw_cidr){ .prefix = prefix, .len = len };
 	*arr = a;
 }
 
@@ -78,8 +78,8 @@ static void group_source_item(struct conf_ctx *ctx, const struct conf_key *key, 
 
 	if (item_begin(ctx, key, s, false) != ITEM_VALUE)
 		return;
-	if (conf_parse_network(
-		    ctx, key, s, true, "a network a.b.c.d/len or an address", &prefix, &len) == 0)
+	if (conf_parse_network(ctx, key, s, true, "a network a.b.c.d/len or an address", &prefix,
+		    &len) == 0)
 		add_cidr(ctx, &g->cidrs, &g->n_cidrs, prefix, len);
 }
 
@@ -191,7 +191,7 @@ static void port_item(struct conf_ctx *ctx, const struct conf_key *key, const ch
 	a = pol_grow(ctx, p->ports, p->n_ports, sizeof(*a));
 	if (!a)
 		return;
-	a[p->n_ports++] = (struct egw_port_range){.lo = lo, .hi = hi};
+	a[p->n_ports++] = (struct egw_port_range){ .lo = lo, .hi = hi };
 	p->ports = a;
 }
 

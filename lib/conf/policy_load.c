@@ -148,8 +148,8 @@ static void read_glob(struct pol_ctx *pol)
 	pattern = NULL;
 }
 
-static struct pol_ctx *begin(
-	const struct egw_conf *conf, struct egw_policy_set *set, struct egw_conf_errors *errs)
+static struct pol_ctx *begin(const struct egw_conf *conf, struct egw_policy_set *set,
+	struct egw_conf_errors *errs)
 {
 	/* The embedded conf_ctx is about 10 KiB: heap, not the caller's stack. */
 	struct pol_ctx *pol = calloc(1, sizeof(*pol));
@@ -181,8 +181,8 @@ static int finish(struct pol_ctx *pol, unsigned start)
 	return ret;
 }
 
-int egw_policy_load(
-	const struct egw_conf *conf, struct egw_policy_set *set, struct egw_conf_errors *errs)
+int egw_policy_load(const struct egw_conf *conf, struct egw_policy_set *set,
+	struct egw_conf_errors *errs)
 {
 	struct pol_ctx *pol;
 	unsigned start;

@@ -19,8 +19,8 @@ static bool find_groups(struct pol_ctx *pol, unsigned from, unsigned to, int *gr
 	for (unsigned r = from; r < to; r++) {
 		const struct pol_ref *ref = &pol->refs[r];
 
-		group[r - from] = pol_names_find(
-			&pol->group_names, set->groups, sizeof(set->groups[0]), ref->name);
+		group[r - from] = pol_names_find(&pol->group_names, set->groups,
+			sizeof(set->groups[0]), ref->name);
 		if (group[r - from] < 0) {
 			conf_err_key(&pol->c, ref->line, "sources",
 				"unknown group '%s' (not a group, CIDR or 'any')",

@@ -44,8 +44,8 @@ static void set_origin(struct egw_conf_origin *o, const struct conf_ctx *ctx)
 	o->line = ctx->lineno;
 }
 
-static void duplicate(
-	struct conf_ctx *ctx, const char *type, const char *name, const struct egw_conf_origin *o)
+static void duplicate(struct conf_ctx *ctx, const char *type, const char *name,
+	const struct egw_conf_origin *o)
 {
 	conf_err(ctx, ctx->lineno, "duplicate %s '%s' (first at %s:%d)", type, name, o->file,
 		o->line);
@@ -178,8 +178,8 @@ static void check_nat_via(struct pol_ctx *pol, const struct egw_policy_conf *p)
 	char q[CONF_QUOTE_MAX];
 
 	if (kl[POL_NAT] && deny) {
-		conf_err_key(
-			ctx, kl[POL_NAT], "nat", "a deny policy translates nothing (remove nat)");
+		conf_err_key(ctx, kl[POL_NAT], "nat",
+			"a deny policy translates nothing (remove nat)");
 	} else if (kl[POL_NAT] && pol->ok[POL_NAT] && !p->nat_none &&
 		   !egw_conf_pool_find(pol->conf, p->nat)) {
 		conf_err_key(ctx, kl[POL_NAT], "nat", "no [pool %s] is defined",

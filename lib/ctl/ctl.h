@@ -49,8 +49,8 @@ struct egw_ctl_server;
  * replaced; anything else at PATH is left alone and is an error. NULL with errno and a message
  * in ERR on failure.
  */
-struct egw_ctl_server *egw_ctl_open(
-	const char *path, const struct egw_ctl_ops *ops, char *err, size_t errlen);
+struct egw_ctl_server *egw_ctl_open(const char *path, const struct egw_ctl_ops *ops, char *err,
+	size_t errlen);
 
 /*
  * One step, from the control loop: waits for nothing (epoll timeout 0), reads and writes at most

@@ -69,7 +69,7 @@ static void conn_close(struct egw_ctl_server *srv, struct egw_ctl_conn *c)
 /* Registers C's fd in epoll for EVENTS (0: not at all). 0 or -errno. */
 static int conn_watch(struct egw_ctl_server *srv, struct egw_ctl_conn *c, uint32_t events)
 {
-	struct epoll_event ev = {.events = events, .data.u32 = (uint32_t)(c - srv->conns)};
+	struct epoll_event ev = { .events = events, .data.u32 = (uint32_t)(c - srv->conns) };
 	int op = !events ? EPOLL_CTL_DEL : c->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
 
 	if (events == c->events)
@@ -102,8 +102,8 @@ static void conn_write(struct egw_ctl_server *srv, struct egw_ctl_conn *c)
 	}
 }
 
-static void conn_reply(
-	struct egw_ctl_server *srv, struct egw_ctl_conn *c, const char *text, uint64_t now)
+static void conn_reply(struct egw_ctl_server *srv, struct egw_ctl_conn *c, const char *text,
+	uint64_t now)
 {
 	egw_ctl_conn_reply(c, text, strlen(text), now);
 	conn_write(srv, c);
@@ -120,8 +120,8 @@ static void conn_queue(struct egw_ctl_server *srv, struct egw_ctl_conn *c)
 	c->seq = srv->next_seq++;
 }
 
-static void conn_input(
-	struct egw_ctl_server *srv, struct egw_ctl_conn *c, enum egw_ctl_input in, uint64_t now)
+static void conn_input(struct egw_ctl_server *srv, struct egw_ctl_conn *c, enum egw_ctl_input in,
+	uint64_t now)
 {
 	char msg[64];
 
@@ -290,8 +290,8 @@ static int clear_path(const char *path, char *err, size_t errlen)
 
 static int listen_on(struct egw_ctl_server *srv, const char *path, char *err, size_t errlen)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = LISTENER};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = LISTENER };
 	char dir[sizeof(srv->path)], *slash;
 	struct stat st;
 	int rc;
@@ -323,8 +323,8 @@ static int listen_on(struct egw_ctl_server *srv, const char *path, char *err, si
 	return 0;
 }
 
-struct egw_ctl_server *egw_ctl_open(
-	const char *path, const struct egw_ctl_ops *ops, char *err, size_t errlen)
+struct egw_ctl_server *egw_ctl_open(const char *path, const struct egw_ctl_ops *ops, char *err,
+	size_t errlen)
 {
 	struct egw_ctl_server *srv;
 	int rc;

@@ -74,8 +74,8 @@ struct egw_dns_answer {
  * A query (QR = 0, opcode QUERY, one question, no answer or authority records) into *Q.
  * UNSUPPORTED for other opcodes or question counts.
  */
-enum egw_dns_status egw_dns_parse_query(
-	const uint8_t *msg, uint32_t len, struct egw_dns_question *q);
+enum egw_dns_status egw_dns_parse_query(const uint8_t *msg, uint32_t len,
+	struct egw_dns_question *q);
 
 /*
  * An answer (QR = 1, one question): its question, rcode, and every A record (class IN) of

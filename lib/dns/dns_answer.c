@@ -31,8 +31,8 @@ const char *egw_dns_status_name(enum egw_dns_status s)
 }
 
 /* Header and question of a message with one question, opcode QUERY, QR as expected. */
-static enum egw_dns_status head(
-	const uint8_t *msg, uint32_t len, bool qr, struct dns_hdr *h, struct egw_dns_question *q)
+static enum egw_dns_status head(const uint8_t *msg, uint32_t len, bool qr, struct dns_hdr *h,
+	struct egw_dns_question *q)
 {
 	if (len > DNS_MSG_MAX || !dns_hdr_read(msg, len, h))
 		return EGW_DNS_MALFORMED;
@@ -45,8 +45,8 @@ static enum egw_dns_status head(
 	return EGW_DNS_OK;
 }
 
-enum egw_dns_status egw_dns_parse_query(
-	const uint8_t *msg, uint32_t len, struct egw_dns_question *q)
+enum egw_dns_status egw_dns_parse_query(const uint8_t *msg, uint32_t len,
+	struct egw_dns_question *q)
 {
 	struct dns_hdr h;
 	enum egw_dns_status st = head(msg, len, false, &h, q);
@@ -74,7 +74,7 @@ static bool note_answers(const uint8_t *msg, uint32_t len, uint32_t p, uint16_t 
 	struct noted *nt, uint32_t *n_nt, struct egw_dns_answer *out)
 {
 	for (uint32_t i = 0; i < an; i++) {
-		struct dns_name_info ni = {0};
+		struct dns_name_info ni = { 0 };
 		struct dns_rr rr;
 
 		if (!dns_rr_read(msg, len, p, &rr))
@@ -92,10 +92,10 @@ static bool note_answers(const uint8_t *msg, uint32_t len, uint32_t p, uint16_t 
 			out->addrs_truncated = true;
 			continue;
 		}
-		nt[*n_nt] = (struct noted){.owner = rr.owner,
+		nt[*n_nt] = (struct noted){ .owner = rr.owner,
 			.ttl = ttl_of(rr.ttl),
 			.type = rr.type,
-			.val = rr.type == EGW_DNS_TYPE_CNAME ? rr.rdata : 0};
+			.val = rr.type == EGW_DNS_TYPE_CNAME ? rr.rdata : 0 };
 		if (rr.type == EGW_DNS_TYPE_A)
 			memcpy(&nt[*n_nt].val, msg + rr.rdata, 4);
 		(*n_nt)++;

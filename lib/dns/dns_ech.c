@@ -104,7 +104,7 @@ static void put16(struct pass *p, uint32_t v)
 static uint32_t name(struct pass *p, uint32_t r, uint32_t end)
 {
 	if (!p->write) {
-		struct dns_name_info ni = {.jump_ok = jump_ok, .ctx = p};
+		struct dns_name_info ni = { .jump_ok = jump_ok, .ctx = p };
 
 		if (!dns_name_walk(p->msg, end, r, &ni)) {
 			fail(p, -EINVAL);
@@ -184,7 +184,8 @@ static bool svc_params(struct pass *p, uint32_t r, uint32_t end)
 	if (!p->write && removed) {
 		if (p->n_cut == CUTS_MAX)
 			return fail(p, -ENOTSUP);
-		p->cut[p->n_cut++] = (struct cut){.params = params, .end = end, .removed = removed};
+		p->cut[p->n_cut++] =
+			(struct cut){ .params = params, .end = end, .removed = removed };
 	}
 	return true;
 }

@@ -114,8 +114,8 @@ uint32_t dns_name_skip(const uint8_t *msg, uint32_t len, uint32_t off)
 }
 
 /* Follows pointers at *POS until a label; false when malformed. */
-static bool to_label(
-	const uint8_t *msg, uint32_t len, uint32_t *pos, uint32_t *limit, uint32_t *jumps)
+static bool to_label(const uint8_t *msg, uint32_t len, uint32_t *pos, uint32_t *limit,
+	uint32_t *jumps)
 {
 	while (*pos < len && (msg[*pos] & DNS_PTR_MASK) == DNS_PTR_MASK) {
 		uint32_t t = pointer(msg, len, *pos, *limit);
@@ -174,7 +174,7 @@ bool dns_rr_read(const uint8_t *msg, uint32_t len, uint32_t off, struct dns_rr *
 
 bool dns_question_read(const uint8_t *msg, uint32_t len, struct egw_dns_question *q)
 {
-	struct dns_name_info ni = {.text = q->name};
+	struct dns_name_info ni = { .text = q->name };
 	uint32_t p = dns_name_walk(msg, len, EGW_DNS_HDR_LEN, &ni);
 	size_t n;
 

@@ -2,6 +2,7 @@
 #ifndef EGW_FLOW_H
 #define EGW_FLOW_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -20,7 +21,7 @@ struct egw_flow_key {
 	uint16_t a_port, b_port;
 	uint8_t proto;
 	uint8_t zone;
-	uint16_t pad; /* always 0: keys are hashed and compared as 16 raw bytes */
+	uint16_t pad;	       /* always 0: keys are hashed and compared as 16 raw bytes */
 } __attribute__((aligned(8))); /* rte_hash_crc reads 8 bytes at a time */
 
 static inline void egw_flow_key_set(struct egw_flow_key *k, uint32_t a_addr, uint32_t b_addr,
@@ -48,13 +49,13 @@ enum egw_flow_state {
 	EGW_FLOW_STATE_MAX
 };
 
-#define EGW_FLOW_F_NAT 0x01	  /* source translated (else routed as is) */
-#define EGW_FLOW_F_FIN_ORIG 0x02  /* FIN seen from the inside */
-#define EGW_FLOW_F_FIN_REPLY 0x04 /* FIN seen from the outside */
+#define EGW_FLOW_F_NAT 0x01	    /* source translated (else routed as is) */
+#define EGW_FLOW_F_FIN_ORIG 0x02    /* FIN seen from the inside */
+#define EGW_FLOW_F_FIN_REPLY 0x04   /* FIN seen from the outside */
 #define EGW_FLOW_F_SRC_COUNTED 0x08 /* holds one of its source's max_per_source */
-#define EGW_FLOW_F_QUOTA 0x10       /* holds one of its policy's max_flows */
-#define EGW_FLOW_F_REVOKED 0x20     /* reset by a policy change: later packets get RSTs */
-#define EGW_FLOW_F_LOG 0x40         /* start and end go to the flow log */
+#define EGW_FLOW_F_QUOTA 0x10	    /* holds one of its policy's max_flows */
+#define EGW_FLOW_F_REVOKED 0x20	    /* reset by a policy change: later packets get RSTs */
+#define EGW_FLOW_F_LOG 0x40	    /* start and end go to the flow log */
 
 #define EGW_DIR_ORIG 0
 #define EGW_DIR_REPLY 1
@@ -63,22 +64,33 @@ enum egw_flow_state {
 
 /* One cache line per flow: what the data path needs for both directions. */
 struct egw_flow {
-	struct egw_flow_key orig;  /* inside -> outside, as first seen */
-	uint32_t nat_addr;	   /* translated source address (== orig.a_addr without NAT) */
-	uint16_t nat_port;	   /* translated source port / ICMP identifier */
-	uint8_t state;		   /* enum egw_flow_state */
-	uint8_t flags;		   /* EGW_FLOW_F_* */
-	uint64_t bytes[2];	   /* per direction: EGW_DIR_ORIG, EGW_DIR_REPLY */
+	struct egw_flow_key orig; /* inside -> outside, as first seen */
+	uint32_t nat_addr;	  /* translated source address (== orig.a_addr without NAT) */
+	uint16_t nat_port;	  /* translated source port / ICMP identifier */
+	uint8_t state;		  /* enum egw_flow_state */
+	uint8_t flags;		  /* EGW_FLOW_F_* */
+	uint64_t bytes[2];	  /* per direction: EGW_DIR_ORIG, EGW_DIR_REPLY */
 	uint32_t packets[2];
-	uint32_t last_seen;	   /* worker clock, seconds */
-	uint32_t policy;	   /* counter slot of the admitting policy (0 = admitted by mode) */
-	uint16_t generation;	   /* low bits of the snapshot epoch it was last checked in */
-	uint8_t port[2];	   /* exit port per direction (ORIG: outside, REPLY: inside) */
-	uint16_t neigh[2];	   /* cached neighbour slot per direction, EGW_NEIGH_NONE if not yet */
+	uint32_t last_seen;  /* worker clock, seconds */
+	uint32_t policy;     /* counter slot of the admitting policy (0 = admitted by mode) */
+	uint16_t generation; /* low bits of the snapshot epoch it was last checked in */
+	uint8_t port[2];     /* exit port per direction (ORIG: outside, REPLY: inside) */
+	uint16_t neigh[2];   /* cached neighbour slot per direction, EGW_NEIGH_NONE if not yet */
 } __rte_aligned(64);
 
 /* The data path touches one cache line per packet: keep it so. */
 _Static_assert(sizeof(struct egw_flow) == 64, "struct egw_flow must fill one cache line");
+
+/* The reply key of a flow: how the reply direction arrives, after translation (derived from
+ * the record, never stored). */
+static inline void egw_flow_reply_key(const struct egw_flow *f, struct egw_flow_key *reply)
+{
+	/* ICMP echo: the identifier stands in both port positions, and it is the translated one. */
+	uint16_t remote_port = f->orig.proto == IPPROTO_ICMP ? f->nat_port : f->orig.b_port;
+
+	egw_flow_key_set(reply, f->orig.b_addr, f->nat_addr, remote_port, f->nat_port,
+		f->orig.proto, EGW_ZONE_OUTSIDE);
+}
 
 /* "established", "udp", ...: for telemetry and logs. */
 const char *egw_flow_state_name(uint8_t state);

@@ -30,14 +30,14 @@ static int parse_prefix(const char *v, uint32_t *prefix, uint32_t *mask)
 
 static int parse_term(char *term, struct egw_flow_filter *f, char *err, size_t errlen)
 {
-	static const char *const addr_keys[EGW_FILTER_ADDR_KINDS] = { "addr", "src", "dst",
-		"nat" };
+	static const char *const addr_keys[EGW_FILTER_ADDR_KINDS] = { "addr", "src", "dst", "nat" };
 	char *eq = strchr(term, '='), *key = term, *val;
 	uint32_t n;
 
 	if (!eq || eq == term)
-		return fail(err, errlen, term, "expected KEY=VALUE (addr src dst nat port proto "
-					       "policy limit)");
+		return fail(err, errlen, term,
+			"expected KEY=VALUE (addr src dst nat port proto "
+			"policy limit)");
 	*eq = '\0';
 	val = eq + 1;
 	for (unsigned k = 0; k < EGW_FILTER_ADDR_KINDS; k++) {
@@ -69,12 +69,14 @@ static int parse_term(char *term, struct egw_flow_filter *f, char *err, size_t e
 		strcpy(f->policy_name, val);
 	} else if (strcmp(key, "limit") == 0) {
 		if (egw_parse_u32(val, 1, EGW_FLOW_FILTER_LIMIT_MAX, &n) < 0)
-			return fail(err, errlen, val, "limit must be 1-40 (telemetry replies are "
-						      "16 KB)");
+			return fail(err, errlen, val,
+				"limit must be 1-40 (telemetry replies are "
+				"16 KB)");
 		f->limit = n;
 	} else {
-		return fail(err, errlen, key, "unknown key (addr src dst nat port proto policy "
-					      "limit)");
+		return fail(err, errlen, key,
+			"unknown key (addr src dst nat port proto policy "
+			"limit)");
 	}
 	return 0;
 }
@@ -122,8 +124,8 @@ bool egw_flow_filter_match(const struct egw_flow_filter *flt, const struct egw_f
 			return false;
 	}
 	for (unsigned k = EGW_FILTER_SRC; k < EGW_FILTER_ADDR_KINDS; k++)
-		if (flt->addr[k].on &&
-			!in_prefix(addrs[k - EGW_FILTER_SRC], flt->addr[k].prefix, flt->addr[k].mask))
+		if (flt->addr[k].on && !in_prefix(addrs[k - EGW_FILTER_SRC], flt->addr[k].prefix,
+					       flt->addr[k].mask))
 			return false;
 	if (flt->port_on) {
 		uint16_t p = rte_cpu_to_be_16(flt->port);

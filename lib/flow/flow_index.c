@@ -7,7 +7,6 @@
 #include <rte_prefetch.h>
 
 #include "flow_index.h"
-#include "flow_table.h"
 
 /* Where a key may live, and its signature. */
 struct fi_place {
@@ -15,8 +14,7 @@ struct fi_place {
 	uint16_t sig;
 };
 
-static inline struct fi_place place(const struct egw_flow_index *ix,
-	const struct egw_flow_key *key)
+static inline struct fi_place place(const struct egw_flow_index *ix, const struct egw_flow_key *key)
 {
 	const uint64_t *k = (const uint64_t *)key;
 	uint32_t h = rte_hash_crc_8byte(k[1], rte_hash_crc_8byte(k[0], 0)), h2;

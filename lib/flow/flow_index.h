@@ -24,6 +24,11 @@
  * (exactly: no rounding to a power of two; the bucket array is what a lookup must find in
  * cache).
  */
+/* A stored value: record index and the direction the key stands for. */
+#define EGW_FLOW_VAL(idx, dir) ((uint32_t)(((uint32_t)(idx) << 1) | (dir)))
+#define EGW_FLOW_VAL_IDX(v) ((uint32_t)(v) >> 1)
+#define EGW_FLOW_VAL_DIR(v) ((unsigned)(v)&1)
+
 #define EGW_FI_SLOTS 10 /* 6 bytes each: ten fill a cache line with the spill count */
 
 struct egw_fi_bucket {

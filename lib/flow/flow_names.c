@@ -22,6 +22,8 @@ const char *egw_flow_state_name(uint8_t state)
 
 const char *egw_proto_name(uint8_t proto)
 {
-	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" :
-					      proto == IPPROTO_ICMP ? "icmp" : "other";
+	return proto == IPPROTO_TCP  ? "tcp" :
+	       proto == IPPROTO_UDP  ? "udp" :
+	       proto == IPPROTO_ICMP ? "icmp" :
+				       "other";
 }

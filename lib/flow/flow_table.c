@@ -7,7 +7,12 @@
 #include <rte_errno.h>
 #include <rte_malloc.h>
 
-#include "flow_table.h"
+#include "flow_table_internal.h"
+
+static inline void set_active(struct egw_flow_table *ft, uint32_t n)
+{
+	__atomic_store_n(&ft->n_active, n, __ATOMIC_RELAXED);
+}
 
 void egw_flow_table_set_timeouts(struct egw_flow_table *ft, const struct egw_flow_timeouts *to)
 {
@@ -23,12 +28,31 @@ void egw_flow_table_set_timeouts(struct egw_flow_table *ft, const struct egw_flo
 	ft->timeout[EGW_FLOW_ICMP] = to->icmp;
 }
 
-struct egw_flow_table *egw_flow_table_create(const char *name, uint32_t capacity, int socket,
+uint32_t egw_flow_table_timeout(const struct egw_flow_table *ft, uint8_t state)
+{
+	return state < EGW_FLOW_STATE_MAX ? ft->timeout[state] : 0;
+}
+
+uint32_t egw_flow_table_capacity(const struct egw_flow_table *ft)
+{
+	return ft->capacity;
+}
+
+uint32_t egw_flow_table_active(const struct egw_flow_table *ft)
+{
+	return __atomic_load_n(&ft->n_active, __ATOMIC_RELAXED);
+}
+
+uint32_t egw_flow_table_free_records(const struct egw_flow_table *ft)
+{
+	return ft->n_free;
+}
+
+struct egw_flow_table *egw_flow_table_create(uint32_t capacity, int socket,
 	const struct egw_flow_timeouts *to)
 {
 	struct egw_flow_table *ft;
 
-	(void)name; /* the index needs no name: it is not a DPDK object */
 	if (capacity == 0 || capacity > (UINT32_MAX >> 2)) {
 		rte_errno = EINVAL;
 		return NULL;
@@ -38,10 +62,10 @@ struct egw_flow_table *egw_flow_table_create(const char *name, uint32_t capacity
 		goto nomem;
 	ft->flows = rte_zmalloc_socket("egw_flows", (size_t)capacity * sizeof(struct egw_flow),
 		RTE_CACHE_LINE_SIZE, socket);
-	ft->free_stack = rte_malloc_socket("egw_flow_free", (size_t)capacity * sizeof(uint32_t),
-		0, socket);
-	ft->created = rte_zmalloc_socket("egw_flow_created", (size_t)capacity * sizeof(uint32_t),
-		0, socket);
+	ft->free_stack =
+		rte_malloc_socket("egw_flow_free", (size_t)capacity * sizeof(uint32_t), 0, socket);
+	ft->created = rte_zmalloc_socket("egw_flow_created", (size_t)capacity * sizeof(uint32_t), 0,
+		socket);
 	/* Two keys per flow. */
 	if (!ft->flows || !ft->free_stack || !ft->created ||
 		egw_flow_index_init(&ft->index, capacity * 2, ft->flows, socket) < 0)
@@ -63,8 +87,8 @@ size_t egw_flow_table_bytes(uint32_t capacity)
 {
 	/* Record, free-stack entry and start time per flow; two keys in the index. */
 	return sizeof(struct egw_flow_table) +
-		(size_t)capacity * (sizeof(struct egw_flow) + 2 * sizeof(uint32_t)) +
-		egw_flow_index_bytes(capacity * 2);
+	       (size_t)capacity * (sizeof(struct egw_flow) + 2 * sizeof(uint32_t)) +
+	       egw_flow_index_bytes(capacity * 2);
 }
 
 void egw_flow_table_free(struct egw_flow_table *ft)
@@ -79,7 +103,7 @@ void egw_flow_table_free(struct egw_flow_table *ft)
 }
 
 uint64_t egw_flow_lookup_bulk(struct egw_flow_table *ft, const struct egw_flow_key **keys,
-	unsigned n, void **values)
+	unsigned n, struct egw_flow **flows, uint8_t *dirs)
 {
 	uint32_t v[64];
 	uint64_t hits;
@@ -89,19 +113,21 @@ uint64_t egw_flow_lookup_bulk(struct egw_flow_table *ft, const struct egw_flow_k
 	hits = egw_flow_index_lookup_bulk(&ft->index, keys, n, v);
 	for (uint64_t h = hits; h; h &= h - 1) {
 		unsigned i = (unsigned)__builtin_ctzll(h);
-		values[i] = (void *)(uintptr_t)v[i];
+		flows[i] = &ft->flows[EGW_FLOW_VAL_IDX(v[i])];
+		dirs[i] = (uint8_t)EGW_FLOW_VAL_DIR(v[i]);
 	}
 	return hits;
 }
 
-int egw_flow_lookup(struct egw_flow_table *ft, const struct egw_flow_key *key, void **value)
+struct egw_flow *egw_flow_lookup(struct egw_flow_table *ft, const struct egw_flow_key *key,
+	unsigned *dir)
 {
 	uint32_t v;
 
 	if (egw_flow_index_lookup(&ft->index, key, &v) < 0)
-		return -ENOENT;
-	*value = (void *)(uintptr_t)v;
-	return 0;
+		return NULL;
+	*dir = EGW_FLOW_VAL_DIR(v);
+	return &ft->flows[EGW_FLOW_VAL_IDX(v)];
 }
 
 bool egw_flow_key_exists(struct egw_flow_table *ft, const struct egw_flow_key *key)
@@ -121,31 +147,22 @@ struct egw_flow *egw_flow_alloc(struct egw_flow_table *ft)
 void egw_flow_abort(struct egw_flow_table *ft, struct egw_flow *f)
 {
 	f->state = EGW_FLOW_FREE;
-	ft->free_stack[ft->n_free++] = egw_flow_index(ft, f);
-}
-
-void egw_flow_reply_key(const struct egw_flow *f, struct egw_flow_key *reply)
-{
-	/* ICMP echo: the identifier stands in both port positions, and it is the translated one. */
-	uint16_t remote_port = f->orig.proto == IPPROTO_ICMP ? f->nat_port : f->orig.b_port;
-
-	egw_flow_key_set(reply, f->orig.b_addr, f->nat_addr, remote_port, f->nat_port, f->orig.proto,
-		EGW_ZONE_OUTSIDE);
+	ft->free_stack[ft->n_free++] = record_index(ft, f);
 }
 
 int egw_flow_commit(struct egw_flow_table *ft, struct egw_flow *f,
-	const struct egw_flow_key *reply_key)
+	const struct egw_flow_key *reply_key, uint32_t now)
 {
 	/* A key present twice would make one of its flows unreachable. */
 	if (egw_flow_key_exists(ft, &f->orig) || egw_flow_key_exists(ft, reply_key))
 		return -EEXIST;
-	return egw_flow_commit_new(ft, f, reply_key);
+	return egw_flow_commit_new(ft, f, reply_key, now);
 }
 
 int egw_flow_commit_new(struct egw_flow_table *ft, struct egw_flow *f,
-	const struct egw_flow_key *reply_key)
+	const struct egw_flow_key *reply_key, uint32_t now)
 {
-	const uint32_t idx = egw_flow_index(ft, f);
+	const uint32_t idx = record_index(ft, f);
 	int rc;
 
 	rc = egw_flow_index_add(&ft->index, &f->orig, (uint32_t)EGW_FLOW_VAL(idx, EGW_DIR_ORIG));
@@ -156,59 +173,98 @@ int egw_flow_commit_new(struct egw_flow_table *ft, struct egw_flow *f,
 		egw_flow_index_del(&ft->index, &f->orig, (uint32_t)EGW_FLOW_VAL(idx, EGW_DIR_ORIG));
 		return rc;
 	}
-	ft->n_active++;
+	ft->created[idx] = now;
+	set_active(ft, ft->n_active + 1);
 	return 0;
+}
+
+uint32_t egw_flow_index(const struct egw_flow_table *ft, const struct egw_flow *f)
+{
+	return record_index(ft, f);
+}
+
+uint32_t egw_flow_created(const struct egw_flow_table *ft, const struct egw_flow *f)
+{
+	return ft->created[record_index(ft, f)];
 }
 
 void egw_flow_remove(struct egw_flow_table *ft, struct egw_flow *f)
 {
-	const uint32_t idx = egw_flow_index(ft, f);
+	const uint32_t idx = record_index(ft, f);
 	struct egw_flow_key reply;
 
 	egw_flow_reply_key(f, &reply);
 	egw_flow_index_del(&ft->index, &f->orig, (uint32_t)EGW_FLOW_VAL(idx, EGW_DIR_ORIG));
 	egw_flow_index_del(&ft->index, &reply, (uint32_t)EGW_FLOW_VAL(idx, EGW_DIR_REPLY));
 	f->state = EGW_FLOW_FREE;
-	ft->free_stack[ft->n_free++] = egw_flow_index(ft, f);
-	ft->n_active--;
+	ft->free_stack[ft->n_free++] = idx;
+	set_active(ft, ft->n_active - 1);
+}
+
+uint32_t egw_flow_scan(struct egw_flow_table *ft, uint32_t *cursor, uint32_t budget,
+	egw_flow_visit_fn fn, void *ctx)
+{
+	const uint32_t start = *cursor < ft->capacity ? *cursor : ft->capacity;
+	const uint32_t end = start + RTE_MIN(budget, ft->capacity - start);
+
+	for (uint32_t i = start; i < end; i++)
+		if (ft->flows[i].state != EGW_FLOW_FREE)
+			fn(ctx, &ft->flows[i]);
+	*cursor = end;
+	return end - start;
+}
+
+struct expiry {
+	struct egw_flow_table *ft;
+	uint32_t now, removed;
+	egw_flow_expire_cb cb;
+	void *ctx;
+};
+
+static void expire_one(void *ctx, struct egw_flow *f)
+{
+	struct expiry *e = ctx;
+
+	if (e->now - f->last_seen <= e->ft->timeout[f->state])
+		return;
+	if (e->cb)
+		e->cb(e->ctx, f);
+	egw_flow_remove(e->ft, f);
+	e->removed++;
 }
 
 uint32_t egw_flow_expire_step(struct egw_flow_table *ft, uint32_t now, uint32_t budget,
 	egw_flow_expire_cb cb, void *ctx)
 {
-	uint32_t removed = 0, cursor = ft->expire_cursor;
+	struct expiry e = { .ft = ft, .now = now, .cb = cb, .ctx = ctx };
 
 	if (ft->n_active == 0)
 		return 0;
-	if (budget > ft->capacity)
-		budget = ft->capacity;
-	while (budget--) {
-		struct egw_flow *f = &ft->flows[cursor];
-		if (f->state != EGW_FLOW_FREE && egw_flow_is_expired(ft, f, now)) {
-			if (cb)
-				cb(ctx, f);
-			egw_flow_remove(ft, f);
-			removed++;
-		}
-		if (++cursor == ft->capacity)
-			cursor = 0;
+	budget = RTE_MIN(budget, ft->capacity);
+	/* Round and round: the cursor wraps to the start when a pass reaches the end. */
+	while (budget) {
+		budget -= egw_flow_scan(ft, &ft->expire_cursor, budget, expire_one, &e);
+		if (ft->expire_cursor == ft->capacity)
+			ft->expire_cursor = 0;
 	}
-	ft->expire_cursor = cursor;
-	return removed;
+	return e.removed;
+}
+
+static void flush_one(void *ctx, struct egw_flow *f)
+{
+	struct expiry *e = ctx;
+
+	if (e->cb)
+		e->cb(e->ctx, f);
+	egw_flow_remove(e->ft, f);
+	e->removed++;
 }
 
 uint32_t egw_flow_flush(struct egw_flow_table *ft, egw_flow_expire_cb cb, void *ctx)
 {
-	uint32_t removed = 0;
+	struct expiry e = { .ft = ft, .cb = cb, .ctx = ctx };
+	uint32_t cursor = 0;
 
-	for (uint32_t i = 0; i < ft->capacity && ft->n_active; i++) {
-		struct egw_flow *f = &ft->flows[i];
-		if (f->state == EGW_FLOW_FREE)
-			continue;
-		if (cb)
-			cb(ctx, f);
-		egw_flow_remove(ft, f);
-		removed++;
-	}
-	return removed;
+	egw_flow_scan(ft, &cursor, ft->capacity, flush_one, &e);
+	return e.removed;
 }

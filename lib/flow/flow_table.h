@@ -2,46 +2,49 @@
 #ifndef EGW_FLOW_TABLE_H
 #define EGW_FLOW_TABLE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "flow.h"
-#include "flow_index.h"
 
 /*
- * A worker's flow table: a flat array of flow records and one index (flow_index.h) that maps
- * both the original and the reply key of each flow to (index << 1 | direction). Owned by
- * exactly one worker; nothing here is thread-safe, by design (shared-nothing workers).
+ * A worker's flow table: flow records and an index that finds a record, and the direction a
+ * packet travels in, from either of its keys (the original and the reply key). Owned by
+ * exactly one worker; nothing here is thread-safe, by design (shared-nothing workers), except
+ * egw_flow_table_active(), which other threads may read.
+ *
+ * The storage is the table's own: callers hold record pointers between a lookup (or alloc)
+ * and the end of the packet, and go through the operations below for everything else.
  */
-struct egw_flow_table {
-	struct egw_flow_index index;
-	struct egw_flow *flows;
-	uint32_t *created; /* per record, worker clock seconds: cold, read only when a flow ends */
-	uint32_t *free_stack; /* indices of unused records */
-	uint32_t n_free;
-	uint32_t capacity;
-	uint32_t n_active;
-	uint32_t expire_cursor;
-	uint32_t timeout[EGW_FLOW_STATE_MAX]; /* seconds per state, from egw_flow_timeouts */
-};
+struct egw_flow_table;
 
-/* Encoded hash value: record index and the direction the key stands for. */
-#define EGW_FLOW_VAL(idx, dir) ((uintptr_t)(((uintptr_t)(idx) << 1) | (dir)))
-#define EGW_FLOW_VAL_IDX(v) ((uint32_t)((uintptr_t)(v) >> 1))
-#define EGW_FLOW_VAL_DIR(v) ((unsigned)((uintptr_t)(v) & 1))
-
-/* NULL with rte_errno set on failure. NAME is for messages only. */
-struct egw_flow_table *egw_flow_table_create(const char *name, uint32_t capacity, int socket,
+/* NULL with rte_errno set on failure. */
+struct egw_flow_table *egw_flow_table_create(uint32_t capacity, int socket,
 	const struct egw_flow_timeouts *to);
 void egw_flow_table_free(struct egw_flow_table *ft);
 /* What egw_flow_table_create() takes from the DPDK heap for CAPACITY flows. */
 size_t egw_flow_table_bytes(uint32_t capacity);
 void egw_flow_table_set_timeouts(struct egw_flow_table *ft, const struct egw_flow_timeouts *to);
+/* Seconds of idleness after which a flow in STATE expires. */
+uint32_t egw_flow_table_timeout(const struct egw_flow_table *ft, uint8_t state);
+uint32_t egw_flow_table_capacity(const struct egw_flow_table *ft);
+/* Flows in the table. Any thread (a relaxed atomic load). */
+uint32_t egw_flow_table_active(const struct egw_flow_table *ft);
+/* Records neither in use nor allocated: capacity - active when no record is between
+ * egw_flow_alloc() and its commit or abort. */
+uint32_t egw_flow_table_free_records(const struct egw_flow_table *ft);
 
-/* Bulk lookup of N (<= 64) keys: values[i] valid where bit i of the returned mask is set. */
+/*
+ * Bulk lookup of N (<= 64) keys: where bit i of the result is set, FLOWS[i] is the record and
+ * DIRS[i] the direction (EGW_DIR_ORIG / EGW_DIR_REPLY) KEYS[i] stands for. The records of the
+ * hits have been requested into the cache.
+ */
 uint64_t egw_flow_lookup_bulk(struct egw_flow_table *ft, const struct egw_flow_key **keys,
-	unsigned n, void **values);
-/* Single lookup: 0 and *value, or -ENOENT. */
-int egw_flow_lookup(struct egw_flow_table *ft, const struct egw_flow_key *key, void **value);
+	unsigned n, struct egw_flow **flows, uint8_t *dirs);
+/* Single lookup: the record and *DIR, or NULL. */
+struct egw_flow *egw_flow_lookup(struct egw_flow_table *ft, const struct egw_flow_key *key,
+	unsigned *dir);
 /* True when KEY is already in the table (used to keep external tuples unique). */
 bool egw_flow_key_exists(struct egw_flow_table *ft, const struct egw_flow_key *key);
 
@@ -51,24 +54,38 @@ bool egw_flow_key_exists(struct egw_flow_table *ft, const struct egw_flow_key *k
  */
 struct egw_flow *egw_flow_alloc(struct egw_flow_table *ft);
 void egw_flow_abort(struct egw_flow_table *ft, struct egw_flow *f);
-/* Inserts both keys of F. -EEXIST when either key is taken (nothing inserted), -ENOSPC. */
+/*
+ * Inserts both keys of F, created at NOW (worker clock, seconds). -EEXIST when either key is
+ * taken (nothing inserted), -ENOSPC.
+ */
 int egw_flow_commit(struct egw_flow_table *ft, struct egw_flow *f,
-	const struct egw_flow_key *reply_key);
+	const struct egw_flow_key *reply_key, uint32_t now);
 /* egw_flow_commit() for a caller that has just seen both keys absent (two lookups fewer). A
  * key present after all would be taken from its flow. -ENOSPC. */
 int egw_flow_commit_new(struct egw_flow_table *ft, struct egw_flow *f,
-	const struct egw_flow_key *reply_key);
+	const struct egw_flow_key *reply_key, uint32_t now);
+/* When committed F was created (worker clock, seconds). Cold: read when a flow ends or is
+ * listed, never per packet. */
+uint32_t egw_flow_created(const struct egw_flow_table *ft, const struct egw_flow *f);
 
-static inline uint32_t egw_flow_index(const struct egw_flow_table *ft, const struct egw_flow *f)
-{
-	return (uint32_t)(f - ft->flows);
-}
-
-/* The reply key of a committed flow (derived, not stored). */
-void egw_flow_reply_key(const struct egw_flow *f, struct egw_flow_key *reply);
+/* Position of F's record (0 .. capacity - 1), stable while F lives: the index of per-flow
+ * state kept beside the table (side arrays of cold fields). */
+uint32_t egw_flow_index(const struct egw_flow_table *ft, const struct egw_flow *f);
 
 /* Removes F (both keys) and frees its record. */
 void egw_flow_remove(struct egw_flow_table *ft, struct egw_flow *f);
+
+/* Called for a live flow; may remove it (egw_flow_remove) and nothing else. */
+typedef void (*egw_flow_visit_fn)(void *ctx, struct egw_flow *f);
+
+/*
+ * Visits the live flows among at most BUDGET records from *CURSOR on, in record order, and
+ * advances *CURSOR past them. Returns the records examined; *CURSOR equal to the capacity means
+ * the scan reached the end (start again from 0 for another round). Bounded work per call: the
+ * one walk of the table that expiry, flow dumps and shutdown share.
+ */
+uint32_t egw_flow_scan(struct egw_flow_table *ft, uint32_t *cursor, uint32_t budget,
+	egw_flow_visit_fn fn, void *ctx);
 
 typedef void (*egw_flow_expire_cb)(void *ctx, struct egw_flow *f);
 
@@ -80,13 +97,7 @@ typedef void (*egw_flow_expire_cb)(void *ctx, struct egw_flow *f);
 uint32_t egw_flow_expire_step(struct egw_flow_table *ft, uint32_t now, uint32_t budget,
 	egw_flow_expire_cb cb, void *ctx);
 
-/* Removes every flow (shutdown, flush). Returns the number removed. */
+/* Removes every flow (tests, benchmarks), calling CB first for each. Returns the number. */
 uint32_t egw_flow_flush(struct egw_flow_table *ft, egw_flow_expire_cb cb, void *ctx);
-
-static inline bool egw_flow_is_expired(const struct egw_flow_table *ft, const struct egw_flow *f,
-	uint32_t now)
-{
-	return now - f->last_seen > ft->timeout[f->state];
-}
 
 #endif

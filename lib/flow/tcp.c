@@ -26,8 +26,8 @@ void egw_tcp_track(struct egw_flow *f, unsigned dir, uint8_t flags)
 	}
 	switch (f->state) {
 	case EGW_TCP_SYN_SENT:
-		if (dir == EGW_DIR_REPLY && (flags & (EGW_TCP_SYN | EGW_TCP_ACK)) ==
-				(EGW_TCP_SYN | EGW_TCP_ACK))
+		if (dir == EGW_DIR_REPLY &&
+			(flags & (EGW_TCP_SYN | EGW_TCP_ACK)) == (EGW_TCP_SYN | EGW_TCP_ACK))
 			f->state = EGW_TCP_SYN_RECV;
 		break;
 	case EGW_TCP_SYN_RECV:
@@ -38,7 +38,7 @@ void egw_tcp_track(struct egw_flow *f, unsigned dir, uint8_t flags)
 	case EGW_TCP_RESET:
 		if (dir == EGW_DIR_ORIG && (flags & (EGW_TCP_SYN | EGW_TCP_ACK)) == EGW_TCP_SYN) {
 			f->state = EGW_TCP_SYN_SENT;
-			f->flags &= (uint8_t)~(EGW_FLOW_F_FIN_ORIG | EGW_FLOW_F_FIN_REPLY);
+			f->flags &= (uint8_t) ~(EGW_FLOW_F_FIN_ORIG | EGW_FLOW_F_FIN_REPLY);
 			return;
 		}
 		break;

@@ -70,8 +70,8 @@ static bool same_name_nocase(const char *stored, const char *name, size_t len)
 }
 
 /* The key for hash H whose name is PREFIX ("*" or "") followed by NAME[0..LEN), or NULL. */
-static const struct hm_key *probe(
-	const struct egw_host_matcher *m, uint64_t h, bool wild, const char *name, size_t len)
+static const struct hm_key *probe(const struct egw_host_matcher *m, uint64_t h, bool wild,
+	const char *name, size_t len)
 {
 	uint32_t i = slot_of(h, m->mask);
 
@@ -226,8 +226,9 @@ static int normalize_all(const struct egw_host_pattern *p, uint32_t n, struct hm
 		items[i].hash = hash_rtl(pool + off, len);
 		items[i].name_off = (uint32_t)off;
 		items[i].name_len = (uint32_t)len;
-		items[i].rule = (struct egw_host_rule){
-			.priority = p[i].priority, .order = p[i].order, .rule_id = p[i].rule_id};
+		items[i].rule = (struct egw_host_rule){ .priority = p[i].priority,
+			.order = p[i].order,
+			.rule_id = p[i].rule_id };
 		off += len + 1;
 	}
 	return 0;
@@ -264,12 +265,12 @@ static void fill(struct egw_host_matcher *m, struct hm_slot *slots, struct hm_ke
 			keys[nk - 1].rules_n = nr - keys[nk - 1].rules_first;
 			continue;
 		}
-		keys[nk] = (struct hm_key){.hash = it->hash,
+		keys[nk] = (struct hm_key){ .hash = it->hash,
 			.name_off = name_off,
 			.name_len = (uint16_t)it->name_len,
 			.wild = pool[it->name_off] == '*',
 			.rules_first = nr,
-			.rules_n = 1};
+			.rules_n = 1 };
 		memcpy(names + name_off, pool + it->name_off, it->name_len);
 		name_off += it->name_len;
 		rules[nr++] = it->rule;
@@ -280,7 +281,7 @@ static void fill(struct egw_host_matcher *m, struct hm_slot *slots, struct hm_ke
 
 		while (slots[s].key)
 			s = (s + 1) & m->mask;
-		slots[s] = (struct hm_slot){.tag = (uint32_t)keys[k].hash, .key = k + 1};
+		slots[s] = (struct hm_slot){ .tag = (uint32_t)keys[k].hash, .key = k + 1 };
 	}
 	m->n_keys = nk;
 	m->n_rules = nr;
@@ -300,8 +301,8 @@ static void count_keys(const struct hm_item *items, uint32_t n, const char *pool
 	}
 }
 
-struct egw_host_matcher *egw_host_match_build(
-	const struct egw_host_pattern *p, uint32_t n, uint32_t *bad)
+struct egw_host_matcher *egw_host_match_build(const struct egw_host_pattern *p, uint32_t n,
+	uint32_t *bad)
 {
 	struct hm_item *items = calloc(n ? n : 1, sizeof(*items));
 	char *pool = malloc(pool_bytes(p, n));

@@ -43,8 +43,8 @@ struct egw_host_matcher;
  * (its index in *BAD when BAD is not NULL; the policy files have refused it already),
  * ENOMEM. Control thread: allocates once, in one block.
  */
-struct egw_host_matcher *egw_host_match_build(
-	const struct egw_host_pattern *p, uint32_t n, uint32_t *bad);
+struct egw_host_matcher *egw_host_match_build(const struct egw_host_pattern *p, uint32_t n,
+	uint32_t *bad);
 void egw_host_match_free(struct egw_host_matcher *m);
 
 /* Distinct names and wildcards it holds; bytes of its one allocation. */

@@ -11,8 +11,8 @@ static bool label_char(uint8_t c)
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
 }
 
-enum egw_hostname_err egw_hostname_normalize(
-	const char *src, size_t len, unsigned flags, char *dst, size_t *out_len)
+enum egw_hostname_err egw_hostname_normalize(const char *src, size_t len, unsigned flags, char *dst,
+	size_t *out_len)
 {
 	const uint8_t *s = (const uint8_t *)src;
 	size_t i = 0, label = 0;
@@ -40,8 +40,9 @@ enum egw_hostname_err egw_hostname_normalize(
 			if (++label > EGW_HOSTNAME_LABEL_MAX)
 				return EGW_HOSTNAME_E_LABEL;
 		} else {
-			return c == '*' && (flags & EGW_HOSTNAME_PATTERN) ? EGW_HOSTNAME_E_WILDCARD
-									  : EGW_HOSTNAME_E_CHAR;
+			return c == '*' && (flags & EGW_HOSTNAME_PATTERN) ?
+				       EGW_HOSTNAME_E_WILDCARD :
+				       EGW_HOSTNAME_E_CHAR;
 		}
 		dst[i] = (char)c;
 	}

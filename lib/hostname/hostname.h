@@ -43,8 +43,8 @@ enum egw_hostname_err {
  * unspecified string and must not be used. Pure, allocation-free, any thread; reads exactly
  * LEN bytes of SRC. DST may be SRC (in place).
  */
-enum egw_hostname_err egw_hostname_normalize(
-	const char *src, size_t len, unsigned flags, char *dst, size_t *out_len);
+enum egw_hostname_err egw_hostname_normalize(const char *src, size_t len, unsigned flags, char *dst,
+	size_t *out_len);
 
 /* The error as a phrase for "'NAME' <phrase>" messages (policy files). */
 const char *egw_hostname_strerror(enum egw_hostname_err err);

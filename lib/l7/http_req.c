@@ -327,9 +327,9 @@ static enum egw_l7_status parse(struct head *h, struct egw_l7_http *out)
 
 enum egw_l7_status egw_l7_http_parse(const uint8_t *buf, uint32_t len, struct egw_l7_http *out)
 {
-	struct head h = {.b = buf,
+	struct head h = { .b = buf,
 		.lim = len < EGW_L7_HTTP_HEAD_MAX ? len : EGW_L7_HTTP_HEAD_MAX,
-		.capped = len >= EGW_L7_HTTP_HEAD_MAX};
+		.capped = len >= EGW_L7_HTTP_HEAD_MAX };
 	enum egw_l7_status st;
 
 	memset(out, 0, offsetof(struct egw_l7_http, host));

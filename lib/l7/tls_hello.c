@@ -40,8 +40,8 @@ struct framing {
  * Walks the records. DONE when the whole handshake message is in BUF (out->need = where it
  * ends); NEED_MORE with out->need; NOT_PROTO; MALFORMED.
  */
-static enum egw_l7_status frame(
-	const uint8_t *buf, uint32_t len, struct framing *f, struct egw_l7_tls *out)
+static enum egw_l7_status frame(const uint8_t *buf, uint32_t len, struct framing *f,
+	struct egw_l7_tls *out)
 {
 	uint8_t hh[4];			      /* the handshake header, gathered across records */
 	uint32_t hh_n = 0, have = 0, pos = 0; /* have: message bytes in the records walked */
@@ -279,7 +279,7 @@ static bool parse_hello(struct rd *r, uint32_t end, struct egw_l7_tls *out)
 
 enum egw_l7_status egw_l7_tls_parse(const uint8_t *buf, uint32_t len, struct egw_l7_tls *out)
 {
-	struct framing f = {0};
+	struct framing f = { 0 };
 	enum egw_l7_status st;
 	struct rd r;
 
@@ -291,7 +291,7 @@ enum egw_l7_status egw_l7_tls_parse(const uint8_t *buf, uint32_t len, struct egw
 	if (st != EGW_L7_DONE)
 		return st;
 	/* The message's bytes are all before out->need, which is within LEN. */
-	r = (struct rd){.buf = buf, .len = out->need, .pos = 5, .rec_end = 5 + f.first_len};
+	r = (struct rd){ .buf = buf, .len = out->need, .pos = 5, .rec_end = 5 + f.first_len };
 	if (r.rec_end > r.len)
 		r.rec_end = r.len;
 	if (!parse_hello(&r, f.total, out) || r.off != f.total) {

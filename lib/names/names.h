@@ -44,8 +44,8 @@ void egw_names_journal_free(struct egw_names_journal *j);
  * was full (counted in egw_names_journal_dropped: the control thread is behind). Lock-free,
  * allocation-free; about one rte_ring bulk enqueue.
  */
-bool egw_names_journal_push(
-	struct egw_names_journal *j, const struct egw_dns_answer *a, uint32_t now);
+bool egw_names_journal_push(struct egw_names_journal *j, const struct egw_dns_answer *a,
+	uint32_t now);
 
 /* Answers a full journal refused so far (written by the worker, read by anyone). */
 uint64_t egw_names_journal_dropped(const struct egw_names_journal *j);
@@ -101,8 +101,8 @@ int egw_names_table_learn(struct egw_names_table *t, const char *name, size_t le
 	uint32_t ttl, uint32_t now);
 
 /* Merges at most BUDGET records of J. Returns the records merged. */
-unsigned egw_names_journal_drain(
-	struct egw_names_journal *j, struct egw_names_table *t, unsigned budget);
+unsigned egw_names_journal_drain(struct egw_names_journal *j, struct egw_names_table *t,
+	unsigned budget);
 
 /* Removes at most BUDGET entries that expired at NOW. Returns how many. */
 unsigned egw_names_table_expire(struct egw_names_table *t, uint32_t now, unsigned budget);
@@ -146,9 +146,8 @@ struct egw_names_step {
  * and returns it for the caller to publish; NULL otherwise (or out of memory: tried again at
  * the next step). NOW is the workers' clock in seconds.
  */
-struct egw_names_view *egw_names_step(struct egw_names_table *t,
-	struct egw_names_journal *const *j, unsigned n, uint32_t now, uint64_t now_ms,
-	struct egw_names_step *st);
+struct egw_names_view *egw_names_step(struct egw_names_table *t, struct egw_names_journal *const *j,
+	unsigned n, uint32_t now, uint64_t now_ms, struct egw_names_step *st);
 
 /* ---- views ---- */
 
@@ -159,8 +158,8 @@ struct egw_names_view;
  * egw_names_table_due) are shared with the last view. NULL with rte_errno (ENOMEM). Control
  * thread.
  */
-struct egw_names_view *egw_names_table_view(
-	struct egw_names_table *t, uint64_t generation, uint32_t now);
+struct egw_names_view *egw_names_table_view(struct egw_names_table *t, uint64_t generation,
+	uint32_t now);
 
 /*
  * Control thread: one more holder of V (a view may be published for the workers and held by

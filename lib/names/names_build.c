@@ -52,7 +52,7 @@ static int collect(struct egw_names_table *t, uint32_t head, uint32_t *nn)
 			0)
 			return -ENOMEM;
 		t->b_names[(*nn)++] =
-			(struct names_build_name){b->name->text, b->name->len, b->expiry};
+			(struct names_build_name){ b->name->text, b->name->len, b->expiry };
 	}
 	return 0;
 }
@@ -129,8 +129,8 @@ static int rebuild(struct egw_names_table *t, uint32_t now)
 	return rc;
 }
 
-struct egw_names_view *egw_names_table_view(
-	struct egw_names_table *t, uint64_t generation, uint32_t now)
+struct egw_names_view *egw_names_table_view(struct egw_names_table *t, uint64_t generation,
+	uint32_t now)
 {
 	uint32_t n_shards = 1u << t->shard_bits;
 	struct egw_names_view *v = malloc(sizeof(*v) + n_shards * sizeof(v->shards[0]));

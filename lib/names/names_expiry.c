@@ -83,7 +83,7 @@ int nt_heap_push(struct egw_names_table *t, uint32_t bi)
 		t->heap = h;
 		t->heap_cap = cap;
 	}
-	t->heap[t->heap_n] = (struct nt_node){t->binds[bi].expiry, bi, t->binds[bi].gen};
+	t->heap[t->heap_n] = (struct nt_node){ t->binds[bi].expiry, bi, t->binds[bi].gen };
 	sift_up(t->heap, t->heap_n++);
 	return 0;
 }

@@ -41,8 +41,8 @@ struct egw_names_journal *egw_names_journal_create(const char *name, unsigned ce
 		rte_errno = ENOMEM;
 		return NULL;
 	}
-	j->ring = rte_ring_create_elem(
-		name, NAMES_CELL, cells, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	j->ring = rte_ring_create_elem(name, NAMES_CELL, cells, socket,
+		RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (!j->ring) {
 		int e = rte_errno;
 
@@ -68,8 +68,8 @@ static inline uint32_t rec_cells(uint32_t name_len, uint32_t n_addrs)
 	       NAMES_CELL;
 }
 
-bool egw_names_journal_push(
-	struct egw_names_journal *j, const struct egw_dns_answer *a, uint32_t now)
+bool egw_names_journal_push(struct egw_names_journal *j, const struct egw_dns_answer *a,
+	uint32_t now)
 {
 	alignas(16) uint8_t buf[REC_MAX_CELLS * NAMES_CELL];
 	struct names_rec_hdr *h = (struct names_rec_hdr *)buf;
@@ -80,14 +80,16 @@ bool egw_names_journal_push(
 		return false;
 	if (n > EGW_DNS_LEARN_MAX)
 		n = EGW_DNS_LEARN_MAX;
-	*h = (struct names_rec_hdr){.time = now, .name_len = a->q.name_len, .n_addrs = (uint8_t)n};
+	*h = (struct names_rec_hdr){ .time = now,
+		.name_len = a->q.name_len,
+		.n_addrs = (uint8_t)n };
 	for (uint32_t i = 0; i < n; i++) {
 		ad[i].addr = rte_be_to_cpu_32(a->addrs[i].addr);
 		ad[i].ttl = a->addrs[i].ttl;
 	}
 	memcpy(ad + n, a->q.name, a->q.name_len);
-	if (rte_ring_sp_enqueue_bulk_elem(
-		    j->ring, buf, NAMES_CELL, rec_cells(a->q.name_len, n), NULL) == 0) {
+	if (rte_ring_sp_enqueue_bulk_elem(j->ring, buf, NAMES_CELL, rec_cells(a->q.name_len, n),
+		    NULL) == 0) {
 		/* Only this worker writes it; readers take it whole (64-bit aligned). */
 		__atomic_store_n(&j->dropped, j->dropped + 1, __ATOMIC_RELAXED);
 		return false;
@@ -133,8 +135,8 @@ static bool take(struct egw_names_journal *j, struct egw_names_table *t, uint8_t
  */
 #define DRAIN_BATCH 16
 
-unsigned egw_names_journal_drain(
-	struct egw_names_journal *j, struct egw_names_table *t, unsigned budget)
+unsigned egw_names_journal_drain(struct egw_names_journal *j, struct egw_names_table *t,
+	unsigned budget)
 {
 	alignas(16) uint8_t buf[DRAIN_BATCH][REC_MAX_CELLS * NAMES_CELL];
 	uint64_t hash[DRAIN_BATCH];
@@ -150,8 +152,8 @@ unsigned egw_names_journal_drain(
 				const struct names_rec_hdr *h = (const void *)buf[n];
 				const struct names_rec_addr *ad = (const void *)(h + 1);
 
-				hash[n] = names_table_prefetch(
-					t, (const char *)(ad + h->n_addrs), h->name_len);
+				hash[n] = names_table_prefetch(t, (const char *)(ad + h->n_addrs),
+					h->name_len);
 				n++;
 			}
 		}

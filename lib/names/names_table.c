@@ -25,8 +25,8 @@ static uint64_t name_hash(const struct egw_names_table *t, const char *s, size_t
 	return h ^ (h >> 32);
 }
 
-static uint32_t name_find_slot(
-	const struct egw_names_table *t, uint64_t h, const char *s, size_t len)
+static uint32_t name_find_slot(const struct egw_names_table *t, uint64_t h, const char *s,
+	size_t len)
 {
 	for (uint32_t i = (uint32_t)h & t->names_mask;; i = (i + 1) & t->names_mask) {
 		const struct nt_name *n = t->names[i].n;
@@ -77,7 +77,7 @@ static struct nt_name *name_add(struct egw_names_table *t, uint64_t h, const cha
 	memcpy(n->text, s, len);
 	n->text[len] = '\0';
 	i = name_find_slot(t, h, s, len);
-	t->names[i] = (struct nt_name_slot){h, n};
+	t->names[i] = (struct nt_name_slot){ h, n };
 	t->n_names++;
 	t->name_bytes += sizeof(*n) + len + 1;
 	return n;
@@ -158,8 +158,8 @@ static int addr_grow(const struct egw_names_table *t, struct nt_shard *s)
 	return 0;
 }
 
-static struct nt_addr_slot *addr_add(
-	const struct egw_names_table *t, struct nt_shard *s, uint64_t h, uint32_t addr)
+static struct nt_addr_slot *addr_add(const struct egw_names_table *t, struct nt_shard *s,
+	uint64_t h, uint32_t addr)
 {
 	uint32_t i;
 
@@ -167,13 +167,13 @@ static struct nt_addr_slot *addr_add(
 		return NULL;
 	for (i = (uint32_t)h & s->mask; s->slots[i].addr; i = (i + 1) & s->mask)
 		;
-	s->slots[i] = (struct nt_addr_slot){addr, NT_NONE};
+	s->slots[i] = (struct nt_addr_slot){ addr, NT_NONE };
 	s->n++;
 	return &s->slots[i];
 }
 
-static void addr_remove(
-	const struct egw_names_table *t, struct nt_shard *s, struct nt_addr_slot *slot)
+static void addr_remove(const struct egw_names_table *t, struct nt_shard *s,
+	struct nt_addr_slot *slot)
 {
 	uint32_t i = (uint32_t)(slot - s->slots), j = i;
 
@@ -271,6 +271,8 @@ void nt_bind_remove(struct egw_names_table *t, uint32_t bi, bool free_name)
 {
 	struct nt_name *n = t->binds[bi].name;
 
+	if (!n)
+		return; /* a free bind: nothing to remove */
 	name_unlink(t, n, bi);
 	addr_unlink(t, bi);
 	bind_free(t, bi);
@@ -550,8 +552,9 @@ void egw_names_table_stats(const struct egw_names_table *t, struct egw_names_sta
 	for (uint32_t i = 0; i < 1u << t->shard_bits; i++) {
 		addrs += t->shards[i].n;
 		bytes += sizeof(t->shards[i]) +
-			 (t->shards[i].slots ? (t->shards[i].mask + 1) * sizeof(struct nt_addr_slot)
-					     : 0);
+			 (t->shards[i].slots ?
+					 (t->shards[i].mask + 1) * sizeof(struct nt_addr_slot) :
+					 0);
 	}
 	*s = t->st;
 	s->names = t->n_names;

@@ -5,7 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "conf/conf.h"
+#include "common/limits.h"
+#include "common/types.h"
 #include "flow/flow.h"
 
 /*

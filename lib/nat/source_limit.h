@@ -23,8 +23,8 @@ struct egw_source_slot {
  */
 struct egw_source_limit {
 	struct egw_source_slot *slots;
-	uint32_t mask;	 /* slots - 1 */
-	uint8_t shift;	 /* 32 - log2(slots): Fibonacci hashing takes the top bits */
+	uint32_t mask; /* slots - 1 */
+	uint8_t shift; /* 32 - log2(slots): Fibonacci hashing takes the top bits */
 	uint32_t used;
 	uint32_t capacity;
 };

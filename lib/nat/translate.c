@@ -63,7 +63,8 @@ static inline void rewrite(uint8_t *ip, unsigned addr_off, uint8_t *l4, uint8_t 
 		old_port = rd16(l4 + port_off);
 		wr16(l4 + port_off, new_port);
 		if (l4_csum_ok) {
-			uint16_t c = egw_csum_update32_udp(rd16(l4 + UDP_CSUM_OFF), old_addr, new_addr);
+			uint16_t c =
+				egw_csum_update32_udp(rd16(l4 + UDP_CSUM_OFF), old_addr, new_addr);
 			wr16(l4 + UDP_CSUM_OFF, egw_csum_update16_udp(c, old_port, new_port));
 		}
 		break;
@@ -109,21 +110,22 @@ void egw_translate_icmp_error(struct rte_mbuf *m, const struct egw_pkt_meta *met
 	uint8_t *in_ip = data + meta->inner_l3_off, *in_l4 = data + meta->inner_l4_off;
 	/* The quoted header's checksum field may lie past the quote (TCP: byte 16). */
 	unsigned csum_off = meta->inner_proto == IPPROTO_TCP ? TCP_CSUM_OFF :
-		meta->inner_proto == IPPROTO_UDP ? UDP_CSUM_OFF : ICMP_CSUM_OFF;
+			    meta->inner_proto == IPPROTO_UDP ? UDP_CSUM_OFF :
+							       ICMP_CSUM_OFF;
 	bool in_csum_ok = meta->inner_l4_len >= csum_off + 2;
 	uint16_t c;
 
 	if (dir == EGW_DIR_REPLY) {
 		/* From outside: outer destination and quoted source were our egress tuple. */
-		wr16(ip + IP_CSUM_OFF, egw_csum_update32(rd16(ip + IP_CSUM_OFF), rd32(ip + 16),
-			f->orig.a_addr));
+		wr16(ip + IP_CSUM_OFF,
+			egw_csum_update32(rd16(ip + IP_CSUM_OFF), rd32(ip + 16), f->orig.a_addr));
 		wr32(ip + 16, f->orig.a_addr);
 		rewrite(in_ip, 12, in_l4, meta->inner_proto, 0, f->orig.a_addr, f->orig.a_port,
 			in_csum_ok);
 	} else {
 		/* From inside: outer source and quoted destination were the inside host. */
-		wr16(ip + IP_CSUM_OFF, egw_csum_update32(rd16(ip + IP_CSUM_OFF), rd32(ip + 12),
-			f->nat_addr));
+		wr16(ip + IP_CSUM_OFF,
+			egw_csum_update32(rd16(ip + IP_CSUM_OFF), rd32(ip + 12), f->nat_addr));
 		wr32(ip + 12, f->nat_addr);
 		rewrite(in_ip, 16, in_l4, meta->inner_proto, 2, f->nat_addr, f->nat_port,
 			in_csum_ok);

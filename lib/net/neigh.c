@@ -90,8 +90,8 @@ uint16_t egw_neigh_get_or_add(struct egw_neigh_table *t, uint16_t port, uint32_t
 	return slot;
 }
 
-void egw_neigh_set(
-	struct egw_neigh_table *t, uint16_t slot, const struct rte_ether_addr *mac, bool stale)
+void egw_neigh_set(struct egw_neigh_table *t, uint16_t slot, const struct rte_ether_addr *mac,
+	bool stale)
 {
 	uint64_t v = 0;
 

@@ -86,8 +86,8 @@ static inline uint32_t egw_neigh_count(const struct egw_neigh_table *t)
 /* Writer side (control thread only). Returns the slot, creating it; SLOT_NONE when full. */
 uint16_t egw_neigh_get_or_add(struct egw_neigh_table *t, uint16_t port, uint32_t addr_be);
 /* Publishes MAC for SLOT; STALE: readers report their use (egw_neigh_take_used). */
-void egw_neigh_set(
-	struct egw_neigh_table *t, uint16_t slot, const struct rte_ether_addr *mac, bool stale);
+void egw_neigh_set(struct egw_neigh_table *t, uint16_t slot, const struct rte_ether_addr *mac,
+	bool stale);
 /* Readers see no MAC for SLOT any more: they hand their packets to the control thread. */
 void egw_neigh_clear(struct egw_neigh_table *t, uint16_t slot);
 /* True when a reader used SLOT's stale MAC since the last call; clears the mark. */

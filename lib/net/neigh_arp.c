@@ -6,7 +6,7 @@
 #include "l3.h"
 #include "neigh_internal.h"
 
-static const struct rte_ether_addr bcast = {.addr_bytes = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+static const struct rte_ether_addr bcast = { .addr_bytes = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
 static const struct rte_ether_addr zero_mac;
 
 void neigh_arp_request(struct egw_neigh_resolver *r, uint16_t port, uint32_t addr_be,
@@ -116,8 +116,8 @@ void egw_neigh_arp_input(struct egw_neigh_resolver *r, struct rte_mbuf *m)
 		    rte_is_same_ether_addr(&eth->dst_addr, &np->mac);
 	/* Whoever asks for us will talk to us: learn it now (as Linux does). Anything else
 	 * only updates neighbours we track: unsolicited ARP must not plant entries. */
-	slot = for_us ? egw_neigh_get_or_add(r->p.table, port, sip)
-		      : egw_neigh_find(r->p.table, port, sip);
+	slot = for_us ? egw_neigh_get_or_add(r->p.table, port, sip) :
+			egw_neigh_find(r->p.table, port, sip);
 	if (slot != EGW_NEIGH_SLOT_NONE && (for_us || known(r, slot)))
 		neigh_learned(r, slot, &sha, confirmed, garp, neigh_now(r));
 	if (!for_us) {

@@ -48,8 +48,8 @@ static inline uint64_t neigh_now(const struct egw_neigh_resolver *r)
 	return r->p.clock_ms(r->p.ctx);
 }
 
-static inline const struct egw_neigh_port *neigh_port(
-	const struct egw_neigh_resolver *r, uint16_t port)
+static inline const struct egw_neigh_port *neigh_port(const struct egw_neigh_resolver *r,
+	uint16_t port)
 {
 	return port < RTE_MAX_ETHPORTS && r->port_known[port] ? &r->ports[port] : NULL;
 }
@@ -65,8 +65,8 @@ static inline void neigh_count(uint64_t *c)
 	__atomic_store_n(c, *c + 1, __ATOMIC_RELAXED);
 }
 
-static inline void neigh_drop(
-	struct egw_neigh_resolver *r, struct rte_mbuf *m, enum egw_drop_reason reason)
+static inline void neigh_drop(struct egw_neigh_resolver *r, struct rte_mbuf *m,
+	enum egw_drop_reason reason)
 {
 	r->p.drops[reason]++;
 	rte_pktmbuf_free(m);

@@ -154,8 +154,8 @@ static bool icmp_allowed(struct egw_neigh_resolver *r, uint64_t now)
  * data path as if received on PORT, and the flow's worker translates it to the sender (RFC
  * 5508). Never an error about an ICMP error (RFC 1122 3.2.2).
  */
-static void drop_unreachable(
-	struct egw_neigh_resolver *r, struct rte_mbuf *m, uint16_t port, uint64_t now)
+static void drop_unreachable(struct egw_neigh_resolver *r, struct rte_mbuf *m, uint16_t port,
+	uint64_t now)
 {
 	const struct egw_neigh_port *np = &r->ports[port];
 	struct egw_pkt_meta meta;
@@ -169,8 +169,8 @@ static void drop_unreachable(
 		return;
 	}
 	/* The frame's source MAC is the exit port's: the error comes back addressed to it. */
-	egw_icmp_error_build(
-		m, &meta, EGW_ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0, np->addr_be, &np->mac);
+	egw_icmp_error_build(m, &meta, EGW_ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0, np->addr_be,
+		&np->mac);
 	neigh_count(&r->stats.unreachable_sent);
 	r->p.rx(r->p.ctx, m, port);
 }
@@ -202,8 +202,8 @@ static void held_unreachable(struct egw_neigh_resolver *r, uint16_t slot, uint64
 
 /* ---- state changes ---- */
 
-static void enter_reachable(
-	struct egw_neigh_resolver *r, uint16_t slot, const struct rte_ether_addr *mac, uint64_t now)
+static void enter_reachable(struct egw_neigh_resolver *r, uint16_t slot,
+	const struct rte_ether_addr *mac, uint64_t now)
 {
 	struct neigh_slot *ns = &r->slots[slot];
 
@@ -218,8 +218,8 @@ static void enter_reachable(
 }
 
 /* The MAC stays in use; readers now report their use, which starts a probe. */
-static void enter_stale(
-	struct egw_neigh_resolver *r, uint16_t slot, const struct rte_ether_addr *mac, uint64_t now)
+static void enter_stale(struct egw_neigh_resolver *r, uint16_t slot,
+	const struct rte_ether_addr *mac, uint64_t now)
 {
 	struct neigh_slot *ns = &r->slots[slot];
 
@@ -293,8 +293,8 @@ static void remove_neighbour(struct egw_neigh_resolver *r, uint16_t slot)
 	char a[16];
 
 	addr_text(a, entry(r, slot)->addr);
-	EGW_DEBUG(
-		"neighbor %s on port %u removed: unused for neighbor_gc", a, entry(r, slot)->port);
+	EGW_DEBUG("neighbor %s on port %u removed: unused for neighbor_gc", a,
+		entry(r, slot)->port);
 	egw_neigh_clear(r->p.table, slot);
 	set_state(r, slot, EGW_NEIGH_ST_NONE);
 	set_probes(&r->slots[slot], 0);
@@ -305,8 +305,8 @@ static void remove_neighbour(struct egw_neigh_resolver *r, uint16_t slot)
 
 /* Whether a learned MAC may replace the one in use: a second answer within the lock time of
  * a confirmed one is ignored (the first of competing replies wins, as in Linux). */
-static bool may_replace(
-	const struct egw_neigh_resolver *r, uint16_t slot, bool override, uint64_t now)
+static bool may_replace(const struct egw_neigh_resolver *r, uint16_t slot, bool override,
+	uint64_t now)
 {
 	const struct neigh_slot *ns = &r->slots[slot];
 
@@ -429,8 +429,8 @@ void egw_neigh_hold(struct egw_neigh_resolver *r, struct rte_mbuf *m)
 		/* Resolved meanwhile (the ARP reply overtook this packet): send at once. The
 		 * read counts as a use of a stale MAC, as the worker's would have. */
 		if (egw_neigh_mac(r->p.table, slot, &mac)) {
-			rte_ether_addr_copy(
-				&mac, &rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr);
+			rte_ether_addr_copy(&mac,
+				&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr);
 			r->p.tx(r->p.ctx, m, port);
 			return;
 		}

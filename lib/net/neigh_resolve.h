@@ -108,8 +108,8 @@ struct egw_neigh_resolver *egw_neigh_resolver_create(const struct egw_neigh_para
 void egw_neigh_resolver_free(struct egw_neigh_resolver *r);
 
 /* Declares DPDK port PORT; ARP on undeclared ports is dropped. 0 or -EINVAL. */
-int egw_neigh_port_add(
-	struct egw_neigh_resolver *r, uint16_t port, const struct egw_neigh_port *np);
+int egw_neigh_port_add(struct egw_neigh_resolver *r, uint16_t port,
+	const struct egw_neigh_port *np);
 /* A configured neighbour: never ages, never replaced by ARP. 0 or -ENOSPC (table full). */
 int egw_neigh_add_static(struct egw_neigh_resolver *r, uint16_t port, uint32_t addr_be,
 	const struct rte_ether_addr *mac);

@@ -20,8 +20,11 @@ int egw_route_add(struct egw_route_table *t, uint32_t prefix, uint8_t len, uint3
 	while (pos < t->n && t->r[pos].len >= len)
 		pos++;
 	memmove(&t->r[pos + 1], &t->r[pos], (t->n - pos) * sizeof(t->r[0]));
-	t->r[pos] = (struct egw_route){ .prefix = prefix & mask, .mask = mask, .via_be = via_be,
-		.port_id = port_id, .len = len };
+	t->r[pos] = (struct egw_route){ .prefix = prefix & mask,
+		.mask = mask,
+		.via_be = via_be,
+		.port_id = port_id,
+		.len = len };
 	t->n++;
 	return 0;
 }

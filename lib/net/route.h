@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <stdint.h>
 
-#include "conf/conf.h"
+#include "common/limits.h"
 
 /*
  * Static routing. There are two tables: toward the outside (for inside packets: connected

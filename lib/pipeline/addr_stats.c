@@ -11,7 +11,7 @@
 int egw_addr_stats_init(struct egw_addr_stats *s)
 {
 	/* calloc: pages of slots never used are never backed. */
-	s->slots = calloc(EGW_ADDR_STATS_SLOTS, sizeof(*s->slots));
+	s->slots = calloc((size_t)EGW_ADDR_STATS_SLOTS, sizeof(*s->slots));
 	return s->slots ? 0 : -ENOMEM;
 }
 

@@ -8,25 +8,31 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
-#include "addr_stats.h"
 #include "common/drop.h"
+#include "common/rcu.h"
+#include "flow/flow.h"
 #include "flow_events.h"
 #include "mailbox.h"
-#include "flow/flow_table.h"
 #include "nat/nat.h"
-#include "nat/source_limit.h"
 #include "net/afpacket.h"
 #include "net/neigh.h"
 #include "net/route.h"
 #include "policy/snapshot.h"
 
+/*
+ * The data plane: the workers (each with its flow table, NAT port slice and counters), the
+ * rings between them and to and from the control thread, the RCU publication point of the
+ * policy snapshot, the neighbour table, the routes. Built by egw_dataplane_create(), set up
+ * (ports, addresses, routes) by the control thread before the workers start, read by other
+ * threads only through the views below. Its storage is private (dataplane_internal.h).
+ */
+struct egw_dataplane;
+struct egw_worker;
+
 #define EGW_BURST 32
 #define EGW_PORT_IDS 32 /* port ids are below this: the TX dirty mask has 32 bits */
 #define EGW_MAX_WORKERS 16
-#define EGW_EXPIRE_BUDGET 64 /* flow records examined per egw_pipeline_expire() */
-#define EGW_EXPIRE_SWEEP_MS 1000 /* egw_pipeline_expire_paced(): the whole table this often, */
-#define EGW_EXPIRE_MAX_RATE 2000000 /* but no more records per second than this (big tables) */
-#define EGW_EXPIRE_PACED_MAX 1024 /* records per paced call at most: a bounded pause */
+#define EGW_ICMP_ERRORS_PER_S 100 /* default per-worker rate of the errors the appliance sends */
 
 /* What every worker knows of a port; set up before the workers start, read-only after. */
 struct egw_port_info {
@@ -50,21 +56,20 @@ struct egw_worker_stats {
 	uint64_t flows_created, flows_expired;
 	uint64_t flows_revoked; /* ended by a policy change (revalidate = reset) */
 	uint64_t handoffs_out, handoffs_in;
-	uint64_t punted; /* ARP and echo requests handed to the control thread */
-	uint64_t held;	 /* packets handed to the control thread to wait for ARP */
+	uint64_t punted;       /* ARP handed to the control thread */
+	uint64_t echo_replies; /* ICMP echo requests to our addresses answered */
+	uint64_t held;	       /* packets handed to the control thread to wait for ARP */
 	uint64_t icmp_errors_sent;
-	uint64_t rst_sent; /* TCP resets the appliance generated (revoked flows) */
+	uint64_t rst_sent;	  /* TCP resets the appliance generated (revoked flows) */
 	uint64_t ack_probes_sent; /* ACKs behind a reset receiver's window: they make it tell
 				   its sequence number (revoked flows) */
 	uint64_t polls, busy_polls;
-	uint64_t flow_log_dropped; /* records lost to a full flow log ring (worker) */
-	uint64_t flow_log_written; /* records written (control thread) */
-	uint64_t flow_log_errors;  /* records lost to write errors (control thread) */
+	uint64_t flow_log_dropped;	/* records lost to a full flow log ring (worker) */
+	uint64_t flow_log_written;	/* records written (control thread) */
+	uint64_t flow_log_errors;	/* records lost to write errors (control thread) */
 	uint64_t tx_full[EGW_PORT_IDS]; /* per port: packets its TX queue refused (tx_full) */
 	uint64_t drops[EGW_DROP_MAX];
 } __rte_cache_aligned;
-
-struct egw_worker;
 
 /* Per policy counter slot (struct egw_policy_slots), per worker. */
 struct egw_policy_counters {
@@ -74,73 +79,115 @@ struct egw_policy_counters {
 	uint64_t bytes;
 };
 
-/* State shared by all workers, owned by the control thread. */
-struct egw_dataplane {
-	struct egw_port_info ports[RTE_MAX_ETHPORTS];
-	struct egw_route_table to_outside, to_inside;
-	/* Our port addresses and the broadcast addresses of their subnets (network order), set
-	 * with egw_dataplane_add_port_addr. */
-	uint32_t local_addrs[EGW_MAX_PORTS];
-	unsigned n_local_addrs;
-	uint32_t subnet_bcasts[2 * EGW_MAX_PORTS];
-	unsigned n_subnet_bcasts;
-	struct egw_neigh_table *neigh;
-	struct egw_rcu rcu;
-	struct egw_nat_secret secret;
-	struct rte_ring *punt_ring;    /* workers -> control: ARP, ICMP echo to us (mbufs) */
-	/* workers -> control: packets waiting for their next hop's MAC (mbuf->port = exit port,
-	 * mbuf->hash.usr = next hop address) */
-	struct rte_ring *resolve_ring;
-	unsigned n_workers;
-	struct egw_worker *workers[EGW_MAX_WORKERS];
-	struct rte_ring *handoff[EGW_MAX_WORKERS][EGW_MAX_WORKERS]; /* [from][to], SP/SC */
+/* What a data plane is built with. */
+struct egw_dataplane_params {
+	const char *name;	/* prefix of its DPDK objects' names (unique in the process) */
+	unsigned n_workers;	/* 1 .. EGW_MAX_WORKERS */
+	const unsigned *lcores; /* per worker: its lcore (NUMA socket, telemetry); NULL: any */
+	uint32_t max_flows;	/* all workers together */
+	struct egw_flow_timeouts timeouts;
 	bool tcp_pickup;
-	bool flow_log; /* [log] flow_log set: workers get a record ring (fixed at start) */
-	uint32_t *policy_active; /* per counter slot: flows held, for max_flows (atomic) */
-	uint32_t icmp_errors_per_s; /* per worker, rate limit of generated ICMP errors */
-	struct egw_worker_stats control_stats; /* drops counted by the control thread */
-	/* Per port id: what the kernel loses on net_af_packet ports (set up with the ports). */
-	struct egw_afp_port afp[EGW_PORT_IDS];
+	bool flow_log;			     /* workers get a flow log record ring */
+	uint32_t icmp_errors_per_s;	     /* per worker; 0: 100 */
+	uint32_t neigh_max;		     /* neighbour slots */
+	unsigned ring_size;		     /* control and handoff rings (power of 2) */
+	const struct egw_nat_secret *secret; /* NULL: random (RFC 6056 keys) */
 };
 
-struct egw_tx_buffer {
-	uint16_t n;
-	struct rte_mbuf *pkts[EGW_BURST];
-};
-
-struct egw_worker {
-	unsigned id;
-	unsigned lcore; /* for telemetry */
-	struct egw_dataplane *dp;
-	struct egw_flow_table *ft;
-	struct egw_source_limit sources; /* flows per inside address (max_per_source) */
-	uint32_t now;	      /* seconds, set once per loop */
-	uint64_t now_tsc;     /* TSC, set once per loop with NOW: flow log stamps */
-	uint32_t nat_counter; /* RFC 6056 algorithm 3 per-worker increment */
-	uint16_t txq;	      /* the TX queue this worker owns on every port */
-	uint32_t tx_dirty;    /* bit per port id with buffered packets */
-	struct rte_ring *ctl_tx; /* control -> this worker: frames to transmit (mbuf->port) */
-	uint32_t icmp_tokens, icmp_second;
-	uint64_t expire_tsc;		/* paced expiry: TSC up to which records were examined */
-	uint64_t expire_tsc_per_record; /* from EGW_EXPIRE_SWEEP_MS and the table's capacity */
-	struct egw_tx_buffer tx[RTE_MAX_ETHPORTS];
-	struct egw_worker_stats stats;
-	struct egw_policy_counters *policy; /* EGW_POLICY_SLOTS entries */
-	struct egw_addr_stats addrs;	    /* per egress address: mappings, exhaustion */
-	struct rte_ring *flowlog;	    /* worker -> control: struct egw_flowlog_rec, or NULL */
-	uint64_t log_epoch;		    /* egw_flowlog_clock() offset, fixed at creation */
-	uint64_t *flow_ids;		    /* per flow record: its flow id (flow log on only) */
-	uint64_t id_clock;		    /* clock and sequence of the last flow id given */
-	uint32_t id_seq;
-	struct egw_mailbox mbox __rte_cache_aligned; /* other threads ask about its flows here */
-};
-
-/* Creates worker ID's flow table and rings; 0 or -errno. */
-struct egw_worker *egw_worker_create(struct egw_dataplane *dp, unsigned id, uint32_t max_flows,
-	const struct egw_flow_timeouts *to, int socket);
-void egw_worker_free(struct egw_worker *w);
+/*
+ * Builds a data plane: rings, RCU, neighbour table, policy quota counters, workers. NULL with
+ * rte_errno set and a sentence in ERR (e.g. which worker's flow table did not fit) on failure.
+ */
+struct egw_dataplane *egw_dataplane_create(const struct egw_dataplane_params *p, char *err,
+	size_t errlen);
+/* Frees everything create built (the workers must have stopped; packets still queued are
+ * freed). NULL is fine. */
+void egw_dataplane_free(struct egw_dataplane *dp);
 /* What egw_worker_create() takes from the DPDK heap (flow table, rings, side arrays). */
 size_t egw_worker_bytes(uint32_t max_flows, bool flow_log);
+
+/* Set-up, control thread, before the workers start. */
+void egw_dataplane_set_port(struct egw_dataplane *dp, uint16_t port_id,
+	const struct egw_port_info *info);
+/* The routes toward ZONE (enum egw_zone), to fill with egw_route_add(). */
+struct egw_route_table *egw_dataplane_routes(struct egw_dataplane *dp, uint8_t zone);
+/* The kernel's loss counters of af_packet port PORT_ID, to fill (net/afpacket.h). */
+struct egw_afp_port *egw_dataplane_afp(struct egw_dataplane *dp, uint16_t port_id);
+
+/* Read-only facts, any thread. */
+unsigned egw_dataplane_n_workers(const struct egw_dataplane *dp);
+struct egw_worker *egw_dataplane_worker(const struct egw_dataplane *dp, unsigned i);
+const struct egw_port_info *egw_dataplane_port(const struct egw_dataplane *dp, uint16_t id);
+const struct egw_afp_port *egw_dataplane_afp_view(const struct egw_dataplane *dp, uint16_t port_id);
+/* The publication point of the policy snapshot (the control thread publishes there). */
+struct egw_rcu *egw_dataplane_rcu(struct egw_dataplane *dp);
+/* The neighbour table the workers read and the control thread's resolver writes. */
+struct egw_neigh_table *egw_dataplane_neigh(struct egw_dataplane *dp);
+
+/* The control thread's side of the rings. */
+/* Packets the workers punted (ARP): up to N into PKTS. */
+unsigned egw_dataplane_take_punted(struct egw_dataplane *dp, struct rte_mbuf **pkts, unsigned n);
+/* Packets waiting for a neighbour (mbuf->port = exit port, mbuf->hash.usr = next hop). */
+unsigned egw_dataplane_take_unresolved(struct egw_dataplane *dp, struct rte_mbuf **pkts,
+	unsigned n);
+/* Sends M (a frame the control thread built) out of port M->port through worker 0; a full
+ * ring drops it (control_queue_full). */
+void egw_dataplane_send(struct egw_dataplane *dp, struct rte_mbuf *m);
+/* Hands M to worker 0's data path as if received on M->port (an ICMP error the control thread
+ * built for a packet it could not deliver); a full ring drops it. */
+void egw_dataplane_inject(struct egw_dataplane *dp, struct rte_mbuf *m);
+/* Counts a packet the control thread dropped for REASON (it frees the packet itself). */
+void egw_dataplane_count_drop(struct egw_dataplane *dp, enum egw_drop_reason reason);
+/* The control thread's drop counters (it alone writes them; the resolver counts there). */
+uint64_t *egw_dataplane_control_drops(struct egw_dataplane *dp);
+/* Flow log records the control thread wrote or lost (flowlog.c). */
+void egw_dataplane_count_flowlog(struct egw_dataplane *dp, uint64_t written, uint64_t errors);
+
+/* Views: sums over the workers, safe from any thread (relaxed loads). */
+struct egw_worker_view {
+	unsigned id, lcore;
+	uint64_t rx_packets, tx_packets, polls, busy_polls, flows_active, flows_created;
+	uint64_t handoffs_out, handoffs_in, drops;
+};
+void egw_dataplane_worker_view(const struct egw_dataplane *dp, unsigned i,
+	struct egw_worker_view *v);
+void egw_dataplane_policy(const struct egw_dataplane *dp, uint32_t slot,
+	struct egw_policy_counters *c);
+/* Flows holding policy SLOT's max_flows quota. */
+uint32_t egw_dataplane_policy_active(const struct egw_dataplane *dp, uint32_t slot);
+/* Packets port PORT_ID's TX queues refused (tx_full), all workers. */
+uint64_t egw_dataplane_tx_full(const struct egw_dataplane *dp, uint16_t port_id);
+/* ADDR's NAT mappings and exhaustion drops. */
+void egw_dataplane_addr(const struct egw_dataplane *dp, uint32_t addr_be, uint64_t *in_use,
+	uint64_t *exhausted);
+
+/* What other threads may ask a worker. */
+struct egw_mailbox *egw_worker_mailbox(struct egw_worker *w);
+/* Flow log records of W: up to N into RECS (control thread, the ring's one consumer). */
+unsigned egw_worker_take_flowlog(struct egw_worker *w, struct egw_flowlog_rec *recs, unsigned n);
+/* W's flow log clock offset (egw_flowlog_clock). */
+uint64_t egw_worker_log_epoch(const struct egw_worker *w);
+
+/* Where a worker polls: (port, queue) pairs. */
+struct egw_rx_queue {
+	uint16_t port, queue;
+};
+
+/* What a worker lcore runs with (egw_worker_loop's argument). */
+struct egw_worker_run {
+	struct egw_worker *w;
+	struct egw_rx_queue rxq[EGW_MAX_PORTS]; /* one queue per port at most */
+	unsigned n_rxq;
+	uint32_t idle_sleep_us; /* > 0: sleep this long after a loop that found nothing */
+	bool stop;		/* set by the control thread; the loop ends */
+};
+
+/*
+ * The lcore loop (rte_eal_remote_launch's function, ARG a struct egw_worker_run): poll the RX
+ * queues and the handoff rings, send what the control thread built, flush, expire a little,
+ * serve the mailbox, report a quiescent state; until RUN->stop.
+ */
+int egw_worker_loop(void *arg);
 
 /*
  * The data path: processes N received (or handed-off) packets. Every packet is transmitted,
@@ -169,13 +216,12 @@ uint32_t egw_pipeline_expire_paced(struct egw_worker *w, uint64_t tsc);
  */
 void egw_pipeline_end_flow(struct egw_worker *w, struct egw_flow *f, enum egw_flow_end why);
 
-/* Frees a packet the data path will not send, counting REASON. */
-static inline void egw_drop(struct egw_worker_stats *st, struct rte_mbuf *m,
-	enum egw_drop_reason reason)
-{
-	st->drops[reason]++;
-	rte_pktmbuf_free(m);
-}
+/*
+ * After the workers stopped: ends W's flows (flow log: "shutdown") from *CURSOR (start at 0) as
+ * far as its flow log ring has room. True when every flow has ended; otherwise drain the ring
+ * and call again.
+ */
+bool egw_pipeline_end_flows(struct egw_worker *w, uint32_t *cursor);
 
 /*
  * Registers ADDR/PREFIX_LEN (host order), a port's address. Packets to it are the appliance's
@@ -188,7 +234,7 @@ int egw_dataplane_add_port_addr(struct egw_dataplane *dp, uint32_t addr, uint8_t
 
 /*
  * After the workers stopped: frees every packet still queued between threads (punt, resolve,
- * each worker's control TX ring, the handoff rings), counted as dropped for "shutdown" in the
+ * inject, each worker's control TX ring, the handoff rings), counted as dropped for "shutdown" in the
  * control thread's counters. Returns how many.
  */
 unsigned egw_dataplane_drain(struct egw_dataplane *dp);

@@ -25,7 +25,7 @@ enum egw_flow_end {
 #define EGW_END_ENUM(sym, name) EGW_END_##sym,
 	EGW_FOREACH_END(EGW_END_ENUM)
 #undef EGW_END_ENUM
-	EGW_END_MAX
+		EGW_END_MAX
 };
 
 /*
@@ -56,16 +56,16 @@ static inline uint64_t egw_flow_id_clock(uint64_t id)
 }
 
 struct egw_flowlog_rec {
-	uint32_t stamp;	   /* flow log clock, low 32 bits (the reader knows the rest) */
-	uint8_t event;	   /* enum egw_flow_event */
+	uint32_t stamp; /* flow log clock, low 32 bits (the reader knows the rest) */
+	uint8_t event;	/* enum egw_flow_event */
 	uint8_t proto;
-	uint8_t reason;	   /* END: enum egw_flow_end; DENY: enum egw_drop_reason */
+	uint8_t reason; /* END: enum egw_flow_end; DENY: enum egw_drop_reason */
 	uint8_t worker;
-	uint64_t flow_id;  /* START, END; 0 for DENY (no flow was made) */
-	uint32_t src, dst, nat_src; /* network order */
+	uint64_t flow_id;		  /* START, END; 0 for DENY (no flow was made) */
+	uint32_t src, dst, nat_src;	  /* network order */
 	uint16_t sport, dport, nat_sport; /* network order; ICMP: the identifier */
 	uint16_t pad;
-	uint32_t policy;   /* counter slot (0 = the mode decided) */
+	uint32_t policy;     /* counter slot (0 = the mode decided) */
 	uint32_t packets[2]; /* [0] inside -> outside, [1] replies */
 	uint64_t bytes[2];
 };

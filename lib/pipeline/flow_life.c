@@ -48,7 +48,7 @@ uint64_t egw_flow_id_next(struct egw_worker *w)
 		w->id_seq = 0;
 	}
 	return w->id_clock << EGW_FLOW_ID_CLOCK_SHIFT | (uint64_t)w->id << EGW_FLOW_ID_SEQ_BITS |
-		w->id_seq;
+	       w->id_seq;
 }
 
 static void emit_flow(struct egw_worker *w, const struct egw_flow *f, enum egw_flow_event ev,
@@ -56,11 +56,20 @@ static void emit_flow(struct egw_worker *w, const struct egw_flow *f, enum egw_f
 {
 	uint64_t *id = &w->flow_ids[egw_flow_index(w->ft, f)];
 	struct egw_flowlog_rec r = {
-		.stamp = stamp(w), .event = (uint8_t)ev, .proto = f->orig.proto, .reason = reason,
-		.worker = (uint8_t)w->id, .src = f->orig.a_addr, .dst = f->orig.b_addr,
-		.nat_src = f->nat_addr, .sport = f->orig.a_port, .dport = f->orig.b_port,
-		.nat_sport = f->nat_port, .policy = f->policy,
-		.packets = { f->packets[0], f->packets[1] }, .bytes = { f->bytes[0], f->bytes[1] },
+		.stamp = stamp(w),
+		.event = (uint8_t)ev,
+		.proto = f->orig.proto,
+		.reason = reason,
+		.worker = (uint8_t)w->id,
+		.src = f->orig.a_addr,
+		.dst = f->orig.b_addr,
+		.nat_src = f->nat_addr,
+		.sport = f->orig.a_port,
+		.dport = f->orig.b_port,
+		.nat_sport = f->nat_port,
+		.policy = f->policy,
+		.packets = { f->packets[0], f->packets[1] },
+		.bytes = { f->bytes[0], f->bytes[1] },
 	};
 
 	if (ev == EGW_EV_START)
@@ -88,16 +97,23 @@ void egw_flow_started(struct egw_worker *w, struct egw_flow *f)
 		emit_flow(w, f, EGW_EV_START, 0);
 }
 
-void egw_flow_refused(struct egw_worker *w, const struct egw_flow_key *key, uint32_t slot,
-	bool log, enum egw_drop_reason why)
+void egw_flow_refused(struct egw_worker *w, const struct egw_flow_key *key, uint32_t slot, bool log,
+	enum egw_drop_reason why)
 {
 	struct egw_flowlog_rec r;
 
 	if (!log || !w->flowlog)
 		return;
-	r = (struct egw_flowlog_rec){ .stamp = stamp(w), .event = EGW_EV_DENY, .proto = key->proto,
-		.reason = (uint8_t)why, .worker = (uint8_t)w->id, .src = key->a_addr,
-		.dst = key->b_addr, .sport = key->a_port, .dport = key->b_port, .policy = slot };
+	r = (struct egw_flowlog_rec){ .stamp = stamp(w),
+		.event = EGW_EV_DENY,
+		.proto = key->proto,
+		.reason = (uint8_t)why,
+		.worker = (uint8_t)w->id,
+		.src = key->a_addr,
+		.dst = key->b_addr,
+		.sport = key->a_port,
+		.dport = key->b_port,
+		.policy = slot };
 	emit(w, &r);
 }
 
@@ -131,4 +147,18 @@ void egw_pipeline_end_flow(struct egw_worker *w, struct egw_flow *f, enum egw_fl
 {
 	finish(w, f, why);
 	egw_flow_remove(w->ft, f);
+}
+
+static void end_at_shutdown(void *worker, struct egw_flow *f)
+{
+	egw_pipeline_end_flow(worker, f, EGW_END_SHUTDOWN);
+}
+
+bool egw_pipeline_end_flows(struct egw_worker *w, uint32_t *cursor)
+{
+	/* Each flow that logs writes an end record: no more than the ring can take now. */
+	uint32_t budget = w->flowlog ? rte_ring_free_count(w->flowlog) : UINT32_MAX;
+
+	egw_flow_scan(w->ft, cursor, budget, end_at_shutdown, w);
+	return *cursor == egw_flow_table_capacity(w->ft);
 }

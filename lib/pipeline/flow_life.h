@@ -6,7 +6,7 @@
  * Pipeline-internal: what happens around a flow's birth and death besides the packet itself
  * (flow log records, per-address NAT counters, quota and source share). Worker only.
  */
-#include "dataplane.h"
+#include "dataplane_internal.h"
 
 /* Gives back F's policy quota and source share (flags say which it holds). */
 void egw_flow_release_shares(struct egw_worker *w, struct egw_flow *f);
@@ -15,8 +15,8 @@ void egw_flow_release_shares(struct egw_worker *w, struct egw_flow *f);
 void egw_flow_started(struct egw_worker *w, struct egw_flow *f);
 
 /* A new flow KEY was refused for WHY; LOG: its policy (or the mode) asks for flow logging. */
-void egw_flow_refused(struct egw_worker *w, const struct egw_flow_key *key, uint32_t slot,
-	bool log, enum egw_drop_reason why);
+void egw_flow_refused(struct egw_worker *w, const struct egw_flow_key *key, uint32_t slot, bool log,
+	enum egw_drop_reason why);
 
 /* The next flow id of worker W (flow_events.h), at W's loop time. */
 uint64_t egw_flow_id_next(struct egw_worker *w);

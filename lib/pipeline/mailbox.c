@@ -4,7 +4,7 @@
 
 #include <rte_ring.h>
 
-#include "dataplane.h"
+#include "dataplane_internal.h"
 #include "mailbox.h"
 
 #define WAIT_STEP_US 200
@@ -36,8 +36,7 @@ void egw_mailbox_post(struct egw_mailbox *mb)
 	__atomic_store_n(&mb->state, EGW_MBOX_POSTED, __ATOMIC_RELEASE);
 }
 
-int egw_mailbox_wait(struct egw_mailbox *mb, unsigned timeout_ms, void (*idle)(void *),
-	void *ctx)
+int egw_mailbox_wait(struct egw_mailbox *mb, unsigned timeout_ms, void (*idle)(void *), void *ctx)
 {
 	for (unsigned waited = 0;; waited += WAIT_STEP_US) {
 		uint32_t s = __atomic_load_n(&mb->state, __ATOMIC_ACQUIRE);
@@ -64,11 +63,38 @@ void egw_mailbox_release(struct egw_mailbox *mb)
 	__atomic_store_n(&mb->state, EGW_MBOX_IDLE, __ATOMIC_RELEASE);
 }
 
+struct serve_ctx {
+	struct egw_worker *w;
+	struct egw_mailbox *mb;
+};
+
+static void serve_one(void *ctx, struct egw_flow *f)
+{
+	struct serve_ctx *c = ctx;
+	struct egw_mailbox *mb = c->mb;
+	struct egw_flow_dump *d;
+
+	if (!egw_flow_filter_match(&mb->filter, f))
+		return;
+	mb->matched++;
+	if (mb->op == EGW_MBOX_FLUSH) {
+		egw_pipeline_end_flow(c->w, f, EGW_END_FLUSHED);
+		return;
+	}
+	if (mb->n_listed >= mb->filter.limit)
+		return;
+	d = &mb->listed[mb->n_listed++];
+	d->flow = *f;
+	d->created = egw_flow_created(c->w->ft, f);
+	d->now = c->w->now;
+}
+
 void egw_mailbox_serve(struct egw_worker *w)
 {
 	struct egw_mailbox *mb = &w->mbox;
-	struct egw_flow_table *ft = w->ft;
-	uint32_t s = __atomic_load_n(&mb->state, __ATOMIC_RELAXED), end;
+	struct serve_ctx ctx = { w, mb };
+	uint32_t s = __atomic_load_n(&mb->state, __ATOMIC_RELAXED);
+	uint32_t budget = EGW_MBOX_RECORDS_PER_LOOP;
 
 	/* The common case, nothing asked: one relaxed load of a line only askers write. */
 	if (likely(s != EGW_MBOX_POSTED && s != EGW_MBOX_RUNNING && s != EGW_MBOX_ABANDONED))
@@ -81,29 +107,13 @@ void egw_mailbox_serve(struct egw_worker *w)
 	/* Acquire (in the CAS): the request written before POSTED is visible. */
 	if (s == EGW_MBOX_POSTED && !cas(&mb->state, EGW_MBOX_POSTED, EGW_MBOX_RUNNING))
 		return; /* withdrawn by its asker meanwhile */
-	end = RTE_MIN(ft->capacity, mb->cursor + EGW_MBOX_RECORDS_PER_LOOP);
 	/* A flush logs an end per flow: no more than the flow log ring can take now. */
 	if (mb->op == EGW_MBOX_FLUSH && w->flowlog)
-		end = RTE_MIN(end, mb->cursor + rte_ring_free_count(w->flowlog));
-	for (uint32_t i = mb->cursor; i < end; i++) {
-		struct egw_flow *f = &ft->flows[i];
-		if (f->state == EGW_FLOW_FREE || !egw_flow_filter_match(&mb->filter, f))
-			continue;
-		mb->matched++;
-		if (mb->op == EGW_MBOX_FLUSH) {
-			egw_pipeline_end_flow(w, f, EGW_END_FLUSHED);
-			continue;
-		}
-		if (mb->n_listed < mb->filter.limit) {
-			struct egw_flow_dump *d = &mb->listed[mb->n_listed++];
-			d->flow = *f;
-			d->created = ft->created[i];
-			d->now = w->now;
-		}
-	}
-	mb->cursor = end;
+		budget = RTE_MIN(budget, rte_ring_free_count(w->flowlog));
+	egw_flow_scan(w->ft, &mb->cursor, budget, serve_one, &ctx);
 	/* Release (in the CAS): the results are visible to the asker that sees DONE. An asker
 	 * that abandoned it meanwhile is gone: the mailbox is free again. */
-	if (end == ft->capacity && !cas(&mb->state, EGW_MBOX_RUNNING, EGW_MBOX_DONE))
+	if (mb->cursor == egw_flow_table_capacity(w->ft) &&
+		!cas(&mb->state, EGW_MBOX_RUNNING, EGW_MBOX_DONE))
 		__atomic_store_n(&mb->state, EGW_MBOX_IDLE, __ATOMIC_RELEASE);
 }

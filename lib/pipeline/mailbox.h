@@ -62,8 +62,7 @@ void egw_mailbox_post(struct egw_mailbox *mb);
  * NULL) runs between polls: the control thread keeps draining what the worker produces
  * meanwhile (flow log records of a flush).
  */
-int egw_mailbox_wait(struct egw_mailbox *mb, unsigned timeout_ms, void (*idle)(void *),
-	void *ctx);
+int egw_mailbox_wait(struct egw_mailbox *mb, unsigned timeout_ms, void (*idle)(void *), void *ctx);
 void egw_mailbox_release(struct egw_mailbox *mb);
 
 /* Worker, once per loop: serves a posted request a slice at a time. */

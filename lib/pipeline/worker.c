@@ -12,7 +12,7 @@
 #include <rte_ring.h>
 
 #include "conf/conf.h"
-#include "dataplane.h"
+#include "dataplane_internal.h"
 #include "policy/slots.h"
 
 _Static_assert(EGW_MAX_WORKERS == EGW_CONF_MAX_WORKERS, "the config allows what workers exist");
@@ -29,7 +29,7 @@ static uint64_t flowlog_epoch(uint64_t tsc)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ns = (unsigned __int128)ts.tv_sec * 1000000000u + (unsigned long)ts.tv_nsec;
 	return (uint64_t)(ns * rte_get_tsc_hz() / 1000000000u >> EGW_FLOWLOG_CLOCK_SHIFT) -
-		(tsc >> EGW_FLOWLOG_CLOCK_SHIFT);
+	       (tsc >> EGW_FLOWLOG_CLOCK_SHIFT);
 }
 
 struct egw_worker *egw_worker_create(struct egw_dataplane *dp, unsigned id, uint32_t max_flows,
@@ -47,10 +47,11 @@ struct egw_worker *egw_worker_create(struct egw_dataplane *dp, unsigned id, uint
 	w->dp = dp;
 	w->txq = (uint16_t)id;
 	w->expire_tsc = rte_get_tsc_cycles();
-	w->expire_tsc_per_record = RTE_MAX(1ULL, rte_get_tsc_hz() * EGW_EXPIRE_SWEEP_MS / 1000 /
-		RTE_MAX(RTE_MIN(max_flows, (uint32_t)EGW_EXPIRE_MAX_RATE), 1u));
+	w->expire_tsc_per_record = RTE_MAX(1ULL,
+		rte_get_tsc_hz() * EGW_EXPIRE_SWEEP_MS / 1000 /
+			RTE_MAX(RTE_MIN(max_flows, (uint32_t)EGW_EXPIRE_MAX_RATE), 1u));
 	snprintf(name, sizeof(name), "w%u", id);
-	w->ft = egw_flow_table_create(name, max_flows, socket, to);
+	w->ft = egw_flow_table_create(max_flows, socket, to);
 	if (!w->ft)
 		goto fail;
 	/* Plain calloc: pages of unused slots are never touched, so never backed. */
@@ -60,12 +61,12 @@ struct egw_worker *egw_worker_create(struct egw_dataplane *dp, unsigned id, uint
 		rte_errno = ENOMEM;
 		goto fail;
 	}
-	snprintf(name, sizeof(name), "egw_ctl_tx_%u", id);
+	snprintf(name, sizeof(name), "%s_ctl_tx%u", dp->name, id);
 	w->ctl_tx = rte_ring_create(name, 1024, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (!w->ctl_tx)
 		goto fail;
 	if (dp->flow_log) {
-		snprintf(name, sizeof(name), "egw_flowlog_%u", id);
+		snprintf(name, sizeof(name), "%s_flowlog%u", dp->name, id);
 		w->flowlog = rte_ring_create_elem(name, sizeof(struct egw_flowlog_rec),
 			EGW_FLOWLOG_RING_SIZE, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 		/* Cold: written when a logged flow starts, read when it ends. */
@@ -87,12 +88,12 @@ fail:
 size_t egw_worker_bytes(uint32_t max_flows, bool flow_log)
 {
 	size_t n = sizeof(struct egw_worker) + egw_flow_table_bytes(max_flows) +
-		egw_source_limit_bytes(max_flows) + rte_ring_get_memsize(1024);
+		   egw_source_limit_bytes(max_flows) + rte_ring_get_memsize(1024);
 
 	if (flow_log)
 		n += rte_ring_get_memsize_elem(sizeof(struct egw_flowlog_rec),
 			     EGW_FLOWLOG_RING_SIZE) +
-			(size_t)max_flows * sizeof(uint64_t);
+		     (size_t)max_flows * sizeof(uint64_t);
 	return n;
 }
 
@@ -115,69 +116,19 @@ void egw_worker_free(struct egw_worker *w)
 	rte_free(w);
 }
 
-int egw_dataplane_add_port_addr(struct egw_dataplane *dp, uint32_t addr, uint8_t prefix_len)
+struct egw_mailbox *egw_worker_mailbox(struct egw_worker *w)
 {
-	const uint32_t mask = prefix_len ? ~0u << (32 - prefix_len) : 0;
-
-	if (dp->n_local_addrs == EGW_MAX_PORTS)
-		return -ENOSPC;
-	dp->local_addrs[dp->n_local_addrs++] = rte_cpu_to_be_32(addr);
-	/* A /31 (RFC 3021) or /32 has no broadcast: both addresses are hosts. */
-	if (prefix_len <= 30) {
-		dp->subnet_bcasts[dp->n_subnet_bcasts++] = rte_cpu_to_be_32(addr & mask);
-		dp->subnet_bcasts[dp->n_subnet_bcasts++] = rte_cpu_to_be_32(addr | ~mask);
-	}
-	return 0;
+	return &w->mbox;
 }
 
-/* Frees what ring R holds, counted against DP's control thread as "shutdown". */
-static unsigned drain_ring(struct egw_dataplane *dp, struct rte_ring *r)
+unsigned egw_worker_take_flowlog(struct egw_worker *w, struct egw_flowlog_rec *recs, unsigned n)
 {
-	struct rte_mbuf *m;
-	unsigned n = 0;
-
-	while (r && rte_ring_dequeue(r, (void **)&m) == 0) {
-		egw_drop(&dp->control_stats, m, EGW_DROP_SHUTDOWN);
-		n++;
-	}
-	return n;
+	if (!w->flowlog)
+		return 0;
+	return rte_ring_sc_dequeue_burst_elem(w->flowlog, recs, sizeof(recs[0]), n, NULL);
 }
 
-unsigned egw_dataplane_drain(struct egw_dataplane *dp)
+uint64_t egw_worker_log_epoch(const struct egw_worker *w)
 {
-	unsigned n = drain_ring(dp, dp->punt_ring) + drain_ring(dp, dp->resolve_ring);
-
-	for (unsigned a = 0; a < dp->n_workers && dp->workers[a]; a++) {
-		n += drain_ring(dp, dp->workers[a]->ctl_tx);
-		for (unsigned b = 0; b < dp->n_workers; b++)
-			n += drain_ring(dp, dp->handoff[a][b]);
-	}
-	return n;
-}
-
-void egw_dataplane_stats(const struct egw_dataplane *dp, struct egw_worker_stats *out)
-{
-	const unsigned n_words = sizeof(*out) / sizeof(uint64_t);
-	uint64_t *dst = (uint64_t *)out;
-
-	memset(out, 0, sizeof(*out));
-	/* The stats struct is all uint64_t counters: sum it word by word. */
-	for (unsigned i = 0; i <= dp->n_workers; i++) {
-		const struct egw_worker_stats *src = i < dp->n_workers ?
-			(dp->workers[i] ? &dp->workers[i]->stats : NULL) : &dp->control_stats;
-		if (!src)
-			continue;
-		for (unsigned k = 0; k < n_words; k++)
-			dst[k] += __atomic_load_n(&((const uint64_t *)src)[k], __ATOMIC_RELAXED);
-	}
-}
-
-uint32_t egw_dataplane_flows_active(const struct egw_dataplane *dp)
-{
-	uint32_t n = 0;
-
-	for (unsigned i = 0; i < dp->n_workers; i++)
-		if (dp->workers[i])
-			n += __atomic_load_n(&dp->workers[i]->ft->n_active, __ATOMIC_RELAXED);
-	return n;
+	return w->log_epoch;
 }

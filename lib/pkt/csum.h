@@ -32,8 +32,8 @@ static inline uint16_t egw_csum_update16(uint16_t csum, uint16_t old_val, uint16
 static inline uint16_t egw_csum_update32(uint16_t csum, uint32_t old_val, uint32_t new_val)
 {
 	uint32_t sum = (uint16_t)~csum;
-	sum += (uint16_t)~(old_val >> 16);
-	sum += (uint16_t)~(old_val & 0xffff);
+	sum += (uint16_t) ~(old_val >> 16);
+	sum += (uint16_t) ~(old_val & 0xffff);
 	sum += new_val >> 16;
 	sum += new_val & 0xffff;
 	return (uint16_t)~egw_csum_fold(sum);

@@ -2,7 +2,14 @@
 #ifndef EGW_PKT_H
 #define EGW_PKT_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 
 #include "common/drop.h"
 
@@ -12,7 +19,7 @@
  * names without further bounds checks. Addresses and ports stay in network byte order.
  */
 enum egw_pkt_kind {
-	EGW_PKT_IPV4 = 0, /* TCP, UDP or ICMP echo */
+	EGW_PKT_IPV4 = 0,   /* TCP, UDP or ICMP echo */
 	EGW_PKT_ICMP_ERROR, /* ICMP error quoting a TCP/UDP/ICMP-echo packet */
 	EGW_PKT_ARP,
 };
@@ -35,14 +42,14 @@ enum egw_pkt_kind {
 
 struct egw_pkt_meta {
 	uint8_t kind;
-	uint8_t proto;	   /* IPPROTO_TCP/UDP/ICMP of the packet itself */
+	uint8_t proto; /* IPPROTO_TCP/UDP/ICMP of the packet itself */
 	uint8_t tcp_flags;
 	uint8_t icmp_type;
-	uint16_t l3_off;   /* always 14: no VLAN support yet */
+	uint16_t l3_off; /* always 14: no VLAN support yet */
 	uint16_t l4_off;
-	uint16_t ip_len;   /* IPv4 total length (host order) */
-	uint16_t l4_len;   /* ip_len - IP header length */
-	uint32_t src, dst; /* IPv4 addresses */
+	uint16_t ip_len;       /* IPv4 total length (host order) */
+	uint16_t l4_len;       /* ip_len - IP header length */
+	uint32_t src, dst;     /* IPv4 addresses */
 	uint16_t sport, dport; /* TCP/UDP ports; ICMP echo: both the identifier */
 	uint8_t ip_opts;       /* EGW_PKT_OPT_* of the IPv4 header; 0 without options */
 	/* ICMP errors only: the quoted packet, as the original sender sent it */
@@ -53,6 +60,35 @@ struct egw_pkt_meta {
 	uint32_t inner_src, inner_dst;
 	uint16_t inner_sport, inner_dport;
 };
+
+/*
+ * The part of the metadata a packet other than an ICMP error needs (the fields before
+ * ip_opts), which travels with it when one worker hands it to another (an mbuf dynamic field:
+ * the receiver does not parse it again). An ICMP error's quoted packet does not fit there; the
+ * receiver parses it again.
+ */
+#define EGW_PKT_META_CARRIED 24
+_Static_assert(offsetof(struct egw_pkt_meta, ip_opts) == EGW_PKT_META_CARRIED,
+	"the carried metadata is the fields before ip_opts");
+#define EGW_PKT_META_DYNFIELD "egw_pkt_meta"
+
+/* Stores what M's receiver needs of *META in M's dynamic field at OFF. */
+static inline void egw_pkt_meta_carry(struct rte_mbuf *m, int off, const struct egw_pkt_meta *meta)
+{
+	memcpy(RTE_MBUF_DYNFIELD(m, off, void *), meta, EGW_PKT_META_CARRIED);
+}
+
+/* The metadata M carries (egw_pkt_meta_carry) into *META; false for an ICMP error (parse M). */
+static inline bool egw_pkt_meta_take(const struct rte_mbuf *m, int off, struct egw_pkt_meta *meta)
+{
+	const struct egw_pkt_meta *c = RTE_MBUF_DYNFIELD(m, off, const struct egw_pkt_meta *);
+
+	if (unlikely(c->kind == EGW_PKT_ICMP_ERROR))
+		return false;
+	memcpy(meta, c, EGW_PKT_META_CARRIED);
+	meta->ip_opts = 0; /* judged where it came in */
+	return true;
+}
 
 /*
  * Parses one frame of LEN bytes at DATA. Returns EGW_DROP_NONE and fills *meta, or the reason

@@ -40,6 +40,7 @@ struct cls_mask {
 	uint8_t filter_shift; /* 64 - log2(filter bits) */
 	uint64_t best_rank;   /* best rank among the rules this table holds */
 	uint32_t n_entries;
+	uint32_t built_as;     /* its index before masks are sorted (building only) */
 	uint64_t *filter;      /* Bloom filter bits, indexed by cls_filter_hash() */
 	struct rte_hash *hash; /* cls_hkey -> rule index */
 };
@@ -216,8 +217,7 @@ static int build_tables(struct egw_classifier *c, const char *name, struct cls_i
 	return 0;
 }
 
-struct egw_classifier *egw_cls_build(const char *name, const struct egw_cls_rule *rules,
-	uint32_t n)
+struct egw_classifier *egw_cls_build(const char *name, const struct egw_cls_rule *rules, uint32_t n)
 {
 	struct egw_classifier *c = calloc(1, sizeof(*c));
 	struct cls_item *items = NULL;
@@ -256,7 +256,8 @@ struct egw_classifier *egw_cls_build(const char *name, const struct egw_cls_rule
 				items = ni;
 				cap_items = ncap;
 			}
-			items[n_items] = (struct cls_item){ .mask = mi, .rule = r,
+			items[n_items] = (struct cls_item){ .mask = mi,
+				.rule = r,
 				.key = { .src = rule->src & m->src_mask,
 					.dst = rule->dst & m->dst_mask,
 					.port = (uint16_t)(base[b] & m->port_mask),
@@ -269,16 +270,15 @@ struct egw_classifier *egw_cls_build(const char *name, const struct egw_cls_rule
 	}
 	/* Sorting moves masks: remap the items' mask indices through a permutation. */
 	{
-		uint32_t *perm = malloc((c->n_masks ? c->n_masks : 1) * sizeof(uint32_t));
+		uint32_t *perm = calloc(c->n_masks ? c->n_masks : 1, sizeof(uint32_t));
 		if (!perm)
 			goto fail;
 		for (uint32_t i = 0; i < c->n_masks; i++)
-			c->masks[i].hash = (struct rte_hash *)(uintptr_t)i; /* old index, temporarily */
-		qsort(c->masks, c->n_masks, sizeof(*c->masks), cmp_mask_rank);
-		for (uint32_t i = 0; i < c->n_masks; i++) {
-			perm[(uintptr_t)c->masks[i].hash] = i;
-			c->masks[i].hash = NULL;
-		}
+			c->masks[i].built_as = i;
+		if (c->n_masks)
+			qsort(c->masks, c->n_masks, sizeof(*c->masks), cmp_mask_rank);
+		for (uint32_t i = 0; i < c->n_masks; i++)
+			perm[c->masks[i].built_as] = i;
 		for (uint32_t i = 0; i < n_items; i++)
 			items[i].mask = perm[items[i].mask];
 		free(perm);
@@ -351,8 +351,8 @@ bool egw_cls_rule_matches(const struct egw_cls_rule *r, const struct egw_cls_key
 		return false;
 	if (r->proto && r->proto != key->proto)
 		return false;
-	return !rule_has_ports(r) || (key->proto != IPPROTO_ICMP && key->dport >= r->port_lo &&
-						     key->dport <= r->port_hi);
+	return !rule_has_ports(r) ||
+	       (key->proto != IPPROTO_ICMP && key->dport >= r->port_lo && key->dport <= r->port_hi);
 }
 
 const struct egw_cls_rule *egw_cls_lookup_linear(const struct egw_cls_rule *rules, uint32_t n,

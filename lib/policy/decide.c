@@ -84,13 +84,13 @@ static void dns_best(const struct egw_snapshot *snap, const struct egw_names_vie
 		return;
 	n = egw_names_lookup(names, key->dst, now, hit, EGW_NAMES_LOOKUP_MAX);
 	if (extra && extra->learned)
-		hit[n++] = (struct egw_names_hit){extra->name, extra->len, 0};
+		hit[n++] = (struct egw_names_hit){ extra->name, extra->len, 0 };
 	for (unsigned i = 0; i < n && c->rt != top; i++) {
-		const struct egw_policy_rt *p = named_best(
-			snap, hit[i].name, hit[i].len, EGW_POLICY_DNS, 0, key, rank_of(c->rt));
+		const struct egw_policy_rt *p = named_best(snap, hit[i].name, hit[i].len,
+			EGW_POLICY_DNS, 0, key, rank_of(c->rt));
 
 		if (p)
-			*c = (struct cand){p, hit[i].name, hit[i].len, true};
+			*c = (struct cand){ p, hit[i].name, hit[i].len, true };
 	}
 }
 
@@ -99,12 +99,12 @@ static void immediate(const struct egw_snapshot *snap, const struct egw_names_vi
 	const struct egw_cls_key *key, const struct egw_flow_name *extra, uint32_t now,
 	struct cand *c)
 {
-	*c = (struct cand){cls_best(snap, snap->cls, key), NULL, 0, false};
+	*c = (struct cand){ cls_best(snap, snap->cls, key), NULL, 0, false };
 	dns_best(snap, names, key, extra, now, c);
 }
 
-static void set_final(
-	struct egw_verdict *v, const struct egw_policy_rt *rt, bool deny, enum egw_drop_reason why)
+static void set_final(struct egw_verdict *v, const struct egw_policy_rt *rt, bool deny,
+	enum egw_drop_reason why)
 {
 	v->kind = deny ? EGW_VERDICT_DENY : EGW_VERDICT_ALLOW;
 	v->why = deny ? (uint8_t)why : EGW_DROP_NONE;
@@ -122,8 +122,8 @@ static void decide_by(const struct egw_snapshot *snap, const struct cand *c,
 	}
 	if (c->rt)
 		set_final(v, c->rt, c->rt->action == EGW_ACTION_DENY,
-			c->rt->kind == EGW_POLICY_DNS ? EGW_DROP_HOST_DENIED
-						      : EGW_DROP_POLICY_DENY);
+			c->rt->kind == EGW_POLICY_DNS ? EGW_DROP_HOST_DENIED :
+							EGW_DROP_POLICY_DENY);
 	else
 		set_final(v, NULL, snap->mode != EGW_MODE_PASSTHROUGH, no_match);
 }
@@ -193,12 +193,12 @@ static enum egw_drop_reason refusal(const struct egw_snapshot *snap, const struc
 	case EGW_SEEN_HTTP:
 		if (!snap->host ||
 			!cls_best(snap,
-				snap->host->l7[seen->kind == EGW_SEEN_TLS ? EGW_L7_IDX_TLS
-									  : EGW_L7_IDX_HTTP],
+				snap->host->l7[seen->kind == EGW_SEEN_TLS ? EGW_L7_IDX_TLS :
+									    EGW_L7_IDX_HTTP],
 				key))
 			return EGW_DROP_HOST_PROTOCOL_MISMATCH;
-		return seen->name_state == EGW_HOSTNAME_VALID ? EGW_DROP_HOST_DENIED
-							      : EGW_DROP_HOST_UNKNOWN;
+		return seen->name_state == EGW_HOSTNAME_VALID ? EGW_DROP_HOST_DENIED :
+								EGW_DROP_HOST_UNKNOWN;
 	case EGW_SEEN_OTHER:
 		return EGW_DROP_HOST_PROTOCOL_MISMATCH;
 	default:
@@ -259,7 +259,7 @@ void egw_policy_recheck(const struct egw_snapshot *snap, const struct egw_names_
 	const struct egw_cls_key *key, const struct egw_flow_name *fn, uint32_t now,
 	struct egw_verdict *v)
 {
-	struct egw_host_seen seen = {.kind = EGW_SEEN_NOTHING};
+	struct egw_host_seen seen = { .kind = EGW_SEEN_NOTHING };
 
 	if (fn && fn->seen != EGW_SEEN_NOTHING) {
 		seen.kind = fn->seen;

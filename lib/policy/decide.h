@@ -80,8 +80,8 @@ void egw_policy_decide_name(const struct egw_snapshot *snap, const struct egw_na
 	struct egw_verdict *v);
 
 /* The pool and exit of an ALLOW (or of a PENDING flow's binding). */
-static inline const struct egw_nat_pool *egw_verdict_pool(
-	const struct egw_snapshot *snap, const struct egw_verdict *v)
+static inline const struct egw_nat_pool *egw_verdict_pool(const struct egw_snapshot *snap,
+	const struct egw_verdict *v)
 {
 	return v->rt ? v->rt->pool : snap->default_pool;
 }

@@ -25,13 +25,15 @@ bool egw_policy_dns_permits(const struct egw_snapshot *snap, uint32_t src, const
 	if (snap->mode == EGW_MODE_DENY)
 		return false;
 	if (hr && hr->dnsf) {
-		const struct egw_cls_key key = {.src = src};
+		const struct egw_cls_key key = { .src = src };
 		const struct egw_cls_rule *best = egw_cls_lookup(hr->dnsf, &key);
 
 		d = best ? &snap->policies[best->id] : NULL;
 	}
 	/* A name that is not a host name (NAME NULL) can be named by no policy. */
-	if (hr && hr->names && name && len && egw_host_match_find(hr->names, name, len, &it))
+	/* Host rules are policies: a matcher never exists without them. */
+	if (hr && hr->names && snap->policies && name && len &&
+		egw_host_match_find(hr->names, name, len, &it))
 		while ((r = egw_host_match_next(&it)) != NULL) {
 			const struct egw_policy_rt *p = &snap->policies[r->rule_id];
 

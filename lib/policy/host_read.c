@@ -10,19 +10,19 @@
 
 static void seen_tls(struct egw_host_read *r)
 {
-	r->seen = (struct egw_host_seen){.kind = EGW_SEEN_TLS,
+	r->seen = (struct egw_host_seen){ .kind = EGW_SEEN_TLS,
 		.name_state = r->l7.tls.sni_state,
 		.name_len = r->l7.tls.sni_len,
 		.ech = r->l7.tls.ech,
-		.name = r->l7.tls.sni};
+		.name = r->l7.tls.sni };
 }
 
 static void seen_http(struct egw_host_read *r)
 {
-	r->seen = (struct egw_host_seen){.kind = EGW_SEEN_HTTP,
+	r->seen = (struct egw_host_seen){ .kind = EGW_SEEN_HTTP,
 		.name_state = r->l7.http.host_state,
 		.name_len = r->l7.http.host_len,
-		.name = r->l7.http.host};
+		.name = r->l7.http.host };
 }
 
 enum egw_l7_status egw_host_read(const uint8_t *buf, uint32_t len, struct egw_host_read *r)

@@ -49,7 +49,7 @@ static struct egw_span cidr_span(const struct egw_cidr *c)
 {
 	uint32_t host = c->len ? ~(~0u << (32 - c->len)) : ~0u;
 
-	return (struct egw_span){c->prefix & ~host, c->prefix | host};
+	return (struct egw_span){ c->prefix & ~host, c->prefix | host };
 }
 
 /* Appends the policy's sources, destinations and ports to HR's spans, as T says. */
@@ -60,7 +60,7 @@ static int add_tuple(struct egw_host_rules *hr, uint32_t *cap, const struct egw_
 			(pc->destinations_any ? 0 : pc->n_destinations) +
 			(pc->ports_any ? 0 : pc->n_ports);
 
-	if (need > *cap) {
+	if (need > *cap || !hr->spans) {
 		uint32_t c = *cap ? *cap : 1024;
 		struct egw_span *s;
 
@@ -83,14 +83,14 @@ static int add_tuple(struct egw_host_rules *hr, uint32_t *cap, const struct egw_
 	t->n_dst = merge_spans(hr->spans + t->dst, pc->destinations_any ? 0 : pc->n_destinations);
 	t->port = t->dst + t->n_dst;
 	for (unsigned i = 0; !pc->ports_any && i < pc->n_ports; i++)
-		hr->spans[t->port + i] = (struct egw_span){pc->ports[i].lo, pc->ports[i].hi};
+		hr->spans[t->port + i] = (struct egw_span){ pc->ports[i].lo, pc->ports[i].hi };
 	t->n_port = merge_spans(hr->spans + t->port, pc->ports_any ? 0 : pc->n_ports);
 	hr->n_spans = t->port + t->n_port;
 	return 0;
 }
 
-static int build_names(
-	struct egw_host_rules *hr, const struct egw_snapshot *snap, const struct egw_policy_set *ps)
+static int build_names(struct egw_host_rules *hr, const struct egw_snapshot *snap,
+	const struct egw_policy_set *ps)
 {
 	struct egw_host_pattern *p;
 	uint32_t n = 0, bad;
@@ -105,8 +105,8 @@ static int build_names(
 	n = 0;
 	for (unsigned i = 0; i < ps->n_policies; i++)
 		for (unsigned k = 0; k < ps->policies[i].n_hosts; k++)
-			p[n++] = (struct egw_host_pattern){ps->policies[i].hosts[k], i,
-				snap->policies[i].priority, snap->policies[i].order};
+			p[n++] = (struct egw_host_pattern){ ps->policies[i].hosts[k], i,
+				snap->policies[i].priority, snap->policies[i].order };
 	hr->names = egw_host_match_build(p, n, &bad);
 	free(p);
 	/* EINVAL cannot happen: the policy files checked every name with the same rules. */
@@ -169,7 +169,7 @@ static struct egw_classifier **target_cls(struct egw_host_rules *hr, unsigned bi
 static int build_classifiers(struct egw_host_rules *hr, const struct egw_snapshot *snap,
 	const struct egw_cls_rule *rules, uint32_t n_rules, const char *name)
 {
-	static const char tag[TO_N] = {'d', 't', 'h', 'T', 'H', 'a', 'f'};
+	static const char tag[TO_N] = { 'd', 't', 'h', 'T', 'H', 'a', 'f' };
 	struct egw_cls_rule *sel = malloc((n_rules ? n_rules : 1) * sizeof(*sel));
 	char cname[24];
 

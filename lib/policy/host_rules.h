@@ -78,8 +78,8 @@ static inline bool egw_span_find(const struct egw_span *s, uint32_t n, uint32_t 
 }
 
 /* Does KEY's source fall in the policy's sources? */
-static inline bool egw_tuple_src(
-	const struct egw_host_rules *hr, const struct egw_policy_tuple *t, uint32_t src)
+static inline bool egw_tuple_src(const struct egw_host_rules *hr, const struct egw_policy_tuple *t,
+	uint32_t src)
 {
 	return t->n_src == 0 || egw_span_find(hr->spans + t->src, t->n_src, src);
 }

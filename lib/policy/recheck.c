@@ -100,7 +100,7 @@ static bool in_delta(const struct egw_snapshot *next, const struct egw_cls_rule 
 	const struct egw_snapshot *prev, const uint32_t *prev_of_slot)
 {
 	return next->policies[r->id].action == EGW_ACTION_DENY &&
-		!unchanged(next, r->id, prev, prev_of_slot);
+	       !unchanged(next, r->id, prev, prev_of_slot);
 }
 
 /*

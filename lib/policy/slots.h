@@ -18,8 +18,8 @@ struct rte_hash;
 struct egw_policy_slots {
 	struct rte_hash *by_name; /* char[32] -> slot */
 	uint32_t next;
-	char (*names)[32];	  /* slot -> name, for telemetry; set once, never changed */
-	uint64_t *generation;	  /* slot -> last generation whose policies include it */
+	char (*names)[32];    /* slot -> name, for telemetry; set once, never changed */
+	uint64_t *generation; /* slot -> last generation whose policies include it */
 };
 
 int egw_policy_slots_init(struct egw_policy_slots *s, const char *name);

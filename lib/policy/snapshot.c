@@ -16,8 +16,7 @@
 #include "slots.h"
 #include "snapshot.h"
 
-static int fingerprint(struct egw_snapshot *snap, const struct egw_cls_rule *rules,
-	size_t n_rules);
+static int fingerprint(struct egw_snapshot *snap, const struct egw_cls_rule *rules, size_t n_rules);
 
 static const struct egw_nat_pool *pool_by_name(const struct egw_snapshot *snap, const char *name)
 {
@@ -74,9 +73,11 @@ static uint8_t dnsf_role(const struct egw_policy_conf *pc)
 		only_53 = pc->ports[i].lo == 53 && pc->ports[i].hi == 53;
 	if (pc->action == EGW_ACTION_ALLOW)
 		return pc->n_hosts || (pc->destinations_any && carries && !only_53) ?
-			EGW_DNSF_PERMITS : EGW_DNSF_NONE;
+			       EGW_DNSF_PERMITS :
+			       EGW_DNSF_NONE;
 	return pc->destinations_any && pc->ports_any && pc->proto == EGW_PROTO_ANY ?
-		EGW_DNSF_BLOCKS : EGW_DNSF_NONE;
+		       EGW_DNSF_BLOCKS :
+		       EGW_DNSF_NONE;
 }
 
 static uint64_t hosts_hash(const struct egw_policy_conf *pc)
@@ -96,7 +97,7 @@ static uint64_t decision_hash_add(uint64_t h, const struct egw_cls_rule *r)
 {
 	h = mix64(h ^ ((uint64_t)r->src << 32 | r->dst));
 	h = mix64(h ^ ((uint64_t)r->src_len << 56 | (uint64_t)r->dst_len << 48 |
-		(uint64_t)r->port_lo << 32 | (uint64_t)r->port_hi << 16 | r->proto));
+			      (uint64_t)r->port_lo << 32 | (uint64_t)r->port_hi << 16 | r->proto));
 	return mix64(h ^ (uint32_t)r->priority);
 }
 
@@ -109,13 +110,15 @@ static void fill_rt(struct egw_snapshot *snap, const struct egw_snapshot_inputs 
 	rt->action = (uint8_t)pc->action;
 	rt->log = pc->log;
 	rt->max_flows = pc->max_flows;
-	rt->pool = pc->nat_none ? NULL :
-		pool_by_name(snap, pc->nat[0] ? pc->nat : in->conf->egress.default_pool);
+	rt->pool = pc->nat_none ?
+			   NULL :
+			   pool_by_name(snap, pc->nat[0] ? pc->nat : in->conf->egress.default_pool);
 	rt->order = pc->order;
 	rt->priority = pc->priority;
 	rt->rank = ((uint64_t)((int64_t)INT32_MAX - pc->priority) << 32) | pc->order;
 	rt->kind = policy_kind(pc);
-	rt->l7 = rt->kind == EGW_POLICY_L7 || rt->kind == EGW_POLICY_L7_HOST ? (uint8_t)pc->proto : 0;
+	rt->l7 = rt->kind == EGW_POLICY_L7 || rt->kind == EGW_POLICY_L7_HOST ? (uint8_t)pc->proto :
+									       0;
 	rt->dnsf = dnsf_role(pc);
 	rt->via_port = EGW_VIA_DEFAULT;
 	for (unsigned k = 0; pc->via[0] && k < in->conf->n_ports; k++)
@@ -139,14 +142,17 @@ static int expand_rules(struct egw_snapshot *snap, const struct egw_policy_conf 
 	for (unsigned a = 0; a < ns; a++)
 		for (unsigned b = 0; b < nd; b++)
 			for (unsigned c = 0; c < np; c++) {
-				const struct egw_cidr *src = pc->sources_any ? &any_cidr : &pc->sources[a];
+				const struct egw_cidr *src =
+					pc->sources_any ? &any_cidr : &pc->sources[a];
 				const struct egw_cidr *dst =
 					pc->destinations_any ? &any_cidr : &pc->destinations[b];
-				const struct egw_port_range *pr = pc->ports_any ? &any_ports : &pc->ports[c];
+				const struct egw_port_range *pr =
+					pc->ports_any ? &any_ports : &pc->ports[c];
 
 				if (*n_rules == *cap) {
 					size_t ncap = *cap ? *cap * 2 : 256;
-					struct egw_cls_rule *nr = realloc(*rules, ncap * sizeof(*nr));
+					struct egw_cls_rule *nr =
+						realloc(*rules, ncap * sizeof(*nr));
 
 					if (!nr)
 						return -ENOMEM;
@@ -154,10 +160,15 @@ static int expand_rules(struct egw_snapshot *snap, const struct egw_policy_conf 
 					*cap = ncap;
 				}
 				(*rules)[*n_rules] = (struct egw_cls_rule){ .src = src->prefix,
-					.src_len = src->len, .dst = dst->prefix, .dst_len = dst->len,
-					.port_lo = pr->lo, .port_hi = pr->hi,
+					.src_len = src->len,
+					.dst = dst->prefix,
+					.dst_len = dst->len,
+					.port_lo = pr->lo,
+					.port_hi = pr->hi,
 					.proto = cls_proto(pc->proto),
-					.priority = pc->priority, .order = pc->order, .id = i };
+					.priority = pc->priority,
+					.order = pc->order,
+					.id = i };
 				rt->decision_hash = decision_hash_add(rt->decision_hash,
 					&(*rules)[(*n_rules)++]);
 			}
@@ -182,8 +193,8 @@ static int compile_policies(struct egw_snapshot *snap, const struct egw_snapshot
 	snap->n_policies = ps->n_policies;
 	for (unsigned i = 0; i < ps->n_policies; i++) {
 		fill_rt(snap, in, i);
-		snap->policies[i].slot = egw_policy_slots_get(in->slots, ps->policies[i].name,
-			in->generation);
+		snap->policies[i].slot =
+			egw_policy_slots_get(in->slots, ps->policies[i].name, in->generation);
 		if (snap->policies[i].slot == 0) {
 			rc = -ENOSPC;
 			goto out;
@@ -243,7 +254,7 @@ static int fingerprint(struct egw_snapshot *snap, const struct egw_cls_rule *rul
 		uint32_t hdr[5] = { p->n_addrs, p->port_first, p->port_last,
 			(uint32_t)p->mapping << 8 | p->pairing, p->max_per_source };
 		ok = EVP_DigestUpdate(ctx, hdr, sizeof(hdr)) == 1 &&
-			EVP_DigestUpdate(ctx, p->addrs, p->n_addrs * sizeof(uint32_t)) == 1;
+		     EVP_DigestUpdate(ctx, p->addrs, p->n_addrs * sizeof(uint32_t)) == 1;
 	}
 	{
 		uint32_t d = snap->default_pool ? snap->default_pool->index + 1u : 0;
@@ -262,7 +273,7 @@ static int fingerprint(struct egw_snapshot *snap, const struct egw_cls_rule *rul
 			rt->pool ? rt->pool->index + 1u : 0 };
 		/* kind, protocol and names (with the rules and action again, harmlessly) */
 		ok = EVP_DigestUpdate(ctx, w, sizeof(w)) == 1 &&
-			EVP_DigestUpdate(ctx, &rt->decision_hash, sizeof(rt->decision_hash)) == 1;
+		     EVP_DigestUpdate(ctx, &rt->decision_hash, sizeof(rt->decision_hash)) == 1;
 	}
 	ok = ok && EVP_DigestFinal_ex(ctx, snap->fingerprint, &len) == 1;
 	EVP_MD_CTX_free(ctx);
@@ -356,8 +367,8 @@ struct egw_snapshot *egw_snapshot_compile(const struct egw_snapshot_inputs *in)
 	snap->epoch = generation;
 	{
 		int rc = in->policies && in->policies->n_policies ? compile_policies(snap, in) :
-			conf->egress.dns_filter && !in->host_policies ? -ENOTSUP :
-									fingerprint(snap, NULL, 0);
+			 conf->egress.dns_filter && !in->host_policies ? -ENOTSUP :
+									 fingerprint(snap, NULL, 0);
 		if (rc < 0) {
 			egw_snapshot_free(snap);
 			rte_errno = -rc;
@@ -372,69 +383,12 @@ nomem:
 	return NULL;
 }
 
-int egw_rcu_init(struct egw_rcu *rcu, unsigned n_readers)
+static void free_snapshot(void *snap)
 {
-	size_t sz = rte_rcu_qsbr_get_memsize(n_readers);
-
-	memset(rcu, 0, sizeof(*rcu));
-	rcu->qsbr = rte_zmalloc("egw_rcu", sz, RTE_CACHE_LINE_SIZE);
-	if (!rcu->qsbr)
-		return -ENOMEM;
-	if (rte_rcu_qsbr_init(rcu->qsbr, n_readers) != 0) {
-		rte_free(rcu->qsbr);
-		rcu->qsbr = NULL;
-		return -EINVAL;
-	}
-	rcu->n_readers = n_readers;
-	return 0;
+	egw_snapshot_free(snap);
 }
 
-void egw_rcu_fini(struct egw_rcu *rcu)
+int egw_snapshot_rcu_init(struct egw_rcu *rcu, unsigned n_workers)
 {
-	egw_snapshot_free(rcu->current);
-	rcu->current = NULL;
-	rte_free(rcu->qsbr);
-	rcu->qsbr = NULL;
-}
-
-static int wait_grace(struct egw_rcu *rcu, uint64_t token, unsigned timeout_ms)
-{
-	/* Polling rte_rcu_qsbr_check instead of rte_rcu_qsbr_synchronize: a stalled worker
-	 * must not hang the control thread forever. */
-	for (unsigned waited = 0;; waited++) {
-		if (rte_rcu_qsbr_check(rcu->qsbr, token, false) == 1)
-			return 0;
-		if (waited >= timeout_ms * 10)
-			return -ETIMEDOUT;
-		usleep(100);
-	}
-}
-
-int egw_rcu_publish(struct egw_rcu *rcu, struct egw_snapshot *next, unsigned timeout_ms,
-	struct egw_snapshot **stale)
-{
-	struct egw_snapshot *old = rcu->current;
-	uint64_t token;
-
-	*stale = NULL;
-	__atomic_store_n(&rcu->current, next, __ATOMIC_RELEASE);
-	if (!old)
-		return 0;
-	token = rte_rcu_qsbr_start(rcu->qsbr);
-	if (wait_grace(rcu, token, timeout_ms) < 0) {
-		*stale = old;
-		return -ETIMEDOUT;
-	}
-	egw_snapshot_free(old);
-	return 0;
-}
-
-int egw_rcu_reclaim(struct egw_rcu *rcu, struct egw_snapshot *stale, unsigned timeout_ms)
-{
-	uint64_t token = rte_rcu_qsbr_start(rcu->qsbr);
-
-	if (wait_grace(rcu, token, timeout_ms) < 0)
-		return -ETIMEDOUT;
-	egw_snapshot_free(stale);
-	return 0;
+	return egw_rcu_init(rcu, n_workers, free_snapshot);
 }

@@ -5,12 +5,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/rcu.h"
 #include "conf/conf.h"
 #include "conf/policy_conf.h"
 #include "nat/addr_set.h"
 #include "nat/nat.h"
 
-struct rte_rcu_qsbr;
 struct egw_classifier;
 struct egw_host_rules;
 struct egw_policy_slots;
@@ -31,19 +31,19 @@ enum egw_dnsf_role { EGW_DNSF_NONE = 0, EGW_DNSF_PERMITS, EGW_DNSF_BLOCKS };
 /* What the data path needs of one policy. */
 struct egw_policy_rt {
 	char name[EGW_NAME_MAX];
-	uint32_t slot;			  /* counters (struct egw_policy_slots) */
-	uint8_t action;			  /* enum egw_policy_action */
+	uint32_t slot;	/* counters (struct egw_policy_slots) */
+	uint8_t action; /* enum egw_policy_action */
 	uint8_t log;
-	uint16_t via_port;		  /* exit port id, EGW_VIA_DEFAULT = route lookup */
-	uint32_t max_flows;		  /* 0 = no quota */
+	uint16_t via_port;		 /* exit port id, EGW_VIA_DEFAULT = route lookup */
+	uint32_t max_flows;		 /* 0 = no quota */
 	const struct egw_nat_pool *pool; /* NULL: routed without translation (nat = none) */
-	uint32_t order;			  /* file order (rank among equal priorities) */
+	uint32_t order;			 /* file order (rank among equal priorities) */
 	int32_t priority;
-	uint8_t kind;			  /* enum egw_policy_kind */
-	uint8_t l7;			  /* EGW_PROTO_TLS or EGW_PROTO_HTTP for the L7 kinds */
-	uint8_t dnsf;			  /* enum egw_dnsf_role */
-	uint64_t rank;			  /* precedence: lower first (priority, then order) */
-	uint64_t decision_hash;		  /* rules, priority, action, kind, hosts */
+	uint8_t kind;		/* enum egw_policy_kind */
+	uint8_t l7;		/* EGW_PROTO_TLS or EGW_PROTO_HTTP for the L7 kinds */
+	uint8_t dnsf;		/* enum egw_dnsf_role */
+	uint64_t rank;		/* precedence: lower first (priority, then order) */
+	uint64_t decision_hash; /* rules, priority, action, kind, hosts */
 };
 
 /*
@@ -67,7 +67,7 @@ struct egw_snapshot {
 	struct egw_addr_set pool_addrs;		 /* every pool address: outside dispatch */
 	enum egw_revalidate revalidate;
 	enum egw_ip_options ip_options; /* per packet, not admission: not in the fingerprint */
-	struct egw_policy_rt *policies;	 /* indexed by classifier rule id */
+	struct egw_policy_rt *policies; /* indexed by classifier rule id */
 	unsigned n_policies;
 	/* The tuple policies (kind EGW_POLICY_TUPLE); NULL when there are none. */
 	struct egw_classifier *cls;
@@ -120,32 +120,14 @@ void egw_snapshot_chain(struct egw_snapshot *next, const struct egw_snapshot *pr
 /* Works out NEXT's delta against PREV (recheck.c); leaves delta_ok false when it cannot. */
 void egw_snapshot_delta(struct egw_snapshot *next, const struct egw_snapshot *prev);
 
-/* The publication point shared by the control thread (writer) and the workers (readers). */
-struct egw_rcu {
-	struct egw_snapshot *current; /* accessed with __atomic acquire/release only */
-	struct rte_rcu_qsbr *qsbr;
-	unsigned n_readers;
-};
+/* The workers' publication point (lib/common/rcu.h): N_WORKERS polling readers, replaced
+ * snapshots freed with egw_snapshot_free(). 0 or -errno. */
+int egw_snapshot_rcu_init(struct egw_rcu *rcu, unsigned n_workers);
 
-/* QSBR variable for N_READERS worker threads (thread ids 0..n-1). 0 or -ENOMEM. */
-int egw_rcu_init(struct egw_rcu *rcu, unsigned n_readers);
-void egw_rcu_fini(struct egw_rcu *rcu);
-
-static inline const struct egw_snapshot *egw_rcu_load(const struct egw_rcu *rcu)
+/* The snapshot published at RCU (a worker: once per burst). */
+static inline const struct egw_snapshot *egw_snapshot_current(const struct egw_rcu *rcu)
 {
-	/* Pairs with the release store in egw_rcu_publish: a worker sees a fully built snapshot. */
-	return __atomic_load_n(&rcu->current, __ATOMIC_ACQUIRE);
+	return egw_rcu_load(rcu);
 }
-
-/*
- * Publishes NEXT and waits at most TIMEOUT_MS for every online reader to pass a quiescent
- * state, then frees the previous snapshot. Returns 0, or -ETIMEDOUT when a reader stalled: the
- * old snapshot is then handed back in *stale (never freed under a reader) for a later retry
- * with egw_rcu_reclaim.
- */
-int egw_rcu_publish(struct egw_rcu *rcu, struct egw_snapshot *next, unsigned timeout_ms,
-	struct egw_snapshot **stale);
-/* Retries freeing STALE after a grace period; 0 when freed, -ETIMEDOUT otherwise. */
-int egw_rcu_reclaim(struct egw_rcu *rcu, struct egw_snapshot *stale, unsigned timeout_ms);
 
 #endif

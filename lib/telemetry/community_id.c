@@ -40,7 +40,7 @@ static bool icmp_counterpart(uint16_t type, uint16_t *other)
 static bool has_ports(uint8_t proto)
 {
 	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP ||
-		proto == IPPROTO_ICMP;
+	       proto == IPPROTO_ICMP;
 }
 
 int egw_community_id(const struct egw_community_tuple *t, uint16_t seed,
@@ -79,7 +79,8 @@ int egw_community_id(const struct egw_community_tuple *t, uint16_t seed,
 	}
 	if (EVP_Digest(in, n, md, &md_len, EVP_sha1(), NULL) != 1 || md_len != 20)
 		return -EIO;
-	memcpy(out, "1:", 2);
+	out[0] = '1';
+	out[1] = ':';
 	/* 20 bytes are 28 base64 characters with one '=' of padding, NUL-terminated. */
 	EVP_EncodeBlock((unsigned char *)out + 2, md, (int)md_len);
 	return 0;

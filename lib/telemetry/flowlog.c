@@ -12,6 +12,7 @@
 #include <rte_ring_elem.h>
 
 #include "common/file.h"
+#include "common/time_fmt.h"
 #include "community_id.h"
 #include "flowlog.h"
 #include "pkt/pkt.h"
@@ -122,25 +123,20 @@ static void put_addr(struct out *o, const char *key, uint32_t be)
 /* "2026-11-29T10:20:30.123Z": RFC 3339, UTC, milliseconds. */
 static void put_time(struct out *o, int64_t ms)
 {
-	time_t sec = (time_t)(ms / 1000);
-	int frac = (int)(ms % 1000);
-	struct tm tm;
+	char buf[40];
 
-	if (frac < 0) {
-		frac += 1000;
-		sec--;
-	}
-	gmtime_r(&sec, &tm);
-	put(o, "\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"", tm.tm_year + 1900, tm.tm_mon + 1,
-		tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+	put(o, "\"%s\"", egw_fmt_rfc3339_ms(buf, sizeof(buf), ms));
 }
 
 /* KEY's Community ID: of the flow as the inside host sent it, or as it left translated. */
 static int put_community_id(struct out *o, const char *key, const struct egw_flowlog_rec *r,
 	uint32_t src, uint16_t sport)
 {
-	struct egw_community_tuple t = { .saddr = ntohl(src), .daddr = ntohl(r->dst),
-		.sport = ntohs(sport), .dport = ntohs(r->dport), .proto = r->proto };
+	struct egw_community_tuple t = { .saddr = ntohl(src),
+		.daddr = ntohl(r->dst),
+		.sport = ntohs(sport),
+		.dport = ntohs(r->dport),
+		.proto = r->proto };
 	char id[EGW_COMMUNITY_ID_SIZE];
 
 	/* Flows are made by echo requests only: the ICMP id is no port. */
@@ -154,8 +150,8 @@ static int put_community_id(struct out *o, const char *key, const struct egw_flo
 	return 0;
 }
 
-int egw_flowlog_format(const struct egw_flowlog_rec *r, const struct egw_flowlog_meta *m,
-	char *buf, size_t len)
+int egw_flowlog_format(const struct egw_flowlog_rec *r, const struct egw_flowlog_meta *m, char *buf,
+	size_t len)
 {
 	struct out o = { .buf = buf, .len = len };
 	bool icmp = r->proto == IPPROTO_ICMP;
@@ -191,7 +187,8 @@ int egw_flowlog_format(const struct egw_flowlog_rec *r, const struct egw_flowlog
 	if (r->event == EGW_EV_DENY)
 		put(&o, ",\"reason\":\"%s\"", egw_drop_name((enum egw_drop_reason)r->reason));
 	if (r->event == EGW_EV_END)
-		put(&o, ",\"reason\":\"%s\",\"duration_s\":%" PRIu64 ",\"duration_ms\":%" PRIu64
+		put(&o,
+			",\"reason\":\"%s\",\"duration_s\":%" PRIu64 ",\"duration_ms\":%" PRIu64
 			",\"packets_out\":%u,\"bytes_out\":%" PRIu64 ",\"packets_in\":%u,"
 			"\"bytes_in\":%" PRIu64,
 			egw_flow_end_name((enum egw_flow_end)r->reason), m->duration_ms / 1000,
@@ -214,20 +211,13 @@ static void write_rec(struct egw_flowlog *l, struct egw_dataplane *dp,
 	m.time_ms = egw_flowlog_wall_ms(at, now, base->time_ms, hz);
 	if (r->event == EGW_EV_END)
 		m.duration_ms = at > egw_flow_id_clock(r->flow_id) ?
-			egw_flowlog_ms(egw_flow_id_clock(r->flow_id), at, hz) : 0;
+					egw_flowlog_ms(egw_flow_id_clock(r->flow_id), at, hz) :
+					0;
 	len = egw_flowlog_format(r, &m, line, sizeof(line));
 	if (len < 0 || !l->f || fwrite(line, 1, (size_t)len, l->f) != (size_t)len)
-		dp->control_stats.flow_log_errors++;
+		egw_dataplane_count_flowlog(dp, 0, 1);
 	else
-		dp->control_stats.flow_log_written++;
-}
-
-static int64_t wall_ms_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		egw_dataplane_count_flowlog(dp, 1, 0);
 }
 
 unsigned egw_flowlog_drain(struct egw_flowlog *l, struct egw_dataplane *dp,
@@ -237,17 +227,17 @@ unsigned egw_flowlog_drain(struct egw_flowlog *l, struct egw_dataplane *dp,
 	uint32_t n_slots = __atomic_load_n(&slots->next, __ATOMIC_ACQUIRE);
 	unsigned taken = 0;
 
-	for (unsigned i = 0; i < dp->n_workers; i++) {
-		const struct egw_worker *w = dp->workers[i];
-		struct rte_ring *ring = w ? w->flowlog : NULL;
+	for (unsigned i = 0; i < egw_dataplane_n_workers(dp); i++) {
+		struct egw_worker *w = egw_dataplane_worker(dp, i);
 		unsigned done = 0, n;
 
-		while (ring && done < max &&
-			(n = rte_ring_sc_dequeue_burst_elem(ring, recs, sizeof(recs[0]),
-				 RTE_MIN(DRAIN_BURST, max - done), NULL)) > 0) {
+		while (w && done < max &&
+			(n = egw_worker_take_flowlog(w, recs, RTE_MIN(DRAIN_BURST, max - done))) >
+				0) {
 			/* Read after the records were taken: none was stamped much later. */
-			struct egw_flowlog_meta m = { .time_ms = wall_ms_now(), .host = l->host };
-			uint64_t now = egw_flowlog_clock(rte_get_tsc_cycles(), w->log_epoch);
+			struct egw_flowlog_meta m = { .time_ms = egw_wall_ms(), .host = l->host };
+			uint64_t now =
+				egw_flowlog_clock(rte_get_tsc_cycles(), egw_worker_log_epoch(w));
 
 			done += n;
 			for (unsigned k = 0; k < n; k++) {

@@ -16,8 +16,8 @@
 struct egw_flowlog {
 	char path[EGW_PATH_MAX];
 	FILE *f;
-	char error[128];  /* why the last open failed, for the operator */
-	char host[256]; /* gethostname() at open: every record names the appliance */
+	char error[128]; /* why the last open failed, for the operator */
+	char host[256];	 /* gethostname() at open: every record names the appliance */
 };
 
 /*
@@ -48,8 +48,8 @@ struct egw_flowlog_meta {
  * One record as a JSON line (with '\n') into BUF, in the schema of docs/flowlog.schema.json.
  * Returns the length, -ENOSPC when LEN is too small, -EIO when hashing failed.
  */
-int egw_flowlog_format(const struct egw_flowlog_rec *r, const struct egw_flowlog_meta *m,
-	char *buf, size_t len);
+int egw_flowlog_format(const struct egw_flowlog_rec *r, const struct egw_flowlog_meta *m, char *buf,
+	size_t len);
 
 /*
  * Milliseconds since the Unix epoch of flow log clock value CLOCK, given NOW (that clock now)

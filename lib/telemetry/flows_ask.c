@@ -24,8 +24,8 @@ static int resolve_policy(const struct egw_policy_slots *slots, struct egw_flow_
 }
 
 int egw_flows_ask(struct egw_dataplane *dp, const struct egw_policy_slots *slots,
-	const char *filter, enum egw_mbox_op op, struct egw_flows_answer *ans,
-	void (*idle)(void *), void *ctx, char *err, size_t errlen)
+	const char *filter, enum egw_mbox_op op, struct egw_flows_answer *ans, void (*idle)(void *),
+	void *ctx, char *err, size_t errlen)
 {
 	struct egw_flow_filter flt;
 	unsigned posted = 0;
@@ -39,8 +39,8 @@ int egw_flows_ask(struct egw_dataplane *dp, const struct egw_policy_slots *slots
 		return rc;
 	ans->limit = flt.limit;
 	/* All workers search at once; then the answers are read in worker order. */
-	for (; posted < dp->n_workers; posted++) {
-		struct egw_mailbox *mb = &dp->workers[posted]->mbox;
+	for (; posted < egw_dataplane_n_workers(dp); posted++) {
+		struct egw_mailbox *mb = egw_worker_mailbox(egw_dataplane_worker(dp, posted));
 		if (egw_mailbox_acquire(mb, ACQUIRE_MS) < 0) {
 			snprintf(err, errlen, "worker %u is busy with another flow request; retry",
 				posted);
@@ -52,7 +52,7 @@ int egw_flows_ask(struct egw_dataplane *dp, const struct egw_policy_slots *slots
 		egw_mailbox_post(mb);
 	}
 	for (unsigned i = 0; i < posted; i++) {
-		struct egw_mailbox *mb = &dp->workers[i]->mbox;
+		struct egw_mailbox *mb = egw_worker_mailbox(egw_dataplane_worker(dp, i));
 		int wrc = egw_mailbox_wait(mb, PICKUP_MS, idle, ctx);
 		if (wrc < 0) {
 			if (rc == 0)

@@ -25,7 +25,7 @@ struct egw_flows_answer {
  * egw_mailbox_wait. 0, or -errno with a message for the operator in ERR.
  */
 int egw_flows_ask(struct egw_dataplane *dp, const struct egw_policy_slots *slots,
-	const char *filter, enum egw_mbox_op op, struct egw_flows_answer *ans,
-	void (*idle)(void *), void *ctx, char *err, size_t errlen);
+	const char *filter, enum egw_mbox_op op, struct egw_flows_answer *ans, void (*idle)(void *),
+	void *ctx, char *err, size_t errlen);
 
 #endif

@@ -63,8 +63,7 @@ void egw_metrics_label_value(struct egw_metrics_buf *b, const char *v)
 	}
 }
 
-static void family(struct egw_metrics_buf *b, const char *name, const char *type,
-	const char *help)
+static void family(struct egw_metrics_buf *b, const char *name, const char *type, const char *help)
 {
 	egw_metrics_printf(b, "# HELP egressgw_%s %s\n# TYPE egressgw_%s %s\n", name, help, name,
 		type);
@@ -83,8 +82,8 @@ static void sample(struct egw_metrics_buf *b, const char *name, const char *labe
 	egw_metrics_printf(b, " %llu\n", (unsigned long long)v);
 }
 
-static void scalar(struct egw_metrics_buf *b, const char *name, const char *type,
-	const char *help, uint64_t v)
+static void scalar(struct egw_metrics_buf *b, const char *name, const char *type, const char *help,
+	uint64_t v)
 {
 	family(b, name, type, help);
 	sample(b, name, NULL, NULL, v);
@@ -133,21 +132,24 @@ struct view_family {
 
 /* Every family of FAMS, one sample per entity: N views STRIDE bytes apart from VIEWS, the
  * entity named by LABEL="NAMES[i]". */
-static void render_views(struct egw_metrics_buf *b, const struct view_family *fams,
-	unsigned n_fams, const char *label, const char *const *names, const void *views,
-	size_t stride, unsigned n)
+static void render_views(struct egw_metrics_buf *b, const struct view_family *fams, unsigned n_fams,
+	const char *label, const char *const *names, const void *views, size_t stride, unsigned n)
 {
 	for (unsigned f = 0; f < n_fams; f++) {
 		family(b, fams[f].name, fams[f].type, fams[f].help);
 		for (unsigned i = 0; i < n; i++)
 			sample(b, fams[f].name, label, names[i],
-				*(const uint64_t *)((const char *)views + i * stride + fams[f].off));
+				*(const uint64_t *)((const char *)views + i * stride +
+						    fams[f].off));
 	}
 }
 
 static void render_ports(const struct egw_tel_source *s, struct egw_metrics_buf *b)
 {
-#define F(n, t, h, field) { n, t, h, offsetof(struct egw_port_view, st.field) }
+#define F(n, t, h, field)                                                                          \
+	{                                                                                          \
+		n, t, h, offsetof(struct egw_port_view, st.field)                                  \
+	}
 	static const struct view_family fams[] = {
 		F("port_rx_packets_total", "counter", "Packets received by the port.", ipackets),
 		F("port_tx_packets_total", "counter", "Packets sent by the port.", opackets),
@@ -161,9 +163,13 @@ static void render_ports(const struct egw_tel_source *s, struct egw_metrics_buf 
 			rx_nombuf),
 	};
 #undef F
-#define F(n, t, h, field) { n, t, h, offsetof(struct egw_port_view, field) }
+#define F(n, t, h, field)                                                                          \
+	{                                                                                          \
+		n, t, h, offsetof(struct egw_port_view, field)                                     \
+	}
 	static const struct view_family lost[] = {
-		F("port_tx_full_total", "counter", "Packets the port's TX queues refused.", tx_full),
+		F("port_tx_full_total", "counter", "Packets the port's TX queues refused.",
+			tx_full),
 		F("port_rx_ring_drops_total", "counter",
 			"af_packet ports: frames the kernel dropped, the socket's RX ring full.",
 			rx_ring_drops),
@@ -191,7 +197,10 @@ static void render_ports(const struct egw_tel_source *s, struct egw_metrics_buf 
 
 static void render_workers(const struct egw_tel_source *s, struct egw_metrics_buf *b)
 {
-#define F(n, t, h, field) { n, t, h, offsetof(struct egw_worker_view, field) }
+#define F(n, t, h, field)                                                                          \
+	{                                                                                          \
+		n, t, h, offsetof(struct egw_worker_view, field)                                   \
+	}
 	static const struct view_family fams[] = {
 		F("worker_rx_packets_total", "counter", "Packets the worker received.", rx_packets),
 		F("worker_polls_total", "counter", "Poll rounds of the worker loop.", polls),
@@ -204,17 +213,18 @@ static void render_workers(const struct egw_tel_source *s, struct egw_metrics_bu
 	struct egw_worker_view v[EGW_MAX_WORKERS];
 	char id[EGW_MAX_WORKERS][12];
 	const char *names[EGW_MAX_WORKERS];
-	unsigned n = s->dp->n_workers;
+	unsigned n = egw_dataplane_n_workers(s->dp);
 
 	for (unsigned i = 0; i < n; i++) {
-		egw_view_worker(s->dp, i, &v[i]);
+		egw_dataplane_worker_view(s->dp, i, &v[i]);
 		snprintf(id[i], sizeof(id[i]), "%u", i);
 		names[i] = id[i];
 	}
 	render_views(b, fams, RTE_DIM(fams), "worker", names, v, sizeof(v[0]), n);
 }
 
-static void render_policies(const struct egw_tel_source *s, struct egw_metrics_buf *b)
+static void render_policies(const struct egw_tel_source *s, const struct egw_running *run,
+	struct egw_metrics_buf *b)
 {
 	static const struct {
 		const char *name, *type, *help;
@@ -227,7 +237,7 @@ static void render_policies(const struct egw_tel_source *s, struct egw_metrics_b
 		{ "policy_flows_active", "gauge", "Flows holding the policy's max_flows quota." },
 	};
 	const struct egw_policy_slots *sl = s->slots;
-	uint64_t gen = *s->generation;
+	uint64_t gen = run->generation;
 	uint32_t next = __atomic_load_n(&sl->next, __ATOMIC_ACQUIRE);
 
 	for (unsigned f = 0; f < RTE_DIM(fams); f++) {
@@ -236,16 +246,15 @@ static void render_policies(const struct egw_tel_source *s, struct egw_metrics_b
 			struct egw_policy_counters c;
 			uint64_t v[5];
 			/* The running generation's policies; slot 0, "(mode)", is always there. */
-			if (slot != 0 && __atomic_load_n(&sl->generation[slot], __ATOMIC_RELAXED) !=
-					gen)
+			if (slot != 0 &&
+				__atomic_load_n(&sl->generation[slot], __ATOMIC_RELAXED) != gen)
 				continue;
-			egw_view_policy(s->dp, slot, &c);
+			egw_dataplane_policy(s->dp, slot, &c);
 			v[0] = c.flows;
 			v[1] = c.denied;
 			v[2] = c.packets;
 			v[3] = c.bytes;
-			v[4] = s->dp->policy_active ?
-				__atomic_load_n(&s->dp->policy_active[slot], __ATOMIC_RELAXED) : 0;
+			v[4] = egw_dataplane_policy_active(s->dp, slot);
 			sample(b, fams[f].name, "policy", sl->names[slot], v[f]);
 		}
 	}
@@ -308,20 +317,37 @@ static void render_neighbors(const struct egw_tel_source *s, struct egw_metrics_
 			counts[i]);
 }
 
+/* The outcome of the last reload, as alert rules want it (Prometheus' own convention). */
+static void render_reload(const struct egw_reload_result *r, struct egw_metrics_buf *b)
+{
+	scalar(b, "config_last_reload_successful", "gauge",
+		"1 when the last reload was applied (or none was tried), 0 when it was rejected.",
+		!r->done || r->ok);
+	if (r->done && r->ok)
+		scalar(b, "config_last_reload_success_timestamp_seconds", "gauge",
+			"Unix time of the last reload that was applied.",
+			(uint64_t)(r->time_ms / 1000));
+}
+
 int egw_metrics_render(const struct egw_tel_source *s, struct egw_metrics_buf *b)
 {
+	struct egw_running run;
+
+	if (egw_view_running(s, &run) < 0)
+		return -EBUSY;
 	family(b, "info", "gauge", "Always 1; the labels say which egressgw runs how.");
 	egw_metrics_printf(b, "egressgw_info{version=\"");
 	egw_metrics_label_value(b, s->version);
-	egw_metrics_printf(b, "\",mode=\"%s\"} 1\n", egw_mode_name((enum egw_mode)*s->mode));
+	egw_metrics_printf(b, "\",mode=\"%s\"} 1\n", egw_mode_name(run.mode));
 	scalar(b, "uptime_seconds", "gauge", "Seconds since the appliance started.",
 		(rte_get_tsc_cycles() - s->start_tsc) / rte_get_tsc_hz());
 	scalar(b, "policy_generation", "gauge", "Generation of the running policy snapshot.",
-		*s->generation);
+		run.generation);
+	render_reload(&run.last_reload, b);
 	render_totals(s, b);
 	render_ports(s, b);
 	render_workers(s, b);
-	render_policies(s, b);
+	render_policies(s, &run, b);
 	render_pools(s, b);
 	render_neighbors(s, b);
 	return b->oom ? -ENOMEM : 0;

@@ -30,8 +30,8 @@ int egw_metrics_render(const struct egw_tel_source *src, struct egw_metrics_buf 
 
 struct egw_metrics_server;
 /* Serves /metrics on LISTEN ("A.B.C.D:PORT"). NULL with a reason in ERR. */
-struct egw_metrics_server *egw_metrics_start(const char *listen,
-	const struct egw_tel_source *src, char *err, size_t errlen);
+struct egw_metrics_server *egw_metrics_start(const char *listen, const struct egw_tel_source *src,
+	char *err, size_t errlen);
 void egw_metrics_stop(struct egw_metrics_server *srv);
 
 #endif

@@ -78,8 +78,9 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 			info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 			if (!info)
 				break;
-			*s = (struct conn_slot){
-				.c = c, .fd = info->connect_fd, .start_ms = mono_ms()};
+			*s = (struct conn_slot){ .c = c,
+				.fd = info->connect_fd,
+				.start_ms = mono_ms() };
 			break;
 		}
 	}
@@ -160,16 +161,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
 	struct egw_metrics_server *srv = cls;
 	struct egw_metrics_buf b = { 0 };
+	int rc;
 
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
-			(char *)"only GET\n", 9, MHD_RESPMEM_PERSISTENT);
+		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", (char *)"only GET\n", 9,
+			MHD_RESPMEM_PERSISTENT);
 	if (strcmp(url, "/metrics") != 0)
 		return reply(c, MHD_HTTP_NOT_FOUND, "text/plain",
 			(char *)"not found: the metrics are at /metrics\n", 39,
 			MHD_RESPMEM_PERSISTENT);
-	if (egw_metrics_render(srv->src, &b) < 0) {
+	rc = egw_metrics_render(srv->src, &b);
+	if (rc < 0) {
 		egw_metrics_buf_free(&b);
+		if (rc == -EBUSY)
+			return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
+				(char *)"busy: try again\n", 16, MHD_RESPMEM_PERSISTENT);
 		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain",
 			(char *)"out of memory\n", 14, MHD_RESPMEM_PERSISTENT);
 	}
@@ -178,8 +184,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		MHD_RESPMEM_MUST_FREE);
 }
 
-struct egw_metrics_server *egw_metrics_start(const char *listen,
-	const struct egw_tel_source *src, char *err, size_t errlen)
+struct egw_metrics_server *egw_metrics_start(const char *listen, const struct egw_tel_source *src,
+	char *err, size_t errlen)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	struct egw_metrics_server *srv;

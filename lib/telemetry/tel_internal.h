@@ -20,6 +20,7 @@ int egw_tel_flows(const char *cmd, const char *params, struct rte_tel_data *d);
 int egw_tel_neighbors(const char *cmd, const char *params, struct rte_tel_data *d);
 
 #define EGW_TEL_NO_PARAMS "this command takes no parameters"
+#define EGW_TEL_BUSY "too many readers at once; try again"
 
 /* The parameter of a paged command: where the page starts (0 without one). False when PARAMS
  * is not a number of 32 bits. */

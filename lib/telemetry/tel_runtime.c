@@ -132,7 +132,7 @@ int egw_tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 	if (!workers)
 		return -ENOMEM;
 	rte_tel_data_start_dict(workers);
-	for (unsigned i = 0; i < dp->n_workers && rc == 0; i++) {
+	for (unsigned i = 0; i < egw_dataplane_n_workers(dp) && rc == 0; i++) {
 		struct rte_tel_data *w = rte_tel_data_alloc();
 		struct egw_worker_view v;
 
@@ -140,7 +140,7 @@ int egw_tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 			rc = -ENOMEM;
 			break;
 		}
-		egw_view_worker(dp, i, &v);
+		egw_dataplane_worker_view(dp, i, &v);
 		rte_tel_data_start_dict(w);
 		rte_tel_data_add_dict_u64(w, "id", v.id);
 		rte_tel_data_add_dict_u64(w, "lcore", v.lcore);
@@ -286,16 +286,18 @@ static void add_flow(struct rte_tel_data *e, const struct egw_flows_listed *l,
 	rte_tel_data_add_dict_u64(e, "dport", icmp ? 0 : rte_be_to_cpu_16(f->orig.b_port));
 	add_ipv4(e, "nat_src", rte_be_to_cpu_32(f->nat_addr));
 	rte_tel_data_add_dict_u64(e, "nat_sport", rte_be_to_cpu_16(f->nat_port));
-	rte_tel_data_add_dict_string(e, "policy", f->policy < n_slots ? slots->names[f->policy] :
-									  "?");
+	rte_tel_data_add_dict_string(e, "policy",
+		f->policy < n_slots ? slots->names[f->policy] : "?");
 	rte_tel_data_add_dict_u64(e, "age_s", l->d.now - l->d.created);
 	rte_tel_data_add_dict_u64(e, "idle_s", l->d.now - f->last_seen);
 	rte_tel_data_add_dict_u64(e, "packets_out", f->packets[EGW_DIR_ORIG]);
 	rte_tel_data_add_dict_u64(e, "bytes_out", f->bytes[EGW_DIR_ORIG]);
 	rte_tel_data_add_dict_u64(e, "packets_in", f->packets[EGW_DIR_REPLY]);
 	rte_tel_data_add_dict_u64(e, "bytes_in", f->bytes[EGW_DIR_REPLY]);
-	rte_tel_data_add_dict_string(e, "flags", (f->flags & EGW_FLOW_F_REVOKED) ? "revoked" :
-						 (f->flags & EGW_FLOW_F_NAT) ? "nat" : "routed");
+	rte_tel_data_add_dict_string(e, "flags",
+		(f->flags & EGW_FLOW_F_REVOKED) ? "revoked" :
+		(f->flags & EGW_FLOW_F_NAT)	? "nat" :
+						  "routed");
 }
 
 int egw_tel_flows(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -307,8 +309,8 @@ int egw_tel_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 
 	if (!ans)
 		return -ENOMEM;
-	rc = egw_flows_ask(egw_tel_src->dp, egw_tel_src->slots, params, EGW_MBOX_LIST, ans,
-		NULL, NULL, err, sizeof(err));
+	rc = egw_flows_ask(egw_tel_src->dp, egw_tel_src->slots, params, EGW_MBOX_LIST, ans, NULL,
+		NULL, err, sizeof(err));
 	if (rc < 0) {
 		free(ans);
 		return egw_tel_error(d, err);
@@ -355,7 +357,7 @@ static void add_neighbor(struct rte_tel_data *e, const struct egw_neigh_view *v)
 		rte_ether_format_addr(mac, sizeof(mac), &v->mac);
 	rte_tel_data_start_dict(e);
 	add_ipv4(e, "address", rte_be_to_cpu_32(v->addr_be));
-	rte_tel_data_add_dict_string(e, "port", egw_tel_src->dp->ports[v->port].name);
+	rte_tel_data_add_dict_string(e, "port", egw_dataplane_port(egw_tel_src->dp, v->port)->name);
 	rte_tel_data_add_dict_string(e, "mac", mac);
 	rte_tel_data_add_dict_string(e, "state", egw_neigh_state_name(v->state));
 	rte_tel_data_add_dict_u64(e, "age_s", v->age_ms / 1000);

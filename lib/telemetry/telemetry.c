@@ -9,6 +9,7 @@
 #include <rte_telemetry.h>
 
 #include "common/file.h"
+#include "common/time_fmt.h"
 #include "conf/conf.h"
 #include "tel_internal.h"
 #include "view.h"
@@ -18,19 +19,33 @@ const struct egw_tel_source *egw_tel_src;
 static int cmd_info(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	const struct egw_tel_source *s = egw_tel_src;
+	struct egw_running run;
+	char summary[EGW_PATH_MAX + 640], when[40];
 
 	if (params && *params)
 		return egw_tel_error(d, EGW_TEL_NO_PARAMS);
+	if (egw_view_running(s, &run) < 0)
+		return egw_tel_error(d, EGW_TEL_BUSY);
+	egw_reload_summary(&run.last_reload, summary, sizeof(summary));
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "version", s->version);
-	rte_tel_data_add_dict_string(d, "mode", egw_mode_name((enum egw_mode)*s->mode));
+	rte_tel_data_add_dict_string(d, "mode", egw_mode_name(run.mode));
 	rte_tel_data_add_dict_u64(d, "uptime_s",
 		(rte_get_tsc_cycles() - s->start_tsc) / rte_get_tsc_hz());
 	rte_tel_data_add_dict_string(d, "config_path", s->config_path);
-	rte_tel_data_add_dict_string(d, "config_sha256", s->config_sha256);
-	rte_tel_data_add_dict_u64(d, "policy_generation", *s->generation);
-	rte_tel_data_add_dict_u64(d, "workers", s->dp->n_workers);
-	rte_tel_data_add_dict_string(d, "last_reload", s->last_reload);
+	rte_tel_data_add_dict_string(d, "config_sha256", run.config_sha256);
+	rte_tel_data_add_dict_u64(d, "policy_generation", run.generation);
+	rte_tel_data_add_dict_u64(d, "workers", egw_dataplane_n_workers(s->dp));
+	/* The one-line summary (cut by DPDK's string limit), then its parts, whole. */
+	rte_tel_data_add_dict_string(d, "last_reload", summary);
+	if (run.last_reload.done) {
+		egw_fmt_rfc3339_ms(when, sizeof(when), run.last_reload.time_ms);
+		rte_tel_data_add_dict_string(d, "last_reload_time", when);
+		rte_tel_data_add_dict_u64(d, "last_reload_ok", run.last_reload.ok);
+		rte_tel_data_add_dict_u64(d, "last_reload_errors", run.last_reload.n_errors);
+		rte_tel_data_add_dict_string(d, "last_reload_first_error",
+			run.last_reload.first_error);
+	}
 	rte_tel_data_add_dict_string(d, "metrics_listen", s->conf->metrics.listen);
 	rte_tel_data_add_dict_string(d, "flow_log", s->conf->log.flow_log);
 	return 0;
@@ -52,7 +67,8 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 		return -ENOMEM;
 	rte_tel_data_start_dict(drops);
 	for (unsigned i = 1; i < EGW_DROP_MAX; i++) {
-		rte_tel_data_add_dict_u64(drops, egw_drop_name((enum egw_drop_reason)i), st.drops[i]);
+		rte_tel_data_add_dict_u64(drops, egw_drop_name((enum egw_drop_reason)i),
+			st.drops[i]);
 		total += st.drops[i];
 	}
 	rte_tel_data_start_dict(d);
@@ -73,6 +89,7 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U64("tcp_ack_probes_sent", st.ack_probes_sent);
 	U64("handoffs", st.handoffs_out);
 	U64("punted", st.punted);
+	U64("echo_replies", st.echo_replies);
 	U64("held_for_arp", st.held);
 	for (unsigned i = 0; i < EGW_VIEW_NEIGH_COUNTERS; i++)
 		U64(egw_view_neigh_counters[i].name,
@@ -102,7 +119,7 @@ static int add_policy(struct rte_tel_data *d, const char *key, const char *name,
 
 	if (!p)
 		return -ENOMEM;
-	egw_view_policy(egw_tel_src->dp, slot, &c);
+	egw_dataplane_policy(egw_tel_src->dp, slot, &c);
 	rte_tel_data_start_dict(p);
 	/* The name is a value, not a key: DPDK refuses keys with '-', policy names allow it. */
 	rte_tel_data_add_dict_string(p, "name", name);
@@ -110,9 +127,8 @@ static int add_policy(struct rte_tel_data *d, const char *key, const char *name,
 	rte_tel_data_add_dict_u64(p, "flows_denied", c.denied);
 	rte_tel_data_add_dict_u64(p, "packets", c.packets);
 	rte_tel_data_add_dict_u64(p, "bytes", c.bytes);
-	if (egw_tel_src->dp->policy_active)
-		rte_tel_data_add_dict_u64(p, "flows_active",
-			__atomic_load_n(&egw_tel_src->dp->policy_active[slot], __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(p, "flows_active",
+		egw_dataplane_policy_active(egw_tel_src->dp, slot));
 	/* DPDK 22.11 nests dicts in dicts only (not in arrays): entries are keyed "p<N>". */
 	rc = rte_tel_data_add_dict_container(d, key, p, 0);
 	if (rc != 0)
@@ -129,7 +145,8 @@ static int add_policy(struct rte_tel_data *d, const char *key, const char *name,
 static int cmd_policies(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	const struct egw_policy_slots *sl = egw_tel_src->slots;
-	uint64_t gen = *egw_tel_src->generation;
+	struct egw_running run;
+	uint64_t gen;
 	uint32_t next = __atomic_load_n(&sl->next, __ATOMIC_ACQUIRE), skip = 0, listed = 0;
 	uint32_t pos = 0, next_offset = 0;
 	struct rte_tel_data *pols;
@@ -138,6 +155,9 @@ static int cmd_policies(const char *cmd, const char *params, struct rte_tel_data
 
 	if (!egw_tel_param_offset(params, &skip))
 		return egw_tel_error(d, "the parameter is a position: 0, 80, ...");
+	if (egw_view_running(egw_tel_src, &run) < 0)
+		return egw_tel_error(d, EGW_TEL_BUSY);
+	gen = run.generation;
 	pols = rte_tel_data_alloc();
 	if (!pols)
 		return -ENOMEM;
@@ -177,22 +197,30 @@ static const struct {
 	telemetry_cb fn;
 	const char *help;
 } commands[] = {
-	{ "/egw/info", cmd_info, "Version, mode, uptime, config path and SHA-256, policy "
-				 "generation, workers, last reload result. No parameters." },
-	{ "/egw/stats", cmd_stats, "Totals: packets/bytes in and out per direction, flows "
-				   "active/created/expired, drops by reason. No parameters." },
-	{ "/egw/policies", cmd_policies, "Per policy (p0 = the mode): flows allowed/denied/"
-					 "active, packets, bytes. Param: first position (default 0)." },
-	{ "/egw/ports", egw_tel_ports, "Per port: role, address, MAC, link, MTU, rx/tx packets "
-				       "and bytes, every loss counter. No parameters." },
-	{ "/egw/workers", egw_tel_workers, "Per worker: lcore, packets, busy %, polls, flows, "
-					   "handoffs, drops. No parameters." },
-	{ "/egw/pools", egw_tel_pools, "Per pool and address: ports in use/free, exhaustion "
-				       "drops. Param: a pool name (default: all)." },
-	{ "/egw/flows", egw_tel_flows, "Flows with translation and state. Param: addr= src= dst= "
-				       "nat= port= proto= policy= limit= (max 40)." },
-	{ "/egw/neighbors", egw_tel_neighbors, "Neighbours (ARP): address, port, MAC, state, age, "
-					       "probes. Param: first slot (default 0)." },
+	{ "/egw/info", cmd_info,
+		"Version, mode, uptime, config path and SHA-256, policy "
+		"generation, workers, last reload result. No parameters." },
+	{ "/egw/stats", cmd_stats,
+		"Totals: packets/bytes in and out per direction, flows "
+		"active/created/expired, drops by reason. No parameters." },
+	{ "/egw/policies", cmd_policies,
+		"Per policy (p0 = the mode): flows allowed/denied/"
+		"active, packets, bytes. Param: first position (default 0)." },
+	{ "/egw/ports", egw_tel_ports,
+		"Per port: role, address, MAC, link, MTU, rx/tx packets "
+		"and bytes, every loss counter. No parameters." },
+	{ "/egw/workers", egw_tel_workers,
+		"Per worker: lcore, packets, busy %, polls, flows, "
+		"handoffs, drops. No parameters." },
+	{ "/egw/pools", egw_tel_pools,
+		"Per pool and address: ports in use/free, exhaustion "
+		"drops. Param: a pool name (default: all)." },
+	{ "/egw/flows", egw_tel_flows,
+		"Flows with translation and state. Param: addr= src= dst= "
+		"nat= port= proto= policy= limit= (max 40)." },
+	{ "/egw/neighbors", egw_tel_neighbors,
+		"Neighbours (ARP): address, port, MAC, state, age, "
+		"probes. Param: first slot (default 0)." },
 };
 
 int egw_telemetry_register(const struct egw_tel_source *src)
@@ -248,7 +276,7 @@ int egw_sha256_file(const char *path, char hex[65])
 		goto out;
 	}
 	for (unsigned i = 0; i < md_len && i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+		snprintf(hex + 2 * (size_t)i, 3, "%02x", md[i]);
 out:
 	EVP_MD_CTX_free(ctx);
 	fclose(f);

@@ -6,28 +6,25 @@
 
 #include "net/neigh_resolve.h"
 #include "pipeline/dataplane.h"
+#include "observer.h"
 #include "policy/slots.h"
 
 /*
  * The /egw/ commands of the DPDK telemetry socket. Callbacks run on the telemetry thread and
- * only read: per-worker counters and plain copies the control thread keeps for them (never a
- * snapshot, which could be freed under them).
+ * only read: per-worker counters, and the running configuration as the control thread
+ * publishes it (the observer view, observer.h), never a worker's snapshot.
  */
 struct egw_tel_source {
 	const char *version;
 	const char *config_path;
-	const char *config_sha256;
 	uint64_t start_tsc;
-	volatile int *mode;		   /* enum egw_mode */
-	volatile uint64_t *generation;
-	const char *last_reload;	   /* owned by the control thread, NUL-terminated */
+	struct egw_rcu *observer; /* struct egw_observer_view, occasional readers */
 	struct egw_dataplane *dp; /* non-const: flow requests go through worker mailboxes */
 	const struct egw_policy_slots *slots;
-	/* Ports never change while running. Pools change at a reload: the control thread makes
-	 * *conf_seq odd while it rewrites them (a sequence count; readers retry). */
+	/* The configuration loaded at start: only what never changes while running is read
+	 * here (ports, metrics listen, flow log path); the rest comes from the observer view. */
 	const struct egw_conf *conf;
 	const uint16_t *port_ids; /* DPDK port id of conf->ports[i] */
-	const volatile uint32_t *conf_seq;
 	/* Neighbours (ARP): the resolver's views and counters are safe to read from any
 	 * thread. NULL: none (tests). */
 	const struct egw_neigh_resolver *neigh;

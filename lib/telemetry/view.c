@@ -29,8 +29,8 @@ void egw_view_port(const struct egw_tel_source *s, unsigned i, struct egw_port_v
 	memset(v, 0, sizeof(*v));
 	v->conf = &s->conf->ports[i];
 	v->id = s->port_ids[i];
-	v->mtu = s->dp->ports[v->id].mtu;
-	v->mac = s->dp->ports[v->id].mac;
+	v->mtu = egw_dataplane_port(s->dp, v->id)->mtu;
+	v->mac = egw_dataplane_port(s->dp, v->id)->mac;
 	/* ethdev statistics and link reads are what DPDK's own /ethdev telemetry does from this
 	 * thread: safe beside the workers' rx/tx. */
 	if (rte_eth_link_get_nowait(v->id, &link) == 0) {
@@ -38,58 +38,48 @@ void egw_view_port(const struct egw_tel_source *s, unsigned i, struct egw_port_v
 		v->speed_mbps = link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : link.link_speed;
 	}
 	rte_eth_stats_get(v->id, &v->st);
-	for (unsigned w = 0; w < s->dp->n_workers; w++)
-		if (s->dp->workers[w])
-			v->tx_full += __atomic_load_n(&s->dp->workers[w]->stats.tx_full[v->id],
-				__ATOMIC_RELAXED);
-	view_port_kernel(&s->dp->afp[v->id], v);
+	v->tx_full = egw_dataplane_tx_full(s->dp, v->id);
+	view_port_kernel(egw_dataplane_afp(s->dp, v->id), v);
 }
 
-void egw_view_worker(const struct egw_dataplane *dp, unsigned i, struct egw_worker_view *v)
+/* Copies what the caller wants of the view in force, holding it only for the copy. */
+static int read_view(const struct egw_tel_source *s, struct egw_running *run,
+	struct egw_pool_conf *pools)
 {
-	const struct egw_worker *w = dp->workers[i];
-	const struct egw_worker_stats *st = &w->stats;
+	const struct egw_observer_view *v;
+	int id = egw_rcu_read_begin(s->observer);
 
-	memset(v, 0, sizeof(*v));
-	v->id = w->id;
-	v->lcore = w->lcore;
-#define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
-	v->rx_packets = LOAD(st->rx_packets);
-	v->tx_packets = LOAD(st->tx_packets);
-	v->polls = LOAD(st->polls);
-	v->busy_polls = LOAD(st->busy_polls);
-	v->flows_active = LOAD(w->ft->n_active);
-	v->flows_created = LOAD(st->flows_created);
-	v->handoffs_out = LOAD(st->handoffs_out);
-	v->handoffs_in = LOAD(st->handoffs_in);
-	for (unsigned r = 1; r < EGW_DROP_MAX; r++)
-		v->drops += LOAD(st->drops[r]);
-#undef LOAD
+	if (id < 0)
+		return id;
+	v = egw_rcu_load(s->observer);
+	if (run) {
+		run->generation = v->generation;
+		run->mode = v->mode;
+		memcpy(run->config_sha256, v->config_sha256, sizeof(run->config_sha256));
+		memcpy(run->timeouts, v->timeouts, sizeof(run->timeouts));
+		run->last_reload = v->last_reload;
+		run->n_pools = v->n_pools;
+	}
+	if (pools)
+		memcpy(pools, v->pools,
+			RTE_MIN(v->n_pools, (unsigned)EGW_MAX_POOLS) * sizeof(*pools));
+	egw_rcu_read_end(s->observer, id);
+	return 0;
+}
+
+int egw_view_running(const struct egw_tel_source *s, struct egw_running *out)
+{
+	return read_view(s, out, NULL);
 }
 
 unsigned egw_view_pools(const struct egw_tel_source *s, struct egw_pool_conf *out)
 {
-	for (;;) {
-		uint32_t before = __atomic_load_n(s->conf_seq, __ATOMIC_ACQUIRE), n;
-		if (before & 1) {
-			rte_pause();
-			continue;
-		}
-		n = RTE_MIN(s->conf->n_pools, (unsigned)EGW_MAX_POOLS);
-		memcpy(out, s->conf->pools, n * sizeof(*out));
-		/* The copy must be complete before the count is read again. */
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (__atomic_load_n(s->conf_seq, __ATOMIC_RELAXED) == before)
-			return n;
-	}
-}
+	struct egw_running run;
 
-void egw_view_addr(const struct egw_dataplane *dp, uint32_t addr_be, uint64_t *in_use,
-	uint64_t *exhausted)
-{
-	*in_use = *exhausted = 0;
-	for (unsigned i = 0; i < dp->n_workers; i++)
-		egw_addr_stats_read(&dp->workers[i]->addrs, addr_be, in_use, exhausted);
+	/* Every reader id taken (64 observers at once): report none rather than wait. */
+	if (read_view(s, &run, out) < 0)
+		return 0;
+	return RTE_MIN(run.n_pools, (unsigned)EGW_MAX_POOLS);
 }
 
 void egw_view_pool_addr(const struct egw_dataplane *dp, const struct egw_pool_conf *pool,
@@ -97,25 +87,16 @@ void egw_view_pool_addr(const struct egw_dataplane *dp, const struct egw_pool_co
 {
 	const uint32_t ports = egw_view_pool_ports(pool);
 
-	egw_view_addr(dp, rte_cpu_to_be_32(pool->addrs[a]), &v->in_use, &v->exhausted);
+	egw_dataplane_addr(dp, rte_cpu_to_be_32(pool->addrs[a]), &v->in_use, &v->exhausted);
 	/* Endpoint-dependent mapping reuses a port toward other destinations: "free" is free
 	 * toward every destination. */
 	v->free = v->in_use < ports ? ports - v->in_use : 0;
 }
 
-void egw_view_policy(const struct egw_dataplane *dp, uint32_t slot, struct egw_policy_counters *c)
-{
-	memset(c, 0, sizeof(*c));
-	for (unsigned i = 0; i < dp->n_workers; i++) {
-		const struct egw_policy_counters *p = &dp->workers[i]->policy[slot];
-		c->flows += __atomic_load_n(&p->flows, __ATOMIC_RELAXED);
-		c->denied += __atomic_load_n(&p->denied, __ATOMIC_RELAXED);
-		c->packets += __atomic_load_n(&p->packets, __ATOMIC_RELAXED);
-		c->bytes += __atomic_load_n(&p->bytes, __ATOMIC_RELAXED);
+#define NC(n, h, f)                                                                                \
+	{                                                                                          \
+		n, h, offsetof(struct egw_neigh_stats, f)                                          \
 	}
-}
-
-#define NC(n, h, f) { n, h, offsetof(struct egw_neigh_stats, f) }
 const struct egw_view_counter egw_view_neigh_counters[EGW_VIEW_NEIGH_COUNTERS] = {
 	NC("neighbor_probes_sent", "ARP requests sent to resolve or re-check a neighbour.",
 		probes_sent),

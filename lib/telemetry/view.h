@@ -29,30 +29,28 @@ struct egw_port_view {
 	uint64_t rx_ring_drops, if_rx_dropped, if_tx_dropped;
 };
 
-struct egw_worker_view {
-	unsigned id, lcore;
-	uint64_t rx_packets, tx_packets, polls, busy_polls, flows_active, flows_created;
-	uint64_t handoffs_out, handoffs_in, drops;
-};
-
 /* Port I of the configuration (I < conf->n_ports). */
 void egw_view_port(const struct egw_tel_source *s, unsigned i, struct egw_port_view *v);
-void egw_view_worker(const struct egw_dataplane *dp, unsigned i, struct egw_worker_view *v);
-/* A consistent copy of the pools (the configuration a reload may be rewriting). Returns the
- * number of pools copied into OUT (EGW_MAX_POOLS entries). */
+/* What the observer view says of the running configuration (the pools apart). */
+struct egw_running {
+	uint64_t generation;
+	enum egw_mode mode;
+	char config_sha256[65];
+	uint32_t timeouts[5];
+	struct egw_reload_result last_reload;
+	unsigned n_pools;
+};
+/* -EBUSY when every observer reader id is taken (try again), else 0. */
+int egw_view_running(const struct egw_tel_source *s, struct egw_running *out);
+/* A copy of the pools in force. Returns the number of pools copied into OUT (EGW_MAX_POOLS
+ * entries); 0 also when every observer reader id is taken. */
 unsigned egw_view_pools(const struct egw_tel_source *s, struct egw_pool_conf *out);
-/* ADDR's NAT mappings and exhaustion drops, summed over the workers. */
-void egw_view_addr(const struct egw_dataplane *dp, uint32_t addr_be, uint64_t *in_use,
-	uint64_t *exhausted);
 /* Address A of POOL: ports held by flows, ports no flow holds, exhaustion drops. */
 struct egw_addr_view {
 	uint64_t in_use, free, exhausted;
 };
 void egw_view_pool_addr(const struct egw_dataplane *dp, const struct egw_pool_conf *pool,
 	unsigned a, struct egw_addr_view *v);
-/* Policy counter SLOT summed over the workers. */
-void egw_view_policy(const struct egw_dataplane *dp, uint32_t slot,
-	struct egw_policy_counters *c);
 /* The resolver's counters (all zero without a resolver). */
 void egw_view_neigh_stats(const struct egw_tel_source *s, struct egw_neigh_stats *st);
 /* Neighbours per state, removed ones (EGW_NEIGH_ST_NONE) not counted. */
@@ -70,6 +68,5 @@ static inline uint32_t egw_view_pool_ports(const struct egw_pool_conf *pool)
 {
 	return (uint32_t)pool->port_last - pool->port_first + 1;
 }
-
 
 #endif

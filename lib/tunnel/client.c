@@ -27,10 +27,10 @@ void conn_set_transport(struct egw_tunnel *t, struct conn *c, enum egw_tunnel_tr
 	STAT_ADD(t->st.t[tr].clients_total, 1);
 }
 
-static struct conn *conn_new(
-	struct egw_tunnel *t, struct listener *l, int fd, const struct sockaddr_in *sa)
+static struct conn *conn_new(struct egw_tunnel *t, struct listener *l, int fd,
+	const struct sockaddr_in *sa)
 {
-	struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET};
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET };
 	struct conn *c = tun_alloc(t, sizeof(*c));
 	int one = 1;
 
@@ -81,7 +81,7 @@ fail:
 void conn_accept(struct egw_tunnel *t, struct listener *l)
 {
 	for (int i = 0; i < 64; i++) {
-		struct sockaddr_in sa;
+		struct sockaddr_in sa = { 0 };
 		socklen_t sl = sizeof(sa);
 		int fd = accept4(l->fd, (struct sockaddr *)&sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct conn *c;
@@ -165,9 +165,9 @@ static void h1_answer(struct conn *c, uint16_t status, const char *why)
 			"HTTP/1.1 %u %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
 			"Connection: close\r\n%s\r\n%s\n",
 			status, status_text(status), strlen(why) + 1,
-			status == 407	? "Proxy-Authenticate: Basic realm=\"egressgw\"\r\n"
-			: status == 405 ? "Allow: CONNECT\r\n"
-					: "",
+			status == 407 ? "Proxy-Authenticate: Basic realm=\"egressgw\"\r\n" :
+			status == 405 ? "Allow: CONNECT\r\n" :
+					"",
 			why);
 	}
 	queue_out(c, msg, n > 0 ? (size_t)n : 0);

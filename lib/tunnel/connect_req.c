@@ -107,8 +107,8 @@ static int find_auth(const uint8_t *b, uint32_t head_len, struct egw_connect_req
 	return 0;
 }
 
-enum egw_connect_status egw_tunnel_connect_parse(
-	const uint8_t *buf, uint32_t len, struct egw_connect_req *out)
+enum egw_connect_status egw_tunnel_connect_parse(const uint8_t *buf, uint32_t len,
+	struct egw_connect_req *out)
 {
 	struct egw_l7_http h;
 	const uint8_t *t, *te;

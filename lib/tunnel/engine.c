@@ -249,11 +249,11 @@ static void ports_init(struct egw_tunnel *t)
 static int listen_on(struct egw_tunnel *t, const struct egw_tunnel_addr *a,
 	enum egw_tunnel_transport tr, struct egw_conf_errors *errs)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET,
+	struct sockaddr_in sa = { .sin_family = AF_INET,
 		.sin_addr.s_addr = htonl(a->addr),
-		.sin_port = htons(a->port)};
+		.sin_port = htons(a->port) };
 	struct listener *l = &t->lis[t->n_lis];
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &l->ep};
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &l->ep };
 	int one = 1;
 	char ip[16];
 
@@ -280,7 +280,7 @@ struct egw_tunnel *egw_tunnel_create(const struct egw_tunnel_conf *conf,
 	const struct egw_tunnel_policy_ops *ops, void *ops_ctx, struct egw_conf_errors *errs)
 {
 	struct egw_tunnel *t = calloc(1, sizeof(*t));
-	struct epoll_event ev = {.events = EPOLLIN};
+	struct epoll_event ev = { .events = EPOLLIN };
 	int bad = 0;
 
 	if (!t) {

@@ -70,8 +70,8 @@ static int begin_headers(nghttp2_session *s, const nghttp2_frame *f, void *ud)
 	if (!r || !buf_get(t, &r->up, NULL)) {
 		tun_free(t, r);
 		STAT_ADD(t->st.h2_streams_refused, 1);
-		nghttp2_submit_rst_stream(
-			s, NGHTTP2_FLAG_NONE, f->hd.stream_id, NGHTTP2_REFUSED_STREAM);
+		nghttp2_submit_rst_stream(s, NGHTTP2_FLAG_NONE, f->hd.stream_id,
+			NGHTTP2_REFUSED_STREAM);
 		return 0;
 	}
 	r->stream_id = f->hd.stream_id;
@@ -143,8 +143,8 @@ static int frame_recv(nghttp2_session *s, const nghttp2_frame *f, void *ud)
 		refuse(t, r, EGW_TUNNEL_R_BAD_REQUEST, "the authority is not host:port");
 	else if (t->users && !r->user)
 		refuse(t, r, EGW_TUNNEL_R_AUTH_FAILED,
-			r->h2_auth_seen ? "wrong user name or password"
-					: "authentication required");
+			r->h2_auth_seen ? "wrong user name or password" :
+					  "authentication required");
 	else
 		req_start(t, r);
 	return 0;
@@ -167,8 +167,8 @@ static int frame_sent(nghttp2_session *s, const nghttp2_frame *f, void *ud)
 	return 0;
 }
 
-static int data_chunk(
-	nghttp2_session *s, uint8_t flags, int32_t id, const uint8_t *data, size_t len, void *ud)
+static int data_chunk(nghttp2_session *s, uint8_t flags, int32_t id, const uint8_t *data,
+	size_t len, void *ud)
 {
 	struct conn *c = ud;
 	struct req *r = stream_req(c, id);
@@ -265,11 +265,11 @@ int h2_init(struct egw_tunnel *t)
 	nghttp2_option_set_max_outbound_ack(t->h2_opt, 1000);
 	nghttp2_option_set_max_settings(t->h2_opt, 32);
 	nghttp2_option_set_max_deflate_dynamic_table_size(t->h2_opt, 4096);
-	t->h2_mem = (nghttp2_mem){.mem_user_data = t,
+	t->h2_mem = (nghttp2_mem){ .mem_user_data = t,
 		.malloc = m_malloc,
 		.free = m_free,
 		.calloc = m_calloc,
-		.realloc = m_realloc};
+		.realloc = m_realloc };
 	return 0;
 }
 
@@ -282,9 +282,9 @@ void h2_fini(struct egw_tunnel *t)
 int h2_start(struct egw_tunnel *t, struct conn *c, const uint8_t *in, size_t n)
 {
 	nghttp2_settings_entry iv[] = {
-		{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, t->conf.h2_max_streams},
-		{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, EGW_TUNNEL_BUF_SIZE},
-		{NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, 8192},
+		{ NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, t->conf.h2_max_streams },
+		{ NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, EGW_TUNNEL_BUF_SIZE },
+		{ NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, 8192 },
 	};
 
 	if (nghttp2_session_server_new3(&c->h2, t->h2_cbs, c, t->h2_opt, &t->h2_mem) != 0)
@@ -308,11 +308,11 @@ void h2_answer(struct egw_tunnel *t, struct req *r)
 	char code[8], detail[EGW_TUNNEL_REASON_MAX + 64];
 	nghttp2_nv nva[3];
 	size_t n = 0;
-	nghttp2_data_provider prd = {.source.ptr = r, .read_callback = data_source};
+	nghttp2_data_provider prd = { .source.ptr = r, .read_callback = data_source };
 
 #define NV(k, v)                                                                                   \
-	nva[n++] = (nghttp2_nv){(uint8_t *)(k), (uint8_t *)(v), strlen(k), strlen(v),              \
-		NGHTTP2_NV_FLAG_NO_COPY_NAME}
+	nva[n++] = (nghttp2_nv){ (uint8_t *)(k), (uint8_t *)(v), strlen(k), strlen(v),             \
+		NGHTTP2_NV_FLAG_NO_COPY_NAME }
 	snprintf(code, sizeof(code), "%u", status);
 	NV(":status", code);
 	if (c->dead)
@@ -327,8 +327,8 @@ void h2_answer(struct egw_tunnel *t, struct req *r)
 		NV("proxy-status", detail);
 		if (status == 407)
 			NV("proxy-authenticate", "Basic realm=\"egressgw\"");
-		nghttp2_submit_response(
-			c->h2, r->stream_id, nva, n, NULL); /* frame_sent() resets */
+		nghttp2_submit_response(c->h2, r->stream_id, nva, n,
+			NULL); /* frame_sent() resets */
 	}
 #undef NV
 	tun_ready(t, c);
@@ -350,8 +350,8 @@ static bool run_streams(struct egw_tunnel *t, struct conn *c)
 		while ((moved = upstream_pump(t, r)) > 0)
 			any = true;
 		if (moved < 0) {
-			nghttp2_submit_rst_stream(
-				c->h2, NGHTTP2_FLAG_NONE, r->stream_id, NGHTTP2_CONNECT_ERROR);
+			nghttp2_submit_rst_stream(c->h2, NGHTTP2_FLAG_NONE, r->stream_id,
+				NGHTTP2_CONNECT_ERROR);
 			continue;
 		}
 		if (r->h2_deferred && (buf_len(r->down) || r->down_eof)) {

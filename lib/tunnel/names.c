@@ -55,7 +55,7 @@ void egw_tunnel_conf_defaults(struct egw_tunnel_conf *c)
 	c->idle_ms = 300000;
 	c->resolve_ms = 2000;
 	/* "This host" (0.0.0.0 reaches the local stack), loopback, multicast and above. */
-	c->refused[c->n_refused++] = (struct egw_tunnel_prefix){0x00000000u, 8};
-	c->refused[c->n_refused++] = (struct egw_tunnel_prefix){0x7f000000u, 8};
-	c->refused[c->n_refused++] = (struct egw_tunnel_prefix){0xe0000000u, 3};
+	c->refused[c->n_refused++] = (struct egw_tunnel_prefix){ 0x00000000u, 8 };
+	c->refused[c->n_refused++] = (struct egw_tunnel_prefix){ 0x7f000000u, 8 };
+	c->refused[c->n_refused++] = (struct egw_tunnel_prefix){ 0xe0000000u, 3 };
 }

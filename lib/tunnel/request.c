@@ -120,9 +120,9 @@ static int bind_next(struct egw_tunnel *t, int fd, struct sockaddr_in *la)
 /* A bound, non-blocking upstream socket in the epoll set; its local address in R. */
 static int upstream_socket(struct egw_tunnel *t, struct req *r)
 {
-	struct sockaddr_in la = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(t->conf.source)};
-	struct epoll_event ev = {
-		.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = &r->ep};
+	struct sockaddr_in la = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(t->conf.source) };
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+		.data.ptr = &r->ep };
 	int one = 1, e;
 
 	r->u.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -156,9 +156,9 @@ static void fill_request(const struct req *r, struct egw_tunnel_request *q)
 
 static void decide_and_connect(struct egw_tunnel *t, struct req *r)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET,
+	struct sockaddr_in sa = { .sin_family = AF_INET,
 		.sin_addr.s_addr = htonl(r->addr),
-		.sin_port = htons(r->target.port)};
+		.sin_port = htons(r->target.port) };
 	struct egw_tunnel_request q;
 	int e;
 
@@ -204,8 +204,8 @@ void req_start(struct egw_tunnel *t, struct req *r)
 	/* The answer may have come already (c-ares answers some names at once). */
 }
 
-void req_resolved(
-	struct egw_tunnel *t, struct req *r, int status, const uint32_t *addrs, uint32_t n)
+void req_resolved(struct egw_tunnel *t, struct req *r, int status, const uint32_t *addrs,
+	uint32_t n)
 {
 	bool inside = false;
 
@@ -253,8 +253,8 @@ void req_timeout(struct egw_tunnel *t, struct req *r)
 			r->resolve_slot >= 0 ? "name lookup timed out" : "connect timed out");
 	STAT_ADD(t->st.idle_timeouts, 1);
 	if (r->stream_id) {
-		nghttp2_submit_rst_stream(
-			r->c->h2, NGHTTP2_FLAG_NONE, r->stream_id, NGHTTP2_CANCEL);
+		nghttp2_submit_rst_stream(r->c->h2, NGHTTP2_FLAG_NONE, r->stream_id,
+			NGHTTP2_CANCEL);
 		tun_ready(t, r->c);
 	} else {
 		conn_close(t, r->c);

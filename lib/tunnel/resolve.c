@@ -18,8 +18,8 @@
 static void sock_state(void *data, ares_socket_t fd, int readable, int writable)
 {
 	struct egw_tunnel *t = data;
-	struct epoll_event ev = {.events = (readable ? EPOLLIN : 0) | (writable ? EPOLLOUT : 0),
-		.data.u64 = (uint64_t)fd << 1 | 1};
+	struct epoll_event ev = { .events = (readable ? EPOLLIN : 0) | (writable ? EPOLLOUT : 0),
+		.data.u64 = (uint64_t)fd << 1 | 1 };
 
 	if (!readable && !writable) {
 		epoll_ctl(t->ep, EPOLL_CTL_DEL, fd, NULL);
@@ -105,9 +105,9 @@ static void answer(void *arg, int status, int timeouts, struct hostent *h)
 			addrs[n++] = ntohl(v);
 		}
 	req_resolved(t, r,
-		status == ARES_SUCCESS && n ? 0
-		: status == ARES_ETIMEOUT   ? -ETIMEDOUT
-					    : -ENOENT,
+		status == ARES_SUCCESS && n ? 0 :
+		status == ARES_ETIMEOUT	    ? -ETIMEDOUT :
+					      -ENOENT,
 		addrs, n);
 }
 
@@ -145,7 +145,7 @@ void resolve_timeouts(struct egw_tunnel *t)
 
 int resolve_next_ms(struct egw_tunnel *t)
 {
-	struct timeval max = {.tv_sec = 3600}, tv, *p = ares_timeout(t->ares, &max, &tv);
+	struct timeval max = { .tv_sec = 3600 }, tv, *p = ares_timeout(t->ares, &max, &tv);
 
 	if (!p || t->st.resolves_current == 0)
 		return -1;

@@ -192,8 +192,8 @@ static enum egw_socks5_action request(struct egw_socks5 *s, const uint8_t *b, ui
 	return EGW_SOCKS5_DECIDE;
 }
 
-enum egw_socks5_action egw_tunnel_socks5_step(
-	struct egw_socks5 *s, const uint8_t *buf, uint32_t len)
+enum egw_socks5_action egw_tunnel_socks5_step(struct egw_socks5 *s, const uint8_t *buf,
+	uint32_t len)
 {
 	s->used = 0;
 	s->reply_len = 0;
@@ -210,8 +210,8 @@ enum egw_socks5_action egw_tunnel_socks5_step(
 	}
 }
 
-enum egw_socks5_action egw_tunnel_socks5_reply(
-	struct egw_socks5 *s, enum egw_tunnel_result result, uint32_t bnd_addr, uint16_t bnd_port)
+enum egw_socks5_action egw_tunnel_socks5_reply(struct egw_socks5 *s, enum egw_tunnel_result result,
+	uint32_t bnd_addr, uint16_t bnd_port)
 {
 	if (s->phase != EGW_SOCKS5_CONNECT)
 		return fail(s, EGW_TUNNEL_R_INTERNAL);

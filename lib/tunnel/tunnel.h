@@ -161,8 +161,8 @@ struct egw_tunnel_flow_record {
  * flow_end() (optional): one record per request.
  */
 struct egw_tunnel_policy_ops {
-	int (*decide)(
-		void *ctx, const struct egw_tunnel_request *req, struct egw_tunnel_decision *out);
+	int (*decide)(void *ctx, const struct egw_tunnel_request *req,
+		struct egw_tunnel_decision *out);
 	int (*pre_connect)(void *ctx, const struct egw_tunnel_request *req,
 		const struct egw_tunnel_decision *d, uint32_t local_addr, uint16_t local_port);
 	void (*flow_end)(void *ctx, const struct egw_tunnel_flow_record *rec);

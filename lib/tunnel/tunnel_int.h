@@ -231,8 +231,8 @@ int resolve_next_ms(struct egw_tunnel *t);
 /* request.c */
 void req_init(struct egw_tunnel *t, struct conn *c, struct req *r);
 void req_start(struct egw_tunnel *t, struct req *r);
-void req_resolved(
-	struct egw_tunnel *t, struct req *r, int status, const uint32_t *addrs, uint32_t n);
+void req_resolved(struct egw_tunnel *t, struct req *r, int status, const uint32_t *addrs,
+	uint32_t n);
 void req_connected(struct egw_tunnel *t, struct req *r);
 void req_fail(struct egw_tunnel *t, struct req *r, enum egw_tunnel_result res, const char *why);
 void req_finish(struct egw_tunnel *t, struct req *r);

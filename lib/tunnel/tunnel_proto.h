@@ -53,8 +53,8 @@ struct egw_connect_req {
  * definition of what a well-formed HTTP/1.x head is); this adds the CONNECT target, the
  * answer for everything else, and Proxy-Authorization (a second one is a 400).
  */
-enum egw_connect_status egw_tunnel_connect_parse(
-	const uint8_t *buf, uint32_t len, struct egw_connect_req *out);
+enum egw_connect_status egw_tunnel_connect_parse(const uint8_t *buf, uint32_t len,
+	struct egw_connect_req *out);
 
 /*
  * "Basic <base64(user:password)>" (RFC 7617), scheme in any case. USER and PASS hold 256
@@ -100,14 +100,14 @@ void egw_tunnel_socks5_init(struct egw_socks5 *s, bool need_auth);
  * the caller drops ->used bytes after each step). MORE uses nothing. A client that speaks
  * another version, offers no acceptable method or sends garbage gets FAIL.
  */
-enum egw_socks5_action egw_tunnel_socks5_step(
-	struct egw_socks5 *s, const uint8_t *buf, uint32_t len);
+enum egw_socks5_action egw_tunnel_socks5_step(struct egw_socks5 *s, const uint8_t *buf,
+	uint32_t len);
 
 /* After CHECK: the RFC 1929 status to send; SEND when OK (request phase next), FAIL if not. */
 enum egw_socks5_action egw_tunnel_socks5_auth(struct egw_socks5 *s, bool ok);
 
 /* After DECIDE: the reply for RESULT, with BND.ADDR:BND.PORT on success (SEND or FAIL). */
-enum egw_socks5_action egw_tunnel_socks5_reply(
-	struct egw_socks5 *s, enum egw_tunnel_result result, uint32_t bnd_addr, uint16_t bnd_port);
+enum egw_socks5_action egw_tunnel_socks5_reply(struct egw_socks5 *s, enum egw_tunnel_result result,
+	uint32_t bnd_addr, uint16_t bnd_port);
 
 #endif

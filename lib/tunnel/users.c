@@ -75,23 +75,21 @@ static int parse_line(struct egw_tunnel_users *u, const char *file, int lineno, 
 	if (n == 0 || line[0] == '#')
 		return 0;
 	if (n > EGW_TUNNEL_USERS_LINE_MAX)
-		return egw_conf_errors_add(errs, file, lineno, "line too long (max %u bytes)",
-			       EGW_TUNNEL_USERS_LINE_MAX)
-			       ?: -EINVAL;
+		return egw_conf_errors_add(errs, file, lineno, "line too long (max %u bytes)", EGW_TUNNEL_USERS_LINE_MAX) ?:
+			       -EINVAL;
 	if (!colon)
 		return egw_conf_errors_add(errs, file, lineno, "expected name:hash") ?: -EINVAL;
 	*colon = '\0';
 	if (!name_ok(line, (size_t)(colon - line)))
-		return egw_conf_errors_add(errs, file, lineno,
-			       "user name must be 1-255 printable bytes without ':' or blanks")
-			       ?: -EINVAL;
+		return egw_conf_errors_add(errs, file, lineno, "user name must be 1-255 printable bytes without ':' or blanks") ?:
+			       -EINVAL;
 	if (crypt_checksalt(colon + 1) != CRYPT_SALT_OK || colon[1] != '$')
 		return egw_conf_errors_add(errs, file, lineno,
 			       "user '%s': not a crypt(3) hash of a strong method ($y$, $6$, $5$, "
 			       "$2b$; e.g. from 'openssl passwd -6')",
 			       line)
 			       ?: -EINVAL;
-	u->v[u->n++] = (struct user){.name = line, .hash = colon + 1, .line = lineno};
+	u->v[u->n++] = (struct user){ .name = line, .hash = colon + 1, .line = lineno };
 	return 0;
 }
 
@@ -149,8 +147,8 @@ nomem:
 	return -ENOMEM;
 }
 
-int egw_tunnel_users_load(
-	const char *path, struct egw_tunnel_users **out, struct egw_conf_errors *errs)
+int egw_tunnel_users_load(const char *path, struct egw_tunnel_users **out,
+	struct egw_conf_errors *errs)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), ret;
 	struct stat st;
@@ -219,7 +217,7 @@ static void digest(const struct egw_tunnel_users *u, const char *pass, uint8_t o
 
 const char *egw_tunnel_users_check(struct egw_tunnel_users *u, const char *user, const char *pass)
 {
-	struct user key = {.name = user}, *e;
+	struct user key = { .name = user }, *e;
 	uint8_t d[SHA256_DIGEST_LENGTH];
 	const char *h;
 

@@ -24,8 +24,8 @@ struct egw_conf_errors;
  * Reads PATH into *OUT. 0; -EINVAL with every problem in ERRS as "PATH:LINE: message" (line 0:
  * the file as a whole); -errno when it cannot be read (also in ERRS); -ENOMEM. Control thread.
  */
-int egw_tunnel_users_load(
-	const char *path, struct egw_tunnel_users **out, struct egw_conf_errors *errs);
+int egw_tunnel_users_load(const char *path, struct egw_tunnel_users **out,
+	struct egw_conf_errors *errs);
 
 /* The same over LEN bytes of TEXT; NAME is used in messages (tests, fuzzing). */
 int egw_tunnel_users_parse(const char *name, const char *text, size_t len,

@@ -89,7 +89,7 @@ static char *dumped(const struct egw_conf *conf, bool without_comments)
 static void check_dump(const struct egw_conf *conf)
 {
 	static struct egw_conf *again;
-	struct egw_conf_errors errs = {0};
+	struct egw_conf_errors errs = { 0 };
 	char *text = dumped(conf, false), *first = dumped(conf, true), *second;
 
 	if (!again && !(again = malloc(sizeof(*again))))
@@ -112,7 +112,7 @@ static void check_dump(const struct egw_conf *conf)
 
 static void load_via_file(const uint8_t *data, size_t size, struct egw_conf *conf)
 {
-	struct egw_conf_errors errs = {0};
+	struct egw_conf_errors errs = { 0 };
 	char path[64];
 	int fd = memfd_create("fuzz_conf", 0);
 	int ret;
@@ -134,7 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct egw_conf *conf;
 	static FILE *devnull;
-	struct egw_conf_errors errs = {0};
+	struct egw_conf_errors errs = { 0 };
 	char *text;
 	int ret;
 

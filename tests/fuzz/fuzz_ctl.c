@@ -49,8 +49,9 @@ static void check_reply(const char *out)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct egw_ctl_ops ops = {
-		.reload = op_reload, .set_mode = op_mode, .flows_flush = op_flush};
+	static const struct egw_ctl_ops ops = { .reload = op_reload,
+		.set_mode = op_mode,
+		.flows_flush = op_flush };
 	static struct egw_ctl_conn c;
 	static char out[EGW_CTL_REPLY_MAX];
 	enum egw_ctl_input in = EGW_CTL_IN_MORE;

@@ -45,11 +45,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static const char *const extra[N_CONFS] = {"", "mode = passthrough\n", "ech = deny\n",
-		"mode = deny\n", "dns_filter = yes\n", "mode = passthrough\ndns_filter = yes\n"};
-	char *eal[] = {"fuzz_host_decide", "--no-huge", "--no-pci", "--no-shconf", "-m", "512",
-		"--no-telemetry", "--log-level", "lib.*:error", "-l", "0", NULL};
-	struct egw_conf_errors errs = {0};
+	static const char *const extra[N_CONFS] = { "", "mode = passthrough\n", "ech = deny\n",
+		"mode = deny\n", "dns_filter = yes\n", "mode = passthrough\ndns_filter = yes\n" };
+	char *eal[] = { "fuzz_host_decide", "--no-huge", "--no-pci", "--no-shconf", "-m", "512",
+		"--no-telemetry", "--log-level", "lib.*:error", "-l", "0", NULL };
+	struct egw_conf_errors errs = { 0 };
 	char text[1024];
 
 	(void)argc;
@@ -80,10 +80,10 @@ static bool in_cidrs(const struct egw_cidr *c, unsigned n, bool any, uint32_t a)
 
 static bool tuple_matches(const struct egw_policy_conf *p, const struct egw_cls_key *k)
 {
-	uint8_t proto = p->proto == EGW_PROTO_UDP    ? IPPROTO_UDP
-			: p->proto == EGW_PROTO_ICMP ? IPPROTO_ICMP
-			: p->proto == EGW_PROTO_ANY  ? 0
-						     : IPPROTO_TCP;
+	uint8_t proto = p->proto == EGW_PROTO_UDP  ? IPPROTO_UDP :
+			p->proto == EGW_PROTO_ICMP ? IPPROTO_ICMP :
+			p->proto == EGW_PROTO_ANY  ? 0 :
+						     IPPROTO_TCP;
 	bool port = p->ports_any;
 
 	for (unsigned i = 0; !port && k->proto != IPPROTO_ICMP && i < p->n_ports; i++)
@@ -124,8 +124,8 @@ struct obs {
 };
 
 /* Does P match the flow? MAYBE: an L7 policy at the first packet (unknown yet). */
-static int matches(
-	const struct egw_policy_conf *p, const struct egw_cls_key *k, const struct obs *o)
+static int matches(const struct egw_policy_conf *p, const struct egw_cls_key *k,
+	const struct obs *o)
 {
 	if (!tuple_matches(p, k))
 		return 0;
@@ -245,7 +245,7 @@ static void ref_permits(const struct egw_conf *c, const struct egw_policy_conf *
 
 static void got_str(const struct egw_verdict *v, char *out, size_t len)
 {
-	static const char *const kinds[] = {"allow", "deny", "pending"};
+	static const char *const kinds[] = { "allow", "deny", "pending" };
 
 	if (v->kind > EGW_VERDICT_PENDING)
 		abort();
@@ -274,8 +274,8 @@ static uint64_t mix(uint64_t x)
 /* A name for the flow: a policy's own (a wildcard given a label), or a fixed one. */
 static void pick_name(const struct egw_policy_set *ps, uint64_t r, char *out, size_t len)
 {
-	static const char *const fixed[] = {
-		"github.com", "api.github.com", "example.com", "a.b.example.org"};
+	static const char *const fixed[] = { "github.com", "api.github.com", "example.com",
+		"a.b.example.org" };
 	const struct egw_policy_conf *p = ps->n_policies ? &ps->policies[r % ps->n_policies] : NULL;
 
 	if (p && p->n_hosts && (r >> 8) % 4) {
@@ -302,10 +302,10 @@ static uint32_t pick_addr(const struct egw_cidr *c, unsigned n, bool any, uint64
 
 static struct egw_cls_key pick_key(const struct egw_policy_set *ps, uint64_t r)
 {
-	static const uint8_t protos[] = {IPPROTO_TCP, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP};
+	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP };
 	const struct egw_policy_conf *p = ps->n_policies ? &ps->policies[r % ps->n_policies] : NULL;
-	struct egw_cls_key k = {0xc6120000u | (uint32_t)(r >> 16) % 250,
-		0xcb007100u | (uint32_t)(r >> 24) % 250, 443, protos[(r >> 4) % 4]};
+	struct egw_cls_key k = { 0xc6120000u | (uint32_t)(r >> 16) % 250,
+		0xcb007100u | (uint32_t)(r >> 24) % 250, 443, protos[(r >> 4) % 4] };
 
 	if (p) {
 		k.src = pick_addr(p->sources, p->n_sources, p->sources_any, mix(r), 0xc6120000u);
@@ -322,7 +322,7 @@ static struct egw_cls_key pick_key(const struct egw_policy_set *ps, uint64_t r)
 static void run_flows(const struct egw_conf *c, const struct egw_policy_set *ps,
 	const struct egw_snapshot *snap, uint64_t seed)
 {
-	static const struct egw_names_limits lim = {0, 64, 1000};
+	static const struct egw_names_limits lim = { 0, 64, 1000 };
 	const struct egw_policy_conf **prec = by_precedence(ps);
 	char want[64], got[64], names[3][EGW_HOSTNAME_MAX + 2];
 
@@ -333,8 +333,8 @@ static void run_flows(const struct egw_conf *c, const struct egw_policy_set *ps,
 		struct egw_names_view *nv;
 		const char *learned[2];
 		unsigned n_learned = (unsigned)(r >> 50) % 3;
-		struct egw_host_seen seen = {0};
-		struct obs o = {NULL, learned, n_learned};
+		struct egw_host_seen seen = { 0 };
+		struct obs o = { NULL, learned, n_learned };
 		struct egw_verdict v;
 		struct egw_flow_name fn;
 
@@ -384,8 +384,8 @@ static void run_flows(const struct egw_conf *c, const struct egw_policy_set *ps,
 		/* dns_filter, for each name */
 		for (unsigned i = 0; i < 3; i++) {
 			const struct egw_policy_rt *rt;
-			bool ok = egw_policy_dns_permits(
-				snap, k.src, names[i], strlen(names[i]), &rt);
+			bool ok = egw_policy_dns_permits(snap, k.src, names[i], strlen(names[i]),
+				&rt);
 
 			snprintf(got, sizeof(got), "%s:%s", ok ? "permit" : "refuse",
 				rt ? rt->name : "-");
@@ -400,15 +400,15 @@ static void run_flows(const struct egw_conf *c, const struct egw_policy_set *ps,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const uint16_t port_ids[EGW_MAX_PORTS] = {0, 1};
-	struct egw_conf_errors errs = {0};
+	static const uint16_t port_ids[EGW_MAX_PORTS] = { 0, 1 };
+	struct egw_conf_errors errs = { 0 };
 	struct egw_policy_set set;
 	const struct egw_conf *c = confs[size % N_CONFS];
-	struct egw_snapshot_inputs in = {.conf = c,
+	struct egw_snapshot_inputs in = { .conf = c,
 		.policies = &set,
 		.port_ids = port_ids,
 		.slots = &slots,
-		.host_policies = true};
+		.host_policies = true };
 	struct egw_snapshot *snap;
 	char *text = malloc(size + 1);
 	uint64_t seed = 0;

@@ -36,8 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char *eal[] = {"fuzz_names", "--no-huge", "--no-pci", "--no-shconf", "-m", "128",
-		"--no-telemetry", "--log-level", "lib.*:error", "-l", "0", NULL};
+	char *eal[] = { "fuzz_names", "--no-huge", "--no-pci", "--no-shconf", "-m", "128",
+		"--no-telemetry", "--log-level", "lib.*:error", "-l", "0", NULL };
 
 	(void)argc;
 	(void)argv;
@@ -51,8 +51,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 static void name_for(char *out, size_t len, uint8_t a, uint8_t b)
 {
-	static const char *const base[] = {
-		"example.com", "github.com", "a.cdn.example", "b.cdn.example", "example.org"};
+	static const char *const base[] = { "example.com", "github.com", "a.cdn.example",
+		"b.cdn.example", "example.org" };
 
 	if (b & 1)
 		snprintf(out, len, "h%u.%s", b >> 1, base[a % 5]);
@@ -69,8 +69,8 @@ static bool passes(const struct egw_names_filter *f, uint32_t addr, const char *
 	if (f->name_kind == 1)
 		return fnmatch(f->name, name, 0) == 0;
 	if (f->name_kind == 2)
-		return n == s ? strcmp(name, f->name) == 0
-			      : n > s && name[n - s - 1] == '.' &&
+		return n == s ? strcmp(name, f->name) == 0 :
+				n > s && name[n - s - 1] == '.' &&
 					strcmp(name + n - s, f->name) == 0;
 	return true;
 }
@@ -81,7 +81,7 @@ static void check_view(const struct egw_names_view *v, const struct egw_names_fi
 {
 	struct egw_names_hit hit[64];
 	struct egw_names_row rows[EGW_NAMES_LIST_MAX];
-	struct egw_names_cursor cur = {0};
+	struct egw_names_cursor cur = { 0 };
 	unsigned want = 0, got = 0, n;
 
 	for (unsigned a = 0; a < N_ADDRS; a++) {
@@ -118,14 +118,14 @@ static void journal_answer(struct egw_names_table *t, uint8_t a, uint8_t b, uint
 	ans.q.name_len = (uint8_t)strlen(ans.q.name);
 	ans.n_addrs = (uint8_t)(1 + c % 4);
 	for (unsigned i = 0; i < ans.n_addrs; i++)
-		ans.addrs[i] = (struct egw_dns_addr){htonl(ADDR((c + i) % N_ADDRS)), c};
+		ans.addrs[i] = (struct egw_dns_addr){ htonl(ADDR((c + i) % N_ADDRS)), c };
 	egw_names_journal_push(journal, &ans, now);
 	egw_names_journal_drain(journal, t, 1000);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct egw_names_limits lim = {10, 4, 64};
+	struct egw_names_limits lim = { 10, 4, 64 };
 	struct egw_names_table *t = egw_names_table_create(&lim, 1);
 	struct egw_names_filter f;
 	struct egw_names_stats st;
@@ -164,14 +164,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			egw_names_view_free(v);
 			break;
 		case 8:
-			lim = (struct egw_names_limits){s[1], 1 + s[2] % 8, 1 + s[3]};
+			lim = (struct egw_names_limits){ s[1], 1 + s[2] % 8, 1 + s[3] };
 			egw_names_table_set_limits(t, &lim);
 			break;
 		case 9:
 			/* garbage cells: the drain must skip them, whatever they say */
 			if (i + 20 <= size) {
-				rte_ring_sp_enqueue_bulk_elem(
-					egw_names_journal_ring(journal), s + 4, 16, 1, NULL);
+				rte_ring_sp_enqueue_bulk_elem(egw_names_journal_ring(journal),
+					s + 4, 16, 1, NULL);
 				egw_names_journal_drain(journal, t, 1000);
 				i += 16;
 			}
@@ -181,8 +181,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		default:
 			name_for(name, sizeof(name), s[1], s[2]);
-			egw_names_table_learn(
-				t, name, strlen(name), ADDR(s[3] % N_ADDRS), s[3], now);
+			egw_names_table_learn(t, name, strlen(name), ADDR(s[3] % N_ADDRS), s[3],
+				now);
 			break;
 		}
 		egw_names_table_stats(t, &st);

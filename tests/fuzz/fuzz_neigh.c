@@ -34,20 +34,20 @@ static uint64_t now_ms;
 static uint64_t drops[EGW_DROP_MAX];
 
 static const uint8_t macs[][6] = {
-	{0x02, 0, 0, 0, 0, 0x01}, /* our inside port */
-	{0x02, 0, 0, 0, 0, 0x02}, /* our outside port */
-	{0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
-	{0x02, 0, 0, 0, 0, 0x10},
-	{0x02, 0, 0, 0, 0, 0x11},
-	{0x01, 0, 0x5e, 0, 0, 0x01}, /* multicast */
-	{0, 0, 0, 0, 0, 0},
-	{0x02, 0, 0, 0, 0, 0x12},
+	{ 0x02, 0, 0, 0, 0, 0x01 }, /* our inside port */
+	{ 0x02, 0, 0, 0, 0, 0x02 }, /* our outside port */
+	{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
+	{ 0x02, 0, 0, 0, 0, 0x10 },
+	{ 0x02, 0, 0, 0, 0, 0x11 },
+	{ 0x01, 0, 0x5e, 0, 0, 0x01 }, /* multicast */
+	{ 0, 0, 0, 0, 0, 0 },
+	{ 0x02, 0, 0, 0, 0, 0x12 },
 };
 
 /* Addresses, network order: ours, on our subnets, elsewhere, none. */
 static uint32_t pick_addr(uint8_t sel, uint8_t octet)
 {
-	static const uint32_t bases[] = {0xc6120000, 0xcb007100, 0x0a000000, 0};
+	static const uint32_t bases[] = { 0xc6120000, 0xcb007100, 0x0a000000, 0 };
 
 	switch (sel & 7) {
 	case 0:
@@ -74,24 +74,24 @@ static void tx_fn(void *ctx, struct rte_mbuf *m, uint16_t port)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char *eal[] = {"fuzz_neigh", "--no-huge", "--no-pci", "--no-shconf", "-m", "128",
-		"--no-telemetry", "--log-level", "lib.*:error", "-l", "0", NULL};
+	char *eal[] = { "fuzz_neigh", "--no-huge", "--no-pci", "--no-shconf", "-m", "128",
+		"--no-telemetry", "--log-level", "lib.*:error", "-l", "0", NULL };
 
 	(void)argc;
 	(void)argv;
 	egw_log_set_level(EGW_LOG_ERR);
 	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])) - 1, eal) < 0)
 		abort();
-	pool = rte_pktmbuf_pool_create(
-		"fuzz_neigh", POOL_SIZE, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	pool = rte_pktmbuf_pool_create("fuzz_neigh", POOL_SIZE, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+		SOCKET_ID_ANY);
 	if (!pool)
 		abort();
 	return 0;
 }
 
 /* Frames that pass the parser as the control thread's do; false when they do not. */
-static struct rte_mbuf *frame(
-	const uint8_t *bytes, size_t len, uint16_t port, enum egw_pkt_kind want)
+static struct rte_mbuf *frame(const uint8_t *bytes, size_t len, uint16_t port,
+	enum egw_pkt_kind want)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
 	struct egw_pkt_meta meta;
@@ -111,7 +111,7 @@ static struct rte_mbuf *frame(
 
 static void arp_step(struct egw_neigh_resolver *r, const uint8_t *op)
 {
-	uint8_t f[60] = {0};
+	uint8_t f[60] = { 0 };
 	struct rte_mbuf *m;
 
 	memcpy(f, macs[op[1] % 8], 6);
@@ -133,10 +133,10 @@ static void arp_step(struct egw_neigh_resolver *r, const uint8_t *op)
 static void hold_step(struct egw_neigh_resolver *r, const uint8_t *op)
 {
 	/* A TCP SYN from a pool address, already translated, leaving by the port. */
-	static const uint8_t tcp[54] = {0x02, 0, 0, 0, 0, 0x99, 0x02, 0, 0, 0, 0, 0x02, 0x08, 0,
+	static const uint8_t tcp[54] = { 0x02, 0, 0, 0, 0, 0x99, 0x02, 0, 0, 0, 0, 0x02, 0x08, 0,
 		0x45, 0, 0, 40, 0, 1, 0, 0, 64, 6, 0, 0, 198, 51, 100, 10, 203, 0, 113, 9, 0x9c,
-		0x40, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0x20, 0, 0, 0, 0, 0};
-	uint8_t f[60] = {0};
+		0x40, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0x20, 0, 0, 0, 0, 0 };
+	uint8_t f[60] = { 0 };
 	struct rte_mbuf *m;
 
 	uint16_t c;
@@ -154,15 +154,17 @@ static void hold_step(struct egw_neigh_resolver *r, const uint8_t *op)
 
 static struct egw_neigh_resolver *setup(struct egw_neigh_table **t)
 {
-	struct egw_neigh_params p = {.pool = pool,
+	struct egw_neigh_params p = { .pool = pool,
 		.tx = tx_fn,
 		.rx = tx_fn,
 		.clock_ms = clock_fn,
 		.drops = drops,
 		.icmp_per_s = 5,
-		.seed = 1};
-	struct egw_neigh_port np = {
-		.prefix_len = 24, .reachable_ms = 1000, .probes = 2, .gc_ms = 5000};
+		.seed = 1 };
+	struct egw_neigh_port np = { .prefix_len = 24,
+		.reachable_ms = 1000,
+		.probes = 2,
+		.gc_ms = 5000 };
 	struct egw_neigh_resolver *r;
 
 	*t = p.table = egw_neigh_create("fuzz", 16, SOCKET_ID_ANY);

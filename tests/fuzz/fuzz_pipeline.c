@@ -77,8 +77,8 @@ static void teardown(void)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char *eal[] = { "fuzz_pipeline", "--no-huge", "--no-pci", "--no-shconf", "--file-prefix",
-		"egwfuzz", "-m", "256",
-		"--log-level", "lib.*:error", "--no-telemetry", "-l", "0", NULL };
+		"egwfuzz", "-m", "256", "--log-level", "lib.*:error", "--no-telemetry", "-l", "0",
+		NULL };
 	const struct bench_dp_opts o = { .max_flows = 64 };
 
 	(void)argc;
@@ -266,15 +266,16 @@ static void reset(uint8_t setup)
 {
 	struct egw_worker *w = B.w;
 	struct egw_conf *c = B.conf;
-	struct egw_snapshot *snap, *stale = NULL;
+	struct egw_snapshot *snap;
 	const unsigned ipo = (setup >> 1) & 3;
 
 	B.dp->tcp_pickup = !(setup & 1);
 	c->egress.ip_options = ipo <= EGW_IP_OPTIONS_PASS ? (enum egw_ip_options)ipo :
 							    EGW_IP_OPTIONS_DROP_SOURCE_ROUTE;
 	c->egress.mode = (setup & 8) ? EGW_MODE_DENY : EGW_MODE_PASSTHROUGH;
-	snap = egw_snapshot_build(c, egw_rcu_load(&B.dp->rcu)->generation + 1);
-	if (!snap || egw_rcu_publish(&B.dp->rcu, snap, 100, &stale) < 0)
+	snap = egw_snapshot_build(c, egw_snapshot_current(&B.dp->rcu)->generation + 1);
+	/* No worker thread reads: the replaced snapshot goes at once. */
+	if (!snap || egw_rcu_publish(&B.dp->rcu, snap) < 0 || egw_rcu_reclaim(&B.dp->rcu) != 0)
 		abort();
 	memset(&w->stats, 0, sizeof(w->stats));
 	w->now = 1000;
@@ -286,11 +287,12 @@ static void reset(uint8_t setup)
 static void end_all(void)
 {
 	struct egw_flow_table *ft = B.w->ft;
+	uint32_t cursor = 0;
 
-	for (uint32_t k = 0; k < ft->capacity; k++)
-		if (ft->flows[k].state != EGW_FLOW_FREE)
-			egw_pipeline_end_flow(B.w, &ft->flows[k], EGW_END_SHUTDOWN);
-	if (ft->n_active != 0 || ft->n_free != ft->capacity)
+	while (!egw_pipeline_end_flows(B.w, &cursor))
+		; /* no flow log ring in the fuzzer: one call ends them all */
+	if (egw_flow_table_active(ft) != 0 ||
+		egw_flow_table_free_records(ft) != egw_flow_table_capacity(ft))
 		abort();
 	for (unsigned a = 0; a < BENCH_POOL_N; a++) {
 		uint64_t in_use = 0, exhausted = 0;
@@ -370,7 +372,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				B.w->now += d[0];
 				i++;
 			}
-			for (uint32_t k = 0; k <= B.w->ft->capacity / EGW_EXPIRE_BUDGET; k++)
+			for (uint32_t k = 0;
+				k <= egw_flow_table_capacity(B.w->ft) / EGW_EXPIRE_BUDGET; k++)
 				egw_pipeline_expire(B.w);
 			break;
 		default:

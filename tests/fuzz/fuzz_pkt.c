@@ -71,7 +71,7 @@ static int l4_csum_ok(const uint8_t *f, const struct egw_pkt_meta *m)
 		/* fall through */
 	case IPPROTO_TCP:
 		return egw_csum_l4(get32(f + m->l3_off + 12), get32(f + m->l3_off + 16), m->proto,
-			l4, m->l4_len) == 0;
+			       l4, m->l4_len) == 0;
 	default:
 		return egw_csum_full(l4, m->l4_len) == 0;
 	}
@@ -105,9 +105,10 @@ static void fuzz_translate(const uint8_t *frame, size_t len, const struct egw_pk
 		unsigned in_ihl = m->inner_l4_off - m->inner_l3_off;
 		inner_ip_was_ok = egw_csum_full(frame + m->inner_l3_off, in_ihl) == 0;
 		/* The flow the quoted packet belongs to, seen from the direction it came. */
-		egw_flow_key_set(&f.orig, INSIDE_ADDR, dir == EGW_DIR_REPLY ? m->inner_dst :
-			m->inner_src, (uint16_t)(nat_port ^ 0x5a5a), m->inner_dport,
-			m->inner_proto, EGW_ZONE_INSIDE);
+		egw_flow_key_set(&f.orig, INSIDE_ADDR,
+			dir == EGW_DIR_REPLY ? m->inner_dst : m->inner_src,
+			(uint16_t)(nat_port ^ 0x5a5a), m->inner_dport, m->inner_proto,
+			EGW_ZONE_INSIDE);
 		egw_translate_icmp_error(&mb, m, &f, dir);
 		if (egw_pkt_parse(buf, (uint32_t)len, &m2) != EGW_DROP_NONE ||
 			m2.kind != EGW_PKT_ICMP_ERROR || m2.inner_proto != m->inner_proto ||
@@ -118,23 +119,26 @@ static void fuzz_translate(const uint8_t *frame, size_t len, const struct egw_pk
 			abort();
 		if (inner_ip_was_ok && egw_csum_full(buf + m->inner_l3_off, in_ihl) != 0)
 			abort();
-		if (dir == EGW_DIR_REPLY ? (m2.dst != INSIDE_ADDR || m2.inner_src != INSIDE_ADDR ||
-			m2.inner_sport != f.orig.a_port || m2.inner_dst != m->inner_dst) :
-			(m2.src != NAT_ADDR || m2.inner_dst != NAT_ADDR ||
-			m2.inner_dport != nat_port || m2.inner_src != m->inner_src))
+		if (dir == EGW_DIR_REPLY ?
+				(m2.dst != INSIDE_ADDR || m2.inner_src != INSIDE_ADDR ||
+					m2.inner_sport != f.orig.a_port ||
+					m2.inner_dst != m->inner_dst) :
+				(m2.src != NAT_ADDR || m2.inner_dst != NAT_ADDR ||
+					m2.inner_dport != nat_port || m2.inner_src != m->inner_src))
 			abort();
 	} else {
 		egw_flow_key_set(&f.orig, INSIDE_ADDR, dir == EGW_DIR_ORIG ? m->dst : m->src,
 			(uint16_t)(nat_port ^ 0x5a5a), dir == EGW_DIR_ORIG ? m->dport : m->sport,
 			m->proto, EGW_ZONE_INSIDE);
 		egw_translate(&mb, m, &f, dir);
-		if (egw_pkt_parse(buf, (uint32_t)len, &m2) != EGW_DROP_NONE ||
-			m2.kind != m->kind || m2.proto != m->proto || m2.l4_off != m->l4_off ||
-			m2.l4_len != m->l4_len || m2.tcp_flags != m->tcp_flags)
+		if (egw_pkt_parse(buf, (uint32_t)len, &m2) != EGW_DROP_NONE || m2.kind != m->kind ||
+			m2.proto != m->proto || m2.l4_off != m->l4_off || m2.l4_len != m->l4_len ||
+			m2.tcp_flags != m->tcp_flags)
 			abort();
-		if (dir == EGW_DIR_ORIG ? (m2.src != NAT_ADDR || m2.sport != nat_port ||
-			m2.dst != m->dst) :
-			(m2.dst != INSIDE_ADDR || m2.dport != f.orig.a_port || m2.src != m->src))
+		if (dir == EGW_DIR_ORIG ?
+				(m2.src != NAT_ADDR || m2.sport != nat_port || m2.dst != m->dst) :
+				(m2.dst != INSIDE_ADDR || m2.dport != f.orig.a_port ||
+					m2.src != m->src))
 			abort();
 		if (l4_was_ok && !l4_csum_ok(buf, &m2))
 			abort();
@@ -177,8 +181,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_bounds(&m, size);
 		if (m.kind != EGW_PKT_ARP) {
 			/* Translation parameters from the frame's last bytes (often padding). */
-			nat_port = size >= 2 ? (uint16_t)(frame[size - 1] << 8 | frame[size - 2]) :
-				0;
+			nat_port =
+				size >= 2 ? (uint16_t)(frame[size - 1] << 8 | frame[size - 2]) : 0;
 			fuzz_translate(frame, size, &m, EGW_DIR_ORIG, nat_port);
 			fuzz_translate(frame, size, &m, EGW_DIR_REPLY, nat_port);
 		}

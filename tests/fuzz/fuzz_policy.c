@@ -35,8 +35,8 @@ static bool cidrs_ok(const struct egw_cidr *c, unsigned n)
 	return true;
 }
 
-static void check_policy(
-	const struct egw_conf *conf, const struct egw_policy_conf *p, unsigned order)
+static void check_policy(const struct egw_conf *conf, const struct egw_policy_conf *p,
+	unsigned order)
 {
 	if (p->order != order || !memchr(p->name, '\0', sizeof(p->name)) || !p->name[0] ||
 		!cidrs_ok(p->sources, p->n_sources) ||
@@ -98,7 +98,7 @@ static void check(int ret, const struct egw_conf *conf, const struct egw_policy_
 
 static void load_via_file(const uint8_t *data, size_t size, struct egw_conf *conf)
 {
-	struct egw_conf_errors errs = {0};
+	struct egw_conf_errors errs = { 0 };
 	struct egw_policy_set set;
 	int fd = memfd_create("fuzz_policy", 0);
 	int ret;
@@ -124,7 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct egw_conf *confs[2];
 	static FILE *devnull;
-	struct egw_conf_errors errs = {0};
+	struct egw_conf_errors errs = { 0 };
 	struct egw_policy_set set;
 	struct egw_conf *conf;
 	char *text;

@@ -13,8 +13,8 @@
 
 #include "tunnel/tunnel_proto.h"
 
-static enum egw_connect_status parse_copy(
-	const uint8_t *data, size_t n, struct egw_connect_req *q, uint8_t **keep)
+static enum egw_connect_status parse_copy(const uint8_t *data, size_t n, struct egw_connect_req *q,
+	uint8_t **keep)
 {
 	uint8_t *c = malloc(n ? n : 1);
 
@@ -48,8 +48,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (q.head_len == 0 || q.head_len > size || data[q.head_len - 1] != '\n' ||
 			q.target.port == 0)
 			abort();
-		if (q.target.literal ? q.target.host_len != 0
-				     : (egw_hostname_normalize(q.target.host, q.target.host_len, 0,
+		if (q.target.literal ? q.target.host_len != 0 :
+				       (egw_hostname_normalize(q.target.host, q.target.host_len, 0,
 						again, &n) != EGW_HOSTNAME_OK ||
 					       n != q.target.host_len))
 			abort();

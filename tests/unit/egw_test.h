@@ -39,9 +39,12 @@ void egw_test_register_policy_host(void);
 			CU_TestFunc f;                                                             \
 		} t_[] = { __VA_ARGS__ };                                                          \
 		for (unsigned i_ = 0; s_ && i_ < sizeof(t_) / sizeof(t_[0]); i_++)                 \
-			CU_add_test(s_, t_[i_].n, t_[i_].f);                                        \
+			CU_add_test(s_, t_[i_].n, t_[i_].f);                                       \
 	} while (0)
-#define EGW_TEST(fn) { #fn, fn }
+#define EGW_TEST(fn)                                                                               \
+	{                                                                                          \
+#fn, fn                                                                            \
+	}
 
 /* DPDK EAL for tests that need mempools/hashes: --no-huge --no-pci, started once. */
 int egw_test_eal_init(void);

@@ -50,7 +50,7 @@ uint16_t pg_ref_csum(const uint8_t *p, size_t len)
 uint32_t pg_pseudo_sum(const uint8_t *ip, uint8_t proto, uint16_t l4_len)
 {
 	return (uint32_t)pg_rd16(ip + 12) + pg_rd16(ip + 14) + pg_rd16(ip + 16) + pg_rd16(ip + 18) +
-		proto + l4_len;
+	       proto + l4_len;
 }
 
 static unsigned ihl_of(const uint8_t *ip)

@@ -21,26 +21,26 @@
 
 struct pg_pkt {
 	uint8_t dmac[6], smac[6];
-	uint16_t ethertype; /* 0 -> IPv4 */
-	uint32_t src, dst;  /* host order */
-	uint8_t proto;	    /* IPPROTO_TCP/UDP/ICMP, or anything (payload only) */
-	uint8_t ttl;	    /* 0 -> 64 */
-	uint8_t ihl;	    /* 32-bit words, 0 -> 5; options are NOPs (or IP_OPTS) */
+	uint16_t ethertype;	/* 0 -> IPv4 */
+	uint32_t src, dst;	/* host order */
+	uint8_t proto;		/* IPPROTO_TCP/UDP/ICMP, or anything (payload only) */
+	uint8_t ttl;		/* 0 -> 64 */
+	uint8_t ihl;		/* 32-bit words, 0 -> 5; options are NOPs (or IP_OPTS) */
 	const uint8_t *ip_opts; /* IP_OPTS_LEN option bytes written first, the rest EOL (0) */
 	uint8_t ip_opts_len;
 	uint8_t tos;
-	uint16_t frag;	    /* flags and offset field, host order (0x4000 = DF) */
+	uint16_t frag; /* flags and offset field, host order (0x4000 = DF) */
 	uint16_t ip_id;
 	uint16_t sport, dport; /* TCP/UDP; ICMP echo: sport is the identifier */
 	uint8_t tcp_flags;
-	uint8_t tcp_doff;      /* 32-bit words, 0 -> 5; options are NOPs */
+	uint8_t tcp_doff; /* 32-bit words, 0 -> 5; options are NOPs */
 	uint32_t seq, ack;
 	uint8_t icmp_type, icmp_code;
 	uint16_t icmp_seq;
-	uint16_t payload_len;  /* L4 payload bytes, pattern-filled */
+	uint16_t payload_len; /* L4 payload bytes, pattern-filled */
 	uint8_t payload_seed;
-	bool udp_csum_zero;    /* UDP sent without checksum */
-	uint16_t pad;	       /* Ethernet padding bytes after the IP packet */
+	bool udp_csum_zero; /* UDP sent without checksum */
+	uint16_t pad;	    /* Ethernet padding bytes after the IP packet */
 };
 
 /* Writes the frame (every checksum valid) into BUF; returns its length, 0 when CAP is short. */

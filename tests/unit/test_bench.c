@@ -105,8 +105,8 @@ static void test_bench_builder(void)
 		CU_ASSERT_EQUAL(memcmp(f + 6, bench_mac_gw, 6), 0);
 	}
 	/* The generic checksum helper agrees with the reference. */
-	bench_build_outbound(f, &(struct bench_tuple){ BENCH_SRC_FIRST, PG_IP(203, 0, 113, 9), 1,
-					2 }, 0x12);
+	bench_build_outbound(f,
+		&(struct bench_tuple){ BENCH_SRC_FIRST, PG_IP(203, 0, 113, 9), 1, 2 }, 0x12);
 	CU_ASSERT_EQUAL(bench_csum(f + ETH, 20, 0), 0);
 	CU_ASSERT_EQUAL(bench_csum(f + ETH, 20, 0), (uint16_t)~pg_ref_sum(f + ETH, 20, 0));
 }
@@ -240,7 +240,7 @@ static void check_roundtrip(uint32_t n_policies)
 	free_all(out, n);
 
 	CU_ASSERT_EQUAL(b.w->stats.flows_created, N_FLOWS);
-	CU_ASSERT_EQUAL(b.w->ft->n_active, N_FLOWS);
+	CU_ASSERT_EQUAL(egw_flow_table_active(b.w->ft), N_FLOWS);
 	CU_ASSERT_EQUAL(b.w->stats.outbound_packets, 2 * N_FLOWS);
 	CU_ASSERT_EQUAL(b.w->stats.inbound_packets, N_FLOWS);
 	CU_ASSERT_EQUAL(b.w->stats.tx_packets, 3 * N_FLOWS);

@@ -116,17 +116,35 @@ static void test_cls_random_vs_linear(void)
 static void test_cls_priority_then_order(void)
 {
 	struct egw_cls_rule r[3] = {
-		{ .src = 0xc6120100, .src_len = 24, .port_lo = 0, .port_hi = 65535, .priority = 10,
-			.order = 0, .id = 100 },
+		{ .src = 0xc6120100,
+			.src_len = 24,
+			.port_lo = 0,
+			.port_hi = 65535,
+			.priority = 10,
+			.order = 0,
+			.id = 100 },
 		/* Same priority, later: loses to r[0]. */
-		{ .src = 0xc6120105, .src_len = 32, .port_lo = 0, .port_hi = 65535, .priority = 10,
-			.order = 1, .id = 101 },
+		{ .src = 0xc6120105,
+			.src_len = 32,
+			.port_lo = 0,
+			.port_hi = 65535,
+			.priority = 10,
+			.order = 1,
+			.id = 101 },
 		/* Higher priority, narrower port: wins where it applies. */
-		{ .dst = 0xcb007100, .dst_len = 24, .port_lo = 443, .port_hi = 443,
-			.proto = IPPROTO_TCP, .priority = 20, .order = 2, .id = 102 },
+		{ .dst = 0xcb007100,
+			.dst_len = 24,
+			.port_lo = 443,
+			.port_hi = 443,
+			.proto = IPPROTO_TCP,
+			.priority = 20,
+			.order = 2,
+			.id = 102 },
 	};
 	struct egw_classifier *c = egw_cls_build("prio", r, 3);
-	struct egw_cls_key k = { .src = 0xc6120105, .dst = 0xcb007107, .dport = 443,
+	struct egw_cls_key k = { .src = 0xc6120105,
+		.dst = 0xcb007107,
+		.dport = 443,
 		.proto = IPPROTO_TCP };
 	const struct egw_cls_rule *m;
 
@@ -177,8 +195,13 @@ static void test_cls_masks_not_rules(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
 	for (uint32_t i = 0; i < 10000; i++)
-		r[i] = (struct egw_cls_rule){ .src = 0x0a000000 + (i << 8), .src_len = 24,
-			.port_lo = 443, .port_hi = 443, .proto = IPPROTO_TCP, .order = i, .id = i };
+		r[i] = (struct egw_cls_rule){ .src = 0x0a000000 + (i << 8),
+			.src_len = 24,
+			.port_lo = 443,
+			.port_hi = 443,
+			.proto = IPPROTO_TCP,
+			.order = i,
+			.id = i };
 	c = egw_cls_build("shape", r, 10000);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_EQUAL(egw_cls_n_masks(c), 1);

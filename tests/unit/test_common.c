@@ -2,14 +2,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <rte_rcu_qsbr.h>
+
 #include "common/drop.h"
 #include "common/file.h"
+#include "common/rcu.h"
 #include "common/log.h"
 #include "egw_test.h"
 #include "testdata.h"
@@ -116,8 +120,8 @@ static void check_covered(const char *sym, enum egw_drop_reason r)
 	snprintf(name, sizeof(name), "%s", egw_drop_name(r));
 	snprintf(path, sizeof(path), "%s/%s", EGW_SOURCE_ROOT, file);
 	text = egw_test_read_file(path, &len);
-	if (!text || !(memmem(text, len, want, strlen(want)) || memmem(text, len, name,
-		strlen(name)))) {
+	if (!text ||
+		!(memmem(text, len, want, strlen(want)) || memmem(text, len, name, strlen(name)))) {
 		fprintf(stderr, "\n  %s: %s does not mention %s", sym, file, want);
 		CU_FAIL("covered_by[] names a test that does not produce the reason");
 	}
@@ -265,8 +269,8 @@ static void test_file_open_append(void)
 	CU_ASSERT_STRING_EQUAL(why, "is not a regular file (directory)");
 	CU_ASSERT_EQUAL(egw_file_open_append("/dev/null", 0640, why, sizeof(why)), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(why, "is not a regular file (character device)");
-	CU_ASSERT_EQUAL(
-		egw_file_open_append(in_file_dir("no/such/dir"), 0640, why, sizeof(why)), -ENOENT);
+	CU_ASSERT_EQUAL(egw_file_open_append(in_file_dir("no/such/dir"), 0640, why, sizeof(why)),
+		-ENOENT);
 	CU_ASSERT_STRING_EQUAL(why, "cannot open: No such file or directory");
 	rmdir(file_dir);
 }
@@ -280,10 +284,175 @@ static void test_file_type_names(void)
 	CU_ASSERT_STRING_EQUAL(egw_file_type_name(0), "unknown file type");
 }
 
+/* ---- lib/common/rcu.c: two publication points on one QSBR variable ---- */
+
+#define OBJ_MAGIC 0x5eed5eedu
+
+struct obj {
+	uint32_t magic;
+	uint32_t kind; /* which point published it */
+	uint64_t gen;
+};
+
+static uint64_t freed[2];
+
+static void free_obj(void *p)
+{
+	struct obj *o = p;
+
+	freed[o->kind]++;
+	/* A reader still holding it would see the poison (and ASan the free). */
+	memset(o, 0xa5, sizeof(*o));
+	free(o);
+}
+
+static struct obj *new_obj(uint32_t kind, uint64_t gen)
+{
+	struct obj *o = malloc(sizeof(*o));
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	*o = (struct obj){ OBJ_MAGIC, kind, gen };
+	return o;
+}
+
+struct worker_like {
+	struct egw_rcu *a, *b; /* B shares A's QSBR variable */
+	int stop, stall, online, stalled;
+	uint64_t loops, errors;
+};
+
+static bool obj_ok(const struct obj *o, uint32_t kind)
+{
+	return !o || (o->magic == OBJ_MAGIC && o->kind == kind);
+}
+
+/* Reads both points each loop and reports one quiescent state, as a worker does. */
+static void *worker_like_main(void *arg)
+{
+	struct worker_like *w = arg;
+	struct rte_rcu_qsbr *q = w->a->qsbr;
+
+	rte_rcu_qsbr_thread_register(q, 0);
+	rte_rcu_qsbr_thread_online(q, 0);
+	__atomic_store_n(&w->online, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
+		const struct obj *x = egw_rcu_load(w->a), *y = egw_rcu_load(w->b);
+
+		do {
+			if (!obj_ok(x, 0) || !obj_ok(y, 1))
+				w->errors++;
+			if (__atomic_load_n(&w->stall, __ATOMIC_ACQUIRE)) {
+				__atomic_store_n(&w->stalled, 1, __ATOMIC_RELEASE);
+				usleep(50);
+			}
+		} while (__atomic_load_n(&w->stall, __ATOMIC_ACQUIRE));
+		__atomic_store_n(&w->stalled, 0, __ATOMIC_RELEASE);
+		w->loops++;
+		rte_rcu_qsbr_quiescent(q, 0);
+	}
+	rte_rcu_qsbr_thread_offline(q, 0);
+	rte_rcu_qsbr_thread_unregister(q, 0);
+	return NULL;
+}
+
+static void settle(struct egw_rcu *a, struct egw_rcu *b)
+{
+	for (unsigned i = 0; i < 20000 && egw_rcu_reclaim(a) + egw_rcu_reclaim(b) > 0; i++)
+		usleep(100);
+}
+
+static void test_rcu_shared_qsbr(void)
+{
+	struct egw_rcu a, b, bad;
+	struct worker_like w = { .a = &a, .b = &b };
+	struct obj *held[2];
+	pthread_t th;
+
+	CU_ASSERT_EQUAL_FATAL(egw_test_eal_init(), 0);
+	freed[0] = freed[1] = 0;
+	CU_ASSERT_EQUAL_FATAL(egw_rcu_init(&a, 1, free_obj), 0);
+	CU_ASSERT_EQUAL(egw_rcu_init_shared(&bad, NULL, free_obj), -EINVAL);
+	CU_ASSERT_EQUAL(egw_rcu_init_shared(&bad, &a, NULL), -EINVAL);
+	CU_ASSERT_EQUAL_FATAL(egw_rcu_init_shared(&b, &a, free_obj), 0);
+	CU_ASSERT_EQUAL(egw_rcu_init_shared(&bad, &b, free_obj), -EINVAL); /* no chains */
+	CU_ASSERT_PTR_EQUAL(b.qsbr, a.qsbr);
+	CU_ASSERT_EQUAL(egw_rcu_publish(&a, new_obj(0, 0)), 0);
+	CU_ASSERT_EQUAL(egw_rcu_publish(&b, new_obj(1, 0)), 0);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, worker_like_main, &w), 0);
+	for (unsigned i = 0; i < 200000 && !__atomic_load_n(&w.online, __ATOMIC_ACQUIRE); i++)
+		usleep(10);
+
+	/* Both points publish while the reader runs: one quiescent state frees both's. */
+	for (uint64_t g = 1; g <= 500; g++) {
+		CU_ASSERT_EQUAL(egw_rcu_publish(g & 1 ? &a : &b, new_obj(g & 1 ? 0 : 1, g)), 0);
+		settle(&a, &b);
+	}
+	CU_ASSERT_EQUAL(freed[0], 250);
+	CU_ASSERT_EQUAL(freed[1], 250);
+
+	/* A stalled reader holds what it loaded from either point; nothing is freed under it. */
+	__atomic_store_n(&w.stall, 1, __ATOMIC_RELEASE);
+	for (unsigned i = 0; i < 200000 && !__atomic_load_n(&w.stalled, __ATOMIC_ACQUIRE); i++)
+		usleep(10);
+	held[0] = egw_rcu_load(&a);
+	held[1] = egw_rcu_load(&b);
+	CU_ASSERT_EQUAL(egw_rcu_publish(&a, new_obj(0, 1000)), 0);
+	CU_ASSERT_EQUAL(egw_rcu_publish(&b, new_obj(1, 1000)), 0);
+	usleep(20000);
+	CU_ASSERT_EQUAL(egw_rcu_reclaim(&a), 1);
+	CU_ASSERT_EQUAL(egw_rcu_reclaim(&b), 1);
+	CU_ASSERT(obj_ok(held[0], 0) && obj_ok(held[1], 1));
+	__atomic_store_n(&w.stall, 0, __ATOMIC_RELEASE);
+	settle(&a, &b);
+	CU_ASSERT_EQUAL(egw_rcu_reclaim(&a), 0);
+	CU_ASSERT_EQUAL(egw_rcu_reclaim(&b), 0);
+	CU_ASSERT_EQUAL(freed[0], 251);
+	CU_ASSERT_EQUAL(freed[1], 251);
+
+	__atomic_store_n(&w.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	CU_ASSERT_EQUAL(w.errors, 0);
+	CU_ASSERT(w.loops > 500);
+	/* The shared point first; the owner's fini frees the QSBR variable (ASan: once). */
+	egw_rcu_fini(&b);
+	CU_ASSERT_PTR_NULL(b.qsbr);
+	CU_ASSERT_PTR_NOT_NULL(a.qsbr);
+	egw_rcu_fini(&a);
+	CU_ASSERT_EQUAL(freed[0], 252);
+	CU_ASSERT_EQUAL(freed[1], 252);
+}
+
+/* Occasional readers (telemetry) of two points on one variable: the ids are the owner's. */
+static void test_rcu_shared_read_ids(void)
+{
+	struct egw_rcu c, d;
+	int i0, i1;
+
+	CU_ASSERT_EQUAL_FATAL(egw_test_eal_init(), 0);
+	CU_ASSERT_EQUAL_FATAL(egw_rcu_init(&c, 2, free_obj), 0);
+	CU_ASSERT_EQUAL_FATAL(egw_rcu_init_shared(&d, &c, free_obj), 0);
+	i0 = egw_rcu_read_begin(&d);
+	i1 = egw_rcu_read_begin(&c);
+	CU_ASSERT(i0 >= 0 && i1 >= 0 && i0 != i1);
+	CU_ASSERT_EQUAL(egw_rcu_read_begin(&d), -EBUSY);
+	CU_ASSERT_EQUAL(d.read_ids, 0);
+	/* a reader online on the variable holds the grace periods of both points */
+	CU_ASSERT_EQUAL(egw_rcu_publish(&d, new_obj(1, 1)), 0);
+	CU_ASSERT_EQUAL(egw_rcu_publish(&d, new_obj(1, 2)), 0);
+	CU_ASSERT_EQUAL(egw_rcu_reclaim(&d), 1);
+	egw_rcu_read_end(&d, i0);
+	egw_rcu_read_end(&c, i1);
+	CU_ASSERT_EQUAL(c.read_ids, 0);
+	CU_ASSERT_EQUAL(egw_rcu_reclaim(&d), 0);
+	egw_rcu_fini(&d);
+	egw_rcu_fini(&c);
+}
+
 void egw_test_register_common(void)
 {
 	EGW_SUITE("common", NULL, NULL, EGW_TEST(test_drop_names_unique_and_roundtrip),
 		EGW_TEST(test_drop_out_of_range), EGW_TEST(test_every_drop_reason_has_a_test),
 		EGW_TEST(test_log_level_parse), EGW_TEST(test_file_open_read),
-		EGW_TEST(test_file_open_append), EGW_TEST(test_file_type_names));
+		EGW_TEST(test_file_open_append), EGW_TEST(test_file_type_names),
+		EGW_TEST(test_rcu_shared_qsbr), EGW_TEST(test_rcu_shared_read_ids));
 }

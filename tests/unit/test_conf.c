@@ -123,7 +123,7 @@ static void test_parse_cidr_ifaddr(void)
 static void test_parse_mac(void)
 {
 	uint8_t m[6];
-	const uint8_t want[6] = {0x02, 0x00, 0xab, 0xCD, 0x0e, 0xff};
+	const uint8_t want[6] = { 0x02, 0x00, 0xab, 0xCD, 0x0e, 0xff };
 
 	CU_ASSERT_EQUAL(egw_parse_mac("02:00:ab:CD:0e:ff", m), 0);
 	CU_ASSERT(memcmp(m, want, 6) == 0);
@@ -159,7 +159,7 @@ static void test_parse_lcores(void)
 	CU_ASSERT_EQUAL(egw_lcores_parse("0,1@(5,1000),(7,9-8)@3", &l), 0);
 	CU_ASSERT_EQUAL(l.n_lcores, 5);
 	CU_ASSERT(egw_lcores_has_cpu(&l, 1000) && egw_lcores_has_cpu(&l, 5) &&
-		egw_lcores_has_cpu(&l, 3) && !egw_lcores_has_cpu(&l, 7));
+		  egw_lcores_has_cpu(&l, 3) && !egw_lcores_has_cpu(&l, 7));
 	CU_ASSERT_FALSE(egw_lcores_has_cpu(&l, EGW_MAX_CPUS));
 	CU_ASSERT_EQUAL(egw_lcores_parse("0,128", &l), -ERANGE);
 	CU_ASSERT_EQUAL(l.bad_lcore, 128);
@@ -191,8 +191,8 @@ static void test_parse_u32_bool(void)
 	CU_ASSERT_EQUAL(egw_parse_u32("0x1", 0, 10, &v), -EINVAL);
 	CU_ASSERT_EQUAL(egw_parse_u32("", 0, 10, &v), -EINVAL);
 
-	const char *yes[] = {"yes", "true", "on", "1", "YES", "True"};
-	const char *no[] = {"no", "false", "off", "0", "NO", "Off"};
+	const char *yes[] = { "yes", "true", "on", "1", "YES", "True" };
+	const char *no[] = { "no", "false", "off", "0", "NO", "Off" };
 	for (unsigned i = 0; i < 6; i++) {
 		b = false;
 		CU_ASSERT_EQUAL(egw_parse_bool(yes[i], &b), 0);
@@ -589,326 +589,329 @@ struct error_case {
 
 static const struct error_case error_cases[] = {
 	/* syntax */
-	{"[flows\nmax = 0\n", 1, "section header has no closing ']'"},
-	{"[flows] x\n", 1, "unexpected text after section header: 'x'"},
-	{"[flows]\ngarbage\n", 2,
-		"expected 'key = value', a [section] header or a comment, got 'garbage'"},
-	{"foo = 1\n" MIN_CONF, 1, "key 'foo' is outside any [section]", true},
-	{"[foo]\nbar = 1\n", 1, "unknown section [foo] (known: dpdk, port NAME"},
-	{"[]\n", 1, "unknown section []"},
-	{"[port]\ndevice = x\n", 1, "[port] needs a name: [port NAME]"},
-	{"[pool]\n", 1, "[pool] needs a name: [pool NAME]"},
-	{"[port a!b]\n", 1, "invalid port name 'a!b': use 1-31 characters of A-Z a-z 0-9 _ -"},
-	{"[pool a b]\n", 1, "invalid pool name 'a b'"},
-	{"[pool aaaaaaaaaabbbbbbbbbbccccccccccdd]\n", 1, "invalid pool name"},
-	{"[flows x]\nmax = 0\n", 1, "[flows] takes no name, got 'x'"},
-	{"[port in]\nfoo = 1\n", 1, "duplicate section [port in] (first at line 1)"},
-	{"[pool p]\naddresses = 198.51.100.1\n[pool p]\n", 3,
-		"duplicate section [pool p] (first at line 9)"},
-	{"[flows]\n[flows]\nmax = 0\n", 2, "duplicate section [flows] (first at line 9)"},
-	{"[flows]\nfoo = 1\n", 2, "unknown key 'foo' in [flows]"},
-	{"[port in2]\nfoo = 1\ndevice = net_null2\nrole = inside\naddress = 10.1.0.1/24\n", 2,
-		"unknown key 'foo' in [port in2]"},
-	{"[flows]\n= 5\n", 2, "missing key name before '=' in [flows]"},
-	{"[flows]\nmax = 5\nmax = 6\n", 3, "duplicate key 'max' in [flows] (first at line 10)"},
-	{"[flows]\nmax = 5\n  6\n", 3,
+	{ "[flows\nmax = 0\n", 1, "section header has no closing ']'" },
+	{ "[flows] x\n", 1, "unexpected text after section header: 'x'" },
+	{ "[flows]\ngarbage\n", 2,
+		"expected 'key = value', a [section] header or a comment, got 'garbage'" },
+	{ "foo = 1\n" MIN_CONF, 1, "key 'foo' is outside any [section]", true },
+	{ "[foo]\nbar = 1\n", 1, "unknown section [foo] (known: dpdk, port NAME" },
+	{ "[]\n", 1, "unknown section []" },
+	{ "[port]\ndevice = x\n", 1, "[port] needs a name: [port NAME]" },
+	{ "[pool]\n", 1, "[pool] needs a name: [pool NAME]" },
+	{ "[port a!b]\n", 1, "invalid port name 'a!b': use 1-31 characters of A-Z a-z 0-9 _ -" },
+	{ "[pool a b]\n", 1, "invalid pool name 'a b'" },
+	{ "[pool aaaaaaaaaabbbbbbbbbbccccccccccdd]\n", 1, "invalid pool name" },
+	{ "[flows x]\nmax = 0\n", 1, "[flows] takes no name, got 'x'" },
+	{ "[port in]\nfoo = 1\n", 1, "duplicate section [port in] (first at line 1)" },
+	{ "[pool p]\naddresses = 198.51.100.1\n[pool p]\n", 3,
+		"duplicate section [pool p] (first at line 9)" },
+	{ "[flows]\n[flows]\nmax = 0\n", 2, "duplicate section [flows] (first at line 9)" },
+	{ "[flows]\nfoo = 1\n", 2, "unknown key 'foo' in [flows]" },
+	{ "[port in2]\nfoo = 1\ndevice = net_null2\nrole = inside\naddress = 10.1.0.1/24\n", 2,
+		"unknown key 'foo' in [port in2]" },
+	{ "[flows]\n= 5\n", 2, "missing key name before '=' in [flows]" },
+	{ "[flows]\nmax = 5\nmax = 6\n", 3, "duplicate key 'max' in [flows] (first at line 10)" },
+	{ "[flows]\nmax = 5\n  6\n", 3,
 		"[flows] max: continuation line '6' not allowed: only routes, neighbors, addresses "
-		"and extra_args span lines"},
-	{"[flows]\n  max = 5\n  udp = 6\n", 3, "[flows] max: continuation line 'udp = 6'"},
+		"and extra_args span lines" },
+	{ "[flows]\n  max = 5\n  udp = 6\n", 3, "[flows] max: continuation line 'udp = 6'" },
 	/* required keys */
-	{"[port p3]\nrole = inside\naddress = 10.1.0.1/24\n", 1,
-		"[port p3] missing required key 'device'"},
-	{"[port p3]\ndevice = net_null2\naddress = 10.1.0.1/24\n", 1,
-		"[port p3] missing required key 'role'"},
-	{"[port p3]\ndevice = net_null2\nrole = inside\n", 1,
-		"[port p3] missing required key 'address'"},
-	{"[pool p]\nports = 1024-2047\n", 1, "[pool p] missing required key 'addresses'"},
-	{"[pool p]\naddresses =\n", 2, "[pool p] addresses: no addresses given"},
+	{ "[port p3]\nrole = inside\naddress = 10.1.0.1/24\n", 1,
+		"[port p3] missing required key 'device'" },
+	{ "[port p3]\ndevice = net_null2\naddress = 10.1.0.1/24\n", 1,
+		"[port p3] missing required key 'role'" },
+	{ "[port p3]\ndevice = net_null2\nrole = inside\n", 1,
+		"[port p3] missing required key 'address'" },
+	{ "[pool p]\nports = 1024-2047\n", 1, "[pool p] missing required key 'addresses'" },
+	{ "[pool p]\naddresses =\n", 2, "[pool p] addresses: no addresses given" },
 	/* [dpdk] */
-	{"[dpdk]\nlcores =\n", 2, "[dpdk] lcores: must not be empty"},
-	{"[dpdk]\nlcores = 0-1 x\n", 2, "[dpdk] lcores: '0-1 x' is not an EAL lcore list"},
-	{"[dpdk]\nlcores = 0\n", 2, "[dpdk] lcores: '0' gives no worker: the first lcore is the "
-				   "control thread; name at least 2 lcores (e.g. 0-1)"},
-	{"[dpdk]\nlcores = 1,1\n", 2, "[dpdk] lcores: '1,1' gives no worker"},
-	{"[dpdk]\nlcores = 0-17\n", 2, "[dpdk] lcores: '0-17' gives 17 workers; at most 16"},
-	{"[dpdk]\nlcores = 0,200\n", 2, "[dpdk] lcores: '0,200' names lcore 200; EAL takes lcore "
-				       "ids 0-127"},
-	{"[dpdk]\nlcores = 0-1@\n", 2, "[dpdk] lcores: '0-1@' is not an EAL lcore list"},
-	{"[dpdk]\nlcores = (0-1\n", 2, "[dpdk] lcores: '(0-1' is not an EAL lcore list"},
-	{"[dpdk]\nlcores = 0-\n", 2, "[dpdk] lcores: '0-' is not an EAL lcore list"},
-	{"[dpdk]\nlcores = 0,,1\n", 2, "[dpdk] lcores: '0,,1' is not an EAL lcore list"},
-	{"[dpdk]\nlcores = 0-1@2000\n", 2, "[dpdk] lcores: '0-1@2000' is not an EAL lcore list"},
-	{"[dpdk]\nmemory_mb = 63\n", 2,
-		"[dpdk] memory_mb: '63' is not an integer within 64-1048576"},
-	{"[dpdk]\nmemory_mb = 1048577\n", 2, "'1048577' is not an integer within 64-1048576"},
-	{"[dpdk]\nmemory_mb = 1G\n", 2, "'1G' is not an integer"},
-	{"[dpdk]\nhugepages = maybe\n", 2,
-		"[dpdk] hugepages: 'maybe' is not a boolean (yes/no, true/false, on/off, 1/0)"},
-	{"[dpdk]\nfile_prefix = a/b\n", 2, "[dpdk] file_prefix: 'a/b' is not a file prefix"},
-	{"[dpdk]\nfile_prefix =\n", 2, "[dpdk] file_prefix: must not be empty"},
-	{"[dpdk]\nfile_prefix = "
-	 "aaaaaaaaaabbbbbbbbbbccccccccccddddddddddeeeeeeeeeeffffffffffgggg\n",
+	{ "[dpdk]\nlcores =\n", 2, "[dpdk] lcores: must not be empty" },
+	{ "[dpdk]\nlcores = 0-1 x\n", 2, "[dpdk] lcores: '0-1 x' is not an EAL lcore list" },
+	{ "[dpdk]\nlcores = 0\n", 2,
+		"[dpdk] lcores: '0' gives no worker: the first lcore is the "
+		"control thread; name at least 2 lcores (e.g. 0-1)" },
+	{ "[dpdk]\nlcores = 1,1\n", 2, "[dpdk] lcores: '1,1' gives no worker" },
+	{ "[dpdk]\nlcores = 0-17\n", 2, "[dpdk] lcores: '0-17' gives 17 workers; at most 16" },
+	{ "[dpdk]\nlcores = 0,200\n", 2,
+		"[dpdk] lcores: '0,200' names lcore 200; EAL takes lcore "
+		"ids 0-127" },
+	{ "[dpdk]\nlcores = 0-1@\n", 2, "[dpdk] lcores: '0-1@' is not an EAL lcore list" },
+	{ "[dpdk]\nlcores = (0-1\n", 2, "[dpdk] lcores: '(0-1' is not an EAL lcore list" },
+	{ "[dpdk]\nlcores = 0-\n", 2, "[dpdk] lcores: '0-' is not an EAL lcore list" },
+	{ "[dpdk]\nlcores = 0,,1\n", 2, "[dpdk] lcores: '0,,1' is not an EAL lcore list" },
+	{ "[dpdk]\nlcores = 0-1@2000\n", 2, "[dpdk] lcores: '0-1@2000' is not an EAL lcore list" },
+	{ "[dpdk]\nmemory_mb = 63\n", 2,
+		"[dpdk] memory_mb: '63' is not an integer within 64-1048576" },
+	{ "[dpdk]\nmemory_mb = 1048577\n", 2, "'1048577' is not an integer within 64-1048576" },
+	{ "[dpdk]\nmemory_mb = 1G\n", 2, "'1G' is not an integer" },
+	{ "[dpdk]\nhugepages = maybe\n", 2,
+		"[dpdk] hugepages: 'maybe' is not a boolean (yes/no, true/false, on/off, 1/0)" },
+	{ "[dpdk]\nfile_prefix = a/b\n", 2, "[dpdk] file_prefix: 'a/b' is not a file prefix" },
+	{ "[dpdk]\nfile_prefix =\n", 2, "[dpdk] file_prefix: must not be empty" },
+	{ "[dpdk]\nfile_prefix = "
+	  "aaaaaaaaaabbbbbbbbbbccccccccccddddddddddeeeeeeeeeeffffffffffgggg\n",
 		2,
 		"[dpdk] file_prefix: "
 		"'aaaaaaaaaabbbbbbbbbbccccccccccddddddddddeeeeeeeeeeffffffffffgggg' is "
-		"too long (max 63 bytes)"},
-	{"[dpdk]\nidle_sleep_us = 100001\n", 2,
-		"[dpdk] idle_sleep_us: '100001' is not an integer within 0-100000"},
-	{"[dpdk]\nmbufs = 16777217\n", 2,
-		"[dpdk] mbufs: '16777217' is not an integer within 0-16777216"},
-	{"[dpdk]\nmbufs = many\n", 2, "[dpdk] mbufs: 'many' is not an integer within 0-16777216"},
+		"too long (max 63 bytes)" },
+	{ "[dpdk]\nidle_sleep_us = 100001\n", 2,
+		"[dpdk] idle_sleep_us: '100001' is not an integer within 0-100000" },
+	{ "[dpdk]\nmbufs = 16777217\n", 2,
+		"[dpdk] mbufs: '16777217' is not an integer within 0-16777216" },
+	{ "[dpdk]\nmbufs = many\n", 2, "[dpdk] mbufs: 'many' is not an integer within 0-16777216" },
 	/* [port] values */
-	{"[port p3]\ndevice =\nrole = inside\naddress = 10.1.0.1/24\n", 2,
-		"[port p3] device: must not be empty; expected a PCI address or a vdev string"},
-	{"[port p3]\ndevice = x\nrole = middle\naddress = 10.1.0.1/24\n", 3,
-		"[port p3] role: 'middle' is not one of: inside, outside"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1\n", 4,
-		"[port p3] address: '10.1.0.1' is not an interface address a.b.c.d/len (len 1-32"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/33\n", 4,
-		"'10.1.0.1/33' is not an interface address"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/0\n", 4,
-		"'10.1.0.1/0' is not an interface address"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.0/24\n", 4,
-		"[port p3] address: '10.1.0.0/24' is the network address of its subnet"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.255/24\n", 4,
-		"[port p3] address: '10.1.0.255/24' is the broadcast address of its subnet"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.3/30\n", 4,
-		"is the broadcast address of its subnet"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 224.0.0.1/24\n", 4,
-		"[port p3] address: '224.0.0.1/24' is not a usable unicast address"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 127.0.0.1/8\n", 4,
-		"'127.0.0.1/8' is not a usable unicast address"},
-	{"[port p3]\ndevice = x\nrole = outside\naddress = 10.1.0.1/24\ngateway = 10.1.0\n", 5,
-		"[port p3] gateway: '10.1.0' is not an IPv4 address a.b.c.d"},
-	{"[port p3]\ndevice = x\nrole = outside\naddress = 10.1.0.1/24\ngateway = 0.0.0.0\n", 5,
-		"[port p3] gateway: '0.0.0.0' is not a usable unicast address"},
-	{"[port p3]\ndevice = x\ngateway = 10.1.0.2\nrole = inside\naddress = 10.1.0.1/24\n", 3,
+	{ "[port p3]\ndevice =\nrole = inside\naddress = 10.1.0.1/24\n", 2,
+		"[port p3] device: must not be empty; expected a PCI address or a vdev string" },
+	{ "[port p3]\ndevice = x\nrole = middle\naddress = 10.1.0.1/24\n", 3,
+		"[port p3] role: 'middle' is not one of: inside, outside" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1\n", 4,
+		"[port p3] address: '10.1.0.1' is not an interface address a.b.c.d/len (len 1-32" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/33\n", 4,
+		"'10.1.0.1/33' is not an interface address" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/0\n", 4,
+		"'10.1.0.1/0' is not an interface address" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.0/24\n", 4,
+		"[port p3] address: '10.1.0.0/24' is the network address of its subnet" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.255/24\n", 4,
+		"[port p3] address: '10.1.0.255/24' is the broadcast address of its subnet" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.3/30\n", 4,
+		"is the broadcast address of its subnet" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 224.0.0.1/24\n", 4,
+		"[port p3] address: '224.0.0.1/24' is not a usable unicast address" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 127.0.0.1/8\n", 4,
+		"'127.0.0.1/8' is not a usable unicast address" },
+	{ "[port p3]\ndevice = x\nrole = outside\naddress = 10.1.0.1/24\ngateway = 10.1.0\n", 5,
+		"[port p3] gateway: '10.1.0' is not an IPv4 address a.b.c.d" },
+	{ "[port p3]\ndevice = x\nrole = outside\naddress = 10.1.0.1/24\ngateway = 0.0.0.0\n", 5,
+		"[port p3] gateway: '0.0.0.0' is not a usable unicast address" },
+	{ "[port p3]\ndevice = x\ngateway = 10.1.0.2\nrole = inside\naddress = 10.1.0.1/24\n", 3,
 		"[port p3] gateway: only outside ports have a gateway (this port's role is "
-		"inside)"},
-	{"[port p3]\ndevice = x\nrole = outside\naddress = 10.1.0.1/24\ngateway = 10.2.0.1\n", 5,
-		"[port p3] gateway: 10.2.0.1 is not a host on the port's subnet 10.1.0.0/24"},
-	{"[port p3]\ndevice = x\nrole = outside\naddress = 10.1.0.1/24\ngateway = 10.1.0.255\n", 5,
-		"gateway: 10.1.0.255 is not a host on the port's subnet 10.1.0.0/24"},
-	{"[port p3]\ndevice = x\nrole = outside\naddress = 10.1.0.1/24\ngateway = 10.1.0.1\n", 5,
-		"[port p3] gateway: 10.1.0.1 is the port's own address"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\nroutes = 10.2.0.0/16\n", 5,
-		"[port p3] routes: '10.2.0.0/16' is not a route 'CIDR via ADDR'"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\n"
-	 "routes = 10.2.0.0/16 by 10.1.0.2\n",
-		5, "'10.2.0.0/16 by 10.1.0.2' is not a route 'CIDR via ADDR'"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\n"
-	 "routes = 10.2.0.1/16 via 10.1.0.2\n",
+		"inside)" },
+	{ "[port p3]\ndevice = x\nrole = outside\naddress = 10.1.0.1/24\ngateway = 10.2.0.1\n", 5,
+		"[port p3] gateway: 10.2.0.1 is not a host on the port's subnet 10.1.0.0/24" },
+	{ "[port p3]\ndevice = x\nrole = outside\naddress = 10.1.0.1/24\ngateway = 10.1.0.255\n", 5,
+		"gateway: 10.1.0.255 is not a host on the port's subnet 10.1.0.0/24" },
+	{ "[port p3]\ndevice = x\nrole = outside\naddress = 10.1.0.1/24\ngateway = 10.1.0.1\n", 5,
+		"[port p3] gateway: 10.1.0.1 is the port's own address" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\nroutes = 10.2.0.0/16\n", 5,
+		"[port p3] routes: '10.2.0.0/16' is not a route 'CIDR via ADDR'" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\n"
+	  "routes = 10.2.0.0/16 by 10.1.0.2\n",
+		5, "'10.2.0.0/16 by 10.1.0.2' is not a route 'CIDR via ADDR'" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\n"
+	  "routes = 10.2.0.1/16 via 10.1.0.2\n",
 		5,
-		"[port p3] routes: '10.2.0.1/16' has host bits set (the network is 10.2.0.0/16)"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\n"
-	 "routes = 10.2.0/16 via 10.1.0.2\n",
-		5, "[port p3] routes: '10.2.0/16' is not a network a.b.c.d/len"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\n"
-	 "routes = 10.2.0.0/16 via 10.1.0.300\n",
-		5, "[port p3] routes: '10.1.0.300' is not an IPv4 address a.b.c.d"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\n"
-	 "routes = 10.2.0.0/16 via 10.1.0.2,\n  10.3.0.0/16 via 10.9.0.2\n",
+		"[port p3] routes: '10.2.0.1/16' has host bits set (the network is 10.2.0.0/16)" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\n"
+	  "routes = 10.2.0/16 via 10.1.0.2\n",
+		5, "[port p3] routes: '10.2.0/16' is not a network a.b.c.d/len" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\n"
+	  "routes = 10.2.0.0/16 via 10.1.0.300\n",
+		5, "[port p3] routes: '10.1.0.300' is not an IPv4 address a.b.c.d" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\n"
+	  "routes = 10.2.0.0/16 via 10.1.0.2,\n  10.3.0.0/16 via 10.9.0.2\n",
 		6,
 		"[port p3] routes: via for 10.3.0.0/16: 10.9.0.2 is not a host on the port's "
 		"subnet "
-		"10.1.0.0/24"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\n"
-	 "routes = 10.2.0.0/16 via 10.1.0.1\n",
-		5, "[port p3] routes: via for 10.2.0.0/16: 10.1.0.1 is the port's own address"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\n"
-	 "routes = 10.2.0.0/16 via 10.1.0.2, 10.2.0.0/16 via 10.1.0.3\n",
-		5, "[port p3] routes: 10.2.0.0/16 is already routed by [port p3] (line 13)"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\n"
-	 "routes = 10.2.0.0/16 via 10.1.0.2\n"
-	 "[port p4]\ndevice = y\nrole = inside\naddress = 10.5.0.1/24\n"
-	 "routes = 10.2.0.0/16 via 10.5.0.2\n",
-		10, "[port p4] routes: 10.2.0.0/16 is already routed by [port p3] (line 13)"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\nroutes = ,10.2.0.0/16 via "
-	 "10.1.0.2\n",
-		5, "[port p3] routes: empty item in list"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\nneighbors = 10.1.0.2\n", 5,
-		"[port p3] neighbors: '10.1.0.2' is not a neighbor 'ADDR MAC'"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\n"
-	 "neighbors = 10.1.0.2 02:00:00:00:00\n",
-		5, "[port p3] neighbors: '02:00:00:00:00' is not a MAC address xx:xx:xx:xx:xx:xx"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\n"
-	 "neighbors = 10.1.0.2 01:00:5e:00:00:01\n",
-		5, "[port p3] neighbors: '01:00:5e:00:00:01' is a multicast MAC address"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\n"
-	 "neighbors = 10.2.0.2 02:00:00:00:00:02\n",
-		5, "[port p3] neighbors: 10.2.0.2 is not a host on the port's subnet 10.1.0.0/24"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\n"
-	 "neighbors = 10.1.0.1 02:00:00:00:00:02\n",
-		5, "[port p3] neighbors: 10.1.0.1 is the port's own address"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\n"
-	 "neighbors = 10.1.0.2 02:00:00:00:00:02,\n   10.1.0.2 02:00:00:00:00:03\n",
-		6, "[port p3] neighbors: 10.1.0.2 is listed twice (first at line 13)"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\nmac = 02:00:00:00:00\n", 5,
-		"[port p3] mac: '02:00:00:00:00' is not a MAC address xx:xx:xx:xx:xx:xx"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\nmac = 03:00:00:00:00:01\n",
-		5, "[port p3] mac: '03:00:00:00:00:01' is a multicast MAC address; a unicast one"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\nmac = 00:00:00:00:00:00\n",
-		5, "[port p3] mac: '00:00:00:00:00:00' is the all-zero MAC address"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\nmtu = 67\n", 5,
-		"[port p3] mtu: '67' is not an integer within 68-9000"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\nmtu = 9001\n", 5,
-		"[port p3] mtu: '9001' is not an integer within 68-9000"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\nneighbor_reachable = 0\n", 5,
-		"[port p3] neighbor_reachable: '0' is not an integer within 1-3600"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\nneighbor_probes = 11\n", 5,
-		"[port p3] neighbor_probes: '11' is not an integer within 1-10"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\nneighbor_gc = 5m\n", 5,
-		"[port p3] neighbor_gc: '5m' is not an integer within 1-86400"},
-	{"[port p3]\ndevice = net_null0,size=64\nrole = inside\naddress = 10.1.0.1/24\n", 2,
-		"[port p3] device: 'net_null0,size=64' is the same device as [port in] (line 2)"},
-	{"[port p3]\ndevice = 0000:3B:00.0\nrole = inside\naddress = 10.1.0.1/24\n"
-	 "[port p4]\ndevice = 3b:00.0\nrole = inside\naddress = 10.2.0.1/24\n",
-		6, "[port p4] device: '3b:00.0' is the same device as [port p3] (line 10)"},
-	{"[port p3]\ndevice = x\nrole = inside\naddress = 198.18.0.77/16\n", 4,
+		"10.1.0.0/24" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\n"
+	  "routes = 10.2.0.0/16 via 10.1.0.1\n",
+		5, "[port p3] routes: via for 10.2.0.0/16: 10.1.0.1 is the port's own address" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\n"
+	  "routes = 10.2.0.0/16 via 10.1.0.2, 10.2.0.0/16 via 10.1.0.3\n",
+		5, "[port p3] routes: 10.2.0.0/16 is already routed by [port p3] (line 13)" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\n"
+	  "routes = 10.2.0.0/16 via 10.1.0.2\n"
+	  "[port p4]\ndevice = y\nrole = inside\naddress = 10.5.0.1/24\n"
+	  "routes = 10.2.0.0/16 via 10.5.0.2\n",
+		10, "[port p4] routes: 10.2.0.0/16 is already routed by [port p3] (line 13)" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\nroutes = ,10.2.0.0/16 via "
+	  "10.1.0.2\n",
+		5, "[port p3] routes: empty item in list" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\nneighbors = 10.1.0.2\n", 5,
+		"[port p3] neighbors: '10.1.0.2' is not a neighbor 'ADDR MAC'" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\n"
+	  "neighbors = 10.1.0.2 02:00:00:00:00\n",
+		5, "[port p3] neighbors: '02:00:00:00:00' is not a MAC address xx:xx:xx:xx:xx:xx" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\n"
+	  "neighbors = 10.1.0.2 01:00:5e:00:00:01\n",
+		5, "[port p3] neighbors: '01:00:5e:00:00:01' is a multicast MAC address" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\n"
+	  "neighbors = 10.2.0.2 02:00:00:00:00:02\n",
+		5, "[port p3] neighbors: 10.2.0.2 is not a host on the port's subnet 10.1.0.0/24" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\n"
+	  "neighbors = 10.1.0.1 02:00:00:00:00:02\n",
+		5, "[port p3] neighbors: 10.1.0.1 is the port's own address" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\n"
+	  "neighbors = 10.1.0.2 02:00:00:00:00:02,\n   10.1.0.2 02:00:00:00:00:03\n",
+		6, "[port p3] neighbors: 10.1.0.2 is listed twice (first at line 13)" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\nmac = 02:00:00:00:00\n", 5,
+		"[port p3] mac: '02:00:00:00:00' is not a MAC address xx:xx:xx:xx:xx:xx" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\nmac = 03:00:00:00:00:01\n",
+		5, "[port p3] mac: '03:00:00:00:00:01' is a multicast MAC address; a unicast one" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\nmac = 00:00:00:00:00:00\n",
+		5, "[port p3] mac: '00:00:00:00:00:00' is the all-zero MAC address" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\nmtu = 67\n", 5,
+		"[port p3] mtu: '67' is not an integer within 68-9000" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\nmtu = 9001\n", 5,
+		"[port p3] mtu: '9001' is not an integer within 68-9000" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\nneighbor_reachable = 0\n",
+		5, "[port p3] neighbor_reachable: '0' is not an integer within 1-3600" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\nneighbor_probes = 11\n", 5,
+		"[port p3] neighbor_probes: '11' is not an integer within 1-10" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\nneighbor_gc = 5m\n", 5,
+		"[port p3] neighbor_gc: '5m' is not an integer within 1-86400" },
+	{ "[port p3]\ndevice = net_null0,size=64\nrole = inside\naddress = 10.1.0.1/24\n", 2,
+		"[port p3] device: 'net_null0,size=64' is the same device as [port in] (line 2)" },
+	{ "[port p3]\ndevice = 0000:3B:00.0\nrole = inside\naddress = 10.1.0.1/24\n"
+	  "[port p4]\ndevice = 3b:00.0\nrole = inside\naddress = 10.2.0.1/24\n",
+		6, "[port p4] device: '3b:00.0' is the same device as [port p3] (line 10)" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 198.18.0.77/16\n", 4,
 		"[port p3] address: subnet 198.18.0.0/16 overlaps [port in] subnet 198.18.0.0/24 "
-		"(line 4)"},
+		"(line 4)" },
 	/* presence of ports: file-level */
-	{"[port in]\ndevice = a\nrole = inside\naddress = 10.0.0.1/24\n", 0,
-		"no outside port: add a [port NAME] with role = outside", true},
-	{"[port out]\ndevice = a\nrole = outside\naddress = 10.0.0.1/24\n", 0,
-		"no inside port: add a [port NAME] with role = inside", true},
-	{"", 0, "no inside port", true, 2},
+	{ "[port in]\ndevice = a\nrole = inside\naddress = 10.0.0.1/24\n", 0,
+		"no outside port: add a [port NAME] with role = outside", true },
+	{ "[port out]\ndevice = a\nrole = outside\naddress = 10.0.0.1/24\n", 0,
+		"no inside port: add a [port NAME] with role = inside", true },
+	{ "", 0, "no inside port", true, 2 },
 	/* [egress] */
-	{"[egress]\nmode = allow\n", 2,
-		"[egress] mode: 'allow' is not one of: passthrough, policy, deny"},
-	{"[egress]\nmode = passthrough\n", 2, "[egress] mode: passthrough needs default_pool"},
-	{"[egress]\ndefault_pool = nope\n", 2, "[egress] default_pool: no [pool nope] is defined"},
-	{"[egress]\ndefault_pool = aaaaaaaaaabbbbbbbbbbccccccccccdd\n", 2,
+	{ "[egress]\nmode = allow\n", 2,
+		"[egress] mode: 'allow' is not one of: passthrough, policy, deny" },
+	{ "[egress]\nmode = passthrough\n", 2, "[egress] mode: passthrough needs default_pool" },
+	{ "[egress]\ndefault_pool = nope\n", 2,
+		"[egress] default_pool: no [pool nope] is defined" },
+	{ "[egress]\ndefault_pool = aaaaaaaaaabbbbbbbbbbccccccccccdd\n", 2,
 		"[egress] default_pool: 'aaaaaaaaaabbbbbbbbbbccccccccccdd' is too long (max 31 "
-		"bytes)"},
-	{"[egress]\nrevalidate = drop\n", 2,
-		"[egress] revalidate: 'drop' is not one of: reset, keep"},
-	{"[egress]\nhost_timeout = 0\n", 2,
-		"[egress] host_timeout: '0' is not an integer within 1-300"},
-	{"[egress]\nhost_timeout = 301\n", 2,
-		"[egress] host_timeout: '301' is not an integer within 1-300"},
-	{"[egress]\nhost_timeout = 10s\n", 2,
-		"[egress] host_timeout: '10s' is not an integer within 1-300"},
-	{"[egress]\nhost_hold_bytes = 2047\n", 2,
-		"[egress] host_hold_bytes: '2047' is not an integer within 2048-65536"},
-	{"[egress]\nhost_hold_bytes = 65537\n", 2,
-		"[egress] host_hold_bytes: '65537' is not an integer within 2048-65536"},
-	{"[egress]\nhost_hold_total = 1073741825\n", 2,
-		"[egress] host_hold_total: '1073741825' is not an integer within 2048-1073741824"},
-	{"[egress]\nhost_hold_total = 64M\n", 2,
-		"[egress] host_hold_total: '64M' is not an integer within 2048-1073741824"},
-	{"[egress]\nhost_hold_bytes = 8192\nhost_hold_total = 4096\n", 3,
+		"bytes)" },
+	{ "[egress]\nrevalidate = drop\n", 2,
+		"[egress] revalidate: 'drop' is not one of: reset, keep" },
+	{ "[egress]\nhost_timeout = 0\n", 2,
+		"[egress] host_timeout: '0' is not an integer within 1-300" },
+	{ "[egress]\nhost_timeout = 301\n", 2,
+		"[egress] host_timeout: '301' is not an integer within 1-300" },
+	{ "[egress]\nhost_timeout = 10s\n", 2,
+		"[egress] host_timeout: '10s' is not an integer within 1-300" },
+	{ "[egress]\nhost_hold_bytes = 2047\n", 2,
+		"[egress] host_hold_bytes: '2047' is not an integer within 2048-65536" },
+	{ "[egress]\nhost_hold_bytes = 65537\n", 2,
+		"[egress] host_hold_bytes: '65537' is not an integer within 2048-65536" },
+	{ "[egress]\nhost_hold_total = 1073741825\n", 2,
+		"[egress] host_hold_total: '1073741825' is not an integer within 2048-1073741824" },
+	{ "[egress]\nhost_hold_total = 64M\n", 2,
+		"[egress] host_hold_total: '64M' is not an integer within 2048-1073741824" },
+	{ "[egress]\nhost_hold_bytes = 8192\nhost_hold_total = 4096\n", 3,
 		"[egress] host_hold_total: 4096 is less than host_hold_bytes 8192 (one pending "
-		"flow could not hold its first data)"},
+		"flow could not hold its first data)" },
 	/* the default host_hold_bytes (16384) against a small total: at the total's line */
-	{"[egress]\nhost_hold_total = 4096\n", 2,
-		"[egress] host_hold_total: 4096 is less than host_hold_bytes 16384"},
-	{"[egress]\nech = strip\n", 2, "[egress] ech: 'strip' is not one of: outer, deny"},
-	{"[egress]\nech = Outer\n", 2, "[egress] ech: 'Outer' is not one of: outer, deny"},
-	{"[egress]\ndns_min_ttl = 604801\n", 2,
-		"[egress] dns_min_ttl: '604801' is not an integer within 0-604800"},
-	{"[egress]\ndns_min_ttl = -1\n", 2,
-		"[egress] dns_min_ttl: '-1' is not an integer within 0-604800"},
-	{"[egress]\ndns_max_per_name = 0\n", 2,
-		"[egress] dns_max_per_name: '0' is not an integer within 1-4096"},
-	{"[egress]\ndns_max_per_name = 4097\n", 2,
-		"[egress] dns_max_per_name: '4097' is not an integer within 1-4096"},
-	{"[egress]\ndns_max_entries = 0\n", 2,
-		"[egress] dns_max_entries: '0' is not an integer within 1-16777216"},
-	{"[egress]\ndns_max_entries = 16777217\n", 2,
-		"[egress] dns_max_entries: '16777217' is not an integer within 1-16777216"},
-	{"[egress]\ndns_filter = maybe\n", 2,
-		"[egress] dns_filter: 'maybe' is not a boolean (yes/no, true/false, on/off, 1/0)"},
-	{"[egress]\ndns_filter = yes\ndns_filter = no\n", 3,
-		"duplicate key 'dns_filter' in [egress] (first at line 10)"},
-	{"[egress]\nip_options = strip\n", 2,
-		"[egress] ip_options: 'strip' is not one of: drop-source-route, drop-all, pass"},
-	{"[egress]\nip_options =\n", 2, "[egress] ip_options: '' is not one of"},
+	{ "[egress]\nhost_hold_total = 4096\n", 2,
+		"[egress] host_hold_total: 4096 is less than host_hold_bytes 16384" },
+	{ "[egress]\nech = strip\n", 2, "[egress] ech: 'strip' is not one of: outer, deny" },
+	{ "[egress]\nech = Outer\n", 2, "[egress] ech: 'Outer' is not one of: outer, deny" },
+	{ "[egress]\ndns_min_ttl = 604801\n", 2,
+		"[egress] dns_min_ttl: '604801' is not an integer within 0-604800" },
+	{ "[egress]\ndns_min_ttl = -1\n", 2,
+		"[egress] dns_min_ttl: '-1' is not an integer within 0-604800" },
+	{ "[egress]\ndns_max_per_name = 0\n", 2,
+		"[egress] dns_max_per_name: '0' is not an integer within 1-4096" },
+	{ "[egress]\ndns_max_per_name = 4097\n", 2,
+		"[egress] dns_max_per_name: '4097' is not an integer within 1-4096" },
+	{ "[egress]\ndns_max_entries = 0\n", 2,
+		"[egress] dns_max_entries: '0' is not an integer within 1-16777216" },
+	{ "[egress]\ndns_max_entries = 16777217\n", 2,
+		"[egress] dns_max_entries: '16777217' is not an integer within 1-16777216" },
+	{ "[egress]\ndns_filter = maybe\n", 2,
+		"[egress] dns_filter: 'maybe' is not a boolean (yes/no, true/false, on/off, 1/0)" },
+	{ "[egress]\ndns_filter = yes\ndns_filter = no\n", 3,
+		"duplicate key 'dns_filter' in [egress] (first at line 10)" },
+	{ "[egress]\nip_options = strip\n", 2,
+		"[egress] ip_options: 'strip' is not one of: drop-source-route, drop-all, pass" },
+	{ "[egress]\nip_options =\n", 2, "[egress] ip_options: '' is not one of" },
 	/* [pool] */
-	{"[pool p]\naddresses = 198.51.100\n", 2,
+	{ "[pool p]\naddresses = 198.51.100\n", 2,
 		"[pool p] addresses: '198.51.100' is not an address a.b.c.d or a range "
-		"a.b.c.d-a.b.c.d (first <= last)"},
-	{"[pool p]\naddresses = 198.51.100.5-198.51.100.4\n", 2,
-		"'198.51.100.5-198.51.100.4' is not an address a.b.c.d or a range"},
-	{"[pool p]\naddresses = 0.0.0.0\n", 2,
-		"[pool p] addresses: '0.0.0.0' is not a usable unicast address"},
-	{"[pool p]\naddresses = 224.0.0.1\n", 2, "'224.0.0.1' is not a usable unicast address"},
-	{"[pool p]\naddresses = 255.255.255.255\n", 2,
-		"'255.255.255.255' is not a usable unicast address"},
-	{"[pool p]\naddresses = 223.255.255.254-224.0.0.1\n", 2,
+		"a.b.c.d-a.b.c.d (first <= last)" },
+	{ "[pool p]\naddresses = 198.51.100.5-198.51.100.4\n", 2,
+		"'198.51.100.5-198.51.100.4' is not an address a.b.c.d or a range" },
+	{ "[pool p]\naddresses = 0.0.0.0\n", 2,
+		"[pool p] addresses: '0.0.0.0' is not a usable unicast address" },
+	{ "[pool p]\naddresses = 224.0.0.1\n", 2, "'224.0.0.1' is not a usable unicast address" },
+	{ "[pool p]\naddresses = 255.255.255.255\n", 2,
+		"'255.255.255.255' is not a usable unicast address" },
+	{ "[pool p]\naddresses = 223.255.255.254-224.0.0.1\n", 2,
 		"[pool p] addresses: '223.255.255.254-224.0.0.1' contains 224.0.0.0, which is not "
 		"a "
-		"usable unicast address"},
-	{"[pool p]\naddresses = 126.255.255.255-127.0.0.1\n", 2, "contains 127.0.0.0"},
-	{"[pool p]\naddresses = 198.51.100.0-198.51.103.255, 198.51.104.0\n", 2,
-		"[pool p] addresses: '198.51.104.0' makes the pool hold more than 1024 addresses"},
-	{"[pool p]\naddresses = 1.0.0.0-1.255.255.255\n", 2,
-		"makes the pool hold more than 1024 addresses"},
-	{"[pool p]\naddresses = 198.51.100.1, 198.51.100.0-198.51.100.3\n", 2,
+		"usable unicast address" },
+	{ "[pool p]\naddresses = 126.255.255.255-127.0.0.1\n", 2, "contains 127.0.0.0" },
+	{ "[pool p]\naddresses = 198.51.100.0-198.51.103.255, 198.51.104.0\n", 2,
+		"[pool p] addresses: '198.51.104.0' makes the pool hold more than 1024 addresses" },
+	{ "[pool p]\naddresses = 1.0.0.0-1.255.255.255\n", 2,
+		"makes the pool hold more than 1024 addresses" },
+	{ "[pool p]\naddresses = 198.51.100.1, 198.51.100.0-198.51.100.3\n", 2,
 		"[pool p] addresses: '198.51.100.0-198.51.100.3' overlaps '198.51.100.1' (line "
-		"10)"},
-	{"[pool p]\naddresses = 198.51.100.1-198.51.100.9\n[pool q]\naddresses = 198.51.100.20,\n"
-	 "  198.51.100.9\n",
+		"10)" },
+	{ "[pool p]\naddresses = 198.51.100.1-198.51.100.9\n[pool q]\naddresses = 198.51.100.20,\n"
+	  "  198.51.100.9\n",
 		5,
 		"[pool q] addresses: '198.51.100.9' overlaps '198.51.100.1-198.51.100.9' in [pool "
 		"p] "
-		"(line 10)"},
-	{"[pool p]\naddresses = 198.51.100.1,,198.51.100.2\n", 2,
-		"[pool p] addresses: empty item in list"},
-	{"[pool p]\naddresses = 198.51.100.1\nports = 70000\n", 3,
-		"[pool p] ports: '70000' is not a port range N-M within 1-65535"},
-	{"[pool p]\naddresses = 198.51.100.1\nports = 0-100\n", 3,
-		"'0-100' is not a port range N-M within 1-65535"},
-	{"[pool p]\naddresses = 198.51.100.1\nports = 2000-1000\n", 3,
-		"'2000-1000' is not a port range"},
-	{"[pool p]\naddresses = 198.51.100.1\nports = 1000-1010\n", 3,
-		"[pool p] ports: '1000-1010' holds 11 ports; a pool needs at least 64"},
-	{"[pool p]\naddresses = 198.51.100.1\nmapping = full-cone\n", 3,
+		"(line 10)" },
+	{ "[pool p]\naddresses = 198.51.100.1,,198.51.100.2\n", 2,
+		"[pool p] addresses: empty item in list" },
+	{ "[pool p]\naddresses = 198.51.100.1\nports = 70000\n", 3,
+		"[pool p] ports: '70000' is not a port range N-M within 1-65535" },
+	{ "[pool p]\naddresses = 198.51.100.1\nports = 0-100\n", 3,
+		"'0-100' is not a port range N-M within 1-65535" },
+	{ "[pool p]\naddresses = 198.51.100.1\nports = 2000-1000\n", 3,
+		"'2000-1000' is not a port range" },
+	{ "[pool p]\naddresses = 198.51.100.1\nports = 1000-1010\n", 3,
+		"[pool p] ports: '1000-1010' holds 11 ports; a pool needs at least 64" },
+	{ "[pool p]\naddresses = 198.51.100.1\nmapping = full-cone\n", 3,
 		"[pool p] mapping: 'full-cone' is not one of: endpoint-dependent, "
-		"endpoint-independent"},
-	{"[pool p]\naddresses = 198.51.100.1\nmapping = endpoint-independent\n", 3,
+		"endpoint-independent" },
+	{ "[pool p]\naddresses = 198.51.100.1\nmapping = endpoint-independent\n", 3,
 		"[pool p] mapping: 'endpoint-independent' is not supported yet: only "
-		"endpoint-dependent mapping is implemented"},
-	{"[pool p]\naddresses = 198.51.100.1\npairing = random\n", 3,
-		"[pool p] pairing: 'random' is not one of: paired, arbitrary"},
-	{"[pool p]\naddresses = 198.51.100.1\nmax_per_source = -1\n", 3,
-		"[pool p] max_per_source: '-1' is not an integer within 0-4294967295"},
+		"endpoint-dependent mapping is implemented" },
+	{ "[pool p]\naddresses = 198.51.100.1\npairing = random\n", 3,
+		"[pool p] pairing: 'random' is not one of: paired, arbitrary" },
+	{ "[pool p]\naddresses = 198.51.100.1\nmax_per_source = -1\n", 3,
+		"[pool p] max_per_source: '-1' is not an integer within 0-4294967295" },
 	/* [flows] */
-	{"[flows]\nmax = 0\n", 2, "[flows] max: '0' is not an integer within 1-100000000"},
-	{"[flows]\nmax = 100000001\n", 2, "'100000001' is not an integer within 1-100000000"},
-	{"[flows]\ntcp_syn = 0\n", 2, "[flows] tcp_syn: '0' is not an integer within 1-604800"},
-	{"[flows]\ntcp_established = 604801\n", 2,
-		"[flows] tcp_established: '604801' is not an integer within 1-604800"},
-	{"[flows]\ntcp_transitory = 4m\n", 2, "[flows] tcp_transitory: '4m' is not an integer"},
-	{"[flows]\nudp = -5\n", 2, "[flows] udp: '-5' is not an integer within 1-604800"},
-	{"[flows]\nicmp =\n", 2, "[flows] icmp: '' is not an integer within 1-604800"},
-	{"[flows]\ntcp_pickup = sometimes\n", 2,
-		"[flows] tcp_pickup: 'sometimes' is not a boolean"},
+	{ "[flows]\nmax = 0\n", 2, "[flows] max: '0' is not an integer within 1-100000000" },
+	{ "[flows]\nmax = 100000001\n", 2, "'100000001' is not an integer within 1-100000000" },
+	{ "[flows]\ntcp_syn = 0\n", 2, "[flows] tcp_syn: '0' is not an integer within 1-604800" },
+	{ "[flows]\ntcp_established = 604801\n", 2,
+		"[flows] tcp_established: '604801' is not an integer within 1-604800" },
+	{ "[flows]\ntcp_transitory = 4m\n", 2, "[flows] tcp_transitory: '4m' is not an integer" },
+	{ "[flows]\nudp = -5\n", 2, "[flows] udp: '-5' is not an integer within 1-604800" },
+	{ "[flows]\nicmp =\n", 2, "[flows] icmp: '' is not an integer within 1-604800" },
+	{ "[flows]\ntcp_pickup = sometimes\n", 2,
+		"[flows] tcp_pickup: 'sometimes' is not a boolean" },
 	/* [control], [metrics], [log] */
-	{"[control]\nsocket =\n", 2,
-		"[control] socket: must not be empty; expected a unix socket path"},
-	{"[control]\nsocket = "
-	 "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
-		2, "is too long for a unix socket path (max 107 bytes)"},
-	{"[metrics]\nlisten = localhost:9610\n", 2,
+	{ "[control]\nsocket =\n", 2,
+		"[control] socket: must not be empty; expected a unix socket path" },
+	{ "[control]\nsocket = "
+	  "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+		2, "is too long for a unix socket path (max 107 bytes)" },
+	{ "[metrics]\nlisten = localhost:9610\n", 2,
 		"[metrics] listen: 'localhost:9610' is not HOST:PORT (IPv4 address, port 1-65535), "
 		"or "
-		"empty to turn metrics off"},
-	{"[metrics]\nlisten = 127.0.0.1\n", 2, "'127.0.0.1' is not HOST:PORT"},
-	{"[metrics]\nlisten = 127.0.0.1:0\n", 2, "'127.0.0.1:0' is not HOST:PORT"},
-	{"[metrics]\nlisten = 127.0.0.1:65536\n", 2, "'127.0.0.1:65536' is not HOST:PORT"},
-	{"[metrics]\nlisten = :9610\n", 2, "':9610' is not HOST:PORT"},
-	{"[log]\nlevel = verbose\n", 2,
-		"[log] level: 'verbose' is not one of: error, warning, info, debug"},
-	{"[log]\nlevel = INFO\n", 2, "'INFO' is not one of"},
+		"empty to turn metrics off" },
+	{ "[metrics]\nlisten = 127.0.0.1\n", 2, "'127.0.0.1' is not HOST:PORT" },
+	{ "[metrics]\nlisten = 127.0.0.1:0\n", 2, "'127.0.0.1:0' is not HOST:PORT" },
+	{ "[metrics]\nlisten = 127.0.0.1:65536\n", 2, "'127.0.0.1:65536' is not HOST:PORT" },
+	{ "[metrics]\nlisten = :9610\n", 2, "':9610' is not HOST:PORT" },
+	{ "[log]\nlevel = verbose\n", 2,
+		"[log] level: 'verbose' is not one of: error, warning, info, debug" },
+	{ "[log]\nlevel = INFO\n", 2, "'INFO' is not one of" },
 	/* Paths the daemon writes to: the control thread must never block on them. */
-	{"[log]\nflow_log = /dev/null\n", 2,
-		"[log] flow_log: '/dev/null' is not a regular file (character device)"},
-	{"[log]\nflow_log = /tmp\n", 2, "'/tmp' is not a regular file (directory)"},
-	{"[control]\nsocket = /dev/null\n", 2,
-		"[control] socket: '/dev/null' exists and is not a socket (character device)"},
-	{"[control]\nsocket = /tmp\n", 2, "'/tmp' exists and is not a socket (directory)"},
+	{ "[log]\nflow_log = /dev/null\n", 2,
+		"[log] flow_log: '/dev/null' is not a regular file (character device)" },
+	{ "[log]\nflow_log = /tmp\n", 2, "'/tmp' is not a regular file (directory)" },
+	{ "[control]\nsocket = /dev/null\n", 2,
+		"[control] socket: '/dev/null' exists and is not a socket (character device)" },
+	{ "[control]\nsocket = /tmp\n", 2, "'/tmp' exists and is not a socket (directory)" },
 };
 
 static void test_error_cases(void)
@@ -962,18 +965,18 @@ static void test_too_many_sections(void)
 static void test_too_many_routes_neighbors(void)
 {
 	char text[16384];
-	size_t n = (size_t)snprintf(
-		text, sizeof(text), "%s", MIN_CONF "routes = 10.0.0.0/24 via 203.0.113.9");
+	size_t n = (size_t)snprintf(text, sizeof(text), "%s",
+		MIN_CONF "routes = 10.0.0.0/24 via 203.0.113.9");
 
 	/* Continuation lines carry the rest: one route per line, 65 in all. */
 	for (int i = 1; i < 65; i++)
-		n += (size_t)snprintf(
-			text + n, sizeof(text) - n, ",\n  10.0.%d.0/24 via 203.0.113.9", i);
-	n += (size_t)snprintf(
-		text + n, sizeof(text) - n, "\nneighbors = 203.0.113.100 02:00:00:00:00:01");
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+			",\n  10.0.%d.0/24 via 203.0.113.9", i);
+	n += (size_t)snprintf(text + n, sizeof(text) - n,
+		"\nneighbors = 203.0.113.100 02:00:00:00:00:01");
 	for (int i = 1; i < 65; i++)
-		n += (size_t)snprintf(
-			text + n, sizeof(text) - n, ",\n  203.0.113.%d 02:00:00:00:00:01", 100 + i);
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+			",\n  203.0.113.%d 02:00:00:00:00:01", 100 + i);
 	snprintf(text + n, sizeof(text) - n, "\n");
 	CU_ASSERT_EQUAL(load(text), -EINVAL);
 	/* routes on lines 9..73 (the 65th at 73); neighbors on 74..138 (the 65th at 138). */
@@ -1035,7 +1038,7 @@ static void test_many_errors_all_reported(void)
 
 static void test_errors_print_sorted(void)
 {
-	struct egw_conf_errors e = {0};
+	struct egw_conf_errors e = { 0 };
 	char *out = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -1356,13 +1359,13 @@ void egw_test_register_conf(void)
 {
 	EGW_SUITE("conf", suite_init, suite_clean, EGW_TEST(test_parse_ipv4),
 		EGW_TEST(test_parse_cidr_ifaddr), EGW_TEST(test_parse_mac),
-		EGW_TEST(test_parse_lcores),
-		EGW_TEST(test_parse_u32_bool), EGW_TEST(test_parse_ranges),
-		EGW_TEST(test_mode_names), EGW_TEST(test_defaults), EGW_TEST(test_full_valid),
-		EGW_TEST(test_accepted_edge_values), EGW_TEST(test_error_cases),
-		EGW_TEST(test_too_many_sections), EGW_TEST(test_too_many_routes_neighbors),
-		EGW_TEST(test_many_errors_all_reported), EGW_TEST(test_errors_print_sorted),
-		EGW_TEST(test_long_line), EGW_TEST(test_continuation),
-		EGW_TEST(test_comments_and_syntax), EGW_TEST(test_error_limit),
-		EGW_TEST(test_load_file), EGW_TEST(test_load_special_files));
+		EGW_TEST(test_parse_lcores), EGW_TEST(test_parse_u32_bool),
+		EGW_TEST(test_parse_ranges), EGW_TEST(test_mode_names), EGW_TEST(test_defaults),
+		EGW_TEST(test_full_valid), EGW_TEST(test_accepted_edge_values),
+		EGW_TEST(test_error_cases), EGW_TEST(test_too_many_sections),
+		EGW_TEST(test_too_many_routes_neighbors), EGW_TEST(test_many_errors_all_reported),
+		EGW_TEST(test_errors_print_sorted), EGW_TEST(test_long_line),
+		EGW_TEST(test_continuation), EGW_TEST(test_comments_and_syntax),
+		EGW_TEST(test_error_limit), EGW_TEST(test_load_file),
+		EGW_TEST(test_load_special_files));
 }

@@ -147,10 +147,12 @@ static int fake_flush(void *ctx, const char *filter, char *out, size_t len)
 
 static void test_commands(void)
 {
-	struct fake f = {0};
-	const struct egw_ctl_ops ops = {
-		.ctx = &f, .reload = fake_reload, .set_mode = fake_mode, .flows_flush = fake_flush};
-	const struct egw_ctl_ops none = {0};
+	struct fake f = { 0 };
+	const struct egw_ctl_ops ops = { .ctx = &f,
+		.reload = fake_reload,
+		.set_mode = fake_mode,
+		.flows_flush = fake_flush };
+	const struct egw_ctl_ops none = { 0 };
 	char out[256], junk[300];
 
 	egw_ctl_execute(&ops, "reload", out, sizeof(out));
@@ -192,8 +194,10 @@ static void test_commands(void)
 static char sock_dir[PATH_MAX];
 static char sock_path[PATH_MAX + 16];
 static struct fake srv_fake;
-static const struct egw_ctl_ops srv_ops = {
-	.ctx = &srv_fake, .reload = fake_reload, .set_mode = fake_mode, .flows_flush = fake_flush};
+static const struct egw_ctl_ops srv_ops = { .ctx = &srv_fake,
+	.reload = fake_reload,
+	.set_mode = fake_mode,
+	.flows_flush = fake_flush };
 
 static struct egw_ctl_server *server_open(void)
 {
@@ -215,7 +219,7 @@ static struct egw_ctl_server *server_open(void)
 
 static int client(void)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	CU_ASSERT_FATAL(fd >= 0);
@@ -445,7 +449,7 @@ static void test_server_peer_check(void)
 	pid = fork();
 	CU_ASSERT_FATAL(pid >= 0);
 	if (pid == 0) {
-		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
 		char buf[128];
 		ssize_t n;
 		int fd;
@@ -465,7 +469,7 @@ static void test_server_peer_check(void)
 	}
 	close(pipefd[1]);
 	for (int i = 0; i < 200; i++) {
-		struct pollfd p = {.fd = pipefd[0], .events = POLLIN};
+		struct pollfd p = { .fd = pipefd[0], .events = POLLIN };
 		egw_ctl_poll(srv, 0);
 		if (poll(&p, 1, 10) > 0)
 			break;
@@ -491,7 +495,7 @@ static void test_server_socket_file(void)
 	egw_ctl_close(srv);
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	{
-		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
 		memcpy(sa.sun_path, sock_path, strlen(sock_path) + 1);
 		CU_ASSERT_EQUAL(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	}

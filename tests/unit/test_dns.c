@@ -121,8 +121,8 @@ static void a_rr(struct msg *m, unsigned owner_ptr, const char *owner, uint32_t 
 	rr_end(m, at);
 }
 
-static enum egw_dns_status answer_exact(
-	const void *p, size_t n, const struct egw_dns_qkey *k, struct egw_dns_answer *a)
+static enum egw_dns_status answer_exact(const void *p, size_t n, const struct egw_dns_qkey *k,
+	struct egw_dns_answer *a)
 {
 	uint8_t *c = egw_testdata_exact(p, n);
 	enum egw_dns_status st = egw_dns_parse_answer(c, (uint32_t)n, k, a);
@@ -167,13 +167,13 @@ static void test_dns_real_answers(void)
 		unsigned qtype, rcode, hops, n;
 		uint32_t addr[2], ttl;
 	} vecs[] = {
-		{"dns_direct", "direct.example.com", 1, 0, 0, 1, {0}, 600},
-		{"dns_cname_chain", "www.example.com", 1, 0, 2, 2, {0}, 120},
-		{"dns_nxdomain", "missing.example.com", 1, 3, 0, 0, {0}, 0},
-		{"dns_https_ech", "svc.example.com", 65, 0, 0, 0, {0}, 0},
+		{ "dns_direct", "direct.example.com", 1, 0, 0, 1, { 0 }, 600 },
+		{ "dns_cname_chain", "www.example.com", 1, 0, 2, 2, { 0 }, 120 },
+		{ "dns_nxdomain", "missing.example.com", 1, 3, 0, 0, { 0 }, 0 },
+		{ "dns_https_ech", "svc.example.com", 65, 0, 0, 0, { 0 }, 0 },
 	};
 	const uint32_t want_direct = ip(203, 0, 113, 5),
-		       want_chain[2] = {ip(203, 0, 113, 10), ip(203, 0, 113, 11)};
+		       want_chain[2] = { ip(203, 0, 113, 10), ip(203, 0, 113, 11) };
 
 	for (size_t i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++) {
 		struct egw_dns_question q;
@@ -494,7 +494,7 @@ static void test_dns_odd_labels(void)
 
 static void test_dns_tcp_framing(void)
 {
-	uint8_t b[40] = {0, 12};
+	uint8_t b[40] = { 0, 12 };
 	uint32_t n = 0;
 
 	CU_ASSERT_EQUAL(egw_dns_tcp_message(b, 1, &n), EGW_DNS_NEED_MORE);
@@ -537,8 +537,8 @@ static void test_dns_nxdomain(void)
 	CU_ASSERT_EQUAL(out[11], 0);
 	CU_ASSERT(memcmp(out + 12, direct.q + 12, direct.qn - 12) == 0);
 	/* errors */
-	CU_ASSERT_EQUAL(
-		egw_dns_build_nxdomain(p.q, (uint32_t)p.qn, out, (uint32_t)p.rn - 1), -ENOSPC);
+	CU_ASSERT_EQUAL(egw_dns_build_nxdomain(p.q, (uint32_t)p.qn, out, (uint32_t)p.rn - 1),
+		-ENOSPC);
 	CU_ASSERT_EQUAL(egw_dns_build_nxdomain(p.r, (uint32_t)p.rn, out, sizeof(out)), -EINVAL);
 	CU_ASSERT_EQUAL(egw_dns_build_nxdomain(p.q, (uint32_t)p.qn - 1, out, sizeof(out)),
 		-EINVAL); /* the OPT record cut short */
@@ -583,9 +583,9 @@ static void test_dns_ech_real(void)
 		int removed;
 		unsigned keys[4], n_keys;
 	} vecs[] = {
-		{"dns_https_ech.r", 44, {1, 4}, 2},  /* alpn, ipv4hint; ech gone */
-		{"dns_https_mand.r", 46, {0, 1}, 2}, /* mandatory=alpn; ech gone */
-		{"dns_https_plain.r", 0, {1}, 1},    /* nothing to do */
+		{ "dns_https_ech.r", 44, { 1, 4 }, 2 },	 /* alpn, ipv4hint; ech gone */
+		{ "dns_https_mand.r", 46, { 0, 1 }, 2 }, /* mandatory=alpn; ech gone */
+		{ "dns_https_plain.r", 0, { 1 }, 1 },	 /* nothing to do */
 	};
 
 	for (size_t i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++) {

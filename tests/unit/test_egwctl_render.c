@@ -88,13 +88,16 @@ static void test_ports(void)
 		"\"tx_packets\": 7, \"tx_bytes\": 420, \"rx_missed\": 1, \"rx_errors\": 2, "
 		"\"tx_errors\": 4}}}",
 		0,
-		"PORT        ID  ROLE     ADDRESS         MAC                LINK  SPEED_MBPS   MTU  "
+		"PORT        ID  ROLE     ADDRESS         MAC                LINK  SPEED_MBPS   "
+		"MTU  "
 		"RX_PKTS  RX_BYTES  TX_PKTS  TX_BYTES  RX_MISSED  RX_ERRORS  RX_NOMBUF  TX_ERRORS  "
 		"TX_FULL  RX_RING_DROPS  IF_RX_DROPPED  IF_TX_DROPPED\n"
-		"in\\x07side   0  inside   198.18.0.1/24   02:00:00:00:00:01  up         10000  9000  "
+		"in\\x07side   0  inside   198.18.0.1/24   02:00:00:00:00:01  up         10000  "
+		"9000  "
 		"      5       300        7       420          1          2          -          4  "
 		"      -              -              -              -\n"
-		"outside      1  outside  203.0.113.2/24  02:00:00:00:00:02  down       10000  1500  "
+		"outside      1  outside  203.0.113.2/24  02:00:00:00:00:02  down       10000  "
+		"1500  "
 		" 123456         9        0         0          0          0          0"
 		"          0        3          82894              0              5\n");
 	expect(egw_render_ports, "{\"ports\": {}}", 0, "no ports\n");
@@ -231,8 +234,9 @@ static void test_policies(void)
 	reply = json_object_get(all, "/egw/policies");
 	pol = json_object_get(reply, "policies");
 	CU_ASSERT_EQUAL(json_object_size(pol), 3);
-	CU_ASSERT_STRING_EQUAL(
-		json_string_value(json_object_get(json_object_get(pol, "p2"), "name")), "blocked");
+	CU_ASSERT_STRING_EQUAL(json_string_value(
+				       json_object_get(json_object_get(pol, "p2"), "name")),
+		"blocked");
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(reply, "next_offset")), 0);
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(reply, "generation")), 4);
 	json_decref(all);
@@ -244,11 +248,11 @@ static void test_policies(void)
 static void test_neighbors(void)
 {
 	json_t *pages[1] = { load("{\"offset\": 0, \"next_offset\": 0, \"neighbors\": {"
-				   "\"n1\": {\"address\": \"203.0.113.1\", \"port\": \"outside\", "
-				   "\"mac\": \"\", \"state\": \"incomplete\", \"age_s\": 0, "
-				   "\"probes\": 2}, \"n0\": {\"address\": \"198.18.0.2\", "
-				   "\"port\": \"inside\", \"mac\": \"02:00:00:00:00:02\", "
-				   "\"state\": \"reachable\", \"age_s\": 5, \"probes\": 0}}}") };
+				  "\"n1\": {\"address\": \"203.0.113.1\", \"port\": \"outside\", "
+				  "\"mac\": \"\", \"state\": \"incomplete\", \"age_s\": 0, "
+				  "\"probes\": 2}, \"n0\": {\"address\": \"198.18.0.2\", "
+				  "\"port\": \"inside\", \"mac\": \"02:00:00:00:00:02\", "
+				  "\"state\": \"reachable\", \"age_s\": 5, \"probes\": 0}}}") };
 	char *out = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);

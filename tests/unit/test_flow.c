@@ -12,14 +12,16 @@
 
 #include "egw_test.h"
 #include "flow/flow_filter.h"
-#include "flow/flow_table.h"
+#include "flow/flow_table_internal.h"
 #include "flow/tcp.h"
 #include "pkt/pkt.h"
 #include "pktgen.h"
 
-static const struct egw_flow_timeouts TO = {
-	.tcp_syn = 30, .tcp_established = 7440, .tcp_transitory = 240, .udp = 300, .icmp = 60
-};
+static const struct egw_flow_timeouts TO = { .tcp_syn = 30,
+	.tcp_established = 7440,
+	.tcp_transitory = 240,
+	.udp = 300,
+	.icmp = 60 };
 
 #define NAT_ADDR PG_IP(198, 51, 100, 10)
 
@@ -40,33 +42,31 @@ static struct egw_flow *add_flow(struct egw_flow_table *ft, unsigned i, uint8_t 
 	f->nat_port = htons((uint16_t)(1024 + i));
 	f->flags = EGW_FLOW_F_NAT;
 	egw_flow_reply_key(f, &reply);
-	if (egw_flow_commit(ft, f, &reply) < 0) {
+	if (egw_flow_commit(ft, f, &reply, last_seen) < 0) {
 		egw_flow_abort(ft, f);
 		return NULL;
 	}
 	f->state = state;
 	f->last_seen = last_seen;
-	ft->created[egw_flow_index(ft, f)] = last_seen;
+	CU_ASSERT_EQUAL(egw_flow_created(ft, f), last_seen);
 	return f;
 }
 
 static bool lookup_is(struct egw_flow_table *ft, const struct egw_flow_key *k,
 	const struct egw_flow *f, unsigned dir)
 {
-	void *v;
+	unsigned d;
 
-	if (egw_flow_lookup(ft, k, &v) != 0)
-		return false;
-	return EGW_FLOW_VAL_IDX(v) == egw_flow_index(ft, f) && EGW_FLOW_VAL_DIR(v) == dir;
+	return egw_flow_lookup(ft, k, &d) == f && d == dir;
 }
 
 static void test_flow_create_params(void)
 {
 	struct egw_flow_table *ft;
 
-	CU_ASSERT_PTR_NULL(egw_flow_table_create("ut_zero", 0, SOCKET_ID_ANY, &TO));
+	CU_ASSERT_PTR_NULL(egw_flow_table_create(0, SOCKET_ID_ANY, &TO));
 	CU_ASSERT_EQUAL(rte_errno, EINVAL);
-	ft = egw_flow_table_create("ut_params", 100, SOCKET_ID_ANY, &TO);
+	ft = egw_flow_table_create(100, SOCKET_ID_ANY, &TO);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
 	CU_ASSERT_EQUAL(ft->capacity, 100);
 	CU_ASSERT_EQUAL(ft->n_free, 100);
@@ -79,13 +79,19 @@ static void test_flow_create_params(void)
 	CU_ASSERT_EQUAL(ft->timeout[EGW_TCP_RESET], 240);
 	CU_ASSERT_EQUAL(ft->timeout[EGW_FLOW_UDP], 300);
 	CU_ASSERT_EQUAL(ft->timeout[EGW_FLOW_ICMP], 60);
-	/* The index is not a named DPDK object: two tables may share a name. */
+	/* The index is not a named DPDK object: two tables may exist at once. */
 	{
-		struct egw_flow_table *again = egw_flow_table_create("ut_params", 100,
-			SOCKET_ID_ANY, &TO);
+		struct egw_flow_table *again = egw_flow_table_create(100, SOCKET_ID_ANY, &TO);
 		CU_ASSERT_PTR_NOT_NULL(again);
 		egw_flow_table_free(again);
 	}
+	/* The accessors read what create set. */
+	CU_ASSERT_EQUAL(egw_flow_table_capacity(ft), 100);
+	CU_ASSERT_EQUAL(egw_flow_table_active(ft), 0);
+	CU_ASSERT_EQUAL(egw_flow_table_timeout(ft, EGW_TCP_ESTABLISHED), 7440);
+	CU_ASSERT_EQUAL(egw_flow_table_timeout(ft, EGW_FLOW_STATE_MAX), 0);
+	CU_ASSERT(egw_flow_table_bytes(100) >=
+		  100 * sizeof(struct egw_flow) + egw_flow_index_bytes(200));
 	/* Buckets: at most half their slots used when every key is in, no rounding up. */
 	CU_ASSERT_EQUAL(egw_flow_index_bytes(200), 40 * sizeof(struct egw_fi_bucket));
 	CU_ASSERT_EQUAL(egw_flow_index_bytes(201), 41 * sizeof(struct egw_fi_bucket));
@@ -97,15 +103,18 @@ static void test_flow_create_params(void)
 
 static void test_flow_insert_lookup_remove(void)
 {
-	struct egw_flow_table *ft = egw_flow_table_create("ut_basic", 1024, SOCKET_ID_ANY, &TO);
+	struct egw_flow_table *ft = egw_flow_table_create(1024, SOCKET_ID_ANY, &TO);
 	struct egw_flow *fl[300];
 	struct egw_flow_key reply, k;
-	void *v;
+	unsigned d;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
 	for (unsigned i = 0; i < 300; i++) {
-		fl[i] = add_flow(ft, i, i % 3 == 2 ? IPPROTO_ICMP : i % 3 ? IPPROTO_UDP :
-			IPPROTO_TCP, EGW_FLOW_UDP, 1);
+		fl[i] = add_flow(ft, i,
+			i % 3 == 2 ? IPPROTO_ICMP :
+			i % 3	   ? IPPROTO_UDP :
+				     IPPROTO_TCP,
+			EGW_FLOW_UDP, 1);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(fl[i]);
 	}
 	CU_ASSERT_EQUAL(ft->n_active, 300);
@@ -119,7 +128,7 @@ static void test_flow_insert_lookup_remove(void)
 		/* The original bytes in the outside zone are another key. */
 		k = fl[i]->orig;
 		k.zone = EGW_ZONE_OUTSIDE;
-		CU_ASSERT_EQUAL(egw_flow_lookup(ft, &k, &v), -ENOENT);
+		CU_ASSERT_PTR_NULL(egw_flow_lookup(ft, &k, &d));
 	}
 
 	/* Reply keys: the remote endpoint toward our egress tuple, outside zone. */
@@ -139,7 +148,8 @@ static void test_flow_insert_lookup_remove(void)
 	{
 		struct egw_flow_key keys[64];
 		const struct egw_flow_key *kp[64];
-		void *vals[64];
+		struct egw_flow *flows[64];
+		uint8_t dirs[64];
 		uint64_t want = 0, hits;
 
 		for (unsigned i = 0; i < 64; i++) {
@@ -155,18 +165,17 @@ static void test_flow_insert_lookup_remove(void)
 			}
 			kp[i] = &keys[i];
 		}
-		hits = egw_flow_lookup_bulk(ft, kp, 64, vals);
+		hits = egw_flow_lookup_bulk(ft, kp, 64, flows, dirs);
 		CU_ASSERT_EQUAL(hits, want);
 		for (unsigned i = 0; i < 64; i++) {
 			if (!(hits & (1ULL << i)))
 				continue;
-			CU_ASSERT_EQUAL(EGW_FLOW_VAL_IDX(vals[i]), egw_flow_index(ft, fl[i]));
-			CU_ASSERT_EQUAL(EGW_FLOW_VAL_DIR(vals[i]), i % 3 == 0 ? EGW_DIR_ORIG :
-				EGW_DIR_REPLY);
+			CU_ASSERT_PTR_EQUAL(flows[i], fl[i]);
+			CU_ASSERT_EQUAL(dirs[i], i % 3 == 0 ? EGW_DIR_ORIG : EGW_DIR_REPLY);
 		}
-		CU_ASSERT_EQUAL(egw_flow_lookup_bulk(ft, kp, 0, vals), 0);
+		CU_ASSERT_EQUAL(egw_flow_lookup_bulk(ft, kp, 0, flows, dirs), 0);
 		/* A burst of 5 with one miss. */
-		hits = egw_flow_lookup_bulk(ft, kp + 1, 5, vals);
+		hits = egw_flow_lookup_bulk(ft, kp + 1, 5, flows, dirs);
 		CU_ASSERT_EQUAL(hits, 0x0d); /* keys 1..5: 2 and 5 miss -> bits 0, 2, 3 */
 	}
 
@@ -176,8 +185,8 @@ static void test_flow_insert_lookup_remove(void)
 		k = fl[i]->orig;
 		egw_flow_remove(ft, fl[i]);
 		CU_ASSERT_EQUAL(fl[i]->state, EGW_FLOW_FREE);
-		CU_ASSERT_EQUAL(egw_flow_lookup(ft, &k, &v), -ENOENT);
-		CU_ASSERT_EQUAL(egw_flow_lookup(ft, &reply, &v), -ENOENT);
+		CU_ASSERT_PTR_NULL(egw_flow_lookup(ft, &k, &d));
+		CU_ASSERT_PTR_NULL(egw_flow_lookup(ft, &reply, &d));
 		CU_ASSERT(!egw_flow_key_exists(ft, &reply));
 	}
 	CU_ASSERT_EQUAL(ft->n_active, 150);
@@ -197,10 +206,10 @@ static void test_flow_insert_lookup_remove(void)
 /* Inserting a key another flow holds must fail and leave that flow intact. */
 static void test_flow_commit_duplicate(void)
 {
-	struct egw_flow_table *ft = egw_flow_table_create("ut_dup", 64, SOCKET_ID_ANY, &TO);
+	struct egw_flow_table *ft = egw_flow_table_create(64, SOCKET_ID_ANY, &TO);
 	struct egw_flow *f1, *f2;
 	struct egw_flow_key r1, r2;
-	void *v;
+	unsigned d;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
 	f1 = add_flow(ft, 1, IPPROTO_TCP, EGW_TCP_ESTABLISHED, 5);
@@ -214,11 +223,11 @@ static void test_flow_commit_duplicate(void)
 	f2->nat_addr = htonl(NAT_ADDR + 1);
 	f2->nat_port = htons(5000);
 	egw_flow_reply_key(f2, &r2);
-	CU_ASSERT_EQUAL(egw_flow_commit(ft, f2, &r2), -EEXIST);
+	CU_ASSERT_EQUAL(egw_flow_commit(ft, f2, &r2, 5), -EEXIST);
 	egw_flow_abort(ft, f2);
 	CU_ASSERT(lookup_is(ft, &f1->orig, f1, EGW_DIR_ORIG));
 	CU_ASSERT(lookup_is(ft, &r1, f1, EGW_DIR_REPLY));
-	CU_ASSERT_EQUAL(egw_flow_lookup(ft, &r2, &v), -ENOENT);
+	CU_ASSERT_PTR_NULL(egw_flow_lookup(ft, &r2, &d));
 
 	/* Another original key, but the same external tuple (reply key). */
 	f2 = egw_flow_alloc(ft);
@@ -229,8 +238,8 @@ static void test_flow_commit_duplicate(void)
 	f2->nat_port = f1->nat_port;
 	egw_flow_reply_key(f2, &r2);
 	CU_ASSERT_EQUAL(memcmp(&r1, &r2, sizeof(r1)), 0);
-	CU_ASSERT_EQUAL(egw_flow_commit(ft, f2, &r2), -EEXIST);
-	CU_ASSERT_EQUAL(egw_flow_lookup(ft, &f2->orig, &v), -ENOENT);
+	CU_ASSERT_EQUAL(egw_flow_commit(ft, f2, &r2, 5), -EEXIST);
+	CU_ASSERT_PTR_NULL(egw_flow_lookup(ft, &f2->orig, &d));
 	egw_flow_abort(ft, f2);
 	CU_ASSERT(lookup_is(ft, &f1->orig, f1, EGW_DIR_ORIG));
 	CU_ASSERT(lookup_is(ft, &r1, f1, EGW_DIR_REPLY));
@@ -241,7 +250,7 @@ static void test_flow_commit_duplicate(void)
 
 static void test_flow_table_full(void)
 {
-	struct egw_flow_table *ft = egw_flow_table_create("ut_full", 8, SOCKET_ID_ANY, &TO);
+	struct egw_flow_table *ft = egw_flow_table_create(8, SOCKET_ID_ANY, &TO);
 	struct egw_flow *fl[8], *f;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
@@ -277,7 +286,7 @@ static void on_expire(void *ctx, struct egw_flow *f)
 	CU_ASSERT(egw_flow_key_exists(e->ft, &f->orig));
 	if (e->n < 256) {
 		e->states[e->n] = f->state;
-		e->idx[e->n] = egw_flow_index(e->ft, f);
+		e->idx[e->n] = (uint32_t)(f - e->ft->flows);
 	}
 	e->n++;
 }
@@ -295,7 +304,7 @@ static void test_flow_expire_timeouts(void)
 {
 	static const uint8_t states[] = { EGW_TCP_SYN_SENT, EGW_TCP_SYN_RECV, EGW_TCP_ESTABLISHED,
 		EGW_TCP_FIN_WAIT, EGW_TCP_CLOSING, EGW_TCP_RESET, EGW_FLOW_UDP, EGW_FLOW_ICMP };
-	struct egw_flow_table *ft = egw_flow_table_create("ut_exp", 64, SOCKET_ID_ANY, &TO);
+	struct egw_flow_table *ft = egw_flow_table_create(64, SOCKET_ID_ANY, &TO);
 	struct expired e = { .ft = ft };
 	const uint32_t t0 = 1000;
 	struct egw_flow *fresh;
@@ -304,8 +313,11 @@ static void test_flow_expire_timeouts(void)
 	/* Three flows per state, idle since t0; one UDP flow refreshed later. */
 	for (unsigned i = 0; i < 24; i++) {
 		uint8_t st = states[i % 8];
-		CU_ASSERT_PTR_NOT_NULL_FATAL(add_flow(ft, i, st == EGW_FLOW_UDP ? IPPROTO_UDP :
-			st == EGW_FLOW_ICMP ? IPPROTO_ICMP : IPPROTO_TCP, st, t0));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(add_flow(ft, i,
+			st == EGW_FLOW_UDP  ? IPPROTO_UDP :
+			st == EGW_FLOW_ICMP ? IPPROTO_ICMP :
+					      IPPROTO_TCP,
+			st, t0));
 	}
 	fresh = add_flow(ft, 30, IPPROTO_UDP, EGW_FLOW_UDP, t0 + 20);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(fresh);
@@ -364,7 +376,7 @@ static void test_flow_expire_timeouts(void)
 
 static void test_flow_expire_budget(void)
 {
-	struct egw_flow_table *ft = egw_flow_table_create("ut_budget", 16, SOCKET_ID_ANY, &TO);
+	struct egw_flow_table *ft = egw_flow_table_create(16, SOCKET_ID_ANY, &TO);
 	struct expired e = { .ft = ft };
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
@@ -400,10 +412,10 @@ static void test_flow_expire_budget(void)
 
 static void test_flow_flush(void)
 {
-	struct egw_flow_table *ft = egw_flow_table_create("ut_flush", 32, SOCKET_ID_ANY, &TO);
+	struct egw_flow_table *ft = egw_flow_table_create(32, SOCKET_ID_ANY, &TO);
 	struct expired e = { .ft = ft };
 	struct egw_flow_key keys[10];
-	void *v;
+	unsigned d;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
 	CU_ASSERT_EQUAL(egw_flow_flush(ft, on_expire, &e), 0);
@@ -417,10 +429,56 @@ static void test_flow_flush(void)
 	CU_ASSERT_EQUAL(ft->n_active, 0);
 	CU_ASSERT_EQUAL(ft->n_free, 32);
 	for (unsigned i = 0; i < 10; i++)
-		CU_ASSERT_EQUAL(egw_flow_lookup(ft, &keys[i], &v), -ENOENT);
+		CU_ASSERT_PTR_NULL(egw_flow_lookup(ft, &keys[i], &d));
 	/* Usable again afterwards. */
 	CU_ASSERT_PTR_NOT_NULL(add_flow(ft, 3, IPPROTO_TCP, EGW_TCP_ESTABLISHED, 7));
 	CU_ASSERT_EQUAL(egw_flow_flush(ft, NULL, NULL), 1);
+	egw_flow_table_free(ft);
+}
+
+struct scan_seen {
+	struct egw_flow_table *ft;
+	unsigned n;
+	bool remove;
+};
+
+static void on_scan(void *ctx, struct egw_flow *f)
+{
+	struct scan_seen *c = ctx;
+
+	CU_ASSERT(f->state != EGW_FLOW_FREE);
+	c->n++;
+	if (c->remove)
+		egw_flow_remove(c->ft, f);
+}
+
+/* The one walk: live records only, bounded per call, resumable, safe to remove in. */
+static void test_flow_scan(void)
+{
+	struct egw_flow_table *ft = egw_flow_table_create(20, SOCKET_ID_ANY, &TO);
+	struct scan_seen c = { .ft = ft };
+	uint32_t cursor = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	for (unsigned i = 0; i < 12; i++)
+		CU_ASSERT_PTR_NOT_NULL_FATAL(add_flow(ft, i, IPPROTO_UDP, EGW_FLOW_UDP, 0));
+	/* Records 0..11 are live: 7 examined, 7 visited. */
+	CU_ASSERT_EQUAL(egw_flow_scan(ft, &cursor, 7, on_scan, &c), 7);
+	CU_ASSERT_EQUAL(cursor, 7);
+	CU_ASSERT_EQUAL(c.n, 7);
+	/* The rest: 13 records left, 5 of them live; the end is reported by the cursor. */
+	CU_ASSERT_EQUAL(egw_flow_scan(ft, &cursor, 100, on_scan, &c), 13);
+	CU_ASSERT_EQUAL(cursor, 20);
+	CU_ASSERT_EQUAL(c.n, 12);
+	CU_ASSERT_EQUAL(egw_flow_scan(ft, &cursor, 100, on_scan, &c), 0);
+	/* A budget of 0 examines nothing; a visitor may remove what it visits. */
+	cursor = 0;
+	CU_ASSERT_EQUAL(egw_flow_scan(ft, &cursor, 0, on_scan, &c), 0);
+	c.n = 0;
+	c.remove = true;
+	CU_ASSERT_EQUAL(egw_flow_scan(ft, &cursor, 20, on_scan, &c), 20);
+	CU_ASSERT_EQUAL(c.n, 12);
+	CU_ASSERT_EQUAL(egw_flow_table_active(ft), 0);
 	egw_flow_table_free(ft);
 }
 
@@ -566,9 +624,10 @@ static void test_flow_filter_parse(void)
 	CU_ASSERT_EQUAL(f.limit, EGW_FLOW_FILTER_LIMIT_DEFAULT);
 	CU_ASSERT_FALSE(f.port_on);
 	CU_ASSERT_EQUAL(egw_flow_filter_parse("", &f, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL(egw_flow_filter_parse(
-		"addr=198.18.0.7/24, port=443 proto=udp\tpolicy=web-1 limit=40 nat=198.51.100.10",
-		&f, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(egw_flow_filter_parse("addr=198.18.0.7/24, port=443 "
+					      "proto=udp\tpolicy=web-1 limit=40 nat=198.51.100.10",
+				&f, err, sizeof(err)),
+		0);
 	CU_ASSERT(f.addr[EGW_FILTER_ANY_ADDR].on);
 	/* Host bits of a pasted address are ignored. */
 	CU_ASSERT_EQUAL(f.addr[EGW_FILTER_ANY_ADDR].prefix, PG_IP(198, 18, 0, 0));
@@ -637,8 +696,9 @@ static void test_flow_filter_match(void)
 	f.nat_addr = htonl(NAT_ADDR);
 	f.nat_port = htons(2000);
 	f.policy = 7;
-#define MATCH(s) (egw_flow_filter_parse(s, &flt, err, sizeof(err)) == 0 &&                         \
-	(flt.policy_slot = 7, egw_flow_filter_match(&flt, &f)))
+#define MATCH(s)                                                                                   \
+	(egw_flow_filter_parse(s, &flt, err, sizeof(err)) == 0 &&                                  \
+		(flt.policy_slot = 7, egw_flow_filter_match(&flt, &f)))
 	CU_ASSERT(MATCH(""));
 	CU_ASSERT(MATCH("addr=198.18.0.0/24"));	  /* the inside source */
 	CU_ASSERT(MATCH("addr=203.0.113.1"));	  /* the destination */
@@ -654,7 +714,7 @@ static void test_flow_filter_match(void)
 	CU_ASSERT_FALSE(MATCH("port=80"));
 	CU_ASSERT(MATCH("proto=tcp"));
 	CU_ASSERT_FALSE(MATCH("proto=udp"));
-	CU_ASSERT(MATCH("policy=web"));	      /* slot resolved to 7 by the caller */
+	CU_ASSERT(MATCH("policy=web"));		     /* slot resolved to 7 by the caller */
 	CU_ASSERT_FALSE(MATCH("proto=tcp port=80")); /* every term must hold */
 	flt.policy_slot = 3;
 	CU_ASSERT_FALSE(egw_flow_filter_match(&flt, &f));
@@ -670,7 +730,7 @@ static void test_flow_filter_match(void)
 static void test_flow_index_reference(void)
 {
 	enum { CAP = 64, ROUNDS = 20000 };
-	struct egw_flow_table *ft = egw_flow_table_create("ut_ix", CAP, SOCKET_ID_ANY, &TO);
+	struct egw_flow_table *ft = egw_flow_table_create(CAP, SOCKET_ID_ANY, &TO);
 	struct egw_flow *live[CAP];
 	unsigned n_live = 0, spilled_seen = 0;
 
@@ -696,13 +756,14 @@ static void test_flow_index_reference(void)
 	for (unsigned k = 0; k < n_live; k++) {
 		struct egw_flow_key reply, near;
 		const struct egw_flow_key *keys[2] = { &live[k]->orig, &reply };
-		void *v[2];
+		struct egw_flow *fl2[2];
+		uint8_t dirs[2];
 		egw_flow_reply_key(live[k], &reply);
-		CU_ASSERT_EQUAL(egw_flow_lookup_bulk(ft, keys, 2, v), 3);
-		CU_ASSERT_EQUAL(EGW_FLOW_VAL_IDX(v[0]), egw_flow_index(ft, live[k]));
-		CU_ASSERT_EQUAL(EGW_FLOW_VAL_DIR(v[0]), EGW_DIR_ORIG);
-		CU_ASSERT_EQUAL(EGW_FLOW_VAL_IDX(v[1]), egw_flow_index(ft, live[k]));
-		CU_ASSERT_EQUAL(EGW_FLOW_VAL_DIR(v[1]), EGW_DIR_REPLY);
+		CU_ASSERT_EQUAL(egw_flow_lookup_bulk(ft, keys, 2, fl2, dirs), 3);
+		CU_ASSERT_PTR_EQUAL(fl2[0], live[k]);
+		CU_ASSERT_EQUAL(dirs[0], EGW_DIR_ORIG);
+		CU_ASSERT_PTR_EQUAL(fl2[1], live[k]);
+		CU_ASSERT_EQUAL(dirs[1], EGW_DIR_REPLY);
 		near = live[k]->orig;
 		near.b_port ^= 1;
 		CU_ASSERT_FALSE(egw_flow_key_exists(ft, &near));
@@ -724,8 +785,8 @@ void egw_test_register_flow(void)
 		EGW_TEST(test_flow_insert_lookup_remove), EGW_TEST(test_flow_commit_duplicate),
 		EGW_TEST(test_flow_table_full), EGW_TEST(test_flow_expire_timeouts),
 		EGW_TEST(test_flow_expire_budget), EGW_TEST(test_flow_flush),
-		EGW_TEST(test_tcp_initial_state), EGW_TEST(test_tcp_may_start),
-		EGW_TEST(test_tcp_state_machine),
+		EGW_TEST(test_flow_scan), EGW_TEST(test_tcp_initial_state),
+		EGW_TEST(test_tcp_may_start), EGW_TEST(test_tcp_state_machine),
 		EGW_TEST(test_tcp_fin_before_established), EGW_TEST(test_flow_filter_parse),
 		EGW_TEST(test_flow_filter_errors), EGW_TEST(test_flow_filter_match),
 		EGW_TEST(test_flow_index_reference));

@@ -31,15 +31,15 @@ static void test_normalize_valid(void)
 		const char *in, *out;
 		unsigned flags;
 	} ok[] = {
-		{"github.com", "github.com", 0},
-		{"WWW.Example.COM", "www.example.com", 0},
-		{"example.com.", "example.com", 0},
-		{"xn--bcher-kva.example", "xn--bcher-kva.example", 0},
-		{"a-1.b2", "a-1.b2", 0},
-		{"localhost", "localhost", 0},
-		{"*.Example.com.", "*.example.com", EGW_HOSTNAME_PATTERN},
-		{"*.com", "*.com", EGW_HOSTNAME_PATTERN},
-		{"plain.name", "plain.name", EGW_HOSTNAME_PATTERN},
+		{ "github.com", "github.com", 0 },
+		{ "WWW.Example.COM", "www.example.com", 0 },
+		{ "example.com.", "example.com", 0 },
+		{ "xn--bcher-kva.example", "xn--bcher-kva.example", 0 },
+		{ "a-1.b2", "a-1.b2", 0 },
+		{ "localhost", "localhost", 0 },
+		{ "*.Example.com.", "*.example.com", EGW_HOSTNAME_PATTERN },
+		{ "*.com", "*.com", EGW_HOSTNAME_PATTERN },
+		{ "plain.name", "plain.name", EGW_HOSTNAME_PATTERN },
 	};
 	char out[EGW_HOSTNAME_MAX + 1];
 
@@ -56,23 +56,24 @@ static void test_normalize_invalid(void)
 		unsigned flags;
 		enum egw_hostname_err err;
 	} bad[] = {
-		{"", 0, EGW_HOSTNAME_E_LABEL},
-		{".", 0, EGW_HOSTNAME_E_LABEL},
-		{"a..b", 0, EGW_HOSTNAME_E_LABEL},
-		{".a", 0, EGW_HOSTNAME_E_LABEL},
-		{"a.b..", 0, EGW_HOSTNAME_E_LABEL},
-		{"exa_mple.com", 0, EGW_HOSTNAME_E_CHAR},
-		{"ex ample.com", 0, EGW_HOSTNAME_E_CHAR},
-		{"b\xc3\xbc"
-		 "cher.example",
-			0, EGW_HOSTNAME_E_CHAR}, /* UTF-8, not punycode */
-		{"[::1]", 0, EGW_HOSTNAME_E_CHAR},
-		{"*.example.com", 0, EGW_HOSTNAME_E_CHAR}, /* names take no '*' */
-		{"*", EGW_HOSTNAME_PATTERN, EGW_HOSTNAME_E_WILDCARD},
-		{"*.", EGW_HOSTNAME_PATTERN, EGW_HOSTNAME_E_WILDCARD}, /* "*" and a trailing dot */
-		{"*a.example.com", EGW_HOSTNAME_PATTERN, EGW_HOSTNAME_E_WILDCARD},
-		{"a.*.com", EGW_HOSTNAME_PATTERN, EGW_HOSTNAME_E_WILDCARD},
-		{"*.*.com", EGW_HOSTNAME_PATTERN, EGW_HOSTNAME_E_WILDCARD},
+		{ "", 0, EGW_HOSTNAME_E_LABEL },
+		{ ".", 0, EGW_HOSTNAME_E_LABEL },
+		{ "a..b", 0, EGW_HOSTNAME_E_LABEL },
+		{ ".a", 0, EGW_HOSTNAME_E_LABEL },
+		{ "a.b..", 0, EGW_HOSTNAME_E_LABEL },
+		{ "exa_mple.com", 0, EGW_HOSTNAME_E_CHAR },
+		{ "ex ample.com", 0, EGW_HOSTNAME_E_CHAR },
+		{ "b\xc3\xbc"
+		  "cher.example",
+			0, EGW_HOSTNAME_E_CHAR }, /* UTF-8, not punycode */
+		{ "[::1]", 0, EGW_HOSTNAME_E_CHAR },
+		{ "*.example.com", 0, EGW_HOSTNAME_E_CHAR }, /* names take no '*' */
+		{ "*", EGW_HOSTNAME_PATTERN, EGW_HOSTNAME_E_WILDCARD },
+		{ "*.", EGW_HOSTNAME_PATTERN,
+			EGW_HOSTNAME_E_WILDCARD }, /* "*" and a trailing dot */
+		{ "*a.example.com", EGW_HOSTNAME_PATTERN, EGW_HOSTNAME_E_WILDCARD },
+		{ "a.*.com", EGW_HOSTNAME_PATTERN, EGW_HOSTNAME_E_WILDCARD },
+		{ "*.*.com", EGW_HOSTNAME_PATTERN, EGW_HOSTNAME_E_WILDCARD },
 	};
 	char out[EGW_HOSTNAME_MAX + 1];
 
@@ -118,8 +119,8 @@ static void test_normalize_limits(void)
 /* ---- matcher ---- */
 
 /* Every rule the iterator yields, in order, as ids; returns how many. */
-static unsigned collect(
-	const struct egw_host_matcher *m, const char *name, uint32_t *ids, unsigned max)
+static unsigned collect(const struct egw_host_matcher *m, const char *name, uint32_t *ids,
+	unsigned max)
 {
 	struct egw_host_match_iter it;
 	const struct egw_host_rule *r;
@@ -136,7 +137,7 @@ static unsigned collect(
 
 #define EXPECT_IDS(m, name, ...)                                                                   \
 	do {                                                                                       \
-		static const uint32_t want_[] = {__VA_ARGS__};                                     \
+		static const uint32_t want_[] = { __VA_ARGS__ };                                   \
 		uint32_t got_[16];                                                                 \
 		unsigned n_ = collect(m, name, got_, 16);                                          \
 		unsigned w_ = sizeof(want_) / sizeof(want_[0]);                                    \
@@ -146,10 +147,10 @@ static unsigned collect(
 	} while (0)
 
 static const struct egw_host_pattern basic[] = {
-	{"github.com", 1, 10, 5}, {"*.github.com", 2, 20, 3}, {"*.com", 3, 5, 1},
-	{"api.github.com", 4, 20, 1}, {"API.GitHub.com.", 5, 20, 2},
-	{"*.githubusercontent.com", 6, 0, 7},
-	{"api.github.com", 4, 20, 1}, /* the same rule twice: once */
+	{ "github.com", 1, 10, 5 }, { "*.github.com", 2, 20, 3 }, { "*.com", 3, 5, 1 },
+	{ "api.github.com", 4, 20, 1 }, { "API.GitHub.com.", 5, 20, 2 },
+	{ "*.githubusercontent.com", 6, 0, 7 },
+	{ "api.github.com", 4, 20, 1 }, /* the same rule twice: once */
 };
 
 static void test_match_exact_and_wildcard(void)
@@ -186,10 +187,10 @@ static void test_match_duplicates_once(void)
 {
 	/* rule 7 names the host and a wildcard over it: returned once */
 	static const struct egw_host_pattern p[] = {
-		{"a.example.com", 7, 1, 1},
-		{"*.example.com", 7, 1, 1},
-		{"*.example.com", 8, 1, 2},
-		{"a.example.com", 9, 1, 0},
+		{ "a.example.com", 7, 1, 1 },
+		{ "*.example.com", 7, 1, 1 },
+		{ "*.example.com", 8, 1, 2 },
+		{ "a.example.com", 9, 1, 0 },
 	};
 	struct egw_host_matcher *m = egw_host_match_build(p, 4, NULL);
 	struct egw_host_match_iter it;
@@ -203,8 +204,8 @@ static void test_match_duplicates_once(void)
 
 static void test_match_errors(void)
 {
-	static const char *bad[] = {"a..com", "*", "a.*.com", "exa_mple.com", "", NULL};
-	struct egw_host_pattern p[2] = {{"ok.com", 1, 0, 0}};
+	static const char *bad[] = { "a..com", "*", "a.*.com", "exa_mple.com", "", NULL };
+	struct egw_host_pattern p[2] = { { "ok.com", 1, 0, 0 } };
 	struct egw_host_matcher *m;
 	uint32_t at = 99;
 
@@ -237,9 +238,9 @@ static uint32_t rnd(uint32_t n)
 	return (uint32_t)(rng % n);
 }
 
-static const char *const words[] = {
-	"api", "www", "cdn", "a", "b", "x1", "edge", "eu", "us", "static", "img", "mail"};
-static const char *const tlds[] = {"com", "net", "org", "io"};
+static const char *const words[] = { "api", "www", "cdn", "a", "b", "x1", "edge", "eu", "us",
+	"static", "img", "mail" };
+static const char *const tlds[] = { "com", "net", "org", "io" };
 
 static void rand_name(char *out, size_t cap, unsigned labels)
 {
@@ -288,10 +289,10 @@ static void test_match_vs_reference(void)
 			names[i][0] = '*';
 			names[i][1] = '.';
 		}
-		p[i] = (struct egw_host_pattern){.pattern = (i % 2) ? names[i] : names[i] + 2,
+		p[i] = (struct egw_host_pattern){ .pattern = (i % 2) ? names[i] : names[i] + 2,
 			.rule_id = i,
 			.priority = (int32_t)rnd(5),
-			.order = i};
+			.order = i };
 	}
 	m = egw_host_match_build(p, N, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);

@@ -125,12 +125,12 @@ struct tls_vec {
 };
 
 static const struct tls_vec tls_vecs[] = {
-	{"tls_openssl.bin", "www.example.com", "h2", EGW_HOSTNAME_VALID, false},
-	{"tls_openssl12.bin", "legacy.example.org", "", EGW_HOSTNAME_VALID, false},
-	{"tls_nosni.bin", "", "", EGW_HOSTNAME_ABSENT, false},
-	{"tls_curl.bin", "api.github.com", "h2", EGW_HOSTNAME_VALID, false},
-	{"tls_pq_large.bin", "api.github.com", "h2", EGW_HOSTNAME_VALID, false},
-	{"tls_ech.bin", "www.example.com", "h2", EGW_HOSTNAME_VALID, true},
+	{ "tls_openssl.bin", "www.example.com", "h2", EGW_HOSTNAME_VALID, false },
+	{ "tls_openssl12.bin", "legacy.example.org", "", EGW_HOSTNAME_VALID, false },
+	{ "tls_nosni.bin", "", "", EGW_HOSTNAME_ABSENT, false },
+	{ "tls_curl.bin", "api.github.com", "h2", EGW_HOSTNAME_VALID, false },
+	{ "tls_pq_large.bin", "api.github.com", "h2", EGW_HOSTNAME_VALID, false },
+	{ "tls_ech.bin", "www.example.com", "h2", EGW_HOSTNAME_VALID, true },
 };
 
 static void check_tls_vec(const struct tls_vec *v, const uint8_t *d, size_t n, uint8_t records)
@@ -204,10 +204,10 @@ static void test_tls_several_records(void)
 	static const struct {
 		size_t splits[4], n;
 	} shapes[] = {
-		{{700}, 1},		/* two records, the SNI in the second or first */
-		{{1, 2, 1}, 3},		/* the handshake header itself split */
-		{{100, 50, 900}, 3},	/* the name split across records */
-		{{16, 160, 161, 1}, 4}, /* 4 + 1 records */
+		{ { 700 }, 1 },		    /* two records, the SNI in the second or first */
+		{ { 1, 2, 1 }, 3 },	    /* the handshake header itself split */
+		{ { 100, 50, 900 }, 3 },    /* the name split across records */
+		{ { 16, 160, 161, 1 }, 4 }, /* 4 + 1 records */
 	};
 	size_t n = 0;
 	uint8_t *d = egw_testdata_load("tls_pq_large.bin", &n);
@@ -228,7 +228,7 @@ static void test_tls_several_records(void)
 /* A record after the hello (compatibility CCS, early data) does not change anything. */
 static void test_tls_trailing_record(void)
 {
-	static const uint8_t ccs[] = {20, 3, 3, 0, 1, 1};
+	static const uint8_t ccs[] = { 20, 3, 3, 0, 1, 1 };
 	size_t n = 0;
 	uint8_t *d = egw_testdata_load("tls_openssl.bin", &n);
 	uint8_t buf[1024];
@@ -255,15 +255,15 @@ static void test_tls_sni_forms(void)
 		int state;
 		const char *out;
 	} cases[] = {
-		{"Mail.Example.NET.", 17, 0, EGW_HOSTNAME_VALID, "mail.example.net"},
-		{"b\xc3\xbc"
-		 "cher.de",
-			9, 0, EGW_HOSTNAME_INVALID, ""}, /* UTF-8 */
-		{"", 0, 0, EGW_HOSTNAME_INVALID, ""},
-		{"1.2.3.4", 7, 0, EGW_HOSTNAME_VALID, "1.2.3.4"}, /* no policy names it */
-		{"under_score.com", 15, 0, EGW_HOSTNAME_INVALID, ""},
-		{"a\0b.com", 7, 0, EGW_HOSTNAME_INVALID, ""},
-		{"other.type", 10, 1, EGW_HOSTNAME_ABSENT, ""}, /* not host_name: no name */
+		{ "Mail.Example.NET.", 17, 0, EGW_HOSTNAME_VALID, "mail.example.net" },
+		{ "b\xc3\xbc"
+		  "cher.de",
+			9, 0, EGW_HOSTNAME_INVALID, "" }, /* UTF-8 */
+		{ "", 0, 0, EGW_HOSTNAME_INVALID, "" },
+		{ "1.2.3.4", 7, 0, EGW_HOSTNAME_VALID, "1.2.3.4" }, /* no policy names it */
+		{ "under_score.com", 15, 0, EGW_HOSTNAME_INVALID, "" },
+		{ "a\0b.com", 7, 0, EGW_HOSTNAME_INVALID, "" },
+		{ "other.type", 10, 1, EGW_HOSTNAME_ABSENT, "" }, /* not host_name: no name */
 	};
 	uint8_t e[700], buf[2000];
 	struct egw_l7_tls t;
@@ -331,22 +331,22 @@ struct tls_patch {
 };
 
 static const struct tls_patch tls_patches[] = {
-	{"record type", EGW_L7_NOT_PROTO, 0, SET8, 23},
-	{"record version major", EGW_L7_NOT_PROTO, 1, SET8, 2},
-	{"zero-length record", EGW_L7_MALFORMED, 3, SET16, 0, 5},
-	{"record over 2^14", EGW_L7_MALFORMED, 3, SET16, 16385},
-	{"not a ClientHello", EGW_L7_MALFORMED, 5, SET8, 2},
-	{"handshake over the limit", EGW_L7_MALFORMED, 6, SET8, 1},
-	{"handshake shorter than its body", EGW_L7_MALFORMED, 8, ADD8, -1},
-	{"legacy_version", EGW_L7_MALFORMED, 9, SET8, 2},
-	{"session id over 32", EGW_L7_MALFORMED, 43, SET8, 33},
-	{"odd cipher suites", EGW_L7_MALFORMED, 44, SET16, 3},
-	{"cipher suites past the end", EGW_L7_MALFORMED, 44, SET16, 4000},
-	{"no compression method", EGW_L7_MALFORMED, 48, SET8, 0},
-	{"extensions length", EGW_L7_MALFORMED, 51, ADD8, 1},
-	{"extension length", EGW_L7_MALFORMED, 55, ADD8, 1},
-	{"server_name list length", EGW_L7_MALFORMED, 57, ADD8, -1},
-	{"server_name name length", EGW_L7_MALFORMED, 60, ADD8, 3},
+	{ "record type", EGW_L7_NOT_PROTO, 0, SET8, 23 },
+	{ "record version major", EGW_L7_NOT_PROTO, 1, SET8, 2 },
+	{ "zero-length record", EGW_L7_MALFORMED, 3, SET16, 0, 5 },
+	{ "record over 2^14", EGW_L7_MALFORMED, 3, SET16, 16385 },
+	{ "not a ClientHello", EGW_L7_MALFORMED, 5, SET8, 2 },
+	{ "handshake over the limit", EGW_L7_MALFORMED, 6, SET8, 1 },
+	{ "handshake shorter than its body", EGW_L7_MALFORMED, 8, ADD8, -1 },
+	{ "legacy_version", EGW_L7_MALFORMED, 9, SET8, 2 },
+	{ "session id over 32", EGW_L7_MALFORMED, 43, SET8, 33 },
+	{ "odd cipher suites", EGW_L7_MALFORMED, 44, SET16, 3 },
+	{ "cipher suites past the end", EGW_L7_MALFORMED, 44, SET16, 4000 },
+	{ "no compression method", EGW_L7_MALFORMED, 48, SET8, 0 },
+	{ "extensions length", EGW_L7_MALFORMED, 51, ADD8, 1 },
+	{ "extension length", EGW_L7_MALFORMED, 55, ADD8, 1 },
+	{ "server_name list length", EGW_L7_MALFORMED, 57, ADD8, -1 },
+	{ "server_name name length", EGW_L7_MALFORMED, 60, ADD8, 3 },
 };
 
 static size_t patched(uint8_t *b, const struct tls_patch *p)
@@ -364,7 +364,7 @@ static size_t patched(uint8_t *b, const struct tls_patch *p)
 
 static size_t bad_sni_list_zero(uint8_t *b)
 {
-	static const uint8_t empty_list[2] = {0, 0};
+	static const uint8_t empty_list[2] = { 0, 0 };
 	uint8_t e[8];
 
 	return hello(b, e, ext(e, 0, empty_list, 2));
@@ -420,7 +420,7 @@ static size_t bad_ech_twice(uint8_t *b)
 }
 static size_t bad_alpn_empty_name(uint8_t *b)
 {
-	static const uint8_t v[] = {0, 3, 2, 'h', '2', 0};
+	static const uint8_t v[] = { 0, 3, 2, 'h', '2', 0 };
 	uint8_t e[32];
 	size_t ne = ext(e, 16, v, sizeof(v));
 
@@ -429,7 +429,7 @@ static size_t bad_alpn_empty_name(uint8_t *b)
 }
 static size_t bad_alpn_twice(uint8_t *b)
 {
-	static const uint8_t v[] = {0, 3, 2, 'h', '2'};
+	static const uint8_t v[] = { 0, 3, 2, 'h', '2' };
 	uint8_t e[32];
 	size_t ne = ext(e, 16, v, sizeof(v));
 
@@ -473,19 +473,20 @@ static size_t not_tls_16_01(uint8_t *b)
 }
 
 static const struct tls_bad tls_bad_cases[] = {
-	{"server_name empty list", EGW_L7_MALFORMED, bad_sni_list_zero},
-	{"server_name empty extension", EGW_L7_MALFORMED, bad_sni_empty_ext},
-	{"server_name twice", EGW_L7_MALFORMED, bad_sni_twice},
-	{"server_name twice, first without host_name", EGW_L7_MALFORMED, bad_sni_twice_other_type},
-	{"two host_names", EGW_L7_MALFORMED, bad_two_host_names},
-	{"ECH twice", EGW_L7_MALFORMED, bad_ech_twice},
-	{"ALPN empty name", EGW_L7_MALFORMED, bad_alpn_empty_name},
-	{"ALPN twice", EGW_L7_MALFORMED, bad_alpn_twice},
-	{"too many records", EGW_L7_MALFORMED, bad_too_many_records},
-	{"alert between records", EGW_L7_MALFORMED, bad_alert_inside},
-	{"HTTP", EGW_L7_NOT_PROTO, not_tls_http},
-	{"SSLv2 hello", EGW_L7_NOT_PROTO, not_tls_sslv2},
-	{"0x16 0x01", EGW_L7_NOT_PROTO, not_tls_16_01},
+	{ "server_name empty list", EGW_L7_MALFORMED, bad_sni_list_zero },
+	{ "server_name empty extension", EGW_L7_MALFORMED, bad_sni_empty_ext },
+	{ "server_name twice", EGW_L7_MALFORMED, bad_sni_twice },
+	{ "server_name twice, first without host_name", EGW_L7_MALFORMED,
+		bad_sni_twice_other_type },
+	{ "two host_names", EGW_L7_MALFORMED, bad_two_host_names },
+	{ "ECH twice", EGW_L7_MALFORMED, bad_ech_twice },
+	{ "ALPN empty name", EGW_L7_MALFORMED, bad_alpn_empty_name },
+	{ "ALPN twice", EGW_L7_MALFORMED, bad_alpn_twice },
+	{ "too many records", EGW_L7_MALFORMED, bad_too_many_records },
+	{ "alert between records", EGW_L7_MALFORMED, bad_alert_inside },
+	{ "HTTP", EGW_L7_NOT_PROTO, not_tls_http },
+	{ "SSLv2 hello", EGW_L7_NOT_PROTO, not_tls_sslv2 },
+	{ "0x16 0x01", EGW_L7_NOT_PROTO, not_tls_16_01 },
 };
 
 static void expect_bad(const char *what, enum egw_l7_status want, const uint8_t *buf, size_t n)
@@ -534,62 +535,62 @@ struct http_case {
 #define H11 " HTTP/1.1\r\n"
 static const struct http_case http_cases[] = {
 	/* names and ports */
-	{"GET /" H11 "Host: WWW.Example.COM.:8080\r\n\r\n", EGW_L7_DONE, EGW_HOSTNAME_VALID,
-		"www.example.com", 8080, 0},
-	{"GET /" H11 "host:\texample.org \t\r\nAccept: */*\r\n\r\n", EGW_L7_DONE,
-		EGW_HOSTNAME_VALID, "example.org", 0, 0},
-	{"GET / HTTP/1.1\nHost: lf.example\n\n", EGW_L7_DONE, EGW_HOSTNAME_VALID, "lf.example", 0,
-		0},
-	{"GET / HTTP/1.0\r\n\r\n", EGW_L7_DONE, EGW_HOSTNAME_ABSENT, "", 0, EGW_L7_HTTP_10},
-	{"OPTIONS *" H11 "Host: o.example\r\n\r\n", EGW_L7_DONE, EGW_HOSTNAME_VALID, "o.example", 0,
-		0},
-	{"GET http://Proxy.Example/x?y" H11 "\r\n", EGW_L7_DONE, EGW_HOSTNAME_VALID,
-		"proxy.example", 0, EGW_L7_HTTP_ABSOLUTE},
-	{"GET HTTPS://a.example:8443" H11 "Host: a.example:8443\r\n\r\n", EGW_L7_DONE,
-		EGW_HOSTNAME_VALID, "a.example", 8443, EGW_L7_HTTP_ABSOLUTE},
-	{"CONNECT tunnel.example:443" H11 "\r\n", EGW_L7_DONE, EGW_HOSTNAME_VALID, "tunnel.example",
-		443, EGW_L7_HTTP_CONNECT},
+	{ "GET /" H11 "Host: WWW.Example.COM.:8080\r\n\r\n", EGW_L7_DONE, EGW_HOSTNAME_VALID,
+		"www.example.com", 8080, 0 },
+	{ "GET /" H11 "host:\texample.org \t\r\nAccept: */*\r\n\r\n", EGW_L7_DONE,
+		EGW_HOSTNAME_VALID, "example.org", 0, 0 },
+	{ "GET / HTTP/1.1\nHost: lf.example\n\n", EGW_L7_DONE, EGW_HOSTNAME_VALID, "lf.example", 0,
+		0 },
+	{ "GET / HTTP/1.0\r\n\r\n", EGW_L7_DONE, EGW_HOSTNAME_ABSENT, "", 0, EGW_L7_HTTP_10 },
+	{ "OPTIONS *" H11 "Host: o.example\r\n\r\n", EGW_L7_DONE, EGW_HOSTNAME_VALID, "o.example",
+		0, 0 },
+	{ "GET http://Proxy.Example/x?y" H11 "\r\n", EGW_L7_DONE, EGW_HOSTNAME_VALID,
+		"proxy.example", 0, EGW_L7_HTTP_ABSOLUTE },
+	{ "GET HTTPS://a.example:8443" H11 "Host: a.example:8443\r\n\r\n", EGW_L7_DONE,
+		EGW_HOSTNAME_VALID, "a.example", 8443, EGW_L7_HTTP_ABSOLUTE },
+	{ "CONNECT tunnel.example:443" H11 "\r\n", EGW_L7_DONE, EGW_HOSTNAME_VALID,
+		"tunnel.example", 443, EGW_L7_HTTP_CONNECT },
 	/* names that are not host names: DONE, INVALID (the policy denies) */
-	{"GET /" H11 "Host: [::1]:80\r\n\r\n", EGW_L7_DONE, EGW_HOSTNAME_INVALID, "", 0, 0},
-	{"GET /" H11 "Host: 10.0.0.1:99999\r\n\r\n", EGW_L7_DONE, EGW_HOSTNAME_INVALID, "", 0, 0},
-	{"GET /" H11 "Host: ex%61mple.com\r\n\r\n", EGW_L7_DONE, EGW_HOSTNAME_INVALID, "", 0, 0},
-	{"GET /" H11 "Host:\r\n\r\n", EGW_L7_DONE, EGW_HOSTNAME_INVALID, "", 0, 0},
-	{"GET /" H11 "Host: caf\xc3\xa9.example\r\n\r\n", EGW_L7_DONE, EGW_HOSTNAME_INVALID, "", 0,
-		0},
+	{ "GET /" H11 "Host: [::1]:80\r\n\r\n", EGW_L7_DONE, EGW_HOSTNAME_INVALID, "", 0, 0 },
+	{ "GET /" H11 "Host: 10.0.0.1:99999\r\n\r\n", EGW_L7_DONE, EGW_HOSTNAME_INVALID, "", 0, 0 },
+	{ "GET /" H11 "Host: ex%61mple.com\r\n\r\n", EGW_L7_DONE, EGW_HOSTNAME_INVALID, "", 0, 0 },
+	{ "GET /" H11 "Host:\r\n\r\n", EGW_L7_DONE, EGW_HOSTNAME_INVALID, "", 0, 0 },
+	{ "GET /" H11 "Host: caf\xc3\xa9.example\r\n\r\n", EGW_L7_DONE, EGW_HOSTNAME_INVALID, "", 0,
+		0 },
 	/* ambiguous or broken: MALFORMED */
-	{"GET /" H11 "\r\n", EGW_L7_MALFORMED},				      /* 1.1 without Host */
-	{"GET /" H11 "Host: a.com\r\nHost: b.com\r\n\r\n", EGW_L7_MALFORMED}, /* two Hosts */
-	{"GET /" H11 "Host: a.com\r\nhOST: a.com\r\n\r\n", EGW_L7_MALFORMED},
-	{"GET http://a.com/" H11 "Host: b.com\r\n\r\n", EGW_L7_MALFORMED},   /* disagree */
-	{"GET http://u@a.com/" H11 "Host: a.com\r\n\r\n", EGW_L7_MALFORMED}, /* userinfo */
-	{"GET /" H11 "Host: evil.com@a.com\r\n\r\n", EGW_L7_MALFORMED},
-	{"GET /" H11 "Host : a.com\r\n\r\n", EGW_L7_MALFORMED},		/* blank before ':' */
-	{"GET /" H11 "X: 1\r\n Host: a.com\r\n\r\n", EGW_L7_MALFORMED}, /* obs-fold */
-	{"GET /" H11 " Host: a.com\r\n\r\n", EGW_L7_MALFORMED},
-	{"GET /" H11 "Host: a.com\rX: y\r\n\r\n", EGW_L7_MALFORMED}, /* bare CR */
-	{"GET /" H11 ": empty\r\nHost: a.com\r\n\r\n", EGW_L7_MALFORMED},
-	{"GET /" H11 "Host: a.com\r\n\r", EGW_L7_NEED_MORE},
-	{"GET x" H11 "Host: a.com\r\n\r\n", EGW_L7_MALFORMED}, /* not a target form */
-	{"GET *" H11 "Host: a.com\r\n\r\n", EGW_L7_MALFORMED},
-	{"CONNECT tunnel.example" H11 "\r\n", EGW_L7_MALFORMED}, /* no port */
-	{"CONNECT /x" H11 "Host: a.com\r\n\r\n", EGW_L7_MALFORMED},
+	{ "GET /" H11 "\r\n", EGW_L7_MALFORMED }, /* 1.1 without Host */
+	{ "GET /" H11 "Host: a.com\r\nHost: b.com\r\n\r\n", EGW_L7_MALFORMED }, /* two Hosts */
+	{ "GET /" H11 "Host: a.com\r\nhOST: a.com\r\n\r\n", EGW_L7_MALFORMED },
+	{ "GET http://a.com/" H11 "Host: b.com\r\n\r\n", EGW_L7_MALFORMED },   /* disagree */
+	{ "GET http://u@a.com/" H11 "Host: a.com\r\n\r\n", EGW_L7_MALFORMED }, /* userinfo */
+	{ "GET /" H11 "Host: evil.com@a.com\r\n\r\n", EGW_L7_MALFORMED },
+	{ "GET /" H11 "Host : a.com\r\n\r\n", EGW_L7_MALFORMED },	  /* blank before ':' */
+	{ "GET /" H11 "X: 1\r\n Host: a.com\r\n\r\n", EGW_L7_MALFORMED }, /* obs-fold */
+	{ "GET /" H11 " Host: a.com\r\n\r\n", EGW_L7_MALFORMED },
+	{ "GET /" H11 "Host: a.com\rX: y\r\n\r\n", EGW_L7_MALFORMED }, /* bare CR */
+	{ "GET /" H11 ": empty\r\nHost: a.com\r\n\r\n", EGW_L7_MALFORMED },
+	{ "GET /" H11 "Host: a.com\r\n\r", EGW_L7_NEED_MORE },
+	{ "GET x" H11 "Host: a.com\r\n\r\n", EGW_L7_MALFORMED }, /* not a target form */
+	{ "GET *" H11 "Host: a.com\r\n\r\n", EGW_L7_MALFORMED },
+	{ "CONNECT tunnel.example" H11 "\r\n", EGW_L7_MALFORMED }, /* no port */
+	{ "CONNECT /x" H11 "Host: a.com\r\n\r\n", EGW_L7_MALFORMED },
 	/* not HTTP/1.x at all */
-	{"\x16\x03\x01\x02\x00\x01", EGW_L7_NOT_PROTO},
-	{"SSH-2.0-OpenSSH_9.2\r\n", EGW_L7_NOT_PROTO},
-	{"GET /\r\n", EGW_L7_NOT_PROTO}, /* HTTP/0.9 */
-	{"GET  / HTTP/1.1\r\n", EGW_L7_NOT_PROTO},
-	{"GET / HTTP/2.0\r\n", EGW_L7_NOT_PROTO},
-	{"GET / HTTP/1.x\r\n", EGW_L7_NOT_PROTO},
-	{"GET / HTTP/1.1 \r\n", EGW_L7_NOT_PROTO},
-	{"GET / HTTP/1.1\r\r\n", EGW_L7_NOT_PROTO},
-	{"GET /\x01 HTTP/1.1\r\n", EGW_L7_NOT_PROTO},
-	{"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", EGW_L7_NOT_PROTO, 0, "", 0, EGW_L7_HTTP_H2_PREFACE},
-	{"ABCDEFGHIJKLMNOPQRSTUVWXYZ / HTTP/1.1\r\n", EGW_L7_NOT_PROTO},
-	{" GET / HTTP/1.1\r\n", EGW_L7_NOT_PROTO},
-	{"", EGW_L7_NEED_MORE},
-	{"GE", EGW_L7_NEED_MORE},
-	{"GET / HTT", EGW_L7_NEED_MORE},
-	{"PRI * HTTP/", EGW_L7_NEED_MORE},
+	{ "\x16\x03\x01\x02\x00\x01", EGW_L7_NOT_PROTO },
+	{ "SSH-2.0-OpenSSH_9.2\r\n", EGW_L7_NOT_PROTO },
+	{ "GET /\r\n", EGW_L7_NOT_PROTO }, /* HTTP/0.9 */
+	{ "GET  / HTTP/1.1\r\n", EGW_L7_NOT_PROTO },
+	{ "GET / HTTP/2.0\r\n", EGW_L7_NOT_PROTO },
+	{ "GET / HTTP/1.x\r\n", EGW_L7_NOT_PROTO },
+	{ "GET / HTTP/1.1 \r\n", EGW_L7_NOT_PROTO },
+	{ "GET / HTTP/1.1\r\r\n", EGW_L7_NOT_PROTO },
+	{ "GET /\x01 HTTP/1.1\r\n", EGW_L7_NOT_PROTO },
+	{ "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", EGW_L7_NOT_PROTO, 0, "", 0, EGW_L7_HTTP_H2_PREFACE },
+	{ "ABCDEFGHIJKLMNOPQRSTUVWXYZ / HTTP/1.1\r\n", EGW_L7_NOT_PROTO },
+	{ " GET / HTTP/1.1\r\n", EGW_L7_NOT_PROTO },
+	{ "", EGW_L7_NEED_MORE },
+	{ "GE", EGW_L7_NEED_MORE },
+	{ "GET / HTT", EGW_L7_NEED_MORE },
+	{ "PRI * HTTP/", EGW_L7_NEED_MORE },
 };
 
 static void test_http_cases(void)
@@ -621,9 +622,9 @@ static void test_http_real_clients(void)
 		uint16_t port;
 		uint8_t flags;
 	} vecs[] = {
-		{"http_curl.bin", "www.example.com", 4433, 0},
-		{"http_curl_proxy.bin", "downloads.example.net", 0, EGW_L7_HTTP_ABSOLUTE},
-		{"http_curl_connect.bin", "secure.example.net", 443, EGW_L7_HTTP_CONNECT},
+		{ "http_curl.bin", "www.example.com", 4433, 0 },
+		{ "http_curl_proxy.bin", "downloads.example.net", 0, EGW_L7_HTTP_ABSOLUTE },
+		{ "http_curl_connect.bin", "secure.example.net", 443, EGW_L7_HTTP_CONNECT },
 	};
 
 	for (size_t i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++) {

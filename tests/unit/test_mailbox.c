@@ -22,11 +22,30 @@
 #define ASKERS 8
 #define ASKS 300
 
-static const struct egw_flow_timeouts TO = {
-	.tcp_syn = 30, .tcp_established = 7440, .tcp_transitory = 240, .udp = 300, .icmp = 60};
-
-static struct egw_dataplane dp;
+static struct egw_dataplane *dp;
 static struct egw_worker *w;
+
+/* A data plane of one worker with a table of MAX_FLOWS: W. */
+static void make_worker(const char *name, uint32_t max_flows)
+{
+	const struct egw_dataplane_params p = { .name = name,
+		.n_workers = 1,
+		.max_flows = max_flows,
+		.timeouts = { 30, 7440, 240, 300, 60 },
+		.neigh_max = 8 };
+	char err[256];
+
+	dp = egw_dataplane_create(&p, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dp);
+	w = egw_dataplane_worker(dp, 0);
+}
+
+static void free_worker(void)
+{
+	egw_dataplane_free(dp);
+	dp = NULL;
+	w = NULL;
+}
 static volatile bool stop_worker;
 
 struct asker {
@@ -57,7 +76,7 @@ static void *worker_loop(void *arg)
 static void *asker_loop(void *arg)
 {
 	struct asker *a = arg;
-	struct egw_mailbox *mb = &w->mbox;
+	struct egw_mailbox *mb = egw_worker_mailbox(w);
 	char filter[32], err[128];
 
 	snprintf(filter, sizeof(filter), "limit=%u", a->id);
@@ -103,14 +122,13 @@ static void test_mailbox_contention(void)
 	double worst = 0;
 
 	CU_ASSERT_EQUAL_FATAL(egw_test_eal_init(), 0);
-	w = egw_worker_create(&dp, 0, 4096, &TO, SOCKET_ID_ANY);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	make_worker("ut_mbox1", 4096);
 	stop_worker = false;
 	CU_ASSERT_EQUAL_FATAL(pthread_create(&worker, NULL, worker_loop, NULL), 0);
 	for (unsigned i = 0; i < ASKERS; i++) {
 		askers[i].id = i + 1;
-		CU_ASSERT_EQUAL_FATAL(
-			pthread_create(&askers[i].th, NULL, asker_loop, &askers[i]), 0);
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&askers[i].th, NULL, asker_loop, &askers[i]),
+			0);
 	}
 	/* A hang is the failure this test is about: give up on it after 30 s (the threads are
 	 * left running, and the worker with them: the suite fails, the run goes on). */
@@ -133,12 +151,11 @@ static void test_mailbox_contention(void)
 	CU_ASSERT_EQUAL(other, 0);
 	CU_ASSERT(done > ASKS);	  /* most asks get through; the rest are told "busy" */
 	CU_ASSERT(worst < 12000); /* acquire 1 s + pick-up 1 s + 10 s at the very worst */
-	CU_ASSERT_EQUAL(w->mbox.state, EGW_MBOX_IDLE);
+	CU_ASSERT_EQUAL(egw_worker_mailbox(w)->state, EGW_MBOX_IDLE);
 	if (wrong || other || done <= ASKS)
 		fprintf(stderr, "\ndone %u wrong %u other %u worst %.0f ms\n", done, wrong, other,
 			worst);
-	egw_worker_free(w);
-	w = NULL;
+	free_worker();
 }
 
 /* An asker that gives up on a running request: the worker stops it and frees the mailbox. */
@@ -148,9 +165,8 @@ static void test_mailbox_abandon(void)
 	char err[128];
 
 	CU_ASSERT_EQUAL_FATAL(egw_test_eal_init(), 0);
-	w = egw_worker_create(&dp, 0, 4 * EGW_MBOX_RECORDS_PER_LOOP, &TO, SOCKET_ID_ANY);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
-	mb = &w->mbox;
+	make_worker("ut_mbox2", 4 * EGW_MBOX_RECORDS_PER_LOOP);
+	mb = egw_worker_mailbox(w);
 	CU_ASSERT_EQUAL(egw_mailbox_acquire(mb, 0), 0);
 	CU_ASSERT_EQUAL(egw_mailbox_acquire(mb, 0), -EBUSY); /* ours until released */
 	egw_flow_filter_parse("", &mb->filter, err, sizeof(err));
@@ -160,7 +176,7 @@ static void test_mailbox_abandon(void)
 	CU_ASSERT_EQUAL(mb->state, EGW_MBOX_RUNNING);
 	CU_ASSERT_EQUAL(egw_mailbox_acquire(mb, 0), -EBUSY);
 	/* Give up (as wait does after its 10 s): ABANDONED, then the worker frees it. */
-	CU_ASSERT_TRUE(__atomic_compare_exchange_n(&mb->state, &(uint32_t){EGW_MBOX_RUNNING},
+	CU_ASSERT_TRUE(__atomic_compare_exchange_n(&mb->state, &(uint32_t){ EGW_MBOX_RUNNING },
 		EGW_MBOX_ABANDONED, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
 	CU_ASSERT_EQUAL(egw_mailbox_acquire(mb, 0), -EBUSY);
 	egw_mailbox_serve(w);
@@ -177,8 +193,7 @@ static void test_mailbox_abandon(void)
 	egw_mailbox_release(mb);
 	/* Waiting on a mailbox that is not ours (released) returns at once, never hangs. */
 	CU_ASSERT_EQUAL(egw_mailbox_wait(mb, 0, NULL, NULL), -EINVAL);
-	egw_worker_free(w);
-	w = NULL;
+	free_worker();
 }
 
 void egw_test_register_mailbox(void)

@@ -18,10 +18,10 @@
 
 #define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
 
-static const struct egw_names_limits lim_default = {60, 64, 1000000};
+static const struct egw_names_limits lim_default = { 60, 64, 1000000 };
 
-static int learn(
-	struct egw_names_table *t, const char *name, uint32_t addr, uint32_t ttl, uint32_t now)
+static int learn(struct egw_names_table *t, const char *name, uint32_t addr, uint32_t ttl,
+	uint32_t now)
 {
 	return egw_names_table_learn(t, name, strlen(name), addr, ttl, now);
 }
@@ -73,8 +73,8 @@ static void test_learn_and_lookup(void)
 	v = view_of(t);
 	CU_ASSERT_FALSE(egw_names_table_due(t, 0));
 	/* latest expiry first; the TTL floor (60) lifts 30 */
-	CU_ASSERT_STRING_EQUAL(
-		names_of(v, IP(140, 82, 112, 3), 1000), "github.com@1300,api.github.com@1130");
+	CU_ASSERT_STRING_EQUAL(names_of(v, IP(140, 82, 112, 3), 1000),
+		"github.com@1300,api.github.com@1130");
 	CU_ASSERT_STRING_EQUAL(names_of(v, IP(140, 82, 112, 4), 1000), "github.com@1060");
 	CU_ASSERT_STRING_EQUAL(names_of(v, IP(140, 82, 112, 5), 1000), "");
 	/* expired names are not returned, even before the table drops them */
@@ -96,7 +96,7 @@ static void test_learn_and_lookup(void)
 
 static void test_ttl_floor_and_refresh(void)
 {
-	struct egw_names_limits lim = {0, 64, 100};
+	struct egw_names_limits lim = { 0, 64, 100 };
 	struct egw_names_table *t = egw_names_table_create(&lim, 2);
 	struct egw_names_view *v;
 	struct egw_names_stats st, st0;
@@ -149,7 +149,7 @@ static void test_ttl_floor_and_refresh(void)
 
 static void test_caps_evict(void)
 {
-	struct egw_names_limits lim = {0, 2, 4};
+	struct egw_names_limits lim = { 0, 2, 4 };
 	struct egw_names_table *t = egw_names_table_create(&lim, 3);
 	struct egw_names_view *v;
 	struct egw_names_stats st;
@@ -201,7 +201,7 @@ static void test_caps_evict(void)
 	egw_names_view_free(v);
 
 	/* lowering the per-name cap evicts at once */
-	lim = (struct egw_names_limits){0, 3, 100};
+	lim = (struct egw_names_limits){ 0, 3, 100 };
 	egw_names_table_set_limits(t, &lim);
 	for (unsigned i = 0; i < 3; i++)
 		CU_ASSERT_EQUAL(learn(t, "w.example", IP(10, 0, 0, 1 + i), 10 + i, 0), 0);
@@ -219,8 +219,8 @@ static void test_caps_evict(void)
 	CU_ASSERT_EQUAL(st.entries, 2); /* z.example and one w.example */
 	egw_names_table_free(t);
 
-	CU_ASSERT_PTR_NULL(egw_names_table_create(&(struct egw_names_limits){60, 0, 10}, 0));
-	CU_ASSERT_PTR_NULL(egw_names_table_create(&(struct egw_names_limits){60, 1, 0}, 0));
+	CU_ASSERT_PTR_NULL(egw_names_table_create(&(struct egw_names_limits){ 60, 0, 10 }, 0));
+	CU_ASSERT_PTR_NULL(egw_names_table_create(&(struct egw_names_limits){ 60, 1, 0 }, 0));
 	CU_ASSERT_PTR_NULL(egw_names_table_create(NULL, 0));
 }
 
@@ -272,15 +272,15 @@ static void test_expire(void)
  */
 static void test_expiry_heap_compaction(void)
 {
-	struct egw_names_limits lim = {0, 1, 100000};
+	struct egw_names_limits lim = { 0, 1, 100000 };
 	struct egw_names_table *t = egw_names_table_create(&lim, 10);
 	struct egw_names_view *v;
 	struct egw_names_stats st;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	for (uint32_t i = 0; i < 20000; i++)
-		CU_ASSERT_EQUAL(
-			learn(t, "one.example", IP(10, 2, i >> 8, i & 0xff) + 1, 10 + i, 0), 0);
+		CU_ASSERT_EQUAL(learn(t, "one.example", IP(10, 2, i >> 8, i & 0xff) + 1, 10 + i, 0),
+			0);
 	CU_ASSERT_EQUAL(learn(t, "two.example", IP(10, 3, 0, 1), 5, 0), 0);
 	CU_ASSERT_EQUAL(learn(t, "two.example", IP(10, 3, 0, 1), 50000, 0), 0); /* refreshed */
 	egw_names_table_stats(t, &st);
@@ -355,8 +355,8 @@ static void test_lookup_bounded(void)
 	CU_ASSERT_STRING_EQUAL(hit[0].name, "site99.cdn.example");
 	CU_ASSERT_EQUAL(hit[0].len, strlen("site99.cdn.example"));
 	CU_ASSERT_STRING_EQUAL(hit[15].name, "site84.cdn.example");
-	CU_ASSERT_EQUAL(
-		egw_names_lookup(v, IP(203, 0, 113, 80), 197, hit, EGW_NAMES_LOOKUP_MAX), 2);
+	CU_ASSERT_EQUAL(egw_names_lookup(v, IP(203, 0, 113, 80), 197, hit, EGW_NAMES_LOOKUP_MAX),
+		2);
 	egw_names_view_free(v);
 	egw_names_table_free(t);
 }
@@ -391,7 +391,7 @@ static unsigned ref_count(const struct ref *r)
 
 static void test_random_vs_reference(void)
 {
-	struct egw_names_limits lim = {10, 1000, 100000};
+	struct egw_names_limits lim = { 10, 1000, 100000 };
 	struct egw_names_table *t = egw_names_table_create(&lim, 7);
 	static struct ref ref;
 	uint32_t now = 1000;
@@ -428,8 +428,8 @@ static void test_random_vs_reference(void)
 			CU_ASSERT_EQUAL(st.entries, ref_count(&ref));
 			for (unsigned k = 0; k < REF_ADDRS; k++) {
 				struct egw_names_hit hit[REF_NAMES];
-				unsigned n = egw_names_lookup(
-						 v, IP(10, 9, 0, k + 1), now, hit, REF_NAMES),
+				unsigned n = egw_names_lookup(v, IP(10, 9, 0, k + 1), now, hit,
+						 REF_NAMES),
 					 want = 0;
 
 				for (unsigned i = 0; i < REF_NAMES; i++)
@@ -533,10 +533,10 @@ static void test_journal(void)
 
 	/* cells no push wrote (a name of 0 bytes, 200 addresses) are counted and skipped */
 	{
-		uint8_t junk[2][16] = {{1, 0, 0, 0, 0, 1}, {1, 0, 0, 0, 9, 200}};
+		uint8_t junk[2][16] = { { 1, 0, 0, 0, 0, 1 }, { 1, 0, 0, 0, 9, 200 } };
 
-		CU_ASSERT_EQUAL(
-			rte_ring_sp_enqueue_bulk_elem(egw_names_journal_ring(j), junk, 16, 2, NULL),
+		CU_ASSERT_EQUAL(rte_ring_sp_enqueue_bulk_elem(egw_names_journal_ring(j), junk, 16,
+					2, NULL),
 			2);
 		answer(&a, "after.example", 1, 300);
 		CU_ASSERT_TRUE(egw_names_journal_push(j, &a, 9));
@@ -555,7 +555,7 @@ static void test_step(void)
 {
 	struct egw_names_journal *j[2];
 	struct egw_names_table *t = egw_names_table_create(&lim_default, 11);
-	struct egw_names_step st = {0};
+	struct egw_names_step st = { 0 };
 	struct egw_names_view *v;
 	struct egw_names_stats s;
 	struct egw_dns_answer a;
@@ -586,8 +586,8 @@ static void test_step(void)
 	v = egw_names_step(t, j, 2, 11, 1200, &st);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(v);
 	CU_ASSERT_EQUAL(egw_names_view_generation(v), 2);
-	CU_ASSERT_STRING_EQUAL(
-		names_of(v, IP(192, 0, 2, 1), 11), "w1.example@160,w0.example@110,late.example@71");
+	CU_ASSERT_STRING_EQUAL(names_of(v, IP(192, 0, 2, 1), 11),
+		"w1.example@160,w0.example@110,late.example@71");
 	egw_names_view_free(v);
 	/* nothing changed: no view */
 	CU_ASSERT_PTR_NULL(egw_names_step(t, j, 2, 12, 5000, &st));
@@ -636,8 +636,8 @@ static void *view_reader_main(void *arg)
 
 		for (uint32_t k = 0; v && k < 64; k++) {
 			struct egw_names_hit hit[EGW_NAMES_LOOKUP_MAX];
-			unsigned n = egw_names_lookup(
-				v, IP(100, 64, 0, k + 1), 0, hit, EGW_NAMES_LOOKUP_MAX);
+			unsigned n = egw_names_lookup(v, IP(100, 64, 0, k + 1), 0, hit,
+				EGW_NAMES_LOOKUP_MAX);
 			char want[16];
 
 			snprintf(want, sizeof(want), "a%u-", k + 1);
@@ -664,13 +664,13 @@ static void *view_reader_main(void *arg)
  */
 static void test_views_under_readers(void)
 {
-	struct egw_names_limits lim = {0, 4, 200};
+	struct egw_names_limits lim = { 0, 4, 200 };
 	struct egw_names_table *t = egw_names_table_create(&lim, 12);
 	struct egw_names_view *cur = NULL, *pending[64];
 	uint64_t tokens[64];
 	unsigned n_pending = 0, published = 0;
-	struct view_reader r = {.cur = &cur};
-	struct egw_names_step st = {0};
+	struct view_reader r = { .cur = &cur };
+	struct egw_names_step st = { 0 };
 	pthread_t th;
 
 	CU_ASSERT_EQUAL_FATAL(egw_test_eal_init(), 0);
@@ -730,14 +730,14 @@ static void test_filter_parse(void)
 		const char *s;
 		const char *err;
 	} bad[] = {
-		{"address=1.2.3", "bad filter term '1.2.3': not an IPv4 address or CIDR"},
-		{"name=exa_mple.com", "bad filter term 'exa_mple.com': not a host name"},
-		{"name=*git/hub*", "bad filter term '*git/hub*': a glob of letters"},
-		{"limit=0", "bad filter term '0': limit must be 1-40"},
-		{"limit=41", "bad filter term '41': limit must be 1-40"},
-		{"ttl=5", "bad filter term 'ttl': unknown key (address name limit)"},
-		{"github.com", "bad filter term 'github.com': expected KEY=VALUE"},
-		{"=x", "bad filter term '=x': expected KEY=VALUE"},
+		{ "address=1.2.3", "bad filter term '1.2.3': not an IPv4 address or CIDR" },
+		{ "name=exa_mple.com", "bad filter term 'exa_mple.com': not a host name" },
+		{ "name=*git/hub*", "bad filter term '*git/hub*': a glob of letters" },
+		{ "limit=0", "bad filter term '0': limit must be 1-40" },
+		{ "limit=41", "bad filter term '41': limit must be 1-40" },
+		{ "ttl=5", "bad filter term 'ttl': unknown key (address name limit)" },
+		{ "github.com", "bad filter term 'github.com': expected KEY=VALUE" },
+		{ "=x", "bad filter term '=x': expected KEY=VALUE" },
 	};
 	struct egw_names_filter f;
 	char err[128], longs[600];
@@ -771,7 +771,7 @@ static unsigned list_all(const struct egw_names_view *v, const char *filter, uin
 	unsigned page, char *out, size_t outlen)
 {
 	struct egw_names_filter f;
-	struct egw_names_cursor cur = {0};
+	struct egw_names_cursor cur = { 0 };
 	struct egw_names_row rows[EGW_NAMES_LIST_MAX];
 	char err[128], a[16];
 	unsigned total = 0, n;
@@ -794,7 +794,7 @@ static void test_list(void)
 {
 	struct egw_names_table *t = egw_names_table_create(&lim_default, 9);
 	struct egw_names_view *v;
-	struct egw_names_cursor cur = {0};
+	struct egw_names_cursor cur = { 0 };
 	struct egw_names_filter f;
 	struct egw_names_row rows[4];
 	char out[4096], err[64];
@@ -827,7 +827,7 @@ static void test_list(void)
 	CU_ASSERT_EQUAL(egw_names_list(v, &f, 10, &cur, rows, 3), 1);
 	CU_ASSERT_TRUE(cur.done);
 	CU_ASSERT_EQUAL(egw_names_list(v, &f, 10, &cur, rows, 3), 0);
-	cur = (struct egw_names_cursor){0};
+	cur = (struct egw_names_cursor){ 0 };
 	CU_ASSERT_EQUAL(egw_names_list(NULL, &f, 10, &cur, rows, 3), 0);
 	CU_ASSERT_TRUE(cur.done);
 	egw_names_view_free(v);

@@ -200,9 +200,9 @@ static void test_nat_alloc_port_many(void)
 	CU_ASSERT_EQUAL(slice, (65534 - 1026) / 4 + 1);
 	for (unsigned i = 0; i < 100000; i++) {
 		uint64_t r = pg_rand(&seed);
-		struct egw_flow_key k = mk_key(PG_IP(198, 18, (r >> 8) & 1, r & 0xff),
-			(uint16_t)(r >> 16), PG_IP(203, 0, 113, (r >> 32) & 0xff), 443,
-			IPPROTO_TCP);
+		struct egw_flow_key k =
+			mk_key(PG_IP(198, 18, (r >> 8) & 1, r & 0xff), (uint16_t)(r >> 16),
+				PG_IP(203, 0, 113, (r >> 32) & 0xff), 443, IPPROTO_TCP);
 		uint16_t p = 0;
 
 		/* Keep HOLD ports in use: release the oldest beyond that. */
@@ -378,11 +378,21 @@ static void test_nat_alloc_port_keyed(void)
 		c1 = c2 = 5;
 		k2 = k;
 		switch (i % 5) {
-		case 0: k2.a_addr ^= htonl(1 + i); break;
-		case 1: k2.b_addr ^= htonl(1 + i); break;
-		case 2: k2.a_port ^= htons((uint16_t)(1 + i)); break;
-		case 3: k2.b_port ^= htons((uint16_t)(1 + i)); break;
-		default: k2.proto = IPPROTO_UDP; break;
+		case 0:
+			k2.a_addr ^= htonl(1 + i);
+			break;
+		case 1:
+			k2.b_addr ^= htonl(1 + i);
+			break;
+		case 2:
+			k2.a_port ^= htons((uint16_t)(1 + i));
+			break;
+		case 3:
+			k2.b_port ^= htons((uint16_t)(1 + i));
+			break;
+		default:
+			k2.proto = IPPROTO_UDP;
+			break;
 		}
 		alloc(&pool, 0, 1, &k, &c1, m, &p1);
 		alloc(&pool, 0, 1, &k2, &c2, m, &p2);
@@ -489,16 +499,15 @@ static void test_addr_set(void)
 static struct rte_mempool *mp;
 static uint8_t mac_in[6], mac_out[6];
 
-static struct egw_flow mk_flow(uint8_t proto, uint16_t a_port, uint16_t b_port,
-	uint16_t nat_port)
+static struct egw_flow mk_flow(uint8_t proto, uint16_t a_port, uint16_t b_port, uint16_t nat_port)
 {
 	struct egw_flow f;
 
 	memset(&f, 0, sizeof(f));
 	if (proto == IPPROTO_ICMP)
 		b_port = a_port;
-	egw_flow_key_set(&f.orig, htonl(CLIENT), htonl(SERVER), htons(a_port), htons(b_port),
-		proto, EGW_ZONE_INSIDE);
+	egw_flow_key_set(&f.orig, htonl(CLIENT), htonl(SERVER), htons(a_port), htons(b_port), proto,
+		EGW_ZONE_INSIDE);
 	f.nat_addr = htonl(NAT_ADDR);
 	f.nat_port = htons(nat_port);
 	f.flags = EGW_FLOW_F_NAT;
@@ -541,8 +550,8 @@ static size_t mk_frame(uint8_t *buf, const struct l4spec *s, uint32_t src, uint1
 }
 
 /* Runs egw_translate on FRAME and returns the mbuf's bytes in OUT. */
-static void run_translate(const uint8_t *frame, size_t len, const struct egw_flow *f,
-	unsigned dir, uint8_t *out)
+static void run_translate(const uint8_t *frame, size_t len, const struct egw_flow *f, unsigned dir,
+	uint8_t *out)
 {
 	struct rte_mbuf *m = pg_mbuf(mp, frame, len, 0);
 	struct egw_pkt_meta meta;
@@ -591,7 +600,8 @@ static void test_translate_basic(void)
 	struct l4spec tcp = { .proto = IPPROTO_TCP, .payload = 100 };
 	struct l4spec udp = { .proto = IPPROTO_UDP, .payload = 33 };
 	struct l4spec udp0 = { .proto = IPPROTO_UDP, .payload = 12, .udp0 = true };
-	struct l4spec echo = { .proto = IPPROTO_ICMP, .icmp_type = EGW_ICMP_ECHO_REQUEST,
+	struct l4spec echo = { .proto = IPPROTO_ICMP,
+		.icmp_type = EGW_ICMP_ECHO_REQUEST,
 		.payload = 56 };
 	struct l4spec tcp_opts = { .proto = IPPROTO_TCP, .payload = 7, .ihl = 7 };
 
@@ -681,10 +691,20 @@ static void test_translate_random(void)
 		uint64_t r = pg_rand(&seed);
 		struct l4spec s = { 0 };
 		switch (r % 4) {
-		case 0: s.proto = IPPROTO_TCP; break;
-		case 1: s.proto = IPPROTO_UDP; break;
-		case 2: s.proto = IPPROTO_UDP; s.udp0 = true; break;
-		default: s.proto = IPPROTO_ICMP; s.icmp_type = EGW_ICMP_ECHO_REQUEST; break;
+		case 0:
+			s.proto = IPPROTO_TCP;
+			break;
+		case 1:
+			s.proto = IPPROTO_UDP;
+			break;
+		case 2:
+			s.proto = IPPROTO_UDP;
+			s.udp0 = true;
+			break;
+		default:
+			s.proto = IPPROTO_ICMP;
+			s.icmp_type = EGW_ICMP_ECHO_REQUEST;
+			break;
 		}
 		s.payload = (uint16_t)((r >> 8) % 300);
 		s.seed = (uint8_t)(r >> 24);
@@ -740,9 +760,9 @@ static void check_icmp_error(const struct l4spec *s, uint16_t a_port, uint16_t b
 		egw_translate_icmp_error(m, &meta, &f, dir);
 		{
 			const uint8_t *g = rte_pktmbuf_mtod(m, const uint8_t *);
-			CU_ASSERT(pg_ip_csum_ok(g + 14));			/* outer IP */
-			CU_ASSERT(pg_l4_csum_ok(g + 14));			/* ICMP */
-			CU_ASSERT(pg_ip_csum_ok(g + 42));			/* inner IP */
+			CU_ASSERT(pg_ip_csum_ok(g + 14)); /* outer IP */
+			CU_ASSERT(pg_l4_csum_ok(g + 14)); /* ICMP */
+			CU_ASSERT(pg_ip_csum_ok(g + 42)); /* inner IP */
 			CU_ASSERT_EQUAL(g[34], type);
 			CU_ASSERT_EQUAL(g[35], code);
 			if (dir == EGW_DIR_REPLY) {
@@ -756,9 +776,10 @@ static void check_icmp_error(const struct l4spec *s, uint16_t a_port, uint16_t b
 			}
 			for (size_t i = 0; i < n; i++)
 				if (g[i] != want[i])
-					fprintf(stderr, "\n  proto %u dir %u quote %u: byte %zu is "
-						"%02x, want %02x", s->proto, dir, quote_l4, i, g[i],
-						want[i]);
+					fprintf(stderr,
+						"\n  proto %u dir %u quote %u: byte %zu is "
+						"%02x, want %02x",
+						s->proto, dir, quote_l4, i, g[i], want[i]);
 			CU_ASSERT_EQUAL(memcmp(g, want, n), 0);
 		}
 		rte_pktmbuf_free(m);
@@ -770,7 +791,8 @@ static void test_translate_icmp_error(void)
 	struct l4spec tcp = { .proto = IPPROTO_TCP, .payload = 20 };
 	struct l4spec udp = { .proto = IPPROTO_UDP, .payload = 30 };
 	struct l4spec udp0 = { .proto = IPPROTO_UDP, .payload = 30, .udp0 = true };
-	struct l4spec echo = { .proto = IPPROTO_ICMP, .icmp_type = EGW_ICMP_ECHO_REQUEST,
+	struct l4spec echo = { .proto = IPPROTO_ICMP,
+		.icmp_type = EGW_ICMP_ECHO_REQUEST,
 		.payload = 16 };
 	struct l4spec tcp_opts = { .proto = IPPROTO_TCP, .payload = 0, .ihl = 6 };
 
@@ -793,8 +815,10 @@ static void test_translate_icmp_error(void)
 		uint64_t seed = 0x5eed0106;
 		for (unsigned i = 0; i < 500; i++) {
 			uint64_t r = pg_rand(&seed);
-			struct l4spec s = { .proto = r % 3 == 0 ? IPPROTO_TCP : r % 3 == 1 ?
-				IPPROTO_UDP : IPPROTO_ICMP, .payload = (uint16_t)((r >> 8) % 64),
+			struct l4spec s = { .proto = r % 3 == 0 ? IPPROTO_TCP :
+						     r % 3 == 1 ? IPPROTO_UDP :
+								  IPPROTO_ICMP,
+				.payload = (uint16_t)((r >> 8) % 64),
 				.seed = (uint8_t)(r >> 16) };
 			unsigned l4h = s.proto == IPPROTO_TCP ? 20 : 8, q;
 			if (s.proto == IPPROTO_ICMP)
@@ -854,7 +878,8 @@ static void test_source_limit_reference(void)
 		}
 		CU_ASSERT_EQUAL(sl.used, distinct);
 		for (unsigned k = 0; k < ADDRS; k++) {
-			uint32_t ak = htonl(k < 16 ? PG_IP(198, 18, 0, 1 + k) : PG_IP(198, 19, k, 7));
+			uint32_t ak =
+				htonl(k < 16 ? PG_IP(198, 18, 0, 1 + k) : PG_IP(198, 19, k, 7));
 			if (egw_source_limit_count(&sl, ak) != ref[k]) {
 				CU_FAIL("source count differs from the reference");
 				k = ADDRS;
@@ -882,6 +907,6 @@ void egw_test_register_nat(void)
 		EGW_TEST(test_nat_alloc_port_exhaustion), EGW_TEST(test_nat_alloc_port_keyed),
 		EGW_TEST(test_addr_set), EGW_TEST(test_translate_basic),
 		EGW_TEST(test_translate_udp_csum_ffff), EGW_TEST(test_translate_icmp_all_zero),
-		EGW_TEST(test_translate_random),
-		EGW_TEST(test_translate_icmp_error), EGW_TEST(test_source_limit_reference));
+		EGW_TEST(test_translate_random), EGW_TEST(test_translate_icmp_error),
+		EGW_TEST(test_source_limit_reference));
 }

@@ -28,7 +28,7 @@
 
 static struct rte_mempool *mp;
 static uint8_t mac_in[6], mac_out[6], mac_gw[6], mac_gw2[6], mac_gw3[6], mac_client[6];
-static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 static const uint8_t zero6[6];
 
 /* A frame the resolver handed to a callback, and where to. */
@@ -86,18 +86,18 @@ static void forget(struct out *o)
 
 static void setup(void)
 {
-	struct egw_neigh_params p = {.pool = mp,
+	struct egw_neigh_params p = { .pool = mp,
 		.tx = capture_tx,
 		.rx = capture_rx,
 		.clock_ms = fake_clock,
 		.drops = T.drops,
 		.icmp_per_s = ICMP_PER_S,
-		.seed = 42};
-	struct egw_neigh_port in = {.addr_be = htonl(OUR_IN),
+		.seed = 42 };
+	struct egw_neigh_port in = { .addr_be = htonl(OUR_IN),
 		.prefix_len = 24,
 		.reachable_ms = REACHABLE_MS,
 		.probes = 3,
-		.gc_ms = GC_MS};
+		.gc_ms = GC_MS };
 	struct egw_neigh_port out = in;
 
 	memset(&T, 0, sizeof(T));
@@ -136,13 +136,13 @@ static void advance(uint64_t ms)
  * toward next hop NH (host order). */
 static struct rte_mbuf *waiting_packet(uint16_t port, uint32_t nh, uint16_t sport)
 {
-	struct pg_pkt p = {.src = NAT_SRC,
+	struct pg_pkt p = { .src = NAT_SRC,
 		.dst = SERVER,
 		.proto = IPPROTO_TCP,
 		.sport = sport,
 		.dport = 80,
 		.tcp_flags = 0x02,
-		.seq = 777};
+		.seq = 777 };
 	uint8_t frame[PG_FRAME_MAX];
 	size_t len;
 	struct rte_mbuf *m;
@@ -191,8 +191,8 @@ static const uint8_t *sent(unsigned i, uint16_t port, uint16_t ethertype, const 
 }
 
 /* Sent frame I is an ARP OP from our port PORT to ETH_DST asking for / telling about TIP. */
-static void check_arp(
-	unsigned i, uint16_t port, uint16_t op, const uint8_t *eth_dst, uint32_t sip, uint32_t tip)
+static void check_arp(unsigned i, uint16_t port, uint16_t op, const uint8_t *eth_dst, uint32_t sip,
+	uint32_t tip)
 {
 	const uint8_t *f = sent(i, port, 0x0806, eth_dst);
 
@@ -440,7 +440,7 @@ static void test_reachable_stale_probe(void)
 static void test_reachable_randomized(void)
 {
 	uint64_t t0, first = 0, last = 0;
-	bool stale[8] = {false};
+	bool stale[8] = { false };
 	unsigned n_stale = 0;
 
 	setup();
@@ -746,8 +746,8 @@ static void test_view(void)
 /* Bad parameters and ports are refused. */
 static void test_params(void)
 {
-	struct egw_neigh_params p = {.pool = mp, .tx = capture_tx, .clock_ms = fake_clock};
-	struct egw_neigh_port np = {.prefix_len = 24, .reachable_ms = 1000, .probes = 3};
+	struct egw_neigh_params p = { .pool = mp, .tx = capture_tx, .clock_ms = fake_clock };
+	struct egw_neigh_port np = { .prefix_len = 24, .reachable_ms = 1000, .probes = 3 };
 
 	setup();
 	CU_ASSERT_PTR_NULL(egw_neigh_resolver_create(&p)); /* no table, no drop counters */

@@ -51,7 +51,8 @@ static void test_route_lpm(void)
 	CU_ASSERT_EQUAL(egw_route_add(t, 0, 0, htonl(GW), 1), 0);
 	CU_ASSERT_EQUAL(egw_route_add(t, PG_IP(203, 0, 113, 0), 24, 0, 1), 0);
 	CU_ASSERT_EQUAL(egw_route_add(t, PG_IP(203, 0, 113, 128), 25, htonl(PG_IP(203, 0, 113, 9)),
-		2), 0);
+				2),
+		0);
 	CU_ASSERT_EQUAL(egw_route_add(t, PG_IP(203, 0, 113, 77), 32, 0, 3), 0);
 	/* Host bits are masked off. */
 	CU_ASSERT_EQUAL(egw_route_add(t, PG_IP(10, 1, 2, 3), 16, htonl(PG_IP(10, 1, 0, 1)), 4), 0);
@@ -122,8 +123,11 @@ static void test_route_random(void)
 		ref[i].prefix = (PG_IP(10, 0, 0, 0) | ((uint32_t)(r >> 8) & 0x00ffffff)) & mask;
 		ref[i].len = len;
 		ref[i].port = (uint16_t)i;
-		CU_ASSERT_EQUAL_FATAL(egw_route_add(t, ((uint32_t)(r >> 8) & 0x00ffffff) |
-			PG_IP(10, 0, 0, 0), len, htonl(PG_IP(192, 0, 2, i % 250)), (uint16_t)i), 0);
+		CU_ASSERT_EQUAL_FATAL(egw_route_add(t,
+					      ((uint32_t)(r >> 8) & 0x00ffffff) |
+						      PG_IP(10, 0, 0, 0),
+					      len, htonl(PG_IP(192, 0, 2, i % 250)), (uint16_t)i),
+			0);
 	}
 	for (unsigned k = 0; k < 20000; k++) {
 		uint32_t dst = PG_IP(10, 0, 0, 0) | ((uint32_t)pg_rand(&seed) & 0x00ffffff);
@@ -132,8 +136,9 @@ static void test_route_random(void)
 		uint32_t nh;
 
 		if (k % 4 == 0) /* often right on a prefix */
-			dst = ref[k % 200].prefix | ((uint32_t)pg_rand(&seed) &
-				~(ref[k % 200].len ? ~0u << (32 - ref[k % 200].len) : 0));
+			dst = ref[k % 200].prefix |
+			      ((uint32_t)pg_rand(&seed) &
+				      ~(ref[k % 200].len ? ~0u << (32 - ref[k % 200].len) : 0));
 		for (unsigned i = 0; i < 200; i++) {
 			uint32_t mask = ref[i].len ? ~0u << (32 - ref[i].len) : 0;
 			if ((dst & mask) == ref[i].prefix &&
@@ -250,11 +255,11 @@ static void test_arp_build(void)
 	CU_ASSERT_EQUAL(memcmp(d, bcast.addr_bytes, 6), 0);
 	CU_ASSERT_EQUAL(memcmp(d + 6, mac_us, 6), 0);
 	CU_ASSERT_EQUAL(pg_rd16(d + 12), 0x0806);
-	CU_ASSERT_EQUAL(pg_rd16(d + 14), 1);      /* Ethernet */
+	CU_ASSERT_EQUAL(pg_rd16(d + 14), 1);	  /* Ethernet */
 	CU_ASSERT_EQUAL(pg_rd16(d + 16), 0x0800); /* IPv4 */
 	CU_ASSERT_EQUAL(d[18], 6);
 	CU_ASSERT_EQUAL(d[19], 4);
-	CU_ASSERT_EQUAL(pg_rd16(d + 20), 1);	  /* request */
+	CU_ASSERT_EQUAL(pg_rd16(d + 20), 1); /* request */
 	CU_ASSERT_EQUAL(memcmp(d + 22, mac_us, 6), 0);
 	CU_ASSERT_EQUAL(pg_rd32(d + 28), OUR_IN);
 	CU_ASSERT_EQUAL(memcmp(d + 32, zero.addr_bytes, 6), 0);
@@ -324,8 +329,8 @@ static void check_echo_reply(uint16_t payload, uint8_t code, uint16_t pad, uint8
 static void test_icmp_echo_reply(void)
 {
 	check_echo_reply(56, 0, 0, 0);
-	check_echo_reply(57, 0, 0, 0);  /* odd length */
-	check_echo_reply(0, 0, 18, 0);  /* padded minimum frame */
+	check_echo_reply(57, 0, 0, 0);	 /* odd length */
+	check_echo_reply(0, 0, 18, 0);	 /* padded minimum frame */
 	check_echo_reply(1000, 0, 0, 6); /* IP options */
 	/* A request with a non-zero code still gets a reply with code 0 and a valid checksum. */
 	check_echo_reply(32, 5, 0, 0);
@@ -433,7 +438,9 @@ static void test_icmp_error_build(void)
 /* AFP_TEST_FRAMES frames of the test ethertype onto the loopback interface. */
 static int afp_send_burst(int ifindex)
 {
-	struct sockaddr_ll to = { .sll_family = AF_PACKET, .sll_ifindex = ifindex, .sll_halen = 6,
+	struct sockaddr_ll to = { .sll_family = AF_PACKET,
+		.sll_ifindex = ifindex,
+		.sll_halen = 6,
 		.sll_protocol = htons(AFP_TEST_ETHERTYPE) };
 	uint8_t frame[60] = { 0 };
 	int fd = socket(AF_PACKET, SOCK_RAW, 0), sent = 0;

@@ -35,7 +35,7 @@
 #define OUR_OUT PG_IP(203, 0, 113, 2)
 #define SERVER PG_IP(203, 0, 113, 1) /* also the outside gateway */
 #define GW SERVER
-#define FAR PG_IP(192, 0, 2, 1)	     /* behind the default route */
+#define FAR PG_IP(192, 0, 2, 1) /* behind the default route */
 #define POOL_FIRST PG_IP(198, 51, 100, 10)
 #define N_POOL 4
 #define T0 1000
@@ -43,9 +43,11 @@
 #define N_TXQ 2
 #define TX_RING 256
 
-static const struct egw_flow_timeouts TO = {
-	.tcp_syn = 30, .tcp_established = 7440, .tcp_transitory = 240, .udp = 300, .icmp = 60
-};
+static const struct egw_flow_timeouts TO = { .tcp_syn = 30,
+	.tcp_established = 7440,
+	.tcp_transitory = 240,
+	.udp = 300,
+	.icmp = 60 };
 static const struct egw_nat_secret SECRET = { 0x1111222233334444ULL, 0x5555666677778888ULL };
 
 static struct rte_mempool *pmp;
@@ -151,7 +153,7 @@ struct dp_opts {
 	uint16_t port_first, port_last;
 	unsigned n_pool;
 	uint32_t max_per_source;
-	bool no_pool; /* passthrough without a default pool: routed untranslated */
+	bool no_pool;  /* passthrough without a default pool: routed untranslated */
 	bool flow_log; /* workers get flow log rings */
 };
 
@@ -182,17 +184,15 @@ static struct egw_snapshot *build_snapshot(enum egw_mode mode, uint16_t pf, uint
 
 static void publish(struct egw_snapshot *s)
 {
-	struct egw_snapshot *stale = NULL;
-
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	/* No reader thread is registered: the old snapshot is freed at once. */
-	CU_ASSERT_EQUAL(egw_rcu_publish(&F.dp->rcu, s, 100, &stale), 0);
-	CU_ASSERT_PTR_NULL(stale);
+	CU_ASSERT_EQUAL(egw_rcu_publish(&F.dp->rcu, s), 0);
+	CU_ASSERT_EQUAL(egw_rcu_reclaim(&F.dp->rcu), 0);
 }
 
 static void set_mode(enum egw_mode mode)
 {
-	const struct egw_snapshot *cur = egw_rcu_load(&F.dp->rcu);
+	const struct egw_snapshot *cur = egw_snapshot_current(&F.dp->rcu);
 	const struct egw_nat_pool *p = cur->default_pool;
 
 	publish(build_snapshot(mode, p->port_first, p->port_last, p->n_addrs, p->max_per_source,
@@ -209,12 +209,41 @@ static void add_static_neigh(uint16_t port, uint32_t addr, const uint8_t mac[6])
 	egw_neigh_set(F.dp->neigh, slot, &ea, false);
 }
 
+/* Replaces *R by an empty ring of SIZE entries (a test of what a full ring does). */
+static void resize_ring(struct rte_ring **r, const char *name, unsigned size, unsigned flags)
+{
+	char full[RTE_RING_NAMESIZE];
+
+	CU_ASSERT_FATAL(
+		snprintf(full, sizeof(full), "%s_%s", F.dp->name, name) < (int)sizeof(full));
+	rte_ring_free(*r);
+	*r = rte_ring_create(full, size, SOCKET_ID_ANY, flags);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(*r);
+}
+
+static void set_port(uint16_t id, uint8_t zone, uint32_t addr, const uint8_t *mac, const char *name)
+{
+	struct egw_port_info pi = { .zone = zone, .mtu = 1500, .addr_be = htonl(addr) };
+
+	memcpy(pi.mac.addr_bytes, mac, 6);
+	snprintf(pi.name, sizeof(pi.name), "%s", name);
+	egw_dataplane_set_port(F.dp, id, &pi);
+}
+
 static void dp_setup(const struct dp_opts *o)
 {
+	static unsigned built;
+	struct egw_dataplane_params p = { .n_workers = o->n_workers ? o->n_workers : 1,
+		.max_flows =
+			(o->max_flows ? o->max_flows : 1024) * (o->n_workers ? o->n_workers : 1),
+		.timeouts = TO,
+		.tcp_pickup = true,
+		.flow_log = o->flow_log,
+		.neigh_max = 64,
+		.ring_size = 1024,
+		.secret = &SECRET };
 	struct egw_dataplane *dp;
-	struct egw_port_info *pi;
-	unsigned nw = o->n_workers ? o->n_workers : 1;
-	char name[32];
+	char name[12], err[256];
 
 	CU_ASSERT_FATAL(ports_ok);
 	/* What a test that stopped on a fatal assertion left behind. */
@@ -222,67 +251,48 @@ static void dp_setup(const struct dp_opts *o)
 		dp_release();
 	memset(&F, 0, sizeof(F));
 	F.conf = calloc(1, sizeof(*F.conf));
-	dp = F.dp = calloc(1, sizeof(*dp));
-	CU_ASSERT_FATAL(dp && F.conf);
+	CU_ASSERT_FATAL(F.conf != NULL);
+	/* Ring names are the process' own: a new prefix per data plane. */
+	snprintf(name, sizeof(name), "ut_pl%u", built++);
+	p.name = name;
+	dp = F.dp = egw_dataplane_create(&p, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dp);
 
-	pi = &dp->ports[port_in];
-	pi->configured = true;
-	pi->zone = EGW_ZONE_INSIDE;
-	pi->mtu = 1500;
-	pi->addr_be = htonl(OUR_IN);
-	memcpy(pi->mac.addr_bytes, MAC_IN, 6);
-	snprintf(pi->name, sizeof(pi->name), "inside");
-	pi = &dp->ports[port_out];
-	pi->configured = true;
-	pi->zone = EGW_ZONE_OUTSIDE;
-	pi->mtu = 1500;
-	pi->addr_be = htonl(OUR_OUT);
-	memcpy(pi->mac.addr_bytes, MAC_OUT, 6);
-	snprintf(pi->name, sizeof(pi->name), "outside");
-
+	set_port(port_in, EGW_ZONE_INSIDE, OUR_IN, MAC_IN, "inside");
+	set_port(port_out, EGW_ZONE_OUTSIDE, OUR_OUT, MAC_OUT, "outside");
 	CU_ASSERT_EQUAL_FATAL(egw_route_add(&dp->to_inside, PG_IP(198, 18, 0, 0), 24, 0, port_in),
 		0);
 	CU_ASSERT_EQUAL_FATAL(egw_route_add(&dp->to_outside, PG_IP(203, 0, 113, 0), 24, 0,
-		port_out), 0);
+				      port_out),
+		0);
 	CU_ASSERT_EQUAL_FATAL(egw_route_add(&dp->to_outside, 0, 0, htonl(GW), port_out), 0);
 	CU_ASSERT_EQUAL_FATAL(egw_dataplane_add_port_addr(dp, OUR_IN, 24), 0);
 	CU_ASSERT_EQUAL_FATAL(egw_dataplane_add_port_addr(dp, OUR_OUT, 24), 0);
-
-	dp->neigh = egw_neigh_create("ut_pl", 64, SOCKET_ID_ANY);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(dp->neigh);
 	add_static_neigh(port_in, CLIENT, MAC_CLIENT);
 	add_static_neigh(port_out, GW, MAC_GW);
 
-	dp->n_workers = nw;
-	CU_ASSERT_EQUAL_FATAL(egw_rcu_init(&dp->rcu, nw), 0);
-	dp->secret = SECRET;
 	publish(build_snapshot(o->mode, o->port_first ? o->port_first : 1024,
 		o->port_last ? o->port_last : 65535,
-		o->no_pool ? 0 : o->n_pool ? o->n_pool : N_POOL, o->max_per_source, 1));
-	dp->punt_ring = rte_ring_create("ut_punt", o->punt_ring ? o->punt_ring : 1024,
-		SOCKET_ID_ANY, RING_F_SC_DEQ);
-	dp->resolve_ring = rte_ring_create("ut_resolve", o->resolve_ring ? o->resolve_ring : 1024,
-		SOCKET_ID_ANY, RING_F_SC_DEQ);
-	CU_ASSERT_FATAL(dp->punt_ring && dp->resolve_ring);
-	for (unsigned a = 0; a < nw; a++)
-		for (unsigned b = 0; b < nw; b++) {
+		o->no_pool ? 0 :
+		o->n_pool  ? o->n_pool :
+			     N_POOL,
+		o->max_per_source, 1));
+	if (o->punt_ring)
+		resize_ring(&dp->punt_ring, "upunt", o->punt_ring, RING_F_SC_DEQ);
+	if (o->resolve_ring)
+		resize_ring(&dp->resolve_ring, "uresolve", o->resolve_ring, RING_F_SC_DEQ);
+	for (unsigned a = 0; o->handoff_ring && a < dp->n_workers; a++)
+		for (unsigned b = 0; b < dp->n_workers; b++) {
+			char ho[24];
 			if (a == b)
 				continue;
-			snprintf(name, sizeof(name), "ut_ho_%u_%u", a, b);
-			dp->handoff[a][b] = rte_ring_create(name,
-				o->handoff_ring ? o->handoff_ring : 1024, SOCKET_ID_ANY,
+			CU_ASSERT_FATAL(
+				snprintf(ho, sizeof(ho), "uho%u_%u", a, b) < (int)sizeof(ho));
+			resize_ring(&dp->handoff[a][b], ho, o->handoff_ring,
 				RING_F_SP_ENQ | RING_F_SC_DEQ);
-			CU_ASSERT_PTR_NOT_NULL_FATAL(dp->handoff[a][b]);
 		}
-	dp->tcp_pickup = true;
-	dp->icmp_errors_per_s = 100;
-	dp->flow_log = o->flow_log;
-	for (unsigned i = 0; i < nw; i++) {
-		dp->workers[i] = egw_worker_create(dp, i, o->max_flows ? o->max_flows : 1024, &TO,
-			SOCKET_ID_ANY);
-		CU_ASSERT_PTR_NOT_NULL_FATAL(dp->workers[i]);
+	for (unsigned i = 0; i < dp->n_workers; i++)
 		dp->workers[i]->now = T0;
-	}
 }
 
 static struct egw_worker *W(unsigned i)
@@ -449,9 +459,10 @@ static void check_conservation(void)
 	 * ACK probe) add to rx. */
 	CU_ASSERT_EQUAL(st.rx_packets + st.icmp_errors_sent + st.rst_sent + st.ack_probes_sent,
 		st.tx_packets + st.punted + st.held + st.handoffs_out - st.handoffs_in +
-		total_drops(&st));
-	if (st.rx_packets + st.icmp_errors_sent + st.rst_sent + st.ack_probes_sent != st.tx_packets + st.punted + st.held +
-		st.handoffs_out - st.handoffs_in + total_drops(&st))
+			total_drops(&st));
+	if (st.rx_packets + st.icmp_errors_sent + st.rst_sent + st.ack_probes_sent !=
+		st.tx_packets + st.punted + st.held + st.handoffs_out - st.handoffs_in +
+			total_drops(&st))
 		fprintf(stderr,
 			"\n  rx %lu icmp %lu tx %lu punt %lu held %lu ho %lu/%lu drops %lu\n",
 			(unsigned long)st.rx_packets, (unsigned long)st.icmp_errors_sent,
@@ -463,28 +474,12 @@ static void check_conservation(void)
 /* Frees the dataplane and whatever packets are still queued in its rings. */
 static void dp_release(void)
 {
-	struct egw_dataplane *dp = F.dp;
-	struct rte_mbuf *m;
-
 	take(NULL, 0);
 	take_punted(NULL, 0);
 	take_held(NULL, 0, NULL);
-	for (unsigned a = 0; a < dp->n_workers; a++)
-		for (unsigned b = 0; b < dp->n_workers; b++)
-			if (a != b) {
-				while (rte_ring_dequeue(dp->handoff[a][b], (void **)&m) == 0)
-					rte_pktmbuf_free(m);
-				rte_ring_free(dp->handoff[a][b]);
-			}
-	for (unsigned i = 0; i < dp->n_workers; i++) {
+	for (unsigned i = 0; i < F.dp->n_workers; i++)
 		egw_flow_flush(W(i)->ft, NULL, NULL);
-		egw_worker_free(W(i));
-	}
-	rte_ring_free(dp->punt_ring);
-	rte_ring_free(dp->resolve_ring);
-	egw_neigh_free(dp->neigh);
-	egw_rcu_fini(&dp->rcu);
-	free(dp);
+	egw_dataplane_free(F.dp);
 	free(F.conf);
 	F.dp = NULL;
 }
@@ -597,17 +592,15 @@ static void expect_in(const struct frame *fr, struct pg_pkt p, uint16_t client_p
 	CU_ASSERT_EQUAL(memcmp(fr->d, want, n), 0);
 }
 
-static struct egw_flow *find_flow(struct egw_worker *w, uint8_t proto, uint16_t sport,
-	uint32_t dst, uint16_t dport)
+static struct egw_flow *find_flow(struct egw_worker *w, uint8_t proto, uint16_t sport, uint32_t dst,
+	uint16_t dport)
 {
 	struct egw_flow_key k;
-	void *v = NULL;
+	unsigned dir;
 
 	egw_flow_key_set(&k, htonl(CLIENT), htonl(dst), htons(sport),
 		htons(proto == IPPROTO_ICMP ? sport : dport), proto, EGW_ZONE_INSIDE);
-	if (egw_flow_lookup(w->ft, &k, &v) != 0)
-		return NULL;
-	return &w->ft->flows[EGW_FLOW_VAL_IDX(v)];
+	return egw_flow_lookup(w->ft, &k, &dir);
 }
 
 /* ---- tests ---- */
@@ -636,8 +629,10 @@ static void test_pipeline_tcp_roundtrip(void)
 		struct egw_flow_key k;
 		egw_flow_key_set(&k, htonl(CLIENT), htonl(SERVER), htons(40000), htons(80),
 			IPPROTO_TCP, EGW_ZONE_INSIDE);
-		CU_ASSERT_EQUAL(ntohl(egw_nat_pick_addr(egw_rcu_load(&F.dp->rcu)->default_pool,
-			&SECRET, &k)), nat_addr);
+		CU_ASSERT_EQUAL(ntohl(egw_nat_pick_addr(egw_snapshot_current(&F.dp->rcu)
+								->default_pool,
+					&SECRET, &k)),
+			nat_addr);
 	}
 	f = find_flow(W(0), IPPROTO_TCP, 40000, SERVER, 80);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
@@ -647,7 +642,7 @@ static void test_pipeline_tcp_roundtrip(void)
 	CU_ASSERT(f->flags & EGW_FLOW_F_NAT);
 	CU_ASSERT_EQUAL(f->port[EGW_DIR_ORIG], port_out);
 	CU_ASSERT_EQUAL(f->port[EGW_DIR_REPLY], port_in);
-	CU_ASSERT_EQUAL(W(0)->ft->created[egw_flow_index(W(0)->ft, f)], T0);
+	CU_ASSERT_EQUAL(egw_flow_created(W(0)->ft, f), T0);
 	CU_ASSERT_EQUAL(f->packets[EGW_DIR_ORIG], 1);
 	CU_ASSERT_EQUAL(f->bytes[EGW_DIR_ORIG], 40);
 
@@ -782,7 +777,7 @@ static void test_pipeline_unsolicited(void)
 	rx_on(W(0), port_in, e, en);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_ICMP_ERROR_NO_FLOW), 2);
 	CU_ASSERT_EQUAL(take(NULL, 0), 0);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 0);
 	(void)on;
 	dp_teardown();
 }
@@ -808,7 +803,7 @@ static void test_pipeline_modes(void)
 	send_pkt(W(0), port_in, &syn);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_POLICY_NO_MATCH), 1);
 	CU_ASSERT_EQUAL(take(NULL, 0), 0);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 0);
 
 	/* Passthrough admits it. With revalidate = keep, a flow admitted before a switch to
 	 * deny keeps working. */
@@ -823,7 +818,7 @@ static void test_pipeline_modes(void)
 	send_pkt(W(0), port_out, &p);
 	expect_in(take_one(port_in), p, 40000);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_MODE_DENY), 3);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 1);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 1);
 
 	/* With revalidate = reset, the next packet of a flow the new mode refuses ends it. */
 	F.conf->egress.revalidate = EGW_REVALIDATE_RESET;
@@ -833,8 +828,8 @@ static void test_pipeline_modes(void)
 	fr = take_one(port_out);
 	set_mode(EGW_MODE_DENY);
 	{
-		struct pg_pkt r = from_server(IPPROTO_UDP, 53, pg_rd32(fr->d + 26),
-			pg_rd16(fr->d + 34));
+		struct pg_pkt r =
+			from_server(IPPROTO_UDP, 53, pg_rd32(fr->d + 26), pg_rd16(fr->d + 34));
 		send_pkt(W(0), port_out, &r);
 	}
 	CU_ASSERT_EQUAL(take(NULL, 0), 0);
@@ -869,7 +864,7 @@ static void test_pipeline_revoke_in_burst(void)
 	send_pkt(W(0), port_in, &syn);
 	send_pkt(W(0), port_in, &udp);
 	CU_ASSERT_EQUAL(take(NULL, 0), 2);
-	CU_ASSERT_EQUAL_FATAL(W(0)->ft->n_active, 2);
+	CU_ASSERT_EQUAL_FATAL(egw_flow_table_active(W(0)->ft), 2);
 
 	set_mode(EGW_MODE_DENY);
 	ack.tcp_flags = EGW_TCP_ACK;
@@ -928,11 +923,12 @@ static void test_pipeline_revoke_in_burst(void)
 	tf = find_flow(W(0), IPPROTO_TCP, 40000, SERVER, 80);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(tf);
 	CU_ASSERT_EQUAL(tf->state, EGW_TCP_RESET);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 1);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 1);
 	/* An RST from the server on the reset flow is dropped, not answered. */
 	{
-		struct pg_pkt r = from_server(IPPROTO_TCP, 80, tf->nat_addr ?
-			rte_be_to_cpu_32(tf->nat_addr) : CLIENT, rte_be_to_cpu_16(tf->nat_port));
+		struct pg_pkt r = from_server(IPPROTO_TCP, 80,
+			tf->nat_addr ? rte_be_to_cpu_32(tf->nat_addr) : CLIENT,
+			rte_be_to_cpu_16(tf->nat_port));
 		r.tcp_flags = EGW_TCP_RST;
 		send_pkt(W(0), port_out, &r);
 	}
@@ -964,9 +960,11 @@ static void tcp80_policy(struct egw_policy_conf *p, const char *name, struct egw
 static const struct egw_snapshot *publish_policies(struct egw_policy_slots *sl,
 	struct egw_policy_conf *pol, unsigned n)
 {
-	const struct egw_snapshot *cur = egw_rcu_load(&F.dp->rcu);
+	const struct egw_snapshot *cur = egw_snapshot_current(&F.dp->rcu);
 	struct egw_policy_set ps = { .policies = pol, .n_policies = n };
-	struct egw_snapshot_inputs in = { .conf = F.conf, .policies = &ps, .slots = sl,
+	struct egw_snapshot_inputs in = { .conf = F.conf,
+		.policies = &ps,
+		.slots = sl,
 		.generation = cur->generation + 1 };
 	struct egw_snapshot *s = egw_snapshot_compile(&in);
 
@@ -1031,13 +1029,12 @@ static void test_pipeline_policy_deny_and_quota(void)
 	struct egw_policy_conf pol[2];
 	struct egw_policy_slots sl;
 	const struct egw_snapshot *s;
-	uint32_t *active = calloc(EGW_POLICY_SLOTS, sizeof(*active));
+	const uint32_t *active;
 	struct pg_pkt p;
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(active);
 	CU_ASSERT_EQUAL_FATAL(egw_policy_slots_init(&sl, "ut_pl_quota"), 0);
 	dp_setup(&(struct dp_opts){ .mode = EGW_MODE_POLICY });
-	F.dp->policy_active = active;
+	active = F.dp->policy_active;
 	tcp80_policy(&pol[0], "web", &srv, EGW_ACTION_ALLOW, 0, 0);
 	pol[0].max_flows = 2;
 	tcp80_policy(&pol[1], "no-far", &far, EGW_ACTION_DENY, 0, 1);
@@ -1054,11 +1051,11 @@ static void test_pipeline_policy_deny_and_quota(void)
 	send_pkt(W(0), port_in, &p);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_POLICY_DENY), 1);
 	CU_ASSERT_EQUAL(take(NULL, 0), 0);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 2);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 2);
 	CU_ASSERT_EQUAL(active[s->policies[0].slot] + active[s->policies[1].slot], 2);
+	CU_ASSERT_EQUAL(egw_dataplane_policy_active(F.dp, s->policies[0].slot), 2);
 	dp_teardown();
 	egw_policy_slots_fini(&sl);
-	free(active);
 }
 
 /* The ICMP error the pipeline generated about the frame ABOUT (as received). */
@@ -1099,7 +1096,7 @@ static void test_pipeline_ttl_exceeded(void)
 	fr = take_one(port_in);
 	check_generated_error(fr, f, EGW_ICMP_TIME_EXCEEDED, 0, 0, OUR_IN, MAC_CLIENT, MAC_IN);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_TTL_EXCEEDED), 1);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 0);
 	/* TTL 0 too. */
 	n = bld(f, &p);
 	f[14 + 8] = 0;
@@ -1115,8 +1112,8 @@ static void test_pipeline_ttl_exceeded(void)
 
 	/* From the outside, on a known flow: the error goes back out to the sender's MAC. */
 	{
-		struct pg_pkt r = from_server(IPPROTO_TCP, 80, pg_rd32(fr->d + 26),
-			pg_rd16(fr->d + 34));
+		struct pg_pkt r =
+			from_server(IPPROTO_TCP, 80, pg_rd32(fr->d + 26), pg_rd16(fr->d + 34));
 		r.tcp_flags = EGW_TCP_SYN | EGW_TCP_ACK;
 		r.ttl = 1;
 		n = bld(f, &r);
@@ -1299,15 +1296,28 @@ static void test_pipeline_punt_and_local(void)
 	CU_ASSERT_EQUAL(pf[0].len, n);
 	CU_ASSERT_EQUAL(memcmp(pf[0].d, f, n), 0);
 
-	/* A ping to our own address goes to the control thread; anything else to us is dropped. */
+	/* A ping to our own address is answered by the worker, out of the port it came in on,
+	 * to its sender; anything else to us is dropped. */
 	p = from_client(IPPROTO_ICMP, 1, OUR_IN, 0);
 	send_pkt(W(0), port_in, &p);
 	p = from_server(IPPROTO_ICMP, 1, OUR_OUT, 0);
 	p.icmp_type = EGW_ICMP_ECHO_REQUEST;
 	send_pkt(W(0), port_out, &p);
-	CU_ASSERT_EQUAL(take_punted(pf, 4), 2);
-	CU_ASSERT_EQUAL(pf[0].port, port_in);
-	CU_ASSERT_EQUAL(pf[1].port, port_out);
+	CU_ASSERT_EQUAL(take_punted(NULL, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(take(pf, 4), 2);
+	CU_ASSERT_EQUAL(W(0)->stats.echo_replies, 2);
+	for (unsigned i = 0; i < 2; i++) {
+		const uint8_t *ip = pf[i].d + 14;
+		bool in = pf[i].port == port_in;
+		CU_ASSERT_EQUAL(memcmp(pf[i].d, in ? MAC_CLIENT : MAC_GW, 6), 0);
+		CU_ASSERT_EQUAL(memcmp(pf[i].d + 6, in ? MAC_IN : MAC_OUT, 6), 0);
+		CU_ASSERT_EQUAL(pg_rd32(ip + 12), in ? OUR_IN : OUR_OUT);
+		CU_ASSERT_EQUAL(pg_rd32(ip + 16), in ? CLIENT : SERVER);
+		CU_ASSERT_EQUAL(ip[20], EGW_ICMP_ECHO_REPLY);
+		CU_ASSERT(pg_ip_csum_ok(ip));
+		CU_ASSERT(pg_l4_csum_ok(ip));
+	}
+	CU_ASSERT(pf[0].port != pf[1].port);
 	p = from_client(IPPROTO_TCP, 40000, OUR_IN, 22);
 	p.tcp_flags = EGW_TCP_SYN;
 	send_pkt(W(0), port_in, &p);
@@ -1381,7 +1391,7 @@ static void test_pipeline_own_source_and_broadcast(void)
 	CU_ASSERT_EQUAL(take(NULL, 0), 0);
 	CU_ASSERT_EQUAL(take_held(NULL, 0, NULL), 0);
 	CU_ASSERT_EQUAL(take_punted(NULL, 0), 0);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 0);
 	/* TTL 1 from a spoofed source: no time exceeded sent to ourselves either. */
 	{
 		struct pg_pkt p = from_client(IPPROTO_UDP, 4000, SERVER, 53);
@@ -1441,7 +1451,7 @@ static void test_pipeline_port_addrs(void)
 static void set_ip_options(enum egw_ip_options v)
 {
 	F.conf->egress.ip_options = v;
-	set_mode(egw_rcu_load(&F.dp->rcu)->mode);
+	set_mode(egw_snapshot_current(&F.dp->rcu)->mode);
 }
 
 /*
@@ -1462,13 +1472,14 @@ static void test_pipeline_ip_options(void)
 
 	dp_setup(&(struct dp_opts){ 0 });
 	/* The default: source routes dropped, record route forwarded as it is. */
-	CU_ASSERT_EQUAL(egw_rcu_load(&F.dp->rcu)->ip_options, EGW_IP_OPTIONS_DROP_SOURCE_ROUTE);
+	CU_ASSERT_EQUAL(egw_snapshot_current(&F.dp->rcu)->ip_options,
+		EGW_IP_OPTIONS_DROP_SOURCE_ROUTE);
 	p.ihl = 7;
 	p.ip_opts = lsrr;
 	p.ip_opts_len = sizeof(lsrr);
 	send_pkt(W(0), port_in, &p);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_SOURCE_ROUTE), 1);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 0);
 	p.ip_opts = rr;
 	send_pkt(W(0), port_in, &p);
 	fr = take_one(port_out);
@@ -1580,7 +1591,7 @@ static void test_pipeline_flow_table_full(void)
 		send_pkt(W(0), port_in, &p);
 	}
 	CU_ASSERT_EQUAL(take(NULL, 0), 4);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 4);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 4);
 	p = from_client(IPPROTO_TCP, 40004, SERVER, 80);
 	p.tcp_flags = EGW_TCP_SYN;
 	send_pkt(W(0), port_in, &p);
@@ -1619,7 +1630,7 @@ static void test_pipeline_expiry(void)
 	t.tcp_flags = EGW_TCP_ACK; /* picked up: established */
 	send_pkt(W(0), port_in, &t);
 	take_one(port_out);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 2);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 2);
 
 	/* Not yet idle long enough. */
 	W(0)->now = T0 + 300;
@@ -1632,7 +1643,7 @@ static void test_pipeline_expiry(void)
 	CU_ASSERT_EQUAL(egw_pipeline_expire(W(0)), 0);
 	W(0)->now = T0 + 601;
 	CU_ASSERT_EQUAL(egw_pipeline_expire(W(0)), 1);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 1);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 1);
 	egw_dataplane_stats(F.dp, &st);
 	CU_ASSERT_EQUAL(st.flows_expired, 1);
 	/* The mapping is gone: the server's packet is now unsolicited. */
@@ -1644,7 +1655,7 @@ static void test_pipeline_expiry(void)
 	CU_ASSERT_EQUAL(egw_pipeline_expire(W(0)), 0);
 	W(0)->now = T0 + 7441;
 	CU_ASSERT_EQUAL(egw_pipeline_expire(W(0)), 1);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 0);
 	dp_teardown();
 }
 
@@ -1683,19 +1694,19 @@ static void test_pipeline_two_workers(void)
 		CU_ASSERT_EQUAL(sp % 2, owner);
 		CU_ASSERT(pg_l4_csum_ok(fr[k].d + 14));
 		for (unsigned i = 0; i < N && idx == N; i++) {
-			struct egw_flow *f = find_flow(W(owner), IPPROTO_TCP, (uint16_t)(30000 + i),
-				SERVER, 80);
+			struct egw_flow *f =
+				find_flow(W(owner), IPPROTO_TCP, (uint16_t)(30000 + i), SERVER, 80);
 			if (f && f->nat_port == htons(sp))
 				idx = i;
 		}
 		CU_ASSERT_FATAL(idx < N);
-		CU_ASSERT_PTR_NULL(find_flow(W(1 - owner), IPPROTO_TCP, (uint16_t)(30000 + idx),
-			SERVER, 80));
+		CU_ASSERT_PTR_NULL(
+			find_flow(W(1 - owner), IPPROTO_TCP, (uint16_t)(30000 + idx), SERVER, 80));
 		nat_port[idx] = sp;
 		nat_addr[idx] = pg_rd32(fr[k].d + 26);
 	}
-	CU_ASSERT_EQUAL(W(0)->ft->n_active + W(1)->ft->n_active, N);
-	CU_ASSERT_EQUAL(W(1)->ft->n_active, ho);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft) + egw_flow_table_active(W(1)->ft), N);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(1)->ft), ho);
 
 	/* Every SYN-ACK arrives on worker 1: those of worker 0's flows are handed back. */
 	for (unsigned i = 0; i < N; i++) {
@@ -1795,7 +1806,7 @@ static void test_pipeline_untranslated(void)
 	struct frame *fr;
 
 	dp_setup(&(struct dp_opts){ .no_pool = true, .n_workers = 2 });
-	CU_ASSERT_PTR_NULL(egw_rcu_load(&F.dp->rcu)->default_pool);
+	CU_ASSERT_PTR_NULL(egw_snapshot_current(&F.dp->rcu)->default_pool);
 	p.tcp_flags = EGW_TCP_SYN;
 	send_pkt(W(0), port_in, &p);
 	run_handoffs();
@@ -1840,9 +1851,43 @@ static void test_pipeline_handoff_full(void)
 	dp_teardown();
 }
 
+/*
+ * The owner of a handed-off packet works from the metadata its first worker parsed (carried in
+ * an mbuf field), not from a second parse: a bad IPv4 checksum planted while the packet waits
+ * in the ring goes unnoticed (a second parse would drop it as ip_bad_checksum).
+ */
+static void test_pipeline_handoff_carries_meta(void)
+{
+	struct rte_mbuf *m;
+	unsigned owner = 0;
+	uint16_t sport;
+
+	dp_setup(&(struct dp_opts){ .n_workers = 2 });
+	/* A UDP flow worker 1 owns. */
+	for (sport = 30000;; sport++) {
+		struct pg_pkt p = from_client(IPPROTO_UDP, sport, SERVER, 53);
+		uint8_t f[PG_FRAME_MAX];
+		size_t len = bld(f, &p);
+		m = mk_mbuf(f, len, port_in);
+		F.fed++;
+		egw_pipeline_rx(W(0), &m, 1, false);
+		if (rte_ring_count(F.dp->handoff[0][1]) == 1)
+			break;
+		CU_ASSERT_FATAL(sport < 30100);
+	}
+	CU_ASSERT_EQUAL_FATAL(rte_ring_dequeue(F.dp->handoff[0][1], (void **)&m), 0);
+	rte_pktmbuf_mtod(m, uint8_t *)[14 + 10] ^= 0x5a;
+	egw_pipeline_rx(W(1), &m, 1, true);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_BAD_CHECKSUM), 0);
+	CU_ASSERT_EQUAL(W(1)->stats.handoffs_in, 1);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(1)->ft), 1);
+	owner = take(NULL, 0);
+	CU_ASSERT_EQUAL(owner, sport - 30000 + 1);
+	dp_teardown();
+}
+
 /* A held packet: translated, TTL and source MAC done, only the destination MAC missing. */
-static void check_held(const struct frame *h, uint32_t nh, uint32_t want_nh,
-	const struct pg_pkt *p)
+static void check_held(const struct frame *h, uint32_t nh, uint32_t want_nh, const struct pg_pkt *p)
 {
 	CU_ASSERT_EQUAL(h->port, port_out);
 	CU_ASSERT_EQUAL(nh, htonl(want_nh));
@@ -1875,7 +1920,7 @@ static void test_pipeline_route_and_neighbour(void)
 	send_pkt(W(0), port_out, &p);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_UNSOLICITED), 1);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_NO_ROUTE), 1);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 0);
 
 	/* A next hop nobody knows yet: the packet waits for the control thread's ARP. */
 	p = from_client(IPPROTO_UDP, 7, nb, 53);
@@ -1904,7 +1949,7 @@ static void test_pipeline_route_and_neighbour(void)
 	send_pkt(W(0), port_in, &p);
 	fr = take_one(port_out);
 	CU_ASSERT_EQUAL(memcmp(fr->d, mac, 6), 0);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 1);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 1);
 	CU_ASSERT(!egw_neigh_take_used(F.dp->neigh, slot)); /* fresh: uses are not reported */
 	/* Stale: still used, and the flow's packet (through its cached slot) says so. */
 	egw_neigh_set(F.dp->neigh, slot, &ea, true);
@@ -1943,8 +1988,8 @@ static void test_pipeline_source_limit(void)
 	CU_ASSERT_EQUAL(take(NULL, 0), 2);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_NAT_SOURCE_LIMIT), 1);
 	CU_ASSERT_EQUAL(egw_source_limit_count(&W(0)->sources, htonl(CLIENT)), 2);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 2);
-	CU_ASSERT_EQUAL(W(0)->ft->n_free, 62);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 2);
+	CU_ASSERT_EQUAL(egw_flow_table_free_records(W(0)->ft), 62);
 	/* Packets of the admitted flows still pass. */
 	p = from_client(IPPROTO_UDP, 6001, SERVER, 53);
 	send_pkt(W(0), port_in, &p);
@@ -1981,7 +2026,7 @@ static void test_pipeline_tcp_pickup(void)
 	p.tcp_flags = EGW_TCP_SYN | EGW_TCP_ACK;
 	send_pkt(W(0), port_in, &p);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_TCP_NOT_SYN), 2);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 0);
 	F.dp->tcp_pickup = true;
 	/* A RST, a SYN+ACK (the reply half of someone else's handshake) never start a flow. */
 	p.tcp_flags = EGW_TCP_RST | EGW_TCP_ACK;
@@ -1999,7 +2044,7 @@ static void test_pipeline_tcp_pickup(void)
 	p.tcp_flags = EGW_TCP_FIN | EGW_TCP_PSH | 0x20;
 	send_pkt(W(0), port_in, &p);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_TCP_BAD_FLAGS), 3);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 0);
 	CU_ASSERT_EQUAL(take(NULL, 0), 0);
 	p.tcp_flags = EGW_TCP_ACK | EGW_TCP_PSH;
 	p.payload_len = 10;
@@ -2056,8 +2101,9 @@ static void test_pipeline_nat_exhausted(void)
 	send_pkt(W(0), port_in, &p);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_NAT_EXHAUSTED), 1);
 	CU_ASSERT_EQUAL(take(NULL, 0), 0);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 1);
-	CU_ASSERT_EQUAL(W(0)->ft->n_free, W(0)->ft->capacity - 1);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 1);
+	CU_ASSERT_EQUAL(egw_flow_table_free_records(W(0)->ft),
+		egw_flow_table_capacity(W(0)->ft) - 1);
 	/* Another destination port is another endpoint. */
 	p.dport = 54;
 	send_pkt(W(0), port_in, &p);
@@ -2125,7 +2171,7 @@ static uint64_t addr_in_use(uint32_t nat_addr)
 {
 	uint64_t in_use, exhausted;
 
-	egw_view_addr(F.dp, htonl(nat_addr), &in_use, &exhausted);
+	egw_dataplane_addr(F.dp, htonl(nat_addr), &in_use, &exhausted);
 	return in_use;
 }
 
@@ -2157,8 +2203,8 @@ static void test_pipeline_worker_bytes(void)
 		CU_ASSERT_PTR_NOT_NULL_FATAL(w);
 		used = heap_in_use() - before;
 		if (used > est + 8192 || used + 8192 < est)
-			fprintf(stderr, "\n  flow log %d: worker took %llu bytes, estimate %llu\n", log,
-				(unsigned long long)used, (unsigned long long)est);
+			fprintf(stderr, "\n  flow log %d: worker took %llu bytes, estimate %llu\n",
+				log, (unsigned long long)used, (unsigned long long)est);
 		CU_ASSERT(used <= est + 8192 && used + 8192 >= est);
 		egw_worker_free(w);
 		dp_teardown();
@@ -2205,8 +2251,8 @@ static void test_pipeline_flow_records(void)
 	CU_ASSERT_EQUAL(r.policy, 0); /* passthrough: the mode decided */
 	/* Stamped with the loop's TSC; the id starts at that clock, on worker 0. */
 	CU_ASSERT_EQUAL(r.stamp, (uint32_t)egw_flowlog_clock(W(0)->now_tsc, W(0)->log_epoch));
-	CU_ASSERT_EQUAL(egw_flow_id_clock(r.flow_id), egw_flowlog_clock(W(0)->now_tsc,
-							     W(0)->log_epoch));
+	CU_ASSERT_EQUAL(egw_flow_id_clock(r.flow_id),
+		egw_flowlog_clock(W(0)->now_tsc, W(0)->log_epoch));
 	CU_ASSERT_EQUAL((r.flow_id >> EGW_FLOW_ID_SEQ_BITS) & 0xf, 0);
 	tcp_id = r.flow_id;
 	CU_ASSERT_FALSE(next_record(W(0), &r));
@@ -2230,33 +2276,39 @@ static void test_pipeline_flow_records(void)
 	CU_ASSERT_EQUAL(r.flow_id, 0);
 	CU_ASSERT_EQUAL(r.reason, EGW_DROP_MODE_DENY);
 	CU_ASSERT_EQUAL(r.sport, htons(40001));
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 2);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 2);
 	set_mode(EGW_MODE_PASSTHROUGH);
 
 	/* Listing, through the mailbox. */
 	CU_ASSERT_EQUAL(egw_flows_ask(F.dp, &slots, "proto=tcp", EGW_MBOX_LIST, &ans, serve_w0,
-		NULL, err, sizeof(err)), 0);
+				NULL, err, sizeof(err)),
+		0);
 	CU_ASSERT_EQUAL(ans.matched, 1);
 	CU_ASSERT_EQUAL_FATAL(ans.n, 1);
 	CU_ASSERT_EQUAL(ans.flows[0].d.flow.orig.a_port, htons(40000));
 	CU_ASSERT_EQUAL(ans.flows[0].d.flow.nat_port, htons(nat_port));
 	CU_ASSERT_EQUAL(ans.flows[0].d.created, T0);
 	CU_ASSERT_EQUAL(egw_flows_ask(F.dp, &slots, "nat=198.51.100.0/24 policy=(mode) limit=1",
-		EGW_MBOX_LIST, &ans, serve_w0, NULL, err, sizeof(err)), 0);
+				EGW_MBOX_LIST, &ans, serve_w0, NULL, err, sizeof(err)),
+		0);
 	CU_ASSERT_EQUAL(ans.matched, 2); /* every match counted, */
-	CU_ASSERT_EQUAL(ans.n, 1);	  /* LIMIT listed */
+	CU_ASSERT_EQUAL(ans.n, 1);	 /* LIMIT listed */
 	CU_ASSERT_EQUAL(egw_flows_ask(F.dp, &slots, "port=9", EGW_MBOX_LIST, &ans, serve_w0, NULL,
-		err, sizeof(err)), 0);
+				err, sizeof(err)),
+		0);
 	CU_ASSERT_EQUAL(ans.matched, 0);
 	CU_ASSERT_EQUAL(egw_flows_ask(F.dp, &slots, "port=x", EGW_MBOX_LIST, &ans, serve_w0, NULL,
-		err, sizeof(err)), -EINVAL);
+				err, sizeof(err)),
+		-EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "port must be"));
-	CU_ASSERT_EQUAL(egw_flows_ask(F.dp, &slots, "policy=nosuch", EGW_MBOX_LIST, &ans,
-		serve_w0, NULL, err, sizeof(err)), -ENOENT);
+	CU_ASSERT_EQUAL(egw_flows_ask(F.dp, &slots, "policy=nosuch", EGW_MBOX_LIST, &ans, serve_w0,
+				NULL, err, sizeof(err)),
+		-ENOENT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no policy named 'nosuch'"));
 	/* Nobody serves the mailbox (a worker that is not running): withdrawn, said so. */
 	CU_ASSERT_EQUAL(egw_flows_ask(F.dp, &slots, "", EGW_MBOX_LIST, &ans, NULL, NULL, err,
-		sizeof(err)), -ETIMEDOUT);
+				sizeof(err)),
+		-ETIMEDOUT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "did not answer"));
 	CU_ASSERT_EQUAL(W(0)->mbox.state, EGW_MBOX_IDLE);
 
@@ -2264,9 +2316,10 @@ static void test_pipeline_flow_records(void)
 	W(0)->now = T0 + 3;
 	W(0)->now_tsc += 3 * rte_get_tsc_hz();
 	CU_ASSERT_EQUAL(egw_flows_ask(F.dp, &slots, "proto=udp", EGW_MBOX_FLUSH, &ans, serve_w0,
-		NULL, err, sizeof(err)), 0);
+				NULL, err, sizeof(err)),
+		0);
 	CU_ASSERT_EQUAL(ans.matched, 1);
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 1);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 1);
 	CU_ASSERT_FATAL(next_record(W(0), &r));
 	CU_ASSERT_EQUAL(r.event, EGW_EV_END);
 	CU_ASSERT_EQUAL(r.reason, EGW_END_FLUSHED);
@@ -2287,7 +2340,7 @@ static void test_pipeline_flow_records(void)
 	/* Expiry: the SYN-only flow ends idle. */
 	W(0)->now = T0 + 100000;
 	egw_pipeline_expire(W(0));
-	CU_ASSERT_EQUAL(W(0)->ft->n_active, 0);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 0);
 	CU_ASSERT(next_record(W(0), &r) && r.event == EGW_EV_END && r.reason == EGW_END_IDLE);
 	CU_ASSERT_EQUAL(r.flow_id, tcp_id);
 	CU_ASSERT_EQUAL(addr_in_use(nat_addr), 0);
@@ -2329,22 +2382,21 @@ static void test_pipeline_flow_records(void)
 void egw_test_register_pipeline(void)
 {
 	EGW_SUITE("pipeline", pipeline_init, pipeline_clean, EGW_TEST(test_pipeline_tcp_roundtrip),
-		EGW_TEST(test_pipeline_worker_bytes),
-		EGW_TEST(test_pipeline_burst), EGW_TEST(test_pipeline_unsolicited),
-		EGW_TEST(test_pipeline_modes), EGW_TEST(test_pipeline_revoke_in_burst),
-		EGW_TEST(test_pipeline_recheck_delta), EGW_TEST(test_pipeline_policy_deny_and_quota),
-		EGW_TEST(test_pipeline_shutdown_drain),
-		EGW_TEST(test_pipeline_ttl_exceeded),
+		EGW_TEST(test_pipeline_worker_bytes), EGW_TEST(test_pipeline_burst),
+		EGW_TEST(test_pipeline_unsolicited), EGW_TEST(test_pipeline_modes),
+		EGW_TEST(test_pipeline_revoke_in_burst), EGW_TEST(test_pipeline_recheck_delta),
+		EGW_TEST(test_pipeline_policy_deny_and_quota),
+		EGW_TEST(test_pipeline_shutdown_drain), EGW_TEST(test_pipeline_ttl_exceeded),
 		EGW_TEST(test_pipeline_icmp_echo), EGW_TEST(test_pipeline_icmp_error_translation),
 		EGW_TEST(test_pipeline_punt_and_local),
-		EGW_TEST(test_pipeline_own_source_and_broadcast), EGW_TEST(test_pipeline_port_addrs),
-		EGW_TEST(test_pipeline_ip_options),
-		EGW_TEST(test_pipeline_control_queue_full),
-		EGW_TEST(test_pipeline_flow_table_full), EGW_TEST(test_pipeline_expiry),
-		EGW_TEST(test_pipeline_two_workers), EGW_TEST(test_pipeline_untranslated),
-		EGW_TEST(test_pipeline_handoff_full),
+		EGW_TEST(test_pipeline_own_source_and_broadcast),
+		EGW_TEST(test_pipeline_port_addrs), EGW_TEST(test_pipeline_ip_options),
+		EGW_TEST(test_pipeline_control_queue_full), EGW_TEST(test_pipeline_flow_table_full),
+		EGW_TEST(test_pipeline_expiry), EGW_TEST(test_pipeline_two_workers),
+		EGW_TEST(test_pipeline_untranslated), EGW_TEST(test_pipeline_handoff_full),
+		EGW_TEST(test_pipeline_handoff_carries_meta),
 		EGW_TEST(test_pipeline_route_and_neighbour), EGW_TEST(test_pipeline_source_limit),
-		EGW_TEST(test_pipeline_tcp_pickup),
-		EGW_TEST(test_pipeline_mtu), EGW_TEST(test_pipeline_nat_exhausted),
-		EGW_TEST(test_pipeline_tx_full), EGW_TEST(test_pipeline_flow_records));
+		EGW_TEST(test_pipeline_tcp_pickup), EGW_TEST(test_pipeline_mtu),
+		EGW_TEST(test_pipeline_nat_exhausted), EGW_TEST(test_pipeline_tx_full),
+		EGW_TEST(test_pipeline_flow_records));
 }

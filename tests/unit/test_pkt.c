@@ -628,8 +628,7 @@ static void test_parse_ip_options(void)
 			EGW_PKT_OPT_SOURCE_ROUTE },
 		{ "RR and SSRR", 8, 10, { 7, 3, 4, 137, 7, 4, 1, 2, 3, 4 }, EGW_DROP_NONE,
 			EGW_PKT_OPT_SOURCE_ROUTE | EGW_PKT_OPT_OTHER },
-		{ "a full 40-byte option", 15, 40, { 7, 40, 4 }, EGW_DROP_NONE,
-			EGW_PKT_OPT_OTHER },
+		{ "a full 40-byte option", 15, 40, { 7, 40, 4 }, EGW_DROP_NONE, EGW_PKT_OPT_OTHER },
 		{ "length 0", 6, 2, { 7, 0 }, EGW_DROP_IP_BAD_OPTIONS, 0 },
 		{ "length 1", 6, 2, { 68, 1 }, EGW_DROP_IP_BAD_OPTIONS, 0 },
 		{ "length past the header", 6, 3, { 7, 5, 4 }, EGW_DROP_IP_BAD_OPTIONS, 0 },
@@ -672,10 +671,9 @@ static void test_parse_all_reasons_covered(void)
 		EGW_DROP_ETHERTYPE_UNSUPPORTED, EGW_DROP_ARP_MALFORMED, EGW_DROP_IP_TRUNCATED,
 		EGW_DROP_IP_BAD_VERSION, EGW_DROP_IP_BAD_IHL, EGW_DROP_IP_BAD_LENGTH,
 		EGW_DROP_IP_BAD_CHECKSUM, EGW_DROP_IP_BAD_OPTIONS, EGW_DROP_IP_FRAGMENT,
-		EGW_DROP_IP_MARTIAN,
-		EGW_DROP_L4_UNSUPPORTED, EGW_DROP_L4_TRUNCATED, EGW_DROP_TCP_BAD_OFFSET,
-		EGW_DROP_TCP_BAD_FLAGS, EGW_DROP_UDP_BAD_LENGTH, EGW_DROP_ICMP_UNSUPPORTED,
-		EGW_DROP_ICMP_ERROR_MALFORMED };
+		EGW_DROP_IP_MARTIAN, EGW_DROP_L4_UNSUPPORTED, EGW_DROP_L4_TRUNCATED,
+		EGW_DROP_TCP_BAD_OFFSET, EGW_DROP_TCP_BAD_FLAGS, EGW_DROP_UDP_BAD_LENGTH,
+		EGW_DROP_ICMP_UNSUPPORTED, EGW_DROP_ICMP_ERROR_MALFORMED };
 
 	for (unsigned i = 0; i < sizeof(parser_reasons) / sizeof(parser_reasons[0]); i++) {
 		if (!seen[parser_reasons[i]])
@@ -718,8 +716,8 @@ static size_t sample_frames(uint8_t frames[][PG_FRAME_MAX], size_t *lens)
 	p = base_pkt(IPPROTO_UDP);
 	p.ihl = 8;
 	on = pg_build(o, sizeof(o), &p);
-	lens[k] = pg_build_icmp_error(frames[k], PG_FRAME_MAX, mac_a, mac_b, SERVER, CLIENT, 11,
-		0, o + 14, 32 + 8);
+	lens[k] = pg_build_icmp_error(frames[k], PG_FRAME_MAX, mac_a, mac_b, SERVER, CLIENT, 11, 0,
+		o + 14, 32 + 8);
 	k++;
 	memset(bcast, 0xff, 6);
 	lens[k] = pg_build_arp(frames[k], PG_FRAME_MAX, 2, bcast, mac_a, CLIENT, zero, SERVER);
@@ -769,7 +767,7 @@ static void test_parse_truncations(void)
 			} else {
 				/* No padding in these frames: a cut loses part of the packet. */
 				CU_ASSERT(r == EGW_DROP_IP_TRUNCATED || r == EGW_DROP_IP_BAD_IHL ||
-					r == EGW_DROP_IP_BAD_LENGTH);
+					  r == EGW_DROP_IP_BAD_LENGTH);
 			}
 			if (r == EGW_DROP_NONE)
 				check_meta_bounds(&m, len);
@@ -815,8 +813,8 @@ static void test_parse_mutations(void)
 static void test_csum_full_reference(void)
 {
 	/* RFC 1071 style example header (Wikipedia's IPv4 header checksum example). */
-	static const uint8_t hdr[20] = { 0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40,
-		0x11, 0x00, 0x00, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7 };
+	static const uint8_t hdr[20] = { 0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11,
+		0x00, 0x00, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7 };
 	uint8_t buf[1600 + 1];
 	uint64_t seed = 0x5eed0002;
 	uint16_t c = egw_csum_full(hdr, sizeof(hdr));
@@ -899,8 +897,9 @@ static void test_csum_incremental(void)
 			/* 32-bit field: source or destination address. */
 			uint32_t old_be, new_be, nv;
 			unsigned off = (r >> 8) & 1 ? 12 : 16;
-			nv = (r >> 16) % 4 == 0 ? ((uint32_t)edge[(r >> 20) % 6] << 16 |
-				edge[(r >> 24) % 6]) : (uint32_t)(r >> 32);
+			nv = (r >> 16) % 4 == 0 ?
+				     ((uint32_t)edge[(r >> 20) % 6] << 16 | edge[(r >> 24) % 6]) :
+				     (uint32_t)(r >> 32);
 			memcpy(&old_be, h + off, 4);
 			pg_wr32(h + off, nv);
 			memcpy(&new_be, h + off, 4);
@@ -1010,8 +1009,8 @@ static void test_csum_l4_known(void)
 {
 	/* 192.168.0.1:12345 -> 192.168.0.199:80 SYN seq 0x01020304 win 65535, "hello".
 	 * Checksum 0xb563 computed independently (Python, RFC 793 pseudo-header). */
-	static const uint8_t tcp[25] = { 0x30, 0x39, 0x00, 0x50, 0x01, 0x02, 0x03, 0x04, 0, 0, 0,
-		0, 0x50, 0x02, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 'h', 'e', 'l', 'l', 'o' };
+	static const uint8_t tcp[25] = { 0x30, 0x39, 0x00, 0x50, 0x01, 0x02, 0x03, 0x04, 0, 0, 0, 0,
+		0x50, 0x02, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 'h', 'e', 'l', 'l', 'o' };
 	uint32_t src = htonl(PG_IP(192, 168, 0, 1)), dst = htonl(PG_IP(192, 168, 0, 199));
 	uint16_t c = egw_csum_l4(src, dst, IPPROTO_TCP, tcp, sizeof(tcp));
 	uint8_t f[PG_FRAME_MAX];
@@ -1084,9 +1083,9 @@ void egw_test_register_pkt(void)
 		EGW_TEST(test_parse_arp), EGW_TEST(test_parse_eth_padding),
 		EGW_TEST(test_parse_drops_l2_l3), EGW_TEST(test_parse_drops_martian),
 		EGW_TEST(test_parse_drops_l4), EGW_TEST(test_parse_drops_icmp_error),
-		EGW_TEST(test_parse_ip_options), EGW_TEST(test_parse_all_reasons_covered), EGW_TEST(test_parse_truncations),
-		EGW_TEST(test_parse_mutations), EGW_TEST(test_csum_full_reference),
-		EGW_TEST(test_csum_incremental), EGW_TEST(test_csum_incremental_l4),
-		EGW_TEST(test_csum_udp_zero_rule), EGW_TEST(test_csum_l4_known),
-		EGW_TEST(test_csum_ipv4_hdr_fast));
+		EGW_TEST(test_parse_ip_options), EGW_TEST(test_parse_all_reasons_covered),
+		EGW_TEST(test_parse_truncations), EGW_TEST(test_parse_mutations),
+		EGW_TEST(test_csum_full_reference), EGW_TEST(test_csum_incremental),
+		EGW_TEST(test_csum_incremental_l4), EGW_TEST(test_csum_udp_zero_rule),
+		EGW_TEST(test_csum_l4_known), EGW_TEST(test_csum_ipv4_hdr_fast));
 }

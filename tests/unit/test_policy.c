@@ -64,8 +64,8 @@ static void test_snapshot_build(void)
 		EGW_PAIRING_ARBITRARY, 10);
 	add_pool(c, "b", PG_IP(198, 51, 100, 20), 1, 1024, 65535, EGW_MAPPING_ENDPOINT_DEPENDENT,
 		EGW_PAIRING_PAIRED, 8192);
-	add_pool(c, "empty", 0, 0, 1024, 65535, EGW_MAPPING_ENDPOINT_DEPENDENT,
-		EGW_PAIRING_PAIRED, 0);
+	add_pool(c, "empty", 0, 0, 1024, 65535, EGW_MAPPING_ENDPOINT_DEPENDENT, EGW_PAIRING_PAIRED,
+		0);
 
 	s = egw_snapshot_build(c, 42);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
@@ -209,37 +209,47 @@ static void wait_flag(int *flag, int value)
 	CU_ASSERT_EQUAL_FATAL(__atomic_load_n(flag, __ATOMIC_ACQUIRE), value);
 }
 
+/* Publishes and reclaims until the replaced snapshots are freed (<= 2 s). Returns pending. */
+static unsigned publish_settled(struct egw_rcu *rcu, struct egw_snapshot *s)
+{
+	unsigned pending;
+
+	CU_ASSERT_EQUAL(egw_rcu_publish(rcu, s), 0);
+	for (unsigned i = 0; i < 20000 && (pending = egw_rcu_reclaim(rcu)) > 0; i++)
+		usleep(100);
+	return pending;
+}
+
 static void test_rcu_publish_reader(void)
 {
 	struct egw_conf *c = calloc(1, sizeof(*c));
 	struct egw_rcu rcu;
 	struct reader r = { .rcu = &rcu, .id = 1 };
-	struct egw_snapshot *stale = (struct egw_snapshot *)1;
 	pthread_t th;
 	size_t heap0, heap1;
-	unsigned timeouts = 0;
+	unsigned unreclaimed = 0;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-	CU_ASSERT_EQUAL_FATAL(egw_rcu_init(&rcu, 2), 0);
+	CU_ASSERT_EQUAL(egw_snapshot_rcu_init(&rcu, 0), -EINVAL);
+	CU_ASSERT_EQUAL(egw_snapshot_rcu_init(&rcu, 65), -EINVAL);
+	CU_ASSERT_EQUAL_FATAL(egw_snapshot_rcu_init(&rcu, 2), 0);
 	CU_ASSERT_PTR_NULL(egw_rcu_load(&rcu));
-	/* First publication: nothing to wait for. */
-	CU_ASSERT_EQUAL(egw_rcu_publish(&rcu, gen_snapshot(c, 1), 0, &stale), 0);
-	CU_ASSERT_PTR_NULL(stale);
+	/* First publication: nothing replaced, nothing to wait for. */
+	CU_ASSERT_EQUAL(egw_rcu_publish(&rcu, gen_snapshot(c, 1)), 0);
+	CU_ASSERT_EQUAL(egw_rcu_reclaim(&rcu), 0);
 	CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, reader_main, &r), 0);
 	wait_flag(&r.online, 1);
 
 	/* Warm up the allocator so its own bookkeeping does not count as growth. */
 	for (uint64_t g = 2; g < 50; g++)
-		timeouts += egw_rcu_publish(&rcu, gen_snapshot(c, g), 2000, &stale) != 0;
+		unreclaimed += publish_settled(&rcu, gen_snapshot(c, g)) != 0;
 	heap0 = heap_in_use();
 	for (uint64_t g = 50; g < 1050; g++) {
-		int rc = egw_rcu_publish(&rcu, gen_snapshot(c, g), 2000, &stale);
-		timeouts += rc != 0;
-		CU_ASSERT_PTR_NULL(stale);
-		CU_ASSERT_EQUAL(egw_rcu_load(&rcu)->generation, g);
+		unreclaimed += publish_settled(&rcu, gen_snapshot(c, g)) != 0;
+		CU_ASSERT_EQUAL(egw_snapshot_current(&rcu)->generation, g);
 	}
 	heap1 = heap_in_use();
-	CU_ASSERT_EQUAL(timeouts, 0);
+	CU_ASSERT_EQUAL(unreclaimed, 0);
 	/* A thousand snapshots kept would be hundreds of kilobytes. */
 	if (heap1 > heap0 + 16384)
 		fprintf(stderr, "\n  heap grew by %zu bytes over 1000 publishes\n", heap1 - heap0);
@@ -261,42 +271,145 @@ static void test_rcu_stalled_reader(void)
 	struct egw_conf *c = calloc(1, sizeof(*c));
 	struct egw_rcu rcu;
 	struct reader r = { .rcu = &rcu, .id = 0 };
-	struct egw_snapshot *s1, *s2, *s3, *stale = NULL;
+	struct egw_snapshot *s1, *s2, *s3;
 	pthread_t th;
+	unsigned pending = 0;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-	CU_ASSERT_EQUAL_FATAL(egw_rcu_init(&rcu, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(egw_snapshot_rcu_init(&rcu, 1), 0);
 	s1 = gen_snapshot(c, 1);
 	s2 = gen_snapshot(c, 2);
 	s3 = gen_snapshot(c, 3);
 	CU_ASSERT_FATAL(s1 && s2 && s3);
-	CU_ASSERT_EQUAL(egw_rcu_publish(&rcu, s1, 100, &stale), 0);
+	CU_ASSERT_EQUAL(egw_rcu_publish(&rcu, s1), 0);
 	r.stall = 1;
 	CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, reader_main, &r), 0);
 	wait_flag(&r.stalled, 1);
 
-	/* The reader holds s1 and never reports: publishing s2 times out, s1 comes back. */
-	CU_ASSERT_EQUAL(egw_rcu_publish(&rcu, s2, 30, &stale), -ETIMEDOUT);
-	CU_ASSERT_PTR_EQUAL(stale, s1);
+	/* The reader holds s1 and never reports: publishing s2 does not wait, s1 stays. */
+	CU_ASSERT_EQUAL(egw_rcu_publish(&rcu, s2), 0);
 	CU_ASSERT_PTR_EQUAL(egw_rcu_load(&rcu), s2);
-	CU_ASSERT_EQUAL(egw_rcu_reclaim(&rcu, stale, 20), -ETIMEDOUT);
+	usleep(20000);
+	CU_ASSERT_EQUAL(egw_rcu_reclaim(&rcu), 1);
 	/* Still readable by the stalled reader. */
 	CU_ASSERT(snapshot_consistent(s1));
+	/* More publications while it stalls: every replaced one is kept (none leaks, none is
+	 * freed under the reader), up to the bound, then publishing is refused. */
+	CU_ASSERT_EQUAL(egw_rcu_publish(&rcu, s3), 0);
+	for (uint64_t g = 4; g < 4 + EGW_RCU_PENDING_MAX; g++) {
+		struct egw_snapshot *s = gen_snapshot(c, g);
+		int rc = egw_rcu_publish(&rcu, s);
+		if (rc == -EBUSY) {
+			egw_snapshot_free(s);
+			break;
+		}
+		CU_ASSERT_EQUAL(rc, 0);
+	}
+	CU_ASSERT_EQUAL(egw_rcu_reclaim(&rcu), EGW_RCU_PENDING_MAX);
+	CU_ASSERT(snapshot_consistent(s1));
 
-	/* The reader moves on: s1 can go. */
+	/* The reader moves on: every replaced snapshot goes. */
 	__atomic_store_n(&r.stall, 0, __ATOMIC_RELEASE);
-	CU_ASSERT_EQUAL(egw_rcu_reclaim(&rcu, stale, 2000), 0);
-	CU_ASSERT_EQUAL(egw_rcu_publish(&rcu, s3, 2000, &stale), 0);
-	CU_ASSERT_PTR_NULL(stale);
-	CU_ASSERT_PTR_EQUAL(egw_rcu_load(&rcu), s3);
+	for (unsigned i = 0; i < 20000 && (pending = egw_rcu_reclaim(&rcu)) > 0; i++)
+		usleep(100);
+	CU_ASSERT_EQUAL(pending, 0);
 
 	__atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
 	CU_ASSERT_EQUAL(r.errors, 0);
 	CU_ASSERT(r.stalled_reads > 0);
 	/* An offline (stopped) reader never delays a publication. */
-	CU_ASSERT_EQUAL(egw_rcu_publish(&rcu, gen_snapshot(c, 4), 0, &stale), 0);
-	CU_ASSERT_PTR_NULL(stale);
+	CU_ASSERT_EQUAL(egw_rcu_publish(&rcu, gen_snapshot(c, 100)), 0);
+	CU_ASSERT_EQUAL(egw_rcu_reclaim(&rcu), 0);
+	egw_rcu_fini(&rcu);
+	free(c);
+}
+
+struct occasional {
+	struct egw_rcu *rcu;
+	int stop, holding;
+	uint64_t reads, errors, busy;
+};
+
+/* A telemetry-like reader: takes an id for each read, holds nothing in between. */
+static void *occasional_main(void *arg)
+{
+	struct occasional *o = arg;
+
+	while (!__atomic_load_n(&o->stop, __ATOMIC_ACQUIRE)) {
+		int id = egw_rcu_read_begin(o->rcu);
+		const struct egw_snapshot *s;
+
+		if (id < 0) {
+			o->busy++;
+			continue;
+		}
+		s = egw_rcu_load(o->rcu);
+		if (s && !snapshot_consistent(s))
+			o->errors++;
+		/* Hold it a while, reading it again: a publication meanwhile must not free it. */
+		while (__atomic_load_n(&o->holding, __ATOMIC_ACQUIRE)) {
+			if (s && !snapshot_consistent(s))
+				o->errors++;
+			usleep(50);
+		}
+		usleep(20);
+		if (s && !snapshot_consistent(s))
+			o->errors++;
+		egw_rcu_read_end(o->rcu, id);
+		o->reads++;
+	}
+	return NULL;
+}
+
+static void test_rcu_occasional_readers(void)
+{
+	struct egw_conf *c = calloc(1, sizeof(*c));
+	struct egw_rcu rcu;
+	struct occasional o[3];
+	pthread_t th[3];
+	int ids[4];
+	unsigned pending = 1;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL_FATAL(egw_snapshot_rcu_init(&rcu, 4), 0);
+	/* Ids are handed out until none is left, and come back. */
+	for (unsigned i = 0; i < 4; i++)
+		CU_ASSERT((ids[i] = egw_rcu_read_begin(&rcu)) >= 0);
+	CU_ASSERT_EQUAL(egw_rcu_read_begin(&rcu), -EBUSY);
+	egw_rcu_read_end(&rcu, ids[2]);
+	CU_ASSERT_EQUAL(egw_rcu_read_begin(&rcu), ids[2]);
+	/* A reader online since before a publication holds back its reclaim... */
+	CU_ASSERT_EQUAL(egw_rcu_publish(&rcu, gen_snapshot(c, 1)), 0);
+	CU_ASSERT_EQUAL(egw_rcu_publish(&rcu, gen_snapshot(c, 2)), 0);
+	CU_ASSERT_EQUAL(egw_rcu_reclaim(&rcu), 1);
+	/* ... until it is gone. */
+	for (unsigned i = 0; i < 4; i++)
+		egw_rcu_read_end(&rcu, ids[i]);
+	CU_ASSERT_EQUAL(egw_rcu_reclaim(&rcu), 0);
+
+	/* Readers come and go while the writer publishes and reclaims. */
+	for (unsigned i = 0; i < 3; i++) {
+		o[i] = (struct occasional){ .rcu = &rcu, .holding = i == 0 };
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL, occasional_main, &o[i]), 0);
+	}
+	for (uint64_t g = 3; g < 300; g++) {
+		int rc = egw_rcu_publish(&rcu, gen_snapshot(c, g));
+		CU_ASSERT(rc == 0 || rc == -EBUSY);
+		if (g == 100)
+			__atomic_store_n(&o[0].holding, 0, __ATOMIC_RELEASE);
+		egw_rcu_reclaim(&rcu);
+		usleep(100);
+	}
+	for (unsigned i = 0; i < 3; i++) {
+		__atomic_store_n(&o[i].stop, 1, __ATOMIC_RELEASE);
+		pthread_join(th[i], NULL);
+		CU_ASSERT_EQUAL(o[i].errors, 0);
+		CU_ASSERT(o[i].reads > 0);
+	}
+	for (unsigned i = 0; i < 20000 && (pending = egw_rcu_reclaim(&rcu)) > 0; i++)
+		usleep(100);
+	CU_ASSERT_EQUAL(pending, 0);
 	egw_rcu_fini(&rcu);
 	free(c);
 }
@@ -309,5 +422,6 @@ static int policy_init(void)
 void egw_test_register_policy(void)
 {
 	EGW_SUITE("policy", policy_init, NULL, EGW_TEST(test_snapshot_build),
-		EGW_TEST(test_rcu_publish_reader), EGW_TEST(test_rcu_stalled_reader));
+		EGW_TEST(test_rcu_publish_reader), EGW_TEST(test_rcu_stalled_reader),
+		EGW_TEST(test_rcu_occasional_readers));
 }

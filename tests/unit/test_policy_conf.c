@@ -70,7 +70,7 @@ static int policies_line(void)
 static void main_conf(const char *name, const char *policies, bool default_pool)
 {
 	char text[2048];
-	struct egw_conf_errors e = {0};
+	struct egw_conf_errors e = { 0 };
 
 	snprintf(text, sizeof(text), MAIN_PORTS "[egress]\npolicies = %s\n%s", policies,
 		default_pool ? "default_pool = public\n" : "");
@@ -409,178 +409,178 @@ struct error_case {
 
 static const struct error_case error_cases[] = {
 	/* sections and keys */
-	{"[nope]\n", 1, "unknown section [nope] (known: group NAME, policy NAME)"},
-	{"[port out]\naction = allow\n", 1,
-		"unknown section [port out] (known: group NAME, policy NAME)"},
-	{"[policy]\naction = allow\n", 1, "[policy] needs a name: [policy NAME]"},
-	{"[group]\n", 1, "[group] needs a name: [group NAME]"},
-	{"[group a.b]\nsources = 10.0.0.0/8\n", 1,
-		"invalid group name 'a.b': use 1-31 characters of A-Z a-z 0-9 _ -"},
-	{"[policy aaaaaaaaaabbbbbbbbbbccccccccccdd]\naction = allow\n", 1,
+	{ "[nope]\n", 1, "unknown section [nope] (known: group NAME, policy NAME)" },
+	{ "[port out]\naction = allow\n", 1,
+		"unknown section [port out] (known: group NAME, policy NAME)" },
+	{ "[policy]\naction = allow\n", 1, "[policy] needs a name: [policy NAME]" },
+	{ "[group]\n", 1, "[group] needs a name: [group NAME]" },
+	{ "[group a.b]\nsources = 10.0.0.0/8\n", 1,
+		"invalid group name 'a.b': use 1-31 characters of A-Z a-z 0-9 _ -" },
+	{ "[policy aaaaaaaaaabbbbbbbbbbccccccccccdd]\naction = allow\n", 1,
 		"invalid policy name 'aaaaaaaaaabbbbbbbbbbccccccccccdd': use 1-31 characters of "
 		"A-Z "
-		"a-z 0-9 _ -"},
-	{"[group any]\nsources = 10.0.0.0/8\n", 1,
-		"'any' cannot be a group name (sources = any means every source)"},
-	{"action = allow\n", 1, "key 'action' is outside any [section]"},
-	{P "foo = 1\n", 3, "unknown key 'foo' in [policy p]"},
-	{P "Action = allow\n", 3, "unknown key 'Action' in [policy p]"},
-	{"[group g]\nsources = 10.0.0.0/8\nnat = none\n", 3, "unknown key 'nat' in [group g]"},
-	{P "action = deny\n", 3, "duplicate key 'action' in [policy p] (first at line 2)"},
-	{P "[policy p]\naction = deny\n", 3, "duplicate policy 'p' (first at p.ini:1)"},
-	{"[group g]\nsources = 10.0.0.0/8\n[group g]\nsources = 10.1.0.0/16\n", 3,
-		"duplicate group 'g' (first at p.ini:1)"},
-	{P "protocol = tcp\n  udp\n", 4,
+		"a-z 0-9 _ -" },
+	{ "[group any]\nsources = 10.0.0.0/8\n", 1,
+		"'any' cannot be a group name (sources = any means every source)" },
+	{ "action = allow\n", 1, "key 'action' is outside any [section]" },
+	{ P "foo = 1\n", 3, "unknown key 'foo' in [policy p]" },
+	{ P "Action = allow\n", 3, "unknown key 'Action' in [policy p]" },
+	{ "[group g]\nsources = 10.0.0.0/8\nnat = none\n", 3, "unknown key 'nat' in [group g]" },
+	{ P "action = deny\n", 3, "duplicate key 'action' in [policy p] (first at line 2)" },
+	{ P "[policy p]\naction = deny\n", 3, "duplicate policy 'p' (first at p.ini:1)" },
+	{ "[group g]\nsources = 10.0.0.0/8\n[group g]\nsources = 10.1.0.0/16\n", 3,
+		"duplicate group 'g' (first at p.ini:1)" },
+	{ P "protocol = tcp\n  udp\n", 4,
 		"[policy p] protocol: continuation line 'udp' not allowed: only sources, "
-		"destinations, hosts and ports span lines (remove the indentation)"},
-	{P "garbage\n", 3,
-		"expected 'key = value', a [section] header or a comment, got 'garbage'"},
-	{P "[policy q\n", 3, "section header has no closing ']'"},
+		"destinations, hosts and ports span lines (remove the indentation)" },
+	{ P "garbage\n", 3,
+		"expected 'key = value', a [section] header or a comment, got 'garbage'" },
+	{ P "[policy q\n", 3, "section header has no closing ']'" },
 	/* [group] */
-	{"[group g]\n", 1, "[group g] missing required key 'sources'"},
-	{"[group g]\nsources =\n", 2, "[group g] sources: no items given"},
-	{"[group g]\nsources = 10.0.0.1/8\n", 2,
-		"[group g] sources: '10.0.0.1/8' has host bits set (the network is 10.0.0.0/8)"},
-	{"[group g]\nsources = 10.0.0.0/8,\n  10.1.0.1/16\n", 3,
-		"[group g] sources: '10.1.0.1/16' has host bits set (the network is 10.1.0.0/16)"},
-	{"[group g]\nsources = 10.0.0/8\n", 2,
-		"[group g] sources: '10.0.0/8' is not a network a.b.c.d/len or an address"},
-	{"[group g]\nsources = any\n", 2,
-		"[group g] sources: 'any' is not a network a.b.c.d/len or an address"},
-	{"[group g]\nsources = 10.0.0.0/8,,10.1.0.0/16\n", 2,
-		"[group g] sources: empty item in list"},
+	{ "[group g]\n", 1, "[group g] missing required key 'sources'" },
+	{ "[group g]\nsources =\n", 2, "[group g] sources: no items given" },
+	{ "[group g]\nsources = 10.0.0.1/8\n", 2,
+		"[group g] sources: '10.0.0.1/8' has host bits set (the network is 10.0.0.0/8)" },
+	{ "[group g]\nsources = 10.0.0.0/8,\n  10.1.0.1/16\n", 3,
+		"[group g] sources: '10.1.0.1/16' has host bits set (the network is 10.1.0.0/16)" },
+	{ "[group g]\nsources = 10.0.0/8\n", 2,
+		"[group g] sources: '10.0.0/8' is not a network a.b.c.d/len or an address" },
+	{ "[group g]\nsources = any\n", 2,
+		"[group g] sources: 'any' is not a network a.b.c.d/len or an address" },
+	{ "[group g]\nsources = 10.0.0.0/8,,10.1.0.0/16\n", 2,
+		"[group g] sources: empty item in list" },
 	/* sources */
-	{P "sources = nope\n", 3,
-		"[policy p] sources: unknown group 'nope' (not a group, CIDR or 'any')"},
-	{P "sources = 10.0.0.0/8,\n  nope\n", 4,
-		"[policy p] sources: unknown group 'nope' (not a group, CIDR or 'any')"},
-	{P "sources = any, 10.0.0.0/8\n", 3,
-		"[policy p] sources: 'any' cannot be combined with other items"},
-	{P "sources = 10.0.0.0/8,\n  any\n", 4,
-		"[policy p] sources: 'any' cannot be combined with other items"},
-	{P "sources = 10.0.0.1/8\n", 3,
-		"[policy p] sources: '10.0.0.1/8' has host bits set (the network is 10.0.0.0/8)"},
-	{P "sources = 10.0.0.300\n", 3,
+	{ P "sources = nope\n", 3,
+		"[policy p] sources: unknown group 'nope' (not a group, CIDR or 'any')" },
+	{ P "sources = 10.0.0.0/8,\n  nope\n", 4,
+		"[policy p] sources: unknown group 'nope' (not a group, CIDR or 'any')" },
+	{ P "sources = any, 10.0.0.0/8\n", 3,
+		"[policy p] sources: 'any' cannot be combined with other items" },
+	{ P "sources = 10.0.0.0/8,\n  any\n", 4,
+		"[policy p] sources: 'any' cannot be combined with other items" },
+	{ P "sources = 10.0.0.1/8\n", 3,
+		"[policy p] sources: '10.0.0.1/8' has host bits set (the network is 10.0.0.0/8)" },
+	{ P "sources = 10.0.0.300\n", 3,
 		"[policy p] sources: '10.0.0.300' is not a group name, a network a.b.c.d/len, an "
-		"address or any"},
-	{P "sources = aaaaaaaaaabbbbbbbbbbccccccccccdd\n", 3,
+		"address or any" },
+	{ P "sources = aaaaaaaaaabbbbbbbbbbccccccccccdd\n", 3,
 		"[policy p] sources: 'aaaaaaaaaabbbbbbbbbbccccccccccdd' is not a group name, a "
-		"network a.b.c.d/len, an address or any"},
-	{P "sources =\n", 3,
-		"[policy p] sources: no items given (write any, or leave the key out)"},
+		"network a.b.c.d/len, an address or any" },
+	{ P "sources =\n", 3,
+		"[policy p] sources: no items given (write any, or leave the key out)" },
 	/* destinations */
-	{P "destinations = 1.2.3.4/33\n", 3,
+	{ P "destinations = 1.2.3.4/33\n", 3,
 		"[policy p] destinations: '1.2.3.4/33' is not a network a.b.c.d/len, an address or "
-		"any"},
-	{P "destinations = 192.0.2.1/24\n", 3,
+		"any" },
+	{ P "destinations = 192.0.2.1/24\n", 3,
 		"[policy p] destinations: '192.0.2.1/24' has host bits set (the network is "
-		"192.0.2.0/24)"},
-	{P "destinations = any, 192.0.2.0/24\n", 3,
-		"[policy p] destinations: 'any' cannot be combined with other items"},
-	{P "destinations = group1\n", 3,
+		"192.0.2.0/24)" },
+	{ P "destinations = any, 192.0.2.0/24\n", 3,
+		"[policy p] destinations: 'any' cannot be combined with other items" },
+	{ P "destinations = group1\n", 3,
 		"[policy p] destinations: 'group1' is not a network a.b.c.d/len, an address or "
-		"any"},
-	{P "destinations = \n", 3,
-		"[policy p] destinations: no items given (write any, or leave the key out)"},
+		"any" },
+	{ P "destinations = \n", 3,
+		"[policy p] destinations: no items given (write any, or leave the key out)" },
 	/* ports */
-	{P "ports = 0\n", 3,
+	{ P "ports = 0\n", 3,
 		"[policy p] ports: '0' is not a port N or a range N-M within 1-65535 (N <= M), or "
-		"any"},
-	{P "ports = 65536\n", 3,
+		"any" },
+	{ P "ports = 65536\n", 3,
 		"[policy p] ports: '65536' is not a port N or a range N-M within 1-65535 (N <= M), "
-		"or any"},
-	{P "ports = 2000-1000\n", 3,
+		"or any" },
+	{ P "ports = 2000-1000\n", 3,
 		"[policy p] ports: '2000-1000' is not a port N or a range N-M within 1-65535 (N <= "
-		"M), or any"},
-	{P "ports = 443,\n  8000-8100, x\n", 4,
+		"M), or any" },
+	{ P "ports = 443,\n  8000-8100, x\n", 4,
 		"[policy p] ports: 'x' is not a port N or a range N-M within 1-65535 (N <= M), or "
-		"any"},
-	{P "ports = 53, any\n", 3, "[policy p] ports: 'any' cannot be combined with other items"},
-	{P "ports =\n", 3, "[policy p] ports: no items given (write any, or leave the key out)"},
-	{P "ports = 53\nprotocol = icmp\n", 3,
-		"[policy p] ports: protocol icmp has no ports (remove ports, or use tcp or udp)"},
+		"any" },
+	{ P "ports = 53, any\n", 3, "[policy p] ports: 'any' cannot be combined with other items" },
+	{ P "ports =\n", 3, "[policy p] ports: no items given (write any, or leave the key out)" },
+	{ P "ports = 53\nprotocol = icmp\n", 3,
+		"[policy p] ports: protocol icmp has no ports (remove ports, or use tcp or udp)" },
 	/* protocol, action */
-	{P "protocol = sctp\n", 3,
-		"[policy p] protocol: 'sctp' is not one of: tcp, udp, icmp, tls, http, any"},
-	{P "protocol = TCP\n", 3,
-		"[policy p] protocol: 'TCP' is not one of: tcp, udp, icmp, tls, http, any"},
-	{"[policy p]\nprotocol = tcp\n", 1, "[policy p] missing required key 'action'"},
-	{"[policy p]\naction = permit\n", 2,
-		"[policy p] action: 'permit' is not one of: allow, deny"},
+	{ P "protocol = sctp\n", 3,
+		"[policy p] protocol: 'sctp' is not one of: tcp, udp, icmp, tls, http, any" },
+	{ P "protocol = TCP\n", 3,
+		"[policy p] protocol: 'TCP' is not one of: tcp, udp, icmp, tls, http, any" },
+	{ "[policy p]\nprotocol = tcp\n", 1, "[policy p] missing required key 'action'" },
+	{ "[policy p]\naction = permit\n", 2,
+		"[policy p] action: 'permit' is not one of: allow, deny" },
 	/* nat */
-	{P "nat = nope\n", 3, "[policy p] nat: no [pool nope] is defined"},
-	{P "nat =\n", 3, "[policy p] nat: must not be empty; expected a [pool] name or none"},
-	{P "nat = aaaaaaaaaabbbbbbbbbbccccccccccdd\n", 3,
-		"[policy p] nat: 'aaaaaaaaaabbbbbbbbbbccccccccccdd' is too long (max 31 bytes)"},
-	{D "nat = public\n", 3, "[policy p] nat: a deny policy translates nothing (remove nat)"},
-	{D "nat = none\n", 3, "[policy p] nat: a deny policy translates nothing (remove nat)"},
-	{P, 1, "[policy p] needs nat = POOL or none: [egress] has no default_pool", 0, true},
-	{"[policy p]\nsources = 10.0.0.0/8\naction = allow\n", 1,
-		"[policy p] needs nat = POOL or none: [egress] has no default_pool", 0, true},
+	{ P "nat = nope\n", 3, "[policy p] nat: no [pool nope] is defined" },
+	{ P "nat =\n", 3, "[policy p] nat: must not be empty; expected a [pool] name or none" },
+	{ P "nat = aaaaaaaaaabbbbbbbbbbccccccccccdd\n", 3,
+		"[policy p] nat: 'aaaaaaaaaabbbbbbbbbbccccccccccdd' is too long (max 31 bytes)" },
+	{ D "nat = public\n", 3, "[policy p] nat: a deny policy translates nothing (remove nat)" },
+	{ D "nat = none\n", 3, "[policy p] nat: a deny policy translates nothing (remove nat)" },
+	{ P, 1, "[policy p] needs nat = POOL or none: [egress] has no default_pool", 0, true },
+	{ "[policy p]\nsources = 10.0.0.0/8\naction = allow\n", 1,
+		"[policy p] needs nat = POOL or none: [egress] has no default_pool", 0, true },
 	/* via */
-	{P "via = nope\n", 3, "[policy p] via: no [port nope] is defined"},
-	{P "via = in\n", 3,
-		"[policy p] via: [port in] is not an outside port (its role is inside)"},
-	{P "via =\n", 3, "[policy p] via: must not be empty; expected an outside [port] name"},
-	{D "via = out\n", 3, "[policy p] via: a deny policy sends nothing (remove via)"},
+	{ P "via = nope\n", 3, "[policy p] via: no [port nope] is defined" },
+	{ P "via = in\n", 3,
+		"[policy p] via: [port in] is not an outside port (its role is inside)" },
+	{ P "via =\n", 3, "[policy p] via: must not be empty; expected an outside [port] name" },
+	{ D "via = out\n", 3, "[policy p] via: a deny policy sends nothing (remove via)" },
 	/* priority, log, max_flows */
-	{P "priority = 1000001\n", 3,
-		"[policy p] priority: '1000001' is not an integer from -1000000 to 1000000"},
-	{P "priority = -1000001\n", 3,
-		"[policy p] priority: '-1000001' is not an integer from -1000000 to 1000000"},
-	{P "priority = +5\n", 3,
-		"[policy p] priority: '+5' is not an integer from -1000000 to 1000000"},
-	{P "priority = -\n", 3,
-		"[policy p] priority: '-' is not an integer from -1000000 to 1000000"},
-	{P "priority = 1e3\n", 3,
-		"[policy p] priority: '1e3' is not an integer from -1000000 to 1000000"},
-	{P "log = maybe\n", 3,
-		"[policy p] log: 'maybe' is not a boolean (yes/no, true/false, on/off, 1/0)"},
-	{P "max_flows = 100000001\n", 3,
-		"[policy p] max_flows: '100000001' is not an integer within 0-100000000"},
-	{P "max_flows = -1\n", 3,
-		"[policy p] max_flows: '-1' is not an integer within 0-100000000"},
-	{D "max_flows = 10\n", 3,
-		"[policy p] max_flows: a deny policy has no flows to limit (remove max_flows)"},
+	{ P "priority = 1000001\n", 3,
+		"[policy p] priority: '1000001' is not an integer from -1000000 to 1000000" },
+	{ P "priority = -1000001\n", 3,
+		"[policy p] priority: '-1000001' is not an integer from -1000000 to 1000000" },
+	{ P "priority = +5\n", 3,
+		"[policy p] priority: '+5' is not an integer from -1000000 to 1000000" },
+	{ P "priority = -\n", 3,
+		"[policy p] priority: '-' is not an integer from -1000000 to 1000000" },
+	{ P "priority = 1e3\n", 3,
+		"[policy p] priority: '1e3' is not an integer from -1000000 to 1000000" },
+	{ P "log = maybe\n", 3,
+		"[policy p] log: 'maybe' is not a boolean (yes/no, true/false, on/off, 1/0)" },
+	{ P "max_flows = 100000001\n", 3,
+		"[policy p] max_flows: '100000001' is not an integer within 0-100000000" },
+	{ P "max_flows = -1\n", 3,
+		"[policy p] max_flows: '-1' is not an integer within 0-100000000" },
+	{ D "max_flows = 10\n", 3,
+		"[policy p] max_flows: a deny policy has no flows to limit (remove max_flows)" },
 	/* hosts: names are checked by lib/hostname; icmp carries no name */
-	{P "protocol = icmp\nhosts = example.com\n", 4,
+	{ P "protocol = icmp\nhosts = example.com\n", 4,
 		"[policy p] hosts: protocol icmp carries no name (use tls, http, or tcp/udp/any "
-		"for addresses learned from DNS)"},
-	{P "hosts = example.com\nprotocol = icmp\nports = 1\n", 3,
+		"for addresses learned from DNS)" },
+	{ P "hosts = example.com\nprotocol = icmp\nports = 1\n", 3,
 		"[policy p] hosts: protocol icmp carries no name (use tls, http, or tcp/udp/any "
 		"for addresses learned from DNS)",
-		2},
-	{P "protocol = tls\nhosts = a..com\n", 4,
-		"[policy p] hosts: 'a..com' has an empty label or one longer than 63 characters"},
+		2 },
+	{ P "protocol = tls\nhosts = a..com\n", 4,
+		"[policy p] hosts: 'a..com' has an empty label or one longer than 63 characters" },
 	/* one trailing dot names the same host (it is dropped); two are an empty label */
-	{P "protocol = tls\nhosts = example.com..\n", 4,
+	{ P "protocol = tls\nhosts = example.com..\n", 4,
 		"[policy p] hosts: 'example.com..' has an empty label or one longer than 63 "
-		"characters"},
-	{P "protocol = tls\nhosts = "
-	   "aaaaaaaaaabbbbbbbbbbccccccccccddddddddddeeeeeeeeeeffffffffffgggg.com\n",
+		"characters" },
+	{ P "protocol = tls\nhosts = "
+	    "aaaaaaaaaabbbbbbbbbbccccccccccddddddddddeeeeeeeeeeffffffffffgggg.com\n",
 		4,
 		"[policy p] hosts: "
 		"'aaaaaaaaaabbbbbbbbbbccccccccccddddddddddeeeeeeeeeeffffffffffgggg"
-		"...' has an empty label or one longer than 63 characters"},
-	{P "protocol = tls\nhosts = a.*.com\n", 4,
+		"...' has an empty label or one longer than 63 characters" },
+	{ P "protocol = tls\nhosts = a.*.com\n", 4,
 		"[policy p] hosts: 'a.*.com' has a '*' that is not the whole first label (as in "
-		"*.example.com)"},
-	{P "protocol = tls\nhosts = *\n", 4,
+		"*.example.com)" },
+	{ P "protocol = tls\nhosts = *\n", 4,
 		"[policy p] hosts: '*' has a '*' that is not the whole first label (as in "
-		"*.example.com)"},
-	{P "protocol = tls\nhosts = *a.example.com\n", 4,
+		"*.example.com)" },
+	{ P "protocol = tls\nhosts = *a.example.com\n", 4,
 		"[policy p] hosts: '*a.example.com' has a '*' that is not the whole first label "
 		"(as "
-		"in *.example.com)"},
-	{P "protocol = tls\nhosts = exa_mple.com\n", 4,
+		"in *.example.com)" },
+	{ P "protocol = tls\nhosts = exa_mple.com\n", 4,
 		"[policy p] hosts: 'exa_mple.com' is not a host name (letters, digits and '-' in "
-		"labels separated by dots)"},
-	{P "protocol = tls\nhosts = 1.2.3.4/32\n", 4,
+		"labels separated by dots)" },
+	{ P "protocol = tls\nhosts = 1.2.3.4/32\n", 4,
 		"[policy p] hosts: '1.2.3.4/32' is not a host name (letters, digits and '-' in "
-		"labels separated by dots)"},
-	{P "protocol = tls\nhosts =\n", 4, "[policy p] hosts: no items given"},
-	{D "hosts = example.com\nnat = public\n", 4,
-		"[policy p] nat: a deny policy translates nothing (remove nat)"},
+		"labels separated by dots)" },
+	{ P "protocol = tls\nhosts =\n", 4, "[policy p] hosts: no items given" },
+	{ D "hosts = example.com\nnat = public\n", 4,
+		"[policy p] nat: a deny policy translates nothing (remove nat)" },
 };
 
 static void test_error_cases(void)
@@ -613,8 +613,8 @@ static void test_error_cases(void)
 static void test_accepted(void)
 {
 	static const char *const ok[] = {
-		D,			       /* deny needs no nat, even without default_pool */
-		(P "nat = none\n"),	       /* ... and nat = none neither */
+		D,				 /* deny needs no nat, even without default_pool */
+		(P "nat = none\n"),		 /* ... and nat = none neither */
 		(P "nat = second\nvia = out\n"), /* an explicit pool */
 		(P "sources = any\ndestinations = any\nports = any\nprotocol = any\n"),
 		(P "sources = 0.0.0.0/0, 10.0.0.0/8\n"),
@@ -702,18 +702,19 @@ static void test_many_errors(void)
 		int line;
 		const char *msg;
 	} want[] = {
-		{2, "[policy a] action: 'maybe' is not one of: allow, deny"},
-		{3, "[policy a] ports: '0' is not a port N or a range N-M within 1-65535 (N <= M), "
-		    "or any"},
-		{4, "[policy a] sources: 'any' cannot be combined with other items"},
-		{4, "[policy a] sources: unknown group 'nogroup' (not a group, CIDR or 'any')"},
-		{5, "unknown section [bogus] (known: group NAME, policy NAME)"},
-		{7, "duplicate policy 'a' (first at p.ini:1)"},
-		{9, "[policy b] missing required key 'action'"},
-		{10, "[policy b] nat: no [pool nopool] is defined"},
-		{11, "[policy b] via: [port in] is not an outside port (its role is inside)"},
-		{13, "[group g] sources: '10.0.0.1/8' has host bits set (the network is "
-		     "10.0.0.0/8)"},
+		{ 2, "[policy a] action: 'maybe' is not one of: allow, deny" },
+		{ 3, "[policy a] ports: '0' is not a port N or a range N-M within 1-65535 (N <= "
+		     "M), "
+		     "or any" },
+		{ 4, "[policy a] sources: 'any' cannot be combined with other items" },
+		{ 4, "[policy a] sources: unknown group 'nogroup' (not a group, CIDR or 'any')" },
+		{ 5, "unknown section [bogus] (known: group NAME, policy NAME)" },
+		{ 7, "duplicate policy 'a' (first at p.ini:1)" },
+		{ 9, "[policy b] missing required key 'action'" },
+		{ 10, "[policy b] nat: no [pool nopool] is defined" },
+		{ 11, "[policy b] via: [port in] is not an outside port (its role is inside)" },
+		{ 13, "[group g] sources: '10.0.0.1/8' has host bits set (the network is "
+		      "10.0.0.0/8)" },
 	};
 
 	main_conf(in_dir("main.ini"), "", true);
@@ -1015,18 +1016,18 @@ static bool same_policy(const struct egw_policy_conf *a, const struct egw_policy
 	const char *na = a->nat[0] || a->action == EGW_ACTION_DENY ? a->nat : default_pool;
 
 	return strcmp(a->name, b->name) == 0 && a->sources_any == b->sources_any &&
-		a->n_sources == b->n_sources && same_cidrs(a->sources, b->sources, a->n_sources) &&
-		a->destinations_any == b->destinations_any &&
-		a->n_destinations == b->n_destinations &&
-		same_cidrs(a->destinations, b->destinations, a->n_destinations) &&
-		a->ports_any == b->ports_any && a->n_ports == b->n_ports &&
-		(a->n_ports == 0 ||
-			memcmp(a->ports, b->ports, a->n_ports * sizeof(*a->ports)) == 0) &&
-		a->n_hosts == b->n_hosts && same_hosts(a->hosts, b->hosts, a->n_hosts) &&
-		a->proto == b->proto && a->action == b->action &&
-		a->nat_none == b->nat_none && strcmp(a->nat_none ? "" : na, b->nat) == 0 &&
-		strcmp(a->via, b->via) == 0 && a->priority == b->priority && a->log == b->log &&
-		a->max_flows == b->max_flows && a->order == b->order;
+	       a->n_sources == b->n_sources && same_cidrs(a->sources, b->sources, a->n_sources) &&
+	       a->destinations_any == b->destinations_any &&
+	       a->n_destinations == b->n_destinations &&
+	       same_cidrs(a->destinations, b->destinations, a->n_destinations) &&
+	       a->ports_any == b->ports_any && a->n_ports == b->n_ports &&
+	       (a->n_ports == 0 ||
+		       memcmp(a->ports, b->ports, a->n_ports * sizeof(*a->ports)) == 0) &&
+	       a->n_hosts == b->n_hosts && same_hosts(a->hosts, b->hosts, a->n_hosts) &&
+	       a->proto == b->proto && a->action == b->action && a->nat_none == b->nat_none &&
+	       strcmp(a->nat_none ? "" : na, b->nat) == 0 && strcmp(a->via, b->via) == 0 &&
+	       a->priority == b->priority && a->log == b->log && a->max_flows == b->max_flows &&
+	       a->order == b->order;
 }
 
 /*
@@ -1065,7 +1066,8 @@ static void test_dump_round_trip(void)
 		"pairing = arbitrary\nmax_per_source = 0\n"
 		"[pool second]\naddresses = 198.51.100.50\n"
 		"[egress]\nmode = deny\npolicies = dump-pol/*.ini\ndefault_pool = public\n"
-		"revalidate = keep\nip_options = drop-all\nhost_timeout = 4\nhost_hold_bytes = 3000\n"
+		"revalidate = keep\nip_options = drop-all\nhost_timeout = 4\nhost_hold_bytes = "
+		"3000\n"
 		"host_hold_total = 100000\nech = deny\ndns_min_ttl = 0\ndns_max_per_name = 3\n"
 		"dns_max_entries = 77\ndns_filter = yes\n"
 		"[flows]\nmax = 4321\ntcp_syn = 3\ntcp_established = 4\ntcp_transitory = 5\n"
@@ -1108,8 +1110,8 @@ static void test_dump_round_trip(void)
 		if (!same_policy(&ps1.policies[i], &ps2.policies[i], first.egress.default_pool))
 			fprintf(stderr, "\n  policy %s differs after the dump\n",
 				ps1.policies[i].name);
-		CU_ASSERT(same_policy(&ps1.policies[i], &ps2.policies[i],
-			first.egress.default_pool));
+		CU_ASSERT(
+			same_policy(&ps1.policies[i], &ps2.policies[i], first.egress.default_pool));
 	}
 	CU_ASSERT_EQUAL(ps2.n_groups, 1);
 	CU_ASSERT_EQUAL(ps2.groups[0].n_cidrs, 60);
@@ -1156,11 +1158,13 @@ static void test_inline_policies(void)
 	egw_policy_set_free(&ps);
 
 	/* A mistake in an inline policy is the main file's, at its line. */
-	path = write_file("inl-bad.ini", MAIN_PORTS "[egress]\ndefault_pool = public\n"
-						 "[policy bad]\nprotocol = sctp\naction = allow\n");
+	path = write_file("inl-bad.ini",
+		MAIN_PORTS "[egress]\ndefault_pool = public\n"
+			   "[policy bad]\nprotocol = sctp\naction = allow\n");
 	CU_ASSERT_EQUAL(load_all(path, &c, &ps), -EINVAL);
-	CU_ASSERT(has_error(path, 21, "[policy bad] protocol: 'sctp' is not one of: tcp, udp, "
-				      "icmp, tls, http, any"));
+	CU_ASSERT(has_error(path, 21,
+		"[policy bad] protocol: 'sctp' is not one of: tcp, udp, "
+		"icmp, tls, http, any"));
 	CU_ASSERT_EQUAL(errs.n, 1);
 	egw_policy_set_free(&ps);
 	reset();

@@ -62,13 +62,13 @@ static int clean_suite(void)
 /* A snapshot of MAIN + EGRESS (more [egress] keys) with the policy file POLICIES. */
 static struct egw_snapshot *snap_of(const char *egress, const char *policies)
 {
-	static const uint16_t port_ids[EGW_MAX_PORTS] = {0, 1};
-	struct egw_conf_errors errs = {0};
-	struct egw_snapshot_inputs in = {.conf = conf,
+	static const uint16_t port_ids[EGW_MAX_PORTS] = { 0, 1 };
+	struct egw_conf_errors errs = { 0 };
+	struct egw_snapshot_inputs in = { .conf = conf,
 		.policies = &pset,
 		.port_ids = port_ids,
 		.slots = &slots,
-		.host_policies = true};
+		.host_policies = true };
 	struct egw_snapshot *s;
 	char text[2048];
 
@@ -88,24 +88,24 @@ static struct egw_snapshot *snap_of(const char *egress, const char *policies)
 
 static struct egw_cls_key tcp(uint32_t dst, uint16_t port)
 {
-	return (struct egw_cls_key){CLIENT, dst, port, IPPROTO_TCP};
+	return (struct egw_cls_key){ CLIENT, dst, port, IPPROTO_TCP };
 }
 
 static struct egw_host_seen tls(const char *sni, bool ech)
 {
-	return (struct egw_host_seen){EGW_SEEN_TLS, sni ? EGW_HOSTNAME_VALID : EGW_HOSTNAME_ABSENT,
-		sni ? (uint8_t)strlen(sni) : 0, ech, sni};
+	return (struct egw_host_seen){ EGW_SEEN_TLS, sni ? EGW_HOSTNAME_VALID : EGW_HOSTNAME_ABSENT,
+		sni ? (uint8_t)strlen(sni) : 0, ech, sni };
 }
 
 static struct egw_host_seen http(const char *host)
 {
-	return (struct egw_host_seen){
-		EGW_SEEN_HTTP, EGW_HOSTNAME_VALID, (uint8_t)strlen(host), false, host};
+	return (struct egw_host_seen){ EGW_SEEN_HTTP, EGW_HOSTNAME_VALID, (uint8_t)strlen(host),
+		false, host };
 }
 
 static struct egw_host_seen seen_only(enum egw_seen_kind k)
 {
-	return (struct egw_host_seen){.kind = (uint8_t)k};
+	return (struct egw_host_seen){ .kind = (uint8_t)k };
 }
 
 /* "allow:NAME", "deny:NAME/why", "pending:NAME"; NAME "-" for the mode. */
@@ -129,8 +129,8 @@ static const char *verdict_str(const struct egw_verdict *v)
 	return buf;
 }
 
-static const char *decide_new(
-	const struct egw_snapshot *s, const struct egw_names_view *nv, struct egw_cls_key k)
+static const char *decide_new(const struct egw_snapshot *s, const struct egw_names_view *nv,
+	struct egw_cls_key k)
 {
 	static struct egw_verdict v;
 
@@ -138,8 +138,8 @@ static const char *decide_new(
 	return verdict_str(&v);
 }
 
-static const char *decide_name(
-	const struct egw_snapshot *s, struct egw_cls_key k, struct egw_host_seen seen)
+static const char *decide_name(const struct egw_snapshot *s, struct egw_cls_key k,
+	struct egw_host_seen seen)
 {
 	static struct egw_verdict v;
 
@@ -179,7 +179,7 @@ static void test_host_then_tuple(void)
 	EXPECT(decide_name(s, tcp(SERVER, 80), tls("github.com", false)), "allow:gh");
 	EXPECT(decide_name(s, tcp(SERVER, 80), tls("gitlab.com", false)), "deny:-/host_denied");
 	/* tls is TCP: UDP never waits */
-	EXPECT(decide_new(s, NULL, ((struct egw_cls_key){CLIENT, SERVER, 443, IPPROTO_UDP})),
+	EXPECT(decide_new(s, NULL, ((struct egw_cls_key){ CLIENT, SERVER, 443, IPPROTO_UDP })),
 		"deny:-/policy_no_match");
 	egw_snapshot_free(s);
 }
@@ -384,17 +384,18 @@ static void test_pending_binding(void)
 
 /* ---- names learned from DNS ---- */
 
-static struct egw_names_view *learned(
-	struct egw_names_table **t, const char *const *names, const uint32_t *addrs, unsigned n)
+static struct egw_names_view *learned(struct egw_names_table **t, const char *const *names,
+	const uint32_t *addrs, unsigned n)
 {
-	static const struct egw_names_limits lim = {60, 64, 1000};
+	static const struct egw_names_limits lim = { 60, 64, 1000 };
 	struct egw_names_view *v;
 
 	*t = egw_names_table_create(&lim, 42);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(*t);
 	for (unsigned i = 0; i < n; i++)
-		CU_ASSERT_EQUAL(
-			egw_names_table_learn(*t, names[i], strlen(names[i]), addrs[i], 300, 0), 0);
+		CU_ASSERT_EQUAL(egw_names_table_learn(*t, names[i], strlen(names[i]), addrs[i], 300,
+					0),
+			0);
 	v = egw_names_table_view(*t, 1, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(v);
 	return v;
@@ -402,9 +403,9 @@ static struct egw_names_view *learned(
 
 static void test_dns_learned(void)
 {
-	static const char *const names[] = {"github.com", "evil.example", "api.github.com"};
-	static const uint32_t addrs[] = {
-		IP(140, 82, 112, 3), IP(203, 0, 113, 66), IP(140, 82, 112, 3)};
+	static const char *const names[] = { "github.com", "evil.example", "api.github.com" };
+	static const uint32_t addrs[] = { IP(140, 82, 112, 3), IP(203, 0, 113, 66),
+		IP(140, 82, 112, 3) };
 	struct egw_snapshot *s = snap_of("",
 		"[policy gh]\nhosts = *.github.com, github.com\nprotocol = tcp\naction = allow\n"
 		"[policy evil]\nhosts = evil.example\naction = deny\npriority = 5\n"
@@ -455,9 +456,9 @@ static void test_dns_learned(void)
 /* Many names for one address (a CDN): the best rule wins whichever name names it. */
 static void test_dns_many_names(void)
 {
-	static const char *const names[] = {
-		"a.cdn.example", "b.cdn.example", "shop.example", "c.cdn.example"};
-	static const uint32_t addrs[] = {SERVER, SERVER, SERVER, SERVER};
+	static const char *const names[] = { "a.cdn.example", "b.cdn.example", "shop.example",
+		"c.cdn.example" };
+	static const uint32_t addrs[] = { SERVER, SERVER, SERVER, SERVER };
 	struct egw_snapshot *s =
 		snap_of("", "[policy cdn]\nhosts = *.cdn.example\naction = allow\n"
 			    "[policy shop]\nhosts = shop.example\naction = deny\npriority = 9\n");
@@ -477,13 +478,13 @@ static void test_dns_many_names(void)
 /* Learned names live in their own table: a reload (a new snapshot, new limits) keeps them. */
 static void test_names_survive_reload(void)
 {
-	static const char *const names[] = {"db.corp.example"};
-	static const uint32_t addrs[] = {IP(203, 0, 113, 9)};
-	struct egw_snapshot *s = snap_of(
-		"", "[policy corp]\nhosts = *.corp.example\nprotocol = tcp\naction = allow\n");
+	static const char *const names[] = { "db.corp.example" };
+	static const uint32_t addrs[] = { IP(203, 0, 113, 9) };
+	struct egw_snapshot *s = snap_of("",
+		"[policy corp]\nhosts = *.corp.example\nprotocol = tcp\naction = allow\n");
 	struct egw_names_table *t;
 	struct egw_names_view *nv = learned(&t, names, addrs, 1);
-	struct egw_names_limits lim = {10, 2, 10};
+	struct egw_names_limits lim = { 10, 2, 10 };
 
 	EXPECT(decide_new(s, nv, tcp(addrs[0], 5432)), "allow:corp");
 	egw_snapshot_free(s);
@@ -601,8 +602,8 @@ static void test_fingerprint_and_delta(void)
 
 /* ---- dns_filter ---- */
 
-static bool permits(
-	const struct egw_snapshot *s, uint32_t src, const char *name, const char *want_rt)
+static bool permits(const struct egw_snapshot *s, uint32_t src, const char *name,
+	const char *want_rt)
 {
 	const struct egw_policy_rt *rt;
 	bool ok = egw_policy_dns_permits(s, src, name, name ? strlen(name) : 0, &rt);
@@ -680,12 +681,12 @@ static void test_host_read_vectors(void)
 		const char *name;
 		bool ech;
 	} vecs[] = {
-		{"tls_openssl.bin", EGW_SEEN_TLS, "www.example.com", false},
-		{"tls_nosni.bin", EGW_SEEN_TLS, NULL, false},
-		{"tls_pq_large.bin", EGW_SEEN_TLS, "api.github.com", false},
-		{"tls_ech.bin", EGW_SEEN_TLS, "www.example.com", true},
-		{"http_curl.bin", EGW_SEEN_HTTP, "www.example.com", false},
-		{"http_curl_connect.bin", EGW_SEEN_HTTP, "secure.example.net", false},
+		{ "tls_openssl.bin", EGW_SEEN_TLS, "www.example.com", false },
+		{ "tls_nosni.bin", EGW_SEEN_TLS, NULL, false },
+		{ "tls_pq_large.bin", EGW_SEEN_TLS, "api.github.com", false },
+		{ "tls_ech.bin", EGW_SEEN_TLS, "www.example.com", true },
+		{ "http_curl.bin", EGW_SEEN_HTTP, "www.example.com", false },
+		{ "http_curl_connect.bin", EGW_SEEN_HTTP, "secure.example.net", false },
 	};
 
 	for (size_t i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++) {
@@ -721,7 +722,7 @@ static void test_host_read_other(void)
 {
 	static const char ssh[] = "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n";
 	static const char h2[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
-	static const uint8_t bad_tls[] = {0x16, 0x03, 0x01, 0x00, 0x05, 0x02, 0, 0, 1, 0};
+	static const uint8_t bad_tls[] = { 0x16, 0x03, 0x01, 0x00, 0x05, 0x02, 0, 0, 1, 0 };
 	static const char two_hosts[] =
 		"GET / HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n";
 	struct egw_host_read r;
@@ -732,8 +733,8 @@ static void test_host_read_other(void)
 	CU_ASSERT_EQUAL(r.seen.kind, EGW_SEEN_OTHER);
 	CU_ASSERT_EQUAL(egw_host_read(bad_tls, sizeof(bad_tls), &r), EGW_L7_DONE);
 	CU_ASSERT_EQUAL(r.seen.kind, EGW_SEEN_MALFORMED);
-	CU_ASSERT_EQUAL(
-		egw_host_read((const uint8_t *)two_hosts, sizeof(two_hosts) - 1, &r), EGW_L7_DONE);
+	CU_ASSERT_EQUAL(egw_host_read((const uint8_t *)two_hosts, sizeof(two_hosts) - 1, &r),
+		EGW_L7_DONE);
 	CU_ASSERT_EQUAL(r.seen.kind, EGW_SEEN_MALFORMED);
 	CU_ASSERT_EQUAL(egw_host_read(NULL, 0, &r), EGW_L7_NEED_MORE);
 	CU_ASSERT(r.need > 0);

@@ -74,8 +74,11 @@ static void test_compile_policies(void)
 	struct egw_policy_conf pol[3];
 	struct egw_policy_set ps = { .policies = pol, .n_policies = 3 };
 	uint16_t port_ids[2] = { 0, 5 };
-	struct egw_snapshot_inputs in = { .conf = &c, .policies = &ps, .port_ids = port_ids,
-		.slots = &slots, .generation = 7 };
+	struct egw_snapshot_inputs in = { .conf = &c,
+		.policies = &ps,
+		.port_ids = port_ids,
+		.slots = &slots,
+		.generation = 7 };
 	struct egw_snapshot *s;
 	const struct egw_policy_rt *rt;
 
@@ -231,8 +234,11 @@ static struct egw_snapshot *compile_pols(struct egw_conf *c, struct egw_policy_c
 {
 	struct egw_policy_set ps = { .policies = pol, .n_policies = n };
 	uint16_t port_ids[2] = { 0, 1 };
-	struct egw_snapshot_inputs in = { .conf = c, .policies = &ps, .port_ids = port_ids,
-		.slots = &slots, .generation = gen };
+	struct egw_snapshot_inputs in = { .conf = c,
+		.policies = &ps,
+		.port_ids = port_ids,
+		.slots = &slots,
+		.generation = gen };
 	struct egw_snapshot *s = egw_snapshot_compile(&in);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
@@ -349,9 +355,16 @@ static void test_slots_names(void)
 static struct rte_mbuf *data_segment(struct egw_pkt_meta *meta)
 {
 	uint8_t frame[PG_FRAME_MAX];
-	struct pg_pkt p = { .src = PG_IP(198, 18, 0, 2), .dst = PG_IP(203, 0, 113, 1),
-		.proto = IPPROTO_TCP, .ihl = 6, .sport = 40000, .dport = 443,
-		.tcp_flags = EGW_TCP_ACK | EGW_TCP_PSH, .tcp_doff = 8, .seq = 1000, .ack = 5000,
+	struct pg_pkt p = { .src = PG_IP(198, 18, 0, 2),
+		.dst = PG_IP(203, 0, 113, 1),
+		.proto = IPPROTO_TCP,
+		.ihl = 6,
+		.sport = 40000,
+		.dport = 443,
+		.tcp_flags = EGW_TCP_ACK | EGW_TCP_PSH,
+		.tcp_doff = 8,
+		.seq = 1000,
+		.ack = 5000,
 		.payload_len = 100 };
 	size_t len;
 	struct rte_mbuf *m;
@@ -417,7 +430,7 @@ static void test_rst_reverse(void)
 	CU_ASSERT_EQUAL(pg_rd32(ip + 16), PG_IP(198, 18, 0, 2));
 	CU_ASSERT_EQUAL(pg_rd16(tcp), 443);
 	CU_ASSERT_EQUAL(pg_rd16(tcp + 2), 40000);
-	CU_ASSERT_EQUAL(pg_rd32(tcp + 4), 5000);      /* what the client expects next */
+	CU_ASSERT_EQUAL(pg_rd32(tcp + 4), 5000);       /* what the client expects next */
 	CU_ASSERT_EQUAL(pg_rd32(tcp + 8), 1000 + 100); /* acknowledges the data */
 	CU_ASSERT_EQUAL(tcp[13], EGW_TCP_RST | EGW_TCP_ACK);
 	CU_ASSERT(pg_ip_csum_ok(ip));
@@ -431,7 +444,6 @@ void egw_test_register_policy_rt(void)
 {
 	EGW_SUITE("policy_rt", init_suite, clean_suite, EGW_TEST(test_compile_policies),
 		EGW_TEST(test_compile_without_policies), EGW_TEST(test_epoch_chain),
-		EGW_TEST(test_recheck_delta),
-		EGW_TEST(test_slots_names),
+		EGW_TEST(test_recheck_delta), EGW_TEST(test_slots_names),
 		EGW_TEST(test_rst_inplace), EGW_TEST(test_rst_reverse));
 }

@@ -12,6 +12,7 @@
 
 #include "egw_test.h"
 #include "pktgen.h"
+#include "pipeline/dataplane_internal.h" /* sets a worker's counters (white box) */
 #include "telemetry/community_id.h"
 #include "telemetry/flowlog.h"
 #include "telemetry/metrics.h"
@@ -82,7 +83,8 @@ static void test_community_id(void)
 	};
 
 	for (unsigned i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		struct egw_community_tuple t = { .proto = v[i].proto, .sport = v[i].sport,
+		struct egw_community_tuple t = { .proto = v[i].proto,
+			.sport = v[i].sport,
 			.dport = v[i].dport };
 		struct in_addr a, b;
 		char id[EGW_COMMUNITY_ID_SIZE];
@@ -100,22 +102,33 @@ static void test_community_id(void)
 
 static struct egw_flowlog_rec sample_rec(enum egw_flow_event ev, uint8_t proto)
 {
-	return (struct egw_flowlog_rec){ .stamp = 5, .event = (uint8_t)ev, .proto = proto,
-		.reason = ev == EGW_EV_END ? EGW_END_TCP_CLOSED : ev == EGW_EV_DENY ?
-							   EGW_DROP_POLICY_DENY : 0,
-		.worker = 1, .flow_id = ev == EGW_EV_DENY ? 0 : 0x0001a2b3c4d51002ULL,
-		.src = htonl(PG_IP(198, 18, 0, 2)), .dst = htonl(PG_IP(203, 0, 113, 1)),
-		.nat_src = htonl(PG_IP(198, 51, 100, 10)), .sport = htons(40000),
-		.dport = htons(443), .nat_sport = htons(2000), .policy = 3,
-		.packets = { 10, 9 }, .bytes = { 1000, 5000000000ULL } };
+	return (struct egw_flowlog_rec){ .stamp = 5,
+		.event = (uint8_t)ev,
+		.proto = proto,
+		.reason = ev == EGW_EV_END  ? EGW_END_TCP_CLOSED :
+			  ev == EGW_EV_DENY ? EGW_DROP_POLICY_DENY :
+					      0,
+		.worker = 1,
+		.flow_id = ev == EGW_EV_DENY ? 0 : 0x0001a2b3c4d51002ULL,
+		.src = htonl(PG_IP(198, 18, 0, 2)),
+		.dst = htonl(PG_IP(203, 0, 113, 1)),
+		.nat_src = htonl(PG_IP(198, 51, 100, 10)),
+		.sport = htons(40000),
+		.dport = htons(443),
+		.nat_sport = htons(2000),
+		.policy = 3,
+		.packets = { 10, 9 },
+		.bytes = { 1000, 5000000000ULL } };
 }
 
 static void test_flowlog_format(void)
 {
 	struct egw_flowlog_rec r = sample_rec(EGW_EV_END, IPPROTO_TCP);
 	/* 2026-11-29T10:20:30.123Z */
-	struct egw_flowlog_meta m = { .time_ms = 1795947630123LL, .duration_ms = 12345,
-		.policy = "web", .host = "gw1" };
+	struct egw_flowlog_meta m = { .time_ms = 1795947630123LL,
+		.duration_ms = 12345,
+		.policy = "web",
+		.host = "gw1" };
 	char buf[768];
 	int n;
 
@@ -276,14 +289,16 @@ static void metrics_tx(void *ctx, struct rte_mbuf *m, uint16_t port)
 /* A resolver with one static neighbour and one being resolved (one ARP request sent). */
 static struct egw_neigh_resolver *metrics_resolver(struct egw_neigh_table **t, uint64_t *drops)
 {
-	struct egw_neigh_port np = {.addr_be = htonl(PG_IP(203, 0, 113, 2)),
+	struct egw_neigh_port np = { .addr_be = htonl(PG_IP(203, 0, 113, 2)),
 		.prefix_len = 24,
 		.reachable_ms = 30000,
 		.probes = 3,
-		.gc_ms = 300000};
-	struct rte_ether_addr mac = {{0x02, 0, 0, 0, 0, 9}};
-	struct egw_neigh_params p = {
-		.pool = pg_mempool(), .tx = metrics_tx, .clock_ms = metrics_clock, .drops = drops};
+		.gc_ms = 300000 };
+	struct rte_ether_addr mac = { { 0x02, 0, 0, 0, 0, 9 } };
+	struct egw_neigh_params p = { .pool = pg_mempool(),
+		.tx = metrics_tx,
+		.clock_ms = metrics_clock,
+		.drops = drops };
 	struct egw_neigh_resolver *r;
 
 	*t = p.table = egw_neigh_create("ut_metrics", 8, SOCKET_ID_ANY);
@@ -297,20 +312,32 @@ static struct egw_neigh_resolver *metrics_resolver(struct egw_neigh_table **t, u
 
 static void test_metrics_render(void)
 {
-	static struct egw_dataplane dp;
 	static struct egw_conf conf;
 	static struct egw_policy_slots slots;
-	const struct egw_flow_timeouts to = { 30, 7440, 240, 300, 60 };
-	volatile int mode = EGW_MODE_POLICY;
-	volatile uint64_t gen = 2;
-	uint32_t seq = 0, web;
+	const struct egw_dataplane_params dpp = { .name = "ut_metdp",
+		.n_workers = 1,
+		.max_flows = 64,
+		.timeouts = { 30, 7440, 240, 300, 60 },
+		.neigh_max = 8 };
+	struct egw_dataplane *dp;
+	char err[256];
+	static struct egw_rcu observer;
+	const struct egw_reload_result reload = { .done = true,
+		.ok = true,
+		.time_ms = 1764000000123LL,
+		.generation = 2,
+		.n_policies = 1 };
+	uint32_t web;
 	/* A port id no device has: ethdev reads fail and leave zeros, the rest is ours. */
 	static const uint16_t port_ids[1] = { EGW_PORT_IDS - 1 };
-	struct egw_tel_source src = { .version = "9.9", .mode = &mode, .generation = &gen,
-		.dp = &dp, .slots = &slots, .conf = &conf, .conf_seq = &seq, .port_ids = port_ids };
+	struct egw_tel_source src = { .version = "9.9",
+		.observer = &observer,
+		.slots = &slots,
+		.conf = &conf,
+		.port_ids = port_ids };
 	struct egw_metrics_buf b = { 0 };
 	struct egw_neigh_table *nt;
-	uint64_t neigh_drops[EGW_DROP_MAX] = {0};
+	uint64_t neigh_drops[EGW_DROP_MAX] = { 0 };
 	struct egw_neigh_resolver *nr;
 	struct egw_worker *w;
 	const char *line;
@@ -320,9 +347,9 @@ static void test_metrics_render(void)
 	CU_ASSERT_EQUAL_FATAL(egw_policy_slots_init(&slots, "ut_metrics"), 0);
 	web = egw_policy_slots_get(&slots, "web", 2);
 	egw_policy_slots_get(&slots, "old", 1); /* not in the running generation */
-	dp.n_workers = 1;
-	w = dp.workers[0] = egw_worker_create(&dp, 0, 64, &to, SOCKET_ID_ANY);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	src.dp = dp = egw_dataplane_create(&dpp, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dp);
+	w = egw_dataplane_worker(dp, 0);
 	w->stats.drops[EGW_DROP_POLICY_DENY] = 7;
 	w->stats.outbound_packets = 11;
 	w->stats.flow_log_dropped = 2;
@@ -340,11 +367,22 @@ static void test_metrics_render(void)
 	conf.pools[0].addrs[1] = PG_IP(198, 51, 100, 11);
 	conf.pools[0].port_first = 1024;
 	conf.pools[0].port_last = 2047;
+	conf.egress.mode = EGW_MODE_POLICY;
+	CU_ASSERT_EQUAL_FATAL(egw_observer_init(&observer), 0);
+	CU_ASSERT_EQUAL_FATAL(egw_rcu_publish(&observer,
+				      egw_observer_view_build(&conf, 2, "ab", &reload)),
+		0);
+	/* The pools come from the published view, not from CONF: rewriting CONF now must not
+	 * show. */
+	conf.pools[0].port_last = 4095;
 
 	CU_ASSERT_EQUAL(egw_metrics_render(&src, &b), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b.p);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_info{version=\"9.9\",mode=\"policy\"}"), 1);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_policy_generation"), 2);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_config_last_reload_successful"), 1);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_config_last_reload_success_timestamp_seconds"),
+		1764000000);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_drops_total{reason=\"policy_deny\"}"), 7);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_drops_total{reason=\"nat_exhausted\"}"), 0);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_forwarded_packets_total{direction=\"outbound\"}"),
@@ -355,13 +393,17 @@ static void test_metrics_render(void)
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_policy_flows_allowed_total{policy=\"(mode)\"}"), 0);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_policy_flows_allowed_total{policy=\"old\"}"), -1);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_pool_ports_in_use{pool=\"public\","
-				    "address=\"198.51.100.11\"}"), 2);
+				    "address=\"198.51.100.11\"}"),
+		2);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_pool_ports_free{pool=\"public\","
-				    "address=\"198.51.100.11\"}"), 1022);
+				    "address=\"198.51.100.11\"}"),
+		1022);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_pool_ports_free{pool=\"public\","
-				    "address=\"198.51.100.10\"}"), 1024);
+				    "address=\"198.51.100.10\"}"),
+		1024);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_pool_exhausted_total{pool=\"public\","
-				    "address=\"198.51.100.11\"}"), 5);
+				    "address=\"198.51.100.11\"}"),
+		5);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_worker_rx_packets_total{worker=\"0\"}"), 0);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_neighbor_probes_sent_total"), 1);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_neighbor_mac_changes_total"), 0);
@@ -400,11 +442,62 @@ static void test_metrics_render(void)
 		CU_ASSERT(samples > 50);
 	}
 	egw_metrics_buf_free(&b);
+	/* Every observer reader id taken: the render says busy rather than wait or guess. */
+	{
+		int ids[EGW_OBSERVER_READERS];
+		struct egw_metrics_buf busy = { 0 };
+		for (unsigned i = 0; i < EGW_OBSERVER_READERS; i++)
+			CU_ASSERT((ids[i] = egw_rcu_read_begin(&observer)) >= 0);
+		CU_ASSERT_EQUAL(egw_metrics_render(&src, &busy), -EBUSY);
+		egw_metrics_buf_free(&busy);
+		for (unsigned i = 0; i < EGW_OBSERVER_READERS; i++)
+			egw_rcu_read_end(&observer, ids[i]);
+	}
+	egw_rcu_fini(&observer);
 	egw_neigh_resolver_free(nr);
 	egw_neigh_free(nt);
-	egw_worker_free(w);
-	dp.workers[0] = NULL;
+	egw_dataplane_free(dp);
 	egw_policy_slots_fini(&slots);
+}
+
+/* The observer view: a copy of what runs, and the reload summary /egw/info has always shown. */
+static void test_observer_view(void)
+{
+	static struct egw_conf conf;
+	struct egw_reload_result r = { 0 };
+	struct egw_observer_view *v;
+	char s[1024];
+
+	conf.egress.mode = EGW_MODE_DENY;
+	conf.flows.udp = 300;
+	conf.n_pools = 2;
+	snprintf(conf.pools[1].name, sizeof(conf.pools[1].name), "second");
+	egw_reload_summary(&r, s, sizeof(s));
+	CU_ASSERT_STRING_EQUAL(s, "none");
+	r = (struct egw_reload_result){ .done = true,
+		.ok = true,
+		.generation = 7,
+		.n_policies = 3 };
+	egw_reload_summary(&r, s, sizeof(s));
+	CU_ASSERT_STRING_EQUAL(s, "ok: generation 7, 3 policies");
+	r = (struct egw_reload_result){ .done = true, .n_errors = 2 };
+	snprintf(r.first_error, sizeof(r.first_error), "/etc/p.ini:4: %0300d", 1);
+	egw_reload_summary(&r, s, sizeof(s));
+	/* The first error is whole, however long (the old summary cut it at 127 characters). */
+	CU_ASSERT_EQUAL(strncmp(s, "error: 2 problem(s), running policy kept; first: /etc/p.ini:4:",
+				62),
+		0);
+	CU_ASSERT_EQUAL(strlen(s), 62 + 1 + 300);
+	v = egw_observer_view_build(&conf, 9, "cafe", &r);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+	CU_ASSERT_EQUAL(v->generation, 9);
+	CU_ASSERT_EQUAL(v->mode, EGW_MODE_DENY);
+	CU_ASSERT_STRING_EQUAL(v->config_sha256, "cafe");
+	CU_ASSERT_EQUAL(v->timeouts[3], 300);
+	CU_ASSERT_EQUAL(v->n_pools, 2);
+	CU_ASSERT_STRING_EQUAL(v->pools[1].name, "second");
+	CU_ASSERT_EQUAL(v->last_reload.n_errors, 2);
+	egw_observer_view_free(v);
 }
 
 static void test_metrics_server_errors(void)
@@ -428,8 +521,8 @@ void egw_test_register_telemetry(void)
 {
 	EGW_SUITE("telemetry", NULL, NULL, EGW_TEST(test_telemetry_register),
 		EGW_TEST(test_sha256_file), EGW_TEST(test_community_id),
-		EGW_TEST(test_flowlog_format), EGW_TEST(test_flowlog_clock),
-		EGW_TEST(test_flowlog_escaping_and_space), EGW_TEST(test_flowlog_open_errors),
-		EGW_TEST(test_metrics_buf), EGW_TEST(test_metrics_render),
-		EGW_TEST(test_metrics_server_errors));
+		EGW_TEST(test_observer_view), EGW_TEST(test_flowlog_format),
+		EGW_TEST(test_flowlog_clock), EGW_TEST(test_flowlog_escaping_and_space),
+		EGW_TEST(test_flowlog_open_errors), EGW_TEST(test_metrics_buf),
+		EGW_TEST(test_metrics_render), EGW_TEST(test_metrics_server_errors));
 }

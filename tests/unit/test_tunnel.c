@@ -71,31 +71,31 @@ static void test_connect_forms(void)
 		const char *host;
 		uint16_t port;
 	} cases[] = {
-		{"CONNECT 203.0.113.5:8443 HTTP/1.1\r\n\r\n", EGW_CONNECT_OK, 0, "", 8443},
-		{"CONNECT Www.Example.COM.:80 HTTP/1.1\r\nHost: www.example.com\r\n\r\n",
-			EGW_CONNECT_OK, 0, "www.example.com", 80},
-		{"CONNECT a.b:1 HTTP/1.0\n\n", EGW_CONNECT_OK, 0, "a.b", 1},
-		{"CONNECT a.b:65535 HTTP/1.1\r\n\r\ndata after the head", EGW_CONNECT_OK, 0, "a.b",
-			65535},
-		{"CONNECT a.b:0 HTTP/1.1\r\n\r\n", EGW_CONNECT_ERROR, 400},
-		{"CONNECT a.b:65536 HTTP/1.1\r\n\r\n", EGW_CONNECT_ERROR, 400},
-		{"CONNECT a.b: HTTP/1.1\r\n\r\n", EGW_CONNECT_ERROR, 400},
-		{"CONNECT a.b HTTP/1.1\r\n\r\n", EGW_CONNECT_ERROR, 400},
-		{"CONNECT [2001:db8::1]:443 HTTP/1.1\r\n\r\n", EGW_CONNECT_ERROR, 400},
-		{"CONNECT user@a.b:443 HTTP/1.1\r\n\r\n", EGW_CONNECT_ERROR, 400},
-		{"CONNECT a_b.c:443 HTTP/1.1\r\n\r\n", EGW_CONNECT_ERROR, 400},
-		{"CONNECT a.b:443/x HTTP/1.1\r\n\r\n", EGW_CONNECT_ERROR, 400},
-		{"CONNECT a.b:443 HTTP/1.1\r\nHost: other.c\r\n\r\n", EGW_CONNECT_ERROR, 400},
-		{"CONNECT a.b:443 HTTP/1.1\r\nX: a\rb\r\n\r\n", EGW_CONNECT_ERROR, 400},
-		{"CONNECT a.b:443 HTTP/1.1\r\n folded\r\n\r\n", EGW_CONNECT_ERROR, 400},
-		{"GET / HTTP/1.1\r\nHost: a.b\r\n\r\n", EGW_CONNECT_ERROR, 405},
-		{"GET http://a.b/ HTTP/1.1\r\nHost: a.b\r\n\r\n", EGW_CONNECT_ERROR, 405},
-		{"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", EGW_CONNECT_ERROR, 400},
-		{"\x05\x01\x00", EGW_CONNECT_ERROR, 400},
-		{"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", EGW_CONNECT_H2},
-		{"CONNECT a.b:443 HTTP/1.1\r\nProxy-Authorization: Basic YTpi\r\n"
-		 "proxy-authorization: Basic YTpi\r\n\r\n",
-			EGW_CONNECT_ERROR, 400},
+		{ "CONNECT 203.0.113.5:8443 HTTP/1.1\r\n\r\n", EGW_CONNECT_OK, 0, "", 8443 },
+		{ "CONNECT Www.Example.COM.:80 HTTP/1.1\r\nHost: www.example.com\r\n\r\n",
+			EGW_CONNECT_OK, 0, "www.example.com", 80 },
+		{ "CONNECT a.b:1 HTTP/1.0\n\n", EGW_CONNECT_OK, 0, "a.b", 1 },
+		{ "CONNECT a.b:65535 HTTP/1.1\r\n\r\ndata after the head", EGW_CONNECT_OK, 0, "a.b",
+			65535 },
+		{ "CONNECT a.b:0 HTTP/1.1\r\n\r\n", EGW_CONNECT_ERROR, 400 },
+		{ "CONNECT a.b:65536 HTTP/1.1\r\n\r\n", EGW_CONNECT_ERROR, 400 },
+		{ "CONNECT a.b: HTTP/1.1\r\n\r\n", EGW_CONNECT_ERROR, 400 },
+		{ "CONNECT a.b HTTP/1.1\r\n\r\n", EGW_CONNECT_ERROR, 400 },
+		{ "CONNECT [2001:db8::1]:443 HTTP/1.1\r\n\r\n", EGW_CONNECT_ERROR, 400 },
+		{ "CONNECT user@a.b:443 HTTP/1.1\r\n\r\n", EGW_CONNECT_ERROR, 400 },
+		{ "CONNECT a_b.c:443 HTTP/1.1\r\n\r\n", EGW_CONNECT_ERROR, 400 },
+		{ "CONNECT a.b:443/x HTTP/1.1\r\n\r\n", EGW_CONNECT_ERROR, 400 },
+		{ "CONNECT a.b:443 HTTP/1.1\r\nHost: other.c\r\n\r\n", EGW_CONNECT_ERROR, 400 },
+		{ "CONNECT a.b:443 HTTP/1.1\r\nX: a\rb\r\n\r\n", EGW_CONNECT_ERROR, 400 },
+		{ "CONNECT a.b:443 HTTP/1.1\r\n folded\r\n\r\n", EGW_CONNECT_ERROR, 400 },
+		{ "GET / HTTP/1.1\r\nHost: a.b\r\n\r\n", EGW_CONNECT_ERROR, 405 },
+		{ "GET http://a.b/ HTTP/1.1\r\nHost: a.b\r\n\r\n", EGW_CONNECT_ERROR, 405 },
+		{ "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", EGW_CONNECT_ERROR, 400 },
+		{ "\x05\x01\x00", EGW_CONNECT_ERROR, 400 },
+		{ "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", EGW_CONNECT_H2 },
+		{ "CONNECT a.b:443 HTTP/1.1\r\nProxy-Authorization: Basic YTpi\r\n"
+		  "proxy-authorization: Basic YTpi\r\n\r\n",
+			EGW_CONNECT_ERROR, 400 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -174,23 +174,23 @@ static void test_basic_auth(void)
 		int ret;
 		const char *user, *pass;
 	} cases[] = {
-		{"Basic YWxpY2U6czNjcmV0", 0, "alice", "s3cret"},
-		{"basic YWxpY2U6czNjcmV0", 0, "alice", "s3cret"},
-		{"BASIC  YTo=", 0, "a", ""},	      /* "a:" */
-		{"Basic OnA=", 0, "", "p"},	      /* ":p" */
-		{"Basic YTpiOmM=", 0, "a", "b:c"},    /* the first ':' splits */
-		{"Basic YWxpY2U=", -EINVAL},	      /* no ':' */
-		{"Bearer YWxpY2U6czNjcmV0", -EINVAL}, /* another scheme */
-		{"Basic YWxpY2U6czNjcmV0=", -EINVAL}, /* length not a multiple of 4 */
-		{"Basic YW=pY2U6", -EINVAL},	      /* '=' in the middle */
-		{"Basic YWxp*2U6", -EINVAL}, {"Basic", -EINVAL},
-		{"Basic YQk6Yg==", -EINVAL}, /* "a\t:b": control byte */
+		{ "Basic YWxpY2U6czNjcmV0", 0, "alice", "s3cret" },
+		{ "basic YWxpY2U6czNjcmV0", 0, "alice", "s3cret" },
+		{ "BASIC  YTo=", 0, "a", "" },		/* "a:" */
+		{ "Basic OnA=", 0, "", "p" },		/* ":p" */
+		{ "Basic YTpiOmM=", 0, "a", "b:c" },	/* the first ':' splits */
+		{ "Basic YWxpY2U=", -EINVAL },		/* no ':' */
+		{ "Bearer YWxpY2U6czNjcmV0", -EINVAL }, /* another scheme */
+		{ "Basic YWxpY2U6czNjcmV0=", -EINVAL }, /* length not a multiple of 4 */
+		{ "Basic YW=pY2U6", -EINVAL },		/* '=' in the middle */
+		{ "Basic YWxp*2U6", -EINVAL }, { "Basic", -EINVAL },
+		{ "Basic YQk6Yg==", -EINVAL }, /* "a\t:b": control byte */
 	};
 	char user[256], pass[256];
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int ret = egw_tunnel_basic_auth(
-			(const uint8_t *)cases[i].v, (uint32_t)strlen(cases[i].v), user, pass);
+		int ret = egw_tunnel_basic_auth((const uint8_t *)cases[i].v,
+			(uint32_t)strlen(cases[i].v), user, pass);
 
 		CU_ASSERT_EQUAL(ret, cases[i].ret);
 		if (ret == 0 && cases[i].ret == 0) {
@@ -233,9 +233,9 @@ static void reply_is(const struct egw_socks5 *s, const void *want, size_t n)
 static void test_socks5_noauth_connect(void)
 {
 	struct egw_socks5 s;
-	static const uint8_t hello[] = {5, 2, 0, 2};
-	static const uint8_t req[] = {
-		5, 1, 0, 3, 11, 'W', 'w', 'w', '.', 'a', '.', 't', 'e', 's', 't', '.', 0x01, 0xbb};
+	static const uint8_t hello[] = { 5, 2, 0, 2 };
+	static const uint8_t req[] = { 5, 1, 0, 3, 11, 'W', 'w', 'w', '.', 'a', '.', 't', 'e', 's',
+		't', '.', 0x01, 0xbb };
 
 	egw_tunnel_socks5_init(&s, false);
 	CU_ASSERT_EQUAL(s5_msg(&s, hello, sizeof(hello)), EGW_SOCKS5_SEND);
@@ -253,9 +253,9 @@ static void test_socks5_noauth_connect(void)
 static void test_socks5_auth(void)
 {
 	struct egw_socks5 s;
-	static const uint8_t hello[] = {5, 1, 2};
-	static const uint8_t up[] = {1, 5, 'a', 'l', 'i', 'c', 'e', 3, 'p', 'w', 'd'};
-	static const uint8_t req[] = {5, 1, 0, 1, 203, 0, 113, 7, 0, 80};
+	static const uint8_t hello[] = { 5, 1, 2 };
+	static const uint8_t up[] = { 1, 5, 'a', 'l', 'i', 'c', 'e', 3, 'p', 'w', 'd' };
+	static const uint8_t req[] = { 5, 1, 0, 1, 203, 0, 113, 7, 0, 80 };
 
 	egw_tunnel_socks5_init(&s, true);
 	CU_ASSERT_EQUAL(s5_msg(&s, hello, sizeof(hello)), EGW_SOCKS5_SEND);
@@ -318,20 +318,20 @@ static void test_socks5_bad_requests(void)
 		uint8_t rep;
 		uint8_t result;
 	} cases[] = {
-		{"\x05\x02\x00\x01\xcb\x00\x71\x07\x00\x50", 10, 0x07, EGW_TUNNEL_R_BAD_REQUEST},
-		{"\x05\x03\x00\x01\xcb\x00\x71\x07\x00\x50", 10, 0x07, EGW_TUNNEL_R_BAD_REQUEST},
-		{"\x05\x09\x00\x01\xcb\x00\x71\x07\x00\x50", 10, 0x07, EGW_TUNNEL_R_BAD_REQUEST},
-		{"\x05\x01\x00\x04"
-		 "0123456789abcdef\x00\x50",
-			22, 0x08, EGW_TUNNEL_R_BAD_REQUEST},
-		{"\x05\x01\x00\x07\x00", 5, 0x08, EGW_TUNNEL_R_BAD_REQUEST},
-		{"\x05\x01\x01\x01\xcb\x00\x71\x07\x00\x50", 10, 0x01, EGW_TUNNEL_R_BAD_REQUEST},
-		{"\x05\x01\x00\x01\xcb\x00\x71\x07\x00\x00", 10, 0x01, EGW_TUNNEL_R_BAD_REQUEST},
-		{"\x04\x01\x00\x01\xcb\x00\x71\x07\x00\x50", 10, 0x01, EGW_TUNNEL_R_BAD_REQUEST},
-		{"\x05\x01\x00\x03\x03"
-		 "a_b\x00\x50",
-			10, 0x04, EGW_TUNNEL_R_UNRESOLVABLE},
-		{"\x05\x01\x00\x03\x00\x00\x50", 7, 0x04, EGW_TUNNEL_R_UNRESOLVABLE},
+		{ "\x05\x02\x00\x01\xcb\x00\x71\x07\x00\x50", 10, 0x07, EGW_TUNNEL_R_BAD_REQUEST },
+		{ "\x05\x03\x00\x01\xcb\x00\x71\x07\x00\x50", 10, 0x07, EGW_TUNNEL_R_BAD_REQUEST },
+		{ "\x05\x09\x00\x01\xcb\x00\x71\x07\x00\x50", 10, 0x07, EGW_TUNNEL_R_BAD_REQUEST },
+		{ "\x05\x01\x00\x04"
+		  "0123456789abcdef\x00\x50",
+			22, 0x08, EGW_TUNNEL_R_BAD_REQUEST },
+		{ "\x05\x01\x00\x07\x00", 5, 0x08, EGW_TUNNEL_R_BAD_REQUEST },
+		{ "\x05\x01\x01\x01\xcb\x00\x71\x07\x00\x50", 10, 0x01, EGW_TUNNEL_R_BAD_REQUEST },
+		{ "\x05\x01\x00\x01\xcb\x00\x71\x07\x00\x00", 10, 0x01, EGW_TUNNEL_R_BAD_REQUEST },
+		{ "\x04\x01\x00\x01\xcb\x00\x71\x07\x00\x50", 10, 0x01, EGW_TUNNEL_R_BAD_REQUEST },
+		{ "\x05\x01\x00\x03\x03"
+		  "a_b\x00\x50",
+			10, 0x04, EGW_TUNNEL_R_UNRESOLVABLE },
+		{ "\x05\x01\x00\x03\x00\x00\x50", 7, 0x04, EGW_TUNNEL_R_UNRESOLVABLE },
 	};
 	struct egw_socks5 s;
 
@@ -374,13 +374,13 @@ static void test_socks5_replies(void)
 		enum egw_tunnel_result r;
 		uint8_t rep;
 	} cases[] = {
-		{EGW_TUNNEL_R_DENIED, 0x02},
-		{EGW_TUNNEL_R_UPSTREAM_UNREACHABLE, 0x03},
-		{EGW_TUNNEL_R_UNRESOLVABLE, 0x04},
-		{EGW_TUNNEL_R_UPSTREAM_TIMEOUT, 0x04},
-		{EGW_TUNNEL_R_UPSTREAM_REFUSED, 0x05},
-		{EGW_TUNNEL_R_INTERNAL, 0x01},
-		{EGW_TUNNEL_R_TOO_MANY_CLIENTS, 0x01},
+		{ EGW_TUNNEL_R_DENIED, 0x02 },
+		{ EGW_TUNNEL_R_UPSTREAM_UNREACHABLE, 0x03 },
+		{ EGW_TUNNEL_R_UNRESOLVABLE, 0x04 },
+		{ EGW_TUNNEL_R_UPSTREAM_TIMEOUT, 0x04 },
+		{ EGW_TUNNEL_R_UPSTREAM_REFUSED, 0x05 },
+		{ EGW_TUNNEL_R_INTERNAL, 0x01 },
+		{ EGW_TUNNEL_R_TOO_MANY_CLIENTS, 0x01 },
 	};
 	struct egw_socks5 s;
 
@@ -388,7 +388,7 @@ static void test_socks5_replies(void)
 		CU_ASSERT_EQUAL(s5_request(&s, "\x05\x01\x00\x01\xcb\x00\x71\x07\x00\x50", 10),
 			EGW_SOCKS5_DECIDE);
 		CU_ASSERT_EQUAL(egw_tunnel_socks5_reply(&s, cases[i].r, 1, 2), EGW_SOCKS5_FAIL);
-		reply_is(&s, (const uint8_t[]){5, cases[i].rep, 0, 1, 0, 0, 0, 0, 0, 0}, 10);
+		reply_is(&s, (const uint8_t[]){ 5, cases[i].rep, 0, 1, 0, 0, 0, 0, 0, 0 }, 10);
 		CU_ASSERT_EQUAL(s.result, cases[i].r);
 	}
 	/* a reply before a request was read is a caller's bug, answered as a failure */
@@ -401,8 +401,8 @@ static void test_socks5_replies(void)
 	CU_ASSERT_EQUAL(egw_tunnel_result_http(EGW_TUNNEL_R_AUTH_FAILED), 407);
 	CU_ASSERT_EQUAL(egw_tunnel_result_http(EGW_TUNNEL_R_UNRESOLVABLE), 502);
 	CU_ASSERT_EQUAL(egw_tunnel_result_http(EGW_TUNNEL_R_UPSTREAM_TIMEOUT), 504);
-	CU_ASSERT_STRING_EQUAL(
-		egw_tunnel_result_name(EGW_TUNNEL_R_UPSTREAM_REFUSED), "upstream_refused");
+	CU_ASSERT_STRING_EQUAL(egw_tunnel_result_name(EGW_TUNNEL_R_UPSTREAM_REFUSED),
+		"upstream_refused");
 	CU_ASSERT_STRING_EQUAL(egw_tunnel_transport_name(EGW_TUNNEL_H2C), "h2c");
 }
 
@@ -457,7 +457,7 @@ static void one_error(const struct egw_conf_errors *errs, const char *want)
 static void test_users_parse(void)
 {
 	const char *text = "# tunnel users\n\nalice:" HASH6 "\r\nbob:" HASH6 "\n";
-	struct egw_conf_errors errs = {0};
+	struct egw_conf_errors errs = { 0 };
 	struct egw_tunnel_users *u;
 	const char *name;
 
@@ -483,19 +483,19 @@ static void test_users_errors(void)
 		const char *text;
 		const char *err;
 	} cases[] = {
-		{"alice\n", "u:1: expected name:hash"},
-		{"\n\nal ice:" HASH6 "\n", "u:3: user name must be"},
-		{":" HASH6 "\n", "u:1: user name must be"},
-		{"alice:s3cret\n", "u:1: user 'alice': not a crypt(3) hash"},
-		{"alice:$1$abcdefgh$ZCxsq0bNpbsM0vYhDHoYZ.\n", "u:1: user 'alice': not a crypt"},
-		{"alice:abJnggxhB/yWI\n", "u:1: user 'alice': not a crypt"},
-		{"alice:" HASH6 "\n#\nalice:" HASH6 "\n",
-			"u:3: duplicate user 'alice' (first at line 1)"},
-		{"alice:" HASH6 "\0\n", "u: the file contains a NUL byte"},
+		{ "alice\n", "u:1: expected name:hash" },
+		{ "\n\nal ice:" HASH6 "\n", "u:3: user name must be" },
+		{ ":" HASH6 "\n", "u:1: user name must be" },
+		{ "alice:s3cret\n", "u:1: user 'alice': not a crypt(3) hash" },
+		{ "alice:$1$abcdefgh$ZCxsq0bNpbsM0vYhDHoYZ.\n", "u:1: user 'alice': not a crypt" },
+		{ "alice:abJnggxhB/yWI\n", "u:1: user 'alice': not a crypt" },
+		{ "alice:" HASH6 "\n#\nalice:" HASH6 "\n",
+			"u:3: duplicate user 'alice' (first at line 1)" },
+		{ "alice:" HASH6 "\0\n", "u: the file contains a NUL byte" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct egw_conf_errors errs = {0};
+		struct egw_conf_errors errs = { 0 };
 		struct egw_tunnel_users *u = (void *)1;
 		size_t n = strlen(cases[i].text);
 
@@ -511,7 +511,7 @@ static void test_users_errors(void)
 static void test_users_load(void)
 {
 	char dir[] = "/tmp/egw-users-XXXXXX", path[64];
-	struct egw_conf_errors errs = {0};
+	struct egw_conf_errors errs = { 0 };
 	struct egw_tunnel_users *u;
 	int fd;
 
@@ -525,8 +525,8 @@ static void test_users_load(void)
 	egw_conf_errors_free(&errs);
 	fd = open(path, O_CREAT | O_WRONLY, 0600);
 	CU_ASSERT_FATAL(fd >= 0);
-	CU_ASSERT_EQUAL(
-		write(fd, "alice:" HASH6 "\n", strlen(HASH6) + 7), (ssize_t)strlen(HASH6) + 7);
+	CU_ASSERT_EQUAL(write(fd, "alice:" HASH6 "\n", strlen(HASH6) + 7),
+		(ssize_t)strlen(HASH6) + 7);
 	CU_ASSERT_EQUAL(egw_tunnel_users_load(path, &u, &errs), 0);
 	CU_ASSERT_EQUAL(egw_tunnel_users_count(u), 1);
 	egw_tunnel_users_free(u);

@@ -68,12 +68,12 @@ static void flow_end(void *ctx, const struct egw_tunnel_flow_record *r)
 	pthread_mutex_unlock(&mu);
 }
 
-static const struct egw_tunnel_policy_ops ops = {decide, pre_connect, flow_end};
+static const struct egw_tunnel_policy_ops ops = { decide, pre_connect, flow_end };
 
 /* A free port on ADDR (bound and released: a small race no other test here runs into). */
 static uint16_t free_port(uint32_t addr)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(addr)};
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(addr) };
 	socklen_t sl = sizeof(sa);
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
@@ -85,7 +85,7 @@ static uint16_t free_port(uint32_t addr)
 
 static int tcp_listen(uint32_t addr, uint16_t *port)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(addr)};
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(addr) };
 	socklen_t sl = sizeof(sa);
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
 
@@ -99,10 +99,11 @@ static int tcp_listen(uint32_t addr, uint16_t *port)
 
 static int tcp_connect(uint32_t addr, uint16_t port)
 {
-	struct sockaddr_in sa = {
-		.sin_family = AF_INET, .sin_addr.s_addr = htonl(addr), .sin_port = htons(port)};
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(addr),
+		.sin_port = htons(port) };
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct timeval tv = {.tv_sec = 10};
+	struct timeval tv = { .tv_sec = 10 };
 
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
@@ -121,7 +122,7 @@ static void send_str(int fd, const char *s)
 static ssize_t read_for(int fd, char *buf, size_t n, int ms)
 {
 	size_t got = 0;
-	struct pollfd p = {.fd = fd, .events = POLLIN};
+	struct pollfd p = { .fd = fd, .events = POLLIN };
 
 	while (got + 1 < n && poll(&p, 1, ms) == 1) {
 		ssize_t r = recv(fd, buf + got, n - 1 - got, 0);
@@ -139,7 +140,7 @@ static ssize_t read_for(int fd, char *buf, size_t n, int ms)
 static bool closed_within(int fd, int ms)
 {
 	char b[512];
-	struct pollfd p = {.fd = fd, .events = POLLIN};
+	struct pollfd p = { .fd = fd, .events = POLLIN };
 
 	while (poll(&p, 1, ms) == 1)
 		if (recv(fd, b, sizeof(b), 0) <= 0)
@@ -159,10 +160,10 @@ static struct egw_tunnel_conf conf;
 
 static struct egw_tunnel *engine(void)
 {
-	struct egw_conf_errors errs = {0};
+	struct egw_conf_errors errs = { 0 };
 	struct egw_tunnel *t;
 
-	conf.http = (struct egw_tunnel_addr){LO1, free_port(LO1)};
+	conf.http = (struct egw_tunnel_addr){ LO1, free_port(LO1) };
 	conf.n_refused = 0; /* loopback is the only network here; the listener stays refused */
 	memset(&seen, 0, sizeof(seen));
 	t = egw_tunnel_create(&conf, &ops, NULL, &errs);
@@ -394,11 +395,11 @@ static void test_engine_buffers(void)
 
 static void test_engine_bad_conf(void)
 {
-	struct egw_conf_errors errs = {0};
+	struct egw_conf_errors errs = { 0 };
 	struct egw_tunnel_conf c;
 
 	egw_tunnel_conf_defaults(&c);
-	c.https = (struct egw_tunnel_addr){LO1, free_port(LO1)};
+	c.https = (struct egw_tunnel_addr){ LO1, free_port(LO1) };
 	strcpy(c.tls_cert, "/nonexistent/cert.pem");
 	strcpy(c.users, "/nonexistent/users");
 	CU_ASSERT_PTR_NULL(egw_tunnel_create(&c, &ops, NULL, &errs));

@@ -124,23 +124,44 @@ uint64_t bench_drops(const struct egw_worker *w)
 
 static void add_neigh(struct egw_dataplane *dp, uint16_t port, uint32_t addr, const uint8_t *mac)
 {
+	struct egw_neigh_table *nt = egw_dataplane_neigh(dp);
 	struct rte_ether_addr ea;
-	uint16_t slot = egw_neigh_get_or_add(dp->neigh, port, rte_cpu_to_be_32(addr));
+	uint16_t slot = egw_neigh_get_or_add(nt, port, rte_cpu_to_be_32(addr));
 
 	memcpy(ea.addr_bytes, mac, 6);
 	if (slot != EGW_NEIGH_SLOT_NONE)
-		egw_neigh_set(dp->neigh, slot, &ea, false);
+		egw_neigh_set(nt, slot, &ea, false);
 }
 
-static void set_port(struct egw_port_info *pi, uint8_t zone, uint32_t addr, const uint8_t *mac,
-	const char *name)
+static void set_port(struct egw_dataplane *dp, uint16_t id, uint8_t zone, uint32_t addr,
+	const uint8_t *mac, const char *name)
 {
-	pi->configured = true;
-	pi->zone = zone;
-	pi->mtu = 1500;
-	pi->addr_be = rte_cpu_to_be_32(addr);
-	memcpy(pi->mac.addr_bytes, mac, 6);
-	snprintf(pi->name, sizeof(pi->name), "%s", name);
+	struct egw_port_info pi = { .zone = zone, .mtu = 1500, .addr_be = rte_cpu_to_be_32(addr) };
+
+	memcpy(pi.mac.addr_bytes, mac, 6);
+	snprintf(pi.name, sizeof(pi.name), "%s", name);
+	egw_dataplane_set_port(dp, id, &pi);
+}
+
+/* What app/egressgw/ports.c makes of the ports' address, routes and gateway keys. */
+static int ports_setup(struct egw_dataplane *dp, const struct bench_env *e)
+{
+	struct egw_route_table *in = egw_dataplane_routes(dp, EGW_ZONE_INSIDE);
+	struct egw_route_table *out = egw_dataplane_routes(dp, EGW_ZONE_OUTSIDE);
+
+	set_port(dp, e->port_in, EGW_ZONE_INSIDE, BENCH_IN_ADDR, bench_mac_in, "inside");
+	set_port(dp, e->port_out, EGW_ZONE_OUTSIDE, BENCH_OUT_ADDR, bench_mac_out, "outside");
+	if (egw_route_add(in, BENCH_IN_ADDR & 0xffffff00, 24, 0, e->port_in) < 0 ||
+		egw_route_add(in, BENCH_IP(198, 18, 0, 0), 15, rte_cpu_to_be_32(BENCH_IN_ROUTER),
+			e->port_in) < 0 ||
+		egw_route_add(out, BENCH_OUT_ADDR & 0xfffffffc, 30, 0, e->port_out) < 0 ||
+		egw_route_add(out, 0, 0, rte_cpu_to_be_32(BENCH_OUT_GW), e->port_out) < 0 ||
+		egw_dataplane_add_port_addr(dp, BENCH_IN_ADDR, 24) < 0 ||
+		egw_dataplane_add_port_addr(dp, BENCH_OUT_ADDR, 30) < 0)
+		return -EINVAL;
+	add_neigh(dp, e->port_in, BENCH_IN_ROUTER, bench_mac_router);
+	add_neigh(dp, e->port_out, BENCH_OUT_GW, bench_mac_gw);
+	return 0;
 }
 
 /* The policy set of opts->n_policies (see bench_dp_opts). */
@@ -150,7 +171,9 @@ static struct egw_snapshot *policy_snapshot(struct bench_dp *b, uint32_t n, uint
 	struct egw_cidr *cidr = calloc((size_t)n * 2, sizeof(*cidr));
 	struct egw_port_range *ports = calloc(n, sizeof(*ports));
 	struct egw_policy_set ps = { .policies = pol, .n_policies = n };
-	struct egw_snapshot_inputs in = { .conf = b->conf, .policies = &ps, .slots = &b->slots,
+	struct egw_snapshot_inputs in = { .conf = b->conf,
+		.policies = &ps,
+		.slots = &b->slots,
 		.generation = gen };
 	struct egw_snapshot *snap = NULL;
 
@@ -162,19 +185,21 @@ static struct egw_snapshot *policy_snapshot(struct bench_dp *b, uint32_t n, uint
 		p->order = i;
 		p->proto = EGW_PROTO_TCP;
 		p->action = EGW_ACTION_ALLOW;
-		p->sources = &cidr[2 * i];
+		p->sources = &cidr[2 * (size_t)i];
 		p->n_sources = 1;
 		if (i == n - 1) {
 			/* The benchmark's flows: any server, any port. */
-			cidr[2 * i] = (struct egw_cidr){ BENCH_IP(198, 18, 0, 0), 15 };
+			cidr[2 * (size_t)i] = (struct egw_cidr){ BENCH_IP(198, 18, 0, 0), 15 };
 			p->destinations_any = true;
 			p->ports_any = true;
 			continue;
 		}
 		/* Source /24, server /32, one port: the benchmark never uses port 8443. */
-		cidr[2 * i] = (struct egw_cidr){ BENCH_IP(198, 18, 0, 0) + ((i & 0x1ff) << 8), 24 };
-		cidr[2 * i + 1] = (struct egw_cidr){ BENCH_IP(203, 0, 113, 0) + (i & 0xff), 32 };
-		p->destinations = &cidr[2 * i + 1];
+		cidr[2 * (size_t)i] =
+			(struct egw_cidr){ BENCH_IP(198, 18, 0, 0) + ((i & 0x1ff) << 8), 24 };
+		cidr[2 * (size_t)i + 1] =
+			(struct egw_cidr){ BENCH_IP(203, 0, 113, 0) + (i & 0xff), 32 };
+		p->destinations = &cidr[2 * (size_t)i + 1];
 		p->n_destinations = 1;
 		ports[i] = (struct egw_port_range){ 8443, 8443 };
 		p->ports = &ports[i];
@@ -188,63 +213,15 @@ out:
 	return snap;
 }
 
-int bench_dp_create(struct bench_dp *b, struct bench_env *e, const struct bench_dp_opts *o)
+/* [egress] mode = passthrough (or policy), default_pool = public; [pool public]. */
+static void bench_conf(struct egw_conf *c, const struct bench_dp_opts *o)
 {
-	static const struct egw_flow_timeouts to = { .tcp_syn = 30, .tcp_established = 7440,
-		.tcp_transitory = 240, .udp = 300, .icmp = 60 };
-	/* Classifier and hash names must be unique in the process: one generation per build. */
-	static uint64_t generation;
-	struct egw_dataplane *dp;
-	struct egw_pool_conf *pool;
-	struct egw_snapshot *snap, *stale = NULL;
-	size_t heap0, libc0;
-	int rc = -ENOMEM;
+	struct egw_pool_conf *pool = &c->pools[0];
 
-	memset(b, 0, sizeof(*b));
-	b->env = e;
-	b->conf = calloc(1, sizeof(*b->conf));
-	dp = b->dp = calloc(1, sizeof(*dp));
-	if (!dp || !b->conf)
-		goto fail;
-	dp->policy_active = calloc(EGW_POLICY_SLOTS, sizeof(*dp->policy_active));
-	if (!dp->policy_active)
-		goto fail;
-
-	set_port(&dp->ports[e->port_in], EGW_ZONE_INSIDE, BENCH_IN_ADDR, bench_mac_in, "inside");
-	set_port(&dp->ports[e->port_out], EGW_ZONE_OUTSIDE, BENCH_OUT_ADDR, bench_mac_out,
-		"outside");
-	/* What app/egressgw/ports.c makes of the ports' address, routes and gateway keys. */
-	if (egw_route_add(&dp->to_inside, BENCH_IN_ADDR & 0xffffff00, 24, 0, e->port_in) < 0 ||
-		egw_route_add(&dp->to_inside, BENCH_IP(198, 18, 0, 0), 15,
-			rte_cpu_to_be_32(BENCH_IN_ROUTER), e->port_in) < 0 ||
-		egw_route_add(&dp->to_outside, BENCH_OUT_ADDR & 0xfffffffc, 30, 0, e->port_out) < 0 ||
-		egw_route_add(&dp->to_outside, 0, 0, rte_cpu_to_be_32(BENCH_OUT_GW), e->port_out) <
-			0) {
-		rc = -EINVAL;
-		goto fail;
-	}
-	egw_dataplane_add_port_addr(dp, BENCH_IN_ADDR, 24);
-	egw_dataplane_add_port_addr(dp, BENCH_OUT_ADDR, 30);
-
-	dp->neigh = egw_neigh_create("bench", 64, SOCKET_ID_ANY);
-	if (!dp->neigh)
-		goto fail;
-	add_neigh(dp, e->port_in, BENCH_IN_ROUTER, bench_mac_router);
-	add_neigh(dp, e->port_out, BENCH_OUT_GW, bench_mac_gw);
-
-	dp->n_workers = 1;
-	dp->tcp_pickup = true;
-	dp->icmp_errors_per_s = 100;
-	dp->secret = (struct egw_nat_secret){ 0x0123456789abcdefULL, 0xfedcba9876543210ULL };
-	if (egw_rcu_init(&dp->rcu, 1) < 0)
-		goto fail;
-
-	/* [egress] mode = passthrough (or policy), default_pool = public; [pool public]. */
-	egw_conf_defaults(b->conf);
-	b->conf->egress.mode = o->n_policies ? EGW_MODE_POLICY : EGW_MODE_PASSTHROUGH;
-	snprintf(b->conf->egress.default_pool, sizeof(b->conf->egress.default_pool), "public");
-	b->conf->n_pools = 1;
-	pool = &b->conf->pools[0];
+	egw_conf_defaults(c);
+	c->egress.mode = o->n_policies ? EGW_MODE_POLICY : EGW_MODE_PASSTHROUGH;
+	snprintf(c->egress.default_pool, sizeof(c->egress.default_pool), "public");
+	c->n_pools = 1;
 	snprintf(pool->name, sizeof(pool->name), "public");
 	for (unsigned i = 0; i < BENCH_POOL_N; i++)
 		pool->addrs[i] = BENCH_POOL_FIRST + i;
@@ -255,10 +232,67 @@ int bench_dp_create(struct bench_dp *b, struct bench_env *e, const struct bench_
 	pool->mapping = EGW_MAPPING_ENDPOINT_DEPENDENT;
 	pool->pairing = EGW_PAIRING_PAIRED;
 	pool->max_per_source = o->max_per_source ? o->max_per_source : 8192;
+}
+
+/* DPDK heap a data plane of MAX_FLOWS takes (created and freed to measure it). */
+static size_t dataplane_heap(struct egw_dataplane_params *p, uint32_t max_flows)
+{
+	size_t h0 = bench_heap_allocated(), bytes;
+	struct egw_dataplane *dp;
+	char err[256];
+
+	p->max_flows = max_flows;
+	dp = egw_dataplane_create(p, err, sizeof(err));
+	bytes = bench_heap_allocated() - h0;
+	egw_dataplane_free(dp);
+	return dp ? bytes : 0;
+}
+
+int bench_dp_create(struct bench_dp *b, struct bench_env *e, const struct bench_dp_opts *o)
+{
+	static const struct egw_nat_secret secret = { 0x0123456789abcdefULL,
+		0xfedcba9876543210ULL };
+	/* Classifier, hash and ring names must be unique in the process: one per build. */
+	static uint64_t generation;
+	struct egw_dataplane_params p = { .n_workers = 1,
+		.timeouts = { .tcp_syn = 30,
+			.tcp_established = 7440,
+			.tcp_transitory = 240,
+			.udp = 300,
+			.icmp = 60 },
+		.tcp_pickup = true,
+		.neigh_max = 64,
+		.ring_size = 1024,
+		.secret = &secret };
+	struct egw_snapshot *snap;
+	char name[16], err[256];
+	size_t heap0, libc0, fixed;
+	int rc = -ENOMEM;
+
+	memset(b, 0, sizeof(*b));
+	b->env = e;
 	generation++;
+	snprintf(name, sizeof(name), "bench%llu", (unsigned long long)generation);
+	p.name = name;
+	b->conf = calloc(1, sizeof(*b->conf));
+	if (!b->conf)
+		goto fail;
+	/* The worker's share alone: the same data plane with one flow gives the fixed part. */
+	fixed = dataplane_heap(&p, 1);
+	heap0 = bench_heap_allocated();
+	libc0 = libc_allocated();
+	p.max_flows = o->max_flows;
+	b->dp = egw_dataplane_create(&p, err, sizeof(err));
+	if (!b->dp)
+		goto fail;
+	b->worker_heap_bytes = bench_heap_allocated() - heap0 - fixed + egw_worker_bytes(1, false);
+	b->worker_libc_bytes = libc_allocated() - libc0;
+	b->w = egw_dataplane_worker(b->dp, 0);
+	rc = ports_setup(b->dp, e);
+	if (rc < 0)
+		goto fail;
+	bench_conf(b->conf, o);
 	if (o->n_policies) {
-		char name[24];
-		snprintf(name, sizeof(name), "bench%llu", (unsigned long long)generation);
 		if (egw_policy_slots_init(&b->slots, name) < 0)
 			goto fail;
 		b->slots_ok = 1;
@@ -266,21 +300,9 @@ int bench_dp_create(struct bench_dp *b, struct bench_env *e, const struct bench_
 	} else {
 		snap = egw_snapshot_build(b->conf, generation);
 	}
-	if (!snap || egw_rcu_publish(&dp->rcu, snap, 100, &stale) < 0)
+	rc = -ENOMEM;
+	if (!snap || egw_rcu_publish(egw_dataplane_rcu(b->dp), snap) < 0)
 		goto fail;
-
-	dp->punt_ring = rte_ring_create("bench_punt", 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
-	dp->resolve_ring = rte_ring_create("bench_resolve", 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
-	if (!dp->punt_ring || !dp->resolve_ring)
-		goto fail;
-
-	heap0 = bench_heap_allocated();
-	libc0 = libc_allocated();
-	dp->workers[0] = b->w = egw_worker_create(dp, 0, o->max_flows, &to, SOCKET_ID_ANY);
-	if (!b->w)
-		goto fail;
-	b->worker_heap_bytes = bench_heap_allocated() - heap0;
-	b->worker_libc_bytes = libc_allocated() - libc0;
 	b->w->now = 1000;
 	return 0;
 fail:
@@ -290,26 +312,11 @@ fail:
 
 void bench_dp_free(struct bench_dp *b)
 {
-	struct egw_dataplane *dp = b->dp;
-	struct rte_mbuf *m;
-
-	if (dp) {
-		if (b->w) {
-			egw_pipeline_flush(b->w);
-			egw_flow_flush(b->w->ft, NULL, NULL);
-			egw_worker_free(b->w);
-		}
-		while (dp->punt_ring && rte_ring_dequeue(dp->punt_ring, (void **)&m) == 0)
-			rte_pktmbuf_free(m);
-		while (dp->resolve_ring && rte_ring_dequeue(dp->resolve_ring, (void **)&m) == 0)
-			rte_pktmbuf_free(m);
-		rte_ring_free(dp->punt_ring);
-		rte_ring_free(dp->resolve_ring);
-		egw_neigh_free(dp->neigh);
-		egw_rcu_fini(&dp->rcu);
-		free(dp->policy_active);
-		free(dp);
+	if (b->w) {
+		egw_pipeline_flush(b->w);
+		egw_flow_flush(b->w->ft, NULL, NULL);
 	}
+	egw_dataplane_free(b->dp);
 	if (b->slots_ok)
 		egw_policy_slots_fini(&b->slots);
 	free(b->conf);

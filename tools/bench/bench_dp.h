@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pipeline/dataplane.h"
+#include "pipeline/dataplane_internal.h" /* drives one worker directly (white box) */
 #include "policy/slots.h"
 
 /*

@@ -91,7 +91,7 @@ static void build(uint8_t *b, const uint8_t dmac[6], const uint8_t smac[6], uint
 	wr16(tcp + 18, 0);
 	/* Pseudo-header (addresses, protocol, TCP length) + the header's words. */
 	wr16(tcp + 16, fold_not(addrs + 6 + 20 + sport + dport + (seq >> 16) + (seq & 0xffff) +
-			       ack + (uint32_t)(5 << 12 | flags) + win));
+				ack + (uint32_t)(5 << 12 | flags) + win));
 	memset(tcp + 20, 0, BENCH_FRAME_LEN - 54);
 }
 

@@ -54,7 +54,7 @@ struct bench_stat3 bench_measure(bench_op op, const void *ctx, uint32_t iters, i
 		v[r] = (double)(__rdtsc() - c0) / iters;
 	}
 	qsort(v, (size_t)runs, sizeof(v[0]), cmp_d);
-	return (struct bench_stat3){v[0], v[runs / 2], v[runs - 1]};
+	return (struct bench_stat3){ v[0], v[runs / 2], v[runs - 1] };
 }
 
 void bench_report(const char *what, struct bench_stat3 s)

@@ -95,7 +95,7 @@ static unsigned tables_matching(const struct egw_cls_rule *rules, uint32_t n,
 		if (!egw_cls_rule_matches(r, key))
 			continue;
 		s = &seen[r->src_len][r->dst_len][r->port_lo != 0 || r->port_hi != 65535]
-			[r->proto == 0];
+			 [r->proto == 0];
 		count += !*s;
 		*s = 1;
 	}
@@ -134,8 +134,7 @@ static struct result run(uint32_t n, int many, uint32_t n_keys)
 		hits += m != NULL;
 		sink += m ? m->id : 0;
 	}
-	res.ns_tss = (double)(rte_rdtsc_precise() - t0) * 1e9 / (double)rte_get_tsc_hz() /
-		n_keys;
+	res.ns_tss = (double)(rte_rdtsc_precise() - t0) * 1e9 / (double)rte_get_tsc_hz() / n_keys;
 	res.hit_ratio = (double)hits / n_keys;
 	/* The linear scan is O(rules): fewer keys at 100k rules keep the run bounded. */
 	if ((uint64_t)n * lin_keys > 200000000ULL)
@@ -145,8 +144,8 @@ static struct result run(uint32_t n, int many, uint32_t n_keys)
 		const struct egw_cls_rule *m = egw_cls_lookup_linear(rules, n, &keys[i]);
 		sink += m ? m->id : 0;
 	}
-	res.ns_linear = (double)(rte_rdtsc_precise() - t0) * 1e9 / (double)rte_get_tsc_hz() /
-		lin_keys;
+	res.ns_linear =
+		(double)(rte_rdtsc_precise() - t0) * 1e9 / (double)rte_get_tsc_hz() / lin_keys;
 	{
 		uint32_t sample = lin_keys < 500 ? lin_keys : 500;
 		uint64_t t = 0;
@@ -167,22 +166,26 @@ static double compile_publish(uint32_t n, struct egw_rcu *rcu, struct egw_policy
 {
 	static struct egw_conf conf;
 	struct egw_policy_conf *pol = calloc(n, sizeof(*pol));
-	struct egw_cidr *cidr = calloc(n * 2, sizeof(*cidr));
+	struct egw_cidr *cidr = calloc((size_t)n * 2, sizeof(*cidr));
 	struct egw_policy_set ps = { .policies = pol, .n_policies = n };
-	struct egw_snapshot_inputs in = { .conf = &conf, .policies = &ps, .slots = slots,
+	struct egw_snapshot_inputs in = { .conf = &conf,
+		.policies = &ps,
+		.slots = slots,
 		.generation = 2 };
-	struct egw_snapshot *snap, *stale;
+	struct egw_snapshot *snap;
 	double t0;
 
 	egw_conf_defaults(&conf);
 	conf.egress.mode = EGW_MODE_POLICY;
 	for (uint32_t i = 0; i < n; i++) {
 		snprintf(pol[i].name, sizeof(pol[i].name), "p%u", i);
-		cidr[2 * i] = (struct egw_cidr){ 0xc6120000 | (uint32_t)((rnd() & 0x1ff) << 8), 24 };
-		cidr[2 * i + 1] = (struct egw_cidr){ 0xcb000000 | (uint32_t)(rnd() & 0xffffff), 32 };
-		pol[i].sources = &cidr[2 * i];
+		cidr[2 * (size_t)i] =
+			(struct egw_cidr){ 0xc6120000 | (uint32_t)((rnd() & 0x1ff) << 8), 24 };
+		cidr[2 * (size_t)i + 1] =
+			(struct egw_cidr){ 0xcb000000 | (uint32_t)(rnd() & 0xffffff), 32 };
+		pol[i].sources = &cidr[2 * (size_t)i];
 		pol[i].n_sources = 1;
-		pol[i].destinations = &cidr[2 * i + 1];
+		pol[i].destinations = &cidr[2 * (size_t)i + 1];
 		pol[i].n_destinations = 1;
 		pol[i].ports_any = true;
 		pol[i].nat_none = true;
@@ -194,7 +197,9 @@ static double compile_publish(uint32_t n, struct egw_rcu *rcu, struct egw_policy
 		fprintf(stderr, "compile failed\n");
 		exit(1);
 	}
-	egw_rcu_publish(rcu, snap, 1000, &stale);
+	/* No worker reads: the replaced snapshot is freed at once, as after a grace period. */
+	egw_rcu_publish(rcu, snap);
+	egw_rcu_reclaim(rcu);
 	t0 = now_s() - t0;
 	free(pol);
 	free(cidr);
@@ -225,7 +230,7 @@ int main(int argc, char **argv)
 	for (unsigned s = 0; s < 3; s++)
 		for (int many = 0; many < 2; many++)
 			res[k++] = run(sizes[s], many, n_keys);
-	if (egw_rcu_init(&rcu, 1) < 0 || egw_policy_slots_init(&slots, "bench") < 0)
+	if (egw_snapshot_rcu_init(&rcu, 1) < 0 || egw_policy_slots_init(&slots, "bench") < 0)
 		return 1;
 	publish_s = compile_publish(100000, &rcu, &slots);
 
@@ -242,9 +247,10 @@ int main(int argc, char **argv)
 			return 1;
 		fprintf(f, "{\"classify\": [");
 		for (int i = 0; i < k; i++)
-			fprintf(f, "%s{\"rules\": %u, \"masks\": %u, \"shape\": \"%s\", "
-				   "\"tss_ns\": %.1f, \"linear_ns\": %.1f, \"hit_ratio\": %.3f, "
-				   "\"tables_matching\": %.1f}",
+			fprintf(f,
+				"%s{\"rules\": %u, \"masks\": %u, \"shape\": \"%s\", "
+				"\"tss_ns\": %.1f, \"linear_ns\": %.1f, \"hit_ratio\": %.3f, "
+				"\"tables_matching\": %.1f}",
 				i ? ", " : "", res[i].rules, res[i].masks,
 				res[i].many ? "many" : "few", res[i].ns_tss, res[i].ns_linear,
 				res[i].hit_ratio, res[i].tables_matching);

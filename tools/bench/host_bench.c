@@ -59,10 +59,12 @@ struct rules {
  */
 static void make_rules(struct rules *r, uint32_t n, enum egw_policy_proto proto)
 {
-	static const uint16_t port_ids[EGW_MAX_PORTS] = {0, 1};
+	static const uint16_t port_ids[EGW_MAX_PORTS] = { 0, 1 };
 	struct egw_port_range *p443 = calloc(1, sizeof(*p443)), *p80 = calloc(1, sizeof(*p80));
-	struct egw_snapshot_inputs in = {
-		.policies = &r->ps, .port_ids = port_ids, .slots = &slots, .host_policies = true};
+	struct egw_snapshot_inputs in = { .policies = &r->ps,
+		.port_ids = port_ids,
+		.slots = &slots,
+		.host_policies = true };
 
 	r->conf = calloc(1, sizeof(*r->conf));
 	r->pat = calloc(n, sizeof(*r->pat));
@@ -71,8 +73,8 @@ static void make_rules(struct rules *r, uint32_t n, enum egw_policy_proto proto)
 	check(r->conf && r->pat && r->hosts && r->ps.policies && p443 && p80, "memory");
 	egw_conf_defaults(r->conf);
 	r->conf->egress.mode = EGW_MODE_POLICY;
-	*p443 = (struct egw_port_range){443, 443};
-	*p80 = (struct egw_port_range){80, 80};
+	*p443 = (struct egw_port_range){ 443, 443 };
+	*p80 = (struct egw_port_range){ 80, 80 };
 	for (uint32_t i = 0; i < n; i++) {
 		struct egw_policy_conf *pc = &r->ps.policies[i];
 
@@ -145,8 +147,8 @@ static void op_name(const void *ctx, uint32_t i)
 	const struct dcase *c = ctx;
 	struct egw_verdict v;
 
-	egw_policy_decide_name(
-		c->snap, c->names, &c->keys[i % N_KEYS], &c->seen[i % N_KEYS], 10, &v);
+	egw_policy_decide_name(c->snap, c->names, &c->keys[i % N_KEYS], &c->seen[i % N_KEYS], 10,
+		&v);
 	sink += v.kind;
 }
 
@@ -155,8 +157,8 @@ static void op_dnsf(const void *ctx, uint32_t i)
 	const struct dcase *c = ctx;
 	const struct egw_host_seen *s = &c->seen[i % N_KEYS];
 
-	sink += egw_policy_dns_permits(
-		c->snap, c->keys[i % N_KEYS].src, s->name, s->name_len, NULL);
+	sink += egw_policy_dns_permits(c->snap, c->keys[i % N_KEYS].src, s->name, s->name_len,
+		NULL);
 }
 
 /* Names of the rules (hits: exact, or two labels under a wildcard) or of none (misses). */
@@ -164,10 +166,10 @@ static void make_names(struct dcase *c, const struct rules *r, uint32_t n, bool 
 {
 	for (uint32_t i = 0; i < N_KEYS; i++) {
 		bench_host_name(c->names_[i], sizeof(c->names_[i]), r->pat[bench_rnd(n)], hit, i);
-		c->seen[i] = (struct egw_host_seen){EGW_SEEN_TLS, EGW_HOSTNAME_VALID,
-			(uint8_t)strlen(c->names_[i]), false, c->names_[i]};
-		c->keys[i] = (struct egw_cls_key){
-			0xc6120000u | bench_rnd(65536), 0xcb007100u | bench_rnd(256), 443, 6};
+		c->seen[i] = (struct egw_host_seen){ EGW_SEEN_TLS, EGW_HOSTNAME_VALID,
+			(uint8_t)strlen(c->names_[i]), false, c->names_[i] };
+		c->keys[i] = (struct egw_cls_key){ 0xc6120000u | bench_rnd(65536),
+			0xcb007100u | bench_rnd(256), 443, 6 };
 	}
 }
 
@@ -187,7 +189,7 @@ static void expect_all(struct dcase *c, bench_op fn, uint8_t kind, const char *w
 static void bench_decisions(uint32_t n)
 {
 	struct dcase *c = calloc(1, sizeof(*c));
-	struct rules r = {0};
+	struct rules r = { 0 };
 	char what[96];
 	double t0 = bench_now_ns();
 
@@ -219,11 +221,11 @@ static void bench_decisions(uint32_t n)
 /* Flows to addresses learned from DNS: N rules (protocol tcp), N names each on an address. */
 static void bench_dns_decisions(uint32_t n)
 {
-	static const struct egw_names_limits lim = {60, 64, 2000000};
+	static const struct egw_names_limits lim = { 60, 64, 2000000 };
 	struct dcase *c = calloc(1, sizeof(*c));
 	struct egw_names_table *t = egw_names_table_create(&lim, 7);
 	struct egw_names_view *nv;
-	struct rules r = {0};
+	struct rules r = { 0 };
 	char what[96];
 
 	check(c && t, "memory");
@@ -233,8 +235,8 @@ static void bench_dns_decisions(uint32_t n)
 	/* key i's destination was learned for its name (and a second, unlisted name) */
 	for (uint32_t i = 0; i < N_KEYS; i++) {
 		c->keys[i].dst = 0x64400000u + i;
-		check(egw_names_table_learn(
-			      t, c->names_[i], strlen(c->names_[i]), c->keys[i].dst, 300, 0) == 0,
+		check(egw_names_table_learn(t, c->names_[i], strlen(c->names_[i]), c->keys[i].dst,
+			      300, 0) == 0,
 			"learn");
 		check(egw_names_table_learn(t, "cdn.example.org", 15, c->keys[i].dst, 300, 0) == 0,
 			"learn");
@@ -267,7 +269,7 @@ static void name_of(char *buf, size_t len, uint32_t i)
  * answers again (refreshes, the common case: popular names are resolved over and over). */
 static void learn_rate(uint32_t entries)
 {
-	static const struct egw_names_limits lim = {60, 64, 16000000};
+	static const struct egw_names_limits lim = { 60, 64, 16000000 };
 	struct egw_names_table *t = egw_names_table_create(&lim, 3);
 	char(*names)[48] = malloc((size_t)entries * sizeof(*names));
 	uint64_t c[2];
@@ -297,7 +299,7 @@ static void answer_of(struct egw_dns_answer *a, uint32_t i, unsigned n_addrs)
 	a->rcode = 0;
 	a->n_addrs = (uint8_t)n_addrs;
 	for (unsigned k = 0; k < n_addrs; k++)
-		a->addrs[k] = (struct egw_dns_addr){htonl(0x0a000000u + i * n_addrs + k), 300};
+		a->addrs[k] = (struct egw_dns_addr){ htonl(0x0a000000u + i * n_addrs + k), 300 };
 }
 
 struct producer {
@@ -349,10 +351,10 @@ static void push_drain(struct egw_names_journal *j, struct egw_names_table *t, u
 
 static void bench_journal(uint32_t n)
 {
-	static const struct egw_names_limits lim = {60, 64, 16000000};
+	static const struct egw_names_limits lim = { 60, 64, 16000000 };
 	struct egw_names_journal *j = egw_names_journal_create("hb_journal", 1u << 16, 0);
 	struct egw_names_table *t = egw_names_table_create(&lim, 4);
-	struct producer p = {.j = j, .n = n};
+	struct producer p = { .j = j, .n = n };
 	struct egw_names_stats st;
 	uint64_t push, drain;
 	uint32_t merged = 0;
@@ -399,13 +401,13 @@ static void op_lookup(const void *ctx, uint32_t i)
 	const struct egw_names_view *v = ctx;
 	struct egw_names_hit hit[EGW_NAMES_LOOKUP_MAX];
 
-	sink += egw_names_lookup(
-		v, 0x0a000000u + (i * 2654435761u) % lookup_span, 10, hit, EGW_NAMES_LOOKUP_MAX);
+	sink += egw_names_lookup(v, 0x0a000000u + (i * 2654435761u) % lookup_span, 10, hit,
+		EGW_NAMES_LOOKUP_MAX);
 }
 
 static void bench_views(uint32_t entries)
 {
-	struct egw_names_limits lim = {60, 64, entries};
+	struct egw_names_limits lim = { 60, 64, entries };
 	struct egw_names_table *t = egw_names_table_create(&lim, 6);
 	struct egw_names_view *v, *v2;
 	struct egw_names_stats st;
@@ -424,8 +426,8 @@ static void bench_views(uint32_t entries)
 	/* 1000 answers later: a few shards change */
 	for (uint32_t i = 0; i < 1000; i++) {
 		name_of(name, sizeof(name), entries + i);
-		egw_names_table_learn(
-			t, name, strlen(name), 0x0a000000u + bench_rnd(entries), 300, 1);
+		egw_names_table_learn(t, name, strlen(name), 0x0a000000u + bench_rnd(entries), 300,
+			1);
 	}
 	t0 = bench_now_ns();
 	v2 = egw_names_table_view(t, 2, 1);
@@ -446,9 +448,9 @@ static void bench_views(uint32_t entries)
 
 int main(int argc, char **argv)
 {
-	char *eal[] = {"host_bench", "--no-huge", "--no-pci", "-m", "2048", "--file-prefix",
-		"egwhostbench", "--no-telemetry", "-l", "0", "--log-level", "lib.*:error", NULL};
-	static const uint32_t sizes[] = {10000, 100000, 1000000};
+	char *eal[] = { "host_bench", "--no-huge", "--no-pci", "-m", "2048", "--file-prefix",
+		"egwhostbench", "--no-telemetry", "-l", "0", "--log-level", "lib.*:error", NULL };
+	static const uint32_t sizes[] = { 10000, 100000, 1000000 };
 
 	bench_smoke = argc > 1 && strcmp(argv[1], "--smoke") == 0;
 	if (rte_eal_init(12, eal) < 0 || egw_policy_slots_init(&slots, "hostbench") < 0)

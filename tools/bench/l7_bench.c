@@ -88,7 +88,7 @@ static struct buf three_records(const uint8_t *d, size_t n)
 {
 	static uint8_t out[8192];
 	const uint8_t *msg = d + 5;
-	size_t m = n - 5, at = 0, o = 0, sizes[3] = {512, 512, m - 1024};
+	size_t m = n - 5, at = 0, o = 0, sizes[3] = { 512, 512, m - 1024 };
 
 	for (int r = 0; r < 3; r++) {
 		out[o] = 22;
@@ -100,7 +100,7 @@ static struct buf three_records(const uint8_t *d, size_t n)
 		o += 5 + sizes[r];
 		at += sizes[r];
 	}
-	return (struct buf){out, (uint32_t)o};
+	return (struct buf){ out, (uint32_t)o };
 }
 
 static void bench_tls_http(void)
@@ -109,8 +109,8 @@ static void bench_tls_http(void)
 	uint8_t *small = load("tls_openssl.bin", &n_small);
 	uint8_t *large = load("tls_pq_large.bin", &n_large);
 	uint8_t *http = load("http_curl.bin", &n_http);
-	struct buf b_small = {small, (uint32_t)n_small}, b_large = {large, (uint32_t)n_large};
-	struct buf b_three = three_records(large, n_large), b_http = {http, (uint32_t)n_http};
+	struct buf b_small = { small, (uint32_t)n_small }, b_large = { large, (uint32_t)n_large };
+	struct buf b_three = three_records(large, n_large), b_http = { http, (uint32_t)n_http };
 	struct egw_l7_tls t;
 	struct egw_l7_http h;
 	char what[64];
@@ -210,7 +210,7 @@ static void bench_dns_one(const char *base, unsigned want)
 	q = load(qf, &qn);
 	r = load(rf, &rn);
 	check(egw_dns_parse_query(q, (uint32_t)qn, &qq) == EGW_DNS_OK, "query");
-	c = (struct dns_case){.r = r, .n = (uint32_t)rn, .key = qq.key, .want_addrs = want};
+	c = (struct dns_case){ .r = r, .n = (uint32_t)rn, .key = qq.key, .want_addrs = want };
 	check(egw_dns_parse_answer(r, c.n, &c.key, &a) == EGW_DNS_OK && a.n_addrs == want,
 		"answer");
 	snprintf(what, sizeof(what), "DNS answer %s (%zu B), egressgw", base + 4, rn);
@@ -273,7 +273,7 @@ static void bench_matcher(uint32_t n_rules)
 	enum { N_NAMES = 4096 };
 	struct egw_host_pattern *p = calloc(n_rules, sizeof(*p));
 	char(*pat)[64] = calloc(n_rules, sizeof(*pat));
-	struct match_case hit = {0}, miss = {0};
+	struct match_case hit = { 0 }, miss = { 0 };
 	double t0, build_ms;
 	char what[80];
 	unsigned hits = 0;
@@ -285,7 +285,7 @@ static void bench_matcher(uint32_t n_rules)
 	/* "svcN.tenantM.example-K.com" exact, "*.tenantM.example-K.net" wildcards */
 	for (uint32_t i = 0; i < n_rules; i++) {
 		bench_host_pattern(pat[i], sizeof(pat[i]), i);
-		p[i] = (struct egw_host_pattern){pat[i], i, (int32_t)bench_rnd(10), i};
+		p[i] = (struct egw_host_pattern){ pat[i], i, (int32_t)bench_rnd(10), i };
 	}
 	t0 = bench_now_ns();
 	hit.m = egw_host_match_build(p, n_rules, NULL);

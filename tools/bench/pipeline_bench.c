@@ -59,8 +59,8 @@
 
 struct pass {
 	uint64_t packets, cycles, expire_cycles;
-	double seconds;	   /* wall time of the pass, building included */
-	int truncated;	   /* stopped by --max-seconds */
+	double seconds; /* wall time of the pass, building included */
+	int truncated;	/* stopped by --max-seconds */
 };
 
 /* The established path cut into the library calls it is made of, each timed alone on the same
@@ -103,10 +103,15 @@ static struct {
 	const char *json, *prefix;
 	unsigned mem_mb;
 	int do_est, do_reply, do_stages, do_latency;
-	int prefetch_records;
-} opt = { .packets = 10000000, .max_factor = 1.0, .policies = 1000, .max_seconds = 60,
-	.prefix = "egwpipebench", .do_est = 1, .do_reply = 1,
-	.do_stages = 1, .do_latency = 1 };
+} opt = { .packets = 10000000,
+	.max_factor = 1.0,
+	.policies = 1000,
+	.max_seconds = 60,
+	.prefix = "egwpipebench",
+	.do_est = 1,
+	.do_reply = 1,
+	.do_stages = 1,
+	.do_latency = 1 };
 
 static uint64_t tsc_hz, rdtsc_overhead;
 static struct bench_env env;
@@ -145,8 +150,7 @@ static int parse_sizes(const char *list)
 	opt.n_sizes = 0;
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		uint64_t v;
-		if (opt.n_sizes == MAX_SIZES || parse_count(tok, &v) < 0 || v == 0 ||
-			v > 100000000)
+		if (opt.n_sizes == MAX_SIZES || parse_count(tok, &v) < 0 || v == 0 || v > 100000000)
 			return -1;
 		opt.sizes[opt.n_sizes++] = (uint32_t)v;
 	}
@@ -155,23 +159,23 @@ static int parse_sizes(const char *list)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: pipeline_bench [--flows LIST] [--packets N] [--smoke] [-o FILE]\n"
-		"  --flows LIST       flow counts, e.g. 1k,64k,1M,10M (default)\n"
-		"  --packets N        packets per established / reply pass (default 10M)\n"
-		"  --max-factor F     flow table size = flows * F (default 1.0: full table)\n"
-		"  --policies P       policy-mode new-flow row with P policies (default 1000, 0 = none)\n"
-		"  --only LIST        passes: new,est,reply,stages,latency (default all; new always\n"
-		"                     runs)\n"
-		"  --sequential       visit flows in creation order instead of a scattered one\n"
-		"  --hugepages        use hugepages (default --no-huge); needs a mounted hugetlbfs\n"
-		"  --mem MB           EAL memory (default: from the largest flow count)\n"
-		"  --max-seconds S    wall-time bound of each pass (default 60)\n"
-		"  --file-prefix P    EAL file prefix (default egwpipebench)\n"
-		"  --prefetch-records experiment: prefetch each packet's flow record before the\n"
-		"                     timed call (what a prefetch after the bulk lookup could gain)\n"
-		"  --smoke            1k and 4k flows, 4096 packets: correctness only (CI)\n"
-		"  -o, --json FILE    write the figures as JSON\n");
+	fprintf(f, "usage: pipeline_bench [--flows LIST] [--packets N] [--smoke] [-o FILE]\n"
+		   "  --flows LIST       flow counts, e.g. 1k,64k,1M,10M (default)\n"
+		   "  --packets N        packets per established / reply pass (default 10M)\n"
+		   "  --max-factor F     flow table size = flows * F (default 1.0: full table)\n"
+		   "  --policies P       policy-mode new-flow row with P policies (default 1000, 0 "
+		   "= none)\n"
+		   "  --only LIST        passes: new,est,reply,stages,latency (default all; new "
+		   "always\n"
+		   "                     runs)\n"
+		   "  --sequential       visit flows in creation order instead of a scattered one\n"
+		   "  --hugepages        use hugepages (default --no-huge); needs a mounted "
+		   "hugetlbfs\n"
+		   "  --mem MB           EAL memory (default: from the largest flow count)\n"
+		   "  --max-seconds S    wall-time bound of each pass (default 60)\n"
+		   "  --file-prefix P    EAL file prefix (default egwpipebench)\n"
+		   "  --smoke            1k and 4k flows, 4096 packets: correctness only (CI)\n"
+		   "  -o, --json FILE    write the figures as JSON\n");
 }
 
 static int parse_args(int argc, char **argv)
@@ -229,9 +233,6 @@ static int parse_args(int argc, char **argv)
 			break;
 		case 'S':
 			opt.smoke = 1;
-			break;
-		case 'R':
-			opt.prefetch_records = 1;
 			break;
 		case 'o':
 			opt.json = optarg;
@@ -331,10 +332,6 @@ static int run_pass(struct bench_dp *b, enum kind kind, uint32_t n_flows, uint64
 				bench_build_reply(d, &t, nat_addr[idx], nat_port[idx], 0x10);
 			m->port = kind == OUTBOUND ? env.port_in : env.port_out;
 			m->hash.usr = (uint32_t)idx;
-			/* Experiment: the flow records the burst will need, fetched ahead (record
-			 * index = flow number: flows were created in order into an empty table). */
-			if (opt.prefetch_records && !record)
-				rte_prefetch0(&w->ft->flows[idx]);
 			if (scattered) {
 				idx += step;
 				if (idx >= n_flows)
@@ -401,7 +398,7 @@ static void run_stages(struct bench_dp *b, uint32_t n_flows, uint64_t packets, s
 	struct egw_flow_key keys[BURST];
 	const struct egw_flow_key *kp[BURST];
 	struct egw_flow *f[BURST];
-	void *values[BURST];
+	uint8_t dirs[BURST];
 	struct bench_tuple t;
 	unsigned missing = 0;
 
@@ -429,16 +426,14 @@ static void run_stages(struct bench_dp *b, uint32_t n_flows, uint64_t packets, s
 			kp[j] = &keys[j];
 		}
 		t0 = rte_rdtsc();
-		hits = egw_flow_lookup_bulk(ft, kp, BURST, values);
+		hits = egw_flow_lookup_bulk(ft, kp, BURST, f, dirs);
 		t1 = rte_rdtsc();
 		c[1] += t1 - t0 - rdtsc_overhead;
 		if (hits != (BURST == 64 ? ~0ULL : (1ULL << BURST) - 1))
 			break;
 		t0 = rte_rdtsc();
-		for (unsigned j = 0; j < BURST; j++) {
-			f[j] = &ft->flows[EGW_FLOW_VAL_IDX(values[j])];
+		for (unsigned j = 0; j < BURST; j++)
 			sink += f[j]->port[0];
-		}
 		t1 = rte_rdtsc();
 		c[2] += t1 - t0 - rdtsc_overhead;
 		t0 = rte_rdtsc();
@@ -527,7 +522,7 @@ static size_t flow_table_bytes(uint32_t capacity)
 {
 	static const struct egw_flow_timeouts to = { 30, 7440, 240, 300, 60 };
 	size_t h0 = bench_heap_allocated(), bytes;
-	struct egw_flow_table *ft = egw_flow_table_create("probe", capacity, SOCKET_ID_ANY, &to);
+	struct egw_flow_table *ft = egw_flow_table_create(capacity, SOCKET_ID_ANY, &to);
 
 	if (!ft)
 		return 0;
@@ -613,8 +608,8 @@ static void run_size(uint32_t flows, uint32_t policies, struct result *r)
 		fail(r, "replies forwarded %llu of %llu",
 			(unsigned long long)b.w->stats.inbound_packets,
 			(unsigned long long)r->reply.packets);
-	if (b.w->ft->n_active != r->create.packets)
-		fail(r, "active flows %u, expected %llu", b.w->ft->n_active,
+	if (egw_flow_table_active(b.w->ft) != r->create.packets)
+		fail(r, "active flows %u, expected %llu", egw_flow_table_active(b.w->ft),
 			(unsigned long long)r->create.packets);
 out:
 	free(nat_addr);
@@ -645,7 +640,8 @@ static void print_table(const struct result *res, unsigned n)
 			cpp(&r->create), mpps(&r->create), cpp(&r->est), mpps(&r->est),
 			exp_cpp(&r->est), cpp(&r->reply), mpps(&r->reply), r->ok ? "yes" : "NO",
 			r->create.truncated || r->est.truncated || r->reply.truncated ?
-				" (truncated)" : "");
+				" (truncated)" :
+				"");
 	}
 	printf("\nestablished outbound, stages timed alone (cycles/packet): parse, bulk lookup, "
 	       "first touch of the flow record, translate, tx; rest = full pipeline - their sum\n");
@@ -685,7 +681,8 @@ static void pass_json(FILE *f, const char *name, const struct pass *p, int last)
 {
 	fprintf(f,
 		"   \"%s\": {\"packets\": %llu, \"cycles_per_packet\": %.2f, \"mpps\": %.4f, "
-		"\"expire_cycles_per_packet\": %.2f, \"wall_seconds\": %.2f, \"truncated\": %s}%s\n",
+		"\"expire_cycles_per_packet\": %.2f, \"wall_seconds\": %.2f, \"truncated\": "
+		"%s}%s\n",
 		name, (unsigned long long)p->packets, cpp(p), mpps(p), exp_cpp(p), p->seconds,
 		p->truncated ? "true" : "false", last ? "" : ",");
 }
@@ -696,32 +693,35 @@ static int write_json(const char *path, const struct result *res, unsigned n)
 
 	if (!f)
 		return -1;
-	fprintf(f, "{\n \"tsc_hz\": %llu,\n \"rdtsc_overhead_cycles\": %llu,\n \"burst\": %d,\n"
-		   " \"hugepages\": %s,\n \"order\": \"%s\",\n \"max_factor\": %.3f,\n"
-		   " \"packets_per_pass\": %llu,\n \"smoke\": %s,\n \"prefetch_records\": %s,\n"
-		   " \"runs\": [\n",
+	fprintf(f,
+		"{\n \"tsc_hz\": %llu,\n \"rdtsc_overhead_cycles\": %llu,\n \"burst\": %d,\n"
+		" \"hugepages\": %s,\n \"order\": \"%s\",\n \"max_factor\": %.3f,\n"
+		" \"packets_per_pass\": %llu,\n \"smoke\": %s,\n"
+		" \"runs\": [\n",
 		(unsigned long long)tsc_hz, (unsigned long long)rdtsc_overhead, BURST,
 		opt.hugepages ? "true" : "false", opt.sequential ? "sequential" : "scattered",
-		opt.max_factor, (unsigned long long)opt.packets, opt.smoke ? "true" : "false",
-		opt.prefetch_records ? "true" : "false");
+		opt.max_factor, (unsigned long long)opt.packets, opt.smoke ? "true" : "false");
 	for (unsigned i = 0; i < n; i++) {
 		const struct result *r = &res[i];
 		fprintf(f,
 			"  {\"flows\": %u, \"table\": %u, \"policies\": %u, \"ok\": %s, "
-			"\"error\": \"%s\",\n   \"worker_heap_bytes\": %zu, \"flow_table_bytes\": %zu, "
+			"\"error\": \"%s\",\n   \"worker_heap_bytes\": %zu, \"flow_table_bytes\": "
+			"%zu, "
 			"\"libc_bytes\": %zu, \"bytes_per_flow\": %.2f,\n",
 			r->flows, r->table, r->policies, r->ok ? "true" : "false",
 			r->ok ? "" : r->why, r->heap_bytes, r->ft_bytes, r->libc_bytes,
 			r->table ? (double)r->heap_bytes / r->table : 0);
 		fprintf(f, "   \"new_flows_per_s\": %.0f,\n",
 			cpp(&r->create) > 0 ? (double)tsc_hz / cpp(&r->create) : 0);
-		fprintf(f, "   \"stages_cycles_per_packet\": {\"packets\": %llu, \"parse\": %.2f, "
-			   "\"lookup_bulk\": %.2f, \"record_first_touch\": %.2f, \"translate\": %.2f, "
-			   "\"tx\": %.2f},\n",
+		fprintf(f,
+			"   \"stages_cycles_per_packet\": {\"packets\": %llu, \"parse\": %.2f, "
+			"\"lookup_bulk\": %.2f, \"record_first_touch\": %.2f, \"translate\": %.2f, "
+			"\"tx\": %.2f},\n",
 			(unsigned long long)r->st.packets, r->st.parse, r->st.lookup, r->st.record,
 			r->st.translate, r->st.tx);
-		fprintf(f, "   \"memory_latency\": {\"bytes\": %zu, \"dependent_cycles\": %.2f, "
-			   "\"independent_cycles\": %.2f},\n",
+		fprintf(f,
+			"   \"memory_latency\": {\"bytes\": %zu, \"dependent_cycles\": %.2f, "
+			"\"independent_cycles\": %.2f},\n",
 			r->lat.bytes, r->lat.dependent, r->lat.independent);
 		pass_json(f, "new", &r->create, 0);
 		pass_json(f, "established", &r->est, 0);
@@ -786,12 +786,11 @@ int main(int argc, char **argv)
 	tsc_hz = rte_get_tsc_hz();
 	rdtsc_overhead = measure_rdtsc_overhead();
 	printf("pipeline_bench: one lcore, TSC %.3f GHz, rdtsc pair %llu cycles (subtracted), "
-	       "%s, %s order, table = flows x %.2f, %llu packets per pass%s%s\n",
+	       "%s, %s order, table = flows x %.2f, %llu packets per pass%s\n",
 		(double)tsc_hz / 1e9, (unsigned long long)rdtsc_overhead,
 		opt.hugepages ? "hugepages" : "no hugepages (4 KiB pages)",
 		opt.sequential ? "sequential" : "scattered", opt.max_factor,
-		(unsigned long long)opt.packets, opt.smoke ? ", smoke" : "",
-		opt.prefetch_records ? ", EXPERIMENT: flow records prefetched before each burst" : "");
+		(unsigned long long)opt.packets, opt.smoke ? ", smoke" : "");
 	for (unsigned i = 0; i < opt.n_sizes; i++) {
 		printf("flows %u ...\n", opt.sizes[i]);
 		fflush(stdout);
@@ -814,8 +813,8 @@ int main(int argc, char **argv)
 	if (opt.smoke) {
 		for (unsigned i = 0; i < n_res; i++)
 			printf("smoke flows %u%s: %s%s\n", res[i].flows,
-				res[i].policies ? " (policy mode)" : "", res[i].ok ? "ok" : "FAILED: ",
-				res[i].ok ? "" : res[i].why);
+				res[i].policies ? " (policy mode)" : "",
+				res[i].ok ? "ok" : "FAILED: ", res[i].ok ? "" : res[i].why);
 	} else {
 		print_table(res, n_res);
 	}

@@ -41,7 +41,8 @@ int egw_ctl_connect_unix(const char *path, int type, char *err, size_t errlen)
 		int e = errno;
 		snprintf(err, errlen, "cannot connect to %s: %s%s", path, strerror(e),
 			e == ENOENT || e == ECONNREFUSED ? " (is egressgw running?)" :
-			e == EACCES ? " (run as root or as the daemon's user)" : "");
+			e == EACCES ? " (run as root or as the daemon's user)" :
+				      "");
 		close(fd);
 		return -1;
 	}
@@ -134,8 +135,10 @@ int egw_ctl_control(const char *socket, const char *line, char **reply)
 
 	*reply = NULL;
 	if (len > CONTROL_LINE_MAX) {
-		fprintf(stderr, "egwctl: command too long for the control socket (at most %d "
-				"bytes)\n", CONTROL_LINE_MAX);
+		fprintf(stderr,
+			"egwctl: command too long for the control socket (at most %d "
+			"bytes)\n",
+			CONTROL_LINE_MAX);
 		return -E2BIG;
 	}
 	buf = malloc(REPLY_MAX);

@@ -34,8 +34,7 @@ static void reply_free(struct reply *r)
  * command is unknown (an older daemon) or its callback failed, {"error": "..."} when egressgw
  * refused the parameters. Those, and anything unreadable, are said on stderr: -1.
  */
-static int query(const struct egw_ctl_opts *o, const char *cmd, const char *params,
-	struct reply *r)
+static int query(const struct egw_ctl_opts *o, const char *cmd, const char *params, struct reply *r)
 {
 	json_error_t err;
 	json_t *msg;
@@ -57,8 +56,10 @@ static int query(const struct egw_ctl_opts *o, const char *cmd, const char *para
 		goto fail;
 	}
 	if (json_is_null(r->value)) {
-		fprintf(stderr, "egwctl: %s: no answer (an egressgw without this command, or it "
-				"refused %s)\n", cmd, params ? "the parameters" : "the request");
+		fprintf(stderr,
+			"egwctl: %s: no answer (an egressgw without this command, or it "
+			"refused %s)\n",
+			cmd, params ? "the parameters" : "the request");
 		goto fail;
 	}
 	msg = json_object_get(r->value, "error");
@@ -75,8 +76,7 @@ fail:
 
 typedef int (*render_fn)(json_t *v, FILE *out);
 
-static int show(const struct egw_ctl_opts *o, const char *cmd, const char *params,
-	render_fn render)
+static int show(const struct egw_ctl_opts *o, const char *cmd, const char *params, render_fn render)
 {
 	struct reply r;
 	int rc;
@@ -117,7 +117,7 @@ int egw_ctl_workers(const struct egw_ctl_opts *o, int argc, char **argv)
 int egw_ctl_pools(const struct egw_ctl_opts *o, int argc, char **argv)
 {
 	return argc > 2 ? EGW_CTL_USAGE :
-		show(o, "/egw/pools", argc == 2 ? argv[1] : NULL, egw_render_pools);
+			  show(o, "/egw/pools", argc == 2 ? argv[1] : NULL, egw_render_pools);
 }
 
 /* ARGV[0..ARGC) joined by blanks, or NULL when there is nothing; free() it. */
@@ -172,7 +172,7 @@ int egw_ctl_flows(const struct egw_ctl_opts *o, int argc, char **argv)
 	if (!flush) {
 		rc = show(o, "/egw/flows", filter, egw_render_flows);
 	} else if (asprintf(&line, "flows flush%s%s", filter ? " " : "", filter ? filter : "") <
-		0) {
+		   0) {
 		line = NULL;
 		rc = EGW_CTL_FAIL;
 	} else {
@@ -223,8 +223,8 @@ static int get_u64(json_t *v, const char *key, uint64_t *out)
 }
 
 /* Every page; 0, or -EAGAIN when PG->gen changed in between. */
-static int fetch_pages(
-	const struct egw_ctl_opts *o, const struct paged *pg, struct reply *pages, unsigned *n)
+static int fetch_pages(const struct egw_ctl_opts *o, const struct paged *pg, struct reply *pages,
+	unsigned *n)
 {
 	uint64_t gen = 0, offset = 0, next, g = 0;
 
@@ -302,15 +302,15 @@ static int show_pages(const struct egw_ctl_opts *o, const struct paged *pg, rend
 
 int egw_ctl_policies(const struct egw_ctl_opts *o, int argc, char **argv)
 {
-	static const struct paged pg = {"/egw/policies", "policies", "generation",
-		"the policies kept changing while being listed (reloads?); try again"};
+	static const struct paged pg = { "/egw/policies", "policies", "generation",
+		"the policies kept changing while being listed (reloads?); try again" };
 
 	return argc != 1 ? EGW_CTL_USAGE : show_pages(o, &pg, egw_render_policies);
 }
 
 int egw_ctl_neighbors(const struct egw_ctl_opts *o, int argc, char **argv)
 {
-	static const struct paged pg = {"/egw/neighbors", "neighbors", NULL, NULL};
+	static const struct paged pg = { "/egw/neighbors", "neighbors", NULL, NULL };
 
 	return argc != 1 ? EGW_CTL_USAGE : show_pages(o, &pg, egw_render_neighbors);
 }

@@ -18,14 +18,14 @@
 
 #define FILTER_HELP                                                                                \
 	"FILTER: terms separated by blanks, all of which must hold:\n"                             \
-	"  addr=A[/N]          the inside source, the destination or the translated source\n"     \
-	"                      is in A/N\n"                                                       \
-	"  src=A[/N], dst=A[/N], nat=A[/N]\n"                                                   \
-	"                      that one address only\n"                                           \
-	"  port=N              any of the flow's ports (source, destination, translated\n"        \
-	"                      source; the ICMP id)\n"                                            \
-	"  proto=tcp|udp|icmp\n"                                                                  \
-	"  policy=NAME         the admitting policy (\"(mode)\": admitted by the mode)\n"         \
+	"  addr=A[/N]          the inside source, the destination or the translated source\n"      \
+	"                      is in A/N\n"                                                        \
+	"  src=A[/N], dst=A[/N], nat=A[/N]\n"                                                      \
+	"                      that one address only\n"                                            \
+	"  port=N              any of the flow's ports (source, destination, translated\n"         \
+	"                      source; the ICMP id)\n"                                             \
+	"  proto=tcp|udp|icmp\n"                                                                   \
+	"  policy=NAME         the admitting policy (\"(mode)\": admitted by the mode)\n"          \
 	"  limit=N             at most N flows listed (default 20, at most 40)\n"
 
 enum via {
@@ -60,10 +60,12 @@ static const struct command commands[] = {
 		egw_ctl_workers },
 	{ "policies", "", "per policy: flows allowed/denied/active, packets, bytes",
 		"Lists every policy of the running generation; \"(mode)\" counts what the mode\n"
-		"decided without a policy.\n", VIA_TELEMETRY, egw_ctl_policies },
+		"decided without a policy.\n",
+		VIA_TELEMETRY, egw_ctl_policies },
 	{ "pools", "[POOL]", "per pool and address: ports in use, free, exhaustion drops",
 		"A large pool may not fit one reply: then the listing says so, and\n"
-		"`egwctl pools POOL` lists that pool alone.\n", VIA_TELEMETRY, egw_ctl_pools },
+		"`egwctl pools POOL` lists that pool alone.\n",
+		VIA_TELEMETRY, egw_ctl_pools },
 	{ "flows", "[FILTER...]", "flows with their translation and state", FILTER_HELP,
 		VIA_TELEMETRY, egw_ctl_flows },
 	{ "neighbors", "", "neighbours (ARP): address, port, MAC, state, age, probes",
@@ -82,8 +84,7 @@ static const struct command commands[] = {
 		VIA_CONTROL, egw_ctl_write },
 	{ "flows flush", "[FILTER...]", "end the flows that match (all without a filter)",
 		FILTER_HELP, VIA_CONTROL, egw_ctl_flows },
-	{ "version", "", "the daemon's version", NULL, VIA_CONTROL,
-		egw_ctl_write },
+	{ "version", "", "the daemon's version", NULL, VIA_CONTROL, egw_ctl_write },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -169,9 +170,8 @@ int main(int argc, char **argv)
 		{ "prefix", required_argument, NULL, 'p' },
 		{ "metrics", required_argument, NULL, 'm' }, { "json", no_argument, NULL, 'j' },
 		{ "output", required_argument, NULL, 'o' }, { "raw", no_argument, NULL, 'r' },
-		{ "noheadings", no_argument, NULL, 'n' },
-		{ "version", no_argument, NULL, 'V' }, { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 } };
+		{ "noheadings", no_argument, NULL, 'n' }, { "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	struct egw_ctl_opts o = { DEFAULT_SOCKET, DEFAULT_PREFIX, NULL, 0 };
 	static struct egw_conf conf;
 	struct egw_table_style style = { 0 };

@@ -57,8 +57,7 @@ static int connect_timeout(const struct addrinfo *ai)
 	int fd, e = 0, flags;
 	socklen_t elen = sizeof(e);
 
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-		ai->ai_protocol);
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
 	if (fd < 0)
 		return -errno;
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
@@ -179,9 +178,13 @@ static const char *header(const char *head, const char *name)
  * block ends it early and fails the check) and moves the body to the front. */
 static int parse_response(char *resp, size_t n, const char *hostport, size_t *body_len)
 {
-	char *end = strstr(resp, "\r\n\r\n"), *body;
+	char *end, *body;
 	const char *cl, *te;
 	int status = 0;
+
+	if (!resp)
+		return -EIO;
+	end = strstr(resp, "\r\n\r\n");
 
 	if (end) {
 		body = end + 4;
@@ -228,8 +231,10 @@ int egw_http_get(const char *hostport, const char *path, char **body, size_t *le
 	fd = http_connect(hostport);
 	if (fd < 0)
 		return fd;
-	reqlen = asprintf(&req, "GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: egwctl\r\n"
-				"Accept: text/plain\r\nConnection: close\r\n\r\n", path, hostport);
+	reqlen = asprintf(&req,
+		"GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: egwctl\r\n"
+		"Accept: text/plain\r\nConnection: close\r\n\r\n",
+		path, hostport);
 	if (reqlen < 0) {
 		req = NULL;
 		rc = -ENOMEM;
@@ -241,6 +246,8 @@ int egw_http_get(const char *hostport, const char *path, char **body, size_t *le
 		goto out;
 	}
 	rc = read_all(fd, hostport, &resp, &n);
+	if (rc == 0 && !resp)
+		rc = -EIO;
 	if (rc < 0)
 		goto out;
 	rc = parse_response(resp, n, hostport, len);

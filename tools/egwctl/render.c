@@ -42,7 +42,8 @@ int egw_render_sorted(json_t *obj, struct egw_member **out)
 		*out = NULL;
 		return -ENOMEM;
 	}
-	json_object_foreach(obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		const char *d = key + strcspn(key, "0123456789");
 		char *end;
 
@@ -130,9 +131,14 @@ static const char *field_bool(json_t *obj, const char *key, const char *yes, con
 static const char *type_name(json_type type)
 {
 	static const char *const names[] = {
-		[JSON_OBJECT] = "object", [JSON_ARRAY] = "array", [JSON_STRING] = "string",
-		[JSON_INTEGER] = "integer", [JSON_REAL] = "number", [JSON_TRUE] = "boolean",
-		[JSON_FALSE] = "boolean", [JSON_NULL] = "null",
+		[JSON_OBJECT] = "object",
+		[JSON_ARRAY] = "array",
+		[JSON_STRING] = "string",
+		[JSON_INTEGER] = "integer",
+		[JSON_REAL] = "number",
+		[JSON_TRUE] = "boolean",
+		[JSON_FALSE] = "boolean",
+		[JSON_NULL] = "null",
 	};
 
 	return (unsigned)type < sizeof(names) / sizeof(names[0]) ? names[type] : "value";
@@ -183,9 +189,8 @@ static int key_width(json_t *obj, const char *skip)
 	json_t *v;
 	int w = 0;
 
-	json_object_foreach(obj, key, v)
-		if ((!skip || strcmp(key, skip) != 0) && (int)strlen(key) > w)
-			w = (int)strlen(key);
+	json_object_foreach(obj, key, v) if ((!skip || strcmp(key, skip) != 0) &&
+					     (int)strlen(key) > w) w = (int)strlen(key);
 	return w;
 }
 
@@ -230,7 +235,8 @@ int egw_render_status(json_t *info, FILE *out)
 			print_uptime(out, (uint64_t)json_integer_value(v));
 		putc('\n', out);
 	}
-	json_object_foreach(info, key, v) {
+	json_object_foreach(info, key, v)
+	{
 		size_t i = 0;
 
 		while (i < n_order && strcmp(key, order[i]) != 0)
@@ -269,9 +275,8 @@ static int print_drops(json_t *drops, FILE *out)
 
 	if (!d)
 		return -ENOMEM;
-	json_object_foreach(drops, key, v)
-		if (json_is_integer(v) && json_integer_value(v) > 0)
-			d[n++] = (struct drop){ key, (uint64_t)json_integer_value(v) };
+	json_object_foreach(drops, key, v) if (json_is_integer(v) && json_integer_value(v) > 0)
+		d[n++] = (struct drop){ key, (uint64_t)json_integer_value(v) };
 	if (n == 0) {
 		fputs("no drops\n", out);
 		free(d);
@@ -301,7 +306,8 @@ int egw_render_stats(json_t *stats, FILE *out)
 	if (!drops)
 		return -EPROTO;
 	w = key_width(stats, "drops");
-	json_object_foreach(stats, key, v) {
+	json_object_foreach(stats, key, v)
+	{
 		if (v == drops)
 			continue;
 		print_pair(out, w, key, v);
@@ -373,9 +379,9 @@ int egw_render_workers(json_t *v, FILE *out)
 		"busy_percent", "polls", "busy_polls", "flows_active", "flows_created",
 		"handoffs_out", "handoffs_in", "drops" };
 	static const char align[] = "rrrrrrrrrrrr";
-	struct egw_table *t = egw_table_new(align, "WORKER", "LCORE", "RX_PKTS", "TX_PKTS",
-		"BUSY%", "POLLS", "BUSY_POLLS", "FLOWS", "FLOWS_CREATED", "HANDOFFS_OUT",
-		"HANDOFFS_IN", "DROPS");
+	struct egw_table *t = egw_table_new(align, "WORKER", "LCORE", "RX_PKTS", "TX_PKTS", "BUSY%",
+		"POLLS", "BUSY_POLLS", "FLOWS", "FLOWS_CREATED", "HANDOFFS_OUT", "HANDOFFS_IN",
+		"DROPS");
 	int rc = simple_table(v, "workers", align, t, cols);
 
 	return rc < 0 ? rc : print_table(t, out, "no workers");
@@ -383,11 +389,11 @@ int egw_render_workers(json_t *v, FILE *out)
 
 int egw_render_policies(json_t *const *pages, unsigned n_pages, FILE *out)
 {
-	static const char *const cols[] = { "name", "flows_allowed", "flows_denied",
-		"flows_active", "packets", "bytes" };
+	static const char *const cols[] = { "name", "flows_allowed", "flows_denied", "flows_active",
+		"packets", "bytes" };
 	static const char align[] = "lrrrrr";
-	struct egw_table *t = egw_table_new(align, "POLICY", "ALLOWED", "DENIED", "ACTIVE",
-		"PACKETS", "BYTES");
+	struct egw_table *t =
+		egw_table_new(align, "POLICY", "ALLOWED", "DENIED", "ACTIVE", "PACKETS", "BYTES");
 	int rc = 0;
 
 	for (unsigned i = 0; i < n_pages && rc == 0; i++)
@@ -444,8 +450,8 @@ int egw_render_neighbors(json_t *const *pages, unsigned n_pages, FILE *out)
 	return ferror(out) ? -EIO : 0;
 }
 
-int egw_render_pages_json(const char *cmd, const char *list, json_t *const *pages,
-	unsigned n_pages, FILE *out)
+int egw_render_pages_json(const char *cmd, const char *list, json_t *const *pages, unsigned n_pages,
+	FILE *out)
 {
 	json_t *all = n_pages ? json_deep_copy(pages[n_pages - 1]) : NULL;
 	json_t *entries = json_object(), *doc = json_object();

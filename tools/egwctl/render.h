@@ -23,8 +23,8 @@ int egw_render_flows(json_t *v, FILE *out);
 /* PAGES: the replies of /egw/neighbors,OFFSET in order, one table for all. */
 int egw_render_neighbors(json_t *const *pages, unsigned n_pages, FILE *out);
 /* The pages of CMD as one reply would have been: {CMD: {..., LIST: every entry}}. */
-int egw_render_pages_json(const char *cmd, const char *list, json_t *const *pages,
-	unsigned n_pages, FILE *out);
+int egw_render_pages_json(const char *cmd, const char *list, json_t *const *pages, unsigned n_pages,
+	FILE *out);
 
 /* A member of an object: its key and value. */
 struct egw_member {

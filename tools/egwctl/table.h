@@ -13,8 +13,8 @@
 
 /* How every table of this run is printed (egwctl's command line). */
 struct egw_table_style {
-	bool raw;	  /* one blank between cells, blanks and control bytes escaped */
-	bool noheadings;  /* no header line */
+	bool raw;	     /* one blank between cells, blanks and control bytes escaped */
+	bool noheadings;     /* no header line */
 	const char *columns; /* comma-separated headers to print, in that order; NULL: all */
 };
 void egw_table_set_style(const struct egw_table_style *style);

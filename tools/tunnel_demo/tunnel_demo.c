@@ -141,19 +141,20 @@ static void copy_path(char *dst, const char *src, const char *opt)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {{"http", 1, 0, 'h'}, {"https", 1, 0, 's'},
-		{"socks5", 1, 0, '5'}, {"cert", 1, 0, 'c'}, {"key", 1, 0, 'k'},
-		{"users", 1, 0, 'u'}, {"resolver", 1, 0, 'r'}, {"refuse", 1, 0, 'x'},
-		{"source", 1, 0, 'S'}, {"allow", 1, 0, 'a'}, {"allow-net", 1, 0, 'n'},
-		{"max-clients", 1, 0, 'm'}, {"max-buffers", 1, 0, 'b'}, {"handshake-ms", 1, 0, 'H'},
-		{"connect-ms", 1, 0, 'C'}, {"idle-ms", 1, 0, 'I'}, {"flows", 1, 0, 'f'},
-		{"stats", 1, 0, 'z'}, {0, 0, 0, 0}};
+	static const struct option opts[] = { { "http", 1, 0, 'h' }, { "https", 1, 0, 's' },
+		{ "socks5", 1, 0, '5' }, { "cert", 1, 0, 'c' }, { "key", 1, 0, 'k' },
+		{ "users", 1, 0, 'u' }, { "resolver", 1, 0, 'r' }, { "refuse", 1, 0, 'x' },
+		{ "source", 1, 0, 'S' }, { "allow", 1, 0, 'a' }, { "allow-net", 1, 0, 'n' },
+		{ "max-clients", 1, 0, 'm' }, { "max-buffers", 1, 0, 'b' },
+		{ "handshake-ms", 1, 0, 'H' }, { "connect-ms", 1, 0, 'C' },
+		{ "idle-ms", 1, 0, 'I' }, { "flows", 1, 0, 'f' }, { "stats", 1, 0, 'z' },
+		{ 0, 0, 0, 0 } };
 	static struct table tb;
 	struct egw_host_pattern pats[RULES_MAX];
-	struct egw_tunnel_policy_ops ops = {.decide = decide, .flow_end = flow_end};
-	struct egw_conf_errors errs = {0};
+	struct egw_tunnel_policy_ops ops = { .decide = decide, .flow_end = flow_end };
+	struct egw_conf_errors errs = { 0 };
 	struct egw_tunnel_conf conf;
-	struct rlimit rl = {65536, 65536};
+	struct rlimit rl = { 65536, 65536 };
 	const char *stats = NULL;
 	uint32_t n_pats = 0, a;
 	struct egw_tunnel *t;
@@ -192,7 +193,7 @@ int main(int argc, char **argv)
 			p = 53;
 			need(egw_parse_ipv4(n, &a) == 0 || egw_parse_hostport(n, &a, &p) == 0,
 				"--resolver", n);
-			conf.resolvers[conf.n_resolvers++] = (struct egw_tunnel_addr){a, p};
+			conf.resolvers[conf.n_resolvers++] = (struct egw_tunnel_addr){ a, p };
 			break;
 		case 'x':
 			need(conf.n_refused < EGW_TUNNEL_REFUSED_MAX &&
@@ -206,7 +207,7 @@ int main(int argc, char **argv)
 			break;
 		case 'a':
 			need(n_pats < RULES_MAX, "--allow", n);
-			pats[n_pats] = (struct egw_host_pattern){n, n_pats, 0, n_pats};
+			pats[n_pats] = (struct egw_host_pattern){ n, n_pats, 0, n_pats };
 			n_pats++;
 			break;
 		case 'n':

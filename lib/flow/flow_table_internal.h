@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EGW_FLOW_TABLE_INTERNAL_H
+#define EGW_FLOW_TABLE_INTERNAL_H
+
+/*
+ * The flow table's storage. lib/flow only (and its white-box unit tests): everyone else goes
+ * through flow_table.h.
+ */
+#include "flow_index.h"
+#include "flow_table.h"
+
+struct egw_flow_table {
+	struct egw_flow_index index;
+	struct egw_flow *flows;
+	uint32_t *created; /* per record, worker clock seconds: cold, read only when a flow ends */
+	uint32_t *free_stack; /* indices of unused records */
+	uint32_t n_free;
+	uint32_t capacity;
+	uint32_t n_active; /* written by the owner, read by other threads (relaxed) */
+	uint32_t expire_cursor;
+	uint32_t timeout[EGW_FLOW_STATE_MAX]; /* seconds per state, from egw_flow_timeouts */
+};
+
+static inline uint32_t record_index(const struct egw_flow_table *ft, const struct egw_flow *f)
+{
+	return (uint32_t)(f - ft->flows);
+}
+
+#endif

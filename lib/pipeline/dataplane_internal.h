@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EGW_DATAPLANE_INTERNAL_H
+#define EGW_DATAPLANE_INTERNAL_H
+
+/*
+ * The data plane's storage: lib/pipeline only, and the white-box unit tests, fuzz target and
+ * benchmark that drive a worker directly. Everyone else uses dataplane.h.
+ */
+#include <rte_mbuf.h>
+
+#include "addr_stats.h"
+#include "dataplane.h"
+#include "flow/flow_table.h"
+#include "mailbox.h"
+#include "nat/source_limit.h"
+#include "net/afpacket.h"
+#include "net/route.h"
+
+#define EGW_EXPIRE_BUDGET 64	    /* flow records examined per egw_pipeline_expire() */
+#define EGW_EXPIRE_SWEEP_MS 1000    /* egw_pipeline_expire_paced(): the whole table this often, */
+#define EGW_EXPIRE_MAX_RATE 2000000 /* but no more records per second than this (big tables) */
+#define EGW_EXPIRE_PACED_MAX 1024   /* records per paced call at most: a bounded pause */
+
+/* State shared by all workers, owned by the control thread. */
+struct egw_dataplane {
+	char name[16]; /* prefix of its DPDK objects' names */
+	int meta_off;  /* mbuf dynamic field: parsed metadata across a handoff */
+	struct egw_port_info ports[RTE_MAX_ETHPORTS];
+	struct egw_route_table to_outside, to_inside;
+	/* Our port addresses and the broadcast addresses of their subnets (network order), set
+	 * with egw_dataplane_add_port_addr. */
+	uint32_t local_addrs[EGW_MAX_PORTS];
+	unsigned n_local_addrs;
+	uint32_t subnet_bcasts[2 * EGW_MAX_PORTS];
+	unsigned n_subnet_bcasts;
+	struct egw_neigh_table *neigh;
+	struct egw_rcu rcu;
+	struct egw_nat_secret secret;
+	struct rte_ring *punt_ring; /* workers -> control: ARP (mbufs) */
+	/* workers -> control: packets waiting for their next hop's MAC (mbuf->port = exit port,
+	 * mbuf->hash.usr = next hop address) */
+	struct rte_ring *resolve_ring;
+	/* control -> worker 0's data path: frames to process as if received (mbuf->port) */
+	struct rte_ring *inject_ring;
+	unsigned n_workers;
+	struct egw_worker *workers[EGW_MAX_WORKERS];
+	struct rte_ring *handoff[EGW_MAX_WORKERS][EGW_MAX_WORKERS]; /* [from][to], SP/SC */
+	bool tcp_pickup;
+	bool flow_log; /* [log] flow_log set: workers get a record ring (fixed at start) */
+	uint32_t *policy_active;    /* per counter slot: flows held, for max_flows (atomic) */
+	uint32_t icmp_errors_per_s; /* per worker, rate limit of generated ICMP errors */
+	struct egw_worker_stats control_stats; /* drops counted by the control thread */
+	/* Per port id: what the kernel loses on net_af_packet ports (set up with the ports). */
+	struct egw_afp_port afp[EGW_PORT_IDS];
+};
+
+struct egw_tx_buffer {
+	uint16_t n;
+	struct rte_mbuf *pkts[EGW_BURST];
+};
+
+struct egw_worker {
+	unsigned id;
+	unsigned lcore; /* for telemetry */
+	struct egw_dataplane *dp;
+	struct egw_flow_table *ft;
+	struct egw_source_limit sources; /* flows per inside address (max_per_source) */
+	uint32_t now;			 /* seconds, set once per loop */
+	uint64_t now_tsc;		 /* TSC, set once per loop with NOW: flow log stamps */
+	uint32_t nat_counter;		 /* RFC 6056 algorithm 3 per-worker increment */
+	uint16_t txq;			 /* the TX queue this worker owns on every port */
+	uint32_t tx_dirty;		 /* bit per port id with buffered packets */
+	struct rte_ring *ctl_tx; /* control -> this worker: frames to transmit (mbuf->port) */
+	uint32_t icmp_tokens, icmp_second;
+	uint64_t expire_tsc;		/* paced expiry: TSC up to which records were examined */
+	uint64_t expire_tsc_per_record; /* from EGW_EXPIRE_SWEEP_MS and the table's capacity */
+	struct egw_tx_buffer tx[RTE_MAX_ETHPORTS];
+	struct egw_worker_stats stats;
+	struct egw_policy_counters *policy; /* EGW_POLICY_SLOTS entries */
+	struct egw_addr_stats addrs;	    /* per egress address: mappings, exhaustion */
+	struct rte_ring *flowlog;	    /* worker -> control: struct egw_flowlog_rec, or NULL */
+	uint64_t log_epoch;		    /* egw_flowlog_clock() offset, fixed at creation */
+	uint64_t *flow_ids;		    /* per flow record: its flow id (flow log on only) */
+	uint64_t id_clock;		    /* clock and sequence of the last flow id given */
+	uint32_t id_seq;
+	struct egw_mailbox mbox __rte_cache_aligned; /* other threads ask about its flows here */
+};
+
+/* Frees a packet the data path will not send, counting REASON. */
+static inline void egw_drop(struct egw_worker_stats *st, struct rte_mbuf *m,
+	enum egw_drop_reason reason)
+{
+	st->drops[reason]++;
+	rte_pktmbuf_free(m);
+}
+
+/* Worker ID of DP: its flow table of MAX_FLOWS and rings. NULL with rte_errno set. */
+struct egw_worker *egw_worker_create(struct egw_dataplane *dp, unsigned id, uint32_t max_flows,
+	const struct egw_flow_timeouts *to, int socket);
+void egw_worker_free(struct egw_worker *w);
+
+#endif

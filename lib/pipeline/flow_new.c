@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The slow path of a new flow from the inside: what state it starts in, whether it may leave
+ * (mode, policy, quota), where it goes (routes, strict uRPF), which egress tuple it gets (NAT
+ * address and port, per-source share), and its commit into the flow table. Once per flow, never
+ * per packet.
+ */
+#include <netinet/in.h>
+
+#include "flow/tcp.h"
+#include "flow_life.h"
+#include "pipeline_internal.h"
+
+/*
+ * May a flow with KEY leave? The mode first, then the best matching policy (priority, then
+ * file order). *RT is the policy that decided, NULL when the mode did.
+ */
+enum egw_drop_reason egw_pl_admit(const struct egw_snapshot *snap, const struct egw_flow_key *key,
+	const struct egw_policy_rt **rt)
+{
+	*rt = NULL;
+	if (snap->mode == EGW_MODE_DENY)
+		return EGW_DROP_MODE_DENY;
+	if (snap->cls) {
+		const struct egw_cls_key ck = egw_pl_cls_key(key);
+		const struct egw_cls_rule *r = egw_cls_lookup(snap->cls, &ck);
+		if (r)
+			*rt = &snap->policies[r->id];
+	}
+	if (*rt && (*rt)->action == EGW_ACTION_DENY)
+		return EGW_DROP_POLICY_DENY;
+	/* Passthrough admits what no deny policy stops; policy mode needs an allow policy. */
+	if (!*rt && snap->mode == EGW_MODE_POLICY)
+		return EGW_DROP_POLICY_NO_MATCH;
+	return EGW_DROP_NONE;
+}
+
+/* The state a new flow starts in, or the reason its first packet cannot start one. */
+static enum egw_drop_reason initial_state(const struct egw_worker *w,
+	const struct egw_pkt_meta *meta, uint8_t *state)
+{
+	if (meta->kind == EGW_PKT_ICMP_ERROR)
+		return EGW_DROP_ICMP_ERROR_NO_FLOW;
+	switch (meta->proto) {
+	case IPPROTO_TCP:
+		/* A SYN opens a connection; with pickup, a mid-stream ACK segment adopts one. */
+		if (!egw_tcp_may_start(meta->tcp_flags, w->dp->tcp_pickup))
+			return EGW_DROP_TCP_NOT_SYN;
+		*state = egw_tcp_initial_state(meta->tcp_flags);
+		return EGW_DROP_NONE;
+	case IPPROTO_UDP:
+		*state = EGW_FLOW_UDP;
+		return EGW_DROP_NONE;
+	default:
+		if (meta->icmp_type != EGW_ICMP_ECHO_REQUEST)
+			return EGW_DROP_ICMP_UNSUPPORTED;
+		*state = EGW_FLOW_ICMP;
+		return EGW_DROP_NONE;
+	}
+}
+
+/* Takes one of RT's max_flows. False when the quota is full. */
+static inline bool quota_take(struct egw_dataplane *dp, const struct egw_policy_rt *rt)
+{
+	/* Shared by all workers, so exact; one atomic per new flow, never per packet. */
+	uint32_t held = __atomic_fetch_add(&dp->policy_active[rt->slot], 1, __ATOMIC_RELAXED);
+
+	if (held < rt->max_flows)
+		return true;
+	__atomic_fetch_sub(&dp->policy_active[rt->slot], 1, __ATOMIC_RELAXED);
+	return false;
+}
+
+/* Drops M, the first packet of a new flow KEY refused for WHY (flow log: deny). */
+static void refuse(struct egw_worker *w, struct rte_mbuf *m, const struct egw_flow_key *key,
+	const struct egw_policy_rt *rt, enum egw_drop_reason why)
+{
+	/* Flows the mode decides log whenever the flow log is on: no policy to opt in. */
+	egw_flow_refused(w, key, rt ? rt->slot : 0, !rt || rt->log, why);
+	egw_drop(&w->stats, m, why);
+}
+
+/* Where a new flow's packets leave (ORIG: toward the outside) and come back (REPLY). */
+struct flow_route {
+	uint16_t out_port, in_port;
+};
+
+/*
+ * The ports of a flow from META.src to META.dst that arrived on IN_PORT: replies must be
+ * routable back through the port the flow came in on (strict uRPF), and a policy's "via"
+ * names the exit. EGW_DROP_NONE or no_route.
+ */
+static enum egw_drop_reason route_flow(const struct egw_dataplane *dp,
+	const struct egw_pkt_meta *meta, uint16_t in_port, const struct egw_policy_rt *rt,
+	struct flow_route *r)
+{
+	uint32_t nh;
+
+	if (egw_route_lookup(&dp->to_inside, meta->src, &r->in_port, &nh) < 0 ||
+		r->in_port != in_port)
+		return EGW_DROP_NO_ROUTE;
+	if (rt && rt->via_port != EGW_VIA_DEFAULT) {
+		r->out_port = rt->via_port;
+		if (egw_route_lookup_port(&dp->to_outside, meta->dst, r->out_port, &nh) < 0)
+			return EGW_DROP_NO_ROUTE;
+	} else if (egw_route_lookup(&dp->to_outside, meta->dst, &r->out_port, &nh) < 0) {
+		return EGW_DROP_NO_ROUTE;
+	}
+	return EGW_DROP_NONE;
+}
+
+struct port_probe {
+	struct egw_flow_table *ft;
+	struct egw_flow_key reply;
+};
+
+static bool nat_port_taken(void *ctx, uint16_t port_be)
+{
+	struct port_probe *p = ctx;
+
+	/* Endpoint-dependent mapping: an external tuple is unique per remote endpoint, which
+	 * is exactly "no flow holds this reply key". ICMP: the id is both ports of the key. */
+	p->reply.b_port = port_be;
+	if (p->reply.proto == IPPROTO_ICMP)
+		p->reply.a_port = port_be;
+	return egw_flow_key_exists(p->ft, &p->reply);
+}
+
+/*
+ * The egress tuple of F (its orig key set) from POOL, or its own when POOL is NULL (routed
+ * untranslated): address, a port free toward this destination, and its source's share.
+ * EGW_DROP_NONE, nat_exhausted or nat_source_limit (what F took is in its flags).
+ */
+static enum egw_drop_reason bind_nat(struct egw_worker *w, const struct egw_nat_pool *pool,
+	struct egw_flow *f)
+{
+	struct egw_dataplane *dp = w->dp;
+	const struct egw_flow_key *key = &f->orig;
+	struct port_probe probe = { .ft = w->ft };
+	uint16_t nat_port;
+
+	if (!pool) {
+		f->nat_addr = key->a_addr;
+		f->nat_port = key->a_port;
+		return EGW_DROP_NONE;
+	}
+	f->nat_addr = egw_nat_pick_addr(pool, &dp->secret, key);
+	egw_flow_key_set(&probe.reply, key->b_addr, f->nat_addr, key->b_port, 0, key->proto,
+		EGW_ZONE_OUTSIDE);
+	if (egw_nat_alloc_port(pool, &dp->secret, w->id, dp->n_workers, key, &w->nat_counter,
+		    nat_port_taken, &probe, &nat_port) < 0) {
+		struct egw_addr_stat *a = egw_addr_stats_get(&w->addrs, f->nat_addr);
+		if (a)
+			a->exhausted++;
+		return EGW_DROP_NAT_EXHAUSTED;
+	}
+	f->nat_port = nat_port;
+	f->flags |= EGW_FLOW_F_NAT;
+	if (pool->max_per_source) {
+		if (egw_source_limit_acquire(&w->sources, key->a_addr,
+			    egw_source_limit_share(pool->max_per_source, dp->n_workers)) < 0)
+			return EGW_DROP_NAT_SOURCE_LIMIT;
+		f->flags |= EGW_FLOW_F_SRC_COUNTED;
+	}
+	return EGW_DROP_NONE;
+}
+
+/* Inserts F's keys and starts its life. EGW_DROP_NONE or flow_table_full. */
+static enum egw_drop_reason commit_flow(struct egw_worker *w, const struct egw_snapshot *snap,
+	struct egw_flow *f, uint8_t state, const struct flow_route *r)
+{
+	struct egw_flow_key reply;
+
+	egw_flow_reply_key(f, &reply);
+	/* The original key just missed; a translated reply key was just probed free
+	 * (nat_port_taken). Only an untranslated flow's reply key is unchecked. */
+	if ((!(f->flags & EGW_FLOW_F_NAT) && egw_flow_key_exists(w->ft, &reply)) ||
+		egw_flow_commit_new(w->ft, f, &reply, w->now) < 0)
+		return EGW_DROP_FLOW_TABLE_FULL;
+	f->state = state;
+	f->last_seen = w->now;
+	f->packets[0] = f->packets[1] = 0;
+	f->bytes[0] = f->bytes[1] = 0;
+	f->generation = (uint16_t)snap->epoch;
+	f->port[EGW_DIR_ORIG] = (uint8_t)r->out_port;
+	f->port[EGW_DIR_REPLY] = (uint8_t)r->in_port;
+	f->neigh[EGW_DIR_ORIG] = f->neigh[EGW_DIR_REPLY] = EGW_NEIGH_NONE;
+	w->stats.flows_created++;
+	w->policy[f->policy].flows++;
+	egw_flow_started(w, f);
+	return EGW_DROP_NONE;
+}
+
+struct egw_flow *egw_pl_flow_new(struct egw_worker *w, const struct egw_snapshot *snap,
+	struct rte_mbuf *m, const struct egw_pkt_meta *meta, const struct egw_flow_key *key)
+{
+	const struct egw_policy_rt *rt = NULL;
+	struct flow_route route;
+	enum egw_drop_reason why;
+	struct egw_flow *f;
+	uint8_t state = 0;
+
+	why = initial_state(w, meta, &state);
+	if (why != EGW_DROP_NONE) {
+		egw_drop(&w->stats, m, why);
+		return NULL;
+	}
+	why = egw_pl_admit(snap, key, &rt);
+	if (why != EGW_DROP_NONE) {
+		w->policy[rt ? rt->slot : 0].denied++;
+		refuse(w, m, key, rt, why);
+		return NULL;
+	}
+	why = route_flow(w->dp, meta, m->port, rt, &route);
+	if (why != EGW_DROP_NONE) {
+		refuse(w, m, key, rt, why);
+		return NULL;
+	}
+	f = egw_flow_alloc(w->ft);
+	if (!f) {
+		refuse(w, m, key, rt, EGW_DROP_FLOW_TABLE_FULL);
+		return NULL;
+	}
+	f->orig = *key;
+	/* Resolved here, once per flow, so that its end needs no policy lookup. */
+	f->flags = w->flowlog && (!rt || rt->log) ? EGW_FLOW_F_LOG : 0;
+	f->policy = rt ? rt->slot : 0;
+	if (rt && rt->max_flows) {
+		if (!quota_take(w->dp, rt)) {
+			egw_flow_abort(w->ft, f);
+			w->policy[rt->slot].denied++;
+			refuse(w, m, key, rt, EGW_DROP_POLICY_MAX_FLOWS);
+			return NULL;
+		}
+		f->flags |= EGW_FLOW_F_QUOTA;
+	}
+	why = bind_nat(w, rt ? rt->pool : snap->default_pool, f);
+	if (why == EGW_DROP_NONE)
+		why = commit_flow(w, snap, f, state, &route);
+	if (why != EGW_DROP_NONE) {
+		egw_flow_release_shares(w, f);
+		egw_flow_abort(w->ft, f);
+		refuse(w, m, key, rt, why);
+		return NULL;
+	}
+	return f;
+}

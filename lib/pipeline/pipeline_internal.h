@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EGW_PIPELINE_INTERNAL_H
+#define EGW_PIPELINE_INTERNAL_H
+
+/*
+ * lib/pipeline only: what the burst loop (pipeline.c) and the slow paths beside it (flow
+ * creation in flow_new.c, the re-check after a policy change in flow_recheck.c) share. The
+ * exits (TX buffering, ICMP errors, next hop and forwarding) are inline: the fast path pays no
+ * call for them.
+ */
+#include <netinet/in.h>
+
+#include <rte_byteorder.h>
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_ring.h>
+
+#include "dataplane_internal.h"
+#include "net/l3.h"
+#include "pkt/csum.h"
+#include "pkt/pkt.h"
+#include "policy/classifier.h"
+
+/* The classifier's view of a flow key (host order; ICMP has no port). */
+static inline struct egw_cls_key egw_pl_cls_key(const struct egw_flow_key *key)
+{
+	return (struct egw_cls_key){ .src = rte_be_to_cpu_32(key->a_addr),
+		.dst = rte_be_to_cpu_32(key->b_addr),
+		.dport = key->proto == IPPROTO_ICMP ? 0 : rte_be_to_cpu_16(key->b_port),
+		.proto = key->proto };
+}
+
+/* Sends PORT's TX buffer; what the queue refuses is dropped, counted per port too. */
+static inline void egw_pl_tx_send(struct egw_worker *w, uint16_t port)
+{
+	struct egw_tx_buffer *b = &w->tx[port];
+	uint16_t sent = rte_eth_tx_burst(port, w->txq, b->pkts, b->n);
+
+	for (uint16_t i = 0; i < sent; i++)
+		w->stats.tx_bytes += b->pkts[i]->pkt_len;
+	w->stats.tx_packets += sent;
+	if (unlikely(sent < b->n)) {
+		w->stats.tx_full[port] += (uint64_t)(b->n - sent);
+		for (uint16_t i = sent; i < b->n; i++)
+			egw_drop(&w->stats, b->pkts[i], EGW_DROP_TX_FULL);
+	}
+	b->n = 0;
+}
+
+static inline void egw_pl_tx_enqueue(struct egw_worker *w, uint16_t port, struct rte_mbuf *m)
+{
+	struct egw_tx_buffer *b = &w->tx[port];
+
+	if (b->n == EGW_BURST)
+		egw_pl_tx_send(w, port);
+	b->pkts[b->n++] = m;
+	w->tx_dirty |= 1u << port;
+}
+
+/* Token bucket for ICMP errors we generate (RFC 1812 4.3.2.8: rate-limited). */
+static inline bool egw_pl_icmp_error_allowed(struct egw_worker *w)
+{
+	if (w->icmp_second != w->now) {
+		w->icmp_second = w->now;
+		w->icmp_tokens = w->dp->icmp_errors_per_s;
+	}
+	if (w->icmp_tokens == 0)
+		return false;
+	w->icmp_tokens--;
+	return true;
+}
+
+/* Replaces M with an ICMP error back to its sender, or frees it when rate-limited. The
+ * original packet counts as dropped for REASON either way. */
+static inline void egw_pl_reply_icmp_error(struct egw_worker *w, struct rte_mbuf *m,
+	const struct egw_pkt_meta *meta, uint8_t type, uint8_t code, uint16_t mtu,
+	enum egw_drop_reason reason)
+{
+	/* Saved: the builder resets the mbuf, port included (RTE_MBUF_PORT_INVALID). */
+	const uint16_t port = m->port;
+	const struct egw_port_info *in = &w->dp->ports[port];
+
+	w->stats.drops[reason]++;
+	/* Never an error about an ICMP error (RFC 1122 3.2.2). */
+	if (meta->kind == EGW_PKT_ICMP_ERROR || !egw_pl_icmp_error_allowed(w)) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	egw_icmp_error_build(m, meta, type, code, mtu, in->addr_be, &in->mac);
+	w->stats.icmp_errors_sent++;
+	egw_pl_tx_enqueue(w, port, m);
+}
+
+/*
+ * Next hop MAC through the neighbour slot cached in *SLOT (looked up on first use). False when
+ * the neighbour is not resolved yet.
+ */
+static inline bool egw_pl_next_hop_mac(struct egw_worker *w, uint16_t port, uint32_t nexthop_be,
+	uint16_t *slot, struct rte_ether_addr *mac)
+{
+	const struct egw_neigh_table *nt = w->dp->neigh;
+
+	if (*slot == EGW_NEIGH_NONE) {
+		uint16_t s = egw_neigh_find(nt, port, nexthop_be);
+		if (s == EGW_NEIGH_SLOT_NONE)
+			return false;
+		*slot = s;
+	}
+	return egw_neigh_mac(nt, *slot, mac);
+}
+
+/*
+ * A packet ready to leave but for its destination MAC goes to the control thread, which
+ * resolves the next hop (ARP) and sends it then, like the kernel's unresolved queue: the first
+ * packet to a new neighbour is delayed, not lost.
+ */
+static inline void egw_pl_hold_for_neighbour(struct egw_worker *w, struct rte_mbuf *m,
+	uint16_t port, uint32_t nexthop_be)
+{
+	m->port = port;
+	m->hash.usr = nexthop_be;
+	if (rte_ring_enqueue(w->dp->resolve_ring, m) < 0)
+		egw_drop(&w->stats, m, EGW_DROP_NEIGH_UNRESOLVED);
+	else
+		w->stats.held++;
+}
+
+/* Common exit: L3/L2 rewrite and TX. The caller has checked TTL > 1 and translated. */
+static inline void egw_pl_forward(struct egw_worker *w, struct rte_mbuf *m, uint16_t out_port,
+	uint16_t *slot, uint32_t dst_be, const struct egw_route_table *rt, bool outbound)
+{
+	const struct egw_port_info *out = &w->dp->ports[out_port];
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_ether_addr mac;
+	uint16_t ip_len = rte_be_to_cpu_16(ip->total_length);
+	uint32_t nh = 0;
+	bool resolved;
+
+	if (*slot == EGW_NEIGH_NONE) {
+		/* The next hop of the flow's own port: a policy "via" port is not the best route. */
+		if (egw_route_lookup_port(rt, dst_be, out_port, &nh) < 0) {
+			egw_drop(&w->stats, m, EGW_DROP_NO_ROUTE);
+			return;
+		}
+		resolved = egw_pl_next_hop_mac(w, out_port, nh, slot, &mac);
+	} else {
+		resolved = egw_neigh_mac(w->dp->neigh, *slot, &mac);
+		if (!resolved)
+			nh = w->dp->neigh->entries[*slot].addr;
+	}
+	/* TTL goes down by one: the high byte of the TTL/protocol word. */
+	ip->hdr_checksum = egw_csum_update16(ip->hdr_checksum,
+		rte_cpu_to_be_16((uint16_t)(ip->time_to_live << 8)),
+		rte_cpu_to_be_16((uint16_t)((ip->time_to_live - 1) << 8)));
+	ip->time_to_live--;
+	rte_ether_addr_copy(&out->mac, &eth->src_addr);
+	if (outbound) {
+		w->stats.outbound_packets++;
+		w->stats.outbound_bytes += ip_len;
+	} else {
+		w->stats.inbound_packets++;
+		w->stats.inbound_bytes += ip_len;
+	}
+	if (unlikely(!resolved)) {
+		egw_pl_hold_for_neighbour(w, m, out_port, nh);
+		return;
+	}
+	rte_ether_addr_copy(&mac, &eth->dst_addr);
+	egw_pl_tx_enqueue(w, out_port, m);
+}
+
+/* The first packet M of a new flow KEY from the inside: decided, its NAT port bound, the flow
+ * committed (flow_new.c). NULL after M was dropped with its reason. */
+struct egw_flow *egw_pl_flow_new(struct egw_worker *w, const struct egw_snapshot *snap,
+	struct rte_mbuf *m, const struct egw_pkt_meta *meta, const struct egw_flow_key *key);
+
+/* May a flow with KEY leave under SNAP? The reason it may not, or EGW_DROP_NONE; *RT is the
+ * policy that decided, NULL when the mode did. */
+enum egw_drop_reason egw_pl_admit(const struct egw_snapshot *snap, const struct egw_flow_key *key,
+	const struct egw_policy_rt **rt);
+
+/* What egw_pl_recheck() made of a flow and of the packet in hand. */
+enum egw_recheck {
+	EGW_RECHECK_ALLOWED, /* the flow goes on, M with it */
+	EGW_RECHECK_RESET,   /* TCP reset: M has become the RST to its receiver, to be sent */
+	EGW_RECHECK_DROPPED, /* M dropped (counted); the flow stays, reset (M was an RST) */
+	EGW_RECHECK_ENDED,   /* M dropped (counted); the flow must be removed */
+};
+
+/* A flow admitted under an older epoch meets SNAP's policy on its packet M (flow_recheck.c). */
+enum egw_recheck egw_pl_recheck(struct egw_worker *w, const struct egw_snapshot *snap,
+	struct rte_mbuf *m, struct egw_pkt_meta *meta, struct egw_flow *f);
+/* After EGW_RECHECK_RESET: a copy of M behind the receiver's window that makes it tell its
+ * sequence number (flow_recheck.c). */
+void egw_pl_send_ack_probe(struct egw_worker *w, const struct rte_mbuf *m,
+	const struct egw_pkt_meta *meta, uint16_t out_port, uint16_t *slot, uint32_t dst_be,
+	const struct egw_route_table *rt, bool outbound);
+/* A later packet of a flow a policy change reset: dropped, a TCP segment answered with an RST
+ * to its sender. */
+void egw_pl_revoked_packet(struct egw_worker *w, struct rte_mbuf *m,
+	const struct egw_pkt_meta *meta);
+
+#endif

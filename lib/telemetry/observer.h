@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EGW_OBSERVER_H
+#define EGW_OBSERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/rcu.h"
+#include "conf/conf.h"
+
+/*
+ * What observers (telemetry, metrics, later the tunnel service) read of the running
+ * configuration: one immutable object the control thread builds after each publication
+ * (start, reload, mode) and publishes through an egw_rcu of occasional readers. Nothing here
+ * is rewritten under a reader; the configuration the daemon loaded at start is never rewritten
+ * either.
+ */
+#define EGW_OBSERVER_READERS 64 /* telemetry clients and metrics connections at once */
+
+/* The outcome of the last reload (SIGHUP or "egwctl reload"). */
+struct egw_reload_result {
+	bool done; /* false until the first reload */
+	bool ok;
+	int64_t time_ms;     /* wall clock, Unix milliseconds */
+	uint64_t generation; /* in force after it */
+	unsigned n_errors;
+	unsigned n_policies;
+	char first_error[EGW_PATH_MAX + 512]; /* "FILE:LINE: message", whole; "" when ok */
+};
+
+struct egw_observer_view {
+	uint64_t generation;
+	char config_sha256[65]; /* of the file as last loaded (start or reload) */
+	enum egw_mode mode;
+	enum egw_revalidate revalidate;
+	char default_pool[EGW_NAME_MAX];
+	uint32_t timeouts[5]; /* tcp_syn, tcp_established, tcp_transitory, udp, icmp (seconds) */
+	struct egw_reload_result last_reload;
+	unsigned n_pools;
+	struct egw_pool_conf pools[]; /* n_pools */
+};
+
+/* The view of LIVE (egress settings and pools in force) at GENERATION. NULL when out of
+ * memory. */
+struct egw_observer_view *egw_observer_view_build(const struct egw_conf *live, uint64_t generation,
+	const char *config_sha256, const struct egw_reload_result *last_reload);
+/* egw_rcu free function. */
+void egw_observer_view_free(void *view);
+
+/* The publication point, for occasional readers. 0 or -errno. */
+int egw_observer_init(struct egw_rcu *rcu);
+
+/* "ok: generation 4, 12 policies" / "error: 2 problem(s), running policy kept; first: ..." /
+ * "none": the one-line summary /egw/info has always shown. */
+void egw_reload_summary(const struct egw_reload_result *r, char *out, size_t len);
+
+#endif
