@@ -54,6 +54,8 @@ struct egw_dataplane {
 	struct egw_afp_port afp[EGW_PORT_IDS];
 };
 
+struct egw_host_side;
+
 struct egw_tx_buffer {
 	uint16_t n;
 	struct rte_mbuf *pkts[EGW_BURST];
@@ -83,6 +85,7 @@ struct egw_worker {
 	uint64_t *flow_ids;		    /* per flow record: its flow id (flow log on only) */
 	uint64_t id_clock;		    /* clock and sequence of the last flow id given */
 	uint32_t id_seq;
+	struct egw_host_side *host; /* pending flows and kept names (host_side.h) */
 	struct egw_mailbox mbox __rte_cache_aligned; /* other threads ask about its flows here */
 };
 

@@ -97,6 +97,19 @@ void egw_flow_started(struct egw_worker *w, struct egw_flow *f)
 		emit_flow(w, f, EGW_EV_START, 0);
 }
 
+void egw_flow_decided(struct egw_worker *w, struct egw_flow *f)
+{
+	if (f->flags & EGW_FLOW_F_LOG)
+		emit_flow(w, f, EGW_EV_START, 0);
+}
+
+void egw_flow_refused_named(struct egw_worker *w, const struct egw_flow_key *key, uint32_t slot,
+	bool log, enum egw_drop_reason why, const struct egw_verdict *v)
+{
+	(void)v;
+	egw_flow_refused(w, key, slot, log, why);
+}
+
 void egw_flow_refused(struct egw_worker *w, const struct egw_flow_key *key, uint32_t slot, bool log,
 	enum egw_drop_reason why)
 {
@@ -122,6 +135,7 @@ static void finish(struct egw_worker *w, struct egw_flow *f, enum egw_flow_end w
 {
 	if (f->flags & EGW_FLOW_F_LOG)
 		emit_flow(w, f, EGW_EV_END, (uint8_t)why);
+	egw_pl_host_flow_end(w, f, why == EGW_END_SHUTDOWN);
 	if (f->flags & EGW_FLOW_F_NAT) {
 		struct egw_addr_stat *a = egw_addr_stats_get(&w->addrs, f->nat_addr);
 		if (a && a->in_use)

@@ -10,6 +10,7 @@
 #include "flow/tcp.h"
 #include "flow_life.h"
 #include "pipeline_internal.h"
+#include "policy/decide.h"
 
 /*
  * May a flow with KEY leave? The mode first, then the best matching policy (priority, then
@@ -35,6 +36,28 @@ enum egw_drop_reason egw_pl_admit(const struct egw_snapshot *snap, const struct 
 	return EGW_DROP_NONE;
 }
 
+/*
+ * egw_pl_admit() with host-name policies in SNAP (lib/policy/decide.h): *PENDING when a
+ * tls/http rule may decide the flow once its first bytes are read; *RT is then the policy it
+ * is bound with. A segment picked up mid-stream (tcp_pickup) shows no first bytes: it is
+ * decided at once, as a flow that sent no name.
+ */
+static enum egw_drop_reason admit_host(const struct egw_worker *w, const struct egw_snapshot *snap,
+	const struct egw_flow_key *key, uint8_t tcp_flags, const struct egw_policy_rt **rt,
+	bool *pending)
+{
+	static const struct egw_host_seen nothing = { .kind = EGW_SEEN_NOTHING };
+	const struct egw_cls_key ck = egw_pl_cls_key(key);
+	struct egw_verdict v;
+
+	egw_policy_decide_new(snap, NULL, &ck, w->now, &v);
+	if (v.kind == EGW_VERDICT_PENDING && !(tcp_flags & EGW_TCP_SYN))
+		egw_policy_decide_name(snap, NULL, &ck, &nothing, w->now, &v);
+	*rt = v.rt;
+	*pending = v.kind == EGW_VERDICT_PENDING;
+	return v.kind == EGW_VERDICT_DENY ? (enum egw_drop_reason)v.why : EGW_DROP_NONE;
+}
+
 /* The state a new flow starts in, or the reason its first packet cannot start one. */
 static enum egw_drop_reason initial_state(const struct egw_worker *w,
 	const struct egw_pkt_meta *meta, uint8_t *state)
@@ -57,18 +80,6 @@ static enum egw_drop_reason initial_state(const struct egw_worker *w,
 		*state = EGW_FLOW_ICMP;
 		return EGW_DROP_NONE;
 	}
-}
-
-/* Takes one of RT's max_flows. False when the quota is full. */
-static inline bool quota_take(struct egw_dataplane *dp, const struct egw_policy_rt *rt)
-{
-	/* Shared by all workers, so exact; one atomic per new flow, never per packet. */
-	uint32_t held = __atomic_fetch_add(&dp->policy_active[rt->slot], 1, __ATOMIC_RELAXED);
-
-	if (held < rt->max_flows)
-		return true;
-	__atomic_fetch_sub(&dp->policy_active[rt->slot], 1, __ATOMIC_RELAXED);
-	return false;
 }
 
 /* Drops M, the first packet of a new flow KEY refused for WHY (flow log: deny). */
@@ -186,7 +197,9 @@ static enum egw_drop_reason commit_flow(struct egw_worker *w, const struct egw_s
 	f->port[EGW_DIR_REPLY] = (uint8_t)r->in_port;
 	f->neigh[EGW_DIR_ORIG] = f->neigh[EGW_DIR_REPLY] = EGW_NEIGH_NONE;
 	w->stats.flows_created++;
-	w->policy[f->policy].flows++;
+	/* A pending flow counts for the policy that decides it, once it is decided. */
+	if (!(f->flags & EGW_FLOW_F_PENDING))
+		w->policy[f->policy].flows++;
 	egw_flow_started(w, f);
 	return EGW_DROP_NONE;
 }
@@ -199,13 +212,15 @@ struct egw_flow *egw_pl_flow_new(struct egw_worker *w, const struct egw_snapshot
 	enum egw_drop_reason why;
 	struct egw_flow *f;
 	uint8_t state = 0;
+	bool pending = false;
 
 	why = initial_state(w, meta, &state);
 	if (why != EGW_DROP_NONE) {
 		egw_drop(&w->stats, m, why);
 		return NULL;
 	}
-	why = egw_pl_admit(snap, key, &rt);
+	why = snap->host ? admit_host(w, snap, key, meta->tcp_flags, &rt, &pending) :
+			   egw_pl_admit(snap, key, &rt);
 	if (why != EGW_DROP_NONE) {
 		w->policy[rt ? rt->slot : 0].denied++;
 		refuse(w, m, key, rt, why);
@@ -216,6 +231,10 @@ struct egw_flow *egw_pl_flow_new(struct egw_worker *w, const struct egw_snapshot
 		refuse(w, m, key, rt, why);
 		return NULL;
 	}
+	if (pending && !egw_pl_host_can_wait(w)) {
+		refuse(w, m, key, rt, EGW_DROP_HOST_HOLD_FULL);
+		return NULL;
+	}
 	f = egw_flow_alloc(w->ft);
 	if (!f) {
 		refuse(w, m, key, rt, EGW_DROP_FLOW_TABLE_FULL);
@@ -223,10 +242,12 @@ struct egw_flow *egw_pl_flow_new(struct egw_worker *w, const struct egw_snapshot
 	}
 	f->orig = *key;
 	/* Resolved here, once per flow, so that its end needs no policy lookup. */
-	f->flags = w->flowlog && (!rt || rt->log) ? EGW_FLOW_F_LOG : 0;
+	f->flags = w->flowlog && (!rt || rt->log) && !pending ? EGW_FLOW_F_LOG : 0;
+	f->flags |= pending ? EGW_FLOW_F_PENDING : 0;
 	f->policy = rt ? rt->slot : 0;
-	if (rt && rt->max_flows) {
-		if (!quota_take(w->dp, rt)) {
+	/* A pending flow takes the quota of the policy that allows it, when it does. */
+	if (rt && rt->max_flows && !pending) {
+		if (!egw_pl_quota_take(w->dp, rt)) {
 			egw_flow_abort(w->ft, f);
 			w->policy[rt->slot].denied++;
 			refuse(w, m, key, rt, EGW_DROP_POLICY_MAX_FLOWS);
@@ -243,5 +264,7 @@ struct egw_flow *egw_pl_flow_new(struct egw_worker *w, const struct egw_snapshot
 		refuse(w, m, key, rt, why);
 		return NULL;
 	}
+	if (pending)
+		egw_pl_host_wait(w, snap, f, m, meta, rt ? rt->via_port : EGW_VIA_DEFAULT);
 	return f;
 }

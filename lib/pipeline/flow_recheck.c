@@ -5,12 +5,13 @@
  * enough for RFC 5961 receivers (RST from the segment's own ack, an ACK probe for the rest).
  */
 #include "flow_life.h"
+#include "host_side.h"
 #include "net/tcp_rst.h"
 #include "pipeline_internal.h"
 
 /* Answers the TCP segment M with an RST to its sender (seq = M's ack: exactly what the sender
  * expects, so RFC 5961 receivers accept it). */
-static void rst_to_sender(struct egw_worker *w, const struct rte_mbuf *m,
+void egw_pl_rst_to_sender(struct egw_worker *w, const struct rte_mbuf *m,
 	const struct egw_pkt_meta *meta)
 {
 	struct rte_mbuf *r = rte_pktmbuf_alloc(m->pool);
@@ -38,6 +39,25 @@ static inline bool delta_allows(const struct egw_snapshot *snap, const struct eg
 }
 
 /*
+ * Does SNAP still allow F? With host-name policies, as a new flow would be decided on the
+ * name F was admitted with (egw_policy_recheck); else by its tuple alone.
+ */
+static bool still_allowed(const struct egw_worker *w, const struct egw_snapshot *snap,
+	const struct egw_flow *f)
+{
+	const struct egw_policy_rt *rt;
+	struct egw_cls_key ck;
+	struct egw_verdict v;
+
+	if (!snap->host)
+		return egw_pl_admit(snap, &f->orig, &rt) == EGW_DROP_NONE;
+	ck = egw_pl_cls_key(&f->orig);
+	egw_policy_recheck(snap, NULL, &ck, egw_host_name_of(w->host, egw_flow_index(w->ft, f)),
+		w->now, &v);
+	return v.kind == EGW_VERDICT_ALLOW;
+}
+
+/*
  * A flow admitted under an older epoch meets the current policy on its next packet. Refused
  * (revalidate = reset), a UDP/ICMP flow ends here, and a TCP connection is reset toward both
  * ends: an RST to the sender, and M itself becomes the RST to its receiver (*META follows).
@@ -45,10 +65,8 @@ static inline bool delta_allows(const struct egw_snapshot *snap, const struct eg
 enum egw_recheck egw_pl_recheck(struct egw_worker *w, const struct egw_snapshot *snap,
 	struct rte_mbuf *m, struct egw_pkt_meta *meta, struct egw_flow *f)
 {
-	const struct egw_policy_rt *rt;
-
 	if (snap->revalidate == EGW_REVALIDATE_KEEP || delta_allows(snap, f) ||
-		egw_pl_admit(snap, &f->orig, &rt) == EGW_DROP_NONE) {
+		still_allowed(w, snap, f)) {
 		/* Still allowed: it stays with the policy that admitted it (its counters and
 		 * quota), even when another policy would now match first. */
 		f->generation = (uint16_t)snap->epoch;
@@ -75,7 +93,7 @@ enum egw_recheck egw_pl_recheck(struct egw_worker *w, const struct egw_snapshot 
 		egw_drop(&w->stats, m, EGW_DROP_POLICY_REVOKED);
 		return EGW_RECHECK_DROPPED;
 	}
-	rst_to_sender(w, m, meta);
+	egw_pl_rst_to_sender(w, m, meta);
 	egw_tcp_rst_inplace(m, meta);
 	return EGW_RECHECK_RESET;
 }
@@ -115,6 +133,6 @@ void egw_pl_revoked_packet(struct egw_worker *w, struct rte_mbuf *m,
 {
 	if (meta->kind == EGW_PKT_IPV4 && meta->proto == IPPROTO_TCP &&
 		!(meta->tcp_flags & EGW_TCP_RST))
-		rst_to_sender(w, m, meta);
+		egw_pl_rst_to_sender(w, m, meta);
 	egw_drop(&w->stats, m, EGW_DROP_POLICY_REVOKED);
 }

@@ -184,6 +184,7 @@ static int compile_policies(struct egw_snapshot *snap, const struct egw_snapshot
 	struct egw_cls_rule *rules = NULL;
 	size_t n_rules = 0, cap = 0, n_tuple;
 	bool host = in->conf->egress.dns_filter;
+	bool unsupported = in->conf->egress.dns_filter && !in->dns_policies;
 	char name[24];
 	int rc = -ENOMEM;
 
@@ -200,8 +201,11 @@ static int compile_policies(struct egw_snapshot *snap, const struct egw_snapshot
 			goto out;
 		}
 		host |= snap->policies[i].kind != EGW_POLICY_TUPLE;
+		unsupported |= snap->policies[i].kind == EGW_POLICY_DNS	  ? !in->dns_policies :
+			       snap->policies[i].kind != EGW_POLICY_TUPLE ? !in->host_policies :
+									    false;
 	}
-	if (host && !in->host_policies) {
+	if (unsupported) {
 		rc = -ENOTSUP;
 		goto out;
 	}
@@ -363,12 +367,15 @@ struct egw_snapshot *egw_snapshot_compile(const struct egw_snapshot_inputs *in)
 	snap->revalidate = conf->egress.revalidate;
 	snap->ech = conf->egress.ech;
 	snap->dns_filter = conf->egress.dns_filter;
+	snap->host_timeout = conf->egress.host_timeout;
+	snap->host_hold_bytes = conf->egress.host_hold_bytes;
+	snap->host_hold_total = conf->egress.host_hold_total;
 	snap->ip_options = conf->egress.ip_options;
 	snap->epoch = generation;
 	{
-		int rc = in->policies && in->policies->n_policies ? compile_policies(snap, in) :
-			 conf->egress.dns_filter && !in->host_policies ? -ENOTSUP :
-									 fingerprint(snap, NULL, 0);
+		int rc = in->policies && in->policies->n_policies     ? compile_policies(snap, in) :
+			 conf->egress.dns_filter && !in->dns_policies ? -ENOTSUP :
+									fingerprint(snap, NULL, 0);
 		if (rc < 0) {
 			egw_snapshot_free(snap);
 			rte_errno = -rc;

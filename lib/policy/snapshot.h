@@ -75,6 +75,9 @@ struct egw_snapshot {
 	struct egw_host_rules *host;
 	enum egw_ech ech;
 	bool dns_filter;
+	/* [egress] limits of flows that wait for their name (per packet, not admission: not in
+	 * the fingerprint). */
+	uint32_t host_timeout, host_hold_bytes, host_hold_total;
 	/*
 	 * Incremental re-check, set by egw_snapshot_chain() when the change from the previous
 	 * epoch cannot revoke a flow except through the DELTA rules (deny rules added or
@@ -96,12 +99,14 @@ struct egw_snapshot_inputs {
 	struct egw_policy_slots *slots;
 	uint64_t generation;
 	/*
-	 * The data path decides host-name and tls/http policies (lib/policy/decide.h). Until it
-	 * does, compiling a set that holds one fails with ENOTSUP: such a policy must never be
-	 * ignored (an allow that meant "only github.com" would not be applied, a deny would not
-	 * stop anything) nor read as a plain TCP policy.
+	 * The data path decides tls/http policies, with and without hosts (lib/policy/decide.h).
+	 * Unless it does, compiling a set that holds one fails with ENOTSUP: such a policy must
+	 * never be ignored (an allow that meant "only github.com" would not be applied, a deny
+	 * would not stop anything) nor read as a plain TCP policy.
 	 */
 	bool host_policies;
+	/* The same for what needs names learned from DNS: hosts with tcp/udp/any, dns_filter. */
+	bool dns_policies;
 };
 
 /* Compiles IN into a new snapshot. NULL and rte_errno on failure (ENOSPC: policy slots or

@@ -170,10 +170,28 @@ static void test_compile_policies(void)
 	rt = classify(s, PG_IP(198, 18, 1, 77), PG_IP(140, 82, 113, 4), 443, IPPROTO_TCP);
 	CU_ASSERT(rt == &s->policies[1]);
 	egw_snapshot_free(s);
-	/* dns_filter needs the data path too, even without policies */
+	/* Names learned from DNS need their data path too: a tcp policy with hosts, and
+	 * dns_filter even without policies, are refused where tls/http ones are not. */
+	pol[0].proto = EGW_PROTO_TCP;
+	{
+		static char name[] = "github.com";
+		static char *names[] = { name };
+		pol[0].hosts = names;
+		pol[0].n_hosts = 1;
+	}
+	CU_ASSERT_PTR_NULL(egw_snapshot_compile(&in));
+	CU_ASSERT_EQUAL(rte_errno, ENOTSUP);
+	in.dns_policies = true;
+	s = egw_snapshot_compile(&in);
+	CU_ASSERT_PTR_NOT_NULL(s);
+	if (s)
+		CU_ASSERT_EQUAL(s->policies[0].kind, EGW_POLICY_DNS);
+	egw_snapshot_free(s);
+	pol[0].hosts = NULL;
+	pol[0].n_hosts = 0;
+	in.dns_policies = false;
 	c.egress.dns_filter = true;
 	ps.n_policies = 0;
-	in.host_policies = false;
 	CU_ASSERT_PTR_NULL(egw_snapshot_compile(&in));
 	CU_ASSERT_EQUAL(rte_errno, ENOTSUP);
 	c.egress.dns_filter = false;
