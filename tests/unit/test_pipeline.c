@@ -2409,15 +2409,22 @@ static void host_policy(struct egw_policy_conf *p, const char *name, char **host
 }
 
 /* A policy-mode data plane whose one policy is POL, with the [egress] host limits given. */
-static const struct egw_snapshot *host_setup(struct egw_policy_slots *sl,
-	struct egw_policy_conf *pol, unsigned n, uint32_t hold_bytes, uint32_t hold_total)
+static const struct egw_snapshot *host_setup_log(struct egw_policy_slots *sl,
+	struct egw_policy_conf *pol, unsigned n, uint32_t hold_bytes, uint32_t hold_total,
+	bool flow_log)
 {
 	CU_ASSERT_EQUAL_FATAL(egw_policy_slots_init(sl, "ut_pl_host"), 0);
-	dp_setup(&(struct dp_opts){ .mode = EGW_MODE_POLICY });
+	dp_setup(&(struct dp_opts){ .mode = EGW_MODE_POLICY, .flow_log = flow_log });
 	F.conf->egress.host_timeout = 10;
 	F.conf->egress.host_hold_bytes = hold_bytes;
 	F.conf->egress.host_hold_total = hold_total;
 	return publish_policies(sl, pol, n);
+}
+
+static const struct egw_snapshot *host_setup(struct egw_policy_slots *sl,
+	struct egw_policy_conf *pol, unsigned n, uint32_t hold_bytes, uint32_t hold_total)
+{
+	return host_setup_log(sl, pol, n, hold_bytes, hold_total, false);
 }
 
 /* A TCP segment of the client's connection from port 40000 to SERVER:443, carrying LEN bytes
@@ -2757,6 +2764,52 @@ static void test_pipeline_host_flow_ends(void)
 	egw_policy_slots_fini(&sl);
 }
 
+/* The flow log names the host: a start record (logged only once the flow is decided) and a
+ * deny record carry the name in the records after them. */
+static void test_pipeline_host_flow_log(void)
+{
+	static char *hosts[] = { "api.github.com" };
+	struct egw_flowlog_rec recs[16];
+	struct egw_policy_conf pol[1];
+	struct egw_policy_slots sl;
+	unsigned n_recs;
+	size_t n = 0;
+	uint8_t *hello = egw_testdata_load("tls_curl.bin", &n);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(hello);
+	host_policy(&pol[0], "github", hosts, 1, EGW_PROTO_TLS, EGW_ACTION_ALLOW, 0);
+	pol[0].log = true;
+	host_setup_log(&sl, pol, 1, 16384, 1 << 20, true);
+	host_handshake();
+	CU_ASSERT_EQUAL(egw_worker_take_flowlog(W(0), recs, 16), 0);
+	client_seg(ISN_C + 1, EGW_TCP_ACK, hello, (uint16_t)n);
+	CU_ASSERT_EQUAL(take(NULL, 0), 1);
+	n_recs = egw_worker_take_flowlog(W(0), recs, 16);
+	CU_ASSERT_EQUAL_FATAL(n_recs, 2);
+	CU_ASSERT_EQUAL(recs[0].event, EGW_EV_START);
+	CU_ASSERT_EQUAL(recs[0].name_len, 14);
+	CU_ASSERT_EQUAL(recs[0].name_flags, EGW_FLOWLOG_NAME_TLS);
+	CU_ASSERT_EQUAL(memcmp(&recs[1], "api.github.com", 14), 0);
+	dp_teardown();
+	egw_policy_slots_fini(&sl);
+
+	hosts[0] = "www.example.org";
+	host_setup_log(&sl, pol, 1, 16384, 1 << 20, true);
+	host_handshake();
+	client_seg(ISN_C + 1, EGW_TCP_ACK, hello, (uint16_t)n);
+	CU_ASSERT_EQUAL(take(NULL, 0), 2);
+	n_recs = egw_worker_take_flowlog(W(0), recs, 16);
+	CU_ASSERT_EQUAL_FATAL(n_recs, 2);
+	CU_ASSERT_EQUAL(recs[0].event, EGW_EV_DENY);
+	CU_ASSERT_EQUAL(recs[0].reason, EGW_DROP_HOST_DENIED);
+	CU_ASSERT_EQUAL(recs[0].name_len, 14);
+	CU_ASSERT_EQUAL(memcmp(&recs[1], "api.github.com", 14), 0);
+	hosts[0] = "api.github.com";
+	free(hello);
+	dp_teardown();
+	egw_policy_slots_fini(&sl);
+}
+
 void egw_test_register_pipeline(void)
 {
 	EGW_SUITE("pipeline", pipeline_init, pipeline_clean, EGW_TEST(test_pipeline_tcp_roundtrip),
@@ -2780,5 +2833,5 @@ void egw_test_register_pipeline(void)
 		EGW_TEST(test_pipeline_host_allowed_reordered),
 		EGW_TEST(test_pipeline_host_overlap), EGW_TEST(test_pipeline_host_denied_resets),
 		EGW_TEST(test_pipeline_host_reasons), EGW_TEST(test_pipeline_host_limits),
-		EGW_TEST(test_pipeline_host_flow_ends));
+		EGW_TEST(test_pipeline_host_flow_ends), EGW_TEST(test_pipeline_host_flow_log));
 }
