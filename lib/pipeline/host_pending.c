@@ -123,21 +123,39 @@ static void admit(struct egw_worker *w, const struct egw_snapshot *snap, struct 
 	}
 }
 
+/* A RST to the server made from client segment M (META): at SEQ0, the first data byte, which
+ * the server expects since it got none; translated and sent on as the flow's own. */
+static void rst_to_server(struct egw_worker *w, struct egw_flow *f, const struct rte_mbuf *m,
+	const struct egw_pkt_meta *meta, uint32_t seq0)
+{
+	struct rte_mbuf *r = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+	struct egw_pkt_meta rmeta = *meta;
+	struct rte_tcp_hdr *tcp;
+
+	if (!r)
+		return;
+	tcp = rte_pktmbuf_mtod_offset(r, struct rte_tcp_hdr *, rmeta.l4_off);
+	tcp->sent_seq = rte_cpu_to_be_32(seq0);
+	egw_tcp_rst_inplace(r, &rmeta);
+	w->stats.rst_sent++;
+	egw_pl_flow_send(w, r, &rmeta, f, EGW_DIR_ORIG);
+}
+
 /*
- * Denied by V: both ends are reset. The client's RST answers CUR (the segment in hand, not
- * held) or the segment held last; the server's is the first held segment (or CUR) made a RST
- * at the first data byte. The rest of the held data is dropped for V's reason.
+ * Denied by V: both ends are reset, from the client's latest segment (CUR, the segment in
+ * hand and not held, or the one held last): the client's RST at its own acknowledgement
+ * number, the server's at the first data byte. The client's data (held and CUR) is dropped
+ * for V's reason: a refused flow always counts there. The flow is then revoked.
  */
 static void refuse(struct egw_worker *w, struct egw_flow *f, struct egw_pending *p,
 	const struct egw_verdict *v, struct rte_mbuf *cur, const struct egw_pkt_meta *cur_meta)
 {
 	enum egw_drop_reason why = (enum egw_drop_reason)v->why;
 	uint32_t slot = v->rt ? v->rt->slot : 0;
-	struct rte_mbuf *to_server = cur;
-	struct egw_pkt_meta meta;
 	struct egw_hold hold = p->hold;
 	uint32_t seq0 = p->seq0;
-	unsigned first_dropped = 0;
+	struct egw_pkt_meta meta;
+	struct rte_mbuf *last = cur;
 
 	w->policy[slot].denied++;
 	w->stats.host_denied++;
@@ -147,30 +165,17 @@ static void refuse(struct egw_worker *w, struct egw_flow *f, struct egw_pending 
 	f->flags = (uint8_t)((f->flags & ~(EGW_FLOW_F_QUOTA | EGW_FLOW_F_SRC_COUNTED)) |
 			     EGW_FLOW_F_REVOKED);
 	f->state = EGW_TCP_RESET;
-	if (cur) {
+	if (cur)
 		meta = *cur_meta;
-		egw_pl_rst_to_sender(w, cur, &meta);
-	} else if (hold.n) {
-		held_meta(w, hold.seg[hold.newest].m, &meta);
-		egw_pl_rst_to_sender(w, hold.seg[hold.newest].m, &meta);
+	else if (hold.n)
+		held_meta(w, (last = hold.seg[hold.newest].m), &meta);
+	if (last) {
+		egw_pl_rst_to_sender(w, last, &meta);
+		rst_to_server(w, f, last, &meta, seq0);
 	}
-	if (hold.n) {
-		/* The cur segment, when there is one, goes with the held ones it came after. */
-		if (cur)
-			egw_drop(&w->stats, cur, why);
-		to_server = hold.seg[0].m;
-		held_meta(w, to_server, &meta);
-		first_dropped = 1;
-	}
-	if (to_server) {
-		struct rte_tcp_hdr *tcp =
-			rte_pktmbuf_mtod_offset(to_server, struct rte_tcp_hdr *, meta.l4_off);
-
-		tcp->sent_seq = rte_cpu_to_be_32(seq0);
-		egw_tcp_rst_inplace(to_server, &meta);
-		egw_pl_flow_send(w, to_server, &meta, f, EGW_DIR_ORIG);
-	}
-	for (unsigned i = first_dropped; i < hold.n; i++)
+	if (cur)
+		egw_drop(&w->stats, cur, why);
+	for (unsigned i = 0; i < hold.n; i++)
 		egw_drop(&w->stats, hold.seg[i].m, why);
 }
 

@@ -2606,8 +2606,9 @@ static void test_pipeline_host_denied_resets(void)
 	client_seg(ISN_C + 1 + 1000, EGW_TCP_ACK, hello + 1000, (uint16_t)(n - 1000));
 	CU_ASSERT_EQUAL_FATAL(take(fr, 4), 2);
 	check_host_resets(fr, 2);
-	/* The first held segment became the server's RST; the second is dropped. */
-	CU_ASSERT_EQUAL(drops(EGW_DROP_HOST_DENIED), 1);
+	/* The client's data is dropped, counted for the reason; the resets are new packets. */
+	CU_ASSERT_EQUAL(drops(EGW_DROP_HOST_DENIED), 2);
+	CU_ASSERT_EQUAL(W(0)->stats.rst_sent, 2);
 	CU_ASSERT(f->flags & EGW_FLOW_F_REVOKED);
 	CU_ASSERT_FALSE(f->flags & EGW_FLOW_F_PENDING);
 	CU_ASSERT_EQUAL(f->state, EGW_TCP_RESET);
@@ -2641,6 +2642,7 @@ static void test_pipeline_host_reasons(void)
 	CU_ASSERT_EQUAL(take(fr, 4), 2);
 	check_host_resets(fr, 2);
 	CU_ASSERT_EQUAL(W(0)->stats.host_denied, 1);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_HOST_PROTOCOL_MISMATCH), 1);
 	dp_teardown();
 	egw_policy_slots_fini(&sl);
 
@@ -2655,6 +2657,7 @@ static void test_pipeline_host_reasons(void)
 	CU_ASSERT_EQUAL(take(fr, 4), 2);
 	check_host_resets(fr, 2);
 	CU_ASSERT_EQUAL(W(0)->policy[0].denied, 1);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_HOST_DENIED), 1);
 	dp_teardown();
 	egw_policy_slots_fini(&sl);
 
@@ -2674,7 +2677,7 @@ static void test_pipeline_host_reasons(void)
 	free(d);
 	CU_ASSERT_EQUAL(take(fr, 4), 2);
 	check_host_resets(fr, 2);
-	CU_ASSERT_EQUAL(W(0)->stats.host_denied, 1);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_HOST_ECH), 1);
 	dp_teardown();
 	egw_policy_slots_fini(&sl);
 }
@@ -2700,7 +2703,7 @@ static void test_pipeline_host_limits(void)
 	client_seg(ISN_C + 1 + 1500, EGW_TCP_ACK, hello + 200, 1000);
 	CU_ASSERT_EQUAL(take(fr, 4), 2);
 	check_host_resets(fr, 2);
-	CU_ASSERT_EQUAL(drops(EGW_DROP_HOST_UNKNOWN), 1);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_HOST_UNKNOWN), 2);
 	egw_dataplane_stats(F.dp, &st);
 	CU_ASSERT_EQUAL(st.host_hold_limit, 1);
 	dp_teardown();
@@ -2722,6 +2725,7 @@ static void test_pipeline_host_limits(void)
 	egw_pipeline_expire(W(0));
 	CU_ASSERT_EQUAL(take(fr, 4), 2);
 	check_host_resets(fr, 2);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_HOST_UNKNOWN), 1);
 	egw_dataplane_stats(F.dp, &st);
 	CU_ASSERT_EQUAL(st.host_timeouts, 1);
 	CU_ASSERT_EQUAL(W(0)->host->pending_live, 0);
