@@ -2485,6 +2485,26 @@ static uint8_t tcp_flags_of(const struct frame *fr)
 	return fr->d[PG_ETH_LEN + 20 + 13];
 }
 
+/* The recorded 1,771-byte ClientHello (SNI api.github.com): more than one segment. */
+static uint8_t *large_hello(size_t *n)
+{
+	uint8_t *hello = egw_testdata_load("tls_pq_large.bin", n);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(hello);
+	CU_ASSERT_FATAL(*n > 1460);
+	return hello;
+}
+
+/* The end of a host test: nothing waits or is held any more; everything is freed. */
+static void host_teardown(struct egw_policy_slots *sl, uint8_t *data)
+{
+	CU_ASSERT_EQUAL(W(0)->host->pending_live, 0);
+	CU_ASSERT_EQUAL(W(0)->host->held_total, 0);
+	free(data);
+	dp_teardown();
+	egw_policy_slots_fini(sl);
+}
+
 /* The client's first bytes split in two and delivered second half first: held until the name
  * is read, then both leave in sequence order and the flow is an ordinary one that keeps its
  * name. A retransmission of held data is dropped; after the decision it passes. */
@@ -2498,10 +2518,8 @@ static void test_pipeline_host_allowed_reordered(void)
 	struct egw_worker_stats st;
 	struct egw_flow *f;
 	size_t n = 0;
-	uint8_t *hello = egw_testdata_load("tls_pq_large.bin", &n);
+	uint8_t *hello = large_hello(&n);
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(hello);
-	CU_ASSERT_FATAL(n > 1460);
 	host_policy(&pol[0], "github", hosts, 1, EGW_PROTO_TLS, EGW_ACTION_ALLOW, 0);
 	host_setup(&sl, pol, 1, 16384, 1 << 20);
 	f = host_handshake();
@@ -2530,11 +2548,7 @@ static void test_pipeline_host_allowed_reordered(void)
 	egw_dataplane_stats(F.dp, &st);
 	CU_ASSERT_EQUAL(st.host_pending, 1);
 	CU_ASSERT_EQUAL(st.host_allowed, 1);
-	CU_ASSERT_EQUAL(W(0)->host->held_total, 0);
-	CU_ASSERT_EQUAL(W(0)->host->pending_live, 0);
-	free(hello);
-	dp_teardown();
-	egw_policy_slots_fini(&sl);
+	host_teardown(&sl, hello);
 }
 
 /* Overlapping segments (a retransmission re-cut by the client) make one stream. */
@@ -2545,9 +2559,8 @@ static void test_pipeline_host_overlap(void)
 	struct egw_policy_slots sl;
 	struct frame fr[4];
 	size_t n = 0;
-	uint8_t *hello = egw_testdata_load("tls_pq_large.bin", &n);
+	uint8_t *hello = large_hello(&n);
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(hello);
 	host_policy(&pol[0], "github", hosts, 1, EGW_PROTO_TLS, EGW_ACTION_ALLOW, 0);
 	host_setup(&sl, pol, 1, 16384, 1 << 20);
 	host_handshake();
@@ -2557,9 +2570,7 @@ static void test_pipeline_host_overlap(void)
 	CU_ASSERT_EQUAL(take(fr, 4), 2);
 	CU_ASSERT_EQUAL(tcp_seq_of(&fr[0]), ISN_C + 1);
 	CU_ASSERT_EQUAL(tcp_seq_of(&fr[1]), ISN_C + 1 + 600);
-	free(hello);
-	dp_teardown();
-	egw_policy_slots_fini(&sl);
+	host_teardown(&sl, hello);
 }
 
 /* Checks the two resets a refused pending flow sends: to the client from SERVER:443 at the
@@ -2596,9 +2607,8 @@ static void test_pipeline_host_denied_resets(void)
 	struct frame fr[4];
 	struct egw_flow *f;
 	size_t n = 0;
-	uint8_t *hello = egw_testdata_load("tls_pq_large.bin", &n);
+	uint8_t *hello = large_hello(&n);
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(hello);
 	host_policy(&pol[0], "example", hosts, 1, EGW_PROTO_TLS, EGW_ACTION_ALLOW, 0);
 	host_setup(&sl, pol, 1, 16384, 1 << 20);
 	f = host_handshake();
@@ -2618,9 +2628,7 @@ static void test_pipeline_host_denied_resets(void)
 	CU_ASSERT_EQUAL(tcp_flags_of(&fr[0]), EGW_TCP_RST | EGW_TCP_ACK);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_POLICY_REVOKED), 1);
 	CU_ASSERT_EQUAL(W(0)->host->pending_live, 0);
-	free(hello);
-	dp_teardown();
-	egw_policy_slots_fini(&sl);
+	host_teardown(&sl, hello);
 }
 
 /* Bytes that are not TLS where only tls rules apply; an HTTP request with a Host no rule
@@ -2693,9 +2701,8 @@ static void test_pipeline_host_limits(void)
 	struct frame fr[4];
 	struct egw_worker_stats st;
 	size_t n = 0;
-	uint8_t *hello = egw_testdata_load("tls_pq_large.bin", &n);
+	uint8_t *hello = large_hello(&n);
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(hello);
 	host_policy(&pol[0], "github", hosts, 1, EGW_PROTO_TLS, EGW_ACTION_ALLOW, 0);
 	host_setup(&sl, pol, 1, 2048, 1 << 20);
 	host_handshake();
@@ -2728,11 +2735,7 @@ static void test_pipeline_host_limits(void)
 	CU_ASSERT_EQUAL(drops(EGW_DROP_HOST_UNKNOWN), 1);
 	egw_dataplane_stats(F.dp, &st);
 	CU_ASSERT_EQUAL(st.host_timeouts, 1);
-	CU_ASSERT_EQUAL(W(0)->host->pending_live, 0);
-	CU_ASSERT_EQUAL(W(0)->host->held_total, 0);
-	free(hello);
-	dp_teardown();
-	egw_policy_slots_fini(&sl);
+	host_teardown(&sl, hello);
 }
 
 /* A pending flow that ends before its name is read (expiry, the client's RST) gives its held
@@ -2743,9 +2746,8 @@ static void test_pipeline_host_flow_ends(void)
 	struct egw_policy_conf pol[1];
 	struct egw_policy_slots sl;
 	size_t n = 0;
-	uint8_t *hello = egw_testdata_load("tls_pq_large.bin", &n);
+	uint8_t *hello = large_hello(&n);
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(hello);
 	host_policy(&pol[0], "github", hosts, 1, EGW_PROTO_TLS, EGW_ACTION_ALLOW, 0);
 	host_setup(&sl, pol, 1, 16384, 1 << 20);
 	host_handshake();
@@ -2763,9 +2765,7 @@ static void test_pipeline_host_flow_ends(void)
 	CU_ASSERT_EQUAL(egw_flow_flush(W(0)->ft, egw_flow_expired, W(0)), 1);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_HOST_UNKNOWN), 2);
 	CU_ASSERT_EQUAL(W(0)->host->pending_live, 0);
-	free(hello);
-	dp_teardown();
-	egw_policy_slots_fini(&sl);
+	host_teardown(&sl, hello);
 }
 
 /* The flow log names the host: a start record (logged only once the flow is decided) and a
@@ -2809,9 +2809,7 @@ static void test_pipeline_host_flow_log(void)
 	CU_ASSERT_EQUAL(recs[0].name_len, 14);
 	CU_ASSERT_EQUAL(memcmp(&recs[1], "api.github.com", 14), 0);
 	hosts[0] = "api.github.com";
-	free(hello);
-	dp_teardown();
-	egw_policy_slots_fini(&sl);
+	host_teardown(&sl, hello);
 }
 
 void egw_test_register_pipeline(void)
