@@ -43,6 +43,11 @@ struct bench_dp_opts {
 				N - 1 of one shape that no benchmark flow matches, and one allowing
 				198.18.0.0/15 (tuple space: 2 masks) */
 	uint32_t max_per_source; /* [pool] max_per_source (the default, 8192, when 0) */
+	/* > 0 (instead of N_POLICIES): mode policy with N_HOST_RULES - 1 protocol = tls policies
+	 * for port 443 naming other hosts (half of them wildcards, bench_host_pattern) and a last
+	 * one naming HOST_NAME. */
+	uint32_t n_host_rules;
+	const char *host_name;
 };
 
 struct bench_dp {
