@@ -12,6 +12,8 @@
 # - a ClientHello with an encrypted_client_hello extension: an allowed outer name passes
 #   (ech = outer), an unlisted one is denied, and with ech = deny (reloaded) it is denied
 #   (host_ech);
+# - protocol = tls without hosts (port 8443): any name passes, bytes that are not a
+#   ClientHello are reset (host_protocol_mismatch);
 # - the flow log names the host (server_name, ech) in start and deny records, each record
 #   valid against docs/flowlog.schema.json; egwctl flows host= finds the flow.
 set -eu -o pipefail
@@ -31,6 +33,12 @@ protocol = tls
 hosts = allowed.example, *.wild.example, api.github.com, www.example.com
 action = allow
 log = yes
+
+[policy tls-only]
+destinations = $EGW_IP_SRV
+ports = 8443
+protocol = tls
+action = allow
 
 [policy http-names]
 destinations = $EGW_IP_SRV
@@ -114,7 +122,22 @@ assert_match "$out" "^reset " "the split hello naming api.gitlab.com is reset"
 assert_le "$(echo "$out" | cut -d' ' -f2)" 900 "reset within a second of the last byte (ms)"
 assert_policy_deltas "$B.pol.json" "tls-names flows_allowed -eq 2" "(mode) flows_denied -eq 1"
 
-# --- 6. ECH: the outer name decides (ech = outer), or every ECH hello is refused (ech = deny)
+# --- 6. tls without hosts: any name, but TLS it must be
+egw_bg $EGW_NS_SRV "$EGW_OUT/tls8443.log" "$EGW_PY" -u "$EGW_E2E_DIR/tls_serve.py" $EGW_IP_SRV 8443 \
+	"$EGW_OUT/cert.pem" "$EGW_OUT/key.pem"
+egw_wait_for 10 egw_listening tcp 8443 || egw_fail "tls_serve.py on 8443 did not start"
+egw_baseline "$B"
+body=$(egw_curl $EGW_NS_CLI "https://any.example:8443/" -k --resolve "any.example:8443:$EGW_IP_SRV") ||
+	egw_fail "TLS to 8443 with any name: $(cat "$EGW_OUT/curl.err")"
+assert_eq "$body" any.example "tls-only: any name passes"
+if egw_curl $EGW_NS_CLI "http://$EGW_IP_SRV:8443/" -o /dev/null; then
+	egw_fail "plain HTTP to the tls-only port was let through"
+fi
+assert_match "$(cat "$EGW_OUT/curl.err")" "reset|Empty reply" "plain HTTP on the tls-only port is reset"
+assert_stat_delta "$B.stats.json" drops.host_protocol_mismatch -ge 1
+assert_policy_deltas "$B.pol.json" "tls-only flows_allowed -eq 1"
+
+# --- 7. ECH: the outer name decides (ech = outer), or every ECH hello is refused (ech = deny)
 egw_baseline "$B"
 assert_match "$(hello "$DATA/tls_ech.bin")" "^reply " "ECH hello with the listed outer name www.example.com passes"
 assert_match "$(hello "$DATA/tls_ech.bin" --sni www.Example.com=www.Example.net)" "^reset " \
@@ -125,7 +148,7 @@ assert_match "$(hello "$DATA/tls_ech.bin")" "^reset " "with ech = deny the same 
 assert_stat_delta "$B.stats.json" drops.host_ech -ge 1
 assert_eq "$(curl_name allowed.example)" allowed.example "a hello without ECH still passes with ech = deny"
 
-# --- 7. visible: egwctl flows host=, and the flow log
+# --- 8. visible: egwctl flows host=, and the flow log
 flows() { timeout 10 "$EGW_CTL_BIN" -c "$EGW_OUT/egw.ini" flows "$@" 2>&1; }
 out=$(flows host=allowed.example)
 egw_log "egwctl flows host=allowed.example:"$'\n'"$out"
