@@ -259,6 +259,21 @@ out:
 	return snap;
 }
 
+struct egw_snapshot *bench_dp_host_snapshot(struct bench_dp *b, uint32_t n_rules, const char *name,
+	uint64_t gen)
+{
+	const struct bench_dp_opts o = { .n_host_rules = n_rules, .host_name = name };
+	char slots[24];
+
+	if (!b->slots_ok) {
+		snprintf(slots, sizeof(slots), "bhs%llu", (unsigned long long)gen);
+		if (egw_policy_slots_init(&b->slots, slots) < 0)
+			return NULL;
+		b->slots_ok = 1;
+	}
+	return host_snapshot(b, &o, gen);
+}
+
 /* [egress] mode = passthrough (or policy), default_pool = public; [pool public]. */
 static void bench_conf(struct egw_conf *c, const struct bench_dp_opts *o)
 {

@@ -65,6 +65,13 @@ struct bench_dp {
 int bench_dp_create(struct bench_dp *b, struct bench_env *e, const struct bench_dp_opts *o);
 void bench_dp_free(struct bench_dp *b);
 
+/*
+ * A snapshot of B's configuration with N_RULES tls host rules as bench_dp_opts describes (the
+ * last naming NAME), at generation GEN. NULL on failure.
+ */
+struct egw_snapshot *bench_dp_host_snapshot(struct bench_dp *b, uint32_t n_rules, const char *name,
+	uint64_t gen);
+
 /* Bytes allocated on the DPDK heaps (all sockets). */
 size_t bench_heap_allocated(void);
 
