@@ -155,6 +155,16 @@ void egw_flow_refused(struct egw_worker *w, const struct egw_flow_key *key, uint
 	refused(w, key, slot, log, why, NULL);
 }
 
+void egw_flow_restarted(struct egw_worker *w, struct egw_flow *f)
+{
+	if (f->flags & EGW_FLOW_F_LOG)
+		emit_flow(w, f, EGW_EV_END,
+			f->state == EGW_TCP_RESET ? EGW_END_TCP_RESET : EGW_END_TCP_CLOSED);
+	if (f->flags & EGW_FLOW_F_QUOTA)
+		__atomic_fetch_sub(&w->dp->policy_active[f->policy], 1, __ATOMIC_RELAXED);
+	f->flags &= (uint8_t) ~(EGW_FLOW_F_LOG | EGW_FLOW_F_QUOTA);
+}
+
 void egw_flow_refused_named(struct egw_worker *w, const struct egw_flow_key *key, uint32_t slot,
 	bool log, enum egw_drop_reason why, const struct egw_verdict *v)
 {

@@ -22,6 +22,10 @@ void egw_flow_refused(struct egw_worker *w, const struct egw_flow_key *key, uint
 /* Pending F was allowed (host_pending.c): log its start now, if it logs. */
 void egw_flow_decided(struct egw_worker *w, struct egw_flow *f);
 
+/* A new connection starts on F's ports (a SYN after the last one closed or was reset): the
+ * old one's end is logged and its quota given back; F is decided again. */
+void egw_flow_restarted(struct egw_worker *w, struct egw_flow *f);
+
 /* A pending flow KEY was refused for WHY by verdict V (which names the host). */
 void egw_flow_refused_named(struct egw_worker *w, const struct egw_flow_key *key, uint32_t slot,
 	bool log, enum egw_drop_reason why, const struct egw_verdict *v);

@@ -143,14 +143,22 @@ static bool flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, s
 {
 	enum egw_recheck recheck = EGW_RECHECK_ALLOWED;
 
-	/* One test for both rare cases: reset by a policy change, or waiting for its name (a
-	 * pending flow is decided on the snapshot in force then: no re-check before). */
-	if (unlikely(f->flags & (EGW_FLOW_F_REVOKED | EGW_FLOW_F_PENDING))) {
-		if (f->flags & EGW_FLOW_F_REVOKED)
+	/* One test for the rare cases: reset by a policy change, waiting for its name (decided on
+	 * the snapshot in force then: no re-check before), or a SYN (a connection that a name
+	 * admitted may start again on the same ports: its name is read again). */
+	if (unlikely((f->flags & (EGW_FLOW_F_REVOKED | EGW_FLOW_F_PENDING)) |
+		     (meta->tcp_flags & EGW_TCP_SYN))) {
+		if (f->flags & EGW_FLOW_F_REVOKED) {
 			egw_pl_revoked_packet(w, m, meta);
-		else if (!egw_pl_host_packet(w, snap, m, meta, f, dir))
-			flow_send(w, m, meta, f, dir, false);
-		return false;
+			return false;
+		}
+		if (!(f->flags & EGW_FLOW_F_PENDING) && egw_pl_host_syn(w, snap, m, meta, f, dir))
+			return false;
+		if (f->flags & EGW_FLOW_F_PENDING) {
+			if (!egw_pl_host_packet(w, snap, m, meta, f, dir))
+				flow_send(w, m, meta, f, dir, false);
+			return false;
+		}
 	}
 	if (unlikely(f->generation != (uint16_t)snap->epoch) && meta->kind != EGW_PKT_ICMP_ERROR) {
 		recheck = egw_pl_recheck(w, snap, m, meta, f);

@@ -199,6 +199,10 @@ void egw_pl_host_wait(struct egw_worker *w, const struct egw_snapshot *snap, str
 /* A packet M of pending flow F: held, or it decided F. False when M simply goes on. */
 bool egw_pl_host_packet(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf *m,
 	const struct egw_pkt_meta *meta, struct egw_flow *f, unsigned dir);
+/* A SYN M of flow F, not pending: when it starts a new connection on the ports of one a name
+ * admitted, F waits for the new one's name. True when M was consumed (no slot free). */
+bool egw_pl_host_syn(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf *m,
+	const struct egw_pkt_meta *meta, struct egw_flow *f, unsigned dir);
 /* Once a second: pending flows past host_timeout are decided without a name. */
 void egw_pl_host_expire(struct egw_worker *w);
 

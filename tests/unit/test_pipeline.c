@@ -2768,6 +2768,43 @@ static void test_pipeline_host_flow_ends(void)
 	host_teardown(&sl, hello);
 }
 
+/* A connection a name admitted closes; the client opens a new one from the same port to the
+ * same address and port while the flow is still in the table: the new one's name is read
+ * again, and a name no rule allows is refused (a CDN address serves many names). */
+static void test_pipeline_host_port_reuse(void)
+{
+	static char *hosts[] = { "api.github.com" };
+	struct egw_policy_conf pol[1];
+	struct egw_policy_slots sl;
+	struct frame fr[4];
+	struct egw_flow *f;
+	size_t n = 0;
+	uint8_t *hello = large_hello(&n);
+
+	host_policy(&pol[0], "github", hosts, 1, EGW_PROTO_TLS, EGW_ACTION_ALLOW, 0);
+	host_setup(&sl, pol, 1, 16384, 1 << 20);
+	f = host_handshake();
+	client_seg(ISN_C + 1, EGW_TCP_ACK, hello, 1000);
+	client_seg(ISN_C + 1 + 1000, EGW_TCP_ACK, hello + 1000, (uint16_t)(n - 1000));
+	CU_ASSERT_EQUAL(take(NULL, 0), 2); /* allowed: both segments */
+	CU_ASSERT_FALSE(f->flags & EGW_FLOW_F_PENDING);
+	client_seg(ISN_C + 1 + (uint32_t)n, EGW_TCP_RST | EGW_TCP_ACK, NULL, 0);
+	CU_ASSERT_EQUAL(take(NULL, 0), 1);
+	CU_ASSERT_EQUAL(f->state, EGW_TCP_RESET);
+	/* The same ports again: waiting for the new connection's name. */
+	CU_ASSERT(find_flow(W(0), IPPROTO_TCP, 40000, SERVER, 443) == host_handshake());
+	CU_ASSERT_PTR_NULL(egw_host_name_of(W(0)->host, egw_flow_index(W(0)->ft, f)));
+	for (size_t i = 0; i + 14 <= n; i++)
+		if (memcmp(hello + i, "api.github.com", 14) == 0)
+			memcpy(hello + i, "api.gitlab.com", 14);
+	client_seg(ISN_C + 1, EGW_TCP_ACK, hello, 1000);
+	client_seg(ISN_C + 1 + 1000, EGW_TCP_ACK, hello + 1000, (uint16_t)(n - 1000));
+	CU_ASSERT_EQUAL(take(fr, 4), 2);
+	check_host_resets(fr, 2);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_HOST_DENIED), 2);
+	host_teardown(&sl, hello);
+}
+
 /* The flow log names the host: a start record (logged only once the flow is decided) and a
  * deny record carry the name in the records after them. */
 static void test_pipeline_host_flow_log(void)
@@ -2835,5 +2872,6 @@ void egw_test_register_pipeline(void)
 		EGW_TEST(test_pipeline_host_allowed_reordered),
 		EGW_TEST(test_pipeline_host_overlap), EGW_TEST(test_pipeline_host_denied_resets),
 		EGW_TEST(test_pipeline_host_reasons), EGW_TEST(test_pipeline_host_limits),
-		EGW_TEST(test_pipeline_host_flow_ends), EGW_TEST(test_pipeline_host_flow_log));
+		EGW_TEST(test_pipeline_host_flow_ends), EGW_TEST(test_pipeline_host_flow_log),
+		EGW_TEST(test_pipeline_host_port_reuse));
 }
