@@ -332,7 +332,8 @@ static void check_conservation(void)
 	if (st->drops[EGW_DROP_NONE] != 0 || st->rx_packets != S.fed ||
 		st->tx_packets != S.taken_tx || st->punted != S.taken_punt ||
 		st->held != S.taken_held ||
-		st->rx_packets + st->icmp_errors_sent + st->rst_sent + st->ack_probes_sent !=
+		st->rx_packets + st->icmp_errors_sent + st->rst_sent + st->ack_probes_sent +
+				st->dns_nxdomain_sent !=
 			st->tx_packets + st->punted + st->held + drops)
 		abort();
 }

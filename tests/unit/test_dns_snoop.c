@@ -456,6 +456,9 @@ static void test_snoop_dns_filter(void)
 	/* The name a policy names leaves. */
 	ask(&b, 0x5152, "www.example.test", 0, &np);
 	CU_ASSERT_EQUAL(b.w->stats.drops[EGW_DROP_DNS_FILTERED], 1);
+	/* Every packet sent or dropped once: the answer is one the appliance made. */
+	CU_ASSERT_EQUAL(b.w->stats.rx_packets + b.w->stats.dns_nxdomain_sent,
+		b.w->stats.tx_packets + bench_drops(b.w));
 	done(&b);
 }
 
