@@ -66,7 +66,7 @@ static inline struct egw_dns_pending *bucket_of(const struct egw_dns_snoop *s, u
 {
 	uint32_t h = (flow * 0x9e3779b1u) ^ ((uint32_t)id * 0x85ebca6bu);
 
-	return &s->pending[((h ^ (h >> 15)) & (N_BUCKETS - 1)) * BUCKET_WAYS];
+	return &s->pending[(size_t)((h ^ (h >> 15)) & (N_BUCKETS - 1)) * BUCKET_WAYS];
 }
 
 /* Remembers query KEY of flow FLOW: a free way, an expired one, else the one nearest expiry. */
