@@ -14,8 +14,6 @@ set -eu -o pipefail
 source "$(dirname "$0")/lib.sh"
 egw_init
 egw_need_real
-command -v dnsmasq >/dev/null || egw_skip "dnsmasq (dnsmasq-base) is not installed"
-command -v dig >/dev/null || egw_skip "dig (bind9-dnsutils) is not installed"
 egw_topo_up
 LEARNED=203.0.113.80
 UNLEARNED=203.0.113.81
@@ -47,13 +45,9 @@ protocol = icmp
 action = allow
 EOF
 egw_start "$EGW_OUT/egw.ini"
-# dnsmasq: nothing of the machine's configuration, only the records of this test.
-egw_bg $EGW_NS_SRV "$EGW_OUT/dnsmasq.log" dnsmasq --keep-in-foreground --conf-file=/dev/null \
-	--no-resolv --no-hosts --bind-interfaces --listen-address=$EGW_IP_SRV --port=53 \
-	--pid-file= --log-facility=- --log-queries --local-ttl=5 \
-	--host-record=www.learn.test,$LEARNED --host-record=other.learn.test,$OTHER \
-	--host-record=edge.cdn.learn.test,$CHAINED --cname=app.learn.test,edge.cdn.learn.test
-egw_wait_for 10 egw_listening udp 53 || egw_fail "dnsmasq did not start: $(cat "$EGW_OUT/dnsmasq.log")"
+egw_dnsmasq_serve --local-ttl=5 --host-record=www.learn.test,$LEARNED \
+	--host-record=other.learn.test,$OTHER --host-record=edge.cdn.learn.test,$CHAINED \
+	--cname=app.learn.test,edge.cdn.learn.test
 egw_http_serve $EGW_NS_SRV 0.0.0.0 $EGW_HTTP_PORT "$EGW_OUT/www" web
 echo hello >"$EGW_OUT/www/index.html"
 egw_wait_path

@@ -13,8 +13,6 @@ set -eu -o pipefail
 source "$(dirname "$0")/lib.sh"
 egw_init
 egw_need_real
-command -v dnsmasq >/dev/null || egw_skip "dnsmasq (dnsmasq-base) is not installed"
-command -v dig >/dev/null || egw_skip "dig (bind9-dnsutils) is not installed"
 egw_topo_up
 egw_policy_conf "$EGW_OUT/egw.ini" "dpdk.idle_sleep_us=50" "egress.dns_filter=yes"
 egw_policy_file 10-filter.ini <<EOF
@@ -43,12 +41,8 @@ egw_start "$EGW_OUT/egw.ini"
 # (an ECHConfigList-shaped value of 40 bytes), as tests/unit/data/make_vectors.sh writes it.
 ECH_LIST=0026fe0d0022$(printf 'ab%.0s' $(seq 1 34))
 HTTPS_RR=000100"0001000c02683208687474702f312e31""00040004cb007114"00050028$ECH_LIST
-egw_bg $EGW_NS_SRV "$EGW_OUT/dnsmasq.log" dnsmasq --keep-in-foreground --conf-file=/dev/null \
-	--no-resolv --no-hosts --bind-interfaces --listen-address=$EGW_IP_SRV --port=53 \
-	--pid-file= --log-facility=- --log-queries --local-ttl=60 \
-	--host-record=www.learn.test,203.0.113.80 --host-record=evil.learn.test,203.0.113.66 \
-	--dns-rr=svc.learn.test,65,$HTTPS_RR
-egw_wait_for 10 egw_listening udp 53 || egw_fail "dnsmasq did not start: $(cat "$EGW_OUT/dnsmasq.log")"
+egw_dnsmasq_serve --local-ttl=60 --host-record=www.learn.test,203.0.113.80 \
+	--host-record=evil.learn.test,203.0.113.66 --dns-rr=svc.learn.test,65,$HTTPS_RR
 egw_wait_path
 B=$EGW_OUT/base
 
