@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * DNS through the appliance (issue 11), on the worker that owns the DNS flow, once per DNS
- * packet (flows to UDP port 53 only; every other packet pays one compare in flow_packet):
+ * packet (flows to UDP or TCP port 53; every other packet pays one compare in flow_packet;
+ * over TCP, a segment that holds a whole length-prefixed message, as DNS clients and servers
+ * write them, is read, a message split over segments is not):
  *
  * - a query leaving: with dns_filter, a name no policy permits to its source is answered
  *   NXDOMAIN here (the query becomes the answer, sent back where it came from); an A query
@@ -199,15 +201,49 @@ static bool filter_permits(const struct egw_snapshot *snap, const struct egw_pkt
 		named ? q->name_len : 0, NULL);
 }
 
+/* Where a packet's DNS message is: a UDP datagram's payload, or over TCP (RFC 1035 4.2.2) a
+ * segment that holds a whole length-prefixed message (WHOLE false: a part of one). */
+struct dns_seg {
+	uint8_t *msg;
+	uint32_t len;
+	bool tcp, whole;
+};
+
+/* M's message into *S. False when there is nothing to look at (a TCP segment without data). */
+static bool locate(struct rte_mbuf *m, const struct egw_pkt_meta *meta, struct dns_seg *s)
+{
+	uint8_t *l4 = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l4_off);
+	uint32_t hdr, msg_len = 0;
+
+	s->tcp = meta->proto == IPPROTO_TCP;
+	if (!s->tcp) {
+		*s = (struct dns_seg){ l4 + UDP_HDR, meta->l4_len - UDP_HDR, false, true };
+		return true;
+	}
+	hdr = (uint32_t)(l4[12] >> 4) * 4; /* the parser checked it against l4_len */
+	if (meta->l4_len <= hdr)
+		return false;
+	s->whole = egw_dns_tcp_message(l4 + hdr, meta->l4_len - hdr, &msg_len) == EGW_DNS_OK;
+	s->msg = l4 + hdr + 2;
+	s->len = s->whole ? msg_len : 0;
+	return true;
+}
+
 /* A query leaving on flow F. True when it was consumed (filtered). */
 static bool query_out(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf *m,
-	struct egw_pkt_meta *meta, const struct egw_flow *f)
+	struct egw_pkt_meta *meta, const struct egw_flow *f, const struct dns_seg *s)
 {
 	struct egw_dns_question q;
-	enum egw_dns_status st = egw_dns_parse_query(dns_msg(m, meta), meta->l4_len - UDP_HDR, &q);
+	enum egw_dns_status st =
+		s->whole ? egw_dns_parse_query(s->msg, s->len, &q) : EGW_DNS_MALFORMED;
 
 	if (snap->dns_filter && !filter_permits(snap, meta, st, &q)) {
-		answer_nxdomain(w, m, meta);
+		/* Over TCP no answer can be slipped into the client's stream: the segment is
+		 * dropped, and so are its retransmissions, until the client gives up. */
+		if (s->tcp)
+			egw_drop(&w->stats, m, EGW_DROP_DNS_FILTERED);
+		else
+			answer_nxdomain(w, m, meta);
 		return true;
 	}
 	if (st == EGW_DNS_OK && q.key.qtype == EGW_DNS_TYPE_A && q.key.qclass == EGW_DNS_CLASS_IN) {
@@ -235,17 +271,34 @@ static bool strip_ech(struct egw_worker *w, struct rte_mbuf *m, struct egw_pkt_m
 	return false;
 }
 
+/*
+ * dns_filter over TCP: the stream's sequence numbers cannot follow a shorter message, so an
+ * answer that would lose ech is dropped instead. False when it was.
+ */
+static bool tcp_ech_absent(struct egw_worker *w, struct rte_mbuf *m, const struct dns_seg *s)
+{
+	if (s->whole && m->nb_segs == 1 && egw_dns_strip_ech(s->msg, s->len) == (int)s->len)
+		return true;
+	/* A part of a message is passed: what it holds cannot be read. */
+	if (!s->whole)
+		return true;
+	egw_drop(&w->stats, m, EGW_DROP_DNS_ECH_KEPT);
+	return false;
+}
+
 /* An answer coming back on flow F. True when it was consumed (dropped). */
 static bool answer_in(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf *m,
-	struct egw_pkt_meta *meta, const struct egw_flow *f)
+	struct egw_pkt_meta *meta, const struct egw_flow *f, const struct dns_seg *s)
 {
-	const uint8_t *msg = dns_msg(m, meta);
-	const uint32_t len = meta->l4_len - UDP_HDR;
+	const uint8_t *msg = s->msg;
+	const uint32_t len = s->len;
 	struct egw_dns_answer a;
 	struct egw_dns_qkey key;
 	enum egw_dns_status st;
 
-	if (len < EGW_DNS_HDR_LEN) {
+	if (!s->whole) {
+		/* A TCP segment with a part of a message: not learned from (nor counted). */
+	} else if (len < EGW_DNS_HDR_LEN) {
 		w->stats.dns_answers_malformed++;
 	} else if (!take_query(&w->dns, egw_flow_index(w->ft, f), (uint16_t)(msg[0] << 8 | msg[1]),
 			   w->now, &key)) {
@@ -261,15 +314,19 @@ static bool answer_in(struct egw_worker *w, const struct egw_snapshot *snap, str
 			w->stats.dns_answers_malformed++;
 		}
 	}
-	return snap->dns_filter && !strip_ech(w, m, meta);
+	if (!snap->dns_filter)
+		return false;
+	return s->tcp ? !tcp_ech_absent(w, m, s) : !strip_ech(w, m, meta);
 }
 
 bool egw_dns_snoop_packet(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf *m,
 	struct egw_pkt_meta *meta, struct egw_flow *f, unsigned dir)
 {
-	if (meta->kind != EGW_PKT_IPV4 || meta->l4_len < UDP_HDR)
+	struct dns_seg s;
+
+	if (meta->kind != EGW_PKT_IPV4 || meta->l4_len < UDP_HDR || !locate(m, meta, &s))
 		return false;
 	if (dir == EGW_DIR_ORIG)
-		return query_out(w, snap, m, meta, f);
-	return answer_in(w, snap, m, meta, f);
+		return query_out(w, snap, m, meta, f, &s);
+	return answer_in(w, snap, m, meta, f, &s);
 }

@@ -46,18 +46,19 @@ struct egw_dns_snoop {
 int egw_dns_snoop_init(struct egw_dns_snoop *s, const char *prefix, unsigned id, int socket);
 void egw_dns_snoop_fini(struct egw_dns_snoop *s);
 
-/* Does a packet of flow F go through egw_dns_snoop_packet()? UDP to port 53: one compare of
- * the record the packet has already brought into the cache. */
+/* Does a packet of flow F go through egw_dns_snoop_packet()? UDP or TCP to port 53: one
+ * compare of the record the packet has already brought into the cache. */
 static inline bool egw_dns_flow(const struct egw_flow *f)
 {
-	return f->orig.b_port == RTE_BE16(EGW_DNS_PORT) && f->orig.proto == IPPROTO_UDP;
+	return f->orig.b_port == RTE_BE16(EGW_DNS_PORT) && f->orig.proto != IPPROTO_ICMP;
 }
 
 /*
- * A UDP packet M of flow F (its direction DIR), before translation: a query leaving is
- * remembered (or, filtered, answered NXDOMAIN), an answer coming back is learned from (and,
- * with dns_filter, loses `ech`; *META follows its new lengths). True when M was consumed:
- * sent back as the NXDOMAIN answer, or dropped with its one reason.
+ * A packet M of DNS flow F (its direction DIR), before translation: a query leaving is
+ * remembered (or, filtered, answered NXDOMAIN; over TCP dropped), an answer coming back is
+ * learned from (and, with dns_filter, loses `ech`; *META follows its new lengths; over TCP it
+ * is dropped instead). Over TCP only a segment holding a whole message is read. True when M
+ * was consumed: sent back as the NXDOMAIN answer, or dropped with its one reason.
  */
 bool egw_dns_snoop_packet(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf *m,
 	struct egw_pkt_meta *meta, struct egw_flow *f, unsigned dir);

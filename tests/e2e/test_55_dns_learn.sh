@@ -9,7 +9,8 @@
 #    the floor; curl to the learned address succeeds, to an unlearned one it fails.
 # 3. A CNAME chain (app.learn.test -> edge.cdn.learn.test -> A) admits its address for the
 #    name asked; a name no policy names teaches nothing that admits.
-# 4. A reload keeps what was learned: the names are still listed, TCP still admitted.
+# 4. Over TCP (dig +tcp) the answer is learned as well.
+# 5. A reload keeps what was learned: the names are still listed, TCP still admitted.
 set -eu -o pipefail
 source "$(dirname "$0")/lib.sh"
 egw_init
@@ -19,7 +20,8 @@ LEARNED=203.0.113.80
 UNLEARNED=203.0.113.81
 CHAINED=203.0.113.82
 OTHER=203.0.113.83
-for a in $LEARNED $UNLEARNED $CHAINED $OTHER; do
+OVERTCP=203.0.113.84
+for a in $LEARNED $UNLEARNED $CHAINED $OTHER $OVERTCP; do
 	ip -n $EGW_NS_SRV addr add $a/32 dev $EGW_IF_SRV
 done
 egw_policy_conf "$EGW_OUT/egw.ini" "dpdk.idle_sleep_us=50" "egress.dns_min_ttl=30"
@@ -31,12 +33,19 @@ ports = 53
 protocol = udp
 action = allow
 
+[policy dns-tcp]
+sources = 198.18.0.0/24
+destinations = $EGW_IP_SRV
+ports = 53
+protocol = tcp
+action = allow
+
 [policy web-by-name]
 sources = 198.18.0.0/24
 destinations = 203.0.113.0/24
 ports = $EGW_HTTP_PORT
 protocol = tcp
-hosts = www.learn.test, app.learn.test
+hosts = www.learn.test, app.learn.test, tcp.learn.test
 action = allow
 
 [policy ping]
@@ -47,7 +56,7 @@ EOF
 egw_start "$EGW_OUT/egw.ini"
 egw_dnsmasq_serve --local-ttl=5 --host-record=www.learn.test,$LEARNED \
 	--host-record=other.learn.test,$OTHER --host-record=edge.cdn.learn.test,$CHAINED \
-	--cname=app.learn.test,edge.cdn.learn.test
+	--cname=app.learn.test,edge.cdn.learn.test --host-record=tcp.learn.test,$OVERTCP
 egw_http_serve $EGW_NS_SRV 0.0.0.0 $EGW_HTTP_PORT "$EGW_OUT/www" web
 echo hello >"$EGW_OUT/www/index.html"
 egw_wait_path
@@ -113,7 +122,18 @@ egw_ok "curl to app.learn.test's address allowed"
 assert_eq "$(egw_tcp_probe $EGW_NS_CLI "" $OTHER $EGW_HTTP_PORT)" timeout \
 	"TCP to other.learn.test's address (a name no policy names)"
 
-# --- 4. a reload keeps what was learned
+# --- 4. over TCP
+egw_baseline "$B"
+out=$(ip netns exec $EGW_NS_CLI dig +tcp +short +time=2 +tries=2 @$EGW_IP_SRV tcp.learn.test A)
+assert_eq "$out" "$OVERTCP" "dig +tcp tcp.learn.test through the appliance"
+assert_stat_delta "$B.stats.json" dns_answers_learned -eq 1
+egw_wait_for 5 names_listed name=tcp.learn.test $OVERTCP ||
+	egw_fail "egwctl names does not list tcp.learn.test: $NAMES_OUT"
+egw_curl $EGW_NS_CLI "http://$OVERTCP:$EGW_HTTP_PORT/index.html" -o /dev/null ||
+	egw_fail "curl to $OVERTCP (learned over TCP): $(cat "$EGW_OUT/curl.err")"
+egw_ok "a name learned over TCP admits its address"
+
+# --- 5. a reload keeps what was learned
 egw_reload_ok
 names_listed name=learn.test $LEARNED || egw_fail "names gone after a reload: $NAMES_OUT"
 egw_ok "learned names survive the reload"

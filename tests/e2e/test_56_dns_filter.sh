@@ -6,6 +6,8 @@
 # 2. A name no allow policy permits to the client is answered NXDOMAIN by the appliance
 #    itself: dig shows status NXDOMAIN at once, dnsmasq never sees the query, drops
 #    dns_filtered and dns_nxdomain_sent rise by one.
+#    Over TCP (dig +tcp) the query is dropped instead (no answer can be slipped into the
+#    stream): dig gets nothing, dns_filtered rises, dnsmasq never sees it.
 # 3. An HTTPS record with an ech parameter (dnsmasq --dns-rr=NAME,65,HEX) reaches the client
 #    without ech, its other parameters intact (asked directly, dnsmasq does give ech);
 #    dns_ech_stripped rises by one.
@@ -21,6 +23,13 @@ sources = 198.18.0.0/24
 destinations = $EGW_IP_SRV
 ports = 53
 protocol = udp
+action = allow
+
+[policy dns-tcp]
+sources = 198.18.0.0/24
+destinations = $EGW_IP_SRV
+ports = 53
+protocol = tcp
 action = allow
 
 [policy web-by-name]
@@ -69,8 +78,12 @@ assert_not_contains "$out" "203.0.113.66" "the NXDOMAIN answer carries no addres
 assert_le "$ms" 1500 "dig got its NXDOMAIN at once (ms)"
 assert_stat_delta "$B.stats.json" drops.dns_filtered -eq 1
 assert_stat_delta "$B.stats.json" dns_nxdomain_sent -eq 1
+egw_baseline "$B"
+out=$(dig_cli +tcp evil.learn.test A)
+assert_not_contains "$out" "203.0.113.66" "over TCP the filtered query gets no answer"
+assert_stat_delta "$B.stats.json" drops.dns_filtered -ge 1
 log=$(cat "$EGW_OUT/dnsmasq.log")
-assert_not_contains "$log" "evil.learn.test" "dnsmasq never saw the filtered query"
+assert_not_contains "$log" "evil.learn.test" "dnsmasq never saw the filtered queries"
 
 # --- 3. an HTTPS record arrives without ech (dnsmasq itself gives it)
 direct=$(ip netns exec $EGW_NS_SRV dig +time=2 +tries=1 @$EGW_IP_SRV svc.learn.test TYPE65 2>&1 || true)

@@ -318,9 +318,85 @@ static void test_snoop_journal_merge(void)
 	done(&b[1]);
 }
 
+/* A TCP segment from the client (OUTBOUND, its port PORT) or from the resolver (to NAT_ADDR:
+ * PORT) carrying the first SEND bytes of DNS message MSG (LEN bytes) with its 2-byte length
+ * prefix; SEND 0: no data. */
+static void tcp_dns(struct bench_dp *b, bool outbound, uint16_t port, uint32_t nat_addr,
+	uint8_t flags, const uint8_t *msg, size_t len, size_t send)
+{
+	uint8_t fr[2048];
+	struct pg_pkt p = { .proto = IPPROTO_TCP,
+		.tcp_flags = flags,
+		.seq = 1000,
+		.ack = 2000,
+		.payload_len = (uint16_t)send };
+	size_t n;
+
+	memcpy(p.dmac, outbound ? bench_mac_in : bench_mac_out, 6);
+	memcpy(p.smac, outbound ? bench_mac_router : bench_mac_gw, 6);
+	p.src = outbound ? CLIENT : RESOLVER;
+	p.dst = outbound ? RESOLVER : nat_addr;
+	p.sport = outbound ? port : 53;
+	p.dport = outbound ? 53 : port;
+	n = pg_build(fr, sizeof(fr), &p);
+	CU_ASSERT_FATAL(n > 0);
+	if (send) {
+		uint8_t *pl = fr + ETH + 40;
+
+		pg_wr16(pl, (uint16_t)len);
+		memcpy(pl + 2, msg, send - 2);
+		pg_fix_l4_csum(fr + ETH);
+	}
+	rx(b, fr, n);
+}
+
+/* DNS over TCP: a segment with a whole message is read (query remembered, answer learned);
+ * a message split over segments is passed unread. */
+static void test_snoop_tcp(void)
+{
+	struct egw_names_table *t = table(60, 64);
+	uint8_t q[256], a[512], out[2048];
+	struct bench_dp b;
+	uint32_t nat_addr;
+	uint16_t np;
+	size_t qn, an;
+
+	setup(&b);
+	qn = bench_dns_msg(q, sizeof(q),
+		&(struct bench_dns_msg){ .id = 77, .qname = "tcp.example.test" });
+	an = bench_dns_msg(a, sizeof(a),
+		&(struct bench_dns_msg){ .id = 77,
+			.qname = "tcp.example.test",
+			.answer = true,
+			.addrs = ADDRS,
+			.n_addrs = 2,
+			.ttl = 100 });
+	tcp_dns(&b, true, 41000, 0, 0x02, NULL, 0, 0); /* SYN */
+	CU_ASSERT_FATAL(tx_from(1, out) > 0);
+	nat_addr = pg_rd32(out + ETH + 12);
+	np = pg_rd16(out + ETH + 20);
+	tcp_dns(&b, false, np, nat_addr, 0x12, NULL, 0, 0); /* SYN+ACK */
+	CU_ASSERT(tx_from(0, out) > 0);
+	tcp_dns(&b, true, 41000, 0, 0x18, q, qn, qn + 2);
+	CU_ASSERT(tx_from(1, out) > 0);
+	CU_ASSERT_EQUAL(b.w->stats.dns_queries, 1);
+	/* the answer in two segments: the first is not read */
+	tcp_dns(&b, false, np, nat_addr, 0x18, a, an, 20);
+	CU_ASSERT(tx_from(0, out) > 0);
+	CU_ASSERT_EQUAL(b.w->stats.dns_answers_learned, 0);
+	/* ... a segment with all of it is */
+	tcp_dns(&b, false, np, nat_addr, 0x18, a, an, an + 2);
+	CU_ASSERT(tx_from(0, out) > 0);
+	CU_ASSERT_EQUAL(b.w->stats.dns_answers_learned, 1);
+	CU_ASSERT_EQUAL(merge(&b, t), 1);
+	CU_ASSERT_EQUAL(bench_drops(b.w), 0);
+	egw_names_table_free(t);
+	done(&b);
+}
+
 /* ---- policies: learned names admit flows; dns_filter ---- */
 
-/* Mode policy: UDP 53 to the resolver; TCP 443 to what "www.example.test" resolves to. */
+/* Mode policy: port 53 to the resolver; TCP 443 to what "www.example.test" resolves to. */
 static void publish_host_policies(struct bench_dp *b, bool dns_filter)
 {
 	static struct egw_cidr src = { BENCH_IP(198, 18, 0, 0), 15 };
@@ -329,7 +405,7 @@ static void publish_host_policies(struct bench_dp *b, bool dns_filter)
 	static char *hosts[] = { "www.example.test" };
 	struct egw_policy_conf pol[2] = { { .name = "dns",
 						  .order = 0,
-						  .proto = EGW_PROTO_UDP,
+						  .proto = EGW_PROTO_ANY,
 						  .action = EGW_ACTION_ALLOW,
 						  .sources = &src,
 						  .n_sources = 1,
@@ -456,6 +532,19 @@ static void test_snoop_dns_filter(void)
 	/* The name a policy names leaves. */
 	ask(&b, 0x5152, "www.example.test", 0, &np);
 	CU_ASSERT_EQUAL(b.w->stats.drops[EGW_DROP_DNS_FILTERED], 1);
+	/* Over TCP (a flow a policy lets out to port 53) the filtered query is dropped: no answer
+	 * can be slipped into the stream. */
+	{
+		uint8_t q[256];
+		size_t qn = bench_dns_msg(q, sizeof(q),
+			&(struct bench_dns_msg){ .id = 0x5153, .qname = "evil.example.test" });
+
+		tcp_dns(&b, true, 41001, 0, 0x02, NULL, 0, 0);
+		CU_ASSERT(tx_from(1, out) > 0);
+		tcp_dns(&b, true, 41001, 0, 0x18, q, qn, qn + 2);
+		CU_ASSERT_EQUAL(tx_from(1, out), 0);
+		CU_ASSERT_EQUAL(b.w->stats.drops[EGW_DROP_DNS_FILTERED], 2);
+	}
 	/* Every packet sent or dropped once: the answer is one the appliance made. */
 	CU_ASSERT_EQUAL(b.w->stats.rx_packets + b.w->stats.dns_nxdomain_sent,
 		b.w->stats.tx_packets + bench_drops(b.w));
@@ -501,6 +590,7 @@ void egw_test_register_dns_snoop(void)
 {
 	EGW_SUITE("dns_snoop", snoop_init, snoop_clean, EGW_TEST(test_snoop_learns_cname_chain),
 		EGW_TEST(test_snoop_mismatches), EGW_TEST(test_snoop_ttl_floor_and_cap),
-		EGW_TEST(test_snoop_journal_merge), EGW_TEST(test_snoop_learned_admits),
-		EGW_TEST(test_snoop_dns_filter), EGW_TEST(test_snoop_ech_stripped));
+		EGW_TEST(test_snoop_journal_merge), EGW_TEST(test_snoop_tcp),
+		EGW_TEST(test_snoop_learned_admits), EGW_TEST(test_snoop_dns_filter),
+		EGW_TEST(test_snoop_ech_stripped));
 }
