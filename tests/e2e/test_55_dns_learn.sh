@@ -94,6 +94,8 @@ j=$(egw_tel "/egw/names,name=www.learn.test")
 assert_match "$j" "\"name\": \"www.learn.test\", \"address\": \"$LEARNED\", \"ttl\": [0-9]+" \
 	"/egw/names lists the entry with its TTL"
 assert_ge "$(printf '%s' "$j" | egw_json_get /egw/names.entries)" 1 "/egw/names entries"
+egw_log "view publication: $(printf '%s' "$j" | egw_json_get /egw/names.publish_us_last) us" \
+	"(views: $(printf '%s' "$j" | egw_json_get /egw/names.views))"
 egw_curl $EGW_NS_CLI "http://$LEARNED:$EGW_HTTP_PORT/index.html" -o /dev/null ||
 	egw_fail "curl to the learned $LEARNED: $(cat "$EGW_OUT/curl.err")"
 egw_ok "curl to the learned address $LEARNED allowed by web-by-name"
