@@ -6,7 +6,8 @@
 # 1. Before any lookup, TCP to the host's address is refused (policy_no_match).
 # 2. dig www.learn.test: the answer is learned (dns_answers_learned), /egw/names and
 #    `egwctl names` list it with a TTL of dns_min_ttl (30) or less: dnsmasq's TTL (5) is below
-#    the floor; curl to the learned address succeeds, to an unlearned one it fails.
+#    the floor; /metrics counts it (promtool-valid); curl to the learned address succeeds, to
+#    an unlearned one it fails.
 # 3. A CNAME chain (app.learn.test -> edge.cdn.learn.test -> A) admits its address for the
 #    name asked; a name no policy names teaches nothing that admits.
 # 4. Over TCP (dig +tcp) the answer is learned as well.
@@ -24,7 +25,9 @@ OVERTCP=203.0.113.84
 for a in $LEARNED $UNLEARNED $CHAINED $OTHER $OVERTCP; do
 	ip -n $EGW_NS_SRV addr add $a/32 dev $EGW_IF_SRV
 done
-egw_policy_conf "$EGW_OUT/egw.ini" "dpdk.idle_sleep_us=50" "egress.dns_min_ttl=30"
+METRICS=127.0.0.1:19655
+egw_policy_conf "$EGW_OUT/egw.ini" "dpdk.idle_sleep_us=50" "egress.dns_min_ttl=30" \
+	"metrics.listen=$METRICS"
 egw_policy_file 10-names.ini <<EOF
 [policy dns]
 sources = 198.18.0.0/24
@@ -96,6 +99,23 @@ assert_match "$j" "\"name\": \"www.learn.test\", \"address\": \"$LEARNED\", \"tt
 assert_ge "$(printf '%s' "$j" | egw_json_get /egw/names.entries)" 1 "/egw/names entries"
 egw_log "view publication: $(printf '%s' "$j" | egw_json_get /egw/names.publish_us_last) us" \
 	"(views: $(printf '%s' "$j" | egw_json_get /egw/names.views))"
+# the control thread exports the table's counters every 100 ms
+metrics_ok()
+{
+	ip netns exec $EGW_NS_GW curl -sS --fail --max-time 5 "http://$METRICS/metrics" \
+		>"$EGW_OUT/metrics.txt" 2>&1 &&
+		grep -q '^egressgw_names_entries 1$' "$EGW_OUT/metrics.txt"
+}
+egw_wait_for 5 metrics_ok || egw_fail "/metrics: no egressgw_names_entries 1: $(grep -E 'names|dns' "$EGW_OUT/metrics.txt")"
+m=$(cat "$EGW_OUT/metrics.txt")
+assert_contains "$m" 'egressgw_dns_answers_total{result="learned"} 1' "/metrics counts the answer learned"
+assert_contains "$m" "egressgw_names_learned_total 1" "/metrics counts the entry learned"
+assert_contains "$m" 'egressgw_names_evicted_total{cap="dns_max_per_name"} 0' "/metrics: no eviction"
+if command -v promtool >/dev/null; then
+	promtool check metrics <"$EGW_OUT/metrics.txt" >"$EGW_OUT/promtool.out" 2>&1 ||
+		egw_fail "promtool check metrics: $(cat "$EGW_OUT/promtool.out")"
+	egw_ok "promtool check metrics passes"
+fi
 egw_curl $EGW_NS_CLI "http://$LEARNED:$EGW_HTTP_PORT/index.html" -o /dev/null ||
 	egw_fail "curl to the learned $LEARNED: $(cat "$EGW_OUT/curl.err")"
 egw_ok "curl to the learned address $LEARNED allowed by web-by-name"
