@@ -1207,6 +1207,33 @@ egw_dnsmasq_serve()
 		egw_fail "dnsmasq did not start: $(cat "$EGW_OUT/dnsmasq.log")"
 }
 
+# egw_dns_policies NAME: policy file NAME letting the client subnet ask the server's resolver
+# (UDP and TCP port 53: "dns", "dns-tcp") and ping through (policy mode needs it for
+# egw_wait_path); neither permits any name to dns_filter.
+egw_dns_policies()
+{
+	egw_policy_file "$1" <<EOF
+[policy dns]
+sources = 198.18.0.0/24
+destinations = $EGW_IP_SRV
+ports = 53
+protocol = udp
+action = allow
+
+[policy dns-tcp]
+sources = 198.18.0.0/24
+destinations = $EGW_IP_SRV
+ports = 53
+protocol = tcp
+action = allow
+
+[policy ping]
+sources = 198.18.0.0/24
+protocol = icmp
+action = allow
+EOF
+}
+
 # egw_pcap_count PCAP FILTER: number of packets of a capture that match a tcpdump FILTER.
 egw_pcap_count()
 {

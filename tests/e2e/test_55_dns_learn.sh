@@ -28,32 +28,14 @@ done
 METRICS=127.0.0.1:19655
 egw_policy_conf "$EGW_OUT/egw.ini" "dpdk.idle_sleep_us=50" "egress.dns_min_ttl=30" \
 	"metrics.listen=$METRICS"
+egw_dns_policies 05-dns.ini
 egw_policy_file 10-names.ini <<EOF
-[policy dns]
-sources = 198.18.0.0/24
-destinations = $EGW_IP_SRV
-ports = 53
-protocol = udp
-action = allow
-
-[policy dns-tcp]
-sources = 198.18.0.0/24
-destinations = $EGW_IP_SRV
-ports = 53
-protocol = tcp
-action = allow
-
 [policy web-by-name]
 sources = 198.18.0.0/24
 destinations = 203.0.113.0/24
 ports = $EGW_HTTP_PORT
 protocol = tcp
 hosts = www.learn.test, app.learn.test, tcp.learn.test
-action = allow
-
-[policy ping]
-sources = 198.18.0.0/24
-protocol = icmp
 action = allow
 EOF
 egw_start "$EGW_OUT/egw.ini"
