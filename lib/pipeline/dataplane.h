@@ -65,8 +65,9 @@ struct egw_worker_stats {
 				   its sequence number (revoked flows) */
 	uint64_t dns_queries;	      /* A queries remembered for their answers */
 	uint64_t dns_answers_learned; /* answers whose addresses went to the journal */
-	uint64_t
-		dns_answers_unmatched; /* answers to no query waiting on their flow, ID, question */
+	/* answers to no A query waiting on their flow, ID and question (AAAA and other types
+	 * included: only A queries are remembered) */
+	uint64_t dns_answers_unmatched;
 	uint64_t dns_answers_malformed; /* answers not learned from: unreadable */
 	uint64_t dns_nxdomain_sent;	/* dns_filter: NXDOMAIN answers the appliance sent */
 	uint64_t dns_ech_stripped;	/* dns_filter: answers that lost their ech parameters */
