@@ -60,9 +60,17 @@ struct egw_worker_stats {
 	uint64_t echo_replies; /* ICMP echo requests to our addresses answered */
 	uint64_t held;	       /* packets handed to the control thread to wait for ARP */
 	uint64_t icmp_errors_sent;
-	uint64_t rst_sent;	  /* TCP resets the appliance generated (revoked flows) */
-	uint64_t ack_probes_sent; /* ACKs behind a reset receiver's window: they make it tell
+	uint64_t rst_sent;	      /* TCP resets the appliance generated (revoked flows) */
+	uint64_t ack_probes_sent;     /* ACKs behind a reset receiver's window: they make it tell
 				   its sequence number (revoked flows) */
+	uint64_t dns_queries;	      /* A queries remembered for their answers */
+	uint64_t dns_answers_learned; /* answers whose addresses went to the journal */
+	/* answers to no A query waiting on their flow, ID and question (AAAA and other types
+	 * included: only A queries are remembered) */
+	uint64_t dns_answers_unmatched;
+	uint64_t dns_answers_malformed; /* answers not learned from: unreadable */
+	uint64_t dns_nxdomain_sent;	/* dns_filter: NXDOMAIN answers the appliance sent */
+	uint64_t dns_ech_stripped;	/* dns_filter: answers that lost their ech parameters */
 	uint64_t polls, busy_polls;
 	uint64_t flow_log_dropped;	/* records lost to a full flow log ring (worker) */
 	uint64_t flow_log_written;	/* records written (control thread) */
@@ -123,6 +131,13 @@ const struct egw_afp_port *egw_dataplane_afp_view(const struct egw_dataplane *dp
 struct egw_rcu *egw_dataplane_rcu(struct egw_dataplane *dp);
 /* The neighbour table the workers read and the control thread's resolver writes. */
 struct egw_neigh_table *egw_dataplane_neigh(struct egw_dataplane *dp);
+/* The publication point of the view of names learned from DNS (struct egw_names_view; the
+ * control thread publishes there, on the snapshot's QSBR variable). */
+struct egw_rcu *egw_dataplane_names_rcu(struct egw_dataplane *dp);
+struct egw_names_journal;
+/* Each worker's journal of learned names into J (EGW_MAX_WORKERS): the control thread drains
+ * them (lib/names). Returns how many. */
+unsigned egw_dataplane_names_journals(const struct egw_dataplane *dp, struct egw_names_journal **j);
 
 /* The control thread's side of the rings. */
 /* Packets the workers punted (ARP): up to N into PKTS. */

@@ -10,11 +10,14 @@
 
 #include "addr_stats.h"
 #include "dataplane.h"
+#include "dns_snoop.h"
 #include "flow/flow_table.h"
 #include "mailbox.h"
 #include "nat/source_limit.h"
 #include "net/afpacket.h"
 #include "net/route.h"
+
+struct egw_flow_name;
 
 #define EGW_EXPIRE_BUDGET 64	    /* flow records examined per egw_pipeline_expire() */
 #define EGW_EXPIRE_SWEEP_MS 1000    /* egw_pipeline_expire_paced(): the whole table this often, */
@@ -35,6 +38,8 @@ struct egw_dataplane {
 	unsigned n_subnet_bcasts;
 	struct egw_neigh_table *neigh;
 	struct egw_rcu rcu;
+	/* The view of names learned from DNS (lib/names), on RCU's QSBR variable. */
+	struct egw_rcu names_rcu;
 	struct egw_nat_secret secret;
 	struct rte_ring *punt_ring; /* workers -> control: ARP (mbufs) */
 	/* workers -> control: packets waiting for their next hop's MAC (mbuf->port = exit port,
@@ -83,6 +88,11 @@ struct egw_worker {
 	uint64_t *flow_ids;		    /* per flow record: its flow id (flow log on only) */
 	uint64_t id_clock;		    /* clock and sequence of the last flow id given */
 	uint32_t id_seq;
+	struct egw_dns_snoop dns; /* queries waiting for answers, the journal of learned names */
+	/* Per flow record, written only for flows a learned name admitted (EGW_FLOW_F_LEARNED):
+	 * the name, so that no expiry ever cuts them at a re-check. Untouched pages stay
+	 * unbacked. */
+	struct egw_flow_name *learned;
 	struct egw_mailbox mbox __rte_cache_aligned; /* other threads ask about its flows here */
 };
 

@@ -10,6 +10,7 @@
 #include "flow/tcp.h"
 #include "flow_life.h"
 #include "pipeline_internal.h"
+#include "policy/decide.h"
 
 /*
  * May a flow with KEY leave? The mode first, then the best matching policy (priority, then
@@ -195,6 +196,7 @@ struct egw_flow *egw_pl_flow_new(struct egw_worker *w, const struct egw_snapshot
 	struct rte_mbuf *m, const struct egw_pkt_meta *meta, const struct egw_flow_key *key)
 {
 	const struct egw_policy_rt *rt = NULL;
+	struct egw_verdict v = { .learned = false };
 	struct flow_route route;
 	enum egw_drop_reason why;
 	struct egw_flow *f;
@@ -205,7 +207,12 @@ struct egw_flow *egw_pl_flow_new(struct egw_worker *w, const struct egw_snapshot
 		egw_drop(&w->stats, m, why);
 		return NULL;
 	}
-	why = egw_pl_admit(snap, key, &rt);
+	if (unlikely(snap->host != NULL)) {
+		why = egw_pl_admit_named(w, snap, key, &v);
+		rt = v.rt;
+	} else {
+		why = egw_pl_admit(snap, key, &rt);
+	}
 	if (why != EGW_DROP_NONE) {
 		w->policy[rt ? rt->slot : 0].denied++;
 		refuse(w, m, key, rt, why);
@@ -243,5 +250,7 @@ struct egw_flow *egw_pl_flow_new(struct egw_worker *w, const struct egw_snapshot
 		refuse(w, m, key, rt, why);
 		return NULL;
 	}
+	if (unlikely(v.learned))
+		egw_pl_keep_learned(w, f, &v);
 	return f;
 }

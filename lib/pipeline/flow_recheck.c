@@ -48,7 +48,8 @@ enum egw_recheck egw_pl_recheck(struct egw_worker *w, const struct egw_snapshot 
 	const struct egw_policy_rt *rt;
 
 	if (snap->revalidate == EGW_REVALIDATE_KEEP || delta_allows(snap, f) ||
-		egw_pl_admit(snap, &f->orig, &rt) == EGW_DROP_NONE) {
+		(snap->host ? egw_pl_recheck_named(w, snap, f) :
+			      egw_pl_admit(snap, &f->orig, &rt) == EGW_DROP_NONE)) {
 		/* Still allowed: it stays with the policy that admitted it (its counters and
 		 * quota), even when another policy would now match first. */
 		f->generation = (uint16_t)snap->epoch;

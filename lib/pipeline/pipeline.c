@@ -118,6 +118,9 @@ static bool flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, s
 			egw_drop(&w->stats, m, EGW_DROP_MTU_EXCEEDED);
 		return false;
 	}
+	/* DNS: queries remembered (or answered NXDOMAIN by dns_filter), answers learned from. */
+	if (unlikely(egw_dns_flow(f)) && egw_dns_snoop_packet(w, snap, m, meta, f, dir))
+		return false;
 	if (meta->kind == EGW_PKT_ICMP_ERROR) {
 		/* RFC 5508: translated with their quoted packet; they neither refresh nor end it.
 		 * The sender may be a router rather than the flow's peer: route it afresh. */
