@@ -10,6 +10,7 @@
 
 #include "conf/conf.h"
 #include "conf/policy_conf.h"
+#include "names/names.h"
 #include "ctl/ctl.h"
 #include "net/neigh_resolve.h"
 #include "pipeline/dataplane.h"
@@ -17,6 +18,7 @@
 #include "telemetry/flowlog.h"
 #include "telemetry/metrics.h"
 #include "telemetry/observer.h"
+#include "telemetry/telemetry.h"
 
 /* The running appliance: owned by the control thread. */
 struct egw_app {
@@ -43,6 +45,12 @@ struct egw_app {
 	 */
 	struct egw_conf *live;
 	struct egw_rcu observer;
+	/* Names learned from DNS: the table (control thread), its step, the view telemetry
+	 * reads (occasional readers; the workers' is the data plane's), what metrics show. */
+	struct egw_names_table *names;
+	struct egw_names_step names_step;
+	struct egw_rcu names_view;
+	struct egw_tel_names names_tel;
 	struct egw_reload_result last_reload;
 	char config_sha256[65];
 	volatile sig_atomic_t stop_requested;
@@ -76,6 +84,16 @@ int egw_control_start(struct egw_app *app);
 void egw_control_run(struct egw_app *app);
 void egw_control_drain(struct egw_app *app);
 void egw_control_end_flows(struct egw_app *app);
+
+/* names.c: names learned from DNS, merged and published by the control thread */
+int egw_names_start(struct egw_app *app);
+void egw_names_stop(struct egw_app *app);
+void egw_names_reload(struct egw_app *app, const struct egw_conf *live);
+/* One step of the control loop: journals merged, a view published when due. Returns 1 when
+ * it published. */
+unsigned egw_names_poll(struct egw_app *app, uint64_t now_ms);
+/* Every 100 ms: replaced views freed, counters exported. */
+void egw_names_timer(struct egw_app *app);
 
 /* publish.c */
 int egw_publish_first(struct egw_app *app);

@@ -167,7 +167,9 @@ void egw_control_end_flows(struct egw_app *app)
 
 int egw_control_start(struct egw_app *app)
 {
-	return neigh_start(app);
+	int rc = egw_names_start(app);
+
+	return rc < 0 ? rc : neigh_start(app);
 }
 
 void egw_control_run(struct egw_app *app)
@@ -191,6 +193,7 @@ void egw_control_run(struct egw_app *app)
 			/* Generations the workers have all moved past. */
 			egw_rcu_reclaim(egw_dataplane_rcu(app->dp));
 			egw_neigh_timers(app->neigh);
+			egw_names_timer(app);
 			last_timer = now;
 		}
 		if (app->reload_requested) {
@@ -201,6 +204,7 @@ void egw_control_run(struct egw_app *app)
 		}
 		if (app->flowlog.f)
 			busy += egw_flowlog_drain(&app->flowlog, app->dp, &app->slots, 1024);
+		busy += egw_names_poll(app, now);
 		busy += egw_ctl_poll(app->ctl, now);
 		if (!busy)
 			usleep(1000);

@@ -147,6 +147,7 @@ static void dataplane_teardown(struct egw_app *app)
 {
 	egw_neigh_resolver_free(app->neigh);
 	app->neigh = NULL;
+	egw_names_stop(app);
 	egw_dataplane_free(app->dp);
 	app->dp = NULL;
 	egw_policy_slots_fini(&app->slots);
@@ -277,7 +278,9 @@ int main(int argc, char **argv)
 		.slots = &app.slots,
 		.conf = &app.conf,
 		.port_ids = app.port_ids,
-		.neigh = app.neigh };
+		.neigh = app.neigh,
+		.names = &app.names_view,
+		.names_tel = &app.names_tel };
 	if (egw_telemetry_register(&tel) < 0)
 		EGW_WARN("telemetry commands not registered (telemetry disabled?)");
 	if (app.conf.metrics.listen[0]) {

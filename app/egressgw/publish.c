@@ -157,6 +157,7 @@ int egw_publish_reload(struct egw_app *app, char *out, size_t len)
 	free(app->live);
 	app->live = next;
 	next = NULL;
+	egw_names_reload(app, app->live); /* new limits; what was learned stays */
 	egw_policy_set_free(&app->pset);
 	app->pset = pset;
 	memset(&pset, 0, sizeof(pset));

@@ -50,6 +50,8 @@
 	_(HOST_UNKNOWN, "host_unknown", "no name: none sent, unparsable, timeout, buffer full")    \
 	_(HOST_ECH, "host_ech", "ClientHello with encrypted_client_hello and ech = deny")          \
 	_(HOST_PROTOCOL_MISMATCH, "host_protocol_mismatch", "not the TLS/HTTP a policy requires")  \
+	_(DNS_FILTERED, "dns_filtered", "query for a name no policy permits (NXDOMAIN sent)")      \
+	_(DNS_ECH_KEPT, "dns_ech_kept", "HTTPS/SVCB answer whose ech could not be removed")        \
 	_(HOST_HOLD_FULL, "host_hold_full",                                                        \
 		"worker holds host_hold_total, or no flow may wait more")                          \
 	_(HOST_HOLD_DUPLICATE, "host_hold_duplicate", "retransmitted first data, already held")    \

@@ -209,17 +209,26 @@ static const char *scan_port(const char *s, uint16_t *port)
 	return s + n;
 }
 
-int egw_parse_port_range(const char *s, uint16_t *first, uint16_t *last)
+static const char *scan_port32(const char *s, uint32_t *v)
 {
-	uint16_t a, b;
+	uint16_t port = 0;
 
-	if (!s || !first || !last)
-		return -EINVAL;
-	s = scan_port(s, &a);
+	s = scan_port(s, &port);
+	*v = port;
+	return s;
+}
+
+/* "A" or "A-B" with A <= B, both read by SCAN. */
+static int parse_range(const char *s, const char *(*scan)(const char *s, uint32_t *v),
+	uint32_t *first, uint32_t *last)
+{
+	uint32_t a, b;
+
+	s = scan(s, &a);
 	if (!s)
 		return -EINVAL;
 	if (*s == '-') {
-		s = scan_port(s + 1, &b);
+		s = scan(s + 1, &b);
 		if (!s)
 			return -EINVAL;
 	} else {
@@ -232,27 +241,22 @@ int egw_parse_port_range(const char *s, uint16_t *first, uint16_t *last)
 	return 0;
 }
 
-int egw_parse_addr_range(const char *s, struct egw_addr_range *r)
+int egw_parse_port_range(const char *s, uint16_t *first, uint16_t *last)
 {
 	uint32_t a, b;
 
+	if (!s || !first || !last || parse_range(s, scan_port32, &a, &b) < 0)
+		return -EINVAL;
+	*first = (uint16_t)a;
+	*last = (uint16_t)b;
+	return 0;
+}
+
+int egw_parse_addr_range(const char *s, struct egw_addr_range *r)
+{
 	if (!s || !r)
 		return -EINVAL;
-	s = conf_scan_ipv4(s, &a);
-	if (!s)
-		return -EINVAL;
-	if (*s == '-') {
-		s = conf_scan_ipv4(s + 1, &b);
-		if (!s)
-			return -EINVAL;
-	} else {
-		b = a;
-	}
-	if (*s || a > b)
-		return -EINVAL;
-	r->first = a;
-	r->last = b;
-	return 0;
+	return parse_range(s, conf_scan_ipv4, &r->first, &r->last);
 }
 
 static const char *const mode_names[] = {

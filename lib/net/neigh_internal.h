@@ -8,13 +8,11 @@
 
 #define NEIGH_RETRANS_MS 1000  /* between the requests of one probe or resolution */
 #define NEIGH_HOLDDOWN_MS 5000 /* after a failure, before new packets start a resolution */
-#define NEIGH_LOCK_MS                                                                              \
-	1000		 /* a REACHABLE MAC is not replaced twice within this (Linux locktime)     \
-			  */
+/* A REACHABLE MAC is not replaced twice within this (Linux locktime). */
+#define NEIGH_LOCK_MS 1000
 #define NEIGH_HOLD_MAX 4 /* packets waiting for one neighbour's MAC */
-#define NEIGH_LOG_PER_S                                                                            \
-	10 /* lines about single neighbours: an ARP storm must not flood the log                   \
-	    */
+/* Lines about single neighbours per second: an ARP storm must not flood the log. */
+#define NEIGH_LOG_PER_S 10
 
 /* The resolver's state of one slot. Fields telemetry reads are accessed atomically. */
 struct neigh_slot {

@@ -12,6 +12,7 @@
 #include <rte_ring.h>
 
 #include "dataplane_internal.h"
+#include "names/names.h"
 #include "pkt/pkt.h"
 #include "policy/slots.h"
 
@@ -104,6 +105,8 @@ struct egw_dataplane *egw_dataplane_create(const struct egw_dataplane_params *p,
 		goto fail;
 	snprintf(err, errlen, "out of memory for the data plane's tables and rings");
 	rc = egw_snapshot_rcu_init(&dp->rcu, dp->n_workers);
+	if (rc == 0)
+		rc = egw_rcu_init_shared(&dp->names_rcu, &dp->rcu, egw_names_view_put);
 	if (rc < 0)
 		goto fail;
 	rc = -ENOMEM;
@@ -138,6 +141,8 @@ void egw_dataplane_free(struct egw_dataplane *dp)
 	rte_ring_free(dp->resolve_ring);
 	rte_ring_free(dp->inject_ring);
 	egw_neigh_free(dp->neigh);
+	if (dp->names_rcu.qsbr)
+		egw_rcu_fini(&dp->names_rcu); /* before the point whose QSBR variable it shares */
 	if (dp->rcu.qsbr)
 		egw_rcu_fini(&dp->rcu);
 	free(dp->policy_active);
@@ -189,6 +194,18 @@ struct egw_rcu *egw_dataplane_rcu(struct egw_dataplane *dp)
 struct egw_neigh_table *egw_dataplane_neigh(struct egw_dataplane *dp)
 {
 	return dp->neigh;
+}
+
+struct egw_rcu *egw_dataplane_names_rcu(struct egw_dataplane *dp)
+{
+	return &dp->names_rcu;
+}
+
+unsigned egw_dataplane_names_journals(const struct egw_dataplane *dp, struct egw_names_journal **j)
+{
+	for (unsigned i = 0; i < dp->n_workers; i++)
+		j[i] = dp->workers[i]->dns.journal;
+	return dp->n_workers;
 }
 
 unsigned egw_dataplane_take_punted(struct egw_dataplane *dp, struct rte_mbuf **pkts, unsigned n)

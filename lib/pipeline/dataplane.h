@@ -66,9 +66,17 @@ struct egw_worker_stats {
 	/* Host-name policies (host_pending.c): TCP flows that waited for their name, how they
 	 * were decided, and the limits they met. */
 	uint64_t host_pending, host_allowed, host_denied, host_timeouts;
-	uint64_t host_hold_limit; /* a flow needed more than host_hold_bytes (host_unknown) */
-	uint64_t host_rebind;	  /* allowed by a policy with another pool/exit: kept its own */
-	uint64_t host_names_full; /* allowed, but the name table was full: name not kept */
+	uint64_t host_hold_limit;     /* a flow needed more than host_hold_bytes (host_unknown) */
+	uint64_t host_rebind;	      /* allowed by a policy with another pool/exit: kept its own */
+	uint64_t host_names_full;     /* allowed, but the name table was full: name not kept */
+	uint64_t dns_queries;	      /* A queries remembered for their answers */
+	uint64_t dns_answers_learned; /* answers whose addresses went to the journal */
+	/* answers to no A query waiting on their flow, ID and question (AAAA and other types
+	 * included: only A queries are remembered) */
+	uint64_t dns_answers_unmatched;
+	uint64_t dns_answers_malformed; /* answers not learned from: unreadable */
+	uint64_t dns_nxdomain_sent;	/* dns_filter: NXDOMAIN answers the appliance sent */
+	uint64_t dns_ech_stripped;	/* dns_filter: answers that lost their ech parameters */
 	uint64_t polls, busy_polls;
 	uint64_t flow_log_dropped;	/* records lost to a full flow log ring (worker) */
 	uint64_t flow_log_written;	/* records written (control thread) */
@@ -129,6 +137,13 @@ const struct egw_afp_port *egw_dataplane_afp_view(const struct egw_dataplane *dp
 struct egw_rcu *egw_dataplane_rcu(struct egw_dataplane *dp);
 /* The neighbour table the workers read and the control thread's resolver writes. */
 struct egw_neigh_table *egw_dataplane_neigh(struct egw_dataplane *dp);
+/* The publication point of the view of names learned from DNS (struct egw_names_view; the
+ * control thread publishes there, on the snapshot's QSBR variable). */
+struct egw_rcu *egw_dataplane_names_rcu(struct egw_dataplane *dp);
+struct egw_names_journal;
+/* Each worker's journal of learned names into J (EGW_MAX_WORKERS): the control thread drains
+ * them (lib/names). Returns how many. */
+unsigned egw_dataplane_names_journals(const struct egw_dataplane *dp, struct egw_names_journal **j);
 
 /* The control thread's side of the rings. */
 /* Packets the workers punted (ARP): up to N into PKTS. */

@@ -10,11 +10,14 @@
 
 #include "addr_stats.h"
 #include "dataplane.h"
+#include "dns_snoop.h"
 #include "flow/flow_table.h"
 #include "mailbox.h"
 #include "nat/source_limit.h"
 #include "net/afpacket.h"
 #include "net/route.h"
+
+struct egw_flow_name;
 
 #define EGW_EXPIRE_BUDGET 64	    /* flow records examined per egw_pipeline_expire() */
 #define EGW_EXPIRE_SWEEP_MS 1000    /* egw_pipeline_expire_paced(): the whole table this often, */
@@ -35,6 +38,8 @@ struct egw_dataplane {
 	unsigned n_subnet_bcasts;
 	struct egw_neigh_table *neigh;
 	struct egw_rcu rcu;
+	/* The view of names learned from DNS (lib/names), on RCU's QSBR variable. */
+	struct egw_rcu names_rcu;
 	struct egw_nat_secret secret;
 	struct rte_ring *punt_ring; /* workers -> control: ARP (mbufs) */
 	/* workers -> control: packets waiting for their next hop's MAC (mbuf->port = exit port,
@@ -86,6 +91,7 @@ struct egw_worker {
 	uint64_t id_clock;		    /* clock and sequence of the last flow id given */
 	uint32_t id_seq;
 	struct egw_host_side *host; /* pending flows and kept names (host_side.h) */
+	struct egw_dns_snoop dns;   /* queries waiting for answers, the journal of learned names */
 	struct egw_mailbox mbox __rte_cache_aligned; /* other threads ask about its flows here */
 };
 

@@ -36,28 +36,6 @@ enum egw_drop_reason egw_pl_admit(const struct egw_snapshot *snap, const struct 
 	return EGW_DROP_NONE;
 }
 
-/*
- * egw_pl_admit() with host-name policies in SNAP (lib/policy/decide.h): *PENDING when a
- * tls/http rule may decide the flow once its first bytes are read; *RT is then the policy it
- * is bound with. A segment picked up mid-stream (tcp_pickup) shows no first bytes: it is
- * decided at once, as a flow that sent no name.
- */
-static enum egw_drop_reason admit_host(const struct egw_worker *w, const struct egw_snapshot *snap,
-	const struct egw_flow_key *key, uint8_t tcp_flags, const struct egw_policy_rt **rt,
-	bool *pending)
-{
-	static const struct egw_host_seen nothing = { .kind = EGW_SEEN_NOTHING };
-	const struct egw_cls_key ck = egw_pl_cls_key(key);
-	struct egw_verdict v;
-
-	egw_policy_decide_new(snap, NULL, &ck, w->now, &v);
-	if (v.kind == EGW_VERDICT_PENDING && !(tcp_flags & EGW_TCP_SYN))
-		egw_policy_decide_name(snap, NULL, &ck, &nothing, w->now, &v);
-	*rt = v.rt;
-	*pending = v.kind == EGW_VERDICT_PENDING;
-	return v.kind == EGW_VERDICT_DENY ? (enum egw_drop_reason)v.why : EGW_DROP_NONE;
-}
-
 /* The state a new flow starts in, or the reason its first packet cannot start one. */
 static enum egw_drop_reason initial_state(const struct egw_worker *w,
 	const struct egw_pkt_meta *meta, uint8_t *state)
@@ -208,6 +186,7 @@ struct egw_flow *egw_pl_flow_new(struct egw_worker *w, const struct egw_snapshot
 	struct rte_mbuf *m, const struct egw_pkt_meta *meta, const struct egw_flow_key *key)
 {
 	const struct egw_policy_rt *rt = NULL;
+	struct egw_verdict v = { .learned = false };
 	struct flow_route route;
 	enum egw_drop_reason why;
 	struct egw_flow *f;
@@ -219,8 +198,13 @@ struct egw_flow *egw_pl_flow_new(struct egw_worker *w, const struct egw_snapshot
 		egw_drop(&w->stats, m, why);
 		return NULL;
 	}
-	why = snap->host ? admit_host(w, snap, key, meta->tcp_flags, &rt, &pending) :
-			   egw_pl_admit(snap, key, &rt);
+	if (unlikely(snap->host != NULL)) {
+		why = egw_pl_admit_named(w, snap, key, meta->tcp_flags, &v);
+		rt = v.rt;
+		pending = v.kind == EGW_VERDICT_PENDING;
+	} else {
+		why = egw_pl_admit(snap, key, &rt);
+	}
 	if (why != EGW_DROP_NONE) {
 		w->policy[rt ? rt->slot : 0].denied++;
 		refuse(w, m, key, rt, why);
@@ -266,5 +250,7 @@ struct egw_flow *egw_pl_flow_new(struct egw_worker *w, const struct egw_snapshot
 	}
 	if (pending)
 		egw_pl_host_wait(w, snap, f, m, meta, rt ? rt->via_port : EGW_VIA_DEFAULT);
+	else if (unlikely(v.learned))
+		egw_pl_keep_learned(w, f, &v);
 	return f;
 }

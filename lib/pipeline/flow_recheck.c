@@ -5,7 +5,6 @@
  * enough for RFC 5961 receivers (RST from the segment's own ack, an ACK probe for the rest).
  */
 #include "flow_life.h"
-#include "host_side.h"
 #include "net/tcp_rst.h"
 #include "pipeline_internal.h"
 
@@ -39,25 +38,6 @@ static inline bool delta_allows(const struct egw_snapshot *snap, const struct eg
 }
 
 /*
- * Does SNAP still allow F? With host-name policies, as a new flow would be decided on the
- * name F was admitted with (egw_policy_recheck); else by its tuple alone.
- */
-static bool still_allowed(const struct egw_worker *w, const struct egw_snapshot *snap,
-	const struct egw_flow *f)
-{
-	const struct egw_policy_rt *rt;
-	struct egw_cls_key ck;
-	struct egw_verdict v;
-
-	if (!snap->host)
-		return egw_pl_admit(snap, &f->orig, &rt) == EGW_DROP_NONE;
-	ck = egw_pl_cls_key(&f->orig);
-	egw_policy_recheck(snap, NULL, &ck, egw_host_name_of(w->host, egw_flow_index(w->ft, f)),
-		w->now, &v);
-	return v.kind == EGW_VERDICT_ALLOW;
-}
-
-/*
  * A flow admitted under an older epoch meets the current policy on its next packet. Refused
  * (revalidate = reset), a UDP/ICMP flow ends here, and a TCP connection is reset toward both
  * ends: an RST to the sender, and M itself becomes the RST to its receiver (*META follows).
@@ -65,8 +45,11 @@ static bool still_allowed(const struct egw_worker *w, const struct egw_snapshot 
 enum egw_recheck egw_pl_recheck(struct egw_worker *w, const struct egw_snapshot *snap,
 	struct rte_mbuf *m, struct egw_pkt_meta *meta, struct egw_flow *f)
 {
+	const struct egw_policy_rt *rt;
+
 	if (snap->revalidate == EGW_REVALIDATE_KEEP || delta_allows(snap, f) ||
-		still_allowed(w, snap, f)) {
+		(snap->host ? egw_pl_recheck_named(w, snap, f) :
+			      egw_pl_admit(snap, &f->orig, &rt) == EGW_DROP_NONE)) {
 		/* Still allowed: it stays with the policy that admitted it (its counters and
 		 * quota), even when another policy would now match first. */
 		f->generation = (uint16_t)snap->epoch;

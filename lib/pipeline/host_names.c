@@ -18,7 +18,7 @@ struct egw_host_side *egw_host_side_create(uint32_t capacity)
 		return NULL;
 	hs->capacity = capacity;
 	hs->n_pending = capacity < EGW_HOST_PENDING_MAX ? capacity : EGW_HOST_PENDING_MAX;
-	hs->n_names = capacity < EGW_HOST_NAMES_MAX ? capacity : EGW_HOST_NAMES_MAX;
+	hs->n_names = capacity;
 	hs->pending_of = calloc(capacity, sizeof(*hs->pending_of));
 	hs->name_of = calloc(capacity, sizeof(*hs->name_of));
 	hs->pending = calloc(hs->n_pending, sizeof(*hs->pending));
@@ -27,13 +27,8 @@ struct egw_host_side *egw_host_side_create(uint32_t capacity)
 		egw_host_side_free(hs);
 		return NULL;
 	}
-	/* Free lists in slot order; a free slot names the next one plus one (0 ends it). */
-	for (uint32_t i = 0; i < hs->n_pending; i++)
-		hs->pending[i].next_free = i + 1 < hs->n_pending ? i + 2 : 0;
-	hs->pending_free = hs->n_pending ? 1 : 0;
-	for (uint32_t i = 0; i < hs->n_names; i++)
-		hs->names[i].next_free = i + 1 < hs->n_names ? i + 2 : 0;
-	hs->names_free = hs->n_names ? 1 : 0;
+	/* Free lists (a free slot names the next one plus one, 0 ends it) hold only slots given
+	 * back; the rest is handed out from *_FRESH on, so untouched pages stay unbacked. */
 	return hs;
 }
 
@@ -61,9 +56,12 @@ bool egw_host_name_keep(struct egw_host_side *hs, uint32_t idx, const struct egw
 {
 	uint32_t slot = hs->names_free;
 
-	if (!slot)
+	if (slot)
+		hs->names_free = hs->names[slot - 1].next_free;
+	else if (hs->names_fresh < hs->n_names)
+		slot = ++hs->names_fresh;
+	else
 		return false;
-	hs->names_free = hs->names[slot - 1].next_free;
 	egw_flow_name_keep(&hs->names[slot - 1].fn, v);
 	hs->name_of[idx] = slot;
 	return true;

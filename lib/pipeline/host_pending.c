@@ -26,19 +26,21 @@ static inline struct egw_pending *pending_of(struct egw_worker *w, const struct 
 
 bool egw_pl_host_can_wait(const struct egw_worker *w)
 {
-	return w->host && w->host->pending_free != 0;
+	return w->host &&
+	       (w->host->pending_free != 0 || w->host->pending_fresh < w->host->n_pending);
 }
 
 void egw_pl_host_wait(struct egw_worker *w, const struct egw_snapshot *snap, struct egw_flow *f,
 	const struct rte_mbuf *syn, const struct egw_pkt_meta *meta, uint16_t via)
 {
 	struct egw_host_side *hs = w->host;
-	uint32_t slot = hs->pending_free;
+	uint32_t slot = hs->pending_free ? hs->pending_free : ++hs->pending_fresh;
 	struct egw_pending *p = &hs->pending[slot - 1];
 	const struct rte_tcp_hdr *tcp =
 		rte_pktmbuf_mtod_offset(syn, const struct rte_tcp_hdr *, meta->l4_off);
 
-	hs->pending_free = p->next_free;
+	if (slot == hs->pending_free)
+		hs->pending_free = p->next_free;
 	hs->pending_live++;
 	hs->pending_of[egw_flow_index(w->ft, f)] = slot;
 	p->f = f;
@@ -187,7 +189,7 @@ static void decide(struct egw_worker *w, const struct egw_snapshot *snap, struct
 	const struct egw_cls_key ck = egw_pl_cls_key(&f->orig);
 	struct egw_verdict v;
 
-	egw_policy_decide_name(snap, NULL, &ck, seen, w->now, &v);
+	egw_policy_decide_name(snap, egw_pl_names_view(w), &ck, seen, w->now, &v);
 	if (v.kind == EGW_VERDICT_ALLOW && v.rt && v.rt->max_flows) {
 		if (egw_pl_quota_take(w->dp, v.rt)) {
 			f->flags |= EGW_FLOW_F_QUOTA;

@@ -10,12 +10,14 @@
  *   handshake with EGW_FLOW_F_PENDING; its first client segments are held here (flow_hold.h)
  *   until lib/l7 reads the name, then it is allowed (the segments go on, in order) or reset
  *   toward both ends. At most EGW_HOST_PENDING_MAX flows per worker wait at once.
- * - the name a flow was admitted with (host_names.c), for the re-check after a reload, the
- *   flow log and /egw/flows: a slot of a bounded table, EGW_HOST_NAMES_MAX per worker.
+ * - the name a flow was admitted with (host_names.c): the SNI / Host of a flow that waited,
+ *   or the name learned from DNS that admitted it (lib/pipeline/flow_named.c), for the
+ *   re-check after a reload (an expired learned name never cuts the flow it admitted), the
+ *   flow log and /egw/flows: a slot of a table with one per flow record.
  *
- * Memory (plain calloc: pages of unused slots are never touched, so never backed): 8 bytes
- * per flow record (two slot indexes), a pending slot ~550 bytes, a name slot 264 bytes.
- * Worker only.
+ * Memory (plain calloc, slots handed out from the start of the tables and reused: pages
+ * beyond the most ever in use at once are never touched, so never backed): 8 bytes per flow
+ * record (two slot indexes), a pending slot ~550 bytes, a name slot 264 bytes. Worker only.
  */
 #include <stdint.h>
 
@@ -23,7 +25,6 @@
 #include "policy/decide.h"
 
 #define EGW_HOST_PENDING_MAX 16384u
-#define EGW_HOST_NAMES_MAX 65536u
 #define EGW_HOST_STREAM_MAX 65536u /* host_hold_bytes' largest value */
 
 struct egw_pending {
@@ -46,8 +47,9 @@ struct egw_host_side {
 	uint32_t *name_of;    /* per flow record: its name slot + 1, 0: none */
 	struct egw_pending *pending;
 	uint32_t n_pending, pending_free, pending_live;
+	uint32_t pending_fresh; /* slots from here on were never used (not on the free list) */
 	union egw_host_name_slot *names;
-	uint32_t n_names, names_free;
+	uint32_t n_names, names_free, names_fresh;
 	uint32_t held_total;  /* frame bytes held by every pending flow (host_hold_total) */
 	uint32_t scan_second; /* worker clock of the last timeout scan */
 	uint8_t stream[EGW_HOST_STREAM_MAX]; /* a pending flow's stream, reassembled */

@@ -85,8 +85,8 @@ void egw_pipeline_flush(struct egw_worker *w)
  * Sends M, a packet of admitted flow F (or its ICMP error), on: track, translate, forward.
  * PROBE: M is the RST a re-check made; an ACK probe goes along (egw_pl_send_ack_probe).
  */
-static __rte_always_inline void flow_send(struct egw_worker *w, struct rte_mbuf *m,
-	struct egw_pkt_meta *meta, struct egw_flow *f, unsigned dir, bool probe)
+static __rte_always_inline void flow_send(struct egw_worker *w, const struct egw_snapshot *snap,
+	struct rte_mbuf *m, struct egw_pkt_meta *meta, struct egw_flow *f, unsigned dir, bool probe)
 {
 	struct egw_dataplane *dp = w->dp;
 	uint16_t out_port = f->port[dir];
@@ -103,6 +103,9 @@ static __rte_always_inline void flow_send(struct egw_worker *w, struct rte_mbuf 
 			egw_drop(&w->stats, m, EGW_DROP_MTU_EXCEEDED);
 		return;
 	}
+	/* DNS: queries remembered (or answered NXDOMAIN by dns_filter), answers learned from. */
+	if (unlikely(egw_dns_flow(f)) && egw_dns_snoop_packet(w, snap, m, meta, f, dir))
+		return;
 	if (meta->kind == EGW_PKT_ICMP_ERROR) {
 		/* RFC 5508: translated with their quoted packet; they neither refresh nor end it.
 		 * The sender may be a router rather than the flow's peer: route it afresh. */
@@ -131,7 +134,7 @@ static __rte_always_inline void flow_send(struct egw_worker *w, struct rte_mbuf 
 void egw_pl_flow_send(struct egw_worker *w, struct rte_mbuf *m, struct egw_pkt_meta *meta,
 	struct egw_flow *f, unsigned dir)
 {
-	flow_send(w, m, meta, f, dir, false);
+	flow_send(w, egw_snapshot_current(&w->dp->rcu), m, meta, f, dir, false);
 }
 
 /*
@@ -156,7 +159,7 @@ static bool flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, s
 			return false;
 		if (f->flags & EGW_FLOW_F_PENDING) {
 			if (!egw_pl_host_packet(w, snap, m, meta, f, dir))
-				flow_send(w, m, meta, f, dir, false);
+				flow_send(w, snap, m, meta, f, dir, false);
 			return false;
 		}
 	}
@@ -169,7 +172,7 @@ static bool flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, s
 			return true;
 		}
 	}
-	flow_send(w, m, meta, f, dir, recheck == EGW_RECHECK_RESET);
+	flow_send(w, snap, m, meta, f, dir, recheck == EGW_RECHECK_RESET);
 	return false;
 }
 

@@ -216,6 +216,21 @@ struct egw_flow *egw_pl_flow_new(struct egw_worker *w, const struct egw_snapshot
 enum egw_drop_reason egw_pl_admit(const struct egw_snapshot *snap, const struct egw_flow_key *key,
 	const struct egw_policy_rt **rt);
 
+/* The names learned from DNS, as published for the workers (flow_named.c). */
+struct egw_names_view;
+const struct egw_names_view *egw_pl_names_view(const struct egw_worker *w);
+/* The same when SNAP has host-name policies or dns_filter (flow_named.c): decided with the
+ * names learned from DNS; *V says which policy, whether a learned name admitted it, and
+ * PENDING when a tls/http rule decides once the first bytes (of a SYN's flow) are read. */
+struct egw_verdict;
+enum egw_drop_reason egw_pl_admit_named(const struct egw_worker *w, const struct egw_snapshot *snap,
+	const struct egw_flow_key *key, uint8_t tcp_flags, struct egw_verdict *v);
+/* F, just committed, was admitted by the learned name V holds: kept in the name table. */
+void egw_pl_keep_learned(struct egw_worker *w, struct egw_flow *f, const struct egw_verdict *v);
+/* Is F still allowed by SNAP (host-name policies)? Its learned name counts even expired. */
+bool egw_pl_recheck_named(const struct egw_worker *w, const struct egw_snapshot *snap,
+	const struct egw_flow *f);
+
 /* What egw_pl_recheck() made of a flow and of the packet in hand. */
 enum egw_recheck {
 	EGW_RECHECK_ALLOWED, /* the flow goes on, M with it */

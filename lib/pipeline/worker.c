@@ -64,6 +64,10 @@ struct egw_worker *egw_worker_create(struct egw_dataplane *dp, unsigned id, uint
 		rte_errno = ENOMEM;
 		goto fail;
 	}
+	if (egw_dns_snoop_init(&w->dns, dp->name, id, socket) < 0) {
+		rte_errno = ENOMEM;
+		goto fail;
+	}
 	snprintf(name, sizeof(name), "%s_ctl_tx%u", dp->name, id);
 	w->ctl_tx = rte_ring_create(name, 1024, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (!w->ctl_tx)
@@ -91,7 +95,9 @@ fail:
 size_t egw_worker_bytes(uint32_t max_flows, bool flow_log)
 {
 	size_t n = sizeof(struct egw_worker) + egw_flow_table_bytes(max_flows) +
-		   egw_source_limit_bytes(max_flows) + rte_ring_get_memsize(1024);
+		   egw_source_limit_bytes(max_flows) + rte_ring_get_memsize(1024) +
+		   EGW_DNS_PENDING_SLOTS * sizeof(struct egw_dns_pending) +
+		   rte_ring_get_memsize_elem(16, EGW_DNS_JOURNAL_CELLS);
 
 	if (flow_log)
 		n += rte_ring_get_memsize_elem(sizeof(struct egw_flowlog_rec),
@@ -116,6 +122,7 @@ void egw_worker_free(struct egw_worker *w)
 	egw_flow_table_free(w->ft);
 	egw_source_limit_fini(&w->sources);
 	egw_addr_stats_fini(&w->addrs);
+	egw_dns_snoop_fini(&w->dns);
 	free(w->policy);
 	rte_free(w);
 }

@@ -183,8 +183,7 @@ static int compile_policies(struct egw_snapshot *snap, const struct egw_snapshot
 	const struct egw_policy_set *ps = in->policies;
 	struct egw_cls_rule *rules = NULL;
 	size_t n_rules = 0, cap = 0, n_tuple;
-	bool host = in->conf->egress.dns_filter;
-	bool unsupported = in->conf->egress.dns_filter && !in->dns_policies;
+	bool host = in->conf->egress.dns_filter, l7 = false;
 	char name[24];
 	int rc = -ENOMEM;
 
@@ -201,11 +200,10 @@ static int compile_policies(struct egw_snapshot *snap, const struct egw_snapshot
 			goto out;
 		}
 		host |= snap->policies[i].kind != EGW_POLICY_TUPLE;
-		unsupported |= snap->policies[i].kind == EGW_POLICY_DNS	  ? !in->dns_policies :
-			       snap->policies[i].kind != EGW_POLICY_TUPLE ? !in->host_policies :
-									    false;
+		l7 |= snap->policies[i].kind == EGW_POLICY_L7 ||
+		      snap->policies[i].kind == EGW_POLICY_L7_HOST;
 	}
-	if (unsupported) {
+	if (l7 && !in->host_policies) {
 		rc = -ENOTSUP;
 		goto out;
 	}
@@ -373,9 +371,8 @@ struct egw_snapshot *egw_snapshot_compile(const struct egw_snapshot_inputs *in)
 	snap->ip_options = conf->egress.ip_options;
 	snap->epoch = generation;
 	{
-		int rc = in->policies && in->policies->n_policies     ? compile_policies(snap, in) :
-			 conf->egress.dns_filter && !in->dns_policies ? -ENOTSUP :
-									fingerprint(snap, NULL, 0);
+		int rc = in->policies && in->policies->n_policies ? compile_policies(snap, in) :
+								    fingerprint(snap, NULL, 0);
 		if (rc < 0) {
 			egw_snapshot_free(snap);
 			rte_errno = -rc;

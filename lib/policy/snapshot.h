@@ -99,14 +99,13 @@ struct egw_snapshot_inputs {
 	struct egw_policy_slots *slots;
 	uint64_t generation;
 	/*
-	 * The data path decides tls/http policies, with and without hosts (lib/policy/decide.h).
-	 * Unless it does, compiling a set that holds one fails with ENOTSUP: such a policy must
-	 * never be ignored (an allow that meant "only github.com" would not be applied, a deny
-	 * would not stop anything) nor read as a plain TCP policy.
+	 * The data path holds a TCP flow's first bytes for tls/http policies (lib/policy/decide.h,
+	 * PENDING). Until it does, compiling a set that holds one fails with ENOTSUP: such a
+	 * policy must never be ignored (an allow that meant "only github.com" would not be
+	 * applied, a deny would not stop anything) nor read as a plain TCP policy. Names learned
+	 * from DNS (hosts with tcp/udp/any) and dns_filter need no flag: the data path has them.
 	 */
 	bool host_policies;
-	/* The same for what needs names learned from DNS: hosts with tcp/udp/any, dns_filter. */
-	bool dns_policies;
 };
 
 /* Compiles IN into a new snapshot. NULL and rte_errno on failure (ENOSPC: policy slots or

@@ -89,6 +89,39 @@ static void scalar(struct egw_metrics_buf *b, const char *name, const char *type
 	sample(b, name, NULL, NULL, v);
 }
 
+#define NAMES_LOAD(f) (s->names_tel ? __atomic_load_n(&s->names_tel->f, __ATOMIC_RELAXED) : 0)
+
+/* DNS through the appliance (workers) and the names learned from it (control thread). */
+static void render_dns(const struct egw_tel_source *s, struct egw_metrics_buf *b,
+	const struct egw_worker_stats *st)
+{
+	family(b, "dns_answers_total", "counter",
+		"DNS answers seen by the workers, by what became of them.");
+	sample(b, "dns_answers_total", "result", "learned", st->dns_answers_learned);
+	sample(b, "dns_answers_total", "result", "unmatched", st->dns_answers_unmatched);
+	sample(b, "dns_answers_total", "result", "malformed", st->dns_answers_malformed);
+	scalar(b, "dns_queries_total", "counter", "DNS A queries remembered for their answers.",
+		st->dns_queries);
+	scalar(b, "dns_nxdomain_sent_total", "counter", "NXDOMAIN answers sent by dns_filter.",
+		st->dns_nxdomain_sent);
+	scalar(b, "dns_ech_stripped_total", "counter",
+		"DNS answers whose HTTPS/SVCB records lost ech (dns_filter).",
+		st->dns_ech_stripped);
+	scalar(b, "names_learned_total", "counter", "(name, address) entries learned from DNS.",
+		NAMES_LOAD(learned));
+	scalar(b, "names_expired_total", "counter", "Learned entries removed at their expiry.",
+		NAMES_LOAD(expired));
+	family(b, "names_evicted_total", "counter", "Learned entries evicted, by the cap hit.");
+	sample(b, "names_evicted_total", "cap", "dns_max_per_name", NAMES_LOAD(evicted_name));
+	sample(b, "names_evicted_total", "cap", "dns_max_entries", NAMES_LOAD(evicted_total));
+	scalar(b, "names_journal_dropped_total", "counter",
+		"DNS answers lost to a full worker journal.", NAMES_LOAD(journal_dropped));
+	scalar(b, "names_entries", "gauge", "Learned (name, address) entries.",
+		NAMES_LOAD(entries));
+	scalar(b, "names_views_total", "counter", "Views of learned names published.",
+		NAMES_LOAD(views));
+}
+
 static void render_totals(const struct egw_tel_source *s, struct egw_metrics_buf *b)
 {
 	struct egw_worker_stats st;
@@ -112,6 +145,7 @@ static void render_totals(const struct egw_tel_source *s, struct egw_metrics_buf
 		st.rst_sent);
 	scalar(b, "icmp_errors_sent_total", "counter", "ICMP errors generated (TTL, MTU).",
 		st.icmp_errors_sent);
+	render_dns(s, b, &st);
 	family(b, "host_flows_total", "counter",
 		"TCP flows that waited for their host name, by outcome (tls/http policies).");
 	sample(b, "host_flows_total", "outcome", "allowed", st.host_allowed);

@@ -18,6 +18,8 @@ int egw_tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 int egw_tel_pools(const char *cmd, const char *params, struct rte_tel_data *d);
 int egw_tel_flows(const char *cmd, const char *params, struct rte_tel_data *d);
 int egw_tel_neighbors(const char *cmd, const char *params, struct rte_tel_data *d);
+/* tel_names.c: /egw/names */
+int egw_tel_names(const char *cmd, const char *params, struct rte_tel_data *d);
 
 #define EGW_TEL_NO_PARAMS "this command takes no parameters"
 #define EGW_TEL_BUSY "too many readers at once; try again"

@@ -102,6 +102,12 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 		U64(egw_view_neigh_counters[i].name,
 			*(const uint64_t *)((const char *)&nst + egw_view_neigh_counters[i].off));
 	U64("icmp_errors_sent", st.icmp_errors_sent);
+	U64("dns_queries", st.dns_queries);
+	U64("dns_answers_learned", st.dns_answers_learned);
+	U64("dns_answers_unmatched", st.dns_answers_unmatched);
+	U64("dns_answers_malformed", st.dns_answers_malformed);
+	U64("dns_nxdomain_sent", st.dns_nxdomain_sent);
+	U64("dns_ech_stripped", st.dns_ech_stripped);
 	U64("flow_log_written", st.flow_log_written);
 	U64("flow_log_dropped", st.flow_log_dropped);
 	U64("flow_log_errors", st.flow_log_errors);
@@ -228,6 +234,9 @@ static const struct {
 	{ "/egw/neighbors", egw_tel_neighbors,
 		"Neighbours (ARP): address, port, MAC, state, age, "
 		"probes. Param: first slot (default 0)." },
+	{ "/egw/names", egw_tel_names,
+		"Names learned from DNS: name, address, remaining TTL; counters. "
+		"Param: address=A[/N] name=NAME|GLOB limit=N (max 40)." },
 };
 
 int egw_telemetry_register(const struct egw_tel_source *src)

@@ -10,6 +10,18 @@
 #include "policy/slots.h"
 
 /*
+ * Names learned from DNS as the control thread last exported them (every 100 ms): written and
+ * read with relaxed atomic loads and stores, field by field.
+ */
+struct egw_tel_names {
+	uint64_t learned, refreshed, expired; /* (name, address) entries, since start */
+	uint64_t evicted_name, evicted_total; /* dns_max_per_name, dns_max_entries */
+	uint64_t journal_dropped;	      /* answers lost to a full worker journal */
+	uint64_t views, publish_us_last;      /* views published; the last one's cost */
+	uint64_t names, entries, bytes;	      /* now */
+};
+
+/*
  * The /egw/ commands of the DPDK telemetry socket. Callbacks run on the telemetry thread and
  * only read: per-worker counters, and the running configuration as the control thread
  * publishes it (the observer view, observer.h), never a worker's snapshot.
@@ -28,6 +40,10 @@ struct egw_tel_source {
 	/* Neighbours (ARP): the resolver's views and counters are safe to read from any
 	 * thread. NULL: none (tests). */
 	const struct egw_neigh_resolver *neigh;
+	/* Names learned from DNS: the view (struct egw_names_view, occasional readers) and the
+	 * table's counters. NULL: none (tests). */
+	struct egw_rcu *names;
+	const struct egw_tel_names *names_tel;
 };
 
 /* Registers the commands; SRC must outlive the process' telemetry. 0 or -errno. */

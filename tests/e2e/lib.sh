@@ -1192,6 +1192,48 @@ egw_udp_echo_serve()
 	egw_fail "UDP echo on $ns $addr:$port did not start: $(cat "$EGW_OUT/$name.log")"
 }
 
+# egw_dnsmasq_serve ARGS...: dnsmasq on $EGW_IP_SRV:53 in the server namespace, with nothing of
+# the machine's configuration (no config file, resolv.conf or hosts file) and ARGS (the test's
+# records); queries are logged to $EGW_OUT/dnsmasq.log. Waits until it listens; skips the test
+# when dnsmasq (dnsmasq-base) or dig is missing. PID in EGW_LAST_PID, killed at exit.
+egw_dnsmasq_serve()
+{
+	command -v dnsmasq >/dev/null || egw_skip "dnsmasq (dnsmasq-base) is not installed"
+	command -v dig >/dev/null || egw_skip "dig (bind9-dnsutils) is not installed"
+	egw_bg $EGW_NS_SRV "$EGW_OUT/dnsmasq.log" dnsmasq --keep-in-foreground \
+		--conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
+		--listen-address=$EGW_IP_SRV --port=53 --pid-file= --log-facility=- --log-queries "$@"
+	egw_wait_for 10 egw_listening udp 53 ||
+		egw_fail "dnsmasq did not start: $(cat "$EGW_OUT/dnsmasq.log")"
+}
+
+# egw_dns_policies NAME: policy file NAME letting the client subnet ask the server's resolver
+# (UDP and TCP port 53: "dns", "dns-tcp") and ping through (policy mode needs it for
+# egw_wait_path); neither permits any name to dns_filter.
+egw_dns_policies()
+{
+	egw_policy_file "$1" <<EOF
+[policy dns]
+sources = 198.18.0.0/24
+destinations = $EGW_IP_SRV
+ports = 53
+protocol = udp
+action = allow
+
+[policy dns-tcp]
+sources = 198.18.0.0/24
+destinations = $EGW_IP_SRV
+ports = 53
+protocol = tcp
+action = allow
+
+[policy ping]
+sources = 198.18.0.0/24
+protocol = icmp
+action = allow
+EOF
+}
+
 # egw_pcap_count PCAP FILTER: number of packets of a capture that match a tcpdump FILTER.
 egw_pcap_count()
 {

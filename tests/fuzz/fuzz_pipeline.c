@@ -14,8 +14,9 @@
  * times the run of a typical input.
  *
  * Input: one setup byte (bit 0: tcp_pickup = no; bits 1-2: [egress] ip_options; bit 3: mode
- * deny; bit 4: mode policy with tls host rules for port 443 only, so TCP flows there wait for
- * their name and their first data is held, read and decided), then operations, each an op byte (low 3 bits: what, high bits: flags) and operands:
+ * deny; bit 4: dns_filter; bit 5: mode policy with tls host rules for port 443 only, so TCP
+ * flows there wait for their name and their first data is held, read and decided), then
+ * operations, each an op byte (low 3 bits: what, high bits: flags) and operands:
  *   0, 1  a frame into the inside (0) or outside (1) port: 2-byte length, bytes. Flag 0x08:
  *         the appliance's MAC as destination; 0x10: the IPv4 header checksum made right.
  *         Frames collect into a burst (at most 32), sent by op 7 or any other op.
@@ -275,9 +276,11 @@ static void reset(uint8_t setup)
 	c->egress.ip_options = ipo <= EGW_IP_OPTIONS_PASS ? (enum egw_ip_options)ipo :
 							    EGW_IP_OPTIONS_DROP_SOURCE_ROUTE;
 	c->egress.mode = (setup & 8)	? EGW_MODE_DENY :
-			 (setup & 0x10) ? EGW_MODE_POLICY :
+			 (setup & 0x20) ? EGW_MODE_POLICY :
 					  EGW_MODE_PASSTHROUGH;
-	if (setup & 0x10)
+	/* dns_filter: answers on DNS flows lose ech, rewritten in place (lengths, checksums) */
+	c->egress.dns_filter = (setup & 16) != 0;
+	if (setup & 0x20)
 		snap = bench_dp_host_snapshot(&B, 8, "api.github.com",
 			egw_snapshot_current(&B.dp->rcu)->generation + 1);
 	else
@@ -347,7 +350,8 @@ static void check_conservation(void)
 	if (st->drops[EGW_DROP_NONE] != 0 || st->rx_packets != S.fed ||
 		st->tx_packets != S.taken_tx || st->punted != S.taken_punt ||
 		st->held != S.taken_held ||
-		st->rx_packets + st->icmp_errors_sent + st->rst_sent + st->ack_probes_sent !=
+		st->rx_packets + st->icmp_errors_sent + st->rst_sent + st->ack_probes_sent +
+				st->dns_nxdomain_sent !=
 			st->tx_packets + st->punted + st->held + drops)
 		abort();
 }

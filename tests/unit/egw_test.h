@@ -28,6 +28,7 @@ void egw_test_register_dns(void);
 void egw_test_register_tunnel(void);
 void egw_test_register_tunnel_engine(void);
 void egw_test_register_names(void);
+void egw_test_register_dns_snoop(void);
 void egw_test_register_policy_host(void);
 void egw_test_register_host_hold(void);
 

@@ -178,6 +178,30 @@ static void test_flows(void)
 		"0 of 0 matching flows shown\n");
 }
 
+static void test_names(void)
+{
+	/* Rows in their order (n0, n1), the remaining TTL, the counters, more to see. */
+	expect(egw_render_names,
+		"{\"entries\": 3, \"distinct_names\": 2, \"evicted_per_name\": 1, "
+		"\"evicted_total\": 0, \"listed\": 2, \"limit\": 2, \"more\": \"yes\", "
+		"\"names\": {\"n1\": {\"name\": \"api.github.com\", \"address\": "
+		"\"140.82.113.6\", \"ttl\": 7}, \"n0\": {\"name\": \"github.com\", "
+		"\"address\": \"140.82.113.4\", \"ttl\": 59}}}",
+		0,
+		"NAME            ADDRESS       TTL_S\n"
+		"github.com      140.82.113.4     59\n"
+		"api.github.com  140.82.113.6      7\n"
+		"2 entries shown of 3 learned (2 names) (limit 2: narrow the filter or raise "
+		"limit=); evicted 1 per name, 0 for the total cap\n");
+	expect(egw_render_names,
+		"{\"entries\": 0, \"distinct_names\": 0, \"evicted_per_name\": 0, "
+		"\"evicted_total\": 0, \"listed\": 0, \"limit\": 20, \"more\": \"no\", "
+		"\"names\": {}}",
+		0,
+		"0 entries shown of 0 learned (0 names); evicted 0 per name, 0 for the total "
+		"cap\n");
+}
+
 static void test_pools(void)
 {
 	expect(egw_render_pools,
@@ -305,6 +329,6 @@ void egw_test_register_egwctl_render(void)
 {
 	EGW_SUITE("egwctl_render", NULL, NULL, EGW_TEST(test_sorted), EGW_TEST(test_ports),
 		EGW_TEST(test_stats), EGW_TEST(test_status), EGW_TEST(test_flows),
-		EGW_TEST(test_pools), EGW_TEST(test_policies), EGW_TEST(test_neighbors),
-		EGW_TEST(test_style));
+		EGW_TEST(test_names), EGW_TEST(test_pools), EGW_TEST(test_policies),
+		EGW_TEST(test_neighbors), EGW_TEST(test_style));
 }

@@ -458,11 +458,13 @@ static void check_conservation(void)
 	CU_ASSERT_EQUAL(st.held, F.held_taken + rte_ring_count(dp->resolve_ring));
 	CU_ASSERT_EQUAL(st.handoffs_out, st.handoffs_in + in_rings);
 	/* Generated packets (ICMP errors; for revoked flows the RST back to the sender and the
-	 * ACK probe) add to rx. */
-	CU_ASSERT_EQUAL(st.rx_packets + st.icmp_errors_sent + st.rst_sent + st.ack_probes_sent,
+	 * ACK probe; dns_filter's NXDOMAIN answers) add to rx. */
+	CU_ASSERT_EQUAL(st.rx_packets + st.icmp_errors_sent + st.rst_sent + st.ack_probes_sent +
+				st.dns_nxdomain_sent,
 		st.tx_packets + st.punted + st.held + st.handoffs_out - st.handoffs_in +
 			total_drops(&st));
-	if (st.rx_packets + st.icmp_errors_sent + st.rst_sent + st.ack_probes_sent !=
+	if (st.rx_packets + st.icmp_errors_sent + st.rst_sent + st.ack_probes_sent +
+			st.dns_nxdomain_sent !=
 		st.tx_packets + st.punted + st.held + st.handoffs_out - st.handoffs_in +
 			total_drops(&st))
 		fprintf(stderr,

@@ -68,8 +68,7 @@ static struct egw_snapshot *snap_of(const char *egress, const char *policies)
 		.policies = &pset,
 		.port_ids = port_ids,
 		.slots = &slots,
-		.host_policies = true,
-		.dns_policies = true };
+		.host_policies = true };
 	struct egw_snapshot *s;
 	char text[2048];
 

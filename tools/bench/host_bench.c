@@ -64,8 +64,7 @@ static void make_rules(struct rules *r, uint32_t n, enum egw_policy_proto proto)
 	struct egw_snapshot_inputs in = { .policies = &r->ps,
 		.port_ids = port_ids,
 		.slots = &slots,
-		.host_policies = true,
-		.dns_policies = true };
+		.host_policies = true };
 
 	r->conf = calloc(1, sizeof(*r->conf));
 	r->pat = calloc(n, sizeof(*r->pat));

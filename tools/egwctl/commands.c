@@ -162,6 +162,18 @@ static int control(const struct egw_ctl_opts *o, const char *line)
 	return ok ? EGW_CTL_OK : EGW_CTL_FAIL;
 }
 
+int egw_ctl_names(const struct egw_ctl_opts *o, int argc, char **argv)
+{
+	int failed, rc;
+	char *filter = join(argc - 1, argv + 1, &failed);
+
+	if (failed)
+		return EGW_CTL_FAIL;
+	rc = show(o, "/egw/names", filter, egw_render_names);
+	free(filter);
+	return rc;
+}
+
 int egw_ctl_flows(const struct egw_ctl_opts *o, int argc, char **argv)
 {
 	int flush = argc > 1 && strcmp(argv[1], "flush") == 0, failed, rc;

@@ -75,6 +75,12 @@ static const struct command commands[] = {
 		"told host unreachable), static (configured). AGE_S: seconds since the MAC\n"
 		"was learned or last confirmed. PROBES: requests sent by the running probe.\n",
 		VIA_TELEMETRY, egw_ctl_neighbors },
+	{ "names", "[FILTER...]", "names learned from DNS: address, remaining TTL",
+		"FILTER: address=A[/N] (learned addresses in A/N), name=NAME (the name and\n"
+		"every name under it) or name=GLOB (* and ?), limit=N (at most 40, default\n"
+		"20). TTL_S: seconds the entry lives on (at least [egress] dns_min_ttl from\n"
+		"the answer); a flow it admitted is never cut when it expires.\n",
+		VIA_TELEMETRY, egw_ctl_names },
 	{ "metrics", "", "the Prometheus page, as served on [metrics] listen",
 		"Prints the body of http://HOST:PORT/metrics as it comes.\n", VIA_HTTP,
 		egw_ctl_metrics },

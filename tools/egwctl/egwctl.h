@@ -24,6 +24,7 @@ int egw_ctl_policies(const struct egw_ctl_opts *o, int argc, char **argv);
 int egw_ctl_pools(const struct egw_ctl_opts *o, int argc, char **argv);
 int egw_ctl_flows(const struct egw_ctl_opts *o, int argc, char **argv);
 int egw_ctl_neighbors(const struct egw_ctl_opts *o, int argc, char **argv);
+int egw_ctl_names(const struct egw_ctl_opts *o, int argc, char **argv);
 int egw_ctl_metrics(const struct egw_ctl_opts *o, int argc, char **argv);
 int egw_ctl_write(const struct egw_ctl_opts *o, int argc, char **argv);
 

@@ -556,6 +556,37 @@ static void endpoint(struct egw_table *t, json_t *f, const char *addr_key, const
 		egw_table_cellf(t, "%s:%s", addr, field(f, port_key));
 }
 
+int egw_render_names(json_t *v, FILE *out)
+{
+	json_t *names = need(v, "names", JSON_OBJECT);
+	struct egw_member *e = NULL;
+	struct egw_table *t;
+	int n = names ? egw_render_sorted(names, &e) : -EPROTO, rc;
+
+	if (n < 0)
+		return n;
+	t = egw_table_new("llr", "NAME", "ADDRESS", "TTL_S");
+	for (int i = 0; i < n; i++) {
+		egw_table_row(t);
+		egw_table_cell(t, field(e[i].value, "name"));
+		egw_table_cell(t, field(e[i].value, "address"));
+		egw_table_cell(t, field(e[i].value, "ttl"));
+	}
+	free(e);
+	e = NULL;
+	rc = n ? egw_table_print(t, out) : 0;
+	egw_table_free(t);
+	if (rc < 0)
+		return rc;
+	fprintf(out, "%s entries shown of %s learned (%s names)", field(v, "listed"),
+		field(v, "entries"), field(v, "distinct_names"));
+	if (strcmp(field(v, "more"), "yes") == 0)
+		fprintf(out, " (limit %s: narrow the filter or raise limit=)", field(v, "limit"));
+	fprintf(out, "; evicted %s per name, %s for the total cap\n", field(v, "evicted_per_name"),
+		field(v, "evicted_total"));
+	return ferror(out) ? -EIO : 0;
+}
+
 /* The host name a flow was decided on ("-" when none; "(ech)" after an outer SNI). */
 static void host_cell(struct egw_table *t, json_t *f)
 {

@@ -20,6 +20,7 @@ int egw_render_workers(json_t *v, FILE *out);
 int egw_render_policies(json_t *const *pages, unsigned n_pages, FILE *out);
 int egw_render_pools(json_t *v, FILE *out);
 int egw_render_flows(json_t *v, FILE *out);
+int egw_render_names(json_t *v, FILE *out);
 /* PAGES: the replies of /egw/neighbors,OFFSET in order, one table for all. */
 int egw_render_neighbors(json_t *const *pages, unsigned n_pages, FILE *out);
 /* The pages of CMD as one reply would have been: {CMD: {..., LIST: every entry}}. */
