@@ -39,7 +39,9 @@ static int publish(struct egw_app *app, const struct egw_conf *conf,
 		.policies = pset,
 		.port_ids = app->port_ids,
 		.slots = &app->slots,
-		.generation = app->generation + 1 };
+		.generation = app->generation + 1,
+		/* tls/http policies: lib/pipeline/host_pending.c */
+		.host_policies = true };
 	struct egw_snapshot *snap = egw_snapshot_compile(&in);
 	int rc;
 

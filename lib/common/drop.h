@@ -52,6 +52,9 @@
 	_(HOST_PROTOCOL_MISMATCH, "host_protocol_mismatch", "not the TLS/HTTP a policy requires")  \
 	_(DNS_FILTERED, "dns_filtered", "query for a name no policy permits (NXDOMAIN sent)")      \
 	_(DNS_ECH_KEPT, "dns_ech_kept", "HTTPS/SVCB answer whose ech could not be removed")        \
+	_(HOST_HOLD_FULL, "host_hold_full",                                                        \
+		"worker holds host_hold_total, or no flow may wait more")                          \
+	_(HOST_HOLD_DUPLICATE, "host_hold_duplicate", "retransmitted first data, already held")    \
 	_(UNSOLICITED, "unsolicited_inbound", "outside packet of no known flow")                   \
 	_(TCP_NOT_SYN, "tcp_not_syn", "no flow: not a SYN (tcp_pickup: nor an ACK)")               \
 	_(FLOW_TABLE_FULL, "flow_table_full", "no room for a new flow")                            \

@@ -56,7 +56,7 @@ enum egw_flow_state {
 #define EGW_FLOW_F_QUOTA 0x10	    /* holds one of its policy's max_flows */
 #define EGW_FLOW_F_REVOKED 0x20	    /* reset by a policy change: later packets get RSTs */
 #define EGW_FLOW_F_LOG 0x40	    /* start and end go to the flow log */
-#define EGW_FLOW_F_LEARNED 0x80	    /* admitted by a name learned from DNS (kept beside) */
+#define EGW_FLOW_F_PENDING 0x80	    /* waits for its host name (lib/pipeline/host_pending.c) */
 
 #define EGW_DIR_ORIG 0
 #define EGW_DIR_REPLY 1

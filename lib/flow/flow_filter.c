@@ -28,6 +28,24 @@ static int parse_prefix(const char *v, uint32_t *prefix, uint32_t *mask)
 	return 0;
 }
 
+/* host=NAME or host=*.SUFFIX, normalized as policy files' hosts are. */
+static int parse_host(const char *val, struct egw_flow_filter *f, char *err, size_t errlen)
+{
+	size_t len = 0;
+
+	if (egw_hostname_normalize(val, strlen(val), EGW_HOSTNAME_PATTERN, f->host, &len) !=
+		EGW_HOSTNAME_OK)
+		return fail(err, errlen, val, "not a host name or *.suffix pattern");
+	f->host_on = true;
+	f->host_wild = f->host[0] == '*';
+	if (f->host_wild) {
+		memmove(f->host, f->host + 1, len); /* keep ".suffix" with its NUL */
+		len--;
+	}
+	f->host_len = (uint16_t)len;
+	return 0;
+}
+
 static int parse_term(char *term, struct egw_flow_filter *f, char *err, size_t errlen)
 {
 	static const char *const addr_keys[EGW_FILTER_ADDR_KINDS] = { "addr", "src", "dst", "nat" };
@@ -37,7 +55,7 @@ static int parse_term(char *term, struct egw_flow_filter *f, char *err, size_t e
 	if (!eq || eq == term)
 		return fail(err, errlen, term,
 			"expected KEY=VALUE (addr src dst nat port proto "
-			"policy limit)");
+			"policy host limit)");
 	*eq = '\0';
 	val = eq + 1;
 	for (unsigned k = 0; k < EGW_FILTER_ADDR_KINDS; k++) {
@@ -67,6 +85,8 @@ static int parse_term(char *term, struct egw_flow_filter *f, char *err, size_t e
 			return fail(err, errlen, val, "policy name empty or too long");
 		f->policy_on = true;
 		strcpy(f->policy_name, val);
+	} else if (strcmp(key, "host") == 0) {
+		return parse_host(val, f, err, errlen);
 	} else if (strcmp(key, "limit") == 0) {
 		if (egw_parse_u32(val, 1, EGW_FLOW_FILTER_LIMIT_MAX, &n) < 0)
 			return fail(err, errlen, val,
@@ -76,7 +96,7 @@ static int parse_term(char *term, struct egw_flow_filter *f, char *err, size_t e
 	} else {
 		return fail(err, errlen, key,
 			"unknown key (addr src dst nat port proto policy "
-			"limit)");
+			"host limit)");
 	}
 	return 0;
 }
@@ -100,6 +120,21 @@ int egw_flow_filter_parse(const char *s, struct egw_flow_filter *f, char *err, s
 			return rc;
 	}
 	return 0;
+}
+
+bool egw_flow_filter_match_host(const struct egw_flow_filter *flt, const char *name)
+{
+	size_t len;
+
+	if (!flt->host_on)
+		return true;
+	if (!name)
+		return false;
+	len = strlen(name);
+	if (!flt->host_wild)
+		return len == flt->host_len && memcmp(name, flt->host, len) == 0;
+	return len > flt->host_len &&
+	       memcmp(name + len - flt->host_len, flt->host, flt->host_len) == 0;
 }
 
 static inline bool in_prefix(uint32_t addr_be, uint32_t prefix, uint32_t mask)

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "flow.h"
+#include "hostname/hostname.h"
 
 /*
  * Which flows an operator asks about (/egw/flows, "flows flush"): terms separated by blanks
@@ -16,6 +17,8 @@
  *   port=N      any of the flow's ports (source, destination, translated source; ICMP id)
  *   proto=tcp|udp|icmp
  *   policy=NAME the admitting policy ("(mode)": admitted by the mode)
+ *   host=NAME   the host name the flow was decided on (SNI / Host): exactly NAME, or with
+ *               "*.example.com" any name under example.com (not example.com itself)
  *   limit=N     at most N flows listed (1..EGW_FLOW_FILTER_LIMIT_MAX, default 20)
  */
 #define EGW_FLOW_FILTER_LIMIT_DEFAULT 20
@@ -40,6 +43,10 @@ struct egw_flow_filter {
 	bool policy_on;
 	char policy_name[32];
 	uint32_t policy_slot; /* resolved by the caller from policy_name */
+	bool host_on;
+	bool host_wild; /* HOST is the suffix ".example.com" of "*.example.com" */
+	uint16_t host_len;
+	char host[EGW_HOSTNAME_MAX + 1]; /* normalized */
 	uint32_t limit;
 };
 
@@ -48,5 +55,7 @@ int egw_flow_filter_parse(const char *s, struct egw_flow_filter *f, char *err, s
 
 /* Does F (a committed flow) pass the filter? */
 bool egw_flow_filter_match(const struct egw_flow_filter *flt, const struct egw_flow *f);
+/* Does a flow decided on host name NAME (NULL: none) pass its host= term? */
+bool egw_flow_filter_match_host(const struct egw_flow_filter *flt, const char *name);
 
 #endif

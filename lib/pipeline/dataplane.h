@@ -60,9 +60,15 @@ struct egw_worker_stats {
 	uint64_t echo_replies; /* ICMP echo requests to our addresses answered */
 	uint64_t held;	       /* packets handed to the control thread to wait for ARP */
 	uint64_t icmp_errors_sent;
-	uint64_t rst_sent;	      /* TCP resets the appliance generated (revoked flows) */
-	uint64_t ack_probes_sent;     /* ACKs behind a reset receiver's window: they make it tell
+	uint64_t rst_sent;	  /* TCP resets the appliance generated (revoked flows) */
+	uint64_t ack_probes_sent; /* ACKs behind a reset receiver's window: they make it tell
 				   its sequence number (revoked flows) */
+	/* Host-name policies (host_pending.c): TCP flows that waited for their name, how they
+	 * were decided, and the limits they met. */
+	uint64_t host_pending, host_allowed, host_denied, host_timeouts;
+	uint64_t host_hold_limit;     /* a flow needed more than host_hold_bytes (host_unknown) */
+	uint64_t host_rebind;	      /* allowed by a policy with another pool/exit: kept its own */
+	uint64_t host_names_full;     /* allowed, but the name table was full: name not kept */
 	uint64_t dns_queries;	      /* A queries remembered for their answers */
 	uint64_t dns_answers_learned; /* answers whose addresses went to the journal */
 	/* answers to no A query waiting on their flow, ID and question (AAAA and other types

@@ -59,6 +59,8 @@ struct egw_dataplane {
 	struct egw_afp_port afp[EGW_PORT_IDS];
 };
 
+struct egw_host_side;
+
 struct egw_tx_buffer {
 	uint16_t n;
 	struct rte_mbuf *pkts[EGW_BURST];
@@ -88,11 +90,8 @@ struct egw_worker {
 	uint64_t *flow_ids;		    /* per flow record: its flow id (flow log on only) */
 	uint64_t id_clock;		    /* clock and sequence of the last flow id given */
 	uint32_t id_seq;
-	struct egw_dns_snoop dns; /* queries waiting for answers, the journal of learned names */
-	/* Per flow record, written only for flows a learned name admitted (EGW_FLOW_F_LEARNED):
-	 * the name, so that no expiry ever cuts them at a re-check. Untouched pages stay
-	 * unbacked. */
-	struct egw_flow_name *learned;
+	struct egw_host_side *host; /* pending flows and kept names (host_side.h) */
+	struct egw_dns_snoop dns;   /* queries waiting for answers, the journal of learned names */
 	struct egw_mailbox mbox __rte_cache_aligned; /* other threads ask about its flows here */
 };
 

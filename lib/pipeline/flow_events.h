@@ -64,12 +64,24 @@ struct egw_flowlog_rec {
 	uint64_t flow_id;		  /* START, END; 0 for DENY (no flow was made) */
 	uint32_t src, dst, nat_src;	  /* network order */
 	uint16_t sport, dport, nat_sport; /* network order; ICMP: the identifier */
-	uint16_t pad;
-	uint32_t policy;     /* counter slot (0 = the mode decided) */
-	uint32_t packets[2]; /* [0] inside -> outside, [1] replies */
+	uint8_t name_len;		  /* bytes of the host name in the records that follow */
+	uint8_t name_flags;		  /* EGW_FLOWLOG_NAME_*: where the name came from */
+	uint32_t policy;		  /* counter slot (0 = the mode decided) */
+	uint32_t packets[2];		  /* [0] inside -> outside, [1] replies */
 	uint64_t bytes[2];
 };
 _Static_assert(sizeof(struct egw_flowlog_rec) == 64, "flow log records are one cache line");
+
+/*
+ * A record of a flow decided by its host name carries the name in the records right after it
+ * on the ring (raw bytes, 64 per record, not NUL-terminated), enqueued with it at once: a
+ * reader that takes the first takes them all.
+ */
+#define EGW_FLOWLOG_NAME_TLS 0x01  /* the SNI of its ClientHello */
+#define EGW_FLOWLOG_NAME_HTTP 0x02 /* the Host of its first request */
+#define EGW_FLOWLOG_NAME_ECH 0x04  /* the ClientHello carried encrypted_client_hello */
+#define EGW_FLOWLOG_NAME_RECS(len) (((unsigned)(len) + 63u) / 64u)
+#define EGW_FLOWLOG_NAME_RECS_MAX EGW_FLOWLOG_NAME_RECS(255)
 
 #define EGW_FLOWLOG_RING_SIZE 4096 /* records per worker between two control-thread drains */
 

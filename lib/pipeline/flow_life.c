@@ -2,7 +2,10 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include <string.h>
+
 #include "flow_life.h"
+#include "host_side.h"
 
 static const char *const event_names[EGW_EV_MAX] = { "start", "deny", "end" };
 static const char *const end_names[EGW_END_MAX] = {
@@ -25,6 +28,28 @@ const char *egw_flow_end_name(enum egw_flow_end reason)
 static inline void emit(struct egw_worker *w, struct egw_flowlog_rec *r)
 {
 	if (rte_ring_sp_enqueue_elem(w->flowlog, r, sizeof(*r)) != 0)
+		w->stats.flow_log_dropped++;
+}
+
+/* R with the host name FN (NULL or empty: none) in the records after it, all or nothing. */
+static void emit_named(struct egw_worker *w, struct egw_flowlog_rec *r,
+	const struct egw_flow_name *fn)
+{
+	struct egw_flowlog_rec recs[1 + EGW_FLOWLOG_NAME_RECS_MAX];
+	unsigned n;
+
+	if (!fn || fn->len == 0) {
+		emit(w, r);
+		return;
+	}
+	r->name_len = fn->len;
+	r->name_flags = (uint8_t)((fn->seen == EGW_SEEN_TLS ? EGW_FLOWLOG_NAME_TLS : 0) |
+				  (fn->seen == EGW_SEEN_HTTP ? EGW_FLOWLOG_NAME_HTTP : 0) |
+				  (fn->ech ? EGW_FLOWLOG_NAME_ECH : 0));
+	n = 1 + EGW_FLOWLOG_NAME_RECS(fn->len);
+	recs[0] = *r;
+	memcpy(&recs[1], fn->name, fn->len);
+	if (rte_ring_sp_enqueue_bulk_elem(w->flowlog, recs, sizeof(recs[0]), n, NULL) != n)
 		w->stats.flow_log_dropped++;
 }
 
@@ -75,7 +100,7 @@ static void emit_flow(struct egw_worker *w, const struct egw_flow *f, enum egw_f
 	if (ev == EGW_EV_START)
 		*id = egw_flow_id_next(w);
 	r.flow_id = *id;
-	emit(w, &r);
+	emit_named(w, &r, egw_host_name_of(w->host, egw_flow_index(w->ft, f)));
 }
 
 void egw_flow_release_shares(struct egw_worker *w, struct egw_flow *f)
@@ -97,8 +122,15 @@ void egw_flow_started(struct egw_worker *w, struct egw_flow *f)
 		emit_flow(w, f, EGW_EV_START, 0);
 }
 
-void egw_flow_refused(struct egw_worker *w, const struct egw_flow_key *key, uint32_t slot, bool log,
-	enum egw_drop_reason why)
+void egw_flow_decided(struct egw_worker *w, struct egw_flow *f)
+{
+	if (f->flags & EGW_FLOW_F_LOG)
+		emit_flow(w, f, EGW_EV_START, 0);
+}
+
+/* A deny record of KEY for WHY, with the name FN (may be NULL). */
+static void refused(struct egw_worker *w, const struct egw_flow_key *key, uint32_t slot, bool log,
+	enum egw_drop_reason why, const struct egw_flow_name *fn)
 {
 	struct egw_flowlog_rec r;
 
@@ -114,7 +146,32 @@ void egw_flow_refused(struct egw_worker *w, const struct egw_flow_key *key, uint
 		.sport = key->a_port,
 		.dport = key->b_port,
 		.policy = slot };
-	emit(w, &r);
+	emit_named(w, &r, fn);
+}
+
+void egw_flow_refused(struct egw_worker *w, const struct egw_flow_key *key, uint32_t slot, bool log,
+	enum egw_drop_reason why)
+{
+	refused(w, key, slot, log, why, NULL);
+}
+
+void egw_flow_restarted(struct egw_worker *w, struct egw_flow *f)
+{
+	if (f->flags & EGW_FLOW_F_LOG)
+		emit_flow(w, f, EGW_EV_END,
+			f->state == EGW_TCP_RESET ? EGW_END_TCP_RESET : EGW_END_TCP_CLOSED);
+	if (f->flags & EGW_FLOW_F_QUOTA)
+		__atomic_fetch_sub(&w->dp->policy_active[f->policy], 1, __ATOMIC_RELAXED);
+	f->flags &= (uint8_t) ~(EGW_FLOW_F_LOG | EGW_FLOW_F_QUOTA);
+}
+
+void egw_flow_refused_named(struct egw_worker *w, const struct egw_flow_key *key, uint32_t slot,
+	bool log, enum egw_drop_reason why, const struct egw_verdict *v)
+{
+	struct egw_flow_name fn;
+
+	egw_flow_name_keep(&fn, v);
+	refused(w, key, slot, log, why, &fn);
 }
 
 /* Ends F's accounting (it is removed by the caller). */
@@ -122,6 +179,7 @@ static void finish(struct egw_worker *w, struct egw_flow *f, enum egw_flow_end w
 {
 	if (f->flags & EGW_FLOW_F_LOG)
 		emit_flow(w, f, EGW_EV_END, (uint8_t)why);
+	egw_pl_host_flow_end(w, f, why == EGW_END_SHUTDOWN);
 	if (f->flags & EGW_FLOW_F_NAT) {
 		struct egw_addr_stat *a = egw_addr_stats_get(&w->addrs, f->nat_addr);
 		if (a && a->in_use)

@@ -7,6 +7,7 @@
  * (flow log records, per-address NAT counters, quota and source share). Worker only.
  */
 #include "dataplane_internal.h"
+#include "policy/decide.h"
 
 /* Gives back F's policy quota and source share (flags say which it holds). */
 void egw_flow_release_shares(struct egw_worker *w, struct egw_flow *f);
@@ -17,6 +18,21 @@ void egw_flow_started(struct egw_worker *w, struct egw_flow *f);
 /* A new flow KEY was refused for WHY; LOG: its policy (or the mode) asks for flow logging. */
 void egw_flow_refused(struct egw_worker *w, const struct egw_flow_key *key, uint32_t slot, bool log,
 	enum egw_drop_reason why);
+
+/* Pending F was allowed (host_pending.c): log its start now, if it logs. */
+void egw_flow_decided(struct egw_worker *w, struct egw_flow *f);
+
+/* A new connection starts on F's ports (a SYN after the last one closed or was reset): the
+ * old one's end is logged and its quota given back; F is decided again. */
+void egw_flow_restarted(struct egw_worker *w, struct egw_flow *f);
+
+/* A pending flow KEY was refused for WHY by verdict V (which names the host). */
+void egw_flow_refused_named(struct egw_worker *w, const struct egw_flow_key *key, uint32_t slot,
+	bool log, enum egw_drop_reason why, const struct egw_verdict *v);
+
+/* F ends (or the worker stops: SHUTDOWN): its held segments are dropped, its name forgotten
+ * (host_pending.c). */
+void egw_pl_host_flow_end(struct egw_worker *w, struct egw_flow *f, bool shutdown);
 
 /* The next flow id of worker W (flow_events.h), at W's loop time. */
 uint64_t egw_flow_id_next(struct egw_worker *w);

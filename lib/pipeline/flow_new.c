@@ -60,18 +60,6 @@ static enum egw_drop_reason initial_state(const struct egw_worker *w,
 	}
 }
 
-/* Takes one of RT's max_flows. False when the quota is full. */
-static inline bool quota_take(struct egw_dataplane *dp, const struct egw_policy_rt *rt)
-{
-	/* Shared by all workers, so exact; one atomic per new flow, never per packet. */
-	uint32_t held = __atomic_fetch_add(&dp->policy_active[rt->slot], 1, __ATOMIC_RELAXED);
-
-	if (held < rt->max_flows)
-		return true;
-	__atomic_fetch_sub(&dp->policy_active[rt->slot], 1, __ATOMIC_RELAXED);
-	return false;
-}
-
 /* Drops M, the first packet of a new flow KEY refused for WHY (flow log: deny). */
 static void refuse(struct egw_worker *w, struct rte_mbuf *m, const struct egw_flow_key *key,
 	const struct egw_policy_rt *rt, enum egw_drop_reason why)
@@ -187,7 +175,9 @@ static enum egw_drop_reason commit_flow(struct egw_worker *w, const struct egw_s
 	f->port[EGW_DIR_REPLY] = (uint8_t)r->in_port;
 	f->neigh[EGW_DIR_ORIG] = f->neigh[EGW_DIR_REPLY] = EGW_NEIGH_NONE;
 	w->stats.flows_created++;
-	w->policy[f->policy].flows++;
+	/* A pending flow counts for the policy that decides it, once it is decided. */
+	if (!(f->flags & EGW_FLOW_F_PENDING))
+		w->policy[f->policy].flows++;
 	egw_flow_started(w, f);
 	return EGW_DROP_NONE;
 }
@@ -201,6 +191,7 @@ struct egw_flow *egw_pl_flow_new(struct egw_worker *w, const struct egw_snapshot
 	enum egw_drop_reason why;
 	struct egw_flow *f;
 	uint8_t state = 0;
+	bool pending = false;
 
 	why = initial_state(w, meta, &state);
 	if (why != EGW_DROP_NONE) {
@@ -208,8 +199,9 @@ struct egw_flow *egw_pl_flow_new(struct egw_worker *w, const struct egw_snapshot
 		return NULL;
 	}
 	if (unlikely(snap->host != NULL)) {
-		why = egw_pl_admit_named(w, snap, key, &v);
+		why = egw_pl_admit_named(w, snap, key, meta->tcp_flags, &v);
 		rt = v.rt;
+		pending = v.kind == EGW_VERDICT_PENDING;
 	} else {
 		why = egw_pl_admit(snap, key, &rt);
 	}
@@ -223,6 +215,10 @@ struct egw_flow *egw_pl_flow_new(struct egw_worker *w, const struct egw_snapshot
 		refuse(w, m, key, rt, why);
 		return NULL;
 	}
+	if (pending && !egw_pl_host_can_wait(w)) {
+		refuse(w, m, key, rt, EGW_DROP_HOST_HOLD_FULL);
+		return NULL;
+	}
 	f = egw_flow_alloc(w->ft);
 	if (!f) {
 		refuse(w, m, key, rt, EGW_DROP_FLOW_TABLE_FULL);
@@ -230,10 +226,12 @@ struct egw_flow *egw_pl_flow_new(struct egw_worker *w, const struct egw_snapshot
 	}
 	f->orig = *key;
 	/* Resolved here, once per flow, so that its end needs no policy lookup. */
-	f->flags = w->flowlog && (!rt || rt->log) ? EGW_FLOW_F_LOG : 0;
+	f->flags = w->flowlog && (!rt || rt->log) && !pending ? EGW_FLOW_F_LOG : 0;
+	f->flags |= pending ? EGW_FLOW_F_PENDING : 0;
 	f->policy = rt ? rt->slot : 0;
-	if (rt && rt->max_flows) {
-		if (!quota_take(w->dp, rt)) {
+	/* A pending flow takes the quota of the policy that allows it, when it does. */
+	if (rt && rt->max_flows && !pending) {
+		if (!egw_pl_quota_take(w->dp, rt)) {
 			egw_flow_abort(w->ft, f);
 			w->policy[rt->slot].denied++;
 			refuse(w, m, key, rt, EGW_DROP_POLICY_MAX_FLOWS);
@@ -250,7 +248,9 @@ struct egw_flow *egw_pl_flow_new(struct egw_worker *w, const struct egw_snapshot
 		refuse(w, m, key, rt, why);
 		return NULL;
 	}
-	if (unlikely(v.learned))
+	if (pending)
+		egw_pl_host_wait(w, snap, f, m, meta, rt ? rt->via_port : EGW_VIA_DEFAULT);
+	else if (unlikely(v.learned))
 		egw_pl_keep_learned(w, f, &v);
 	return f;
 }

@@ -10,7 +10,7 @@
 
 /* Answers the TCP segment M with an RST to its sender (seq = M's ack: exactly what the sender
  * expects, so RFC 5961 receivers accept it). */
-static void rst_to_sender(struct egw_worker *w, const struct rte_mbuf *m,
+void egw_pl_rst_to_sender(struct egw_worker *w, const struct rte_mbuf *m,
 	const struct egw_pkt_meta *meta)
 {
 	struct rte_mbuf *r = rte_pktmbuf_alloc(m->pool);
@@ -76,7 +76,7 @@ enum egw_recheck egw_pl_recheck(struct egw_worker *w, const struct egw_snapshot 
 		egw_drop(&w->stats, m, EGW_DROP_POLICY_REVOKED);
 		return EGW_RECHECK_DROPPED;
 	}
-	rst_to_sender(w, m, meta);
+	egw_pl_rst_to_sender(w, m, meta);
 	egw_tcp_rst_inplace(m, meta);
 	return EGW_RECHECK_RESET;
 }
@@ -116,6 +116,6 @@ void egw_pl_revoked_packet(struct egw_worker *w, struct rte_mbuf *m,
 {
 	if (meta->kind == EGW_PKT_IPV4 && meta->proto == IPPROTO_TCP &&
 		!(meta->tcp_flags & EGW_TCP_RST))
-		rst_to_sender(w, m, meta);
+		egw_pl_rst_to_sender(w, m, meta);
 	egw_drop(&w->stats, m, EGW_DROP_POLICY_REVOKED);
 }

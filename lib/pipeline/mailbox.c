@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <rte_ring.h>
 
 #include "dataplane_internal.h"
+#include "host_side.h"
 #include "mailbox.h"
 
 #define WAIT_STEP_US 200
@@ -72,9 +74,11 @@ static void serve_one(void *ctx, struct egw_flow *f)
 {
 	struct serve_ctx *c = ctx;
 	struct egw_mailbox *mb = c->mb;
+	const struct egw_flow_name *fn = egw_host_name_of(c->w->host, egw_flow_index(c->w->ft, f));
 	struct egw_flow_dump *d;
 
-	if (!egw_flow_filter_match(&mb->filter, f))
+	if (!egw_flow_filter_match(&mb->filter, f) ||
+		!egw_flow_filter_match_host(&mb->filter, fn ? fn->name : NULL))
 		return;
 	mb->matched++;
 	if (mb->op == EGW_MBOX_FLUSH) {
@@ -87,6 +91,8 @@ static void serve_one(void *ctx, struct egw_flow *f)
 	d->flow = *f;
 	d->created = egw_flow_created(c->w->ft, f);
 	d->now = c->w->now;
+	d->ech = fn && fn->ech;
+	memcpy(d->server_name, fn ? fn->name : "", fn ? fn->len + 1u : 1u);
 }
 
 void egw_mailbox_serve(struct egw_worker *w)

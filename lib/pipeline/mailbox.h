@@ -6,6 +6,7 @@
 
 #include "flow/flow.h"
 #include "flow/flow_filter.h"
+#include "hostname/hostname.h"
 
 /*
  * A worker's mailbox: how another thread asks a worker about its own flows (list them,
@@ -34,8 +35,10 @@ enum egw_mbox_op { EGW_MBOX_LIST, EGW_MBOX_FLUSH };
 /* One listed flow, as its worker saw it. */
 struct egw_flow_dump {
 	struct egw_flow flow;
-	uint32_t created; /* worker clock, seconds */
-	uint32_t now;	  /* worker clock when listed */
+	uint32_t created;			/* worker clock, seconds */
+	uint32_t now;				/* worker clock when listed */
+	bool ech;				/* the ClientHello carried ECH */
+	char server_name[EGW_HOSTNAME_MAX + 1]; /* the host name it was decided on, "" if none */
 };
 
 struct egw_mailbox {

@@ -82,21 +82,86 @@ void egw_pipeline_flush(struct egw_worker *w)
 }
 
 /*
- * A packet of a known flow (or its ICMP error): track, translate, forward. Returns true when
- * the flow ended here (its record is free again).
+ * Sends M, a packet of admitted flow F (or its ICMP error), on: track, translate, forward.
+ * PROBE: M is the RST a re-check made; an ACK probe goes along (egw_pl_send_ack_probe).
  */
-static bool flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf *m,
-	struct egw_pkt_meta *meta, struct egw_flow *f, unsigned dir)
+static __rte_always_inline void flow_send(struct egw_worker *w, const struct egw_snapshot *snap,
+	struct rte_mbuf *m, struct egw_pkt_meta *meta, struct egw_flow *f, unsigned dir, bool probe)
 {
 	struct egw_dataplane *dp = w->dp;
 	uint16_t out_port = f->port[dir];
 	const struct egw_route_table *rt = dir == EGW_DIR_ORIG ? &dp->to_outside : &dp->to_inside;
-	enum egw_recheck recheck = EGW_RECHECK_ALLOWED;
 	uint32_t dst_be;
 
-	if (unlikely(f->flags & EGW_FLOW_F_REVOKED)) {
-		egw_pl_revoked_packet(w, m, meta);
-		return false;
+	/* Too big for the exit and DF set: tell the sender, about the packet it sent. */
+	if (meta->ip_len > dp->ports[out_port].mtu) {
+		const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l3_off);
+		if (ip[6] & 0x40)
+			egw_pl_reply_icmp_error(w, m, meta, EGW_ICMP_DEST_UNREACH, 4,
+				dp->ports[out_port].mtu, EGW_DROP_MTU_EXCEEDED);
+		else
+			egw_drop(&w->stats, m, EGW_DROP_MTU_EXCEEDED);
+		return;
+	}
+	/* DNS: queries remembered (or answered NXDOMAIN by dns_filter), answers learned from. */
+	if (unlikely(egw_dns_flow(f)) && egw_dns_snoop_packet(w, snap, m, meta, f, dir))
+		return;
+	if (meta->kind == EGW_PKT_ICMP_ERROR) {
+		/* RFC 5508: translated with their quoted packet; they neither refresh nor end it.
+		 * The sender may be a router rather than the flow's peer: route it afresh. */
+		uint16_t slot = EGW_NEIGH_NONE;
+		egw_translate_icmp_error(m, meta, f, dir);
+		dst_be = dir == EGW_DIR_ORIG ? meta->dst : f->orig.a_addr;
+		egw_pl_forward(w, m, out_port, &slot, dst_be, rt, dir == EGW_DIR_ORIG);
+		return;
+	}
+	if (meta->proto == IPPROTO_TCP)
+		egw_tcp_track(f, dir, meta->tcp_flags);
+	f->last_seen = w->now;
+	f->packets[dir]++;
+	f->bytes[dir] += meta->ip_len;
+	w->policy[f->policy].packets++;
+	w->policy[f->policy].bytes += meta->ip_len;
+	if (f->flags & EGW_FLOW_F_NAT)
+		egw_translate(m, meta, f, dir);
+	dst_be = dir == EGW_DIR_ORIG ? f->orig.b_addr : f->orig.a_addr;
+	if (unlikely(probe))
+		egw_pl_send_ack_probe(w, m, meta, out_port, &f->neigh[dir], dst_be, rt,
+			dir == EGW_DIR_ORIG);
+	egw_pl_forward(w, m, out_port, &f->neigh[dir], dst_be, rt, dir == EGW_DIR_ORIG);
+}
+
+void egw_pl_flow_send(struct egw_worker *w, struct rte_mbuf *m, struct egw_pkt_meta *meta,
+	struct egw_flow *f, unsigned dir)
+{
+	flow_send(w, egw_snapshot_current(&w->dp->rcu), m, meta, f, dir, false);
+}
+
+/*
+ * A packet of a known flow (or its ICMP error): re-checked after a policy change, then sent
+ * on. Returns true when the flow ended here (its record is free again).
+ */
+static bool flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf *m,
+	struct egw_pkt_meta *meta, struct egw_flow *f, unsigned dir)
+{
+	enum egw_recheck recheck = EGW_RECHECK_ALLOWED;
+
+	/* One test for the rare cases: reset by a policy change, waiting for its name (decided on
+	 * the snapshot in force then: no re-check before), or a SYN (a connection that a name
+	 * admitted may start again on the same ports: its name is read again). */
+	if (unlikely((f->flags & (EGW_FLOW_F_REVOKED | EGW_FLOW_F_PENDING)) |
+		     (meta->tcp_flags & EGW_TCP_SYN))) {
+		if (f->flags & EGW_FLOW_F_REVOKED) {
+			egw_pl_revoked_packet(w, m, meta);
+			return false;
+		}
+		if (!(f->flags & EGW_FLOW_F_PENDING) && egw_pl_host_syn(w, snap, m, meta, f, dir))
+			return false;
+		if (f->flags & EGW_FLOW_F_PENDING) {
+			if (!egw_pl_host_packet(w, snap, m, meta, f, dir))
+				flow_send(w, snap, m, meta, f, dir, false);
+			return false;
+		}
 	}
 	if (unlikely(f->generation != (uint16_t)snap->epoch) && meta->kind != EGW_PKT_ICMP_ERROR) {
 		recheck = egw_pl_recheck(w, snap, m, meta, f);
@@ -107,44 +172,7 @@ static bool flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, s
 			return true;
 		}
 	}
-
-	/* Too big for the exit and DF set: tell the sender, about the packet it sent. */
-	if (meta->ip_len > dp->ports[out_port].mtu) {
-		const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l3_off);
-		if (ip[6] & 0x40)
-			egw_pl_reply_icmp_error(w, m, meta, EGW_ICMP_DEST_UNREACH, 4,
-				dp->ports[out_port].mtu, EGW_DROP_MTU_EXCEEDED);
-		else
-			egw_drop(&w->stats, m, EGW_DROP_MTU_EXCEEDED);
-		return false;
-	}
-	/* DNS: queries remembered (or answered NXDOMAIN by dns_filter), answers learned from. */
-	if (unlikely(egw_dns_flow(f)) && egw_dns_snoop_packet(w, snap, m, meta, f, dir))
-		return false;
-	if (meta->kind == EGW_PKT_ICMP_ERROR) {
-		/* RFC 5508: translated with their quoted packet; they neither refresh nor end it.
-		 * The sender may be a router rather than the flow's peer: route it afresh. */
-		uint16_t slot = EGW_NEIGH_NONE;
-		egw_translate_icmp_error(m, meta, f, dir);
-		dst_be = dir == EGW_DIR_ORIG ? meta->dst : f->orig.a_addr;
-		egw_pl_forward(w, m, out_port, &slot, dst_be, rt, dir == EGW_DIR_ORIG);
-		return false;
-	} else {
-		if (meta->proto == IPPROTO_TCP)
-			egw_tcp_track(f, dir, meta->tcp_flags);
-		f->last_seen = w->now;
-		f->packets[dir]++;
-		f->bytes[dir] += meta->ip_len;
-		w->policy[f->policy].packets++;
-		w->policy[f->policy].bytes += meta->ip_len;
-		if (f->flags & EGW_FLOW_F_NAT)
-			egw_translate(m, meta, f, dir);
-	}
-	dst_be = dir == EGW_DIR_ORIG ? f->orig.b_addr : f->orig.a_addr;
-	if (unlikely(recheck == EGW_RECHECK_RESET))
-		egw_pl_send_ack_probe(w, m, meta, out_port, &f->neigh[dir], dst_be, rt,
-			dir == EGW_DIR_ORIG);
-	egw_pl_forward(w, m, out_port, &f->neigh[dir], dst_be, rt, dir == EGW_DIR_ORIG);
+	flow_send(w, snap, m, meta, f, dir, recheck == EGW_RECHECK_RESET);
 	return false;
 }
 
@@ -466,7 +494,10 @@ void egw_pipeline_rx(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n, b
 
 uint32_t egw_pipeline_expire(struct egw_worker *w)
 {
-	uint32_t n = egw_flow_expire_step(w->ft, w->now, EGW_EXPIRE_BUDGET, egw_flow_expired, w);
+	uint32_t n;
+
+	egw_pl_host_expire(w);
+	n = egw_flow_expire_step(w->ft, w->now, EGW_EXPIRE_BUDGET, egw_flow_expired, w);
 
 	w->stats.flows_expired += n;
 	return n;
@@ -478,6 +509,7 @@ uint32_t egw_pipeline_expire_paced(struct egw_worker *w, uint64_t tsc)
 	uint64_t due;
 	uint32_t n;
 
+	egw_pl_host_expire(w);
 	if (tsc - w->expire_tsc < per)
 		return 0;
 	due = (tsc - w->expire_tsc) / per;

@@ -171,6 +171,41 @@ static inline void egw_pl_forward(struct egw_worker *w, struct rte_mbuf *m, uint
 	egw_pl_tx_enqueue(w, out_port, m);
 }
 
+/* Takes one of RT's max_flows. False when the quota is full. */
+static inline bool egw_pl_quota_take(struct egw_dataplane *dp, const struct egw_policy_rt *rt)
+{
+	/* Shared by all workers, so exact; one atomic per new flow, never per packet. */
+	uint32_t held = __atomic_fetch_add(&dp->policy_active[rt->slot], 1, __ATOMIC_RELAXED);
+
+	if (held < rt->max_flows)
+		return true;
+	__atomic_fetch_sub(&dp->policy_active[rt->slot], 1, __ATOMIC_RELAXED);
+	return false;
+}
+
+/* Sends M, a packet of flow F in direction DIR, on: tracked, counted, translated, forwarded
+ * (pipeline.c; what every packet of an admitted flow goes through). */
+void egw_pl_flow_send(struct egw_worker *w, struct rte_mbuf *m, struct egw_pkt_meta *meta,
+	struct egw_flow *f, unsigned dir);
+
+/* ---- flows that wait for their host name (host_pending.c) ---- */
+
+/* May another flow wait for its name on W (a pending slot is free)? */
+bool egw_pl_host_can_wait(const struct egw_worker *w);
+/* F, just committed from SYN (META), waits for its name; bound with exit VIA. Takes the slot
+ * egw_pl_host_can_wait() saw free. */
+void egw_pl_host_wait(struct egw_worker *w, const struct egw_snapshot *snap, struct egw_flow *f,
+	const struct rte_mbuf *syn, const struct egw_pkt_meta *meta, uint16_t via);
+/* A packet M of pending flow F: held, or it decided F. False when M simply goes on. */
+bool egw_pl_host_packet(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf *m,
+	const struct egw_pkt_meta *meta, struct egw_flow *f, unsigned dir);
+/* A SYN M of flow F, not pending: when it starts a new connection on the ports of one a name
+ * admitted, F waits for the new one's name. True when M was consumed (no slot free). */
+bool egw_pl_host_syn(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf *m,
+	const struct egw_pkt_meta *meta, struct egw_flow *f, unsigned dir);
+/* Once a second: pending flows past host_timeout are decided without a name. */
+void egw_pl_host_expire(struct egw_worker *w);
+
 /* The first packet M of a new flow KEY from the inside: decided, its NAT port bound, the flow
  * committed (flow_new.c). NULL after M was dropped with its reason. */
 struct egw_flow *egw_pl_flow_new(struct egw_worker *w, const struct egw_snapshot *snap,
@@ -181,12 +216,16 @@ struct egw_flow *egw_pl_flow_new(struct egw_worker *w, const struct egw_snapshot
 enum egw_drop_reason egw_pl_admit(const struct egw_snapshot *snap, const struct egw_flow_key *key,
 	const struct egw_policy_rt **rt);
 
+/* The names learned from DNS, as published for the workers (flow_named.c). */
+struct egw_names_view;
+const struct egw_names_view *egw_pl_names_view(const struct egw_worker *w);
 /* The same when SNAP has host-name policies or dns_filter (flow_named.c): decided with the
- * names learned from DNS; *V says which policy and whether a learned name admitted it. */
+ * names learned from DNS; *V says which policy, whether a learned name admitted it, and
+ * PENDING when a tls/http rule decides once the first bytes (of a SYN's flow) are read. */
 struct egw_verdict;
 enum egw_drop_reason egw_pl_admit_named(const struct egw_worker *w, const struct egw_snapshot *snap,
-	const struct egw_flow_key *key, struct egw_verdict *v);
-/* F, just committed, was admitted by the learned name V holds: kept beside its record. */
+	const struct egw_flow_key *key, uint8_t tcp_flags, struct egw_verdict *v);
+/* F, just committed, was admitted by the learned name V holds: kept in the name table. */
 void egw_pl_keep_learned(struct egw_worker *w, struct egw_flow *f, const struct egw_verdict *v);
 /* Is F still allowed by SNAP (host-name policies)? Its learned name counts even expired. */
 bool egw_pl_recheck_named(const struct egw_worker *w, const struct egw_snapshot *snap,
@@ -208,6 +247,9 @@ enum egw_recheck egw_pl_recheck(struct egw_worker *w, const struct egw_snapshot 
 void egw_pl_send_ack_probe(struct egw_worker *w, const struct rte_mbuf *m,
 	const struct egw_pkt_meta *meta, uint16_t out_port, uint16_t *slot, uint32_t dst_be,
 	const struct egw_route_table *rt, bool outbound);
+/* Answers the TCP segment M with an RST to its sender (flow_recheck.c). */
+void egw_pl_rst_to_sender(struct egw_worker *w, const struct rte_mbuf *m,
+	const struct egw_pkt_meta *meta);
 /* A later packet of a flow a policy change reset: dropped, a TCP segment answered with an RST
  * to its sender. */
 void egw_pl_revoked_packet(struct egw_worker *w, struct rte_mbuf *m,

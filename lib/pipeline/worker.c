@@ -13,7 +13,7 @@
 
 #include "conf/conf.h"
 #include "dataplane_internal.h"
-#include "policy/decide.h"
+#include "host_side.h"
 #include "policy/slots.h"
 
 _Static_assert(EGW_MAX_WORKERS == EGW_CONF_MAX_WORKERS, "the config allows what workers exist");
@@ -57,14 +57,14 @@ struct egw_worker *egw_worker_create(struct egw_dataplane *dp, unsigned id, uint
 		goto fail;
 	/* Plain calloc: pages of unused slots are never touched, so never backed. */
 	w->policy = calloc(EGW_POLICY_SLOTS, sizeof(*w->policy));
-	if (!w->policy || egw_source_limit_init(&w->sources, name, max_flows, socket) < 0 ||
+	w->host = egw_host_side_create(max_flows);
+	if (!w->policy || !w->host ||
+		egw_source_limit_init(&w->sources, name, max_flows, socket) < 0 ||
 		egw_addr_stats_init(&w->addrs) < 0) {
 		rte_errno = ENOMEM;
 		goto fail;
 	}
-	/* Plain calloc too: only the records of flows a learned name admitted are written. */
-	w->learned = calloc(max_flows, sizeof(*w->learned));
-	if (!w->learned || egw_dns_snoop_init(&w->dns, dp->name, id, socket) < 0) {
+	if (egw_dns_snoop_init(&w->dns, dp->name, id, socket) < 0) {
 		rte_errno = ENOMEM;
 		goto fail;
 	}
@@ -118,11 +118,11 @@ void egw_worker_free(struct egw_worker *w)
 	}
 	rte_ring_free(w->flowlog);
 	rte_free(w->flow_ids);
+	egw_host_side_free(w->host);
 	egw_flow_table_free(w->ft);
 	egw_source_limit_fini(&w->sources);
 	egw_addr_stats_fini(&w->addrs);
 	egw_dns_snoop_fini(&w->dns);
-	free(w->learned);
 	free(w->policy);
 	rte_free(w);
 }

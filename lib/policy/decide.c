@@ -222,13 +222,14 @@ static void decide_seen(const struct egw_snapshot *snap, const struct egw_names_
 		set_final(v, NULL, true, EGW_DROP_MODE_DENY);
 		return;
 	}
-	if (v->ech && snap->ech == EGW_ECH_DENY) {
-		set_final(v, NULL, true, EGW_DROP_HOST_ECH);
-		return;
-	}
+	/* The name goes with every outcome, a refusal for ECH too: the flow log shows it. */
 	if (l7 && seen->name_state == EGW_HOSTNAME_VALID) {
 		v->name = seen->name;
 		v->name_len = seen->name_len;
+	}
+	if (v->ech && snap->ech == EGW_ECH_DENY) {
+		set_final(v, NULL, true, EGW_DROP_HOST_ECH);
+		return;
 	}
 	immediate(snap, names, key, extra, now, &c);
 	w = l7 && snap->host ? l7_best(snap, key, seen, rank_of(c.rt)) : NULL;

@@ -365,6 +365,9 @@ struct egw_snapshot *egw_snapshot_compile(const struct egw_snapshot_inputs *in)
 	snap->revalidate = conf->egress.revalidate;
 	snap->ech = conf->egress.ech;
 	snap->dns_filter = conf->egress.dns_filter;
+	snap->host_timeout = conf->egress.host_timeout;
+	snap->host_hold_bytes = conf->egress.host_hold_bytes;
+	snap->host_hold_total = conf->egress.host_hold_total;
 	snap->ip_options = conf->egress.ip_options;
 	snap->epoch = generation;
 	{

@@ -75,6 +75,9 @@ struct egw_snapshot {
 	struct egw_host_rules *host;
 	enum egw_ech ech;
 	bool dns_filter;
+	/* [egress] limits of flows that wait for their name (per packet, not admission: not in
+	 * the fingerprint). */
+	uint32_t host_timeout, host_hold_bytes, host_hold_total;
 	/*
 	 * Incremental re-check, set by egw_snapshot_chain() when the change from the previous
 	 * epoch cannot revoke a flow except through the DELTA rules (deny rules added or

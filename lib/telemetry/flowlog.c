@@ -181,6 +181,14 @@ int egw_flowlog_format(const struct egw_flowlog_rec *r, const struct egw_flowlog
 		if (put_community_id(&o, "nat_community_id", r, r->nat_src, r->nat_sport) < 0)
 			return -EIO;
 	}
+	if (m->server_name) {
+		put(&o, ",\"server_name\":");
+		put_string(&o, m->server_name);
+		put(&o, ",\"name_from\":\"%s\"",
+			(r->name_flags & EGW_FLOWLOG_NAME_HTTP) ? "http" : "tls");
+		if (r->name_flags & EGW_FLOWLOG_NAME_ECH)
+			put(&o, ",\"ech\":true");
+	}
 	put(&o, ",\"policy\":");
 	put_string(&o, m->policy);
 	put(&o, ",\"worker\":%u", r->worker);
@@ -198,6 +206,22 @@ int egw_flowlog_format(const struct egw_flowlog_rec *r, const struct egw_flowlog
 }
 
 #define DRAIN_BURST 64u
+
+/*
+ * Takes from W the name records that belong to the records in RECS[0..N) but were left in the
+ * ring (a burst ends inside a group: the group was enqueued at once, so the rest is there).
+ * Returns the records now in RECS.
+ */
+static unsigned complete_groups(struct egw_worker *w, struct egw_flowlog_rec *recs, unsigned n)
+{
+	unsigned k = 0;
+
+	while (k < n)
+		k += 1 + EGW_FLOWLOG_NAME_RECS(recs[k].name_len);
+	if (k > n)
+		n += egw_worker_take_flowlog(w, recs + n, k - n);
+	return n;
+}
 
 /* One record, with its wall-clock times, to the file. */
 static void write_rec(struct egw_flowlog *l, struct egw_dataplane *dp,
@@ -223,7 +247,7 @@ static void write_rec(struct egw_flowlog *l, struct egw_dataplane *dp,
 unsigned egw_flowlog_drain(struct egw_flowlog *l, struct egw_dataplane *dp,
 	const struct egw_policy_slots *slots, unsigned max)
 {
-	struct egw_flowlog_rec recs[DRAIN_BURST];
+	struct egw_flowlog_rec recs[DRAIN_BURST + EGW_FLOWLOG_NAME_RECS_MAX];
 	uint32_t n_slots = __atomic_load_n(&slots->next, __ATOMIC_ACQUIRE);
 	unsigned taken = 0;
 
@@ -239,10 +263,21 @@ unsigned egw_flowlog_drain(struct egw_flowlog *l, struct egw_dataplane *dp,
 			uint64_t now =
 				egw_flowlog_clock(rte_get_tsc_cycles(), egw_worker_log_epoch(w));
 
+			n = complete_groups(w, recs, n);
 			done += n;
-			for (unsigned k = 0; k < n; k++) {
+			for (unsigned k = 0; k < n;
+				k += 1 + EGW_FLOWLOG_NAME_RECS(recs[k].name_len)) {
+				char name[EGW_FLOWLOG_NAME_RECS_MAX * sizeof(recs[0]) + 1];
+
 				m.policy = recs[k].policy < n_slots ? slots->names[recs[k].policy] :
 								      "?";
+				m.server_name = NULL;
+				if (recs[k].name_len &&
+					k + 1 + EGW_FLOWLOG_NAME_RECS(recs[k].name_len) <= n) {
+					memcpy(name, &recs[k + 1], recs[k].name_len);
+					name[recs[k].name_len] = '\0';
+					m.server_name = name;
+				}
 				write_rec(l, dp, &recs[k], &m, now);
 			}
 		}

@@ -42,6 +42,7 @@ struct egw_flowlog_meta {
 	uint64_t duration_ms; /* END: since the flow started */
 	const char *policy;
 	const char *host;
+	const char *server_name; /* the flow's host name (NUL-terminated), NULL when none */
 };
 
 /*

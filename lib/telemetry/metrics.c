@@ -146,6 +146,14 @@ static void render_totals(const struct egw_tel_source *s, struct egw_metrics_buf
 	scalar(b, "icmp_errors_sent_total", "counter", "ICMP errors generated (TTL, MTU).",
 		st.icmp_errors_sent);
 	render_dns(s, b, &st);
+	family(b, "host_flows_total", "counter",
+		"TCP flows that waited for their host name, by outcome (tls/http policies).");
+	sample(b, "host_flows_total", "outcome", "allowed", st.host_allowed);
+	sample(b, "host_flows_total", "outcome", "denied", st.host_denied);
+	sample(b, "host_flows_total", "outcome", "timeout", st.host_timeouts);
+	scalar(b, "host_hold_limit_total", "counter",
+		"Waiting flows that needed more than host_hold_bytes (refused, host_unknown).",
+		st.host_hold_limit);
 	family(b, "drops_total", "counter", "Packets dropped, by reason.");
 	for (unsigned r = 1; r < EGW_DROP_MAX; r++)
 		sample(b, "drops_total", "reason", egw_drop_name((enum egw_drop_reason)r),

@@ -296,8 +296,12 @@ static void add_flow(struct rte_tel_data *e, const struct egw_flows_listed *l,
 	rte_tel_data_add_dict_u64(e, "bytes_in", f->bytes[EGW_DIR_REPLY]);
 	rte_tel_data_add_dict_string(e, "flags",
 		(f->flags & EGW_FLOW_F_REVOKED) ? "revoked" :
+		(f->flags & EGW_FLOW_F_PENDING) ? "pending" :
 		(f->flags & EGW_FLOW_F_NAT)	? "nat" :
 						  "routed");
+	/* Telemetry strings hold 127 bytes: a longer name shows cut (the flow log has it all). */
+	rte_tel_data_add_dict_string(e, "server_name", l->d.server_name);
+	rte_tel_data_add_dict_u64(e, "ech", l->d.ech);
 }
 
 int egw_tel_flows(const char *cmd, const char *params, struct rte_tel_data *d)

@@ -87,6 +87,13 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U64("flows_revoked", st.flows_revoked);
 	U64("tcp_resets_sent", st.rst_sent);
 	U64("tcp_ack_probes_sent", st.ack_probes_sent);
+	U64("host_flows_pending", st.host_pending);
+	U64("host_flows_allowed", st.host_allowed);
+	U64("host_flows_denied", st.host_denied);
+	U64("host_timeouts", st.host_timeouts);
+	U64("host_hold_limit", st.host_hold_limit);
+	U64("host_rebind", st.host_rebind);
+	U64("host_names_full", st.host_names_full);
 	U64("handoffs", st.handoffs_out);
 	U64("punted", st.punted);
 	U64("echo_replies", st.echo_replies);

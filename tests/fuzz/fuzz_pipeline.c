@@ -14,7 +14,9 @@
  * times the run of a typical input.
  *
  * Input: one setup byte (bit 0: tcp_pickup = no; bits 1-2: [egress] ip_options; bit 3: mode
- * deny; bit 4: dns_filter), then operations, each an op byte (low 3 bits: what, high bits: flags) and operands:
+ * deny; bit 4: dns_filter; bit 5: mode policy with tls host rules for port 443 only, so TCP
+ * flows there wait for their name and their first data is held, read and decided), then
+ * operations, each an op byte (low 3 bits: what, high bits: flags) and operands:
  *   0, 1  a frame into the inside (0) or outside (1) port: 2-byte length, bytes. Flag 0x08:
  *         the appliance's MAC as destination; 0x10: the IPv4 header checksum made right.
  *         Frames collect into a burst (at most 32), sent by op 7 or any other op.
@@ -44,6 +46,7 @@
 #include "bench_dp.h"
 #include "bench_pkts.h"
 #include "fuzz_frame.h"
+#include "pipeline/host_side.h"
 #include "pkt/csum.h"
 #include "pkt/pkt.h"
 
@@ -272,27 +275,40 @@ static void reset(uint8_t setup)
 	B.dp->tcp_pickup = !(setup & 1);
 	c->egress.ip_options = ipo <= EGW_IP_OPTIONS_PASS ? (enum egw_ip_options)ipo :
 							    EGW_IP_OPTIONS_DROP_SOURCE_ROUTE;
-	c->egress.mode = (setup & 8) ? EGW_MODE_DENY : EGW_MODE_PASSTHROUGH;
+	c->egress.mode = (setup & 8)	? EGW_MODE_DENY :
+			 (setup & 0x20) ? EGW_MODE_POLICY :
+					  EGW_MODE_PASSTHROUGH;
 	/* dns_filter: answers on DNS flows lose ech, rewritten in place (lengths, checksums) */
 	c->egress.dns_filter = (setup & 16) != 0;
-	snap = egw_snapshot_build(c, egw_snapshot_current(&B.dp->rcu)->generation + 1);
+	if (setup & 0x20)
+		snap = bench_dp_host_snapshot(&B, 8, "api.github.com",
+			egw_snapshot_current(&B.dp->rcu)->generation + 1);
+	else
+		snap = egw_snapshot_build(c, egw_snapshot_current(&B.dp->rcu)->generation + 1);
 	/* No worker thread reads: the replaced snapshot goes at once. */
 	if (!snap || egw_rcu_publish(&B.dp->rcu, snap) < 0 || egw_rcu_reclaim(&B.dp->rcu) != 0)
 		abort();
 	memset(&w->stats, 0, sizeof(w->stats));
 	w->now = 1000;
+	w->host->scan_second = 0; /* the once-a-second scan of waiting flows runs at 1000 again */
 	w->nat_counter = 0;
 	w->icmp_tokens = w->icmp_second = 0;
 }
 
-/* Ends every flow the input left, then checks that nothing is held: slots, NAT ports, mbufs. */
-static void end_all(void)
+/* Ends every flow the input left (first data held for a name is dropped, counted). */
+static void end_flows(void)
 {
-	struct egw_flow_table *ft = B.w->ft;
 	uint32_t cursor = 0;
 
 	while (!egw_pipeline_end_flows(B.w, &cursor))
 		; /* no flow log ring in the fuzzer: one call ends them all */
+}
+
+/* Once every flow ended: nothing is held any more: slots, NAT ports, mbufs. */
+static void end_all(void)
+{
+	struct egw_flow_table *ft = B.w->ft;
+
 	if (egw_flow_table_active(ft) != 0 ||
 		egw_flow_table_free_records(ft) != egw_flow_table_capacity(ft))
 		abort();
@@ -385,6 +401,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		submit();
 	}
 	submit();
+	end_flows();
 	if (getenv("EGW_FUZZ_TRACE"))
 		trace();
 	check_conservation();

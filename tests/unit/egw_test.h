@@ -30,6 +30,7 @@ void egw_test_register_tunnel_engine(void);
 void egw_test_register_names(void);
 void egw_test_register_dns_snoop(void);
 void egw_test_register_policy_host(void);
+void egw_test_register_host_hold(void);
 
 /* Adds a suite with the given tests; aborts the run if CUnit cannot. */
 #define EGW_SUITE(name, init, clean, ...)                                                          \

@@ -85,6 +85,7 @@ int main(int argc, char **argv)
 	egw_test_register_names();
 	egw_test_register_dns_snoop();
 	egw_test_register_policy_host();
+	egw_test_register_host_hold();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	if (argc > 1) {
 		/* Run one suite by name: egw_unit_tests conf */

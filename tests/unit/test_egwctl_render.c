@@ -161,14 +161,18 @@ static void test_flows(void)
 		"\"src\": \"198.18.0.2\", \"sport\": 40000, \"dst\": \"2001:db8::1\", "
 		"\"dport\": 443, \"nat_src\": \"198.51.100.11\", \"nat_sport\": 1024, "
 		"\"policy\": \"web\", \"age_s\": 12, \"idle_s\": 2, \"packets_out\": 10, "
-		"\"bytes_out\": 1000, \"packets_in\": 9, \"bytes_in\": 9000, \"flags\": \"nat\"}}}",
+		"\"bytes_out\": 1000, \"packets_in\": 9, \"bytes_in\": 9000, \"flags\": \"nat\", "
+		"\"server_name\": \"api.github.com\", \"ech\": 1}}}",
 		0,
-		"PROTO  SRC:SPORT             DST:DPORT          NAT SRC:PORT        STATE        "
-		"POLICY  FLAGS  AGE_S  IDLE_S  PKTS OUT/IN  BYTES OUT/IN  WORKER\n"
-		"tcp    198.18.0.2:40000  ->  [2001:db8::1]:443  198.51.100.11:1024  established  "
-		"web     nat       12       2         10/9     1000/9000       0\n"
-		"icmp   198.18.0.2        ->  203.0.113.1        198.51.100.10       icmp         "
-		"(mode)  nat        1       0          1/1         84/84       1\n"
+		"PROTO  SRC:SPORT             DST:DPORT          HOST                  NAT "
+		"SRC:PORT        "
+		"STATE        POLICY  FLAGS  AGE_S  IDLE_S  PKTS OUT/IN  BYTES OUT/IN  WORKER\n"
+		"tcp    198.18.0.2:40000  ->  [2001:db8::1]:443  api.github.com (ech)  "
+		"198.51.100.11:1024  "
+		"established  web     nat       12       2         10/9     1000/9000       0\n"
+		"icmp   198.18.0.2        ->  203.0.113.1        -                     "
+		"198.51.100.10       "
+		"icmp         (mode)  nat        1       0          1/1         84/84       1\n"
 		"2 of 3 matching flows shown (limit 2: narrow the filter or raise limit=)\n");
 	expect(egw_render_flows, "{\"matched\": 0, \"listed\": 0, \"limit\": 20, \"flows\": {}}", 0,
 		"0 of 0 matching flows shown\n");

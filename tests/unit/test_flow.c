@@ -667,6 +667,9 @@ static void test_flow_filter_errors(void)
 		{ "limit=0", "limit must be" },
 		{ "limit=41", "limit must be" },
 		{ "port=80 limit=1 bogus", "expected KEY=VALUE" },
+		{ "host=", "not a host name" },
+		{ "host=a..b", "not a host name" },
+		{ "host=x.*.com", "not a host name" },
 	};
 	struct egw_flow_filter f;
 	char err[160], longer[600];
@@ -683,6 +686,27 @@ static void test_flow_filter_errors(void)
 	longer[sizeof(longer) - 1] = '\0';
 	CU_ASSERT_EQUAL(egw_flow_filter_parse(longer, &f, err, sizeof(err)), -EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "longer than"));
+}
+
+/* host=: the name a flow was decided on, exactly or under a *.suffix; flows without one
+ * never pass it. */
+static void test_flow_filter_host(void)
+{
+	struct egw_flow_filter flt;
+	char err[128];
+
+	CU_ASSERT_EQUAL(egw_flow_filter_parse("", &flt, err, sizeof(err)), 0);
+	CU_ASSERT(egw_flow_filter_match_host(&flt, NULL));
+	CU_ASSERT_EQUAL(egw_flow_filter_parse("host=API.GitHub.com.", &flt, err, sizeof(err)), 0);
+	CU_ASSERT(egw_flow_filter_match_host(&flt, "api.github.com"));
+	CU_ASSERT_FALSE(egw_flow_filter_match_host(&flt, "github.com"));
+	CU_ASSERT_FALSE(egw_flow_filter_match_host(&flt, "xapi.github.com"));
+	CU_ASSERT_FALSE(egw_flow_filter_match_host(&flt, NULL));
+	CU_ASSERT_EQUAL(egw_flow_filter_parse("host=*.github.com", &flt, err, sizeof(err)), 0);
+	CU_ASSERT(egw_flow_filter_match_host(&flt, "api.github.com"));
+	CU_ASSERT(egw_flow_filter_match_host(&flt, "a.b.github.com"));
+	CU_ASSERT_FALSE(egw_flow_filter_match_host(&flt, "github.com"));
+	CU_ASSERT_FALSE(egw_flow_filter_match_host(&flt, "evilgithub.com"));
 }
 
 static void test_flow_filter_match(void)
@@ -789,5 +813,5 @@ void egw_test_register_flow(void)
 		EGW_TEST(test_tcp_may_start), EGW_TEST(test_tcp_state_machine),
 		EGW_TEST(test_tcp_fin_before_established), EGW_TEST(test_flow_filter_parse),
 		EGW_TEST(test_flow_filter_errors), EGW_TEST(test_flow_filter_match),
-		EGW_TEST(test_flow_index_reference));
+		EGW_TEST(test_flow_filter_host), EGW_TEST(test_flow_index_reference));
 }

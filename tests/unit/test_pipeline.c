@@ -17,6 +17,7 @@
 #include "egw_test.h"
 #include "pipeline/dataplane.h"
 #include "pipeline/flow_life.h"
+#include "pipeline/host_side.h"
 #include "pkt/pkt.h"
 #include "pktgen.h"
 #include "conf/policy_conf.h"
@@ -24,6 +25,7 @@
 #include "telemetry/flowlog.h"
 #include "telemetry/flows_ask.h"
 #include "telemetry/view.h"
+#include "testdata.h"
 
 /*
  * The real worker pipeline on synthetic mbufs. Two ring-backed ethdevs stand for the inside
@@ -967,7 +969,8 @@ static const struct egw_snapshot *publish_policies(struct egw_policy_slots *sl,
 	struct egw_snapshot_inputs in = { .conf = F.conf,
 		.policies = &ps,
 		.slots = sl,
-		.generation = cur->generation + 1 };
+		.generation = cur->generation + 1,
+		.host_policies = true };
 	struct egw_snapshot *s = egw_snapshot_compile(&in);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
@@ -2381,6 +2384,473 @@ static void test_pipeline_flow_records(void)
 	dp_teardown();
 }
 
+/* ---- host-name policies: flows that wait for their name (host_pending.c) ---- */
+
+#define ISN_C 1000u /* the client's SYN; its first data byte is ISN_C + 1 */
+#define ISN_S 5000u
+
+/* Policy NAME: ACTION for PROTO (tls/http) to SERVER port 443 naming HOSTS (NULL: none). */
+static void host_policy(struct egw_policy_conf *p, const char *name, char **hosts, unsigned n,
+	enum egw_policy_proto proto, enum egw_policy_action action, uint32_t order)
+{
+	static struct egw_cidr srv = { SERVER, 32 };
+	static struct egw_port_range https = { 443, 443 };
+
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, EGW_NAME_MAX, "%s", name);
+	p->sources_any = true;
+	p->destinations = &srv;
+	p->n_destinations = 1;
+	p->ports = &https;
+	p->n_ports = 1;
+	p->proto = proto;
+	p->hosts = hosts;
+	p->n_hosts = n;
+	p->action = action;
+	p->order = order;
+}
+
+/* A policy-mode data plane whose one policy is POL, with the [egress] host limits given. */
+static const struct egw_snapshot *host_setup_log(struct egw_policy_slots *sl,
+	struct egw_policy_conf *pol, unsigned n, uint32_t hold_bytes, uint32_t hold_total,
+	bool flow_log)
+{
+	CU_ASSERT_EQUAL_FATAL(egw_policy_slots_init(sl, "ut_pl_host"), 0);
+	dp_setup(&(struct dp_opts){ .mode = EGW_MODE_POLICY, .flow_log = flow_log });
+	F.conf->egress.host_timeout = 10;
+	F.conf->egress.host_hold_bytes = hold_bytes;
+	F.conf->egress.host_hold_total = hold_total;
+	return publish_policies(sl, pol, n);
+}
+
+static const struct egw_snapshot *host_setup(struct egw_policy_slots *sl,
+	struct egw_policy_conf *pol, unsigned n, uint32_t hold_bytes, uint32_t hold_total)
+{
+	return host_setup_log(sl, pol, n, hold_bytes, hold_total, false);
+}
+
+/* A TCP segment of the client's connection from port 40000 to SERVER:443, carrying LEN bytes
+ * of DATA at sequence number SEQ. */
+static void client_seg(uint32_t seq, uint8_t flags, const uint8_t *data, uint16_t len)
+{
+	struct pg_pkt p = from_client(IPPROTO_TCP, 40000, SERVER, 443);
+	uint8_t f[PG_FRAME_MAX];
+	size_t n;
+
+	p.tcp_flags = flags;
+	p.seq = seq;
+	p.ack = flags & EGW_TCP_SYN ? 0 : ISN_S + 1;
+	p.payload_len = len;
+	n = bld(f, &p);
+	if (len) {
+		memcpy(f + n - len, data, len);
+		pg_fix_l4_csum(f + PG_ETH_LEN);
+	}
+	rx_on(W(0), port_in, f, n);
+}
+
+/* SYN, SYN+ACK, ACK: the handshake of the client's connection passes; returns its flow. */
+static struct egw_flow *host_handshake(void)
+{
+	struct egw_flow *f;
+	struct pg_pkt p;
+
+	client_seg(ISN_C, EGW_TCP_SYN, NULL, 0);
+	CU_ASSERT_EQUAL(take(NULL, 0), 1);
+	f = find_flow(W(0), IPPROTO_TCP, 40000, SERVER, 443);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT(f->flags & EGW_FLOW_F_PENDING);
+	p = from_server(IPPROTO_TCP, 443, rte_be_to_cpu_32(f->nat_addr),
+		rte_be_to_cpu_16(f->nat_port));
+	p.tcp_flags = EGW_TCP_SYN | EGW_TCP_ACK;
+	p.seq = ISN_S;
+	p.ack = ISN_C + 1;
+	send_pkt(W(0), port_out, &p);
+	client_seg(ISN_C + 1, EGW_TCP_ACK, NULL, 0);
+	CU_ASSERT_EQUAL(take(NULL, 0), 2);
+	CU_ASSERT(f->flags & EGW_FLOW_F_PENDING);
+	return f;
+}
+
+static uint32_t tcp_seq_of(const struct frame *fr)
+{
+	return pg_rd32(fr->d + PG_ETH_LEN + 20 + 4);
+}
+
+static uint32_t tcp_ack_of(const struct frame *fr)
+{
+	return pg_rd32(fr->d + PG_ETH_LEN + 20 + 8);
+}
+
+static uint8_t tcp_flags_of(const struct frame *fr)
+{
+	return fr->d[PG_ETH_LEN + 20 + 13];
+}
+
+/* The recorded 1,771-byte ClientHello (SNI api.github.com): more than one segment. */
+static uint8_t *large_hello(size_t *n)
+{
+	uint8_t *hello = egw_testdata_load("tls_pq_large.bin", n);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(hello);
+	CU_ASSERT_FATAL(*n > 1460);
+	return hello;
+}
+
+/* The end of a host test: nothing waits or is held any more; everything is freed. */
+static void host_teardown(struct egw_policy_slots *sl, uint8_t *data)
+{
+	CU_ASSERT_EQUAL(W(0)->host->pending_live, 0);
+	CU_ASSERT_EQUAL(W(0)->host->held_total, 0);
+	free(data);
+	dp_teardown();
+	egw_policy_slots_fini(sl);
+}
+
+/* The client's first bytes split in two and delivered second half first: held until the name
+ * is read, then both leave in sequence order and the flow is an ordinary one that keeps its
+ * name. A retransmission of held data is dropped; after the decision it passes. */
+static void test_pipeline_host_allowed_reordered(void)
+{
+	static char *hosts[] = { "api.github.com" };
+	struct egw_policy_conf pol[1];
+	struct egw_policy_slots sl;
+	const struct egw_flow_name *fn;
+	struct frame fr[4];
+	struct egw_worker_stats st;
+	struct egw_flow *f;
+	size_t n = 0;
+	uint8_t *hello = large_hello(&n);
+
+	host_policy(&pol[0], "github", hosts, 1, EGW_PROTO_TLS, EGW_ACTION_ALLOW, 0);
+	host_setup(&sl, pol, 1, 16384, 1 << 20);
+	f = host_handshake();
+	client_seg(ISN_C + 1 + 1000, EGW_TCP_ACK | EGW_TCP_PSH, hello + 1000, (uint16_t)(n - 1000));
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	/* Nothing new: dropped, counted. */
+	client_seg(ISN_C + 1 + 1200, EGW_TCP_ACK, hello + 1200, 100);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_HOST_HOLD_DUPLICATE), 1);
+	CU_ASSERT(f->flags & EGW_FLOW_F_PENDING);
+	client_seg(ISN_C + 1, EGW_TCP_ACK, hello, 1000);
+	CU_ASSERT_EQUAL_FATAL(take(fr, 4), 2);
+	CU_ASSERT_EQUAL(fr[0].port, port_out);
+	CU_ASSERT_EQUAL(fr[1].port, port_out);
+	CU_ASSERT_EQUAL(tcp_seq_of(&fr[0]), ISN_C + 1);
+	CU_ASSERT_EQUAL(tcp_seq_of(&fr[1]), ISN_C + 1 + 1000);
+	CU_ASSERT_EQUAL(memcmp(fr[0].d + fr[0].len - 1000, hello, 1000), 0);
+	CU_ASSERT(pg_l4_csum_ok(fr[1].d + PG_ETH_LEN));
+	CU_ASSERT_FALSE(f->flags & EGW_FLOW_F_PENDING);
+	fn = egw_host_name_of(W(0)->host, egw_flow_index(W(0)->ft, f));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fn);
+	CU_ASSERT_STRING_EQUAL(fn->name, "api.github.com");
+	CU_ASSERT_EQUAL(fn->seen, EGW_SEEN_TLS);
+	/* An ordinary flow now: a retransmission goes on. */
+	client_seg(ISN_C + 1, EGW_TCP_ACK, hello, 1000);
+	CU_ASSERT_EQUAL(take(NULL, 0), 1);
+	egw_dataplane_stats(F.dp, &st);
+	CU_ASSERT_EQUAL(st.host_pending, 1);
+	CU_ASSERT_EQUAL(st.host_allowed, 1);
+	host_teardown(&sl, hello);
+}
+
+/* Overlapping segments (a retransmission re-cut by the client) make one stream. */
+static void test_pipeline_host_overlap(void)
+{
+	static char *hosts[] = { "*.github.com" };
+	struct egw_policy_conf pol[1];
+	struct egw_policy_slots sl;
+	struct frame fr[4];
+	size_t n = 0;
+	uint8_t *hello = large_hello(&n);
+
+	host_policy(&pol[0], "github", hosts, 1, EGW_PROTO_TLS, EGW_ACTION_ALLOW, 0);
+	host_setup(&sl, pol, 1, 16384, 1 << 20);
+	host_handshake();
+	client_seg(ISN_C + 1, EGW_TCP_ACK, hello, 1000);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	client_seg(ISN_C + 1 + 600, EGW_TCP_ACK, hello + 600, (uint16_t)(n - 600));
+	CU_ASSERT_EQUAL(take(fr, 4), 2);
+	CU_ASSERT_EQUAL(tcp_seq_of(&fr[0]), ISN_C + 1);
+	CU_ASSERT_EQUAL(tcp_seq_of(&fr[1]), ISN_C + 1 + 600);
+	host_teardown(&sl, hello);
+}
+
+/* Checks the two resets a refused pending flow sends: to the client from SERVER:443 at the
+ * client's own acknowledgement number, to the server at the first data byte. */
+static void check_host_resets(const struct frame *fr, unsigned n)
+{
+	unsigned to_client = 0, to_server = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		CU_ASSERT_EQUAL(tcp_flags_of(&fr[i]), EGW_TCP_RST | EGW_TCP_ACK);
+		CU_ASSERT(pg_l4_csum_ok(fr[i].d + PG_ETH_LEN));
+		if (fr[i].port == port_in) {
+			to_client++;
+			CU_ASSERT_EQUAL(pg_rd32(fr[i].d + PG_ETH_LEN + 16), CLIENT);
+			CU_ASSERT_EQUAL(tcp_seq_of(&fr[i]), ISN_S + 1);
+			CU_ASSERT_EQUAL(tcp_ack_of(&fr[i]) - (ISN_C + 1) < 65536, 1);
+		} else {
+			to_server++;
+			CU_ASSERT_EQUAL(pg_rd32(fr[i].d + PG_ETH_LEN + 16), SERVER);
+			CU_ASSERT_EQUAL(tcp_seq_of(&fr[i]), ISN_C + 1);
+		}
+	}
+	CU_ASSERT_EQUAL(to_client, 1);
+	CU_ASSERT_EQUAL(to_server, 1);
+}
+
+/* A name no rule allows: the held data is dropped, both ends get a RST they accept, and a
+ * later segment is answered with a RST as for a revoked flow. */
+static void test_pipeline_host_denied_resets(void)
+{
+	static char *hosts[] = { "www.example.org" };
+	struct egw_policy_conf pol[1];
+	struct egw_policy_slots sl;
+	struct frame fr[4];
+	struct egw_flow *f;
+	size_t n = 0;
+	uint8_t *hello = large_hello(&n);
+
+	host_policy(&pol[0], "example", hosts, 1, EGW_PROTO_TLS, EGW_ACTION_ALLOW, 0);
+	host_setup(&sl, pol, 1, 16384, 1 << 20);
+	f = host_handshake();
+	client_seg(ISN_C + 1, EGW_TCP_ACK, hello, 1000);
+	client_seg(ISN_C + 1 + 1000, EGW_TCP_ACK, hello + 1000, (uint16_t)(n - 1000));
+	CU_ASSERT_EQUAL_FATAL(take(fr, 4), 2);
+	check_host_resets(fr, 2);
+	/* The client's data is dropped, counted for the reason; the resets are new packets. */
+	CU_ASSERT_EQUAL(drops(EGW_DROP_HOST_DENIED), 2);
+	CU_ASSERT_EQUAL(W(0)->stats.rst_sent, 2);
+	CU_ASSERT(f->flags & EGW_FLOW_F_REVOKED);
+	CU_ASSERT_FALSE(f->flags & EGW_FLOW_F_PENDING);
+	CU_ASSERT_EQUAL(f->state, EGW_TCP_RESET);
+	client_seg(ISN_C + 1, EGW_TCP_ACK, hello, 1000);
+	CU_ASSERT_EQUAL(take(fr, 4), 1);
+	CU_ASSERT_EQUAL(fr[0].port, port_in);
+	CU_ASSERT_EQUAL(tcp_flags_of(&fr[0]), EGW_TCP_RST | EGW_TCP_ACK);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_POLICY_REVOKED), 1);
+	CU_ASSERT_EQUAL(W(0)->host->pending_live, 0);
+	host_teardown(&sl, hello);
+}
+
+/* Bytes that are not TLS where only tls rules apply; an HTTP request with a Host no rule
+ * lists; a ClientHello with ECH under ech = deny. Each is refused for its own reason. */
+static void test_pipeline_host_reasons(void)
+{
+	static const uint8_t ssh[] = "SSH-2.0-OpenSSH_9.2\r\n";
+	static char *hosts[] = { "api.github.com" };
+	struct egw_policy_conf pol[2];
+	struct egw_policy_slots sl;
+	struct frame fr[4];
+	size_t n = 0;
+	uint8_t *d;
+
+	host_policy(&pol[0], "tls-any", NULL, 0, EGW_PROTO_TLS, EGW_ACTION_ALLOW, 0);
+	host_setup(&sl, pol, 1, 16384, 1 << 20);
+	host_handshake();
+	client_seg(ISN_C + 1, EGW_TCP_ACK, ssh, sizeof(ssh) - 1);
+	CU_ASSERT_EQUAL(take(fr, 4), 2);
+	check_host_resets(fr, 2);
+	CU_ASSERT_EQUAL(W(0)->stats.host_denied, 1);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_HOST_PROTOCOL_MISMATCH), 1);
+	dp_teardown();
+	egw_policy_slots_fini(&sl);
+
+	/* HTTP: a Host the http rule does not list. */
+	host_policy(&pol[0], "http", hosts, 1, EGW_PROTO_HTTP, EGW_ACTION_ALLOW, 0);
+	host_setup(&sl, pol, 1, 16384, 1 << 20);
+	host_handshake();
+	d = egw_testdata_load("http_curl.bin", &n);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	client_seg(ISN_C + 1, EGW_TCP_ACK, d, (uint16_t)n);
+	free(d);
+	CU_ASSERT_EQUAL(take(fr, 4), 2);
+	check_host_resets(fr, 2);
+	CU_ASSERT_EQUAL(W(0)->policy[0].denied, 1);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_HOST_DENIED), 1);
+	dp_teardown();
+	egw_policy_slots_fini(&sl);
+
+	/* ech = deny: refused before any rule. */
+	host_policy(&pol[0], "tls-any", NULL, 0, EGW_PROTO_TLS, EGW_ACTION_ALLOW, 0);
+	CU_ASSERT_EQUAL_FATAL(egw_policy_slots_init(&sl, "ut_pl_host"), 0);
+	dp_setup(&(struct dp_opts){ .mode = EGW_MODE_POLICY });
+	F.conf->egress.host_timeout = 10;
+	F.conf->egress.host_hold_bytes = 16384;
+	F.conf->egress.host_hold_total = 1 << 20;
+	F.conf->egress.ech = EGW_ECH_DENY;
+	publish_policies(&sl, pol, 1);
+	host_handshake();
+	d = egw_testdata_load("tls_ech.bin", &n);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	client_seg(ISN_C + 1, EGW_TCP_ACK, d, (uint16_t)n);
+	free(d);
+	CU_ASSERT_EQUAL(take(fr, 4), 2);
+	check_host_resets(fr, 2);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_HOST_ECH), 1);
+	dp_teardown();
+	egw_policy_slots_fini(&sl);
+}
+
+/* The limits: a segment past host_hold_bytes decides the flow (host_unknown); a worker holding
+ * host_hold_total drops what would go beyond (host_hold_full); nothing readable within
+ * host_timeout: host_unknown at the next timeout scan. */
+static void test_pipeline_host_limits(void)
+{
+	static char *hosts[] = { "api.github.com" };
+	struct egw_policy_conf pol[1];
+	struct egw_policy_slots sl;
+	struct frame fr[4];
+	struct egw_worker_stats st;
+	size_t n = 0;
+	uint8_t *hello = large_hello(&n);
+
+	host_policy(&pol[0], "github", hosts, 1, EGW_PROTO_TLS, EGW_ACTION_ALLOW, 0);
+	host_setup(&sl, pol, 1, 2048, 1 << 20);
+	host_handshake();
+	client_seg(ISN_C + 1, EGW_TCP_ACK, hello, 1000);
+	client_seg(ISN_C + 1 + 1500, EGW_TCP_ACK, hello + 200, 1000);
+	CU_ASSERT_EQUAL(take(fr, 4), 2);
+	check_host_resets(fr, 2);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_HOST_UNKNOWN), 2);
+	egw_dataplane_stats(F.dp, &st);
+	CU_ASSERT_EQUAL(st.host_hold_limit, 1);
+	dp_teardown();
+	egw_policy_slots_fini(&sl);
+
+	/* One worker holds at most host_hold_total frame bytes. */
+	host_setup(&sl, pol, 1, 16384, 1500);
+	host_handshake();
+	client_seg(ISN_C + 1, EGW_TCP_ACK, hello, 1000);
+	client_seg(ISN_C + 1 + 1000, EGW_TCP_ACK, hello + 1000, 700);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_HOST_HOLD_FULL), 1);
+	CU_ASSERT_EQUAL(W(0)->host->pending_live, 1);
+	/* No name within host_timeout: refused at the next scan, resets to both ends. */
+	W(0)->now += 9;
+	egw_pipeline_expire(W(0));
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	W(0)->now += 2;
+	egw_pipeline_expire(W(0));
+	CU_ASSERT_EQUAL(take(fr, 4), 2);
+	check_host_resets(fr, 2);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_HOST_UNKNOWN), 1);
+	egw_dataplane_stats(F.dp, &st);
+	CU_ASSERT_EQUAL(st.host_timeouts, 1);
+	host_teardown(&sl, hello);
+}
+
+/* A pending flow that ends before its name is read (expiry, the client's RST) gives its held
+ * packets back: nothing leaks, each counted once. */
+static void test_pipeline_host_flow_ends(void)
+{
+	static char *hosts[] = { "api.github.com" };
+	struct egw_policy_conf pol[1];
+	struct egw_policy_slots sl;
+	size_t n = 0;
+	uint8_t *hello = large_hello(&n);
+
+	host_policy(&pol[0], "github", hosts, 1, EGW_PROTO_TLS, EGW_ACTION_ALLOW, 0);
+	host_setup(&sl, pol, 1, 16384, 1 << 20);
+	host_handshake();
+	client_seg(ISN_C + 1, EGW_TCP_ACK, hello, 1000);
+	client_seg(ISN_C + 1 + 1000, EGW_TCP_RST, NULL, 0);
+	CU_ASSERT_EQUAL(take(NULL, 0), 1); /* the RST goes on */
+	CU_ASSERT_EQUAL(drops(EGW_DROP_HOST_UNKNOWN), 1);
+	/* Still waiting: the same ports again start over (a new SYN), then it expires. */
+	CU_ASSERT_EQUAL(W(0)->host->pending_live, 1);
+	CU_ASSERT_EQUAL(W(0)->host->held_total, 0);
+	client_seg(ISN_C, EGW_TCP_SYN, NULL, 0);
+	CU_ASSERT_EQUAL(take(NULL, 0), 1);
+	client_seg(ISN_C + 1, EGW_TCP_ACK, hello, 1000);
+	CU_ASSERT_EQUAL(W(0)->host->pending_live, 1);
+	CU_ASSERT_EQUAL(egw_flow_flush(W(0)->ft, egw_flow_expired, W(0)), 1);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_HOST_UNKNOWN), 2);
+	CU_ASSERT_EQUAL(W(0)->host->pending_live, 0);
+	host_teardown(&sl, hello);
+}
+
+/* A connection a name admitted closes; the client opens a new one from the same port to the
+ * same address and port while the flow is still in the table: the new one's name is read
+ * again, and a name no rule allows is refused (a CDN address serves many names). */
+static void test_pipeline_host_port_reuse(void)
+{
+	static char *hosts[] = { "api.github.com" };
+	struct egw_policy_conf pol[1];
+	struct egw_policy_slots sl;
+	struct frame fr[4];
+	struct egw_flow *f;
+	size_t n = 0;
+	uint8_t *hello = large_hello(&n);
+
+	host_policy(&pol[0], "github", hosts, 1, EGW_PROTO_TLS, EGW_ACTION_ALLOW, 0);
+	host_setup(&sl, pol, 1, 16384, 1 << 20);
+	f = host_handshake();
+	client_seg(ISN_C + 1, EGW_TCP_ACK, hello, 1000);
+	client_seg(ISN_C + 1 + 1000, EGW_TCP_ACK, hello + 1000, (uint16_t)(n - 1000));
+	CU_ASSERT_EQUAL(take(NULL, 0), 2); /* allowed: both segments */
+	CU_ASSERT_FALSE(f->flags & EGW_FLOW_F_PENDING);
+	client_seg(ISN_C + 1 + (uint32_t)n, EGW_TCP_RST | EGW_TCP_ACK, NULL, 0);
+	CU_ASSERT_EQUAL(take(NULL, 0), 1);
+	CU_ASSERT_EQUAL(f->state, EGW_TCP_RESET);
+	/* The same ports again: waiting for the new connection's name. */
+	CU_ASSERT(find_flow(W(0), IPPROTO_TCP, 40000, SERVER, 443) == host_handshake());
+	CU_ASSERT_PTR_NULL(egw_host_name_of(W(0)->host, egw_flow_index(W(0)->ft, f)));
+	for (size_t i = 0; i + 14 <= n; i++)
+		if (memcmp(hello + i, "api.github.com", 14) == 0)
+			memcpy(hello + i, "api.gitlab.com", 14);
+	client_seg(ISN_C + 1, EGW_TCP_ACK, hello, 1000);
+	client_seg(ISN_C + 1 + 1000, EGW_TCP_ACK, hello + 1000, (uint16_t)(n - 1000));
+	CU_ASSERT_EQUAL(take(fr, 4), 2);
+	check_host_resets(fr, 2);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_HOST_DENIED), 2);
+	host_teardown(&sl, hello);
+}
+
+/* The flow log names the host: a start record (logged only once the flow is decided) and a
+ * deny record carry the name in the records after them. */
+static void test_pipeline_host_flow_log(void)
+{
+	static char *hosts[] = { "api.github.com" };
+	struct egw_flowlog_rec recs[16];
+	struct egw_policy_conf pol[1];
+	struct egw_policy_slots sl;
+	unsigned n_recs;
+	size_t n = 0;
+	uint8_t *hello = egw_testdata_load("tls_curl.bin", &n);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(hello);
+	host_policy(&pol[0], "github", hosts, 1, EGW_PROTO_TLS, EGW_ACTION_ALLOW, 0);
+	pol[0].log = true;
+	host_setup_log(&sl, pol, 1, 16384, 1 << 20, true);
+	host_handshake();
+	CU_ASSERT_EQUAL(egw_worker_take_flowlog(W(0), recs, 16), 0);
+	client_seg(ISN_C + 1, EGW_TCP_ACK, hello, (uint16_t)n);
+	CU_ASSERT_EQUAL(take(NULL, 0), 1);
+	n_recs = egw_worker_take_flowlog(W(0), recs, 16);
+	CU_ASSERT_EQUAL_FATAL(n_recs, 2);
+	CU_ASSERT_EQUAL(recs[0].event, EGW_EV_START);
+	CU_ASSERT_EQUAL(recs[0].name_len, 14);
+	CU_ASSERT_EQUAL(recs[0].name_flags, EGW_FLOWLOG_NAME_TLS);
+	CU_ASSERT_EQUAL(memcmp(&recs[1], "api.github.com", 14), 0);
+	dp_teardown();
+	egw_policy_slots_fini(&sl);
+
+	hosts[0] = "www.example.org";
+	host_setup_log(&sl, pol, 1, 16384, 1 << 20, true);
+	host_handshake();
+	client_seg(ISN_C + 1, EGW_TCP_ACK, hello, (uint16_t)n);
+	CU_ASSERT_EQUAL(take(NULL, 0), 2);
+	n_recs = egw_worker_take_flowlog(W(0), recs, 16);
+	CU_ASSERT_EQUAL_FATAL(n_recs, 2);
+	CU_ASSERT_EQUAL(recs[0].event, EGW_EV_DENY);
+	CU_ASSERT_EQUAL(recs[0].reason, EGW_DROP_HOST_DENIED);
+	CU_ASSERT_EQUAL(recs[0].name_len, 14);
+	CU_ASSERT_EQUAL(memcmp(&recs[1], "api.github.com", 14), 0);
+	hosts[0] = "api.github.com";
+	host_teardown(&sl, hello);
+}
+
 void egw_test_register_pipeline(void)
 {
 	EGW_SUITE("pipeline", pipeline_init, pipeline_clean, EGW_TEST(test_pipeline_tcp_roundtrip),
@@ -2400,5 +2870,10 @@ void egw_test_register_pipeline(void)
 		EGW_TEST(test_pipeline_route_and_neighbour), EGW_TEST(test_pipeline_source_limit),
 		EGW_TEST(test_pipeline_tcp_pickup), EGW_TEST(test_pipeline_mtu),
 		EGW_TEST(test_pipeline_nat_exhausted), EGW_TEST(test_pipeline_tx_full),
-		EGW_TEST(test_pipeline_flow_records));
+		EGW_TEST(test_pipeline_flow_records),
+		EGW_TEST(test_pipeline_host_allowed_reordered),
+		EGW_TEST(test_pipeline_host_overlap), EGW_TEST(test_pipeline_host_denied_resets),
+		EGW_TEST(test_pipeline_host_reasons), EGW_TEST(test_pipeline_host_limits),
+		EGW_TEST(test_pipeline_host_flow_ends), EGW_TEST(test_pipeline_host_flow_log),
+		EGW_TEST(test_pipeline_host_port_reuse));
 }

@@ -154,6 +154,20 @@ static void test_flowlog_format(void)
 	egw_flowlog_format(&r, &m, buf, sizeof(buf));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"time\":\"2026-11-29T10:20:30.000Z\""));
 
+	/* A flow decided by its host name: the name, where it came from, ECH. */
+	r.name_len = 14;
+	r.name_flags = EGW_FLOWLOG_NAME_TLS | EGW_FLOWLOG_NAME_ECH;
+	m.server_name = "api.github.com";
+	egw_flowlog_format(&r, &m, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(buf, "\"server_name\":\"api.github.com\",\"name_from\":\"tls\",\"ech\":true,"
+			    "\"policy\":\"web\""));
+	r.name_flags = EGW_FLOWLOG_NAME_HTTP;
+	egw_flowlog_format(&r, &m, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"name_from\":\"http\","));
+	CU_ASSERT_PTR_NULL(strstr(buf, "ech"));
+	m.server_name = NULL;
+
 	r = sample_rec(EGW_EV_DENY, IPPROTO_TCP);
 	m.policy = "blocked";
 	egw_flowlog_format(&r, &m, buf, sizeof(buf));

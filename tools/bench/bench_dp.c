@@ -15,6 +15,7 @@
 
 #include "bench_dp.h"
 #include "bench_pkts.h"
+#include "bench_util.h"
 #include "conf/policy_conf.h"
 
 #define RING_SIZE 1024
@@ -213,13 +214,73 @@ out:
 	return snap;
 }
 
+/* The host rule set of opts->n_host_rules (see bench_dp_opts). */
+static struct egw_snapshot *host_snapshot(struct bench_dp *b, const struct bench_dp_opts *o,
+	uint64_t gen)
+{
+	static struct egw_port_range https = { 443, 443 };
+	uint32_t n = o->n_host_rules;
+	struct egw_policy_conf *pol = calloc(n, sizeof(*pol));
+	char(*pat)[64] = calloc(n, sizeof(*pat));
+	char **hosts = calloc(n, sizeof(*hosts));
+	struct egw_policy_set ps = { .policies = pol, .n_policies = n };
+	struct egw_snapshot_inputs in = { .conf = b->conf,
+		.policies = &ps,
+		.slots = &b->slots,
+		.generation = gen,
+		.host_policies = true };
+	struct egw_snapshot *snap = NULL;
+
+	if (!pol || !pat || !hosts)
+		goto out;
+	for (uint32_t i = 0; i < n; i++) {
+		struct egw_policy_conf *p = &pol[i];
+
+		if (i == n - 1)
+			snprintf(pat[i], sizeof(pat[i]), "%s", o->host_name);
+		else
+			bench_host_pattern(pat[i], sizeof(pat[i]), i);
+		hosts[i] = pat[i];
+		snprintf(p->name, sizeof(p->name), "h%u", i);
+		p->order = i;
+		p->proto = EGW_PROTO_TLS;
+		p->action = EGW_ACTION_ALLOW;
+		p->sources_any = p->destinations_any = true;
+		p->ports = &https;
+		p->n_ports = 1;
+		p->hosts = &hosts[i];
+		p->n_hosts = 1;
+	}
+	snap = egw_snapshot_compile(&in);
+out:
+	free(pol);
+	free(pat);
+	free(hosts);
+	return snap;
+}
+
+struct egw_snapshot *bench_dp_host_snapshot(struct bench_dp *b, uint32_t n_rules, const char *name,
+	uint64_t gen)
+{
+	const struct bench_dp_opts o = { .n_host_rules = n_rules, .host_name = name };
+	char slots[24];
+
+	if (!b->slots_ok) {
+		snprintf(slots, sizeof(slots), "bhs%llu", (unsigned long long)gen);
+		if (egw_policy_slots_init(&b->slots, slots) < 0)
+			return NULL;
+		b->slots_ok = 1;
+	}
+	return host_snapshot(b, &o, gen);
+}
+
 /* [egress] mode = passthrough (or policy), default_pool = public; [pool public]. */
 static void bench_conf(struct egw_conf *c, const struct bench_dp_opts *o)
 {
 	struct egw_pool_conf *pool = &c->pools[0];
 
 	egw_conf_defaults(c);
-	c->egress.mode = o->n_policies ? EGW_MODE_POLICY : EGW_MODE_PASSTHROUGH;
+	c->egress.mode = o->n_policies || o->n_host_rules ? EGW_MODE_POLICY : EGW_MODE_PASSTHROUGH;
 	snprintf(c->egress.default_pool, sizeof(c->egress.default_pool), "public");
 	c->n_pools = 1;
 	snprintf(pool->name, sizeof(pool->name), "public");
@@ -292,11 +353,12 @@ int bench_dp_create(struct bench_dp *b, struct bench_env *e, const struct bench_
 	if (rc < 0)
 		goto fail;
 	bench_conf(b->conf, o);
-	if (o->n_policies) {
+	if (o->n_policies || o->n_host_rules) {
 		if (egw_policy_slots_init(&b->slots, name) < 0)
 			goto fail;
 		b->slots_ok = 1;
-		snap = policy_snapshot(b, o->n_policies, generation);
+		snap = o->n_host_rules ? host_snapshot(b, o, generation) :
+					 policy_snapshot(b, o->n_policies, generation);
 	} else {
 		snap = egw_snapshot_build(b->conf, generation);
 	}

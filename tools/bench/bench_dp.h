@@ -43,6 +43,11 @@ struct bench_dp_opts {
 				N - 1 of one shape that no benchmark flow matches, and one allowing
 				198.18.0.0/15 (tuple space: 2 masks) */
 	uint32_t max_per_source; /* [pool] max_per_source (the default, 8192, when 0) */
+	/* > 0 (instead of N_POLICIES): mode policy with N_HOST_RULES - 1 protocol = tls policies
+	 * for port 443 naming other hosts (half of them wildcards, bench_host_pattern) and a last
+	 * one naming HOST_NAME. */
+	uint32_t n_host_rules;
+	const char *host_name;
 };
 
 struct bench_dp {
@@ -59,6 +64,13 @@ struct bench_dp {
 /* 0 or -errno; on failure everything is released. */
 int bench_dp_create(struct bench_dp *b, struct bench_env *e, const struct bench_dp_opts *o);
 void bench_dp_free(struct bench_dp *b);
+
+/*
+ * A snapshot of B's configuration with N_RULES tls host rules as bench_dp_opts describes (the
+ * last naming NAME), at generation GEN. NULL on failure.
+ */
+struct egw_snapshot *bench_dp_host_snapshot(struct bench_dp *b, uint32_t n_rules, const char *name,
+	uint64_t gen);
 
 /* Bytes allocated on the DPDK heaps (all sockets). */
 size_t bench_heap_allocated(void);

@@ -100,6 +100,26 @@ void bench_build_outbound(uint8_t *buf, const struct bench_tuple *t, uint8_t fla
 	build(buf, bench_mac_in, bench_mac_router, t->src, t->dst, t->sport, t->dport, flags, 1);
 }
 
+unsigned bench_build_outbound_data(uint8_t *buf, const struct bench_tuple *t, uint8_t flags,
+	uint32_t seq, const uint8_t *data, uint16_t len)
+{
+	uint8_t *ip = buf + 14, *tcp = ip + 20;
+	uint32_t pseudo;
+
+	build(buf, bench_mac_in, bench_mac_router, t->src, t->dst, t->sport, t->dport, flags, seq);
+	if (!len)
+		return BENCH_FRAME_LEN;
+	memcpy(tcp + 20, data, len);
+	wr16(ip + 2, (uint16_t)(40 + len));
+	wr16(ip + 10, 0);
+	wr16(ip + 10, bench_csum(ip, 20, 0));
+	pseudo = (t->src >> 16) + (t->src & 0xffff) + (t->dst >> 16) + (t->dst & 0xffff) + 6 + 20u +
+		 len;
+	wr16(tcp + 16, 0);
+	wr16(tcp + 16, bench_csum(tcp, 20u + len, pseudo));
+	return 54u + len;
+}
+
 void bench_build_reply(uint8_t *buf, const struct bench_tuple *t, uint32_t nat_addr,
 	uint16_t nat_port, uint8_t flags)
 {

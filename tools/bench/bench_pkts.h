@@ -56,6 +56,13 @@ void bench_flow_tuple(uint64_t i, struct bench_tuple *t);
 void bench_build_outbound(uint8_t *buf, const struct bench_tuple *t, uint8_t flags);
 
 /*
+ * The frame of T from the inside host with LEN bytes of DATA after the TCP header, sequence
+ * number SEQ (a ClientHello). Returns its length (54 + LEN, at least BENCH_FRAME_LEN).
+ */
+unsigned bench_build_outbound_data(uint8_t *buf, const struct bench_tuple *t, uint8_t flags,
+	uint32_t seq, const uint8_t *data, uint16_t len);
+
+/*
  * Writes the server's reply to the translated flow T (server -> NAT_ADDR:NAT_PORT, host order),
  * arriving on the outside port from the gateway. BENCH_FRAME_LEN bytes at BUF.
  */

@@ -19,6 +19,17 @@
  *            Shown apart.
  * A policy-mode row repeats "new" with --policies policies (classification on the snapshot).
  *
+ * --tls-rules LIST (e.g. 1k,100k): TLS flows decided by their host name (issue 11), per rule
+ * count, against one tuple policy (0 in the list) on the same traffic:
+ *   tls new  --tls-flows new TCP flows to port 443, each its SYN, the SYN+ACK and a 517-byte
+ *            ClientHello (curl's, SNI api.github.com): with host rules the flow waits at its
+ *            SYN, the hello is held, read and decided, then released; cycles per flow for
+ *            the three packets;
+ *   tls est  --packets ACKs of those flows (scattered): an established flow decided by its
+ *            name against one admitted by a tuple policy.
+ * The rule sets: N - 1 tls policies naming other hosts (half of them wildcards) and one
+ * naming api.github.com (bench_dp_opts).
+ *
  * What is timed: rte_rdtsc() around egw_pipeline_rx() + egw_pipeline_flush() for each burst of
  * 32, minus the measured cost of the two rdtsc. Not timed: building the frames and getting the
  * mbufs back. The ports are ring ethdevs (net_ring): TX enqueues the mbufs to a ring (about
@@ -80,6 +91,15 @@ struct mem_latency {
 	double independent; /* cycles per load, 32 independent loads at a time */
 };
 
+/* One --tls-rules row. */
+struct tls_result {
+	uint32_t rules; /* 0: one tuple policy instead */
+	uint32_t flows;
+	struct pass create, est;
+	int ok;
+	char why[160];
+};
+
 struct result {
 	uint32_t flows, table;
 	struct stages st;
@@ -103,7 +123,11 @@ static struct {
 	const char *json, *prefix;
 	unsigned mem_mb;
 	int do_est, do_reply, do_stages, do_latency;
-} opt = { .packets = 10000000,
+	uint32_t tls_rules[MAX_SIZES];
+	unsigned n_tls;
+	uint32_t tls_flows;
+} opt = { .tls_flows = 100000,
+	.packets = 10000000,
 	.max_factor = 1.0,
 	.policies = 1000,
 	.max_seconds = 60,
@@ -142,19 +166,30 @@ static int parse_count(const char *s, uint64_t *out)
 	return 0;
 }
 
-static int parse_sizes(const char *list)
+/* "1k,64k,...": at most MAX_SIZES counts up to 1e8 (0 allowed) into OUT, *N of them. */
+static int parse_list(const char *list, uint32_t *out, unsigned *n)
 {
 	char buf[256], *save = NULL, *tok;
 
 	snprintf(buf, sizeof(buf), "%s", list);
-	opt.n_sizes = 0;
+	*n = 0;
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		uint64_t v;
-		if (opt.n_sizes == MAX_SIZES || parse_count(tok, &v) < 0 || v == 0 || v > 100000000)
+		if (*n == MAX_SIZES || parse_count(tok, &v) < 0 || v > 100000000)
 			return -1;
-		opt.sizes[opt.n_sizes++] = (uint32_t)v;
+		out[(*n)++] = (uint32_t)v;
 	}
-	return opt.n_sizes ? 0 : -1;
+	return *n ? 0 : -1;
+}
+
+static int parse_sizes(const char *list)
+{
+	if (parse_list(list, opt.sizes, &opt.n_sizes) < 0)
+		return -1;
+	for (unsigned i = 0; i < opt.n_sizes; i++)
+		if (opt.sizes[i] == 0)
+			return -1;
+	return 0;
 }
 
 static void usage(FILE *f)
@@ -175,6 +210,9 @@ static void usage(FILE *f)
 		   "  --max-seconds S    wall-time bound of each pass (default 60)\n"
 		   "  --file-prefix P    EAL file prefix (default egwpipebench)\n"
 		   "  --smoke            1k and 4k flows, 4096 packets: correctness only (CI)\n"
+		   "  --tls-rules LIST   TLS flows decided by host name with these rule counts\n"
+		   "                     (and one tuple policy), e.g. 1k,100k\n"
+		   "  --tls-flows N      new TLS flows per rule count (default 100k)\n"
 		   "  -o, --json FILE    write the figures as JSON\n");
 }
 
@@ -185,7 +223,7 @@ static int parse_args(int argc, char **argv)
 		{ "sequential", 0, 0, 's' }, { "hugepages", 0, 0, 'H' }, { "mem", 1, 0, 'm' },
 		{ "max-seconds", 1, 0, 'T' }, { "file-prefix", 1, 0, 'F' }, { "smoke", 0, 0, 'S' },
 		{ "json", 1, 0, 'o' }, { "prefetch-records", 0, 0, 'R' }, { "help", 0, 0, 'h' },
-		{ 0, 0, 0, 0 } };
+		{ "tls-rules", 1, 0, 'L' }, { "tls-flows", 1, 0, 'N' }, { 0, 0, 0, 0 } };
 	uint64_t v;
 	int c;
 
@@ -237,6 +275,15 @@ static int parse_args(int argc, char **argv)
 		case 'o':
 			opt.json = optarg;
 			break;
+		case 'L':
+			if (parse_list(optarg, opt.tls_rules, &opt.n_tls) < 0)
+				return -1;
+			break;
+		case 'N':
+			if (parse_count(optarg, &v) < 0 || v == 0 || v > 10000000)
+				return -1;
+			opt.tls_flows = (uint32_t)v;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -252,6 +299,11 @@ static int parse_args(int argc, char **argv)
 		if (opt.policies > 100)
 			opt.policies = 100;
 		opt.max_seconds = 30;
+		opt.tls_flows = 2048;
+		if (!opt.n_tls) {
+			opt.tls_rules[0] = 1000;
+			opt.n_tls = 1;
+		}
 	}
 	return 0;
 }
@@ -622,6 +674,208 @@ out:
 		measure_latency(r->heap_bytes, &r->lat);
 }
 
+/* ---- TLS flows decided by host name (--tls-rules) ---- */
+
+static uint8_t *tls_hello;
+static uint16_t tls_hello_len;
+
+/* The recorded ClientHello NAME of tests/unit/data (malloc'd), NULL when unreadable. */
+static uint8_t *read_data(const char *name, size_t *len)
+{
+	char path[512];
+	uint8_t *buf = malloc(4096);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", EGW_TEST_DATA, name);
+	f = fopen(path, "rb");
+	if (!f || !buf) {
+		if (f)
+			fclose(f);
+		free(buf);
+		return NULL;
+	}
+	*len = fread(buf, 1, 4096, f);
+	fclose(f);
+	return buf;
+}
+
+/* Flow I of the TLS passes: the benchmark's tuple, to port 443. */
+static void tls_tuple(uint64_t i, struct bench_tuple *t)
+{
+	bench_flow_tuple(i, t);
+	t->dport = 443;
+}
+
+/* Receives the N mbufs of OUT through the worker (timed), returns the cycles; what it sends
+ * is taken back and freed, the NAT tuples recorded by flow (mbuf hash.usr). */
+static uint64_t tls_burst(struct egw_worker *w, struct rte_mbuf **out, unsigned n, unsigned *tx)
+{
+	struct rte_mbuf *back[2 * BURST];
+	uint64_t t0, t1;
+	unsigned k;
+
+	t0 = rte_rdtsc();
+	egw_pipeline_rx(w, out, (uint16_t)n, false);
+	egw_pipeline_flush(w);
+	t1 = rte_rdtsc();
+	egw_pipeline_expire_paced(w, t1);
+	while ((k = bench_env_take_tx(&env, back, 2 * BURST)) > 0) {
+		for (unsigned j = 0; j < k; j++) {
+			const uint8_t *d = rte_pktmbuf_mtod(back[j], const uint8_t *);
+			uint32_t i = back[j]->hash.usr;
+			if (d[47] == 0x02) { /* a SYN, translated */
+				memcpy(&nat_addr[i], d + 26, 4);
+				memcpy(&nat_port[i], d + 34, 2);
+				nat_addr[i] = rte_be_to_cpu_32(nat_addr[i]);
+				nat_port[i] = rte_be_to_cpu_16(nat_port[i]);
+			}
+			rte_pktmbuf_free(back[j]);
+		}
+		*tx += k;
+	}
+	return t1 - t0 - rdtsc_overhead;
+}
+
+enum tls_pkt { TLS_SYN, TLS_SYNACK, TLS_HELLO, TLS_ACK };
+
+/* Frames of flows FIRST.. (N of them, or scattered by STRIDE from *IDX) of kind K in OUT. */
+static int tls_frames(enum tls_pkt k, uint64_t first, unsigned n, uint32_t n_flows, uint64_t *idx,
+	struct rte_mbuf **out)
+{
+	for (unsigned j = 0; j < n; j++) {
+		uint64_t i = idx ? *idx : first + j;
+		struct rte_mbuf *m = rte_pktmbuf_alloc(env.mp);
+		struct bench_tuple t;
+		uint8_t *d;
+		unsigned len;
+
+		if (!m || !rte_pktmbuf_append(m, (uint16_t)(54 + tls_hello_len + 6)))
+			return -1;
+		d = rte_pktmbuf_mtod(m, uint8_t *);
+		tls_tuple(i, &t);
+		if (k == TLS_SYNACK) {
+			bench_build_reply(d, &t, nat_addr[i], nat_port[i], 0x12);
+			len = BENCH_FRAME_LEN;
+		} else {
+			len = bench_build_outbound_data(d, &t, k == TLS_SYN ? 0x02 : 0x18,
+				k == TLS_SYN ? 1 : 2, tls_hello,
+				k == TLS_HELLO ? tls_hello_len : 0);
+		}
+		rte_pktmbuf_data_len(m) = rte_pktmbuf_pkt_len(m) = len;
+		m->port = k == TLS_SYNACK ? env.port_out : env.port_in;
+		m->hash.usr = (uint32_t)i;
+		out[j] = m;
+		if (idx) {
+			*idx += STRIDE % n_flows;
+			if (*idx >= n_flows)
+				*idx -= n_flows;
+		}
+	}
+	return 0;
+}
+
+/* One --tls-rules row: RULES host rules (0: one tuple policy), --tls-flows flows. */
+static void run_tls(uint32_t rules, struct tls_result *r)
+{
+	const uint32_t flows = opt.tls_flows;
+	struct bench_dp_opts o = { .max_flows = flows + flows / 4,
+		.n_policies = rules ? 0 : 1,
+		.n_host_rules = rules,
+		.host_name = "api.github.com" };
+	struct rte_mbuf *out[BURST];
+	uint64_t idx = 0, done = 0;
+	unsigned tx = 0;
+	double t_start;
+	struct bench_dp b;
+
+	memset(r, 0, sizeof(*r));
+	r->rules = rules;
+	r->flows = flows;
+	r->ok = 1;
+	if (bench_dp_create(&b, &env, &o) < 0) {
+		snprintf(r->why, sizeof(r->why), "cannot create the worker");
+		r->ok = 0;
+		return;
+	}
+	nat_addr = calloc(flows, sizeof(*nat_addr));
+	nat_port = calloc(flows, sizeof(*nat_port));
+	t_start = now_s();
+	for (uint64_t f = 0; nat_addr && nat_port && f < flows; f += BURST) {
+		unsigned n = flows - f < BURST ? (unsigned)(flows - f) : BURST;
+
+		for (enum tls_pkt k = TLS_SYN; k <= TLS_HELLO; k++) {
+			if (tls_frames(k, f, n, flows, NULL, out) < 0) {
+				r->ok = 0;
+				break;
+			}
+			r->create.cycles += tls_burst(b.w, out, n, &tx);
+		}
+		r->create.packets += n;
+		if (!r->ok || now_s() - t_start > opt.max_seconds) {
+			r->create.truncated = 1;
+			break;
+		}
+	}
+	r->create.seconds = now_s() - t_start;
+	t_start = now_s();
+	while (r->ok && !r->create.truncated && done < opt.packets) {
+		unsigned n = opt.packets - done < BURST ? (unsigned)(opt.packets - done) : BURST;
+
+		if (tls_frames(TLS_ACK, 0, n, flows, &idx, out) < 0)
+			break;
+		r->est.cycles += tls_burst(b.w, out, n, &tx);
+		done += n;
+		if ((done & 0xffff) < BURST && now_s() - t_start > opt.max_seconds) {
+			r->est.truncated = 1;
+			break;
+		}
+	}
+	r->est.packets = done;
+	r->est.seconds = now_s() - t_start;
+	for (unsigned k = 0; k < EGW_DROP_MAX; k++)
+		if (b.w->stats.drops[k])
+			fprintf(stderr, "  drop %s: %llu\n", egw_drop_name(k),
+				(unsigned long long)b.w->stats.drops[k]);
+	if (b.w->stats.flows_created != r->create.packets || bench_drops(b.w) ||
+		b.w->stats.tx_packets != 3 * r->create.packets + r->est.packets ||
+		(rules && b.w->stats.host_allowed != r->create.packets)) {
+		snprintf(r->why, sizeof(r->why),
+			"flows %llu of %llu, allowed by name %llu, drops %llu, tx %llu",
+			(unsigned long long)b.w->stats.flows_created,
+			(unsigned long long)r->create.packets,
+			(unsigned long long)b.w->stats.host_allowed,
+			(unsigned long long)bench_drops(b.w),
+			(unsigned long long)b.w->stats.tx_packets);
+		r->ok = 0;
+	}
+	free(nat_addr);
+	free(nat_port);
+	nat_addr = NULL;
+	nat_port = NULL;
+	bench_dp_free(&b);
+}
+
+static void print_tls(const struct tls_result *res, unsigned n)
+{
+	printf("\nTLS flows decided by host name (SYN + SYN/ACK + 517-byte ClientHello per flow; "
+	       "est.: ACKs of those flows, scattered)\n");
+	printf("%-22s %9s | %12s %10s | %10s %8s\n", "rules", "flows", "new cyc/flow", "flows/s",
+		"est cyc/pkt", "Mpps");
+	for (unsigned i = 0; i < n; i++) {
+		const struct tls_result *r = &res[i];
+		char what[32];
+
+		if (r->rules)
+			snprintf(what, sizeof(what), "%u tls host rules", r->rules);
+		else
+			snprintf(what, sizeof(what), "1 tuple policy");
+		printf("%-22s %9u | %12.0f %10.0f | %10.1f %8.3f%s%s%s\n", what, r->flows,
+			cpp(&r->create), (double)tsc_hz / cpp(&r->create), cpp(&r->est),
+			mpps(&r->est), r->create.truncated ? "  (truncated)" : "",
+			r->ok ? "" : "  FAILED: ", r->ok ? "" : r->why);
+	}
+}
+
 static void print_table(const struct result *res, unsigned n)
 {
 	printf("\n%-9s %-9s %8s | %9s %8s | %8s %7s %7s | %8s %7s | %5s\n", "flows", "table",
@@ -810,6 +1064,27 @@ int main(int argc, char **argv)
 		failed |= !res[n_res].ok;
 		n_res++;
 	}
+	struct tls_result tls[MAX_SIZES];
+	size_t hello_len = 0;
+
+	if (opt.n_tls) {
+		tls_hello = read_data("tls_curl.bin", &hello_len);
+		tls_hello_len = (uint16_t)hello_len;
+		if (!tls_hello) {
+			fprintf(stderr, "cannot read tls_curl.bin from %s\n", EGW_TEST_DATA);
+			failed = 1;
+		}
+	}
+	for (unsigned i = 0; tls_hello && i < opt.n_tls; i++) {
+		printf("tls flows, %u host rules ...\n", opt.tls_rules[i]);
+		fflush(stdout);
+		run_tls(opt.tls_rules[i], &tls[i]);
+		failed |= !tls[i].ok;
+		if (opt.smoke)
+			printf("smoke tls %u rules: %s%s\n", opt.tls_rules[i],
+				tls[i].ok ? "ok" : "FAILED: ", tls[i].ok ? "" : tls[i].why);
+	}
+	free(tls_hello);
 	if (opt.smoke) {
 		for (unsigned i = 0; i < n_res; i++)
 			printf("smoke flows %u%s: %s%s\n", res[i].flows,
@@ -817,6 +1092,8 @@ int main(int argc, char **argv)
 				res[i].ok ? "ok" : "FAILED: ", res[i].ok ? "" : res[i].why);
 	} else {
 		print_table(res, n_res);
+		if (opt.n_tls)
+			print_tls(tls, opt.n_tls);
 	}
 	if (opt.json && write_json(opt.json, res, n_res) < 0) {
 		fprintf(stderr, "cannot write %s\n", opt.json);

@@ -587,6 +587,19 @@ int egw_render_names(json_t *v, FILE *out)
 	return ferror(out) ? -EIO : 0;
 }
 
+/* The host name a flow was decided on ("-" when none; "(ech)" after an outer SNI). */
+static void host_cell(struct egw_table *t, json_t *f)
+{
+	const char *name = field(f, "server_name");
+
+	if (!*name || strcmp(name, "-") == 0)
+		egw_table_cell(t, "-");
+	else if (field_u64(f, "ech"))
+		egw_table_cellf(t, "%s (ech)", name);
+	else
+		egw_table_cell(t, name);
+}
+
 int egw_render_flows(json_t *v, FILE *out)
 {
 	json_t *flows = need(v, "flows", JSON_OBJECT);
@@ -596,9 +609,9 @@ int egw_render_flows(json_t *v, FILE *out)
 
 	if (n < 0)
 		return n;
-	t = egw_table_new("llllllllrrrrr", "PROTO", "SRC:SPORT", "", "DST:DPORT", "NAT SRC:PORT",
-		"STATE", "POLICY", "FLAGS", "AGE_S", "IDLE_S", "PKTS OUT/IN", "BYTES OUT/IN",
-		"WORKER");
+	t = egw_table_new("lllllllllrrrrr", "PROTO", "SRC:SPORT", "", "DST:DPORT", "HOST",
+		"NAT SRC:PORT", "STATE", "POLICY", "FLAGS", "AGE_S", "IDLE_S", "PKTS OUT/IN",
+		"BYTES OUT/IN", "WORKER");
 	for (int i = 0; i < n; i++) {
 		json_t *r = f[i].value;
 
@@ -607,6 +620,7 @@ int egw_render_flows(json_t *v, FILE *out)
 		endpoint(t, r, "src", "sport");
 		egw_table_cell(t, "->");
 		endpoint(t, r, "dst", "dport");
+		host_cell(t, r);
 		endpoint(t, r, "nat_src", "nat_sport");
 		egw_table_cell(t, field(r, "state"));
 		egw_table_cell(t, field(r, "policy"));
