@@ -73,8 +73,9 @@ struct egw_worker {
 	uint32_t now;			 /* seconds, set once per loop */
 	uint64_t now_tsc;		 /* TSC, set once per loop with NOW: flow log stamps */
 	uint32_t nat_counter;		 /* RFC 6056 algorithm 3 per-worker increment */
-	uint16_t txq;			 /* the TX queue this worker owns on every port */
-	uint32_t tx_dirty;		 /* bit per port id with buffered packets */
+	bool flow_removed; /* a flow ended during the current burst: its record may be reused */
+	uint16_t txq;	   /* the TX queue this worker owns on every port */
+	uint32_t tx_dirty; /* bit per port id with buffered packets */
 	struct rte_ring *ctl_tx; /* control -> this worker: frames to transmit (mbuf->port) */
 	uint32_t icmp_tokens, icmp_second;
 	uint64_t expire_tsc;		/* paced expiry: TSC up to which records were examined */

@@ -19,7 +19,9 @@ enum egw_flow_event { EGW_EV_START, EGW_EV_DENY, EGW_EV_END, EGW_EV_MAX };
 	_(TCP_RESET, "tcp_reset")                                                                  \
 	_(REVOKED, "revoked")                                                                      \
 	_(FLUSHED, "flushed")                                                                      \
-	_(SHUTDOWN, "shutdown")
+	_(SHUTDOWN, "shutdown")                                                                    \
+	_(REUSED, "reused")                                                                        \
+	_(RECLAIMED, "reclaimed")
 
 enum egw_flow_end {
 #define EGW_END_ENUM(sym, name) EGW_END_##sym,
@@ -64,7 +66,8 @@ struct egw_flowlog_rec {
 	uint64_t flow_id;		  /* START, END; 0 for DENY (no flow was made) */
 	uint32_t src, dst, nat_src;	  /* network order */
 	uint16_t sport, dport, nat_sport; /* network order; ICMP: the identifier */
-	uint16_t pad;
+	uint8_t state;			  /* END: the flow's last state (enum egw_flow_state) */
+	uint8_t pad;
 	uint32_t policy;     /* counter slot (0 = the mode decided) */
 	uint32_t packets[2]; /* [0] inside -> outside, [1] replies */
 	uint64_t bytes[2];

@@ -18,6 +18,13 @@ void egw_flow_started(struct egw_worker *w, struct egw_flow *f);
 void egw_flow_refused(struct egw_worker *w, const struct egw_flow_key *key, uint32_t slot, bool log,
 	enum egw_drop_reason why);
 
+/*
+ * F's state has just changed from WAS (tracking, a policy reset). Into a finished state
+ * (egw_flow_finished): its source share and quota go back and it counts as time-wait; out of
+ * one (an answered UDP request turned stream): it holds a source share again.
+ */
+void egw_flow_state_changed(struct egw_worker *w, struct egw_flow *f, uint8_t was);
+
 /* The next flow id of worker W (flow_events.h), at W's loop time. */
 uint64_t egw_flow_id_next(struct egw_worker *w);
 

@@ -11,6 +11,7 @@
 
 #include "pipeline_internal.h"
 #include "flow/tcp.h"
+#include "flow/udp.h"
 #include "flow_life.h"
 #include "policy/classifier.h"
 #include "net/l3.h"
@@ -93,7 +94,17 @@ static bool flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, s
 	const struct egw_route_table *rt = dir == EGW_DIR_ORIG ? &dp->to_outside : &dp->to_inside;
 	enum egw_recheck recheck = EGW_RECHECK_ALLOWED;
 	uint32_t dst_be;
+	uint8_t was;
 
+	/* A new connection on the tuple of a closed one: a flow of its own (issue: one flow
+	 * log record per connection). Before the revoked check: a new SYN is judged afresh. */
+	if (unlikely(meta->proto == IPPROTO_TCP && dir == EGW_DIR_ORIG &&
+		     egw_tcp_reopens(f, meta->tcp_flags))) {
+		f = egw_pl_flow_reopen(w, snap, m, meta, f);
+		if (f)
+			flow_packet(w, snap, m, meta, f, EGW_DIR_ORIG);
+		return true;
+	}
 	if (unlikely(f->flags & EGW_FLOW_F_REVOKED)) {
 		egw_pl_revoked_packet(w, m, meta);
 		return false;
@@ -130,8 +141,13 @@ static bool flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, s
 		egw_pl_forward(w, m, out_port, &slot, dst_be, rt, dir == EGW_DIR_ORIG);
 		return false;
 	} else {
+		was = f->state;
 		if (meta->proto == IPPROTO_TCP)
 			egw_tcp_track(f, dir, meta->tcp_flags);
+		else if (meta->proto == IPPROTO_UDP)
+			egw_udp_track(f, dir);
+		if (unlikely(f->state != was))
+			egw_flow_state_changed(w, f, was);
 		f->last_seen = w->now;
 		f->packets[dir]++;
 		f->bytes[dir] += meta->ip_len;
@@ -420,6 +436,8 @@ static void process(struct egw_worker *w, const struct egw_snapshot *snap, struc
 	 * once: the records come back in cache, their misses overlapped. */
 	uint64_t hits = egw_flow_lookup_bulk(w->ft, b->key_ptrs, b->n, hit_flows, hit_dirs);
 
+	w->flow_removed = false;
+
 	for (unsigned j = 0; j < b->n; j++) {
 		struct rte_mbuf *m = b->m[j];
 		struct egw_flow *f = (hits & (1ULL << j)) ? hit_flows[j] : NULL;
@@ -427,7 +445,7 @@ static void process(struct egw_worker *w, const struct egw_snapshot *snap, struc
 
 		/* Once a flow ended in this burst, a bulk hit may name a freed (or reused) record:
 		 * look again. A miss may be a flow created by an earlier packet of this burst. */
-		if (unlikely(flow_ended) ||
+		if (unlikely(flow_ended || w->flow_removed) ||
 			(!f && created_in_burst(created, n_created, &b->keys[j])))
 			f = egw_flow_lookup(w->ft, &b->keys[j], &dir);
 		if (!f) {

@@ -176,6 +176,22 @@ static inline void egw_pl_forward(struct egw_worker *w, struct rte_mbuf *m, uint
 struct egw_flow *egw_pl_flow_new(struct egw_worker *w, const struct egw_snapshot *snap,
 	struct rte_mbuf *m, const struct egw_pkt_meta *meta, const struct egw_flow_key *key);
 
+/* A mapping a new flow may keep: the one of the flow its 5-tuple had before. */
+struct egw_pl_mapping {
+	uint32_t addr;
+	uint16_t port; /* network order */
+	bool nat;      /* translated at all */
+};
+
+/*
+ * M, a SYN from the inside, opens a new connection on the 5-tuple of OLD, a flow closing,
+ * closed or in time-wait (egw_tcp_reopens): OLD ends ("reused": its own counters) and a new
+ * flow starts, admitted against SNAP like any new flow, keeping OLD's mapping when it still
+ * fits the pool that now applies. The new flow, or NULL after M was dropped with its reason.
+ */
+struct egw_flow *egw_pl_flow_reopen(struct egw_worker *w, const struct egw_snapshot *snap,
+	struct rte_mbuf *m, const struct egw_pkt_meta *meta, struct egw_flow *old);
+
 /* May a flow with KEY leave under SNAP? The reason it may not, or EGW_DROP_NONE; *RT is the
  * policy that decided, NULL when the mode did. */
 enum egw_drop_reason egw_pl_admit(const struct egw_snapshot *snap, const struct egw_flow_key *key,
