@@ -52,9 +52,9 @@ enum egw_flow_state {
 	EGW_TCP_CLOSING,     /* FIN seen in both directions, the last ACK not yet */
 	EGW_TCP_TIME_WAIT,   /* FIN each way and the last ACK: closed, late segments pass */
 	EGW_TCP_RESET,	     /* RST seen: closed ("closed" in telemetry) */
-	EGW_UDP_ANSWERED,    /* one request (or a few) and its reply: request/response done */
-	EGW_UDP_REQUEST,     /* requests seen, no reply yet */
-	EGW_FLOW_UDP,	     /* a stream: traffic both ways beyond one exchange */
+	EGW_UDP_ANSWERED,    /* a request and its reply: request/response done */
+	EGW_UDP_REQUEST,     /* a request waiting for its reply */
+	EGW_FLOW_UDP,	     /* a stream: replies beyond one per request (lib/flow/udp.h) */
 	EGW_FLOW_ICMP,
 	EGW_FLOW_STATE_MAX
 };

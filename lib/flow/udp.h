@@ -6,10 +6,16 @@
 
 /*
  * UDP has no connection, so a flow's timer follows what it did (as Linux conntrack and pf
- * do): requests only (EGW_UDP_REQUEST) and one request/response exchange (EGW_UDP_ANSWERED:
- * DNS, NTP, SNMP, a STUN check) get the short udp_reply timer; any packet after the reply,
- * either way, makes the flow a stream (EGW_FLOW_UDP), which keeps the RFC 4787 REQ-5 timer.
- * A stream stays one. Called per UDP packet of a known flow, before its counters move.
+ * do): requests waiting for their answer (EGW_UDP_REQUEST) and an answered request
+ * (EGW_UDP_ANSWERED: DNS, NTP, SNMP, a STUN check) get the short udp_reply timer; a flow
+ * whose outside side sends again after answering (a second reply in a row: media, VPN, a
+ * bulk transfer) is a stream (EGW_FLOW_UDP) and keeps the RFC 4787 REQ-5 timer for good.
+ *
+ * A new request after the answer starts another exchange (back to EGW_UDP_REQUEST), not a
+ * stream: a resolver that picks a fresh random port per query (RFC 5452) meets its own
+ * earlier, answered tuples all the time, and a request/response client on one socket (NTP,
+ * SNMP polling) is no stream either; each exchange refreshes the flow. Called per UDP packet
+ * of a known flow, before its counters move.
  */
 static inline void egw_udp_track(struct egw_flow *f, unsigned dir)
 {
@@ -17,7 +23,7 @@ static inline void egw_udp_track(struct egw_flow *f, unsigned dir)
 		if (dir == EGW_DIR_REPLY)
 			f->state = EGW_UDP_ANSWERED;
 	} else if (f->state == EGW_UDP_ANSWERED) {
-		f->state = EGW_FLOW_UDP;
+		f->state = dir == EGW_DIR_REPLY ? EGW_FLOW_UDP : EGW_UDP_REQUEST;
 	}
 }
 

@@ -21,7 +21,7 @@ void egw_flow_refused(struct egw_worker *w, const struct egw_flow_key *key, uint
 /*
  * F's state has just changed from WAS (tracking, a policy reset). Into a finished state
  * (egw_flow_finished): its source share and quota go back and it counts as time-wait; out of
- * one (an answered UDP request turned stream): it holds a source share again.
+ * one (a new request or a stream on an answered UDP flow): it holds a source share again.
  */
 void egw_flow_state_changed(struct egw_worker *w, struct egw_flow *f, uint8_t was);
 

@@ -704,14 +704,19 @@ static void test_udp_behaviour(void)
 	egw_udp_track(&f, EGW_DIR_REPLY);
 	CU_ASSERT_EQUAL(f.state, EGW_UDP_ANSWERED);
 	CU_ASSERT(egw_flow_finished(f.state));
-	egw_udp_track(&f, EGW_DIR_ORIG); /* a second exchange */
-	CU_ASSERT_EQUAL(f.state, EGW_FLOW_UDP);
+	/* A second exchange (a resolver's fresh port meeting an old tuple, a poller): another
+	 * request, waiting again. */
+	egw_udp_track(&f, EGW_DIR_ORIG);
+	CU_ASSERT_EQUAL(f.state, EGW_UDP_REQUEST);
 	CU_ASSERT_FALSE(egw_flow_finished(f.state));
 	egw_udp_track(&f, EGW_DIR_REPLY);
-	egw_udp_track(&f, EGW_DIR_ORIG);
+	CU_ASSERT_EQUAL(f.state, EGW_UDP_ANSWERED);
+	/* Two replies in a row: the outside sends on its own, a stream, for good. */
+	egw_udp_track(&f, EGW_DIR_REPLY);
 	CU_ASSERT_EQUAL(f.state, EGW_FLOW_UDP);
-	/* Two replies to one request: a stream too. */
-	f.state = EGW_UDP_ANSWERED;
+	CU_ASSERT_FALSE(egw_flow_finished(f.state));
+	egw_udp_track(&f, EGW_DIR_ORIG);
+	egw_udp_track(&f, EGW_DIR_REPLY);
 	egw_udp_track(&f, EGW_DIR_REPLY);
 	CU_ASSERT_EQUAL(f.state, EGW_FLOW_UDP);
 	CU_ASSERT_STRING_EQUAL(egw_flow_state_name(EGW_TCP_TIME_WAIT), "time_wait");

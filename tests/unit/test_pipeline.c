@@ -2617,8 +2617,8 @@ static void test_pipeline_port_reclaim(void)
 	dp_teardown();
 }
 
-/* UDP: a request waits under its source's limit; its answer frees the share; a stream takes
- * one again. */
+/* UDP: a request waits under its source's limit; its answer frees the share; a new request
+ * or a stream takes one again. */
 static void test_pipeline_udp_behaviour(void)
 {
 	struct pg_pkt p;
@@ -2645,14 +2645,25 @@ static void test_pipeline_udp_behaviour(void)
 	p = from_client(IPPROTO_UDP, 6001, SERVER, 53);
 	send_pkt(W(0), port_in, &p);
 	take_one(port_out);
-	/* A second exchange on the first socket: a stream, counted again (never refused). */
+	/* A second request on the first socket: waiting again, counted again (never refused:
+	 * the mapping exists). */
 	p.sport = 6000;
 	send_pkt(W(0), port_in, &p);
 	take_one(port_out);
-	CU_ASSERT_EQUAL(f->state, EGW_FLOW_UDP);
+	CU_ASSERT_EQUAL(f->state, EGW_UDP_REQUEST);
 	CU_ASSERT_EQUAL(egw_source_limit_count(&W(0)->sources, htonl(CLIENT)), 2);
 	CU_ASSERT_EQUAL(stat_time_wait(), 0);
 	CU_ASSERT_EQUAL(egw_dataplane_flows_active(F.dp), 2);
+	/* Two replies to it: a stream, live for good. */
+	p = from_server(IPPROTO_UDP, 53, na, np);
+	send_pkt(W(0), port_out, &p);
+	CU_ASSERT_EQUAL(f->state, EGW_UDP_ANSWERED);
+	CU_ASSERT_EQUAL(egw_source_limit_count(&W(0)->sources, htonl(CLIENT)), 1);
+	send_pkt(W(0), port_out, &p);
+	CU_ASSERT_EQUAL(take(NULL, 0), 2);
+	CU_ASSERT_EQUAL(f->state, EGW_FLOW_UDP);
+	CU_ASSERT_EQUAL(egw_source_limit_count(&W(0)->sources, htonl(CLIENT)), 2);
+	CU_ASSERT_EQUAL(stat_time_wait(), 0);
 	check_conservation();
 	dp_teardown();
 }
