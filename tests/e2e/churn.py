@@ -15,8 +15,9 @@ with what they counted.
   udp-churn DST PORT N RATE [SECS]    N queries, each from a fresh socket (a fresh source port,
                                       RFC 5452), at most RATE/s and 256 in flight; one resend
                                       after 1 s; {"sent":..,"answered":..,"lost":..}
-  udp-stream DST PORT ROUNDS GAP      one socket: ROUNDS request/response exchanges GAP seconds
-                                      apart; {"answered":..,"rounds":..}
+  udp-stream DST PORT ROUNDS GAP      one socket: ROUNDS rounds GAP seconds apart, each two
+                                      datagrams out and both echoes back (a stream, not a
+                                      request/response); {"answered":..,"rounds":..}
 """
 import json
 import multiprocessing
@@ -174,6 +175,7 @@ def udp_churn(dst, port, n, rate, secs="40"):
 
 
 def udp_stream(dst, port, rounds, gap):
+    """Each round: two datagrams out, both echoed back (two replies in a row: a stream)."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(2)
     answered = 0
@@ -181,8 +183,10 @@ def udp_stream(dst, port, rounds, gap):
         if i:
             time.sleep(float(gap))
         for _ in range(3):  # a lost datagram is resent, not counted as a failure of the stream
-            s.sendto(b"s%d" % i, (dst, int(port)))
+            s.sendto(b"s%da" % i, (dst, int(port)))
+            s.sendto(b"s%db" % i, (dst, int(port)))
             try:
+                s.recv(2048)
                 s.recv(2048)
                 answered += 1
                 break
