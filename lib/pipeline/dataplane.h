@@ -60,6 +60,7 @@ struct egw_worker_stats {
 	uint64_t flows_time_wait;
 	uint64_t flows_reused;	     /* ended by a SYN opening a new connection on their tuple */
 	uint64_t nat_port_reclaimed; /* finished flows ended to give their port to a new one */
+	uint64_t flows_reclaimed;    /* finished flows ended to make room in a full table */
 	uint64_t handoffs_out, handoffs_in;
 	uint64_t punted;       /* ARP handed to the control thread */
 	uint64_t echo_replies; /* ICMP echo requests to our addresses answered */

@@ -217,6 +217,38 @@ static enum egw_drop_reason bind_nat(struct egw_worker *w, const struct egw_nat_
 	return EGW_DROP_NONE;
 }
 
+static void note_finished(void *ctx, struct egw_flow *f)
+{
+	struct egw_flow **oldest = ctx;
+
+	if (egw_flow_finished(f->state) &&
+		(!*oldest || (int32_t)(f->last_seen - (*oldest)->last_seen) < 0))
+		*oldest = f;
+}
+
+/*
+ * The table is full: the finished flow idle longest among the next EGW_RECLAIM_SCAN records
+ * (from a cursor of its own, round and round) ends ("reclaimed", flows_reclaimed) to make room.
+ * Bounded work per refused flow; false when none of those records is finished.
+ */
+static bool reclaim_record(struct egw_worker *w)
+{
+	const uint32_t capacity = egw_flow_table_capacity(w->ft);
+	uint32_t budget = RTE_MIN((uint32_t)EGW_RECLAIM_SCAN, capacity);
+	struct egw_flow *oldest = NULL;
+
+	while (budget) {
+		budget -= egw_flow_scan(w->ft, &w->reclaim_cursor, budget, note_finished, &oldest);
+		if (w->reclaim_cursor >= capacity)
+			w->reclaim_cursor = 0;
+	}
+	if (!oldest)
+		return false;
+	w->stats.flows_reclaimed++;
+	egw_pipeline_end_flow(w, oldest, EGW_END_RECLAIMED);
+	return true;
+}
+
 /* Inserts F's keys and starts its life. EGW_DROP_NONE or flow_table_full. */
 static enum egw_drop_reason commit_flow(struct egw_worker *w, const struct egw_snapshot *snap,
 	struct egw_flow *f, uint8_t state, const struct flow_route *r)
@@ -276,6 +308,8 @@ static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snaps
 		return NULL;
 	}
 	f = egw_flow_alloc(w->ft);
+	if (!f && reclaim_record(w))
+		f = egw_flow_alloc(w->ft);
 	if (!f) {
 		refuse(w, m, key, rt, EGW_DROP_FLOW_TABLE_FULL);
 		return NULL;

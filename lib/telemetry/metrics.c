@@ -145,6 +145,9 @@ static void render_totals(const struct egw_tel_source *s, struct egw_metrics_buf
 	scalar(b, "nat_port_reclaimed_total", "counter",
 		"Finished flows ended to give their NAT port to a new flow.",
 		st.nat_port_reclaimed);
+	scalar(b, "flows_reclaimed_total", "counter",
+		"Finished flows ended to make room for a new flow in a full table.",
+		st.flows_reclaimed);
 	scalar(b, "flows_created_total", "counter", "Flows admitted.", st.flows_created);
 	scalar(b, "flows_expired_total", "counter", "Flows removed after their idle timeout.",
 		st.flows_expired);

@@ -121,6 +121,7 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U64("flows_time_wait", st.flows_time_wait);
 	U64("flows_reused", st.flows_reused);
 	U64("nat_port_reclaimed", st.nat_port_reclaimed);
+	U64("flows_reclaimed", st.flows_reclaimed);
 	U64("tcp_resets_sent", st.rst_sent);
 	U64("tcp_ack_probes_sent", st.ack_probes_sent);
 	U64("handoffs", st.handoffs_out);

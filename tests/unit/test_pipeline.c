@@ -2617,6 +2617,49 @@ static void test_pipeline_port_reclaim(void)
 	dp_teardown();
 }
 
+/* A full table: a finished flow makes room (the idle-longest of the records looked at); live
+ * flows never do. */
+static void test_pipeline_table_reclaim(void)
+{
+	struct egw_worker_stats st;
+	struct pg_pkt p;
+	uint32_t na;
+	uint16_t np;
+
+	dp_setup(&(struct dp_opts){ .max_flows = 4 });
+	for (unsigned i = 0; i < 4; i++) { /* two answered, two waiting */
+		W(0)->now = T0 + i;
+		p = from_client(IPPROTO_UDP, (uint16_t)(7000 + i), SERVER, 53);
+		send_pkt(W(0), port_in, &p);
+		out_tuple(take_one(port_out), &na, &np);
+		if (i < 2) {
+			p = from_server(IPPROTO_UDP, 53, na, np);
+			send_pkt(W(0), port_out, &p);
+			take_one(port_in);
+		}
+	}
+	CU_ASSERT_EQUAL(egw_flow_table_free_records(W(0)->ft), 0);
+	p = from_client(IPPROTO_UDP, 7100, SERVER, 53);
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(take(NULL, 0), 1);
+	CU_ASSERT_PTR_NULL(find_flow(W(0), IPPROTO_UDP, 7000, SERVER, 53)); /* the older */
+	CU_ASSERT_PTR_NOT_NULL(find_flow(W(0), IPPROTO_UDP, 7001, SERVER, 53));
+	p.sport = 7101;
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(take(NULL, 0), 1);
+	CU_ASSERT_PTR_NULL(find_flow(W(0), IPPROTO_UDP, 7001, SERVER, 53));
+	p.sport = 7102; /* only live flows left */
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_FLOW_TABLE_FULL), 1);
+	egw_dataplane_stats(F.dp, &st);
+	CU_ASSERT_EQUAL(st.flows_reclaimed, 2);
+	CU_ASSERT_EQUAL(st.flows_time_wait, 0);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 4);
+	check_conservation();
+	dp_teardown();
+}
+
 /* UDP: a request waits under its source's limit; its answer frees the share; a new request
  * or a stream takes one again. */
 static void test_pipeline_udp_behaviour(void)
@@ -2689,5 +2732,6 @@ void egw_test_register_pipeline(void)
 		EGW_TEST(test_pipeline_nat_exhausted), EGW_TEST(test_pipeline_tx_full),
 		EGW_TEST(test_pipeline_flow_records),
 		EGW_TEST(test_pipeline_time_wait_frees_source), EGW_TEST(test_pipeline_reuse_tuple),
-		EGW_TEST(test_pipeline_port_reclaim), EGW_TEST(test_pipeline_udp_behaviour));
+		EGW_TEST(test_pipeline_port_reclaim), EGW_TEST(test_pipeline_udp_behaviour),
+		EGW_TEST(test_pipeline_table_reclaim));
 }
