@@ -6,8 +6,11 @@ Every mode is bounded in count and time and stops by itself; the clients print o
 with what they counted.
 
   tcp-serve ADDR PORT                 accept, send one byte, close (the server closes first)
-  tcp-conns DST PORT N PROCS [SECS]   N short connections from PROCS processes: connect,
-                                      read the byte, close; {"ok":..,"failed":..,"secs":..}
+  tcp-conns DST PORT N PROCS [SECS] [SRC/COUNT]
+                                      N short connections from PROCS processes: connect,
+                                      read the byte, close; {"ok":..,"failed":..,"secs":..};
+                                      SRC/COUNT: from COUNT source addresses from SRC on,
+                                      in turn (they must be the client's)
   http-seq DST PORT N [BIND_PORT]     N sequential HTTP/1.0 GETs, each a new connection (from
                                       BIND_PORT when given, else the kernel's ephemeral range)
   udp-serve ADDR PORT...              echo every datagram; logs "peer ADDR:PORT" per datagram
@@ -42,15 +45,25 @@ def tcp_serve(addr, port):
         c.close()
 
 
-def _tcp_worker(dst, port, n, deadline, q):
+def _sources(spec):
+    if not spec:
+        return [None]
+    first, count = spec.split("/")
+    base = int.from_bytes(socket.inet_aton(first), "big")
+    return [socket.inet_ntoa((base + i).to_bytes(4, "big")) for i in range(int(count))]
+
+
+def _tcp_worker(dst, port, n, deadline, srcs, q):
     ok = failed = 0
-    for _ in range(n):
+    for i in range(n):
         if time.monotonic() > deadline:
             failed += 1
             continue
         s = socket.socket()
         s.settimeout(3)
         try:
+            if srcs[i % len(srcs)]:
+                s.bind((srcs[i % len(srcs)], 0))
             s.connect((dst, port))
             if s.recv(1) == b"x":
                 ok += 1
@@ -63,13 +76,16 @@ def _tcp_worker(dst, port, n, deadline, q):
     q.put((ok, failed))
 
 
-def tcp_conns(dst, port, n, procs, secs="50"):
+def tcp_conns(dst, port, n, procs, secs="50", src=None):
     n, procs, port = int(n), int(procs), int(port)
+    srcs = _sources(src)
     t0 = time.monotonic()
     deadline = t0 + float(secs)
     q = multiprocessing.Queue()
+    # Process i starts at source i: with as many sources as processes or more, all are used.
     ps = [multiprocessing.Process(target=_tcp_worker,
-                                  args=(dst, port, n // procs + (i < n % procs), deadline, q))
+                                  args=(dst, port, n // procs + (i < n % procs), deadline,
+                                        srcs[i % len(srcs):] + srcs[:i % len(srcs)], q))
           for i in range(procs)]
     for p in ps:
         p.start()
