@@ -69,3 +69,51 @@ int egw_flows_ask(struct egw_dataplane *dp, const struct egw_policy_slots *slots
 	}
 	return rc;
 }
+
+/* Adds S to the sums of ALL (N entries): its address' entry, or a new one. */
+static void sum_source(struct egw_source_slot *all, unsigned *n, struct egw_source_slot s)
+{
+	for (unsigned i = 0; i < *n; i++)
+		if (all[i].addr == s.addr) {
+			all[i].flows += s.flows;
+			return;
+		}
+	all[(*n)++] = s;
+}
+
+int egw_sources_ask(struct egw_dataplane *dp, struct egw_sources_answer *ans, char *err,
+	size_t errlen)
+{
+	struct egw_source_slot all[EGW_MAX_WORKERS * EGW_MBOX_TOP_SOURCES];
+	unsigned posted = 0, n_all = 0;
+	int rc = 0;
+
+	memset(ans, 0, sizeof(*ans));
+	for (; posted < egw_dataplane_n_workers(dp); posted++) {
+		struct egw_mailbox *mb = egw_worker_mailbox(egw_dataplane_worker(dp, posted));
+		if (egw_mailbox_acquire(mb, ACQUIRE_MS) < 0) {
+			snprintf(err, errlen, "worker %u is busy with another request; retry",
+				posted);
+			rc = -EBUSY;
+			break;
+		}
+		mb->op = EGW_MBOX_SOURCES;
+		egw_mailbox_post(mb);
+	}
+	for (unsigned i = 0; i < posted; i++) {
+		struct egw_mailbox *mb = egw_worker_mailbox(egw_dataplane_worker(dp, i));
+		int wrc = egw_mailbox_wait(mb, PICKUP_MS, NULL, NULL);
+		if (wrc < 0) {
+			if (rc == 0)
+				snprintf(err, errlen, "worker %u did not answer (not running?)", i);
+			rc = rc ? rc : wrc;
+			continue;
+		}
+		for (uint32_t k = 0; k < mb->n_top; k++)
+			sum_source(all, &n_all, mb->top[k]);
+		egw_mailbox_release(mb);
+	}
+	for (unsigned i = 0; i < n_all; i++)
+		egw_source_top_insert(ans->top, &ans->n, EGW_MBOX_TOP_SOURCES, all[i]);
+	return rc;
+}

@@ -261,6 +261,9 @@ static const struct {
 	{ "/egw/flows", egw_tel_flows,
 		"Flows with translation and state. Param: addr= src= dst= "
 		"nat= port= proto= policy= limit= (max 40)." },
+	{ "/egw/sources", egw_tel_sources,
+		"Inside addresses holding the most live mappings "
+		"(max_per_source counts these). No parameters." },
 	{ "/egw/neighbors", egw_tel_neighbors,
 		"Neighbours (ARP): address, port, MAC, state, age, "
 		"probes. Param: first slot (default 0)." },

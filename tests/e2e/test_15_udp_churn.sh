@@ -8,7 +8,7 @@
 # shows answered flows holding no share (only the unanswered ones, < 256 in flight, count):
 #   - every query is answered, nat_source_limit stays 0;
 #   - the answered flows are finished (flows_time_wait) and gone a few seconds later;
-#   - /egw/info shows udp_reply and udp_port_timeouts;
+#   - /egw/info shows udp_reply and udp_port_timeouts; egwctl sources lists the client;
 #   - a long-lived UDP stream on one socket (port 9000: two datagrams each way per round) keeps
 #     its mapping across gaps longer than udp_reply (udp timer): the server sees one source.
 set -eu -o pipefail
@@ -49,6 +49,10 @@ assert_stat_delta "$base" drops.nat_source_limit -eq 0
 # than queries, but most queries make their own.
 assert_stat_delta "$base" flows_created -ge $((QUERIES / 2))
 
+# The live stream is the one mapping the client holds now (answered queries do not count).
+out=$(timeout 20 "$EGW_CTL_BIN" -p "$EGW_PREFIX" sources) || egw_fail "egwctl sources: $out"
+egw_log "egwctl sources:"$'\n'"$out"
+assert_match "$out" "$EGW_IP_CLI +[1-9]" "egwctl sources lists the client with its live mappings"
 # Answered flows to port 53 go after 2 s (plus one expiry sweep): none of them is left.
 v=$(egw_wait_stat flows_time_wait -eq 0 20)
 assert_numeq "$v" 0 "finished (answered) flows after udp_port_timeouts 53:2"
