@@ -96,8 +96,8 @@ static bool flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, s
 	uint32_t dst_be;
 	uint8_t was;
 
-	/* A new connection on the tuple of a closed one: a flow of its own (issue: one flow
-	 * log record per connection). Before the revoked check: a new SYN is judged afresh. */
+	/* A new connection on the tuple of a closed one is a flow of its own (one flow log
+	 * record per connection). Before the revoked check: a new SYN is judged afresh. */
 	if (unlikely(meta->proto == IPPROTO_TCP && dir == EGW_DIR_ORIG &&
 		     egw_tcp_reopens(f, meta->tcp_flags))) {
 		f = egw_pl_flow_reopen(w, snap, m, meta, f);
