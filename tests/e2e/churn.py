@@ -8,7 +8,8 @@ with what they counted.
   tcp-serve ADDR PORT                 accept, send one byte, close (the server closes first)
   tcp-conns DST PORT N PROCS [SECS] [SRC/COUNT]
                                       N short connections from PROCS processes: connect,
-                                      read the byte, close; {"ok":..,"failed":..,"secs":..};
+                                      read the byte, close; {"ok":..,"failed":..,
+                                      "skipped": (not made by the deadline),"secs":..};
                                       SRC/COUNT: from COUNT source addresses from SRC on,
                                       in turn (they must be the client's)
   http-seq DST PORT N [BIND_PORT]     N sequential HTTP/1.0 GETs, each a new connection (from
@@ -54,10 +55,10 @@ def _sources(spec):
 
 
 def _tcp_worker(dst, port, n, deadline, srcs, q):
-    ok = failed = 0
+    ok = failed = skipped = 0
     for i in range(n):
         if time.monotonic() > deadline:
-            failed += 1
+            skipped += 1
             continue
         s = socket.socket()
         s.settimeout(3)
@@ -73,7 +74,7 @@ def _tcp_worker(dst, port, n, deadline, srcs, q):
             failed += 1
         finally:
             s.close()
-    q.put((ok, failed))
+    q.put((ok, failed, skipped))
 
 
 def tcp_conns(dst, port, n, procs, secs="50", src=None):
@@ -89,14 +90,16 @@ def tcp_conns(dst, port, n, procs, secs="50", src=None):
           for i in range(procs)]
     for p in ps:
         p.start()
-    ok = failed = 0
+    ok = failed = skipped = 0
     for _ in ps:
-        a, b = q.get()
+        a, b, c = q.get()
         ok += a
         failed += b
+        skipped += c
     for p in ps:
         p.join()
-    print(json.dumps({"ok": ok, "failed": failed, "secs": round(time.monotonic() - t0, 2)}))
+    print(json.dumps({"ok": ok, "failed": failed, "skipped": skipped,
+                      "secs": round(time.monotonic() - t0, 2)}))
 
 
 def http_seq(dst, port, n, bind_port=None):
