@@ -54,7 +54,7 @@ enum egw_flow_state {
 	EGW_TCP_RESET,	     /* RST seen: closed ("closed" in telemetry) */
 	EGW_UDP_ANSWERED,    /* a request and its reply: request/response done */
 	EGW_UDP_REQUEST,     /* a request waiting for its reply */
-	EGW_FLOW_UDP,	     /* a stream: replies beyond one per request (lib/flow/udp.h) */
+	EGW_FLOW_UDP,	     /* a stream: more replies than requests (lib/flow/udp.h) */
 	EGW_FLOW_ICMP,
 	EGW_FLOW_STATE_MAX
 };

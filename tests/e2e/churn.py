@@ -14,14 +14,15 @@ with what they counted.
                                       in turn (they must be the client's)
   http-seq DST PORT N [BIND_PORT]     N sequential HTTP/1.0 GETs, each a new connection (from
                                       BIND_PORT when given, else the kernel's ephemeral range)
-  udp-serve ADDR PORT...              echo every datagram; logs "peer ADDR:PORT" per datagram
-                                      to stdout for the ports named after a '+' (stream ports)
+  udp-serve ADDR PORT...              echo every datagram; a port named with a '+' (a stream
+                                      port) echoes it twice, like a peer that sends more than
+                                      it is asked, and logs "peer ADDR:PORT" per datagram
   udp-churn DST PORT N RATE [SECS]    N queries, each from a fresh socket (a fresh source port,
                                       RFC 5452), at most RATE/s and 256 in flight; one resend
                                       after 1 s; {"sent":..,"answered":..,"lost":..}
-  udp-stream DST PORT ROUNDS GAP      one socket: ROUNDS rounds GAP seconds apart, each two
-                                      datagrams out and both echoes back (a stream, not a
-                                      request/response); {"answered":..,"rounds":..}
+  udp-stream DST PORT ROUNDS GAP      one socket: ROUNDS rounds GAP seconds apart, each one
+                                      datagram out and two back from a stream port (a stream,
+                                      not a request/response); {"answered":..,"rounds":..}
 """
 import json
 import multiprocessing
@@ -150,6 +151,7 @@ def udp_serve(addr, *ports):
                     break
                 s.sendto(data, peer)
                 if s.fileno() in stream:
+                    s.sendto(data, peer)
                     print("peer %s:%d" % peer, flush=True)
 
 
@@ -194,7 +196,7 @@ def udp_churn(dst, port, n, rate, secs="40"):
 
 
 def udp_stream(dst, port, rounds, gap):
-    """Each round: two datagrams out, both echoed back (two replies in a row: a stream)."""
+    """Each round: one datagram out, two back (more replies than requests: a stream)."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(2)
     answered = 0
@@ -202,8 +204,7 @@ def udp_stream(dst, port, rounds, gap):
         if i:
             time.sleep(float(gap))
         for _ in range(3):  # a lost datagram is resent, not counted as a failure of the stream
-            s.sendto(b"s%da" % i, (dst, int(port)))
-            s.sendto(b"s%db" % i, (dst, int(port)))
+            s.sendto(b"s%d" % i, (dst, int(port)))
             try:
                 s.recv(2048)
                 s.recv(2048)

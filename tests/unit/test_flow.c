@@ -691,34 +691,45 @@ static void test_timeouts_by_behaviour(void)
 	egw_flow_table_free(ft);
 }
 
+/* A UDP packet of F in direction DIR as the pipeline sees it: tracked, then counted. */
+static void udp_pkt(struct egw_flow *f, unsigned dir, uint8_t want)
+{
+	egw_udp_track(f, dir);
+	f->packets[dir]++;
+	CU_ASSERT_EQUAL(f->state, want);
+}
+
 /* UDP timers follow what the flow did: request only, one exchange, a stream. */
 static void test_udp_behaviour(void)
 {
+	const unsigned O = EGW_DIR_ORIG, R = EGW_DIR_REPLY;
 	struct egw_flow f;
 
 	memset(&f, 0, sizeof(f));
 	f.state = EGW_UDP_REQUEST;
-	egw_udp_track(&f, EGW_DIR_ORIG); /* a retransmitted query */
-	CU_ASSERT_EQUAL(f.state, EGW_UDP_REQUEST);
+	udp_pkt(&f, O, EGW_UDP_REQUEST);
+	udp_pkt(&f, O, EGW_UDP_REQUEST); /* a retransmitted query */
 	CU_ASSERT_FALSE(egw_flow_finished(f.state));
-	egw_udp_track(&f, EGW_DIR_REPLY);
-	CU_ASSERT_EQUAL(f.state, EGW_UDP_ANSWERED);
+	udp_pkt(&f, R, EGW_UDP_ANSWERED);
 	CU_ASSERT(egw_flow_finished(f.state));
+	udp_pkt(&f, R, EGW_UDP_ANSWERED); /* the answer to the retransmission: no stream */
 	/* A second exchange (a resolver's fresh port meeting an old tuple, a poller): another
-	 * request, waiting again. */
-	egw_udp_track(&f, EGW_DIR_ORIG);
-	CU_ASSERT_EQUAL(f.state, EGW_UDP_REQUEST);
+	 * request, waiting again, then answered. */
+	udp_pkt(&f, O, EGW_UDP_REQUEST);
 	CU_ASSERT_FALSE(egw_flow_finished(f.state));
-	egw_udp_track(&f, EGW_DIR_REPLY);
-	CU_ASSERT_EQUAL(f.state, EGW_UDP_ANSWERED);
-	/* Two replies in a row: the outside sends on its own, a stream, for good. */
-	egw_udp_track(&f, EGW_DIR_REPLY);
-	CU_ASSERT_EQUAL(f.state, EGW_FLOW_UDP);
+	udp_pkt(&f, R, EGW_UDP_ANSWERED);
+	/* The outside sends again with as many sent as the inside: a stream, for good. */
+	udp_pkt(&f, R, EGW_FLOW_UDP);
 	CU_ASSERT_FALSE(egw_flow_finished(f.state));
-	egw_udp_track(&f, EGW_DIR_ORIG);
-	egw_udp_track(&f, EGW_DIR_REPLY);
-	egw_udp_track(&f, EGW_DIR_REPLY);
-	CU_ASSERT_EQUAL(f.state, EGW_FLOW_UDP);
+	udp_pkt(&f, O, EGW_FLOW_UDP);
+	udp_pkt(&f, O, EGW_FLOW_UDP);
+	udp_pkt(&f, R, EGW_FLOW_UDP);
+	/* One request, two answers: a stream at once. */
+	memset(&f, 0, sizeof(f));
+	f.state = EGW_UDP_REQUEST;
+	udp_pkt(&f, O, EGW_UDP_REQUEST);
+	udp_pkt(&f, R, EGW_UDP_ANSWERED);
+	udp_pkt(&f, R, EGW_FLOW_UDP);
 	CU_ASSERT_STRING_EQUAL(egw_flow_state_name(EGW_TCP_TIME_WAIT), "time_wait");
 	CU_ASSERT_STRING_EQUAL(egw_flow_state_name(EGW_TCP_RESET), "closed");
 	CU_ASSERT_STRING_EQUAL(egw_flow_state_name(EGW_UDP_ANSWERED), "udp_answered");
