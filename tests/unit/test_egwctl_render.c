@@ -340,6 +340,5 @@ void egw_test_register_egwctl_render(void)
 	EGW_SUITE("egwctl_render", NULL, NULL, EGW_TEST(test_sorted), EGW_TEST(test_ports),
 		EGW_TEST(test_sources), EGW_TEST(test_stats), EGW_TEST(test_status),
 		EGW_TEST(test_flows), EGW_TEST(test_names), EGW_TEST(test_pools),
-		EGW_TEST(test_policies),
-		EGW_TEST(test_neighbors), EGW_TEST(test_style));
+		EGW_TEST(test_policies), EGW_TEST(test_neighbors), EGW_TEST(test_style));
 }
