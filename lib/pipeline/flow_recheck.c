@@ -46,6 +46,7 @@ enum egw_recheck egw_pl_recheck(struct egw_worker *w, const struct egw_snapshot 
 	struct rte_mbuf *m, struct egw_pkt_meta *meta, struct egw_flow *f)
 {
 	const struct egw_policy_rt *rt;
+	uint8_t was;
 
 	if (snap->revalidate == EGW_REVALIDATE_KEEP || delta_allows(snap, f) ||
 		(snap->host ? egw_pl_recheck_named(w, snap, f) :
@@ -68,10 +69,10 @@ enum egw_recheck egw_pl_recheck(struct egw_worker *w, const struct egw_snapshot 
 	 * retransmission, and gets an exact one. Quota and source share go back now.
 	 */
 	f->generation = (uint16_t)snap->epoch;
+	was = f->state;
 	f->state = EGW_TCP_RESET;
-	egw_flow_release_shares(w, f);
-	f->flags = (uint8_t)((f->flags & ~(EGW_FLOW_F_QUOTA | EGW_FLOW_F_SRC_COUNTED)) |
-			     EGW_FLOW_F_REVOKED);
+	egw_flow_state_changed(w, f, was); /* gives back the quota and source share */
+	f->flags |= EGW_FLOW_F_REVOKED;
 	if (meta->tcp_flags & EGW_TCP_RST) {
 		egw_drop(&w->stats, m, EGW_DROP_POLICY_REVOKED);
 		return EGW_RECHECK_DROPPED;
