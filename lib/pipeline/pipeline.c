@@ -155,9 +155,9 @@ static bool flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, s
 
 	/* A new connection on the tuple of a closed one is a flow of its own (one flow log
 	 * record per connection), decided afresh by the new-flow path (its host name too).
-	 * Before the revoked and pending checks: a new SYN is judged afresh. */
-	if (unlikely(meta->proto == IPPROTO_TCP && dir == EGW_DIR_ORIG &&
-		     egw_tcp_reopens(f, meta->tcp_flags))) {
+	 * Before the revoked and pending checks: a new SYN is judged afresh. The flags go first:
+	 * almost every packet fails there (non-TCP packets parse with no flags). */
+	if (unlikely(egw_tcp_reopens(f, meta->tcp_flags) && dir == EGW_DIR_ORIG)) {
 		f = egw_pl_flow_reopen(w, snap, m, meta, f);
 		if (f)
 			flow_packet(w, snap, m, meta, f, EGW_DIR_ORIG);
