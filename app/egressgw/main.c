@@ -109,6 +109,7 @@ static int dataplane_setup(struct egw_app *app)
 			.tcp_close = c->flows.tcp_close,
 			.udp_reply = c->flows.udp_reply },
 		.tcp_pickup = c->flows.tcp_pickup,
+		.tcp_window_check = c->flows.tcp_window_check,
 		.flow_log = c->log.flow_log[0] != '\0',
 		.neigh_max = NEIGH_MAX,
 		.ring_size = EGW_RING_SIZE };
