@@ -153,8 +153,11 @@ enum egw_tcp_fit egw_tcp_window_check(struct egw_tcp_window *tw, unsigned d,
 	} else if (peer_known) {
 		/* Without ACK (a RST) the segment acknowledges nothing: take the peer's end. */
 		const uint32_t ack = (s->flags & EGW_TCP_ACK) ? s->ack : tw->dir[d ^ 1].end;
+		/* A SYN that does not fit (a client reconnecting from the same port after a
+		 * crash) is passed on unlearned, as Linux conntrack ignores it: the server's
+		 * challenge ACK draws the client's RST, which ends the old flow. */
 		if (!fits(tw, d, s, end, ack))
-			return EGW_TCP_OUT_OF_WINDOW;
+			return (s->flags & EGW_TCP_SYN) ? EGW_TCP_FITS : EGW_TCP_OUT_OF_WINDOW;
 		if ((s->flags & EGW_TCP_RST) && !rst_exact(tw, d, s))
 			return EGW_TCP_RST_CHALLENGE;
 	}

@@ -22,7 +22,9 @@
  * any segment, whose scale cannot be known, so RFC 7323's largest (14) is assumed and the
  * check catches gross misfits only. Nothing is dropped until both directions are known.
  *
- * RSTs follow RFC 5961: one at the receiver's rcv.nxt (S.end, or R's highest ack) ends the
+ * A SYN that does not fit is passed on without learning from it (a client that lost its
+ * connection reconnecting from the same port: the server's challenge ACK draws the RST that
+ * ends the old flow). RSTs follow RFC 5961: one at the receiver's rcv.nxt (S.end, or R's highest ack) ends the
  * connection; one elsewhere within the window is passed on (the endpoint answers with a
  * challenge ACK) without ending the flow; one outside is dropped like out-of-window data.
  */

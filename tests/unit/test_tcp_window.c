@@ -150,6 +150,11 @@ static void test_tcp_window_rst(void)
 	CU_ASSERT_EQUAL(send_seg(&tw, O, RST | ACK, ci + 300, si + 1, 0, 0), EGW_TCP_RST_CHALLENGE);
 	/* A challenge RST teaches nothing: the edges did not move. */
 	CU_ASSERT_EQUAL(tw.dir[R].end, si + 1);
+	/* A SYN with a new ISN on the live connection (the client restarted): passed on, the
+	 * edges untouched, so that the server's challenge ACK and the client's RST fit. */
+	CU_ASSERT_EQUAL(send_seg(&tw, O, SYN, 0x70000000u, 0, 64000, 0), EGW_TCP_FITS);
+	CU_ASSERT_EQUAL(tw.dir[O].end, ci + 101);
+	CU_ASSERT_EQUAL(send_seg(&tw, R, ACK, si + 1, ci + 101, 10000, 0), EGW_TCP_FITS);
 	/* Exactly at rcv.nxt: the sender's next sequence number... */
 	CU_ASSERT_EQUAL(send_seg(&tw, R, RST, si + 1, 0, 0, 0), EGW_TCP_FITS);
 	CU_ASSERT_EQUAL(send_seg(&tw, O, RST | ACK, ci + 101, si + 1, 0, 0), EGW_TCP_FITS);
