@@ -205,6 +205,23 @@ static void test_tcp_window_pickup(void)
 	CU_ASSERT_EQUAL(send_seg(&tw, R, RST, sseq + 50, 0, 0, 0), EGW_TCP_FITS);
 }
 
+/* Simultaneous open (RFC 5382 REQ-2): SYNs cross, then SYN+ACKs; all fit, data follows. */
+static void test_tcp_window_simultaneous_open(void)
+{
+	struct egw_tcp_window tw;
+	const uint32_t ci = 7000, si = 9000;
+
+	memset(&tw, 0, sizeof(tw));
+	CU_ASSERT_EQUAL(send_seg(&tw, O, SYN, ci, 0, 1000, 0), EGW_TCP_FITS);
+	CU_ASSERT_EQUAL(send_seg(&tw, R, SYN, si, 0, 1000, 0), EGW_TCP_FITS);
+	CU_ASSERT_EQUAL(send_seg(&tw, O, SYN | ACK, ci, si + 1, 1000, 0), EGW_TCP_FITS);
+	CU_ASSERT_EQUAL(send_seg(&tw, R, SYN | ACK, si, ci + 1, 1000, 0), EGW_TCP_FITS);
+	CU_ASSERT_EQUAL(send_seg(&tw, O, ACK, ci + 1, si + 1, 1000, 100), EGW_TCP_FITS);
+	CU_ASSERT_EQUAL(send_seg(&tw, R, ACK, si + 1, ci + 101, 1000, 100), EGW_TCP_FITS);
+	CU_ASSERT_EQUAL(send_seg(&tw, R, RST, si + 1 + 0x40000000u, 0, 0, 0),
+		EGW_TCP_OUT_OF_WINDOW);
+}
+
 /* The fields come from the header; the window scale option from a SYN's options only. */
 static void test_tcp_seg_read(void)
 {
@@ -240,5 +257,6 @@ void egw_test_register_tcp_window(void)
 	EGW_SUITE("tcp_window", NULL, NULL, EGW_TEST(test_tcp_window_data),
 		EGW_TEST(test_tcp_window_wrap), EGW_TEST(test_tcp_window_scale),
 		EGW_TEST(test_tcp_window_rst), EGW_TEST(test_tcp_window_probes),
-		EGW_TEST(test_tcp_window_pickup), EGW_TEST(test_tcp_seg_read));
+		EGW_TEST(test_tcp_window_pickup), EGW_TEST(test_tcp_window_simultaneous_open),
+		EGW_TEST(test_tcp_seg_read));
 }
