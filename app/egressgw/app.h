@@ -54,7 +54,8 @@ struct egw_app {
 	struct egw_reload_result last_reload;
 	char config_sha256[65];
 	volatile sig_atomic_t stop_requested;
-	volatile sig_atomic_t reload_requested;
+	volatile sig_atomic_t reload_requested; /* SIGHUP */
+	volatile sig_atomic_t reopen_requested; /* SIGUSR1: the flow log was rotated */
 };
 
 #define EGW_RING_SIZE 1024 /* control and handoff rings */

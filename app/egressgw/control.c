@@ -135,7 +135,7 @@ static int neigh_start(struct egw_app *app)
 	return rc;
 }
 
-/* SIGHUP also means "the log was rotated": continue in a new file at the same path. */
+/* SIGUSR1: the log was rotated; continue in a new file at the same path. */
 static void flowlog_reopen(struct egw_app *app)
 {
 	int rc;
@@ -200,6 +200,9 @@ void egw_control_run(struct egw_app *app)
 			char msg[256];
 			app->reload_requested = 0;
 			egw_publish_reload(app, msg, sizeof(msg));
+		}
+		if (app->reopen_requested) {
+			app->reopen_requested = 0;
 			flowlog_reopen(app);
 		}
 		if (app->flowlog.f)

@@ -26,6 +26,8 @@ static void on_signal(int sig)
 {
 	if (sig == SIGHUP)
 		the_app->reload_requested = 1;
+	else if (sig == SIGUSR1)
+		the_app->reopen_requested = 1;
 	else
 		the_app->stop_requested = 1;
 }
@@ -44,9 +46,11 @@ static void sigpipe_ignore(void)
 }
 
 /*
- * Before EAL starts: a SIGHUP during start (a logrotate run) would otherwise end the daemon.
- * Handlers only set flags: a burst of SIGHUPs is at most one reload each (fewer when they come
- * faster than a reload), never a queue that keeps the control thread busy afterwards.
+ * Before EAL starts: a SIGHUP or SIGUSR1 during start (a logrotate run) would otherwise end the
+ * daemon. nginx's convention: SIGHUP reloads the configuration, SIGUSR1 reopens the flow log,
+ * so a nightly log rotation does not re-read the policy. Handlers only set flags: a burst of
+ * signals is at most one reload or reopen each (fewer when they come faster than the control
+ * loop), never a queue that keeps the control thread busy afterwards.
  */
 static void signals_setup(void)
 {
@@ -56,6 +60,7 @@ static void signals_setup(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 }
 
 static void usage(FILE *out)

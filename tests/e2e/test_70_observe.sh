@@ -11,7 +11,8 @@
 #   - the flow log: every line is valid against docs/flowlog.schema.json (python3-jsonschema);
 #     start/deny/end records match the workload; an end carries its start's flow_id; the
 #     Community IDs equal those computed here from each record's tuple; "quiet" is absent;
-#     SIGHUP after a rename continues in a new file (log rotation).
+#     SIGUSR1 after a rename continues in a new file (log rotation) without a reload; SIGHUP
+#     reloads (a new generation) and leaves the flow log alone.
 set -eu -o pipefail
 source "$(dirname "$0")/lib.sh"
 egw_init
@@ -272,15 +273,29 @@ assert_eq "$summary" "start=$((N + 1)) deny=$M end=$N flushed=1 quiet=0 bad=0 un
 ends=$(grep -c '"reason":"tcp_closed"' "$FLOWLOG" || true)
 assert_numeq "$ends" $N "finished downloads end as tcp_closed"
 
-# --- log rotation: rename, SIGHUP, the next records go to a new file at the same path
+# --- log rotation (nginx's convention): rename, SIGUSR1, the next records go to a new file at
+# the same path and the policy is NOT reloaded; SIGHUP reloads (a new generation)
+g0=$(egw_info policy_generation) || egw_fail "no /egw/info policy_generation"
 mv "$FLOWLOG" "$FLOWLOG.1"
-kill -HUP "$EGW_PID"
-egw_wait_for 5 test -f "$FLOWLOG" || egw_fail "no new flow log after SIGHUP"
+kill -USR1 "$EGW_PID"
+egw_wait_for 5 test -f "$FLOWLOG" || egw_fail "no new flow log after SIGUSR1"
 egw_curl $EGW_NS_CLI "$URL/index.html" -o /dev/null || egw_fail "curl after rotation"
 egw_wait_for 5 grep -q '"event":"start"' "$FLOWLOG" || egw_fail "no start record in the new file"
-egw_ok "after SIGHUP the flow log continues in a new $FLOWLOG"
+egw_ok "after SIGUSR1 the flow log continues in a new $FLOWLOG"
+assert_eq "$(egw_info policy_generation)" "$g0" "SIGUSR1 leaves the policy generation alone"
 summary=$(check_log "$FLOWLOG")
 assert_match "$summary" "bad=0 .*cid=0 host=0" "the new file's records are valid too"
+mv "$FLOWLOG" "$FLOWLOG.2"
+kill -HUP "$EGW_PID"
+for ((i = 0; i < 50; i++)); do
+	[[ $(egw_info policy_generation) != "$g0" ]] && break
+	sleep 0.2
+done
+assert_eq "$(egw_info policy_generation)" $((g0 + 1)) "SIGHUP reloads: a new generation"
+egw_curl $EGW_NS_CLI "$URL/index.html" -o /dev/null || egw_fail "curl after the reload"
+sleep 1
+[[ -e $FLOWLOG ]] && egw_fail "SIGHUP reopened the flow log (that is SIGUSR1's job)"
+egw_ok "SIGHUP does not reopen the flow log"
 assert_eq "$(egw_stat flow_log_dropped)" 0 "/egw/stats flow_log_dropped"
 
 egw_stop
