@@ -194,6 +194,7 @@ void egw_control_run(struct egw_app *app)
 			egw_rcu_reclaim(egw_dataplane_rcu(app->dp));
 			egw_neigh_timers(app->neigh);
 			egw_names_timer(app);
+			egw_notify_watchdog(app, now);
 			last_timer = now;
 		}
 		if (app->reload_requested) {

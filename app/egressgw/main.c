@@ -305,10 +305,13 @@ int main(int argc, char **argv)
 		rte_eal_remote_launch(egw_worker_loop, &app.wrun[i], app.worker_lcores[i]);
 	EGW_INFO("ready: %u worker(s), %u port(s), mode %s", egw_dataplane_n_workers(app.dp),
 		app.n_ports, egw_mode_name(app.conf.egress.mode));
+	egw_notify_init(&app);
+	egw_notify_ready(&app);
 
 	egw_control_run(&app);
 
 	EGW_INFO("stopping");
+	egw_notify_stopping();
 	for (unsigned i = 0; i < egw_dataplane_n_workers(app.dp); i++)
 		__atomic_store_n(&app.wrun[i].stop, true, __ATOMIC_RELAXED);
 	rte_eal_mp_wait_lcore();

@@ -135,6 +135,7 @@ int egw_publish_reload(struct egw_app *app, char *out, size_t len)
 		snprintf(out, len, "ERROR out of memory\n");
 		return -ENOMEM;
 	}
+	egw_notify_reloading();
 	rc = egw_conf_load(app->conf.path, next, &errs);
 	if (rc == 0)
 		rc = egw_policy_load(next, &pset, &errs);
@@ -176,6 +177,8 @@ int egw_publish_reload(struct egw_app *app, char *out, size_t len)
 		EGW_INFO("%s", summary);
 	}
 done:
+	/* Rejected or not, the daemon runs (the old policy when rejected): READY again. */
+	egw_notify_ready(app);
 	egw_policy_set_free(&pset);
 	egw_conf_errors_free(&errs);
 	free(next);
@@ -215,6 +218,7 @@ int egw_publish_mode(struct egw_app *app, enum egw_mode mode, char *out, size_t 
 		egw_mode_name(old), (unsigned long long)app->generation);
 	EGW_INFO("mode %s (was %s), generation %llu", egw_mode_name(mode), egw_mode_name(old),
 		(unsigned long long)app->generation);
+	egw_notify_status(app);
 	return 0;
 }
 
