@@ -117,6 +117,13 @@ void egw_flow_refused(struct egw_worker *w, const struct egw_flow_key *key, uint
 	emit(w, &r);
 }
 
+void egw_flow_log_end(struct egw_worker *w, struct egw_flow *f, enum egw_flow_end why)
+{
+	if (f->flags & EGW_FLOW_F_LOG)
+		emit_flow(w, f, EGW_EV_END, (uint8_t)why);
+	f->flags &= (uint8_t)~EGW_FLOW_F_LOG;
+}
+
 /* Ends F's accounting (it is removed by the caller). */
 static void finish(struct egw_worker *w, struct egw_flow *f, enum egw_flow_end why)
 {

@@ -36,6 +36,7 @@ struct egw_flow_dump {
 	struct egw_flow flow;
 	uint32_t created; /* worker clock, seconds */
 	uint32_t now;	  /* worker clock when listed */
+	uint32_t record;  /* its place in the worker's table (a page's position) */
 };
 
 struct egw_mailbox {
@@ -52,8 +53,8 @@ struct egw_worker;
 
 /* Asker: takes the mailbox within TIMEOUT_MS. 0 or -EBUSY. */
 int egw_mailbox_acquire(struct egw_mailbox *mb, unsigned timeout_ms);
-/* Asker: posts the request filled in since acquire. */
-void egw_mailbox_post(struct egw_mailbox *mb);
+/* Asker: posts the request filled in since acquire; the worker looks from record START on. */
+void egw_mailbox_post(struct egw_mailbox *mb, uint32_t start);
 /*
  * Asker: waits for the worker's answer, never longer than TIMEOUT_MS + 10 s. 0 when DONE (read
  * the results, then release); -ETIMEDOUT when the worker did not pick it up within TIMEOUT_MS

@@ -95,10 +95,17 @@ static bool flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, s
 	uint32_t dst_be;
 
 	if (unlikely(f->flags & EGW_FLOW_F_REVOKED)) {
-		egw_pl_revoked_packet(w, m, meta);
-		return false;
-	}
-	if (unlikely(f->generation != (uint16_t)snap->epoch) && meta->kind != EGW_PKT_ICMP_ERROR) {
+		/* Reset already, or an ICMP error: answered as revoked. */
+		if (f->state == EGW_TCP_RESET || meta->kind == EGW_PKT_ICMP_ERROR) {
+			egw_pl_revoked_packet(w, m, meta);
+			return false;
+		}
+		/* Flushed (egw_pl_flush_tcp): its first packet resets both ends. */
+		recheck = egw_pl_reset_both_ways(w, m, meta, f);
+		if (recheck == EGW_RECHECK_DROPPED)
+			return false;
+	} else if (unlikely(f->generation != (uint16_t)snap->epoch) &&
+		   meta->kind != EGW_PKT_ICMP_ERROR) {
 		recheck = egw_pl_recheck(w, snap, m, meta, f);
 		if (recheck == EGW_RECHECK_DROPPED)
 			return false;
