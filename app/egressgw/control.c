@@ -160,8 +160,10 @@ void egw_control_end_flows(struct egw_app *app)
 		while (!egw_pipeline_end_flows(egw_dataplane_worker(dp, i), &cursor))
 			egw_flowlog_drain(&app->flowlog, dp, &app->slots, UINT32_MAX);
 	}
-	if (app->flowlog.f)
+	if (app->flowlog.f) {
 		egw_flowlog_drain(&app->flowlog, dp, &app->slots, UINT32_MAX);
+		egw_flowlog_flush_denies(&app->flowlog, dp, &app->slots);
+	}
 	egw_flowlog_close(&app->flowlog);
 }
 

@@ -246,6 +246,11 @@ void egw_dataplane_count_flowlog(struct egw_dataplane *dp, uint64_t written, uin
 	dp->control_stats.flow_log_errors += errors;
 }
 
+void egw_dataplane_count_deny_dropped(struct egw_dataplane *dp, uint64_t n)
+{
+	dp->control_stats.flow_log_deny_dropped += n;
+}
+
 #define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 
 void egw_dataplane_worker_view(const struct egw_dataplane *dp, unsigned i,

@@ -75,6 +75,7 @@ struct egw_worker_stats {
 	uint64_t flow_log_dropped;	/* records lost to a full flow log ring (worker) */
 	uint64_t flow_log_written;	/* records written (control thread) */
 	uint64_t flow_log_errors;	/* records lost to write errors (control thread) */
+	uint64_t flow_log_deny_dropped; /* deny records over the deny rate (control thread) */
 	uint64_t tx_full[EGW_PORT_IDS]; /* per port: packets its TX queue refused (tx_full) */
 	uint64_t drops[EGW_DROP_MAX];
 } __rte_cache_aligned;
@@ -157,6 +158,7 @@ void egw_dataplane_count_drop(struct egw_dataplane *dp, enum egw_drop_reason rea
 uint64_t *egw_dataplane_control_drops(struct egw_dataplane *dp);
 /* Flow log records the control thread wrote or lost (flowlog.c). */
 void egw_dataplane_count_flowlog(struct egw_dataplane *dp, uint64_t written, uint64_t errors);
+void egw_dataplane_count_deny_dropped(struct egw_dataplane *dp, uint64_t n);
 
 /* Views: sums over the workers, safe from any thread (relaxed loads). */
 struct egw_worker_view {

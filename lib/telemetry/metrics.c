@@ -156,6 +156,10 @@ static void render_totals(const struct egw_tel_source *s, struct egw_metrics_buf
 		"Flow log records lost: a worker's queue was full.", st.flow_log_dropped);
 	scalar(b, "flow_log_errors_total", "counter", "Flow log records lost to write errors.",
 		st.flow_log_errors);
+	scalar(b, "flow_log_deny_dropped_total", "counter",
+		"Deny records not written: over the deny record rate (repeats are counted, not "
+		"dropped).",
+		st.flow_log_deny_dropped);
 }
 
 /* A family of one 64-bit field of a per-entity view (a port, a worker). */

@@ -104,6 +104,7 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U64("flow_log_written", st.flow_log_written);
 	U64("flow_log_dropped", st.flow_log_dropped);
 	U64("flow_log_errors", st.flow_log_errors);
+	U64("flow_log_deny_dropped", st.flow_log_deny_dropped);
 	U64("drops_total", total);
 #undef U64
 	rte_tel_data_add_dict_container(d, "drops", drops, 0);

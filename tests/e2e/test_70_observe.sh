@@ -9,7 +9,8 @@
 #   - egwctl flows lists the live download with its translation; egwctl flows flush ends it;
 #   - /metrics (libmicrohttpd) passes promtool check metrics and carries the same numbers;
 #   - the flow log: every line is valid against docs/flowlog.schema.json (python3-jsonschema);
-#     start/deny/end records match the workload; an end carries its start's flow_id; the
+#     start/deny/end records match the workload (deny records count their repeats: one SYN
+#     sent three times within a second is one record with count 3); an end carries its start's flow_id; the
 #     Community IDs equal those computed here from each record's tuple; "quiet" is absent;
 #     SIGUSR1 after a rename continues in a new file (log rotation) without a reload; SIGHUP
 #     reloads (a new generation) and leaves the flow log alone.
@@ -244,7 +245,7 @@ for n, line in enumerate(open(sys.argv[1]), 1):
         c["start"] += 1
     elif r["event"] == "deny" and r["policy"] == "blocked" and r["reason"] == "policy_deny" \
             and r["dport"] == 8081:
-        c["deny"] += 1
+        c["deny"] += r["count"]
     elif r["event"] == "end" and r["policy"] == "web" and r["packets_in"] > 0 and \
             r["bytes_out"] > 0 and r["duration_ms"] // 1000 == r["duration_s"]:
         c["flushed" if r["reason"] == "flushed" else "end"] += 1
@@ -272,6 +273,24 @@ assert_eq "$summary" "start=$((N + 1)) deny=$M end=$N flushed=1 quiet=0 bad=0 un
 	"flow log records (each valid against docs/flowlog.schema.json)"
 ends=$(grep -c '"reason":"tcp_closed"' "$FLOWLOG" || true)
 assert_numeq "$ends" $N "finished downloads end as tcp_closed"
+
+# --- deny noise: one SYN sent three times (scapy, 0.2 s apart) is one deny record, count 3
+SYN_SPORT=40999
+ip netns exec $EGW_NS_CLI timeout 20 "$EGW_PY" -c '
+import logging, sys, time
+logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
+from scapy.all import IP, TCP, send
+syn = IP(src=sys.argv[1], dst=sys.argv[2]) / TCP(sport=int(sys.argv[3]), dport=8081, flags="S",
+                                                 seq=12345)
+for i in range(3):
+    send(syn, verbose=False)
+    time.sleep(0.2)
+' $EGW_IP_CLI $EGW_IP_SRV $SYN_SPORT
+egw_wait_for 10 grep -q "\"sport\":$SYN_SPORT," "$FLOWLOG" || egw_fail "no deny record for the SYN"
+denies=$(grep "\"event\":\"deny\"" "$FLOWLOG" | grep -c "\"sport\":$SYN_SPORT," || true)
+assert_eq "$denies" 1 "a SYN sent three times: one deny record"
+assert_contains "$(grep "\"sport\":$SYN_SPORT," "$FLOWLOG")" '"count":3' "the deny record counts 3"
+assert_eq "$(egw_stat flow_log_deny_dropped)" 0 "/egw/stats flow_log_deny_dropped"
 
 # --- log rotation (nginx's convention): rename, SIGUSR1, the next records go to a new file at
 # the same path and the policy is NOT reloaded; SIGHUP reloads (a new generation)
