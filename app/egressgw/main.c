@@ -16,6 +16,7 @@
 
 #include "app.h"
 #include "common/log.h"
+#include "common/time_fmt.h"
 #include "telemetry/telemetry.h"
 
 #define NEIGH_MAX 16384
@@ -285,7 +286,10 @@ int main(int argc, char **argv)
 		.port_ids = app.port_ids,
 		.neigh = app.neigh,
 		.names = &app.names_view,
-		.names_tel = &app.names_tel };
+		.names_tel = &app.names_tel,
+		.pool = app.pool,
+		.start_wall_ms = egw_wall_ms() - (int64_t)((rte_get_tsc_cycles() - app.start_tsc) *
+							   1000 / rte_get_tsc_hz()) };
 	if (egw_telemetry_register(&tel) < 0)
 		EGW_WARN("telemetry commands not registered (telemetry disabled?)");
 	if (app.conf.metrics.listen[0]) {

@@ -86,6 +86,7 @@ struct egw_policy_counters {
 	uint64_t denied;  /* new flows refused: deny action or max_flows reached */
 	uint64_t packets; /* packets of its flows, both directions */
 	uint64_t bytes;
+	uint64_t ended; /* its flows that ended: flows - ended are in the tables now */
 };
 
 /* What a data plane is built with. */
@@ -170,6 +171,8 @@ void egw_dataplane_worker_view(const struct egw_dataplane *dp, unsigned i,
 	struct egw_worker_view *v);
 void egw_dataplane_policy(const struct egw_dataplane *dp, uint32_t slot,
 	struct egw_policy_counters *c);
+/* Flows of policy SLOT in the flow tables now (admitted and not yet ended). */
+uint64_t egw_dataplane_policy_flows(const struct egw_dataplane *dp, uint32_t slot);
 /* Flows holding policy SLOT's max_flows quota. */
 uint32_t egw_dataplane_policy_active(const struct egw_dataplane *dp, uint32_t slot);
 /* Packets port PORT_ID's TX queues refused (tx_full), all workers. */

@@ -129,6 +129,7 @@ static void finish(struct egw_worker *w, struct egw_flow *f, enum egw_flow_end w
 {
 	if (f->flags & EGW_FLOW_F_LOG)
 		emit_flow(w, f, EGW_EV_END, (uint8_t)why);
+	w->policy[f->policy].ended++;
 	if (f->flags & EGW_FLOW_F_NAT) {
 		struct egw_addr_stat *a = egw_addr_stats_get(&w->addrs, f->nat_addr);
 		if (a && a->in_use)

@@ -6,6 +6,7 @@
 
 #include <openssl/evp.h>
 #include <rte_cycles.h>
+#include <rte_mempool.h>
 #include <rte_telemetry.h>
 
 #include "common/file.h"
@@ -105,6 +106,7 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U64("flow_log_dropped", st.flow_log_dropped);
 	U64("flow_log_errors", st.flow_log_errors);
 	U64("flow_log_deny_dropped", st.flow_log_deny_dropped);
+	U64("mbufs_in_use", egw_tel_src->pool ? rte_mempool_in_use_count(egw_tel_src->pool) : 0);
 	U64("drops_total", total);
 #undef U64
 	rte_tel_data_add_dict_container(d, "drops", drops, 0);
@@ -134,7 +136,8 @@ static int add_policy(struct rte_tel_data *d, const char *key, const char *name,
 	rte_tel_data_add_dict_u64(p, "flows_denied", c.denied);
 	rte_tel_data_add_dict_u64(p, "packets", c.packets);
 	rte_tel_data_add_dict_u64(p, "bytes", c.bytes);
-	rte_tel_data_add_dict_u64(p, "flows_active",
+	rte_tel_data_add_dict_u64(p, "flows_active", c.flows - c.ended);
+	rte_tel_data_add_dict_u64(p, "quota_in_use",
 		egw_dataplane_policy_active(egw_tel_src->dp, slot));
 	/* DPDK 22.11 nests dicts in dicts only (not in arrays): entries are keyed "p<N>". */
 	rc = rte_tel_data_add_dict_container(d, key, p, 0);

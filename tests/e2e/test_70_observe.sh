@@ -27,7 +27,7 @@ METRICS=127.0.0.1:19610
 FLOWLOG=$EGW_OUT/flows.jsonl
 egw_policy_conf "$EGW_OUT/egw.ini" "dpdk.idle_sleep_us=50" "metrics.listen=$METRICS" \
 	"log.flow_log=$FLOWLOG" flows.tcp_transitory=2 flows.tcp_syn=2 flows.udp=2 flows.icmp=2 \
-	flows.tcp_pickup=no
+	flows.tcp_pickup=no flows.max=4096
 egw_policy_file 10-obs.ini <<EOF
 [policy web]
 sources = 198.18.0.0/24
@@ -148,7 +148,7 @@ assert_not_contains "$out" "$EGW_IP_CLI:$sport" "egwctl flows port=9 leaves the 
 # --- egwctl tables: the same numbers, readable
 out=$(ctl policies) || egw_fail "egwctl policies: $out"
 egw_log "egwctl policies:"$'\n'"$out"
-assert_match "$out" "web +$((N + 1)) +0 " "egwctl policies: web allowed $((N + 1)), denied 0"
+assert_match "$out" "web +$((N + 1)) +0 +1 " "egwctl policies: web allowed $((N + 1)), denied 0, active 1"
 assert_match "$out" "blocked +0 +$M " "egwctl policies: blocked denied $M"
 out=$(ctl --raw -n -o policy,Denied policies) || egw_fail "egwctl --raw -n -o policy,denied: $out"
 assert_match "$out" "^blocked $M\$" "egwctl --raw -o policy,denied: the line 'blocked $M'"
@@ -166,6 +166,7 @@ out=$(ctl flows port=99999 2>&1) && egw_fail "egwctl flows port=99999 should fai
 assert_contains "$out" "port must be 0-65535" "egwctl flows: a bad filter is explained"
 
 # --- /metrics: valid exposition, same numbers
+egw_tel /egw/stats >"$EGW_OUT/stats-at-metrics.json" || egw_fail "no /egw/stats"
 metrics >"$EGW_OUT/metrics.txt" || egw_fail "GET /metrics failed"
 promtool check metrics <"$EGW_OUT/metrics.txt" >"$EGW_OUT/promtool.out" 2>&1 ||
 	egw_fail "promtool check metrics: $(cat "$EGW_OUT/promtool.out")"
@@ -179,6 +180,25 @@ assert_eq "$(metric 'egressgw_policy_flows_denied_total{policy="blocked"}')" $M 
 assert_eq "$(metric "egressgw_pool_ports_in_use{pool=\"public\",address=\"$nat\"}")" 1 \
 	"metric pool ports_in_use of $nat"
 assert_eq "$(metric egressgw_flows_active)" 1 "metric flows_active"
+# Alerts need no hard-coded sizes or start times; what telemetry has, metrics have.
+assert_eq "$(metric egressgw_flows_max)" 4096 "metric flows_max ([flows] max)"
+start=$(metric egressgw_start_time_seconds)
+up=$(metric egressgw_uptime_seconds)
+egw_is_int "$start" || egw_fail "metric start_time_seconds: $start"
+assert_le $((start + up)) $(($(date +%s) + 2)) "start_time_seconds + uptime is not in the future"
+assert_ge $((start + up)) $(($(date +%s) - 30)) "start_time_seconds + uptime is about now"
+for m in handoffs held_for_arp punted; do
+	assert_eq "$(metric egressgw_${m}_total)" "$(egw_json_get "/egw/stats.$m" <"$EGW_OUT/stats-at-metrics.json")" \
+		"metric ${m}_total equals /egw/stats $m"
+done
+assert_eq "$(metric egressgw_rx_nombuf_total)" 0 "metric rx_nombuf_total"
+# af_packet ports hold no mbufs while idle: in use may be 0, the pool is not.
+assert_ge "$(metric egressgw_mbufs)" 1024 "metric mbufs (the pool)"
+assert_le "$(metric egressgw_mbufs_in_use)" "$(metric egressgw_mbufs)" "mbufs_in_use <= mbufs"
+# Active: the flows a policy admitted that are in the tables (the download), quota or not.
+assert_eq "$(metric 'egressgw_policy_flows_active{policy="web"}')" 1 "metric web flows_active"
+assert_eq "$(metric 'egressgw_policy_quota_in_use{policy="web"}')" 0 "metric web quota_in_use (no max_flows)"
+assert_eq "$(egw_policy web flows_active)" 1 "/egw/policies web flows_active"
 assert_eq "$(metric 'egressgw_port_link_up{port="outside"}')" 1 "metric outside link up"
 code=$(ip netns exec $EGW_NS_GW curl -s -o /dev/null -w '%{http_code}' "http://$METRICS/nothing")
 assert_eq "$code" 404 "/nothing is 404"
