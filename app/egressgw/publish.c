@@ -21,7 +21,7 @@
 static void publish_view(struct egw_app *app)
 {
 	struct egw_observer_view *v = egw_observer_view_build(app->live, app->generation,
-		app->config_sha256, &app->last_reload);
+		app->config_sha256, &app->last_reload, &app->pset);
 
 	/* Telemetry goes on showing the previous view: better stale than a failed reload. */
 	if (!v || egw_rcu_publish(&app->observer, v) < 0) {

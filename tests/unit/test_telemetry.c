@@ -374,7 +374,7 @@ static void test_metrics_render(void)
 	conf.egress.mode = EGW_MODE_POLICY;
 	CU_ASSERT_EQUAL_FATAL(egw_observer_init(&observer), 0);
 	CU_ASSERT_EQUAL_FATAL(egw_rcu_publish(&observer,
-				      egw_observer_view_build(&conf, 2, "ab", &reload)),
+				      egw_observer_view_build(&conf, 2, "ab", &reload, NULL)),
 		0);
 	/* The pools come from the published view, not from CONF: rewriting CONF now must not
 	 * show. */
@@ -492,7 +492,7 @@ static void test_observer_view(void)
 				62),
 		0);
 	CU_ASSERT_EQUAL(strlen(s), 62 + 1 + 300);
-	v = egw_observer_view_build(&conf, 9, "cafe", &r);
+	v = egw_observer_view_build(&conf, 9, "cafe", &r, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(v);
 	CU_ASSERT_EQUAL(v->generation, 9);
 	CU_ASSERT_EQUAL(v->mode, EGW_MODE_DENY);
@@ -501,7 +501,46 @@ static void test_observer_view(void)
 	CU_ASSERT_EQUAL(v->n_pools, 2);
 	CU_ASSERT_STRING_EQUAL(v->pools[1].name, "second");
 	CU_ASSERT_EQUAL(v->last_reload.n_errors, 2);
+	CU_ASSERT_EQUAL(v->n_rules, 0);
 	egw_observer_view_free(v);
+
+	/* With the policies: each one's rule, origin and pool (the default one when unset). */
+	{
+		struct egw_port_range ports[1] = { { 80, 90 } };
+		struct egw_policy_conf pol[2] = {
+			{ .name = "web",
+				.sources_any = true,
+				.destinations_any = true,
+				.ports = ports,
+				.n_ports = 1,
+				.proto = EGW_PROTO_TCP,
+				.action = EGW_ACTION_ALLOW,
+				.priority = 7,
+				.origin = { .file = "/etc/p.ini", .line = 12 } },
+			{ .name = "no",
+				.sources_any = true,
+				.destinations_any = true,
+				.ports_any = true,
+				.action = EGW_ACTION_DENY,
+				.origin = { .file = "/etc/q.ini", .line = 1 } },
+		};
+		struct egw_policy_set set = { .policies = pol, .n_policies = 2 };
+
+		snprintf(conf.egress.default_pool, sizeof(conf.egress.default_pool), "second");
+		v = egw_observer_view_build(&conf, 10, "cafe", &r, &set);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+		CU_ASSERT_EQUAL_FATAL(v->n_rules, 2);
+		CU_ASSERT_STRING_EQUAL(v->rules[0].origin, "/etc/p.ini:12");
+		CU_ASSERT_PTR_NOT_NULL(strstr(v->rules[0].text, "sources = any\n"));
+		CU_ASSERT_STRING_EQUAL(v->rules[0].pool, "second");
+		CU_ASSERT_EQUAL(v->rules[0].priority, 7);
+		CU_ASSERT_PTR_NOT_NULL(strstr(v->rules[0].text,
+			"sources = any\ndestinations = any\nports = 80-90\nprotocol = tcp\n"
+			"action = allow\n"));
+		CU_ASSERT_STRING_EQUAL(v->rules[1].pool, ""); /* a deny translates nothing */
+		CU_ASSERT_PTR_NOT_NULL(strstr(v->rules[1].text, "action = deny\npriority = 0\n"));
+		egw_observer_view_free(v);
+	}
 }
 
 static void test_metrics_server_errors(void)

@@ -394,12 +394,95 @@ static int show_pages(const struct egw_ctl_opts *o, const struct paged *pg, rend
 	return rc < 0 ? EGW_CTL_FAIL : EGW_CTL_OK;
 }
 
+/* Member KEY of V as a string; "?" when it is none. */
+static const char *str_of(json_t *v, const char *key)
+{
+	const char *s = json_string_value(json_object_get(v, key));
+
+	return s ? s : "?";
+}
+
+/* One policy's rule (/egw/policies,name=NAME): printed as the INI section it was compiled
+ * to, or (--json) added to ALL under its name. */
+static int policy_rule(const struct egw_ctl_opts *o, const char *name, json_t *all)
+{
+	json_t *lines, *line;
+	struct reply r;
+	char *param;
+	size_t i;
+	int rc;
+
+	if (asprintf(&param, "name=%s", name) < 0)
+		return -ENOMEM;
+	rc = query(o, "/egw/policies", param, &r);
+	free(param);
+	param = NULL;
+	if (rc < 0)
+		return -EIO;
+	lines = json_object_get(r.value, "rule");
+	if (!json_is_array(lines)) {
+		fprintf(stderr, "egwctl: /egw/policies,name=%s: no rule in the reply\n", name);
+		reply_free(&r);
+		return -EPROTO;
+	}
+	if (o->json) {
+		rc = json_object_set(all, name, r.value) < 0 ? -ENOMEM : 0;
+		reply_free(&r);
+		return rc;
+	}
+	printf("[policy %s]\n; from %s\n", name, str_of(r.value, "origin"));
+	json_array_foreach(lines, i, line)
+		printf("%s\n", json_is_string(line) ? json_string_value(line) : "");
+	if (json_integer_value(json_object_get(r.value, "cut")))
+		puts("; (cut: longer than one reply; egressgw --check --dump shows it all)");
+	putchar('\n');
+	reply_free(&r);
+	return ferror(stdout) ? -EIO : 0;
+}
+
+/* "policies --rules": every policy of the running generation as INI, origin included. */
+static int policies_rules(const struct egw_ctl_opts *o, const struct paged *pg)
+{
+	struct reply *pages = calloc(PAGES_MAX, sizeof(*pages));
+	json_t *all = json_object(), *doc = json_object();
+	unsigned n = 0;
+	int rc = pages && all && doc ? fetch_pages(o, pg, pages, &n) : -ENOMEM;
+
+	for (unsigned p = 0; rc == 0 && p < n; p++) {
+		struct egw_member *m = NULL;
+		int k = egw_render_sorted(json_object_get(pages[p].value, "policies"), &m);
+
+		rc = k < 0 ? k : 0;
+		for (int i = 0; i < k && rc == 0; i++) {
+			const char *name = str_of(m[i].value, "name");
+			/* "(mode)" is no policy of a file: it has no rule. */
+			if (strcmp(name, "(mode)") != 0)
+				rc = policy_rule(o, name, all);
+		}
+		free(m);
+		m = NULL;
+	}
+	if (rc == 0 && o->json &&
+		(json_object_set(doc, "/egw/policies", all) < 0 ||
+			json_dumpf(doc, stdout, JSON_COMPACT) < 0 || putchar('\n') == EOF))
+		rc = -EIO;
+	for (unsigned i = 0; pages && i < n; i++)
+		reply_free(&pages[i]);
+	free(pages);
+	pages = NULL;
+	json_decref(doc);
+	json_decref(all);
+	return rc < 0 ? EGW_CTL_FAIL : EGW_CTL_OK;
+}
+
 int egw_ctl_policies(const struct egw_ctl_opts *o, int argc, char **argv)
 {
 	static const struct paged pg = { "/egw/policies", "policies", "generation",
 		"the policies kept changing while being listed (reloads?); try again" };
 
-	return argc != 1 ? EGW_CTL_USAGE : show_pages(o, &pg, egw_render_policies);
+	if (argc != 1)
+		return EGW_CTL_USAGE;
+	return o->rules ? policies_rules(o, &pg) : show_pages(o, &pg, egw_render_policies);
 }
 
 int egw_ctl_neighbors(const struct egw_ctl_opts *o, int argc, char **argv)

@@ -132,6 +132,7 @@ static void usage(FILE *out)
 	      "  -o, --output COLS      the table columns to print, comma-separated, in that\n"
 	      "                         order (headers, any case, '_' for a blank)\n"
 	      "      --limit N          flows: at most N (default: every match)\n"
+	      "      --rules            policies: each one's rule as INI, with FILE:LINE\n"
 	      "      --raw              tables for scripts: one blank between cells, blanks\n"
 	      "                         and control bytes escaped (\\x20)\n"
 	      "  -n, --noheadings       tables without their header line\n"
@@ -179,8 +180,8 @@ int main(int argc, char **argv)
 		{ "metrics", required_argument, NULL, 'm' }, { "json", no_argument, NULL, 'j' },
 		{ "output", required_argument, NULL, 'o' }, { "raw", no_argument, NULL, 'r' },
 		{ "noheadings", no_argument, NULL, 'n' }, { "version", no_argument, NULL, 'V' },
-		{ "limit", required_argument, NULL, 'l' }, { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 } };
+		{ "limit", required_argument, NULL, 'l' }, { "rules", no_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	struct egw_ctl_opts o = { DEFAULT_SOCKET, DEFAULT_PREFIX, NULL, 0 };
 	static struct egw_conf conf;
 	struct egw_table_style style = { 0 };
@@ -225,6 +226,9 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			style.noheadings = true;
+			break;
+		case 'R':
+			o.rules = 1;
 			break;
 		case 'l': {
 			uint32_t n;

@@ -14,6 +14,7 @@ struct egw_ctl_opts {
 	const char *metrics; /* HOST:PORT, NULL: ask /egw/info */
 	int json;
 	unsigned long limit; /* flows: at most this many listed; 0: every match */
+	int rules;	     /* policies: each one's rule as INI, with its origin */
 };
 
 /* One per command: ARGV[0] is the command's name. Returns an exit status. */
