@@ -5,7 +5,7 @@
 # is ready; WATCHDOG=1 when WATCHDOG_USEC is set; RELOADING=1 then READY=1 around a reload by
 # SIGHUP and by "egwctl reload" (generation +1 each); a rejected reload makes egwctl exit 1
 # (what fails "systemctl reload") and READY=1 again with the error in STATUS=; STOPPING=1 at
-# SIGTERM.
+# SIGTERM. [metrics] listen = [::1]:PORT serves /metrics (curl, egwctl -m).
 set -eu -o pipefail
 source "$(dirname "$0")/lib.sh"
 egw_init
@@ -14,7 +14,10 @@ egw_topo_up
 CONF=$EGW_OUT/egw.ini
 SOCK=$EGW_OUT/notify.sock
 MSGS=$EGW_OUT/notify.log
-egw_policy_conf "$CONF"
+METRICS="[::1]:19611"
+# The namespaces run without IPv6 (lib.sh); loopback gets it back for the metrics listener.
+ip netns exec $EGW_NS_GW sysctl -qw net.ipv6.conf.lo.disable_ipv6=0
+egw_policy_conf "$CONF" "metrics.listen=$METRICS"
 egw_policy_file 10-web.ini <<EOF
 [policy web]
 sources = 198.18.0.0/24
@@ -97,6 +100,13 @@ l=$(wait_line "$r" '^READY=1\|STATUS=mode policy, generation 3, .*last reload re
 	"READY=1 after the rejected reload")
 egw_ok "rejected reload: $l"
 egw_policy_rm 20-bad.ini
+
+# [metrics] listen on IPv6 ([::1]:PORT), and egwctl -m reaches it.
+code=$(ip netns exec $EGW_NS_GW curl -g -s -o /dev/null -w '%{http_code}' "http://$METRICS/metrics")
+assert_eq "$code" 200 "/metrics served on $METRICS"
+out=$(ip netns exec $EGW_NS_GW timeout 20 "$EGW_CTL_BIN" -m "$METRICS" metrics) ||
+	egw_fail "egwctl -m $METRICS metrics failed"
+assert_contains "$out" "egressgw_policy_generation 3" "egwctl -m $METRICS metrics"
 
 n=$(wc -l <"$MSGS")
 egw_stop
