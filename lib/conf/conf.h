@@ -220,8 +220,14 @@ int egw_parse_prefix(const char *s, uint32_t *addr, uint8_t *len);
 /* EAL --lcores syntax; 0, -EINVAL (syntax), -ERANGE (an lcore id past RTE_MAX_LCORE). */
 int egw_lcores_parse(const char *s, struct egw_lcores *out);
 bool egw_lcores_has_cpu(const struct egw_lcores *l, unsigned cpu);
-/* "a.b.c.d:port", port 1-65535 ([metrics] listen). */
+/* "a.b.c.d:port", port 1-65535. */
 int egw_parse_hostport(const char *s, uint32_t *addr, uint16_t *port);
+/*
+ * "HOST:PORT" or "[IPV6]:PORT" ([metrics] listen, egwctl -m): HOST an IPv4 address, a host
+ * name (letters, digits, '-', '.') or, in brackets, an IPv6 address; PORT 1-65535. HOST goes
+ * to HOST (brackets removed; HOSTLEN bytes). 0 or -EINVAL. Nothing is resolved here.
+ */
+int egw_parse_listen(const char *s, char *host, size_t hostlen, uint16_t *port);
 
 /* A host-order address as a dotted quad into BUF. */
 const char *egw_fmt_ipv4(char buf[16], uint32_t addr);

@@ -251,11 +251,17 @@ static void dump_group(const struct egw_group_conf *g, FILE *out)
 
 static void dump_policy(const struct egw_conf *c, const struct egw_policy_conf *p, FILE *out)
 {
+	fprintf(out, "[policy %s]\n", p->name);
+	origin(out, &p->origin);
+	egw_conf_dump_policy_keys(c, p, out);
+	fputc('\n', out);
+}
+
+void egw_conf_dump_policy_keys(const struct egw_conf *c, const struct egw_policy_conf *p, FILE *out)
+{
 	bool allow = p->action == EGW_ACTION_ALLOW;
 	struct list l;
 
-	fprintf(out, "[policy %s]\n", p->name);
-	origin(out, &p->origin);
 	cidrs(out, "sources", p->sources_any, p->sources, p->n_sources);
 	cidrs(out, "destinations", p->destinations_any, p->destinations, p->n_destinations);
 	if (p->n_hosts) {
@@ -294,7 +300,6 @@ static void dump_policy(const struct egw_conf *c, const struct egw_policy_conf *
 	fprintf(out, "priority = %d\nlog = %s\n", p->priority, yes_no(p->log));
 	if (allow)
 		fprintf(out, "max_flows = %u\n", p->max_flows);
-	fputc('\n', out);
 }
 
 int egw_conf_dump(const struct egw_conf *c, const struct egw_policy_set *set, FILE *out)

@@ -246,6 +246,11 @@ void egw_dataplane_count_flowlog(struct egw_dataplane *dp, uint64_t written, uin
 	dp->control_stats.flow_log_errors += errors;
 }
 
+void egw_dataplane_count_deny_dropped(struct egw_dataplane *dp, uint64_t n)
+{
+	dp->control_stats.flow_log_deny_dropped += n;
+}
+
 #define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 
 void egw_dataplane_worker_view(const struct egw_dataplane *dp, unsigned i,
@@ -275,11 +280,21 @@ void egw_dataplane_policy(const struct egw_dataplane *dp, uint32_t slot,
 	memset(c, 0, sizeof(*c));
 	for (unsigned i = 0; i < dp->n_workers; i++) {
 		const struct egw_policy_counters *p = &dp->workers[i]->policy[slot];
+		/* ended first: a flow admitted and ended in between counts in neither. */
+		c->ended += LOAD(p->ended);
 		c->flows += LOAD(p->flows);
 		c->denied += LOAD(p->denied);
 		c->packets += LOAD(p->packets);
 		c->bytes += LOAD(p->bytes);
 	}
+}
+
+uint64_t egw_dataplane_policy_flows(const struct egw_dataplane *dp, uint32_t slot)
+{
+	struct egw_policy_counters c;
+
+	egw_dataplane_policy(dp, slot, &c);
+	return c.flows - c.ended;
 }
 
 uint32_t egw_dataplane_policy_active(const struct egw_dataplane *dp, uint32_t slot)

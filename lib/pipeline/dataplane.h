@@ -81,6 +81,7 @@ struct egw_worker_stats {
 	uint64_t flow_log_dropped;	/* records lost to a full flow log ring (worker) */
 	uint64_t flow_log_written;	/* records written (control thread) */
 	uint64_t flow_log_errors;	/* records lost to write errors (control thread) */
+	uint64_t flow_log_deny_dropped; /* deny records over the deny rate (control thread) */
 	uint64_t tx_full[EGW_PORT_IDS]; /* per port: packets its TX queue refused (tx_full) */
 	uint64_t drops[EGW_DROP_MAX];
 } __rte_cache_aligned;
@@ -91,6 +92,7 @@ struct egw_policy_counters {
 	uint64_t denied;  /* new flows refused: deny action or max_flows reached */
 	uint64_t packets; /* packets of its flows, both directions */
 	uint64_t bytes;
+	uint64_t ended; /* its flows that ended: flows - ended are in the tables now */
 };
 
 /* What a data plane is built with. */
@@ -163,6 +165,7 @@ void egw_dataplane_count_drop(struct egw_dataplane *dp, enum egw_drop_reason rea
 uint64_t *egw_dataplane_control_drops(struct egw_dataplane *dp);
 /* Flow log records the control thread wrote or lost (flowlog.c). */
 void egw_dataplane_count_flowlog(struct egw_dataplane *dp, uint64_t written, uint64_t errors);
+void egw_dataplane_count_deny_dropped(struct egw_dataplane *dp, uint64_t n);
 
 /* Views: sums over the workers, safe from any thread (relaxed loads). */
 struct egw_worker_view {
@@ -174,6 +177,8 @@ void egw_dataplane_worker_view(const struct egw_dataplane *dp, unsigned i,
 	struct egw_worker_view *v);
 void egw_dataplane_policy(const struct egw_dataplane *dp, uint32_t slot,
 	struct egw_policy_counters *c);
+/* Flows of policy SLOT in the flow tables now (admitted and not yet ended). */
+uint64_t egw_dataplane_policy_flows(const struct egw_dataplane *dp, uint32_t slot);
 /* Flows holding policy SLOT's max_flows quota. */
 uint32_t egw_dataplane_policy_active(const struct egw_dataplane *dp, uint32_t slot);
 /* Packets port PORT_ID's TX queues refused (tx_full), all workers. */

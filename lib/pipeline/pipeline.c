@@ -152,7 +152,14 @@ static bool flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, s
 	if (unlikely((f->flags & (EGW_FLOW_F_REVOKED | EGW_FLOW_F_PENDING)) |
 		     (meta->tcp_flags & EGW_TCP_SYN))) {
 		if (f->flags & EGW_FLOW_F_REVOKED) {
-			egw_pl_revoked_packet(w, m, meta);
+			/* Reset already, or an ICMP error: answered as revoked. */
+			if (f->state == EGW_TCP_RESET || meta->kind == EGW_PKT_ICMP_ERROR) {
+				egw_pl_revoked_packet(w, m, meta);
+				return false;
+			}
+			/* Flushed (egw_pl_flush_tcp): its first packet resets both ends. */
+			if (egw_pl_reset_both_ways(w, m, meta, f) == EGW_RECHECK_RESET)
+				flow_send(w, snap, m, meta, f, dir, true);
 			return false;
 		}
 		if (!(f->flags & EGW_FLOW_F_PENDING) && egw_pl_host_syn(w, snap, m, meta, f, dir))

@@ -250,6 +250,12 @@ void egw_pl_send_ack_probe(struct egw_worker *w, const struct rte_mbuf *m,
 /* Answers the TCP segment M with an RST to its sender (flow_recheck.c). */
 void egw_pl_rst_to_sender(struct egw_worker *w, const struct rte_mbuf *m,
 	const struct egw_pkt_meta *meta);
+/* "flows flush" of TCP flow F: revoked from its next packet on (flow_recheck.c). */
+void egw_pl_flush_tcp(struct egw_worker *w, struct egw_flow *f);
+/* TCP flow F refused (revoked, or flushed): its packet M resets both ends; EGW_RECHECK_RESET,
+ * or EGW_RECHECK_DROPPED when M was an RST itself (flow_recheck.c). */
+enum egw_recheck egw_pl_reset_both_ways(struct egw_worker *w, struct rte_mbuf *m,
+	struct egw_pkt_meta *meta, struct egw_flow *f);
 /* A later packet of a flow a policy change reset: dropped, a TCP segment answered with an RST
  * to its sender. */
 void egw_pl_revoked_packet(struct egw_worker *w, struct rte_mbuf *m,

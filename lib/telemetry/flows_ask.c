@@ -28,7 +28,7 @@ int egw_flows_ask(struct egw_dataplane *dp, const struct egw_policy_slots *slots
 	void *ctx, char *err, size_t errlen)
 {
 	struct egw_flow_filter flt;
-	unsigned posted = 0;
+	unsigned posted, first;
 	int rc;
 
 	memset(ans, 0, sizeof(*ans));
@@ -38,9 +38,15 @@ int egw_flows_ask(struct egw_dataplane *dp, const struct egw_policy_slots *slots
 	if (rc < 0)
 		return rc;
 	ans->limit = flt.limit;
+	ans->paged = flt.from_on;
+	/* A page from worker W on: the workers before W are done with. */
+	first = flt.from_on ? EGW_FLOW_POS_WORKER(flt.from) : 0;
+	posted = first;
 	/* All workers search at once; then the answers are read in worker order. */
 	for (; posted < egw_dataplane_n_workers(dp); posted++) {
 		struct egw_mailbox *mb = egw_worker_mailbox(egw_dataplane_worker(dp, posted));
+		uint32_t start = posted == first && flt.from_on ? EGW_FLOW_POS_RECORD(flt.from) : 0;
+
 		if (egw_mailbox_acquire(mb, ACQUIRE_MS) < 0) {
 			snprintf(err, errlen, "worker %u is busy with another flow request; retry",
 				posted);
@@ -49,9 +55,9 @@ int egw_flows_ask(struct egw_dataplane *dp, const struct egw_policy_slots *slots
 		}
 		mb->op = op;
 		mb->filter = flt;
-		egw_mailbox_post(mb);
+		egw_mailbox_post(mb, start);
 	}
-	for (unsigned i = 0; i < posted; i++) {
+	for (unsigned i = first; i < posted; i++) {
 		struct egw_mailbox *mb = egw_worker_mailbox(egw_dataplane_worker(dp, i));
 		int wrc = egw_mailbox_wait(mb, PICKUP_MS, idle, ctx);
 		if (wrc < 0) {
@@ -65,6 +71,9 @@ int egw_flows_ask(struct egw_dataplane *dp, const struct egw_policy_slots *slots
 			ans->flows[ans->n].worker = i;
 			ans->flows[ans->n++].d = mb->listed[k];
 		}
+		/* A full page goes on after its last flow; one short of LIMIT was the last. */
+		if (flt.from_on && ans->n == flt.limit && !ans->next)
+			ans->next = EGW_FLOW_POS(i, ans->flows[ans->n - 1].d.record + 1);
 		egw_mailbox_release(mb);
 	}
 	return rc;

@@ -339,6 +339,8 @@ int egw_tel_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "matched", ans->matched);
 		rte_tel_data_add_dict_u64(d, "listed", ans->n);
 		rte_tel_data_add_dict_u64(d, "limit", ans->limit);
+		if (ans->paged)
+			rte_tel_data_add_dict_u64(d, "next_offset", ans->next);
 		rc = add_list(d, "flows", list);
 	} else {
 		rte_tel_data_free(list);

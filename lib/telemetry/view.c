@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -70,6 +71,42 @@ static int read_view(const struct egw_tel_source *s, struct egw_running *run,
 int egw_view_running(const struct egw_tel_source *s, struct egw_running *out)
 {
 	return read_view(s, out, NULL);
+}
+
+int egw_view_rule(const struct egw_tel_source *s, const char *name, struct egw_observer_rule *out,
+	char *buf, size_t len, bool *cut, uint64_t *generation)
+{
+	const struct egw_observer_view *v;
+	int id = egw_rcu_read_begin(s->observer), rc = -ENOENT;
+
+	if (id < 0)
+		return id;
+	v = egw_rcu_load(s->observer);
+	*generation = v->generation;
+	for (unsigned i = 0; i < v->n_rules && rc == -ENOENT; i++) {
+		const struct egw_observer_rule *r = &v->rules[i];
+		size_t o = strlen(r->origin) + 1, n = strlen(r->text);
+
+		if (strcmp(r->name, name) != 0)
+			continue;
+		rc = o + 1 < len ? 0 : -ENOSPC;
+		if (rc < 0)
+			break;
+		*out = *r;
+		memcpy(buf, r->origin, o);
+		*cut = o + n >= len;
+		if (*cut) {
+			/* Whole lines only: a cut list line would read as a shorter list. */
+			const char *nl = memrchr(r->text, '\n', len - o - 1);
+			n = nl ? (size_t)(nl - r->text) + 1 : 0;
+		}
+		memcpy(buf + o, r->text, n);
+		buf[o + n] = '\0';
+		out->origin = buf;
+		out->text = buf + o;
+	}
+	egw_rcu_read_end(s->observer, id);
+	return rc;
 }
 
 unsigned egw_view_pools(const struct egw_tel_source *s, struct egw_pool_conf *out)

@@ -894,10 +894,13 @@ static const struct error_case error_cases[] = {
 	  "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
 		2, "is too long for a unix socket path (max 107 bytes)" },
-	{ "[metrics]\nlisten = localhost:9610\n", 2,
-		"[metrics] listen: 'localhost:9610' is not HOST:PORT (IPv4 address, port 1-65535), "
-		"or "
-		"empty to turn metrics off" },
+	{ "[metrics]\nlisten = local_host:9610\n", 2,
+		"[metrics] listen: 'local_host:9610' is not HOST:PORT or [IPV6]:PORT (port "
+		"1-65535), or empty to turn metrics off" },
+	{ "[metrics]\nlisten = ::1:9610\n", 2, "'::1:9610' is not HOST:PORT" },
+	{ "[metrics]\nlisten = [::1]9610\n", 2, "'[::1]9610' is not HOST:PORT" },
+	{ "[metrics]\nlisten = [fe80::zz]:9610\n", 2, "'[fe80::zz]:9610' is not HOST:PORT" },
+	{ "[metrics]\nlisten = 10.0.0.300:9610\n", 2, "'10.0.0.300:9610' is not HOST:PORT" },
 	{ "[metrics]\nlisten = 127.0.0.1\n", 2, "'127.0.0.1' is not HOST:PORT" },
 	{ "[metrics]\nlisten = 127.0.0.1:0\n", 2, "'127.0.0.1:0' is not HOST:PORT" },
 	{ "[metrics]\nlisten = 127.0.0.1:65536\n", 2, "'127.0.0.1:65536' is not HOST:PORT" },
@@ -1355,17 +1358,50 @@ static void test_load_special_files(void)
 	egw_conf_errors_free(&errs);
 }
 
+/* [metrics] listen and egwctl -m: IPv4, [IPv6] and host names; nothing resolved. */
+static void test_parse_listen(void)
+{
+	static const struct {
+		const char *in, *host;
+		uint16_t port;
+	} good[] = {
+		{ "127.0.0.1:9610", "127.0.0.1", 9610 },
+		{ "[::1]:9610", "::1", 9610 },
+		{ "[::]:1", "::", 1 },
+		{ "localhost:65535", "localhost", 65535 },
+		{ "gw-1.example.net:9100", "gw-1.example.net", 9100 },
+	};
+	static const char *const bad[] = { "", ":9610", "localhost", "[::1]", "[::1]:", "::1:9610",
+		"[::1]9610", "[127.0.0.1]:1", "a b:1", "-x:1", "1.2.3:1", "h:0", "h:65536",
+		"h:80x" };
+	char host[64];
+	uint16_t port;
+
+	for (unsigned i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		CU_ASSERT_EQUAL(egw_parse_listen(good[i].in, host, sizeof(host), &port), 0);
+		CU_ASSERT_STRING_EQUAL(host, good[i].host);
+		CU_ASSERT_EQUAL(port, good[i].port);
+	}
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (egw_parse_listen(bad[i], host, sizeof(host), &port) != -EINVAL)
+			fprintf(stderr, "listen '%s' accepted\n", bad[i]);
+		CU_ASSERT_EQUAL(egw_parse_listen(bad[i], host, sizeof(host), &port), -EINVAL);
+	}
+	/* A host longer than the caller's buffer. */
+	CU_ASSERT_EQUAL(egw_parse_listen("abcdefgh:1", host, 8, &port), -EINVAL);
+}
+
 void egw_test_register_conf(void)
 {
 	EGW_SUITE("conf", suite_init, suite_clean, EGW_TEST(test_parse_ipv4),
-		EGW_TEST(test_parse_cidr_ifaddr), EGW_TEST(test_parse_mac),
-		EGW_TEST(test_parse_lcores), EGW_TEST(test_parse_u32_bool),
-		EGW_TEST(test_parse_ranges), EGW_TEST(test_mode_names), EGW_TEST(test_defaults),
-		EGW_TEST(test_full_valid), EGW_TEST(test_accepted_edge_values),
-		EGW_TEST(test_error_cases), EGW_TEST(test_too_many_sections),
-		EGW_TEST(test_too_many_routes_neighbors), EGW_TEST(test_many_errors_all_reported),
-		EGW_TEST(test_errors_print_sorted), EGW_TEST(test_long_line),
-		EGW_TEST(test_continuation), EGW_TEST(test_comments_and_syntax),
-		EGW_TEST(test_error_limit), EGW_TEST(test_load_file),
-		EGW_TEST(test_load_special_files));
+		EGW_TEST(test_parse_listen), EGW_TEST(test_parse_cidr_ifaddr),
+		EGW_TEST(test_parse_mac), EGW_TEST(test_parse_lcores),
+		EGW_TEST(test_parse_u32_bool), EGW_TEST(test_parse_ranges),
+		EGW_TEST(test_mode_names), EGW_TEST(test_defaults), EGW_TEST(test_full_valid),
+		EGW_TEST(test_accepted_edge_values), EGW_TEST(test_error_cases),
+		EGW_TEST(test_too_many_sections), EGW_TEST(test_too_many_routes_neighbors),
+		EGW_TEST(test_many_errors_all_reported), EGW_TEST(test_errors_print_sorted),
+		EGW_TEST(test_long_line), EGW_TEST(test_continuation),
+		EGW_TEST(test_comments_and_syntax), EGW_TEST(test_error_limit),
+		EGW_TEST(test_load_file), EGW_TEST(test_load_special_files));
 }

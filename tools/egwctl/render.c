@@ -637,6 +637,12 @@ int egw_render_flows(json_t *v, FILE *out)
 	egw_table_free(t);
 	if (rc < 0)
 		return rc;
+	/* Every page merged (egwctl flows): all of them, or --limit's worth. */
+	if (json_object_get(v, "more")) {
+		fprintf(out, "%s flows listed%s\n", field(v, "listed"),
+			field_u64(v, "more") ? " (--limit reached; more may match)" : "");
+		return ferror(out) ? -EIO : 0;
+	}
 	fprintf(out, "%s of %s matching flows shown", field(v, "listed"), field(v, "matched"));
 	if (field_u64(v, "listed") < field_u64(v, "matched"))
 		fprintf(out, " (limit %s: narrow the filter or raise limit=)", field(v, "limit"));
