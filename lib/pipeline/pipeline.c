@@ -265,6 +265,10 @@ static inline bool early_checks(struct egw_worker *w, const struct egw_snapshot 
 	}
 	if (is_local_addr(w->dp, meta->dst)) {
 		why = address_check(w->dp, snap, meta, in->zone);
+		/* Each side sees only its own port's address: an answer from the inside address
+		 * out of the outside port would tell the Internet how the site is numbered. */
+		if (why == EGW_DROP_NONE && meta->dst != in->addr_be)
+			why = EGW_DROP_LOCAL_OTHER_SIDE;
 		if (why == EGW_DROP_NONE &&
 			!(meta->proto == IPPROTO_ICMP && meta->kind == EGW_PKT_IPV4 &&
 				meta->icmp_type == EGW_ICMP_ECHO_REQUEST))

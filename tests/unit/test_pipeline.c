@@ -1330,6 +1330,20 @@ static void test_pipeline_punt_and_local(void)
 	send_pkt(W(0), port_out, &p);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_LOCAL_UNSUPPORTED), 2);
 
+	/* Pings (and anything else) across: each side sees only its own port's address. */
+	p = from_server(IPPROTO_ICMP, 1, OUR_IN, 0);
+	p.icmp_type = EGW_ICMP_ECHO_REQUEST;
+	send_pkt(W(0), port_out, &p);
+	p = from_client(IPPROTO_ICMP, 1, OUR_OUT, 0);
+	p.icmp_type = EGW_ICMP_ECHO_REQUEST;
+	send_pkt(W(0), port_in, &p);
+	p = from_server(IPPROTO_UDP, 53, OUR_IN, 53);
+	send_pkt(W(0), port_out, &p);
+	CU_ASSERT_EQUAL(take(pf, 4), 0);
+	CU_ASSERT_EQUAL(W(0)->stats.echo_replies, 2);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_LOCAL_OTHER_SIDE), 3);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_LOCAL_UNSUPPORTED), 2);
+
 	/* Not our MAC. */
 	p = from_client(IPPROTO_UDP, 1, SERVER, 2);
 	memset(p.dmac, 0xff, 6);
