@@ -106,8 +106,14 @@ static int dataplane_setup(struct egw_app *app)
 	struct egw_dataplane_params p = { .name = "egw",
 		.lcores = app->worker_lcores,
 		.max_flows = c->flows.max,
-		.timeouts = { c->flows.tcp_syn, c->flows.tcp_established, c->flows.tcp_transitory,
-			c->flows.udp, c->flows.icmp },
+		.timeouts = { .tcp_syn = c->flows.tcp_syn,
+			.tcp_established = c->flows.tcp_established,
+			.tcp_transitory = c->flows.tcp_transitory,
+			.udp = c->flows.udp,
+			.icmp = c->flows.icmp,
+			.tcp_time_wait = c->flows.tcp_time_wait,
+			.tcp_close = c->flows.tcp_close,
+			.udp_reply = c->flows.udp_reply },
 		.tcp_pickup = c->flows.tcp_pickup,
 		.flow_log = c->log.flow_log[0] != '\0',
 		.neigh_max = NEIGH_MAX,
@@ -116,6 +122,12 @@ static int dataplane_setup(struct egw_app *app)
 	char err[256];
 	int rc;
 
+	for (i = 0; i < c->flows.n_udp_ports && i < EGW_UDP_PORT_TIMEOUTS_MAX; i++)
+		p.timeouts.udp_ports[i] =
+			(struct egw_udp_port_timeout){ .port = c->flows.udp_ports[i].port,
+				.seconds = c->flows.udp_ports[i].seconds };
+	p.timeouts.n_udp_ports = i;
+	i = 0;
 	p.n_workers = rte_lcore_count() - 1;
 	if (p.n_workers == 0 || p.n_workers > EGW_MAX_WORKERS) {
 		EGW_ERR("[dpdk] lcores = %s gives %u worker(s); need 1 to %u besides the control "

@@ -8,6 +8,7 @@
  */
 #define EGW_MAX_PORTS 8
 #define EGW_MAX_POOLS 64
+#define EGW_MAX_UDP_PORT_TIMEOUTS 16 /* [flows] udp_port_timeouts entries */
 #define EGW_MAX_POOL_ADDRS 1024
 #define EGW_MAX_ROUTES 64
 #define EGW_MAX_STATIC_NEIGHBORS 64

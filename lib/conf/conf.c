@@ -39,6 +39,9 @@ void egw_conf_defaults(struct egw_conf *conf)
 	conf->flows.tcp_syn = 30;
 	conf->flows.tcp_established = 7440;
 	conf->flows.tcp_transitory = 240;
+	conf->flows.tcp_time_wait = 120;
+	conf->flows.tcp_close = 10;
+	conf->flows.udp_reply = 30;
 	conf->flows.udp = 300;
 	conf->flows.icmp = 60;
 	conf->flows.tcp_pickup = true;

@@ -75,7 +75,7 @@ struct egw_pool_conf {
 	uint16_t port_first, port_last; /* default 1024-65535 */
 	enum egw_nat_mapping mapping;	/* default endpoint-dependent */
 	enum egw_nat_pairing pairing;	/* default paired */
-	uint32_t max_per_source;	/* default 8192; 0 = unlimited */
+	uint32_t max_per_source;	/* live mappings; default 65536; 0 = unlimited */
 	struct egw_conf_origin origin;
 };
 
@@ -133,10 +133,19 @@ struct egw_conf {
 		uint32_t max;		  /* default 1000000, >= 1 */
 		uint32_t tcp_syn;	  /* seconds, default 30 */
 		uint32_t tcp_established; /* default 7440 (RFC 5382 minimum 7440) */
-		uint32_t tcp_transitory;  /* default 240 */
-		uint32_t udp;		  /* default 300 */
-		uint32_t icmp;		  /* default 60 */
-		bool tcp_pickup;	  /* default yes */
+		uint32_t tcp_transitory;  /* default 240: both FINs seen, the last ACK not yet */
+		uint32_t tcp_time_wait;	  /* default 120 (Linux conntrack's TIME_WAIT) */
+		uint32_t tcp_close;	  /* default 10: after a RST */
+		uint32_t udp_reply;	  /* default 30: request-only, answered request/response */
+		uint32_t udp;		  /* default 300: streams */
+		/* udp_port_timeouts: per destination port 0-1023, in the order written */
+		struct {
+			uint16_t port;
+			uint32_t seconds;
+		} udp_ports[EGW_MAX_UDP_PORT_TIMEOUTS];
+		unsigned n_udp_ports;
+		uint32_t icmp;	 /* default 60 */
+		bool tcp_pickup; /* default yes */
 		struct egw_conf_origin max_origin;
 	} flows;
 

@@ -215,11 +215,18 @@ static void dump_pool(const struct egw_pool_conf *p, FILE *out)
 
 static void dump_rest(const struct egw_conf *c, FILE *out)
 {
+	struct list l;
+
 	fprintf(out,
 		"[flows]\nmax = %u\ntcp_syn = %u\ntcp_established = %u\ntcp_transitory = %u\n"
-		"udp = %u\nicmp = %u\ntcp_pickup = %s\n\n",
+		"tcp_time_wait = %u\ntcp_close = %u\nudp_reply = %u\nudp = %u\n",
 		c->flows.max, c->flows.tcp_syn, c->flows.tcp_established, c->flows.tcp_transitory,
-		c->flows.udp, c->flows.icmp, yes_no(c->flows.tcp_pickup));
+		c->flows.tcp_time_wait, c->flows.tcp_close, c->flows.udp_reply, c->flows.udp);
+	list_begin(&l, out, "udp_port_timeouts");
+	for (unsigned i = 0; i < c->flows.n_udp_ports; i++)
+		list_item(&l, "%u:%u", c->flows.udp_ports[i].port, c->flows.udp_ports[i].seconds);
+	list_end(&l);
+	fprintf(out, "icmp = %u\ntcp_pickup = %s\n\n", c->flows.icmp, yes_no(c->flows.tcp_pickup));
 	fprintf(out,
 		"[control]\nsocket = %s\n\n[metrics]\nlisten = %s\n\n[log]\nlevel = %s\n"
 		"flow_log = %s\n\n",

@@ -263,6 +263,10 @@ int conf_parse_network(struct conf_ctx *ctx, const struct conf_key *key, const c
 void conf_list_each(struct conf_ctx *ctx, const struct conf_key *key, const char *value,
 	void (*item)(struct conf_ctx *ctx, const struct conf_key *key, const char *s));
 
+/* conf_keys_flows.c: [flows] udp_port_timeouts = PORT:SECONDS, ... */
+void conf_set_udp_port_timeouts(struct conf_ctx *ctx, const struct conf_key *key,
+	const char *value);
+
 /* conf_keys_port.c */
 extern const struct conf_key conf_port_keys[];
 extern const unsigned conf_n_port_keys;

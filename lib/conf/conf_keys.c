@@ -381,7 +381,11 @@ static const struct conf_key flows_keys[] = {
 	 * established flows expire. */
 	{ "tcp_established", conf_set_u32, 0, S(flows.tcp_established), 1, 604800 },
 	{ "tcp_transitory", conf_set_u32, 0, S(flows.tcp_transitory), 1, 604800 },
+	{ "tcp_time_wait", conf_set_u32, 0, S(flows.tcp_time_wait), 1, 604800 },
+	{ "tcp_close", conf_set_u32, 0, S(flows.tcp_close), 1, 604800 },
+	{ "udp_reply", conf_set_u32, 0, S(flows.udp_reply), 1, 604800 },
 	{ "udp", conf_set_u32, 0, S(flows.udp), 1, 604800 },
+	{ "udp_port_timeouts", conf_set_udp_port_timeouts, CONF_KEY_LIST, 0, 0, 1, 604800 },
 	{ "icmp", conf_set_u32, 0, S(flows.icmp), 1, 604800 },
 	{ "tcp_pickup", conf_set_bool, 0, S(flows.tcp_pickup) },
 };

@@ -20,7 +20,7 @@ void conf_pool_init(struct egw_pool_conf *pool)
 	pool->port_last = 65535;
 	pool->mapping = EGW_MAPPING_ENDPOINT_DEPENDENT;
 	pool->pairing = EGW_PAIRING_PAIRED;
-	pool->max_per_source = 8192;
+	pool->max_per_source = 65536;
 }
 
 /* Finds the first address in [first, last] that cannot be a NAT source. */

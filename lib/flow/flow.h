@@ -36,18 +36,34 @@ static inline void egw_flow_key_set(struct egw_flow_key *k, uint32_t a_addr, uin
 	k->pad = 0;
 }
 
+/*
+ * The states from EGW_TCP_TIME_WAIT to EGW_UDP_ANSWERED are "finished": the exchange is over
+ * and the flow is kept only for late packets (and, TCP, for a new connection on the same
+ * 5-tuple). A finished flow holds no share of its source's max_per_source nor of its policy's
+ * max_flows, is not counted in flows_active, and its mapping may be reclaimed under port
+ * pressure (egw_flow_finished).
+ */
 enum egw_flow_state {
 	EGW_FLOW_FREE = 0,
 	EGW_TCP_SYN_SENT,    /* SYN from inside seen */
 	EGW_TCP_SYN_RECV,    /* SYN+ACK from outside seen */
 	EGW_TCP_ESTABLISHED, /* handshake completed (or picked up mid-stream) */
 	EGW_TCP_FIN_WAIT,    /* FIN seen in one direction: half-closed, still established */
-	EGW_TCP_CLOSING,     /* FIN seen in both directions */
-	EGW_TCP_RESET,	     /* RST seen */
-	EGW_FLOW_UDP,
+	EGW_TCP_CLOSING,     /* FIN seen in both directions, the last ACK not yet */
+	EGW_TCP_TIME_WAIT,   /* FIN each way and the last ACK: closed, late segments pass */
+	EGW_TCP_RESET,	     /* RST seen: closed ("closed" in telemetry) */
+	EGW_UDP_ANSWERED,    /* a request and its reply: request/response done */
+	EGW_UDP_REQUEST,     /* a request waiting for its reply */
+	EGW_FLOW_UDP,	     /* a stream: more replies than requests (lib/flow/udp.h) */
 	EGW_FLOW_ICMP,
 	EGW_FLOW_STATE_MAX
 };
+
+/* Is a flow in STATE finished (see enum egw_flow_state)? */
+static inline bool egw_flow_finished(uint8_t state)
+{
+	return state >= EGW_TCP_TIME_WAIT && state <= EGW_UDP_ANSWERED;
+}
 
 #define EGW_FLOW_F_NAT 0x01	    /* source translated (else routed as is) */
 #define EGW_FLOW_F_FIN_ORIG 0x02    /* FIN seen from the inside */
@@ -98,9 +114,36 @@ const char *egw_flow_state_name(uint8_t state);
 /* "tcp", "udp", "icmp" (the protocols a flow can have), else "other". */
 const char *egw_proto_name(uint8_t proto);
 
-/* Seconds of idleness after which a flow in each state expires. */
+/* A shorter UDP timeout for flows to one well-known port (RFC 4787 REQ-5a). */
+#define EGW_UDP_PORT_TIMEOUTS_MAX 16
+#define EGW_UDP_PORT_TIMEOUT_LAST 1023 /* ports 0-1023 only (IANA well-known) */
+struct egw_udp_port_timeout {
+	uint16_t port;
+	uint32_t seconds;
+};
+
+/*
+ * Seconds of idleness after which a flow in each state expires. tcp_transitory: closing
+ * (both FINs, last ACK pending); tcp_time_wait: after the last ACK; tcp_close: after a RST;
+ * udp_reply: request-only and answered request/response flows; udp: streams (see
+ * egw_flow_timeout_within for how they combine). A port of udp_ports sets every UDP state's
+ * timeout of the flows to it.
+ */
 struct egw_flow_timeouts {
 	uint32_t tcp_syn, tcp_established, tcp_transitory, udp, icmp;
+	uint32_t tcp_time_wait, tcp_close, udp_reply;
+	unsigned n_udp_ports;
+	struct egw_udp_port_timeout udp_ports[EGW_UDP_PORT_TIMEOUTS_MAX];
 };
+
+/*
+ * The timeout in force for a state that refines another: its own (0: none), never longer
+ * than the one it refines (tcp_time_wait and tcp_close: tcp_transitory; udp_reply: udp). A
+ * test or an operator that shortens the broad timer shortens the narrow one with it.
+ */
+static inline uint32_t egw_flow_timeout_within(uint32_t own, uint32_t broad)
+{
+	return own && own < broad ? own : broad;
+}
 
 #endif

@@ -12,7 +12,10 @@ const char *egw_flow_state_name(uint8_t state)
 		[EGW_TCP_ESTABLISHED] = "established",
 		[EGW_TCP_FIN_WAIT] = "fin_wait",
 		[EGW_TCP_CLOSING] = "closing",
-		[EGW_TCP_RESET] = "reset",
+		[EGW_TCP_TIME_WAIT] = "time_wait",
+		[EGW_TCP_RESET] = "closed",
+		[EGW_UDP_ANSWERED] = "udp_answered",
+		[EGW_UDP_REQUEST] = "udp_request",
 		[EGW_FLOW_UDP] = "udp",
 		[EGW_FLOW_ICMP] = "icmp",
 	};

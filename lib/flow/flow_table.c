@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_byteorder.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
 
@@ -23,14 +24,37 @@ void egw_flow_table_set_timeouts(struct egw_flow_table *ft, const struct egw_flo
 	/* Half-closed connections are legitimate and long-lived (RFC 5382 REQ-5). */
 	ft->timeout[EGW_TCP_FIN_WAIT] = to->tcp_established;
 	ft->timeout[EGW_TCP_CLOSING] = to->tcp_transitory;
-	ft->timeout[EGW_TCP_RESET] = to->tcp_transitory;
+	ft->timeout[EGW_TCP_TIME_WAIT] =
+		egw_flow_timeout_within(to->tcp_time_wait, to->tcp_transitory);
+	ft->timeout[EGW_TCP_RESET] = egw_flow_timeout_within(to->tcp_close, to->tcp_transitory);
+	ft->timeout[EGW_UDP_REQUEST] = egw_flow_timeout_within(to->udp_reply, to->udp);
+	ft->timeout[EGW_UDP_ANSWERED] = ft->timeout[EGW_UDP_REQUEST];
 	ft->timeout[EGW_FLOW_UDP] = to->udp;
 	ft->timeout[EGW_FLOW_ICMP] = to->icmp;
+	memset(ft->udp_port_timeout, 0, sizeof(ft->udp_port_timeout));
+	ft->n_udp_ports = 0;
+	for (unsigned i = 0; i < to->n_udp_ports && i < EGW_UDP_PORT_TIMEOUTS_MAX; i++) {
+		const struct egw_udp_port_timeout *p = &to->udp_ports[i];
+		if (p->port <= EGW_UDP_PORT_TIMEOUT_LAST && p->seconds) {
+			ft->udp_port_timeout[p->port] = p->seconds;
+			ft->n_udp_ports++;
+		}
+	}
 }
 
 uint32_t egw_flow_table_timeout(const struct egw_flow_table *ft, uint8_t state)
 {
 	return state < EGW_FLOW_STATE_MAX ? ft->timeout[state] : 0;
+}
+
+uint32_t egw_flow_timeout(const struct egw_flow_table *ft, const struct egw_flow *f)
+{
+	if (unlikely(ft->n_udp_ports) && f->orig.proto == IPPROTO_UDP) {
+		const uint16_t port = rte_be_to_cpu_16(f->orig.b_port);
+		if (port <= EGW_UDP_PORT_TIMEOUT_LAST && ft->udp_port_timeout[port])
+			return ft->udp_port_timeout[port];
+	}
+	return egw_flow_table_timeout(ft, f->state);
 }
 
 uint32_t egw_flow_table_capacity(const struct egw_flow_table *ft)
@@ -225,7 +249,7 @@ static void expire_one(void *ctx, struct egw_flow *f)
 {
 	struct expiry *e = ctx;
 
-	if (e->now - f->last_seen <= e->ft->timeout[f->state])
+	if (e->now - f->last_seen <= egw_flow_timeout(e->ft, f))
 		return;
 	if (e->cb)
 		e->cb(e->ctx, f);

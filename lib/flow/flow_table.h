@@ -28,6 +28,8 @@ size_t egw_flow_table_bytes(uint32_t capacity);
 void egw_flow_table_set_timeouts(struct egw_flow_table *ft, const struct egw_flow_timeouts *to);
 /* Seconds of idleness after which a flow in STATE expires. */
 uint32_t egw_flow_table_timeout(const struct egw_flow_table *ft, uint8_t state);
+/* Seconds of idleness after which F expires: its state's timeout, or its UDP port's. */
+uint32_t egw_flow_timeout(const struct egw_flow_table *ft, const struct egw_flow *f);
 uint32_t egw_flow_table_capacity(const struct egw_flow_table *ft);
 /* Flows in the table. Any thread (a relaxed atomic load). */
 uint32_t egw_flow_table_active(const struct egw_flow_table *ft);

@@ -19,6 +19,9 @@ struct egw_flow_table {
 	uint32_t n_active; /* written by the owner, read by other threads (relaxed) */
 	uint32_t expire_cursor;
 	uint32_t timeout[EGW_FLOW_STATE_MAX]; /* seconds per state, from egw_flow_timeouts */
+	unsigned n_udp_ports;		      /* ports with a timeout of their own */
+	/* seconds per UDP destination port 0-1023 (host order), 0 = the state's own */
+	uint32_t udp_port_timeout[EGW_UDP_PORT_TIMEOUT_LAST + 1];
 };
 
 static inline uint32_t record_index(const struct egw_flow_table *ft, const struct egw_flow *f)

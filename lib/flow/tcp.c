@@ -35,10 +35,9 @@ void egw_tcp_track(struct egw_flow *f, unsigned dir, uint8_t flags)
 			f->state = EGW_TCP_ESTABLISHED;
 		break;
 	case EGW_TCP_CLOSING:
-	case EGW_TCP_RESET:
-		if (dir == EGW_DIR_ORIG && (flags & (EGW_TCP_SYN | EGW_TCP_ACK)) == EGW_TCP_SYN) {
-			f->state = EGW_TCP_SYN_SENT;
-			f->flags &= (uint8_t) ~(EGW_FLOW_F_FIN_ORIG | EGW_FLOW_F_FIN_REPLY);
+		/* The ACK of the second FIN: both sides are done. */
+		if ((flags & (EGW_TCP_SYN | EGW_TCP_ACK | EGW_TCP_FIN)) == EGW_TCP_ACK) {
+			f->state = EGW_TCP_TIME_WAIT;
 			return;
 		}
 		break;

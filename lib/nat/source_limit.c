@@ -102,3 +102,33 @@ void egw_source_limit_release(struct egw_source_limit *sl, uint32_t src_be)
 	sl->slots[i].flows = 0;
 	sl->used--;
 }
+
+/* Puts S into TOP (sorted, most flows first) if it ranks among the first MAX. */
+void egw_source_top_insert(struct egw_source_slot *top, uint32_t *n_top, uint32_t max,
+	struct egw_source_slot s)
+{
+	uint32_t i = *n_top < max ? (*n_top)++ : max;
+
+	if (i == max && (max == 0 || top[max - 1].flows >= s.flows))
+		return;
+	if (i == max)
+		i = max - 1;
+	while (i > 0 && top[i - 1].flows < s.flows) {
+		top[i] = top[i - 1];
+		i--;
+	}
+	top[i] = s;
+}
+
+uint32_t egw_source_limit_top(const struct egw_source_limit *sl, uint32_t *cursor, uint32_t budget,
+	struct egw_source_slot *top, uint32_t *n_top, uint32_t max)
+{
+	const uint32_t n = egw_source_limit_slots(sl);
+	const uint32_t start = RTE_MIN(*cursor, n), end = start + RTE_MIN(budget, n - start);
+
+	for (uint32_t i = start; i < end; i++)
+		if (sl->slots[i].addr != 0 && sl->slots[i].flows > 0)
+			egw_source_top_insert(top, n_top, max, sl->slots[i]);
+	*cursor = end;
+	return end - start;
+}

@@ -43,6 +43,22 @@ void egw_source_limit_release(struct egw_source_limit *sl, uint32_t src_be);
 /* Flows currently held by SRC_BE. */
 uint32_t egw_source_limit_count(const struct egw_source_limit *sl, uint32_t src_be);
 
+/*
+ * Keeps in TOP (*N_TOP entries, at most MAX, most flows first) the sources holding the most
+ * flows among BUDGET slots from *CURSOR on, and advances *CURSOR; *CURSOR equal to
+ * egw_source_limit_slots() means the table was covered. Returns the slots examined. For
+ * telemetry, through the owner's mailbox: bounded work per call.
+ */
+uint32_t egw_source_limit_top(const struct egw_source_limit *sl, uint32_t *cursor, uint32_t budget,
+	struct egw_source_slot *top, uint32_t *n_top, uint32_t max);
+/* Puts S into TOP (*N_TOP entries of MAX, most flows first) if it ranks among them. */
+void egw_source_top_insert(struct egw_source_slot *top, uint32_t *n_top, uint32_t max,
+	struct egw_source_slot s);
+static inline uint32_t egw_source_limit_slots(const struct egw_source_limit *sl)
+{
+	return sl->mask + 1;
+}
+
 /* The share of LIMIT each of N_WORKERS enforces (rounded up; 0 = unlimited stays 0). */
 static inline uint32_t egw_source_limit_share(uint32_t limit, unsigned n_workers)
 {

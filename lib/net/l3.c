@@ -40,21 +40,27 @@ void egw_arp_build(struct rte_mbuf *m, uint16_t op, const struct rte_ether_addr 
 	arp->arp_data.arp_tip = tpa_be;
 }
 
-void egw_icmp_echo_reply(struct rte_mbuf *m, const struct egw_pkt_meta *meta,
+struct rte_ipv4_hdr *egw_l3_reflect(struct rte_mbuf *m, const struct egw_pkt_meta *meta,
 	const struct rte_ether_addr *our_mac)
 {
-	uint8_t *data = rte_pktmbuf_mtod(m, uint8_t *);
-	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)data;
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(data + meta->l3_off);
-	struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)(data + meta->l4_off);
-	uint32_t tmp;
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, meta->l3_off);
+	const uint32_t src = ip->src_addr;
 
 	rte_ether_addr_copy(&eth->src_addr, &eth->dst_addr);
 	rte_ether_addr_copy(our_mac, &eth->src_addr);
-	tmp = ip->src_addr;
 	ip->src_addr = ip->dst_addr;
-	ip->dst_addr = tmp;
+	ip->dst_addr = src;
 	ip->time_to_live = 64;
+	return ip;
+}
+
+void egw_icmp_echo_reply(struct rte_mbuf *m, const struct egw_pkt_meta *meta,
+	const struct rte_ether_addr *our_mac)
+{
+	struct rte_icmp_hdr *icmp = rte_pktmbuf_mtod_offset(m, struct rte_icmp_hdr *, meta->l4_off);
+	struct rte_ipv4_hdr *ip = egw_l3_reflect(m, meta, our_mac);
+
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = egw_csum_full(ip, (size_t)(meta->l4_off - meta->l3_off));
 	/* Type and code form the first 16-bit word; the request's code need not be 0. */

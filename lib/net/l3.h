@@ -20,6 +20,14 @@ void egw_arp_build(struct rte_mbuf *m, uint16_t op, const struct rte_ether_addr 
 	const struct rte_ether_addr *sha, uint32_t spa_be, const struct rte_ether_addr *tha,
 	uint32_t tpa_be);
 
+/*
+ * Turns M (parsed as META) around in place: back to the MAC it came from, from OUR_MAC, its IP
+ * addresses swapped and a fresh TTL. The IP checksum and what follows the IP header are the
+ * caller's (an echo reply, a DNS answer). Returns the IP header.
+ */
+struct rte_ipv4_hdr *egw_l3_reflect(struct rte_mbuf *m, const struct egw_pkt_meta *meta,
+	const struct rte_ether_addr *our_mac);
+
 /* Turns the echo request M (parsed as META) into its reply from our MAC. */
 void egw_icmp_echo_reply(struct rte_mbuf *m, const struct egw_pkt_meta *meta,
 	const struct rte_ether_addr *our_mac);

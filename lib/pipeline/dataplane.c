@@ -266,7 +266,9 @@ void egw_dataplane_worker_view(const struct egw_dataplane *dp, unsigned i,
 	v->tx_packets = LOAD(st->tx_packets);
 	v->polls = LOAD(st->polls);
 	v->busy_polls = LOAD(st->busy_polls);
+	v->flows_time_wait = LOAD(st->flows_time_wait);
 	v->flows_active = egw_flow_table_active(w->ft);
+	v->flows_active -= RTE_MIN(v->flows_active, v->flows_time_wait); /* read apart */
 	v->flows_created = LOAD(st->flows_created);
 	v->handoffs_out = LOAD(st->handoffs_out);
 	v->handoffs_in = LOAD(st->handoffs_in);
@@ -384,8 +386,15 @@ uint32_t egw_dataplane_flows_active(const struct egw_dataplane *dp)
 {
 	uint32_t n = 0;
 
+	/* The table's count and the worker's time-wait gauge are read a moment apart: a flow
+	 * that finished in between must not make the difference wrap. */
 	for (unsigned i = 0; i < dp->n_workers; i++)
-		if (dp->workers[i])
-			n += egw_flow_table_active(dp->workers[i]->ft);
+		if (dp->workers[i]) {
+			uint32_t all = egw_flow_table_active(dp->workers[i]->ft);
+			uint32_t tw =
+				(uint32_t)__atomic_load_n(&dp->workers[i]->stats.flows_time_wait,
+					__ATOMIC_RELAXED);
+			n += all > tw ? all - tw : 0;
+		}
 	return n;
 }

@@ -55,6 +55,12 @@ struct egw_worker_stats {
 	uint64_t inbound_packets, inbound_bytes;   /* outside -> inside, forwarded */
 	uint64_t flows_created, flows_expired;
 	uint64_t flows_revoked; /* ended by a policy change (revalidate = reset) */
+	/* Gauge: flows finished (egw_flow_finished: TCP time-wait and closed, answered UDP
+	 * requests), kept only for late packets; the rest of the table is flows_active. */
+	uint64_t flows_time_wait;
+	uint64_t flows_reused;	     /* ended by a SYN opening a new connection on their tuple */
+	uint64_t nat_port_reclaimed; /* finished flows ended to give their port to a new one */
+	uint64_t flows_reclaimed;    /* finished flows ended to make room in a full table */
 	uint64_t handoffs_out, handoffs_in;
 	uint64_t punted;       /* ARP handed to the control thread */
 	uint64_t echo_replies; /* ICMP echo requests to our addresses answered */
@@ -172,6 +178,7 @@ struct egw_worker_view {
 	unsigned id, lcore;
 	uint64_t rx_packets, tx_packets, polls, busy_polls, flows_active, flows_created;
 	uint64_t handoffs_out, handoffs_in, drops;
+	uint64_t flows_time_wait; /* finished flows (flows_active counts the live ones) */
 };
 void egw_dataplane_worker_view(const struct egw_dataplane *dp, unsigned i,
 	struct egw_worker_view *v);
@@ -267,6 +274,7 @@ unsigned egw_dataplane_drain(struct egw_dataplane *dp);
 
 /* Sums the workers' and the control thread's counters into *out. */
 void egw_dataplane_stats(const struct egw_dataplane *dp, struct egw_worker_stats *out);
+/* Live flows: the tables' flows less the finished ones (time-wait, closed, answered UDP). */
 uint32_t egw_dataplane_flows_active(const struct egw_dataplane *dp);
 
 #endif

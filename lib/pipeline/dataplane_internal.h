@@ -23,6 +23,7 @@ struct egw_flow_name;
 #define EGW_EXPIRE_SWEEP_MS 1000    /* egw_pipeline_expire_paced(): the whole table this often, */
 #define EGW_EXPIRE_MAX_RATE 2000000 /* but no more records per second than this (big tables) */
 #define EGW_EXPIRE_PACED_MAX 1024   /* records per paced call at most: a bounded pause */
+#define EGW_RECLAIM_SCAN 256	    /* records a full table looks at for a finished flow */
 
 /* State shared by all workers, owned by the control thread. */
 struct egw_dataplane {
@@ -75,8 +76,10 @@ struct egw_worker {
 	uint32_t now;			 /* seconds, set once per loop */
 	uint64_t now_tsc;		 /* TSC, set once per loop with NOW: flow log stamps */
 	uint32_t nat_counter;		 /* RFC 6056 algorithm 3 per-worker increment */
-	uint16_t txq;			 /* the TX queue this worker owns on every port */
-	uint32_t tx_dirty;		 /* bit per port id with buffered packets */
+	bool flow_removed; /* a flow ended during the current burst: its record may be reused */
+	uint32_t reclaim_cursor; /* full table: where the search for a finished flow goes on */
+	uint16_t txq;		 /* the TX queue this worker owns on every port */
+	uint32_t tx_dirty;	 /* bit per port id with buffered packets */
 	struct rte_ring *ctl_tx; /* control -> this worker: frames to transmit (mbuf->port) */
 	uint32_t icmp_tokens, icmp_second;
 	uint64_t expire_tsc;		/* paced expiry: TSC up to which records were examined */

@@ -157,10 +157,7 @@ static void answer_nxdomain(struct egw_worker *w, struct rte_mbuf *m, struct egw
 	int n = m->nb_segs == 1 ? egw_dns_build_nxdomain(dns_msg(m, meta), qlen, dns_msg(m, meta),
 					  cap > 512 ? 512 : cap) :
 				  -EINVAL;
-	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, meta->l3_off);
 	struct rte_udp_hdr *udp = rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, meta->l4_off);
-	uint32_t addr;
 	uint16_t port;
 
 	w->stats.drops[EGW_DROP_DNS_FILTERED]++;
@@ -168,12 +165,7 @@ static void answer_nxdomain(struct egw_worker *w, struct rte_mbuf *m, struct egw
 		rte_pktmbuf_free(m);
 		return;
 	}
-	rte_ether_addr_copy(&eth->src_addr, &eth->dst_addr);
-	rte_ether_addr_copy(&in->mac, &eth->src_addr);
-	addr = ip->src_addr;
-	ip->src_addr = ip->dst_addr;
-	ip->dst_addr = addr;
-	ip->time_to_live = 64;
+	egw_l3_reflect(m, meta, &in->mac);
 	port = udp->src_port;
 	udp->src_port = udp->dst_port;
 	udp->dst_port = port;

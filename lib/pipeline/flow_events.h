@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include "flow/flow.h"
+
 /*
  * Flow log records: what a worker knows when a flow starts, is denied or ends, as one fixed
  * 64-byte record on its own SP/SC ring. The control thread formats and writes them (lib/
@@ -19,7 +21,9 @@ enum egw_flow_event { EGW_EV_START, EGW_EV_DENY, EGW_EV_END, EGW_EV_MAX };
 	_(TCP_RESET, "tcp_reset")                                                                  \
 	_(REVOKED, "revoked")                                                                      \
 	_(FLUSHED, "flushed")                                                                      \
-	_(SHUTDOWN, "shutdown")
+	_(SHUTDOWN, "shutdown")                                                                    \
+	_(REUSED, "reused")                                                                        \
+	_(RECLAIMED, "reclaimed")
 
 enum egw_flow_end {
 #define EGW_END_ENUM(sym, name) EGW_END_##sym,
@@ -65,12 +69,14 @@ struct egw_flowlog_rec {
 	uint32_t src, dst, nat_src;	  /* network order */
 	uint16_t sport, dport, nat_sport; /* network order; ICMP: the identifier */
 	uint8_t name_len;		  /* bytes of the host name in the records that follow */
-	uint8_t name_flags;		  /* EGW_FLOWLOG_NAME_*: where the name came from */
+	uint8_t name_flags : 4;		  /* EGW_FLOWLOG_NAME_*: where the name came from */
+	uint8_t state : 4;		  /* END: the flow's last state (enum egw_flow_state) */
 	uint32_t policy;		  /* counter slot (0 = the mode decided) */
 	uint32_t packets[2];		  /* [0] inside -> outside, [1] replies */
 	uint64_t bytes[2];
 };
 _Static_assert(sizeof(struct egw_flowlog_rec) == 64, "flow log records are one cache line");
+_Static_assert(EGW_FLOW_STATE_MAX <= 16, "a flow state fits the 4 bits of egw_flowlog_rec.state");
 
 /*
  * A record of a flow decided by its host name carries the name in the records right after it

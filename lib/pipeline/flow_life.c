@@ -92,6 +92,7 @@ static void emit_flow(struct egw_worker *w, const struct egw_flow *f, enum egw_f
 		.sport = f->orig.a_port,
 		.dport = f->orig.b_port,
 		.nat_sport = f->nat_port,
+		.state = f->state,
 		.policy = f->policy,
 		.packets = { f->packets[0], f->packets[1] },
 		.bytes = { f->bytes[0], f->bytes[1] },
@@ -109,6 +110,34 @@ void egw_flow_release_shares(struct egw_worker *w, struct egw_flow *f)
 		egw_source_limit_release(&w->sources, f->orig.a_addr);
 	if (f->flags & EGW_FLOW_F_QUOTA)
 		__atomic_fetch_sub(&w->dp->policy_active[f->policy], 1, __ATOMIC_RELAXED);
+}
+
+void egw_flow_state_changed(struct egw_worker *w, struct egw_flow *f, uint8_t was)
+{
+	const bool finished = egw_flow_finished(f->state);
+
+	if (finished == egw_flow_finished(was))
+		return;
+	if (finished) {
+		egw_flow_release_shares(w, f);
+		f->flags &= (uint8_t) ~(EGW_FLOW_F_QUOTA | EGW_FLOW_F_SRC_COUNTED);
+		w->stats.flows_time_wait++;
+		return;
+	}
+	/* Live again: counted, but never refused (the mapping exists already). */
+	w->stats.flows_time_wait--;
+	if ((f->flags & EGW_FLOW_F_NAT) &&
+		egw_source_limit_acquire(&w->sources, f->orig.a_addr, 0) == 0)
+		f->flags |= EGW_FLOW_F_SRC_COUNTED;
+}
+
+void egw_flow_revoke(struct egw_worker *w, struct egw_flow *f)
+{
+	const uint8_t was = f->state;
+
+	f->state = EGW_TCP_RESET;
+	egw_flow_state_changed(w, f, was); /* gives back the quota and source share */
+	f->flags |= EGW_FLOW_F_REVOKED;
 }
 
 void egw_flow_started(struct egw_worker *w, struct egw_flow *f)
@@ -155,16 +184,6 @@ void egw_flow_refused(struct egw_worker *w, const struct egw_flow_key *key, uint
 	refused(w, key, slot, log, why, NULL);
 }
 
-void egw_flow_restarted(struct egw_worker *w, struct egw_flow *f)
-{
-	if (f->flags & EGW_FLOW_F_LOG)
-		emit_flow(w, f, EGW_EV_END,
-			f->state == EGW_TCP_RESET ? EGW_END_TCP_RESET : EGW_END_TCP_CLOSED);
-	if (f->flags & EGW_FLOW_F_QUOTA)
-		__atomic_fetch_sub(&w->dp->policy_active[f->policy], 1, __ATOMIC_RELAXED);
-	f->flags &= (uint8_t) ~(EGW_FLOW_F_LOG | EGW_FLOW_F_QUOTA);
-}
-
 void egw_flow_refused_named(struct egw_worker *w, const struct egw_flow_key *key, uint32_t slot,
 	bool log, enum egw_drop_reason why, const struct egw_verdict *v)
 {
@@ -193,6 +212,8 @@ static void finish(struct egw_worker *w, struct egw_flow *f, enum egw_flow_end w
 		if (a && a->in_use)
 			a->in_use--;
 	}
+	if (egw_flow_finished(f->state))
+		w->stats.flows_time_wait--;
 	egw_flow_release_shares(w, f);
 }
 
@@ -202,7 +223,7 @@ void egw_flow_expired(void *worker, struct egw_flow *f)
 
 	if (f->flags & EGW_FLOW_F_REVOKED)
 		why = EGW_END_REVOKED;
-	else if (f->state == EGW_TCP_CLOSING)
+	else if (f->state == EGW_TCP_CLOSING || f->state == EGW_TCP_TIME_WAIT)
 		why = EGW_END_TCP_CLOSED;
 	else if (f->state == EGW_TCP_RESET)
 		why = EGW_END_TCP_RESET;
@@ -211,6 +232,7 @@ void egw_flow_expired(void *worker, struct egw_flow *f)
 
 void egw_pipeline_end_flow(struct egw_worker *w, struct egw_flow *f, enum egw_flow_end why)
 {
+	w->flow_removed = true;
 	finish(w, f, why);
 	egw_flow_remove(w->ft, f);
 }

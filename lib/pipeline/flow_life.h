@@ -22,10 +22,6 @@ void egw_flow_refused(struct egw_worker *w, const struct egw_flow_key *key, uint
 /* Pending F was allowed (host_pending.c): log its start now, if it logs. */
 void egw_flow_decided(struct egw_worker *w, struct egw_flow *f);
 
-/* A new connection starts on F's ports (a SYN after the last one closed or was reset): the
- * old one's end is logged and its quota given back; F is decided again. */
-void egw_flow_restarted(struct egw_worker *w, struct egw_flow *f);
-
 /* A pending flow KEY was refused for WHY by verdict V (which names the host). */
 void egw_flow_refused_named(struct egw_worker *w, const struct egw_flow_key *key, uint32_t slot,
 	bool log, enum egw_drop_reason why, const struct egw_verdict *v);
@@ -33,6 +29,18 @@ void egw_flow_refused_named(struct egw_worker *w, const struct egw_flow_key *key
 /* F ends (or the worker stops: SHUTDOWN): its held segments are dropped, its name forgotten
  * (host_pending.c). */
 void egw_pl_host_flow_end(struct egw_worker *w, struct egw_flow *f, bool shutdown);
+
+/*
+ * F's state has just changed from WAS (tracking, a policy reset). Into a finished state
+ * (egw_flow_finished): its source share and quota go back and it counts as time-wait; out of
+ * one (a new request or a stream on an answered UDP flow): it holds a source share again.
+ */
+void egw_flow_state_changed(struct egw_worker *w, struct egw_flow *f, uint8_t was);
+
+/* F is refused from now on (a policy change, a flushed flow's first packet, a denied name):
+ * closed as by an RST (transitory timeout, its tuple kept from reuse), its shares given back,
+ * every later packet answered as revoked. */
+void egw_flow_revoke(struct egw_worker *w, struct egw_flow *f);
 
 /* The next flow id of worker W (flow_events.h), at W's loop time. */
 uint64_t egw_flow_id_next(struct egw_worker *w);

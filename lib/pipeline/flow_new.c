@@ -50,7 +50,7 @@ static enum egw_drop_reason initial_state(const struct egw_worker *w,
 		*state = egw_tcp_initial_state(meta->tcp_flags);
 		return EGW_DROP_NONE;
 	case IPPROTO_UDP:
-		*state = EGW_FLOW_UDP;
+		*state = EGW_UDP_REQUEST;
 		return EGW_DROP_NONE;
 	default:
 		if (meta->icmp_type != EGW_ICMP_ECHO_REQUEST)
@@ -101,27 +101,76 @@ static enum egw_drop_reason route_flow(const struct egw_dataplane *dp,
 struct port_probe {
 	struct egw_flow_table *ft;
 	struct egw_flow_key reply;
+	/* Among the flows holding the ports tried: the finished one idle longest, the one to
+	 * reclaim when no port is free. */
+	struct egw_flow *oldest;
+	uint16_t oldest_port;
 };
 
 static bool nat_port_taken(void *ctx, uint16_t port_be)
 {
 	struct port_probe *p = ctx;
+	struct egw_flow *f;
+	unsigned dir;
 
 	/* Endpoint-dependent mapping: an external tuple is unique per remote endpoint, which
 	 * is exactly "no flow holds this reply key". ICMP: the id is both ports of the key. */
 	p->reply.b_port = port_be;
 	if (p->reply.proto == IPPROTO_ICMP)
 		p->reply.a_port = port_be;
-	return egw_flow_key_exists(p->ft, &p->reply);
+	f = egw_flow_lookup(p->ft, &p->reply, &dir);
+	if (!f)
+		return false;
+	if (egw_flow_finished(f->state) &&
+		(!p->oldest || (int32_t)(f->last_seen - p->oldest->last_seen) < 0)) {
+		p->oldest = f;
+		p->oldest_port = port_be;
+	}
+	return true;
+}
+
+/*
+ * The mapping a reused 5-tuple had (KEEP), if it is still right for F under POOL: the address
+ * the pool gives F's tuple now, a port of the pool's range in this worker's slice, and free
+ * (its old flow has just ended). Keeping it lets late segments of the old connection and the
+ * new one look the same to the server (RFC 4787 REQ-1, RFC 5382 REQ-1).
+ */
+static bool keep_mapping(struct egw_worker *w, const struct egw_nat_pool *pool,
+	const struct egw_pl_mapping *keep, struct port_probe *probe)
+{
+	const uint16_t port = rte_be_to_cpu_16(keep->port);
+
+	if (!keep->nat || keep->addr != probe->reply.b_addr || port < pool->port_first ||
+		port > pool->port_last || egw_nat_port_owner(keep->port, w->dp->n_workers) != w->id)
+		return false;
+	return !nat_port_taken(probe, keep->port);
+}
+
+/*
+ * No free port toward F's destination: the finished flow idle longest among those holding
+ * the ports tried (TCP time-wait or closed, an answered UDP request) gives its port up,
+ * ended as "reclaimed". False when none of them is finished.
+ */
+static bool reclaim_port(struct egw_worker *w, struct port_probe *probe, uint16_t *port_be)
+{
+	if (!probe->oldest)
+		return false;
+	*port_be = probe->oldest_port;
+	w->stats.nat_port_reclaimed++;
+	egw_pipeline_end_flow(w, probe->oldest, EGW_END_RECLAIMED);
+	probe->oldest = NULL;
+	return true;
 }
 
 /*
  * The egress tuple of F (its orig key set) from POOL, or its own when POOL is NULL (routed
- * untranslated): address, a port free toward this destination, and its source's share.
- * EGW_DROP_NONE, nat_exhausted or nat_source_limit (what F took is in its flags).
+ * untranslated): address, a port free toward this destination (KEEP's when it still fits, a
+ * reclaimed one when none is free), and its source's share (counted for every translated
+ * flow, limited when the pool says so). EGW_DROP_NONE, nat_exhausted or nat_source_limit
+ * (what F took is in its flags).
  */
 static enum egw_drop_reason bind_nat(struct egw_worker *w, const struct egw_nat_pool *pool,
-	struct egw_flow *f)
+	struct egw_flow *f, const struct egw_pl_mapping *keep)
 {
 	struct egw_dataplane *dp = w->dp;
 	const struct egw_flow_key *key = &f->orig;
@@ -136,8 +185,11 @@ static enum egw_drop_reason bind_nat(struct egw_worker *w, const struct egw_nat_
 	f->nat_addr = egw_nat_pick_addr(pool, &dp->secret, key);
 	egw_flow_key_set(&probe.reply, key->b_addr, f->nat_addr, key->b_port, 0, key->proto,
 		EGW_ZONE_OUTSIDE);
-	if (egw_nat_alloc_port(pool, &dp->secret, w->id, dp->n_workers, key, &w->nat_counter,
-		    nat_port_taken, &probe, &nat_port) < 0) {
+	if (keep && keep_mapping(w, pool, keep, &probe))
+		nat_port = keep->port;
+	else if (egw_nat_alloc_port(pool, &dp->secret, w->id, dp->n_workers, key, &w->nat_counter,
+			 nat_port_taken, &probe, &nat_port) < 0 &&
+		 !reclaim_port(w, &probe, &nat_port)) {
 		struct egw_addr_stat *a = egw_addr_stats_get(&w->addrs, f->nat_addr);
 		if (a)
 			a->exhausted++;
@@ -145,13 +197,44 @@ static enum egw_drop_reason bind_nat(struct egw_worker *w, const struct egw_nat_
 	}
 	f->nat_port = nat_port;
 	f->flags |= EGW_FLOW_F_NAT;
-	if (pool->max_per_source) {
-		if (egw_source_limit_acquire(&w->sources, key->a_addr,
-			    egw_source_limit_share(pool->max_per_source, dp->n_workers)) < 0)
-			return EGW_DROP_NAT_SOURCE_LIMIT;
-		f->flags |= EGW_FLOW_F_SRC_COUNTED;
-	}
+	/* Counted even without a limit: telemetry shows the sources holding most mappings. */
+	if (egw_source_limit_acquire(&w->sources, key->a_addr,
+		    egw_source_limit_share(pool->max_per_source, dp->n_workers)) < 0)
+		return EGW_DROP_NAT_SOURCE_LIMIT;
+	f->flags |= EGW_FLOW_F_SRC_COUNTED;
 	return EGW_DROP_NONE;
+}
+
+static void note_finished(void *ctx, struct egw_flow *f)
+{
+	struct egw_flow **oldest = ctx;
+
+	if (egw_flow_finished(f->state) &&
+		(!*oldest || (int32_t)(f->last_seen - (*oldest)->last_seen) < 0))
+		*oldest = f;
+}
+
+/*
+ * The table is full: the finished flow idle longest among the next EGW_RECLAIM_SCAN records
+ * (from a cursor of its own, round and round) ends ("reclaimed", flows_reclaimed) to make room.
+ * Bounded work per refused flow; false when none of those records is finished.
+ */
+static bool reclaim_record(struct egw_worker *w)
+{
+	const uint32_t capacity = egw_flow_table_capacity(w->ft);
+	uint32_t budget = RTE_MIN((uint32_t)EGW_RECLAIM_SCAN, capacity);
+	struct egw_flow *oldest = NULL;
+
+	while (budget) {
+		budget -= egw_flow_scan(w->ft, &w->reclaim_cursor, budget, note_finished, &oldest);
+		if (w->reclaim_cursor >= capacity)
+			w->reclaim_cursor = 0;
+	}
+	if (!oldest)
+		return false;
+	w->stats.flows_reclaimed++;
+	egw_pipeline_end_flow(w, oldest, EGW_END_RECLAIMED);
+	return true;
 }
 
 /* Inserts F's keys and starts its life. EGW_DROP_NONE or flow_table_full. */
@@ -182,8 +265,9 @@ static enum egw_drop_reason commit_flow(struct egw_worker *w, const struct egw_s
 	return EGW_DROP_NONE;
 }
 
-struct egw_flow *egw_pl_flow_new(struct egw_worker *w, const struct egw_snapshot *snap,
-	struct rte_mbuf *m, const struct egw_pkt_meta *meta, const struct egw_flow_key *key)
+static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snapshot *snap,
+	struct rte_mbuf *m, const struct egw_pkt_meta *meta, const struct egw_flow_key *key,
+	const struct egw_pl_mapping *keep)
 {
 	const struct egw_policy_rt *rt = NULL;
 	struct egw_verdict v = { .learned = false };
@@ -220,6 +304,8 @@ struct egw_flow *egw_pl_flow_new(struct egw_worker *w, const struct egw_snapshot
 		return NULL;
 	}
 	f = egw_flow_alloc(w->ft);
+	if (!f && reclaim_record(w))
+		f = egw_flow_alloc(w->ft);
 	if (!f) {
 		refuse(w, m, key, rt, EGW_DROP_FLOW_TABLE_FULL);
 		return NULL;
@@ -239,7 +325,7 @@ struct egw_flow *egw_pl_flow_new(struct egw_worker *w, const struct egw_snapshot
 		}
 		f->flags |= EGW_FLOW_F_QUOTA;
 	}
-	why = bind_nat(w, rt ? rt->pool : snap->default_pool, f);
+	why = bind_nat(w, rt ? rt->pool : snap->default_pool, f, keep);
 	if (why == EGW_DROP_NONE)
 		why = commit_flow(w, snap, f, state, &route);
 	if (why != EGW_DROP_NONE) {
@@ -253,4 +339,23 @@ struct egw_flow *egw_pl_flow_new(struct egw_worker *w, const struct egw_snapshot
 	else if (unlikely(v.learned))
 		egw_pl_keep_learned(w, f, &v);
 	return f;
+}
+
+struct egw_flow *egw_pl_flow_new(struct egw_worker *w, const struct egw_snapshot *snap,
+	struct rte_mbuf *m, const struct egw_pkt_meta *meta, const struct egw_flow_key *key)
+{
+	return flow_create(w, snap, m, meta, key, NULL);
+}
+
+struct egw_flow *egw_pl_flow_reopen(struct egw_worker *w, const struct egw_snapshot *snap,
+	struct rte_mbuf *m, const struct egw_pkt_meta *meta, struct egw_flow *old)
+{
+	const struct egw_pl_mapping keep = { .addr = old->nat_addr,
+		.port = old->nat_port,
+		.nat = (old->flags & EGW_FLOW_F_NAT) != 0 };
+	const struct egw_flow_key key = old->orig;
+
+	w->stats.flows_reused++;
+	egw_pipeline_end_flow(w, old, EGW_END_REUSED);
+	return flow_create(w, snap, m, meta, &key, &keep);
 }

@@ -36,10 +36,7 @@ enum egw_recheck egw_pl_reset_both_ways(struct egw_worker *w, struct rte_mbuf *m
 	 * that refused the first RST answers the ACK probe (send_ack_probe), a challenge ACK or a
 	 * retransmission, and gets an exact one. Quota and source share go back now.
 	 */
-	f->state = EGW_TCP_RESET;
-	egw_flow_release_shares(w, f);
-	f->flags = (uint8_t)((f->flags & ~(EGW_FLOW_F_QUOTA | EGW_FLOW_F_SRC_COUNTED)) |
-			     EGW_FLOW_F_REVOKED);
+	egw_flow_revoke(w, f);
 	if (meta->tcp_flags & EGW_TCP_RST) {
 		egw_drop(&w->stats, m, EGW_DROP_POLICY_REVOKED);
 		return EGW_RECHECK_DROPPED;
@@ -98,9 +95,14 @@ enum egw_recheck egw_pl_recheck(struct egw_worker *w, const struct egw_snapshot 
  * transitory timeout, counted from now; quota and source share go back now, and its end
  * ("flushed") is logged now. No flag bit is left in the record: REVOKED in a state other than
  * RESET (which every revocation sets) marks "flushed, the first packet still to reset".
+ * A connection closed already (time-wait, reset) has nobody left to reset: it just goes.
  */
 void egw_pl_flush_tcp(struct egw_worker *w, struct egw_flow *f)
 {
+	if (egw_flow_finished(f->state)) {
+		egw_pipeline_end_flow(w, f, EGW_END_FLUSHED);
+		return;
+	}
 	egw_flow_log_end(w, f, EGW_END_FLUSHED);
 	/* Still waiting for its name: its held segments go now (hostdp's end path). */
 	if (f->flags & EGW_FLOW_F_PENDING)
@@ -108,7 +110,7 @@ void egw_pl_flush_tcp(struct egw_worker *w, struct egw_flow *f)
 	egw_flow_release_shares(w, f);
 	f->flags = (uint8_t)((f->flags & ~(EGW_FLOW_F_QUOTA | EGW_FLOW_F_SRC_COUNTED)) |
 			     EGW_FLOW_F_REVOKED);
-	f->state = EGW_TCP_CLOSING; /* transitory, like RESET */
+	f->state = EGW_TCP_CLOSING; /* transitory and live: RESET comes with the first packet */
 	f->last_seen = w->now;
 }
 

@@ -163,10 +163,7 @@ static void refuse(struct egw_worker *w, struct egw_flow *f, struct egw_pending 
 	w->stats.host_denied++;
 	egw_flow_refused_named(w, &f->orig, slot, !v->rt || v->rt->log, why, v);
 	pending_free(w, f, p);
-	egw_flow_release_shares(w, f);
-	f->flags = (uint8_t)((f->flags & ~(EGW_FLOW_F_QUOTA | EGW_FLOW_F_SRC_COUNTED)) |
-			     EGW_FLOW_F_REVOKED);
-	f->state = EGW_TCP_RESET;
+	egw_flow_revoke(w, f);
 	if (cur)
 		meta = *cur_meta;
 	else if (hold.n)
@@ -281,31 +278,6 @@ bool egw_pl_host_packet(struct egw_worker *w, const struct egw_snapshot *snap, s
 	}
 	read_held(w, snap, f, p);
 	return true;
-}
-
-bool egw_pl_host_syn(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf *m,
-	const struct egw_pkt_meta *meta, struct egw_flow *f, unsigned dir)
-{
-	uint32_t idx;
-
-	/* What egw_tcp_track() takes for a new connection on a closed or reset flow. */
-	if (dir != EGW_DIR_ORIG || (meta->tcp_flags & (EGW_TCP_SYN | EGW_TCP_ACK)) != EGW_TCP_SYN ||
-		(f->state != EGW_TCP_CLOSING && f->state != EGW_TCP_RESET))
-		return false;
-	idx = egw_flow_index(w->ft, f);
-	/* Admitted without a name: its tuple decides the new connection the same way. */
-	if (!egw_host_name_of(w->host, idx))
-		return false;
-	egw_flow_restarted(w, f);
-	egw_host_name_drop(w->host, idx);
-	if (!snap->host)
-		return false;
-	if (!egw_pl_host_can_wait(w)) {
-		egw_drop(&w->stats, m, EGW_DROP_HOST_HOLD_FULL);
-		return true;
-	}
-	egw_pl_host_wait(w, snap, f, m, meta, EGW_VIA_DEFAULT);
-	return false;
 }
 
 void egw_pl_host_expire(struct egw_worker *w)

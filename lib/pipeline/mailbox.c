@@ -35,6 +35,7 @@ void egw_mailbox_post(struct egw_mailbox *mb, uint32_t start)
 	mb->cursor = start;
 	mb->matched = 0;
 	mb->n_listed = 0;
+	mb->n_top = 0;
 	/* Release: the worker that sees POSTED sees the request. */
 	__atomic_store_n(&mb->state, EGW_MBOX_POSTED, __ATOMIC_RELEASE);
 }
@@ -119,6 +120,14 @@ void egw_mailbox_serve(struct egw_worker *w)
 	/* Acquire (in the CAS): the request written before POSTED is visible. */
 	if (s == EGW_MBOX_POSTED && !cas(&mb->state, EGW_MBOX_POSTED, EGW_MBOX_RUNNING))
 		return; /* withdrawn by its asker meanwhile */
+	if (mb->op == EGW_MBOX_SOURCES) {
+		egw_source_limit_top(&w->sources, &mb->cursor, budget, mb->top, &mb->n_top,
+			EGW_MBOX_TOP_SOURCES);
+		if (mb->cursor == egw_source_limit_slots(&w->sources) &&
+			!cas(&mb->state, EGW_MBOX_RUNNING, EGW_MBOX_DONE))
+			__atomic_store_n(&mb->state, EGW_MBOX_IDLE, __ATOMIC_RELEASE);
+		return;
+	}
 	/* A flush logs an end per flow: no more than the flow log ring can take now. */
 	if (mb->op == EGW_MBOX_FLUSH && w->flowlog)
 		budget = RTE_MIN(budget, rte_ring_free_count(w->flowlog));

@@ -7,6 +7,7 @@
 #include "flow/flow.h"
 #include "flow/flow_filter.h"
 #include "hostname/hostname.h"
+#include "nat/source_limit.h"
 
 /*
  * A worker's mailbox: how another thread asks a worker about its own flows (list them,
@@ -28,7 +29,10 @@ enum egw_mbox_state {
 	EGW_MBOX_DONE,
 	EGW_MBOX_ABANDONED
 };
-enum egw_mbox_op { EGW_MBOX_LIST, EGW_MBOX_FLUSH };
+/* SOURCES: the inside addresses holding the most live mappings (the worker's source table). */
+enum egw_mbox_op { EGW_MBOX_LIST, EGW_MBOX_FLUSH, EGW_MBOX_SOURCES };
+
+#define EGW_MBOX_TOP_SOURCES 20
 
 #define EGW_MBOX_RECORDS_PER_LOOP 8192
 
@@ -50,6 +54,8 @@ struct egw_mailbox {
 	uint64_t matched; /* flows that passed the filter (FLUSH: removed) */
 	uint32_t n_listed;
 	struct egw_flow_dump listed[EGW_FLOW_FILTER_LIMIT_MAX];
+	uint32_t n_top; /* SOURCES: most mappings first */
+	struct egw_source_slot top[EGW_MBOX_TOP_SOURCES];
 };
 
 struct egw_worker;

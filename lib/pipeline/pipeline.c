@@ -11,6 +11,7 @@
 
 #include "pipeline_internal.h"
 #include "flow/tcp.h"
+#include "flow/udp.h"
 #include "flow_life.h"
 #include "policy/classifier.h"
 #include "net/l3.h"
@@ -92,6 +93,7 @@ static __rte_always_inline void flow_send(struct egw_worker *w, const struct egw
 	uint16_t out_port = f->port[dir];
 	const struct egw_route_table *rt = dir == EGW_DIR_ORIG ? &dp->to_outside : &dp->to_inside;
 	uint32_t dst_be;
+	uint8_t was;
 
 	/* Too big for the exit and DF set: tell the sender, about the packet it sent. */
 	if (meta->ip_len > dp->ports[out_port].mtu) {
@@ -115,8 +117,13 @@ static __rte_always_inline void flow_send(struct egw_worker *w, const struct egw
 		egw_pl_forward(w, m, out_port, &slot, dst_be, rt, dir == EGW_DIR_ORIG);
 		return;
 	}
+	was = f->state;
 	if (meta->proto == IPPROTO_TCP)
 		egw_tcp_track(f, dir, meta->tcp_flags);
+	else if (meta->proto == IPPROTO_UDP)
+		egw_udp_track(f, dir);
+	if (unlikely(f->state != was))
+		egw_flow_state_changed(w, f, was);
 	f->last_seen = w->now;
 	f->packets[dir]++;
 	f->bytes[dir] += meta->ip_len;
@@ -146,11 +153,20 @@ static bool flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, s
 {
 	enum egw_recheck recheck = EGW_RECHECK_ALLOWED;
 
-	/* One test for the rare cases: reset by a policy change, waiting for its name (decided on
-	 * the snapshot in force then: no re-check before), or a SYN (a connection that a name
-	 * admitted may start again on the same ports: its name is read again). */
-	if (unlikely((f->flags & (EGW_FLOW_F_REVOKED | EGW_FLOW_F_PENDING)) |
-		     (meta->tcp_flags & EGW_TCP_SYN))) {
+	/* A new connection on the tuple of a closed one is a flow of its own (one flow log
+	 * record per connection), decided afresh by the new-flow path (its host name too).
+	 * Before the revoked and pending checks: a new SYN is judged afresh. The flags go first:
+	 * almost every packet fails there (non-TCP packets parse with no flags). */
+	if (unlikely(egw_tcp_reopens(f, meta->tcp_flags) && dir == EGW_DIR_ORIG)) {
+		f = egw_pl_flow_reopen(w, snap, m, meta, f);
+		if (f)
+			flow_packet(w, snap, m, meta, f, EGW_DIR_ORIG);
+		return true;
+	}
+
+	/* One test for the rare cases: reset by a policy change, or waiting for its name
+	 * (decided on the snapshot in force then: no re-check before). */
+	if (unlikely(f->flags & (EGW_FLOW_F_REVOKED | EGW_FLOW_F_PENDING))) {
 		if (f->flags & EGW_FLOW_F_REVOKED) {
 			/* Reset already, or an ICMP error: answered as revoked. */
 			if (f->state == EGW_TCP_RESET || meta->kind == EGW_PKT_ICMP_ERROR) {
@@ -162,13 +178,9 @@ static bool flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, s
 				flow_send(w, snap, m, meta, f, dir, true);
 			return false;
 		}
-		if (!(f->flags & EGW_FLOW_F_PENDING) && egw_pl_host_syn(w, snap, m, meta, f, dir))
-			return false;
-		if (f->flags & EGW_FLOW_F_PENDING) {
-			if (!egw_pl_host_packet(w, snap, m, meta, f, dir))
-				flow_send(w, snap, m, meta, f, dir, false);
-			return false;
-		}
+		if (!egw_pl_host_packet(w, snap, m, meta, f, dir))
+			flow_send(w, snap, m, meta, f, dir, false);
+		return false;
 	}
 	if (unlikely(f->generation != (uint16_t)snap->epoch) && meta->kind != EGW_PKT_ICMP_ERROR) {
 		recheck = egw_pl_recheck(w, snap, m, meta, f);
@@ -260,6 +272,10 @@ static inline bool early_checks(struct egw_worker *w, const struct egw_snapshot 
 	}
 	if (is_local_addr(w->dp, meta->dst)) {
 		why = address_check(w->dp, snap, meta, in->zone);
+		/* Each side sees only its own port's address: an answer from the inside address
+		 * out of the outside port would tell the Internet how the site is numbered. */
+		if (why == EGW_DROP_NONE && meta->dst != in->addr_be)
+			why = EGW_DROP_LOCAL_OTHER_SIDE;
 		if (why == EGW_DROP_NONE &&
 			!(meta->proto == IPPROTO_ICMP && meta->kind == EGW_PKT_IPV4 &&
 				meta->icmp_type == EGW_ICMP_ECHO_REQUEST))
@@ -455,6 +471,8 @@ static void process(struct egw_worker *w, const struct egw_snapshot *snap, struc
 	 * once: the records come back in cache, their misses overlapped. */
 	uint64_t hits = egw_flow_lookup_bulk(w->ft, b->key_ptrs, b->n, hit_flows, hit_dirs);
 
+	w->flow_removed = false;
+
 	for (unsigned j = 0; j < b->n; j++) {
 		struct rte_mbuf *m = b->m[j];
 		struct egw_flow *f = (hits & (1ULL << j)) ? hit_flows[j] : NULL;
@@ -462,7 +480,7 @@ static void process(struct egw_worker *w, const struct egw_snapshot *snap, struc
 
 		/* Once a flow ended in this burst, a bulk hit may name a freed (or reused) record:
 		 * look again. A miss may be a flow created by an earlier packet of this burst. */
-		if (unlikely(flow_ended) ||
+		if (unlikely(flow_ended || w->flow_removed) ||
 			(!f && created_in_burst(created, n_created, &b->keys[j])))
 			f = egw_flow_lookup(w->ft, &b->keys[j], &dir);
 		if (!f) {

@@ -199,10 +199,6 @@ void egw_pl_host_wait(struct egw_worker *w, const struct egw_snapshot *snap, str
 /* A packet M of pending flow F: held, or it decided F. False when M simply goes on. */
 bool egw_pl_host_packet(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf *m,
 	const struct egw_pkt_meta *meta, struct egw_flow *f, unsigned dir);
-/* A SYN M of flow F, not pending: when it starts a new connection on the ports of one a name
- * admitted, F waits for the new one's name. True when M was consumed (no slot free). */
-bool egw_pl_host_syn(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf *m,
-	const struct egw_pkt_meta *meta, struct egw_flow *f, unsigned dir);
 /* Once a second: pending flows past host_timeout are decided without a name. */
 void egw_pl_host_expire(struct egw_worker *w);
 
@@ -210,6 +206,22 @@ void egw_pl_host_expire(struct egw_worker *w);
  * committed (flow_new.c). NULL after M was dropped with its reason. */
 struct egw_flow *egw_pl_flow_new(struct egw_worker *w, const struct egw_snapshot *snap,
 	struct rte_mbuf *m, const struct egw_pkt_meta *meta, const struct egw_flow_key *key);
+
+/* A mapping a new flow may keep: the one of the flow its 5-tuple had before. */
+struct egw_pl_mapping {
+	uint32_t addr;
+	uint16_t port; /* network order */
+	bool nat;      /* translated at all */
+};
+
+/*
+ * M, a SYN from the inside, opens a new connection on the 5-tuple of OLD, a flow closing,
+ * closed or in time-wait (egw_tcp_reopens): OLD ends ("reused": its own counters) and a new
+ * flow starts, admitted against SNAP like any new flow, keeping OLD's mapping when it still
+ * fits the pool that now applies. The new flow, or NULL after M was dropped with its reason.
+ */
+struct egw_flow *egw_pl_flow_reopen(struct egw_worker *w, const struct egw_snapshot *snap,
+	struct rte_mbuf *m, const struct egw_pkt_meta *meta, struct egw_flow *old);
 
 /* May a flow with KEY leave under SNAP? The reason it may not, or EGW_DROP_NONE; *RT is the
  * policy that decided, NULL when the mode did. */

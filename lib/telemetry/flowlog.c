@@ -14,6 +14,7 @@
 #include "common/file.h"
 #include "common/time_fmt.h"
 #include "community_id.h"
+#include "flow/flow.h"
 #include "flowlog.h"
 #include "pkt/pkt.h"
 
@@ -202,6 +203,8 @@ int egw_flowlog_format(const struct egw_flowlog_rec *r, const struct egw_flowlog
 			"\"bytes_in\":%" PRIu64,
 			egw_flow_end_name((enum egw_flow_end)r->reason), m->duration_ms / 1000,
 			m->duration_ms, r->packets[0], r->bytes[0], r->packets[1], r->bytes[1]);
+	if (r->event == EGW_EV_END)
+		put(&o, ",\"state\":\"%s\"", egw_flow_state_name(r->state));
 	put(&o, "}\n");
 	return o.full ? -ENOSPC : (int)o.used;
 }

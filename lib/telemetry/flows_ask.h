@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "pipeline/dataplane.h"
+#include "pipeline/mailbox.h"
 #include "policy/slots.h"
 
 /* What the workers answered: every match counted, the first LIMIT listed. */
@@ -30,5 +31,19 @@ struct egw_flows_answer {
 int egw_flows_ask(struct egw_dataplane *dp, const struct egw_policy_slots *slots,
 	const char *filter, enum egw_mbox_op op, struct egw_flows_answer *ans, void (*idle)(void *),
 	void *ctx, char *err, size_t errlen);
+
+/* The inside addresses holding the most live mappings, all workers together. */
+struct egw_sources_answer {
+	uint32_t n;
+	struct egw_source_slot top[EGW_MBOX_TOP_SOURCES]; /* most mappings first */
+};
+
+/*
+ * Asks every worker of DP for its sources holding the most live mappings and sums them by
+ * address (a source among a worker's first EGW_MBOX_TOP_SOURCES only counts that worker's
+ * share there). 0, or -errno with a message in ERR.
+ */
+int egw_sources_ask(struct egw_dataplane *dp, struct egw_sources_answer *ans, char *err,
+	size_t errlen);
 
 #endif

@@ -149,10 +149,22 @@ static void render_totals(const struct egw_tel_source *s, struct egw_metrics_buf
 	family(b, "forwarded_bytes_total", "counter", "IP bytes forwarded, by direction.");
 	sample(b, "forwarded_bytes_total", "direction", "outbound", st.outbound_bytes);
 	sample(b, "forwarded_bytes_total", "direction", "inbound", st.inbound_bytes);
-	scalar(b, "flows_active", "gauge", "Flows in the flow tables.",
+	scalar(b, "flows_active", "gauge",
+		"Live flows (not finished: TCP time-wait or closed, answered UDP requests).",
 		egw_dataplane_flows_active(s->dp));
 	scalar(b, "flows_max", "gauge", "Flows the tables hold at most ([flows] max).",
 		s->conf->flows.max);
+	scalar(b, "flows_time_wait", "gauge",
+		"Finished flows kept for late packets: TCP time-wait or closed, answered UDP.",
+		st.flows_time_wait);
+	scalar(b, "flows_reused_total", "counter",
+		"Flows ended by a SYN opening a new connection on their 5-tuple.", st.flows_reused);
+	scalar(b, "nat_port_reclaimed_total", "counter",
+		"Finished flows ended to give their NAT port to a new flow.",
+		st.nat_port_reclaimed);
+	scalar(b, "flows_reclaimed_total", "counter",
+		"Finished flows ended to make room for a new flow in a full table.",
+		st.flows_reclaimed);
 	scalar(b, "flows_created_total", "counter", "Flows admitted.", st.flows_created);
 	scalar(b, "flows_expired_total", "counter", "Flows removed after their idle timeout.",
 		st.flows_expired);

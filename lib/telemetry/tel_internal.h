@@ -17,6 +17,7 @@ int egw_tel_ports(const char *cmd, const char *params, struct rte_tel_data *d);
 int egw_tel_workers(const char *cmd, const char *params, struct rte_tel_data *d);
 int egw_tel_pools(const char *cmd, const char *params, struct rte_tel_data *d);
 int egw_tel_flows(const char *cmd, const char *params, struct rte_tel_data *d);
+int egw_tel_sources(const char *cmd, const char *params, struct rte_tel_data *d);
 int egw_tel_neighbors(const char *cmd, const char *params, struct rte_tel_data *d);
 /* tel_names.c: /egw/names */
 int egw_tel_names(const char *cmd, const char *params, struct rte_tel_data *d);

@@ -422,3 +422,38 @@ int egw_tel_neighbors(const char *cmd, const char *params, struct rte_tel_data *
 	rte_tel_data_add_dict_u64(d, "next_offset", next_offset);
 	return add_list(d, "neighbors", list);
 }
+
+int egw_tel_sources(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct egw_sources_answer ans;
+	struct rte_tel_data *list;
+	char err[256];
+	int rc;
+
+	if (params && *params)
+		return egw_tel_error(d, EGW_TEL_NO_PARAMS);
+	if (egw_sources_ask(egw_tel_src->dp, &ans, err, sizeof(err)) < 0)
+		return egw_tel_error(d, err);
+	list = rte_tel_data_alloc();
+	if (!list)
+		return -ENOMEM;
+	rte_tel_data_start_dict(list);
+	rc = 0;
+	for (uint32_t i = 0; i < ans.n && rc == 0; i++) {
+		struct rte_tel_data *e = rte_tel_data_alloc();
+		if (!e) {
+			rc = -ENOMEM;
+			break;
+		}
+		rte_tel_data_start_dict(e);
+		add_ipv4(e, "address", rte_be_to_cpu_32(ans.top[i].addr));
+		rte_tel_data_add_dict_u64(e, "mappings", ans.top[i].flows);
+		rc = add_child(list, 's', i, e);
+	}
+	if (rc != 0) {
+		rte_tel_data_free(list);
+		return rc;
+	}
+	rte_tel_data_start_dict(d);
+	return add_list(d, "sources", list);
+}

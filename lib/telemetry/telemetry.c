@@ -13,10 +13,43 @@
 #include "common/file.h"
 #include "common/time_fmt.h"
 #include "conf/conf.h"
+#include "flow/flow.h"
 #include "tel_internal.h"
 #include "view.h"
 
 const struct egw_tel_source *egw_tel_src;
+
+/* [flows] timeouts as the workers run them (fixed at start), seconds, under "flow_timeouts". */
+static int add_flow_timeouts(struct rte_tel_data *d, const struct egw_conf *c)
+{
+	struct rte_tel_data *t = rte_tel_data_alloc();
+	char ports[EGW_MAX_UDP_PORT_TIMEOUTS * 12 + 1] = "";
+	size_t used = 0;
+
+	if (!t)
+		return -ENOMEM;
+	rte_tel_data_start_dict(t);
+	rte_tel_data_add_dict_u64(t, "tcp_syn", c->flows.tcp_syn);
+	rte_tel_data_add_dict_u64(t, "tcp_established", c->flows.tcp_established);
+	rte_tel_data_add_dict_u64(t, "tcp_transitory", c->flows.tcp_transitory);
+	rte_tel_data_add_dict_u64(t, "tcp_time_wait",
+		egw_flow_timeout_within(c->flows.tcp_time_wait, c->flows.tcp_transitory));
+	rte_tel_data_add_dict_u64(t, "tcp_close",
+		egw_flow_timeout_within(c->flows.tcp_close, c->flows.tcp_transitory));
+	rte_tel_data_add_dict_u64(t, "udp_reply",
+		egw_flow_timeout_within(c->flows.udp_reply, c->flows.udp));
+	rte_tel_data_add_dict_u64(t, "udp", c->flows.udp);
+	rte_tel_data_add_dict_u64(t, "icmp", c->flows.icmp);
+	for (unsigned i = 0; i < c->flows.n_udp_ports && used < sizeof(ports); i++)
+		used += (size_t)snprintf(ports + used, sizeof(ports) - used, "%s%u:%u",
+			i ? "," : "", c->flows.udp_ports[i].port, c->flows.udp_ports[i].seconds);
+	rte_tel_data_add_dict_string(t, "udp_port_timeouts", ports);
+	if (rte_tel_data_add_dict_container(d, "flow_timeouts", t, 0) != 0) {
+		rte_tel_data_free(t);
+		return -ENOMEM;
+	}
+	return 0;
+}
 
 static int cmd_info(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -50,7 +83,7 @@ static int cmd_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	}
 	rte_tel_data_add_dict_string(d, "metrics_listen", s->conf->metrics.listen);
 	rte_tel_data_add_dict_string(d, "flow_log", s->conf->log.flow_log);
-	return 0;
+	return add_flow_timeouts(d, s->conf);
 }
 
 static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -87,6 +120,10 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U64("flows_created", st.flows_created);
 	U64("flows_expired", st.flows_expired);
 	U64("flows_revoked", st.flows_revoked);
+	U64("flows_time_wait", st.flows_time_wait);
+	U64("flows_reused", st.flows_reused);
+	U64("nat_port_reclaimed", st.nat_port_reclaimed);
+	U64("flows_reclaimed", st.flows_reclaimed);
 	U64("tcp_resets_sent", st.rst_sent);
 	U64("tcp_ack_probes_sent", st.ack_probes_sent);
 	U64("host_flows_pending", st.host_pending);
@@ -293,6 +330,9 @@ static const struct {
 	{ "/egw/flows", egw_tel_flows,
 		"Flows with translation and state. Param: addr= src= dst= "
 		"nat= port= proto= policy= limit= (max 40)." },
+	{ "/egw/sources", egw_tel_sources,
+		"Inside addresses holding the most live mappings "
+		"(max_per_source counts these). No parameters." },
 	{ "/egw/neighbors", egw_tel_neighbors,
 		"Neighbours (ARP): address, port, MAC, state, age, "
 		"probes. Param: first slot (default 0)." },

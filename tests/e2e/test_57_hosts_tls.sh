@@ -24,7 +24,10 @@ egw_need_real
 egw_topo_up
 FLOWLOG=$EGW_OUT/flows.jsonl
 rm -f "$FLOWLOG"
-egw_policy_conf "$EGW_OUT/egw.ini" "dpdk.idle_sleep_us=50" "log.flow_log=$FLOWLOG"
+# tcp_close: the listings below still find the connections the server reset (closed flows
+# expire after 10 s by default), however slow the machine.
+egw_policy_conf "$EGW_OUT/egw.ini" "dpdk.idle_sleep_us=50" "log.flow_log=$FLOWLOG" \
+	"flows.tcp_close=600"
 egw_policy_file 10-hosts.ini <<EOF
 [policy tls-names]
 destinations = $EGW_IP_SRV

@@ -97,8 +97,9 @@ assert_stat_delta "$B.stats.json" drops.policy_no_match -eq 0
 assert_policy_deltas "$B.pol.json" "web flows_allowed -eq $((N + 1))" "web flows_denied -eq 0" \
 	"blocked flows_denied -eq $M" "blocked flows_allowed -eq 0" "quiet flows_allowed -eq 1" \
 	"quiet packets -eq 4"
-# Once the $N finished connections expired (transitory 2 s), the live download and nothing
-# else holds a port: pools, flows_active and the flow list agree on one.
+# Once the $N finished connections expired (time-wait: transitory 2 s), the live download and
+# nothing else holds a port: pools, flows_active and the flow list agree on one.
+assert_eq "$(egw_wait_stat flows_time_wait -eq 0 15)" 0 "/egw/stats flows_time_wait after expiry"
 assert_eq "$(egw_wait_stat flows_active -eq 1 15)" 1 "/egw/stats flows_active after expiry"
 pools=$(egw_tel /egw/pools) || egw_fail "no /egw/pools"
 egw_log "/egw/pools: $pools"

@@ -27,6 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	egw_render_stats(v, sink);
 	egw_render_ports(v, sink);
 	egw_render_workers(v, sink);
+	egw_render_sources(v, sink);
 	egw_render_pools(v, sink);
 	egw_render_flows(v, sink);
 	pages[0] = pages[1] = v;

@@ -252,6 +252,8 @@ def text_seeds():
         "policies": {"generation": 2, "policies_total": 1, "offset": 0, "next_offset": 0,
                      "policies": {"p0": {"name": "(mode)", "flows_allowed": 1},
                                   "p1": {"name": "web", "flows_denied": 2}}},
+        "sources": {"sources": {"s0": {"address": "198.18.0.2", "mappings": 4096},
+                                "s1": {"address": "198.18.0.7", "mappings": 12}}},
         "status": {"version": "1.0", "mode": "policy", "uptime_s": 5, "workers": 1,
                    "policy_generation": 2, "last_reload": "ok", "flow_log": ""},
     }

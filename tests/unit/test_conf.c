@@ -443,7 +443,7 @@ static void test_full_valid(void)
 	CU_ASSERT_EQUAL(pool->port_last, 65535);
 	CU_ASSERT_EQUAL(pool->mapping, EGW_MAPPING_ENDPOINT_DEPENDENT);
 	CU_ASSERT_EQUAL(pool->pairing, EGW_PAIRING_PAIRED);
-	CU_ASSERT_EQUAL(pool->max_per_source, 8192);
+	CU_ASSERT_EQUAL(pool->max_per_source, 65536);
 
 	CU_ASSERT_EQUAL(conf->flows.max, 5000);
 	CU_ASSERT_EQUAL(conf->flows.tcp_syn, 10);
@@ -502,6 +502,10 @@ static void check_defaults(const struct egw_conf *c)
 	CU_ASSERT_EQUAL(c->flows.tcp_established, 7440);
 	CU_ASSERT_EQUAL(c->flows.tcp_transitory, 240);
 	CU_ASSERT_EQUAL(c->flows.udp, 300);
+	CU_ASSERT_EQUAL(c->flows.tcp_time_wait, 120);
+	CU_ASSERT_EQUAL(c->flows.tcp_close, 10);
+	CU_ASSERT_EQUAL(c->flows.udp_reply, 30);
+	CU_ASSERT_EQUAL(c->flows.n_udp_ports, 0);
 	CU_ASSERT_EQUAL(c->flows.icmp, 60);
 	CU_ASSERT_TRUE(c->flows.tcp_pickup);
 	CU_ASSERT_STRING_EQUAL(c->control.socket, "/run/egressgw/control.sock");
@@ -527,6 +531,25 @@ static void test_defaults(void)
 }
 
 /* Optional things that are allowed and easy to get wrong in the other direction. */
+/* [flows] udp_port_timeouts: the list in order, over continuation lines, 0 and 1023. */
+static void test_udp_port_timeouts(void)
+{
+	CU_ASSERT_EQUAL_FATAL(load(MIN_CONF
+				      "[flows]\nudp_reply = 20\ntcp_time_wait = 60\n"
+				      "udp_port_timeouts = 53:10, 123:5,\n  0:1, 1023:604800\n"),
+		0);
+	CU_ASSERT_EQUAL(conf->flows.udp_reply, 20);
+	CU_ASSERT_EQUAL(conf->flows.tcp_time_wait, 60);
+	CU_ASSERT_EQUAL_FATAL(conf->flows.n_udp_ports, 4);
+	CU_ASSERT_EQUAL(conf->flows.udp_ports[0].port, 53);
+	CU_ASSERT_EQUAL(conf->flows.udp_ports[0].seconds, 10);
+	CU_ASSERT_EQUAL(conf->flows.udp_ports[1].port, 123);
+	CU_ASSERT_EQUAL(conf->flows.udp_ports[1].seconds, 5);
+	CU_ASSERT_EQUAL(conf->flows.udp_ports[2].port, 0);
+	CU_ASSERT_EQUAL(conf->flows.udp_ports[3].port, 1023);
+	CU_ASSERT_EQUAL(conf->flows.udp_ports[3].seconds, 604800);
+}
+
 static void test_accepted_edge_values(void)
 {
 	static const char *const ok[] = {
@@ -546,6 +569,7 @@ static void test_accepted_edge_values(void)
 		"routes = 0.0.0.0/0 via 10.9.0.2\n",
 		"[control]\nsocket = /run/x.sock\n",
 		"[pool p]\naddresses = 198.51.100.1\n[pool q]\naddresses = 198.51.100.2\n",
+		"[flows]\nudp_port_timeouts =\n",
 	};
 	char text[4096];
 
@@ -885,6 +909,21 @@ static const struct error_case error_cases[] = {
 	{ "[flows]\ntcp_transitory = 4m\n", 2, "[flows] tcp_transitory: '4m' is not an integer" },
 	{ "[flows]\nudp = -5\n", 2, "[flows] udp: '-5' is not an integer within 1-604800" },
 	{ "[flows]\nicmp =\n", 2, "[flows] icmp: '' is not an integer within 1-604800" },
+	{ "[flows]\ntcp_time_wait = 0\n", 2,
+		"[flows] tcp_time_wait: '0' is not an integer within 1-604800" },
+	{ "[flows]\ntcp_close = x\n", 2, "[flows] tcp_close: 'x' is not an integer" },
+	{ "[flows]\nudp_reply = 604801\n", 2, "[flows] udp_reply: '604801' is not an integer" },
+	{ "[flows]\nudp_port_timeouts = 53\n", 2,
+		"[flows] udp_port_timeouts: '53' is not PORT:SECONDS" },
+	{ "[flows]\nudp_port_timeouts = 53:10, 5353:10\n", 2,
+		"[flows] udp_port_timeouts: '5353:10' does not name a port within 0-1023" },
+	{ "[flows]\nudp_port_timeouts = 53:0\n", 2,
+		"[flows] udp_port_timeouts: '53:0' does not give seconds within 1-604800" },
+	{ "[flows]\nudp_port_timeouts = 53:10,\n  123:5, 53:20\n", 3,
+		"[flows] udp_port_timeouts: '53:20' names port 53 a second time" },
+	{ "[flows]\nudp_port_timeouts = 1:1,2:1,3:1,4:1,5:1,6:1,7:1,8:1,9:1,10:1,11:1,12:1,13:1,"
+	  "14:1,15:1,16:1,17:1\n",
+		2, "'17:1' is one port too many (max 16)" },
 	{ "[flows]\ntcp_pickup = sometimes\n", 2,
 		"[flows] tcp_pickup: 'sometimes' is not a boolean" },
 	/* [control], [metrics], [log] */
@@ -1398,6 +1437,7 @@ void egw_test_register_conf(void)
 		EGW_TEST(test_parse_mac), EGW_TEST(test_parse_lcores),
 		EGW_TEST(test_parse_u32_bool), EGW_TEST(test_parse_ranges),
 		EGW_TEST(test_mode_names), EGW_TEST(test_defaults), EGW_TEST(test_full_valid),
+		EGW_TEST(test_udp_port_timeouts),
 		EGW_TEST(test_accepted_edge_values), EGW_TEST(test_error_cases),
 		EGW_TEST(test_too_many_sections), EGW_TEST(test_too_many_routes_neighbors),
 		EGW_TEST(test_many_errors_all_reported), EGW_TEST(test_errors_print_sorted),

@@ -105,6 +105,20 @@ static void test_ports(void)
 	expect(egw_render_ports, "{\"ports\": [1, 2]}", -EPROTO, "");
 }
 
+static void test_sources(void)
+{
+	/* Rows in the daemon's order (most mappings first): s1 after s0 whatever the JSON order. */
+	expect(egw_render_sources,
+		"{\"sources\": {\"s1\": {\"address\": \"198.18.0.7\", \"mappings\": 12}, "
+		"\"s0\": {\"address\": \"198.18.0.2\", \"mappings\": 4096}}}",
+		0,
+		"SOURCE      MAPPINGS\n"
+		"198.18.0.2      4096\n"
+		"198.18.0.7        12\n");
+	expect(egw_render_sources, "{\"sources\": {}}", 0, "no source holds a live mapping\n");
+	expect(egw_render_sources, "{\"ports\": {}}", -EPROTO, "");
+}
+
 static void test_stats(void)
 {
 	/* Values in one column; the drops that happened, most frequent first, ties by name. */
@@ -328,7 +342,7 @@ static void test_style(void)
 void egw_test_register_egwctl_render(void)
 {
 	EGW_SUITE("egwctl_render", NULL, NULL, EGW_TEST(test_sorted), EGW_TEST(test_ports),
-		EGW_TEST(test_stats), EGW_TEST(test_status), EGW_TEST(test_flows),
-		EGW_TEST(test_names), EGW_TEST(test_pools), EGW_TEST(test_policies),
-		EGW_TEST(test_neighbors), EGW_TEST(test_style));
+		EGW_TEST(test_sources), EGW_TEST(test_stats), EGW_TEST(test_status),
+		EGW_TEST(test_flows), EGW_TEST(test_names), EGW_TEST(test_pools),
+		EGW_TEST(test_policies), EGW_TEST(test_neighbors), EGW_TEST(test_style));
 }

@@ -14,6 +14,7 @@
 #include "flow/flow_filter.h"
 #include "flow/flow_table_internal.h"
 #include "flow/tcp.h"
+#include "flow/udp.h"
 #include "pkt/pkt.h"
 #include "pktgen.h"
 
@@ -548,48 +549,190 @@ static void test_tcp_state_machine(void)
 	track(&f, O, A, EGW_TCP_ESTABLISHED);
 	track(&f, O, A | EGW_TCP_PSH, EGW_TCP_ESTABLISHED);
 	track(&f, P, A, EGW_TCP_ESTABLISHED);
-	/* Close from the inside first. */
+	/* Close from the inside first: FIN, its ACK, the other FIN, the last ACK. */
 	track(&f, O, F | A, EGW_TCP_FIN_WAIT);
 	CU_ASSERT_EQUAL(f.flags & both, EGW_FLOW_F_FIN_ORIG);
 	CU_ASSERT(f.flags & EGW_FLOW_F_NAT);
 	track(&f, O, F | A, EGW_TCP_FIN_WAIT);
 	track(&f, P, A, EGW_TCP_FIN_WAIT);
+	CU_ASSERT_FALSE(egw_tcp_reopens(&f, S));
 	track(&f, P, F | A, EGW_TCP_CLOSING);
 	CU_ASSERT_EQUAL(f.flags & both, both);
-	track(&f, O, A, EGW_TCP_CLOSING);
-	track(&f, P, F | A, EGW_TCP_CLOSING);
-	/* Port reuse: a new SYN from the inside restarts the connection. */
-	track(&f, P, S, EGW_TCP_CLOSING);
-	track(&f, O, S, EGW_TCP_SYN_SENT);
-	CU_ASSERT_EQUAL(f.flags & both, 0);
-	CU_ASSERT(f.flags & EGW_FLOW_F_NAT);
-	track(&f, P, S | A, EGW_TCP_SYN_RECV);
-	track(&f, O, A, EGW_TCP_ESTABLISHED);
+	CU_ASSERT_FALSE(egw_flow_finished(f.state));
+	track(&f, P, F | A, EGW_TCP_CLOSING); /* the second FIN again, not the last ACK */
+	track(&f, O, A, EGW_TCP_TIME_WAIT);
+	CU_ASSERT(egw_flow_finished(f.state));
+	/* Late segments (retransmitted FIN, ACK) keep it in time-wait. */
+	track(&f, P, F | A, EGW_TCP_TIME_WAIT);
+	track(&f, O, A, EGW_TCP_TIME_WAIT);
+	track(&f, O, A | EGW_TCP_PSH, EGW_TCP_TIME_WAIT);
+	/* A new SYN from the inside is a new connection: the tracker leaves that to its caller
+	 * (a new flow), it never reopens the old one. From the outside, or with ACK: not one. */
+	CU_ASSERT(egw_tcp_reopens(&f, S));
+	CU_ASSERT_FALSE(egw_tcp_reopens(&f, S | A));
+	CU_ASSERT_FALSE(egw_tcp_reopens(&f, S | R));
+	track(&f, O, S, EGW_TCP_TIME_WAIT);
+	track(&f, P, S, EGW_TCP_TIME_WAIT);
 	/* Close from the outside first. */
+	f.state = EGW_TCP_ESTABLISHED;
+	f.flags = EGW_FLOW_F_NAT;
 	track(&f, P, F, EGW_TCP_FIN_WAIT);
 	CU_ASSERT_EQUAL(f.flags & both, EGW_FLOW_F_FIN_REPLY);
 	track(&f, O, F | A, EGW_TCP_CLOSING);
-	/* RST in any state. */
+	CU_ASSERT(egw_tcp_reopens(&f, S));
+	track(&f, P, A, EGW_TCP_TIME_WAIT);
+	/* Simultaneous close: the FINs cross, each side ACKs the other's. */
+	f.state = EGW_TCP_ESTABLISHED;
+	f.flags = 0;
+	track(&f, O, F | A, EGW_TCP_FIN_WAIT);
+	track(&f, P, F | A, EGW_TCP_CLOSING);
+	track(&f, P, A, EGW_TCP_TIME_WAIT);
+	track(&f, O, A, EGW_TCP_TIME_WAIT);
+	/* RST in any state, time-wait included: closed. */
 	track(&f, P, R, EGW_TCP_RESET);
-	track(&f, O, S, EGW_TCP_SYN_SENT);
-	track(&f, O, R, EGW_TCP_RESET);
-	/* A reset flow stays reset: not revived by stray packets, a FIN included. */
+	CU_ASSERT(egw_flow_finished(f.state));
+	CU_ASSERT(egw_tcp_reopens(&f, S));
+	/* A reset flow stays reset: not revived by stray packets, a FIN or a SYN included. */
+	track(&f, O, S, EGW_TCP_RESET);
 	track(&f, P, S | A, EGW_TCP_RESET);
 	track(&f, O, A, EGW_TCP_RESET);
 	track(&f, O, F | A, EGW_TCP_RESET);
 	track(&f, P, F | A, EGW_TCP_RESET);
 	track(&f, P, S, EGW_TCP_RESET);
 	track(&f, O, S | A, EGW_TCP_RESET);
-	track(&f, O, S, EGW_TCP_SYN_SENT);
-	track(&f, P, S | A, EGW_TCP_SYN_RECV);
-	track(&f, P, R | A, EGW_TCP_RESET);
+	f.state = EGW_TCP_SYN_SENT;
+	track(&f, P, R | A, EGW_TCP_RESET); /* refused */
 	f.state = EGW_TCP_ESTABLISHED;
 	f.flags = 0;
+	CU_ASSERT_FALSE(egw_tcp_reopens(&f, S));
 	track(&f, O, R | A, EGW_TCP_RESET);
 	f.state = EGW_TCP_FIN_WAIT;
 	track(&f, P, R, EGW_TCP_RESET);
 	f.state = EGW_TCP_CLOSING;
 	track(&f, O, R, EGW_TCP_RESET);
+}
+
+static bool alive(struct egw_flow_table *ft, const struct egw_flow *f)
+{
+	unsigned d;
+
+	return egw_flow_lookup(ft, &f->orig, &d) == f;
+}
+
+/* Timeouts by state and by UDP port, on the injectable clock of egw_flow_expire_step(). */
+static void test_timeouts_by_behaviour(void)
+{
+	struct egw_flow_timeouts to = TO;
+	struct egw_flow_table *ft;
+	struct egw_flow *tw, *rst, *req, *ans, *stream, *dns;
+	struct egw_flow_key reply;
+	const uint32_t t0 = 1000;
+
+	/* Zero: the timeout each one refines (callers that predate them keep theirs). */
+	ft = egw_flow_table_create(64, SOCKET_ID_ANY, &TO);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	CU_ASSERT_EQUAL(egw_flow_table_timeout(ft, EGW_TCP_TIME_WAIT), 240);
+	CU_ASSERT_EQUAL(egw_flow_table_timeout(ft, EGW_TCP_RESET), 240);
+	CU_ASSERT_EQUAL(egw_flow_table_timeout(ft, EGW_UDP_REQUEST), 300);
+	CU_ASSERT_EQUAL(egw_flow_table_timeout(ft, EGW_UDP_ANSWERED), 300);
+	egw_flow_table_free(ft);
+
+	/* Never longer than the timeout they refine. */
+	to.tcp_time_wait = 1000;
+	to.udp_reply = 301;
+	ft = egw_flow_table_create(64, SOCKET_ID_ANY, &to);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	CU_ASSERT_EQUAL(egw_flow_table_timeout(ft, EGW_TCP_TIME_WAIT), 240);
+	CU_ASSERT_EQUAL(egw_flow_table_timeout(ft, EGW_UDP_ANSWERED), 300);
+	egw_flow_table_free(ft);
+
+	to.tcp_time_wait = 120;
+	to.tcp_close = 10;
+	to.udp_reply = 30;
+	to.n_udp_ports = 3;
+	to.udp_ports[0] = (struct egw_udp_port_timeout){ .port = 53, .seconds = 5 };
+	to.udp_ports[1] = (struct egw_udp_port_timeout){ .port = 80, .seconds = 0 };   /* none */
+	to.udp_ports[2] = (struct egw_udp_port_timeout){ .port = 5353, .seconds = 1 }; /* > 1023 */
+	ft = egw_flow_table_create(64, SOCKET_ID_ANY, &to);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	CU_ASSERT_EQUAL(ft->n_udp_ports, 1);
+	tw = add_flow(ft, 1, IPPROTO_TCP, EGW_TCP_TIME_WAIT, t0);
+	rst = add_flow(ft, 2, IPPROTO_TCP, EGW_TCP_RESET, t0);
+	req = add_flow(ft, 3, IPPROTO_UDP, EGW_UDP_REQUEST, t0);
+	ans = add_flow(ft, 4, IPPROTO_UDP, EGW_UDP_ANSWERED, t0);
+	stream = add_flow(ft, 5, IPPROTO_UDP, EGW_FLOW_UDP, t0);
+	dns = egw_flow_alloc(ft);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dns);
+	egw_flow_key_set(&dns->orig, htonl(PG_IP(198, 18, 0, 6)), htonl(PG_IP(203, 0, 113, 1)),
+		htons(40006), htons(53), IPPROTO_UDP, EGW_ZONE_INSIDE);
+	dns->nat_addr = htonl(NAT_ADDR);
+	dns->nat_port = htons(1030);
+	egw_flow_reply_key(dns, &reply);
+	CU_ASSERT_FATAL(egw_flow_commit(ft, dns, &reply, t0) == 0);
+	dns->state = EGW_FLOW_UDP; /* a stream: the port's timeout all the same */
+	dns->last_seen = t0;
+	CU_ASSERT_EQUAL(egw_flow_timeout(ft, dns), 5);
+	CU_ASSERT_EQUAL(egw_flow_timeout(ft, stream), 300);
+
+	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, t0 + 5, 64, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, t0 + 6, 64, NULL, NULL), 1);
+	CU_ASSERT_FALSE(alive(ft, dns));
+	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, t0 + 11, 64, NULL, NULL), 1);
+	CU_ASSERT_FALSE(alive(ft, rst));
+	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, t0 + 30, 64, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, t0 + 31, 64, NULL, NULL), 2);
+	CU_ASSERT_FALSE(alive(ft, req));
+	CU_ASSERT_FALSE(alive(ft, ans));
+	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, t0 + 121, 64, NULL, NULL), 1);
+	CU_ASSERT_FALSE(alive(ft, tw));
+	CU_ASSERT(alive(ft, stream));
+	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, t0 + 301, 64, NULL, NULL), 1);
+	CU_ASSERT_EQUAL(egw_flow_table_active(ft), 0);
+	egw_flow_table_free(ft);
+}
+
+/* A UDP packet of F in direction DIR as the pipeline sees it: tracked, then counted. */
+static void udp_pkt(struct egw_flow *f, unsigned dir, uint8_t want)
+{
+	egw_udp_track(f, dir);
+	f->packets[dir]++;
+	CU_ASSERT_EQUAL(f->state, want);
+}
+
+/* UDP timers follow what the flow did: request only, one exchange, a stream. */
+static void test_udp_behaviour(void)
+{
+	const unsigned O = EGW_DIR_ORIG, R = EGW_DIR_REPLY;
+	struct egw_flow f;
+
+	memset(&f, 0, sizeof(f));
+	f.state = EGW_UDP_REQUEST;
+	udp_pkt(&f, O, EGW_UDP_REQUEST);
+	udp_pkt(&f, O, EGW_UDP_REQUEST); /* a retransmitted query */
+	CU_ASSERT_FALSE(egw_flow_finished(f.state));
+	udp_pkt(&f, R, EGW_UDP_ANSWERED);
+	CU_ASSERT(egw_flow_finished(f.state));
+	udp_pkt(&f, R, EGW_UDP_ANSWERED); /* the answer to the retransmission: no stream */
+	/* A second exchange (a resolver's fresh port meeting an old tuple, a poller): another
+	 * request, waiting again, then answered. */
+	udp_pkt(&f, O, EGW_UDP_REQUEST);
+	CU_ASSERT_FALSE(egw_flow_finished(f.state));
+	udp_pkt(&f, R, EGW_UDP_ANSWERED);
+	/* The outside sends again with as many sent as the inside: a stream, for good. */
+	udp_pkt(&f, R, EGW_FLOW_UDP);
+	CU_ASSERT_FALSE(egw_flow_finished(f.state));
+	udp_pkt(&f, O, EGW_FLOW_UDP);
+	udp_pkt(&f, O, EGW_FLOW_UDP);
+	udp_pkt(&f, R, EGW_FLOW_UDP);
+	/* One request, two answers: a stream at once. */
+	memset(&f, 0, sizeof(f));
+	f.state = EGW_UDP_REQUEST;
+	udp_pkt(&f, O, EGW_UDP_REQUEST);
+	udp_pkt(&f, R, EGW_UDP_ANSWERED);
+	udp_pkt(&f, R, EGW_FLOW_UDP);
+	CU_ASSERT_STRING_EQUAL(egw_flow_state_name(EGW_TCP_TIME_WAIT), "time_wait");
+	CU_ASSERT_STRING_EQUAL(egw_flow_state_name(EGW_TCP_RESET), "closed");
+	CU_ASSERT_STRING_EQUAL(egw_flow_state_name(EGW_UDP_ANSWERED), "udp_answered");
 }
 
 /* A FIN before the handshake completed keeps the short SYN timeout: a client cannot park a
@@ -823,6 +966,7 @@ void egw_test_register_flow(void)
 		EGW_TEST(test_flow_expire_budget), EGW_TEST(test_flow_flush),
 		EGW_TEST(test_flow_scan), EGW_TEST(test_tcp_initial_state),
 		EGW_TEST(test_tcp_may_start), EGW_TEST(test_tcp_state_machine),
+		EGW_TEST(test_udp_behaviour), EGW_TEST(test_timeouts_by_behaviour),
 		EGW_TEST(test_tcp_fin_before_established), EGW_TEST(test_flow_filter_parse),
 		EGW_TEST(test_flow_filter_errors), EGW_TEST(test_flow_filter_match),
 		EGW_TEST(test_flow_filter_host), EGW_TEST(test_flow_index_reference));

@@ -17,7 +17,7 @@
 #include <rte_memory.h>
 
 #include "egw_test.h"
-#include "pipeline/dataplane.h"
+#include "pipeline/dataplane_internal.h"
 
 #define ASKERS 8
 #define ASKS 300
@@ -196,8 +196,46 @@ static void test_mailbox_abandon(void)
 	free_worker();
 }
 
+/* SOURCES: the worker's source table, a slice per loop, the most mappings first. */
+static void test_mailbox_sources(void)
+{
+	struct egw_mailbox *mb;
+	unsigned serves = 0;
+
+	CU_ASSERT_EQUAL_FATAL(egw_test_eal_init(), 0);
+	make_worker("ut_mbox3", 4 * EGW_MBOX_RECORDS_PER_LOOP); /* 65536 slots: 8 slices */
+	for (uint32_t i = 1; i <= 30; i++) /* 30 sources of one mapping each, ... */
+		CU_ASSERT_EQUAL(egw_source_limit_acquire(&w->sources, htonl(0xc6120000 + i), 0), 0);
+	for (int i = 0; i < 4; i++) /* ... but .7 holds 5 and .9 holds 3 */
+		egw_source_limit_acquire(&w->sources, htonl(0xc6120007), 0);
+	for (int i = 0; i < 2; i++)
+		egw_source_limit_acquire(&w->sources, htonl(0xc6120009), 0);
+	egw_source_limit_release(&w->sources, htonl(0xc6120003)); /* gone: listed no more */
+	mb = egw_worker_mailbox(w);
+	CU_ASSERT_EQUAL_FATAL(egw_mailbox_acquire(mb, 0), 0);
+	mb->op = EGW_MBOX_SOURCES;
+	egw_mailbox_post(mb, 0);
+	while (mb->state != EGW_MBOX_DONE && serves < 100) {
+		egw_mailbox_serve(w);
+		serves++;
+	}
+	CU_ASSERT_EQUAL(serves, egw_source_limit_slots(&w->sources) / EGW_MBOX_RECORDS_PER_LOOP);
+	CU_ASSERT_EQUAL_FATAL(mb->n_top, EGW_MBOX_TOP_SOURCES);
+	CU_ASSERT_EQUAL(mb->top[0].addr, htonl(0xc6120007));
+	CU_ASSERT_EQUAL(mb->top[0].flows, 5);
+	CU_ASSERT_EQUAL(mb->top[1].addr, htonl(0xc6120009));
+	CU_ASSERT_EQUAL(mb->top[1].flows, 3);
+	for (unsigned i = 2; i < mb->n_top; i++) {
+		CU_ASSERT_EQUAL(mb->top[i].flows, 1);
+		CU_ASSERT_NOT_EQUAL(mb->top[i].addr, htonl(0xc6120003));
+	}
+	CU_ASSERT_EQUAL(egw_mailbox_wait(mb, 0, NULL, NULL), 0);
+	egw_mailbox_release(mb);
+	free_worker();
+}
+
 void egw_test_register_mailbox(void)
 {
 	EGW_SUITE("mailbox", NULL, NULL, EGW_TEST(test_mailbox_contention),
-		EGW_TEST(test_mailbox_abandon));
+		EGW_TEST(test_mailbox_abandon), EGW_TEST(test_mailbox_sources));
 }

@@ -849,6 +849,27 @@ static int nat_init(void)
  * small table where probe runs collide and wrap (backward-shift deletion must keep every
  * remaining address reachable): counts, -EDQUOT at the limit, -ENOSPC past the capacity.
  */
+/* The first MAX by flows, most first; ties keep the first seen; MAX 0 keeps nothing. */
+static void test_source_top_insert(void)
+{
+	static const uint32_t flows[] = { 3, 9, 1, 9, 4, 2, 7 };
+	struct egw_source_slot top[4];
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < sizeof(flows) / sizeof(flows[0]); i++)
+		egw_source_top_insert(top, &n, 4,
+			(struct egw_source_slot){ .addr = i + 1, .flows = flows[i] });
+	CU_ASSERT_EQUAL_FATAL(n, 4);
+	CU_ASSERT_EQUAL(top[0].addr, 2);
+	CU_ASSERT_EQUAL(top[1].addr, 4);
+	CU_ASSERT_EQUAL(top[2].addr, 7);
+	CU_ASSERT_EQUAL(top[3].addr, 5);
+	CU_ASSERT_EQUAL(top[3].flows, 4);
+	n = 0;
+	egw_source_top_insert(top, &n, 0, (struct egw_source_slot){ .addr = 1, .flows = 1 });
+	CU_ASSERT_EQUAL(n, 0);
+}
+
 static void test_source_limit_reference(void)
 {
 	enum { CAP = 16, ADDRS = 24, ROUNDS = 50000, LIMIT = 5 };
@@ -908,5 +929,5 @@ void egw_test_register_nat(void)
 		EGW_TEST(test_addr_set), EGW_TEST(test_translate_basic),
 		EGW_TEST(test_translate_udp_csum_ffff), EGW_TEST(test_translate_icmp_all_zero),
 		EGW_TEST(test_translate_random), EGW_TEST(test_translate_icmp_error),
-		EGW_TEST(test_source_limit_reference));
+		EGW_TEST(test_source_top_insert), EGW_TEST(test_source_limit_reference));
 }

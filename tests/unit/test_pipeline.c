@@ -1330,6 +1330,20 @@ static void test_pipeline_punt_and_local(void)
 	send_pkt(W(0), port_out, &p);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_LOCAL_UNSUPPORTED), 2);
 
+	/* Pings (and anything else) across: each side sees only its own port's address. */
+	p = from_server(IPPROTO_ICMP, 1, OUR_IN, 0);
+	p.icmp_type = EGW_ICMP_ECHO_REQUEST;
+	send_pkt(W(0), port_out, &p);
+	p = from_client(IPPROTO_ICMP, 1, OUR_OUT, 0);
+	p.icmp_type = EGW_ICMP_ECHO_REQUEST;
+	send_pkt(W(0), port_in, &p);
+	p = from_server(IPPROTO_UDP, 53, OUR_IN, 53);
+	send_pkt(W(0), port_out, &p);
+	CU_ASSERT_EQUAL(take(pf, 4), 0);
+	CU_ASSERT_EQUAL(W(0)->stats.echo_replies, 2);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_LOCAL_OTHER_SIDE), 3);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_LOCAL_UNSUPPORTED), 2);
+
 	/* Not our MAC. */
 	p = from_client(IPPROTO_UDP, 1, SERVER, 2);
 	memset(p.dmac, 0xff, 6);
@@ -2859,6 +2873,336 @@ static void test_pipeline_host_flow_log(void)
 	host_teardown(&sl, hello);
 }
 
+/* ---- connection churn: time-wait, reuse of a 5-tuple, port reclaim, UDP behaviour ---- */
+
+/* The egress tuple of the packet in FR (outside). */
+static void out_tuple(const struct frame *fr, uint32_t *nat_addr, uint16_t *nat_port)
+{
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fr);
+	*nat_addr = pg_rd32(fr->d + 26);
+	*nat_port = pg_rd16(fr->d + 34);
+}
+
+/* A whole TCP connection CLIENT:SPORT -> SERVER:80, closed from the inside first with the
+ * last ACK: its flow (in time-wait), or NULL when the SYN did not pass. */
+static struct egw_flow *tcp_conn(uint16_t sport)
+{
+	struct pg_pkt c = from_client(IPPROTO_TCP, sport, SERVER, 80), sv;
+	struct frame *fr;
+	uint32_t na;
+	uint16_t np;
+
+	c.tcp_flags = EGW_TCP_SYN;
+	send_pkt(W(0), port_in, &c);
+	fr = take_one(port_out);
+	if (!fr)
+		return NULL;
+	out_tuple(fr, &na, &np);
+	sv = from_server(IPPROTO_TCP, 80, na, np);
+	sv.tcp_flags = EGW_TCP_SYN | EGW_TCP_ACK;
+	send_pkt(W(0), port_out, &sv);
+	take_one(port_in);
+	c.tcp_flags = EGW_TCP_ACK;
+	send_pkt(W(0), port_in, &c);
+	c.tcp_flags = EGW_TCP_FIN | EGW_TCP_ACK;
+	send_pkt(W(0), port_in, &c);
+	sv.tcp_flags = EGW_TCP_FIN | EGW_TCP_ACK;
+	send_pkt(W(0), port_out, &sv);
+	c.tcp_flags = EGW_TCP_ACK;
+	send_pkt(W(0), port_in, &c);
+	CU_ASSERT_EQUAL(take(NULL, 0), 4);
+	return find_flow(W(0), IPPROTO_TCP, sport, SERVER, 80);
+}
+
+static uint64_t stat_time_wait(void)
+{
+	struct egw_worker_stats st;
+
+	egw_dataplane_stats(F.dp, &st);
+	return st.flows_time_wait;
+}
+
+/* Closed connections keep their mapping in time-wait but hold no share of max_per_source:
+ * one source makes many more connections than its limit, one after the other. */
+static void test_pipeline_time_wait_frees_source(void)
+{
+	struct egw_flow *f;
+
+	dp_setup(&(struct dp_opts){ .max_per_source = 2, .max_flows = 256 });
+	for (unsigned i = 0; i < 50; i++) {
+		f = tcp_conn((uint16_t)(30000 + i));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		CU_ASSERT_EQUAL(f->state, EGW_TCP_TIME_WAIT);
+		CU_ASSERT_FALSE(f->flags & EGW_FLOW_F_SRC_COUNTED);
+	}
+	CU_ASSERT_EQUAL(drops(EGW_DROP_NAT_SOURCE_LIMIT), 0);
+	CU_ASSERT_EQUAL(egw_source_limit_count(&W(0)->sources, htonl(CLIENT)), 0);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 50);
+	CU_ASSERT_EQUAL(stat_time_wait(), 50);
+	CU_ASSERT_EQUAL(egw_dataplane_flows_active(F.dp), 0);
+	/* Live connections still count: two open, the third refused. */
+	for (unsigned i = 0; i < 3; i++) {
+		struct pg_pkt syn = from_client(IPPROTO_TCP, (uint16_t)(31000 + i), SERVER, 80);
+		syn.tcp_flags = EGW_TCP_SYN;
+		send_pkt(W(0), port_in, &syn);
+	}
+	CU_ASSERT_EQUAL(take(NULL, 0), 2);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_NAT_SOURCE_LIMIT), 1);
+	CU_ASSERT_EQUAL(egw_dataplane_flows_active(F.dp), 2);
+	/* A RST closes too (tcp_close); a late segment keeps the time-wait mapping. */
+	{
+		struct pg_pkt rst = from_client(IPPROTO_TCP, 31000, SERVER, 80);
+		rst.tcp_flags = EGW_TCP_RST;
+		send_pkt(W(0), port_in, &rst);
+		take(NULL, 0);
+		f = find_flow(W(0), IPPROTO_TCP, 31000, SERVER, 80);
+		CU_ASSERT_EQUAL(f->state, EGW_TCP_RESET);
+		CU_ASSERT_EQUAL(egw_source_limit_count(&W(0)->sources, htonl(CLIENT)), 1);
+		rst = from_client(IPPROTO_TCP, 30000, SERVER, 80);
+		rst.tcp_flags = EGW_TCP_ACK;
+		send_pkt(W(0), port_in, &rst);
+		CU_ASSERT_EQUAL(take(NULL, 0), 1);
+	}
+	CU_ASSERT_EQUAL(stat_time_wait(), 51);
+	/* Expiry: closed after tcp_close, time-wait after tcp_time_wait (TO: transitory). */
+	W(0)->now = T0 + TO.tcp_transitory + 1;
+	while (egw_pipeline_expire(W(0)))
+		;
+	CU_ASSERT_EQUAL(stat_time_wait(), 0);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 0);
+	check_conservation();
+	dp_teardown();
+}
+
+/* A SYN on the tuple of a closed connection is a new flow: the old one ends ("reused", its
+ * own counters), the new one starts (record, flows_created), keeping the mapping. */
+static void test_pipeline_reuse_tuple(void)
+{
+	struct pg_pkt syn = from_client(IPPROTO_TCP, 40000, SERVER, 80);
+	struct egw_flowlog_rec r;
+	struct egw_worker_stats st;
+	struct egw_flow *f;
+	uint64_t old_id;
+	uint32_t na, na2;
+	uint16_t np, np2;
+
+	dp_setup(&(struct dp_opts){ .max_flows = 64, .flow_log = true });
+	f = tcp_conn(40000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(f->state, EGW_TCP_TIME_WAIT);
+	na = ntohl(f->nat_addr);
+	np = ntohs(f->nat_port);
+	CU_ASSERT_FATAL(next_record(W(0), &r));
+	CU_ASSERT_EQUAL(r.event, EGW_EV_START);
+	old_id = r.flow_id;
+	CU_ASSERT_FALSE(next_record(W(0), &r));
+
+	W(0)->now = T0 + 5;
+	W(0)->now_tsc += 1ULL << (EGW_FLOWLOG_CLOCK_SHIFT + 1);
+	syn.tcp_flags = EGW_TCP_SYN;
+	send_pkt(W(0), port_in, &syn);
+	out_tuple(take_one(port_out), &na2, &np2);
+	CU_ASSERT_EQUAL(na2, na);
+	CU_ASSERT_EQUAL(np2, np); /* the same external tuple toward the same destination */
+	CU_ASSERT_FATAL(next_record(W(0), &r));
+	CU_ASSERT_EQUAL(r.event, EGW_EV_END);
+	CU_ASSERT_EQUAL(r.reason, EGW_END_REUSED);
+	CU_ASSERT_EQUAL(r.flow_id, old_id);
+	CU_ASSERT_EQUAL(r.packets[0], 4);
+	CU_ASSERT_EQUAL(r.packets[1], 2);
+	CU_ASSERT_FATAL(next_record(W(0), &r));
+	CU_ASSERT_EQUAL(r.event, EGW_EV_START);
+	CU_ASSERT_NOT_EQUAL(r.flow_id, old_id);
+	CU_ASSERT_FALSE(next_record(W(0), &r));
+	f = find_flow(W(0), IPPROTO_TCP, 40000, SERVER, 80);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(f->state, EGW_TCP_SYN_SENT);
+	CU_ASSERT_EQUAL(f->packets[EGW_DIR_ORIG], 1);
+	CU_ASSERT_EQUAL(f->packets[EGW_DIR_REPLY], 0);
+	CU_ASSERT_EQUAL(egw_flow_created(W(0)->ft, f), T0 + 5);
+	egw_dataplane_stats(F.dp, &st);
+	CU_ASSERT_EQUAL(st.flows_created, 2);
+	CU_ASSERT_EQUAL(st.flows_reused, 1);
+	CU_ASSERT_EQUAL(st.flows_time_wait, 0);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 1);
+	CU_ASSERT_EQUAL(W(0)->policy[0].flows, 2);
+	/* A SYN retransmitted on the new, opening flow is no new connection. */
+	send_pkt(W(0), port_in, &syn);
+	CU_ASSERT_EQUAL(take(NULL, 0), 1);
+	CU_ASSERT_FALSE(next_record(W(0), &r));
+
+	/* The policy in force when the next connection opens decides it: the mode is now
+	 * deny, the old flow ends, the new SYN is refused. */
+	f = tcp_conn(40001);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	while (next_record(W(0), &r))
+		;
+	set_mode(EGW_MODE_DENY);
+	syn.sport = 40001;
+	send_pkt(W(0), port_in, &syn);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_MODE_DENY), 1);
+	CU_ASSERT_PTR_NULL(find_flow(W(0), IPPROTO_TCP, 40001, SERVER, 80));
+	CU_ASSERT_FATAL(next_record(W(0), &r));
+	CU_ASSERT_EQUAL(r.event, EGW_EV_END);
+	CU_ASSERT_EQUAL(r.reason, EGW_END_REUSED);
+	CU_ASSERT_FATAL(next_record(W(0), &r));
+	CU_ASSERT_EQUAL(r.event, EGW_EV_DENY);
+	check_conservation();
+	dp_teardown();
+}
+
+/* No free port toward a destination: the finished flow idle longest gives its port up. */
+static void test_pipeline_port_reclaim(void)
+{
+	struct pg_pkt p;
+	struct egw_worker_stats st;
+	struct egw_flow *f;
+	uint32_t na;
+	uint16_t np;
+
+	dp_setup(&(struct dp_opts){ .port_first = 5000, .port_last = 5001, .n_pool = 1 });
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tcp_conn(1111));
+	W(0)->now = T0 + 1;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tcp_conn(2222));
+	W(0)->now = T0 + 2;
+	f = tcp_conn(3333); /* the time-wait flow of 1111 is the older one */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_PTR_NULL(find_flow(W(0), IPPROTO_TCP, 1111, SERVER, 80));
+	CU_ASSERT_PTR_NOT_NULL(find_flow(W(0), IPPROTO_TCP, 2222, SERVER, 80));
+	egw_dataplane_stats(F.dp, &st);
+	CU_ASSERT_EQUAL(st.nat_port_reclaimed, 1);
+	CU_ASSERT_EQUAL(st.drops[EGW_DROP_NAT_EXHAUSTED], 0);
+	/* Two new connections take the ports of the two time-wait flows; live flows are never
+	 * reclaimed: the third is exhausted. */
+	for (unsigned i = 0; i < 3; i++) {
+		p = from_client(IPPROTO_TCP, (uint16_t)(4000 + i), SERVER, 80);
+		p.tcp_flags = EGW_TCP_SYN;
+		send_pkt(W(0), port_in, &p);
+	}
+	CU_ASSERT_EQUAL(take(NULL, 0), 2);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_NAT_EXHAUSTED), 1);
+	CU_ASSERT_PTR_NULL(find_flow(W(0), IPPROTO_TCP, 2222, SERVER, 80));
+	egw_dataplane_stats(F.dp, &st);
+	CU_ASSERT_EQUAL(st.nat_port_reclaimed, 3);
+	/* UDP: an answered request is reclaimable, an unanswered one is not. */
+	p = from_client(IPPROTO_UDP, 1111, SERVER, 53);
+	send_pkt(W(0), port_in, &p);
+	out_tuple(take_one(port_out), &na, &np);
+	p = from_server(IPPROTO_UDP, 53, na, np);
+	send_pkt(W(0), port_out, &p);
+	take_one(port_in);
+	p = from_client(IPPROTO_UDP, 2222, SERVER, 53);
+	send_pkt(W(0), port_in, &p);
+	take_one(port_out);
+	p.sport = 3333; /* both ports held: 1111 answered, 2222 waiting */
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(take(NULL, 0), 1);
+	CU_ASSERT_PTR_NULL(find_flow(W(0), IPPROTO_UDP, 1111, SERVER, 53));
+	p.sport = 4444;
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_NAT_EXHAUSTED), 2);
+	egw_dataplane_stats(F.dp, &st);
+	CU_ASSERT_EQUAL(st.nat_port_reclaimed, 4);
+	check_conservation();
+	dp_teardown();
+}
+
+/* A full table: a finished flow makes room (the idle-longest of the records looked at); live
+ * flows never do. */
+static void test_pipeline_table_reclaim(void)
+{
+	struct egw_worker_stats st;
+	struct pg_pkt p;
+	uint32_t na;
+	uint16_t np;
+
+	dp_setup(&(struct dp_opts){ .max_flows = 4 });
+	for (unsigned i = 0; i < 4; i++) { /* two answered, two waiting */
+		W(0)->now = T0 + i;
+		p = from_client(IPPROTO_UDP, (uint16_t)(7000 + i), SERVER, 53);
+		send_pkt(W(0), port_in, &p);
+		out_tuple(take_one(port_out), &na, &np);
+		if (i < 2) {
+			p = from_server(IPPROTO_UDP, 53, na, np);
+			send_pkt(W(0), port_out, &p);
+			take_one(port_in);
+		}
+	}
+	CU_ASSERT_EQUAL(egw_flow_table_free_records(W(0)->ft), 0);
+	p = from_client(IPPROTO_UDP, 7100, SERVER, 53);
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(take(NULL, 0), 1);
+	CU_ASSERT_PTR_NULL(find_flow(W(0), IPPROTO_UDP, 7000, SERVER, 53)); /* the older */
+	CU_ASSERT_PTR_NOT_NULL(find_flow(W(0), IPPROTO_UDP, 7001, SERVER, 53));
+	p.sport = 7101;
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(take(NULL, 0), 1);
+	CU_ASSERT_PTR_NULL(find_flow(W(0), IPPROTO_UDP, 7001, SERVER, 53));
+	p.sport = 7102; /* only live flows left */
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_FLOW_TABLE_FULL), 1);
+	egw_dataplane_stats(F.dp, &st);
+	CU_ASSERT_EQUAL(st.flows_reclaimed, 2);
+	CU_ASSERT_EQUAL(st.flows_time_wait, 0);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 4);
+	check_conservation();
+	dp_teardown();
+}
+
+/* UDP: a request waits under its source's limit; its answer frees the share; a new request
+ * or a stream takes one again. */
+static void test_pipeline_udp_behaviour(void)
+{
+	struct pg_pkt p;
+	struct egw_flow *f;
+	uint32_t na;
+	uint16_t np;
+
+	dp_setup(&(struct dp_opts){ .max_per_source = 1, .max_flows = 64 });
+	p = from_client(IPPROTO_UDP, 6000, SERVER, 53);
+	send_pkt(W(0), port_in, &p);
+	out_tuple(take_one(port_out), &na, &np);
+	f = find_flow(W(0), IPPROTO_UDP, 6000, SERVER, 53);
+	CU_ASSERT_EQUAL(f->state, EGW_UDP_REQUEST);
+	p.sport = 6001; /* the limit: one unanswered request */
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_NAT_SOURCE_LIMIT), 1);
+	take(NULL, 0);
+	p = from_server(IPPROTO_UDP, 53, na, np);
+	send_pkt(W(0), port_out, &p);
+	take_one(port_in);
+	CU_ASSERT_EQUAL(f->state, EGW_UDP_ANSWERED);
+	CU_ASSERT_EQUAL(egw_source_limit_count(&W(0)->sources, htonl(CLIENT)), 0);
+	CU_ASSERT_EQUAL(stat_time_wait(), 1);
+	p = from_client(IPPROTO_UDP, 6001, SERVER, 53);
+	send_pkt(W(0), port_in, &p);
+	take_one(port_out);
+	/* A second request on the first socket: waiting again, counted again (never refused:
+	 * the mapping exists). */
+	p.sport = 6000;
+	send_pkt(W(0), port_in, &p);
+	take_one(port_out);
+	CU_ASSERT_EQUAL(f->state, EGW_UDP_REQUEST);
+	CU_ASSERT_EQUAL(egw_source_limit_count(&W(0)->sources, htonl(CLIENT)), 2);
+	CU_ASSERT_EQUAL(stat_time_wait(), 0);
+	CU_ASSERT_EQUAL(egw_dataplane_flows_active(F.dp), 2);
+	/* Two replies to it: a stream, live for good. */
+	p = from_server(IPPROTO_UDP, 53, na, np);
+	send_pkt(W(0), port_out, &p);
+	CU_ASSERT_EQUAL(f->state, EGW_UDP_ANSWERED);
+	CU_ASSERT_EQUAL(egw_source_limit_count(&W(0)->sources, htonl(CLIENT)), 1);
+	send_pkt(W(0), port_out, &p);
+	CU_ASSERT_EQUAL(take(NULL, 0), 2);
+	CU_ASSERT_EQUAL(f->state, EGW_FLOW_UDP);
+	CU_ASSERT_EQUAL(egw_source_limit_count(&W(0)->sources, htonl(CLIENT)), 2);
+	CU_ASSERT_EQUAL(stat_time_wait(), 0);
+	check_conservation();
+	dp_teardown();
+}
+
 void egw_test_register_pipeline(void)
 {
 	EGW_SUITE("pipeline", pipeline_init, pipeline_clean, EGW_TEST(test_pipeline_tcp_roundtrip),
@@ -2883,5 +3227,8 @@ void egw_test_register_pipeline(void)
 		EGW_TEST(test_pipeline_host_overlap), EGW_TEST(test_pipeline_host_denied_resets),
 		EGW_TEST(test_pipeline_host_reasons), EGW_TEST(test_pipeline_host_limits),
 		EGW_TEST(test_pipeline_host_flow_ends), EGW_TEST(test_pipeline_host_flow_log),
-		EGW_TEST(test_pipeline_host_port_reuse));
+		EGW_TEST(test_pipeline_host_port_reuse),
+		EGW_TEST(test_pipeline_time_wait_frees_source), EGW_TEST(test_pipeline_reuse_tuple),
+		EGW_TEST(test_pipeline_port_reclaim), EGW_TEST(test_pipeline_udp_behaviour),
+		EGW_TEST(test_pipeline_table_reclaim));
 }

@@ -116,6 +116,7 @@ static struct egw_flowlog_rec sample_rec(enum egw_flow_event ev, uint8_t proto)
 		.sport = htons(40000),
 		.dport = htons(443),
 		.nat_sport = htons(2000),
+		.state = ev == EGW_EV_END ? EGW_TCP_TIME_WAIT : 0,
 		.policy = 3,
 		.packets = { 10, 9 },
 		.bytes = { 1000, 5000000000ULL } };
@@ -144,7 +145,7 @@ static void test_flowlog_format(void)
 		"\"nat_community_id\":\"1:cPR0360X3JV4djb5sIiVSip4M9M=\",\"policy\":\"web\","
 		"\"worker\":1,\"reason\":\"tcp_closed\",\"duration_s\":12,\"duration_ms\":12345,"
 		"\"packets_out\":10,\"bytes_out\":1000,\"packets_in\":9,"
-		"\"bytes_in\":5000000000}\n");
+		"\"bytes_in\":5000000000,\"state\":\"time_wait\"}\n");
 
 	/* Before 1970 and whole seconds: the milliseconds stay three digits. */
 	m.time_ms = -1;

@@ -69,6 +69,11 @@ static const struct command commands[] = {
 		VIA_TELEMETRY, egw_ctl_pools },
 	{ "flows", "[FILTER...]", "flows with their translation and state", FILTER_HELP,
 		VIA_TELEMETRY, egw_ctl_flows },
+	{ "sources", "", "inside addresses holding the most live mappings",
+		"Live mappings are what [pool] max_per_source limits: TCP connections not yet\n"
+		"closed, UDP requests waiting for their answer, UDP streams. Time-wait TCP and\n"
+		"answered UDP requests do not count. The first 20, all workers together.\n",
+		VIA_TELEMETRY, egw_ctl_sources },
 	{ "neighbors", "", "neighbours (ARP): address, port, MAC, state, age, probes",
 		"STATE: reachable (answered lately), stale (not confirmed lately: its next\n"
 		"use starts a probe), probe (unicast ARP to the MAC in use), incomplete\n"

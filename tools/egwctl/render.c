@@ -387,6 +387,16 @@ int egw_render_workers(json_t *v, FILE *out)
 	return rc < 0 ? rc : print_table(t, out, "no workers");
 }
 
+int egw_render_sources(json_t *v, FILE *out)
+{
+	static const char *const cols[] = { "address", "mappings" };
+	static const char align[] = "lr";
+	struct egw_table *t = egw_table_new(align, "SOURCE", "MAPPINGS");
+	int rc = simple_table(v, "sources", align, t, cols);
+
+	return rc < 0 ? rc : print_table(t, out, "no source holds a live mapping");
+}
+
 int egw_render_policies(json_t *const *pages, unsigned n_pages, FILE *out)
 {
 	static const char *const cols[] = { "name", "flows_allowed", "flows_denied", "flows_active",
