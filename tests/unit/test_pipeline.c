@@ -2173,6 +2173,14 @@ static void test_pipeline_tx_full(void)
 }
 
 /* Takes the next flow log record of worker W; false when its ring is empty. */
+static uint64_t stat_time_wait(void)
+{
+	struct egw_worker_stats st;
+
+	egw_dataplane_stats(F.dp, &st);
+	return st.flows_time_wait;
+}
+
 static bool next_record(struct egw_worker *w, struct egw_flowlog_rec *r)
 {
 	return rte_ring_sc_dequeue_elem(w->flowlog, r, sizeof(*r)) == 0;
@@ -2371,6 +2379,24 @@ static void test_pipeline_flow_records(void)
 	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 0);
 	CU_ASSERT_FALSE(next_record(W(0), &r));
 	CU_ASSERT_EQUAL(addr_in_use(nat_addr), 0);
+
+	/* Flush of a TCP connection closed already (an RST): nobody left to reset, it goes now. */
+	syn.sport = 40003;
+	send_pkt(W(0), port_in, &syn);
+	CU_ASSERT_PTR_NOT_NULL(take_one(port_out));
+	syn.tcp_flags = EGW_TCP_RST | EGW_TCP_ACK;
+	send_pkt(W(0), port_in, &syn);
+	CU_ASSERT_PTR_NOT_NULL(take_one(port_out));
+	syn.tcp_flags = EGW_TCP_SYN;
+	CU_ASSERT_EQUAL(stat_time_wait(), 1);
+	CU_ASSERT_EQUAL(egw_flows_ask(F.dp, &slots, "proto=tcp", EGW_MBOX_FLUSH, &ans, serve_w0,
+				NULL, err, sizeof(err)),
+		0);
+	CU_ASSERT_EQUAL(ans.matched, 1);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 0);
+	CU_ASSERT_EQUAL(stat_time_wait(), 0);
+	while (next_record(W(0), &r))
+		;
 
 	/* A full ring loses the record, counted; the packet is forwarded all the same. */
 	memset(&r, 0, sizeof(r));
@@ -2652,6 +2678,12 @@ static void test_pipeline_host_denied_resets(void)
 	CU_ASSERT_EQUAL(tcp_flags_of(&fr[0]), EGW_TCP_RST | EGW_TCP_ACK);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_POLICY_REVOKED), 1);
 	CU_ASSERT_EQUAL(W(0)->host->pending_live, 0);
+	/* Closed as by an RST: finished (time-wait gauge) until its timeout takes it away. */
+	CU_ASSERT_EQUAL(stat_time_wait(), 1);
+	W(0)->now += 100000;
+	egw_pipeline_expire(W(0));
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 0);
+	CU_ASSERT_EQUAL(stat_time_wait(), 0);
 	host_teardown(&sl, hello);
 }
 
@@ -2912,14 +2944,6 @@ static struct egw_flow *tcp_conn(uint16_t sport)
 	send_pkt(W(0), port_in, &c);
 	CU_ASSERT_EQUAL(take(NULL, 0), 4);
 	return find_flow(W(0), IPPROTO_TCP, sport, SERVER, 80);
-}
-
-static uint64_t stat_time_wait(void)
-{
-	struct egw_worker_stats st;
-
-	egw_dataplane_stats(F.dp, &st);
-	return st.flows_time_wait;
 }
 
 /* Closed connections keep their mapping in time-wait but hold no share of max_per_source:
