@@ -9,7 +9,10 @@
  */
 #define EGW_FOREACH_DROP(_)                                                                        \
 	_(ETH_TRUNCATED, "eth_truncated", "frame shorter than an Ethernet header")                 \
-	_(ETHERTYPE_UNSUPPORTED, "ethertype_unsupported", "neither IPv4 nor ARP (IPv6, VLAN...)")  \
+	_(ETHERTYPE_UNSUPPORTED, "ethertype_unsupported", "neither IPv4 nor ARP (IPv6, ...)")      \
+	_(VLAN_UNKNOWN, "vlan_unknown", "802.1Q tag of no port's vlan (or tagged on untagged)")    \
+	_(VLAN_QINQ, "vlan_qinq", "two VLAN tags (802.1ad, QinQ): not supported")                  \
+	_(VLAN_TAG_FAILED, "vlan_tag_failed", "exit port's VLAN tag not added (mbuf shared)")      \
 	_(L2_NOT_FOR_US, "l2_not_for_us", "destination MAC is neither ours nor broadcast")         \
 	_(ARP_MALFORMED, "arp_malformed", "ARP packet too short or not Ethernet/IPv4")             \
 	_(ARP_HANDLED, "arp_handled", "ARP consumed by the control thread (not an error)")         \

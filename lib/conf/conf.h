@@ -46,7 +46,8 @@ struct egw_port_conf {
 	unsigned n_neighbors;
 	bool has_mac;
 	uint8_t mac[6];
-	uint16_t mtu; /* 68..9000, default 1500 */
+	uint16_t mtu;  /* 68..9000, default 1500 */
+	uint32_t vlan; /* 802.1Q VLAN id 1..4094 of a tagged port; 0 = untagged (default) */
 	/* Neighbours learned by ARP on this port (static ones never age): */
 	uint32_t neighbor_reachable;   /* seconds confirmed, randomized 0.5x-1.5x; default 30 */
 	uint32_t neighbor_probes;      /* ARP requests before a neighbour fails; default 3 */

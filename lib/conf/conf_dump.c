@@ -155,6 +155,10 @@ static void dump_port(const struct egw_port_conf *p, FILE *out)
 		fprintf(out, "mac = %s\n", mac_str(mac, p->mac));
 	else
 		fputs("; mac: the NIC's own\n", out);
+	if (p->vlan)
+		fprintf(out, "vlan = %u\n", p->vlan);
+	else
+		fputs("; vlan: untagged\n", out);
 	fprintf(out,
 		"mtu = %u\nneighbor_reachable = %u\nneighbor_probes = %u\n"
 		"neighbor_gc = %u\n\n",

@@ -39,6 +39,8 @@ struct egw_port_info {
 	bool configured;
 	uint8_t zone; /* enum egw_zone, from the port's role */
 	uint16_t mtu;
+	uint16_t dev;  /* the DPDK port that carries it: its own id unless it is a VLAN port */
+	uint16_t vlan; /* 802.1Q VLAN id of its frames on DEV; 0: untagged */
 	uint32_t addr_be;
 	struct rte_ether_addr mac;
 	char name[EGW_NAME_MAX];
@@ -128,8 +130,18 @@ void egw_dataplane_free(struct egw_dataplane *dp);
 /* What egw_worker_create() takes from the DPDK heap (flow table, rings, side arrays). */
 size_t egw_worker_bytes(uint32_t max_flows, bool flow_log);
 
-/* Set-up, control thread, before the workers start. */
+/* Set-up, control thread, before the workers start. A port of its own device (INFO's dev
+ * and vlan are ignored: the port is its device, untagged). */
 void egw_dataplane_set_port(struct egw_dataplane *dp, uint16_t port_id,
+	const struct egw_port_info *info);
+/*
+ * A logical port PORT_ID carried by device INFO->dev as VLAN INFO->vlan (0: the device's
+ * untagged frames). Frames of that device are sorted by their tag into their ports as they
+ * are received, and get their port's tag back as they are sent (lib/pipeline/vlan.c).
+ * -EEXIST when the device has that VLAN already, -ENOSPC beyond EGW_MAX_PORTS per device,
+ * -ERANGE for ids at or above EGW_PORT_IDS.
+ */
+int egw_dataplane_set_vlan_port(struct egw_dataplane *dp, uint16_t port_id,
 	const struct egw_port_info *info);
 /* The routes toward ZONE (enum egw_zone), to fill with egw_route_add(). */
 struct egw_route_table *egw_dataplane_routes(struct egw_dataplane *dp, uint8_t zone);

@@ -344,8 +344,12 @@ struct away {
 static inline bool parse(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf *m,
 	struct egw_pkt_meta *pm)
 {
+	/* A tag the driver took off a frame of a device without VLAN ports (those of a device
+	 * with them were sorted and cleared by egw_pl_vlan_rx). */
 	enum egw_drop_reason r =
-		egw_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, pm);
+		unlikely(m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) ?
+			EGW_DROP_VLAN_UNKNOWN :
+			egw_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, pm);
 
 	/* One test for both rare cases: a malformed packet, or one with IP options. */
 	if (unlikely((r | pm->ip_opts) != 0)) {
