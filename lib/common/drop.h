@@ -38,7 +38,7 @@
 	_(ICMP_ERROR_MALFORMED, "icmp_error_malformed", "ICMP error whose quoted packet is bad")   \
 	_(ICMP_ERROR_NO_FLOW, "icmp_error_no_flow", "ICMP error about no known flow")              \
 	_(LOCAL_UNSUPPORTED, "local_unsupported", "to our own address, not ICMP echo")             \
-	_(LOCAL_OTHER_SIDE, "local_other_side", "to our address on the other side's port")        \
+	_(LOCAL_OTHER_SIDE, "local_other_side", "to our address on the other side's port")         \
 	_(TTL_EXCEEDED, "ttl_exceeded", "TTL would reach 0 (time exceeded sent, rate-limited)")    \
 	_(MTU_EXCEEDED, "mtu_exceeded",                                                            \
 		"larger than the exit port's MTU (frag. needed sent if DF)")                       \
