@@ -344,13 +344,15 @@ struct away {
 static inline bool parse(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf *m,
 	struct egw_pkt_meta *pm)
 {
+	enum egw_drop_reason r;
+
 	/* A tag the driver took off a frame of a device without VLAN ports (those of a device
 	 * with them were sorted and cleared by egw_pl_vlan_rx). */
-	enum egw_drop_reason r =
-		unlikely(m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) ?
-			EGW_DROP_VLAN_UNKNOWN :
-			egw_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, pm);
-
+	if (unlikely(m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED)) {
+		egw_drop(&w->stats, m, EGW_DROP_VLAN_UNKNOWN);
+		return false;
+	}
+	r = egw_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, pm);
 	/* One test for both rare cases: a malformed packet, or one with IP options. */
 	if (unlikely((r | pm->ip_opts) != 0)) {
 		if (r == EGW_DROP_NONE)
