@@ -34,6 +34,7 @@ void egw_conf_defaults(struct egw_conf *conf)
 	conf->egress.dns_max_entries = 1000000;
 	conf->egress.dns_filter = false;
 	conf->egress.ip_options = EGW_IP_OPTIONS_DROP_SOURCE_ROUTE;
+	conf->egress.reject_rate = 1000;
 
 	conf->flows.max = 1000000;
 	conf->flows.tcp_syn = 30;

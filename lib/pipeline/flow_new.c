@@ -29,7 +29,7 @@ enum egw_drop_reason egw_pl_admit(const struct egw_snapshot *snap, const struct 
 		if (r)
 			*rt = &snap->policies[r->id];
 	}
-	if (*rt && (*rt)->action == EGW_ACTION_DENY)
+	if (*rt && egw_action_refuses((*rt)->action))
 		return EGW_DROP_POLICY_DENY;
 	/* Passthrough admits what no deny policy stops; policy mode needs an allow policy. */
 	if (!*rt && snap->mode == EGW_MODE_POLICY)

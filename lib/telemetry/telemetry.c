@@ -240,7 +240,7 @@ static int cmd_policy_rule(const char *name, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "generation", gen);
 	rte_tel_data_add_dict_string(d, "name", r.name);
 	rte_tel_data_add_dict_string(d, "origin", r.origin);
-	rte_tel_data_add_dict_string(d, "action", r.action == EGW_ACTION_ALLOW ? "allow" : "deny");
+	rte_tel_data_add_dict_string(d, "action", egw_policy_action_name(r.action));
 	rte_tel_data_add_dict_string(d, "protocol", egw_policy_proto_name(r.proto));
 	rte_tel_data_add_dict_int(d, "priority", r.priority);
 	rte_tel_data_add_dict_string(d, "pool", r.pool);
