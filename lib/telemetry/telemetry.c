@@ -126,6 +126,8 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U64("flows_reclaimed", st.flows_reclaimed);
 	U64("tcp_resets_sent", st.rst_sent);
 	U64("tcp_ack_probes_sent", st.ack_probes_sent);
+	U64("rejects_sent", st.rejects_sent);
+	U64("rejects_rate_limited", st.rejects_rate_limited);
 	U64("host_flows_pending", st.host_pending);
 	U64("host_flows_allowed", st.host_allowed);
 	U64("host_flows_denied", st.host_denied);
