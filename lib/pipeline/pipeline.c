@@ -114,8 +114,10 @@ static __rte_always_inline void flow_send(struct egw_worker *w, const struct egw
 		return;
 	if (meta->kind == EGW_PKT_ICMP_ERROR) {
 		/* RFC 5508: translated with their quoted packet; they neither refresh nor end it.
-		 * The sender may be a router rather than the flow's peer: route it afresh. */
-		uint16_t slot = EGW_NEIGH_NONE;
+		 * The sender may be a router rather than the flow's peer: route it afresh; about
+		 * a hairpinned flow it turns back too (RFC 5508 REQ-7). */
+		uint16_t slot =
+			f->neigh[dir] == EGW_NEIGH_HAIRPIN ? EGW_NEIGH_HAIRPIN : EGW_NEIGH_NONE;
 		egw_translate_icmp_error(m, meta, f, dir);
 		dst_be = dir == EGW_DIR_ORIG ? meta->dst : f->orig.a_addr;
 		egw_pl_forward(w, m, out_port, &slot, dst_be, rt, dir == EGW_DIR_ORIG);

@@ -3438,6 +3438,28 @@ static void hairpin_case(unsigned n_workers)
 	CU_ASSERT(pg_l4_csum_ok(fr[0].d + 14));
 	CU_ASSERT_EQUAL(STAT(nat_hairpinned), 2);
 	CU_ASSERT_EQUAL(STAT(nat_inbound_flows), 1);
+
+	/* Client 2 reports an error about the client's datagram (RFC 5508 REQ-7): the client
+	 * gets it about the datagram it sent, to client 2's external address and port. */
+	{
+		uint8_t o[PG_FRAME_MAX], e[PG_FRAME_MAX];
+		size_t en;
+
+		p = from_server(IPPROTO_UDP, p1, CLIENT2, 5000);
+		p.src = e1;
+		bld(o, &p);
+		en = pg_build_icmp_error(e, sizeof(e), MAC_IN, mac2, CLIENT2, e1, 3, 3, o + 14, 28);
+		rx_on(W(0), port_in, e, en);
+		CU_ASSERT_EQUAL_FATAL(take_settled(fr, 4), 1);
+		CU_ASSERT_EQUAL(fr[0].port, port_in);
+		CU_ASSERT_EQUAL(pg_rd32(fr[0].d + 14 + 16), CLIENT);
+		CU_ASSERT_EQUAL(fr[0].d[34], 3);
+		CU_ASSERT_EQUAL(pg_rd32(fr[0].d + 54), CLIENT);
+		CU_ASSERT_EQUAL(pg_rd32(fr[0].d + 58), e2);
+		CU_ASSERT_EQUAL(pg_rd16(fr[0].d + 62), 40000);
+		CU_ASSERT_EQUAL(pg_rd16(fr[0].d + 64), p2);
+		CU_ASSERT_EQUAL(STAT(nat_hairpinned), 3);
+	}
 	for (unsigned i = 0; i < n_workers; i++)
 		egw_flow_flush(W(i)->ft, NULL, NULL);
 	dp_teardown();
