@@ -3389,6 +3389,18 @@ static void test_pipeline_eim_tcp_inbound(void)
 	dp_teardown();
 }
 
+/* FR was delivered inside to DST:DPORT (MAC DMAC), checksums intact. */
+static void expect_delivered(const struct frame *fr, const uint8_t dmac[6], uint32_t dst,
+	uint16_t dport)
+{
+	CU_ASSERT_EQUAL(fr->port, port_in);
+	CU_ASSERT_EQUAL(memcmp(fr->d, dmac, 6), 0);
+	CU_ASSERT_EQUAL(pg_rd32(fr->d + 14 + 16), dst);
+	CU_ASSERT_EQUAL(pg_rd16(fr->d + 36), dport);
+	CU_ASSERT(pg_ip_csum_ok(fr->d + 14));
+	CU_ASSERT(pg_l4_csum_ok(fr->d + 14));
+}
+
 /* Client 2 holds a mapping; the client sends to its external address and port. */
 static void hairpin_case(unsigned n_workers)
 {
@@ -3413,15 +3425,10 @@ static void hairpin_case(unsigned n_workers)
 	send_pkt(W(0), port_in, &p);
 	CU_ASSERT_EQUAL_FATAL(take_settled(fr, 4), 1);
 	/* Delivered inside to client 2, from the client's external address and port. */
-	CU_ASSERT_EQUAL(fr[0].port, port_in);
-	CU_ASSERT_EQUAL(memcmp(fr[0].d, mac2, 6), 0);
-	CU_ASSERT_EQUAL(pg_rd32(fr[0].d + 14 + 16), CLIENT2);
-	CU_ASSERT_EQUAL(pg_rd16(fr[0].d + 36), 5000);
+	expect_delivered(&fr[0], mac2, CLIENT2, 5000);
 	e1 = fr_src(&fr[0]);
 	p1 = fr_sport(&fr[0]);
 	CU_ASSERT(is_pool_addr(e1));
-	CU_ASSERT(pg_ip_csum_ok(fr[0].d + 14));
-	CU_ASSERT(pg_l4_csum_ok(fr[0].d + 14));
 
 	/* Client 2 answers the address it saw; the client sees client 2's external one. */
 	p = from_client(IPPROTO_UDP, 5000, e1, p1);
@@ -3429,13 +3436,9 @@ static void hairpin_case(unsigned n_workers)
 	memcpy(p.smac, mac2, 6);
 	send_pkt(W(0), port_in, &p);
 	CU_ASSERT_EQUAL_FATAL(take_settled(fr, 4), 1);
-	CU_ASSERT_EQUAL(fr[0].port, port_in);
-	CU_ASSERT_EQUAL(memcmp(fr[0].d, MAC_CLIENT, 6), 0);
-	CU_ASSERT_EQUAL(pg_rd32(fr[0].d + 14 + 16), CLIENT);
-	CU_ASSERT_EQUAL(pg_rd16(fr[0].d + 36), 40000);
+	expect_delivered(&fr[0], MAC_CLIENT, CLIENT, 40000);
 	CU_ASSERT_EQUAL(fr_src(&fr[0]), e2);
 	CU_ASSERT_EQUAL(fr_sport(&fr[0]), p2);
-	CU_ASSERT(pg_l4_csum_ok(fr[0].d + 14));
 	CU_ASSERT_EQUAL(STAT(nat_hairpinned), 2);
 	CU_ASSERT_EQUAL(STAT(nat_inbound_flows), 1);
 
