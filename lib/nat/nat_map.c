@@ -170,7 +170,8 @@ uint32_t egw_nat_map_find_outside(const struct egw_nat_maps *mm, uint32_t ext_ad
 
 static void map_remove(struct egw_nat_maps *mm, uint32_t id);
 
-uint32_t egw_nat_map_add(struct egw_nat_maps *mm, const struct egw_nat_map *m, uint32_t remote)
+uint32_t egw_nat_map_add(struct egw_nat_maps *mm, const struct egw_nat_map *m, uint32_t remote,
+	uint32_t sole)
 {
 	uint32_t id;
 
@@ -185,6 +186,7 @@ uint32_t egw_nat_map_add(struct egw_nat_maps *mm, const struct egw_nat_map *m, u
 		map_remove(mm, id);
 		return EGW_NAT_MAP_NONE;
 	}
+	mm->maps[id].sole = sole;
 	return id;
 }
 
@@ -215,6 +217,8 @@ int egw_nat_map_ref(struct egw_nat_maps *mm, uint32_t id, uint32_t remote)
 		}
 		mm->permits[*slot].flows++;
 	}
+	if (m->flows > 0)
+		m->sole = EGW_NAT_MAP_SHARED;
 	m->flows++;
 	return 0;
 }

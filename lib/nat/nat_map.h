@@ -26,7 +26,8 @@
  * miss, a flow's end). Probes start from a keyed hash (SipHash, the NAT secret), so neither
  * inside hosts nor outside senders can choose colliding keys. Owned by one worker.
  */
-#define EGW_NAT_MAP_NONE 0u /* no mapping: ids start at 1 */
+#define EGW_NAT_MAP_NONE 0u	      /* no mapping: ids start at 1 */
+#define EGW_NAT_MAP_SHARED UINT32_MAX /* egw_nat_map.sole once a second flow took it */
 
 struct egw_nat_map {
 	uint32_t in_addr, ext_addr; /* network order */
@@ -34,6 +35,10 @@ struct egw_nat_map {
 	uint8_t proto;
 	uint8_t filtering; /* enum egw_nat_filtering */
 	uint32_t flows;	   /* references held by flows */
+	/* The caller's tag (a flow record) of the flow that made it, while no other flow has
+	 * taken it; else EGW_NAT_MAP_SHARED. Under port pressure that sole flow, once finished,
+	 * may give the port up (the pipeline's reclaim). */
+	uint32_t sole;
 };
 
 struct egw_nat_permit {
@@ -77,9 +82,10 @@ uint32_t egw_nat_map_find_inside(const struct egw_nat_maps *mm, uint32_t in_addr
 uint32_t egw_nat_map_find_outside(const struct egw_nat_maps *mm, uint32_t ext_addr,
 	uint16_t ext_port, uint8_t proto);
 
-/* A new mapping M with its first reference, a flow to REMOTE (network order). Its id, or
- * EGW_NAT_MAP_NONE when the table is full. The caller has seen both endpoints free. */
-uint32_t egw_nat_map_add(struct egw_nat_maps *mm, const struct egw_nat_map *m, uint32_t remote);
+/* A new mapping M with its first reference, a flow to REMOTE (network order) tagged SOLE. Its
+ * id, or EGW_NAT_MAP_NONE when the table is full. The caller has seen both endpoints free. */
+uint32_t egw_nat_map_add(struct egw_nat_maps *mm, const struct egw_nat_map *m, uint32_t remote,
+	uint32_t sole);
 
 /* A flow to REMOTE (network order) takes mapping ID. -ENOSPC when an address-dependent
  * mapping has no room for the permit (nothing taken). */

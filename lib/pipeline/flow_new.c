@@ -110,15 +110,33 @@ struct port_probe {
 	uint16_t oldest_port;
 };
 
+/* F holds PORT_BE: the one to reclaim if it is finished and idle longest so far. */
+static void note_holder(struct port_probe *p, struct egw_flow *f, uint16_t port_be)
+{
+	if (f && egw_flow_finished(f->state) &&
+		(!p->oldest || (int32_t)(f->last_seen - p->oldest->last_seen) < 0)) {
+		p->oldest = f;
+		p->oldest_port = port_be;
+	}
+}
+
 static bool nat_port_taken(void *ctx, uint16_t port_be)
 {
 	struct port_probe *p = ctx;
 	struct egw_flow *f;
 	unsigned dir;
+	uint32_t id;
 
-	if (p->eim && egw_nat_map_find_outside(p->eim, p->reply.b_addr, port_be, p->reply.proto) !=
-			      EGW_NAT_MAP_NONE)
-		return true;
+	if (p->eim) {
+		id = egw_nat_map_find_outside(p->eim, p->reply.b_addr, port_be, p->reply.proto);
+		if (id != EGW_NAT_MAP_NONE) {
+			/* Reclaimable only through the one flow that ever held it. */
+			const uint32_t sole = egw_nat_map_get(p->eim, id)->sole;
+			if (sole != EGW_NAT_MAP_SHARED)
+				note_holder(p, egw_flow_at(p->ft, sole), port_be);
+			return true;
+		}
+	}
 	/* Endpoint-dependent mapping: an external tuple is unique per remote endpoint, which
 	 * is exactly "no flow holds this reply key". ICMP: the id is both ports of the key. */
 	p->reply.b_port = port_be;
@@ -127,11 +145,7 @@ static bool nat_port_taken(void *ctx, uint16_t port_be)
 	f = egw_flow_lookup(p->ft, &p->reply, &dir);
 	if (!f)
 		return false;
-	if (egw_flow_finished(f->state) &&
-		(!p->oldest || (int32_t)(f->last_seen - p->oldest->last_seen) < 0)) {
-		p->oldest = f;
-		p->oldest_port = port_be;
-	}
+	note_holder(p, f, port_be);
 	return true;
 }
 
@@ -224,7 +238,7 @@ static enum egw_drop_reason bind_eim(struct egw_worker *w, const struct egw_nat_
 		if (!choose_port(w, pool, f, keep, probe, port_be))
 			return EGW_DROP_NAT_EXHAUSTED;
 		m.ext_port = *port_be;
-		id = egw_nat_map_add(&w->maps, &m, key->b_addr);
+		id = egw_nat_map_add(&w->maps, &m, key->b_addr, egw_flow_index(w->ft, f));
 		if (id == EGW_NAT_MAP_NONE)
 			return EGW_DROP_NAT_EXHAUSTED;
 	}

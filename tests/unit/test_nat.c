@@ -944,7 +944,7 @@ static void test_nat_map_basic(void)
 	CU_ASSERT(egw_nat_maps_bytes(4) > 0);
 	CU_ASSERT_EQUAL(egw_nat_map_find_inside(&mm, m.in_addr, m.in_port, m.proto, m.ext_addr),
 		EGW_NAT_MAP_NONE);
-	id = egw_nat_map_add(&mm, &m, htonl(SERVER));
+	id = egw_nat_map_add(&mm, &m, htonl(SERVER), 7);
 	CU_ASSERT_NOT_EQUAL_FATAL(id, EGW_NAT_MAP_NONE);
 	CU_ASSERT_EQUAL(egw_nat_maps_active(&mm), 1);
 	CU_ASSERT_EQUAL(egw_nat_map_find_inside(&mm, m.in_addr, m.in_port, m.proto, m.ext_addr),
@@ -960,8 +960,10 @@ static void test_nat_map_basic(void)
 		EGW_NAT_MAP_NONE);
 	/* Stringent filtering lets nothing in unasked. */
 	CU_ASSERT_FALSE(egw_nat_map_filter_allows(&mm, id, htonl(SERVER)));
-	/* A second flow holds it too: the first one's end keeps it. */
+	CU_ASSERT_EQUAL(egw_nat_map_get(&mm, id)->sole, 7);
+	/* A second flow holds it too: the first one's end keeps it, and it is no flow's alone. */
 	CU_ASSERT_EQUAL(egw_nat_map_ref(&mm, id, htonl(ROUTER)), 0);
+	CU_ASSERT_EQUAL(egw_nat_map_get(&mm, id)->sole, EGW_NAT_MAP_SHARED);
 	CU_ASSERT_EQUAL(egw_nat_map_get(&mm, id)->flows, 2);
 	egw_nat_map_unref(&mm, id, htonl(SERVER));
 	CU_ASSERT_EQUAL(egw_nat_map_find_outside(&mm, m.ext_addr, m.ext_port, m.proto), id);
@@ -974,10 +976,10 @@ static void test_nat_map_basic(void)
 	/* Full: the fifth mapping is refused. */
 	for (uint32_t i = 0; i < 4; i++) {
 		m = mk_map(i, EGW_FILTERING_ENDPOINT_INDEPENDENT);
-		CU_ASSERT_NOT_EQUAL(egw_nat_map_add(&mm, &m, htonl(SERVER)), EGW_NAT_MAP_NONE);
+		CU_ASSERT_NOT_EQUAL(egw_nat_map_add(&mm, &m, htonl(SERVER), 7), EGW_NAT_MAP_NONE);
 	}
 	m = mk_map(4, EGW_FILTERING_ENDPOINT_INDEPENDENT);
-	CU_ASSERT_EQUAL(egw_nat_map_add(&mm, &m, htonl(SERVER)), EGW_NAT_MAP_NONE);
+	CU_ASSERT_EQUAL(egw_nat_map_add(&mm, &m, htonl(SERVER), 7), EGW_NAT_MAP_NONE);
 	id2 = egw_nat_map_find_outside(&mm, htonl(NAT_ADDR), htons(20002), IPPROTO_UDP);
 	CU_ASSERT_NOT_EQUAL_FATAL(id2, EGW_NAT_MAP_NONE);
 	CU_ASSERT(egw_nat_map_filter_allows(&mm, id2, htonl(PG_IP(203, 0, 113, 77))));
@@ -992,7 +994,7 @@ static void test_nat_map_address_dependent(void)
 	uint32_t id;
 
 	CU_ASSERT_EQUAL_FATAL(egw_nat_maps_init(&mm, 8, &SECRET, SOCKET_ID_ANY), 0);
-	id = egw_nat_map_add(&mm, &m, htonl(SERVER));
+	id = egw_nat_map_add(&mm, &m, htonl(SERVER), 7);
 	CU_ASSERT_NOT_EQUAL_FATAL(id, EGW_NAT_MAP_NONE);
 	CU_ASSERT(egw_nat_map_filter_allows(&mm, id, htonl(SERVER)));
 	CU_ASSERT_FALSE(egw_nat_map_filter_allows(&mm, id, htonl(ROUTER)));
@@ -1037,7 +1039,7 @@ static void test_nat_map_churn(void)
 			live[id] = 0;
 			continue;
 		}
-		id = egw_nat_map_add(&mm, &m, htonl(SERVER));
+		id = egw_nat_map_add(&mm, &m, htonl(SERVER), 7);
 		if (id != EGW_NAT_MAP_NONE)
 			live[id] = k + 1;
 	}

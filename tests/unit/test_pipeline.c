@@ -3043,7 +3043,9 @@ static void test_pipeline_reuse_tuple(void)
 }
 
 /* No free port toward a destination: the finished flow idle longest gives its port up. */
-static void test_pipeline_port_reclaim(void)
+/* Either mapping: a finished flow gives its port up (endpoint-independent: the sole flow of
+ * its mapping). */
+static void port_reclaim_case(bool eim)
 {
 	struct pg_pkt p;
 	struct egw_worker_stats st;
@@ -3051,7 +3053,8 @@ static void test_pipeline_port_reclaim(void)
 	uint32_t na;
 	uint16_t np;
 
-	dp_setup(&(struct dp_opts){ .port_first = 5000, .port_last = 5001, .n_pool = 1 });
+	dp_setup(&(
+		struct dp_opts){ .port_first = 5000, .port_last = 5001, .n_pool = 1, .eim = eim });
 	CU_ASSERT_PTR_NOT_NULL_FATAL(tcp_conn(1111));
 	W(0)->now = T0 + 1;
 	CU_ASSERT_PTR_NOT_NULL_FATAL(tcp_conn(2222));
@@ -3097,6 +3100,12 @@ static void test_pipeline_port_reclaim(void)
 	CU_ASSERT_EQUAL(st.nat_port_reclaimed, 4);
 	check_conservation();
 	dp_teardown();
+}
+
+static void test_pipeline_port_reclaim(void)
+{
+	port_reclaim_case(false);
+	port_reclaim_case(true);
 }
 
 /* A full table: a finished flow makes room (the idle-longest of the records looked at); live
