@@ -9,10 +9,19 @@
 
 enum { IX_INSIDE, IX_OUTSIDE, IX_PERMIT };
 
-/* Slots per index: at most half full. */
+/*
+ * Slots per index: at most two thirds full (linear probing stays short: about five probes for a
+ * miss), any number (a hash is mapped onto it by multiply-shift), so no power-of-two rounding
+ * doubles the memory. Cold tables: every use is a slow path.
+ */
 static uint32_t n_slots(uint32_t capacity)
 {
-	return rte_align32pow2(RTE_MAX(capacity, 4u) * 2);
+	return RTE_MAX(capacity, 8u) / 2 * 3;
+}
+
+static inline uint32_t next_slot(const struct egw_nat_maps *mm, uint32_t i)
+{
+	return i + 1 == mm->n_slots ? 0 : i + 1;
 }
 
 size_t egw_nat_maps_bytes(uint32_t capacity)
@@ -49,7 +58,7 @@ int egw_nat_maps_init(struct egw_nat_maps *mm, uint32_t capacity, const struct e
 	for (uint32_t i = 0; i < capacity; i++)
 		mm->free_maps[i] = mm->free_permits[i] = capacity - i;
 	mm->n_free_maps = mm->n_free_permits = capacity;
-	mm->mask = slots - 1;
+	mm->n_slots = slots;
 	mm->capacity = capacity;
 	mm->secret = *s;
 	return 0;
@@ -69,7 +78,9 @@ void egw_nat_maps_fini(struct egw_nat_maps *mm)
 /* Home slot of a key: a keyed hash, so that no sender can line keys up in one probe run. */
 static uint32_t home(const struct egw_nat_maps *mm, unsigned ix, uint64_t m0, uint64_t m1)
 {
-	return (uint32_t)egw_nat_prf(&mm->secret, m0, m1 ^ (uint64_t)ix << 56) & mm->mask;
+	const uint32_t h = (uint32_t)egw_nat_prf(&mm->secret, m0, m1 ^ (uint64_t)ix << 56);
+
+	return (uint32_t)(((uint64_t)h * mm->n_slots) >> 32);
 }
 
 static uint32_t home_inside(const struct egw_nat_maps *mm, const struct egw_nat_map *m)
@@ -123,7 +134,7 @@ static uint32_t probe(const struct egw_nat_maps *mm, unsigned ix, uint32_t h, co
 	const uint32_t *slot = mm->index[ix];
 
 	while (slot[h] != 0 && !holds(mm, ix, slot[h], key))
-		h = (h + 1) & mm->mask;
+		h = next_slot(mm, h);
 	return h;
 }
 
@@ -135,7 +146,7 @@ static void unslot(struct egw_nat_maps *mm, unsigned ix, uint32_t i)
 
 	for (;;) {
 		uint32_t k;
-		j = (j + 1) & mm->mask;
+		j = next_slot(mm, j);
 		if (slot[j] == 0)
 			break;
 		k = home_of(mm, ix, slot[j]);

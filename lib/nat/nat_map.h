@@ -53,7 +53,7 @@ struct egw_nat_maps {
 	uint32_t *free_maps, *free_permits; /* stacks of unused ids */
 	uint32_t n_free_maps, n_free_permits;
 	uint32_t *index[3]; /* slots: id or 0; by inside, by outside, by permit */
-	uint32_t mask;	    /* slots - 1 (each index at most half full) */
+	uint32_t n_slots;   /* per index (at most two thirds full) */
 	uint32_t capacity;
 	struct egw_nat_secret secret;
 };
