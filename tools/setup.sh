@@ -16,7 +16,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 packages=(
 	# build: the libraries egressgw and egwctl link, the build tools, the man pages (scdoc)
 	dpdk-dev libdpdk-dev libinih-dev libcunit1-dev libnuma-dev libssl-dev libmicrohttpd-dev
-	libjansson-dev libsmartcols-dev meson ninja-build pkg-config gcc scdoc
+	libjansson-dev libsmartcols-dev libsystemd-dev meson ninja-build pkg-config gcc scdoc
 	# the tunnel service (lib/tunnel): names, HTTP/2 framing, users file hashes
 	libc-ares-dev libnghttp2-dev libcrypt-dev
 	# tools/package.sh: dpkg-shlibdeps finds the package's runtime dependencies

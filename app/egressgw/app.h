@@ -33,8 +33,11 @@ struct egw_app {
 	struct egw_neigh_resolver *neigh;   /* ARP: control thread only */
 	struct egw_flowlog flowlog;	    /* [log] flow_log; f == NULL when off */
 	struct egw_metrics_server *metrics; /* [metrics] listen; NULL when off */
-	uint16_t port_ids[EGW_MAX_PORTS];   /* DPDK port id of conf.ports[i] */
-	unsigned n_ports;
+	/* Of conf.ports[i]: its port id in the data path, and the DPDK port of its device (the
+	 * same unless it is a second port of a device: another VLAN of it). */
+	uint16_t port_ids[EGW_MAX_PORTS];
+	uint16_t dev_ids[EGW_MAX_PORTS];
+	unsigned n_ports; /* ports set up, to stop */
 	uint64_t generation;
 	uint64_t start_tsc;
 	/*
@@ -53,8 +56,11 @@ struct egw_app {
 	struct egw_tel_names names_tel;
 	struct egw_reload_result last_reload;
 	char config_sha256[65];
+	uint64_t watchdog_ms;	   /* WATCHDOG=1 this often (half WatchdogSec=); 0: off */
+	uint64_t watchdog_last_ms; /* the last WATCHDOG=1 (control loop clock) */
 	volatile sig_atomic_t stop_requested;
-	volatile sig_atomic_t reload_requested;
+	volatile sig_atomic_t reload_requested; /* SIGHUP */
+	volatile sig_atomic_t reopen_requested; /* SIGUSR1: the flow log was rotated */
 };
 
 #define EGW_RING_SIZE 1024 /* control and handoff rings */
@@ -94,6 +100,13 @@ void egw_names_reload(struct egw_app *app, const struct egw_conf *live);
 unsigned egw_names_poll(struct egw_app *app, uint64_t now_ms);
 /* Every 100 ms: replaced views freed, counters exported. */
 void egw_names_timer(struct egw_app *app);
+/* notify.c: systemd's sd_notify protocol; nothing without NOTIFY_SOCKET */
+void egw_notify_init(struct egw_app *app);
+void egw_notify_ready(const struct egw_app *app);
+void egw_notify_reloading(void);
+void egw_notify_status(const struct egw_app *app);
+void egw_notify_watchdog(struct egw_app *app, uint64_t now_ms);
+void egw_notify_stopping(void);
 
 /* publish.c */
 int egw_publish_first(struct egw_app *app);

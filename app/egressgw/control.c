@@ -135,7 +135,7 @@ static int neigh_start(struct egw_app *app)
 	return rc;
 }
 
-/* SIGHUP also means "the log was rotated": continue in a new file at the same path. */
+/* SIGUSR1: the log was rotated; continue in a new file at the same path. */
 static void flowlog_reopen(struct egw_app *app)
 {
 	int rc;
@@ -160,8 +160,10 @@ void egw_control_end_flows(struct egw_app *app)
 		while (!egw_pipeline_end_flows(egw_dataplane_worker(dp, i), &cursor))
 			egw_flowlog_drain(&app->flowlog, dp, &app->slots, UINT32_MAX);
 	}
-	if (app->flowlog.f)
+	if (app->flowlog.f) {
 		egw_flowlog_drain(&app->flowlog, dp, &app->slots, UINT32_MAX);
+		egw_flowlog_flush_denies(&app->flowlog, dp, &app->slots);
+	}
 	egw_flowlog_close(&app->flowlog);
 }
 
@@ -194,12 +196,16 @@ void egw_control_run(struct egw_app *app)
 			egw_rcu_reclaim(egw_dataplane_rcu(app->dp));
 			egw_neigh_timers(app->neigh);
 			egw_names_timer(app);
+			egw_notify_watchdog(app, now);
 			last_timer = now;
 		}
 		if (app->reload_requested) {
 			char msg[256];
 			app->reload_requested = 0;
 			egw_publish_reload(app, msg, sizeof(msg));
+		}
+		if (app->reopen_requested) {
+			app->reopen_requested = 0;
 			flowlog_reopen(app);
 		}
 		if (app->flowlog.f)

@@ -16,6 +16,7 @@
 
 #include "app.h"
 #include "common/log.h"
+#include "common/time_fmt.h"
 #include "telemetry/telemetry.h"
 
 #define NEIGH_MAX 16384
@@ -26,6 +27,8 @@ static void on_signal(int sig)
 {
 	if (sig == SIGHUP)
 		the_app->reload_requested = 1;
+	else if (sig == SIGUSR1)
+		the_app->reopen_requested = 1;
 	else
 		the_app->stop_requested = 1;
 }
@@ -44,9 +47,11 @@ static void sigpipe_ignore(void)
 }
 
 /*
- * Before EAL starts: a SIGHUP during start (a logrotate run) would otherwise end the daemon.
- * Handlers only set flags: a burst of SIGHUPs is at most one reload each (fewer when they come
- * faster than a reload), never a queue that keeps the control thread busy afterwards.
+ * Before EAL starts: a SIGHUP or SIGUSR1 during start (a logrotate run) would otherwise end the
+ * daemon. nginx's convention: SIGHUP reloads the configuration, SIGUSR1 reopens the flow log,
+ * so a nightly log rotation does not re-read the policy. Handlers only set flags: a burst of
+ * signals is at most one reload or reopen each (fewer when they come faster than the control
+ * loop), never a queue that keeps the control thread busy afterwards.
  */
 static void signals_setup(void)
 {
@@ -56,6 +61,7 @@ static void signals_setup(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 }
 
 static void usage(FILE *out)
@@ -292,7 +298,10 @@ int main(int argc, char **argv)
 		.port_ids = app.port_ids,
 		.neigh = app.neigh,
 		.names = &app.names_view,
-		.names_tel = &app.names_tel };
+		.names_tel = &app.names_tel,
+		.pool = app.pool,
+		.start_wall_ms = egw_wall_ms() - (int64_t)((rte_get_tsc_cycles() - app.start_tsc) *
+							   1000 / rte_get_tsc_hz()) };
 	if (egw_telemetry_register(&tel) < 0)
 		EGW_WARN("telemetry commands not registered (telemetry disabled?)");
 	if (app.conf.metrics.listen[0]) {
@@ -312,10 +321,13 @@ int main(int argc, char **argv)
 		rte_eal_remote_launch(egw_worker_loop, &app.wrun[i], app.worker_lcores[i]);
 	EGW_INFO("ready: %u worker(s), %u port(s), mode %s", egw_dataplane_n_workers(app.dp),
 		app.n_ports, egw_mode_name(app.conf.egress.mode));
+	egw_notify_init(&app);
+	egw_notify_ready(&app);
 
 	egw_control_run(&app);
 
 	EGW_INFO("stopping");
+	egw_notify_stopping();
 	for (unsigned i = 0; i < egw_dataplane_n_workers(app.dp); i++)
 		__atomic_store_n(&app.wrun[i].stop, true, __ATOMIC_RELAXED);
 	rte_eal_mp_wait_lcore();

@@ -7,6 +7,7 @@
  * EAL's usage text.
  */
 #include <errno.h>
+#include <netdb.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
@@ -270,11 +271,32 @@ static void warnings(const struct egw_conf *c, const struct egw_policy_set *pset
 	}
 }
 
+/* [metrics] listen names a host this machine can resolve (the start would fail on it). */
+static void check_metrics_listen(const struct egw_conf *c, struct egw_conf_errors *errs)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE };
+	struct addrinfo *res = NULL;
+	char host[256];
+	uint16_t port;
+	int rc;
+
+	if (!c->metrics.listen[0] ||
+		egw_parse_listen(c->metrics.listen, host, sizeof(host), &port) < 0)
+		return;
+	rc = getaddrinfo(host, NULL, &hints, &res);
+	if (rc != 0)
+		err_at(errs, c, &c->metrics.listen_origin,
+			"[metrics] listen: cannot resolve %s: %s", host, gai_strerror(rc));
+	if (res)
+		freeaddrinfo(res);
+}
+
 int egw_preflight(const struct egw_conf *c, const struct egw_policy_set *pset, bool check_only,
 	struct egw_conf_errors *errs, FILE *notes)
 {
 	unsigned before = errs->n;
 
+	check_metrics_listen(c, errs);
 	check_cpus(c, errs);
 	check_memory(c, errs);
 	check_prefix(c, check_only, errs, notes);

@@ -21,7 +21,7 @@
 static void publish_view(struct egw_app *app)
 {
 	struct egw_observer_view *v = egw_observer_view_build(app->live, app->generation,
-		app->config_sha256, &app->last_reload);
+		app->config_sha256, &app->last_reload, &app->pset);
 
 	/* Telemetry goes on showing the previous view: better stale than a failed reload. */
 	if (!v || egw_rcu_publish(&app->observer, v) < 0) {
@@ -137,6 +137,7 @@ int egw_publish_reload(struct egw_app *app, char *out, size_t len)
 		snprintf(out, len, "ERROR out of memory\n");
 		return -ENOMEM;
 	}
+	egw_notify_reloading();
 	rc = egw_conf_load(app->conf.path, next, &errs);
 	if (rc == 0)
 		rc = egw_policy_load(next, &pset, &errs);
@@ -178,6 +179,8 @@ int egw_publish_reload(struct egw_app *app, char *out, size_t len)
 		EGW_INFO("%s", summary);
 	}
 done:
+	/* Rejected or not, the daemon runs (the old policy when rejected): READY again. */
+	egw_notify_ready(app);
 	egw_policy_set_free(&pset);
 	egw_conf_errors_free(&errs);
 	free(next);
@@ -217,6 +220,7 @@ int egw_publish_mode(struct egw_app *app, enum egw_mode mode, char *out, size_t 
 		egw_mode_name(old), (unsigned long long)app->generation);
 	EGW_INFO("mode %s (was %s), generation %llu", egw_mode_name(mode), egw_mode_name(old),
 		(unsigned long long)app->generation);
+	egw_notify_status(app);
 	return 0;
 }
 

@@ -9,7 +9,10 @@
  */
 #define EGW_FOREACH_DROP(_)                                                                        \
 	_(ETH_TRUNCATED, "eth_truncated", "frame shorter than an Ethernet header")                 \
-	_(ETHERTYPE_UNSUPPORTED, "ethertype_unsupported", "neither IPv4 nor ARP (IPv6, VLAN...)")  \
+	_(ETHERTYPE_UNSUPPORTED, "ethertype_unsupported", "neither IPv4 nor ARP (IPv6, ...)")      \
+	_(VLAN_UNKNOWN, "vlan_unknown", "802.1Q tag of no port's vlan (or tagged on untagged)")    \
+	_(VLAN_QINQ, "vlan_qinq", "two VLAN tags (802.1ad, QinQ): not supported")                  \
+	_(VLAN_TAG_FAILED, "vlan_tag_failed", "exit port's VLAN tag not added (mbuf shared)")      \
 	_(L2_NOT_FOR_US, "l2_not_for_us", "destination MAC is neither ours nor broadcast")         \
 	_(ARP_MALFORMED, "arp_malformed", "ARP packet too short or not Ethernet/IPv4")             \
 	_(ARP_HANDLED, "arp_handled", "ARP consumed by the control thread (not an error)")         \
@@ -35,6 +38,7 @@
 	_(ICMP_ERROR_MALFORMED, "icmp_error_malformed", "ICMP error whose quoted packet is bad")   \
 	_(ICMP_ERROR_NO_FLOW, "icmp_error_no_flow", "ICMP error about no known flow")              \
 	_(LOCAL_UNSUPPORTED, "local_unsupported", "to our own address, not ICMP echo")             \
+	_(LOCAL_OTHER_SIDE, "local_other_side", "to our address on the other side's port")         \
 	_(TTL_EXCEEDED, "ttl_exceeded", "TTL would reach 0 (time exceeded sent, rate-limited)")    \
 	_(MTU_EXCEEDED, "mtu_exceeded",                                                            \
 		"larger than the exit port's MTU (frag. needed sent if DF)")                       \

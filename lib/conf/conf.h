@@ -46,7 +46,8 @@ struct egw_port_conf {
 	unsigned n_neighbors;
 	bool has_mac;
 	uint8_t mac[6];
-	uint16_t mtu; /* 68..9000, default 1500 */
+	uint16_t mtu;  /* 68..9000, default 1500 */
+	uint32_t vlan; /* 802.1Q VLAN id 1..4094 of a tagged port; 0 = untagged (default) */
 	/* Neighbours learned by ARP on this port (static ones never age): */
 	uint32_t neighbor_reachable;   /* seconds confirmed, randomized 0.5x-1.5x; default 30 */
 	uint32_t neighbor_probes;      /* ARP requests before a neighbour fails; default 3 */
@@ -230,8 +231,14 @@ int egw_parse_prefix(const char *s, uint32_t *addr, uint8_t *len);
 /* EAL --lcores syntax; 0, -EINVAL (syntax), -ERANGE (an lcore id past RTE_MAX_LCORE). */
 int egw_lcores_parse(const char *s, struct egw_lcores *out);
 bool egw_lcores_has_cpu(const struct egw_lcores *l, unsigned cpu);
-/* "a.b.c.d:port", port 1-65535 ([metrics] listen). */
+/* "a.b.c.d:port", port 1-65535. */
 int egw_parse_hostport(const char *s, uint32_t *addr, uint16_t *port);
+/*
+ * "HOST:PORT" or "[IPV6]:PORT" ([metrics] listen, egwctl -m): HOST an IPv4 address, a host
+ * name (letters, digits, '-', '.') or, in brackets, an IPv6 address; PORT 1-65535. HOST goes
+ * to HOST (brackets removed; HOSTLEN bytes). 0 or -EINVAL. Nothing is resolved here.
+ */
+int egw_parse_listen(const char *s, char *host, size_t hostlen, uint16_t *port);
 
 /* A host-order address as a dotted quad into BUF. */
 const char *egw_fmt_ipv4(char buf[16], uint32_t addr);

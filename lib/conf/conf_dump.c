@@ -155,6 +155,10 @@ static void dump_port(const struct egw_port_conf *p, FILE *out)
 		fprintf(out, "mac = %s\n", mac_str(mac, p->mac));
 	else
 		fputs("; mac: the NIC's own\n", out);
+	if (p->vlan)
+		fprintf(out, "vlan = %u\n", p->vlan);
+	else
+		fputs("; vlan: untagged\n", out);
 	fprintf(out,
 		"mtu = %u\nneighbor_reachable = %u\nneighbor_probes = %u\n"
 		"neighbor_gc = %u\n\n",
@@ -261,11 +265,17 @@ static void dump_group(const struct egw_group_conf *g, FILE *out)
 
 static void dump_policy(const struct egw_conf *c, const struct egw_policy_conf *p, FILE *out)
 {
+	fprintf(out, "[policy %s]\n", p->name);
+	origin(out, &p->origin);
+	egw_conf_dump_policy_keys(c, p, out);
+	fputc('\n', out);
+}
+
+void egw_conf_dump_policy_keys(const struct egw_conf *c, const struct egw_policy_conf *p, FILE *out)
+{
 	bool allow = p->action == EGW_ACTION_ALLOW;
 	struct list l;
 
-	fprintf(out, "[policy %s]\n", p->name);
-	origin(out, &p->origin);
 	cidrs(out, "sources", p->sources_any, p->sources, p->n_sources);
 	cidrs(out, "destinations", p->destinations_any, p->destinations, p->n_destinations);
 	if (p->n_hosts) {
@@ -304,7 +314,6 @@ static void dump_policy(const struct egw_conf *c, const struct egw_policy_conf *
 	fprintf(out, "priority = %d\nlog = %s\n", p->priority, yes_no(p->log));
 	if (allow)
 		fprintf(out, "max_flows = %u\n", p->max_flows);
-	fputc('\n', out);
 }
 
 int egw_conf_dump(const struct egw_conf *c, const struct egw_policy_set *set, FILE *out)

@@ -294,12 +294,12 @@ static void set_socket(struct conf_ctx *ctx, const struct conf_key *key, const c
 
 static void set_listen(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
 {
-	uint32_t addr;
+	char host[256];
 	uint16_t port;
 
-	if (*value && egw_parse_hostport(value, &addr, &port) < 0) {
+	if (*value && egw_parse_listen(value, host, sizeof(host), &port) < 0) {
 		conf_err_value(ctx, key, value,
-			"is not HOST:PORT (IPv4 address, port 1-65535), or empty to turn metrics "
+			"is not HOST:PORT or [IPV6]:PORT (port 1-65535), or empty to turn metrics "
 			"off");
 		return;
 	}

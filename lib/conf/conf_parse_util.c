@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ctype.h>
 #include <stddef.h>
 #include <string.h>
 #include <strings.h>
@@ -134,6 +135,55 @@ int egw_parse_hostport(const char *s, uint32_t *addr, uint16_t *port)
 	memcpy(host, s, (size_t)(colon - s));
 	host[colon - s] = '\0';
 	if (egw_parse_ipv4(host, addr) < 0 || egw_parse_u32(colon + 1, 1, 65535, &p) < 0)
+		return -EINVAL;
+	*port = (uint16_t)p;
+	return 0;
+}
+
+/* A host name as DNS spells one (RFC 1123): labels of letters, digits and '-'. */
+static bool host_name_ok(const char *h)
+{
+	size_t n = strlen(h);
+
+	if (n == 0 || n > 253 || h[0] == '.' || h[0] == '-')
+		return false;
+	for (; *h; h++)
+		if (!isalnum((unsigned char)*h) && *h != '-' && *h != '.')
+			return false;
+	return true;
+}
+
+int egw_parse_listen(const char *s, char *host, size_t hostlen, uint16_t *port)
+{
+	const char *colon, *h = s;
+	struct in6_addr a6;
+	uint32_t p, a4;
+	size_t n;
+
+	if (!s || !host || !port)
+		return -EINVAL;
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close || close[1] != ':')
+			return -EINVAL;
+		h = s + 1;
+		n = (size_t)(close - h);
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		/* No port, or an IPv6 address without brackets. */
+		if (!colon || memchr(s, ':', (size_t)(colon - s)))
+			return -EINVAL;
+		n = (size_t)(colon - s);
+	}
+	if (n == 0 || n >= hostlen || egw_parse_u32(colon + 1, 1, 65535, &p) < 0)
+		return -EINVAL;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	if (s[0] == '['				 ? inet_pton(AF_INET6, host, &a6) != 1 :
+		strspn(host, "0123456789.") == n ? egw_parse_ipv4(host, &a4) < 0 :
+						   !host_name_ok(host))
 		return -EINVAL;
 	*port = (uint16_t)p;
 	return 0;

@@ -3,6 +3,7 @@
 #define EGW_POLICY_CONF_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "conf.h"
@@ -93,5 +94,12 @@ int egw_policy_load_string(const struct egw_conf *conf, const char *file, const 
 void egw_policy_set_free(struct egw_policy_set *set);
 
 const char *egw_policy_proto_name(enum egw_policy_proto p);
+/*
+ * The keys of policy P as compiled, INI lines that load back to the same policy (what
+ * egressgw --check --dump prints under [policy NAME]); C gives the default pool. Lists are cut
+ * into continuation lines of at most 120 bytes.
+ */
+void egw_conf_dump_policy_keys(const struct egw_conf *c, const struct egw_policy_conf *p,
+	FILE *out);
 
 #endif

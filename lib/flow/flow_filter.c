@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -55,7 +56,7 @@ static int parse_term(char *term, struct egw_flow_filter *f, char *err, size_t e
 	if (!eq || eq == term)
 		return fail(err, errlen, term,
 			"expected KEY=VALUE (addr src dst nat port proto "
-			"policy host limit)");
+			"policy host limit from)");
 	*eq = '\0';
 	val = eq + 1;
 	for (unsigned k = 0; k < EGW_FILTER_ADDR_KINDS; k++) {
@@ -93,10 +94,18 @@ static int parse_term(char *term, struct egw_flow_filter *f, char *err, size_t e
 				"limit must be 1-40 (telemetry replies are "
 				"16 KB)");
 		f->limit = n;
+	} else if (strcmp(key, "from") == 0) {
+		char *end;
+
+		errno = 0;
+		f->from = strtoull(val, &end, 10);
+		if (!*val || *val == '-' || *end || errno)
+			return fail(err, errlen, val, "from must be a next_offset of a reply");
+		f->from_on = true;
 	} else {
 		return fail(err, errlen, key,
 			"unknown key (addr src dst nat port proto policy "
-			"host limit)");
+			"host limit from)");
 	}
 	return 0;
 }

@@ -20,6 +20,10 @@
  *   host=NAME   the host name the flow was decided on (SNI / Host): exactly NAME, or with
  *               "*.example.com" any name under example.com (not example.com itself)
  *   limit=N     at most N flows listed (1..EGW_FLOW_FILTER_LIMIT_MAX, default 20)
+ *   from=N      a page: the listing starts at position N (0: the first page; the answer's
+ *               next_offset is the next page's N, 0 after the last). Positions are (worker
+ *               << 32 | record): a listing in pages sees each flow that lives through it
+ *               once, and each worker stops at the page's end instead of counting every match.
  */
 #define EGW_FLOW_FILTER_LIMIT_DEFAULT 20
 #define EGW_FLOW_FILTER_LIMIT_MAX 40
@@ -48,7 +52,13 @@ struct egw_flow_filter {
 	uint16_t host_len;
 	char host[EGW_HOSTNAME_MAX + 1]; /* normalized */
 	uint32_t limit;
+	bool from_on;
+	uint64_t from; /* EGW_FLOW_POS(worker, record) */
 };
+
+#define EGW_FLOW_POS(worker, record) (((uint64_t)(worker) << 32) | (record))
+#define EGW_FLOW_POS_WORKER(pos) ((uint32_t)((pos) >> 32))
+#define EGW_FLOW_POS_RECORD(pos) ((uint32_t)(pos))
 
 /* Parses S (may be NULL or empty: every flow). 0, or -EINVAL with a message in ERR. */
 int egw_flow_filter_parse(const char *s, struct egw_flow_filter *f, char *err, size_t errlen);

@@ -154,6 +154,39 @@ void egw_dataplane_set_port(struct egw_dataplane *dp, uint16_t port_id,
 {
 	dp->ports[port_id] = *info;
 	dp->ports[port_id].configured = true;
+	dp->ports[port_id].dev = port_id;
+	dp->ports[port_id].vlan = 0;
+}
+
+int egw_dataplane_set_vlan_port(struct egw_dataplane *dp, uint16_t port_id,
+	const struct egw_port_info *info)
+{
+	struct egw_vlan_map *vm;
+
+	if (port_id >= EGW_PORT_IDS || info->dev >= EGW_PORT_IDS)
+		return -ERANGE;
+	vm = &dp->vlan[info->dev];
+	if (!(dp->vlan_devs & (1u << info->dev))) {
+		vm->n = 0;
+		vm->untagged = EGW_VLAN_PORT_NONE;
+	}
+	if (info->vlan == 0) {
+		if (vm->untagged != EGW_VLAN_PORT_NONE)
+			return -EEXIST;
+		vm->untagged = port_id;
+	} else {
+		for (unsigned i = 0; i < vm->n; i++)
+			if (vm->vid[i] == info->vlan)
+				return -EEXIST;
+		if (vm->n == EGW_MAX_PORTS)
+			return -ENOSPC;
+		vm->vid[vm->n] = info->vlan;
+		vm->port[vm->n++] = port_id;
+	}
+	dp->vlan_devs |= 1u << info->dev;
+	dp->ports[port_id] = *info;
+	dp->ports[port_id].configured = true;
+	return 0;
 }
 
 struct egw_route_table *egw_dataplane_routes(struct egw_dataplane *dp, uint8_t zone)
@@ -246,6 +279,11 @@ void egw_dataplane_count_flowlog(struct egw_dataplane *dp, uint64_t written, uin
 	dp->control_stats.flow_log_errors += errors;
 }
 
+void egw_dataplane_count_deny_dropped(struct egw_dataplane *dp, uint64_t n)
+{
+	dp->control_stats.flow_log_deny_dropped += n;
+}
+
 #define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 
 void egw_dataplane_worker_view(const struct egw_dataplane *dp, unsigned i,
@@ -277,11 +315,21 @@ void egw_dataplane_policy(const struct egw_dataplane *dp, uint32_t slot,
 	memset(c, 0, sizeof(*c));
 	for (unsigned i = 0; i < dp->n_workers; i++) {
 		const struct egw_policy_counters *p = &dp->workers[i]->policy[slot];
+		/* ended first: a flow admitted and ended in between counts in neither. */
+		c->ended += LOAD(p->ended);
 		c->flows += LOAD(p->flows);
 		c->denied += LOAD(p->denied);
 		c->packets += LOAD(p->packets);
 		c->bytes += LOAD(p->bytes);
 	}
+}
+
+uint64_t egw_dataplane_policy_flows(const struct egw_dataplane *dp, uint32_t slot)
+{
+	struct egw_policy_counters c;
+
+	egw_dataplane_policy(dp, slot, &c);
+	return c.flows - c.ended;
 }
 
 uint32_t egw_dataplane_policy_active(const struct egw_dataplane *dp, uint32_t slot)

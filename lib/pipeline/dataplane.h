@@ -39,6 +39,8 @@ struct egw_port_info {
 	bool configured;
 	uint8_t zone; /* enum egw_zone, from the port's role */
 	uint16_t mtu;
+	uint16_t dev;  /* the DPDK port that carries it: its own id unless it is a VLAN port */
+	uint16_t vlan; /* 802.1Q VLAN id of its frames on DEV; 0: untagged */
 	uint32_t addr_be;
 	struct rte_ether_addr mac;
 	char name[EGW_NAME_MAX];
@@ -91,6 +93,7 @@ struct egw_worker_stats {
 	uint64_t flow_log_dropped;	/* records lost to a full flow log ring (worker) */
 	uint64_t flow_log_written;	/* records written (control thread) */
 	uint64_t flow_log_errors;	/* records lost to write errors (control thread) */
+	uint64_t flow_log_deny_dropped; /* deny records over the deny rate (control thread) */
 	uint64_t tx_full[EGW_PORT_IDS]; /* per port: packets its TX queue refused (tx_full) */
 	uint64_t drops[EGW_DROP_MAX];
 } __rte_cache_aligned;
@@ -101,6 +104,7 @@ struct egw_policy_counters {
 	uint64_t denied;  /* new flows refused: deny action or max_flows reached */
 	uint64_t packets; /* packets of its flows, both directions */
 	uint64_t bytes;
+	uint64_t ended; /* its flows that ended: flows - ended are in the tables now */
 };
 
 /* What a data plane is built with. */
@@ -130,8 +134,18 @@ void egw_dataplane_free(struct egw_dataplane *dp);
 /* What egw_worker_create() takes from the DPDK heap (flow table, rings, side arrays). */
 size_t egw_worker_bytes(uint32_t max_flows, bool flow_log);
 
-/* Set-up, control thread, before the workers start. */
+/* Set-up, control thread, before the workers start. A port of its own device (INFO's dev
+ * and vlan are ignored: the port is its device, untagged). */
 void egw_dataplane_set_port(struct egw_dataplane *dp, uint16_t port_id,
+	const struct egw_port_info *info);
+/*
+ * A logical port PORT_ID carried by device INFO->dev as VLAN INFO->vlan (0: the device's
+ * untagged frames). Frames of that device are sorted by their tag into their ports as they
+ * are received, and get their port's tag back as they are sent (lib/pipeline/vlan.c).
+ * -EEXIST when the device has that VLAN already, -ENOSPC beyond EGW_MAX_PORTS per device,
+ * -ERANGE for ids at or above EGW_PORT_IDS.
+ */
+int egw_dataplane_set_vlan_port(struct egw_dataplane *dp, uint16_t port_id,
 	const struct egw_port_info *info);
 /* The routes toward ZONE (enum egw_zone), to fill with egw_route_add(). */
 struct egw_route_table *egw_dataplane_routes(struct egw_dataplane *dp, uint8_t zone);
@@ -173,6 +187,7 @@ void egw_dataplane_count_drop(struct egw_dataplane *dp, enum egw_drop_reason rea
 uint64_t *egw_dataplane_control_drops(struct egw_dataplane *dp);
 /* Flow log records the control thread wrote or lost (flowlog.c). */
 void egw_dataplane_count_flowlog(struct egw_dataplane *dp, uint64_t written, uint64_t errors);
+void egw_dataplane_count_deny_dropped(struct egw_dataplane *dp, uint64_t n);
 
 /* Views: sums over the workers, safe from any thread (relaxed loads). */
 struct egw_worker_view {
@@ -185,6 +200,8 @@ void egw_dataplane_worker_view(const struct egw_dataplane *dp, unsigned i,
 	struct egw_worker_view *v);
 void egw_dataplane_policy(const struct egw_dataplane *dp, uint32_t slot,
 	struct egw_policy_counters *c);
+/* Flows of policy SLOT in the flow tables now (admitted and not yet ended). */
+uint64_t egw_dataplane_policy_flows(const struct egw_dataplane *dp, uint32_t slot);
 /* Flows holding policy SLOT's max_flows quota. */
 uint32_t egw_dataplane_policy_active(const struct egw_dataplane *dp, uint32_t slot);
 /* Packets port PORT_ID's TX queues refused (tx_full), all workers. */

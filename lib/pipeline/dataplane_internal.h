@@ -27,6 +27,16 @@ struct egw_flow_name;
 #define EGW_RECLAIM_SCAN 256	    /* records a full table looks at for a finished flow */
 
 /* State shared by all workers, owned by the control thread. */
+#define EGW_VLAN_PORT_NONE 0xffff
+
+/* The logical ports of one device: by VLAN id, and the one of its untagged frames. */
+struct egw_vlan_map {
+	uint16_t n;
+	uint16_t untagged; /* or EGW_VLAN_PORT_NONE */
+	uint16_t vid[EGW_MAX_PORTS];
+	uint16_t port[EGW_MAX_PORTS];
+};
+
 struct egw_dataplane {
 	char name[16]; /* prefix of its DPDK objects' names */
 	int meta_off;  /* mbuf dynamic field: parsed metadata across a handoff */
@@ -59,6 +69,10 @@ struct egw_dataplane {
 	struct egw_worker_stats control_stats; /* drops counted by the control thread */
 	/* Per port id: what the kernel loses on net_af_packet ports (set up with the ports). */
 	struct egw_afp_port afp[EGW_PORT_IDS];
+	/* Devices that carry VLAN ports (one bit per DPDK port id) and, per device, which
+	 * logical port each tag belongs to (egw_dataplane_set_vlan_port). */
+	uint32_t vlan_devs;
+	struct egw_vlan_map vlan[EGW_PORT_IDS];
 };
 
 struct egw_host_side;

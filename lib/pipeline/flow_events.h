@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include "flow/flow.h"
+
 /*
  * Flow log records: what a worker knows when a flow starts, is denied or ends, as one fixed
  * 64-byte record on its own SP/SC ring. The control thread formats and writes them (lib/

@@ -142,6 +142,15 @@ void egw_flow_state_changed(struct egw_worker *w, struct egw_flow *f, uint8_t wa
 		f->flags |= EGW_FLOW_F_SRC_COUNTED;
 }
 
+void egw_flow_revoke(struct egw_worker *w, struct egw_flow *f)
+{
+	const uint8_t was = f->state;
+
+	f->state = EGW_TCP_RESET;
+	egw_flow_state_changed(w, f, was); /* gives back the quota and source share */
+	f->flags |= EGW_FLOW_F_REVOKED;
+}
+
 void egw_flow_started(struct egw_worker *w, struct egw_flow *f)
 {
 	if (f->flags & EGW_FLOW_F_NAT) {
@@ -195,11 +204,19 @@ void egw_flow_refused_named(struct egw_worker *w, const struct egw_flow_key *key
 	refused(w, key, slot, log, why, &fn);
 }
 
+void egw_flow_log_end(struct egw_worker *w, struct egw_flow *f, enum egw_flow_end why)
+{
+	if (f->flags & EGW_FLOW_F_LOG)
+		emit_flow(w, f, EGW_EV_END, (uint8_t)why);
+	f->flags &= (uint8_t)~EGW_FLOW_F_LOG;
+}
+
 /* Ends F's accounting (it is removed by the caller). */
 static void finish(struct egw_worker *w, struct egw_flow *f, enum egw_flow_end why)
 {
 	if (f->flags & EGW_FLOW_F_LOG)
 		emit_flow(w, f, EGW_EV_END, (uint8_t)why);
+	w->policy[f->policy].ended++;
 	egw_pl_host_flow_end(w, f, why == EGW_END_SHUTDOWN);
 	if (f->flags & EGW_FLOW_F_NAT) {
 		struct egw_addr_stat *a = egw_addr_stats_get(&w->addrs, f->nat_addr);

@@ -40,8 +40,17 @@ void egw_pl_host_flow_end(struct egw_worker *w, struct egw_flow *f, bool shutdow
  */
 void egw_flow_state_changed(struct egw_worker *w, struct egw_flow *f, uint8_t was);
 
+/* F is refused from now on (a policy change, a flushed flow's first packet, a denied name):
+ * closed as by an RST (transitory timeout, its tuple kept from reuse), its shares given back,
+ * every later packet answered as revoked. */
+void egw_flow_revoke(struct egw_worker *w, struct egw_flow *f);
+
 /* The next flow id of worker W (flow_events.h), at W's loop time. */
 uint64_t egw_flow_id_next(struct egw_worker *w);
+
+/* F's end record now, though F stays in the table (a flushed TCP flow answering RSTs until
+ * its timeout); its removal then logs nothing. */
+void egw_flow_log_end(struct egw_worker *w, struct egw_flow *f, enum egw_flow_end why);
 
 /* Expiry callback (egw_flow_expire_cb): F is about to be removed, idle past its timeout. */
 void egw_flow_expired(void *worker, struct egw_flow *f);

@@ -23,6 +23,30 @@ void egw_pl_rst_to_sender(struct egw_worker *w, const struct rte_mbuf *m,
 }
 
 /*
+ * A refused (revoked or flushed) TCP connection: an RST to the sender of M, and M itself
+ * becomes the RST to its receiver (*META follows).
+ */
+enum egw_recheck egw_pl_reset_both_ways(struct egw_worker *w, struct rte_mbuf *m,
+	struct egw_pkt_meta *meta, struct egw_flow *f)
+{
+	/*
+	 * The receiver's RST carries M's seq, right unless M was a retransmission. So the record
+	 * stays (state reset: transitory timeout, keeping the NAT tuple from reuse) and every
+	 * later segment of either side is answered with an RST built from its own ack: a receiver
+	 * that refused the first RST answers the ACK probe (send_ack_probe), a challenge ACK or a
+	 * retransmission, and gets an exact one. Quota and source share go back now.
+	 */
+	egw_flow_revoke(w, f);
+	if (meta->tcp_flags & EGW_TCP_RST) {
+		egw_drop(&w->stats, m, EGW_DROP_POLICY_REVOKED);
+		return EGW_RECHECK_DROPPED;
+	}
+	egw_pl_rst_to_sender(w, m, meta);
+	egw_tcp_rst_inplace(m, meta);
+	return EGW_RECHECK_RESET;
+}
+
+/*
  * True when F, checked at the previous epoch, cannot be refused now: the change since was
  * only deny rules added or changed (struct egw_snapshot, delta) and F matches none of them.
  * A few comparisons instead of a lookup in tables a publish has just made cold.
@@ -46,7 +70,6 @@ enum egw_recheck egw_pl_recheck(struct egw_worker *w, const struct egw_snapshot 
 	struct rte_mbuf *m, struct egw_pkt_meta *meta, struct egw_flow *f)
 {
 	const struct egw_policy_rt *rt;
-	uint8_t was;
 
 	if (snap->revalidate == EGW_REVALIDATE_KEEP || delta_allows(snap, f) ||
 		(snap->host ? egw_pl_recheck_named(w, snap, f) :
@@ -61,25 +84,34 @@ enum egw_recheck egw_pl_recheck(struct egw_worker *w, const struct egw_snapshot 
 		egw_drop(&w->stats, m, EGW_DROP_POLICY_REVOKED);
 		return EGW_RECHECK_ENDED;
 	}
-	/*
-	 * The receiver's RST carries M's seq, right unless M was a retransmission. So the record
-	 * stays (state reset: transitory timeout, keeping the NAT tuple from reuse) and every
-	 * later segment of either side is answered with an RST built from its own ack: a receiver
-	 * that refused the first RST answers the ACK probe (send_ack_probe), a challenge ACK or a
-	 * retransmission, and gets an exact one. Quota and source share go back now.
-	 */
 	f->generation = (uint16_t)snap->epoch;
-	was = f->state;
-	f->state = EGW_TCP_RESET;
-	egw_flow_state_changed(w, f, was); /* gives back the quota and source share */
-	f->flags |= EGW_FLOW_F_REVOKED;
-	if (meta->tcp_flags & EGW_TCP_RST) {
-		egw_drop(&w->stats, m, EGW_DROP_POLICY_REVOKED);
-		return EGW_RECHECK_DROPPED;
+	return egw_pl_reset_both_ways(w, m, meta, f);
+}
+
+/*
+ * "flows flush" of a TCP flow: the worker does not remove it (the client would go on sending
+ * and tcp_pickup would adopt it again under a new NAT port) but revokes it as a policy change
+ * does, from its next packet on, in both directions. Until then it holds its tuple for the
+ * transitory timeout, counted from now; quota and source share go back now, and its end
+ * ("flushed") is logged now. No flag bit is left in the record: REVOKED in a state other than
+ * RESET (which every revocation sets) marks "flushed, the first packet still to reset".
+ * A connection closed already (time-wait, reset) has nobody left to reset: it just goes.
+ */
+void egw_pl_flush_tcp(struct egw_worker *w, struct egw_flow *f)
+{
+	if (egw_flow_finished(f->state)) {
+		egw_pipeline_end_flow(w, f, EGW_END_FLUSHED);
+		return;
 	}
-	egw_pl_rst_to_sender(w, m, meta);
-	egw_tcp_rst_inplace(m, meta);
-	return EGW_RECHECK_RESET;
+	egw_flow_log_end(w, f, EGW_END_FLUSHED);
+	/* Still waiting for its name: its held segments go now (hostdp's end path). */
+	if (f->flags & EGW_FLOW_F_PENDING)
+		egw_pl_host_flow_end(w, f, false);
+	egw_flow_release_shares(w, f);
+	f->flags = (uint8_t)((f->flags & ~(EGW_FLOW_F_QUOTA | EGW_FLOW_F_SRC_COUNTED)) |
+			     EGW_FLOW_F_REVOKED);
+	f->state = EGW_TCP_CLOSING; /* transitory and live: RESET comes with the first packet */
+	f->last_seen = w->now;
 }
 
 /*

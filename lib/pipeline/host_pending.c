@@ -163,10 +163,7 @@ static void refuse(struct egw_worker *w, struct egw_flow *f, struct egw_pending 
 	w->stats.host_denied++;
 	egw_flow_refused_named(w, &f->orig, slot, !v->rt || v->rt->log, why, v);
 	pending_free(w, f, p);
-	egw_flow_release_shares(w, f);
-	f->flags = (uint8_t)((f->flags & ~(EGW_FLOW_F_QUOTA | EGW_FLOW_F_SRC_COUNTED)) |
-			     EGW_FLOW_F_REVOKED);
-	f->state = EGW_TCP_RESET;
+	egw_flow_revoke(w, f);
 	if (cur)
 		meta = *cur_meta;
 	else if (hold.n)

@@ -8,6 +8,7 @@
 #include "dataplane_internal.h"
 #include "host_side.h"
 #include "mailbox.h"
+#include "pipeline_internal.h"
 
 #define WAIT_STEP_US 200
 #define RUNNING_MAX_MS 10000
@@ -29,9 +30,9 @@ int egw_mailbox_acquire(struct egw_mailbox *mb, unsigned timeout_ms)
 	}
 }
 
-void egw_mailbox_post(struct egw_mailbox *mb)
+void egw_mailbox_post(struct egw_mailbox *mb, uint32_t start)
 {
-	mb->cursor = 0;
+	mb->cursor = start;
 	mb->matched = 0;
 	mb->n_listed = 0;
 	mb->n_top = 0;
@@ -83,7 +84,11 @@ static void serve_one(void *ctx, struct egw_flow *f)
 		return;
 	mb->matched++;
 	if (mb->op == EGW_MBOX_FLUSH) {
-		egw_pipeline_end_flow(c->w, f, EGW_END_FLUSHED);
+		/* TCP is reset both ways like a revoked flow (already revoked: it is being). */
+		if (f->orig.proto != IPPROTO_TCP)
+			egw_pipeline_end_flow(c->w, f, EGW_END_FLUSHED);
+		else if (!(f->flags & EGW_FLOW_F_REVOKED))
+			egw_pl_flush_tcp(c->w, f);
 		return;
 	}
 	if (mb->n_listed >= mb->filter.limit)
@@ -94,6 +99,7 @@ static void serve_one(void *ctx, struct egw_flow *f)
 	d->now = c->w->now;
 	d->ech = fn && fn->ech;
 	memcpy(d->server_name, fn ? fn->name : "", fn ? fn->len + 1u : 1u);
+	d->record = egw_flow_index(c->w->ft, f);
 }
 
 void egw_mailbox_serve(struct egw_worker *w)
@@ -126,6 +132,9 @@ void egw_mailbox_serve(struct egw_worker *w)
 	if (mb->op == EGW_MBOX_FLUSH && w->flowlog)
 		budget = RTE_MIN(budget, rte_ring_free_count(w->flowlog));
 	egw_flow_scan(w->ft, &mb->cursor, budget, serve_one, &ctx);
+	/* A page is full: the rest is the next page's (nothing counts it now). */
+	if (mb->op == EGW_MBOX_LIST && mb->filter.from_on && mb->n_listed >= mb->filter.limit)
+		mb->cursor = egw_flow_table_capacity(w->ft);
 	/* Release (in the CAS): the results are visible to the asker that sees DONE. An asker
 	 * that abandoned it meanwhile is gone: the mailbox is free again. */
 	if (mb->cursor == egw_flow_table_capacity(w->ft) &&

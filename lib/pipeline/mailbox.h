@@ -39,9 +39,10 @@ enum egw_mbox_op { EGW_MBOX_LIST, EGW_MBOX_FLUSH, EGW_MBOX_SOURCES };
 /* One listed flow, as its worker saw it. */
 struct egw_flow_dump {
 	struct egw_flow flow;
-	uint32_t created;			/* worker clock, seconds */
-	uint32_t now;				/* worker clock when listed */
-	bool ech;				/* the ClientHello carried ECH */
+	uint32_t created; /* worker clock, seconds */
+	uint32_t now;	  /* worker clock when listed */
+	uint32_t record;  /* its place in the worker's table (a page's position) */
+	bool ech;	  /* the ClientHello carried ECH */
 	char server_name[EGW_HOSTNAME_MAX + 1]; /* the host name it was decided on, "" if none */
 };
 
@@ -61,8 +62,8 @@ struct egw_worker;
 
 /* Asker: takes the mailbox within TIMEOUT_MS. 0 or -EBUSY. */
 int egw_mailbox_acquire(struct egw_mailbox *mb, unsigned timeout_ms);
-/* Asker: posts the request filled in since acquire. */
-void egw_mailbox_post(struct egw_mailbox *mb);
+/* Asker: posts the request filled in since acquire; the worker looks from record START on. */
+void egw_mailbox_post(struct egw_mailbox *mb, uint32_t start);
 /*
  * Asker: waits for the worker's answer, never longer than TIMEOUT_MS + 10 s. 0 when DONE (read
  * the results, then release); -ETIMEDOUT when the worker did not pick it up within TIMEOUT_MS

@@ -174,7 +174,14 @@ static bool flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, s
 	 * (decided on the snapshot in force then: no re-check before). */
 	if (unlikely(f->flags & (EGW_FLOW_F_REVOKED | EGW_FLOW_F_PENDING))) {
 		if (f->flags & EGW_FLOW_F_REVOKED) {
-			egw_pl_revoked_packet(w, m, meta);
+			/* Reset already, or an ICMP error: answered as revoked. */
+			if (f->state == EGW_TCP_RESET || meta->kind == EGW_PKT_ICMP_ERROR) {
+				egw_pl_revoked_packet(w, m, meta);
+				return false;
+			}
+			/* Flushed (egw_pl_flush_tcp): its first packet resets both ends. */
+			if (egw_pl_reset_both_ways(w, m, meta, f) == EGW_RECHECK_RESET)
+				flow_send(w, snap, m, meta, f, dir, true);
 			return false;
 		}
 		if (!egw_pl_host_packet(w, snap, m, meta, f, dir))
@@ -271,6 +278,10 @@ static inline bool early_checks(struct egw_worker *w, const struct egw_snapshot 
 	}
 	if (is_local_addr(w->dp, meta->dst)) {
 		why = address_check(w->dp, snap, meta, in->zone);
+		/* Each side sees only its own port's address: an answer from the inside address
+		 * out of the outside port would tell the Internet how the site is numbered. */
+		if (why == EGW_DROP_NONE && meta->dst != in->addr_be)
+			why = EGW_DROP_LOCAL_OTHER_SIDE;
 		if (why == EGW_DROP_NONE &&
 			!(meta->proto == IPPROTO_ICMP && meta->kind == EGW_PKT_IPV4 &&
 				meta->icmp_type == EGW_ICMP_ECHO_REQUEST))
@@ -339,9 +350,15 @@ struct away {
 static inline bool parse(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf *m,
 	struct egw_pkt_meta *pm)
 {
-	enum egw_drop_reason r =
-		egw_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, pm);
+	enum egw_drop_reason r;
 
+	/* A tag the driver took off a frame of a device without VLAN ports (those of a device
+	 * with them were sorted and cleared by egw_pl_vlan_rx). */
+	if (unlikely(m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED)) {
+		egw_drop(&w->stats, m, EGW_DROP_VLAN_UNKNOWN);
+		return false;
+	}
+	r = egw_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, pm);
 	/* One test for both rare cases: a malformed packet, or one with IP options. */
 	if (unlikely((r | pm->ip_opts) != 0)) {
 		if (r == EGW_DROP_NONE)

@@ -31,18 +31,29 @@ static inline struct egw_cls_key egw_pl_cls_key(const struct egw_flow_key *key)
 		.proto = key->proto };
 }
 
-/* Sends PORT's TX buffer; what the queue refuses is dropped, counted per port too. */
+/* VLAN ports (vlan.c): the N frames just received from device DEV sorted into their logical
+ * ports (mbuf->port), untagged; returns how many are left in PKTS (the rest were dropped). */
+uint16_t egw_pl_vlan_rx(struct egw_worker *w, uint16_t dev, struct rte_mbuf **pkts, uint16_t n);
+/* The N frames in PKTS tagged with VLAN; returns how many are left (the rest were dropped). */
+uint16_t egw_pl_vlan_tag(struct egw_worker *w, uint16_t vlan, struct rte_mbuf **pkts, uint16_t n);
+
+/* Sends PORT's TX buffer (on its device, tagged for a VLAN port); what the queue refuses is
+ * dropped, counted per port too. */
 static inline void egw_pl_tx_send(struct egw_worker *w, uint16_t port)
 {
 	struct egw_tx_buffer *b = &w->tx[port];
-	uint16_t sent = rte_eth_tx_burst(port, w->txq, b->pkts, b->n);
+	const struct egw_port_info *pi = &w->dp->ports[port];
+	uint16_t n = b->n, sent;
 
+	if (unlikely(pi->vlan))
+		n = egw_pl_vlan_tag(w, pi->vlan, b->pkts, n);
+	sent = rte_eth_tx_burst(pi->dev, w->txq, b->pkts, n);
 	for (uint16_t i = 0; i < sent; i++)
 		w->stats.tx_bytes += b->pkts[i]->pkt_len;
 	w->stats.tx_packets += sent;
-	if (unlikely(sent < b->n)) {
-		w->stats.tx_full[port] += (uint64_t)(b->n - sent);
-		for (uint16_t i = sent; i < b->n; i++)
+	if (unlikely(sent < n)) {
+		w->stats.tx_full[port] += (uint64_t)(n - sent);
+		for (uint16_t i = sent; i < n; i++)
 			egw_drop(&w->stats, b->pkts[i], EGW_DROP_TX_FULL);
 	}
 	b->n = 0;
@@ -286,6 +297,12 @@ void egw_pl_send_ack_probe(struct egw_worker *w, const struct rte_mbuf *m,
 /* Answers the TCP segment M with an RST to its sender (flow_recheck.c). */
 void egw_pl_rst_to_sender(struct egw_worker *w, const struct rte_mbuf *m,
 	const struct egw_pkt_meta *meta);
+/* "flows flush" of TCP flow F: revoked from its next packet on (flow_recheck.c). */
+void egw_pl_flush_tcp(struct egw_worker *w, struct egw_flow *f);
+/* TCP flow F refused (revoked, or flushed): its packet M resets both ends; EGW_RECHECK_RESET,
+ * or EGW_RECHECK_DROPPED when M was an RST itself (flow_recheck.c). */
+enum egw_recheck egw_pl_reset_both_ways(struct egw_worker *w, struct rte_mbuf *m,
+	struct egw_pkt_meta *meta, struct egw_flow *f);
 /* A later packet of a flow a policy change reset: dropped, a TCP segment answered with an RST
  * to its sender. */
 void egw_pl_revoked_packet(struct egw_worker *w, struct rte_mbuf *m,

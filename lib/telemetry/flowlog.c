@@ -194,7 +194,8 @@ int egw_flowlog_format(const struct egw_flowlog_rec *r, const struct egw_flowlog
 	put_string(&o, m->policy);
 	put(&o, ",\"worker\":%u", r->worker);
 	if (r->event == EGW_EV_DENY)
-		put(&o, ",\"reason\":\"%s\"", egw_drop_name((enum egw_drop_reason)r->reason));
+		put(&o, ",\"reason\":\"%s\",\"count\":%u",
+			egw_drop_name((enum egw_drop_reason)r->reason), m->count ? m->count : 1);
 	if (r->event == EGW_EV_END)
 		put(&o,
 			",\"reason\":\"%s\",\"duration_s\":%" PRIu64 ",\"duration_ms\":%" PRIu64
@@ -226,25 +227,81 @@ static unsigned complete_groups(struct egw_worker *w, struct egw_flowlog_rec *re
 	return n;
 }
 
-/* One record, with its wall-clock times, to the file. */
+/* One record, times set in M, to the file (counted written or lost). */
+static void write_line(struct egw_flowlog *l, struct egw_dataplane *dp,
+	const struct egw_flowlog_rec *r, const struct egw_flowlog_meta *m)
+{
+	char line[768];
+	int len = egw_flowlog_format(r, m, line, sizeof(line));
+
+	if (len < 0 || !l->f || fwrite(line, 1, (size_t)len, l->f) != (size_t)len)
+		egw_dataplane_count_flowlog(dp, 0, 1);
+	else
+		egw_dataplane_count_flowlog(dp, 1, 0);
+}
+
+/* A deny record of COUNT denies, if the deny rate allows; else dropped and counted. */
+static void write_deny(struct egw_flowlog *l, struct egw_dataplane *dp,
+	const struct egw_flowlog_rec *r, const struct egw_flowlog_meta *m)
+{
+	if (egw_deny_rate_take(&l->deny, m->time_ms))
+		write_line(l, dp, r, m);
+	else
+		egw_dataplane_count_deny_dropped(dp, 1);
+}
+
+struct held_ctx {
+	struct egw_flowlog *l;
+	struct egw_dataplane *dp;
+	const struct egw_policy_slots *slots;
+	uint32_t n_slots;
+};
+
+static void emit_held(void *ctx, const struct egw_flowlog_rec *r, const char *name, int64_t time_ms,
+	uint32_t count)
+{
+	struct held_ctx *c = ctx;
+	struct egw_flowlog_meta m = { .time_ms = time_ms,
+		.host = c->l->host,
+		.policy = r->policy < c->n_slots ? c->slots->names[r->policy] : "?",
+		.server_name = name,
+		.count = count };
+
+	write_deny(c->l, c->dp, r, &m);
+}
+
+/* Held denies whose window closed (all of them with ALL) to the file. */
+static unsigned expire_denies(struct egw_flowlog *l, struct egw_dataplane *dp,
+	const struct egw_policy_slots *slots, bool all)
+{
+	struct held_ctx c = { l, dp, slots, __atomic_load_n(&slots->next, __ATOMIC_ACQUIRE) };
+
+	return egw_deny_agg_expire(&l->deny, egw_wall_ms(), all, emit_held, &c);
+}
+
+void egw_flowlog_flush_denies(struct egw_flowlog *l, struct egw_dataplane *dp,
+	const struct egw_policy_slots *slots)
+{
+	if (expire_denies(l, dp, slots, true) && l->f && fflush(l->f) != 0)
+		clearerr(l->f);
+}
+
+/* One record, with its wall-clock times: to the file, or (a deny) held to collapse repeats. */
 static void write_rec(struct egw_flowlog *l, struct egw_dataplane *dp,
 	const struct egw_flowlog_rec *r, const struct egw_flowlog_meta *base, uint64_t now)
 {
 	struct egw_flowlog_meta m = *base;
 	uint64_t hz = rte_get_tsc_hz(), at = egw_flowlog_unwrap(r->stamp, now);
-	char line[768];
-	int len;
 
 	m.time_ms = egw_flowlog_wall_ms(at, now, base->time_ms, hz);
 	if (r->event == EGW_EV_END)
 		m.duration_ms = at > egw_flow_id_clock(r->flow_id) ?
 					egw_flowlog_ms(egw_flow_id_clock(r->flow_id), at, hz) :
 					0;
-	len = egw_flowlog_format(r, &m, line, sizeof(line));
-	if (len < 0 || !l->f || fwrite(line, 1, (size_t)len, l->f) != (size_t)len)
-		egw_dataplane_count_flowlog(dp, 0, 1);
-	else
-		egw_dataplane_count_flowlog(dp, 1, 0);
+	if (r->event != EGW_EV_DENY)
+		write_line(l, dp, r, &m);
+	else if (!egw_deny_agg_add(&l->deny, r, m.server_name, m.time_ms))
+		write_deny(l, dp, r, &m);
 }
 
 unsigned egw_flowlog_drain(struct egw_flowlog *l, struct egw_dataplane *dp,
@@ -287,7 +344,7 @@ unsigned egw_flowlog_drain(struct egw_flowlog *l, struct egw_dataplane *dp,
 		taken += done;
 	}
 	/* Whole lines reach the file at each drain: a reader (or a crash) never sees half. */
-	if (taken && l->f && fflush(l->f) != 0)
+	if ((expire_denies(l, dp, slots, false) || taken) && l->f && fflush(l->f) != 0)
 		clearerr(l->f);
 	return taken;
 }

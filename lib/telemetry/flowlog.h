@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "flowlog_deny.h"
 #include "pipeline/dataplane.h"
 #include "policy/slots.h"
 
@@ -16,8 +17,9 @@
 struct egw_flowlog {
 	char path[EGW_PATH_MAX];
 	FILE *f;
-	char error[128]; /* why the last open failed, for the operator */
-	char host[256];	 /* gethostname() at open: every record names the appliance */
+	char error[128];	  /* why the last open failed, for the operator */
+	char host[256];		  /* gethostname() at open: every record names the appliance */
+	struct egw_deny_agg deny; /* repeated denies held, and the deny rate limit */
 };
 
 /*
@@ -28,6 +30,9 @@ int egw_flowlog_open(struct egw_flowlog *l, const char *path);
 /* Log rotation (SIGHUP): closes and opens the path again. 0 or -errno (then logging stops). */
 int egw_flowlog_reopen(struct egw_flowlog *l);
 void egw_flowlog_close(struct egw_flowlog *l);
+/* At stop, before close: the denies still held are written. */
+void egw_flowlog_flush_denies(struct egw_flowlog *l, struct egw_dataplane *dp,
+	const struct egw_policy_slots *slots);
 
 /*
  * Writes up to MAX records of each worker of DP; policy names from SLOTS. Counts
@@ -43,6 +48,7 @@ struct egw_flowlog_meta {
 	const char *policy;
 	const char *host;
 	const char *server_name; /* the flow's host name (NUL-terminated), NULL when none */
+	uint32_t count;		 /* DENY: how many denies of its key this record stands for */
 };
 
 /*

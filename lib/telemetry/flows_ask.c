@@ -27,18 +27,24 @@ static int resolve_policy(const struct egw_policy_slots *slots, struct egw_flow_
 typedef void (*collect_fn)(void *ans, unsigned worker, const struct egw_mailbox *mb);
 
 /*
- * Posts OP (with FLT for a flow request) to every worker at once, then reads the answers in
- * worker order through COLLECT. IDLE/CTX: see egw_mailbox_wait. 0, or -errno with ERR set.
+ * Posts OP (with FLT for a flow request) to every worker at once (a page, FLT's from: to
+ * its worker and the ones after, from its record on), then reads the answers in worker
+ * order through COLLECT. IDLE/CTX: see egw_mailbox_wait. 0, or -errno with ERR set.
  */
 static int ask_workers(struct egw_dataplane *dp, enum egw_mbox_op op,
 	const struct egw_flow_filter *flt, collect_fn collect, void *ans, void (*idle)(void *),
 	void *ctx, char *err, size_t errlen)
 {
-	unsigned posted = 0;
+	const bool paged = flt && flt->from_on;
+	/* A page from worker W on: the workers before W are done with. */
+	const unsigned first = paged ? EGW_FLOW_POS_WORKER(flt->from) : 0;
+	unsigned posted = first;
 	int rc = 0;
 
 	for (; posted < egw_dataplane_n_workers(dp); posted++) {
 		struct egw_mailbox *mb = egw_worker_mailbox(egw_dataplane_worker(dp, posted));
+		uint32_t start = posted == first && paged ? EGW_FLOW_POS_RECORD(flt->from) : 0;
+
 		if (egw_mailbox_acquire(mb, ACQUIRE_MS) < 0) {
 			snprintf(err, errlen, "worker %u is busy with another request; retry",
 				posted);
@@ -48,9 +54,9 @@ static int ask_workers(struct egw_dataplane *dp, enum egw_mbox_op op,
 		mb->op = op;
 		if (flt)
 			mb->filter = *flt;
-		egw_mailbox_post(mb);
+		egw_mailbox_post(mb, start);
 	}
-	for (unsigned i = 0; i < posted; i++) {
+	for (unsigned i = first; i < posted; i++) {
 		struct egw_mailbox *mb = egw_worker_mailbox(egw_dataplane_worker(dp, i));
 		int wrc = egw_mailbox_wait(mb, PICKUP_MS, idle, ctx);
 		if (wrc < 0) {
@@ -74,6 +80,9 @@ static void collect_flows(void *answer, unsigned worker, const struct egw_mailbo
 		ans->flows[ans->n].worker = worker;
 		ans->flows[ans->n++].d = mb->listed[k];
 	}
+	/* A full page goes on after its last flow; one short of LIMIT was the last. */
+	if (ans->paged && ans->n == ans->limit && !ans->next)
+		ans->next = EGW_FLOW_POS(worker, ans->flows[ans->n - 1].d.record + 1);
 }
 
 int egw_flows_ask(struct egw_dataplane *dp, const struct egw_policy_slots *slots,
@@ -90,6 +99,7 @@ int egw_flows_ask(struct egw_dataplane *dp, const struct egw_policy_slots *slots
 	if (rc < 0)
 		return rc;
 	ans->limit = flt.limit;
+	ans->paged = flt.from_on;
 	return ask_workers(dp, op, &flt, collect_flows, ans, idle, ctx, err, errlen);
 }
 

@@ -2,6 +2,7 @@
 #ifndef EGW_FLOWS_ASK_H
 #define EGW_FLOWS_ASK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,6 +15,8 @@ struct egw_flows_answer {
 	uint64_t matched; /* LIST: flows passing the filter; FLUSH: flows ended */
 	uint32_t limit;	  /* the filter's limit= */
 	uint32_t n;
+	bool paged;    /* the filter had from=: NEXT is the next page */
+	uint64_t next; /* from= of the next page; 0: this was the last */
 	struct egw_flows_listed {
 		unsigned worker;
 		struct egw_flow_dump d;

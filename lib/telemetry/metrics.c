@@ -7,6 +7,7 @@
 
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
+#include <rte_mempool.h>
 
 #include "metrics.h"
 #include "view.h"
@@ -122,6 +123,20 @@ static void render_dns(const struct egw_tel_source *s, struct egw_metrics_buf *b
 		NAMES_LOAD(views));
 }
 
+/* rx_nombuf of every port (also per port: port_rx_nombuf_total). */
+static uint64_t rx_nombuf(const struct egw_tel_source *s)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < s->conf->n_ports; i++) {
+		struct egw_port_view v;
+
+		egw_view_port(s, i, &v);
+		n += v.st.rx_nombuf;
+	}
+	return n;
+}
+
 static void render_totals(const struct egw_tel_source *s, struct egw_metrics_buf *b)
 {
 	struct egw_worker_stats st;
@@ -137,6 +152,8 @@ static void render_totals(const struct egw_tel_source *s, struct egw_metrics_buf
 	scalar(b, "flows_active", "gauge",
 		"Live flows (not finished: TCP time-wait or closed, answered UDP requests).",
 		egw_dataplane_flows_active(s->dp));
+	scalar(b, "flows_max", "gauge", "Flows the tables hold at most ([flows] max).",
+		s->conf->flows.max);
 	scalar(b, "flows_time_wait", "gauge",
 		"Finished flows kept for late packets: TCP time-wait or closed, answered UDP.",
 		st.flows_time_wait);
@@ -177,6 +194,23 @@ static void render_totals(const struct egw_tel_source *s, struct egw_metrics_buf
 	scalar(b, "host_hold_limit_total", "counter",
 		"Waiting flows that needed more than host_hold_bytes (refused, host_unknown).",
 		st.host_hold_limit);
+	scalar(b, "tcp_ack_probes_sent_total", "counter",
+		"ACK probes sent after the RST of a revoked flow.", st.ack_probes_sent);
+	scalar(b, "handoffs_total", "counter",
+		"Packets a worker handed to the worker that owns their flow.", st.handoffs_out);
+	scalar(b, "punted_total", "counter", "Packets workers passed to the control thread (ARP).",
+		st.punted);
+	scalar(b, "echo_replies_total", "counter", "ICMP echo replies to pings of our addresses.",
+		st.echo_replies);
+	scalar(b, "held_for_arp_total", "counter",
+		"Packets held until their next hop's MAC address was resolved.", st.held);
+	scalar(b, "rx_nombuf_total", "counter",
+		"Packets lost on every port: no mbuf to receive them in.", rx_nombuf(s));
+	if (s->pool) {
+		scalar(b, "mbufs_in_use", "gauge", "Packet buffers in use (rings, queues, held).",
+			rte_mempool_in_use_count(s->pool));
+		scalar(b, "mbufs", "gauge", "Packet buffers in the pool.", s->pool->size);
+	}
 	family(b, "drops_total", "counter", "Packets dropped, by reason.");
 	for (unsigned r = 1; r < EGW_DROP_MAX; r++)
 		sample(b, "drops_total", "reason", egw_drop_name((enum egw_drop_reason)r),
@@ -187,6 +221,10 @@ static void render_totals(const struct egw_tel_source *s, struct egw_metrics_buf
 		"Flow log records lost: a worker's queue was full.", st.flow_log_dropped);
 	scalar(b, "flow_log_errors_total", "counter", "Flow log records lost to write errors.",
 		st.flow_log_errors);
+	scalar(b, "flow_log_deny_dropped_total", "counter",
+		"Deny records not written: over the deny record rate (repeats are counted, not "
+		"dropped).",
+		st.flow_log_deny_dropped);
 }
 
 /* A family of one 64-bit field of a per-entity view (a port, a worker). */
@@ -299,7 +337,9 @@ static void render_policies(const struct egw_tel_source *s, const struct egw_run
 			"New flows refused: deny action or max_flows reached." },
 		{ "policy_packets_total", "counter", "Packets of the policy's flows." },
 		{ "policy_bytes_total", "counter", "IP bytes of the policy's flows." },
-		{ "policy_flows_active", "gauge", "Flows holding the policy's max_flows quota." },
+		{ "policy_flows_active", "gauge",
+			"Flows the policy admitted that are in the flow tables now." },
+		{ "policy_quota_in_use", "gauge", "Flows holding the policy's max_flows quota." },
 	};
 	const struct egw_policy_slots *sl = s->slots;
 	uint64_t gen = run->generation;
@@ -309,7 +349,7 @@ static void render_policies(const struct egw_tel_source *s, const struct egw_run
 		family(b, fams[f].name, fams[f].type, fams[f].help);
 		for (uint32_t slot = 0; slot < next; slot++) {
 			struct egw_policy_counters c;
-			uint64_t v[5];
+			uint64_t v[6];
 			/* The running generation's policies; slot 0, "(mode)", is always there. */
 			if (slot != 0 &&
 				__atomic_load_n(&sl->generation[slot], __ATOMIC_RELAXED) != gen)
@@ -319,7 +359,8 @@ static void render_policies(const struct egw_tel_source *s, const struct egw_run
 			v[1] = c.denied;
 			v[2] = c.packets;
 			v[3] = c.bytes;
-			v[4] = egw_dataplane_policy_active(s->dp, slot);
+			v[4] = c.flows - c.ended;
+			v[5] = egw_dataplane_policy_active(s->dp, slot);
 			sample(b, fams[f].name, "policy", sl->names[slot], v[f]);
 		}
 	}
@@ -406,6 +447,8 @@ int egw_metrics_render(const struct egw_tel_source *s, struct egw_metrics_buf *b
 	egw_metrics_printf(b, "\",mode=\"%s\"} 1\n", egw_mode_name(run.mode));
 	scalar(b, "uptime_seconds", "gauge", "Seconds since the appliance started.",
 		(rte_get_tsc_cycles() - s->start_tsc) / rte_get_tsc_hz());
+	scalar(b, "start_time_seconds", "gauge", "Unix time the appliance started.",
+		(uint64_t)(s->start_wall_ms / 1000));
 	scalar(b, "policy_generation", "gauge", "Generation of the running policy snapshot.",
 		run.generation);
 	render_reload(&run.last_reload, b);

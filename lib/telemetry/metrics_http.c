@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -184,20 +185,49 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		MHD_RESPMEM_MUST_FREE);
 }
 
+/* LISTEN's first address (a host name resolved) into SA. 0, or -EINVAL with ERR said. */
+static int listen_addr(const char *listen, struct sockaddr_storage *sa, char *err, size_t errlen)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+		.ai_socktype = SOCK_STREAM,
+		.ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+	struct addrinfo *res = NULL;
+	char host[256], port[8];
+	uint16_t p;
+	int rc;
+
+	if (egw_parse_listen(listen, host, sizeof(host), &p) < 0) {
+		snprintf(err, errlen, "%s is not HOST:PORT or [IPV6]:PORT (port 1-65535)", listen);
+		return -EINVAL;
+	}
+	snprintf(port, sizeof(port), "%u", p);
+	rc = getaddrinfo(host, port, &hints, &res);
+	if (rc != 0 || !res) {
+		snprintf(err, errlen, "cannot resolve %s: %s", host,
+			rc ? gai_strerror(rc) : "no address");
+		return -EINVAL;
+	}
+	memcpy(sa, res->ai_addr, res->ai_addrlen);
+	freeaddrinfo(res);
+	return 0;
+}
+
 struct egw_metrics_server *egw_metrics_start(const char *listen, const struct egw_tel_source *src,
 	char *err, size_t errlen)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct sockaddr_storage sa = { 0 };
 	struct egw_metrics_server *srv;
-	uint32_t addr;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 	uint16_t port;
 
-	if (egw_parse_hostport(listen, &addr, &port) < 0) {
-		snprintf(err, errlen, "%s is not HOST:PORT (IPv4 address, port 1-65535)", listen);
+	if (listen_addr(listen, &sa, err, errlen) < 0)
 		return NULL;
+	if (sa.ss_family == AF_INET6) {
+		flags |= MHD_USE_IPv6;
+		port = ntohs(((const struct sockaddr_in6 *)&sa)->sin6_port);
+	} else {
+		port = ntohs(((const struct sockaddr_in *)&sa)->sin_port);
 	}
-	sa.sin_addr.s_addr = htonl(addr);
-	sa.sin_port = htons(port);
 	srv = calloc(1, sizeof(*srv));
 	if (!srv) {
 		snprintf(err, errlen, "out of memory");
@@ -207,10 +237,10 @@ struct egw_metrics_server *egw_metrics_start(const char *listen, const struct eg
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_cond_init(&srv->wake, NULL);
 	/* The logger first: libmicrohttpd uses its own for messages about the options before. */
-	srv->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
-		ntohs(sa.sin_port), NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
-		mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)CONN_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)CONN_PER_IP,
+	srv->mhd = MHD_start_daemon(flags, port, NULL, NULL, on_request, srv,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &sa,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)CONN_PER_IP,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)CONN_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)CONN_IDLE_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)REQUEST_MAX,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_END);

@@ -91,6 +91,8 @@ int egw_tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_start_dict(p);
 		rte_tel_data_add_dict_string(p, "name", v.conf->name);
 		rte_tel_data_add_dict_u64(p, "id", v.id);
+		rte_tel_data_add_dict_u64(p, "device", v.device);
+		rte_tel_data_add_dict_u64(p, "vlan", v.conf->vlan);
 		rte_tel_data_add_dict_string(p, "role", egw_role_name(v.conf->role));
 		rte_tel_data_add_dict_string(p, "address", addr);
 		rte_tel_data_add_dict_string(p, "mac", mac);
@@ -376,6 +378,8 @@ int egw_tel_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "matched", ans->matched);
 		rte_tel_data_add_dict_u64(d, "listed", ans->n);
 		rte_tel_data_add_dict_u64(d, "limit", ans->limit);
+		if (ans->paged)
+			rte_tel_data_add_dict_u64(d, "next_offset", ans->next);
 		rc = add_list(d, "flows", list);
 	} else {
 		rte_tel_data_free(list);

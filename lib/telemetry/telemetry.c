@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
 #include <rte_cycles.h>
+#include <rte_mempool.h>
 #include <rte_telemetry.h>
 
 #include "common/file.h"
@@ -154,6 +156,8 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U64("flow_log_written", st.flow_log_written);
 	U64("flow_log_dropped", st.flow_log_dropped);
 	U64("flow_log_errors", st.flow_log_errors);
+	U64("flow_log_deny_dropped", st.flow_log_deny_dropped);
+	U64("mbufs_in_use", egw_tel_src->pool ? rte_mempool_in_use_count(egw_tel_src->pool) : 0);
 	U64("drops_total", total);
 #undef U64
 	rte_tel_data_add_dict_container(d, "drops", drops, 0);
@@ -183,7 +187,8 @@ static int add_policy(struct rte_tel_data *d, const char *key, const char *name,
 	rte_tel_data_add_dict_u64(p, "flows_denied", c.denied);
 	rte_tel_data_add_dict_u64(p, "packets", c.packets);
 	rte_tel_data_add_dict_u64(p, "bytes", c.bytes);
-	rte_tel_data_add_dict_u64(p, "flows_active",
+	rte_tel_data_add_dict_u64(p, "flows_active", c.flows - c.ended);
+	rte_tel_data_add_dict_u64(p, "quota_in_use",
 		egw_dataplane_policy_active(egw_tel_src->dp, slot));
 	/* DPDK 22.11 nests dicts in dicts only (not in arrays): entries are keyed "p<N>". */
 	rc = rte_tel_data_add_dict_container(d, key, p, 0);
@@ -198,6 +203,61 @@ static int add_policy(struct rte_tel_data *d, const char *key, const char *name,
  * Optional parameter: the position of the first policy to list; a reply lists at most
  * POLICIES_PER_REPLY and says where the next page starts ("next_offset", 0 at the end).
  */
+#define RULE_TEXT_MAX 12288 /* of a 16 KB reply; a longer rule is cut at a line ("cut": 1) */
+
+/* The rule's INI lines, each a string (DPDK's limit is 127 bytes; lists wrap at 120). */
+static int add_rule_lines(struct rte_tel_data *d, char *text, bool *cut)
+{
+	struct rte_tel_data *lines = rte_tel_data_alloc();
+	char *save = NULL;
+	int rc;
+
+	if (!lines)
+		return -ENOMEM;
+	rte_tel_data_start_array(lines, RTE_TEL_STRING_VAL);
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		if (rte_tel_data_add_array_string(lines, l) != 0)
+			*cut = true; /* a longer line is cut, or the array is full */
+	rc = rte_tel_data_add_dict_container(d, "rule", lines, 0);
+	if (rc != 0)
+		rte_tel_data_free(lines);
+	return rc;
+}
+
+/* /egw/policies,name=NAME (or a NAME that is not a number): one policy's rule and origin. */
+static int cmd_policy_rule(const char *name, struct rte_tel_data *d)
+{
+	struct egw_observer_rule r;
+	uint64_t gen;
+	bool cut = false;
+	char *text = malloc(RULE_TEXT_MAX);
+	int rc;
+
+	if (!text)
+		return -ENOMEM;
+	rc = egw_view_rule(egw_tel_src, name, &r, text, RULE_TEXT_MAX, &cut, &gen);
+	if (rc < 0) {
+		free(text);
+		return egw_tel_error(d, rc == -EBUSY ?
+						EGW_TEL_BUSY :
+						"no policy of that name in the running generation");
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "generation", gen);
+	rte_tel_data_add_dict_string(d, "name", r.name);
+	rte_tel_data_add_dict_string(d, "origin", r.origin);
+	rte_tel_data_add_dict_string(d, "action", r.action == EGW_ACTION_ALLOW ? "allow" : "deny");
+	rte_tel_data_add_dict_string(d, "protocol", egw_policy_proto_name(r.proto));
+	rte_tel_data_add_dict_int(d, "priority", r.priority);
+	rte_tel_data_add_dict_string(d, "pool", r.pool);
+	rte_tel_data_add_dict_string(d, "exit", r.via);
+	/* R.TEXT is in our buffer TEXT: the lines may be cut out of it in place. */
+	rc = add_rule_lines(d, text + (r.text - text), &cut);
+	rte_tel_data_add_dict_u64(d, "cut", cut);
+	free(text);
+	return rc;
+}
+
 static int cmd_policies(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	const struct egw_policy_slots *sl = egw_tel_src->slots;
@@ -209,8 +269,10 @@ static int cmd_policies(const char *cmd, const char *params, struct rte_tel_data
 	char key[16];
 	int rc = 0;
 
+	if (params && strncmp(params, "name=", 5) == 0)
+		return cmd_policy_rule(params + 5, d);
 	if (!egw_tel_param_offset(params, &skip))
-		return egw_tel_error(d, "the parameter is a position: 0, 80, ...");
+		return cmd_policy_rule(params, d);
 	if (egw_view_running(egw_tel_src, &run) < 0)
 		return egw_tel_error(d, EGW_TEL_BUSY);
 	gen = run.generation;
@@ -260,8 +322,8 @@ static const struct {
 		"Totals: packets/bytes in and out per direction, flows "
 		"active/created/expired, drops by reason. No parameters." },
 	{ "/egw/policies", cmd_policies,
-		"Per policy (p0 = the mode): flows allowed/denied/"
-		"active, packets, bytes. Param: first position (default 0)." },
+		"Per policy: flows allowed/denied/active, packets, bytes. Param: "
+		"first position, or name=NAME: its rule and origin." },
 	{ "/egw/ports", egw_tel_ports,
 		"Per port: role, address, MAC, link, MTU, rx/tx packets "
 		"and bytes, every loss counter. No parameters." },

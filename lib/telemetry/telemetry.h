@@ -26,6 +26,8 @@ struct egw_tel_names {
  * only read: per-worker counters, and the running configuration as the control thread
  * publishes it (the observer view, observer.h), never a worker's snapshot.
  */
+struct rte_mempool;
+
 struct egw_tel_source {
 	const char *version;
 	const char *config_path;
@@ -44,6 +46,9 @@ struct egw_tel_source {
 	 * table's counters. NULL: none (tests). */
 	struct egw_rcu *names;
 	const struct egw_tel_names *names_tel;
+	/* The packet buffers (mbufs in use); NULL: none (tests). */
+	const struct rte_mempool *pool;
+	int64_t start_wall_ms; /* wall clock at start, ms since the Unix epoch */
 };
 
 /* Registers the commands; SRC must outlive the process' telemetry. 0 or -errno. */

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,22 +25,26 @@ static void view_port_kernel(struct egw_afp_port *afp, struct egw_port_view *v)
 
 void egw_view_port(const struct egw_tel_source *s, unsigned i, struct egw_port_view *v)
 {
+	const struct egw_port_info *pi;
 	struct rte_eth_link link;
 
 	memset(v, 0, sizeof(*v));
 	v->conf = &s->conf->ports[i];
 	v->id = s->port_ids[i];
-	v->mtu = egw_dataplane_port(s->dp, v->id)->mtu;
-	v->mac = egw_dataplane_port(s->dp, v->id)->mac;
+	pi = egw_dataplane_port(s->dp, v->id);
+	v->device = pi->dev;
+	v->mtu = pi->mtu;
+	v->mac = pi->mac;
 	/* ethdev statistics and link reads are what DPDK's own /ethdev telemetry does from this
-	 * thread: safe beside the workers' rx/tx. */
-	if (rte_eth_link_get_nowait(v->id, &link) == 0) {
+	 * thread: safe beside the workers' rx/tx. The VLAN ports of one device show the
+	 * device's. */
+	if (rte_eth_link_get_nowait(pi->dev, &link) == 0) {
 		v->link_up = link.link_status == RTE_ETH_LINK_UP;
 		v->speed_mbps = link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : link.link_speed;
 	}
-	rte_eth_stats_get(v->id, &v->st);
+	rte_eth_stats_get(pi->dev, &v->st);
 	v->tx_full = egw_dataplane_tx_full(s->dp, v->id);
-	view_port_kernel(egw_dataplane_afp(s->dp, v->id), v);
+	view_port_kernel(egw_dataplane_afp(s->dp, pi->dev), v);
 }
 
 /* Copies what the caller wants of the view in force, holding it only for the copy. */
@@ -70,6 +75,42 @@ static int read_view(const struct egw_tel_source *s, struct egw_running *run,
 int egw_view_running(const struct egw_tel_source *s, struct egw_running *out)
 {
 	return read_view(s, out, NULL);
+}
+
+int egw_view_rule(const struct egw_tel_source *s, const char *name, struct egw_observer_rule *out,
+	char *buf, size_t len, bool *cut, uint64_t *generation)
+{
+	const struct egw_observer_view *v;
+	int id = egw_rcu_read_begin(s->observer), rc = -ENOENT;
+
+	if (id < 0)
+		return id;
+	v = egw_rcu_load(s->observer);
+	*generation = v->generation;
+	for (unsigned i = 0; i < v->n_rules && rc == -ENOENT; i++) {
+		const struct egw_observer_rule *r = &v->rules[i];
+		size_t o = strlen(r->origin) + 1, n = strlen(r->text);
+
+		if (strcmp(r->name, name) != 0)
+			continue;
+		rc = o + 1 < len ? 0 : -ENOSPC;
+		if (rc < 0)
+			break;
+		*out = *r;
+		memcpy(buf, r->origin, o);
+		*cut = o + n >= len;
+		if (*cut) {
+			/* Whole lines only: a cut list line would read as a shorter list. */
+			const char *nl = memrchr(r->text, '\n', len - o - 1);
+			n = nl ? (size_t)(nl - r->text) + 1 : 0;
+		}
+		memcpy(buf + o, r->text, n);
+		buf[o + n] = '\0';
+		out->origin = buf;
+		out->text = buf + o;
+	}
+	egw_rcu_read_end(s->observer, id);
+	return rc;
 }
 
 unsigned egw_view_pools(const struct egw_tel_source *s, struct egw_pool_conf *out)

@@ -17,6 +17,7 @@
 struct egw_port_view {
 	const struct egw_port_conf *conf;
 	uint16_t id;
+	uint16_t device; /* the DPDK port carrying it (ID unless it is a VLAN of another port) */
 	bool link_up;
 	uint32_t speed_mbps;
 	uint16_t mtu;
@@ -42,6 +43,13 @@ struct egw_running {
 };
 /* -EBUSY when every observer reader id is taken (try again), else 0. */
 int egw_view_running(const struct egw_tel_source *s, struct egw_running *out);
+/*
+ * Policy NAME of the running generation: its rule into *OUT, whose ORIGIN and TEXT point into
+ * BUF (LEN bytes; the text cut at a line when longer: *CUT set); *GENERATION the generation.
+ * 0, -ENOENT (no such policy), -EBUSY (every observer reader id taken).
+ */
+int egw_view_rule(const struct egw_tel_source *s, const char *name, struct egw_observer_rule *out,
+	char *buf, size_t len, bool *cut, uint64_t *generation);
 /* A copy of the pools in force. Returns the number of pools copied into OUT (EGW_MAX_POOLS
  * entries); 0 also when every observer reader id is taken. */
 unsigned egw_view_pools(const struct egw_tel_source *s, struct egw_pool_conf *out);

@@ -24,7 +24,7 @@ import logging
 import sys
 
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
-from scapy.all import (ARP, ICMP, IP, TCP, UDP, Dot1Q, Ether, IPv6, Raw,  # noqa: E402
+from scapy.all import (ARP, ICMP, IP, TCP, UDP, Dot1AD, Dot1Q, Ether, IPv6, Raw,  # noqa: E402
                        conf, get_if_hwaddr)
 from scapy.all import raw as scapy_raw  # noqa: E402
 
@@ -174,9 +174,13 @@ def inside_cases(eth, bad_eth):
          e + ip_bytes(IP(src=CLIENT, dst=SERVER) / ICMP(type=3, code=3)
                       / IP(src=SERVER, dst=CLIENT) / UDP(sport=53, dport=40011) / Raw(b"\0" * 8))),
         # not IPv4 at all
-        ("vlan_tagged_frame", "ethertype_unsupported",
+        # tagged, on a port without VLANs; two tags (QinQ)
+        ("vlan_tagged_frame", "vlan_unknown",
          bytes(Ether(src=eth.src, dst=eth.dst) / Dot1Q(vlan=5)
                / IP(src=CLIENT, dst=SERVER) / UDP(sport=40013, dport=9000) / PAYLOAD)),
+        ("qinq_frame", "vlan_qinq",
+         bytes(Ether(src=eth.src, dst=eth.dst) / Dot1AD(vlan=6) / Dot1Q(vlan=5)
+               / IP(src=CLIENT, dst=SERVER) / UDP(sport=40054, dport=9000) / PAYLOAD)),
         ("ieee8023_length_frame", "ethertype_unsupported", e[:12] + b"\x00\x40" + good_udp),
         ("arp_not_ethernet", "arp_malformed",
          bytes(Ether(src=eth.src, dst="ff:ff:ff:ff:ff:ff") / ARP(hwtype=6, hwlen=6, plen=4, op=1, hwsrc=eth.src, psrc=CLIENT, pdst=GW_INSIDE))),
@@ -191,6 +195,8 @@ def inside_cases(eth, bad_eth):
         ("unicast_to_other_mac", "l2_not_for_us", bytes(bad_eth) + udp(CLIENT, SERVER, 40014)),
         ("udp_to_own_address", "local_unsupported", e + udp(CLIENT, GW_INSIDE, 40015, 9)),
         ("tcp_syn_to_own_address", "local_unsupported", e + tcp(CLIENT, GW_INSIDE, 40016, 22, "S")),
+        ("ping_outside_address", "local_other_side",
+         e + ip_bytes(IP(src=CLIENT, dst=GW_OUTSIDE) / ICMP(type=8, id=97, seq=1))),
         ("ip_martian_dst_loopback", "ip_martian", e + udp(CLIENT, "127.0.0.1", 40003)),
         ("ip_martian_dst_limited_broadcast", "ip_martian", e + udp(CLIENT, "255.255.255.255", 40035)),
         ("ip_martian_src_zero", "ip_martian", e + udp("0.0.0.0", SERVER, 40036)),
@@ -248,6 +254,8 @@ def outside_cases(eth, bad_eth, nat_addr, nat_port):
          e + ip_bytes(IP(src=SERVER, dst=POOL_ADDR) / ICMP(type=5, code=1, gw="203.0.113.9")
                       / IP(src=POOL_ADDR, dst=SERVER) / UDP(sport=5555, dport=53))),
         ("out_udp_to_own_address", "local_unsupported", e + udp(SERVER, GW_OUTSIDE, 53, 53)),
+        ("out_ping_inside_address", "local_other_side",
+         e + ip_bytes(IP(src=SERVER, dst=GW_INSIDE) / ICMP(type=8, id=98, seq=1))),
         ("out_src_own_outside_address", "ip_own_source", e + udp(GW_OUTSIDE, POOL_ADDR, 53, 33334)),
         ("out_src_own_inside_address", "ip_own_source", e + udp(GW_INSIDE, POOL_ADDR, 53, 33335)),
         ("out_dst_outside_broadcast", "ip_subnet_broadcast", e + udp(SERVER, "203.0.113.255", 53, 53)),

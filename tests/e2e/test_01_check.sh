@@ -126,6 +126,21 @@ expect_error_at "$f" "$(line_of "$f" '^tcp_establised')" "three errors (1/3)"
 expect_error_at "$f" "$(line_of "$f" '^mode = ')" "three errors (2/3)"
 expect_error_at "$f" "$(line_of "$f" '^address = 198\.18\.0\.300')" "three errors (3/3)"
 
+# --- [metrics] listen: IPv6 in brackets and host names pass; a name this machine cannot
+# resolve fails --check at its line (the start would fail on it)
+for l in "[::1]:9610" "localhost:9610"; do
+	f=$C/listen_ok.ini
+	egw_conf "$f" "dpdk.file_prefix=${EGW_N}chk" "metrics.listen=$l"
+	egw_run_check "$f" --check
+	assert_eq "$rc" 0 "[metrics] listen = $l passes --check ($out)"
+done
+f=$C/listen_unknown.ini
+egw_conf "$f" "dpdk.file_prefix=${EGW_N}chk" "metrics.listen=nosuch-gw.invalid:9610"
+egw_run_check "$f" --check
+assert_eq "$rc" 1 "[metrics] listen on a name nobody resolves fails --check"
+expect_error_at "$f" "$(line_of "$f" '^listen = ')" "unresolvable listen"
+assert_contains "$out" "cannot resolve nosuch-gw.invalid" "the name is said"
+
 # --- a file that does not exist
 egw_run_check "$C/does-not-exist.ini" --check
 assert_eq "$rc" 1 "--check on a missing file exits 1"

@@ -156,6 +156,7 @@ assert_numeq "$(egw_pcap_count "$ccap" "src port 41001 or src port 41002")" 2 "S
 assert_stat_delta "$B.stats.json" drops.policy_max_flows -eq "$syn3"
 assert_policy_deltas "$B.pol.json" "quota flows_allowed -eq 2" "quota flows_denied -eq $syn3"
 assert_policy_value quota flows_active -eq 2
+assert_policy_value quota quota_in_use -eq 2
 assert_numeq "$(grep -c accepted "$EGW_OUT/hold-server.log")" 2 "connections the server accepted"
 
 # closed, expired (tcp_transitory = 2): the quota is free again
@@ -163,6 +164,7 @@ egw_kill "$holder"
 v=$(egw_wait_stat flows_active -eq 0 20)
 assert_numeq "$v" 0 "flows_active once the connections are closed and expired"
 assert_policy_value quota flows_active -eq 0
+assert_policy_value quota quota_in_use -eq 0
 assert_eq "$(egw_tcp_probe $EGW_NS_CLI "" $EGW_IP_SRV $QPORT 3)" connected \
 	"a new connection under the freed quota"
 egw_stop

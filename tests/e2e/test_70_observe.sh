@@ -9,9 +9,11 @@
 #   - egwctl flows lists the live download with its translation; egwctl flows flush ends it;
 #   - /metrics (libmicrohttpd) passes promtool check metrics and carries the same numbers;
 #   - the flow log: every line is valid against docs/flowlog.schema.json (python3-jsonschema);
-#     start/deny/end records match the workload; an end carries its start's flow_id; the
+#     start/deny/end records match the workload (deny records count their repeats: one SYN
+#     sent three times within a second is one record with count 3); an end carries its start's flow_id; the
 #     Community IDs equal those computed here from each record's tuple; "quiet" is absent;
-#     SIGHUP after a rename continues in a new file (log rotation).
+#     SIGUSR1 after a rename continues in a new file (log rotation) without a reload; SIGHUP
+#     reloads (a new generation) and leaves the flow log alone.
 set -eu -o pipefail
 source "$(dirname "$0")/lib.sh"
 egw_init
@@ -25,7 +27,7 @@ METRICS=127.0.0.1:19610
 FLOWLOG=$EGW_OUT/flows.jsonl
 egw_policy_conf "$EGW_OUT/egw.ini" "dpdk.idle_sleep_us=50" "metrics.listen=$METRICS" \
 	"log.flow_log=$FLOWLOG" flows.tcp_transitory=2 flows.tcp_syn=2 flows.udp=2 flows.icmp=2 \
-	flows.tcp_pickup=no
+	flows.tcp_pickup=no flows.max=4096
 egw_policy_file 10-obs.ini <<EOF
 [policy web]
 sources = 198.18.0.0/24
@@ -147,7 +149,7 @@ assert_not_contains "$out" "$EGW_IP_CLI:$sport" "egwctl flows port=9 leaves the 
 # --- egwctl tables: the same numbers, readable
 out=$(ctl policies) || egw_fail "egwctl policies: $out"
 egw_log "egwctl policies:"$'\n'"$out"
-assert_match "$out" "web +$((N + 1)) +0 " "egwctl policies: web allowed $((N + 1)), denied 0"
+assert_match "$out" "web +$((N + 1)) +0 +1 " "egwctl policies: web allowed $((N + 1)), denied 0, active 1"
 assert_match "$out" "blocked +0 +$M " "egwctl policies: blocked denied $M"
 out=$(ctl --raw -n -o policy,Denied policies) || egw_fail "egwctl --raw -n -o policy,denied: $out"
 assert_match "$out" "^blocked $M\$" "egwctl --raw -o policy,denied: the line 'blocked $M'"
@@ -158,13 +160,14 @@ assert_match "$out" "public +$nat +1 +64511 +0" "egwctl pools: $nat holds one po
 out=$(ctl stats) || egw_fail "egwctl stats: $out"
 assert_match "$out" "policy_deny +$M" "egwctl stats lists the policy_deny drops"
 out=$(ctl ports) || egw_fail "egwctl ports: $out"
-assert_match "$out" "outside +1 +outside +$EGW_IP_GWOUT/24 .* up " "egwctl ports: the outside port, link up"
+assert_match "$out" "outside +1 +0 +outside +$EGW_IP_GWOUT/24 .* up " "egwctl ports: the outside port, link up"
 out=$(ctl workers) || egw_fail "egwctl workers: $out"
 assert_contains "$out" "BUSY" "egwctl workers prints its table"
 out=$(ctl flows port=99999 2>&1) && egw_fail "egwctl flows port=99999 should fail: $out"
 assert_contains "$out" "port must be 0-65535" "egwctl flows: a bad filter is explained"
 
 # --- /metrics: valid exposition, same numbers
+egw_tel /egw/stats >"$EGW_OUT/stats-at-metrics.json" || egw_fail "no /egw/stats"
 metrics >"$EGW_OUT/metrics.txt" || egw_fail "GET /metrics failed"
 promtool check metrics <"$EGW_OUT/metrics.txt" >"$EGW_OUT/promtool.out" 2>&1 ||
 	egw_fail "promtool check metrics: $(cat "$EGW_OUT/promtool.out")"
@@ -178,6 +181,25 @@ assert_eq "$(metric 'egressgw_policy_flows_denied_total{policy="blocked"}')" $M 
 assert_eq "$(metric "egressgw_pool_ports_in_use{pool=\"public\",address=\"$nat\"}")" 1 \
 	"metric pool ports_in_use of $nat"
 assert_eq "$(metric egressgw_flows_active)" 1 "metric flows_active"
+# Alerts need no hard-coded sizes or start times; what telemetry has, metrics have.
+assert_eq "$(metric egressgw_flows_max)" 4096 "metric flows_max ([flows] max)"
+start=$(metric egressgw_start_time_seconds)
+up=$(metric egressgw_uptime_seconds)
+egw_is_int "$start" || egw_fail "metric start_time_seconds: $start"
+assert_le $((start + up)) $(($(date +%s) + 2)) "start_time_seconds + uptime is not in the future"
+assert_ge $((start + up)) $(($(date +%s) - 30)) "start_time_seconds + uptime is about now"
+for m in handoffs held_for_arp punted; do
+	assert_eq "$(metric egressgw_${m}_total)" "$(egw_json_get "/egw/stats.$m" <"$EGW_OUT/stats-at-metrics.json")" \
+		"metric ${m}_total equals /egw/stats $m"
+done
+assert_eq "$(metric egressgw_rx_nombuf_total)" 0 "metric rx_nombuf_total"
+# af_packet ports hold no mbufs while idle: in use may be 0, the pool is not.
+assert_ge "$(metric egressgw_mbufs)" 1024 "metric mbufs (the pool)"
+assert_le "$(metric egressgw_mbufs_in_use)" "$(metric egressgw_mbufs)" "mbufs_in_use <= mbufs"
+# Active: the flows a policy admitted that are in the tables (the download), quota or not.
+assert_eq "$(metric 'egressgw_policy_flows_active{policy="web"}')" 1 "metric web flows_active"
+assert_eq "$(metric 'egressgw_policy_quota_in_use{policy="web"}')" 0 "metric web quota_in_use (no max_flows)"
+assert_eq "$(egw_policy web flows_active)" 1 "/egw/policies web flows_active"
 assert_eq "$(metric 'egressgw_port_link_up{port="outside"}')" 1 "metric outside link up"
 code=$(ip netns exec $EGW_NS_GW curl -s -o /dev/null -w '%{http_code}' "http://$METRICS/nothing")
 assert_eq "$code" 404 "/nothing is 404"
@@ -244,7 +266,7 @@ for n, line in enumerate(open(sys.argv[1]), 1):
         c["start"] += 1
     elif r["event"] == "deny" and r["policy"] == "blocked" and r["reason"] == "policy_deny" \
             and r["dport"] == 8081:
-        c["deny"] += 1
+        c["deny"] += r["count"]
     elif r["event"] == "end" and r["policy"] == "web" and r["packets_in"] > 0 and \
             r["bytes_out"] > 0 and r["duration_ms"] // 1000 == r["duration_s"]:
         c["flushed" if r["reason"] == "flushed" else "end"] += 1
@@ -273,15 +295,47 @@ assert_eq "$summary" "start=$((N + 1)) deny=$M end=$N flushed=1 quiet=0 bad=0 un
 ends=$(grep -c '"reason":"tcp_closed"' "$FLOWLOG" || true)
 assert_numeq "$ends" $N "finished downloads end as tcp_closed"
 
-# --- log rotation: rename, SIGHUP, the next records go to a new file at the same path
+# --- deny noise: one SYN sent three times (scapy, 0.2 s apart) is one deny record, count 3
+SYN_SPORT=40999
+ip netns exec $EGW_NS_CLI timeout 20 "$EGW_PY" -c '
+import logging, sys, time
+logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
+from scapy.all import IP, TCP, send
+syn = IP(src=sys.argv[1], dst=sys.argv[2]) / TCP(sport=int(sys.argv[3]), dport=8081, flags="S",
+                                                 seq=12345)
+for i in range(3):
+    send(syn, verbose=False)
+    time.sleep(0.2)
+' $EGW_IP_CLI $EGW_IP_SRV $SYN_SPORT
+egw_wait_for 10 grep -q "\"sport\":$SYN_SPORT," "$FLOWLOG" || egw_fail "no deny record for the SYN"
+denies=$(grep "\"event\":\"deny\"" "$FLOWLOG" | grep -c "\"sport\":$SYN_SPORT," || true)
+assert_eq "$denies" 1 "a SYN sent three times: one deny record"
+assert_contains "$(grep "\"sport\":$SYN_SPORT," "$FLOWLOG")" '"count":3' "the deny record counts 3"
+assert_eq "$(egw_stat flow_log_deny_dropped)" 0 "/egw/stats flow_log_deny_dropped"
+
+# --- log rotation (nginx's convention): rename, SIGUSR1, the next records go to a new file at
+# the same path and the policy is NOT reloaded; SIGHUP reloads (a new generation)
+g0=$(egw_info policy_generation) || egw_fail "no /egw/info policy_generation"
 mv "$FLOWLOG" "$FLOWLOG.1"
-kill -HUP "$EGW_PID"
-egw_wait_for 5 test -f "$FLOWLOG" || egw_fail "no new flow log after SIGHUP"
+kill -USR1 "$EGW_PID"
+egw_wait_for 5 test -f "$FLOWLOG" || egw_fail "no new flow log after SIGUSR1"
 egw_curl $EGW_NS_CLI "$URL/index.html" -o /dev/null || egw_fail "curl after rotation"
 egw_wait_for 5 grep -q '"event":"start"' "$FLOWLOG" || egw_fail "no start record in the new file"
-egw_ok "after SIGHUP the flow log continues in a new $FLOWLOG"
+egw_ok "after SIGUSR1 the flow log continues in a new $FLOWLOG"
+assert_eq "$(egw_info policy_generation)" "$g0" "SIGUSR1 leaves the policy generation alone"
 summary=$(check_log "$FLOWLOG")
 assert_match "$summary" "bad=0 .*cid=0 host=0" "the new file's records are valid too"
+mv "$FLOWLOG" "$FLOWLOG.2"
+kill -HUP "$EGW_PID"
+for ((i = 0; i < 50; i++)); do
+	[[ $(egw_info policy_generation) != "$g0" ]] && break
+	sleep 0.2
+done
+assert_eq "$(egw_info policy_generation)" $((g0 + 1)) "SIGHUP reloads: a new generation"
+egw_curl $EGW_NS_CLI "$URL/index.html" -o /dev/null || egw_fail "curl after the reload"
+sleep 1
+[[ -e $FLOWLOG ]] && egw_fail "SIGHUP reopened the flow log (that is SIGUSR1's job)"
+egw_ok "SIGHUP does not reopen the flow log"
 assert_eq "$(egw_stat flow_log_dropped)" 0 "/egw/stats flow_log_dropped"
 
 egw_stop

@@ -343,6 +343,24 @@ static int line_of(const char *text, const char *needle)
 	return at ? line : -1;
 }
 
+/* Two VLANs of one device, and the device's untagged LAN as a third port: valid. */
+static void test_vlan_ports(void)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text),
+		"%s[port v7]\ndevice = y\nrole = inside\naddress = 10.1.0.1/24\nvlan = 7\n"
+		"[port v8]\ndevice = y\nrole = inside\naddress = 10.2.0.1/24\nvlan = 8\n"
+		"[port u]\ndevice = y\nrole = inside\naddress = 10.3.0.1/24\n",
+		MIN_CONF);
+	CU_ASSERT_EQUAL_FATAL(load(text), 0);
+	CU_ASSERT_EQUAL_FATAL(conf->n_ports, 5);
+	CU_ASSERT_EQUAL(conf->ports[0].vlan, 0);
+	CU_ASSERT_EQUAL(conf->ports[2].vlan, 7);
+	CU_ASSERT_EQUAL(conf->ports[3].vlan, 8);
+	CU_ASSERT_EQUAL(conf->ports[4].vlan, 0);
+}
+
 static void test_full_valid(void)
 {
 	const struct egw_port_conf *in, *out;
@@ -793,7 +811,28 @@ static const struct error_case error_cases[] = {
 	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\nneighbor_gc = 5m\n", 5,
 		"[port p3] neighbor_gc: '5m' is not an integer within 1-86400" },
 	{ "[port p3]\ndevice = net_null0,size=64\nrole = inside\naddress = 10.1.0.1/24\n", 2,
-		"[port p3] device: 'net_null0,size=64' is the same device as [port in] (line 2)" },
+		"[port p3] device: 'net_null0,size=64' is the same device as [port in] (line 2) on "
+		"the same untagged LAN (set vlan = ID on each)" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\nvlan = 0\n", 5,
+		"[port p3] vlan: '0' is not an integer within 1-4094" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\nvlan = 4095\n", 5,
+		"[port p3] vlan: '4095' is not an integer within 1-4094" },
+	/* VLANs of one device: each its own, the device written once, one MAC */
+	{ "[port p3]\ndevice = y\nrole = inside\naddress = 10.1.0.1/24\nvlan = 7\n"
+	  "[port p4]\ndevice = y\nrole = inside\naddress = 10.2.0.1/24\nvlan = 7\n",
+		7,
+		"[port p4] device: 'y' is the same device as [port p3] (line 10) on the same "
+		"vlan" },
+	{ "[port p3]\ndevice = 0000:3B:00.0\nrole = inside\naddress = 10.1.0.1/24\nvlan = 7\n"
+	  "[port p4]\ndevice = 3b:00.0\nrole = inside\naddress = 10.2.0.1/24\nvlan = 8\n",
+		7,
+		"[port p4] device: '3b:00.0' is the device of [port p3] (line 10) written "
+		"differently" },
+	{ "[port p3]\ndevice = y\nrole = inside\naddress = 10.1.0.1/24\nvlan = 7\n"
+	  "mac = 02:00:00:00:00:01\n[port p4]\ndevice = y\nrole = inside\n"
+	  "address = 10.2.0.1/24\nvlan = 8\nmac = 02:00:00:00:00:02\n",
+		12,
+		"[port p4] mac: differs from [port p3] on the same device: a device has one MAC" },
 	{ "[port p3]\ndevice = 0000:3B:00.0\nrole = inside\naddress = 10.1.0.1/24\n"
 	  "[port p4]\ndevice = 3b:00.0\nrole = inside\naddress = 10.2.0.1/24\n",
 		6, "[port p4] device: '3b:00.0' is the same device as [port p3] (line 10)" },
@@ -943,10 +982,13 @@ static const struct error_case error_cases[] = {
 	  "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
 		2, "is too long for a unix socket path (max 107 bytes)" },
-	{ "[metrics]\nlisten = localhost:9610\n", 2,
-		"[metrics] listen: 'localhost:9610' is not HOST:PORT (IPv4 address, port 1-65535), "
-		"or "
-		"empty to turn metrics off" },
+	{ "[metrics]\nlisten = local_host:9610\n", 2,
+		"[metrics] listen: 'local_host:9610' is not HOST:PORT or [IPV6]:PORT (port "
+		"1-65535), or empty to turn metrics off" },
+	{ "[metrics]\nlisten = ::1:9610\n", 2, "'::1:9610' is not HOST:PORT" },
+	{ "[metrics]\nlisten = [::1]9610\n", 2, "'[::1]9610' is not HOST:PORT" },
+	{ "[metrics]\nlisten = [fe80::zz]:9610\n", 2, "'[fe80::zz]:9610' is not HOST:PORT" },
+	{ "[metrics]\nlisten = 10.0.0.300:9610\n", 2, "'10.0.0.300:9610' is not HOST:PORT" },
 	{ "[metrics]\nlisten = 127.0.0.1\n", 2, "'127.0.0.1' is not HOST:PORT" },
 	{ "[metrics]\nlisten = 127.0.0.1:0\n", 2, "'127.0.0.1:0' is not HOST:PORT" },
 	{ "[metrics]\nlisten = 127.0.0.1:65536\n", 2, "'127.0.0.1:65536' is not HOST:PORT" },
@@ -1404,13 +1446,47 @@ static void test_load_special_files(void)
 	egw_conf_errors_free(&errs);
 }
 
+/* [metrics] listen and egwctl -m: IPv4, [IPv6] and host names; nothing resolved. */
+static void test_parse_listen(void)
+{
+	static const struct {
+		const char *in, *host;
+		uint16_t port;
+	} good[] = {
+		{ "127.0.0.1:9610", "127.0.0.1", 9610 },
+		{ "[::1]:9610", "::1", 9610 },
+		{ "[::]:1", "::", 1 },
+		{ "localhost:65535", "localhost", 65535 },
+		{ "gw-1.example.net:9100", "gw-1.example.net", 9100 },
+	};
+	static const char *const bad[] = { "", ":9610", "localhost", "[::1]", "[::1]:", "::1:9610",
+		"[::1]9610", "[127.0.0.1]:1", "a b:1", "-x:1", "1.2.3:1", "h:0", "h:65536",
+		"h:80x" };
+	char host[64];
+	uint16_t port;
+
+	for (unsigned i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		CU_ASSERT_EQUAL(egw_parse_listen(good[i].in, host, sizeof(host), &port), 0);
+		CU_ASSERT_STRING_EQUAL(host, good[i].host);
+		CU_ASSERT_EQUAL(port, good[i].port);
+	}
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (egw_parse_listen(bad[i], host, sizeof(host), &port) != -EINVAL)
+			fprintf(stderr, "listen '%s' accepted\n", bad[i]);
+		CU_ASSERT_EQUAL(egw_parse_listen(bad[i], host, sizeof(host), &port), -EINVAL);
+	}
+	/* A host longer than the caller's buffer. */
+	CU_ASSERT_EQUAL(egw_parse_listen("abcdefgh:1", host, 8, &port), -EINVAL);
+}
+
 void egw_test_register_conf(void)
 {
 	EGW_SUITE("conf", suite_init, suite_clean, EGW_TEST(test_parse_ipv4),
-		EGW_TEST(test_parse_cidr_ifaddr), EGW_TEST(test_parse_mac),
-		EGW_TEST(test_parse_lcores), EGW_TEST(test_parse_u32_bool),
-		EGW_TEST(test_parse_ranges), EGW_TEST(test_mode_names), EGW_TEST(test_defaults),
-		EGW_TEST(test_full_valid), EGW_TEST(test_udp_port_timeouts),
+		EGW_TEST(test_parse_listen), EGW_TEST(test_parse_cidr_ifaddr),
+		EGW_TEST(test_parse_mac), EGW_TEST(test_parse_lcores),
+		EGW_TEST(test_parse_u32_bool), EGW_TEST(test_parse_ranges),
+		EGW_TEST(test_mode_names), EGW_TEST(test_defaults), EGW_TEST(test_full_valid),
+		EGW_TEST(test_vlan_ports), EGW_TEST(test_udp_port_timeouts),
 		EGW_TEST(test_accepted_edge_values), EGW_TEST(test_error_cases),
 		EGW_TEST(test_too_many_sections), EGW_TEST(test_too_many_routes_neighbors),
 		EGW_TEST(test_many_errors_all_reported), EGW_TEST(test_errors_print_sorted),

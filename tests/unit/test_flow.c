@@ -790,6 +790,14 @@ static void test_flow_filter_parse(void)
 	CU_ASSERT_EQUAL(f.limit, 40);
 	CU_ASSERT_EQUAL(egw_flow_filter_parse("src=0.0.0.0/0", &f, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(f.addr[EGW_FILTER_SRC].mask, 0);
+	CU_ASSERT_FALSE(f.from_on);
+	/* A page's position: worker 3, record 17. */
+	CU_ASSERT_EQUAL(egw_flow_filter_parse("proto=tcp from=12884901905", &f, err, sizeof(err)),
+		0);
+	CU_ASSERT(f.from_on);
+	CU_ASSERT_EQUAL(EGW_FLOW_POS_WORKER(f.from), 3);
+	CU_ASSERT_EQUAL(EGW_FLOW_POS_RECORD(f.from), 17);
+	CU_ASSERT_EQUAL(f.from, EGW_FLOW_POS(3, 17));
 }
 
 static void test_flow_filter_errors(void)
@@ -817,6 +825,10 @@ static void test_flow_filter_errors(void)
 		{ "host=", "not a host name" },
 		{ "host=a..b", "not a host name" },
 		{ "host=x.*.com", "not a host name" },
+		{ "from=", "from must be" },
+		{ "from=-1", "from must be" },
+		{ "from=12x", "from must be" },
+		{ "from=99999999999999999999", "from must be" },
 	};
 	struct egw_flow_filter f;
 	char err[160], longer[600];

@@ -92,7 +92,7 @@ static void *asker_loop(void *arg)
 		egw_flow_filter_parse(filter, &f, err, sizeof(err));
 		mb->op = EGW_MBOX_LIST;
 		mb->filter = f;
-		egw_mailbox_post(mb);
+		egw_mailbox_post(mb, 0);
 		rc = egw_mailbox_wait(mb, 1000, NULL, NULL);
 		ms = now_ms() - t0;
 		if (ms > a->worst_ms)
@@ -171,7 +171,7 @@ static void test_mailbox_abandon(void)
 	CU_ASSERT_EQUAL(egw_mailbox_acquire(mb, 0), -EBUSY); /* ours until released */
 	egw_flow_filter_parse("", &mb->filter, err, sizeof(err));
 	mb->op = EGW_MBOX_LIST;
-	egw_mailbox_post(mb);
+	egw_mailbox_post(mb, 0);
 	egw_mailbox_serve(w); /* one slice of four: RUNNING */
 	CU_ASSERT_EQUAL(mb->state, EGW_MBOX_RUNNING);
 	CU_ASSERT_EQUAL(egw_mailbox_acquire(mb, 0), -EBUSY);
@@ -184,7 +184,7 @@ static void test_mailbox_abandon(void)
 	CU_ASSERT_EQUAL(mb->cursor, EGW_MBOX_RECORDS_PER_LOOP); /* stopped, not finished */
 	/* A DONE mailbox is its asker's until released: not taken over. */
 	CU_ASSERT_EQUAL(egw_mailbox_acquire(mb, 0), 0);
-	egw_mailbox_post(mb);
+	egw_mailbox_post(mb, 0);
 	for (int i = 0; i < 4; i++)
 		egw_mailbox_serve(w);
 	CU_ASSERT_EQUAL(mb->state, EGW_MBOX_DONE);
@@ -214,7 +214,7 @@ static void test_mailbox_sources(void)
 	mb = egw_worker_mailbox(w);
 	CU_ASSERT_EQUAL_FATAL(egw_mailbox_acquire(mb, 0), 0);
 	mb->op = EGW_MBOX_SOURCES;
-	egw_mailbox_post(mb);
+	egw_mailbox_post(mb, 0);
 	while (mb->state != EGW_MBOX_DONE && serves < 100) {
 		egw_mailbox_serve(w);
 		serves++;

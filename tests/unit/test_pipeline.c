@@ -18,6 +18,7 @@
 #include "pipeline/dataplane.h"
 #include "pipeline/flow_life.h"
 #include "pipeline/host_side.h"
+#include "pipeline/pipeline_internal.h"
 #include "pkt/pkt.h"
 #include "pktgen.h"
 #include "conf/policy_conf.h"
@@ -1342,6 +1343,20 @@ static void test_pipeline_punt_and_local(void)
 	send_pkt(W(0), port_out, &p);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_LOCAL_UNSUPPORTED), 2);
 
+	/* Pings (and anything else) across: each side sees only its own port's address. */
+	p = from_server(IPPROTO_ICMP, 1, OUR_IN, 0);
+	p.icmp_type = EGW_ICMP_ECHO_REQUEST;
+	send_pkt(W(0), port_out, &p);
+	p = from_client(IPPROTO_ICMP, 1, OUR_OUT, 0);
+	p.icmp_type = EGW_ICMP_ECHO_REQUEST;
+	send_pkt(W(0), port_in, &p);
+	p = from_server(IPPROTO_UDP, 53, OUR_IN, 53);
+	send_pkt(W(0), port_out, &p);
+	CU_ASSERT_EQUAL(take(pf, 4), 0);
+	CU_ASSERT_EQUAL(W(0)->stats.echo_replies, 2);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_LOCAL_OTHER_SIDE), 3);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_LOCAL_UNSUPPORTED), 2);
+
 	/* Not our MAC. */
 	p = from_client(IPPROTO_UDP, 1, SERVER, 2);
 	memset(p.dmac, 0xff, 6);
@@ -2136,6 +2151,134 @@ static void test_pipeline_nat_exhausted(void)
 }
 
 /* A TX queue that does not take the packets: counted as tx_full, freed. */
+/* ---- VLAN ports (vlan.c) ---- */
+
+/* Puts a tag (TPID, VID) after the MAC addresses of the frame F of *N bytes. */
+static void tag_frame(uint8_t *f, size_t *n, uint16_t tpid, uint16_t vid)
+{
+	memmove(f + 16, f + 12, *n - 12);
+	pg_wr16(f + 12, tpid);
+	pg_wr16(f + 14, vid);
+	*n += 4;
+}
+
+/* Receives M on its device as the worker loop does: sorted into VLAN ports first. */
+static void rx_dev(struct rte_mbuf *m)
+{
+	F.fed++;
+	if (egw_pl_vlan_rx(W(0), m->port, &m, 1))
+		egw_pipeline_rx(W(0), &m, 1, false);
+}
+
+/* Both ports as VLANs of the inside device: 10 inside, 20 outside. */
+static void vlan_ports(void)
+{
+	struct egw_port_info pi = { .zone = EGW_ZONE_INSIDE,
+		.mtu = 1500,
+		.addr_be = htonl(OUR_IN),
+		.dev = port_in,
+		.vlan = 10 };
+
+	memcpy(pi.mac.addr_bytes, MAC_IN, 6);
+	CU_ASSERT_EQUAL(egw_dataplane_set_vlan_port(F.dp, port_in, &pi), 0);
+	pi.zone = EGW_ZONE_OUTSIDE;
+	pi.addr_be = htonl(OUR_OUT);
+	pi.vlan = 20;
+	memcpy(pi.mac.addr_bytes, MAC_OUT, 6);
+	CU_ASSERT_EQUAL(egw_dataplane_set_vlan_port(F.dp, port_out, &pi), 0);
+	CU_ASSERT_EQUAL(egw_dataplane_set_vlan_port(F.dp, port_out, &pi), -EEXIST);
+}
+
+/*
+ * One device, two VLAN ports: a client's datagram tagged 10 leaves the same device tagged 20,
+ * translated; the reply (its tag taken off by the driver, as af_packet does) goes back tagged
+ * 10. Unknown VLANs, untagged frames where no port is untagged and QinQ are dropped.
+ */
+static void test_pipeline_vlan(void)
+{
+	struct frame fr[4];
+	uint8_t f[PG_FRAME_MAX];
+	struct pg_pkt p;
+	struct rte_mbuf *m;
+	uint32_t nat_addr;
+	uint16_t nat_port;
+	size_t n;
+
+	dp_setup(&(struct dp_opts){ 0 });
+	vlan_ports();
+	p = from_client(IPPROTO_UDP, 40000, SERVER, 53);
+	n = bld(f, &p);
+	tag_frame(f, &n, RTE_ETHER_TYPE_VLAN, 10);
+	rx_dev(mk_mbuf(f, n, port_in));
+	CU_ASSERT_EQUAL_FATAL(take(fr, 4), 1);
+	CU_ASSERT_EQUAL(fr[0].port, port_in); /* the device's queue */
+	CU_ASSERT_EQUAL(pg_rd16(fr[0].d + 12), RTE_ETHER_TYPE_VLAN);
+	CU_ASSERT_EQUAL(pg_rd16(fr[0].d + 14), 20);
+	CU_ASSERT_EQUAL(pg_rd16(fr[0].d + 16), RTE_ETHER_TYPE_IPV4);
+	nat_addr = pg_rd32(fr[0].d + 18 + 12);
+	nat_port = pg_rd16(fr[0].d + 18 + 20);
+	CU_ASSERT(is_pool_addr(nat_addr));
+
+	p = from_server(IPPROTO_UDP, 53, nat_addr, nat_port);
+	n = bld(f, &p);
+	m = mk_mbuf(f, n, port_in);
+	m->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+	m->vlan_tci = 20;
+	rx_dev(m);
+	CU_ASSERT_EQUAL_FATAL(take(fr, 4), 1);
+	CU_ASSERT_EQUAL(pg_rd16(fr[0].d + 14), 10);
+	CU_ASSERT_EQUAL(pg_rd32(fr[0].d + 18 + 16), CLIENT);
+
+	/* Dropped: VLAN 30; untagged; QinQ outer 802.1ad, two 802.1Q tags, and a driver-taken
+	 * tag with another one left in the frame. */
+	p = from_client(IPPROTO_UDP, 40001, SERVER, 53);
+	n = bld(f, &p);
+	rx_dev(mk_mbuf(f, n, port_in));
+	tag_frame(f, &n, RTE_ETHER_TYPE_VLAN, 10);
+	m = mk_mbuf(f, n, port_in);
+	m->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+	m->vlan_tci = 20;
+	rx_dev(m);
+	rx_dev(mk_mbuf(f, n, port_in)); /* (still a good one: tagged 10) */
+	tag_frame(f, &n, RTE_ETHER_TYPE_QINQ, 100);
+	rx_dev(mk_mbuf(f, n, port_in));
+	pg_wr16(f + 12, RTE_ETHER_TYPE_VLAN);
+	rx_dev(mk_mbuf(f, n, port_in));
+	memmove(f + 12, f + 16, n - 16);
+	n -= 4;
+	pg_wr16(f + 14, 30);
+	rx_dev(mk_mbuf(f, n, port_in));
+	CU_ASSERT_EQUAL(take(fr, 4), 1);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_VLAN_UNKNOWN), 2);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_VLAN_QINQ), 3);
+
+	/* A frame whose mbuf is shared cannot take its tag: dropped for that, once. */
+	p = from_client(IPPROTO_UDP, 40002, SERVER, 53);
+	n = bld(f, &p);
+	tag_frame(f, &n, RTE_ETHER_TYPE_VLAN, 10);
+	m = mk_mbuf(f, n, port_in);
+	rte_mbuf_refcnt_update(m, 1);
+	rx_dev(m);
+	CU_ASSERT_EQUAL(take(fr, 4), 0);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_VLAN_TAG_FAILED), 1);
+	rte_pktmbuf_free(m);
+	dp_teardown();
+
+	/* A device without VLAN ports: a frame whose tag its driver took off is not let in as
+	 * untagged. */
+	dp_setup(&(struct dp_opts){ 0 });
+	p = from_client(IPPROTO_UDP, 40003, SERVER, 53);
+	n = bld(f, &p);
+	m = mk_mbuf(f, n, port_in);
+	m->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+	m->vlan_tci = 10;
+	F.fed++;
+	egw_pipeline_rx(W(0), &m, 1, false);
+	CU_ASSERT_EQUAL(take(fr, 4), 0);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_VLAN_UNKNOWN), 1);
+	dp_teardown();
+}
+
 static void test_pipeline_tx_full(void)
 {
 	struct rte_mbuf *fill[TX_RING];
@@ -2171,6 +2314,14 @@ static void test_pipeline_tx_full(void)
 }
 
 /* Takes the next flow log record of worker W; false when its ring is empty. */
+static uint64_t stat_time_wait(void)
+{
+	struct egw_worker_stats st;
+
+	egw_dataplane_stats(F.dp, &st);
+	return st.flows_time_wait;
+}
+
 static bool next_record(struct egw_worker *w, struct egw_flowlog_rec *r)
 {
 	return rte_ring_sc_dequeue_elem(w->flowlog, r, sizeof(*r)) == 0;
@@ -2354,13 +2505,39 @@ static void test_pipeline_flow_records(void)
 	}
 	CU_ASSERT_EQUAL(addr_in_use(nat_addr), 1);
 
-	/* Expiry: the SYN-only flow ends idle. */
+	/* Flush of TCP: logged as flushed now, but the record stays, to reset both ends on its
+	 * next packet and to hold its tuple for the transitory timeout; its removal logs nothing
+	 * more. */
+	CU_ASSERT_EQUAL(egw_flows_ask(F.dp, &slots, "proto=tcp", EGW_MBOX_FLUSH, &ans, serve_w0,
+				NULL, err, sizeof(err)),
+		0);
+	CU_ASSERT_EQUAL(ans.matched, 1);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 1);
+	CU_ASSERT(next_record(W(0), &r) && r.event == EGW_EV_END && r.reason == EGW_END_FLUSHED);
+	CU_ASSERT_EQUAL(r.flow_id, tcp_id);
 	W(0)->now = T0 + 100000;
 	egw_pipeline_expire(W(0));
 	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 0);
-	CU_ASSERT(next_record(W(0), &r) && r.event == EGW_EV_END && r.reason == EGW_END_IDLE);
-	CU_ASSERT_EQUAL(r.flow_id, tcp_id);
+	CU_ASSERT_FALSE(next_record(W(0), &r));
 	CU_ASSERT_EQUAL(addr_in_use(nat_addr), 0);
+
+	/* Flush of a TCP connection closed already (an RST): nobody left to reset, it goes now. */
+	syn.sport = 40003;
+	send_pkt(W(0), port_in, &syn);
+	CU_ASSERT_PTR_NOT_NULL(take_one(port_out));
+	syn.tcp_flags = EGW_TCP_RST | EGW_TCP_ACK;
+	send_pkt(W(0), port_in, &syn);
+	CU_ASSERT_PTR_NOT_NULL(take_one(port_out));
+	syn.tcp_flags = EGW_TCP_SYN;
+	CU_ASSERT_EQUAL(stat_time_wait(), 1);
+	CU_ASSERT_EQUAL(egw_flows_ask(F.dp, &slots, "proto=tcp", EGW_MBOX_FLUSH, &ans, serve_w0,
+				NULL, err, sizeof(err)),
+		0);
+	CU_ASSERT_EQUAL(ans.matched, 1);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 0);
+	CU_ASSERT_EQUAL(stat_time_wait(), 0);
+	while (next_record(W(0), &r))
+		;
 
 	/* A full ring loses the record, counted; the packet is forwarded all the same. */
 	memset(&r, 0, sizeof(r));
@@ -2642,6 +2819,12 @@ static void test_pipeline_host_denied_resets(void)
 	CU_ASSERT_EQUAL(tcp_flags_of(&fr[0]), EGW_TCP_RST | EGW_TCP_ACK);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_POLICY_REVOKED), 1);
 	CU_ASSERT_EQUAL(W(0)->host->pending_live, 0);
+	/* Closed as by an RST: finished (time-wait gauge) until its timeout takes it away. */
+	CU_ASSERT_EQUAL(stat_time_wait(), 1);
+	W(0)->now += 100000;
+	egw_pipeline_expire(W(0));
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 0);
+	CU_ASSERT_EQUAL(stat_time_wait(), 0);
 	host_teardown(&sl, hello);
 }
 
@@ -2902,14 +3085,6 @@ static struct egw_flow *tcp_conn(uint16_t sport)
 	send_pkt(W(0), port_in, &c);
 	CU_ASSERT_EQUAL(take(NULL, 0), 4);
 	return find_flow(W(0), IPPROTO_TCP, sport, SERVER, 80);
-}
-
-static uint64_t stat_time_wait(void)
-{
-	struct egw_worker_stats st;
-
-	egw_dataplane_stats(F.dp, &st);
-	return st.flows_time_wait;
 }
 
 /* Closed connections keep their mapping in time-wait but hold no share of max_per_source:
@@ -3502,7 +3677,7 @@ void egw_test_register_pipeline(void)
 		EGW_TEST(test_pipeline_route_and_neighbour), EGW_TEST(test_pipeline_source_limit),
 		EGW_TEST(test_pipeline_tcp_pickup), EGW_TEST(test_pipeline_mtu),
 		EGW_TEST(test_pipeline_nat_exhausted), EGW_TEST(test_pipeline_tx_full),
-		EGW_TEST(test_pipeline_flow_records),
+		EGW_TEST(test_pipeline_vlan), EGW_TEST(test_pipeline_flow_records),
 		EGW_TEST(test_pipeline_host_allowed_reordered),
 		EGW_TEST(test_pipeline_host_overlap), EGW_TEST(test_pipeline_host_denied_resets),
 		EGW_TEST(test_pipeline_host_reasons), EGW_TEST(test_pipeline_host_limits),

@@ -173,7 +173,11 @@ static void test_flowlog_format(void)
 	m.policy = "blocked";
 	egw_flowlog_format(&r, &m, buf, sizeof(buf));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"event\":\"deny\""));
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"reason\":\"policy_deny\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"reason\":\"policy_deny\",\"count\":1"));
+	m.count = 3;
+	egw_flowlog_format(&r, &m, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"reason\":\"policy_deny\",\"count\":3"));
+	m.count = 0;
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"community_id\":\"1:S7i17Ca9tnkxxy4E3akYYd03wdg=\""));
 	/* A refused flow has no id and no translation. */
 	CU_ASSERT_PTR_NULL(strstr(buf, "flow_id"));
@@ -385,7 +389,7 @@ static void test_metrics_render(void)
 	conf.egress.mode = EGW_MODE_POLICY;
 	CU_ASSERT_EQUAL_FATAL(egw_observer_init(&observer), 0);
 	CU_ASSERT_EQUAL_FATAL(egw_rcu_publish(&observer,
-				      egw_observer_view_build(&conf, 2, "ab", &reload)),
+				      egw_observer_view_build(&conf, 2, "ab", &reload, NULL)),
 		0);
 	/* The pools come from the published view, not from CONF: rewriting CONF now must not
 	 * show. */
@@ -503,7 +507,7 @@ static void test_observer_view(void)
 				62),
 		0);
 	CU_ASSERT_EQUAL(strlen(s), 62 + 1 + 300);
-	v = egw_observer_view_build(&conf, 9, "cafe", &r);
+	v = egw_observer_view_build(&conf, 9, "cafe", &r, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(v);
 	CU_ASSERT_EQUAL(v->generation, 9);
 	CU_ASSERT_EQUAL(v->mode, EGW_MODE_DENY);
@@ -512,7 +516,46 @@ static void test_observer_view(void)
 	CU_ASSERT_EQUAL(v->n_pools, 2);
 	CU_ASSERT_STRING_EQUAL(v->pools[1].name, "second");
 	CU_ASSERT_EQUAL(v->last_reload.n_errors, 2);
+	CU_ASSERT_EQUAL(v->n_rules, 0);
 	egw_observer_view_free(v);
+
+	/* With the policies: each one's rule, origin and pool (the default one when unset). */
+	{
+		struct egw_port_range ports[1] = { { 80, 90 } };
+		struct egw_policy_conf pol[2] = {
+			{ .name = "web",
+				.sources_any = true,
+				.destinations_any = true,
+				.ports = ports,
+				.n_ports = 1,
+				.proto = EGW_PROTO_TCP,
+				.action = EGW_ACTION_ALLOW,
+				.priority = 7,
+				.origin = { .file = "/etc/p.ini", .line = 12 } },
+			{ .name = "no",
+				.sources_any = true,
+				.destinations_any = true,
+				.ports_any = true,
+				.action = EGW_ACTION_DENY,
+				.origin = { .file = "/etc/q.ini", .line = 1 } },
+		};
+		struct egw_policy_set set = { .policies = pol, .n_policies = 2 };
+
+		snprintf(conf.egress.default_pool, sizeof(conf.egress.default_pool), "second");
+		v = egw_observer_view_build(&conf, 10, "cafe", &r, &set);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+		CU_ASSERT_EQUAL_FATAL(v->n_rules, 2);
+		CU_ASSERT_STRING_EQUAL(v->rules[0].origin, "/etc/p.ini:12");
+		CU_ASSERT_PTR_NOT_NULL(strstr(v->rules[0].text, "sources = any\n"));
+		CU_ASSERT_STRING_EQUAL(v->rules[0].pool, "second");
+		CU_ASSERT_EQUAL(v->rules[0].priority, 7);
+		CU_ASSERT_PTR_NOT_NULL(strstr(v->rules[0].text,
+			"sources = any\ndestinations = any\nports = 80-90\nprotocol = tcp\n"
+			"action = allow\n"));
+		CU_ASSERT_STRING_EQUAL(v->rules[1].pool, ""); /* a deny translates nothing */
+		CU_ASSERT_PTR_NOT_NULL(strstr(v->rules[1].text, "action = deny\npriority = 0\n"));
+		egw_observer_view_free(v);
+	}
 }
 
 static void test_metrics_server_errors(void)
@@ -522,8 +565,8 @@ static void test_metrics_server_errors(void)
 
 	CU_ASSERT_PTR_NULL(egw_metrics_start("no-port", &src, err, sizeof(err)));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "HOST:PORT"));
-	CU_ASSERT_PTR_NULL(egw_metrics_start("localhost:9610", &src, err, sizeof(err)));
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "IPv4 address"));
+	CU_ASSERT_PTR_NULL(egw_metrics_start("local_host:9610", &src, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[IPV6]:PORT"));
 	CU_ASSERT_PTR_NULL(egw_metrics_start("127.0.0.1:0", &src, err, sizeof(err)));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "port 1-65535"));
 	/* 192.0.2.1 (TEST-NET-1) is not an address of this machine: bind fails. */
@@ -532,12 +575,121 @@ static void test_metrics_server_errors(void)
 	egw_metrics_stop(NULL);
 }
 
+struct deny_seen {
+	unsigned n;
+	uint32_t count[8];
+	int64_t time_ms[8];
+	uint16_t sport[8];
+	char name[8][32];
+};
+
+static void deny_emit(void *ctx, const struct egw_flowlog_rec *r, const char *name, int64_t time_ms,
+	uint32_t count)
+{
+	struct deny_seen *s = ctx;
+
+	if (s->n < 8) {
+		s->count[s->n] = count;
+		s->time_ms[s->n] = time_ms;
+		s->sport[s->n] = r->sport;
+		snprintf(s->name[s->n], sizeof(s->name[0]), "%s", name ? name : "-");
+	}
+	s->n++;
+}
+
+/* Repeats of one (src, dst, dport, proto, reason, policy) within a second: one record. */
+static void test_flowlog_deny_collapse(void)
+{
+	static struct egw_deny_agg a;
+	struct egw_flowlog_rec r = sample_rec(EGW_EV_DENY, IPPROTO_TCP), other = r;
+	struct deny_seen s = { 0 };
+	const int64_t t0 = 1795947630000LL;
+
+	memset(&a, 0, sizeof(a));
+	/* A SYN retried three times (another source port each retry of a new socket alike). */
+	CU_ASSERT(egw_deny_agg_add(&a, &r, NULL, t0));
+	r.sport = 4242;
+	CU_ASSERT(egw_deny_agg_add(&a, &r, NULL, t0 + 300));
+	CU_ASSERT(egw_deny_agg_add(&a, &r, NULL, t0 + 999));
+	other.dport = 444; /* another destination port: its own record */
+	CU_ASSERT(egw_deny_agg_add(&a, &other, NULL, t0 + 10));
+	CU_ASSERT_EQUAL(egw_deny_agg_expire(&a, t0 + 999, false, deny_emit, &s), 0);
+	CU_ASSERT_EQUAL(egw_deny_agg_expire(&a, t0 + 1000, false, deny_emit, &s), 1);
+	CU_ASSERT_EQUAL(s.count[0], 3);
+	CU_ASSERT_EQUAL(s.time_ms[0], t0); /* the first one's time and source port */
+	CU_ASSERT_EQUAL(s.sport[0], sample_rec(EGW_EV_DENY, IPPROTO_TCP).sport);
+	/* After the window: a new record. */
+	CU_ASSERT(egw_deny_agg_add(&a, &r, NULL, t0 + 1001));
+	CU_ASSERT_EQUAL(egw_deny_agg_expire(&a, t0 + 1010, false, deny_emit, &s), 1);
+	CU_ASSERT_EQUAL(s.count[1], 1);
+	CU_ASSERT_EQUAL(egw_deny_agg_expire(&a, 0, true, deny_emit, &s), 1); /* at stop */
+	CU_ASSERT_EQUAL(s.n, 3);
+	CU_ASSERT_EQUAL(a.n_held, 0);
+}
+
+/* Denies decided on a host name keep it, and another name is another record. */
+static void test_flowlog_deny_names(void)
+{
+	static struct egw_deny_agg a;
+	struct egw_flowlog_rec r = sample_rec(EGW_EV_DENY, IPPROTO_TCP);
+	struct deny_seen s = { 0 };
+
+	memset(&a, 0, sizeof(a));
+	CU_ASSERT(egw_deny_agg_add(&a, &r, "a.example", 1000));
+	CU_ASSERT(egw_deny_agg_add(&a, &r, "a.example", 1100));
+	CU_ASSERT(egw_deny_agg_add(&a, &r, "b.example", 1200));
+	CU_ASSERT(egw_deny_agg_add(&a, &r, NULL, 1300));
+	CU_ASSERT_EQUAL(egw_deny_agg_expire(&a, 0, true, deny_emit, &s), 3);
+	CU_ASSERT_EQUAL(s.n, 3);
+	for (unsigned i = 0; i < 3 && i < s.n; i++) {
+		bool a_name = strcmp(s.name[i], "a.example") == 0;
+
+		CU_ASSERT_EQUAL(s.count[i], a_name ? 2u : 1u);
+		CU_ASSERT(a_name || strcmp(s.name[i], "b.example") == 0 ||
+			  strcmp(s.name[i], "-") == 0);
+	}
+}
+
+/* Many distinct denies: the table never overflows (the rest are written at once), removal
+ * keeps every entry findable, and the rate limit counts per second. */
+static void test_flowlog_deny_full_and_rate(void)
+{
+	static struct egw_deny_agg a;
+	struct egw_flowlog_rec r = sample_rec(EGW_EV_DENY, IPPROTO_UDP);
+	struct deny_seen s = { 0 };
+	unsigned held = 0, written = 0;
+
+	memset(&a, 0, sizeof(a));
+	for (uint32_t i = 0; i < EGW_DENY_SLOTS; i++) {
+		r.dst = rte_cpu_to_be_32(0xcb007100 + i);
+		held += egw_deny_agg_add(&a, &r, NULL, 1000 + (i & 1) * 500);
+	}
+	CU_ASSERT_EQUAL(held, EGW_DENY_SLOTS * 3 / 4);
+	/* Half expire; every other one is still found as the same key. */
+	CU_ASSERT_EQUAL(egw_deny_agg_expire(&a, 2000, false, deny_emit, &s), held / 2);
+	for (uint32_t i = 1; i < held; i += 2) {
+		r.dst = rte_cpu_to_be_32(0xcb007100 + i);
+		CU_ASSERT(egw_deny_agg_add(&a, &r, NULL, 1600));
+	}
+	CU_ASSERT_EQUAL(a.n_held, held / 2);
+	s.n = 0;
+	CU_ASSERT_EQUAL(egw_deny_agg_expire(&a, 0, true, deny_emit, &s), held / 2);
+	for (unsigned i = 0; i < 8; i++)
+		CU_ASSERT_EQUAL(s.count[i], 2);
+	for (unsigned i = 0; i < 2 * EGW_DENY_PER_S; i++)
+		written += egw_deny_rate_take(&a, 5000 + i % 1000);
+	CU_ASSERT_EQUAL(written, EGW_DENY_PER_S);
+	CU_ASSERT(egw_deny_rate_take(&a, 6000));
+}
+
 void egw_test_register_telemetry(void)
 {
 	EGW_SUITE("telemetry", NULL, NULL, EGW_TEST(test_telemetry_register),
 		EGW_TEST(test_sha256_file), EGW_TEST(test_community_id),
 		EGW_TEST(test_observer_view), EGW_TEST(test_flowlog_format),
-		EGW_TEST(test_flowlog_clock), EGW_TEST(test_flowlog_escaping_and_space),
-		EGW_TEST(test_flowlog_open_errors), EGW_TEST(test_metrics_buf),
-		EGW_TEST(test_metrics_render), EGW_TEST(test_metrics_server_errors));
+		EGW_TEST(test_flowlog_deny_collapse), EGW_TEST(test_flowlog_deny_names),
+		EGW_TEST(test_flowlog_deny_full_and_rate), EGW_TEST(test_flowlog_clock),
+		EGW_TEST(test_flowlog_escaping_and_space), EGW_TEST(test_flowlog_open_errors),
+		EGW_TEST(test_metrics_buf), EGW_TEST(test_metrics_render),
+		EGW_TEST(test_metrics_server_errors));
 }

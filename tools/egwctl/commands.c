@@ -179,6 +179,99 @@ int egw_ctl_names(const struct egw_ctl_opts *o, int argc, char **argv)
 	return rc;
 }
 
+/* Member KEY of V as a non-negative integer into *OUT; -1 when it is none. */
+static int get_u64(json_t *v, const char *key, uint64_t *out)
+{
+	json_t *m = json_object_get(v, key);
+
+	if (!json_is_integer(m) || json_integer_value(m) < 0)
+		return -1;
+	*out = (uint64_t)json_integer_value(m);
+	return 0;
+}
+
+#define FLOWS_PAGE 40 /* EGW_FLOW_FILTER_LIMIT_MAX: what one telemetry reply holds */
+
+/* One page of /egw/flows from OFFSET: its flows appended to LIST (keys f<N>), *NEXT set. */
+static int flows_page(const struct egw_ctl_opts *o, const char *filter, uint64_t offset,
+	uint32_t size, json_t *list, uint64_t *next)
+{
+	struct egw_member *m = NULL;
+	struct reply r;
+	char *param;
+	int n, rc = 0;
+
+	if (asprintf(&param, "%s%sfrom=%" PRIu64 " limit=%" PRIu32, filter ? filter : "",
+		    filter ? " " : "", offset, size) < 0)
+		return -ENOMEM;
+	rc = query(o, "/egw/flows", param, &r);
+	free(param);
+	param = NULL;
+	if (rc < 0)
+		return -EIO;
+	if (get_u64(r.value, "next_offset", next) < 0) {
+		fprintf(stderr, "egwctl: /egw/flows: the reply has no next_offset (an older "
+				"egressgw?)\n");
+		reply_free(&r);
+		return -EPROTO;
+	}
+	n = egw_render_sorted(json_object_get(r.value, "flows"), &m);
+	for (int i = 0; i < n && rc == 0; i++) {
+		char key[24];
+
+		snprintf(key, sizeof(key), "f%zu", json_object_size(list));
+		rc = json_object_set(list, key, m[i].value) < 0 ? -ENOMEM : 0;
+	}
+	free(m);
+	m = NULL;
+	reply_free(&r);
+	return n < 0 ? n : rc;
+}
+
+/*
+ * "flows": every match, in pages of FLOWS_PAGE (from= and next_offset: each page asks the
+ * workers from where the last one ended), at most O->LIMIT when set; one table or one JSON
+ * reply {"/egw/flows": {"flows": ..., "listed": N, "more": 0|1}}.
+ */
+static int flows_list(const struct egw_ctl_opts *o, const char *filter)
+{
+	json_t *list = json_object(), *v = json_object(), *doc = json_object();
+	uint64_t offset = 0, next = 0;
+	int rc = list && v && doc ? 0 : -ENOMEM;
+
+	while (rc == 0) {
+		size_t have = json_object_size(list);
+		uint32_t size = FLOWS_PAGE;
+
+		if (o->limit && o->limit - have < size)
+			size = (uint32_t)(o->limit - have);
+		rc = flows_page(o, filter, offset, size, list, &next);
+		if (rc < 0 || next == 0 || (o->limit && json_object_size(list) >= o->limit))
+			break;
+		/* A daemon that pointed backwards would have us loop for ever. */
+		if (next <= offset) {
+			fprintf(stderr, "egwctl: /egw/flows: next_offset does not advance\n");
+			rc = -EPROTO;
+			break;
+		}
+		offset = next;
+	}
+	if (rc == 0 && (json_object_set(v, "flows", list) < 0 ||
+			       json_object_set_new(v, "listed",
+				       json_integer((json_int_t)json_object_size(list))) < 0 ||
+			       json_object_set_new(v, "more", json_integer(next != 0)) < 0 ||
+			       json_object_set(doc, "/egw/flows", v) < 0))
+		rc = -ENOMEM;
+	if (rc == 0 && o->json)
+		rc = json_dumpf(doc, stdout, JSON_COMPACT) < 0 || putchar('\n') == EOF ? -EIO : 0;
+	else if (rc == 0)
+		rc = egw_render_flows(v, stdout);
+	json_decref(doc);
+	json_decref(v);
+	json_decref(list);
+	return rc < 0 ? EGW_CTL_FAIL : EGW_CTL_OK;
+}
+
 int egw_ctl_flows(const struct egw_ctl_opts *o, int argc, char **argv)
 {
 	int flush = argc > 1 && strcmp(argv[1], "flush") == 0, failed, rc;
@@ -187,7 +280,7 @@ int egw_ctl_flows(const struct egw_ctl_opts *o, int argc, char **argv)
 	if (failed)
 		return EGW_CTL_FAIL;
 	if (!flush) {
-		rc = show(o, "/egw/flows", filter, egw_render_flows);
+		rc = flows_list(o, filter);
 	} else if (asprintf(&line, "flows flush%s%s", filter ? " " : "", filter ? filter : "") <
 		   0) {
 		line = NULL;
@@ -227,17 +320,6 @@ struct paged {
 	const char *cmd, *list, *gen;
 	const char *changed; /* what to say when GEN kept changing */
 };
-
-/* Member KEY of V as a non-negative integer into *OUT; -1 when it is none. */
-static int get_u64(json_t *v, const char *key, uint64_t *out)
-{
-	json_t *m = json_object_get(v, key);
-
-	if (!json_is_integer(m) || json_integer_value(m) < 0)
-		return -1;
-	*out = (uint64_t)json_integer_value(m);
-	return 0;
-}
 
 /* Every page; 0, or -EAGAIN when PG->gen changed in between. */
 static int fetch_pages(const struct egw_ctl_opts *o, const struct paged *pg, struct reply *pages,
@@ -317,12 +399,95 @@ static int show_pages(const struct egw_ctl_opts *o, const struct paged *pg, rend
 	return rc < 0 ? EGW_CTL_FAIL : EGW_CTL_OK;
 }
 
+/* Member KEY of V as a string; "?" when it is none. */
+static const char *str_of(json_t *v, const char *key)
+{
+	const char *s = json_string_value(json_object_get(v, key));
+
+	return s ? s : "?";
+}
+
+/* One policy's rule (/egw/policies,name=NAME): printed as the INI section it was compiled
+ * to, or (--json) added to ALL under its name. */
+static int policy_rule(const struct egw_ctl_opts *o, const char *name, json_t *all)
+{
+	json_t *lines, *line;
+	struct reply r;
+	char *param;
+	size_t i;
+	int rc;
+
+	if (asprintf(&param, "name=%s", name) < 0)
+		return -ENOMEM;
+	rc = query(o, "/egw/policies", param, &r);
+	free(param);
+	param = NULL;
+	if (rc < 0)
+		return -EIO;
+	lines = json_object_get(r.value, "rule");
+	if (!json_is_array(lines)) {
+		fprintf(stderr, "egwctl: /egw/policies,name=%s: no rule in the reply\n", name);
+		reply_free(&r);
+		return -EPROTO;
+	}
+	if (o->json) {
+		rc = json_object_set(all, name, r.value) < 0 ? -ENOMEM : 0;
+		reply_free(&r);
+		return rc;
+	}
+	printf("[policy %s]\n; from %s\n", name, str_of(r.value, "origin"));
+	json_array_foreach(lines, i, line)
+		printf("%s\n", json_is_string(line) ? json_string_value(line) : "");
+	if (json_integer_value(json_object_get(r.value, "cut")))
+		puts("; (cut: longer than one reply; egressgw --check --dump shows it all)");
+	putchar('\n');
+	reply_free(&r);
+	return ferror(stdout) ? -EIO : 0;
+}
+
+/* "policies --rules": every policy of the running generation as INI, origin included. */
+static int policies_rules(const struct egw_ctl_opts *o, const struct paged *pg)
+{
+	struct reply *pages = calloc(PAGES_MAX, sizeof(*pages));
+	json_t *all = json_object(), *doc = json_object();
+	unsigned n = 0;
+	int rc = pages && all && doc ? fetch_pages(o, pg, pages, &n) : -ENOMEM;
+
+	for (unsigned p = 0; rc == 0 && p < n; p++) {
+		struct egw_member *m = NULL;
+		int k = egw_render_sorted(json_object_get(pages[p].value, "policies"), &m);
+
+		rc = k < 0 ? k : 0;
+		for (int i = 0; i < k && rc == 0; i++) {
+			const char *name = str_of(m[i].value, "name");
+			/* "(mode)" is no policy of a file: it has no rule. */
+			if (strcmp(name, "(mode)") != 0)
+				rc = policy_rule(o, name, all);
+		}
+		free(m);
+		m = NULL;
+	}
+	if (rc == 0 && o->json &&
+		(json_object_set(doc, "/egw/policies", all) < 0 ||
+			json_dumpf(doc, stdout, JSON_COMPACT) < 0 || putchar('\n') == EOF))
+		rc = -EIO;
+	for (unsigned i = 0; pages && i < n; i++)
+		reply_free(&pages[i]);
+	free(pages);
+	pages = NULL;
+	json_decref(doc);
+	json_decref(all);
+	return rc < 0 ? EGW_CTL_FAIL : EGW_CTL_OK;
+}
+
 int egw_ctl_policies(const struct egw_ctl_opts *o, int argc, char **argv)
 {
 	static const struct paged pg = { "/egw/policies", "policies", "generation",
 		"the policies kept changing while being listed (reloads?); try again" };
 
-	return argc != 1 ? EGW_CTL_USAGE : show_pages(o, &pg, egw_render_policies);
+	if (argc != 1)
+		return EGW_CTL_USAGE;
+	return o->rules ? policies_rules(o, &pg) : show_pages(o, &pg, egw_render_policies);
 }
 
 int egw_ctl_neighbors(const struct egw_ctl_opts *o, int argc, char **argv)

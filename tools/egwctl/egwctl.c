@@ -26,7 +26,8 @@
 	"                      source; the ICMP id)\n"                                             \
 	"  proto=tcp|udp|icmp\n"                                                                   \
 	"  policy=NAME         the admitting policy (\"(mode)\": admitted by the mode)\n"          \
-	"  limit=N             at most N flows listed (default 20, at most 40)\n"
+	"  limit=N             /egw/flows: at most N flows (default 20, at most 40); egwctl\n"     \
+	"                      flows lists every match, or --limit N of them\n"
 
 enum via {
 	VIA_TELEMETRY,
@@ -135,6 +136,8 @@ static void usage(FILE *out)
 	      "      --json             JSON as the daemon sent it, for read commands\n"
 	      "  -o, --output COLS      the table columns to print, comma-separated, in that\n"
 	      "                         order (headers, any case, '_' for a blank)\n"
+	      "      --limit N          flows: at most N (default: every match)\n"
+	      "      --rules            policies: each one's rule as INI, with FILE:LINE\n"
 	      "      --raw              tables for scripts: one blank between cells, blanks\n"
 	      "                         and control bytes escaped (\\x20)\n"
 	      "  -n, --noheadings       tables without their header line\n"
@@ -182,6 +185,7 @@ int main(int argc, char **argv)
 		{ "metrics", required_argument, NULL, 'm' }, { "json", no_argument, NULL, 'j' },
 		{ "output", required_argument, NULL, 'o' }, { "raw", no_argument, NULL, 'r' },
 		{ "noheadings", no_argument, NULL, 'n' }, { "version", no_argument, NULL, 'V' },
+		{ "limit", required_argument, NULL, 'l' }, { "rules", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	struct egw_ctl_opts o = { DEFAULT_SOCKET, DEFAULT_PREFIX, NULL, 0 };
 	static struct egw_conf conf;
@@ -228,6 +232,19 @@ int main(int argc, char **argv)
 		case 'n':
 			style.noheadings = true;
 			break;
+		case 'R':
+			o.rules = 1;
+			break;
+		case 'l': {
+			uint32_t n;
+			if (egw_parse_u32(optarg, 1, UINT32_MAX, &n) < 0) {
+				fprintf(stderr, "egwctl: --limit %s: not a count 1-%u\n", optarg,
+					UINT32_MAX);
+				return EGW_CTL_USAGE;
+			}
+			o.limit = n;
+			break;
+		}
 		case 'V':
 			printf("egwctl %s\n", EGW_VERSION);
 			return EGW_CTL_OK;

@@ -13,6 +13,8 @@ struct egw_ctl_opts {
 	const char *prefix;  /* DPDK file prefix: /var/run/dpdk/PREFIX/dpdk_telemetry.v2 */
 	const char *metrics; /* HOST:PORT, NULL: ask /egw/info */
 	int json;
+	unsigned long limit; /* flows: at most this many listed; 0: every match */
+	int rules;	     /* policies: each one's rule as INI, with its origin */
 };
 
 /* One per command: ARGV[0] is the command's name. Returns an exit status. */

@@ -11,42 +11,32 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "conf/conf.h"
 #include "http.h"
 
 #define TIMEOUT_S 10
 /* Far above any real page; a bound keeps a wrong HOST:PORT from filling memory. */
 #define BODY_MAX (256u << 20)
 
-/* Splits HOSTPORT into HOST and PORT; a wildcard listen address becomes loopback. */
+/* HOSTPORT to connect to: a listener on every address is asked on loopback. */
 static int split_hostport(const char *hostport, char *host, size_t hostlen, char *port,
 	size_t portlen)
 {
-	const char *colon, *h = hostport;
-	size_t n;
+	char any[16];
+	uint16_t p;
 
-	if (hostport[0] == '[') {
-		const char *close = strchr(hostport, ']');
-
-		if (!close || close[1] != ':')
-			return -EINVAL;
-		h = hostport + 1;
-		n = (size_t)(close - h);
-		colon = close + 1;
-	} else {
-		colon = strrchr(hostport, ':');
-		if (!colon || memchr(hostport, ':', (size_t)(colon - hostport)))
-			return -EINVAL; /* no port, or a bare IPv6 address without brackets */
-		n = (size_t)(colon - hostport);
+	/* ":PORT" and "*:PORT": the daemon's own machine. */
+	if (hostport[0] == ':' || strncmp(hostport, "*:", 2) == 0) {
+		snprintf(any, sizeof(any), "127.0.0.1%s", strchr(hostport, ':'));
+		hostport = any;
 	}
-	if (n >= hostlen || strlen(colon + 1) >= portlen || colon[1] == 0)
+	if (egw_parse_listen(hostport, host, hostlen, &p) < 0)
 		return -EINVAL;
-	memcpy(host, h, n);
-	host[n] = 0;
-	strcpy(port, colon + 1);
-	if (n == 0 || strcmp(host, "*") == 0 || strcmp(host, "0.0.0.0") == 0)
-		strcpy(host, "127.0.0.1");
+	snprintf(port, portlen, "%u", p);
+	if (strcmp(host, "0.0.0.0") == 0)
+		snprintf(host, hostlen, "127.0.0.1");
 	else if (strcmp(host, "::") == 0)
-		strcpy(host, "::1");
+		snprintf(host, hostlen, "::1");
 	return 0;
 }
 

@@ -359,15 +359,15 @@ static int print_table(struct egw_table *t, FILE *out, const char *none)
 
 int egw_render_ports(json_t *v, FILE *out)
 {
-	static const char *const cols[] = { "name", "id", "role", "address", "mac", "link_up",
-		"speed_mbps", "mtu", "rx_packets", "rx_bytes", "tx_packets", "tx_bytes",
+	static const char *const cols[] = { "name", "id", "vlan", "role", "address", "mac",
+		"link_up", "speed_mbps", "mtu", "rx_packets", "rx_bytes", "tx_packets", "tx_bytes",
 		"rx_missed", "rx_errors", "rx_nombuf", "tx_errors", "tx_full", "rx_ring_drops",
 		"if_rx_dropped", "if_tx_dropped" };
-	static const char align[] = "lrllllrrrrrrrrrrrrrr";
-	struct egw_table *t = egw_table_new(align, "PORT", "ID", "ROLE", "ADDRESS", "MAC", "LINK",
-		"SPEED_MBPS", "MTU", "RX_PKTS", "RX_BYTES", "TX_PKTS", "TX_BYTES", "RX_MISSED",
-		"RX_ERRORS", "RX_NOMBUF", "TX_ERRORS", "TX_FULL", "RX_RING_DROPS", "IF_RX_DROPPED",
-		"IF_TX_DROPPED");
+	static const char align[] = "lrrllllrrrrrrrrrrrrrr";
+	struct egw_table *t = egw_table_new(align, "PORT", "ID", "VLAN", "ROLE", "ADDRESS", "MAC",
+		"LINK", "SPEED_MBPS", "MTU", "RX_PKTS", "RX_BYTES", "TX_PKTS", "TX_BYTES",
+		"RX_MISSED", "RX_ERRORS", "RX_NOMBUF", "TX_ERRORS", "TX_FULL", "RX_RING_DROPS",
+		"IF_RX_DROPPED", "IF_TX_DROPPED");
 	int rc = simple_table(v, "ports", align, t, cols);
 
 	return rc < 0 ? rc : print_table(t, out, "no ports");
@@ -651,6 +651,12 @@ int egw_render_flows(json_t *v, FILE *out)
 	egw_table_free(t);
 	if (rc < 0)
 		return rc;
+	/* Every page merged (egwctl flows): all of them, or --limit's worth. */
+	if (json_object_get(v, "more")) {
+		fprintf(out, "%s flows listed%s\n", field(v, "listed"),
+			field_u64(v, "more") ? " (--limit reached; more may match)" : "");
+		return ferror(out) ? -EIO : 0;
+	}
 	fprintf(out, "%s of %s matching flows shown", field(v, "listed"), field(v, "matched"));
 	if (field_u64(v, "listed") < field_u64(v, "matched"))
 		fprintf(out, " (limit %s: narrow the filter or raise limit=)", field(v, "limit"));
