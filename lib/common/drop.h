@@ -61,6 +61,7 @@
 	_(HOST_HOLD_DUPLICATE, "host_hold_duplicate", "retransmitted first data, already held")    \
 	_(UNSOLICITED, "unsolicited_inbound", "outside packet of no known flow")                   \
 	_(TCP_NOT_SYN, "tcp_not_syn", "no flow: not a SYN (tcp_pickup: nor an ACK)")               \
+	_(TCP_OUT_OF_WINDOW, "tcp_out_of_window", "TCP segment or RST outside the flow's windows") \
 	_(FLOW_TABLE_FULL, "flow_table_full", "no room for a new flow")                            \
 	_(NAT_EXHAUSTED, "nat_exhausted", "no free port on the pool address for this source")      \
 	_(NAT_SOURCE_LIMIT, "nat_source_limit", "inside address reached max_per_source")           \

@@ -45,6 +45,7 @@ void egw_conf_defaults(struct egw_conf *conf)
 	conf->flows.udp = 300;
 	conf->flows.icmp = 60;
 	conf->flows.tcp_pickup = true;
+	conf->flows.tcp_window_check = true;
 
 	snprintf(conf->control.socket, sizeof(conf->control.socket), "/run/egressgw/control.sock");
 	snprintf(conf->metrics.listen, sizeof(conf->metrics.listen), "127.0.0.1:9610");

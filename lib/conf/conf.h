@@ -146,8 +146,9 @@ struct egw_conf {
 			uint32_t seconds;
 		} udp_ports[EGW_MAX_UDP_PORT_TIMEOUTS];
 		unsigned n_udp_ports;
-		uint32_t icmp;	 /* default 60 */
-		bool tcp_pickup; /* default yes */
+		uint32_t icmp;	       /* default 60 */
+		bool tcp_pickup;       /* default yes */
+		bool tcp_window_check; /* default yes */
 		struct egw_conf_origin max_origin;
 	} flows;
 

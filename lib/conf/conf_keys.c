@@ -388,6 +388,7 @@ static const struct conf_key flows_keys[] = {
 	{ "udp_port_timeouts", conf_set_udp_port_timeouts, CONF_KEY_LIST, 0, 0, 1, 604800 },
 	{ "icmp", conf_set_u32, 0, S(flows.icmp), 1, 604800 },
 	{ "tcp_pickup", conf_set_bool, 0, S(flows.tcp_pickup) },
+	{ "tcp_window_check", conf_set_bool, 0, S(flows.tcp_window_check) },
 };
 
 static const struct conf_key control_keys[] = {

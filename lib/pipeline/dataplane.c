@@ -96,6 +96,7 @@ struct egw_dataplane *egw_dataplane_create(const struct egw_dataplane_params *p,
 		goto fail;
 	dp->n_workers = p->n_workers;
 	dp->tcp_pickup = p->tcp_pickup;
+	dp->tcp_window_check = p->tcp_window_check;
 	dp->flow_log = p->flow_log;
 	dp->icmp_errors_per_s = p->icmp_errors_per_s ? p->icmp_errors_per_s : EGW_ICMP_ERRORS_PER_S;
 	snprintf(err, errlen, "cannot read random bytes for the NAT port key");

@@ -115,7 +115,8 @@ struct egw_dataplane_params {
 	uint32_t max_flows;	/* all workers together */
 	struct egw_flow_timeouts timeouts;
 	bool tcp_pickup;
-	bool flow_log;			     /* workers get a flow log record ring */
+	bool tcp_window_check; /* drop TCP segments outside the windows (lib/flow/tcp_window.h) */
+	bool flow_log;	       /* workers get a flow log record ring */
 	uint32_t icmp_errors_per_s;	     /* per worker; 0: 100 */
 	uint32_t neigh_max;		     /* neighbour slots */
 	unsigned ring_size;		     /* control and handoff rings (power of 2) */

@@ -63,6 +63,7 @@ struct egw_dataplane {
 	struct egw_worker *workers[EGW_MAX_WORKERS];
 	struct rte_ring *handoff[EGW_MAX_WORKERS][EGW_MAX_WORKERS]; /* [from][to], SP/SC */
 	bool tcp_pickup;
+	bool tcp_window_check;
 	bool flow_log; /* [log] flow_log set: workers get a record ring (fixed at start) */
 	uint32_t *policy_active;    /* per counter slot: flows held, for max_flows (atomic) */
 	uint32_t icmp_errors_per_s; /* per worker, rate limit of generated ICMP errors */

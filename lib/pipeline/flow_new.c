@@ -6,6 +6,7 @@
  * per packet.
  */
 #include <netinet/in.h>
+#include <string.h>
 
 #include "flow/tcp.h"
 #include "flow_life.h"
@@ -345,6 +346,8 @@ static enum egw_drop_reason commit_flow(struct egw_worker *w, const struct egw_s
 					 EGW_NEIGH_HAIRPIN :
 					 EGW_NEIGH_NONE;
 	f->neigh[EGW_DIR_REPLY] = EGW_NEIGH_NONE;
+	if (f->orig.proto == IPPROTO_TCP) /* the windows are learned from its packets */
+		memset(&f->tcp_win, 0, sizeof(f->tcp_win));
 	w->stats.flows_created++;
 	/* A pending flow counts for the policy that decides it, once it is decided. */
 	if (!(f->flags & EGW_FLOW_F_PENDING))

@@ -87,6 +87,33 @@ void egw_pipeline_flush(struct egw_worker *w)
 }
 
 /*
+ * TCP window tracking (lib/flow/tcp_window.h) for M, a segment of F from DIR. False when M
+ * was dropped, out of window. *FLAGS: the flags the state machine is to see (a RST in window
+ * but not at rcv.nxt is passed on without ending the flow, as its receiver will ignore it).
+ * A finished flow is not checked: late segments pass, as they always did.
+ */
+static inline bool tcp_window(struct egw_worker *w, struct rte_mbuf *m,
+	const struct egw_pkt_meta *meta, struct egw_flow *f, unsigned dir, uint8_t *flags)
+{
+	struct egw_tcp_seg seg;
+	enum egw_tcp_fit fit;
+
+	if (!w->dp->tcp_window_check || egw_flow_finished(f->state))
+		return true;
+	egw_tcp_seg_read(rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l4_off), meta->l4_len,
+		meta->tcp_flags, &seg);
+	fit = egw_tcp_window_check(&f->tcp_win, dir, &seg);
+	if (likely(fit == EGW_TCP_FITS))
+		return true;
+	if (fit == EGW_TCP_RST_CHALLENGE) {
+		*flags &= (uint8_t)~EGW_TCP_RST;
+		return true;
+	}
+	egw_drop(&w->stats, m, EGW_DROP_TCP_OUT_OF_WINDOW);
+	return false;
+}
+
+/*
  * Sends M, a packet of admitted flow F (or its ICMP error), on: track, translate, forward.
  * PROBE: M is the RST a re-check made; an ACK probe goes along (egw_pl_send_ack_probe).
  */
@@ -96,6 +123,7 @@ static __rte_always_inline void flow_send(struct egw_worker *w, const struct egw
 	struct egw_dataplane *dp = w->dp;
 	uint16_t out_port = f->port[dir];
 	const struct egw_route_table *rt = dir == EGW_DIR_ORIG ? &dp->to_outside : &dp->to_inside;
+	uint8_t tcp_flags = meta->tcp_flags;
 	uint32_t dst_be;
 	uint8_t was;
 
@@ -109,6 +137,8 @@ static __rte_always_inline void flow_send(struct egw_worker *w, const struct egw
 			egw_drop(&w->stats, m, EGW_DROP_MTU_EXCEEDED);
 		return;
 	}
+	if (meta->proto == IPPROTO_TCP && !tcp_window(w, m, meta, f, dir, &tcp_flags))
+		return;
 	/* DNS: queries remembered (or answered NXDOMAIN by dns_filter), answers learned from. */
 	if (unlikely(egw_dns_flow(f)) && egw_dns_snoop_packet(w, snap, m, meta, f, dir))
 		return;
@@ -125,7 +155,7 @@ static __rte_always_inline void flow_send(struct egw_worker *w, const struct egw
 	}
 	was = f->state;
 	if (meta->proto == IPPROTO_TCP)
-		egw_tcp_track(f, dir, meta->tcp_flags);
+		egw_tcp_track(f, dir, tcp_flags);
 	else if (meta->proto == IPPROTO_UDP)
 		egw_udp_track(f, dir);
 	if (unlikely(f->state != was))

@@ -324,6 +324,7 @@ static const char full_conf[] =
 	"udp = 30\n"
 	"icmp = 5\n"
 	"tcp_pickup = off\n"
+	"tcp_window_check = no\n"
 	"[control]\n"
 	"socket = /tmp/egw.sock\n"
 	"[metrics]\n"
@@ -477,6 +478,7 @@ static void test_full_valid(void)
 	CU_ASSERT_EQUAL(conf->flows.udp, 30);
 	CU_ASSERT_EQUAL(conf->flows.icmp, 5);
 	CU_ASSERT_FALSE(conf->flows.tcp_pickup);
+	CU_ASSERT_FALSE(conf->flows.tcp_window_check);
 	CU_ASSERT_STRING_EQUAL(conf->control.socket, "/tmp/egw.sock");
 	CU_ASSERT_STRING_EQUAL(conf->metrics.listen, "0.0.0.0:9100");
 	CU_ASSERT_STRING_EQUAL(conf->log.level, "debug");
@@ -533,6 +535,7 @@ static void check_defaults(const struct egw_conf *c)
 	CU_ASSERT_EQUAL(c->flows.n_udp_ports, 0);
 	CU_ASSERT_EQUAL(c->flows.icmp, 60);
 	CU_ASSERT_TRUE(c->flows.tcp_pickup);
+	CU_ASSERT_TRUE(c->flows.tcp_window_check);
 	CU_ASSERT_STRING_EQUAL(c->control.socket, "/run/egressgw/control.sock");
 	CU_ASSERT_STRING_EQUAL(c->metrics.listen, "127.0.0.1:9610");
 	CU_ASSERT_STRING_EQUAL(c->log.level, "info");

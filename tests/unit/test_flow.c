@@ -72,6 +72,9 @@ static void test_flow_create_params(void)
 	CU_ASSERT_EQUAL(ft->capacity, 100);
 	CU_ASSERT_EQUAL(ft->n_free, 100);
 	CU_ASSERT_EQUAL(ft->n_active, 0);
+	/* Both lines of every record in one adjacent-line prefetch pair. */
+	CU_ASSERT_EQUAL((uintptr_t)ft->flows % EGW_FLOW_ALIGN, 0);
+	CU_ASSERT_EQUAL(sizeof(ft->flows[0]) % EGW_FLOW_ALIGN, 0);
 	CU_ASSERT_EQUAL(ft->timeout[EGW_TCP_SYN_SENT], 30);
 	CU_ASSERT_EQUAL(ft->timeout[EGW_TCP_SYN_RECV], 30);
 	CU_ASSERT_EQUAL(ft->timeout[EGW_TCP_ESTABLISHED], 7440);

@@ -3056,6 +3056,88 @@ static void out_tuple(const struct frame *fr, uint32_t *nat_addr, uint16_t *nat_
 	*nat_port = pg_rd16(fr->d + 34);
 }
 
+/* A connection CLIENT:SPORT -> SERVER:80 with sequence numbers (client ISN 1000, server ISN
+ * 5000) and 100 bytes from the client; *SV gets the server's segment template. */
+static struct egw_flow *tcp_conn_seq(uint16_t sport, struct pg_pkt *sv)
+{
+	struct pg_pkt c = from_client(IPPROTO_TCP, sport, SERVER, 80);
+	struct frame *fr;
+	uint32_t na;
+	uint16_t np;
+
+	c.seq = 1000;
+	c.tcp_flags = EGW_TCP_SYN;
+	send_pkt(W(0), port_in, &c);
+	fr = take_one(port_out);
+	out_tuple(fr, &na, &np);
+	*sv = from_server(IPPROTO_TCP, 80, na, np);
+	sv->seq = 5000;
+	sv->ack = 1001;
+	sv->tcp_flags = EGW_TCP_SYN | EGW_TCP_ACK;
+	send_pkt(W(0), port_out, sv);
+	take_one(port_in);
+	c.seq = 1001;
+	c.ack = 5001;
+	c.tcp_flags = EGW_TCP_ACK;
+	c.payload_len = 100;
+	send_pkt(W(0), port_in, &c);
+	take_one(port_out);
+	sv->seq = 5001;
+	sv->ack = 0;
+	return find_flow(W(0), IPPROTO_TCP, sport, SERVER, 80);
+}
+
+/* Window tracking (issue 13): a RST or data outside the windows is dropped and counted and
+ * the flow lives on; a RST in window but not at rcv.nxt passes and ends nothing; one at
+ * rcv.nxt ends the flow. With tcp_window_check = no any RST ends it, as before. */
+static void test_pipeline_tcp_window(void)
+{
+	struct pg_pkt sv, c = from_client(IPPROTO_TCP, 41000, SERVER, 80);
+	struct egw_flow *f;
+
+	dp_setup(&(struct dp_opts){ 0 });
+	F.dp->tcp_window_check = true;
+	f = tcp_conn_seq(41000, &sv);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(f->state, EGW_TCP_ESTABLISHED);
+	sv.tcp_flags = EGW_TCP_RST;
+	sv.seq = 5001 + 1000000;
+	send_pkt(W(0), port_out, &sv);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_TCP_OUT_OF_WINDOW), 1);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	CU_ASSERT_EQUAL(f->state, EGW_TCP_ESTABLISHED);
+	/* Data far past the server's window (29200 bytes): dropped too. */
+	c.seq = 1101 + 100000;
+	c.ack = 5001;
+	c.tcp_flags = EGW_TCP_ACK;
+	c.payload_len = 10;
+	send_pkt(W(0), port_in, &c);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_TCP_OUT_OF_WINDOW), 2);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	/* In window, not at rcv.nxt: passed on (the client answers a challenge ACK). */
+	sv.seq = 5001 + 1000;
+	send_pkt(W(0), port_out, &sv);
+	take_one(port_in);
+	CU_ASSERT_EQUAL(f->state, EGW_TCP_ESTABLISHED);
+	/* At rcv.nxt: the connection ends. */
+	sv.seq = 5001;
+	send_pkt(W(0), port_out, &sv);
+	take_one(port_in);
+	CU_ASSERT_EQUAL(f->state, EGW_TCP_RESET);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_TCP_OUT_OF_WINDOW), 2);
+
+	F.dp->tcp_window_check = false;
+	f = tcp_conn_seq(41001, &sv);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	sv.tcp_flags = EGW_TCP_RST;
+	sv.seq = 5001 + 1000000;
+	send_pkt(W(0), port_out, &sv);
+	take_one(port_in);
+	CU_ASSERT_EQUAL(f->state, EGW_TCP_RESET);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_TCP_OUT_OF_WINDOW), 2);
+	dp_teardown();
+}
+
 /* A whole TCP connection CLIENT:SPORT -> SERVER:80, closed from the inside first with the
  * last ACK: its flow (in time-wait), or NULL when the SYN did not pass. */
 static struct egw_flow *tcp_conn(uint16_t sport)
@@ -3675,9 +3757,10 @@ void egw_test_register_pipeline(void)
 		EGW_TEST(test_pipeline_untranslated), EGW_TEST(test_pipeline_handoff_full),
 		EGW_TEST(test_pipeline_handoff_carries_meta),
 		EGW_TEST(test_pipeline_route_and_neighbour), EGW_TEST(test_pipeline_source_limit),
-		EGW_TEST(test_pipeline_tcp_pickup), EGW_TEST(test_pipeline_mtu),
-		EGW_TEST(test_pipeline_nat_exhausted), EGW_TEST(test_pipeline_tx_full),
-		EGW_TEST(test_pipeline_vlan), EGW_TEST(test_pipeline_flow_records),
+		EGW_TEST(test_pipeline_tcp_pickup), EGW_TEST(test_pipeline_tcp_window),
+		EGW_TEST(test_pipeline_mtu), EGW_TEST(test_pipeline_nat_exhausted),
+		EGW_TEST(test_pipeline_tx_full), EGW_TEST(test_pipeline_vlan),
+		EGW_TEST(test_pipeline_flow_records),
 		EGW_TEST(test_pipeline_host_allowed_reordered),
 		EGW_TEST(test_pipeline_host_overlap), EGW_TEST(test_pipeline_host_denied_resets),
 		EGW_TEST(test_pipeline_host_reasons), EGW_TEST(test_pipeline_host_limits),
