@@ -73,10 +73,11 @@ struct egw_pool_conf {
 	char name[EGW_NAME_MAX];
 	uint32_t addrs[EGW_MAX_POOL_ADDRS]; /* expanded, in the order written, no duplicates */
 	unsigned n_addrs;
-	uint16_t port_first, port_last; /* default 1024-65535 */
-	enum egw_nat_mapping mapping;	/* default endpoint-dependent */
-	enum egw_nat_pairing pairing;	/* default paired */
-	uint32_t max_per_source;	/* live mappings; default 65536; 0 = unlimited */
+	uint16_t port_first, port_last;	  /* default 1024-65535 */
+	enum egw_nat_mapping mapping;	  /* default endpoint-independent */
+	enum egw_nat_filtering filtering; /* default address-and-port-dependent */
+	enum egw_nat_pairing pairing;	  /* default paired */
+	uint32_t max_per_source;	  /* live mappings; default 65536; 0 = unlimited */
 	struct egw_conf_origin origin;
 };
 
@@ -249,6 +250,7 @@ int egw_parse_listen(const char *s, char *host, size_t hostlen, uint16_t *port);
 const char *egw_fmt_ipv4(char buf[16], uint32_t addr);
 const char *egw_role_name(enum egw_port_role role);
 const char *egw_mapping_name(enum egw_nat_mapping mapping);
+const char *egw_filtering_name(enum egw_nat_filtering filtering);
 
 const char *egw_mode_name(enum egw_mode mode);
 int egw_mode_parse(const char *s, enum egw_mode *out);

@@ -215,8 +215,11 @@ static void dump_pool(const struct egw_pool_conf *p, FILE *out)
 		i = j + 1;
 	}
 	list_end(&l);
-	fprintf(out, "ports = %u-%u\nmapping = %s\npairing = %s\nmax_per_source = %u\n\n",
+	fprintf(out,
+		"ports = %u-%u\nmapping = %s\nfiltering = %s\npairing = %s\nmax_per_source = "
+		"%u\n\n",
 		p->port_first, p->port_last, egw_mapping_name(p->mapping),
+		egw_filtering_name(p->filtering),
 		p->pairing == EGW_PAIRING_PAIRED ? "paired" : "arbitrary", p->max_per_source);
 }
 

@@ -310,6 +310,13 @@ static void check_pools(struct conf_ctx *ctx)
 		if (st->key_line[CONF_POOL_ADDRESSES] && ctx->pool_items_tried[i] == 0)
 			conf_err_key(ctx, st->key_line[CONF_POOL_ADDRESSES], "addresses",
 				"no addresses given");
+		/* Filtering decides what reaches an endpoint-independent mapping; with
+		 * endpoint-dependent mapping every reply needs its own flow. */
+		if (st->key_line[CONF_POOL_FILTERING] &&
+			ctx->conf->pools[i].mapping == EGW_MAPPING_ENDPOINT_DEPENDENT &&
+			ctx->conf->pools[i].filtering != EGW_FILTERING_ADDRESS_AND_PORT_DEPENDENT)
+			conf_err_key(ctx, st->key_line[CONF_POOL_FILTERING], "filtering",
+				"needs mapping = endpoint-independent");
 	}
 	check_pool_overlaps(ctx);
 }

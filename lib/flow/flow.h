@@ -81,6 +81,9 @@ static inline bool egw_flow_finished(uint8_t state)
 #define EGW_DIR_REPLY 1
 
 #define EGW_NEIGH_NONE 0xffff
+/* neigh[EGW_DIR_ORIG] of a flow to one of the appliance's own pool addresses: its packets turn
+ * back inside (hairpinning, RFC 4787 REQ-9) instead of leaving through a neighbour. */
+#define EGW_NEIGH_HAIRPIN 0xfffe
 
 /*
  * Two cache lines per flow. The first holds everything a packet of an established flow needs

@@ -204,6 +204,12 @@ uint32_t egw_flow_index(const struct egw_flow_table *ft, const struct egw_flow *
 	return record_index(ft, f);
 }
 
+struct egw_flow *egw_flow_at(struct egw_flow_table *ft, uint32_t index)
+{
+	return index < ft->capacity && ft->flows[index].state != EGW_FLOW_FREE ? &ft->flows[index] :
+										 NULL;
+}
+
 uint32_t egw_flow_created(const struct egw_flow_table *ft, const struct egw_flow *f)
 {
 	RTE_SET_USED(ft);

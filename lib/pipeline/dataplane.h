@@ -60,9 +60,13 @@ struct egw_worker_stats {
 	/* Gauge: flows finished (egw_flow_finished: TCP time-wait and closed, answered UDP
 	 * requests), kept only for late packets; the rest of the table is flows_active. */
 	uint64_t flows_time_wait;
-	uint64_t flows_reused;	     /* ended by a SYN opening a new connection on their tuple */
-	uint64_t nat_port_reclaimed; /* finished flows ended to give their port to a new one */
-	uint64_t flows_reclaimed;    /* finished flows ended to make room in a full table */
+	uint64_t flows_reused;	       /* ended by a SYN opening a new connection on their tuple */
+	uint64_t nat_port_reclaimed;   /* finished flows ended to give their port to a new one */
+	uint64_t flows_reclaimed;      /* finished flows ended to make room in a full table */
+	uint64_t nat_mappings;	       /* gauge: endpoint-independent mappings alive */
+	uint64_t nat_inbound_flows;    /* flows an outside host opened through a mapping's filter */
+	uint64_t nat_inbound_filtered; /* outside packets to a mapping its filtering refused */
+	uint64_t nat_hairpinned;       /* packets to a pool address turned back inside */
 	uint64_t handoffs_out, handoffs_in;
 	uint64_t punted;       /* ARP handed to the control thread */
 	uint64_t echo_replies; /* ICMP echo requests to our addresses answered */

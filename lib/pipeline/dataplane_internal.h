@@ -14,6 +14,7 @@
 #include "dns_snoop.h"
 #include "flow/flow_table.h"
 #include "mailbox.h"
+#include "nat/nat_map.h"
 #include "nat/source_limit.h"
 #include "net/afpacket.h"
 #include "net/route.h"
@@ -105,10 +106,16 @@ struct egw_worker {
 	struct egw_worker_stats stats;
 	struct egw_policy_counters *policy; /* EGW_POLICY_SLOTS entries */
 	struct egw_addr_stats addrs;	    /* per egress address: mappings, exhaustion */
-	struct rte_ring *flowlog;	    /* worker -> control: struct egw_flowlog_rec, or NULL */
-	uint64_t log_epoch;		    /* egw_flowlog_clock() offset, fixed at creation */
-	uint64_t *flow_ids;		    /* per flow record: its flow id (flow log on only) */
-	uint64_t id_clock;		    /* clock and sequence of the last flow id given */
+	struct egw_nat_maps maps; /* endpoint-independent mappings of this worker's ports */
+	uint32_t *flow_map;	  /* per flow record: the mapping it holds, or EGW_NAT_MAP_NONE */
+	/* Packets turned back inside (hairpinning), processed again as if they had arrived on
+	 * the outside port in m->port once the burst is done (egw_pipeline_flush). */
+	uint16_t n_hairpin;
+	struct rte_mbuf *hairpin[2 * EGW_BURST];
+	struct rte_ring *flowlog; /* worker -> control: struct egw_flowlog_rec, or NULL */
+	uint64_t log_epoch;	  /* egw_flowlog_clock() offset, fixed at creation */
+	uint64_t *flow_ids;	  /* per flow record: its flow id (flow log on only) */
+	uint64_t id_clock;	  /* clock and sequence of the last flow id given */
 	uint32_t id_seq;
 	struct egw_host_side *host; /* pending flows and kept names (host_side.h) */
 	struct egw_dns_snoop dns;   /* queries waiting for answers, the journal of learned names */

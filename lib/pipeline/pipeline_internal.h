@@ -149,6 +149,10 @@ static inline void egw_pl_hold_for_neighbour(struct egw_worker *w, struct rte_mb
 		w->stats.held++;
 }
 
+/* Hairpinning (RFC 4787 REQ-9): M, a packet of a flow to a pool address, translated, turns
+ * back to be processed as if it had arrived on outside port OUT_PORT (hairpin.c). */
+void egw_pl_hairpin(struct egw_worker *w, struct rte_mbuf *m, uint16_t out_port);
+
 /* Common exit: L3/L2 rewrite and TX. The caller has checked TTL > 1 and translated. */
 static inline void egw_pl_forward(struct egw_worker *w, struct rte_mbuf *m, uint16_t out_port,
 	uint16_t *slot, uint32_t dst_be, const struct egw_route_table *rt, bool outbound)
@@ -161,6 +165,10 @@ static inline void egw_pl_forward(struct egw_worker *w, struct rte_mbuf *m, uint
 	uint32_t nh = 0;
 	bool resolved;
 
+	if (unlikely(*slot == EGW_NEIGH_HAIRPIN)) {
+		egw_pl_hairpin(w, m, out_port);
+		return;
+	}
 	if (*slot == EGW_NEIGH_NONE) {
 		/* The next hop of the flow's own port: a policy "via" port is not the best route. */
 		if (egw_route_lookup_port(rt, dst_be, out_port, &nh) < 0) {
@@ -229,6 +237,22 @@ void egw_pl_host_expire(struct egw_worker *w);
  * committed (flow_new.c). NULL after M was dropped with its reason. */
 struct egw_flow *egw_pl_flow_new(struct egw_worker *w, const struct egw_snapshot *snap,
 	struct rte_mbuf *m, const struct egw_pkt_meta *meta, const struct egw_flow_key *key);
+
+/*
+ * Endpoint-independent mappings seen from the outside (flow_new.c). The mapping an outside
+ * packet META that matched no flow is sent to and may pass (its filtering), or
+ * EGW_NAT_MAP_NONE; then the flow M opens through mapping ID, M being its first reply (NULL
+ * after M was dropped with its reason).
+ */
+uint32_t egw_pl_inbound_mapping(struct egw_worker *w, const struct egw_snapshot *snap,
+	const struct egw_pkt_meta *meta);
+struct egw_flow *egw_pl_flow_inbound(struct egw_worker *w, const struct egw_snapshot *snap,
+	struct rte_mbuf *m, const struct egw_pkt_meta *meta, uint32_t id);
+
+/* Processes the packets egw_pl_hairpin() queued (egw_pipeline_flush). */
+void egw_pl_hairpin_drain(struct egw_worker *w);
+/* The pipeline for N packets turned back (pipeline.c): as received, but not counted again. */
+void egw_pl_rx_hairpin(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n);
 
 /* A mapping a new flow may keep: the one of the flow its 5-tuple had before. */
 struct egw_pl_mapping {

@@ -312,6 +312,9 @@ static const char full_conf[] =
 	"max_per_source = 0\n"
 	"[pool second]\n"
 	"addresses = 198.51.100.40\n"
+	"[pool third]\n"
+	"addresses = 198.51.100.50\n"
+	"filtering = address-dependent\n"
 	"\n"
 	"[flows]\n"
 	"max = 5000\n"
@@ -440,7 +443,7 @@ static void test_full_valid(void)
 	CU_ASSERT_EQUAL(conf->egress.dns_max_entries, 5000);
 	CU_ASSERT_TRUE(conf->egress.dns_filter);
 
-	CU_ASSERT_EQUAL_FATAL(conf->n_pools, 2);
+	CU_ASSERT_EQUAL_FATAL(conf->n_pools, 3);
 	pool = egw_conf_pool_find(conf, "public");
 	CU_ASSERT_PTR_EQUAL_FATAL(pool, &conf->pools[0]);
 	CU_ASSERT_PTR_NULL(egw_conf_pool_find(conf, "nope"));
@@ -460,9 +463,13 @@ static void test_full_valid(void)
 	CU_ASSERT_EQUAL(pool->n_addrs, 1);
 	CU_ASSERT_EQUAL(pool->port_first, 1024);
 	CU_ASSERT_EQUAL(pool->port_last, 65535);
-	CU_ASSERT_EQUAL(pool->mapping, EGW_MAPPING_ENDPOINT_DEPENDENT);
+	/* RFC 4787 REQ-1 by default, with the most stringent filtering (REQ-8). */
+	CU_ASSERT_EQUAL(pool->mapping, EGW_MAPPING_ENDPOINT_INDEPENDENT);
+	CU_ASSERT_EQUAL(pool->filtering, EGW_FILTERING_ADDRESS_AND_PORT_DEPENDENT);
 	CU_ASSERT_EQUAL(pool->pairing, EGW_PAIRING_PAIRED);
 	CU_ASSERT_EQUAL(pool->max_per_source, 65536);
+	CU_ASSERT_EQUAL(conf->pools[2].mapping, EGW_MAPPING_ENDPOINT_INDEPENDENT);
+	CU_ASSERT_EQUAL(conf->pools[2].filtering, EGW_FILTERING_ADDRESS_DEPENDENT);
 
 	CU_ASSERT_EQUAL(conf->flows.max, 5000);
 	CU_ASSERT_EQUAL(conf->flows.tcp_syn, 10);
@@ -955,9 +962,12 @@ static const struct error_case error_cases[] = {
 	{ "[pool p]\naddresses = 198.51.100.1\nmapping = full-cone\n", 3,
 		"[pool p] mapping: 'full-cone' is not one of: endpoint-dependent, "
 		"endpoint-independent" },
-	{ "[pool p]\naddresses = 198.51.100.1\nmapping = endpoint-independent\n", 3,
-		"[pool p] mapping: 'endpoint-independent' is not supported yet: only "
-		"endpoint-dependent mapping is implemented" },
+	{ "[pool p]\naddresses = 198.51.100.1\nfiltering = open\n", 3,
+		"[pool p] filtering: 'open' is not one of: address-and-port-dependent, "
+		"address-dependent, endpoint-independent" },
+	{ "[pool p]\naddresses = 198.51.100.1\nfiltering = endpoint-independent\n"
+	  "mapping = endpoint-dependent\n",
+		3, "[pool p] filtering: needs mapping = endpoint-independent" },
 	{ "[pool p]\naddresses = 198.51.100.1\npairing = random\n", 3,
 		"[pool p] pairing: 'random' is not one of: paired, arbitrary" },
 	{ "[pool p]\naddresses = 198.51.100.1\nmax_per_source = -1\n", 3,

@@ -236,6 +236,19 @@ static void test_pools(void)
 		"public  total (2 of 3 addresses listed)       1  193535          0  "
 		"endpoint-dependent, 64512 ports/address\n"
 		"(truncated: the reply did not fit; `egwctl pools NAME` lists one pool)\n");
+	/* Mapping and filtering (RFC 4787 REQ-1, REQ-8) as the daemon reports them. */
+	expect(egw_render_pools,
+		"{\"pools\": {\"p0\": {\"name\": \"public\", \"mapping\": "
+		"\"endpoint-independent\", \"filtering\": \"address-dependent\", "
+		"\"addresses_total\": 1, \"ports_per_address\": 64512, \"ports_in_use\": 2, "
+		"\"ports_free\": 64510, \"exhausted\": 0, \"addresses\": {\"a0\": {\"address\": "
+		"\"198.51.100.10\", \"ports_in_use\": 2, \"ports_free\": 64510, \"exhausted\": "
+		"0}}}}}",
+		0,
+		"POOL    ADDRESS            IN_USE   FREE  EXHAUSTED  MAPPING\n"
+		"public  198.51.100.10           2  64510          0\n"
+		"public  total (1 address)       2  64510          0  endpoint-independent, "
+		"address-dependent filtering, 64512 ports/address\n");
 }
 
 static void test_policies(void)

@@ -158,7 +158,15 @@ struct dp_opts {
 	uint32_t max_per_source;
 	bool no_pool;  /* passthrough without a default pool: routed untranslated */
 	bool flow_log; /* workers get flow log rings */
+	bool eim;      /* the pool maps endpoint-independently (else endpoint-dependent) */
+	enum egw_nat_filtering filtering;
 };
+
+/* The mapping and filtering of the pool the snapshots of the current test get. */
+static struct {
+	enum egw_nat_mapping mapping;
+	enum egw_nat_filtering filtering;
+} NAT_MODE;
 
 static struct egw_snapshot *build_snapshot(enum egw_mode mode, uint16_t pf, uint16_t pl,
 	unsigned n_addrs, uint32_t max_per_source, uint64_t gen)
@@ -175,7 +183,8 @@ static struct egw_snapshot *build_snapshot(enum egw_mode mode, uint16_t pf, uint
 	p->n_addrs = n_addrs;
 	p->port_first = pf;
 	p->port_last = pl;
-	p->mapping = EGW_MAPPING_ENDPOINT_DEPENDENT;
+	p->mapping = NAT_MODE.mapping;
+	p->filtering = NAT_MODE.filtering;
 	p->pairing = EGW_PAIRING_PAIRED;
 	p->max_per_source = max_per_source;
 	if (n_addrs == 0) {
@@ -261,6 +270,9 @@ static void dp_setup(const struct dp_opts *o)
 	dp = F.dp = egw_dataplane_create(&p, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dp);
 
+	NAT_MODE.mapping =
+		o->eim ? EGW_MAPPING_ENDPOINT_INDEPENDENT : EGW_MAPPING_ENDPOINT_DEPENDENT;
+	NAT_MODE.filtering = o->filtering;
 	set_port(port_in, EGW_ZONE_INSIDE, OUR_IN, MAC_IN, "inside");
 	set_port(port_out, EGW_ZONE_OUTSIDE, OUR_OUT, MAC_OUT, "outside");
 	CU_ASSERT_EQUAL_FATAL(egw_route_add(&dp->to_inside, PG_IP(198, 18, 0, 0), 24, 0, port_in),
@@ -3288,7 +3300,9 @@ static void test_pipeline_reuse_tuple(void)
 }
 
 /* No free port toward a destination: the finished flow idle longest gives its port up. */
-static void test_pipeline_port_reclaim(void)
+/* Either mapping: a finished flow gives its port up (endpoint-independent: the sole flow of
+ * its mapping). */
+static void port_reclaim_case(bool eim)
 {
 	struct pg_pkt p;
 	struct egw_worker_stats st;
@@ -3296,7 +3310,8 @@ static void test_pipeline_port_reclaim(void)
 	uint32_t na;
 	uint16_t np;
 
-	dp_setup(&(struct dp_opts){ .port_first = 5000, .port_last = 5001, .n_pool = 1 });
+	dp_setup(&(
+		struct dp_opts){ .port_first = 5000, .port_last = 5001, .n_pool = 1, .eim = eim });
 	CU_ASSERT_PTR_NOT_NULL_FATAL(tcp_conn(1111));
 	W(0)->now = T0 + 1;
 	CU_ASSERT_PTR_NOT_NULL_FATAL(tcp_conn(2222));
@@ -3342,6 +3357,12 @@ static void test_pipeline_port_reclaim(void)
 	CU_ASSERT_EQUAL(st.nat_port_reclaimed, 4);
 	check_conservation();
 	dp_teardown();
+}
+
+static void test_pipeline_port_reclaim(void)
+{
+	port_reclaim_case(false);
+	port_reclaim_case(true);
 }
 
 /* A full table: a finished flow makes room (the idle-longest of the records looked at); live
@@ -3690,6 +3711,287 @@ static void test_pipeline_reject_exhausted(void)
 	dp_teardown();
 }
 
+/* ---- endpoint-independent mapping, filtering, hairpinning (RFC 4787 REQ-1, 8, 9) ---- */
+
+#define OTHER PG_IP(203, 0, 113, 9) /* a second outside host */
+#define CLIENT2 PG_IP(198, 18, 0, 3)
+
+/* Source address and port of a frame (host order). */
+static uint32_t fr_src(const struct frame *fr)
+{
+	return pg_rd32(fr->d + 14 + 12);
+}
+
+static uint16_t fr_sport(const struct frame *fr)
+{
+	return pg_rd16(fr->d + 34);
+}
+
+/* Flushes every worker and delivers the handoffs until all is still, then takes the frames. */
+static unsigned take_settled(struct frame *out, unsigned max)
+{
+	for (unsigned round = 0; round < 4; round++) {
+		for (unsigned i = 0; i < F.dp->n_workers; i++)
+			egw_pipeline_flush(W(i));
+		run_handoffs();
+	}
+	return take(out, max);
+}
+
+static uint64_t stat_sum(size_t off)
+{
+	struct egw_worker_stats st;
+
+	egw_dataplane_stats(F.dp, &st);
+	return *(const uint64_t *)((const uint8_t *)&st + off);
+}
+#define STAT(field) stat_sum(offsetof(struct egw_worker_stats, field))
+
+/* Sends P from the inside and returns the external address and port it left with. */
+static void leave(const struct pg_pkt *p, uint32_t *addr, uint16_t *port)
+{
+	struct frame fr[4];
+
+	send_pkt(W(0), port_in, p);
+	CU_ASSERT_EQUAL_FATAL(take_settled(fr, 4), 1);
+	CU_ASSERT_EQUAL_FATAL(fr[0].port, port_out);
+	*addr = fr_src(&fr[0]);
+	*port = fr_sport(&fr[0]);
+}
+
+static void test_pipeline_eim_mapping(void)
+{
+	const uint8_t protos[2] = { IPPROTO_UDP, IPPROTO_TCP };
+	uint32_t a1, a2;
+	uint16_t p1, p2, udp_port = 0;
+	struct egw_flow *f;
+
+	dp_setup(&(struct dp_opts){ .eim = true });
+	add_static_neigh(port_out, OTHER, MAC_GW);
+	for (unsigned i = 0; i < 2; i++) {
+		struct pg_pkt p = from_client(protos[i], 40000, SERVER, 53);
+		p.tcp_flags = EGW_TCP_SYN;
+		leave(&p, &a1, &p1);
+		/* REQ-1: the same external address and port toward another destination. */
+		p = from_client(protos[i], 40000, FAR, 443);
+		p.tcp_flags = EGW_TCP_SYN;
+		leave(&p, &a2, &p2);
+		CU_ASSERT(is_pool_addr(a1));
+		CU_ASSERT_EQUAL(a2, a1);
+		CU_ASSERT_EQUAL(p2, p1);
+		if (protos[i] == IPPROTO_UDP)
+			udp_port = p1;
+	}
+	CU_ASSERT_EQUAL(STAT(nat_mappings), 2);
+	/* Another inside port is another mapping. */
+	{
+		struct pg_pkt p = from_client(IPPROTO_UDP, 40001, SERVER, 53);
+		uint16_t p3;
+		leave(&p, &a2, &p3);
+		CU_ASSERT_NOT_EQUAL(p3, udp_port);
+	}
+	CU_ASSERT_EQUAL(STAT(nat_mappings), 3);
+	/* The mapping lives while a flow uses it: the first flow's end keeps it... */
+	f = find_flow(W(0), IPPROTO_UDP, 40000, SERVER, 53);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	egw_pipeline_end_flow(W(0), f, EGW_END_IDLE);
+	CU_ASSERT_EQUAL(STAT(nat_mappings), 3);
+	/* ... a new flow still gets its port ... */
+	{
+		struct pg_pkt p = from_client(IPPROTO_UDP, 40000, OTHER, 123);
+		leave(&p, &a2, &p2);
+		CU_ASSERT_EQUAL(p2, udp_port);
+	}
+	/* ... and the last one's end removes it. */
+	f = find_flow(W(0), IPPROTO_UDP, 40000, FAR, 443);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	egw_pipeline_end_flow(W(0), f, EGW_END_IDLE);
+	CU_ASSERT_EQUAL(STAT(nat_mappings), 3);
+	f = find_flow(W(0), IPPROTO_UDP, 40000, OTHER, 123);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	egw_pipeline_end_flow(W(0), f, EGW_END_IDLE);
+	CU_ASSERT_EQUAL(STAT(nat_mappings), 2);
+	CU_ASSERT_EQUAL(egw_nat_maps_active(&W(0)->maps), 2);
+	egw_flow_flush(W(0)->ft, NULL, NULL);
+	dp_teardown();
+}
+
+/* A UDP mapping to SERVER:3478, then packets to it from SERVER:3479 and OTHER:3478. */
+static void filtering_case(enum egw_nat_filtering filtering, bool same_addr, bool other_addr)
+{
+	struct frame fr[4];
+	struct pg_pkt p, q;
+	uint32_t ext;
+	uint16_t eport;
+
+	dp_setup(&(struct dp_opts){ .eim = true, .filtering = filtering });
+	add_static_neigh(port_out, OTHER, MAC_GW);
+	p = from_client(IPPROTO_UDP, 40000, SERVER, 3478);
+	leave(&p, &ext, &eport);
+	/* The reply from the very endpoint passes in every mode. */
+	q = from_server(IPPROTO_UDP, 3478, ext, eport);
+	send_pkt(W(0), port_out, &q);
+	CU_ASSERT_EQUAL(take_settled(fr, 4), 1);
+	/* The same address, another port. */
+	q = from_server(IPPROTO_UDP, 3479, ext, eport);
+	send_pkt(W(0), port_out, &q);
+	CU_ASSERT_EQUAL_FATAL(take_settled(fr, 4), same_addr ? 1 : 0);
+	if (same_addr)
+		expect_in(&fr[0], q, 40000);
+	/* Another address. */
+	q = from_server(IPPROTO_UDP, 3478, ext, eport);
+	q.src = OTHER;
+	send_pkt(W(0), port_out, &q);
+	CU_ASSERT_EQUAL_FATAL(take_settled(fr, 4), other_addr ? 1 : 0);
+	if (other_addr) {
+		expect_in(&fr[0], q, 40000);
+		/* The inside answers the host that reached it: through the same mapping. */
+		p = from_client(IPPROTO_UDP, 40000, OTHER, 3478);
+		send_pkt(W(0), port_in, &p);
+		CU_ASSERT_EQUAL_FATAL(take_settled(fr, 4), 1);
+		expect_out(&fr[0], p, ext, eport, MAC_GW);
+	}
+	CU_ASSERT_EQUAL(STAT(nat_inbound_flows), (uint64_t)same_addr + other_addr);
+	CU_ASSERT_EQUAL(STAT(nat_inbound_filtered), (uint64_t)!same_addr + !other_addr);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_UNSOLICITED), (uint64_t)!same_addr + !other_addr);
+	egw_flow_flush(W(0)->ft, NULL, NULL);
+	dp_teardown();
+}
+
+static void test_pipeline_eim_filtering(void)
+{
+	filtering_case(EGW_FILTERING_ADDRESS_AND_PORT_DEPENDENT, false, false);
+	filtering_case(EGW_FILTERING_ADDRESS_DEPENDENT, true, false);
+	filtering_case(EGW_FILTERING_ENDPOINT_INDEPENDENT, true, true);
+}
+
+/* TCP through an endpoint-independent filter (RFC 5382 REQ-3): an outside SYN to the mapping
+ * of a connection opens one to the inside endpoint; only a SYN does. */
+static void test_pipeline_eim_tcp_inbound(void)
+{
+	struct frame fr[4];
+	struct pg_pkt p, q;
+	struct egw_flow *f;
+	uint32_t ext;
+	uint16_t eport;
+
+	dp_setup(&(struct dp_opts){ .eim = true, .filtering = EGW_FILTERING_ENDPOINT_INDEPENDENT });
+	add_static_neigh(port_out, OTHER, MAC_GW);
+	p = from_client(IPPROTO_TCP, 40000, SERVER, 80);
+	p.tcp_flags = EGW_TCP_SYN;
+	leave(&p, &ext, &eport);
+	q = from_server(IPPROTO_TCP, 5555, ext, eport);
+	q.src = OTHER;
+	q.tcp_flags = EGW_TCP_ACK;
+	send_pkt(W(0), port_out, &q);
+	CU_ASSERT_EQUAL(take_settled(fr, 4), 0);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_UNSOLICITED), 1);
+	q.tcp_flags = EGW_TCP_SYN;
+	send_pkt(W(0), port_out, &q);
+	CU_ASSERT_EQUAL_FATAL(take_settled(fr, 4), 1);
+	expect_in(&fr[0], q, 40000);
+	f = find_flow(W(0), IPPROTO_TCP, 40000, OTHER, 5555);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(f->state, EGW_TCP_SYN_RECV);
+	/* The inside's SYN+ACK leaves through the mapping; its ACK completes the handshake. */
+	p = from_client(IPPROTO_TCP, 40000, OTHER, 5555);
+	p.tcp_flags = EGW_TCP_SYN | EGW_TCP_ACK;
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL_FATAL(take_settled(fr, 4), 1);
+	expect_out(&fr[0], p, ext, eport, MAC_GW);
+	p.tcp_flags = EGW_TCP_ACK;
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(take_settled(fr, 4), 1);
+	CU_ASSERT_EQUAL(f->state, EGW_TCP_ESTABLISHED);
+	egw_flow_flush(W(0)->ft, NULL, NULL);
+	dp_teardown();
+}
+
+/* FR was delivered inside to DST:DPORT (MAC DMAC), checksums intact. */
+static void expect_delivered(const struct frame *fr, const uint8_t dmac[6], uint32_t dst,
+	uint16_t dport)
+{
+	CU_ASSERT_EQUAL(fr->port, port_in);
+	CU_ASSERT_EQUAL(memcmp(fr->d, dmac, 6), 0);
+	CU_ASSERT_EQUAL(pg_rd32(fr->d + 14 + 16), dst);
+	CU_ASSERT_EQUAL(pg_rd16(fr->d + 36), dport);
+	CU_ASSERT(pg_ip_csum_ok(fr->d + 14));
+	CU_ASSERT(pg_l4_csum_ok(fr->d + 14));
+}
+
+/* Client 2 holds a mapping; the client sends to its external address and port. */
+static void hairpin_case(unsigned n_workers)
+{
+	uint8_t mac2[6];
+	struct frame fr[4];
+	struct pg_pkt p;
+	uint32_t e2, e1;
+	uint16_t p2, p1;
+
+	dp_setup(&(struct dp_opts){ .eim = true,
+		.filtering = EGW_FILTERING_ENDPOINT_INDEPENDENT,
+		.n_workers = n_workers });
+	pg_mac(mac2, 0x13);
+	add_static_neigh(port_in, CLIENT2, mac2);
+	p = from_client(IPPROTO_UDP, 5000, SERVER, 3478);
+	p.src = CLIENT2;
+	memcpy(p.smac, mac2, 6);
+	leave(&p, &e2, &p2);
+
+	p = from_client(IPPROTO_UDP, 40000, e2, p2);
+	p.payload_len = 8;
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL_FATAL(take_settled(fr, 4), 1);
+	/* Delivered inside to client 2, from the client's external address and port. */
+	expect_delivered(&fr[0], mac2, CLIENT2, 5000);
+	e1 = fr_src(&fr[0]);
+	p1 = fr_sport(&fr[0]);
+	CU_ASSERT(is_pool_addr(e1));
+
+	/* Client 2 answers the address it saw; the client sees client 2's external one. */
+	p = from_client(IPPROTO_UDP, 5000, e1, p1);
+	p.src = CLIENT2;
+	memcpy(p.smac, mac2, 6);
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL_FATAL(take_settled(fr, 4), 1);
+	expect_delivered(&fr[0], MAC_CLIENT, CLIENT, 40000);
+	CU_ASSERT_EQUAL(fr_src(&fr[0]), e2);
+	CU_ASSERT_EQUAL(fr_sport(&fr[0]), p2);
+	CU_ASSERT_EQUAL(STAT(nat_hairpinned), 2);
+	CU_ASSERT_EQUAL(STAT(nat_inbound_flows), 1);
+
+	/* Client 2 reports an error about the client's datagram (RFC 5508 REQ-7): the client
+	 * gets it about the datagram it sent, to client 2's external address and port. */
+	{
+		uint8_t o[PG_FRAME_MAX], e[PG_FRAME_MAX];
+		size_t en;
+
+		p = from_server(IPPROTO_UDP, p1, CLIENT2, 5000);
+		p.src = e1;
+		bld(o, &p);
+		en = pg_build_icmp_error(e, sizeof(e), MAC_IN, mac2, CLIENT2, e1, 3, 3, o + 14, 28);
+		rx_on(W(0), port_in, e, en);
+		CU_ASSERT_EQUAL_FATAL(take_settled(fr, 4), 1);
+		CU_ASSERT_EQUAL(fr[0].port, port_in);
+		CU_ASSERT_EQUAL(pg_rd32(fr[0].d + 14 + 16), CLIENT);
+		CU_ASSERT_EQUAL(fr[0].d[34], 3);
+		CU_ASSERT_EQUAL(pg_rd32(fr[0].d + 54), CLIENT);
+		CU_ASSERT_EQUAL(pg_rd32(fr[0].d + 58), e2);
+		CU_ASSERT_EQUAL(pg_rd16(fr[0].d + 62), 40000);
+		CU_ASSERT_EQUAL(pg_rd16(fr[0].d + 64), p2);
+		CU_ASSERT_EQUAL(STAT(nat_hairpinned), 3);
+	}
+	for (unsigned i = 0; i < n_workers; i++)
+		egw_flow_flush(W(i)->ft, NULL, NULL);
+	dp_teardown();
+}
+
+static void test_pipeline_hairpin(void)
+{
+	hairpin_case(1);
+	hairpin_case(2);
+}
+
 void egw_test_register_pipeline(void)
 {
 	EGW_SUITE("pipeline", pipeline_init, pipeline_clean, EGW_TEST(test_pipeline_tcp_roundtrip),
@@ -3720,5 +4022,7 @@ void egw_test_register_pipeline(void)
 		EGW_TEST(test_pipeline_port_reclaim), EGW_TEST(test_pipeline_udp_behaviour),
 		EGW_TEST(test_pipeline_table_reclaim), EGW_TEST(test_pipeline_reject_policy),
 		EGW_TEST(test_pipeline_reject_mode), EGW_TEST(test_pipeline_reject_never_answers),
-		EGW_TEST(test_pipeline_reject_exhausted));
+		EGW_TEST(test_pipeline_reject_exhausted), EGW_TEST(test_pipeline_eim_mapping),
+		EGW_TEST(test_pipeline_eim_filtering), EGW_TEST(test_pipeline_eim_tcp_inbound),
+		EGW_TEST(test_pipeline_hairpin));
 }

@@ -520,8 +520,12 @@ static int pool_rows(struct egw_table *t, json_t *pool)
 	egw_table_cell(t, field(pool, "ports_in_use"));
 	egw_table_cell(t, field(pool, "ports_free"));
 	egw_table_cell(t, field(pool, "exhausted"));
-	egw_table_cellf(t, "%s, %s ports/address", field(pool, "mapping"),
-		field(pool, "ports_per_address"));
+	if (json_object_get(pool, "filtering"))
+		egw_table_cellf(t, "%s, %s filtering, %s ports/address", field(pool, "mapping"),
+			field(pool, "filtering"), field(pool, "ports_per_address"));
+	else /* a daemon from before filtering was configurable */
+		egw_table_cellf(t, "%s, %s ports/address", field(pool, "mapping"),
+			field(pool, "ports_per_address"));
 	free(a);
 	a = NULL;
 	return 0;
