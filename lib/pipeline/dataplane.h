@@ -72,6 +72,9 @@ struct egw_worker_stats {
 	uint64_t echo_replies; /* ICMP echo requests to our addresses answered */
 	uint64_t held;	       /* packets handed to the control thread to wait for ARP */
 	uint64_t icmp_errors_sent;
+	/* DF-clear packets too big for their exit, split (RFC 4787 REQ-13), and the fragments
+	 * they left in (each counted in tx_packets too, not the packet split) */
+	uint64_t packets_fragmented, fragments_sent;
 	uint64_t rst_sent;	  /* TCP resets the appliance generated (revoked flows) */
 	uint64_t ack_probes_sent; /* ACKs behind a reset receiver's window: they make it tell
 				   its sequence number (revoked flows) */

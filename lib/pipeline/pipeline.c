@@ -10,6 +10,7 @@
 #include <rte_ring.h>
 
 #include "pipeline_internal.h"
+#include "ip_frag_out.h"
 #include "flow/tcp.h"
 #include "flow/udp.h"
 #include "flow_life.h"
@@ -114,6 +115,32 @@ static inline bool tcp_window(struct egw_worker *w, struct rte_mbuf *m,
 }
 
 /*
+ * M, translated, too big for exit OUT_PORT and DF clear, leaves in fragments that fit
+ * (RFC 4787 REQ-13), each forwarded like a packet of its own; M itself is freed. Refused with
+ * mtu_exceeded: a packet with IP options (not split), one turning back (hairpin: it never
+ * leaves by this port), or no mbufs for the fragments.
+ */
+static void forward_split(struct egw_worker *w, struct rte_mbuf *m, const struct egw_pkt_meta *meta,
+	uint16_t out_port, uint16_t *slot, uint32_t dst_be, const struct egw_route_table *rt,
+	bool outbound)
+{
+	struct rte_mbuf *frags[EGW_FRAG_OUT_MAX];
+	unsigned n = 0;
+
+	if (*slot != EGW_NEIGH_HAIRPIN)
+		n = egw_pl_frag_out(m, meta->l3_off, w->dp->ports[out_port].mtu, frags);
+	if (n == 0) {
+		egw_drop(&w->stats, m, EGW_DROP_MTU_EXCEEDED);
+		return;
+	}
+	rte_pktmbuf_free(m);
+	w->stats.packets_fragmented++;
+	w->stats.fragments_sent += n;
+	for (unsigned i = 0; i < n; i++)
+		egw_pl_forward(w, frags[i], out_port, slot, dst_be, rt, outbound);
+}
+
+/*
  * Sends M, a packet of admitted flow F (or its ICMP error), on: track, translate, forward.
  * PROBE: M is the RST a re-check made; an ACK probe goes along (egw_pl_send_ack_probe).
  */
@@ -124,18 +151,20 @@ static __rte_always_inline void flow_send(struct egw_worker *w, const struct egw
 	uint16_t out_port = f->port[dir];
 	const struct egw_route_table *rt = dir == EGW_DIR_ORIG ? &dp->to_outside : &dp->to_inside;
 	uint8_t tcp_flags = meta->tcp_flags;
+	bool split = false;
 	uint32_t dst_be;
 	uint8_t was;
 
-	/* Too big for the exit and DF set: tell the sender, about the packet it sent. */
-	if (meta->ip_len > dp->ports[out_port].mtu) {
+	/* Too big for the exit and DF set: tell the sender, about the packet it sent. Without
+	 * DF it leaves in fragments (forward_split). */
+	if (unlikely(meta->ip_len > dp->ports[out_port].mtu)) {
 		const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l3_off);
-		if (ip[6] & 0x40)
+		if (ip[6] & 0x40) {
 			egw_pl_reply_icmp_error(w, m, meta, EGW_ICMP_DEST_UNREACH, 4,
 				dp->ports[out_port].mtu, EGW_DROP_MTU_EXCEEDED);
-		else
-			egw_drop(&w->stats, m, EGW_DROP_MTU_EXCEEDED);
-		return;
+			return;
+		}
+		split = true;
 	}
 	if (meta->proto == IPPROTO_TCP && !tcp_window(w, m, meta, f, dir, &tcp_flags))
 		return;
@@ -150,7 +179,10 @@ static __rte_always_inline void flow_send(struct egw_worker *w, const struct egw
 			f->neigh[dir] == EGW_NEIGH_HAIRPIN ? EGW_NEIGH_HAIRPIN : EGW_NEIGH_NONE;
 		egw_translate_icmp_error(m, meta, f, dir);
 		dst_be = dir == EGW_DIR_ORIG ? meta->dst : f->orig.a_addr;
-		egw_pl_forward(w, m, out_port, &slot, dst_be, rt, dir == EGW_DIR_ORIG);
+		if (unlikely(split))
+			forward_split(w, m, meta, out_port, &slot, dst_be, rt, dir == EGW_DIR_ORIG);
+		else
+			egw_pl_forward(w, m, out_port, &slot, dst_be, rt, dir == EGW_DIR_ORIG);
 		return;
 	}
 	was = f->state;
@@ -171,7 +203,11 @@ static __rte_always_inline void flow_send(struct egw_worker *w, const struct egw
 	if (unlikely(probe))
 		egw_pl_send_ack_probe(w, m, meta, out_port, &f->neigh[dir], dst_be, rt,
 			dir == EGW_DIR_ORIG);
-	egw_pl_forward(w, m, out_port, &f->neigh[dir], dst_be, rt, dir == EGW_DIR_ORIG);
+	if (unlikely(split))
+		forward_split(w, m, meta, out_port, &f->neigh[dir], dst_be, rt,
+			dir == EGW_DIR_ORIG);
+	else
+		egw_pl_forward(w, m, out_port, &f->neigh[dir], dst_be, rt, dir == EGW_DIR_ORIG);
 }
 
 void egw_pl_flow_send(struct egw_worker *w, struct rte_mbuf *m, struct egw_pkt_meta *meta,

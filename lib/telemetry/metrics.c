@@ -185,6 +185,12 @@ static void render_totals(const struct egw_tel_source *s, struct egw_metrics_buf
 		st.rst_sent);
 	scalar(b, "icmp_errors_sent_total", "counter", "ICMP errors generated (TTL, MTU).",
 		st.icmp_errors_sent);
+	scalar(b, "packets_fragmented_total", "counter",
+		"Packets too big for their exit, DF clear, sent in fragments.",
+		st.packets_fragmented);
+	scalar(b, "fragments_sent_total", "counter",
+		"Fragments the appliance made of packets too big for their exit.",
+		st.fragments_sent);
 	scalar(b, "rejects_sent_total", "counter",
 		"Refused new flows answered: TCP RST or ICMP administratively prohibited.",
 		st.rejects_sent);

@@ -149,6 +149,8 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 		U64(egw_view_neigh_counters[i].name,
 			*(const uint64_t *)((const char *)&nst + egw_view_neigh_counters[i].off));
 	U64("icmp_errors_sent", st.icmp_errors_sent);
+	U64("packets_fragmented", st.packets_fragmented);
+	U64("fragments_sent", st.fragments_sent);
 	U64("dns_queries", st.dns_queries);
 	U64("dns_answers_learned", st.dns_answers_learned);
 	U64("dns_answers_unmatched", st.dns_answers_unmatched);

@@ -359,8 +359,8 @@ static void check_conservation(void)
 		st->tx_packets != S.taken_tx || st->punted != S.taken_punt ||
 		st->held != S.taken_held ||
 		st->rx_packets + st->icmp_errors_sent + st->rst_sent + st->ack_probes_sent +
-				st->rejects_sent + st->dns_nxdomain_sent !=
-			st->tx_packets + st->punted + st->held + drops)
+				st->rejects_sent + st->dns_nxdomain_sent + st->fragments_sent !=
+			st->tx_packets + st->punted + st->held + drops + st->packets_fragmented)
 		abort();
 }
 

@@ -471,15 +471,16 @@ static void check_conservation(void)
 	CU_ASSERT_EQUAL(st.held, F.held_taken + rte_ring_count(dp->resolve_ring));
 	CU_ASSERT_EQUAL(st.handoffs_out, st.handoffs_in + in_rings);
 	/* Generated packets (ICMP errors; for revoked flows the RST back to the sender and the
-	 * ACK probe; dns_filter's NXDOMAIN answers; rejects) add to rx. */
+	 * ACK probe; dns_filter's NXDOMAIN answers; rejects) add to rx; a packet split in
+	 * fragments counts as its fragments. */
 	CU_ASSERT_EQUAL(st.rx_packets + st.icmp_errors_sent + st.rst_sent + st.ack_probes_sent +
-				st.rejects_sent + st.dns_nxdomain_sent,
+				st.rejects_sent + st.dns_nxdomain_sent + st.fragments_sent,
 		st.tx_packets + st.punted + st.held + st.handoffs_out - st.handoffs_in +
-			total_drops(&st));
+			total_drops(&st) + st.packets_fragmented);
 	if (st.rx_packets + st.icmp_errors_sent + st.rst_sent + st.ack_probes_sent +
-			st.rejects_sent + st.dns_nxdomain_sent !=
+			st.rejects_sent + st.dns_nxdomain_sent + st.fragments_sent !=
 		st.tx_packets + st.punted + st.held + st.handoffs_out - st.handoffs_in +
-			total_drops(&st))
+			total_drops(&st) + st.packets_fragmented)
 		fprintf(stderr,
 			"\n  rx %lu icmp %lu tx %lu punt %lu held %lu ho %lu/%lu drops %lu\n",
 			(unsigned long)st.rx_packets, (unsigned long)st.icmp_errors_sent,
@@ -2105,15 +2106,91 @@ static void test_pipeline_mtu(void)
 	fr = take_one(port_in);
 	check_generated_error(fr, f, EGW_ICMP_DEST_UNREACH, 4, 576, OUR_IN, MAC_CLIENT, MAC_IN);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_MTU_EXCEEDED), 1);
-	/* Without DF: dropped without a word (no fragmentation). */
+	/* Without DF: fragmented (test_pipeline_fragment_out), 552 + 4 bytes of TCP. */
 	p.frag = 0;
 	send_pkt(W(0), port_in, &p);
-	CU_ASSERT_EQUAL(take(NULL, 0), 0);
-	CU_ASSERT_EQUAL(drops(EGW_DROP_MTU_EXCEEDED), 2);
+	CU_ASSERT_EQUAL(take(NULL, 0), 2);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_MTU_EXCEEDED), 1);
 	/* Exactly the MTU passes. */
 	p.payload_len = 536;
 	send_pkt(W(0), port_in, &p);
 	take_one(port_out);
+	dp_teardown();
+}
+
+/* Fragment FR of the translated packet WANT (an IP packet at 14): bytes OFF to OFF + LEN of its
+ * payload, MF as told, header as WANT's but for length, offset and checksum. */
+static void expect_fragment(const struct frame *fr, const uint8_t *want, uint16_t off, uint16_t len,
+	bool mf)
+{
+	const uint8_t *ip = fr->d + 14;
+
+	CU_ASSERT_EQUAL_FATAL(fr->port, port_out);
+	CU_ASSERT_EQUAL_FATAL(fr->len, 14 + 20 + len);
+	CU_ASSERT_EQUAL(memcmp(fr->d, want, 14 + 2), 0); /* Ethernet, version, TOS */
+	CU_ASSERT_EQUAL(pg_rd16(ip + 2), 20 + len);
+	CU_ASSERT_EQUAL(memcmp(ip + 4, want + 14 + 4, 2), 0); /* ID */
+	CU_ASSERT_EQUAL(pg_rd16(ip + 6), (off / 8) | (mf ? 0x2000 : 0));
+	CU_ASSERT_EQUAL(memcmp(ip + 8, want + 14 + 8, 2), 0);	/* TTL, protocol */
+	CU_ASSERT_EQUAL(memcmp(ip + 12, want + 14 + 12, 8), 0); /* addresses */
+	CU_ASSERT(pg_ip_csum_ok(ip));
+	CU_ASSERT_EQUAL(memcmp(ip + 20, want + 14 + 20 + off, len), 0);
+}
+
+/* RFC 4787 REQ-13: too big for the exit without DF, a packet leaves translated, in fragments. */
+static void test_pipeline_fragment_out(void)
+{
+	struct pg_pkt p = from_client(IPPROTO_UDP, 40000, SERVER, 53);
+	uint8_t want[PG_FRAME_MAX];
+	struct frame fr[4];
+	struct frame *first;
+	struct egw_worker_stats st;
+	uint32_t nat_addr;
+	uint16_t nat_port;
+
+	dp_setup(&(struct dp_opts){ 0 });
+	F.dp->ports[port_out].mtu = 576;
+	p.payload_len = 10;
+	send_pkt(W(0), port_in, &p);
+	first = take_one(port_out);
+	nat_addr = pg_rd32(first->d + 14 + 12);
+	nat_port = pg_rd16(first->d + 34);
+	/* 1400 bytes of IP: 552 + 552 + 276 bytes of payload (576 - 20, to 8 bytes). */
+	p.payload_len = 1400 - 20 - 8;
+	p.ip_id = 0x1234;
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL_FATAL(take(fr, 4), 3);
+	p.src = nat_addr;
+	p.sport = nat_port;
+	p.ttl--;
+	memcpy(p.dmac, MAC_GW, 6);
+	memcpy(p.smac, MAC_OUT, 6);
+	bld(want, &p);
+	expect_fragment(&fr[0], want, 0, 552, true);
+	expect_fragment(&fr[1], want, 552, 552, true);
+	expect_fragment(&fr[2], want, 1104, 276, false);
+	egw_dataplane_stats(F.dp, &st);
+	CU_ASSERT_EQUAL(st.packets_fragmented, 1);
+	CU_ASSERT_EQUAL(st.fragments_sent, 3);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_MTU_EXCEEDED), 0);
+	/* DF set: ICMP fragmentation needed, as before. */
+	p = from_client(IPPROTO_UDP, 40000, SERVER, 53);
+	p.payload_len = 1400 - 20 - 8;
+	p.frag = 0x4000;
+	send_pkt(W(0), port_in, &p);
+	first = take_one(port_in);
+	CU_ASSERT_EQUAL(first->d[14 + 20], EGW_ICMP_DEST_UNREACH);
+	CU_ASSERT_EQUAL(first->d[14 + 21], 4);
+	CU_ASSERT_EQUAL(pg_rd16(first->d + 14 + 26), 576);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_MTU_EXCEEDED), 1);
+	/* IP options are not sorted by their copy bit: such a packet is refused. */
+	p.frag = 0;
+	p.ihl = 6;
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_MTU_EXCEEDED), 2);
+	egw_dataplane_stats(F.dp, &st);
+	CU_ASSERT_EQUAL(st.fragments_sent, 3);
 	dp_teardown();
 }
 
@@ -4010,9 +4087,9 @@ void egw_test_register_pipeline(void)
 		EGW_TEST(test_pipeline_handoff_carries_meta),
 		EGW_TEST(test_pipeline_route_and_neighbour), EGW_TEST(test_pipeline_source_limit),
 		EGW_TEST(test_pipeline_tcp_pickup), EGW_TEST(test_pipeline_tcp_window),
-		EGW_TEST(test_pipeline_mtu), EGW_TEST(test_pipeline_nat_exhausted),
-		EGW_TEST(test_pipeline_tx_full), EGW_TEST(test_pipeline_vlan),
-		EGW_TEST(test_pipeline_flow_records),
+		EGW_TEST(test_pipeline_mtu), EGW_TEST(test_pipeline_fragment_out),
+		EGW_TEST(test_pipeline_nat_exhausted), EGW_TEST(test_pipeline_tx_full),
+		EGW_TEST(test_pipeline_vlan), EGW_TEST(test_pipeline_flow_records),
 		EGW_TEST(test_pipeline_host_allowed_reordered),
 		EGW_TEST(test_pipeline_host_overlap), EGW_TEST(test_pipeline_host_denied_resets),
 		EGW_TEST(test_pipeline_host_reasons), EGW_TEST(test_pipeline_host_limits),
