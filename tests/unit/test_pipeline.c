@@ -18,6 +18,7 @@
 #include "pipeline/dataplane.h"
 #include "pipeline/flow_life.h"
 #include "pipeline/host_side.h"
+#include "pipeline/ip_frag_out.h"
 #include "pipeline/pipeline_internal.h"
 #include "pkt/pkt.h"
 #include "pktgen.h"
@@ -2194,6 +2195,61 @@ static void test_pipeline_fragment_out(void)
 	dp_teardown();
 }
 
+/* The fragmenter alone: a fragment split again, and what it refuses, leaking nothing. */
+static void test_pipeline_frag_out_limits(void)
+{
+	struct pg_pkt p = from_client(IPPROTO_UDP, 40000, SERVER, 53);
+	struct rte_mbuf *out[EGW_FRAG_OUT_MAX], *m;
+	struct rte_mempool *tiny, *small;
+	uint8_t f[PG_FRAME_MAX];
+	unsigned avail = rte_mempool_avail_count(pmp);
+	size_t n;
+
+	p.payload_len = 1400 - 20 - 8;
+	p.frag = 0x2000 | 10; /* MF, at 80 bytes: the middle of a bigger packet */
+	n = bld(f, &p);
+	m = mk_mbuf(f, n, port_in);
+	CU_ASSERT_EQUAL_FATAL(egw_pl_frag_out(m, 14, 576, out), 3);
+	for (unsigned i = 0; i < 3; i++) {
+		const uint8_t *ip = rte_pktmbuf_mtod(out[i], const uint8_t *) + 14;
+		CU_ASSERT_EQUAL(pg_rd16(ip + 6), 0x2000 | (10 + i * 69)); /* the last keeps MF */
+		CU_ASSERT(pg_ip_csum_ok(ip));
+		CU_ASSERT_EQUAL(memcmp(ip + 20, f + 34 + i * 552, i < 2 ? 552 : 276), 0);
+	}
+	rte_pktmbuf_free_bulk(out, 3);
+	/* Refused: an MTU under 68, more than EGW_FRAG_OUT_MAX pieces, IP options. */
+	CU_ASSERT_EQUAL(egw_pl_frag_out(m, 14, 67, out), 0);
+	CU_ASSERT_EQUAL(egw_pl_frag_out(m, 14, 68, out), 0);
+	rte_pktmbuf_free(m);
+	p.ihl = 6;
+	n = bld(f, &p);
+	m = mk_mbuf(f, n, port_in);
+	CU_ASSERT_EQUAL(egw_pl_frag_out(m, 14, 576, out), 0);
+	rte_pktmbuf_free(m);
+	/* A pool without enough mbufs, or with mbufs too small for the MTU. */
+	p.ihl = 0;
+	n = bld(f, &p);
+	tiny = rte_pktmbuf_pool_create("ut_frag_tiny", 3, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+		SOCKET_ID_ANY);
+	small = rte_pktmbuf_pool_create("ut_frag_small", 8, 0, 0, 512, SOCKET_ID_ANY);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tiny);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(small);
+	m = pg_mbuf(tiny, f, n, port_in);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(egw_pl_frag_out(m, 14, 576, out), 0);
+	CU_ASSERT_EQUAL(rte_mempool_avail_count(tiny), 2);
+	rte_pktmbuf_free(m);
+	m = mk_mbuf(f, n, port_in);
+	m->pool = small; /* the fragments come from the packet's pool */
+	CU_ASSERT_EQUAL(egw_pl_frag_out(m, 14, 1000, out), 0);
+	CU_ASSERT_EQUAL(rte_mempool_avail_count(small), 8);
+	m->pool = pmp;
+	rte_pktmbuf_free(m);
+	CU_ASSERT_EQUAL(rte_mempool_avail_count(pmp), avail);
+	rte_mempool_free(tiny);
+	rte_mempool_free(small);
+}
+
 static void test_pipeline_nat_exhausted(void)
 {
 	struct pg_pkt p;
@@ -4088,8 +4144,9 @@ void egw_test_register_pipeline(void)
 		EGW_TEST(test_pipeline_route_and_neighbour), EGW_TEST(test_pipeline_source_limit),
 		EGW_TEST(test_pipeline_tcp_pickup), EGW_TEST(test_pipeline_tcp_window),
 		EGW_TEST(test_pipeline_mtu), EGW_TEST(test_pipeline_fragment_out),
-		EGW_TEST(test_pipeline_nat_exhausted), EGW_TEST(test_pipeline_tx_full),
-		EGW_TEST(test_pipeline_vlan), EGW_TEST(test_pipeline_flow_records),
+		EGW_TEST(test_pipeline_frag_out_limits), EGW_TEST(test_pipeline_nat_exhausted),
+		EGW_TEST(test_pipeline_tx_full), EGW_TEST(test_pipeline_vlan),
+		EGW_TEST(test_pipeline_flow_records),
 		EGW_TEST(test_pipeline_host_allowed_reordered),
 		EGW_TEST(test_pipeline_host_overlap), EGW_TEST(test_pipeline_host_denied_resets),
 		EGW_TEST(test_pipeline_host_reasons), EGW_TEST(test_pipeline_host_limits),
