@@ -379,6 +379,8 @@ static void test_metrics_render(void)
 	w->stats.flow_log_dropped = 2;
 	w->stats.rejects_sent = 6;
 	w->stats.rejects_rate_limited = 3;
+	w->stats.packets_fragmented = 8;
+	w->stats.fragments_sent = 17;
 	w->stats.tx_full[EGW_PORT_IDS - 1] = 4;
 	conf.n_ports = 1;
 	snprintf(conf.ports[0].name, sizeof(conf.ports[0].name), "inside");
@@ -416,6 +418,8 @@ static void test_metrics_render(void)
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_flow_log_dropped_total"), 2);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_rejects_sent_total"), 6);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_rejects_rate_limited_total"), 3);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_packets_fragmented_total"), 8);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_fragments_sent_total"), 17);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_policy_flows_allowed_total{policy=\"web\"}"), 3);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_policy_bytes_total{policy=\"web\"}"), 4096);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_policy_flows_allowed_total{policy=\"(mode)\"}"), 0);
