@@ -22,7 +22,9 @@
 	_(IP_BAD_OPTIONS, "ip_bad_options", "IPv4 option length below 2 or past the header")       \
 	_(IP_SOURCE_ROUTE, "ip_source_route", "IPv4 loose/strict source route (ip_options)")       \
 	_(IP_OPTIONS_DENIED, "ip_options_denied", "IPv4 options and ip_options = drop-all")        \
-	_(IP_FRAGMENT, "ip_fragment", "IPv4 fragment (not reassembled)")                           \
+	_(IP_FRAGMENT, "ip_fragment", "fragment no train may carry (TCP at offset 8, ICMP error)") \
+	_(IP_FRAGMENT_TIMEOUT, "ip_fragment_timeout",                                              \
+		"later fragment whose first did not come in time, or no room to wait for it")      \
 	_(IP_MARTIAN, "ip_martian", "source or destination address not routable")                  \
 	_(IP_OWN_SOURCE, "ip_own_source", "source is ours (port address; pool, from inside)")      \
 	_(IP_SUBNET_BROADCAST, "ip_subnet_broadcast", "to/from a broadcast of a port's subnet")    \
@@ -35,7 +37,7 @@
 	_(ICMP_ERROR_MALFORMED, "icmp_error_malformed", "ICMP error whose quoted packet is bad")   \
 	_(ICMP_ERROR_NO_FLOW, "icmp_error_no_flow", "ICMP error about no known flow")              \
 	_(LOCAL_UNSUPPORTED, "local_unsupported", "to our own address, not ICMP echo")             \
-	_(LOCAL_OTHER_SIDE, "local_other_side", "to our address on the other side's port")        \
+	_(LOCAL_OTHER_SIDE, "local_other_side", "to our address on the other side's port")         \
 	_(TTL_EXCEEDED, "ttl_exceeded", "TTL would reach 0 (time exceeded sent, rate-limited)")    \
 	_(MTU_EXCEEDED, "mtu_exceeded",                                                            \
 		"larger than the exit port's MTU (frag. needed sent if DF)")                       \

@@ -358,6 +358,7 @@ unsigned egw_dataplane_drain(struct egw_dataplane *dp)
 
 	for (unsigned a = 0; a < dp->n_workers && dp->workers[a]; a++) {
 		n += drain_ring(dp, dp->workers[a]->ctl_tx);
+		n += egw_pl_frag_drain(dp->workers[a]);
 		for (unsigned b = 0; b < dp->n_workers; b++)
 			n += drain_ring(dp, dp->handoff[a][b]);
 	}

@@ -88,6 +88,9 @@ struct egw_worker_stats {
 	uint64_t flow_log_written;	/* records written (control thread) */
 	uint64_t flow_log_errors;	/* records lost to write errors (control thread) */
 	uint64_t flow_log_deny_dropped; /* deny records over the deny rate (control thread) */
+	/* IPv4 fragment trains (fragment.c): fragments forwarded (first ones included), later
+	 * ones that waited for their first, and of those the ones dropped unreleased */
+	uint64_t fragments_forwarded, fragments_held, fragments_timed_out;
 	uint64_t tx_full[EGW_PORT_IDS]; /* per port: packets its TX queue refused (tx_full) */
 	uint64_t drops[EGW_DROP_MAX];
 } __rte_cache_aligned;

@@ -12,6 +12,7 @@
 #include "dataplane.h"
 #include "dns_snoop.h"
 #include "flow/flow_table.h"
+#include "fragment.h"
 #include "mailbox.h"
 #include "nat/source_limit.h"
 #include "net/afpacket.h"
@@ -95,6 +96,7 @@ struct egw_worker {
 	uint32_t id_seq;
 	struct egw_host_side *host; /* pending flows and kept names (host_side.h) */
 	struct egw_dns_snoop dns;   /* queries waiting for answers, the journal of learned names */
+	struct egw_frag frag;	    /* fragment trains: their translations, fragments waiting */
 	struct egw_mailbox mbox __rte_cache_aligned; /* other threads ask about its flows here */
 };
 

@@ -105,9 +105,16 @@ static __rte_always_inline void flow_send(struct egw_worker *w, const struct egw
 			egw_drop(&w->stats, m, EGW_DROP_MTU_EXCEEDED);
 		return;
 	}
-	/* DNS: queries remembered (or answered NXDOMAIN by dns_filter), answers learned from. */
-	if (unlikely(egw_dns_flow(f)) && egw_dns_snoop_packet(w, snap, m, meta, f, dir))
-		return;
+	/* DNS: queries remembered (or answered NXDOMAIN by dns_filter), answers learned from.
+	 * A message in pieces cannot be read (nor filtered): it does not pass. */
+	if (unlikely(egw_dns_flow(f))) {
+		if (meta->frag) {
+			egw_drop(&w->stats, m, EGW_DROP_IP_FRAGMENT);
+			return;
+		}
+		if (egw_dns_snoop_packet(w, snap, m, meta, f, dir))
+			return;
+	}
 	if (meta->kind == EGW_PKT_ICMP_ERROR) {
 		/* RFC 5508: translated with their quoted packet; they neither refresh nor end it.
 		 * The sender may be a router rather than the flow's peer: route it afresh. */
@@ -131,6 +138,12 @@ static __rte_always_inline void flow_send(struct egw_worker *w, const struct egw
 	w->policy[f->policy].bytes += meta->ip_len;
 	if (f->flags & EGW_FLOW_F_NAT)
 		egw_translate(m, meta, f, dir);
+	if (unlikely(meta->frag)) {
+		/* Its train follows its translation (fragment.c). */
+		egw_pl_frag_first(w, m, meta, out_port, dir == EGW_DIR_ORIG,
+			(f->flags & EGW_FLOW_F_NAT) != 0);
+		return;
+	}
 	dst_be = dir == EGW_DIR_ORIG ? f->orig.b_addr : f->orig.a_addr;
 	if (unlikely(probe))
 		egw_pl_send_ack_probe(w, m, meta, out_port, &f->neigh[dir], dst_be, rt,
@@ -276,9 +289,13 @@ static inline bool early_checks(struct egw_worker *w, const struct egw_snapshot 
 		 * out of the outside port would tell the Internet how the site is numbered. */
 		if (why == EGW_DROP_NONE && meta->dst != in->addr_be)
 			why = EGW_DROP_LOCAL_OTHER_SIDE;
+		/* Answered in place: a whole echo request only (not a fragment, nor a
+		 * reassembled one the ring cut). */
 		if (why == EGW_DROP_NONE &&
 			!(meta->proto == IPPROTO_ICMP && meta->kind == EGW_PKT_IPV4 &&
-				meta->icmp_type == EGW_ICMP_ECHO_REQUEST))
+				meta->icmp_type == EGW_ICMP_ECHO_REQUEST &&
+				meta->frag == EGW_PKT_FRAG_NONE &&
+				meta->l3_off + meta->ip_len <= m->data_len))
 			why = EGW_DROP_LOCAL_UNSUPPORTED;
 		if (why != EGW_DROP_NONE) {
 			egw_drop(&w->stats, m, why);
@@ -340,13 +357,23 @@ struct away {
 	struct rte_mbuf *m[EGW_MAX_WORKERS][EGW_BURST];
 };
 
-/* Parses M into *PM and judges its IP options. False when M was dropped (one reason). */
+/*
+ * Parses M into *PM and judges its IP options. False when M was dropped (one reason).
+ *
+ * A frame longer than its port's MTU allows cannot have come off the wire that way: the kernel
+ * reassembled it (af_packet's fanout defragments) or merged it, and the ring may have cut it.
+ * Its IPv4 length past the bytes at hand is then no malformation: it is parsed as cut, and the
+ * flow path finds it too big for the exit (mtu_exceeded; fragmentation needed when DF).
+ */
 static inline bool parse(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf *m,
 	struct egw_pkt_meta *pm)
 {
-	enum egw_drop_reason r =
-		egw_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, pm);
+	const uint8_t *data = rte_pktmbuf_mtod(m, const uint8_t *);
+	enum egw_drop_reason r = egw_pkt_parse(data, m->data_len, pm);
 
+	if (unlikely(r == EGW_DROP_IP_BAD_LENGTH) &&
+		m->data_len >= w->dp->ports[m->port].mtu + RTE_ETHER_HDR_LEN)
+		r = egw_pkt_parse_cut(data, m->data_len, pm);
 	/* One test for both rare cases: a malformed packet, or one with IP options. */
 	if (unlikely((r | pm->ip_opts) != 0)) {
 		if (r == EGW_DROP_NONE)
@@ -399,12 +426,29 @@ static void classify(struct egw_worker *w, const struct egw_snapshot *snap, stru
 			/* Counted, checked and judged where it came in: only its flow here. */
 			if (!carried(w, m, pm))
 				continue;
+			if (unlikely(pm->kind == EGW_PKT_FRAGMENT)) {
+				egw_pl_frag_later(w, m, pm);
+				continue;
+			}
+			if (unlikely(pm->frag == EGW_PKT_FRAG_RELAYED)) {
+				egw_pl_frag_relayed(w, m, pm);
+				continue;
+			}
 		} else {
 			w->stats.rx_packets++;
 			w->stats.rx_bytes += m->pkt_len;
 			if (!parse(w, snap, m, pm) || !early_checks(w, snap, m, pm, in))
 				continue;
-			owner = packet_owner(dp, snap, pm, in->zone);
+			if (unlikely(pm->kind == EGW_PKT_FRAGMENT)) {
+				/* No ports: owned by its train (fragment.c). */
+				owner = egw_pl_frag_owner(pm, dp->n_workers);
+				if (owner == w->id) {
+					egw_pl_frag_later(w, m, pm);
+					continue;
+				}
+			} else {
+				owner = packet_owner(dp, snap, pm, in->zone);
+			}
 			if (owner != w->id) {
 				egw_pkt_meta_carry(m, dp->meta_off, pm);
 				a->m[owner][a->n[owner]++] = m;
@@ -522,6 +566,7 @@ uint32_t egw_pipeline_expire(struct egw_worker *w)
 	uint32_t n;
 
 	egw_pl_host_expire(w);
+	egw_pl_frag_expire(w);
 	n = egw_flow_expire_step(w->ft, w->now, EGW_EXPIRE_BUDGET, egw_flow_expired, w);
 
 	w->stats.flows_expired += n;
@@ -535,6 +580,7 @@ uint32_t egw_pipeline_expire_paced(struct egw_worker *w, uint64_t tsc)
 	uint32_t n;
 
 	egw_pl_host_expire(w);
+	egw_pl_frag_expire(w);
 	if (tsc - w->expire_tsc < per)
 		return 0;
 	due = (tsc - w->expire_tsc) / per;

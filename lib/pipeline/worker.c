@@ -84,6 +84,7 @@ struct egw_worker *egw_worker_create(struct egw_dataplane *dp, unsigned id, uint
 			goto fail;
 		}
 	}
+	egw_pl_frag_init(&w->frag);
 	w->now_tsc = rte_get_tsc_cycles();
 	w->log_epoch = flowlog_epoch(w->now_tsc);
 	return w;
