@@ -229,8 +229,15 @@ static void send_held(struct egw_worker *w, uint16_t idx)
 	t->held_head = t->held_tail = EGW_FRAG_NONE;
 }
 
-void egw_pl_frag_later(struct egw_worker *w, struct rte_mbuf *m, const struct egw_pkt_meta *meta)
+void egw_pl_frag_later(struct egw_worker *w, struct rte_mbuf *m)
 {
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, RTE_ETHER_HDR_LEN);
+	/* The train's key, read again: the parser checked the header. */
+	const struct egw_pkt_meta key = { .src = rd32(ip + IP_SRC_OFF),
+		.dst = rd32(ip + IP_DST_OFF),
+		.ip_id = rd16(ip + IP_ID_OFF),
+		.proto = ip[9] };
+	const struct egw_pkt_meta *meta = &key;
 	uint16_t idx = find(&w->frag, meta);
 
 	if (idx != EGW_FRAG_NONE && expired(w, &w->frag.train[idx])) {

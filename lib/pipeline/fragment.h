@@ -60,8 +60,9 @@ struct egw_worker;
 void egw_pl_frag_init(struct egw_frag *fr);
 /* The worker of N that keeps the train of META (a fragment, first or later, as received). */
 unsigned egw_pl_frag_owner(const struct egw_pkt_meta *meta, unsigned n);
-/* A later fragment W keeps the train of: translated and forwarded, or held for its first. */
-void egw_pl_frag_later(struct egw_worker *w, struct rte_mbuf *m, const struct egw_pkt_meta *meta);
+/* M, a later fragment (parsed) W keeps the train of: translated and forwarded, or held for
+ * its first. */
+void egw_pl_frag_later(struct egw_worker *w, struct rte_mbuf *m);
 /*
  * M, a first fragment of an admitted flow, tracked and translated, leaves by OUT_PORT
  * (OUTBOUND: toward the outside). NAT: its source was translated, so the train gets an ID of

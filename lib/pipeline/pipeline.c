@@ -349,6 +349,10 @@ struct burst {
 	struct egw_pkt_meta meta[EGW_BURST];
 	struct egw_flow_key keys[EGW_BURST];
 	const struct egw_flow_key *key_ptrs[EGW_BURST];
+	/* Later fragments this worker keeps the trains of: after the burst's first fragments, so
+	 * that a whole train in one burst waits for nothing. */
+	unsigned n_later;
+	struct rte_mbuf *later[EGW_BURST];
 };
 
 /* Packets of the burst other workers own, per owner. */
@@ -427,7 +431,7 @@ static void classify(struct egw_worker *w, const struct egw_snapshot *snap, stru
 			if (!carried(w, m, pm))
 				continue;
 			if (unlikely(pm->kind == EGW_PKT_FRAGMENT)) {
-				egw_pl_frag_later(w, m, pm);
+				b->later[b->n_later++] = m;
 				continue;
 			}
 			if (unlikely(pm->frag == EGW_PKT_FRAG_RELAYED)) {
@@ -443,7 +447,7 @@ static void classify(struct egw_worker *w, const struct egw_snapshot *snap, stru
 				/* No ports: owned by its train (fragment.c). */
 				owner = egw_pl_frag_owner(pm, dp->n_workers);
 				if (owner == w->id) {
-					egw_pl_frag_later(w, m, pm);
+					b->later[b->n_later++] = m;
 					continue;
 				}
 			} else {
@@ -552,6 +556,7 @@ void egw_pipeline_rx(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n, b
 		return;
 	}
 	b.n = 0;
+	b.n_later = 0;
 	memset(a.n, 0, sizeof(a.n[0]) * w->dp->n_workers);
 	classify(w, snap, pkts, n, from_handoff, &b, &a);
 	if (from_handoff)
@@ -559,6 +564,8 @@ void egw_pipeline_rx(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n, b
 	else
 		hand_off(w, &a);
 	process(w, snap, &b);
+	for (unsigned i = 0; i < b.n_later; i++)
+		egw_pl_frag_later(w, b.later[i]);
 }
 
 uint32_t egw_pipeline_expire(struct egw_worker *w)

@@ -3351,6 +3351,30 @@ static void test_fragment_in_order(void)
 	dp_teardown();
 }
 
+/* A whole train in one burst: its later pieces come after its first, none waits. */
+static void test_fragment_one_burst(void)
+{
+	struct frame out[FRAG_MAX];
+	struct rte_mbuf *m[FRAG_MAX];
+	struct frags fs;
+	uint8_t whole[PG_FRAME_MAX];
+	unsigned n;
+
+	dp_setup(&(struct dp_opts){ 0 });
+	client_train(&fs, CLIENT, 9);
+	for (unsigned i = 0; i < fs.n; i++)
+		m[i] = mk_mbuf(fs.d[i], fs.len[i], port_in);
+	F.fed += fs.n;
+	egw_pipeline_rx(W(0), m, (uint16_t)fs.n, false);
+	n = take(out, FRAG_MAX);
+	CU_ASSERT_EQUAL_FATAL(n, 4);
+	CU_ASSERT_EQUAL(W(0)->stats.fragments_held, 0);
+	CU_ASSERT_EQUAL(pg_rd16(out[0].d + PG_ETH_LEN + 6), 0x2000);
+	reassemble(out, n, whole);
+	CU_ASSERT(pg_l4_csum_ok(whole));
+	dp_teardown();
+}
+
 /* Later pieces before their first wait, then leave behind it in the order they came. */
 static void test_fragment_out_of_order(void)
 {
@@ -3544,7 +3568,8 @@ void egw_test_register_pipeline(void)
 		EGW_TEST(test_pipeline_time_wait_frees_source), EGW_TEST(test_pipeline_reuse_tuple),
 		EGW_TEST(test_pipeline_port_reclaim), EGW_TEST(test_pipeline_udp_behaviour),
 		EGW_TEST(test_pipeline_table_reclaim), EGW_TEST(test_fragment_in_order),
-		EGW_TEST(test_fragment_out_of_order), EGW_TEST(test_fragment_timeout),
-		EGW_TEST(test_fragment_buffer_full), EGW_TEST(test_fragment_id_unique),
-		EGW_TEST(test_fragment_two_workers), EGW_TEST(test_fragment_reassembled_cut));
+		EGW_TEST(test_fragment_one_burst), EGW_TEST(test_fragment_out_of_order),
+		EGW_TEST(test_fragment_timeout), EGW_TEST(test_fragment_buffer_full),
+		EGW_TEST(test_fragment_id_unique), EGW_TEST(test_fragment_two_workers),
+		EGW_TEST(test_fragment_reassembled_cut));
 }
