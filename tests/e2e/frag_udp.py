@@ -8,13 +8,15 @@
                                       fragments it), waits for the echo; prints "ok LEN" when it
                                       came back whole and equal
   frag_udp.py ooo SRC DST PORT SIZE   client: the same datagram cut into fragments by scapy and
-                                      sent last fragment first; waits for the echo on a socket
+                                      sent last fragment first, the first one 0.3 s later;
+                                      waits for the echo on a socket
                                       bound to the fragments' source port
 """
 import hashlib
 import os
 import socket
 import sys
+import time
 
 
 def echo(addr, port, log):
@@ -58,8 +60,10 @@ def out_of_order(src, dst, port, size):
     sport = s.getsockname()[1]
     pkt = IP(src=src, dst=dst, id=0x4567) / UDP(sport=sport, dport=port) / Raw(data)
     frags = fragment(pkt, fragsize=1000)
-    frags.reverse()  # the first fragment last: the rest must wait for it
-    l3send(frags, verbose=False)
+    # The later fragments last first, then (in a burst of its own) the first: they must wait.
+    l3send(list(reversed(frags[1:])), verbose=False)
+    time.sleep(0.3)
+    l3send(frags[0], verbose=False)
     return wait_echo(s, data)
 
 

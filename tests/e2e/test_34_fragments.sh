@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# IPv4 fragments (RFC 4787 REQ-14, RFC 5508 REQ-?; issue 13 item 4).
+# IPv4 fragments (RFC 4787 REQ-13 and REQ-14; fragmented ICMP echo, RFC 5508).
 #
 # Part 1, ports on net_pcap (fragments reach the appliance as fragments): a 4000-byte UDP
 # datagram the client's kernel fragments crosses the appliance and arrives whole at the server,
