@@ -45,6 +45,8 @@ void egw_conf_defaults(struct egw_conf *conf)
 	conf->flows.udp = 300;
 	conf->flows.icmp = 60;
 	conf->flows.tcp_pickup = true;
+	conf->flows.fragment_trains = 256;
+	conf->flows.fragment_timeout = 2;
 
 	snprintf(conf->control.socket, sizeof(conf->control.socket), "/run/egressgw/control.sock");
 	snprintf(conf->metrics.listen, sizeof(conf->metrics.listen), "127.0.0.1:9610");

@@ -98,6 +98,8 @@ struct egw_dataplane *egw_dataplane_create(const struct egw_dataplane_params *p,
 	dp->tcp_pickup = p->tcp_pickup;
 	dp->flow_log = p->flow_log;
 	dp->icmp_errors_per_s = p->icmp_errors_per_s ? p->icmp_errors_per_s : EGW_ICMP_ERRORS_PER_S;
+	dp->fragment_trains = p->fragment_trains;
+	dp->fragment_timeout = p->fragment_timeout;
 	snprintf(err, errlen, "cannot read random bytes for the NAT port key");
 	if (p->secret)
 		dp->secret = *p->secret;

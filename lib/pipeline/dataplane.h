@@ -114,6 +114,8 @@ struct egw_dataplane_params {
 	bool tcp_pickup;
 	bool flow_log;			     /* workers get a flow log record ring */
 	uint32_t icmp_errors_per_s;	     /* per worker; 0: 100 */
+	uint32_t fragment_trains;	     /* per worker ([flows] fragment_trains); 0: 256 */
+	uint32_t fragment_timeout;	     /* seconds; 0: 2 */
 	uint32_t neigh_max;		     /* neighbour slots */
 	unsigned ring_size;		     /* control and handoff rings (power of 2) */
 	const struct egw_nat_secret *secret; /* NULL: random (RFC 6056 keys) */

@@ -56,7 +56,8 @@ struct egw_dataplane {
 	bool flow_log; /* [log] flow_log set: workers get a record ring (fixed at start) */
 	uint32_t *policy_active;    /* per counter slot: flows held, for max_flows (atomic) */
 	uint32_t icmp_errors_per_s; /* per worker, rate limit of generated ICMP errors */
-	struct egw_worker_stats control_stats; /* drops counted by the control thread */
+	uint32_t fragment_trains, fragment_timeout; /* per worker's fragment.c (0: defaults) */
+	struct egw_worker_stats control_stats;	    /* drops counted by the control thread */
 	/* Per port id: what the kernel loses on net_af_packet ports (set up with the ports). */
 	struct egw_afp_port afp[EGW_PORT_IDS];
 };

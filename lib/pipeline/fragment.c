@@ -6,7 +6,11 @@
  * there and relayed when that is another worker, so that the note and the fragments waiting
  * for it meet on one worker.
  */
+#include <errno.h>
 #include <string.h>
+
+#include <rte_common.h>
+#include <rte_malloc.h>
 
 #include "fragment.h"
 #include "pipeline_internal.h"
@@ -58,14 +62,69 @@ static inline void set32(uint8_t *ip, uint8_t *p, uint32_t v)
 	memcpy(p, &v, 4);
 }
 
-void egw_pl_frag_init(struct egw_frag *fr)
+/* No notes, every slot free. */
+static void reset(struct egw_frag *fr)
 {
-	memset(fr, 0, sizeof(*fr));
-	for (unsigned i = 0; i < EGW_FRAG_BUCKETS; i++)
+	memset(fr->train, 0, (size_t)fr->n * sizeof(fr->train[0]));
+	for (unsigned i = 0; i <= fr->mask; i++)
 		fr->bucket[i] = EGW_FRAG_NONE;
-	for (unsigned i = 0; i < EGW_FRAG_HELD; i++)
-		fr->held_next[i] = (uint16_t)(i + 1 < EGW_FRAG_HELD ? i + 1 : EGW_FRAG_NONE);
+	for (unsigned i = 0; i < fr->n; i++)
+		fr->held_next[i] = (uint16_t)(i + 1 < fr->n ? i + 1 : EGW_FRAG_NONE);
 	fr->held_free = 0;
+	fr->hand = 0;
+	fr->swept = 0;
+}
+
+/* Where the arrays of N notes lie in their one allocation (offsets); its size. */
+struct layout {
+	unsigned n, buckets;
+	size_t bucket_off, held_off, next_off, size;
+};
+
+static struct layout layout_of(unsigned n)
+{
+	struct layout l = { .buckets = 16 };
+
+	l.n = n ? RTE_MIN(RTE_MAX(n, 16u), (unsigned)EGW_FRAG_TRAINS_MAX) : EGW_FRAG_TRAINS;
+	while (l.buckets < 2 * l.n)
+		l.buckets *= 2;
+	l.bucket_off = RTE_ALIGN_CEIL((size_t)l.n * sizeof(struct egw_frag_train), 8);
+	l.held_off = l.bucket_off + RTE_ALIGN_CEIL((size_t)l.buckets * sizeof(uint16_t), 8);
+	l.next_off = l.held_off + (size_t)l.n * sizeof(struct rte_mbuf *);
+	l.size = l.next_off + (size_t)l.n * sizeof(uint16_t);
+	return l;
+}
+
+size_t egw_pl_frag_bytes(unsigned n)
+{
+	return layout_of(n).size;
+}
+
+int egw_pl_frag_init(struct egw_frag *fr, unsigned n, uint32_t timeout, int socket)
+{
+	const struct layout l = layout_of(n);
+	uint8_t *mem;
+
+	memset(fr, 0, sizeof(*fr));
+	mem = rte_malloc_socket("egw_frag", l.size, RTE_CACHE_LINE_SIZE, socket);
+	if (!mem)
+		return -ENOMEM;
+	fr->mem = mem;
+	fr->train = (struct egw_frag_train *)mem;
+	fr->bucket = (uint16_t *)(mem + l.bucket_off);
+	fr->held = (struct rte_mbuf **)(mem + l.held_off);
+	fr->held_next = (uint16_t *)(mem + l.next_off);
+	fr->n = (uint16_t)l.n;
+	fr->mask = (uint16_t)(l.buckets - 1);
+	fr->timeout = timeout ? timeout : EGW_FRAG_TIMEOUT_S;
+	reset(fr);
+	return 0;
+}
+
+void egw_pl_frag_fini(struct egw_frag *fr)
+{
+	rte_free(fr->mem);
+	fr->mem = NULL;
 }
 
 unsigned egw_pl_frag_owner(const struct egw_pkt_meta *meta, unsigned n)
@@ -77,13 +136,13 @@ unsigned egw_pl_frag_owner(const struct egw_pkt_meta *meta, unsigned n)
 
 static inline bool expired(const struct egw_worker *w, const struct egw_frag_train *t)
 {
-	return w->now - t->born > EGW_FRAG_TIMEOUT_S;
+	return w->now - t->born > w->frag.timeout;
 }
 
 static uint16_t find(const struct egw_frag *fr, const struct egw_pkt_meta *meta)
 {
-	uint16_t i = fr->bucket[train_hash(meta->src, meta->dst, meta->ip_id, meta->proto) &
-				(EGW_FRAG_BUCKETS - 1)];
+	uint16_t i =
+		fr->bucket[train_hash(meta->src, meta->dst, meta->ip_id, meta->proto) & fr->mask];
 
 	while (i != EGW_FRAG_NONE) {
 		const struct egw_frag_train *t = &fr->train[i];
@@ -98,8 +157,7 @@ static uint16_t find(const struct egw_frag *fr, const struct egw_pkt_meta *meta)
 static void unlink_train(struct egw_frag *fr, uint16_t idx)
 {
 	struct egw_frag_train *t = &fr->train[idx];
-	uint16_t *at =
-		&fr->bucket[train_hash(t->src, t->dst, t->id, t->proto) & (EGW_FRAG_BUCKETS - 1)];
+	uint16_t *at = &fr->bucket[train_hash(t->src, t->dst, t->id, t->proto) & fr->mask];
 
 	while (*at != idx)
 		at = &fr->train[*at].next;
@@ -141,7 +199,7 @@ static uint16_t take(struct egw_worker *w, const struct egw_pkt_meta *meta, bool
 			return EGW_FRAG_NONE;
 		release(w, idx);
 	}
-	fr->hand = (uint16_t)((idx + 1) % EGW_FRAG_TRAINS);
+	fr->hand = (uint16_t)((idx + 1) % fr->n);
 	*t = (struct egw_frag_train){ .src = meta->src,
 		.dst = meta->dst,
 		.id = meta->ip_id,
@@ -151,7 +209,7 @@ static uint16_t take(struct egw_worker *w, const struct egw_pkt_meta *meta, bool
 		.neigh = EGW_NEIGH_NONE,
 		.held_head = EGW_FRAG_NONE,
 		.held_tail = EGW_FRAG_NONE };
-	head = &fr->bucket[train_hash(t->src, t->dst, t->id, t->proto) & (EGW_FRAG_BUCKETS - 1)];
+	head = &fr->bucket[train_hash(t->src, t->dst, t->id, t->proto) & fr->mask];
 	t->next = *head;
 	*head = idx;
 	return idx;
@@ -331,7 +389,7 @@ void egw_pl_frag_expire(struct egw_worker *w)
 	if (fr->swept == w->now)
 		return;
 	fr->swept = w->now;
-	for (uint16_t i = 0; i < EGW_FRAG_TRAINS; i++)
+	for (uint16_t i = 0; i < fr->n; i++)
 		if (fr->train[i].state != FRAG_FREE && expired(w, &fr->train[i]))
 			release(w, i);
 }
@@ -341,7 +399,7 @@ unsigned egw_pl_frag_drain(struct egw_worker *w)
 	struct egw_frag *fr = &w->frag;
 	unsigned n = 0;
 
-	for (uint16_t i = 0; i < EGW_FRAG_TRAINS; i++) {
+	for (uint16_t i = 0; i < fr->n; i++) {
 		struct egw_frag_train *t = &fr->train[i];
 		for (uint16_t s = t->held_head; t->state != FRAG_FREE && s != EGW_FRAG_NONE;) {
 			egw_drop(&w->stats, fr->held[s], EGW_DROP_SHUTDOWN);
@@ -349,6 +407,6 @@ unsigned egw_pl_frag_drain(struct egw_worker *w)
 			n++;
 		}
 	}
-	egw_pl_frag_init(fr);
+	reset(fr);
 	return n;
 }

@@ -11,9 +11,10 @@
  * checksum lives in the first fragment) and forwarded. A later fragment that arrives before its
  * first waits, bounded in count and time, and leaves right after it.
  *
- * Everything is per worker and preallocated: a table of EGW_FRAG_TRAINS notes taken in turn
- * (the oldest goes first; every note lives EGW_FRAG_TIMEOUT_S, so the turn order is the age
- * order) and EGW_FRAG_HELD mbuf slots for the fragments that wait.
+ * Everything is per worker and preallocated at start ([flows] fragment_trains and
+ * fragment_timeout): a table of notes taken in turn (the oldest goes first; every note lives the
+ * timeout, so the turn order is the age order) and as many mbuf slots for the fragments that
+ * wait.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -22,11 +23,10 @@
 
 #include "pkt/pkt.h"
 
-#define EGW_FRAG_TRAINS 256  /* notes per worker (trains translated or waiting) */
-#define EGW_FRAG_BUCKETS 512 /* hash buckets of the notes (power of 2) */
-#define EGW_FRAG_HELD 256    /* fragments waiting for their first, per worker */
-#define EGW_FRAG_TIMEOUT_S 2 /* a note lives this long (seconds, 2 to 3 by the clock) */
-#define EGW_FRAG_NONE 0xffff /* end of a list of indices */
+#define EGW_FRAG_TRAINS 256	  /* default notes per worker, and fragments that may wait */
+#define EGW_FRAG_TRAINS_MAX 32768 /* indices are 16 bits, EGW_FRAG_NONE the end */
+#define EGW_FRAG_TIMEOUT_S 2	  /* default life of a note (seconds; one more by the clock) */
+#define EGW_FRAG_NONE 0xffff	  /* end of a list of indices */
 
 struct egw_frag_train {
 	uint32_t src, dst; /* the key: addresses, protocol and ID as received */
@@ -44,20 +44,27 @@ struct egw_frag_train {
 };
 
 struct egw_frag {
-	uint16_t bucket[EGW_FRAG_BUCKETS];
-	struct egw_frag_train train[EGW_FRAG_TRAINS];
+	struct egw_frag_train *train; /* N notes */
+	uint16_t *bucket;	      /* MASK + 1 hash buckets (twice N, a power of 2) */
+	struct rte_mbuf **held;	      /* N slots for fragments that wait */
+	uint16_t *held_next;	      /* per slot: a train's list, or the free list */
+	uint16_t n, mask;
 	uint16_t hand; /* the next note to take: the oldest */
-	struct rte_mbuf *held[EGW_FRAG_HELD];
-	uint16_t held_next[EGW_FRAG_HELD]; /* a train's list, or the free list */
 	uint16_t held_free;
 	uint16_t id_counter; /* IDs of translated trains: id_counter * workers + worker id */
+	uint32_t timeout;    /* seconds a note lives */
 	uint32_t swept;	     /* the second of the last sweep */
+	void *mem;	     /* one allocation for the arrays */
 };
 
 struct egw_worker;
 
-/* Empties FR: no notes, every slot free. */
-void egw_pl_frag_init(struct egw_frag *fr);
+/* FR with N notes and slots (16 .. EGW_FRAG_TRAINS_MAX) living TIMEOUT seconds (0: the
+ * defaults), empty; -ENOMEM. */
+int egw_pl_frag_init(struct egw_frag *fr, unsigned n, uint32_t timeout, int socket);
+void egw_pl_frag_fini(struct egw_frag *fr);
+/* The memory egw_pl_frag_init() takes for N notes (0: the default). */
+size_t egw_pl_frag_bytes(unsigned n);
 /* The worker of N that keeps the train of META (a fragment, first or later, as received). */
 unsigned egw_pl_frag_owner(const struct egw_pkt_meta *meta, unsigned n);
 /* M, a later fragment (parsed) W keeps the train of: translated and forwarded, or held for
@@ -73,7 +80,7 @@ void egw_pl_frag_first(struct egw_worker *w, struct rte_mbuf *m, struct egw_pkt_
 	uint16_t out_port, bool outbound, bool nat);
 /* A first fragment another worker translated (EGW_PKT_FRAG_RELAYED): noted and forwarded. */
 void egw_pl_frag_relayed(struct egw_worker *w, struct rte_mbuf *m, const struct egw_pkt_meta *meta);
-/* Once a second: trains past EGW_FRAG_TIMEOUT_S are forgotten, what waited dropped. */
+/* Once a second: trains past their timeout are forgotten, what waited dropped. */
 void egw_pl_frag_expire(struct egw_worker *w);
 /* At stop: frees what waits (counted "shutdown"); the number freed. */
 unsigned egw_pl_frag_drain(struct egw_worker *w);

@@ -64,7 +64,8 @@ struct egw_worker *egw_worker_create(struct egw_dataplane *dp, unsigned id, uint
 		rte_errno = ENOMEM;
 		goto fail;
 	}
-	if (egw_dns_snoop_init(&w->dns, dp->name, id, socket) < 0) {
+	if (egw_dns_snoop_init(&w->dns, dp->name, id, socket) < 0 ||
+		egw_pl_frag_init(&w->frag, dp->fragment_trains, dp->fragment_timeout, socket) < 0) {
 		rte_errno = ENOMEM;
 		goto fail;
 	}
@@ -84,7 +85,6 @@ struct egw_worker *egw_worker_create(struct egw_dataplane *dp, unsigned id, uint
 			goto fail;
 		}
 	}
-	egw_pl_frag_init(&w->frag);
 	w->now_tsc = rte_get_tsc_cycles();
 	w->log_epoch = flowlog_epoch(w->now_tsc);
 	return w;
@@ -98,7 +98,8 @@ size_t egw_worker_bytes(uint32_t max_flows, bool flow_log)
 	size_t n = sizeof(struct egw_worker) + egw_flow_table_bytes(max_flows) +
 		   egw_source_limit_bytes(max_flows) + rte_ring_get_memsize(1024) +
 		   EGW_DNS_PENDING_SLOTS * sizeof(struct egw_dns_pending) +
-		   rte_ring_get_memsize_elem(16, EGW_DNS_JOURNAL_CELLS);
+		   rte_ring_get_memsize_elem(16, EGW_DNS_JOURNAL_CELLS) +
+		   egw_pl_frag_bytes(0); /* [flows] fragment_trains at its default */
 
 	if (flow_log)
 		n += rte_ring_get_memsize_elem(sizeof(struct egw_flowlog_rec),
@@ -124,6 +125,7 @@ void egw_worker_free(struct egw_worker *w)
 	egw_source_limit_fini(&w->sources);
 	egw_addr_stats_fini(&w->addrs);
 	egw_dns_snoop_fini(&w->dns);
+	egw_pl_frag_fini(&w->frag);
 	free(w->policy);
 	rte_free(w);
 }

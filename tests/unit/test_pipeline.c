@@ -158,6 +158,7 @@ struct dp_opts {
 	uint32_t max_per_source;
 	bool no_pool;  /* passthrough without a default pool: routed untranslated */
 	bool flow_log; /* workers get flow log rings */
+	uint32_t fragment_trains, fragment_timeout; /* 0: the defaults */
 };
 
 static struct egw_snapshot *build_snapshot(enum egw_mode mode, uint16_t pf, uint16_t pl,
@@ -244,7 +245,9 @@ static void dp_setup(const struct dp_opts *o)
 		.flow_log = o->flow_log,
 		.neigh_max = 64,
 		.ring_size = 1024,
-		.secret = &SECRET };
+		.secret = &SECRET,
+		.fragment_trains = o->fragment_trains,
+		.fragment_timeout = o->fragment_timeout };
 	struct egw_dataplane *dp;
 	char name[12], err[256];
 
@@ -3400,17 +3403,19 @@ static void test_fragment_out_of_order(void)
 	dp_teardown();
 }
 
-/* A piece whose first never comes is dropped after the timeout, counted once. */
+/* A piece whose first never comes is dropped after the timeout ([flows] fragment_timeout),
+ * counted once. */
 static void test_fragment_timeout(void)
 {
 	struct frags fs;
 
-	dp_setup(&(struct dp_opts){ 0 });
+	dp_setup(&(struct dp_opts){ .fragment_timeout = 5 });
 	client_train(&fs, CLIENT, 8);
 	rx_on(W(0), port_in, fs.d[2], fs.len[2]);
+	W(0)->now = T0 + 5;
 	egw_pipeline_expire(W(0));
 	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_FRAGMENT_TIMEOUT), 0);
-	W(0)->now = T0 + EGW_FRAG_TIMEOUT_S + 1;
+	W(0)->now = T0 + 6;
 	egw_pipeline_expire(W(0));
 	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_FRAGMENT_TIMEOUT), 1);
 	CU_ASSERT_EQUAL(W(0)->stats.fragments_timed_out, 1);
@@ -3422,26 +3427,28 @@ static void test_fragment_timeout(void)
 	dp_teardown();
 }
 
-/* Full: a waiting piece never pushes out a live train; one that cannot wait is dropped. */
+/* Full ([flows] fragment_trains): a waiting piece never pushes out a live train; one that
+ * cannot wait is dropped. */
 static void test_fragment_buffer_full(void)
 {
+	enum { TRAINS = 40 };
 	struct frags fs;
 
-	dp_setup(&(struct dp_opts){ 0 });
-	for (unsigned i = 0; i <= EGW_FRAG_TRAINS; i++) {
+	dp_setup(&(struct dp_opts){ .fragment_trains = TRAINS });
+	for (unsigned i = 0; i <= TRAINS; i++) {
 		client_train(&fs, CLIENT, (uint16_t)(100 + i));
 		rx_on(W(0), port_in, fs.d[1], fs.len[1]);
 	}
-	CU_ASSERT_EQUAL(W(0)->stats.fragments_held, EGW_FRAG_HELD);
+	CU_ASSERT_EQUAL(W(0)->stats.fragments_held, TRAINS);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_FRAGMENT_TIMEOUT), 1);
 	/* A first fragment (an admitted flow) takes the oldest note; its pieces drop. */
 	client_train(&fs, CLIENT, 1);
 	rx_on(W(0), port_in, fs.d[0], fs.len[0]);
 	CU_ASSERT_EQUAL(take(NULL, 0), 1);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_FRAGMENT_TIMEOUT), 2);
-	W(0)->now = T0 + EGW_FRAG_TIMEOUT_S + 1;
+	W(0)->now = T0 + EGW_FRAG_TIMEOUT_S + 1; /* the default timeout */
 	egw_pipeline_expire(W(0));
-	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_FRAGMENT_TIMEOUT), 1 + EGW_FRAG_HELD);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_FRAGMENT_TIMEOUT), 1 + TRAINS);
 	CU_ASSERT_EQUAL(rte_mempool_in_use_count(pmp), 0);
 	dp_teardown();
 }
