@@ -1447,11 +1447,11 @@ void egw_test_register_conf(void)
 		EGW_TEST(test_parse_mac), EGW_TEST(test_parse_lcores),
 		EGW_TEST(test_parse_u32_bool), EGW_TEST(test_parse_ranges),
 		EGW_TEST(test_mode_names), EGW_TEST(test_defaults), EGW_TEST(test_full_valid),
-		EGW_TEST(test_udp_port_timeouts),
-		EGW_TEST(test_accepted_edge_values), EGW_TEST(test_error_cases),
-		EGW_TEST(test_too_many_sections), EGW_TEST(test_too_many_routes_neighbors),
-		EGW_TEST(test_many_errors_all_reported), EGW_TEST(test_errors_print_sorted),
-		EGW_TEST(test_long_line), EGW_TEST(test_continuation),
-		EGW_TEST(test_comments_and_syntax), EGW_TEST(test_error_limit),
-		EGW_TEST(test_load_file), EGW_TEST(test_load_special_files));
+		EGW_TEST(test_udp_port_timeouts), EGW_TEST(test_accepted_edge_values),
+		EGW_TEST(test_error_cases), EGW_TEST(test_too_many_sections),
+		EGW_TEST(test_too_many_routes_neighbors), EGW_TEST(test_many_errors_all_reported),
+		EGW_TEST(test_errors_print_sorted), EGW_TEST(test_long_line),
+		EGW_TEST(test_continuation), EGW_TEST(test_comments_and_syntax),
+		EGW_TEST(test_error_limit), EGW_TEST(test_load_file),
+		EGW_TEST(test_load_special_files));
 }
