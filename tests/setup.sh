@@ -22,6 +22,9 @@ packages=(
 	clang-format clang-tidy
 	# end-to-end tests: clients, servers and captures in network namespaces
 	python3-scapy python3-jsonschema iperf3 ncat tcpdump
+	# NAT behaviour seen by a third-party STUN client (test_18_eim): stund runs only inside
+	# the test's namespace; the package's init script starts nothing (START_DAEMON unset)
+	stun-client stun-server
 	# the tunnel test: names for the engine (dnsmasq-base: the binary, no service), an HTTP/2
 	# client, certificates
 	dnsmasq-base python3-h2 openssl

@@ -33,8 +33,11 @@ struct egw_app {
 	struct egw_neigh_resolver *neigh;   /* ARP: control thread only */
 	struct egw_flowlog flowlog;	    /* [log] flow_log; f == NULL when off */
 	struct egw_metrics_server *metrics; /* [metrics] listen; NULL when off */
-	uint16_t port_ids[EGW_MAX_PORTS];   /* DPDK port id of conf.ports[i] */
-	unsigned n_ports;
+	/* Of conf.ports[i]: its port id in the data path, and the DPDK port of its device (the
+	 * same unless it is a second port of a device: another VLAN of it). */
+	uint16_t port_ids[EGW_MAX_PORTS];
+	uint16_t dev_ids[EGW_MAX_PORTS];
+	unsigned n_ports; /* ports set up, to stop */
 	uint64_t generation;
 	uint64_t start_tsc;
 	/*

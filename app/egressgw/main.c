@@ -115,6 +115,7 @@ static int dataplane_setup(struct egw_app *app)
 			.tcp_close = c->flows.tcp_close,
 			.udp_reply = c->flows.udp_reply },
 		.tcp_pickup = c->flows.tcp_pickup,
+		.tcp_window_check = c->flows.tcp_window_check,
 		.fragment_trains = c->flows.fragment_trains,
 		.fragment_timeout = c->flows.fragment_timeout,
 		.flow_log = c->log.flow_log[0] != '\0',
@@ -197,31 +198,31 @@ static void print_final(struct egw_app *app)
 		(unsigned long long)drops);
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for. */
+struct cmdline {
+	const char *path;
+	bool check, dump;
+};
+
+/* Reads the options into *CL. -1 to go on, else the exit status (--version, --help, errors). */
+static int parse_args(int argc, char **argv, struct cmdline *cl)
 {
 	static const struct option opts[] = { { "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'k' }, { "dump", no_argument, NULL, 'D' },
 		{ "version", no_argument, NULL, 'V' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 } };
-	static struct egw_app app;
-	struct egw_conf_errors errs = { 0 };
-	struct egw_tel_source tel;
-	const char *path = "/etc/egressgw/egressgw.ini";
-	bool check = false, dump = false;
-	int opt, rc, status = 1;
-	unsigned in_use;
+	int opt;
 
-	sigpipe_ignore();
 	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
-			path = optarg;
+			cl->path = optarg;
 			break;
 		case 'k':
-			check = true;
+			cl->check = true;
 			break;
 		case 'D':
-			check = dump = true;
+			cl->check = cl->dump = true;
 			break;
 		case 'V':
 			printf("egressgw %s\n", EGW_VERSION);
@@ -234,39 +235,167 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	/* The policy files are checked even when the main file has errors: all problems at once.
-	 * Then what a start needs from this machine, before EAL touches it. */
-	rc = egw_conf_load(path, &app.conf, &errs);
-	if (rc == 0)
-		rc = egw_policy_load(&app.conf, &app.pset, &errs);
-	if (rc == 0)
-		rc = egw_preflight(&app.conf, &app.pset, check, &errs, stderr);
-	if (rc < 0) {
-		egw_conf_errors_print(&errs, stderr);
-		egw_conf_errors_free(&errs);
-		egw_policy_set_free(&app.pset);
-		return 1;
-	}
-	egw_conf_errors_free(&errs);
-	if (check) {
-		uint64_t mib = (egw_memory_estimate(&app.conf) + (1 << 20) - 1) >> 20;
+	return -1;
+}
 
-		/* With --dump, stdout is the INI alone. */
-		rc = dump ? egw_conf_dump(&app.conf, &app.pset, stdout) : 0;
-		fprintf(dump ? stderr : stdout,
-			"config OK: %u port(s), %u pool(s), %u policies, %u groups from %u "
-			"file(s); memory: %llu of %u MiB\n",
-			app.conf.n_ports, app.conf.n_pools, app.pset.n_policies, app.pset.n_groups,
-			app.pset.n_files, (unsigned long long)mib, app.conf.dpdk.memory_mb);
-		egw_policy_set_free(&app.pset);
-		return rc < 0 ? 1 : 0;
+/*
+ * The main file and the policy files, then what a start needs from this machine, before EAL
+ * touches it. The policy files are checked even when the main file has errors: all problems
+ * at once, printed. 0, or -1 with nothing loaded.
+ */
+static int load_config(struct egw_app *app, const struct cmdline *cl)
+{
+	struct egw_conf_errors errs = { 0 };
+	int rc = egw_conf_load(cl->path, &app->conf, &errs);
+
+	if (rc == 0)
+		rc = egw_policy_load(&app->conf, &app->pset, &errs);
+	if (rc == 0)
+		rc = egw_preflight(&app->conf, &app->pset, cl->check, &errs, stderr);
+	if (rc < 0)
+		egw_conf_errors_print(&errs, stderr);
+	egw_conf_errors_free(&errs);
+	if (rc < 0) {
+		egw_policy_set_free(&app->pset);
+		return -1;
 	}
-	{
-		enum egw_log_level lvl = EGW_LOG_INFO;
-		egw_log_level_parse(app.conf.log.level, &lvl);
-		egw_log_set_level(lvl);
+	return 0;
+}
+
+/* --check (and --dump): the summary line, the effective INI with --dump. The exit status. */
+static int check_only(struct egw_app *app, bool dump)
+{
+	uint64_t mib = (egw_memory_estimate(&app->conf) + (1 << 20) - 1) >> 20;
+	/* With --dump, stdout is the INI alone. */
+	int rc = dump ? egw_conf_dump(&app->conf, &app->pset, stdout) : 0;
+
+	fprintf(dump ? stderr : stdout,
+		"config OK: %u port(s), %u pool(s), %u policies, %u groups from %u "
+		"file(s); memory: %llu of %u MiB\n",
+		app->conf.n_ports, app->conf.n_pools, app->pset.n_policies, app->pset.n_groups,
+		app->pset.n_files, (unsigned long long)mib, app->conf.dpdk.memory_mb);
+	egw_policy_set_free(&app->pset);
+	return rc < 0 ? 1 : 0;
+}
+
+/* Everything before the workers run: data plane, ports, first publish, ARP, control socket. */
+static int start(struct egw_app *app)
+{
+	int rc;
+
+	app->start_tsc = rte_get_tsc_cycles();
+	rc = dataplane_setup(app);
+	if (rc == 0)
+		rc = egw_ports_setup(app);
+	if (rc == 0)
+		rc = egw_publish_first(app); /* before any worker runs: none sees NULL */
+	/* Static neighbours before the first packet: a worker that started first would queue
+	 * its packets for ARP (or drop them) toward next hops the config already names. */
+	if (rc == 0)
+		rc = egw_control_start(app);
+	if (rc == 0)
+		rc = egw_control_socket_open(app);
+	if (rc < 0)
+		EGW_ERR("start failed: %s", strerror(-rc));
+	return rc;
+}
+
+/* Telemetry commands and the metrics endpoint, both reading through *TEL. */
+static int observe_start(struct egw_app *app, struct egw_tel_source *tel)
+{
+	*tel = (struct egw_tel_source){ .version = EGW_VERSION,
+		.config_path = app->conf.path,
+		.start_tsc = app->start_tsc,
+		.observer = &app->observer,
+		.dp = app->dp,
+		.slots = &app->slots,
+		.conf = &app->conf,
+		.port_ids = app->port_ids,
+		.neigh = app->neigh,
+		.names = &app->names_view,
+		.names_tel = &app->names_tel,
+		.pool = app->pool,
+		.start_wall_ms = egw_wall_ms() - (int64_t)((rte_get_tsc_cycles() - app->start_tsc) *
+							   1000 / rte_get_tsc_hz()) };
+	if (egw_telemetry_register(tel) < 0)
+		EGW_WARN("telemetry commands not registered (telemetry disabled?)");
+	if (app->conf.metrics.listen[0]) {
+		char err[256];
+		app->metrics = egw_metrics_start(app->conf.metrics.listen, tel, err, sizeof(err));
+		if (!app->metrics) {
+			const struct egw_conf_origin *o = &app->conf.metrics.listen_origin;
+			/* Line 0: the key is not in the file, the default applies. */
+			EGW_ERR("%s:%d: [metrics] listen%s: %s", o->line ? o->file : app->conf.path,
+				o->line, o->line ? "" : " (default; empty turns metrics off)", err);
+			return -1;
+		}
+		EGW_INFO("metrics at http://%s/metrics", app->conf.metrics.listen);
 	}
-	if (egw_sha256_file(path, app.config_sha256) < 0)
+	return 0;
+}
+
+/* The workers run and the control thread serves until a stop signal; then the workers stop. */
+static void run(struct egw_app *app)
+{
+	for (unsigned i = 0; i < egw_dataplane_n_workers(app->dp); i++)
+		rte_eal_remote_launch(egw_worker_loop, &app->wrun[i], app->worker_lcores[i]);
+	EGW_INFO("ready: %u worker(s), %u port(s), mode %s", egw_dataplane_n_workers(app->dp),
+		app->n_ports, egw_mode_name(app->conf.egress.mode));
+	egw_notify_init(app);
+	egw_notify_ready(app);
+
+	egw_control_run(app);
+
+	EGW_INFO("stopping");
+	egw_notify_stopping();
+	for (unsigned i = 0; i < egw_dataplane_n_workers(app->dp); i++)
+		__atomic_store_n(&app->wrun[i].stop, true, __ATOMIC_RELAXED);
+	rte_eal_mp_wait_lcore();
+}
+
+/* Tears down whatever start built, in the order the threads need. The exit status: STATUS,
+ * or 1 when mbufs were not all back. */
+static int shutdown_app(struct egw_app *app, int status)
+{
+	unsigned in_use;
+
+	/* Before the data plane goes: the metrics thread reads it. */
+	egw_metrics_stop(app->metrics);
+	egw_ctl_close(app->ctl);
+	app->ctl = NULL;
+	egw_ports_stop(app);
+	egw_control_drain(app);
+	egw_control_end_flows(app);
+	print_final(app);
+	dataplane_teardown(app);
+	in_use = app->pool ? rte_mempool_in_use_count(app->pool) : 0;
+	EGW_INFO("stopped: mbufs_in_use=%u", in_use);
+	if (in_use)
+		status = 1;
+	rte_mempool_free(app->pool);
+	rte_eal_cleanup();
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static struct egw_app app;
+	struct cmdline cl = { .path = "/etc/egressgw/egressgw.ini" };
+	struct egw_tel_source tel;
+	enum egw_log_level lvl = EGW_LOG_INFO;
+	int rc;
+
+	sigpipe_ignore();
+	rc = parse_args(argc, argv, &cl);
+	if (rc >= 0)
+		return rc;
+	if (load_config(&app, &cl) < 0)
+		return 1;
+	if (cl.check)
+		return check_only(&app, cl.dump);
+	egw_log_level_parse(app.conf.log.level, &lvl);
+	egw_log_set_level(lvl);
+	if (egw_sha256_file(cl.path, app.config_sha256) < 0)
 		snprintf(app.config_sha256, sizeof(app.config_sha256), "unreadable");
 	the_app = &app;
 	signals_setup();
@@ -274,81 +403,8 @@ int main(int argc, char **argv)
 	if (egw_eal_start(&app.conf, argc - optind, argv + optind) < 0)
 		return 1;
 	egw_log_attach_eal();
-	app.start_tsc = rte_get_tsc_cycles();
-	rc = dataplane_setup(&app);
-	if (rc == 0)
-		rc = egw_ports_setup(&app);
-	if (rc == 0)
-		rc = egw_publish_first(&app); /* before any worker runs: none sees NULL */
-	/* Static neighbours before the first packet: a worker that started first would queue
-	 * its packets for ARP (or drop them) toward next hops the config already names. */
-	if (rc == 0)
-		rc = egw_control_start(&app);
-	if (rc == 0)
-		rc = egw_control_socket_open(&app);
-	if (rc < 0) {
-		EGW_ERR("start failed: %s", strerror(-rc));
-		goto out;
-	}
-	tel = (struct egw_tel_source){ .version = EGW_VERSION,
-		.config_path = app.conf.path,
-		.start_tsc = app.start_tsc,
-		.observer = &app.observer,
-		.dp = app.dp,
-		.slots = &app.slots,
-		.conf = &app.conf,
-		.port_ids = app.port_ids,
-		.neigh = app.neigh,
-		.names = &app.names_view,
-		.names_tel = &app.names_tel,
-		.pool = app.pool,
-		.start_wall_ms = egw_wall_ms() - (int64_t)((rte_get_tsc_cycles() - app.start_tsc) *
-							   1000 / rte_get_tsc_hz()) };
-	if (egw_telemetry_register(&tel) < 0)
-		EGW_WARN("telemetry commands not registered (telemetry disabled?)");
-	if (app.conf.metrics.listen[0]) {
-		char err[256];
-		app.metrics = egw_metrics_start(app.conf.metrics.listen, &tel, err, sizeof(err));
-		if (!app.metrics) {
-			const struct egw_conf_origin *o = &app.conf.metrics.listen_origin;
-			/* Line 0: the key is not in the file, the default applies. */
-			EGW_ERR("%s:%d: [metrics] listen%s: %s", o->line ? o->file : app.conf.path,
-				o->line, o->line ? "" : " (default; empty turns metrics off)", err);
-			goto out;
-		}
-		EGW_INFO("metrics at http://%s/metrics", app.conf.metrics.listen);
-	}
-
-	for (unsigned i = 0; i < egw_dataplane_n_workers(app.dp); i++)
-		rte_eal_remote_launch(egw_worker_loop, &app.wrun[i], app.worker_lcores[i]);
-	EGW_INFO("ready: %u worker(s), %u port(s), mode %s", egw_dataplane_n_workers(app.dp),
-		app.n_ports, egw_mode_name(app.conf.egress.mode));
-	egw_notify_init(&app);
-	egw_notify_ready(&app);
-
-	egw_control_run(&app);
-
-	EGW_INFO("stopping");
-	egw_notify_stopping();
-	for (unsigned i = 0; i < egw_dataplane_n_workers(app.dp); i++)
-		__atomic_store_n(&app.wrun[i].stop, true, __ATOMIC_RELAXED);
-	rte_eal_mp_wait_lcore();
-	status = 0;
-out:
-	/* Before the data plane goes: the metrics thread reads it. */
-	egw_metrics_stop(app.metrics);
-	egw_ctl_close(app.ctl);
-	app.ctl = NULL;
-	egw_ports_stop(&app);
-	egw_control_drain(&app);
-	egw_control_end_flows(&app);
-	print_final(&app);
-	dataplane_teardown(&app);
-	in_use = app.pool ? rte_mempool_in_use_count(app.pool) : 0;
-	EGW_INFO("stopped: mbufs_in_use=%u", in_use);
-	if (in_use)
-		status = 1;
-	rte_mempool_free(app.pool);
-	rte_eal_cleanup();
-	return status;
+	if (start(&app) < 0 || observe_start(&app, &tel) < 0)
+		return shutdown_app(&app, 1);
+	run(&app);
+	return shutdown_app(&app, 0);
 }

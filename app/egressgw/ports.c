@@ -89,14 +89,44 @@ static void afp_setup(struct egw_app *app, const struct egw_port_conf *pc, uint1
 			pc->name, ifname, n < 0 ? strerror(-n) : "none bound");
 }
 
-static int port_configure(struct egw_app *app, unsigned idx, uint16_t port_id)
+/* The first port before conf.ports[I] on the same device (its VLANs), or I. */
+static unsigned device_owner(const struct egw_conf *conf, unsigned i)
+{
+	for (unsigned j = 0; j < i; j++)
+		if (strcmp(conf->ports[j].device, conf->ports[i].device) == 0)
+			return j;
+	return i;
+}
+
+/* Does any port of OWNER's device use VLANs? Then every port of it is a VLAN port. */
+static bool device_tagged(const struct egw_conf *conf, unsigned owner)
+{
+	for (unsigned i = owner; i < conf->n_ports; i++)
+		if (device_owner(conf, i) == owner && conf->ports[i].vlan)
+			return true;
+	return false;
+}
+
+/* The device MTU: the largest of its ports'. */
+static uint16_t device_mtu(const struct egw_conf *conf, unsigned owner)
+{
+	uint16_t mtu = 0;
+
+	for (unsigned i = owner; i < conf->n_ports; i++)
+		if (device_owner(conf, i) == owner && conf->ports[i].mtu > mtu)
+			mtu = conf->ports[i].mtu;
+	return mtu;
+}
+
+/* Queues (one RX queue per worker as far as the device has them, one TX queue each), MAC and
+ * MTU of the device of conf.ports[IDX], started. */
+static int device_configure(struct egw_app *app, unsigned idx, uint16_t port_id)
 {
 	const struct egw_port_conf *pc = &app->conf.ports[idx];
-	struct egw_port_info port = { 0 };
 	unsigned n_workers = egw_dataplane_n_workers(app->dp);
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf eth_conf;
-	uint16_t nb_rxq, mtu;
+	uint16_t nb_rxq, mtu, want_mtu = device_mtu(&app->conf, idx);
 	int rc;
 
 	rc = rte_eth_dev_info_get(port_id, &info);
@@ -132,36 +162,62 @@ static int port_configure(struct egw_app *app, unsigned idx, uint16_t port_id)
 		if (rc < 0)
 			return rc;
 	}
-	if (pc->has_mac) {
+	for (unsigned i = idx; i < app->conf.n_ports; i++) {
+		const struct egw_port_conf *vp = &app->conf.ports[i];
 		struct rte_ether_addr mac;
-		memcpy(mac.addr_bytes, pc->mac, 6);
+
+		if (device_owner(&app->conf, i) != idx || !vp->has_mac)
+			continue;
+		memcpy(mac.addr_bytes, vp->mac, 6);
 		rc = rte_eth_dev_default_mac_addr_set(port_id, &mac);
 		if (rc < 0) {
-			EGW_ERR("[port %s] cannot set MAC: %s", pc->name, rte_strerror(-rc));
+			EGW_ERR("[port %s] cannot set MAC: %s", vp->name, rte_strerror(-rc));
 			return rc;
 		}
+		break;
 	}
-	if (rte_eth_dev_get_mtu(port_id, &mtu) == 0 && mtu != pc->mtu) {
-		rc = rte_eth_dev_set_mtu(port_id, pc->mtu);
+	if (rte_eth_dev_get_mtu(port_id, &mtu) == 0 && mtu != want_mtu) {
+		rc = rte_eth_dev_set_mtu(port_id, want_mtu);
 		if (rc < 0)
 			EGW_WARN("[port %s] cannot set MTU %u (device keeps %u): %s", pc->name,
-				pc->mtu, mtu, rte_strerror(-rc));
+				want_mtu, mtu, rte_strerror(-rc));
 	}
 	rc = rte_eth_dev_start(port_id);
 	if (rc < 0) {
 		EGW_ERR("[port %s] start: %s", pc->name, rte_strerror(-rc));
 		return rc;
 	}
+	afp_setup(app, pc, port_id);
+	return 0;
+}
+
+/* What the workers know of conf.ports[IDX]: a port of its own device, or one VLAN of it. */
+static int port_register(struct egw_app *app, unsigned idx)
+{
+	const struct egw_port_conf *pc = &app->conf.ports[idx];
+	const unsigned owner = device_owner(&app->conf, idx);
+	struct egw_port_info port = { 0 };
+	int rc = 0;
+
 	port.zone = pc->role == EGW_ROLE_INSIDE ? EGW_ZONE_INSIDE : EGW_ZONE_OUTSIDE;
 	port.mtu = pc->mtu;
 	port.addr_be = rte_cpu_to_be_32(pc->addr);
+	port.dev = app->dev_ids[idx];
+	port.vlan = (uint16_t)pc->vlan;
 	snprintf(port.name, sizeof(port.name), "%s", pc->name);
-	rte_eth_macaddr_get(port_id, &port.mac);
-	egw_dataplane_set_port(app->dp, port_id, &port);
-	afp_setup(app, pc, port_id);
-	EGW_INFO("port %s: %s id %u, %s, " RTE_ETHER_ADDR_PRT_FMT ", %u rx / %u tx queues",
-		pc->name, pc->device, port_id, egw_role_name(pc->role),
-		RTE_ETHER_ADDR_BYTES(&port.mac), nb_rxq, n_workers);
+	rte_eth_macaddr_get(port.dev, &port.mac);
+	if (device_tagged(&app->conf, owner))
+		rc = egw_dataplane_set_vlan_port(app->dp, app->port_ids[idx], &port);
+	else
+		egw_dataplane_set_port(app->dp, app->port_ids[idx], &port);
+	if (rc < 0) {
+		EGW_ERR("[port %s] vlan %u on port %u: %s", pc->name, pc->vlan, port.dev,
+			strerror(-rc));
+		return rc;
+	}
+	EGW_INFO("port %s: %s id %u (device %u%s%.0u), %s, " RTE_ETHER_ADDR_PRT_FMT, pc->name,
+		pc->device, app->port_ids[idx], port.dev, pc->vlan ? ", vlan " : "", pc->vlan,
+		egw_role_name(pc->role), RTE_ETHER_ADDR_BYTES(&port.mac));
 	return 0;
 }
 
@@ -189,34 +245,80 @@ static int routes_setup(struct egw_app *app)
 	return 0;
 }
 
-int egw_ports_setup(struct egw_app *app)
+/* The device of conf.ports[I], probed (a vdev) or looked up (PCI), into *PORT_ID. */
+static int device_find(struct egw_app *app, unsigned i, uint16_t *port_id)
 {
-	for (unsigned i = 0; i < app->conf.n_ports; i++) {
-		const struct egw_port_conf *pc = &app->conf.ports[i];
-		uint16_t port_id;
-		int rc;
+	const struct egw_port_conf *pc = &app->conf.ports[i];
+	int rc;
 
-		if (pc->is_pci) {
-			if (rte_eth_dev_get_port_by_name(pc->device, &port_id) != 0) {
-				EGW_ERR("[port %s] PCI device %s not found (bound to vfio-pci?)",
-					pc->name, pc->device);
-				return -ENODEV;
-			}
-		} else {
-			rc = probe_vdev(pc, egw_dataplane_n_workers(app->dp), &port_id);
-			if (rc < 0)
-				return rc;
+	if (pc->is_pci) {
+		if (rte_eth_dev_get_port_by_name(pc->device, port_id) != 0) {
+			EGW_ERR("[port %s] PCI device %s not found (bound to vfio-pci?)", pc->name,
+				pc->device);
+			return -ENODEV;
 		}
-		if (port_id >= EGW_PORT_IDS) {
-			EGW_ERR("[port %s] port id %u beyond the supported %u", pc->name, port_id,
-				EGW_PORT_IDS);
-			return -ERANGE;
-		}
-		app->port_ids[i] = port_id;
-		app->n_ports = i + 1;
-		rc = port_configure(app, i, port_id);
+	} else {
+		rc = probe_vdev(pc, egw_dataplane_n_workers(app->dp), port_id);
 		if (rc < 0)
 			return rc;
+	}
+	if (*port_id >= EGW_PORT_IDS) {
+		EGW_ERR("[port %s] port id %u beyond the supported %u", pc->name, *port_id,
+			EGW_PORT_IDS);
+		return -ERANGE;
+	}
+	return 0;
+}
+
+/* A port id for a second port of a device: the highest no DPDK port has nor a port took. */
+static int spare_port_id(const struct egw_app *app, unsigned upto, uint16_t *id)
+{
+	for (int c = EGW_PORT_IDS - 1; c >= 0; c--) {
+		bool taken = rte_eth_dev_is_valid_port((uint16_t)c);
+		for (unsigned i = 0; i < upto && !taken; i++)
+			taken = app->port_ids[i] == c;
+		if (!taken) {
+			*id = (uint16_t)c;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+int egw_ports_setup(struct egw_app *app)
+{
+	const struct egw_conf *conf = &app->conf;
+	int rc;
+
+	/* Every device first, so that the ids VLAN ports take are known to be free. */
+	for (unsigned i = 0; i < conf->n_ports; i++) {
+		if (device_owner(conf, i) != i)
+			continue;
+		rc = device_find(app, i, &app->dev_ids[i]);
+		if (rc < 0)
+			return rc;
+		app->port_ids[i] = app->dev_ids[i];
+		app->n_ports = i + 1;
+		rc = device_configure(app, i, app->dev_ids[i]);
+		if (rc < 0)
+			return rc;
+	}
+	for (unsigned i = 0; i < conf->n_ports; i++) {
+		const unsigned owner = device_owner(conf, i);
+
+		if (owner != i) {
+			app->dev_ids[i] = app->dev_ids[owner];
+			rc = spare_port_id(app, i, &app->port_ids[i]);
+			if (rc < 0) {
+				EGW_ERR("[port %s] no port id left below %u", conf->ports[i].name,
+					EGW_PORT_IDS);
+				return rc;
+			}
+		}
+		rc = port_register(app, i);
+		if (rc < 0)
+			return rc;
+		app->n_ports = RTE_MAX(app->n_ports, i + 1);
 	}
 	return routes_setup(app);
 }
@@ -224,8 +326,10 @@ int egw_ports_setup(struct egw_app *app)
 void egw_ports_stop(struct egw_app *app)
 {
 	for (unsigned i = 0; i < app->n_ports; i++) {
-		egw_afp_port_close(egw_dataplane_afp(app->dp, app->port_ids[i]));
-		rte_eth_dev_stop(app->port_ids[i]);
-		rte_eth_dev_close(app->port_ids[i]);
+		if (device_owner(&app->conf, i) != i)
+			continue;
+		egw_afp_port_close(egw_dataplane_afp(app->dp, app->dev_ids[i]));
+		rte_eth_dev_stop(app->dev_ids[i]);
+		rte_eth_dev_close(app->dev_ids[i]);
 	}
 }

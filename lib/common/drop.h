@@ -9,7 +9,10 @@
  */
 #define EGW_FOREACH_DROP(_)                                                                        \
 	_(ETH_TRUNCATED, "eth_truncated", "frame shorter than an Ethernet header")                 \
-	_(ETHERTYPE_UNSUPPORTED, "ethertype_unsupported", "neither IPv4 nor ARP (IPv6, VLAN...)")  \
+	_(ETHERTYPE_UNSUPPORTED, "ethertype_unsupported", "neither IPv4 nor ARP (IPv6, ...)")      \
+	_(VLAN_UNKNOWN, "vlan_unknown", "802.1Q tag of no port's vlan (or tagged on untagged)")    \
+	_(VLAN_QINQ, "vlan_qinq", "two VLAN tags (802.1ad, QinQ): not supported")                  \
+	_(VLAN_TAG_FAILED, "vlan_tag_failed", "exit port's VLAN tag not added (mbuf shared)")      \
 	_(L2_NOT_FOR_US, "l2_not_for_us", "destination MAC is neither ours nor broadcast")         \
 	_(ARP_MALFORMED, "arp_malformed", "ARP packet too short or not Ethernet/IPv4")             \
 	_(ARP_HANDLED, "arp_handled", "ARP consumed by the control thread (not an error)")         \
@@ -60,6 +63,7 @@
 	_(HOST_HOLD_DUPLICATE, "host_hold_duplicate", "retransmitted first data, already held")    \
 	_(UNSOLICITED, "unsolicited_inbound", "outside packet of no known flow")                   \
 	_(TCP_NOT_SYN, "tcp_not_syn", "no flow: not a SYN (tcp_pickup: nor an ACK)")               \
+	_(TCP_OUT_OF_WINDOW, "tcp_out_of_window", "TCP segment or RST outside the flow's windows") \
 	_(FLOW_TABLE_FULL, "flow_table_full", "no room for a new flow")                            \
 	_(NAT_EXHAUSTED, "nat_exhausted", "no free port on the pool address for this source")      \
 	_(NAT_SOURCE_LIMIT, "nat_source_limit", "inside address reached max_per_source")           \

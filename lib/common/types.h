@@ -7,6 +7,12 @@ enum egw_port_role { EGW_ROLE_INSIDE = 0, EGW_ROLE_OUTSIDE = 1 };
 enum egw_mode { EGW_MODE_PASSTHROUGH = 0, EGW_MODE_POLICY, EGW_MODE_DENY };
 enum egw_revalidate { EGW_REVALIDATE_RESET = 0, EGW_REVALIDATE_KEEP };
 enum egw_nat_mapping { EGW_MAPPING_ENDPOINT_DEPENDENT = 0, EGW_MAPPING_ENDPOINT_INDEPENDENT };
+/* RFC 4787 REQ-8: which outside packets an endpoint-independent mapping lets in unasked. */
+enum egw_nat_filtering {
+	EGW_FILTERING_ADDRESS_AND_PORT_DEPENDENT = 0,
+	EGW_FILTERING_ADDRESS_DEPENDENT,
+	EGW_FILTERING_ENDPOINT_INDEPENDENT,
+};
 enum egw_nat_pairing { EGW_PAIRING_PAIRED = 0, EGW_PAIRING_ARBITRARY };
 /* What becomes of IPv4 packets with options (RFC 7126); malformed option lists never pass. */
 enum egw_ip_options {

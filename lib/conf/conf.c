@@ -45,6 +45,7 @@ void egw_conf_defaults(struct egw_conf *conf)
 	conf->flows.udp = 300;
 	conf->flows.icmp = 60;
 	conf->flows.tcp_pickup = true;
+	conf->flows.tcp_window_check = true;
 	conf->flows.fragment_trains = 256;
 	conf->flows.fragment_timeout = 2;
 

@@ -46,7 +46,8 @@ struct egw_port_conf {
 	unsigned n_neighbors;
 	bool has_mac;
 	uint8_t mac[6];
-	uint16_t mtu; /* 68..9000, default 1500 */
+	uint16_t mtu;  /* 68..9000, default 1500 */
+	uint32_t vlan; /* 802.1Q VLAN id 1..4094 of a tagged port; 0 = untagged (default) */
 	/* Neighbours learned by ARP on this port (static ones never age): */
 	uint32_t neighbor_reachable;   /* seconds confirmed, randomized 0.5x-1.5x; default 30 */
 	uint32_t neighbor_probes;      /* ARP requests before a neighbour fails; default 3 */
@@ -72,10 +73,11 @@ struct egw_pool_conf {
 	char name[EGW_NAME_MAX];
 	uint32_t addrs[EGW_MAX_POOL_ADDRS]; /* expanded, in the order written, no duplicates */
 	unsigned n_addrs;
-	uint16_t port_first, port_last; /* default 1024-65535 */
-	enum egw_nat_mapping mapping;	/* default endpoint-dependent */
-	enum egw_nat_pairing pairing;	/* default paired */
-	uint32_t max_per_source;	/* live mappings; default 65536; 0 = unlimited */
+	uint16_t port_first, port_last;	  /* default 1024-65535 */
+	enum egw_nat_mapping mapping;	  /* default endpoint-independent */
+	enum egw_nat_filtering filtering; /* default address-and-port-dependent */
+	enum egw_nat_pairing pairing;	  /* default paired */
+	uint32_t max_per_source;	  /* live mappings; default 65536; 0 = unlimited */
 	struct egw_conf_origin origin;
 };
 
@@ -144,8 +146,9 @@ struct egw_conf {
 			uint32_t seconds;
 		} udp_ports[EGW_MAX_UDP_PORT_TIMEOUTS];
 		unsigned n_udp_ports;
-		uint32_t icmp;	 /* default 60 */
-		bool tcp_pickup; /* default yes */
+		uint32_t icmp;	       /* default 60 */
+		bool tcp_pickup;       /* default yes */
+		bool tcp_window_check; /* default yes */
 		/* IPv4 fragment trains per worker: notes and fragments waiting (default 256),
 		 * and how long a note lives (seconds, default 2) */
 		uint32_t fragment_trains, fragment_timeout;
@@ -245,6 +248,7 @@ int egw_parse_listen(const char *s, char *host, size_t hostlen, uint16_t *port);
 const char *egw_fmt_ipv4(char buf[16], uint32_t addr);
 const char *egw_role_name(enum egw_port_role role);
 const char *egw_mapping_name(enum egw_nat_mapping mapping);
+const char *egw_filtering_name(enum egw_nat_filtering filtering);
 
 const char *egw_mode_name(enum egw_mode mode);
 int egw_mode_parse(const char *s, enum egw_mode *out);

@@ -155,6 +155,10 @@ static void dump_port(const struct egw_port_conf *p, FILE *out)
 		fprintf(out, "mac = %s\n", mac_str(mac, p->mac));
 	else
 		fputs("; mac: the NIC's own\n", out);
+	if (p->vlan)
+		fprintf(out, "vlan = %u\n", p->vlan);
+	else
+		fputs("; vlan: untagged\n", out);
 	fprintf(out,
 		"mtu = %u\nneighbor_reachable = %u\nneighbor_probes = %u\n"
 		"neighbor_gc = %u\n\n",
@@ -208,8 +212,11 @@ static void dump_pool(const struct egw_pool_conf *p, FILE *out)
 		i = j + 1;
 	}
 	list_end(&l);
-	fprintf(out, "ports = %u-%u\nmapping = %s\npairing = %s\nmax_per_source = %u\n\n",
+	fprintf(out,
+		"ports = %u-%u\nmapping = %s\nfiltering = %s\npairing = %s\nmax_per_source = "
+		"%u\n\n",
 		p->port_first, p->port_last, egw_mapping_name(p->mapping),
+		egw_filtering_name(p->filtering),
 		p->pairing == EGW_PAIRING_PAIRED ? "paired" : "arbitrary", p->max_per_source);
 }
 
@@ -226,9 +233,11 @@ static void dump_rest(const struct egw_conf *c, FILE *out)
 	for (unsigned i = 0; i < c->flows.n_udp_ports; i++)
 		list_item(&l, "%u:%u", c->flows.udp_ports[i].port, c->flows.udp_ports[i].seconds);
 	list_end(&l);
-	fprintf(out, "icmp = %u\ntcp_pickup = %s\nfragment_trains = %u\nfragment_timeout = %u\n\n",
-		c->flows.icmp, yes_no(c->flows.tcp_pickup), c->flows.fragment_trains,
-		c->flows.fragment_timeout);
+	fprintf(out,
+		"icmp = %u\ntcp_pickup = %s\ntcp_window_check = %s\nfragment_trains = %u\n"
+		"fragment_timeout = %u\n\n",
+		c->flows.icmp, yes_no(c->flows.tcp_pickup), yes_no(c->flows.tcp_window_check),
+		c->flows.fragment_trains, c->flows.fragment_timeout);
 	fprintf(out,
 		"[control]\nsocket = %s\n\n[metrics]\nlisten = %s\n\n[log]\nlevel = %s\n"
 		"flow_log = %s\n\n",

@@ -18,7 +18,9 @@ void conf_pool_init(struct egw_pool_conf *pool)
 	memset(pool, 0, sizeof(*pool));
 	pool->port_first = 1024;
 	pool->port_last = 65535;
-	pool->mapping = EGW_MAPPING_ENDPOINT_DEPENDENT;
+	/* RFC 4787 REQ-1 (a MUST); stringent filtering suits an egress firewall (REQ-8). */
+	pool->mapping = EGW_MAPPING_ENDPOINT_INDEPENDENT;
+	pool->filtering = EGW_FILTERING_ADDRESS_AND_PORT_DEPENDENT;
 	pool->pairing = EGW_PAIRING_PAIRED;
 	pool->max_per_source = 65536;
 }
@@ -129,16 +131,21 @@ static void set_mapping(struct conf_ctx *ctx, const struct conf_key *key, const 
 	};
 	int i = conf_parse_enum(ctx, key, value, names, CONF_ARRAY_SIZE(names));
 
-	if (i < 0)
-		return;
-	/* Refused rather than silently treated as endpoint-dependent: an operator who asks
-	 * for EIM expects its behaviour (RFC 4787 REQ-1), which the data path lacks so far. */
-	if (i == EGW_MAPPING_ENDPOINT_INDEPENDENT) {
-		conf_err_value(ctx, key, value,
-			"is not supported yet: only endpoint-dependent mapping is implemented");
-		return;
-	}
-	cur_pool(ctx)->mapping = (enum egw_nat_mapping)i;
+	if (i >= 0)
+		cur_pool(ctx)->mapping = (enum egw_nat_mapping)i;
+}
+
+static void set_filtering(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
+{
+	static const char *const names[] = {
+		[EGW_FILTERING_ADDRESS_AND_PORT_DEPENDENT] = "address-and-port-dependent",
+		[EGW_FILTERING_ADDRESS_DEPENDENT] = "address-dependent",
+		[EGW_FILTERING_ENDPOINT_INDEPENDENT] = "endpoint-independent",
+	};
+	int i = conf_parse_enum(ctx, key, value, names, CONF_ARRAY_SIZE(names));
+
+	if (i >= 0)
+		cur_pool(ctx)->filtering = (enum egw_nat_filtering)i;
 }
 
 static void set_pairing(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
@@ -161,6 +168,7 @@ const struct conf_key conf_pool_keys[] = {
 	[CONF_POOL_PORTS] = { "ports", set_ports, 0 },
 	[CONF_POOL_MAPPING] = { "mapping", set_mapping, 0 },
 	[CONF_POOL_PAIRING] = { "pairing", set_pairing, 0 },
+	[CONF_POOL_FILTERING] = { "filtering", set_filtering, 0 },
 	[CONF_POOL_MAX_PER_SOURCE] = { "max_per_source", conf_set_u32, 0, L(max_per_source), 0,
 		UINT32_MAX },
 };

@@ -260,6 +260,7 @@ const struct conf_key conf_port_keys[] = {
 	[CONF_PORT_NEIGHBOR_PROBES] = { "neighbor_probes", conf_set_u32, 0, P(neighbor_probes), 1,
 		10 },
 	[CONF_PORT_NEIGHBOR_GC] = { "neighbor_gc", conf_set_u32, 0, P(neighbor_gc), 1, 86400 },
+	[CONF_PORT_VLAN] = { "vlan", conf_set_u32, 0, P(vlan), 1, 4094 },
 };
 
 #undef P

@@ -383,6 +383,18 @@ const char *egw_mapping_name(enum egw_nat_mapping mapping)
 							     "endpoint-dependent";
 }
 
+static const char *const filtering_names[] = {
+	[EGW_FILTERING_ADDRESS_AND_PORT_DEPENDENT] = "address-and-port-dependent",
+	[EGW_FILTERING_ADDRESS_DEPENDENT] = "address-dependent",
+	[EGW_FILTERING_ENDPOINT_INDEPENDENT] = "endpoint-independent",
+};
+
+const char *egw_filtering_name(enum egw_nat_filtering filtering)
+{
+	return (unsigned)filtering < CONF_ARRAY_SIZE(filtering_names) ? filtering_names[filtering] :
+									"unknown";
+}
+
 const char *egw_fmt_ipv4(char buf[16], uint32_t a)
 {
 	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);

@@ -179,11 +179,25 @@ static void check_port_pair(struct conf_ctx *ctx, unsigned i, unsigned j)
 		device_id(a, ida, sizeof(ida));
 		device_id(b, idb, sizeof(idb));
 		line = ctx->ports[j].key_line[CONF_PORT_DEVICE];
-		if (strcmp(ida, idb) == 0)
+		/* One device carries several ports only as VLANs of it, written the same way
+		 * (it is probed once, with the first port's string). */
+		if (strcmp(ida, idb) == 0 && a->vlan == b->vlan)
 			conf_err_key(ctx, line, "device",
-				"'%s' is the same device as [port %s] (line %d)",
+				"'%s' is the same device as [port %s] (line %d) on the same %s",
+				conf_quote(q, b->device, SIZE_MAX), a->name,
+				ctx->ports[i].key_line[CONF_PORT_DEVICE],
+				a->vlan ? "vlan" : "untagged LAN (set vlan = ID on each)");
+		else if (strcmp(ida, idb) == 0 && strcmp(a->device, b->device) != 0)
+			conf_err_key(ctx, line, "device",
+				"'%s' is the device of [port %s] (line %d) written differently: "
+				"VLAN ports of one device share its device string",
 				conf_quote(q, b->device, SIZE_MAX), a->name,
 				ctx->ports[i].key_line[CONF_PORT_DEVICE]);
+		else if (strcmp(ida, idb) == 0 && a->has_mac && b->has_mac &&
+			 memcmp(a->mac, b->mac, 6) != 0)
+			conf_err_key(ctx, ctx->ports[j].key_line[CONF_PORT_MAC], "mac",
+				"differs from [port %s] on the same device: a device has one MAC",
+				a->name);
 	}
 	if (ctx->port_addr_ok[i] && ctx->port_addr_ok[j]) {
 		unsigned len = a->prefix_len < b->prefix_len ? a->prefix_len : b->prefix_len;
@@ -296,6 +310,13 @@ static void check_pools(struct conf_ctx *ctx)
 		if (st->key_line[CONF_POOL_ADDRESSES] && ctx->pool_items_tried[i] == 0)
 			conf_err_key(ctx, st->key_line[CONF_POOL_ADDRESSES], "addresses",
 				"no addresses given");
+		/* Filtering decides what reaches an endpoint-independent mapping; with
+		 * endpoint-dependent mapping every reply needs its own flow. */
+		if (st->key_line[CONF_POOL_FILTERING] &&
+			ctx->conf->pools[i].mapping == EGW_MAPPING_ENDPOINT_DEPENDENT &&
+			ctx->conf->pools[i].filtering != EGW_FILTERING_ADDRESS_AND_PORT_DEPENDENT)
+			conf_err_key(ctx, st->key_line[CONF_POOL_FILTERING], "filtering",
+				"needs mapping = endpoint-independent");
 	}
 	check_pool_overlaps(ctx);
 }

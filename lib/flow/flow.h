@@ -3,10 +3,13 @@
 #define EGW_FLOW_H
 
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_common.h>
+
+#include "tcp_window.h"
 
 /*
  * A flow key is a packet's 5-tuple exactly as it arrives (a = source, b = destination, network
@@ -78,8 +81,19 @@ static inline bool egw_flow_finished(uint8_t state)
 #define EGW_DIR_REPLY 1
 
 #define EGW_NEIGH_NONE 0xffff
+/* neigh[EGW_DIR_ORIG] of a flow to one of the appliance's own pool addresses: its packets turn
+ * back inside (hairpinning, RFC 4787 REQ-9) instead of leaving through a neighbour. */
+#define EGW_NEIGH_HAIRPIN 0xfffe
 
-/* One cache line per flow: what the data path needs for both directions. */
+/*
+ * Two cache lines per flow. The first holds everything a packet of an established flow needs
+ * in both directions; the second what only TCP window tracking reads per packet (tcp_win, its
+ * line requested with the first by the lookup) and what is cold (created). A UDP or ICMP
+ * packet, or TCP with tcp_window_check = no, touches the first line only. The table's array
+ * is 128-byte aligned (EGW_FLOW_ALIGN): both lines of a record share one adjacent-line
+ * prefetch pair. (The type itself asks for cache-line alignment only: copies of a record,
+ * embedded in other structures, need no more.)
+ */
 struct egw_flow {
 	struct egw_flow_key orig; /* inside -> outside, as first seen */
 	uint32_t nat_addr;	  /* translated source address (== orig.a_addr without NAT) */
@@ -93,10 +107,18 @@ struct egw_flow {
 	uint16_t generation; /* low bits of the snapshot epoch it was last checked in */
 	uint8_t port[2];     /* exit port per direction (ORIG: outside, REPLY: inside) */
 	uint16_t neigh[2];   /* cached neighbour slot per direction, EGW_NEIGH_NONE if not yet */
-} __rte_aligned(64);
+	/* second line */
+	struct egw_tcp_window tcp_win __rte_cache_aligned; /* TCP only (lib/flow/tcp_window.h) */
+	uint32_t created; /* worker clock seconds: read only when the flow ends */
+} __rte_cache_aligned;
 
-/* The data path touches one cache line per packet: keep it so. */
-_Static_assert(sizeof(struct egw_flow) == 64, "struct egw_flow must fill one cache line");
+#define EGW_FLOW_ALIGN (2 * RTE_CACHE_LINE_SIZE)
+
+/* The per-packet fields fill the first line exactly; the record costs two lines at most. */
+_Static_assert(offsetof(struct egw_flow, tcp_win) == RTE_CACHE_LINE_SIZE,
+	"the fields every packet touches must fill the first cache line");
+_Static_assert(sizeof(struct egw_flow) == (size_t)2 * RTE_CACHE_LINE_SIZE,
+	"struct egw_flow must fit two cache lines");
 
 /* The reply key of a flow: how the reply direction arrives, after translation (derived from
  * the record, never stored). */

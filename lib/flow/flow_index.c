@@ -142,6 +142,10 @@ uint64_t egw_flow_index_lookup_bulk(const struct egw_flow_index *ix,
 			if (b->val[s] && b->sig[s] == p[i].sig) {
 				cand[i] = b->val[s];
 				rte_prefetch0(&ix->records[EGW_FLOW_VAL_IDX(cand[i] - 1)]);
+				/* TCP window tracking reads the record's second line. */
+				if (keys[i]->proto == IPPROTO_TCP)
+					rte_prefetch0(&ix->records[EGW_FLOW_VAL_IDX(cand[i] - 1)]
+							       .tcp_win);
 				break;
 			}
 	}

@@ -85,13 +85,11 @@ struct egw_flow_table *egw_flow_table_create(uint32_t capacity, int socket,
 	if (!ft)
 		goto nomem;
 	ft->flows = rte_zmalloc_socket("egw_flows", (size_t)capacity * sizeof(struct egw_flow),
-		RTE_CACHE_LINE_SIZE, socket);
+		EGW_FLOW_ALIGN, socket);
 	ft->free_stack =
 		rte_malloc_socket("egw_flow_free", (size_t)capacity * sizeof(uint32_t), 0, socket);
-	ft->created = rte_zmalloc_socket("egw_flow_created", (size_t)capacity * sizeof(uint32_t), 0,
-		socket);
 	/* Two keys per flow. */
-	if (!ft->flows || !ft->free_stack || !ft->created ||
+	if (!ft->flows || !ft->free_stack ||
 		egw_flow_index_init(&ft->index, capacity * 2, ft->flows, socket) < 0)
 		goto nomem;
 	ft->capacity = capacity;
@@ -109,9 +107,9 @@ nomem:
 
 size_t egw_flow_table_bytes(uint32_t capacity)
 {
-	/* Record, free-stack entry and start time per flow; two keys in the index. */
+	/* Record and free-stack entry per flow; two keys in the index. */
 	return sizeof(struct egw_flow_table) +
-	       (size_t)capacity * (sizeof(struct egw_flow) + 2 * sizeof(uint32_t)) +
+	       (size_t)capacity * (sizeof(struct egw_flow) + sizeof(uint32_t)) +
 	       egw_flow_index_bytes(capacity * 2);
 }
 
@@ -122,7 +120,6 @@ void egw_flow_table_free(struct egw_flow_table *ft)
 	egw_flow_index_fini(&ft->index);
 	rte_free(ft->flows);
 	rte_free(ft->free_stack);
-	rte_free(ft->created);
 	rte_free(ft);
 }
 
@@ -197,7 +194,7 @@ int egw_flow_commit_new(struct egw_flow_table *ft, struct egw_flow *f,
 		egw_flow_index_del(&ft->index, &f->orig, (uint32_t)EGW_FLOW_VAL(idx, EGW_DIR_ORIG));
 		return rc;
 	}
-	ft->created[idx] = now;
+	f->created = now;
 	set_active(ft, ft->n_active + 1);
 	return 0;
 }
@@ -207,9 +204,16 @@ uint32_t egw_flow_index(const struct egw_flow_table *ft, const struct egw_flow *
 	return record_index(ft, f);
 }
 
+struct egw_flow *egw_flow_at(struct egw_flow_table *ft, uint32_t index)
+{
+	return index < ft->capacity && ft->flows[index].state != EGW_FLOW_FREE ? &ft->flows[index] :
+										 NULL;
+}
+
 uint32_t egw_flow_created(const struct egw_flow_table *ft, const struct egw_flow *f)
 {
-	return ft->created[record_index(ft, f)];
+	RTE_SET_USED(ft);
+	return f->created;
 }
 
 void egw_flow_remove(struct egw_flow_table *ft, struct egw_flow *f)

@@ -74,6 +74,9 @@ uint32_t egw_flow_created(const struct egw_flow_table *ft, const struct egw_flow
  * state kept beside the table (side arrays of cold fields). */
 uint32_t egw_flow_index(const struct egw_flow_table *ft, const struct egw_flow *f);
 
+/* The live flow at position INDEX (egw_flow_index), or NULL. */
+struct egw_flow *egw_flow_at(struct egw_flow_table *ft, uint32_t index);
+
 /* Removes F (both keys) and frees its record. */
 void egw_flow_remove(struct egw_flow_table *ft, struct egw_flow *f);
 

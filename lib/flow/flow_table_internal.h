@@ -12,7 +12,6 @@
 struct egw_flow_table {
 	struct egw_flow_index index;
 	struct egw_flow *flows;
-	uint32_t *created; /* per record, worker clock seconds: cold, read only when a flow ends */
 	uint32_t *free_stack; /* indices of unused records */
 	uint32_t n_free;
 	uint32_t capacity;

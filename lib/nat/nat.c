@@ -68,6 +68,9 @@ uint32_t egw_nat_pick_addr(const struct egw_nat_pool *pool, const struct egw_nat
 		return pool->addrs[0];
 	if (pool->pairing == EGW_PAIRING_PAIRED)
 		h = egw_nat_prf(s, orig->a_addr, 0);
+	else if (pool->mapping == EGW_MAPPING_ENDPOINT_INDEPENDENT)
+		/* One inside endpoint, one external address toward every destination. */
+		h = egw_nat_prf(s, orig->a_addr, ((uint64_t)orig->a_port << 8) | orig->proto);
 	else
 		h = egw_nat_prf(s, ((uint64_t)orig->a_addr << 32) | orig->b_addr,
 			((uint64_t)orig->a_port << 16) | orig->b_port);

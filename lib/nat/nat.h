@@ -24,6 +24,7 @@ struct egw_nat_pool {
 	uint16_t port_first, port_last; /* host order, inclusive */
 	uint8_t mapping;		/* enum egw_nat_mapping */
 	uint8_t pairing;		/* enum egw_nat_pairing */
+	uint8_t filtering;		/* enum egw_nat_filtering (endpoint-independent mapping) */
 	uint32_t max_per_source;
 	uint16_t index; /* position in the snapshot's pool array */
 };
@@ -42,7 +43,7 @@ uint64_t egw_nat_prf(const struct egw_nat_secret *s, uint64_t m0, uint64_t m1);
 /*
  * Egress address for a flow from SRC (network order). Paired: a pure function of the inside
  * address, so one inside host always leaves through one egress address (RFC 4787 REQ-2).
- * Arbitrary: spread per flow.
+ * Arbitrary: spread per flow, or per inside endpoint with endpoint-independent mapping.
  */
 uint32_t egw_nat_pick_addr(const struct egw_nat_pool *pool, const struct egw_nat_secret *s,
 	const struct egw_flow_key *orig);

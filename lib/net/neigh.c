@@ -29,7 +29,8 @@ struct egw_neigh_table *egw_neigh_create(const char *name, uint32_t cap, int soc
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
 	};
 
-	if (cap == 0 || cap >= EGW_NEIGH_SLOT_NONE) {
+	/* Slot numbers stop below 0xfffe: flows keep that value for hairpinning. */
+	if (cap == 0 || cap >= EGW_NEIGH_SLOT_NONE - 1) {
 		rte_errno = EINVAL;
 		return NULL;
 	}

@@ -96,6 +96,7 @@ struct egw_dataplane *egw_dataplane_create(const struct egw_dataplane_params *p,
 		goto fail;
 	dp->n_workers = p->n_workers;
 	dp->tcp_pickup = p->tcp_pickup;
+	dp->tcp_window_check = p->tcp_window_check;
 	dp->flow_log = p->flow_log;
 	dp->icmp_errors_per_s = p->icmp_errors_per_s ? p->icmp_errors_per_s : EGW_ICMP_ERRORS_PER_S;
 	dp->fragment_trains = p->fragment_trains;
@@ -156,6 +157,39 @@ void egw_dataplane_set_port(struct egw_dataplane *dp, uint16_t port_id,
 {
 	dp->ports[port_id] = *info;
 	dp->ports[port_id].configured = true;
+	dp->ports[port_id].dev = port_id;
+	dp->ports[port_id].vlan = 0;
+}
+
+int egw_dataplane_set_vlan_port(struct egw_dataplane *dp, uint16_t port_id,
+	const struct egw_port_info *info)
+{
+	struct egw_vlan_map *vm;
+
+	if (port_id >= EGW_PORT_IDS || info->dev >= EGW_PORT_IDS)
+		return -ERANGE;
+	vm = &dp->vlan[info->dev];
+	if (!(dp->vlan_devs & (1u << info->dev))) {
+		vm->n = 0;
+		vm->untagged = EGW_VLAN_PORT_NONE;
+	}
+	if (info->vlan == 0) {
+		if (vm->untagged != EGW_VLAN_PORT_NONE)
+			return -EEXIST;
+		vm->untagged = port_id;
+	} else {
+		for (unsigned i = 0; i < vm->n; i++)
+			if (vm->vid[i] == info->vlan)
+				return -EEXIST;
+		if (vm->n == EGW_MAX_PORTS)
+			return -ENOSPC;
+		vm->vid[vm->n] = info->vlan;
+		vm->port[vm->n++] = port_id;
+	}
+	dp->vlan_devs |= 1u << info->dev;
+	dp->ports[port_id] = *info;
+	dp->ports[port_id].configured = true;
+	return 0;
 }
 
 struct egw_route_table *egw_dataplane_routes(struct egw_dataplane *dp, uint8_t zone)

@@ -39,6 +39,8 @@ struct egw_port_info {
 	bool configured;
 	uint8_t zone; /* enum egw_zone, from the port's role */
 	uint16_t mtu;
+	uint16_t dev;  /* the DPDK port that carries it: its own id unless it is a VLAN port */
+	uint16_t vlan; /* 802.1Q VLAN id of its frames on DEV; 0: untagged */
 	uint32_t addr_be;
 	struct rte_ether_addr mac;
 	char name[EGW_NAME_MAX];
@@ -58,9 +60,13 @@ struct egw_worker_stats {
 	/* Gauge: flows finished (egw_flow_finished: TCP time-wait and closed, answered UDP
 	 * requests), kept only for late packets; the rest of the table is flows_active. */
 	uint64_t flows_time_wait;
-	uint64_t flows_reused;	     /* ended by a SYN opening a new connection on their tuple */
-	uint64_t nat_port_reclaimed; /* finished flows ended to give their port to a new one */
-	uint64_t flows_reclaimed;    /* finished flows ended to make room in a full table */
+	uint64_t flows_reused;	       /* ended by a SYN opening a new connection on their tuple */
+	uint64_t nat_port_reclaimed;   /* finished flows ended to give their port to a new one */
+	uint64_t flows_reclaimed;      /* finished flows ended to make room in a full table */
+	uint64_t nat_mappings;	       /* gauge: endpoint-independent mappings alive */
+	uint64_t nat_inbound_flows;    /* flows an outside host opened through a mapping's filter */
+	uint64_t nat_inbound_filtered; /* outside packets to a mapping its filtering refused */
+	uint64_t nat_hairpinned;       /* packets to a pool address turned back inside */
 	uint64_t handoffs_out, handoffs_in;
 	uint64_t punted;       /* ARP handed to the control thread */
 	uint64_t echo_replies; /* ICMP echo requests to our addresses answered */
@@ -112,7 +118,8 @@ struct egw_dataplane_params {
 	uint32_t max_flows;	/* all workers together */
 	struct egw_flow_timeouts timeouts;
 	bool tcp_pickup;
-	bool flow_log;			     /* workers get a flow log record ring */
+	bool tcp_window_check; /* drop TCP segments outside the windows (lib/flow/tcp_window.h) */
+	bool flow_log;	       /* workers get a flow log record ring */
 	uint32_t icmp_errors_per_s;	     /* per worker; 0: 100 */
 	uint32_t fragment_trains;	     /* per worker ([flows] fragment_trains); 0: 256 */
 	uint32_t fragment_timeout;	     /* seconds; 0: 2 */
@@ -133,8 +140,18 @@ void egw_dataplane_free(struct egw_dataplane *dp);
 /* What egw_worker_create() takes from the DPDK heap (flow table, rings, side arrays). */
 size_t egw_worker_bytes(uint32_t max_flows, bool flow_log);
 
-/* Set-up, control thread, before the workers start. */
+/* Set-up, control thread, before the workers start. A port of its own device (INFO's dev
+ * and vlan are ignored: the port is its device, untagged). */
 void egw_dataplane_set_port(struct egw_dataplane *dp, uint16_t port_id,
+	const struct egw_port_info *info);
+/*
+ * A logical port PORT_ID carried by device INFO->dev as VLAN INFO->vlan (0: the device's
+ * untagged frames). Frames of that device are sorted by their tag into their ports as they
+ * are received, and get their port's tag back as they are sent (lib/pipeline/vlan.c).
+ * -EEXIST when the device has that VLAN already, -ENOSPC beyond EGW_MAX_PORTS per device,
+ * -ERANGE for ids at or above EGW_PORT_IDS.
+ */
+int egw_dataplane_set_vlan_port(struct egw_dataplane *dp, uint16_t port_id,
 	const struct egw_port_info *info);
 /* The routes toward ZONE (enum egw_zone), to fill with egw_route_add(). */
 struct egw_route_table *egw_dataplane_routes(struct egw_dataplane *dp, uint8_t zone);

@@ -14,6 +14,7 @@
 #include "flow/flow_table.h"
 #include "fragment.h"
 #include "mailbox.h"
+#include "nat/nat_map.h"
 #include "nat/source_limit.h"
 #include "net/afpacket.h"
 #include "net/route.h"
@@ -27,6 +28,16 @@ struct egw_flow_name;
 #define EGW_RECLAIM_SCAN 256	    /* records a full table looks at for a finished flow */
 
 /* State shared by all workers, owned by the control thread. */
+#define EGW_VLAN_PORT_NONE 0xffff
+
+/* The logical ports of one device: by VLAN id, and the one of its untagged frames. */
+struct egw_vlan_map {
+	uint16_t n;
+	uint16_t untagged; /* or EGW_VLAN_PORT_NONE */
+	uint16_t vid[EGW_MAX_PORTS];
+	uint16_t port[EGW_MAX_PORTS];
+};
+
 struct egw_dataplane {
 	char name[16]; /* prefix of its DPDK objects' names */
 	int meta_off;  /* mbuf dynamic field: parsed metadata across a handoff */
@@ -53,6 +64,7 @@ struct egw_dataplane {
 	struct egw_worker *workers[EGW_MAX_WORKERS];
 	struct rte_ring *handoff[EGW_MAX_WORKERS][EGW_MAX_WORKERS]; /* [from][to], SP/SC */
 	bool tcp_pickup;
+	bool tcp_window_check;
 	bool flow_log; /* [log] flow_log set: workers get a record ring (fixed at start) */
 	uint32_t *policy_active;    /* per counter slot: flows held, for max_flows (atomic) */
 	uint32_t icmp_errors_per_s; /* per worker, rate limit of generated ICMP errors */
@@ -60,6 +72,10 @@ struct egw_dataplane {
 	struct egw_worker_stats control_stats;	    /* drops counted by the control thread */
 	/* Per port id: what the kernel loses on net_af_packet ports (set up with the ports). */
 	struct egw_afp_port afp[EGW_PORT_IDS];
+	/* Devices that carry VLAN ports (one bit per DPDK port id) and, per device, which
+	 * logical port each tag belongs to (egw_dataplane_set_vlan_port). */
+	uint32_t vlan_devs;
+	struct egw_vlan_map vlan[EGW_PORT_IDS];
 };
 
 struct egw_host_side;
@@ -90,10 +106,16 @@ struct egw_worker {
 	struct egw_worker_stats stats;
 	struct egw_policy_counters *policy; /* EGW_POLICY_SLOTS entries */
 	struct egw_addr_stats addrs;	    /* per egress address: mappings, exhaustion */
-	struct rte_ring *flowlog;	    /* worker -> control: struct egw_flowlog_rec, or NULL */
-	uint64_t log_epoch;		    /* egw_flowlog_clock() offset, fixed at creation */
-	uint64_t *flow_ids;		    /* per flow record: its flow id (flow log on only) */
-	uint64_t id_clock;		    /* clock and sequence of the last flow id given */
+	struct egw_nat_maps maps; /* endpoint-independent mappings of this worker's ports */
+	uint32_t *flow_map;	  /* per flow record: the mapping it holds, or EGW_NAT_MAP_NONE */
+	/* Packets turned back inside (hairpinning), processed again as if they had arrived on
+	 * the outside port in m->port once the burst is done (egw_pipeline_flush). */
+	uint16_t n_hairpin;
+	struct rte_mbuf *hairpin[2 * EGW_BURST];
+	struct rte_ring *flowlog; /* worker -> control: struct egw_flowlog_rec, or NULL */
+	uint64_t log_epoch;	  /* egw_flowlog_clock() offset, fixed at creation */
+	uint64_t *flow_ids;	  /* per flow record: its flow id (flow log on only) */
+	uint64_t id_clock;	  /* clock and sequence of the last flow id given */
 	uint32_t id_seq;
 	struct egw_host_side *host; /* pending flows and kept names (host_side.h) */
 	struct egw_dns_snoop dns;   /* queries waiting for answers, the journal of learned names */

@@ -112,6 +112,17 @@ void egw_flow_release_shares(struct egw_worker *w, struct egw_flow *f)
 		__atomic_fetch_sub(&w->dp->policy_active[f->policy], 1, __ATOMIC_RELAXED);
 }
 
+void egw_flow_release_mapping(struct egw_worker *w, struct egw_flow *f)
+{
+	uint32_t *id = &w->flow_map[egw_flow_index(w->ft, f)];
+
+	if (*id == EGW_NAT_MAP_NONE)
+		return;
+	egw_nat_map_unref(&w->maps, *id, f->orig.b_addr);
+	*id = EGW_NAT_MAP_NONE;
+	w->stats.nat_mappings = egw_nat_maps_active(&w->maps);
+}
+
 void egw_flow_state_changed(struct egw_worker *w, struct egw_flow *f, uint8_t was)
 {
 	const bool finished = egw_flow_finished(f->state);
@@ -215,6 +226,7 @@ static void finish(struct egw_worker *w, struct egw_flow *f, enum egw_flow_end w
 	if (egw_flow_finished(f->state))
 		w->stats.flows_time_wait--;
 	egw_flow_release_shares(w, f);
+	egw_flow_release_mapping(w, f);
 }
 
 void egw_flow_expired(void *worker, struct egw_flow *f)

@@ -12,6 +12,9 @@
 /* Gives back F's policy quota and source share (flags say which it holds). */
 void egw_flow_release_shares(struct egw_worker *w, struct egw_flow *f);
 
+/* Gives back the endpoint-independent mapping F holds, if any (its last flow removes it). */
+void egw_flow_release_mapping(struct egw_worker *w, struct egw_flow *f);
+
 /* F was just committed, its NAT port taken: count the mapping, log the start if F logs. */
 void egw_flow_started(struct egw_worker *w, struct egw_flow *f);
 

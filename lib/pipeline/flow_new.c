@@ -6,6 +6,7 @@
  * per packet.
  */
 #include <netinet/in.h>
+#include <string.h>
 
 #include "flow/tcp.h"
 #include "flow_life.h"
@@ -100,6 +101,9 @@ static enum egw_drop_reason route_flow(const struct egw_dataplane *dp,
 
 struct port_probe {
 	struct egw_flow_table *ft;
+	/* Endpoint-independent: a port is the mapping's toward every destination, so one an
+	 * existing mapping holds is taken (and never reclaimed from a single flow). */
+	const struct egw_nat_maps *eim;
 	struct egw_flow_key reply;
 	/* Among the flows holding the ports tried: the finished one idle longest, the one to
 	 * reclaim when no port is free. */
@@ -107,12 +111,33 @@ struct port_probe {
 	uint16_t oldest_port;
 };
 
+/* F holds PORT_BE: the one to reclaim if it is finished and idle longest so far. */
+static void note_holder(struct port_probe *p, struct egw_flow *f, uint16_t port_be)
+{
+	if (f && egw_flow_finished(f->state) &&
+		(!p->oldest || (int32_t)(f->last_seen - p->oldest->last_seen) < 0)) {
+		p->oldest = f;
+		p->oldest_port = port_be;
+	}
+}
+
 static bool nat_port_taken(void *ctx, uint16_t port_be)
 {
 	struct port_probe *p = ctx;
 	struct egw_flow *f;
 	unsigned dir;
+	uint32_t id;
 
+	if (p->eim) {
+		id = egw_nat_map_find_outside(p->eim, p->reply.b_addr, port_be, p->reply.proto);
+		if (id != EGW_NAT_MAP_NONE) {
+			/* Reclaimable only through the one flow that ever held it. */
+			const uint32_t sole = egw_nat_map_get(p->eim, id)->sole;
+			if (sole != EGW_NAT_MAP_SHARED)
+				note_holder(p, egw_flow_at(p->ft, sole), port_be);
+			return true;
+		}
+	}
 	/* Endpoint-dependent mapping: an external tuple is unique per remote endpoint, which
 	 * is exactly "no flow holds this reply key". ICMP: the id is both ports of the key. */
 	p->reply.b_port = port_be;
@@ -121,11 +146,7 @@ static bool nat_port_taken(void *ctx, uint16_t port_be)
 	f = egw_flow_lookup(p->ft, &p->reply, &dir);
 	if (!f)
 		return false;
-	if (egw_flow_finished(f->state) &&
-		(!p->oldest || (int32_t)(f->last_seen - p->oldest->last_seen) < 0)) {
-		p->oldest = f;
-		p->oldest_port = port_be;
-	}
+	note_holder(p, f, port_be);
 	return true;
 }
 
@@ -163,11 +184,77 @@ static bool reclaim_port(struct egw_worker *w, struct port_probe *probe, uint16_
 }
 
 /*
+ * A port for F from POOL (PROBE set toward its destination): KEEP's when it still fits, a free
+ * one of this worker's slice, else a reclaimed one. False when none is left (counted for its
+ * egress address).
+ */
+static bool choose_port(struct egw_worker *w, const struct egw_nat_pool *pool,
+	const struct egw_flow *f, const struct egw_pl_mapping *keep, struct port_probe *probe,
+	uint16_t *port_be)
+{
+	struct egw_dataplane *dp = w->dp;
+	struct egw_addr_stat *a;
+
+	if (keep && keep_mapping(w, pool, keep, probe)) {
+		*port_be = keep->port;
+		return true;
+	}
+	if (egw_nat_alloc_port(pool, &dp->secret, w->id, dp->n_workers, &f->orig, &w->nat_counter,
+		    nat_port_taken, probe, port_be) == 0 ||
+		reclaim_port(w, probe, port_be))
+		return true;
+	a = egw_addr_stats_get(&w->addrs, f->nat_addr);
+	if (a)
+		a->exhausted++;
+	return false;
+}
+
+/*
+ * Endpoint-independent mapping (RFC 4787 REQ-1, RFC 5382 REQ-1): F's inside endpoint keeps the
+ * external port it already has toward other destinations, or gets a new mapping; F holds a
+ * reference to it (egw_flow_release_mapping gives it back). EGW_DROP_NONE or nat_exhausted.
+ */
+static enum egw_drop_reason bind_eim(struct egw_worker *w, const struct egw_nat_pool *pool,
+	struct egw_flow *f, const struct egw_pl_mapping *keep, struct port_probe *probe,
+	uint16_t *port_be)
+{
+	const struct egw_flow_key *key = &f->orig;
+	struct egw_nat_map m = { .in_addr = key->a_addr,
+		.ext_addr = f->nat_addr,
+		.in_port = key->a_port,
+		.proto = key->proto,
+		.filtering = pool->filtering };
+	uint32_t id = egw_nat_map_find_inside(&w->maps, key->a_addr, key->a_port, key->proto,
+		f->nat_addr);
+
+	if (id != EGW_NAT_MAP_NONE) {
+		*port_be = egw_nat_map_get(&w->maps, id)->ext_port;
+		/* Free toward this destination unless a flow of an endpoint-dependent pool, kept
+		 * from before a reload, holds the tuple. */
+		if (nat_port_taken(probe, *port_be) ||
+			egw_nat_map_ref(&w->maps, id, key->b_addr) < 0)
+			return EGW_DROP_NAT_EXHAUSTED;
+	} else {
+		probe->eim = &w->maps;
+		if (!choose_port(w, pool, f, keep, probe, port_be))
+			return EGW_DROP_NAT_EXHAUSTED;
+		m.ext_port = *port_be;
+		id = egw_nat_map_add(&w->maps, &m, key->b_addr, egw_flow_index(w->ft, f));
+		if (id == EGW_NAT_MAP_NONE)
+			return EGW_DROP_NAT_EXHAUSTED;
+	}
+	w->flow_map[egw_flow_index(w->ft, f)] = id;
+	w->stats.nat_mappings = egw_nat_maps_active(&w->maps);
+	return EGW_DROP_NONE;
+}
+
+/*
  * The egress tuple of F (its orig key set) from POOL, or its own when POOL is NULL (routed
- * untranslated): address, a port free toward this destination (KEEP's when it still fits, a
- * reclaimed one when none is free), and its source's share (counted for every translated
- * flow, limited when the pool says so). EGW_DROP_NONE, nat_exhausted or nat_source_limit
- * (what F took is in its flags).
+ * untranslated): address, a port free toward this destination (the mapping's with
+ * endpoint-independent mapping; KEEP's when it still fits, a reclaimed one when none is free),
+ * and its source's share (counted for every translated flow, limited when the pool says so).
+ * EGW_DROP_NONE, nat_exhausted or nat_source_limit (what F took is in its flags and its
+ * mapping slot).
  */
 static enum egw_drop_reason bind_nat(struct egw_worker *w, const struct egw_nat_pool *pool,
 	struct egw_flow *f, const struct egw_pl_mapping *keep)
@@ -175,8 +262,10 @@ static enum egw_drop_reason bind_nat(struct egw_worker *w, const struct egw_nat_
 	struct egw_dataplane *dp = w->dp;
 	const struct egw_flow_key *key = &f->orig;
 	struct port_probe probe = { .ft = w->ft };
+	enum egw_drop_reason why = EGW_DROP_NONE;
 	uint16_t nat_port;
 
+	w->flow_map[egw_flow_index(w->ft, f)] = EGW_NAT_MAP_NONE;
 	if (!pool) {
 		f->nat_addr = key->a_addr;
 		f->nat_port = key->a_port;
@@ -185,16 +274,12 @@ static enum egw_drop_reason bind_nat(struct egw_worker *w, const struct egw_nat_
 	f->nat_addr = egw_nat_pick_addr(pool, &dp->secret, key);
 	egw_flow_key_set(&probe.reply, key->b_addr, f->nat_addr, key->b_port, 0, key->proto,
 		EGW_ZONE_OUTSIDE);
-	if (keep && keep_mapping(w, pool, keep, &probe))
-		nat_port = keep->port;
-	else if (egw_nat_alloc_port(pool, &dp->secret, w->id, dp->n_workers, key, &w->nat_counter,
-			 nat_port_taken, &probe, &nat_port) < 0 &&
-		 !reclaim_port(w, &probe, &nat_port)) {
-		struct egw_addr_stat *a = egw_addr_stats_get(&w->addrs, f->nat_addr);
-		if (a)
-			a->exhausted++;
-		return EGW_DROP_NAT_EXHAUSTED;
-	}
+	if (pool->mapping == EGW_MAPPING_ENDPOINT_INDEPENDENT)
+		why = bind_eim(w, pool, f, keep, &probe, &nat_port);
+	else if (!choose_port(w, pool, f, keep, &probe, &nat_port))
+		why = EGW_DROP_NAT_EXHAUSTED;
+	if (why != EGW_DROP_NONE)
+		return why;
 	f->nat_port = nat_port;
 	f->flags |= EGW_FLOW_F_NAT;
 	/* Counted even without a limit: telemetry shows the sources holding most mappings. */
@@ -256,7 +341,13 @@ static enum egw_drop_reason commit_flow(struct egw_worker *w, const struct egw_s
 	f->generation = (uint16_t)snap->epoch;
 	f->port[EGW_DIR_ORIG] = (uint8_t)r->out_port;
 	f->port[EGW_DIR_REPLY] = (uint8_t)r->in_port;
-	f->neigh[EGW_DIR_ORIG] = f->neigh[EGW_DIR_REPLY] = EGW_NEIGH_NONE;
+	/* To one of our own pool addresses: translated, then turned back inside (hairpin). */
+	f->neigh[EGW_DIR_ORIG] = egw_addr_set_contains(&snap->pool_addrs, f->orig.b_addr) ?
+					 EGW_NEIGH_HAIRPIN :
+					 EGW_NEIGH_NONE;
+	f->neigh[EGW_DIR_REPLY] = EGW_NEIGH_NONE;
+	if (f->orig.proto == IPPROTO_TCP) /* the windows are learned from its packets */
+		memset(&f->tcp_win, 0, sizeof(f->tcp_win));
 	w->stats.flows_created++;
 	/* A pending flow counts for the policy that decides it, once it is decided. */
 	if (!(f->flags & EGW_FLOW_F_PENDING))
@@ -330,6 +421,7 @@ static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snaps
 		why = commit_flow(w, snap, f, state, &route);
 	if (why != EGW_DROP_NONE) {
 		egw_flow_release_shares(w, f);
+		egw_flow_release_mapping(w, f);
 		egw_flow_abort(w->ft, f);
 		refuse(w, m, key, rt, why);
 		return NULL;
@@ -358,4 +450,90 @@ struct egw_flow *egw_pl_flow_reopen(struct egw_worker *w, const struct egw_snaps
 	w->stats.flows_reused++;
 	egw_pipeline_end_flow(w, old, EGW_END_REUSED);
 	return flow_create(w, snap, m, meta, &key, &keep);
+}
+
+/*
+ * The mapping an outside packet that matched no flow may open a flow through: one whose
+ * external endpoint it is sent to and whose filtering lets its sender in (RFC 4787 REQ-8, RFC
+ * 5382 REQ-3). EGW_NAT_MAP_NONE when none does.
+ */
+uint32_t egw_pl_inbound_mapping(struct egw_worker *w, const struct egw_snapshot *snap,
+	const struct egw_pkt_meta *meta)
+{
+	uint32_t id;
+
+	if (meta->kind != EGW_PKT_IPV4 ||
+		(meta->proto != IPPROTO_UDP &&
+			!(meta->proto == IPPROTO_TCP &&
+				egw_tcp_may_start(meta->tcp_flags, false))) ||
+		!egw_addr_set_contains(&snap->pool_addrs, meta->dst))
+		return EGW_NAT_MAP_NONE;
+	id = egw_nat_map_find_outside(&w->maps, meta->dst, meta->dport, meta->proto);
+	if (id == EGW_NAT_MAP_NONE)
+		return EGW_NAT_MAP_NONE;
+	if (!egw_nat_map_filter_allows(&w->maps, id, meta->src)) {
+		w->stats.nat_inbound_filtered++;
+		return EGW_NAT_MAP_NONE;
+	}
+	return id;
+}
+
+struct egw_flow *egw_pl_flow_inbound(struct egw_worker *w, const struct egw_snapshot *snap,
+	struct rte_mbuf *m, const struct egw_pkt_meta *meta, uint32_t id)
+{
+	const struct egw_nat_map map = *egw_nat_map_get(&w->maps, id);
+	struct flow_route route = { .out_port = m->port };
+	struct egw_flow_key key;
+	enum egw_drop_reason why;
+	struct egw_flow *f;
+	uint32_t nh;
+
+	/* As if the inside endpoint had sent to the packet's source: its replies leave through
+	 * the mapping, and the packet itself is the flow's first reply. */
+	egw_flow_key_set(&key, map.in_addr, meta->src, map.in_port, meta->sport, meta->proto,
+		EGW_ZONE_INSIDE);
+	/* Its inside tuple in use through another egress address (another pool's mapping). */
+	if (egw_flow_key_exists(w->ft, &key)) {
+		egw_drop(&w->stats, m, EGW_DROP_UNSOLICITED);
+		return NULL;
+	}
+	if (egw_route_lookup(&w->dp->to_inside, map.in_addr, &route.in_port, &nh) < 0) {
+		refuse(w, m, &key, NULL, EGW_DROP_NO_ROUTE);
+		return NULL;
+	}
+	f = egw_flow_alloc(w->ft);
+	if (!f && reclaim_record(w))
+		f = egw_flow_alloc(w->ft);
+	if (!f) {
+		refuse(w, m, &key, NULL, EGW_DROP_FLOW_TABLE_FULL);
+		return NULL;
+	}
+	f->orig = key;
+	f->nat_addr = map.ext_addr;
+	f->nat_port = map.ext_port;
+	f->flags = EGW_FLOW_F_NAT | (w->flowlog ? EGW_FLOW_F_LOG : 0);
+	f->policy = 0;
+	w->flow_map[egw_flow_index(w->ft, f)] = EGW_NAT_MAP_NONE;
+	why = EGW_DROP_NAT_SOURCE_LIMIT;
+	if (egw_source_limit_acquire(&w->sources, map.in_addr, 0) == 0) {
+		f->flags |= EGW_FLOW_F_SRC_COUNTED;
+		why = egw_nat_map_ref(&w->maps, id, meta->src) < 0 ? EGW_DROP_NAT_EXHAUSTED :
+								     EGW_DROP_NONE;
+	}
+	if (why == EGW_DROP_NONE) {
+		w->flow_map[egw_flow_index(w->ft, f)] = id;
+		/* TCP: the outside sent the SYN, so the inside's first ACK completes it; UDP: an
+		 * exchange the outside started, on the stream timer. */
+		why = commit_flow(w, snap, f,
+			meta->proto == IPPROTO_TCP ? EGW_TCP_SYN_RECV : EGW_FLOW_UDP, &route);
+	}
+	if (why != EGW_DROP_NONE) {
+		egw_flow_release_shares(w, f);
+		egw_flow_release_mapping(w, f);
+		egw_flow_abort(w->ft, f);
+		refuse(w, m, &key, NULL, why);
+		return NULL;
+	}
+	w->stats.nat_inbound_flows++;
+	return f;
 }

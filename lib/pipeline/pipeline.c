@@ -71,7 +71,11 @@ static inline void packet_key(const struct egw_pkt_meta *meta, uint8_t zone, str
 
 void egw_pipeline_flush(struct egw_worker *w)
 {
-	uint32_t dirty = w->tx_dirty;
+	uint32_t dirty;
+
+	if (unlikely(w->n_hairpin))
+		egw_pl_hairpin_drain(w);
+	dirty = w->tx_dirty;
 
 	while (dirty) {
 		uint16_t port = (uint16_t)__builtin_ctz(dirty);
@@ -80,6 +84,33 @@ void egw_pipeline_flush(struct egw_worker *w)
 		egw_pl_tx_send(w, port);
 	}
 	w->tx_dirty = 0;
+}
+
+/*
+ * TCP window tracking (lib/flow/tcp_window.h) for M, a segment of F from DIR. False when M
+ * was dropped, out of window. *FLAGS: the flags the state machine is to see (a RST in window
+ * but not at rcv.nxt is passed on without ending the flow, as its receiver will ignore it).
+ * A finished flow is not checked: late segments pass, as they always did.
+ */
+static inline bool tcp_window(struct egw_worker *w, struct rte_mbuf *m,
+	const struct egw_pkt_meta *meta, struct egw_flow *f, unsigned dir, uint8_t *flags)
+{
+	struct egw_tcp_seg seg;
+	enum egw_tcp_fit fit;
+
+	if (!w->dp->tcp_window_check || egw_flow_finished(f->state))
+		return true;
+	egw_tcp_seg_read(rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l4_off), meta->l4_len,
+		meta->tcp_flags, &seg);
+	fit = egw_tcp_window_check(&f->tcp_win, dir, &seg);
+	if (likely(fit == EGW_TCP_FITS))
+		return true;
+	if (fit == EGW_TCP_RST_CHALLENGE) {
+		*flags &= (uint8_t)~EGW_TCP_RST;
+		return true;
+	}
+	egw_drop(&w->stats, m, EGW_DROP_TCP_OUT_OF_WINDOW);
+	return false;
 }
 
 /*
@@ -92,6 +123,7 @@ static __rte_always_inline void flow_send(struct egw_worker *w, const struct egw
 	struct egw_dataplane *dp = w->dp;
 	uint16_t out_port = f->port[dir];
 	const struct egw_route_table *rt = dir == EGW_DIR_ORIG ? &dp->to_outside : &dp->to_inside;
+	uint8_t tcp_flags = meta->tcp_flags;
 	uint32_t dst_be;
 	uint8_t was;
 
@@ -105,6 +137,8 @@ static __rte_always_inline void flow_send(struct egw_worker *w, const struct egw
 			egw_drop(&w->stats, m, EGW_DROP_MTU_EXCEEDED);
 		return;
 	}
+	if (meta->proto == IPPROTO_TCP && !tcp_window(w, m, meta, f, dir, &tcp_flags))
+		return;
 	/* DNS: queries remembered (or answered NXDOMAIN by dns_filter), answers learned from.
 	 * A message in pieces cannot be read (nor filtered): it does not pass. */
 	if (unlikely(egw_dns_flow(f))) {
@@ -117,8 +151,10 @@ static __rte_always_inline void flow_send(struct egw_worker *w, const struct egw
 	}
 	if (meta->kind == EGW_PKT_ICMP_ERROR) {
 		/* RFC 5508: translated with their quoted packet; they neither refresh nor end it.
-		 * The sender may be a router rather than the flow's peer: route it afresh. */
-		uint16_t slot = EGW_NEIGH_NONE;
+		 * The sender may be a router rather than the flow's peer: route it afresh; about
+		 * a hairpinned flow it turns back too (RFC 5508 REQ-7). */
+		uint16_t slot =
+			f->neigh[dir] == EGW_NEIGH_HAIRPIN ? EGW_NEIGH_HAIRPIN : EGW_NEIGH_NONE;
 		egw_translate_icmp_error(m, meta, f, dir);
 		dst_be = dir == EGW_DIR_ORIG ? meta->dst : f->orig.a_addr;
 		egw_pl_forward(w, m, out_port, &slot, dst_be, rt, dir == EGW_DIR_ORIG);
@@ -126,7 +162,7 @@ static __rte_always_inline void flow_send(struct egw_worker *w, const struct egw
 	}
 	was = f->state;
 	if (meta->proto == IPPROTO_TCP)
-		egw_tcp_track(f, dir, meta->tcp_flags);
+		egw_tcp_track(f, dir, tcp_flags);
 	else if (meta->proto == IPPROTO_UDP)
 		egw_udp_track(f, dir);
 	if (unlikely(f->state != was))
@@ -373,8 +409,15 @@ static inline bool parse(struct egw_worker *w, const struct egw_snapshot *snap, 
 	struct egw_pkt_meta *pm)
 {
 	const uint8_t *data = rte_pktmbuf_mtod(m, const uint8_t *);
-	enum egw_drop_reason r = egw_pkt_parse(data, m->data_len, pm);
+	enum egw_drop_reason r;
 
+	/* A tag the driver took off a frame of a device without VLAN ports (those of a device
+	 * with them were sorted and cleared by egw_pl_vlan_rx). */
+	if (unlikely(m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED)) {
+		egw_drop(&w->stats, m, EGW_DROP_VLAN_UNKNOWN);
+		return false;
+	}
+	r = egw_pkt_parse(data, m->data_len, pm);
 	if (unlikely(r == EGW_DROP_IP_BAD_LENGTH) &&
 		m->data_len >= w->dp->ports[m->port].mtu + RTE_ETHER_HDR_LEN)
 		r = egw_pkt_parse_cut(data, m->data_len, pm);
@@ -409,12 +452,15 @@ static inline bool carried(struct egw_worker *w, struct rte_mbuf *m, struct egw_
 	return true;
 }
 
+/* Where a burst comes from: a port, another worker, or our own hairpin turn (hairpin.c). */
+enum rx_source { RX_PORT, RX_HANDOFF, RX_HAIRPIN };
+
 /*
  * First pass over a received (or handed-off) burst: count, parse, local traffic, ownership.
  * What this worker owns goes to B with its flow key, the rest to A per owner.
  */
 static void classify(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf **pkts,
-	uint16_t n, bool from_handoff, struct burst *b, struct away *a)
+	uint16_t n, enum rx_source src, struct burst *b, struct away *a)
 {
 	struct egw_dataplane *dp = w->dp;
 
@@ -426,7 +472,7 @@ static void classify(struct egw_worker *w, const struct egw_snapshot *snap, stru
 
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		if (from_handoff) {
+		if (src == RX_HANDOFF) {
 			/* Counted, checked and judged where it came in: only its flow here. */
 			if (!carried(w, m, pm))
 				continue;
@@ -439,8 +485,10 @@ static void classify(struct egw_worker *w, const struct egw_snapshot *snap, stru
 				continue;
 			}
 		} else {
-			w->stats.rx_packets++;
-			w->stats.rx_bytes += m->pkt_len;
+			if (src == RX_PORT) {
+				w->stats.rx_packets++;
+				w->stats.rx_bytes += m->pkt_len;
+			}
 			if (!parse(w, snap, m, pm) || !early_checks(w, snap, m, pm, in))
 				continue;
 			if (unlikely(pm->kind == EGW_PKT_FRAGMENT)) {
@@ -484,19 +532,29 @@ static void hand_off(struct egw_worker *w, struct away *a)
 
 /*
  * A packet of no known flow: an inside packet may start one (it is its first packet, sent on
- * when admitted); an outside one is unsolicited. Returns the new flow, NULL after M was
- * dropped.
+ * when admitted); an outside one may open one through an endpoint-independent mapping whose
+ * filtering lets it in (its first reply: *DIR), else it is unsolicited. Returns the new flow,
+ * NULL after M was dropped.
  */
 static struct egw_flow *miss(struct egw_worker *w, const struct egw_snapshot *snap,
-	struct rte_mbuf *m, const struct egw_pkt_meta *meta, const struct egw_flow_key *key)
+	struct rte_mbuf *m, const struct egw_pkt_meta *meta, const struct egw_flow_key *key,
+	unsigned *dir)
 {
 	enum egw_drop_reason why = address_check(w->dp, snap, meta, key->zone);
+	uint32_t map;
 
 	if (unlikely(why != EGW_DROP_NONE)) {
 		egw_drop(&w->stats, m, why);
 		return NULL;
 	}
 	if (key->zone == EGW_ZONE_OUTSIDE) {
+		map = egw_pl_inbound_mapping(w, snap, meta);
+		if (map != EGW_NAT_MAP_NONE) {
+			if (ttl_expires(w, m, meta))
+				return NULL;
+			*dir = EGW_DIR_REPLY;
+			return egw_pl_flow_inbound(w, snap, m, meta, map);
+		}
 		egw_drop(&w->stats, m,
 			meta->kind == EGW_PKT_ICMP_ERROR ? EGW_DROP_ICMP_ERROR_NO_FLOW :
 							   EGW_DROP_UNSOLICITED);
@@ -532,7 +590,7 @@ static void process(struct egw_worker *w, const struct egw_snapshot *snap, struc
 			(!f && created_in_burst(created, n_created, &b->keys[j])))
 			f = egw_flow_lookup(w->ft, &b->keys[j], &dir);
 		if (!f) {
-			f = miss(w, snap, m, &b->meta[j], &b->keys[j]);
+			f = miss(w, snap, m, &b->meta[j], &b->keys[j], &dir);
 			if (!f)
 				continue;
 			created[n_created++] = f->orig;
@@ -544,28 +602,38 @@ static void process(struct egw_worker *w, const struct egw_snapshot *snap, struc
 	}
 }
 
-void egw_pipeline_rx(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n, bool from_handoff)
+static void rx(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n, enum rx_source src)
 {
 	const struct egw_snapshot *snap = egw_snapshot_current(&w->dp->rcu);
 	struct burst b;
 	struct away a;
 
 	if (n > EGW_BURST) {
-		egw_pipeline_rx(w, pkts, EGW_BURST, from_handoff);
-		egw_pipeline_rx(w, pkts + EGW_BURST, (uint16_t)(n - EGW_BURST), from_handoff);
+		rx(w, pkts, EGW_BURST, src);
+		rx(w, pkts + EGW_BURST, (uint16_t)(n - EGW_BURST), src);
 		return;
 	}
 	b.n = 0;
 	b.n_later = 0;
 	memset(a.n, 0, sizeof(a.n[0]) * w->dp->n_workers);
-	classify(w, snap, pkts, n, from_handoff, &b, &a);
-	if (from_handoff)
+	classify(w, snap, pkts, n, src, &b, &a);
+	if (src == RX_HANDOFF)
 		w->stats.handoffs_in += n;
 	else
 		hand_off(w, &a);
 	process(w, snap, &b);
 	for (unsigned i = 0; i < b.n_later; i++)
 		egw_pl_frag_later(w, b.later[i]);
+}
+
+void egw_pipeline_rx(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n, bool from_handoff)
+{
+	rx(w, pkts, n, from_handoff ? RX_HANDOFF : RX_PORT);
+}
+
+void egw_pl_rx_hairpin(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	rx(w, pkts, n, RX_HAIRPIN);
 }
 
 uint32_t egw_pipeline_expire(struct egw_worker *w)

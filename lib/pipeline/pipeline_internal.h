@@ -31,18 +31,29 @@ static inline struct egw_cls_key egw_pl_cls_key(const struct egw_flow_key *key)
 		.proto = key->proto };
 }
 
-/* Sends PORT's TX buffer; what the queue refuses is dropped, counted per port too. */
+/* VLAN ports (vlan.c): the N frames just received from device DEV sorted into their logical
+ * ports (mbuf->port), untagged; returns how many are left in PKTS (the rest were dropped). */
+uint16_t egw_pl_vlan_rx(struct egw_worker *w, uint16_t dev, struct rte_mbuf **pkts, uint16_t n);
+/* The N frames in PKTS tagged with VLAN; returns how many are left (the rest were dropped). */
+uint16_t egw_pl_vlan_tag(struct egw_worker *w, uint16_t vlan, struct rte_mbuf **pkts, uint16_t n);
+
+/* Sends PORT's TX buffer (on its device, tagged for a VLAN port); what the queue refuses is
+ * dropped, counted per port too. */
 static inline void egw_pl_tx_send(struct egw_worker *w, uint16_t port)
 {
 	struct egw_tx_buffer *b = &w->tx[port];
-	uint16_t sent = rte_eth_tx_burst(port, w->txq, b->pkts, b->n);
+	const struct egw_port_info *pi = &w->dp->ports[port];
+	uint16_t n = b->n, sent;
 
+	if (unlikely(pi->vlan))
+		n = egw_pl_vlan_tag(w, pi->vlan, b->pkts, n);
+	sent = rte_eth_tx_burst(pi->dev, w->txq, b->pkts, n);
 	for (uint16_t i = 0; i < sent; i++)
 		w->stats.tx_bytes += b->pkts[i]->pkt_len;
 	w->stats.tx_packets += sent;
-	if (unlikely(sent < b->n)) {
-		w->stats.tx_full[port] += (uint64_t)(b->n - sent);
-		for (uint16_t i = sent; i < b->n; i++)
+	if (unlikely(sent < n)) {
+		w->stats.tx_full[port] += (uint64_t)(n - sent);
+		for (uint16_t i = sent; i < n; i++)
 			egw_drop(&w->stats, b->pkts[i], EGW_DROP_TX_FULL);
 	}
 	b->n = 0;
@@ -126,6 +137,10 @@ static inline void egw_pl_hold_for_neighbour(struct egw_worker *w, struct rte_mb
 		w->stats.held++;
 }
 
+/* Hairpinning (RFC 4787 REQ-9): M, a packet of a flow to a pool address, translated, turns
+ * back to be processed as if it had arrived on outside port OUT_PORT (hairpin.c). */
+void egw_pl_hairpin(struct egw_worker *w, struct rte_mbuf *m, uint16_t out_port);
+
 /* Common exit: L3/L2 rewrite and TX. The caller has checked TTL > 1 and translated. */
 static inline void egw_pl_forward(struct egw_worker *w, struct rte_mbuf *m, uint16_t out_port,
 	uint16_t *slot, uint32_t dst_be, const struct egw_route_table *rt, bool outbound)
@@ -138,6 +153,10 @@ static inline void egw_pl_forward(struct egw_worker *w, struct rte_mbuf *m, uint
 	uint32_t nh = 0;
 	bool resolved;
 
+	if (unlikely(*slot == EGW_NEIGH_HAIRPIN)) {
+		egw_pl_hairpin(w, m, out_port);
+		return;
+	}
 	if (*slot == EGW_NEIGH_NONE) {
 		/* The next hop of the flow's own port: a policy "via" port is not the best route. */
 		if (egw_route_lookup_port(rt, dst_be, out_port, &nh) < 0) {
@@ -206,6 +225,22 @@ void egw_pl_host_expire(struct egw_worker *w);
  * committed (flow_new.c). NULL after M was dropped with its reason. */
 struct egw_flow *egw_pl_flow_new(struct egw_worker *w, const struct egw_snapshot *snap,
 	struct rte_mbuf *m, const struct egw_pkt_meta *meta, const struct egw_flow_key *key);
+
+/*
+ * Endpoint-independent mappings seen from the outside (flow_new.c). The mapping an outside
+ * packet META that matched no flow is sent to and may pass (its filtering), or
+ * EGW_NAT_MAP_NONE; then the flow M opens through mapping ID, M being its first reply (NULL
+ * after M was dropped with its reason).
+ */
+uint32_t egw_pl_inbound_mapping(struct egw_worker *w, const struct egw_snapshot *snap,
+	const struct egw_pkt_meta *meta);
+struct egw_flow *egw_pl_flow_inbound(struct egw_worker *w, const struct egw_snapshot *snap,
+	struct rte_mbuf *m, const struct egw_pkt_meta *meta, uint32_t id);
+
+/* Processes the packets egw_pl_hairpin() queued (egw_pipeline_flush). */
+void egw_pl_hairpin_drain(struct egw_worker *w);
+/* The pipeline for N packets turned back (pipeline.c): as received, but not counted again. */
+void egw_pl_rx_hairpin(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n);
 
 /* A mapping a new flow may keep: the one of the flow its 5-tuple had before. */
 struct egw_pl_mapping {

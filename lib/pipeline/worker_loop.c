@@ -6,7 +6,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
-#include "dataplane_internal.h"
+#include "pipeline_internal.h"
 
 /* Frames the control thread built (ARP, echo replies), mbuf->port set: sent as they are. */
 static unsigned send_control_frames(struct egw_worker *w)
@@ -62,8 +62,11 @@ int egw_worker_loop(void *arg)
 		w->now = (uint32_t)(tsc / hz);
 		w->now_tsc = tsc;
 		for (unsigned i = 0; i < run->n_rxq; i++) {
-			uint16_t n = rte_eth_rx_burst(run->rxq[i].port, run->rxq[i].queue, pkts,
-				EGW_BURST);
+			const uint16_t dev = run->rxq[i].port;
+			uint16_t n = rte_eth_rx_burst(dev, run->rxq[i].queue, pkts, EGW_BURST);
+
+			if (unlikely(w->dp->vlan_devs & (1u << dev)) && n)
+				n = egw_pl_vlan_rx(w, dev, pkts, n);
 			if (n) {
 				egw_pipeline_rx(w, pkts, n, false);
 				got += n;

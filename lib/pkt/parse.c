@@ -107,6 +107,17 @@ static enum egw_drop_reason parse_icmp_error(const uint8_t *icmp, uint32_t avail
 	return EGW_DROP_NONE;
 }
 
+enum egw_drop_reason egw_pkt_vlan_reason(const uint8_t *data, uint32_t len)
+{
+	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)data;
+	const struct rte_vlan_hdr *vh = (const struct rte_vlan_hdr *)(eth + 1);
+
+	if (eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_VLAN) ||
+		(len >= sizeof(*eth) + sizeof(*vh) && egw_pkt_is_vlan_type(vh->eth_proto)))
+		return EGW_DROP_VLAN_QINQ;
+	return EGW_DROP_VLAN_UNKNOWN;
+}
+
 /*
  * A fragment past the first: only its IP header is ours to read. RFC 1858: a TCP fragment at
  * offset 1 (8 bytes) can rewrite the flags of a header a filter already judged.
@@ -153,7 +164,8 @@ static enum egw_drop_reason parse_frame(const uint8_t *data, uint32_t len, bool 
 		return EGW_DROP_NONE;
 	}
 	if (ethertype != RTE_ETHER_TYPE_IPV4)
-		return EGW_DROP_ETHERTYPE_UNSUPPORTED;
+		return egw_pkt_is_vlan_type(eth->ether_type) ? egw_pkt_vlan_reason(data, len) :
+							       EGW_DROP_ETHERTYPE_UNSUPPORTED;
 
 	ip = data + sizeof(*eth);
 	avail = len - (uint32_t)sizeof(*eth);

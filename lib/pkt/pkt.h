@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <rte_branch_prediction.h>
+#include <rte_ether.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
 
@@ -104,6 +105,20 @@ static inline bool egw_pkt_meta_take(const struct rte_mbuf *m, int off, struct e
 	meta->ip_opts = 0; /* judged where it came in */
 	return true;
 }
+
+/* A VLAN tag's ethertype (network order): 802.1Q, 802.1ad, or the old QinQ 0x9100. */
+static inline bool egw_pkt_is_vlan_type(uint16_t ethertype_be)
+{
+	return ethertype_be == RTE_BE16(RTE_ETHER_TYPE_VLAN) ||
+	       ethertype_be == RTE_BE16(RTE_ETHER_TYPE_QINQ) ||
+	       ethertype_be == RTE_BE16(RTE_ETHER_TYPE_QINQ1);
+}
+
+/*
+ * A tagged frame of LEN bytes at DATA (its ethertype is a VLAN tag): EGW_DROP_VLAN_QINQ when it
+ * carries two tags (or an outer 802.1ad one), else EGW_DROP_VLAN_UNKNOWN.
+ */
+enum egw_drop_reason egw_pkt_vlan_reason(const uint8_t *data, uint32_t len);
 
 /*
  * Parses one frame of LEN bytes at DATA. Returns EGW_DROP_NONE and fills *meta, or the reason

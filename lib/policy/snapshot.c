@@ -254,7 +254,8 @@ static int fingerprint(struct egw_snapshot *snap, const struct egw_cls_rule *rul
 	for (unsigned i = 0; ok && i < snap->n_pools; i++) {
 		const struct egw_nat_pool *p = &snap->pools[i];
 		uint32_t hdr[5] = { p->n_addrs, p->port_first, p->port_last,
-			(uint32_t)p->mapping << 8 | p->pairing, p->max_per_source };
+			(uint32_t)p->filtering << 16 | (uint32_t)p->mapping << 8 | p->pairing,
+			p->max_per_source };
 		ok = EVP_DigestUpdate(ctx, hdr, sizeof(hdr)) == 1 &&
 		     EVP_DigestUpdate(ctx, p->addrs, p->n_addrs * sizeof(uint32_t)) == 1;
 	}
@@ -345,6 +346,7 @@ struct egw_snapshot *egw_snapshot_compile(const struct egw_snapshot_inputs *in)
 		p->port_last = pc->port_last;
 		p->mapping = (uint8_t)pc->mapping;
 		p->pairing = (uint8_t)pc->pairing;
+		p->filtering = (uint8_t)pc->filtering;
 		p->max_per_source = pc->max_per_source;
 		p->index = (uint16_t)i;
 		n_all += pc->n_addrs;

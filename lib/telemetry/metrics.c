@@ -165,6 +165,17 @@ static void render_totals(const struct egw_tel_source *s, struct egw_metrics_buf
 	scalar(b, "flows_reclaimed_total", "counter",
 		"Finished flows ended to make room for a new flow in a full table.",
 		st.flows_reclaimed);
+	scalar(b, "nat_mappings", "gauge",
+		"Endpoint-independent mappings held by flows (RFC 4787 REQ-1).", st.nat_mappings);
+	scalar(b, "nat_inbound_flows_total", "counter",
+		"Flows outside hosts opened through a mapping's filtering (RFC 4787 REQ-8).",
+		st.nat_inbound_flows);
+	scalar(b, "nat_inbound_filtered_total", "counter",
+		"Outside packets to a mapping that its filtering refused (dropped: unsolicited).",
+		st.nat_inbound_filtered);
+	scalar(b, "nat_hairpinned_total", "counter",
+		"Packets to a pool address turned back inside (hairpinning, RFC 4787 REQ-9).",
+		st.nat_hairpinned);
 	scalar(b, "flows_created_total", "counter", "Flows admitted.", st.flows_created);
 	scalar(b, "flows_expired_total", "counter", "Flows removed after their idle timeout.",
 		st.flows_expired);

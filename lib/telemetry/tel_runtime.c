@@ -91,6 +91,8 @@ int egw_tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_start_dict(p);
 		rte_tel_data_add_dict_string(p, "name", v.conf->name);
 		rte_tel_data_add_dict_u64(p, "id", v.id);
+		rte_tel_data_add_dict_u64(p, "device", v.device);
+		rte_tel_data_add_dict_u64(p, "vlan", v.conf->vlan);
 		rte_tel_data_add_dict_string(p, "role", egw_role_name(v.conf->role));
 		rte_tel_data_add_dict_string(p, "address", addr);
 		rte_tel_data_add_dict_string(p, "mac", mac);
@@ -172,6 +174,38 @@ int egw_tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
  */
 #define POOL_ADDRS_PER_REPLY 96
 
+/* "endpoint-independent mapping, address-and-port-dependent filtering" for pool PC. */
+static void pool_modes(const struct egw_pool_conf *pc, char *buf, size_t len)
+{
+	if (pc->mapping == EGW_MAPPING_ENDPOINT_INDEPENDENT)
+		snprintf(buf, len, "%s mapping, %s filtering", egw_mapping_name(pc->mapping),
+			egw_filtering_name(pc->filtering));
+	else
+		snprintf(buf, len, "%s mapping", egw_mapping_name(pc->mapping));
+}
+
+int egw_tel_add_pool_modes(struct rte_tel_data *d)
+{
+	struct egw_pool_conf *pools = malloc(EGW_MAX_POOLS * sizeof(*pools));
+	struct rte_tel_data *nat = rte_tel_data_alloc();
+	char modes[RTE_TEL_MAX_STRING_LEN];
+	unsigned n;
+
+	if (!pools || !nat) {
+		free(pools);
+		rte_tel_data_free(nat);
+		return -ENOMEM;
+	}
+	n = egw_view_pools(egw_tel_src, pools);
+	rte_tel_data_start_dict(nat);
+	for (unsigned i = 0; i < n; i++) {
+		pool_modes(&pools[i], modes, sizeof(modes));
+		rte_tel_data_add_dict_string(nat, pools[i].name, modes);
+	}
+	free(pools);
+	return add_list(d, "nat", nat);
+}
+
 int egw_tel_pools(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	const struct egw_tel_source *s = egw_tel_src;
@@ -245,6 +279,11 @@ int egw_tel_pools(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_start_dict(p);
 		rte_tel_data_add_dict_string(p, "name", pc->name);
 		rte_tel_data_add_dict_string(p, "mapping", egw_mapping_name(pc->mapping));
+		/* Endpoint-dependent mapping needs a flow for every reply: the most stringent. */
+		rte_tel_data_add_dict_string(p, "filtering",
+			egw_filtering_name(pc->mapping == EGW_MAPPING_ENDPOINT_INDEPENDENT ?
+						   pc->filtering :
+						   EGW_FILTERING_ADDRESS_AND_PORT_DEPENDENT));
 		rte_tel_data_add_dict_u64(p, "addresses_total", pc->n_addrs);
 		rte_tel_data_add_dict_u64(p, "ports_per_address", ports);
 		rte_tel_data_add_dict_u64(p, "ports_in_use", in_use_total);

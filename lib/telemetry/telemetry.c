@@ -83,7 +83,9 @@ static int cmd_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	}
 	rte_tel_data_add_dict_string(d, "metrics_listen", s->conf->metrics.listen);
 	rte_tel_data_add_dict_string(d, "flow_log", s->conf->log.flow_log);
-	return add_flow_timeouts(d, s->conf);
+	if (add_flow_timeouts(d, s->conf) < 0)
+		return -ENOMEM;
+	return egw_tel_add_pool_modes(d);
 }
 
 static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -124,6 +126,10 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U64("flows_reused", st.flows_reused);
 	U64("nat_port_reclaimed", st.nat_port_reclaimed);
 	U64("flows_reclaimed", st.flows_reclaimed);
+	U64("nat_mappings", st.nat_mappings);
+	U64("nat_inbound_flows", st.nat_inbound_flows);
+	U64("nat_inbound_filtered", st.nat_inbound_filtered);
+	U64("nat_hairpinned", st.nat_hairpinned);
 	U64("tcp_resets_sent", st.rst_sent);
 	U64("tcp_ack_probes_sent", st.ack_probes_sent);
 	U64("host_flows_pending", st.host_pending);

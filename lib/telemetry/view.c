@@ -25,22 +25,26 @@ static void view_port_kernel(struct egw_afp_port *afp, struct egw_port_view *v)
 
 void egw_view_port(const struct egw_tel_source *s, unsigned i, struct egw_port_view *v)
 {
+	const struct egw_port_info *pi;
 	struct rte_eth_link link;
 
 	memset(v, 0, sizeof(*v));
 	v->conf = &s->conf->ports[i];
 	v->id = s->port_ids[i];
-	v->mtu = egw_dataplane_port(s->dp, v->id)->mtu;
-	v->mac = egw_dataplane_port(s->dp, v->id)->mac;
+	pi = egw_dataplane_port(s->dp, v->id);
+	v->device = pi->dev;
+	v->mtu = pi->mtu;
+	v->mac = pi->mac;
 	/* ethdev statistics and link reads are what DPDK's own /ethdev telemetry does from this
-	 * thread: safe beside the workers' rx/tx. */
-	if (rte_eth_link_get_nowait(v->id, &link) == 0) {
+	 * thread: safe beside the workers' rx/tx. The VLAN ports of one device show the
+	 * device's. */
+	if (rte_eth_link_get_nowait(pi->dev, &link) == 0) {
 		v->link_up = link.link_status == RTE_ETH_LINK_UP;
 		v->speed_mbps = link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : link.link_speed;
 	}
-	rte_eth_stats_get(v->id, &v->st);
+	rte_eth_stats_get(pi->dev, &v->st);
 	v->tx_full = egw_dataplane_tx_full(s->dp, v->id);
-	view_port_kernel(egw_dataplane_afp(s->dp, v->id), v);
+	view_port_kernel(egw_dataplane_afp(s->dp, pi->dev), v);
 }
 
 /* Copies what the caller wants of the view in force, holding it only for the copy. */

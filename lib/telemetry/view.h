@@ -17,6 +17,7 @@
 struct egw_port_view {
 	const struct egw_port_conf *conf;
 	uint16_t id;
+	uint16_t device; /* the DPDK port carrying it (ID unless it is a VLAN of another port) */
 	bool link_up;
 	uint32_t speed_mbps;
 	uint16_t mtu;

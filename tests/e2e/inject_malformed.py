@@ -24,7 +24,7 @@ import logging
 import sys
 
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
-from scapy.all import (ARP, ICMP, IP, TCP, UDP, Dot1Q, Ether, IPv6, Raw,  # noqa: E402
+from scapy.all import (ARP, ICMP, IP, TCP, UDP, Dot1AD, Dot1Q, Ether, IPv6, Raw,  # noqa: E402
                        conf, get_if_hwaddr)
 from scapy.all import raw as scapy_raw  # noqa: E402
 
@@ -174,9 +174,13 @@ def inside_cases(eth, bad_eth):
          e + ip_bytes(IP(src=CLIENT, dst=SERVER) / ICMP(type=3, code=3)
                       / IP(src=SERVER, dst=CLIENT) / UDP(sport=53, dport=40011) / Raw(b"\0" * 8))),
         # not IPv4 at all
-        ("vlan_tagged_frame", "ethertype_unsupported",
+        # tagged, on a port without VLANs; two tags (QinQ)
+        ("vlan_tagged_frame", "vlan_unknown",
          bytes(Ether(src=eth.src, dst=eth.dst) / Dot1Q(vlan=5)
                / IP(src=CLIENT, dst=SERVER) / UDP(sport=40013, dport=9000) / PAYLOAD)),
+        ("qinq_frame", "vlan_qinq",
+         bytes(Ether(src=eth.src, dst=eth.dst) / Dot1AD(vlan=6) / Dot1Q(vlan=5)
+               / IP(src=CLIENT, dst=SERVER) / UDP(sport=40054, dport=9000) / PAYLOAD)),
         ("ieee8023_length_frame", "ethertype_unsupported", e[:12] + b"\x00\x40" + good_udp),
         ("arp_not_ethernet", "arp_malformed",
          bytes(Ether(src=eth.src, dst="ff:ff:ff:ff:ff:ff") / ARP(hwtype=6, hwlen=6, plen=4, op=1, hwsrc=eth.src, psrc=CLIENT, pdst=GW_INSIDE))),

@@ -7,7 +7,8 @@
 #      the table never holds more than 128 flows, the download (an established flow) is never
 #      evicted (SHA-256 compared), and once the flood's flows expire new flows pass again.
 #   2. One pool address with 64 ports: 300 new UDP flows to one server endpoint. 64 get a
-#      port, 236 are nat_exhausted (also /egw/pools "exhausted"); another endpoint still gets
+#      port, 236 are nat_exhausted (also /egw/pools "exhausted"); with mapping =
+#      endpoint-dependent, another endpoint still gets
 #      ports (endpoint-dependent mapping); after the timeout the ports are free again.
 set -eu -o pipefail
 source "$(dirname "$0")/lib.sh"
@@ -126,8 +127,10 @@ egw_stop
 
 # --- 2. pool address exhausted --------------------------------------------------------------
 egw_kill "$SINK_PID"
+# Endpoint-dependent mapping: a port held toward one endpoint is still free toward another
+# (with the default endpoint-independent mapping it is the inside socket's everywhere).
 egw_conf "$EGW_OUT/egw2.ini" flows.udp=3 "pool public.addresses=$EGW_POOL_FIRST" \
-	"pool public.ports=20000-20063"
+	"pool public.ports=20000-20063" "pool public.mapping=endpoint-dependent"
 sink_start $SINK $((SINK + 1))
 egw_start "$EGW_OUT/egw2.ini"
 egw_wait_path

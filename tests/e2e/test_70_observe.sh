@@ -160,7 +160,7 @@ assert_match "$out" "public +$nat +1 +64511 +0" "egwctl pools: $nat holds one po
 out=$(ctl stats) || egw_fail "egwctl stats: $out"
 assert_match "$out" "policy_deny +$M" "egwctl stats lists the policy_deny drops"
 out=$(ctl ports) || egw_fail "egwctl ports: $out"
-assert_match "$out" "outside +1 +outside +$EGW_IP_GWOUT/24 .* up " "egwctl ports: the outside port, link up"
+assert_match "$out" "outside +1 +0 +outside +$EGW_IP_GWOUT/24 .* up " "egwctl ports: the outside port, link up"
 out=$(ctl workers) || egw_fail "egwctl workers: $out"
 assert_contains "$out" "BUSY" "egwctl workers prints its table"
 out=$(ctl flows port=99999 2>&1) && egw_fail "egwctl flows port=99999 should fail: $out"

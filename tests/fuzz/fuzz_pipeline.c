@@ -15,7 +15,8 @@
  *
  * Input: one setup byte (bit 0: tcp_pickup = no; bits 1-2: [egress] ip_options; bit 3: mode
  * deny; bit 4: dns_filter; bit 5: mode policy with tls host rules for port 443 only, so TCP
- * flows there wait for their name and their first data is held, read and decided), then
+ * flows there wait for their name and their first data is held, read and decided; bit 6:
+ * tcp_window_check = no), then
  * operations, each an op byte (low 3 bits: what, high bits: flags) and operands:
  *   0, 1  a frame into the inside (0) or outside (1) port: 2-byte length, bytes. Flag 0x08:
  *         the appliance's MAC as destination; 0x10: the IPv4 header checksum made right.
@@ -274,6 +275,7 @@ static void reset(uint8_t setup)
 	const unsigned ipo = (setup >> 1) & 3;
 
 	B.dp->tcp_pickup = !(setup & 1);
+	B.dp->tcp_window_check = !(setup & 0x40);
 	c->egress.ip_options = ipo <= EGW_IP_OPTIONS_PASS ? (enum egw_ip_options)ipo :
 							    EGW_IP_OPTIONS_DROP_SOURCE_ROUTE;
 	c->egress.mode = (setup & 8)	? EGW_MODE_DENY :

@@ -11,6 +11,7 @@ void egw_test_register_ctl(void);
 void egw_test_register_policy_conf(void);
 void egw_test_register_pkt(void);
 void egw_test_register_flow(void);
+void egw_test_register_tcp_window(void);
 void egw_test_register_nat(void);
 void egw_test_register_net(void);
 void egw_test_register_neigh(void);

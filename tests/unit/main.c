@@ -66,6 +66,7 @@ int main(int argc, char **argv)
 	egw_test_register_ctl();
 	egw_test_register_pkt();
 	egw_test_register_flow();
+	egw_test_register_tcp_window();
 	egw_test_register_nat();
 	egw_test_register_net();
 	egw_test_register_neigh();

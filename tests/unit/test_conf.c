@@ -312,6 +312,9 @@ static const char full_conf[] =
 	"max_per_source = 0\n"
 	"[pool second]\n"
 	"addresses = 198.51.100.40\n"
+	"[pool third]\n"
+	"addresses = 198.51.100.50\n"
+	"filtering = address-dependent\n"
 	"\n"
 	"[flows]\n"
 	"max = 5000\n"
@@ -321,6 +324,7 @@ static const char full_conf[] =
 	"udp = 30\n"
 	"icmp = 5\n"
 	"tcp_pickup = off\n"
+	"tcp_window_check = no\n"
 	"fragment_trains = 1024\n"
 	"fragment_timeout = 5\n"
 	"[control]\n"
@@ -340,6 +344,24 @@ static int line_of(const char *text, const char *needle)
 	for (const char *p = text; at && p < at; p++)
 		line += *p == '\n';
 	return at ? line : -1;
+}
+
+/* Two VLANs of one device, and the device's untagged LAN as a third port: valid. */
+static void test_vlan_ports(void)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text),
+		"%s[port v7]\ndevice = y\nrole = inside\naddress = 10.1.0.1/24\nvlan = 7\n"
+		"[port v8]\ndevice = y\nrole = inside\naddress = 10.2.0.1/24\nvlan = 8\n"
+		"[port u]\ndevice = y\nrole = inside\naddress = 10.3.0.1/24\n",
+		MIN_CONF);
+	CU_ASSERT_EQUAL_FATAL(load(text), 0);
+	CU_ASSERT_EQUAL_FATAL(conf->n_ports, 5);
+	CU_ASSERT_EQUAL(conf->ports[0].vlan, 0);
+	CU_ASSERT_EQUAL(conf->ports[2].vlan, 7);
+	CU_ASSERT_EQUAL(conf->ports[3].vlan, 8);
+	CU_ASSERT_EQUAL(conf->ports[4].vlan, 0);
 }
 
 static void test_full_valid(void)
@@ -423,7 +445,7 @@ static void test_full_valid(void)
 	CU_ASSERT_EQUAL(conf->egress.dns_max_entries, 5000);
 	CU_ASSERT_TRUE(conf->egress.dns_filter);
 
-	CU_ASSERT_EQUAL_FATAL(conf->n_pools, 2);
+	CU_ASSERT_EQUAL_FATAL(conf->n_pools, 3);
 	pool = egw_conf_pool_find(conf, "public");
 	CU_ASSERT_PTR_EQUAL_FATAL(pool, &conf->pools[0]);
 	CU_ASSERT_PTR_NULL(egw_conf_pool_find(conf, "nope"));
@@ -443,9 +465,13 @@ static void test_full_valid(void)
 	CU_ASSERT_EQUAL(pool->n_addrs, 1);
 	CU_ASSERT_EQUAL(pool->port_first, 1024);
 	CU_ASSERT_EQUAL(pool->port_last, 65535);
-	CU_ASSERT_EQUAL(pool->mapping, EGW_MAPPING_ENDPOINT_DEPENDENT);
+	/* RFC 4787 REQ-1 by default, with the most stringent filtering (REQ-8). */
+	CU_ASSERT_EQUAL(pool->mapping, EGW_MAPPING_ENDPOINT_INDEPENDENT);
+	CU_ASSERT_EQUAL(pool->filtering, EGW_FILTERING_ADDRESS_AND_PORT_DEPENDENT);
 	CU_ASSERT_EQUAL(pool->pairing, EGW_PAIRING_PAIRED);
 	CU_ASSERT_EQUAL(pool->max_per_source, 65536);
+	CU_ASSERT_EQUAL(conf->pools[2].mapping, EGW_MAPPING_ENDPOINT_INDEPENDENT);
+	CU_ASSERT_EQUAL(conf->pools[2].filtering, EGW_FILTERING_ADDRESS_DEPENDENT);
 
 	CU_ASSERT_EQUAL(conf->flows.max, 5000);
 	CU_ASSERT_EQUAL(conf->flows.tcp_syn, 10);
@@ -454,6 +480,7 @@ static void test_full_valid(void)
 	CU_ASSERT_EQUAL(conf->flows.udp, 30);
 	CU_ASSERT_EQUAL(conf->flows.icmp, 5);
 	CU_ASSERT_FALSE(conf->flows.tcp_pickup);
+	CU_ASSERT_FALSE(conf->flows.tcp_window_check);
 	CU_ASSERT_EQUAL(conf->flows.fragment_trains, 1024);
 	CU_ASSERT_EQUAL(conf->flows.fragment_timeout, 5);
 	CU_ASSERT_STRING_EQUAL(conf->control.socket, "/tmp/egw.sock");
@@ -512,6 +539,7 @@ static void check_defaults(const struct egw_conf *c)
 	CU_ASSERT_EQUAL(c->flows.n_udp_ports, 0);
 	CU_ASSERT_EQUAL(c->flows.icmp, 60);
 	CU_ASSERT_TRUE(c->flows.tcp_pickup);
+	CU_ASSERT_TRUE(c->flows.tcp_window_check);
 	CU_ASSERT_EQUAL(c->flows.fragment_trains, 256);
 	CU_ASSERT_EQUAL(c->flows.fragment_timeout, 2);
 	CU_ASSERT_STRING_EQUAL(c->control.socket, "/run/egressgw/control.sock");
@@ -792,7 +820,28 @@ static const struct error_case error_cases[] = {
 	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\nneighbor_gc = 5m\n", 5,
 		"[port p3] neighbor_gc: '5m' is not an integer within 1-86400" },
 	{ "[port p3]\ndevice = net_null0,size=64\nrole = inside\naddress = 10.1.0.1/24\n", 2,
-		"[port p3] device: 'net_null0,size=64' is the same device as [port in] (line 2)" },
+		"[port p3] device: 'net_null0,size=64' is the same device as [port in] (line 2) on "
+		"the same untagged LAN (set vlan = ID on each)" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\nvlan = 0\n", 5,
+		"[port p3] vlan: '0' is not an integer within 1-4094" },
+	{ "[port p3]\ndevice = x\nrole = inside\naddress = 10.1.0.1/24\nvlan = 4095\n", 5,
+		"[port p3] vlan: '4095' is not an integer within 1-4094" },
+	/* VLANs of one device: each its own, the device written once, one MAC */
+	{ "[port p3]\ndevice = y\nrole = inside\naddress = 10.1.0.1/24\nvlan = 7\n"
+	  "[port p4]\ndevice = y\nrole = inside\naddress = 10.2.0.1/24\nvlan = 7\n",
+		7,
+		"[port p4] device: 'y' is the same device as [port p3] (line 10) on the same "
+		"vlan" },
+	{ "[port p3]\ndevice = 0000:3B:00.0\nrole = inside\naddress = 10.1.0.1/24\nvlan = 7\n"
+	  "[port p4]\ndevice = 3b:00.0\nrole = inside\naddress = 10.2.0.1/24\nvlan = 8\n",
+		7,
+		"[port p4] device: '3b:00.0' is the device of [port p3] (line 10) written "
+		"differently" },
+	{ "[port p3]\ndevice = y\nrole = inside\naddress = 10.1.0.1/24\nvlan = 7\n"
+	  "mac = 02:00:00:00:00:01\n[port p4]\ndevice = y\nrole = inside\n"
+	  "address = 10.2.0.1/24\nvlan = 8\nmac = 02:00:00:00:00:02\n",
+		12,
+		"[port p4] mac: differs from [port p3] on the same device: a device has one MAC" },
 	{ "[port p3]\ndevice = 0000:3B:00.0\nrole = inside\naddress = 10.1.0.1/24\n"
 	  "[port p4]\ndevice = 3b:00.0\nrole = inside\naddress = 10.2.0.1/24\n",
 		6, "[port p4] device: '3b:00.0' is the same device as [port p3] (line 10)" },
@@ -899,9 +948,12 @@ static const struct error_case error_cases[] = {
 	{ "[pool p]\naddresses = 198.51.100.1\nmapping = full-cone\n", 3,
 		"[pool p] mapping: 'full-cone' is not one of: endpoint-dependent, "
 		"endpoint-independent" },
-	{ "[pool p]\naddresses = 198.51.100.1\nmapping = endpoint-independent\n", 3,
-		"[pool p] mapping: 'endpoint-independent' is not supported yet: only "
-		"endpoint-dependent mapping is implemented" },
+	{ "[pool p]\naddresses = 198.51.100.1\nfiltering = open\n", 3,
+		"[pool p] filtering: 'open' is not one of: address-and-port-dependent, "
+		"address-dependent, endpoint-independent" },
+	{ "[pool p]\naddresses = 198.51.100.1\nfiltering = endpoint-independent\n"
+	  "mapping = endpoint-dependent\n",
+		3, "[pool p] filtering: needs mapping = endpoint-independent" },
 	{ "[pool p]\naddresses = 198.51.100.1\npairing = random\n", 3,
 		"[pool p] pairing: 'random' is not one of: paired, arbitrary" },
 	{ "[pool p]\naddresses = 198.51.100.1\nmax_per_source = -1\n", 3,
@@ -1447,11 +1499,11 @@ void egw_test_register_conf(void)
 		EGW_TEST(test_parse_mac), EGW_TEST(test_parse_lcores),
 		EGW_TEST(test_parse_u32_bool), EGW_TEST(test_parse_ranges),
 		EGW_TEST(test_mode_names), EGW_TEST(test_defaults), EGW_TEST(test_full_valid),
-		EGW_TEST(test_udp_port_timeouts), EGW_TEST(test_accepted_edge_values),
-		EGW_TEST(test_error_cases), EGW_TEST(test_too_many_sections),
-		EGW_TEST(test_too_many_routes_neighbors), EGW_TEST(test_many_errors_all_reported),
-		EGW_TEST(test_errors_print_sorted), EGW_TEST(test_long_line),
-		EGW_TEST(test_continuation), EGW_TEST(test_comments_and_syntax),
-		EGW_TEST(test_error_limit), EGW_TEST(test_load_file),
-		EGW_TEST(test_load_special_files));
+		EGW_TEST(test_vlan_ports), EGW_TEST(test_udp_port_timeouts),
+		EGW_TEST(test_accepted_edge_values), EGW_TEST(test_error_cases),
+		EGW_TEST(test_too_many_sections), EGW_TEST(test_too_many_routes_neighbors),
+		EGW_TEST(test_many_errors_all_reported), EGW_TEST(test_errors_print_sorted),
+		EGW_TEST(test_long_line), EGW_TEST(test_continuation),
+		EGW_TEST(test_comments_and_syntax), EGW_TEST(test_error_limit),
+		EGW_TEST(test_load_file), EGW_TEST(test_load_special_files));
 }

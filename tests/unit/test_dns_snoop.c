@@ -327,11 +327,12 @@ static void tcp_dns(struct bench_dp *b, bool outbound, uint16_t port, uint32_t n
 	uint8_t fr[2048];
 	struct pg_pkt p = { .proto = IPPROTO_TCP,
 		.tcp_flags = flags,
-		.seq = 1000,
-		.ack = 2000,
 		.payload_len = (uint16_t)send };
 	size_t n;
 
+	/* Client ISN 1000, resolver ISN 2000: every segment fits the windows (tcp_window_check). */
+	p.seq = (outbound ? 1000 : 2000) + !(flags & 0x02) /* SYN */;
+	p.ack = outbound ? 2001 : 1001;
 	memcpy(p.dmac, outbound ? bench_mac_in : bench_mac_out, 6);
 	memcpy(p.smac, outbound ? bench_mac_router : bench_mac_gw, 6);
 	p.src = outbound ? CLIENT : RESOLVER;

@@ -76,7 +76,8 @@ static void test_ports(void)
 	 * not reach the terminal (libsmartcols escapes it); a missing field is "-"; link_up may
 	 * be 0/1 or a boolean. */
 	expect(egw_render_ports,
-		"{\"ports\": {\"p1\": {\"name\": \"outside\", \"id\": 1, \"role\": \"outside\", "
+		"{\"ports\": {\"p1\": {\"name\": \"outside\", \"id\": 1, \"vlan\": 20, "
+		"\"role\": \"outside\", "
 		"\"address\": \"203.0.113.2/24\", \"mac\": \"02:00:00:00:00:02\", \"link_up\": "
 		"false, \"speed_mbps\": 10000, \"mtu\": 1500, \"rx_packets\": 123456, "
 		"\"rx_bytes\": 9, \"tx_packets\": 0, \"tx_bytes\": 0, \"rx_missed\": 0, "
@@ -88,15 +89,18 @@ static void test_ports(void)
 		"\"tx_packets\": 7, \"tx_bytes\": 420, \"rx_missed\": 1, \"rx_errors\": 2, "
 		"\"tx_errors\": 4}}}",
 		0,
-		"PORT        ID  ROLE     ADDRESS         MAC                LINK  SPEED_MBPS   "
+		"PORT        ID  VLAN  ROLE     ADDRESS         MAC                LINK  "
+		"SPEED_MBPS   "
 		"MTU  "
 		"RX_PKTS  RX_BYTES  TX_PKTS  TX_BYTES  RX_MISSED  RX_ERRORS  RX_NOMBUF  TX_ERRORS  "
 		"TX_FULL  RX_RING_DROPS  IF_RX_DROPPED  IF_TX_DROPPED\n"
-		"in\\x07side   0  inside   198.18.0.1/24   02:00:00:00:00:01  up         10000  "
+		"in\\x07side   0     -  inside   198.18.0.1/24   02:00:00:00:00:01  up         "
+		"10000  "
 		"9000  "
 		"      5       300        7       420          1          2          -          4  "
 		"      -              -              -              -\n"
-		"outside      1  outside  203.0.113.2/24  02:00:00:00:00:02  down       10000  "
+		"outside      1    20  outside  203.0.113.2/24  02:00:00:00:00:02  down       "
+		"10000  "
 		"1500  "
 		" 123456         9        0         0          0          0          0"
 		"          0        3          82894              0              5\n");
@@ -232,6 +236,19 @@ static void test_pools(void)
 		"public  total (2 of 3 addresses listed)       1  193535          0  "
 		"endpoint-dependent, 64512 ports/address\n"
 		"(truncated: the reply did not fit; `egwctl pools NAME` lists one pool)\n");
+	/* Mapping and filtering (RFC 4787 REQ-1, REQ-8) as the daemon reports them. */
+	expect(egw_render_pools,
+		"{\"pools\": {\"p0\": {\"name\": \"public\", \"mapping\": "
+		"\"endpoint-independent\", \"filtering\": \"address-dependent\", "
+		"\"addresses_total\": 1, \"ports_per_address\": 64512, \"ports_in_use\": 2, "
+		"\"ports_free\": 64510, \"exhausted\": 0, \"addresses\": {\"a0\": {\"address\": "
+		"\"198.51.100.10\", \"ports_in_use\": 2, \"ports_free\": 64510, \"exhausted\": "
+		"0}}}}}",
+		0,
+		"POOL    ADDRESS            IN_USE   FREE  EXHAUSTED  MAPPING\n"
+		"public  198.51.100.10           2  64510          0\n"
+		"public  total (1 address)       2  64510          0  endpoint-independent, "
+		"address-dependent filtering, 64512 ports/address\n");
 }
 
 static void test_policies(void)

@@ -72,6 +72,9 @@ static void test_flow_create_params(void)
 	CU_ASSERT_EQUAL(ft->capacity, 100);
 	CU_ASSERT_EQUAL(ft->n_free, 100);
 	CU_ASSERT_EQUAL(ft->n_active, 0);
+	/* Both lines of every record in one adjacent-line prefetch pair. */
+	CU_ASSERT_EQUAL((uintptr_t)ft->flows % EGW_FLOW_ALIGN, 0);
+	CU_ASSERT_EQUAL(sizeof(ft->flows[0]) % EGW_FLOW_ALIGN, 0);
 	CU_ASSERT_EQUAL(ft->timeout[EGW_TCP_SYN_SENT], 30);
 	CU_ASSERT_EQUAL(ft->timeout[EGW_TCP_SYN_RECV], 30);
 	CU_ASSERT_EQUAL(ft->timeout[EGW_TCP_ESTABLISHED], 7440);
@@ -120,6 +123,10 @@ static void test_flow_insert_lookup_remove(void)
 	}
 	CU_ASSERT_EQUAL(ft->n_active, 300);
 	CU_ASSERT_EQUAL(ft->n_free, 1024 - 300);
+	/* By position: a live record, a free one, none past the end. */
+	CU_ASSERT_PTR_EQUAL(egw_flow_at(ft, egw_flow_index(ft, fl[7])), fl[7]);
+	CU_ASSERT_PTR_NULL(egw_flow_at(ft, ft->free_stack[0]));
+	CU_ASSERT_PTR_NULL(egw_flow_at(ft, 1024));
 	for (unsigned i = 0; i < 300; i++) {
 		egw_flow_reply_key(fl[i], &reply);
 		CU_ASSERT(lookup_is(ft, &fl[i]->orig, fl[i], EGW_DIR_ORIG));

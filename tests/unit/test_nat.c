@@ -10,6 +10,7 @@
 #include "egw_test.h"
 #include "nat/addr_set.h"
 #include "nat/nat.h"
+#include "nat/nat_map.h"
 #include "nat/source_limit.h"
 #include "nat/translate.h"
 #include "pktgen.h"
@@ -921,6 +922,166 @@ static void test_source_limit_reference(void)
 	egw_source_limit_fini(&sl);
 }
 
+/* ---- endpoint-independent mappings (nat_map.c) ---- */
+
+static struct egw_nat_map mk_map(uint32_t i, uint8_t filtering)
+{
+	return (struct egw_nat_map){ .in_addr = htonl(CLIENT + i % 7),
+		.ext_addr = htonl(NAT_ADDR),
+		.in_port = htons((uint16_t)(10000 + i)),
+		.ext_port = htons((uint16_t)(20000 + i)),
+		.proto = IPPROTO_UDP,
+		.filtering = filtering };
+}
+
+static void test_nat_map_basic(void)
+{
+	struct egw_nat_maps mm;
+	struct egw_nat_map m = mk_map(1, EGW_FILTERING_ADDRESS_AND_PORT_DEPENDENT);
+	uint32_t id, id2;
+
+	CU_ASSERT_EQUAL_FATAL(egw_nat_maps_init(&mm, 4, &SECRET, SOCKET_ID_ANY), 0);
+	CU_ASSERT(egw_nat_maps_bytes(4) > 0);
+	CU_ASSERT_EQUAL(egw_nat_map_find_inside(&mm, m.in_addr, m.in_port, m.proto, m.ext_addr),
+		EGW_NAT_MAP_NONE);
+	id = egw_nat_map_add(&mm, &m, htonl(SERVER), 7);
+	CU_ASSERT_NOT_EQUAL_FATAL(id, EGW_NAT_MAP_NONE);
+	CU_ASSERT_EQUAL(egw_nat_maps_active(&mm), 1);
+	CU_ASSERT_EQUAL(egw_nat_map_find_inside(&mm, m.in_addr, m.in_port, m.proto, m.ext_addr),
+		id);
+	CU_ASSERT_EQUAL(egw_nat_map_find_outside(&mm, m.ext_addr, m.ext_port, m.proto), id);
+	/* Every field of the key counts. */
+	CU_ASSERT_EQUAL(egw_nat_map_find_inside(&mm, m.in_addr, m.in_port, IPPROTO_TCP, m.ext_addr),
+		EGW_NAT_MAP_NONE);
+	CU_ASSERT_EQUAL(egw_nat_map_find_inside(&mm, m.in_addr, m.in_port, m.proto,
+				m.ext_addr + htonl(1)),
+		EGW_NAT_MAP_NONE);
+	CU_ASSERT_EQUAL(egw_nat_map_find_outside(&mm, m.ext_addr, htons(1), m.proto),
+		EGW_NAT_MAP_NONE);
+	/* Stringent filtering lets nothing in unasked. */
+	CU_ASSERT_FALSE(egw_nat_map_filter_allows(&mm, id, htonl(SERVER)));
+	CU_ASSERT_EQUAL(egw_nat_map_get(&mm, id)->sole, 7);
+	/* A second flow holds it too: the first one's end keeps it, and it is no flow's alone. */
+	CU_ASSERT_EQUAL(egw_nat_map_ref(&mm, id, htonl(ROUTER)), 0);
+	CU_ASSERT_EQUAL(egw_nat_map_get(&mm, id)->sole, EGW_NAT_MAP_SHARED);
+	CU_ASSERT_EQUAL(egw_nat_map_get(&mm, id)->flows, 2);
+	egw_nat_map_unref(&mm, id, htonl(SERVER));
+	CU_ASSERT_EQUAL(egw_nat_map_find_outside(&mm, m.ext_addr, m.ext_port, m.proto), id);
+	egw_nat_map_unref(&mm, id, htonl(ROUTER));
+	CU_ASSERT_EQUAL(egw_nat_maps_active(&mm), 0);
+	CU_ASSERT_EQUAL(egw_nat_map_find_outside(&mm, m.ext_addr, m.ext_port, m.proto),
+		EGW_NAT_MAP_NONE);
+	CU_ASSERT_EQUAL(egw_nat_map_find_inside(&mm, m.in_addr, m.in_port, m.proto, m.ext_addr),
+		EGW_NAT_MAP_NONE);
+	/* Full: the fifth mapping is refused. */
+	for (uint32_t i = 0; i < 4; i++) {
+		m = mk_map(i, EGW_FILTERING_ENDPOINT_INDEPENDENT);
+		CU_ASSERT_NOT_EQUAL(egw_nat_map_add(&mm, &m, htonl(SERVER), 7), EGW_NAT_MAP_NONE);
+	}
+	m = mk_map(4, EGW_FILTERING_ENDPOINT_INDEPENDENT);
+	CU_ASSERT_EQUAL(egw_nat_map_add(&mm, &m, htonl(SERVER), 7), EGW_NAT_MAP_NONE);
+	id2 = egw_nat_map_find_outside(&mm, htonl(NAT_ADDR), htons(20002), IPPROTO_UDP);
+	CU_ASSERT_NOT_EQUAL_FATAL(id2, EGW_NAT_MAP_NONE);
+	CU_ASSERT(egw_nat_map_filter_allows(&mm, id2, htonl(PG_IP(203, 0, 113, 77))));
+	egw_nat_maps_fini(&mm);
+}
+
+/* Address-dependent filtering: a sender passes while a flow to its address holds the mapping. */
+static void test_nat_map_address_dependent(void)
+{
+	struct egw_nat_maps mm;
+	struct egw_nat_map m = mk_map(1, EGW_FILTERING_ADDRESS_DEPENDENT);
+	uint32_t id;
+
+	CU_ASSERT_EQUAL_FATAL(egw_nat_maps_init(&mm, 8, &SECRET, SOCKET_ID_ANY), 0);
+	id = egw_nat_map_add(&mm, &m, htonl(SERVER), 7);
+	CU_ASSERT_NOT_EQUAL_FATAL(id, EGW_NAT_MAP_NONE);
+	CU_ASSERT(egw_nat_map_filter_allows(&mm, id, htonl(SERVER)));
+	CU_ASSERT_FALSE(egw_nat_map_filter_allows(&mm, id, htonl(ROUTER)));
+	/* Two flows to SERVER (two ports), one to ROUTER. */
+	CU_ASSERT_EQUAL(egw_nat_map_ref(&mm, id, htonl(SERVER)), 0);
+	CU_ASSERT_EQUAL(egw_nat_map_ref(&mm, id, htonl(ROUTER)), 0);
+	CU_ASSERT(egw_nat_map_filter_allows(&mm, id, htonl(ROUTER)));
+	egw_nat_map_unref(&mm, id, htonl(ROUTER));
+	CU_ASSERT_FALSE(egw_nat_map_filter_allows(&mm, id, htonl(ROUTER)));
+	egw_nat_map_unref(&mm, id, htonl(SERVER));
+	CU_ASSERT(egw_nat_map_filter_allows(&mm, id, htonl(SERVER)));
+	CU_ASSERT_EQUAL(egw_nat_maps_active(&mm), 1);
+	egw_nat_map_unref(&mm, id, htonl(SERVER));
+	CU_ASSERT_EQUAL(egw_nat_maps_active(&mm), 0);
+	CU_ASSERT_EQUAL(mm.n_free_permits, mm.capacity);
+	egw_nat_maps_fini(&mm);
+}
+
+/* Many adds and removes in random order: every live mapping stays findable both ways (the
+ * backward-shift deletion never loses an entry of a probe run). */
+static void test_nat_map_churn(void)
+{
+	enum { CAP = 512, ROUNDS = 20000 };
+	static uint32_t live[CAP + 1]; /* id -> key number + 1, 0 = none */
+	struct egw_nat_maps mm;
+	uint32_t seed = 12345;
+
+	memset(live, 0, sizeof(live));
+	CU_ASSERT_EQUAL_FATAL(egw_nat_maps_init(&mm, CAP, &SECRET, SOCKET_ID_ANY), 0);
+	for (unsigned r = 0; r < ROUNDS; r++) {
+		uint32_t k;
+		struct egw_nat_map m;
+		uint32_t id;
+
+		seed = seed * 1103515245u + 12345u;
+		k = (seed >> 8) % (2 * CAP);
+		m = mk_map(k, EGW_FILTERING_ADDRESS_DEPENDENT);
+		id = egw_nat_map_find_outside(&mm, m.ext_addr, m.ext_port, m.proto);
+		if (id != EGW_NAT_MAP_NONE) {
+			CU_ASSERT_EQUAL_FATAL(live[id], k + 1);
+			egw_nat_map_unref(&mm, id, htonl(SERVER));
+			live[id] = 0;
+			continue;
+		}
+		id = egw_nat_map_add(&mm, &m, htonl(SERVER), 7);
+		if (id != EGW_NAT_MAP_NONE)
+			live[id] = k + 1;
+	}
+	for (uint32_t id = 1; id <= CAP; id++) {
+		struct egw_nat_map m;
+		if (!live[id])
+			continue;
+		m = mk_map(live[id] - 1, 0);
+		CU_ASSERT_EQUAL(egw_nat_map_find_inside(&mm, m.in_addr, m.in_port, m.proto,
+					m.ext_addr),
+			id);
+		CU_ASSERT_EQUAL(egw_nat_map_find_outside(&mm, m.ext_addr, m.ext_port, m.proto), id);
+		CU_ASSERT(egw_nat_map_filter_allows(&mm, id, htonl(SERVER)));
+	}
+	egw_nat_maps_fini(&mm);
+}
+
+/* Arbitrary pooling with endpoint-independent mapping: one address per inside endpoint. */
+static void test_nat_pick_addr_eim(void)
+{
+	struct egw_nat_pool pool = mk_pool(1024, 65535, EGW_PAIRING_ARBITRARY);
+	struct egw_flow_key k;
+	uint32_t first;
+	bool spread = false;
+
+	pool.mapping = EGW_MAPPING_ENDPOINT_INDEPENDENT;
+	egw_flow_key_set(&k, htonl(CLIENT), htonl(SERVER), htons(40000), htons(80), IPPROTO_TCP,
+		EGW_ZONE_INSIDE);
+	first = egw_nat_pick_addr(&pool, &SECRET, &k);
+	for (uint32_t d = 0; d < 64; d++) {
+		k.b_addr = htonl(SERVER + d);
+		k.b_port = htons((uint16_t)(80 + d));
+		CU_ASSERT_EQUAL(egw_nat_pick_addr(&pool, &SECRET, &k), first);
+	}
+	/* Still spread over the inside endpoints. */
+	for (uint16_t sp = 1; sp < 64 && !spread; sp++) {
+		k.a_port = htons(sp);
+		spread = egw_nat_pick_addr(&pool, &SECRET, &k) != first;
+	}
+	CU_ASSERT(spread);
+}
+
 void egw_test_register_nat(void)
 {
 	EGW_SUITE("nat", nat_init, NULL, EGW_TEST(test_nat_prf), EGW_TEST(test_nat_pick_addr),
@@ -929,5 +1090,7 @@ void egw_test_register_nat(void)
 		EGW_TEST(test_addr_set), EGW_TEST(test_translate_basic),
 		EGW_TEST(test_translate_udp_csum_ffff), EGW_TEST(test_translate_icmp_all_zero),
 		EGW_TEST(test_translate_random), EGW_TEST(test_translate_icmp_error),
-		EGW_TEST(test_source_top_insert), EGW_TEST(test_source_limit_reference));
+		EGW_TEST(test_source_top_insert), EGW_TEST(test_source_limit_reference),
+		EGW_TEST(test_nat_map_basic), EGW_TEST(test_nat_map_address_dependent),
+		EGW_TEST(test_nat_map_churn), EGW_TEST(test_nat_pick_addr_eim));
 }

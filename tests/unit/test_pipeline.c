@@ -19,6 +19,7 @@
 #include "pipeline/flow_life.h"
 #include "pipeline/fragment.h"
 #include "pipeline/host_side.h"
+#include "pipeline/pipeline_internal.h"
 #include "pkt/pkt.h"
 #include "pktgen.h"
 #include "conf/policy_conf.h"
@@ -158,8 +159,16 @@ struct dp_opts {
 	uint32_t max_per_source;
 	bool no_pool;  /* passthrough without a default pool: routed untranslated */
 	bool flow_log; /* workers get flow log rings */
+	bool eim;      /* the pool maps endpoint-independently (else endpoint-dependent) */
+	enum egw_nat_filtering filtering;
 	uint32_t fragment_trains, fragment_timeout; /* 0: the defaults */
 };
+
+/* The mapping and filtering of the pool the snapshots of the current test get. */
+static struct {
+	enum egw_nat_mapping mapping;
+	enum egw_nat_filtering filtering;
+} NAT_MODE;
 
 static struct egw_snapshot *build_snapshot(enum egw_mode mode, uint16_t pf, uint16_t pl,
 	unsigned n_addrs, uint32_t max_per_source, uint64_t gen)
@@ -176,7 +185,8 @@ static struct egw_snapshot *build_snapshot(enum egw_mode mode, uint16_t pf, uint
 	p->n_addrs = n_addrs;
 	p->port_first = pf;
 	p->port_last = pl;
-	p->mapping = EGW_MAPPING_ENDPOINT_DEPENDENT;
+	p->mapping = NAT_MODE.mapping;
+	p->filtering = NAT_MODE.filtering;
 	p->pairing = EGW_PAIRING_PAIRED;
 	p->max_per_source = max_per_source;
 	if (n_addrs == 0) {
@@ -264,6 +274,9 @@ static void dp_setup(const struct dp_opts *o)
 	dp = F.dp = egw_dataplane_create(&p, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dp);
 
+	NAT_MODE.mapping =
+		o->eim ? EGW_MAPPING_ENDPOINT_INDEPENDENT : EGW_MAPPING_ENDPOINT_DEPENDENT;
+	NAT_MODE.filtering = o->filtering;
 	set_port(port_in, EGW_ZONE_INSIDE, OUR_IN, MAC_IN, "inside");
 	set_port(port_out, EGW_ZONE_OUTSIDE, OUR_OUT, MAC_OUT, "outside");
 	CU_ASSERT_EQUAL_FATAL(egw_route_add(&dp->to_inside, PG_IP(198, 18, 0, 0), 24, 0, port_in),
@@ -2142,6 +2155,134 @@ static void test_pipeline_nat_exhausted(void)
 }
 
 /* A TX queue that does not take the packets: counted as tx_full, freed. */
+/* ---- VLAN ports (vlan.c) ---- */
+
+/* Puts a tag (TPID, VID) after the MAC addresses of the frame F of *N bytes. */
+static void tag_frame(uint8_t *f, size_t *n, uint16_t tpid, uint16_t vid)
+{
+	memmove(f + 16, f + 12, *n - 12);
+	pg_wr16(f + 12, tpid);
+	pg_wr16(f + 14, vid);
+	*n += 4;
+}
+
+/* Receives M on its device as the worker loop does: sorted into VLAN ports first. */
+static void rx_dev(struct rte_mbuf *m)
+{
+	F.fed++;
+	if (egw_pl_vlan_rx(W(0), m->port, &m, 1))
+		egw_pipeline_rx(W(0), &m, 1, false);
+}
+
+/* Both ports as VLANs of the inside device: 10 inside, 20 outside. */
+static void vlan_ports(void)
+{
+	struct egw_port_info pi = { .zone = EGW_ZONE_INSIDE,
+		.mtu = 1500,
+		.addr_be = htonl(OUR_IN),
+		.dev = port_in,
+		.vlan = 10 };
+
+	memcpy(pi.mac.addr_bytes, MAC_IN, 6);
+	CU_ASSERT_EQUAL(egw_dataplane_set_vlan_port(F.dp, port_in, &pi), 0);
+	pi.zone = EGW_ZONE_OUTSIDE;
+	pi.addr_be = htonl(OUR_OUT);
+	pi.vlan = 20;
+	memcpy(pi.mac.addr_bytes, MAC_OUT, 6);
+	CU_ASSERT_EQUAL(egw_dataplane_set_vlan_port(F.dp, port_out, &pi), 0);
+	CU_ASSERT_EQUAL(egw_dataplane_set_vlan_port(F.dp, port_out, &pi), -EEXIST);
+}
+
+/*
+ * One device, two VLAN ports: a client's datagram tagged 10 leaves the same device tagged 20,
+ * translated; the reply (its tag taken off by the driver, as af_packet does) goes back tagged
+ * 10. Unknown VLANs, untagged frames where no port is untagged and QinQ are dropped.
+ */
+static void test_pipeline_vlan(void)
+{
+	struct frame fr[4];
+	uint8_t f[PG_FRAME_MAX];
+	struct pg_pkt p;
+	struct rte_mbuf *m;
+	uint32_t nat_addr;
+	uint16_t nat_port;
+	size_t n;
+
+	dp_setup(&(struct dp_opts){ 0 });
+	vlan_ports();
+	p = from_client(IPPROTO_UDP, 40000, SERVER, 53);
+	n = bld(f, &p);
+	tag_frame(f, &n, RTE_ETHER_TYPE_VLAN, 10);
+	rx_dev(mk_mbuf(f, n, port_in));
+	CU_ASSERT_EQUAL_FATAL(take(fr, 4), 1);
+	CU_ASSERT_EQUAL(fr[0].port, port_in); /* the device's queue */
+	CU_ASSERT_EQUAL(pg_rd16(fr[0].d + 12), RTE_ETHER_TYPE_VLAN);
+	CU_ASSERT_EQUAL(pg_rd16(fr[0].d + 14), 20);
+	CU_ASSERT_EQUAL(pg_rd16(fr[0].d + 16), RTE_ETHER_TYPE_IPV4);
+	nat_addr = pg_rd32(fr[0].d + 18 + 12);
+	nat_port = pg_rd16(fr[0].d + 18 + 20);
+	CU_ASSERT(is_pool_addr(nat_addr));
+
+	p = from_server(IPPROTO_UDP, 53, nat_addr, nat_port);
+	n = bld(f, &p);
+	m = mk_mbuf(f, n, port_in);
+	m->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+	m->vlan_tci = 20;
+	rx_dev(m);
+	CU_ASSERT_EQUAL_FATAL(take(fr, 4), 1);
+	CU_ASSERT_EQUAL(pg_rd16(fr[0].d + 14), 10);
+	CU_ASSERT_EQUAL(pg_rd32(fr[0].d + 18 + 16), CLIENT);
+
+	/* Dropped: VLAN 30; untagged; QinQ outer 802.1ad, two 802.1Q tags, and a driver-taken
+	 * tag with another one left in the frame. */
+	p = from_client(IPPROTO_UDP, 40001, SERVER, 53);
+	n = bld(f, &p);
+	rx_dev(mk_mbuf(f, n, port_in));
+	tag_frame(f, &n, RTE_ETHER_TYPE_VLAN, 10);
+	m = mk_mbuf(f, n, port_in);
+	m->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+	m->vlan_tci = 20;
+	rx_dev(m);
+	rx_dev(mk_mbuf(f, n, port_in)); /* (still a good one: tagged 10) */
+	tag_frame(f, &n, RTE_ETHER_TYPE_QINQ, 100);
+	rx_dev(mk_mbuf(f, n, port_in));
+	pg_wr16(f + 12, RTE_ETHER_TYPE_VLAN);
+	rx_dev(mk_mbuf(f, n, port_in));
+	memmove(f + 12, f + 16, n - 16);
+	n -= 4;
+	pg_wr16(f + 14, 30);
+	rx_dev(mk_mbuf(f, n, port_in));
+	CU_ASSERT_EQUAL(take(fr, 4), 1);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_VLAN_UNKNOWN), 2);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_VLAN_QINQ), 3);
+
+	/* A frame whose mbuf is shared cannot take its tag: dropped for that, once. */
+	p = from_client(IPPROTO_UDP, 40002, SERVER, 53);
+	n = bld(f, &p);
+	tag_frame(f, &n, RTE_ETHER_TYPE_VLAN, 10);
+	m = mk_mbuf(f, n, port_in);
+	rte_mbuf_refcnt_update(m, 1);
+	rx_dev(m);
+	CU_ASSERT_EQUAL(take(fr, 4), 0);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_VLAN_TAG_FAILED), 1);
+	rte_pktmbuf_free(m);
+	dp_teardown();
+
+	/* A device without VLAN ports: a frame whose tag its driver took off is not let in as
+	 * untagged. */
+	dp_setup(&(struct dp_opts){ 0 });
+	p = from_client(IPPROTO_UDP, 40003, SERVER, 53);
+	n = bld(f, &p);
+	m = mk_mbuf(f, n, port_in);
+	m->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+	m->vlan_tci = 10;
+	F.fed++;
+	egw_pipeline_rx(W(0), &m, 1, false);
+	CU_ASSERT_EQUAL(take(fr, 4), 0);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_VLAN_UNKNOWN), 1);
+	dp_teardown();
+}
+
 static void test_pipeline_tx_full(void)
 {
 	struct rte_mbuf *fill[TX_RING];
@@ -2919,6 +3060,88 @@ static void out_tuple(const struct frame *fr, uint32_t *nat_addr, uint16_t *nat_
 	*nat_port = pg_rd16(fr->d + 34);
 }
 
+/* A connection CLIENT:SPORT -> SERVER:80 with sequence numbers (client ISN 1000, server ISN
+ * 5000) and 100 bytes from the client; *SV gets the server's segment template. */
+static struct egw_flow *tcp_conn_seq(uint16_t sport, struct pg_pkt *sv)
+{
+	struct pg_pkt c = from_client(IPPROTO_TCP, sport, SERVER, 80);
+	struct frame *fr;
+	uint32_t na;
+	uint16_t np;
+
+	c.seq = 1000;
+	c.tcp_flags = EGW_TCP_SYN;
+	send_pkt(W(0), port_in, &c);
+	fr = take_one(port_out);
+	out_tuple(fr, &na, &np);
+	*sv = from_server(IPPROTO_TCP, 80, na, np);
+	sv->seq = 5000;
+	sv->ack = 1001;
+	sv->tcp_flags = EGW_TCP_SYN | EGW_TCP_ACK;
+	send_pkt(W(0), port_out, sv);
+	take_one(port_in);
+	c.seq = 1001;
+	c.ack = 5001;
+	c.tcp_flags = EGW_TCP_ACK;
+	c.payload_len = 100;
+	send_pkt(W(0), port_in, &c);
+	take_one(port_out);
+	sv->seq = 5001;
+	sv->ack = 0;
+	return find_flow(W(0), IPPROTO_TCP, sport, SERVER, 80);
+}
+
+/* Window tracking (issue 13): a RST or data outside the windows is dropped and counted and
+ * the flow lives on; a RST in window but not at rcv.nxt passes and ends nothing; one at
+ * rcv.nxt ends the flow. With tcp_window_check = no any RST ends it, as before. */
+static void test_pipeline_tcp_window(void)
+{
+	struct pg_pkt sv, c = from_client(IPPROTO_TCP, 41000, SERVER, 80);
+	struct egw_flow *f;
+
+	dp_setup(&(struct dp_opts){ 0 });
+	F.dp->tcp_window_check = true;
+	f = tcp_conn_seq(41000, &sv);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(f->state, EGW_TCP_ESTABLISHED);
+	sv.tcp_flags = EGW_TCP_RST;
+	sv.seq = 5001 + 1000000;
+	send_pkt(W(0), port_out, &sv);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_TCP_OUT_OF_WINDOW), 1);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	CU_ASSERT_EQUAL(f->state, EGW_TCP_ESTABLISHED);
+	/* Data far past the server's window (29200 bytes): dropped too. */
+	c.seq = 1101 + 100000;
+	c.ack = 5001;
+	c.tcp_flags = EGW_TCP_ACK;
+	c.payload_len = 10;
+	send_pkt(W(0), port_in, &c);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_TCP_OUT_OF_WINDOW), 2);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	/* In window, not at rcv.nxt: passed on (the client answers a challenge ACK). */
+	sv.seq = 5001 + 1000;
+	send_pkt(W(0), port_out, &sv);
+	take_one(port_in);
+	CU_ASSERT_EQUAL(f->state, EGW_TCP_ESTABLISHED);
+	/* At rcv.nxt: the connection ends. */
+	sv.seq = 5001;
+	send_pkt(W(0), port_out, &sv);
+	take_one(port_in);
+	CU_ASSERT_EQUAL(f->state, EGW_TCP_RESET);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_TCP_OUT_OF_WINDOW), 2);
+
+	F.dp->tcp_window_check = false;
+	f = tcp_conn_seq(41001, &sv);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	sv.tcp_flags = EGW_TCP_RST;
+	sv.seq = 5001 + 1000000;
+	send_pkt(W(0), port_out, &sv);
+	take_one(port_in);
+	CU_ASSERT_EQUAL(f->state, EGW_TCP_RESET);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_TCP_OUT_OF_WINDOW), 2);
+	dp_teardown();
+}
+
 /* A whole TCP connection CLIENT:SPORT -> SERVER:80, closed from the inside first with the
  * last ACK: its flow (in time-wait), or NULL when the SYN did not pass. */
 static struct egw_flow *tcp_conn(uint16_t sport)
@@ -3081,7 +3304,9 @@ static void test_pipeline_reuse_tuple(void)
 }
 
 /* No free port toward a destination: the finished flow idle longest gives its port up. */
-static void test_pipeline_port_reclaim(void)
+/* Either mapping: a finished flow gives its port up (endpoint-independent: the sole flow of
+ * its mapping). */
+static void port_reclaim_case(bool eim)
 {
 	struct pg_pkt p;
 	struct egw_worker_stats st;
@@ -3089,7 +3314,8 @@ static void test_pipeline_port_reclaim(void)
 	uint32_t na;
 	uint16_t np;
 
-	dp_setup(&(struct dp_opts){ .port_first = 5000, .port_last = 5001, .n_pool = 1 });
+	dp_setup(&(
+		struct dp_opts){ .port_first = 5000, .port_last = 5001, .n_pool = 1, .eim = eim });
 	CU_ASSERT_PTR_NOT_NULL_FATAL(tcp_conn(1111));
 	W(0)->now = T0 + 1;
 	CU_ASSERT_PTR_NOT_NULL_FATAL(tcp_conn(2222));
@@ -3135,6 +3361,12 @@ static void test_pipeline_port_reclaim(void)
 	CU_ASSERT_EQUAL(st.nat_port_reclaimed, 4);
 	check_conservation();
 	dp_teardown();
+}
+
+static void test_pipeline_port_reclaim(void)
+{
+	port_reclaim_case(false);
+	port_reclaim_case(true);
 }
 
 /* A full table: a finished flow makes room (the idle-longest of the records looked at); live
@@ -3547,6 +3779,287 @@ static void test_fragment_reassembled_cut(void)
 	dp_teardown();
 }
 
+/* ---- endpoint-independent mapping, filtering, hairpinning (RFC 4787 REQ-1, 8, 9) ---- */
+
+#define OTHER PG_IP(203, 0, 113, 9) /* a second outside host */
+#define CLIENT2 PG_IP(198, 18, 0, 3)
+
+/* Source address and port of a frame (host order). */
+static uint32_t fr_src(const struct frame *fr)
+{
+	return pg_rd32(fr->d + 14 + 12);
+}
+
+static uint16_t fr_sport(const struct frame *fr)
+{
+	return pg_rd16(fr->d + 34);
+}
+
+/* Flushes every worker and delivers the handoffs until all is still, then takes the frames. */
+static unsigned take_settled(struct frame *out, unsigned max)
+{
+	for (unsigned round = 0; round < 4; round++) {
+		for (unsigned i = 0; i < F.dp->n_workers; i++)
+			egw_pipeline_flush(W(i));
+		run_handoffs();
+	}
+	return take(out, max);
+}
+
+static uint64_t stat_sum(size_t off)
+{
+	struct egw_worker_stats st;
+
+	egw_dataplane_stats(F.dp, &st);
+	return *(const uint64_t *)((const uint8_t *)&st + off);
+}
+#define STAT(field) stat_sum(offsetof(struct egw_worker_stats, field))
+
+/* Sends P from the inside and returns the external address and port it left with. */
+static void leave(const struct pg_pkt *p, uint32_t *addr, uint16_t *port)
+{
+	struct frame fr[4];
+
+	send_pkt(W(0), port_in, p);
+	CU_ASSERT_EQUAL_FATAL(take_settled(fr, 4), 1);
+	CU_ASSERT_EQUAL_FATAL(fr[0].port, port_out);
+	*addr = fr_src(&fr[0]);
+	*port = fr_sport(&fr[0]);
+}
+
+static void test_pipeline_eim_mapping(void)
+{
+	const uint8_t protos[2] = { IPPROTO_UDP, IPPROTO_TCP };
+	uint32_t a1, a2;
+	uint16_t p1, p2, udp_port = 0;
+	struct egw_flow *f;
+
+	dp_setup(&(struct dp_opts){ .eim = true });
+	add_static_neigh(port_out, OTHER, MAC_GW);
+	for (unsigned i = 0; i < 2; i++) {
+		struct pg_pkt p = from_client(protos[i], 40000, SERVER, 53);
+		p.tcp_flags = EGW_TCP_SYN;
+		leave(&p, &a1, &p1);
+		/* REQ-1: the same external address and port toward another destination. */
+		p = from_client(protos[i], 40000, FAR, 443);
+		p.tcp_flags = EGW_TCP_SYN;
+		leave(&p, &a2, &p2);
+		CU_ASSERT(is_pool_addr(a1));
+		CU_ASSERT_EQUAL(a2, a1);
+		CU_ASSERT_EQUAL(p2, p1);
+		if (protos[i] == IPPROTO_UDP)
+			udp_port = p1;
+	}
+	CU_ASSERT_EQUAL(STAT(nat_mappings), 2);
+	/* Another inside port is another mapping. */
+	{
+		struct pg_pkt p = from_client(IPPROTO_UDP, 40001, SERVER, 53);
+		uint16_t p3;
+		leave(&p, &a2, &p3);
+		CU_ASSERT_NOT_EQUAL(p3, udp_port);
+	}
+	CU_ASSERT_EQUAL(STAT(nat_mappings), 3);
+	/* The mapping lives while a flow uses it: the first flow's end keeps it... */
+	f = find_flow(W(0), IPPROTO_UDP, 40000, SERVER, 53);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	egw_pipeline_end_flow(W(0), f, EGW_END_IDLE);
+	CU_ASSERT_EQUAL(STAT(nat_mappings), 3);
+	/* ... a new flow still gets its port ... */
+	{
+		struct pg_pkt p = from_client(IPPROTO_UDP, 40000, OTHER, 123);
+		leave(&p, &a2, &p2);
+		CU_ASSERT_EQUAL(p2, udp_port);
+	}
+	/* ... and the last one's end removes it. */
+	f = find_flow(W(0), IPPROTO_UDP, 40000, FAR, 443);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	egw_pipeline_end_flow(W(0), f, EGW_END_IDLE);
+	CU_ASSERT_EQUAL(STAT(nat_mappings), 3);
+	f = find_flow(W(0), IPPROTO_UDP, 40000, OTHER, 123);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	egw_pipeline_end_flow(W(0), f, EGW_END_IDLE);
+	CU_ASSERT_EQUAL(STAT(nat_mappings), 2);
+	CU_ASSERT_EQUAL(egw_nat_maps_active(&W(0)->maps), 2);
+	egw_flow_flush(W(0)->ft, NULL, NULL);
+	dp_teardown();
+}
+
+/* A UDP mapping to SERVER:3478, then packets to it from SERVER:3479 and OTHER:3478. */
+static void filtering_case(enum egw_nat_filtering filtering, bool same_addr, bool other_addr)
+{
+	struct frame fr[4];
+	struct pg_pkt p, q;
+	uint32_t ext;
+	uint16_t eport;
+
+	dp_setup(&(struct dp_opts){ .eim = true, .filtering = filtering });
+	add_static_neigh(port_out, OTHER, MAC_GW);
+	p = from_client(IPPROTO_UDP, 40000, SERVER, 3478);
+	leave(&p, &ext, &eport);
+	/* The reply from the very endpoint passes in every mode. */
+	q = from_server(IPPROTO_UDP, 3478, ext, eport);
+	send_pkt(W(0), port_out, &q);
+	CU_ASSERT_EQUAL(take_settled(fr, 4), 1);
+	/* The same address, another port. */
+	q = from_server(IPPROTO_UDP, 3479, ext, eport);
+	send_pkt(W(0), port_out, &q);
+	CU_ASSERT_EQUAL_FATAL(take_settled(fr, 4), same_addr ? 1 : 0);
+	if (same_addr)
+		expect_in(&fr[0], q, 40000);
+	/* Another address. */
+	q = from_server(IPPROTO_UDP, 3478, ext, eport);
+	q.src = OTHER;
+	send_pkt(W(0), port_out, &q);
+	CU_ASSERT_EQUAL_FATAL(take_settled(fr, 4), other_addr ? 1 : 0);
+	if (other_addr) {
+		expect_in(&fr[0], q, 40000);
+		/* The inside answers the host that reached it: through the same mapping. */
+		p = from_client(IPPROTO_UDP, 40000, OTHER, 3478);
+		send_pkt(W(0), port_in, &p);
+		CU_ASSERT_EQUAL_FATAL(take_settled(fr, 4), 1);
+		expect_out(&fr[0], p, ext, eport, MAC_GW);
+	}
+	CU_ASSERT_EQUAL(STAT(nat_inbound_flows), (uint64_t)same_addr + other_addr);
+	CU_ASSERT_EQUAL(STAT(nat_inbound_filtered), (uint64_t)!same_addr + !other_addr);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_UNSOLICITED), (uint64_t)!same_addr + !other_addr);
+	egw_flow_flush(W(0)->ft, NULL, NULL);
+	dp_teardown();
+}
+
+static void test_pipeline_eim_filtering(void)
+{
+	filtering_case(EGW_FILTERING_ADDRESS_AND_PORT_DEPENDENT, false, false);
+	filtering_case(EGW_FILTERING_ADDRESS_DEPENDENT, true, false);
+	filtering_case(EGW_FILTERING_ENDPOINT_INDEPENDENT, true, true);
+}
+
+/* TCP through an endpoint-independent filter (RFC 5382 REQ-3): an outside SYN to the mapping
+ * of a connection opens one to the inside endpoint; only a SYN does. */
+static void test_pipeline_eim_tcp_inbound(void)
+{
+	struct frame fr[4];
+	struct pg_pkt p, q;
+	struct egw_flow *f;
+	uint32_t ext;
+	uint16_t eport;
+
+	dp_setup(&(struct dp_opts){ .eim = true, .filtering = EGW_FILTERING_ENDPOINT_INDEPENDENT });
+	add_static_neigh(port_out, OTHER, MAC_GW);
+	p = from_client(IPPROTO_TCP, 40000, SERVER, 80);
+	p.tcp_flags = EGW_TCP_SYN;
+	leave(&p, &ext, &eport);
+	q = from_server(IPPROTO_TCP, 5555, ext, eport);
+	q.src = OTHER;
+	q.tcp_flags = EGW_TCP_ACK;
+	send_pkt(W(0), port_out, &q);
+	CU_ASSERT_EQUAL(take_settled(fr, 4), 0);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_UNSOLICITED), 1);
+	q.tcp_flags = EGW_TCP_SYN;
+	send_pkt(W(0), port_out, &q);
+	CU_ASSERT_EQUAL_FATAL(take_settled(fr, 4), 1);
+	expect_in(&fr[0], q, 40000);
+	f = find_flow(W(0), IPPROTO_TCP, 40000, OTHER, 5555);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(f->state, EGW_TCP_SYN_RECV);
+	/* The inside's SYN+ACK leaves through the mapping; its ACK completes the handshake. */
+	p = from_client(IPPROTO_TCP, 40000, OTHER, 5555);
+	p.tcp_flags = EGW_TCP_SYN | EGW_TCP_ACK;
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL_FATAL(take_settled(fr, 4), 1);
+	expect_out(&fr[0], p, ext, eport, MAC_GW);
+	p.tcp_flags = EGW_TCP_ACK;
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(take_settled(fr, 4), 1);
+	CU_ASSERT_EQUAL(f->state, EGW_TCP_ESTABLISHED);
+	egw_flow_flush(W(0)->ft, NULL, NULL);
+	dp_teardown();
+}
+
+/* FR was delivered inside to DST:DPORT (MAC DMAC), checksums intact. */
+static void expect_delivered(const struct frame *fr, const uint8_t dmac[6], uint32_t dst,
+	uint16_t dport)
+{
+	CU_ASSERT_EQUAL(fr->port, port_in);
+	CU_ASSERT_EQUAL(memcmp(fr->d, dmac, 6), 0);
+	CU_ASSERT_EQUAL(pg_rd32(fr->d + 14 + 16), dst);
+	CU_ASSERT_EQUAL(pg_rd16(fr->d + 36), dport);
+	CU_ASSERT(pg_ip_csum_ok(fr->d + 14));
+	CU_ASSERT(pg_l4_csum_ok(fr->d + 14));
+}
+
+/* Client 2 holds a mapping; the client sends to its external address and port. */
+static void hairpin_case(unsigned n_workers)
+{
+	uint8_t mac2[6];
+	struct frame fr[4];
+	struct pg_pkt p;
+	uint32_t e2, e1;
+	uint16_t p2, p1;
+
+	dp_setup(&(struct dp_opts){ .eim = true,
+		.filtering = EGW_FILTERING_ENDPOINT_INDEPENDENT,
+		.n_workers = n_workers });
+	pg_mac(mac2, 0x13);
+	add_static_neigh(port_in, CLIENT2, mac2);
+	p = from_client(IPPROTO_UDP, 5000, SERVER, 3478);
+	p.src = CLIENT2;
+	memcpy(p.smac, mac2, 6);
+	leave(&p, &e2, &p2);
+
+	p = from_client(IPPROTO_UDP, 40000, e2, p2);
+	p.payload_len = 8;
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL_FATAL(take_settled(fr, 4), 1);
+	/* Delivered inside to client 2, from the client's external address and port. */
+	expect_delivered(&fr[0], mac2, CLIENT2, 5000);
+	e1 = fr_src(&fr[0]);
+	p1 = fr_sport(&fr[0]);
+	CU_ASSERT(is_pool_addr(e1));
+
+	/* Client 2 answers the address it saw; the client sees client 2's external one. */
+	p = from_client(IPPROTO_UDP, 5000, e1, p1);
+	p.src = CLIENT2;
+	memcpy(p.smac, mac2, 6);
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL_FATAL(take_settled(fr, 4), 1);
+	expect_delivered(&fr[0], MAC_CLIENT, CLIENT, 40000);
+	CU_ASSERT_EQUAL(fr_src(&fr[0]), e2);
+	CU_ASSERT_EQUAL(fr_sport(&fr[0]), p2);
+	CU_ASSERT_EQUAL(STAT(nat_hairpinned), 2);
+	CU_ASSERT_EQUAL(STAT(nat_inbound_flows), 1);
+
+	/* Client 2 reports an error about the client's datagram (RFC 5508 REQ-7): the client
+	 * gets it about the datagram it sent, to client 2's external address and port. */
+	{
+		uint8_t o[PG_FRAME_MAX], e[PG_FRAME_MAX];
+		size_t en;
+
+		p = from_server(IPPROTO_UDP, p1, CLIENT2, 5000);
+		p.src = e1;
+		bld(o, &p);
+		en = pg_build_icmp_error(e, sizeof(e), MAC_IN, mac2, CLIENT2, e1, 3, 3, o + 14, 28);
+		rx_on(W(0), port_in, e, en);
+		CU_ASSERT_EQUAL_FATAL(take_settled(fr, 4), 1);
+		CU_ASSERT_EQUAL(fr[0].port, port_in);
+		CU_ASSERT_EQUAL(pg_rd32(fr[0].d + 14 + 16), CLIENT);
+		CU_ASSERT_EQUAL(fr[0].d[34], 3);
+		CU_ASSERT_EQUAL(pg_rd32(fr[0].d + 54), CLIENT);
+		CU_ASSERT_EQUAL(pg_rd32(fr[0].d + 58), e2);
+		CU_ASSERT_EQUAL(pg_rd16(fr[0].d + 62), 40000);
+		CU_ASSERT_EQUAL(pg_rd16(fr[0].d + 64), p2);
+		CU_ASSERT_EQUAL(STAT(nat_hairpinned), 3);
+	}
+	for (unsigned i = 0; i < n_workers; i++)
+		egw_flow_flush(W(i)->ft, NULL, NULL);
+	dp_teardown();
+}
+
+static void test_pipeline_hairpin(void)
+{
+	hairpin_case(1);
+	hairpin_case(2);
+}
+
 void egw_test_register_pipeline(void)
 {
 	EGW_SUITE("pipeline", pipeline_init, pipeline_clean, EGW_TEST(test_pipeline_tcp_roundtrip),
@@ -3564,8 +4077,9 @@ void egw_test_register_pipeline(void)
 		EGW_TEST(test_pipeline_untranslated), EGW_TEST(test_pipeline_handoff_full),
 		EGW_TEST(test_pipeline_handoff_carries_meta),
 		EGW_TEST(test_pipeline_route_and_neighbour), EGW_TEST(test_pipeline_source_limit),
-		EGW_TEST(test_pipeline_tcp_pickup), EGW_TEST(test_pipeline_mtu),
-		EGW_TEST(test_pipeline_nat_exhausted), EGW_TEST(test_pipeline_tx_full),
+		EGW_TEST(test_pipeline_tcp_pickup), EGW_TEST(test_pipeline_tcp_window),
+		EGW_TEST(test_pipeline_mtu), EGW_TEST(test_pipeline_nat_exhausted),
+		EGW_TEST(test_pipeline_tx_full), EGW_TEST(test_pipeline_vlan),
 		EGW_TEST(test_pipeline_flow_records),
 		EGW_TEST(test_pipeline_host_allowed_reordered),
 		EGW_TEST(test_pipeline_host_overlap), EGW_TEST(test_pipeline_host_denied_resets),
@@ -3574,7 +4088,9 @@ void egw_test_register_pipeline(void)
 		EGW_TEST(test_pipeline_host_port_reuse),
 		EGW_TEST(test_pipeline_time_wait_frees_source), EGW_TEST(test_pipeline_reuse_tuple),
 		EGW_TEST(test_pipeline_port_reclaim), EGW_TEST(test_pipeline_udp_behaviour),
-		EGW_TEST(test_pipeline_table_reclaim), EGW_TEST(test_fragment_in_order),
+		EGW_TEST(test_pipeline_table_reclaim), EGW_TEST(test_pipeline_eim_mapping),
+		EGW_TEST(test_pipeline_eim_filtering), EGW_TEST(test_pipeline_eim_tcp_inbound),
+		EGW_TEST(test_pipeline_hairpin), EGW_TEST(test_fragment_in_order),
 		EGW_TEST(test_fragment_one_burst), EGW_TEST(test_fragment_out_of_order),
 		EGW_TEST(test_fragment_timeout), EGW_TEST(test_fragment_buffer_full),
 		EGW_TEST(test_fragment_id_unique), EGW_TEST(test_fragment_two_workers),

@@ -329,8 +329,15 @@ static void test_parse_drops_l2_l3(void)
 	pg_wr16(f + 12, 0x86dd);
 	expect_drop(f, n, EGW_DROP_ETHERTYPE_UNSUPPORTED, "IPv6");
 	pg_wr16(f + 12, 0x8100);
-	expect_drop(f, n, EGW_DROP_ETHERTYPE_UNSUPPORTED, "VLAN");
-	pg_wr16(f + 12, 0x0800);
+	expect_drop(f, n, EGW_DROP_VLAN_UNKNOWN, "VLAN (on a port without VLANs)");
+	pg_wr16(f + 16, 0x8100);
+	expect_drop(f, n, EGW_DROP_VLAN_QINQ, "two 802.1Q tags");
+	expect_drop(f, 16, EGW_DROP_VLAN_UNKNOWN, "802.1Q tag cut short");
+	pg_wr16(f + 12, 0x88a8);
+	expect_drop(f, n, EGW_DROP_VLAN_QINQ, "802.1ad outer tag");
+	pg_wr16(f + 12, 0x9100);
+	expect_drop(f, n, EGW_DROP_VLAN_QINQ, "old QinQ outer tag");
+	n = build(f, &p);
 
 	/* ARP: truncated, wrong hardware type, wrong protocol, wrong lengths. */
 	memset(bcast, 0xff, 6);
@@ -728,7 +735,8 @@ static void test_parse_all_reasons_covered(void)
 		EGW_DROP_IP_BAD_CHECKSUM, EGW_DROP_IP_BAD_OPTIONS, EGW_DROP_IP_FRAGMENT,
 		EGW_DROP_IP_MARTIAN, EGW_DROP_L4_UNSUPPORTED, EGW_DROP_L4_TRUNCATED,
 		EGW_DROP_TCP_BAD_OFFSET, EGW_DROP_TCP_BAD_FLAGS, EGW_DROP_UDP_BAD_LENGTH,
-		EGW_DROP_ICMP_UNSUPPORTED, EGW_DROP_ICMP_ERROR_MALFORMED };
+		EGW_DROP_ICMP_UNSUPPORTED, EGW_DROP_ICMP_ERROR_MALFORMED, EGW_DROP_VLAN_UNKNOWN,
+		EGW_DROP_VLAN_QINQ };
 
 	for (unsigned i = 0; i < sizeof(parser_reasons) / sizeof(parser_reasons[0]); i++) {
 		if (!seen[parser_reasons[i]])

@@ -48,6 +48,7 @@ struct bench_dp_opts {
 	 * one naming HOST_NAME. */
 	uint32_t n_host_rules;
 	const char *host_name;
+	bool no_window_check; /* [flows] tcp_window_check = no (default yes) */
 };
 
 struct bench_dp {

@@ -119,7 +119,7 @@ static struct {
 	double max_factor;
 	uint32_t policies;
 	double max_seconds;
-	int smoke, hugepages, sequential;
+	int smoke, hugepages, sequential, no_window_check;
 	const char *json, *prefix;
 	unsigned mem_mb;
 	int do_est, do_reply, do_stages, do_latency;
@@ -204,6 +204,7 @@ static void usage(FILE *f)
 		   "always\n"
 		   "                     runs)\n"
 		   "  --sequential       visit flows in creation order instead of a scattered one\n"
+		   "  --no-window-check  [flows] tcp_window_check = no (default yes)\n"
 		   "  --hugepages        use hugepages (default --no-huge); needs a mounted "
 		   "hugetlbfs\n"
 		   "  --mem MB           EAL memory (default: from the largest flow count)\n"
@@ -223,7 +224,8 @@ static int parse_args(int argc, char **argv)
 		{ "sequential", 0, 0, 's' }, { "hugepages", 0, 0, 'H' }, { "mem", 1, 0, 'm' },
 		{ "max-seconds", 1, 0, 'T' }, { "file-prefix", 1, 0, 'F' }, { "smoke", 0, 0, 'S' },
 		{ "json", 1, 0, 'o' }, { "prefetch-records", 0, 0, 'R' }, { "help", 0, 0, 'h' },
-		{ "tls-rules", 1, 0, 'L' }, { "tls-flows", 1, 0, 'N' }, { 0, 0, 0, 0 } };
+		{ "tls-rules", 1, 0, 'L' }, { "tls-flows", 1, 0, 'N' },
+		{ "no-window-check", 0, 0, 'W' }, { 0, 0, 0, 0 } };
 	uint64_t v;
 	int c;
 
@@ -256,6 +258,9 @@ static int parse_args(int argc, char **argv)
 			break;
 		case 's':
 			opt.sequential = 1;
+			break;
+		case 'W':
+			opt.no_window_check = 1;
 			break;
 		case 'H':
 			opt.hugepages = 1;
@@ -597,7 +602,9 @@ static void __attribute__((format(printf, 2, 3))) fail(struct result *r, const c
 
 static void run_size(uint32_t flows, uint32_t policies, struct result *r)
 {
-	struct bench_dp_opts o = { .max_flows = table_size(flows), .n_policies = policies };
+	struct bench_dp_opts o = { .max_flows = table_size(flows),
+		.n_policies = policies,
+		.no_window_check = opt.no_window_check };
 	struct bench_dp b;
 	uint64_t rx, expected;
 	int missing;

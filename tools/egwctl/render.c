@@ -359,15 +359,15 @@ static int print_table(struct egw_table *t, FILE *out, const char *none)
 
 int egw_render_ports(json_t *v, FILE *out)
 {
-	static const char *const cols[] = { "name", "id", "role", "address", "mac", "link_up",
-		"speed_mbps", "mtu", "rx_packets", "rx_bytes", "tx_packets", "tx_bytes",
+	static const char *const cols[] = { "name", "id", "vlan", "role", "address", "mac",
+		"link_up", "speed_mbps", "mtu", "rx_packets", "rx_bytes", "tx_packets", "tx_bytes",
 		"rx_missed", "rx_errors", "rx_nombuf", "tx_errors", "tx_full", "rx_ring_drops",
 		"if_rx_dropped", "if_tx_dropped" };
-	static const char align[] = "lrllllrrrrrrrrrrrrrr";
-	struct egw_table *t = egw_table_new(align, "PORT", "ID", "ROLE", "ADDRESS", "MAC", "LINK",
-		"SPEED_MBPS", "MTU", "RX_PKTS", "RX_BYTES", "TX_PKTS", "TX_BYTES", "RX_MISSED",
-		"RX_ERRORS", "RX_NOMBUF", "TX_ERRORS", "TX_FULL", "RX_RING_DROPS", "IF_RX_DROPPED",
-		"IF_TX_DROPPED");
+	static const char align[] = "lrrllllrrrrrrrrrrrrrr";
+	struct egw_table *t = egw_table_new(align, "PORT", "ID", "VLAN", "ROLE", "ADDRESS", "MAC",
+		"LINK", "SPEED_MBPS", "MTU", "RX_PKTS", "RX_BYTES", "TX_PKTS", "TX_BYTES",
+		"RX_MISSED", "RX_ERRORS", "RX_NOMBUF", "TX_ERRORS", "TX_FULL", "RX_RING_DROPS",
+		"IF_RX_DROPPED", "IF_TX_DROPPED");
 	int rc = simple_table(v, "ports", align, t, cols);
 
 	return rc < 0 ? rc : print_table(t, out, "no ports");
@@ -520,8 +520,12 @@ static int pool_rows(struct egw_table *t, json_t *pool)
 	egw_table_cell(t, field(pool, "ports_in_use"));
 	egw_table_cell(t, field(pool, "ports_free"));
 	egw_table_cell(t, field(pool, "exhausted"));
-	egw_table_cellf(t, "%s, %s ports/address", field(pool, "mapping"),
-		field(pool, "ports_per_address"));
+	if (json_object_get(pool, "filtering"))
+		egw_table_cellf(t, "%s, %s filtering, %s ports/address", field(pool, "mapping"),
+			field(pool, "filtering"), field(pool, "ports_per_address"));
+	else /* a daemon from before filtering was configurable */
+		egw_table_cellf(t, "%s, %s ports/address", field(pool, "mapping"),
+			field(pool, "ports_per_address"));
 	free(a);
 	a = NULL;
 	return 0;
