@@ -321,7 +321,7 @@ void egw_pl_frag_later(struct egw_worker *w, struct rte_mbuf *m)
  * forwarded, and the fragments that waited follow it.
  */
 static void first_here(struct egw_worker *w, struct rte_mbuf *m, const struct egw_pkt_meta *meta,
-	uint16_t out_port, bool outbound)
+	uint16_t out_port, bool outbound, bool hairpin)
 {
 	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, RTE_ETHER_HDR_LEN);
 	uint16_t idx = find(&w->frag, meta);
@@ -336,6 +336,7 @@ static void first_here(struct egw_worker *w, struct rte_mbuf *m, const struct eg
 	t->new_id = rd16(ip + IP_ID_OFF);
 	t->out_port = out_port;
 	t->outbound = outbound;
+	t->neigh = hairpin ? EGW_NEIGH_HAIRPIN : EGW_NEIGH_NONE;
 	forward(w, t, m);
 	send_held(w, idx);
 }
@@ -352,7 +353,7 @@ static uint16_t next_id(struct egw_worker *w)
 }
 
 void egw_pl_frag_first(struct egw_worker *w, struct rte_mbuf *m, struct egw_pkt_meta *meta,
-	uint16_t out_port, bool outbound, bool nat)
+	uint16_t out_port, bool outbound, bool nat, bool hairpin)
 {
 	struct egw_dataplane *dp = w->dp;
 	unsigned owner = egw_pl_frag_owner(meta, dp->n_workers);
@@ -364,12 +365,12 @@ void egw_pl_frag_first(struct egw_worker *w, struct rte_mbuf *m, struct egw_pkt_
 		set16(ip, ip + IP_ID_OFF, next_id(w));
 	}
 	if (owner == w->id) {
-		first_here(w, m, meta, out_port, outbound);
+		first_here(w, m, meta, out_port, outbound, hairpin);
 		return;
 	}
 	meta->frag = EGW_PKT_FRAG_RELAYED;
 	meta->sport = out_port;
-	meta->dport = outbound;
+	meta->dport = (uint16_t)(outbound | hairpin << 1);
 	egw_pkt_meta_carry(m, dp->meta_off, meta);
 	if (rte_ring_enqueue(dp->handoff[w->id][owner], m) < 0)
 		egw_drop(&w->stats, m, EGW_DROP_HANDOFF_FULL);
@@ -379,7 +380,7 @@ void egw_pl_frag_first(struct egw_worker *w, struct rte_mbuf *m, struct egw_pkt_
 
 void egw_pl_frag_relayed(struct egw_worker *w, struct rte_mbuf *m, const struct egw_pkt_meta *meta)
 {
-	first_here(w, m, meta, meta->sport, meta->dport != 0);
+	first_here(w, m, meta, meta->sport, meta->dport & 1, meta->dport & 2);
 }
 
 void egw_pl_frag_expire(struct egw_worker *w)

@@ -73,11 +73,12 @@ void egw_pl_frag_later(struct egw_worker *w, struct rte_mbuf *m);
 /*
  * M, a first fragment of an admitted flow, tracked and translated, leaves by OUT_PORT
  * (OUTBOUND: toward the outside). NAT: its source was translated, so the train gets an ID of
- * this worker's (unique per egress address). Its train is noted here or on the worker that
- * keeps it (relayed); M is forwarded and the fragments that waited for it follow.
+ * this worker's (unique per egress address). HAIRPIN: its flow turns back inside, the train
+ * with it. Its train is noted here or on the worker that keeps it (relayed); M is forwarded and
+ * the fragments that waited for it follow.
  */
 void egw_pl_frag_first(struct egw_worker *w, struct rte_mbuf *m, struct egw_pkt_meta *meta,
-	uint16_t out_port, bool outbound, bool nat);
+	uint16_t out_port, bool outbound, bool nat, bool hairpin);
 /* A first fragment another worker translated (EGW_PKT_FRAG_RELAYED): noted and forwarded. */
 void egw_pl_frag_relayed(struct egw_worker *w, struct rte_mbuf *m, const struct egw_pkt_meta *meta);
 /* Once a second: trains past their timeout are forgotten, what waited dropped. */

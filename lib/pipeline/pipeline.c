@@ -177,7 +177,7 @@ static __rte_always_inline void flow_send(struct egw_worker *w, const struct egw
 	if (unlikely(meta->frag)) {
 		/* Its train follows its translation (fragment.c). */
 		egw_pl_frag_first(w, m, meta, out_port, dir == EGW_DIR_ORIG,
-			(f->flags & EGW_FLOW_F_NAT) != 0);
+			(f->flags & EGW_FLOW_F_NAT) != 0, f->neigh[dir] == EGW_NEIGH_HAIRPIN);
 		return;
 	}
 	dst_be = dir == EGW_DIR_ORIG ? f->orig.b_addr : f->orig.a_addr;

@@ -34,7 +34,7 @@ enum egw_pkt_frag {
 	EGW_PKT_FRAG_FIRST,    /* offset 0, MF: carries the L4 header (kind EGW_PKT_IPV4) */
 	EGW_PKT_FRAG_LATER,    /* offset > 0 (kind EGW_PKT_FRAGMENT) */
 	/* lib/pipeline: a first fragment its flow's worker translated, on its way to the worker
-	 * that keeps its train (sport: exit port, dport: direction) */
+	 * that keeps its train (sport: exit port, dport: bit 0 outbound, bit 1 hairpinned) */
 	EGW_PKT_FRAG_RELAYED,
 };
 
