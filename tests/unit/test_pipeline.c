@@ -4054,6 +4054,41 @@ static void hairpin_case(unsigned n_workers)
 	dp_teardown();
 }
 
+/* A fragmented datagram between two inside hosts turns back inside whole (hairpinning). */
+static void test_fragment_hairpin(void)
+{
+	uint8_t mac2[6], f[PG_FRAME_MAX], whole[PG_FRAME_MAX];
+	struct frame out[FRAG_MAX];
+	struct frags fs;
+	struct pg_pkt p;
+	uint32_t e2;
+	uint16_t p2;
+	unsigned n;
+
+	dp_setup(&(struct dp_opts){ .eim = true, .filtering = EGW_FILTERING_ENDPOINT_INDEPENDENT });
+	pg_mac(mac2, 0x13);
+	add_static_neigh(port_in, CLIENT2, mac2);
+	p = from_client(IPPROTO_UDP, 5000, SERVER, 3478);
+	p.src = CLIENT2;
+	memcpy(p.smac, mac2, 6);
+	leave(&p, &e2, &p2);
+	p = from_client(IPPROTO_UDP, 40000, e2, p2);
+	p.payload_len = 1800;
+	cut_frags(f, bld(f, &p), &fs);
+	for (unsigned i = 0; i < fs.n; i++)
+		rx_on(W(0), port_in, fs.d[i], fs.len[i]);
+	n = take_settled(out, FRAG_MAX);
+	CU_ASSERT_EQUAL_FATAL(n, fs.n);
+	for (unsigned i = 0; i < n; i++) {
+		CU_ASSERT_EQUAL(out[i].port, port_in);
+		CU_ASSERT_EQUAL(pg_rd32(out[i].d + PG_ETH_LEN + 16), CLIENT2);
+	}
+	reassemble(out, n, whole);
+	CU_ASSERT_EQUAL(pg_rd16(whole + 22), 5000);
+	CU_ASSERT(pg_l4_csum_ok(whole));
+	dp_teardown();
+}
+
 static void test_pipeline_hairpin(void)
 {
 	hairpin_case(1);
@@ -4094,5 +4129,5 @@ void egw_test_register_pipeline(void)
 		EGW_TEST(test_fragment_one_burst), EGW_TEST(test_fragment_out_of_order),
 		EGW_TEST(test_fragment_timeout), EGW_TEST(test_fragment_buffer_full),
 		EGW_TEST(test_fragment_id_unique), EGW_TEST(test_fragment_two_workers),
-		EGW_TEST(test_fragment_reassembled_cut));
+		EGW_TEST(test_fragment_reassembled_cut), EGW_TEST(test_fragment_hairpin));
 }
