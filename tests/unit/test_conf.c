@@ -532,8 +532,8 @@ static void check_defaults(const struct egw_conf *c)
 	CU_ASSERT_EQUAL(c->flows.tcp_established, 7440);
 	CU_ASSERT_EQUAL(c->flows.tcp_transitory, 240);
 	CU_ASSERT_EQUAL(c->flows.udp, 300);
-	CU_ASSERT_EQUAL(c->flows.tcp_time_wait, 120);
-	CU_ASSERT_EQUAL(c->flows.tcp_close, 10);
+	CU_ASSERT_EQUAL(c->flows.tcp_time_wait, 240);
+	CU_ASSERT_EQUAL(c->flows.tcp_close, 240);
 	CU_ASSERT_EQUAL(c->flows.udp_reply, 30);
 	CU_ASSERT_EQUAL(c->flows.n_udp_ports, 0);
 	CU_ASSERT_EQUAL(c->flows.icmp, 60);
