@@ -20,5 +20,10 @@ enum egw_ip_options {
 	EGW_IP_OPTIONS_DROP_ALL,	      /* drop any option but EOL/NOP padding */
 	EGW_IP_OPTIONS_PASS,		      /* forward every well-formed option list */
 };
+/* [egress] deny_action: what becomes of a packet the mode refuses (default deny, no match). */
+enum egw_deny_action {
+	EGW_DENY_DROP = 0, /* freed silently: the client waits for its timeout */
+	EGW_DENY_REJECT,   /* answered: TCP RST, ICMP administratively prohibited (3/13) */
+};
 
 #endif

@@ -34,13 +34,15 @@ void egw_conf_defaults(struct egw_conf *conf)
 	conf->egress.dns_max_entries = 1000000;
 	conf->egress.dns_filter = false;
 	conf->egress.ip_options = EGW_IP_OPTIONS_DROP_SOURCE_ROUTE;
+	conf->egress.reject_rate = 1000;
 
 	conf->flows.max = 1000000;
 	conf->flows.tcp_syn = 30;
 	conf->flows.tcp_established = 7440;
 	conf->flows.tcp_transitory = 240;
-	conf->flows.tcp_time_wait = 120;
-	conf->flows.tcp_close = 10;
+	/* RFC 5382 REQ-5: a transitory TCP state lasts at least 4 minutes. */
+	conf->flows.tcp_time_wait = 240;
+	conf->flows.tcp_close = 240;
 	conf->flows.udp_reply = 30;
 	conf->flows.udp = 300;
 	conf->flows.icmp = 60;

@@ -116,6 +116,11 @@ struct egw_conf {
 		char default_pool[EGW_NAME_MAX]; /* required when mode = passthrough */
 		enum egw_revalidate revalidate;	 /* default reset */
 		enum egw_ip_options ip_options;	 /* default drop-source-route */
+		/* Refusals answered (TCP RST / ICMP 3/13) or dropped: the mode's own (default
+		 * deny, no match) and NAT exhaustion's (RFC 6888); per worker, at most reject_rate
+		 * answers a second (RFC 1812 4.3.2.8). Defaults drop, drop, 1000. */
+		enum egw_deny_action deny_action, exhaustion_action;
+		uint32_t reject_rate;
 		struct egw_conf_origin mode_origin;
 		/* Host names (SPEC 6): */
 		uint32_t host_timeout;	   /* seconds a flow may wait for its name; default 10 */
@@ -254,5 +259,7 @@ const char *egw_mode_name(enum egw_mode mode);
 int egw_mode_parse(const char *s, enum egw_mode *out);
 /* "drop-source-route", "drop-all", "pass" ([egress] ip_options). */
 const char *egw_ip_options_name(enum egw_ip_options v);
+/* "drop", "reject" ([egress] deny_action, exhaustion_action). */
+const char *egw_deny_action_name(enum egw_deny_action v);
 
 #endif

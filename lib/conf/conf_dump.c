@@ -180,6 +180,9 @@ static void dump_egress(const struct egw_conf *c, const struct egw_policy_set *s
 	fprintf(out, "policies =\ndefault_pool = %s\nrevalidate = %s\nip_options = %s\n",
 		c->egress.default_pool, revalidate[c->egress.revalidate == EGW_REVALIDATE_KEEP],
 		egw_ip_options_name(c->egress.ip_options));
+	fprintf(out, "deny_action = %s\nexhaustion_action = %s\nreject_rate = %u\n",
+		egw_deny_action_name(c->egress.deny_action),
+		egw_deny_action_name(c->egress.exhaustion_action), c->egress.reject_rate);
 	fprintf(out,
 		"host_timeout = %u\nhost_hold_bytes = %u\nhost_hold_total = %u\nech = %s\n"
 		"dns_min_ttl = %u\ndns_max_per_name = %u\ndns_max_entries = %u\n"
@@ -302,7 +305,7 @@ void egw_conf_dump_policy_keys(const struct egw_conf *c, const struct egw_policy
 		list_end(&l);
 	}
 	fprintf(out, "protocol = %s\naction = %s\n", egw_policy_proto_name(p->proto),
-		allow ? "allow" : "deny");
+		egw_policy_action_name(p->action));
 	/* What an allow policy translates with and where it leaves; a deny has neither. */
 	if (allow && !p->nat_none && !p->nat[0])
 		fputs("; nat: [egress] default_pool\n", out);

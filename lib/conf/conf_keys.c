@@ -272,6 +272,19 @@ static void set_ip_options(struct conf_ctx *ctx, const struct conf_key *key, con
 		ctx->conf->egress.ip_options = (enum egw_ip_options)i;
 }
 
+/* deny_action and exhaustion_action: KEY's field is an enum egw_deny_action. */
+static void set_deny_action(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
+{
+	const char *names[EGW_DENY_REJECT + 1];
+	int i;
+
+	for (unsigned k = 0; k < CONF_ARRAY_SIZE(names); k++)
+		names[k] = egw_deny_action_name((enum egw_deny_action)k);
+	i = conf_parse_enum(ctx, key, value, names, CONF_ARRAY_SIZE(names));
+	if (i >= 0)
+		*(enum egw_deny_action *)field(ctx, key) = (enum egw_deny_action)i;
+}
+
 /* [control], [metrics], [log] */
 
 static void set_socket(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
@@ -372,6 +385,13 @@ static const struct conf_key egress_keys[] = {
 		S(egress.dns_max_entries), 1, 16777216 },
 	[CONF_EGRESS_DNS_FILTER] = { "dns_filter", conf_set_bool, 0, S(egress.dns_filter) },
 	[CONF_EGRESS_IP_OPTIONS] = { "ip_options", set_ip_options, 0 },
+	[CONF_EGRESS_DENY_ACTION] = { "deny_action", set_deny_action, 0, S(egress.deny_action) },
+	[CONF_EGRESS_EXHAUSTION_ACTION] = { "exhaustion_action", set_deny_action, 0,
+		S(egress.exhaustion_action) },
+	/* Per worker and second: enough for every client of a busy site to fail at once, too
+	 * few for the appliance to be a useful reflector. */
+	[CONF_EGRESS_REJECT_RATE] = { "reject_rate", conf_set_u32, 0, S(egress.reject_rate), 1,
+		1000000 },
 };
 
 static const struct conf_key flows_keys[] = {

@@ -348,6 +348,17 @@ const char *egw_ip_options_name(enum egw_ip_options v)
 		v);
 }
 
+static const char *const deny_action_names[] = {
+	[EGW_DENY_DROP] = "drop",
+	[EGW_DENY_REJECT] = "reject",
+};
+
+const char *egw_deny_action_name(enum egw_deny_action v)
+{
+	return enum_name(deny_action_names,
+		sizeof(deny_action_names) / sizeof(deny_action_names[0]), v);
+}
+
 int conf_name_index(const char *const *names, unsigned n, const char *s)
 {
 	if (!s)

@@ -32,7 +32,15 @@ enum egw_policy_proto {
 	EGW_PROTO_HTTP, /* TCP, decided on the first request's Host header */
 };
 
-enum egw_policy_action { EGW_ACTION_ALLOW = 0, EGW_ACTION_DENY };
+/* DENY drops a refused flow's packet silently; REJECT answers it (a TCP RST, or ICMP
+ * administratively prohibited), rate-limited: the client fails at once instead of timing out. */
+enum egw_policy_action { EGW_ACTION_ALLOW = 0, EGW_ACTION_DENY, EGW_ACTION_REJECT };
+
+/* Does ACTION refuse the flows it matches (deny or reject)? */
+static inline bool egw_action_refuses(enum egw_policy_action action)
+{
+	return action != EGW_ACTION_ALLOW;
+}
 
 struct egw_group_conf {
 	char name[EGW_NAME_MAX];
@@ -94,6 +102,8 @@ int egw_policy_load_string(const struct egw_conf *conf, const char *file, const 
 void egw_policy_set_free(struct egw_policy_set *set);
 
 const char *egw_policy_proto_name(enum egw_policy_proto p);
+/* "allow", "deny", "reject". */
+const char *egw_policy_action_name(enum egw_policy_action a);
 /*
  * The keys of policy P as compiled, INI lines that load back to the same policy (what
  * egressgw --check --dump prints under [policy NAME]); C gives the default pool. Lists are cut

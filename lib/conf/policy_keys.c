@@ -17,6 +17,19 @@ static const char *const proto_names[] = {
 	[EGW_PROTO_HTTP] = "http",
 };
 
+static const char *const action_names[] = {
+	[EGW_ACTION_ALLOW] = "allow",
+	[EGW_ACTION_DENY] = "deny",
+	[EGW_ACTION_REJECT] = "reject",
+};
+
+const char *egw_policy_action_name(enum egw_policy_action a)
+{
+	if ((unsigned)a >= CONF_ARRAY_SIZE(action_names))
+		return "invalid";
+	return action_names[a];
+}
+
 const char *egw_policy_proto_name(enum egw_policy_proto p)
 {
 	if ((unsigned)p >= CONF_ARRAY_SIZE(proto_names))
@@ -55,11 +68,7 @@ static void set_protocol(struct conf_ctx *ctx, const struct conf_key *key, const
 
 static void set_action(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
 {
-	static const char *const names[] = {
-		[EGW_ACTION_ALLOW] = "allow",
-		[EGW_ACTION_DENY] = "deny",
-	};
-	int i = conf_parse_enum(ctx, key, value, names, CONF_ARRAY_SIZE(names));
+	int i = conf_parse_enum(ctx, key, value, action_names, CONF_ARRAY_SIZE(action_names));
 
 	if (i < 0)
 		return;

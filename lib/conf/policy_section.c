@@ -173,13 +173,13 @@ static void check_nat_via(struct pol_ctx *pol, const struct egw_policy_conf *p)
 	struct conf_ctx *ctx = &pol->c;
 	const int *kl = pol->st.key_line;
 	const struct egw_port_conf *port;
-	bool deny = pol->ok[POL_ACTION] && p->action == EGW_ACTION_DENY;
+	bool deny = pol->ok[POL_ACTION] && egw_action_refuses(p->action);
 	bool allow = pol->ok[POL_ACTION] && p->action == EGW_ACTION_ALLOW;
 	char q[CONF_QUOTE_MAX];
 
 	if (kl[POL_NAT] && deny) {
-		conf_err_key(ctx, kl[POL_NAT], "nat",
-			"a deny policy translates nothing (remove nat)");
+		conf_err_key(ctx, kl[POL_NAT], "nat", "a %s policy translates nothing (remove nat)",
+			egw_policy_action_name(p->action));
 	} else if (kl[POL_NAT] && pol->ok[POL_NAT] && !p->nat_none &&
 		   !egw_conf_pool_find(pol->conf, p->nat)) {
 		conf_err_key(ctx, kl[POL_NAT], "nat", "no [pool %s] is defined",
@@ -193,7 +193,8 @@ static void check_nat_via(struct pol_ctx *pol, const struct egw_policy_conf *p)
 		return;
 	port = egw_conf_port_find(pol->conf, p->via);
 	if (deny)
-		conf_err_key(ctx, kl[POL_VIA], "via", "a deny policy sends nothing (remove via)");
+		conf_err_key(ctx, kl[POL_VIA], "via", "a %s policy sends nothing (remove via)",
+			egw_policy_action_name(p->action));
 	else if (!port)
 		conf_err_key(ctx, kl[POL_VIA], "via", "no [port %s] is defined",
 			conf_quote(q, p->via, SIZE_MAX));
@@ -230,9 +231,10 @@ static void close_policy(struct pol_ctx *pol)
 		conf_err_key(ctx, kl[POL_HOSTS], "hosts",
 			"protocol icmp carries no name (use tls, http, or tcp/udp/any for "
 			"addresses learned from DNS)");
-	if (kl[POL_MAX_FLOWS] && pol->ok[POL_ACTION] && p->action == EGW_ACTION_DENY)
+	if (kl[POL_MAX_FLOWS] && pol->ok[POL_ACTION] && egw_action_refuses(p->action))
 		conf_err_key(ctx, kl[POL_MAX_FLOWS], "max_flows",
-			"a deny policy has no flows to limit (remove max_flows)");
+			"a %s policy has no flows to limit (remove max_flows)",
+			egw_policy_action_name(p->action));
 }
 
 void pol_section_close(struct pol_ctx *pol)

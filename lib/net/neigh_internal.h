@@ -4,6 +4,7 @@
 
 /* Shared by neigh_resolve.c (states, timers, held packets) and neigh_arp.c (ARP in and out). */
 
+#include "common/rate.h"
 #include "neigh_resolve.h"
 
 #define NEIGH_RETRANS_MS 1000  /* between the requests of one probe or resolution */
@@ -32,11 +33,9 @@ struct egw_neigh_resolver {
 	struct egw_neigh_params p;
 	struct neigh_slot *slots; /* per table slot */
 	struct egw_neigh_stats stats;
-	uint64_t rand;	      /* xorshift64 state */
-	uint64_t icmp_second; /* rate limit of ICMP host unreachable */
-	uint32_t icmp_tokens;
-	uint64_t log_second; /* rate limit of the log lines */
-	uint32_t log_tokens;
+	uint64_t rand;		   /* xorshift64 state */
+	struct egw_rate icmp_rate; /* ICMP host unreachable, per second */
+	struct egw_rate log_rate;  /* the log lines, per second */
 	bool port_known[RTE_MAX_ETHPORTS];
 	struct egw_neigh_port ports[RTE_MAX_ETHPORTS];
 };

@@ -121,22 +121,9 @@ static void addr_text(char buf[16], uint32_t addr_be)
 	egw_fmt_ipv4(buf, rte_be_to_cpu_32(addr_be));
 }
 
-/* A token bucket refilled to PER_S at each second of NOW. */
-static bool take_token(uint64_t *second, uint32_t *tokens, uint32_t per_s, uint64_t now)
-{
-	if (now / 1000 != *second) {
-		*second = now / 1000;
-		*tokens = per_s;
-	}
-	if (*tokens == 0)
-		return false;
-	(*tokens)--;
-	return true;
-}
-
 static bool log_allowed(struct egw_neigh_resolver *r, uint64_t now)
 {
-	return take_token(&r->log_second, &r->log_tokens, NEIGH_LOG_PER_S, now);
+	return egw_rate_take(&r->log_rate, now / 1000, NEIGH_LOG_PER_S);
 }
 
 /* ---- ICMP host unreachable to the senders of packets no neighbour took ---- */
@@ -144,7 +131,7 @@ static bool log_allowed(struct egw_neigh_resolver *r, uint64_t now)
 /* RFC 1812 4.3.2.8: ICMP errors are rate-limited. */
 static bool icmp_allowed(struct egw_neigh_resolver *r, uint64_t now)
 {
-	return take_token(&r->icmp_second, &r->icmp_tokens, r->p.icmp_per_s, now);
+	return egw_rate_take(&r->icmp_rate, now / 1000, r->p.icmp_per_s);
 }
 
 /*

@@ -6,6 +6,7 @@
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
+#include "l3.h"
 #include "pkt/csum.h"
 #include "tcp_rst.h"
 
@@ -47,19 +48,50 @@ void egw_tcp_rst_inplace(struct rte_mbuf *m, struct egw_pkt_meta *meta)
 	rte_pktmbuf_pkt_len(m) = rte_pktmbuf_data_len(m);
 }
 
+/*
+ * The sequence and acknowledgement numbers (network order) of a RST answering segment OTCP
+ * (RFC 9293 3.10.7.1): at the segment's acknowledgement number when it has one; a segment
+ * without ACK (a SYN) gets sequence number 0 and is acknowledged in full. SYN and FIN each
+ * take a sequence number of their own.
+ */
+static void answer_numbers(const struct rte_tcp_hdr *otcp, const struct egw_pkt_meta *meta,
+	rte_be32_t *seq, rte_be32_t *ack)
+{
+	uint32_t seg = meta->l4_len - (uint32_t)((otcp->data_off >> 4) * 4);
+
+	seg += (meta->tcp_flags & EGW_TCP_SYN) ? 1 : 0;
+	seg += (meta->tcp_flags & EGW_TCP_FIN) ? 1 : 0;
+	*seq = (meta->tcp_flags & EGW_TCP_ACK) ? otcp->recv_ack : 0;
+	*ack = rte_cpu_to_be_32(rte_be_to_cpu_32(otcp->sent_seq) + seg);
+}
+
+void egw_tcp_rst_reflect(struct rte_mbuf *m, struct egw_pkt_meta *meta,
+	const struct rte_ether_addr *our_mac)
+{
+	struct rte_tcp_hdr *tcp = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, meta->l4_off);
+	const rte_be16_t sport = tcp->src_port;
+	rte_be32_t seq, ack;
+
+	answer_numbers(tcp, meta, &seq, &ack);
+	egw_l3_reflect(m, meta, our_mac);
+	tcp->src_port = tcp->dst_port;
+	tcp->dst_port = sport;
+	tcp->sent_seq = seq;
+	tcp->recv_ack = ack;
+	egw_tcp_rst_inplace(m, meta);
+}
+
 void egw_tcp_rst_reverse(struct rte_mbuf *r, const struct rte_mbuf *m,
 	const struct egw_pkt_meta *meta, const struct rte_ether_addr *our_mac)
 {
 	const uint8_t *in = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct rte_tcp_hdr *otcp = (const struct rte_tcp_hdr *)(in + meta->l4_off);
-	uint32_t seg = meta->l4_len - (uint32_t)((otcp->data_off >> 4) * 4);
 	struct rte_ether_hdr *eth;
 	struct rte_ipv4_hdr *ip;
 	struct rte_tcp_hdr *tcp;
+	rte_be32_t seq, ack;
 
-	/* SYN and FIN each take a sequence number of their own. */
-	seg += (meta->tcp_flags & EGW_TCP_SYN) ? 1 : 0;
-	seg += (meta->tcp_flags & EGW_TCP_FIN) ? 1 : 0;
+	answer_numbers(otcp, meta, &seq, &ack);
 	rte_pktmbuf_reset(r);
 	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(r,
 		sizeof(*eth) + sizeof(*ip) + sizeof(*tcp));
@@ -77,8 +109,8 @@ void egw_tcp_rst_reverse(struct rte_mbuf *r, const struct rte_mbuf *m,
 	memset(tcp, 0, sizeof(*tcp));
 	tcp->src_port = meta->dport;
 	tcp->dst_port = meta->sport;
-	tcp->sent_seq = otcp->recv_ack;
-	tcp->recv_ack = rte_cpu_to_be_32(rte_be_to_cpu_32(otcp->sent_seq) + seg);
+	tcp->sent_seq = seq;
+	tcp->recv_ack = ack;
 	finish(ip, tcp);
 	r->port = m->port;
 }

@@ -19,6 +19,12 @@
  * META's lengths are updated. */
 void egw_tcp_rst_inplace(struct rte_mbuf *m, struct egw_pkt_meta *meta);
 
+/* Turns the TCP segment M (parsed as META) around, in place, into the RST|ACK that answers it
+ * (RFC 9293 3.10.7.1): back to its sender's MAC from OUR_MAC, addresses and ports swapped, at
+ * M's acknowledgement number (0 when M has no ACK), acknowledging all of M. META follows. */
+void egw_tcp_rst_reflect(struct rte_mbuf *m, struct egw_pkt_meta *meta,
+	const struct rte_ether_addr *our_mac);
+
 /* Writes into R a RST|ACK answering M: from M's destination to M's source, to M's sender MAC,
  * from OUR_MAC. */
 void egw_tcp_rst_reverse(struct rte_mbuf *r, const struct rte_mbuf *m,

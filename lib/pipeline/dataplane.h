@@ -75,6 +75,9 @@ struct egw_worker_stats {
 	uint64_t rst_sent;	  /* TCP resets the appliance generated (revoked flows) */
 	uint64_t ack_probes_sent; /* ACKs behind a reset receiver's window: they make it tell
 				   its sequence number (revoked flows) */
+	/* Refused new flows answered (reject.c): a TCP RST or an ICMP 3/13 sent, or not sent
+	 * for the rate limit ([egress] reject_rate; the packet is dropped all the same). */
+	uint64_t rejects_sent, rejects_rate_limited;
 	/* Host-name policies (host_pending.c): TCP flows that waited for their name, how they
 	 * were decided, and the limits they met. */
 	uint64_t host_pending, host_allowed, host_denied, host_timeouts;

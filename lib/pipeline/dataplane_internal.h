@@ -9,6 +9,7 @@
 #include <rte_mbuf.h>
 
 #include "addr_stats.h"
+#include "common/rate.h"
 #include "dataplane.h"
 #include "dns_snoop.h"
 #include "flow/flow_table.h"
@@ -99,7 +100,8 @@ struct egw_worker {
 	uint16_t txq;		 /* the TX queue this worker owns on every port */
 	uint32_t tx_dirty;	 /* bit per port id with buffered packets */
 	struct rte_ring *ctl_tx; /* control -> this worker: frames to transmit (mbuf->port) */
-	uint32_t icmp_tokens, icmp_second;
+	/* Rate limits of what it generates, per second: ICMP errors, answered refusals. */
+	struct egw_rate icmp_rate, reject_rate;
 	uint64_t expire_tsc;		/* paced expiry: TSC up to which records were examined */
 	uint64_t expire_tsc_per_record; /* from EGW_EXPIRE_SWEEP_MS and the table's capacity */
 	struct egw_tx_buffer tx[RTE_MAX_ETHPORTS];

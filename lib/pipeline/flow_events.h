@@ -70,7 +70,7 @@ struct egw_flowlog_rec {
 	uint16_t sport, dport, nat_sport; /* network order; ICMP: the identifier */
 	uint8_t name_len;		  /* bytes of the host name in the records that follow */
 	uint8_t name_flags : 4;		  /* EGW_FLOWLOG_NAME_*: where the name came from */
-	uint8_t state : 4;		  /* END: the flow's last state (enum egw_flow_state) */
+	uint8_t state : 4;		  /* END: enum egw_flow_state; DENY: EGW_FLOWLOG_DENY_* */
 	uint32_t policy;		  /* counter slot (0 = the mode decided) */
 	uint32_t packets[2];		  /* [0] inside -> outside, [1] replies */
 	uint64_t bytes[2];
@@ -88,6 +88,10 @@ _Static_assert(EGW_FLOW_STATE_MAX <= 16, "a flow state fits the 4 bits of egw_fl
 #define EGW_FLOWLOG_NAME_ECH 0x04  /* the ClientHello carried encrypted_client_hello */
 #define EGW_FLOWLOG_NAME_RECS(len) (((unsigned)(len) + 63u) / 64u)
 #define EGW_FLOWLOG_NAME_RECS_MAX EGW_FLOWLOG_NAME_RECS(255)
+
+/* What a DENY record's refusal did with the packet (its action). */
+#define EGW_FLOWLOG_DENY_DROP 0	  /* dropped silently */
+#define EGW_FLOWLOG_DENY_REJECT 1 /* answered: TCP RST, ICMP 3/13 (unless rate-limited) */
 
 #define EGW_FLOWLOG_RING_SIZE 4096 /* records per worker between two control-thread drains */
 

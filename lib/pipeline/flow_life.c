@@ -168,9 +168,9 @@ void egw_flow_decided(struct egw_worker *w, struct egw_flow *f)
 		emit_flow(w, f, EGW_EV_START, 0);
 }
 
-/* A deny record of KEY for WHY, with the name FN (may be NULL). */
+/* A deny record of KEY for WHY, answered or not (REJECTED), with the name FN (may be NULL). */
 static void refused(struct egw_worker *w, const struct egw_flow_key *key, uint32_t slot, bool log,
-	enum egw_drop_reason why, const struct egw_flow_name *fn)
+	enum egw_drop_reason why, bool rejected, const struct egw_flow_name *fn)
 {
 	struct egw_flowlog_rec r;
 
@@ -185,14 +185,15 @@ static void refused(struct egw_worker *w, const struct egw_flow_key *key, uint32
 		.dst = key->b_addr,
 		.sport = key->a_port,
 		.dport = key->b_port,
+		.state = rejected ? EGW_FLOWLOG_DENY_REJECT : EGW_FLOWLOG_DENY_DROP,
 		.policy = slot };
 	emit_named(w, &r, fn);
 }
 
 void egw_flow_refused(struct egw_worker *w, const struct egw_flow_key *key, uint32_t slot, bool log,
-	enum egw_drop_reason why)
+	enum egw_drop_reason why, bool rejected)
 {
-	refused(w, key, slot, log, why, NULL);
+	refused(w, key, slot, log, why, rejected, NULL);
 }
 
 void egw_flow_refused_named(struct egw_worker *w, const struct egw_flow_key *key, uint32_t slot,
@@ -201,7 +202,7 @@ void egw_flow_refused_named(struct egw_worker *w, const struct egw_flow_key *key
 	struct egw_flow_name fn;
 
 	egw_flow_name_keep(&fn, v);
-	refused(w, key, slot, log, why, &fn);
+	refused(w, key, slot, log, why, true, &fn);
 }
 
 void egw_flow_log_end(struct egw_worker *w, struct egw_flow *f, enum egw_flow_end why)

@@ -18,14 +18,16 @@ void egw_flow_release_mapping(struct egw_worker *w, struct egw_flow *f);
 /* F was just committed, its NAT port taken: count the mapping, log the start if F logs. */
 void egw_flow_started(struct egw_worker *w, struct egw_flow *f);
 
-/* A new flow KEY was refused for WHY; LOG: its policy (or the mode) asks for flow logging. */
+/* A new flow KEY was refused for WHY; LOG: its policy (or the mode) asks for flow logging;
+ * REJECTED: the refusal is answered (action reject), not dropped silently. */
 void egw_flow_refused(struct egw_worker *w, const struct egw_flow_key *key, uint32_t slot, bool log,
-	enum egw_drop_reason why);
+	enum egw_drop_reason why, bool rejected);
 
 /* Pending F was allowed (host_pending.c): log its start now, if it logs. */
 void egw_flow_decided(struct egw_worker *w, struct egw_flow *f);
 
-/* A pending flow KEY was refused for WHY by verdict V (which names the host). */
+/* A pending flow KEY was refused for WHY by verdict V (which names the host); both its ends
+ * are reset, which the record says as action reject. */
 void egw_flow_refused_named(struct egw_worker *w, const struct egw_flow_key *key, uint32_t slot,
 	bool log, enum egw_drop_reason why, const struct egw_verdict *v);
 

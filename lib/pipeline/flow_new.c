@@ -29,7 +29,7 @@ enum egw_drop_reason egw_pl_admit(const struct egw_snapshot *snap, const struct 
 		if (r)
 			*rt = &snap->policies[r->id];
 	}
-	if (*rt && (*rt)->action == EGW_ACTION_DENY)
+	if (*rt && egw_action_refuses((*rt)->action))
 		return EGW_DROP_POLICY_DENY;
 	/* Passthrough admits what no deny policy stops; policy mode needs an allow policy. */
 	if (!*rt && snap->mode == EGW_MODE_POLICY)
@@ -61,12 +61,33 @@ static enum egw_drop_reason initial_state(const struct egw_worker *w,
 	}
 }
 
-/* Drops M, the first packet of a new flow KEY refused for WHY (flow log: deny). */
-static void refuse(struct egw_worker *w, struct rte_mbuf *m, const struct egw_flow_key *key,
+/* The first packet M (META) of a new flow KEY, should it be refused. */
+struct refusal {
+	struct rte_mbuf *m;
+	const struct egw_pkt_meta *meta;
+	const struct egw_flow_key *key;
+};
+
+/* Drops R's packet, refused for WHY by RT (NULL: the mode), or answers it as SNAP says (flow
+ * log: deny, with the action). */
+static void refuse(struct egw_worker *w, const struct egw_snapshot *snap, const struct refusal *r,
 	const struct egw_policy_rt *rt, enum egw_drop_reason why)
 {
+	enum egw_pl_answer answer = egw_pl_answer_of(snap, rt, why);
+	struct egw_pkt_meta meta = *r->meta;
+
 	/* Flows the mode decides log whenever the flow log is on: no policy to opt in. */
-	egw_flow_refused(w, key, rt ? rt->slot : 0, !rt || rt->log, why);
+	egw_flow_refused(w, r->key, rt ? rt->slot : 0, !rt || rt->log, why,
+		answer != EGW_PL_ANSWER_NONE);
+	egw_pl_refuse_packet(w, snap, r->m, &meta, why, answer);
+}
+
+/* A flow an outside packet would open through a mapping, refused: logged (under the mode)
+ * and dropped, never answered: rejects answer the inside only. */
+static void refuse_inbound(struct egw_worker *w, struct rte_mbuf *m, const struct egw_flow_key *key,
+	enum egw_drop_reason why)
+{
+	egw_flow_refused(w, key, 0, true, why, false);
 	egw_drop(&w->stats, m, why);
 }
 
@@ -361,6 +382,7 @@ static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snaps
 	const struct egw_pl_mapping *keep)
 {
 	const struct egw_policy_rt *rt = NULL;
+	const struct refusal ref = { m, meta, key };
 	struct egw_verdict v = { .learned = false };
 	struct flow_route route;
 	enum egw_drop_reason why;
@@ -382,23 +404,23 @@ static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snaps
 	}
 	if (why != EGW_DROP_NONE) {
 		w->policy[rt ? rt->slot : 0].denied++;
-		refuse(w, m, key, rt, why);
+		refuse(w, snap, &ref, rt, why);
 		return NULL;
 	}
 	why = route_flow(w->dp, meta, m->port, rt, &route);
 	if (why != EGW_DROP_NONE) {
-		refuse(w, m, key, rt, why);
+		refuse(w, snap, &ref, rt, why);
 		return NULL;
 	}
 	if (pending && !egw_pl_host_can_wait(w)) {
-		refuse(w, m, key, rt, EGW_DROP_HOST_HOLD_FULL);
+		refuse(w, snap, &ref, rt, EGW_DROP_HOST_HOLD_FULL);
 		return NULL;
 	}
 	f = egw_flow_alloc(w->ft);
 	if (!f && reclaim_record(w))
 		f = egw_flow_alloc(w->ft);
 	if (!f) {
-		refuse(w, m, key, rt, EGW_DROP_FLOW_TABLE_FULL);
+		refuse(w, snap, &ref, rt, EGW_DROP_FLOW_TABLE_FULL);
 		return NULL;
 	}
 	f->orig = *key;
@@ -411,7 +433,7 @@ static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snaps
 		if (!egw_pl_quota_take(w->dp, rt)) {
 			egw_flow_abort(w->ft, f);
 			w->policy[rt->slot].denied++;
-			refuse(w, m, key, rt, EGW_DROP_POLICY_MAX_FLOWS);
+			refuse(w, snap, &ref, rt, EGW_DROP_POLICY_MAX_FLOWS);
 			return NULL;
 		}
 		f->flags |= EGW_FLOW_F_QUOTA;
@@ -423,7 +445,7 @@ static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snaps
 		egw_flow_release_shares(w, f);
 		egw_flow_release_mapping(w, f);
 		egw_flow_abort(w->ft, f);
-		refuse(w, m, key, rt, why);
+		refuse(w, snap, &ref, rt, why);
 		return NULL;
 	}
 	if (pending)
@@ -498,14 +520,14 @@ struct egw_flow *egw_pl_flow_inbound(struct egw_worker *w, const struct egw_snap
 		return NULL;
 	}
 	if (egw_route_lookup(&w->dp->to_inside, map.in_addr, &route.in_port, &nh) < 0) {
-		refuse(w, m, &key, NULL, EGW_DROP_NO_ROUTE);
+		refuse_inbound(w, m, &key, EGW_DROP_NO_ROUTE);
 		return NULL;
 	}
 	f = egw_flow_alloc(w->ft);
 	if (!f && reclaim_record(w))
 		f = egw_flow_alloc(w->ft);
 	if (!f) {
-		refuse(w, m, &key, NULL, EGW_DROP_FLOW_TABLE_FULL);
+		refuse_inbound(w, m, &key, EGW_DROP_FLOW_TABLE_FULL);
 		return NULL;
 	}
 	f->orig = key;
@@ -531,7 +553,7 @@ struct egw_flow *egw_pl_flow_inbound(struct egw_worker *w, const struct egw_snap
 		egw_flow_release_shares(w, f);
 		egw_flow_release_mapping(w, f);
 		egw_flow_abort(w->ft, f);
-		refuse(w, m, &key, NULL, why);
+		refuse_inbound(w, m, &key, why);
 		return NULL;
 	}
 	w->stats.nat_inbound_flows++;

@@ -72,14 +72,7 @@ static inline void egw_pl_tx_enqueue(struct egw_worker *w, uint16_t port, struct
 /* Token bucket for ICMP errors we generate (RFC 1812 4.3.2.8: rate-limited). */
 static inline bool egw_pl_icmp_error_allowed(struct egw_worker *w)
 {
-	if (w->icmp_second != w->now) {
-		w->icmp_second = w->now;
-		w->icmp_tokens = w->dp->icmp_errors_per_s;
-	}
-	if (w->icmp_tokens == 0)
-		return false;
-	w->icmp_tokens--;
-	return true;
+	return egw_rate_take(&w->icmp_rate, w->now, w->dp->icmp_errors_per_s);
 }
 
 /* Replaces M with an ICMP error back to its sender, or frees it when rate-limited. The
@@ -102,6 +95,25 @@ static inline void egw_pl_reply_icmp_error(struct egw_worker *w, struct rte_mbuf
 	w->stats.icmp_errors_sent++;
 	egw_pl_tx_enqueue(w, port, m);
 }
+
+/* How a refused new flow's packet is told to its sender (reject.c). */
+enum egw_pl_answer {
+	EGW_PL_ANSWER_NONE = 0,	  /* dropped silently */
+	EGW_PL_ANSWER_REJECT,	  /* TCP: a RST; UDP, ICMP: ICMP 3/13 */
+	EGW_PL_ANSWER_PROHIBITED, /* ICMP 3/13 whatever the protocol (NAT exhaustion) */
+};
+
+/* How SNAP answers a new flow refused for WHY, decided by policy RT (NULL: the mode). */
+enum egw_pl_answer egw_pl_answer_of(const struct egw_snapshot *snap, const struct egw_policy_rt *rt,
+	enum egw_drop_reason why);
+
+/*
+ * M (META), the refused first packet of a new flow, counted as dropped for WHY, and answered
+ * as ANSWER says in place (META's lengths follow), rate-limited by SNAP's reject_rate. Never
+ * answers a RST or an ICMP error. Consumes M.
+ */
+void egw_pl_refuse_packet(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf *m,
+	struct egw_pkt_meta *meta, enum egw_drop_reason why, enum egw_pl_answer answer);
 
 /*
  * Next hop MAC through the neighbour slot cached in *SLOT (looked up on first use). False when

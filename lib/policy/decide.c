@@ -121,7 +121,7 @@ static void decide_by(const struct egw_snapshot *snap, const struct cand *c,
 		v->name_len = c->len;
 	}
 	if (c->rt)
-		set_final(v, c->rt, c->rt->action == EGW_ACTION_DENY,
+		set_final(v, c->rt, egw_action_refuses(c->rt->action),
 			c->rt->kind == EGW_POLICY_DNS ? EGW_DROP_HOST_DENIED :
 							EGW_DROP_POLICY_DENY);
 	else
@@ -234,7 +234,7 @@ static void decide_seen(const struct egw_snapshot *snap, const struct egw_names_
 	immediate(snap, names, key, extra, now, &c);
 	w = l7 && snap->host ? l7_best(snap, key, seen, rank_of(c.rt)) : NULL;
 	if (w)
-		set_final(v, w, w->action == EGW_ACTION_DENY, EGW_DROP_HOST_DENIED);
+		set_final(v, w, egw_action_refuses(w->action), EGW_DROP_HOST_DENIED);
 	else
 		decide_by(snap, &c, refusal(snap, key, seen), v);
 }

@@ -99,7 +99,7 @@ static unsigned all_classifiers(const struct egw_snapshot *s, const struct egw_c
 static bool in_delta(const struct egw_snapshot *next, const struct egw_cls_rule *r,
 	const struct egw_snapshot *prev, const uint32_t *prev_of_slot)
 {
-	return next->policies[r->id].action == EGW_ACTION_DENY &&
+	return egw_action_refuses(next->policies[r->id].action) &&
 	       !unchanged(next, r->id, prev, prev_of_slot);
 }
 

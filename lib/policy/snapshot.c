@@ -371,6 +371,9 @@ struct egw_snapshot *egw_snapshot_compile(const struct egw_snapshot_inputs *in)
 	snap->host_hold_bytes = conf->egress.host_hold_bytes;
 	snap->host_hold_total = conf->egress.host_hold_total;
 	snap->ip_options = conf->egress.ip_options;
+	snap->deny_action = conf->egress.deny_action;
+	snap->exhaustion_action = conf->egress.exhaustion_action;
+	snap->reject_rate = conf->egress.reject_rate;
 	snap->epoch = generation;
 	{
 		int rc = in->policies && in->policies->n_policies ? compile_policies(snap, in) :

@@ -67,6 +67,10 @@ struct egw_snapshot {
 	struct egw_addr_set pool_addrs;		 /* every pool address: outside dispatch */
 	enum egw_revalidate revalidate;
 	enum egw_ip_options ip_options; /* per packet, not admission: not in the fingerprint */
+	/* How refusals are told (per packet, not admission: not in the fingerprint): the
+	 * mode's own and NAT exhaustion's, and the per-worker rate of answers. */
+	enum egw_deny_action deny_action, exhaustion_action;
+	uint32_t reject_rate;
 	struct egw_policy_rt *policies; /* indexed by classifier rule id */
 	unsigned n_policies;
 	/* The tuple policies (kind EGW_POLICY_TUPLE); NULL when there are none. */

@@ -194,8 +194,9 @@ int egw_flowlog_format(const struct egw_flowlog_rec *r, const struct egw_flowlog
 	put_string(&o, m->policy);
 	put(&o, ",\"worker\":%u", r->worker);
 	if (r->event == EGW_EV_DENY)
-		put(&o, ",\"reason\":\"%s\",\"count\":%u",
-			egw_drop_name((enum egw_drop_reason)r->reason), m->count ? m->count : 1);
+		put(&o, ",\"reason\":\"%s\",\"count\":%u,\"action\":\"%s\"",
+			egw_drop_name((enum egw_drop_reason)r->reason), m->count ? m->count : 1,
+			r->state == EGW_FLOWLOG_DENY_REJECT ? "reject" : "drop");
 	if (r->event == EGW_EV_END)
 		put(&o,
 			",\"reason\":\"%s\",\"duration_s\":%" PRIu64 ",\"duration_ms\":%" PRIu64

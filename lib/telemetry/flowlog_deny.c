@@ -13,7 +13,8 @@ static bool same_key(const struct egw_deny_held *h, const struct egw_flowlog_rec
 
 	return a->src == b->src && a->dst == b->dst && a->dport == b->dport &&
 	       a->proto == b->proto && a->reason == b->reason && a->policy == b->policy &&
-	       a->name_flags == b->name_flags && strcmp(h->name, name ? name : "") == 0;
+	       a->name_flags == b->name_flags && a->state == b->state && /* drop, reject */
+	       strcmp(h->name, name ? name : "") == 0;
 }
 
 static uint32_t key_hash(const struct egw_flowlog_rec *r)

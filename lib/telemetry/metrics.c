@@ -185,6 +185,12 @@ static void render_totals(const struct egw_tel_source *s, struct egw_metrics_buf
 		st.rst_sent);
 	scalar(b, "icmp_errors_sent_total", "counter", "ICMP errors generated (TTL, MTU).",
 		st.icmp_errors_sent);
+	scalar(b, "rejects_sent_total", "counter",
+		"Refused new flows answered: TCP RST or ICMP administratively prohibited.",
+		st.rejects_sent);
+	scalar(b, "rejects_rate_limited_total", "counter",
+		"Refusals not answered for reject_rate (dropped all the same).",
+		st.rejects_rate_limited);
 	render_dns(s, b, &st);
 	family(b, "host_flows_total", "counter",
 		"TCP flows that waited for their host name, by outcome (tls/http policies).");

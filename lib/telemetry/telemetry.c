@@ -132,6 +132,8 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U64("nat_hairpinned", st.nat_hairpinned);
 	U64("tcp_resets_sent", st.rst_sent);
 	U64("tcp_ack_probes_sent", st.ack_probes_sent);
+	U64("rejects_sent", st.rejects_sent);
+	U64("rejects_rate_limited", st.rejects_rate_limited);
 	U64("host_flows_pending", st.host_pending);
 	U64("host_flows_allowed", st.host_allowed);
 	U64("host_flows_denied", st.host_denied);
@@ -249,7 +251,7 @@ static int cmd_policy_rule(const char *name, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "generation", gen);
 	rte_tel_data_add_dict_string(d, "name", r.name);
 	rte_tel_data_add_dict_string(d, "origin", r.origin);
-	rte_tel_data_add_dict_string(d, "action", r.action == EGW_ACTION_ALLOW ? "allow" : "deny");
+	rte_tel_data_add_dict_string(d, "action", egw_policy_action_name(r.action));
 	rte_tel_data_add_dict_string(d, "protocol", egw_policy_proto_name(r.proto));
 	rte_tel_data_add_dict_int(d, "priority", r.priority);
 	rte_tel_data_add_dict_string(d, "pool", r.pool);

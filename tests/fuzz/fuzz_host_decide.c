@@ -234,7 +234,7 @@ static void ref_permits(const struct egw_conf *c, const struct egw_policy_conf *
 			snprintf(out, len, "permit:%s", p->name);
 			return;
 		}
-		if (p->action == EGW_ACTION_DENY && p->destinations_any && p->ports_any &&
+		if (egw_action_refuses(p->action) && p->destinations_any && p->ports_any &&
 			p->proto == EGW_PROTO_ANY && (!p->n_hosts || names)) {
 			snprintf(out, len, "refuse:%s", p->name);
 			return;

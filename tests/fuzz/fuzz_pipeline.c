@@ -16,7 +16,8 @@
  * Input: one setup byte (bit 0: tcp_pickup = no; bits 1-2: [egress] ip_options; bit 3: mode
  * deny; bit 4: dns_filter; bit 5: mode policy with tls host rules for port 443 only, so TCP
  * flows there wait for their name and their first data is held, read and decided; bit 6:
- * tcp_window_check = no), then
+ * tcp_window_check = no; bit 7: deny_action and exhaustion_action = reject, at most 4
+ * answers a second), then
  * operations, each an op byte (low 3 bits: what, high bits: flags) and operands:
  *   0, 1  a frame into the inside (0) or outside (1) port: 2-byte length, bytes. Flag 0x08:
  *         the appliance's MAC as destination; 0x10: the IPv4 header checksum made right.
@@ -283,6 +284,10 @@ static void reset(uint8_t setup)
 					  EGW_MODE_PASSTHROUGH;
 	/* dns_filter: answers on DNS flows lose ech, rewritten in place (lengths, checksums) */
 	c->egress.dns_filter = (setup & 16) != 0;
+	/* refusals (mode deny, no match, exhaustion) answered in place: RST or ICMP 3/13 */
+	c->egress.deny_action = (setup & 0x80) ? EGW_DENY_REJECT : EGW_DENY_DROP;
+	c->egress.exhaustion_action = c->egress.deny_action;
+	c->egress.reject_rate = 4;
 	if (setup & 0x20)
 		snap = bench_dp_host_snapshot(&B, 8, "api.github.com",
 			egw_snapshot_current(&B.dp->rcu)->generation + 1);
@@ -295,7 +300,8 @@ static void reset(uint8_t setup)
 	w->now = 1000;
 	w->host->scan_second = 0; /* the once-a-second scan of waiting flows runs at 1000 again */
 	w->nat_counter = 0;
-	w->icmp_tokens = w->icmp_second = 0;
+	w->icmp_rate = (struct egw_rate){ 0 };
+	w->reject_rate = (struct egw_rate){ 0 };
 }
 
 /* Ends every flow the input left (first data held for a name is dropped, counted), and every
@@ -356,7 +362,7 @@ static void check_conservation(void)
 		st->tx_packets != S.taken_tx || st->punted != S.taken_punt ||
 		st->held != S.taken_held ||
 		st->rx_packets + st->icmp_errors_sent + st->rst_sent + st->ack_probes_sent +
-				st->dns_nxdomain_sent !=
+				st->rejects_sent + st->dns_nxdomain_sent !=
 			st->tx_packets + st->punted + st->held + drops)
 		abort();
 }

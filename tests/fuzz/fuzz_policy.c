@@ -41,7 +41,7 @@ static void check_policy(const struct egw_conf *conf, const struct egw_policy_co
 	if (p->order != order || !memchr(p->name, '\0', sizeof(p->name)) || !p->name[0] ||
 		!cidrs_ok(p->sources, p->n_sources) ||
 		!cidrs_ok(p->destinations, p->n_destinations) ||
-		(unsigned)p->proto > EGW_PROTO_HTTP || (unsigned)p->action > EGW_ACTION_DENY ||
+		(unsigned)p->proto > EGW_PROTO_HTTP || (unsigned)p->action > EGW_ACTION_REJECT ||
 		p->priority < -1000000 || p->priority > 1000000 || p->max_flows > 100000000)
 		abort();
 	if ((p->sources_any && p->n_sources) || (p->destinations_any && p->n_destinations) ||
@@ -64,7 +64,7 @@ static void check_policy(const struct egw_conf *conf, const struct egw_policy_co
 		abort();
 	if (p->via[0] && !egw_conf_port_find(conf, p->via))
 		abort();
-	if (p->action == EGW_ACTION_DENY && (p->nat[0] || p->nat_none || p->max_flows))
+	if (egw_action_refuses(p->action) && (p->nat[0] || p->nat_none || p->max_flows))
 		abort();
 }
 

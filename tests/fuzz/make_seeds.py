@@ -214,6 +214,7 @@ def text_seeds():
                      "sources = g\ndestinations = any\nports = 1-1024,8080\nprotocol = any\n"
                      "nat = second\nmax_flows = 10\nlog = yes\npriority = -5\n",
         "deny": "[policy d]\nsources = any\ndestinations = 203.0.113.0/24\naction = deny\n",
+        "reject": "[policy r]\nprotocol = udp\nports = 53\naction = reject\nlog = yes\n",
         "errors": "[policy]\n[policy x]\nsources = nope\nports = 0\naction = maybe\n[group]\n",
     }
     for name, text in policies.items():

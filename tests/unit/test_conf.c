@@ -518,6 +518,9 @@ static void check_defaults(const struct egw_conf *c)
 	CU_ASSERT_STRING_EQUAL(c->egress.default_pool, "");
 	CU_ASSERT_EQUAL(c->egress.revalidate, EGW_REVALIDATE_RESET);
 	CU_ASSERT_EQUAL(c->egress.ip_options, EGW_IP_OPTIONS_DROP_SOURCE_ROUTE);
+	CU_ASSERT_EQUAL(c->egress.deny_action, EGW_DENY_DROP);
+	CU_ASSERT_EQUAL(c->egress.exhaustion_action, EGW_DENY_DROP);
+	CU_ASSERT_EQUAL(c->egress.reject_rate, 1000);
 	CU_ASSERT_EQUAL(c->egress.mode_origin.line, 0);
 	CU_ASSERT_EQUAL(c->egress.host_timeout, 10);
 	CU_ASSERT_EQUAL(c->egress.host_hold_bytes, 16384);
@@ -533,8 +536,8 @@ static void check_defaults(const struct egw_conf *c)
 	CU_ASSERT_EQUAL(c->flows.tcp_established, 7440);
 	CU_ASSERT_EQUAL(c->flows.tcp_transitory, 240);
 	CU_ASSERT_EQUAL(c->flows.udp, 300);
-	CU_ASSERT_EQUAL(c->flows.tcp_time_wait, 120);
-	CU_ASSERT_EQUAL(c->flows.tcp_close, 10);
+	CU_ASSERT_EQUAL(c->flows.tcp_time_wait, 240);
+	CU_ASSERT_EQUAL(c->flows.tcp_close, 240);
 	CU_ASSERT_EQUAL(c->flows.udp_reply, 30);
 	CU_ASSERT_EQUAL(c->flows.n_udp_ports, 0);
 	CU_ASSERT_EQUAL(c->flows.icmp, 60);
@@ -626,6 +629,15 @@ static void test_accepted_edge_values(void)
 	CU_ASSERT_EQUAL(conf->egress.ip_options, EGW_IP_OPTIONS_DROP_ALL);
 	CU_ASSERT_EQUAL(load(MIN_CONF "[egress]\nip_options = drop-source-route\n"), 0);
 	CU_ASSERT_EQUAL(conf->egress.ip_options, EGW_IP_OPTIONS_DROP_SOURCE_ROUTE);
+	/* How refusals are told. */
+	CU_ASSERT_EQUAL(load(MIN_CONF "[egress]\ndeny_action = reject\nexhaustion_action = "
+				      "reject\nreject_rate = 1\n"),
+		0);
+	CU_ASSERT_EQUAL(conf->egress.deny_action, EGW_DENY_REJECT);
+	CU_ASSERT_EQUAL(conf->egress.exhaustion_action, EGW_DENY_REJECT);
+	CU_ASSERT_EQUAL(conf->egress.reject_rate, 1);
+	CU_ASSERT_EQUAL(load(MIN_CONF "[egress]\ndeny_action = drop\nreject_rate = 1000000\n"), 0);
+	CU_ASSERT_EQUAL(conf->egress.deny_action, EGW_DENY_DROP);
 	CU_ASSERT_EQUAL(load(MIN_CONF "[port p3]\ndevice = 3b:00.8\nrole = inside\n"
 				      "address = 10.1.0.1/24\n"),
 		0);
@@ -865,6 +877,14 @@ static const struct error_case error_cases[] = {
 		"bytes)" },
 	{ "[egress]\nrevalidate = drop\n", 2,
 		"[egress] revalidate: 'drop' is not one of: reset, keep" },
+	{ "[egress]\ndeny_action = deny\n", 2,
+		"[egress] deny_action: 'deny' is not one of: drop, reject" },
+	{ "[egress]\nmode = deny\nexhaustion_action = icmp\n", 3,
+		"[egress] exhaustion_action: 'icmp' is not one of: drop, reject" },
+	{ "[egress]\nreject_rate = 0\n", 2,
+		"[egress] reject_rate: '0' is not an integer within 1-1000000" },
+	{ "[egress]\nreject_rate = 1000001\n", 2,
+		"[egress] reject_rate: '1000001' is not an integer within 1-1000000" },
 	{ "[egress]\nhost_timeout = 0\n", 2,
 		"[egress] host_timeout: '0' is not an integer within 1-300" },
 	{ "[egress]\nhost_timeout = 301\n", 2,

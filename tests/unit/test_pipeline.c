@@ -475,13 +475,13 @@ static void check_conservation(void)
 	CU_ASSERT_EQUAL(st.held, F.held_taken + rte_ring_count(dp->resolve_ring));
 	CU_ASSERT_EQUAL(st.handoffs_out, st.handoffs_in + in_rings);
 	/* Generated packets (ICMP errors; for revoked flows the RST back to the sender and the
-	 * ACK probe; dns_filter's NXDOMAIN answers) add to rx. */
+	 * ACK probe; dns_filter's NXDOMAIN answers; rejects) add to rx. */
 	CU_ASSERT_EQUAL(st.rx_packets + st.icmp_errors_sent + st.rst_sent + st.ack_probes_sent +
-				st.dns_nxdomain_sent,
+				st.rejects_sent + st.dns_nxdomain_sent,
 		st.tx_packets + st.punted + st.held + st.handoffs_out - st.handoffs_in +
 			total_drops(&st));
 	if (st.rx_packets + st.icmp_errors_sent + st.rst_sent + st.ack_probes_sent +
-			st.dns_nxdomain_sent !=
+			st.rejects_sent + st.dns_nxdomain_sent !=
 		st.tx_packets + st.punted + st.held + st.handoffs_out - st.handoffs_in +
 			total_drops(&st))
 		fprintf(stderr,
@@ -3779,6 +3779,258 @@ static void test_fragment_reassembled_cut(void)
 	dp_teardown();
 }
 
+/* ---- refusals answered: action = reject, deny_action, exhaustion_action ---- */
+
+/* FR, sent back to the client, is the RST|ACK answering segment P: SEQ and ACK (host order). */
+static void check_reject_rst(const struct frame *fr, const struct pg_pkt *p, uint32_t seq,
+	uint32_t ack)
+{
+	const uint8_t *ip = fr->d + 14, *tcp = ip + 20;
+
+	CU_ASSERT_EQUAL(fr->port, port_in);
+	CU_ASSERT_EQUAL_FATAL(fr->len, 14 + 20 + 20);
+	CU_ASSERT_EQUAL(memcmp(fr->d, MAC_CLIENT, 6), 0);
+	CU_ASSERT_EQUAL(memcmp(fr->d + 6, MAC_IN, 6), 0);
+	CU_ASSERT_EQUAL(ip[0], 0x45); /* options left out */
+	CU_ASSERT_EQUAL(pg_rd16(ip + 2), 40);
+	CU_ASSERT_EQUAL(ip[9], IPPROTO_TCP);
+	CU_ASSERT_EQUAL(pg_rd32(ip + 12), p->dst);
+	CU_ASSERT_EQUAL(pg_rd32(ip + 16), p->src);
+	CU_ASSERT(pg_ip_csum_ok(ip));
+	CU_ASSERT(pg_l4_csum_ok(ip));
+	CU_ASSERT_EQUAL(pg_rd16(tcp), p->dport);
+	CU_ASSERT_EQUAL(pg_rd16(tcp + 2), p->sport);
+	CU_ASSERT_EQUAL(pg_rd32(tcp + 4), seq);
+	CU_ASSERT_EQUAL(pg_rd32(tcp + 8), ack);
+	CU_ASSERT_EQUAL(tcp[12] >> 4, 5);
+	CU_ASSERT_EQUAL(tcp[13], EGW_TCP_RST | EGW_TCP_ACK);
+}
+
+/* Sends P from the client and expects the ICMP 3/13 from our inside address that quotes it. */
+static void expect_prohibited(const struct pg_pkt *p)
+{
+	uint8_t f[PG_FRAME_MAX];
+	size_t n = bld(f, p);
+
+	rx_on(W(0), port_in, f, n);
+	check_generated_error(take_one(port_in), f, EGW_ICMP_DEST_UNREACH, 13, 0, OUR_IN,
+		MAC_CLIENT, MAC_IN);
+}
+
+/*
+ * A reject policy: a SYN gets a RST|ACK at seq 0 acknowledging it, a segment with ACK one at
+ * its ack acknowledging its data; UDP and echo requests get ICMP 3/13 quoting their header and
+ * 8 bytes. Each refusal counts once, as policy_deny.
+ */
+static void test_pipeline_reject_policy(void)
+{
+	struct egw_cidr srv = { SERVER, 32 };
+	struct egw_policy_conf pol;
+	struct egw_policy_slots sl;
+	struct egw_worker_stats st;
+	struct pg_pkt p;
+
+	CU_ASSERT_EQUAL_FATAL(egw_policy_slots_init(&sl, "ut_pl_reject"), 0);
+	dp_setup(&(struct dp_opts){ .mode = EGW_MODE_POLICY });
+	F.conf->egress.reject_rate = 100;
+	tcp80_policy(&pol, "refuse", &srv, EGW_ACTION_REJECT, 0, 0);
+	pol.proto = EGW_PROTO_ANY;
+	pol.ports = NULL;
+	pol.n_ports = 0;
+	pol.ports_any = true;
+	publish_policies(&sl, &pol, 1);
+
+	p = from_client(IPPROTO_TCP, 40000, SERVER, 80);
+	p.tcp_flags = EGW_TCP_SYN;
+	p.seq = 1000;
+	p.ack = 0x12345678; /* no ACK flag: not a number to answer at */
+	p.ihl = 6;
+	send_pkt(W(0), port_in, &p);
+	check_reject_rst(take_one(port_in), &p, 0, 1001);
+	p = from_client(IPPROTO_TCP, 40001, SERVER, 80);
+	p.tcp_flags = EGW_TCP_ACK | EGW_TCP_PSH; /* picked up mid-stream */
+	p.seq = 5000;
+	p.ack = 777;
+	p.payload_len = 10;
+	send_pkt(W(0), port_in, &p);
+	check_reject_rst(take_one(port_in), &p, 777, 5010);
+	p = from_client(IPPROTO_UDP, 5353, SERVER, 53);
+	p.payload_len = 40;
+	expect_prohibited(&p);
+	p.ihl = 7; /* the quote holds the options */
+	expect_prohibited(&p);
+	p = from_client(IPPROTO_ICMP, 77, SERVER, 0);
+	p.payload_len = 56;
+	expect_prohibited(&p);
+
+	egw_dataplane_stats(F.dp, &st);
+	CU_ASSERT_EQUAL(st.drops[EGW_DROP_POLICY_DENY], 5);
+	CU_ASSERT_EQUAL(total_drops(&st), 5);
+	CU_ASSERT_EQUAL(st.rejects_sent, 5);
+	CU_ASSERT_EQUAL(st.rejects_rate_limited, 0);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(0)->ft), 0);
+	check_conservation();
+	dp_teardown();
+	egw_policy_slots_fini(&sl);
+}
+
+/*
+ * The mode's own refusals follow deny_action: mode deny and policy mode without a match answer
+ * with reject and stay silent with drop; the flow log says which. Answers are rate-limited
+ * per second.
+ */
+static void test_pipeline_reject_mode(void)
+{
+	struct pg_pkt p = from_client(IPPROTO_TCP, 40000, SERVER, 80);
+	struct egw_worker_stats st;
+	struct egw_flowlog_rec r;
+
+	dp_setup(&(struct dp_opts){ .mode = EGW_MODE_DENY, .flow_log = true });
+	F.conf->egress.deny_action = EGW_DENY_REJECT;
+	F.conf->egress.reject_rate = 2;
+	set_mode(EGW_MODE_DENY);
+	p.tcp_flags = EGW_TCP_SYN;
+	send_pkt(W(0), port_in, &p);
+	check_reject_rst(take_one(port_in), &p, 0, 1001);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_MODE_DENY), 1);
+	CU_ASSERT_TRUE_FATAL(next_record(W(0), &r));
+	CU_ASSERT_EQUAL(r.event, EGW_EV_DENY);
+	CU_ASSERT_EQUAL(r.reason, EGW_DROP_MODE_DENY);
+	CU_ASSERT_EQUAL(r.state, EGW_FLOWLOG_DENY_REJECT);
+
+	set_mode(EGW_MODE_POLICY);
+	W(0)->now = T0 + 1;
+	p = from_client(IPPROTO_UDP, 5353, SERVER, 53);
+	expect_prohibited(&p);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_POLICY_NO_MATCH), 1);
+
+	/* Rate limit: 2 a second, the rest dropped (counted both ways). */
+	W(0)->now = T0 + 2;
+	for (uint16_t i = 0; i < 5; i++) {
+		p.sport = (uint16_t)(6000 + i);
+		send_pkt(W(0), port_in, &p);
+	}
+	CU_ASSERT_EQUAL(take(NULL, 0), 2);
+	W(0)->now = T0 + 3;
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(take(NULL, 0), 1);
+	egw_dataplane_stats(F.dp, &st);
+	CU_ASSERT_EQUAL(st.drops[EGW_DROP_POLICY_NO_MATCH], 7);
+	CU_ASSERT_EQUAL(st.rejects_sent, 5);
+	CU_ASSERT_EQUAL(st.rejects_rate_limited, 3);
+
+	/* drop: silent again, and logged as dropped. */
+	while (next_record(W(0), &r))
+		;
+	F.conf->egress.deny_action = EGW_DENY_DROP;
+	set_mode(EGW_MODE_DENY);
+	p = from_client(IPPROTO_TCP, 40002, SERVER, 80);
+	p.tcp_flags = EGW_TCP_SYN;
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_MODE_DENY), 2);
+	CU_ASSERT_TRUE_FATAL(next_record(W(0), &r));
+	CU_ASSERT_EQUAL(r.state, EGW_FLOWLOG_DENY_DROP);
+	check_conservation();
+	dp_teardown();
+}
+
+/* Frame F (N bytes) from the client, received and refused for mode_deny with ANSWER asked for
+ * (counted as received, as the data path would have). */
+static void refuse_direct(const uint8_t *f, size_t n, enum egw_pl_answer answer)
+{
+	struct egw_pkt_meta meta;
+
+	CU_ASSERT_EQUAL_FATAL(egw_pkt_parse(f, (uint32_t)n, &meta), EGW_DROP_NONE);
+	F.fed++;
+	W(0)->stats.rx_packets++;
+	egw_pl_refuse_packet(W(0), egw_snapshot_current(&F.dp->rcu), mk_mbuf(f, n, port_in), &meta,
+		EGW_DROP_MODE_DENY, answer);
+}
+
+/*
+ * Never an answer to a RST or an ICMP error (white box: the answer is asked for), nor to a
+ * source that is a port subnet's broadcast (dropped before any decision); a client's RST toward
+ * a rejected destination starts nothing and is not answered either.
+ */
+static void test_pipeline_reject_never_answers(void)
+{
+	struct pg_pkt p = from_client(IPPROTO_TCP, 40000, SERVER, 80);
+	uint8_t f[PG_FRAME_MAX], q[PG_FRAME_MAX];
+	struct egw_worker_stats st;
+	size_t n, qn;
+
+	dp_setup(&(struct dp_opts){ .mode = EGW_MODE_DENY });
+	F.conf->egress.deny_action = EGW_DENY_REJECT;
+	F.conf->egress.reject_rate = 100;
+	set_mode(EGW_MODE_DENY);
+
+	p.tcp_flags = EGW_TCP_RST | EGW_TCP_ACK;
+	n = bld(f, &p);
+	refuse_direct(f, n, EGW_PL_ANSWER_REJECT);
+	p = from_client(IPPROTO_UDP, 5353, SERVER, 53);
+	qn = bld(q, &p);
+	n = pg_build_icmp_error(f, sizeof(f), MAC_IN, MAC_CLIENT, CLIENT, SERVER,
+		EGW_ICMP_DEST_UNREACH, 3, q + 14, qn - 14);
+	refuse_direct(f, n, EGW_PL_ANSWER_PROHIBITED);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_MODE_DENY), 2);
+	/* The same call answers a SYN: the guard, not the call, kept those two silent. */
+	p = from_client(IPPROTO_TCP, 40000, SERVER, 80);
+	p.tcp_flags = EGW_TCP_SYN;
+	n = bld(f, &p);
+	refuse_direct(f, n, EGW_PL_ANSWER_REJECT);
+	check_reject_rst(take_one(port_in), &p, 0, 1001);
+
+	/* Through the data path: a RST starts no flow; a broadcast source is dropped first. */
+	p = from_client(IPPROTO_TCP, 40000, SERVER, 80);
+	p.tcp_flags = EGW_TCP_RST;
+	send_pkt(W(0), port_in, &p);
+	p = from_client(IPPROTO_UDP, 5353, SERVER, 53);
+	p.src = PG_IP(198, 18, 0, 255);
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_TCP_NOT_SYN), 1);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_SUBNET_BROADCAST), 1);
+	egw_dataplane_stats(F.dp, &st);
+	CU_ASSERT_EQUAL(st.rejects_sent, 1);
+	dp_teardown();
+}
+
+/* exhaustion_action = reject: no port left, the client gets ICMP 3/13, TCP too (RFC 6888 REQ-11). */
+static void test_pipeline_reject_exhausted(void)
+{
+	struct pg_pkt p;
+	struct egw_worker_stats st;
+
+	dp_setup(&(struct dp_opts){ .port_first = 5000, .port_last = 5000, .n_pool = 1 });
+	F.conf->egress.exhaustion_action = EGW_DENY_REJECT;
+	F.conf->egress.reject_rate = 100;
+	set_mode(EGW_MODE_PASSTHROUGH);
+	p = from_client(IPPROTO_UDP, 1111, SERVER, 53);
+	send_pkt(W(0), port_in, &p);
+	take_one(port_out);
+	p.sport = 2222;
+	expect_prohibited(&p);
+	p = from_client(IPPROTO_TCP, 3333, SERVER, 80);
+	p.tcp_flags = EGW_TCP_SYN;
+	send_pkt(W(0), port_in, &p);
+	take_one(port_out);
+	p.sport = 4444;
+	expect_prohibited(&p);
+	egw_dataplane_stats(F.dp, &st);
+	CU_ASSERT_EQUAL(st.drops[EGW_DROP_NAT_EXHAUSTED], 2);
+	CU_ASSERT_EQUAL(st.rejects_sent, 2);
+	/* drop (the default): silent. */
+	F.conf->egress.exhaustion_action = EGW_DENY_DROP;
+	set_mode(EGW_MODE_PASSTHROUGH);
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_NAT_EXHAUSTED), 3);
+	check_conservation();
+	dp_teardown();
+}
+
 /* ---- endpoint-independent mapping, filtering, hairpinning (RFC 4787 REQ-1, 8, 9) ---- */
 
 #define OTHER PG_IP(203, 0, 113, 9) /* a second outside host */
@@ -4123,7 +4375,9 @@ void egw_test_register_pipeline(void)
 		EGW_TEST(test_pipeline_host_port_reuse),
 		EGW_TEST(test_pipeline_time_wait_frees_source), EGW_TEST(test_pipeline_reuse_tuple),
 		EGW_TEST(test_pipeline_port_reclaim), EGW_TEST(test_pipeline_udp_behaviour),
-		EGW_TEST(test_pipeline_table_reclaim), EGW_TEST(test_pipeline_eim_mapping),
+		EGW_TEST(test_pipeline_table_reclaim), EGW_TEST(test_pipeline_reject_policy),
+		EGW_TEST(test_pipeline_reject_mode), EGW_TEST(test_pipeline_reject_never_answers),
+		EGW_TEST(test_pipeline_reject_exhausted), EGW_TEST(test_pipeline_eim_mapping),
 		EGW_TEST(test_pipeline_eim_filtering), EGW_TEST(test_pipeline_eim_tcp_inbound),
 		EGW_TEST(test_pipeline_hairpin), EGW_TEST(test_fragment_in_order),
 		EGW_TEST(test_fragment_one_burst), EGW_TEST(test_fragment_out_of_order),

@@ -398,6 +398,7 @@ static void test_reader(void)
 
 #define P "[policy p]\naction = allow\n" /* lines 1-2 */
 #define D "[policy p]\naction = deny\n"
+#define J "[policy p]\naction = reject\n"
 
 struct error_case {
 	const char *text;
@@ -506,7 +507,7 @@ static const struct error_case error_cases[] = {
 		"[policy p] protocol: 'TCP' is not one of: tcp, udp, icmp, tls, http, any" },
 	{ "[policy p]\nprotocol = tcp\n", 1, "[policy p] missing required key 'action'" },
 	{ "[policy p]\naction = permit\n", 2,
-		"[policy p] action: 'permit' is not one of: allow, deny" },
+		"[policy p] action: 'permit' is not one of: allow, deny, reject" },
 	/* nat */
 	{ P "nat = nope\n", 3, "[policy p] nat: no [pool nope] is defined" },
 	{ P "nat =\n", 3, "[policy p] nat: must not be empty; expected a [pool] name or none" },
@@ -523,6 +524,12 @@ static const struct error_case error_cases[] = {
 		"[policy p] via: [port in] is not an outside port (its role is inside)" },
 	{ P "via =\n", 3, "[policy p] via: must not be empty; expected an outside [port] name" },
 	{ D "via = out\n", 3, "[policy p] via: a deny policy sends nothing (remove via)" },
+	/* reject refuses as deny does: nothing to translate, send or count */
+	{ J "nat = public\n", 3,
+		"[policy p] nat: a reject policy translates nothing (remove nat)" },
+	{ J "via = out\n", 3, "[policy p] via: a reject policy sends nothing (remove via)" },
+	{ J "max_flows = 10\n", 3,
+		"[policy p] max_flows: a reject policy has no flows to limit (remove max_flows)" },
 	/* priority, log, max_flows */
 	{ P "priority = 1000001\n", 3,
 		"[policy p] priority: '1000001' is not an integer from -1000000 to 1000000" },
@@ -639,6 +646,8 @@ static void test_accepted(void)
 		D "protocol = tls\nhosts = *.example.com\npriority = 5\n",
 		(P "protocol = tls\n"), /* any name, but TLS */
 		(P "protocol = http\nports = 80\nnat = second\nvia = out\n"),
+		J "protocol = udp\nports = 53\nlog = yes\n", /* reject: like deny, answered */
+		J "protocol = tls\nhosts = *.example.com\n",
 	};
 
 	main_conf(in_dir("main.ini"), "", false);
@@ -702,7 +711,7 @@ static void test_many_errors(void)
 		int line;
 		const char *msg;
 	} want[] = {
-		{ 2, "[policy a] action: 'maybe' is not one of: allow, deny" },
+		{ 2, "[policy a] action: 'maybe' is not one of: allow, deny, reject" },
 		{ 3, "[policy a] ports: '0' is not a port N or a range N-M within 1-65535 (N <= "
 		     "M), "
 		     "or any" },
@@ -1013,7 +1022,7 @@ static bool same_hosts(char *const *a, char *const *b, unsigned n)
 static bool same_policy(const struct egw_policy_conf *a, const struct egw_policy_conf *b,
 	const char *default_pool)
 {
-	const char *na = a->nat[0] || a->action == EGW_ACTION_DENY ? a->nat : default_pool;
+	const char *na = a->nat[0] || egw_action_refuses(a->action) ? a->nat : default_pool;
 
 	return strcmp(a->name, b->name) == 0 && a->sources_any == b->sources_any &&
 	       a->n_sources == b->n_sources && same_cidrs(a->sources, b->sources, a->n_sources) &&
@@ -1069,7 +1078,8 @@ static void test_dump_round_trip(void)
 		"revalidate = keep\nip_options = drop-all\nhost_timeout = 4\nhost_hold_bytes = "
 		"3000\n"
 		"host_hold_total = 100000\nech = deny\ndns_min_ttl = 0\ndns_max_per_name = 3\n"
-		"dns_max_entries = 77\ndns_filter = yes\n"
+		"dns_max_entries = 77\ndns_filter = yes\ndeny_action = reject\n"
+		"exhaustion_action = reject\nreject_rate = 55\n"
 		"[flows]\nmax = 4321\ntcp_syn = 3\ntcp_established = 4\ntcp_transitory = 5\n"
 		"udp = 6\nicmp = 7\ntcp_pickup = no\n"
 		"[control]\nsocket = /tmp/dump.sock\n[metrics]\nlisten =\n"
@@ -1087,12 +1097,17 @@ static void test_dump_round_trip(void)
 		"[policy block]\nsources = many\naction = deny\npriority = 1000000\nlog = yes\n"
 		"[policy gh]\nprotocol = tls\nhosts = github.com, *.githubusercontent.com\n"
 		"action = allow\n"
-		"[policy learned]\nhosts = *.example.org\nports = 22\naction = deny\n");
+		"[policy learned]\nhosts = *.example.org\nports = 22\naction = deny\n"
+		"[policy refuse]\nprotocol = udp\nports = 5353\naction = reject\n");
 	write_file("dump-pol/10.ini", pol_text);
 	write_file("dump-main.ini", main_text);
 	CU_ASSERT_EQUAL_FATAL(load_all(in_dir("dump-main.ini"), &first, &ps1), 0);
-	CU_ASSERT_EQUAL(ps1.n_policies, 6);
+	CU_ASSERT_EQUAL(ps1.n_policies, 7);
 	CU_ASSERT_EQUAL(first.egress.dns_max_entries, 77);
+	CU_ASSERT_EQUAL(first.egress.deny_action, EGW_DENY_REJECT);
+	CU_ASSERT_EQUAL(first.egress.exhaustion_action, EGW_DENY_REJECT);
+	CU_ASSERT_EQUAL(first.egress.reject_rate, 55);
+	CU_ASSERT_EQUAL(ps1.policies[6].action, EGW_ACTION_REJECT);
 
 	fp = fopen(in_dir("dump1.ini"), "w");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);

@@ -173,7 +173,8 @@ static void test_flowlog_format(void)
 	m.policy = "blocked";
 	egw_flowlog_format(&r, &m, buf, sizeof(buf));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"event\":\"deny\""));
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"reason\":\"policy_deny\",\"count\":1"));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(buf, "\"reason\":\"policy_deny\",\"count\":1,\"action\":\"drop\""));
 	m.count = 3;
 	egw_flowlog_format(&r, &m, buf, sizeof(buf));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"reason\":\"policy_deny\",\"count\":3"));
@@ -183,6 +184,10 @@ static void test_flowlog_format(void)
 	CU_ASSERT_PTR_NULL(strstr(buf, "flow_id"));
 	CU_ASSERT_PTR_NULL(strstr(buf, "nat_"));
 	CU_ASSERT_PTR_NULL(strstr(buf, "packets"));
+	/* The refusal was answered (action reject). */
+	r.state = EGW_FLOWLOG_DENY_REJECT;
+	egw_flowlog_format(&r, &m, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"count\":1,\"action\":\"reject\""));
 
 	r = sample_rec(EGW_EV_START, IPPROTO_ICMP);
 	m.policy = "(mode)";
@@ -372,6 +377,8 @@ static void test_metrics_render(void)
 	w->stats.drops[EGW_DROP_POLICY_DENY] = 7;
 	w->stats.outbound_packets = 11;
 	w->stats.flow_log_dropped = 2;
+	w->stats.rejects_sent = 6;
+	w->stats.rejects_rate_limited = 3;
 	w->stats.tx_full[EGW_PORT_IDS - 1] = 4;
 	conf.n_ports = 1;
 	snprintf(conf.ports[0].name, sizeof(conf.ports[0].name), "inside");
@@ -407,6 +414,8 @@ static void test_metrics_render(void)
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_forwarded_packets_total{direction=\"outbound\"}"),
 		11);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_flow_log_dropped_total"), 2);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_rejects_sent_total"), 6);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_rejects_rate_limited_total"), 3);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_policy_flows_allowed_total{policy=\"web\"}"), 3);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_policy_bytes_total{policy=\"web\"}"), 4096);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_policy_flows_allowed_total{policy=\"(mode)\"}"), 0);
