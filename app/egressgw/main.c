@@ -116,6 +116,8 @@ static int dataplane_setup(struct egw_app *app)
 			.udp_reply = c->flows.udp_reply },
 		.tcp_pickup = c->flows.tcp_pickup,
 		.tcp_window_check = c->flows.tcp_window_check,
+		.fragment_trains = c->flows.fragment_trains,
+		.fragment_timeout = c->flows.fragment_timeout,
 		.flow_log = c->log.flow_log[0] != '\0',
 		.neigh_max = NEIGH_MAX,
 		.ring_size = EGW_RING_SIZE };

@@ -25,7 +25,9 @@
 	_(IP_BAD_OPTIONS, "ip_bad_options", "IPv4 option length below 2 or past the header")       \
 	_(IP_SOURCE_ROUTE, "ip_source_route", "IPv4 loose/strict source route (ip_options)")       \
 	_(IP_OPTIONS_DENIED, "ip_options_denied", "IPv4 options and ip_options = drop-all")        \
-	_(IP_FRAGMENT, "ip_fragment", "IPv4 fragment (not reassembled)")                           \
+	_(IP_FRAGMENT, "ip_fragment", "fragment no train may carry (TCP at offset 8, ICMP error)") \
+	_(IP_FRAGMENT_TIMEOUT, "ip_fragment_timeout",                                              \
+		"later fragment whose first did not come in time, or no room to wait for it")      \
 	_(IP_MARTIAN, "ip_martian", "source or destination address not routable")                  \
 	_(IP_OWN_SOURCE, "ip_own_source", "source is ours (port address; pool, from inside)")      \
 	_(IP_SUBNET_BROADCAST, "ip_subnet_broadcast", "to/from a broadcast of a port's subnet")    \

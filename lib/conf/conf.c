@@ -40,13 +40,16 @@ void egw_conf_defaults(struct egw_conf *conf)
 	conf->flows.tcp_syn = 30;
 	conf->flows.tcp_established = 7440;
 	conf->flows.tcp_transitory = 240;
-	conf->flows.tcp_time_wait = 120;
-	conf->flows.tcp_close = 10;
+	/* RFC 5382 REQ-5: a transitory TCP state lasts at least 4 minutes. */
+	conf->flows.tcp_time_wait = 240;
+	conf->flows.tcp_close = 240;
 	conf->flows.udp_reply = 30;
 	conf->flows.udp = 300;
 	conf->flows.icmp = 60;
 	conf->flows.tcp_pickup = true;
 	conf->flows.tcp_window_check = true;
+	conf->flows.fragment_trains = 256;
+	conf->flows.fragment_timeout = 2;
 
 	snprintf(conf->control.socket, sizeof(conf->control.socket), "/run/egressgw/control.sock");
 	snprintf(conf->metrics.listen, sizeof(conf->metrics.listen), "127.0.0.1:9610");

@@ -154,6 +154,9 @@ struct egw_conf {
 		uint32_t icmp;	       /* default 60 */
 		bool tcp_pickup;       /* default yes */
 		bool tcp_window_check; /* default yes */
+		/* IPv4 fragment trains per worker: notes and fragments waiting (default 256),
+		 * and how long a note lives (seconds, default 2) */
+		uint32_t fragment_trains, fragment_timeout;
 		struct egw_conf_origin max_origin;
 	} flows;
 

@@ -236,8 +236,11 @@ static void dump_rest(const struct egw_conf *c, FILE *out)
 	for (unsigned i = 0; i < c->flows.n_udp_ports; i++)
 		list_item(&l, "%u:%u", c->flows.udp_ports[i].port, c->flows.udp_ports[i].seconds);
 	list_end(&l);
-	fprintf(out, "icmp = %u\ntcp_pickup = %s\ntcp_window_check = %s\n\n", c->flows.icmp,
-		yes_no(c->flows.tcp_pickup), yes_no(c->flows.tcp_window_check));
+	fprintf(out,
+		"icmp = %u\ntcp_pickup = %s\ntcp_window_check = %s\nfragment_trains = %u\n"
+		"fragment_timeout = %u\n\n",
+		c->flows.icmp, yes_no(c->flows.tcp_pickup), yes_no(c->flows.tcp_window_check),
+		c->flows.fragment_trains, c->flows.fragment_timeout);
 	fprintf(out,
 		"[control]\nsocket = %s\n\n[metrics]\nlisten = %s\n\n[log]\nlevel = %s\n"
 		"flow_log = %s\n\n",

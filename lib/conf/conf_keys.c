@@ -409,6 +409,9 @@ static const struct conf_key flows_keys[] = {
 	{ "icmp", conf_set_u32, 0, S(flows.icmp), 1, 604800 },
 	{ "tcp_pickup", conf_set_bool, 0, S(flows.tcp_pickup) },
 	{ "tcp_window_check", conf_set_bool, 0, S(flows.tcp_window_check) },
+	/* Indices of 16 bits (lib/pipeline/fragment.h); RFC 791's 15 s reassembly timer at most. */
+	{ "fragment_trains", conf_set_u32, 0, S(flows.fragment_trains), 16, 32768 },
+	{ "fragment_timeout", conf_set_u32, 0, S(flows.fragment_timeout), 1, 15 },
 };
 
 static const struct conf_key control_keys[] = {

@@ -139,6 +139,7 @@ const char *egw_proto_name(uint8_t proto);
 /* A shorter UDP timeout for flows to one well-known port (RFC 4787 REQ-5a). */
 #define EGW_UDP_PORT_TIMEOUTS_MAX 16
 #define EGW_UDP_PORT_TIMEOUT_LAST 1023 /* ports 0-1023 only (IANA well-known) */
+#define EGW_UDP_MAPPING_MIN 120	       /* RFC 4787 REQ-5: seconds, beyond the well-known ports */
 struct egw_udp_port_timeout {
 	uint16_t port;
 	uint32_t seconds;
@@ -147,9 +148,9 @@ struct egw_udp_port_timeout {
 /*
  * Seconds of idleness after which a flow in each state expires. tcp_transitory: closing
  * (both FINs, last ACK pending); tcp_time_wait: after the last ACK; tcp_close: after a RST;
- * udp_reply: request-only and answered request/response flows; udp: streams (see
- * egw_flow_timeout_within for how they combine). A port of udp_ports sets every UDP state's
- * timeout of the flows to it.
+ * udp_reply: request-only and answered request/response flows to well-known ports (0-1023;
+ * toward others at least EGW_UDP_MAPPING_MIN); udp: streams (see egw_flow_timeout_within for
+ * how they combine). A port of udp_ports sets every UDP state's timeout of the flows to it.
  */
 struct egw_flow_timeouts {
 	uint32_t tcp_syn, tcp_established, tcp_transitory, udp, icmp;

@@ -29,6 +29,8 @@ void egw_flow_table_set_timeouts(struct egw_flow_table *ft, const struct egw_flo
 	ft->timeout[EGW_TCP_RESET] = egw_flow_timeout_within(to->tcp_close, to->tcp_transitory);
 	ft->timeout[EGW_UDP_REQUEST] = egw_flow_timeout_within(to->udp_reply, to->udp);
 	ft->timeout[EGW_UDP_ANSWERED] = ft->timeout[EGW_UDP_REQUEST];
+	ft->udp_reply_high = RTE_MAX(ft->timeout[EGW_UDP_REQUEST],
+		RTE_MIN((uint32_t)EGW_UDP_MAPPING_MIN, to->udp));
 	ft->timeout[EGW_FLOW_UDP] = to->udp;
 	ft->timeout[EGW_FLOW_ICMP] = to->icmp;
 	memset(ft->udp_port_timeout, 0, sizeof(ft->udp_port_timeout));
@@ -47,11 +49,20 @@ uint32_t egw_flow_table_timeout(const struct egw_flow_table *ft, uint8_t state)
 	return state < EGW_FLOW_STATE_MAX ? ft->timeout[state] : 0;
 }
 
+/*
+ * A UDP flow's timer by its destination port: a well-known one (0-1023) may have its own
+ * (udp_port_timeouts) and request/response flows get the short udp_reply, as RFC 4787 REQ-5a
+ * allows; toward any other port a mapping lives at least 2 minutes (REQ-5).
+ */
 uint32_t egw_flow_timeout(const struct egw_flow_table *ft, const struct egw_flow *f)
 {
-	if (unlikely(ft->n_udp_ports) && f->orig.proto == IPPROTO_UDP) {
+	if (f->orig.proto == IPPROTO_UDP) {
 		const uint16_t port = rte_be_to_cpu_16(f->orig.b_port);
-		if (port <= EGW_UDP_PORT_TIMEOUT_LAST && ft->udp_port_timeout[port])
+		if (port > EGW_UDP_PORT_TIMEOUT_LAST)
+			return f->state == EGW_UDP_REQUEST || f->state == EGW_UDP_ANSWERED ?
+				       ft->udp_reply_high :
+				       egw_flow_table_timeout(ft, f->state);
+		if (unlikely(ft->n_udp_ports) && ft->udp_port_timeout[port])
 			return ft->udp_port_timeout[port];
 	}
 	return egw_flow_table_timeout(ft, f->state);

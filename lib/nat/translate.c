@@ -97,7 +97,8 @@ void egw_translate(struct rte_mbuf *m, const struct egw_pkt_meta *meta, const st
 	 * which receivers reject. 0x0000 is otherwise a legal result, so settle it by recomputing
 	 * (one packet in 65536 on average).
 	 */
-	if (meta->proto == IPPROTO_ICMP && rd16(l4 + ICMP_CSUM_OFF) == 0)
+	if (meta->proto == IPPROTO_ICMP && meta->frag == EGW_PKT_FRAG_NONE &&
+		rd16(l4 + ICMP_CSUM_OFF) == 0)
 		wr16(l4 + ICMP_CSUM_OFF, egw_csum_full(l4, meta->l4_len));
 }
 

@@ -99,6 +99,8 @@ struct egw_dataplane *egw_dataplane_create(const struct egw_dataplane_params *p,
 	dp->tcp_window_check = p->tcp_window_check;
 	dp->flow_log = p->flow_log;
 	dp->icmp_errors_per_s = p->icmp_errors_per_s ? p->icmp_errors_per_s : EGW_ICMP_ERRORS_PER_S;
+	dp->fragment_trains = p->fragment_trains;
+	dp->fragment_timeout = p->fragment_timeout;
 	snprintf(err, errlen, "cannot read random bytes for the NAT port key");
 	if (p->secret)
 		dp->secret = *p->secret;
@@ -392,6 +394,7 @@ unsigned egw_dataplane_drain(struct egw_dataplane *dp)
 
 	for (unsigned a = 0; a < dp->n_workers && dp->workers[a]; a++) {
 		n += drain_ring(dp, dp->workers[a]->ctl_tx);
+		n += egw_pl_frag_drain(dp->workers[a]);
 		for (unsigned b = 0; b < dp->n_workers; b++)
 			n += drain_ring(dp, dp->handoff[a][b]);
 	}

@@ -100,6 +100,9 @@ struct egw_worker_stats {
 	uint64_t flow_log_written;	/* records written (control thread) */
 	uint64_t flow_log_errors;	/* records lost to write errors (control thread) */
 	uint64_t flow_log_deny_dropped; /* deny records over the deny rate (control thread) */
+	/* IPv4 fragment trains (fragment.c): fragments forwarded (first ones included), later
+	 * ones that waited for their first, and of those the ones dropped unreleased */
+	uint64_t fragments_forwarded, fragments_held, fragments_timed_out;
 	uint64_t tx_full[EGW_PORT_IDS]; /* per port: packets its TX queue refused (tx_full) */
 	uint64_t drops[EGW_DROP_MAX];
 } __rte_cache_aligned;
@@ -124,6 +127,8 @@ struct egw_dataplane_params {
 	bool tcp_window_check; /* drop TCP segments outside the windows (lib/flow/tcp_window.h) */
 	bool flow_log;	       /* workers get a flow log record ring */
 	uint32_t icmp_errors_per_s;	     /* per worker; 0: 100 */
+	uint32_t fragment_trains;	     /* per worker ([flows] fragment_trains); 0: 256 */
+	uint32_t fragment_timeout;	     /* seconds; 0: 2 */
 	uint32_t neigh_max;		     /* neighbour slots */
 	unsigned ring_size;		     /* control and handoff rings (power of 2) */
 	const struct egw_nat_secret *secret; /* NULL: random (RFC 6056 keys) */

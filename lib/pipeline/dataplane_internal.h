@@ -13,6 +13,7 @@
 #include "dataplane.h"
 #include "dns_snoop.h"
 #include "flow/flow_table.h"
+#include "fragment.h"
 #include "mailbox.h"
 #include "nat/nat_map.h"
 #include "nat/source_limit.h"
@@ -68,7 +69,8 @@ struct egw_dataplane {
 	bool flow_log; /* [log] flow_log set: workers get a record ring (fixed at start) */
 	uint32_t *policy_active;    /* per counter slot: flows held, for max_flows (atomic) */
 	uint32_t icmp_errors_per_s; /* per worker, rate limit of generated ICMP errors */
-	struct egw_worker_stats control_stats; /* drops counted by the control thread */
+	uint32_t fragment_trains, fragment_timeout; /* per worker's fragment.c (0: defaults) */
+	struct egw_worker_stats control_stats;	    /* drops counted by the control thread */
 	/* Per port id: what the kernel loses on net_af_packet ports (set up with the ports). */
 	struct egw_afp_port afp[EGW_PORT_IDS];
 	/* Devices that carry VLAN ports (one bit per DPDK port id) and, per device, which
@@ -119,6 +121,7 @@ struct egw_worker {
 	uint32_t id_seq;
 	struct egw_host_side *host; /* pending flows and kept names (host_side.h) */
 	struct egw_dns_snoop dns;   /* queries waiting for answers, the journal of learned names */
+	struct egw_frag frag;	    /* fragment trains: their translations, fragments waiting */
 	struct egw_mailbox mbox __rte_cache_aligned; /* other threads ask about its flows here */
 };
 

@@ -164,13 +164,25 @@ static __rte_always_inline void flow_send(struct egw_worker *w, const struct egw
 				dp->ports[out_port].mtu, EGW_DROP_MTU_EXCEEDED);
 			return;
 		}
+		/* A piece of a fragment train leaves as it came (fragment.c), not split again. */
+		if (meta->frag) {
+			egw_drop(&w->stats, m, EGW_DROP_MTU_EXCEEDED);
+			return;
+		}
 		split = true;
 	}
 	if (meta->proto == IPPROTO_TCP && !tcp_window(w, m, meta, f, dir, &tcp_flags))
 		return;
-	/* DNS: queries remembered (or answered NXDOMAIN by dns_filter), answers learned from. */
-	if (unlikely(egw_dns_flow(f)) && egw_dns_snoop_packet(w, snap, m, meta, f, dir))
-		return;
+	/* DNS: queries remembered (or answered NXDOMAIN by dns_filter), answers learned from.
+	 * A message in pieces cannot be read (nor filtered): it does not pass. */
+	if (unlikely(egw_dns_flow(f))) {
+		if (meta->frag) {
+			egw_drop(&w->stats, m, EGW_DROP_IP_FRAGMENT);
+			return;
+		}
+		if (egw_dns_snoop_packet(w, snap, m, meta, f, dir))
+			return;
+	}
 	if (meta->kind == EGW_PKT_ICMP_ERROR) {
 		/* RFC 5508: translated with their quoted packet; they neither refresh nor end it.
 		 * The sender may be a router rather than the flow's peer: route it afresh; about
@@ -199,6 +211,12 @@ static __rte_always_inline void flow_send(struct egw_worker *w, const struct egw
 	w->policy[f->policy].bytes += meta->ip_len;
 	if (f->flags & EGW_FLOW_F_NAT)
 		egw_translate(m, meta, f, dir);
+	if (unlikely(meta->frag)) {
+		/* Its train follows its translation (fragment.c). */
+		egw_pl_frag_first(w, m, meta, out_port, dir == EGW_DIR_ORIG,
+			(f->flags & EGW_FLOW_F_NAT) != 0, f->neigh[dir] == EGW_NEIGH_HAIRPIN);
+		return;
+	}
 	dst_be = dir == EGW_DIR_ORIG ? f->orig.b_addr : f->orig.a_addr;
 	if (unlikely(probe))
 		egw_pl_send_ack_probe(w, m, meta, out_port, &f->neigh[dir], dst_be, rt,
@@ -348,9 +366,13 @@ static inline bool early_checks(struct egw_worker *w, const struct egw_snapshot 
 		 * out of the outside port would tell the Internet how the site is numbered. */
 		if (why == EGW_DROP_NONE && meta->dst != in->addr_be)
 			why = EGW_DROP_LOCAL_OTHER_SIDE;
+		/* Answered in place: a whole echo request only (not a fragment, nor a
+		 * reassembled one the ring cut). */
 		if (why == EGW_DROP_NONE &&
 			!(meta->proto == IPPROTO_ICMP && meta->kind == EGW_PKT_IPV4 &&
-				meta->icmp_type == EGW_ICMP_ECHO_REQUEST))
+				meta->icmp_type == EGW_ICMP_ECHO_REQUEST &&
+				meta->frag == EGW_PKT_FRAG_NONE &&
+				meta->l3_off + meta->ip_len <= m->data_len))
 			why = EGW_DROP_LOCAL_UNSUPPORTED;
 		if (why != EGW_DROP_NONE) {
 			egw_drop(&w->stats, m, why);
@@ -404,6 +426,10 @@ struct burst {
 	struct egw_pkt_meta meta[EGW_BURST];
 	struct egw_flow_key keys[EGW_BURST];
 	const struct egw_flow_key *key_ptrs[EGW_BURST];
+	/* Later fragments this worker keeps the trains of: after the burst's first fragments, so
+	 * that a whole train in one burst waits for nothing. */
+	unsigned n_later;
+	struct rte_mbuf *later[EGW_BURST];
 };
 
 /* Packets of the burst other workers own, per owner. */
@@ -412,10 +438,18 @@ struct away {
 	struct rte_mbuf *m[EGW_MAX_WORKERS][EGW_BURST];
 };
 
-/* Parses M into *PM and judges its IP options. False when M was dropped (one reason). */
+/*
+ * Parses M into *PM and judges its IP options. False when M was dropped (one reason).
+ *
+ * A frame longer than its port's MTU allows cannot have come off the wire that way: the kernel
+ * reassembled it (af_packet's fanout defragments) or merged it, and the ring may have cut it.
+ * Its IPv4 length past the bytes at hand is then no malformation: it is parsed as cut, and the
+ * flow path finds it too big for the exit (mtu_exceeded; fragmentation needed when DF).
+ */
 static inline bool parse(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf *m,
 	struct egw_pkt_meta *pm)
 {
+	const uint8_t *data = rte_pktmbuf_mtod(m, const uint8_t *);
 	enum egw_drop_reason r;
 
 	/* A tag the driver took off a frame of a device without VLAN ports (those of a device
@@ -424,7 +458,10 @@ static inline bool parse(struct egw_worker *w, const struct egw_snapshot *snap, 
 		egw_drop(&w->stats, m, EGW_DROP_VLAN_UNKNOWN);
 		return false;
 	}
-	r = egw_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, pm);
+	r = egw_pkt_parse(data, m->data_len, pm);
+	if (unlikely(r == EGW_DROP_IP_BAD_LENGTH) &&
+		m->data_len >= w->dp->ports[m->port].mtu + RTE_ETHER_HDR_LEN)
+		r = egw_pkt_parse_cut(data, m->data_len, pm);
 	/* One test for both rare cases: a malformed packet, or one with IP options. */
 	if (unlikely((r | pm->ip_opts) != 0)) {
 		if (r == EGW_DROP_NONE)
@@ -480,6 +517,14 @@ static void classify(struct egw_worker *w, const struct egw_snapshot *snap, stru
 			/* Counted, checked and judged where it came in: only its flow here. */
 			if (!carried(w, m, pm))
 				continue;
+			if (unlikely(pm->kind == EGW_PKT_FRAGMENT)) {
+				b->later[b->n_later++] = m;
+				continue;
+			}
+			if (unlikely(pm->frag == EGW_PKT_FRAG_RELAYED)) {
+				egw_pl_frag_relayed(w, m, pm);
+				continue;
+			}
 		} else {
 			if (src == RX_PORT) {
 				w->stats.rx_packets++;
@@ -487,7 +532,16 @@ static void classify(struct egw_worker *w, const struct egw_snapshot *snap, stru
 			}
 			if (!parse(w, snap, m, pm) || !early_checks(w, snap, m, pm, in))
 				continue;
-			owner = packet_owner(dp, snap, pm, in->zone);
+			if (unlikely(pm->kind == EGW_PKT_FRAGMENT)) {
+				/* No ports: owned by its train (fragment.c). */
+				owner = egw_pl_frag_owner(pm, dp->n_workers);
+				if (owner == w->id) {
+					b->later[b->n_later++] = m;
+					continue;
+				}
+			} else {
+				owner = packet_owner(dp, snap, pm, in->zone);
+			}
 			if (owner != w->id) {
 				egw_pkt_meta_carry(m, dp->meta_off, pm);
 				a->m[owner][a->n[owner]++] = m;
@@ -601,6 +655,7 @@ static void rx(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n, enum rx
 		return;
 	}
 	b.n = 0;
+	b.n_later = 0;
 	memset(a.n, 0, sizeof(a.n[0]) * w->dp->n_workers);
 	classify(w, snap, pkts, n, src, &b, &a);
 	if (src == RX_HANDOFF)
@@ -608,6 +663,8 @@ static void rx(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n, enum rx
 	else
 		hand_off(w, &a);
 	process(w, snap, &b);
+	for (unsigned i = 0; i < b.n_later; i++)
+		egw_pl_frag_later(w, b.later[i]);
 }
 
 void egw_pipeline_rx(struct egw_worker *w, struct rte_mbuf **pkts, uint16_t n, bool from_handoff)
@@ -625,6 +682,7 @@ uint32_t egw_pipeline_expire(struct egw_worker *w)
 	uint32_t n;
 
 	egw_pl_host_expire(w);
+	egw_pl_frag_expire(w);
 	n = egw_flow_expire_step(w->ft, w->now, EGW_EXPIRE_BUDGET, egw_flow_expired, w);
 
 	w->stats.flows_expired += n;
@@ -638,6 +696,7 @@ uint32_t egw_pipeline_expire_paced(struct egw_worker *w, uint64_t tsc)
 	uint32_t n;
 
 	egw_pl_host_expire(w);
+	egw_pl_frag_expire(w);
 	if (tsc - w->expire_tsc < per)
 		return 0;
 	due = (tsc - w->expire_tsc) / per;

@@ -4,6 +4,7 @@
 
 #include <netinet/in.h>
 #include <rte_byteorder.h>
+#include <rte_common.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_tcp.h>
@@ -117,18 +118,37 @@ enum egw_drop_reason egw_pkt_vlan_reason(const uint8_t *data, uint32_t len)
 	return EGW_DROP_VLAN_UNKNOWN;
 }
 
-enum egw_drop_reason egw_pkt_parse(const uint8_t *data, uint32_t len, struct egw_pkt_meta *meta)
+/*
+ * A fragment past the first: only its IP header is ours to read. RFC 1858: a TCP fragment at
+ * offset 1 (8 bytes) can rewrite the flags of a header a filter already judged.
+ */
+static enum egw_drop_reason parse_later_fragment(struct egw_pkt_meta *meta, uint16_t frag_off)
+{
+	meta->kind = EGW_PKT_FRAGMENT;
+	meta->frag = EGW_PKT_FRAG_LATER;
+	meta->sport = meta->dport = 0;
+	if (meta->proto == IPPROTO_TCP && frag_off == 1)
+		return EGW_DROP_IP_FRAGMENT;
+	if (meta->proto != IPPROTO_TCP && meta->proto != IPPROTO_UDP && meta->proto != IPPROTO_ICMP)
+		return EGW_DROP_L4_UNSUPPORTED;
+	return EGW_DROP_NONE;
+}
+
+/* LEN bytes at DATA; CUT: the packet goes on past them (egw_pkt_parse_cut). */
+static enum egw_drop_reason parse_frame(const uint8_t *data, uint32_t len, bool cut,
+	struct egw_pkt_meta *meta)
 {
 	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)data;
 	const uint8_t *ip, *l4;
 	uint16_t ethertype, ip_len, frag;
-	uint32_t avail, l4_avail;
+	uint32_t avail, l4_avail, l4_whole;
 	uint8_t ihl;
 
 	meta->kind = EGW_PKT_IPV4;
 	meta->tcp_flags = 0;
 	meta->icmp_type = 0;
 	meta->ip_opts = 0;
+	meta->frag = EGW_PKT_FRAG_NONE;
 	if (len < sizeof(*eth))
 		return EGW_DROP_ETH_TRUNCATED;
 	ethertype = rte_be_to_cpu_16(eth->ether_type);
@@ -158,18 +178,15 @@ enum egw_drop_reason egw_pkt_parse(const uint8_t *data, uint32_t len, struct egw
 		return EGW_DROP_IP_BAD_IHL;
 	memcpy(&ip_len, ip + 2, 2);
 	ip_len = rte_be_to_cpu_16(ip_len);
-	/* Frames may carry Ethernet padding past the IP packet, never the other way round. */
-	if (ip_len < ihl || ip_len > avail)
+	/* Frames may carry Ethernet padding past the IP packet, never the other way round,
+	 * unless the ring cut the frame (CUT). */
+	if (ip_len < ihl || (ip_len > avail && !cut))
 		return EGW_DROP_IP_BAD_LENGTH;
 	if (!egw_csum_ipv4_hdr_ok(ip, ihl))
 		return EGW_DROP_IP_BAD_CHECKSUM;
 	if (unlikely(ihl > IPV4_MIN_HDR) &&
 		!ipv4_options(ip + IPV4_MIN_HDR, (uint32_t)(ihl - IPV4_MIN_HDR), &meta->ip_opts))
 		return EGW_DROP_IP_BAD_OPTIONS;
-	memcpy(&frag, ip + 6, 2);
-	/* MF set or a non-zero offset: ports are not in every fragment, so no flow can own it. */
-	if (frag & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))
-		return EGW_DROP_IP_FRAGMENT;
 	memcpy(&meta->src, ip + 12, 4);
 	memcpy(&meta->dst, ip + 16, 4);
 	if (addr_is_martian_src(meta->src) || addr_is_martian_dst(meta->dst))
@@ -178,8 +195,19 @@ enum egw_drop_reason egw_pkt_parse(const uint8_t *data, uint32_t len, struct egw
 	meta->ip_len = ip_len;
 	meta->l4_off = (uint16_t)(meta->l3_off + ihl);
 	meta->l4_len = (uint16_t)(ip_len - ihl);
+	memcpy(&meta->ip_id, ip + 4, 2);
+	memcpy(&frag, ip + 6, 2);
+	frag = rte_be_to_cpu_16(frag);
+	/* Ports are in the first fragment only: the others follow their train (lib/pipeline). */
+	if (frag & RTE_IPV4_HDR_OFFSET_MASK)
+		return parse_later_fragment(meta, frag & RTE_IPV4_HDR_OFFSET_MASK);
+	if (frag & RTE_IPV4_HDR_MF_FLAG)
+		meta->frag = EGW_PKT_FRAG_FIRST;
 	l4 = ip + ihl;
-	l4_avail = meta->l4_len;
+	/* The L4 header is checked within the bytes at hand; a first fragment's UDP length and
+	 * a cut frame's lengths cover bytes that are not. */
+	l4_whole = meta->l4_len;
+	l4_avail = RTE_MIN(l4_whole, avail - ihl);
 
 	switch (meta->proto) {
 	case IPPROTO_TCP: {
@@ -209,7 +237,8 @@ enum egw_drop_reason egw_pkt_parse(const uint8_t *data, uint32_t len, struct egw
 		ulen = rte_be_to_cpu_16(ulen);
 		/* Shorter than the IP payload is no padding we could keep: the bytes past the
 		 * UDP length would leave as if they were data (and RFC 768 has no such room). */
-		if (ulen < sizeof(struct rte_udp_hdr) || ulen != l4_avail)
+		if (ulen < sizeof(struct rte_udp_hdr) ||
+			(meta->frag ? ulen < l4_whole : ulen != l4_whole))
 			return EGW_DROP_UDP_BAD_LENGTH;
 		l4_ports(IPPROTO_UDP, l4, &meta->sport, &meta->dport);
 		return EGW_DROP_NONE;
@@ -226,6 +255,9 @@ enum egw_drop_reason egw_pkt_parse(const uint8_t *data, uint32_t len, struct egw
 		case EGW_ICMP_DEST_UNREACH:
 		case EGW_ICMP_TIME_EXCEEDED:
 		case EGW_ICMP_PARAM_PROBLEM:
+			/* Errors are short: one in pieces is no router's. */
+			if (meta->frag || l4_avail != l4_whole)
+				return EGW_DROP_IP_FRAGMENT;
 			return parse_icmp_error(l4, l4_avail, meta, meta->l4_off);
 		default:
 			return EGW_DROP_ICMP_UNSUPPORTED;
@@ -233,4 +265,14 @@ enum egw_drop_reason egw_pkt_parse(const uint8_t *data, uint32_t len, struct egw
 	default:
 		return EGW_DROP_L4_UNSUPPORTED;
 	}
+}
+
+enum egw_drop_reason egw_pkt_parse(const uint8_t *data, uint32_t len, struct egw_pkt_meta *meta)
+{
+	return parse_frame(data, len, false, meta);
+}
+
+enum egw_drop_reason egw_pkt_parse_cut(const uint8_t *data, uint32_t len, struct egw_pkt_meta *meta)
+{
+	return parse_frame(data, len, true, meta);
 }

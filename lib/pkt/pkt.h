@@ -23,6 +23,19 @@ enum egw_pkt_kind {
 	EGW_PKT_IPV4 = 0,   /* TCP, UDP or ICMP echo */
 	EGW_PKT_ICMP_ERROR, /* ICMP error quoting a TCP/UDP/ICMP-echo packet */
 	EGW_PKT_ARP,
+	/* An IPv4 fragment past the first (offset > 0): no L4 header, so no ports. Its train
+	 * (source, destination, protocol, IP ID) follows the translation of its first fragment. */
+	EGW_PKT_FRAGMENT,
+};
+
+/* struct egw_pkt_meta frag: where a packet stands in a fragment train. */
+enum egw_pkt_frag {
+	EGW_PKT_FRAG_NONE = 0, /* a whole datagram */
+	EGW_PKT_FRAG_FIRST,    /* offset 0, MF: carries the L4 header (kind EGW_PKT_IPV4) */
+	EGW_PKT_FRAG_LATER,    /* offset > 0 (kind EGW_PKT_FRAGMENT) */
+	/* lib/pipeline: a first fragment its flow's worker translated, on its way to the worker
+	 * that keeps its train (sport: exit port, dport: bit 0 outbound, bit 1 hairpinned) */
+	EGW_PKT_FRAG_RELAYED,
 };
 
 #define EGW_TCP_FIN 0x01
@@ -52,6 +65,8 @@ struct egw_pkt_meta {
 	uint16_t l4_len;       /* ip_len - IP header length */
 	uint32_t src, dst;     /* IPv4 addresses */
 	uint16_t sport, dport; /* TCP/UDP ports; ICMP echo: both the identifier */
+	uint8_t frag;	       /* enum egw_pkt_frag */
+	uint16_t ip_id;	       /* IPv4 identification (network order) */
 	uint8_t ip_opts;       /* EGW_PKT_OPT_* of the IPv4 header; 0 without options */
 	/* ICMP errors only: the quoted packet, as the original sender sent it */
 	uint8_t inner_proto;
@@ -68,7 +83,7 @@ struct egw_pkt_meta {
  * the receiver does not parse it again). An ICMP error's quoted packet does not fit there; the
  * receiver parses it again.
  */
-#define EGW_PKT_META_CARRIED 24
+#define EGW_PKT_META_CARRIED 28
 _Static_assert(offsetof(struct egw_pkt_meta, ip_opts) == EGW_PKT_META_CARRIED,
 	"the carried metadata is the fields before ip_opts");
 #define EGW_PKT_META_DYNFIELD "egw_pkt_meta"
@@ -110,5 +125,13 @@ enum egw_drop_reason egw_pkt_vlan_reason(const uint8_t *data, uint32_t len);
  * the frame must be dropped. Never reads outside [data, data + len).
  */
 enum egw_drop_reason egw_pkt_parse(const uint8_t *data, uint32_t len, struct egw_pkt_meta *meta);
+
+/*
+ * The same for a frame the receive ring cut short: LEN bytes of a longer packet (a datagram the
+ * kernel reassembled, larger than any frame of the wire). The IPv4 total length may exceed
+ * LEN; the headers must lie within it. meta->ip_len is the packet's real length.
+ */
+enum egw_drop_reason egw_pkt_parse_cut(const uint8_t *data, uint32_t len,
+	struct egw_pkt_meta *meta);
 
 #endif

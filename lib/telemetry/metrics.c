@@ -216,6 +216,12 @@ static void render_totals(const struct egw_tel_source *s, struct egw_metrics_buf
 		st.echo_replies);
 	scalar(b, "held_for_arp_total", "counter",
 		"Packets held until their next hop's MAC address was resolved.", st.held);
+	family(b, "fragments_total", "counter",
+		"IPv4 fragments by fate: forwarded with their train's translation, held for "
+		"their first fragment, dropped unreleased after ip_fragment_timeout.");
+	sample(b, "fragments_total", "fate", "forwarded", st.fragments_forwarded);
+	sample(b, "fragments_total", "fate", "held", st.fragments_held);
+	sample(b, "fragments_total", "fate", "timed_out", st.fragments_timed_out);
 	scalar(b, "rx_nombuf_total", "counter",
 		"Packets lost on every port: no mbuf to receive them in.", rx_nombuf(s));
 	if (s->pool) {

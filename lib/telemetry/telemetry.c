@@ -145,6 +145,9 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U64("punted", st.punted);
 	U64("echo_replies", st.echo_replies);
 	U64("held_for_arp", st.held);
+	U64("fragments_forwarded", st.fragments_forwarded);
+	U64("fragments_held", st.fragments_held);
+	U64("fragments_timed_out", st.fragments_timed_out);
 	for (unsigned i = 0; i < EGW_VIEW_NEIGH_COUNTERS; i++)
 		U64(egw_view_neigh_counters[i].name,
 			*(const uint64_t *)((const char *)&nst + egw_view_neigh_counters[i].off));

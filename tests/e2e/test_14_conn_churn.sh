@@ -6,7 +6,7 @@
 # 30,000, bounded to 45 s) connect, read a byte and close.
 #   - every connection succeeds, nat_source_limit stays 0 (before: dropped after 8192);
 #   - the closed flows are time-wait: flows_time_wait ~ CONNS, flows_active ~ 0, and egwctl
-#     flows lists them as time_wait; /egw/info shows tcp_time_wait = 120.
+#     flows lists them as time_wait; /egw/info shows tcp_time_wait = 240.
 set -eu -o pipefail
 source "$(dirname "$0")/lib.sh"
 egw_init
@@ -23,8 +23,8 @@ egw_bg $EGW_NS_SRV "$EGW_OUT/tcp-serve.log" "$EGW_PY" "$EGW_E2E_DIR/churn.py" tc
 egw_wait_for 10 egw_listening tcp $PORT || egw_fail "churn tcp-serve did not start"
 egw_wait_path
 
-assert_numeq "$(egw_info flow_timeouts.tcp_time_wait)" 120 "/egw/info tcp_time_wait (default)"
-assert_numeq "$(egw_info flow_timeouts.tcp_close)" 10 "/egw/info tcp_close (default)"
+assert_numeq "$(egw_info flow_timeouts.tcp_time_wait)" 240 "/egw/info tcp_time_wait (default)"
+assert_numeq "$(egw_info flow_timeouts.tcp_close)" 240 "/egw/info tcp_close (default)"
 base=$EGW_OUT/stats.before.json
 egw_stats_save "$base"
 out=$(egw_in $EGW_NS_CLI timeout 60 "$EGW_PY" "$EGW_E2E_DIR/churn.py" tcp-conns $EGW_IP_SRV \

@@ -48,6 +48,7 @@
 #include "bench_dp.h"
 #include "bench_pkts.h"
 #include "fuzz_frame.h"
+#include "pipeline/fragment.h"
 #include "pipeline/host_side.h"
 #include "pkt/csum.h"
 #include "pkt/pkt.h"
@@ -303,13 +304,15 @@ static void reset(uint8_t setup)
 	w->reject_rate = (struct egw_rate){ 0 };
 }
 
-/* Ends every flow the input left (first data held for a name is dropped, counted). */
+/* Ends every flow the input left (first data held for a name is dropped, counted), and every
+ * fragment train (fragments waiting for their first are dropped, counted). */
 static void end_flows(void)
 {
 	uint32_t cursor = 0;
 
 	while (!egw_pipeline_end_flows(B.w, &cursor))
 		; /* no flow log ring in the fuzzer: one call ends them all */
+	egw_pl_frag_drain(B.w);
 }
 
 /* Once every flow ended: nothing is held any more: slots, NAT ports, mbufs. */

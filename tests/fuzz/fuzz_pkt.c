@@ -10,7 +10,11 @@
  *
  * Input: one control byte, then the frame. Control bit 0 set: the IPv4 header checksum is made
  * right before parsing, so that random inputs get past it to the L4 and ICMP error parsers.
+ * Bit 1 set: parsed as a frame the receive ring cut (egw_pkt_parse_cut): the IP length may run
+ * past the frame, the headers may not. A later fragment (no L4 header) is not translated here:
+ * lib/pipeline/fragment.c rewrites its IP header only.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,16 +45,18 @@ static uint32_t get32(const uint8_t *p)
 	return v;
 }
 
-static void check_bounds(const struct egw_pkt_meta *m, size_t len)
+static void check_bounds(const struct egw_pkt_meta *m, size_t len, bool cut)
 {
+	const size_t l4_min = m->kind == EGW_PKT_FRAGMENT ? 0 : m->proto == IPPROTO_TCP ? 20 : 8;
+
 	if (m->kind == EGW_PKT_ARP) {
 		if (len < 42)
 			abort();
 		return;
 	}
-	if (m->l3_off != 14 || (size_t)m->l3_off + m->ip_len > len || m->l4_off < m->l3_off + 20 ||
-		m->l4_off + m->l4_len != m->l3_off + m->ip_len ||
-		m->l4_len < (m->proto == IPPROTO_TCP ? 20 : 8))
+	if (m->l3_off != 14 || (!cut && (size_t)m->l3_off + m->ip_len > len) ||
+		m->l4_off < m->l3_off + 20 || m->l4_off + m->l4_len != m->l3_off + m->ip_len ||
+		m->l4_len < l4_min || (size_t)m->l4_off + l4_min > len)
 		abort();
 	if (m->kind == EGW_PKT_ICMP_ERROR &&
 		(m->inner_l3_off != m->l4_off + 8 || m->inner_l4_off < m->inner_l3_off + 20 ||
@@ -98,7 +104,8 @@ static void fuzz_translate(const uint8_t *frame, size_t len, const struct egw_pk
 	f.nat_addr = NAT_ADDR;
 	f.nat_port = nat_port;
 	f.flags = EGW_FLOW_F_NAT;
-	l4_was_ok = l4_csum_ok(frame, m);
+	/* A first fragment's L4 checksum covers the whole datagram, not this piece. */
+	l4_was_ok = !m->frag && l4_csum_ok(frame, m);
 	udp_none = m->proto == IPPROTO_UDP && get16(frame + m->l4_off + 6) == 0;
 
 	if (m->kind == EGW_PKT_ICMP_ERROR) {
@@ -174,12 +181,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(frame, data, size);
 	if (ctl & 1)
 		fuzz_fix_ip_csum(frame, size);
-	r = egw_pkt_parse(frame, (uint32_t)size, &m);
+	r = ctl & 2 ? egw_pkt_parse_cut(frame, (uint32_t)size, &m) :
+		      egw_pkt_parse(frame, (uint32_t)size, &m);
 	if (r >= EGW_DROP_MAX)
 		abort();
 	if (r == EGW_DROP_NONE) {
-		check_bounds(&m, size);
-		if (m.kind != EGW_PKT_ARP) {
+		check_bounds(&m, size, ctl & 2);
+		/* A cut frame is too big for any exit: never translated. */
+		if (m.kind != EGW_PKT_ARP && m.kind != EGW_PKT_FRAGMENT &&
+			(size_t)m.l3_off + m.ip_len <= size) {
 			/* Translation parameters from the frame's last bytes (often padding). */
 			nat_port =
 				size >= 2 ? (uint16_t)(frame[size - 1] << 8 | frame[size - 2]) : 0;

@@ -325,6 +325,8 @@ static const char full_conf[] =
 	"icmp = 5\n"
 	"tcp_pickup = off\n"
 	"tcp_window_check = no\n"
+	"fragment_trains = 1024\n"
+	"fragment_timeout = 5\n"
 	"[control]\n"
 	"socket = /tmp/egw.sock\n"
 	"[metrics]\n"
@@ -479,6 +481,8 @@ static void test_full_valid(void)
 	CU_ASSERT_EQUAL(conf->flows.icmp, 5);
 	CU_ASSERT_FALSE(conf->flows.tcp_pickup);
 	CU_ASSERT_FALSE(conf->flows.tcp_window_check);
+	CU_ASSERT_EQUAL(conf->flows.fragment_trains, 1024);
+	CU_ASSERT_EQUAL(conf->flows.fragment_timeout, 5);
 	CU_ASSERT_STRING_EQUAL(conf->control.socket, "/tmp/egw.sock");
 	CU_ASSERT_STRING_EQUAL(conf->metrics.listen, "0.0.0.0:9100");
 	CU_ASSERT_STRING_EQUAL(conf->log.level, "debug");
@@ -532,13 +536,15 @@ static void check_defaults(const struct egw_conf *c)
 	CU_ASSERT_EQUAL(c->flows.tcp_established, 7440);
 	CU_ASSERT_EQUAL(c->flows.tcp_transitory, 240);
 	CU_ASSERT_EQUAL(c->flows.udp, 300);
-	CU_ASSERT_EQUAL(c->flows.tcp_time_wait, 120);
-	CU_ASSERT_EQUAL(c->flows.tcp_close, 10);
+	CU_ASSERT_EQUAL(c->flows.tcp_time_wait, 240);
+	CU_ASSERT_EQUAL(c->flows.tcp_close, 240);
 	CU_ASSERT_EQUAL(c->flows.udp_reply, 30);
 	CU_ASSERT_EQUAL(c->flows.n_udp_ports, 0);
 	CU_ASSERT_EQUAL(c->flows.icmp, 60);
 	CU_ASSERT_TRUE(c->flows.tcp_pickup);
 	CU_ASSERT_TRUE(c->flows.tcp_window_check);
+	CU_ASSERT_EQUAL(c->flows.fragment_trains, 256);
+	CU_ASSERT_EQUAL(c->flows.fragment_timeout, 2);
 	CU_ASSERT_STRING_EQUAL(c->control.socket, "/run/egressgw/control.sock");
 	CU_ASSERT_STRING_EQUAL(c->metrics.listen, "127.0.0.1:9610");
 	CU_ASSERT_STRING_EQUAL(c->log.level, "info");
@@ -998,6 +1004,10 @@ static const struct error_case error_cases[] = {
 		2, "'17:1' is one port too many (max 16)" },
 	{ "[flows]\ntcp_pickup = sometimes\n", 2,
 		"[flows] tcp_pickup: 'sometimes' is not a boolean" },
+	{ "[flows]\nfragment_trains = 8\n", 2, "[flows] fragment_trains: '8'" },
+	{ "[flows]\nfragment_trains = 32769\n", 2, "[flows] fragment_trains: '32769'" },
+	{ "[flows]\nfragment_timeout = 0\n", 2, "[flows] fragment_timeout: '0'" },
+	{ "[flows]\nfragment_timeout = 16\n", 2, "[flows] fragment_timeout: '16'" },
 	/* [control], [metrics], [log] */
 	{ "[control]\nsocket =\n", 2,
 		"[control] socket: must not be empty; expected a unix socket path" },

@@ -631,7 +631,7 @@ static void test_timeouts_by_behaviour(void)
 {
 	struct egw_flow_timeouts to = TO;
 	struct egw_flow_table *ft;
-	struct egw_flow *tw, *rst, *req, *ans, *stream, *dns;
+	struct egw_flow *tw, *rst, *req, *ans, *stream, *dns, *hi;
 	struct egw_flow_key reply;
 	const uint32_t t0 = 1000;
 
@@ -680,6 +680,18 @@ static void test_timeouts_by_behaviour(void)
 	dns->last_seen = t0;
 	CU_ASSERT_EQUAL(egw_flow_timeout(ft, dns), 5);
 	CU_ASSERT_EQUAL(egw_flow_timeout(ft, stream), 300);
+	/* An answered request to a port above 1023 (a STUN check on 3478): 120 s (REQ-5). */
+	hi = egw_flow_alloc(ft);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(hi);
+	egw_flow_key_set(&hi->orig, htonl(PG_IP(198, 18, 0, 7)), htonl(PG_IP(203, 0, 113, 1)),
+		htons(40007), htons(3478), IPPROTO_UDP, EGW_ZONE_INSIDE);
+	hi->nat_addr = htonl(NAT_ADDR);
+	hi->nat_port = htons(1031);
+	egw_flow_reply_key(hi, &reply);
+	CU_ASSERT_FATAL(egw_flow_commit(ft, hi, &reply, t0) == 0);
+	hi->state = EGW_UDP_ANSWERED;
+	hi->last_seen = t0;
+	CU_ASSERT_EQUAL(egw_flow_timeout(ft, hi), 120);
 
 	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, t0 + 5, 64, NULL, NULL), 0);
 	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, t0 + 6, 64, NULL, NULL), 1);
@@ -690,8 +702,10 @@ static void test_timeouts_by_behaviour(void)
 	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, t0 + 31, 64, NULL, NULL), 2);
 	CU_ASSERT_FALSE(alive(ft, req));
 	CU_ASSERT_FALSE(alive(ft, ans));
-	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, t0 + 121, 64, NULL, NULL), 1);
+	CU_ASSERT(alive(ft, hi));
+	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, t0 + 121, 64, NULL, NULL), 2);
 	CU_ASSERT_FALSE(alive(ft, tw));
+	CU_ASSERT_FALSE(alive(ft, hi));
 	CU_ASSERT(alive(ft, stream));
 	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, t0 + 301, 64, NULL, NULL), 1);
 	CU_ASSERT_EQUAL(egw_flow_table_active(ft), 0);

@@ -17,6 +17,7 @@
 #include "egw_test.h"
 #include "pipeline/dataplane.h"
 #include "pipeline/flow_life.h"
+#include "pipeline/fragment.h"
 #include "pipeline/host_side.h"
 #include "pipeline/ip_frag_out.h"
 #include "pipeline/pipeline_internal.h"
@@ -161,6 +162,7 @@ struct dp_opts {
 	bool flow_log; /* workers get flow log rings */
 	bool eim;      /* the pool maps endpoint-independently (else endpoint-dependent) */
 	enum egw_nat_filtering filtering;
+	uint32_t fragment_trains, fragment_timeout; /* 0: the defaults */
 };
 
 /* The mapping and filtering of the pool the snapshots of the current test get. */
@@ -254,7 +256,9 @@ static void dp_setup(const struct dp_opts *o)
 		.flow_log = o->flow_log,
 		.neigh_max = 64,
 		.ring_size = 1024,
-		.secret = &SECRET };
+		.secret = &SECRET,
+		.fragment_trains = o->fragment_trains,
+		.fragment_timeout = o->fragment_timeout };
 	struct egw_dataplane *dp;
 	char name[12], err[256];
 
@@ -2190,6 +2194,12 @@ static void test_pipeline_fragment_out(void)
 	send_pkt(W(0), port_in, &p);
 	CU_ASSERT_EQUAL(take(NULL, 0), 0);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_MTU_EXCEEDED), 2);
+	/* Nor is the first fragment of a train (its train follows it as it is). */
+	p.ihl = 0;
+	p.frag = 0x2000;
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_MTU_EXCEEDED), 3);
 	egw_dataplane_stats(F.dp, &st);
 	CU_ASSERT_EQUAL(st.fragments_sent, 3);
 	dp_teardown();
@@ -3592,6 +3602,322 @@ static void test_pipeline_udp_behaviour(void)
 	dp_teardown();
 }
 
+/* ---- IPv4 fragment trains (fragment.c) ---- */
+
+#define FRAG_MAX 8
+#define FRAG_PIECE 600 /* payload bytes per fragment (a multiple of 8) */
+
+struct frags {
+	unsigned n;
+	size_t len[FRAG_MAX];
+	uint8_t d[FRAG_MAX][PG_FRAME_MAX];
+};
+
+/* Cuts the whole IPv4 packet in frame WHOLE (options-free) into fragments of FRAG_PIECE. */
+static void cut_frags(const uint8_t *whole, size_t n, struct frags *out)
+{
+	const size_t hdr = PG_ETH_LEN + 20, data = n - hdr;
+
+	out->n = 0;
+	for (size_t at = 0; at < data; at += FRAG_PIECE) {
+		size_t piece = data - at < FRAG_PIECE ? data - at : FRAG_PIECE;
+		uint8_t *f = out->d[out->n];
+		CU_ASSERT_FATAL(out->n < FRAG_MAX);
+		memcpy(f, whole, hdr);
+		memcpy(f + hdr, whole + hdr + at, piece);
+		pg_wr16(f + PG_ETH_LEN + 2, (uint16_t)(20 + piece));
+		pg_wr16(f + PG_ETH_LEN + 6,
+			(uint16_t)((at + piece < data ? 0x2000 : 0) | (at / 8)));
+		pg_fix_ip_csum(f + PG_ETH_LEN);
+		out->len[out->n++] = hdr + piece;
+	}
+}
+
+/*
+ * Puts the N fragments in FR (any order) together as a receiver would, into BUF (an IPv4
+ * packet); checks that each has a right header checksum and that all carry one ID. Returns
+ * the packet's length.
+ */
+static size_t reassemble(const struct frame *fr, unsigned n, uint8_t *buf)
+{
+	size_t total = 20;
+
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *ip = fr[i].d + PG_ETH_LEN;
+		uint16_t off = (uint16_t)((pg_rd16(ip + 6) & 0x1fff) * 8);
+		uint16_t piece = (uint16_t)(pg_rd16(ip + 2) - 20);
+		CU_ASSERT(pg_ip_csum_ok(ip));
+		CU_ASSERT_EQUAL(pg_rd16(ip + 4), pg_rd16(fr[0].d + PG_ETH_LEN + 4));
+		if (off == 0)
+			memcpy(buf, ip, 20);
+		memcpy(buf + 20 + off, ip + 20, piece);
+		if (20u + off + piece > total)
+			total = 20u + off + piece;
+	}
+	pg_wr16(buf + 2, (uint16_t)total);
+	pg_wr16(buf + 6, 0);
+	pg_fix_ip_csum(buf);
+	return total;
+}
+
+/* A UDP datagram of 1800 bytes of payload from the client to SERVER:4000, in fragments. */
+static void client_train(struct frags *fs, uint32_t src, uint16_t ip_id)
+{
+	struct pg_pkt p = from_client(IPPROTO_UDP, 1111, SERVER, 4000);
+	uint8_t f[PG_FRAME_MAX];
+
+	p.src = src;
+	p.ip_id = ip_id;
+	p.payload_len = 1800;
+	cut_frags(f, bld(f, &p), fs);
+}
+
+/* In order, out and back: every piece translated, the whole datagrams' checksums right. */
+static void test_fragment_in_order(void)
+{
+	struct frame out[FRAG_MAX];
+	struct frags fs;
+	uint8_t whole[PG_FRAME_MAX];
+	uint32_t na;
+	uint16_t np, id;
+	struct pg_pkt p;
+	unsigned n;
+
+	dp_setup(&(struct dp_opts){ 0 });
+	client_train(&fs, CLIENT, 4242);
+	CU_ASSERT_EQUAL(fs.n, 4);
+	for (unsigned i = 0; i < fs.n; i++)
+		rx_on(W(0), port_in, fs.d[i], fs.len[i]);
+	n = take(out, FRAG_MAX);
+	CU_ASSERT_EQUAL_FATAL(n, 4);
+	CU_ASSERT_EQUAL(W(0)->stats.fragments_forwarded, 4);
+	CU_ASSERT_EQUAL(W(0)->stats.fragments_held, 0);
+	id = pg_rd16(out[0].d + PG_ETH_LEN + 4);
+	CU_ASSERT_NOT_EQUAL(id, 4242); /* rewritten: unique per egress address */
+	for (unsigned i = 0; i < n; i++) {
+		CU_ASSERT_EQUAL(out[i].port, port_out);
+		CU_ASSERT(is_pool_addr(pg_rd32(out[i].d + PG_ETH_LEN + 12)));
+		CU_ASSERT_EQUAL(pg_rd32(out[i].d + PG_ETH_LEN + 16), SERVER);
+		CU_ASSERT_EQUAL(out[i].d[PG_ETH_LEN + 8], 63);
+	}
+	CU_ASSERT_EQUAL(reassemble(out, n, whole), 20 + 8 + 1800);
+	CU_ASSERT(pg_l4_csum_ok(whole));
+	na = pg_rd32(whole + 12);
+	np = pg_rd16(whole + 20);
+
+	/* The answer, fragmented too, comes back through the reply lookup. */
+	p = from_server(IPPROTO_UDP, 4000, na, np);
+	p.payload_len = 1800;
+	cut_frags(whole, bld(whole, &p), &fs);
+	for (unsigned i = 0; i < fs.n; i++)
+		rx_on(W(0), port_out, fs.d[i], fs.len[i]);
+	n = take(out, FRAG_MAX);
+	CU_ASSERT_EQUAL_FATAL(n, 4);
+	for (unsigned i = 0; i < n; i++) {
+		CU_ASSERT_EQUAL(out[i].port, port_in);
+		CU_ASSERT_EQUAL(pg_rd32(out[i].d + PG_ETH_LEN + 16), CLIENT);
+		CU_ASSERT_EQUAL(pg_rd16(out[i].d + PG_ETH_LEN + 4), 999); /* inbound: kept */
+	}
+	reassemble(out, n, whole);
+	CU_ASSERT_EQUAL(pg_rd16(whole + 22), 1111);
+	CU_ASSERT(pg_l4_csum_ok(whole));
+	CU_ASSERT_EQUAL(W(0)->stats.fragments_forwarded, 8);
+	dp_teardown();
+}
+
+/* A whole train in one burst: its later pieces come after its first, none waits. */
+static void test_fragment_one_burst(void)
+{
+	struct frame out[FRAG_MAX];
+	struct rte_mbuf *m[FRAG_MAX];
+	struct frags fs;
+	uint8_t whole[PG_FRAME_MAX];
+	unsigned n;
+
+	dp_setup(&(struct dp_opts){ 0 });
+	client_train(&fs, CLIENT, 9);
+	for (unsigned i = 0; i < fs.n; i++)
+		m[i] = mk_mbuf(fs.d[i], fs.len[i], port_in);
+	F.fed += fs.n;
+	egw_pipeline_rx(W(0), m, (uint16_t)fs.n, false);
+	n = take(out, FRAG_MAX);
+	CU_ASSERT_EQUAL_FATAL(n, 4);
+	CU_ASSERT_EQUAL(W(0)->stats.fragments_held, 0);
+	CU_ASSERT_EQUAL(pg_rd16(out[0].d + PG_ETH_LEN + 6), 0x2000);
+	reassemble(out, n, whole);
+	CU_ASSERT(pg_l4_csum_ok(whole));
+	dp_teardown();
+}
+
+/* Later pieces before their first wait, then leave behind it in the order they came. */
+static void test_fragment_out_of_order(void)
+{
+	struct frame out[FRAG_MAX];
+	struct frags fs;
+	uint8_t whole[PG_FRAME_MAX];
+	unsigned n;
+
+	dp_setup(&(struct dp_opts){ 0 });
+	client_train(&fs, CLIENT, 7);
+	for (unsigned i = fs.n; i-- > 1;)
+		rx_on(W(0), port_in, fs.d[i], fs.len[i]);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	CU_ASSERT_EQUAL(W(0)->stats.fragments_held, 3);
+	rx_on(W(0), port_in, fs.d[0], fs.len[0]);
+	n = take(out, FRAG_MAX);
+	CU_ASSERT_EQUAL_FATAL(n, 4);
+	CU_ASSERT_EQUAL(pg_rd16(out[0].d + PG_ETH_LEN + 6), 0x2000); /* the first goes first */
+	CU_ASSERT_EQUAL(pg_rd16(out[1].d + PG_ETH_LEN + 6) & 0x1fff, 3 * FRAG_PIECE / 8);
+	reassemble(out, n, whole);
+	CU_ASSERT(pg_l4_csum_ok(whole));
+	CU_ASSERT_EQUAL(W(0)->stats.fragments_timed_out, 0);
+	dp_teardown();
+}
+
+/* A piece whose first never comes is dropped after the timeout ([flows] fragment_timeout),
+ * counted once. */
+static void test_fragment_timeout(void)
+{
+	struct frags fs;
+
+	dp_setup(&(struct dp_opts){ .fragment_timeout = 5 });
+	client_train(&fs, CLIENT, 8);
+	rx_on(W(0), port_in, fs.d[2], fs.len[2]);
+	W(0)->now = T0 + 5;
+	egw_pipeline_expire(W(0));
+	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_FRAGMENT_TIMEOUT), 0);
+	W(0)->now = T0 + 6;
+	egw_pipeline_expire(W(0));
+	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_FRAGMENT_TIMEOUT), 1);
+	CU_ASSERT_EQUAL(W(0)->stats.fragments_timed_out, 1);
+	/* Its first, late, still goes alone (its flow is new); the rest of the train too. */
+	rx_on(W(0), port_in, fs.d[0], fs.len[0]);
+	rx_on(W(0), port_in, fs.d[1], fs.len[1]);
+	CU_ASSERT_EQUAL(take(NULL, 0), 2);
+	CU_ASSERT_EQUAL(rte_mempool_in_use_count(pmp), 0);
+	dp_teardown();
+}
+
+/* Full ([flows] fragment_trains): a waiting piece never pushes out a live train; one that
+ * cannot wait is dropped. */
+static void test_fragment_buffer_full(void)
+{
+	enum { TRAINS = 40 };
+	struct frags fs;
+
+	dp_setup(&(struct dp_opts){ .fragment_trains = TRAINS });
+	for (unsigned i = 0; i <= TRAINS; i++) {
+		client_train(&fs, CLIENT, (uint16_t)(100 + i));
+		rx_on(W(0), port_in, fs.d[1], fs.len[1]);
+	}
+	CU_ASSERT_EQUAL(W(0)->stats.fragments_held, TRAINS);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_FRAGMENT_TIMEOUT), 1);
+	/* A first fragment (an admitted flow) takes the oldest note; its pieces drop. */
+	client_train(&fs, CLIENT, 1);
+	rx_on(W(0), port_in, fs.d[0], fs.len[0]);
+	CU_ASSERT_EQUAL(take(NULL, 0), 1);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_FRAGMENT_TIMEOUT), 2);
+	W(0)->now = T0 + EGW_FRAG_TIMEOUT_S + 1; /* the default timeout */
+	egw_pipeline_expire(W(0));
+	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_FRAGMENT_TIMEOUT), 1 + TRAINS);
+	CU_ASSERT_EQUAL(rte_mempool_in_use_count(pmp), 0);
+	dp_teardown();
+}
+
+/* Two inside hosts' trains with one ID leave with two IDs, each kept across its train. */
+static void test_fragment_id_unique(void)
+{
+	struct frame out[2 * FRAG_MAX];
+	struct frags a, b;
+	uint16_t id_a = 0, id_b = 0;
+	unsigned n;
+
+	dp_setup(&(struct dp_opts){ .n_pool = 1 });
+	client_train(&a, CLIENT, 4242);
+	client_train(&b, CLIENT + 1, 4242);
+	for (unsigned i = 0; i < a.n; i++) {
+		rx_on(W(0), port_in, a.d[i], a.len[i]);
+		rx_on(W(0), port_in, b.d[i], b.len[i]);
+	}
+	n = take(out, 2 * FRAG_MAX);
+	CU_ASSERT_EQUAL_FATAL(n, 2 * a.n);
+	for (unsigned i = 0; i < n; i += 2) {
+		if (i == 0) {
+			id_a = pg_rd16(out[0].d + PG_ETH_LEN + 4);
+			id_b = pg_rd16(out[1].d + PG_ETH_LEN + 4);
+		}
+		CU_ASSERT_EQUAL(pg_rd32(out[i].d + PG_ETH_LEN + 12),
+			pg_rd32(out[i + 1].d + PG_ETH_LEN + 12));
+		CU_ASSERT_EQUAL(pg_rd16(out[i].d + PG_ETH_LEN + 4), id_a);
+		CU_ASSERT_EQUAL(pg_rd16(out[i + 1].d + PG_ETH_LEN + 4), id_b);
+	}
+	CU_ASSERT_NOT_EQUAL(id_a, id_b);
+	dp_teardown();
+}
+
+/* Two workers: pieces go to their train's worker, the first is relayed there translated. */
+static void test_fragment_two_workers(void)
+{
+	struct frame out[FRAG_MAX];
+	struct frags fs;
+	uint8_t whole[PG_FRAME_MAX];
+	unsigned n, got = 0;
+
+	dp_setup(&(struct dp_opts){ .n_workers = 2 });
+	/* Trains until one whose flow and train live on different workers (the relay). */
+	for (uint16_t id = 1; id < 64; id++) {
+		client_train(&fs, CLIENT, id);
+		for (unsigned i = fs.n; i-- > 0;)
+			rx_on(W(id & 1), port_in, fs.d[i], fs.len[i]);
+		while (run_handoffs())
+			;
+		n = take(out, FRAG_MAX);
+		CU_ASSERT_EQUAL_FATAL(n, 4);
+		reassemble(out, n, whole);
+		CU_ASSERT(pg_l4_csum_ok(whole));
+		got++;
+	}
+	CU_ASSERT_EQUAL(W(0)->stats.fragments_forwarded + W(1)->stats.fragments_forwarded, 4 * got);
+	dp_teardown();
+}
+
+/*
+ * A frame longer than its port's MTU allows (the kernel reassembled it and the ring cut it):
+ * too big for the exit, not malformed.
+ */
+static void test_fragment_reassembled_cut(void)
+{
+	struct pg_pkt p = from_client(IPPROTO_UDP, 1111, SERVER, 53);
+	uint8_t f[PG_FRAME_MAX];
+	struct frame *fr;
+	size_t n;
+
+	dp_setup(&(struct dp_opts){ 0 });
+	F.dp->ports[port_in].mtu = 1500;
+	F.dp->ports[port_out].mtu = 1500;
+	p.payload_len = 1600;
+	p.frag = 0x4000; /* DF */
+	n = bld(f, &p);
+	pg_wr16(f + PG_ETH_LEN + 2, 4028);
+	pg_wr16(f + PG_ETH_LEN + 20 + 4, 4008);
+	pg_fix_ip_csum(f + PG_ETH_LEN);
+	rx_on(W(0), port_in, f, n);
+	fr = take_one(port_in);
+	CU_ASSERT_EQUAL(fr->d[PG_ETH_LEN + 20], EGW_ICMP_DEST_UNREACH);
+	CU_ASSERT_EQUAL(fr->d[PG_ETH_LEN + 21], 4);
+	CU_ASSERT_EQUAL(pg_rd16(fr->d + PG_ETH_LEN + 26), 1500);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_MTU_EXCEEDED), 1);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_BAD_LENGTH), 0);
+	/* A frame the wire could carry with a length past its end is malformed. */
+	p.payload_len = 100;
+	n = bld(f, &p);
+	pg_wr16(f + PG_ETH_LEN + 2, 4028);
+	pg_fix_ip_csum(f + PG_ETH_LEN);
+	rx_on(W(0), port_in, f, n);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_IP_BAD_LENGTH), 1);
+	dp_teardown();
+}
+
 /* ---- refusals answered: action = reject, deny_action, exhaustion_action ---- */
 
 /* FR, sent back to the client, is the RST|ACK answering segment P: SEQ and ACK (host order). */
@@ -4119,6 +4445,41 @@ static void hairpin_case(unsigned n_workers)
 	dp_teardown();
 }
 
+/* A fragmented datagram between two inside hosts turns back inside whole (hairpinning). */
+static void test_fragment_hairpin(void)
+{
+	uint8_t mac2[6], f[PG_FRAME_MAX], whole[PG_FRAME_MAX];
+	struct frame out[FRAG_MAX];
+	struct frags fs;
+	struct pg_pkt p;
+	uint32_t e2;
+	uint16_t p2;
+	unsigned n;
+
+	dp_setup(&(struct dp_opts){ .eim = true, .filtering = EGW_FILTERING_ENDPOINT_INDEPENDENT });
+	pg_mac(mac2, 0x13);
+	add_static_neigh(port_in, CLIENT2, mac2);
+	p = from_client(IPPROTO_UDP, 5000, SERVER, 3478);
+	p.src = CLIENT2;
+	memcpy(p.smac, mac2, 6);
+	leave(&p, &e2, &p2);
+	p = from_client(IPPROTO_UDP, 40000, e2, p2);
+	p.payload_len = 1800;
+	cut_frags(f, bld(f, &p), &fs);
+	for (unsigned i = 0; i < fs.n; i++)
+		rx_on(W(0), port_in, fs.d[i], fs.len[i]);
+	n = take_settled(out, FRAG_MAX);
+	CU_ASSERT_EQUAL_FATAL(n, fs.n);
+	for (unsigned i = 0; i < n; i++) {
+		CU_ASSERT_EQUAL(out[i].port, port_in);
+		CU_ASSERT_EQUAL(pg_rd32(out[i].d + PG_ETH_LEN + 16), CLIENT2);
+	}
+	reassemble(out, n, whole);
+	CU_ASSERT_EQUAL(pg_rd16(whole + 22), 5000);
+	CU_ASSERT(pg_l4_csum_ok(whole));
+	dp_teardown();
+}
+
 static void test_pipeline_hairpin(void)
 {
 	hairpin_case(1);
@@ -4158,5 +4519,9 @@ void egw_test_register_pipeline(void)
 		EGW_TEST(test_pipeline_reject_mode), EGW_TEST(test_pipeline_reject_never_answers),
 		EGW_TEST(test_pipeline_reject_exhausted), EGW_TEST(test_pipeline_eim_mapping),
 		EGW_TEST(test_pipeline_eim_filtering), EGW_TEST(test_pipeline_eim_tcp_inbound),
-		EGW_TEST(test_pipeline_hairpin));
+		EGW_TEST(test_pipeline_hairpin), EGW_TEST(test_fragment_in_order),
+		EGW_TEST(test_fragment_one_burst), EGW_TEST(test_fragment_out_of_order),
+		EGW_TEST(test_fragment_timeout), EGW_TEST(test_fragment_buffer_full),
+		EGW_TEST(test_fragment_id_unique), EGW_TEST(test_fragment_two_workers),
+		EGW_TEST(test_fragment_reassembled_cut), EGW_TEST(test_fragment_hairpin));
 }

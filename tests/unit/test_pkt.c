@@ -401,20 +401,75 @@ static void test_parse_drops_l2_l3(void)
 	ip_of(f)[8] = 63; /* TTL changed, checksum not */
 	expect_drop(f, n, EGW_DROP_IP_BAD_CHECKSUM, "stale header checksum");
 
-	/* Fragments: MF, an offset, both. */
-	p.frag = 0x2000;
-	n = build(f, &p);
-	expect_drop(f, n, EGW_DROP_IP_FRAGMENT, "MF");
+	/* Fragments: a TCP one at offset 8 could rewrite the header's flags (RFC 1858). */
 	p.frag = 0x0001;
 	n = build(f, &p);
-	expect_drop(f, n, EGW_DROP_IP_FRAGMENT, "offset 8");
-	p.frag = 0x4000 | 0x1fff;
+	expect_drop(f, n, EGW_DROP_IP_FRAGMENT, "TCP at offset 8");
+	p.frag = 0x2000 | 0x0001;
 	n = build(f, &p);
-	expect_drop(f, n, EGW_DROP_IP_FRAGMENT, "DF + last offset");
-	p.frag = 0x2000 | 0x0100;
-	n = build(f, &p);
-	expect_drop(f, n, EGW_DROP_IP_FRAGMENT, "MF + offset");
+	expect_drop(f, n, EGW_DROP_IP_FRAGMENT, "TCP at offset 8, MF");
 	p.frag = 0;
+}
+
+/* A first fragment parses with its ports; a later one has none, its train's key instead. */
+static void test_parse_fragments(void)
+{
+	uint8_t f[PG_FRAME_MAX];
+	struct pg_pkt p = base_pkt(IPPROTO_UDP);
+	struct egw_pkt_meta m;
+	size_t n;
+
+	p.payload_len = 100;
+	p.ip_id = 0x1234;
+	p.frag = 0x2000; /* MF, offset 0 */
+	n = build(f, &p);
+	/* The UDP length covers the whole datagram, longer than this first piece. */
+	pg_wr16(f + PG_ETH_LEN + 20 + 4, 4008);
+	CU_ASSERT_EQUAL(egw_pkt_parse(f, (uint32_t)n, &m), EGW_DROP_NONE);
+	CU_ASSERT_EQUAL(m.kind, EGW_PKT_IPV4);
+	CU_ASSERT_EQUAL(m.frag, EGW_PKT_FRAG_FIRST);
+	CU_ASSERT_EQUAL(m.ip_id, htons(0x1234));
+	CU_ASSERT_EQUAL(m.sport, htons(p.sport));
+	/* A UDP length below this piece is no datagram's. */
+	pg_wr16(f + PG_ETH_LEN + 20 + 4, 50);
+	expect_drop(f, n, EGW_DROP_UDP_BAD_LENGTH, "first fragment, UDP length short");
+
+	p.frag = 0x00b9; /* offset 1480 bytes, last */
+	n = build(f, &p);
+	CU_ASSERT_EQUAL(egw_pkt_parse(f, (uint32_t)n, &m), EGW_DROP_NONE);
+	CU_ASSERT_EQUAL(m.kind, EGW_PKT_FRAGMENT);
+	CU_ASSERT_EQUAL(m.frag, EGW_PKT_FRAG_LATER);
+	CU_ASSERT_EQUAL(m.ip_id, htons(0x1234));
+	CU_ASSERT_EQUAL(m.proto, IPPROTO_UDP);
+	CU_ASSERT_EQUAL(m.src, htonl(p.src));
+	CU_ASSERT_EQUAL(m.sport, 0);
+	CU_ASSERT_EQUAL(m.ip_len, n - PG_ETH_LEN);
+	/* A later piece of a protocol no flow has is still refused. */
+	p.proto = 47;
+	n = build(f, &p);
+	expect_drop(f, n, EGW_DROP_L4_UNSUPPORTED, "GRE fragment");
+}
+
+/* A frame the receive ring cut: its IP length past the bytes at hand, parsed only as cut. */
+static void test_parse_cut(void)
+{
+	uint8_t f[PG_FRAME_MAX];
+	struct pg_pkt p = base_pkt(IPPROTO_UDP);
+	struct egw_pkt_meta m;
+	size_t n;
+
+	p.payload_len = 1600;
+	n = build(f, &p);
+	pg_wr16(f + PG_ETH_LEN + 2, 4028);	/* the reassembled datagram's length */
+	pg_wr16(f + PG_ETH_LEN + 20 + 4, 4008); /* its UDP length */
+	pg_fix_ip_csum(f + PG_ETH_LEN);
+	expect_drop(f, n, EGW_DROP_IP_BAD_LENGTH, "cut frame, parsed whole");
+	CU_ASSERT_EQUAL(egw_pkt_parse_cut(f, (uint32_t)n, &m), EGW_DROP_NONE);
+	CU_ASSERT_EQUAL(m.ip_len, 4028);
+	CU_ASSERT_EQUAL(m.frag, EGW_PKT_FRAG_NONE);
+	/* Cut or not, the UDP length must still match the IP length. */
+	pg_wr16(f + PG_ETH_LEN + 20 + 4, 4000);
+	CU_ASSERT_EQUAL(egw_pkt_parse_cut(f, (uint32_t)n, &m), EGW_DROP_UDP_BAD_LENGTH);
 }
 
 static void test_parse_drops_martian(void)
@@ -1089,7 +1144,8 @@ void egw_test_register_pkt(void)
 	EGW_SUITE("pkt", pkt_init, NULL, EGW_TEST(test_parse_tcp), EGW_TEST(test_parse_udp),
 		EGW_TEST(test_parse_icmp_echo), EGW_TEST(test_parse_icmp_error),
 		EGW_TEST(test_parse_arp), EGW_TEST(test_parse_eth_padding),
-		EGW_TEST(test_parse_drops_l2_l3), EGW_TEST(test_parse_drops_martian),
+		EGW_TEST(test_parse_drops_l2_l3), EGW_TEST(test_parse_fragments),
+		EGW_TEST(test_parse_cut), EGW_TEST(test_parse_drops_martian),
 		EGW_TEST(test_parse_drops_l4), EGW_TEST(test_parse_drops_icmp_error),
 		EGW_TEST(test_parse_ip_options), EGW_TEST(test_parse_all_reasons_covered),
 		EGW_TEST(test_parse_truncations), EGW_TEST(test_parse_mutations),
