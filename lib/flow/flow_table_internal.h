@@ -20,7 +20,7 @@ struct egw_flow_table {
 	uint32_t timeout[EGW_FLOW_STATE_MAX]; /* seconds per state, from egw_flow_timeouts */
 	/* udp_reply toward ports above the well-known ones: at least RFC 4787 REQ-5's 120 s. */
 	uint32_t udp_reply_high;
-	unsigned n_udp_ports;		      /* ports with a timeout of their own */
+	unsigned n_udp_ports; /* ports with a timeout of their own */
 	/* seconds per UDP destination port 0-1023 (host order), 0 = the state's own */
 	uint32_t udp_port_timeout[EGW_UDP_PORT_TIMEOUT_LAST + 1];
 };
