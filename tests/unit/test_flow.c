@@ -627,12 +627,30 @@ static bool alive(struct egw_flow_table *ft, const struct egw_flow *f)
 }
 
 /* Timeouts by state and by UDP port, on the injectable clock of egw_flow_expire_step(). */
+/* A UDP flow from 198.18.0.I:4000I to 203.0.113.1:DPORT in STATE, last seen at T. */
+static struct egw_flow *udp_flow_to(struct egw_flow_table *ft, unsigned i, uint16_t dport,
+	uint8_t state, uint32_t t)
+{
+	struct egw_flow *f = egw_flow_alloc(ft);
+	struct egw_flow_key reply;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	egw_flow_key_set(&f->orig, htonl(PG_IP(198, 18, 0, i)), htonl(PG_IP(203, 0, 113, 1)),
+		htons((uint16_t)(40000 + i)), htons(dport), IPPROTO_UDP, EGW_ZONE_INSIDE);
+	f->nat_addr = htonl(NAT_ADDR);
+	f->nat_port = htons((uint16_t)(1024 + i));
+	egw_flow_reply_key(f, &reply);
+	CU_ASSERT_FATAL(egw_flow_commit(ft, f, &reply, t) == 0);
+	f->state = state;
+	f->last_seen = t;
+	return f;
+}
+
 static void test_timeouts_by_behaviour(void)
 {
 	struct egw_flow_timeouts to = TO;
 	struct egw_flow_table *ft;
 	struct egw_flow *tw, *rst, *req, *ans, *stream, *dns, *hi;
-	struct egw_flow_key reply;
 	const uint32_t t0 = 1000;
 
 	/* Zero: the timeout each one refines (callers that predate them keep theirs). */
@@ -668,29 +686,12 @@ static void test_timeouts_by_behaviour(void)
 	req = add_flow(ft, 3, IPPROTO_UDP, EGW_UDP_REQUEST, t0);
 	ans = add_flow(ft, 4, IPPROTO_UDP, EGW_UDP_ANSWERED, t0);
 	stream = add_flow(ft, 5, IPPROTO_UDP, EGW_FLOW_UDP, t0);
-	dns = egw_flow_alloc(ft);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(dns);
-	egw_flow_key_set(&dns->orig, htonl(PG_IP(198, 18, 0, 6)), htonl(PG_IP(203, 0, 113, 1)),
-		htons(40006), htons(53), IPPROTO_UDP, EGW_ZONE_INSIDE);
-	dns->nat_addr = htonl(NAT_ADDR);
-	dns->nat_port = htons(1030);
-	egw_flow_reply_key(dns, &reply);
-	CU_ASSERT_FATAL(egw_flow_commit(ft, dns, &reply, t0) == 0);
-	dns->state = EGW_FLOW_UDP; /* a stream: the port's timeout all the same */
-	dns->last_seen = t0;
+	dns = udp_flow_to(ft, 6, 53, EGW_FLOW_UDP,
+		t0); /* a stream: the port's timeout all the same */
 	CU_ASSERT_EQUAL(egw_flow_timeout(ft, dns), 5);
 	CU_ASSERT_EQUAL(egw_flow_timeout(ft, stream), 300);
 	/* An answered request to a port above 1023 (a STUN check on 3478): 120 s (REQ-5). */
-	hi = egw_flow_alloc(ft);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(hi);
-	egw_flow_key_set(&hi->orig, htonl(PG_IP(198, 18, 0, 7)), htonl(PG_IP(203, 0, 113, 1)),
-		htons(40007), htons(3478), IPPROTO_UDP, EGW_ZONE_INSIDE);
-	hi->nat_addr = htonl(NAT_ADDR);
-	hi->nat_port = htons(1031);
-	egw_flow_reply_key(hi, &reply);
-	CU_ASSERT_FATAL(egw_flow_commit(ft, hi, &reply, t0) == 0);
-	hi->state = EGW_UDP_ANSWERED;
-	hi->last_seen = t0;
+	hi = udp_flow_to(ft, 7, 3478, EGW_UDP_ANSWERED, t0);
 	CU_ASSERT_EQUAL(egw_flow_timeout(ft, hi), 120);
 
 	CU_ASSERT_EQUAL(egw_flow_expire_step(ft, t0 + 5, 64, NULL, NULL), 0);
