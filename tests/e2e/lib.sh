@@ -743,6 +743,26 @@ egw_listening() # tcp|udp PORT: is something listening in egwsrv?
 	ip netns exec $EGW_NS_SRV ss $flag "sport = :$2" 2>/dev/null | grep -q .
 }
 
+# egw_loss_start PERCENT: drops PERCENT% of the HTTP segments at random each way, before and
+# after the server's stack (nftables in egwsrv: this kernel has no tc netem).
+egw_loss_start()
+{
+	egw_in $EGW_NS_SRV nft -f - <<EOF || egw_fail "cannot install the nftables loss rules"
+table inet ${EGW_N}loss {
+	chain in { type filter hook input priority 0; tcp dport $EGW_HTTP_PORT numgen random mod 100 < $1 counter drop; }
+	chain out { type filter hook output priority 0; tcp sport $EGW_HTTP_PORT numgen random mod 100 < $1 counter drop; }
+}
+EOF
+}
+
+# egw_loss_stop: removes the loss rules and prints how many packets they dropped.
+egw_loss_stop()
+{
+	egw_in $EGW_NS_SRV nft list table inet ${EGW_N}loss |
+		awk '/counter/ { n += $(NF - 3) } END { print n + 0 }'
+	egw_in $EGW_NS_SRV nft delete table inet ${EGW_N}loss
+}
+
 # egw_capture_start NS IF FILE [FILTER...]: tcpdump to FILE; waits until it listens.
 # PID in EGW_LAST_PID; stop with egw_capture_stop PID.
 egw_capture_start()

@@ -23,17 +23,11 @@ assert_eq "$(egw_conf_get "$EGW_OUT/egw.ini" flows tcp_window_check)" "" \
 	"tcp_window_check left at its default (yes)"
 
 # 2% of the HTTP segments lost each way, before and after the server's stack.
-egw_in $EGW_NS_SRV nft -f - <<EOF || egw_fail "cannot install the nftables loss rules"
-table inet ${EGW_N}loss {
-	chain in { type filter hook input priority 0; tcp dport $EGW_HTTP_PORT numgen random mod 100 < 2 counter drop; }
-	chain out { type filter hook output priority 0; tcp sport $EGW_HTTP_PORT numgen random mod 100 < 2 counter drop; }
-}
-EOF
+egw_loss_start 2
 base=$EGW_OUT/stats.before.json
 egw_stats_save "$base"
 egw_check_curl
-lost=$(egw_in $EGW_NS_SRV nft list table inet ${EGW_N}loss | awk '/counter/ { n += $(NF - 3) } END { print n + 0 }')
-egw_in $EGW_NS_SRV nft delete table inet ${EGW_N}loss
+lost=$(egw_loss_stop)
 egw_log "segments dropped by the loss rules: $lost"
 assert_ge "$lost" 10 "packets the loss rules dropped during the 8 MiB transfer"
 assert_stat_delta "$base" drops.tcp_out_of_window -eq 0

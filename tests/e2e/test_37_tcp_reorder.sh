@@ -36,20 +36,14 @@ egw_conf "$EGW_OUT/egw.ini"
 egw_start "$EGW_OUT/egw.ini"
 egw_http_start
 egw_wait_path
-egw_in $EGW_NS_SRV nft -f - <<NFT || egw_fail "cannot install the nftables loss rules"
-table inet ${EGW_N}loss {
-	chain in { type filter hook input priority 0; tcp dport $EGW_HTTP_PORT numgen random mod 100 < 1 counter drop; }
-	chain out { type filter hook output priority 0; tcp sport $EGW_HTTP_PORT numgen random mod 100 < 1 counter drop; }
-}
-NFT
+egw_loss_start 1
 base=$EGW_OUT/stats.before.json
 egw_stats_save "$base"
 before=$(cat "$count" 2>/dev/null || echo 0)
 egw_check_curl
 sleep 0.6
 after=$(cat "$count")
-lost=$(egw_in $EGW_NS_SRV nft list table inet ${EGW_N}loss | awk '/counter/ { n += $(NF - 3) } END { print n + 0 }')
-egw_in $EGW_NS_SRV nft delete table inet ${EGW_N}loss
+lost=$(egw_loss_stop)
 assert_ge "$lost" 5 "packets the loss rules dropped during the transfer"
 egw_log "frames reordered during the transfer: $((after - before))"
 assert_ge "$((after - before))" 50 "frames the relay reordered during the 8 MiB transfer"
