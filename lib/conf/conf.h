@@ -83,6 +83,9 @@ struct egw_pool_conf {
 
 /* [egress] ech: what a ClientHello with an encrypted_client_hello extension is matched on. */
 enum egw_ech { EGW_ECH_OUTER = 0, EGW_ECH_DENY };
+/* [egress] host_binding (issue 12): when the appliance answers a TCP handshake itself and opens
+ * the upstream one once the host name has decided the pool and exit. */
+enum egw_host_binding { EGW_BINDING_AUTO = 0, EGW_BINDING_EARLY, EGW_BINDING_LATE };
 
 struct egw_conf {
 	char path[EGW_PATH_MAX]; /* the main file, as given */
@@ -123,10 +126,11 @@ struct egw_conf {
 		uint32_t reject_rate;
 		struct egw_conf_origin mode_origin;
 		/* Host names (SPEC 6): */
-		uint32_t host_timeout;	   /* seconds a flow may wait for its name; default 10 */
-		uint32_t host_hold_bytes;  /* first client data held per pending flow; 16384 */
-		uint32_t host_hold_total;  /* bytes held by one worker in all; 64 MiB */
-		enum egw_ech ech;	   /* default outer */
+		uint32_t host_timeout;	  /* seconds a flow may wait for its name; default 10 */
+		uint32_t host_hold_bytes; /* first client data held per pending flow; 16384 */
+		uint32_t host_hold_total; /* bytes held by one worker in all; 64 MiB */
+		enum egw_ech ech;	  /* default outer */
+		enum egw_host_binding host_binding; /* default auto */
 		uint32_t dns_min_ttl;	   /* seconds a learned name lives at least; default 60 */
 		uint32_t dns_max_per_name; /* addresses kept per learned name; default 64 */
 		uint32_t dns_max_entries;  /* (name, address) pairs learned in all; 1000000 */
@@ -261,5 +265,7 @@ int egw_mode_parse(const char *s, enum egw_mode *out);
 const char *egw_ip_options_name(enum egw_ip_options v);
 /* "drop", "reject" ([egress] deny_action, exhaustion_action). */
 const char *egw_deny_action_name(enum egw_deny_action v);
+/* "auto", "early", "late" ([egress] host_binding). */
+const char *egw_host_binding_name(enum egw_host_binding v);
 
 #endif

@@ -185,10 +185,11 @@ static void dump_egress(const struct egw_conf *c, const struct egw_policy_set *s
 		egw_deny_action_name(c->egress.exhaustion_action), c->egress.reject_rate);
 	fprintf(out,
 		"host_timeout = %u\nhost_hold_bytes = %u\nhost_hold_total = %u\nech = %s\n"
-		"dns_min_ttl = %u\ndns_max_per_name = %u\ndns_max_entries = %u\n"
+		"host_binding = %s\ndns_min_ttl = %u\ndns_max_per_name = %u\ndns_max_entries = %u\n"
 		"dns_filter = %s\n\n",
 		c->egress.host_timeout, c->egress.host_hold_bytes, c->egress.host_hold_total,
-		c->egress.ech == EGW_ECH_DENY ? "deny" : "outer", c->egress.dns_min_ttl,
+		c->egress.ech == EGW_ECH_DENY ? "deny" : "outer",
+		egw_host_binding_name(c->egress.host_binding), c->egress.dns_min_ttl,
 		c->egress.dns_max_per_name, c->egress.dns_max_entries,
 		c->egress.dns_filter ? "yes" : "no");
 }

@@ -21,7 +21,7 @@
  */
 #define CONF_MAX_ERRORS 1000
 
-#define CONF_MAX_KEYS 16
+#define CONF_MAX_KEYS 24
 #define CONF_QUOTE_MAX 72 /* a value quoted in a message: at most 64 bytes + "..." */
 
 enum conf_sect {
@@ -90,6 +90,7 @@ enum {
 	CONF_EGRESS_HOST_HOLD_BYTES,
 	CONF_EGRESS_HOST_HOLD_TOTAL,
 	CONF_EGRESS_ECH,
+	CONF_EGRESS_HOST_BINDING,
 	CONF_EGRESS_DNS_MIN_TTL,
 	CONF_EGRESS_DNS_MAX_PER_NAME,
 	CONF_EGRESS_DNS_MAX_ENTRIES,

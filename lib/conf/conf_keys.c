@@ -260,6 +260,18 @@ static void set_ech(struct conf_ctx *ctx, const struct conf_key *key, const char
 		ctx->conf->egress.ech = (enum egw_ech)i;
 }
 
+static void set_host_binding(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
+{
+	const char *names[EGW_BINDING_LATE + 1];
+	int i;
+
+	for (unsigned k = 0; k < CONF_ARRAY_SIZE(names); k++)
+		names[k] = egw_host_binding_name((enum egw_host_binding)k);
+	i = conf_parse_enum(ctx, key, value, names, CONF_ARRAY_SIZE(names));
+	if (i >= 0)
+		ctx->conf->egress.host_binding = (enum egw_host_binding)i;
+}
+
 static void set_ip_options(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
 {
 	const char *names[EGW_IP_OPTIONS_PASS + 1];
@@ -376,6 +388,7 @@ static const struct conf_key egress_keys[] = {
 	[CONF_EGRESS_HOST_HOLD_TOTAL] = { "host_hold_total", conf_set_u32, 0,
 		S(egress.host_hold_total), 2048, 1u << 30 },
 	[CONF_EGRESS_ECH] = { "ech", set_ech, 0 },
+	[CONF_EGRESS_HOST_BINDING] = { "host_binding", set_host_binding, 0 },
 	/* RFC 8767 4 caps TTLs at 7 days; a floor above that would never let a name go. */
 	[CONF_EGRESS_DNS_MIN_TTL] = { "dns_min_ttl", conf_set_u32, 0, S(egress.dns_min_ttl), 0,
 		604800 },

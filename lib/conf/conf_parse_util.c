@@ -359,6 +359,18 @@ const char *egw_deny_action_name(enum egw_deny_action v)
 		sizeof(deny_action_names) / sizeof(deny_action_names[0]), v);
 }
 
+static const char *const host_binding_names[] = {
+	[EGW_BINDING_AUTO] = "auto",
+	[EGW_BINDING_EARLY] = "early",
+	[EGW_BINDING_LATE] = "late",
+};
+
+const char *egw_host_binding_name(enum egw_host_binding v)
+{
+	return enum_name(host_binding_names,
+		sizeof(host_binding_names) / sizeof(host_binding_names[0]), v);
+}
+
 int conf_name_index(const char *const *names, unsigned n, const char *s)
 {
 	if (!s)

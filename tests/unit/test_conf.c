@@ -298,6 +298,7 @@ static const char full_conf[] =
 	"host_hold_bytes = 4096\n"
 	"host_hold_total = 1048576\n"
 	"ech = deny\n"
+	"host_binding = late\n"
 	"dns_min_ttl = 0\n"
 	"dns_max_per_name = 8\n"
 	"dns_max_entries = 5000\n"
@@ -440,6 +441,7 @@ static void test_full_valid(void)
 	CU_ASSERT_EQUAL(conf->egress.host_hold_bytes, 4096);
 	CU_ASSERT_EQUAL(conf->egress.host_hold_total, 1048576);
 	CU_ASSERT_EQUAL(conf->egress.ech, EGW_ECH_DENY);
+	CU_ASSERT_EQUAL(conf->egress.host_binding, EGW_BINDING_LATE);
 	CU_ASSERT_EQUAL(conf->egress.dns_min_ttl, 0);
 	CU_ASSERT_EQUAL(conf->egress.dns_max_per_name, 8);
 	CU_ASSERT_EQUAL(conf->egress.dns_max_entries, 5000);
@@ -459,7 +461,7 @@ static void test_full_valid(void)
 	CU_ASSERT_EQUAL(pool->mapping, EGW_MAPPING_ENDPOINT_DEPENDENT);
 	CU_ASSERT_EQUAL(pool->pairing, EGW_PAIRING_ARBITRARY);
 	CU_ASSERT_EQUAL(pool->max_per_source, 0);
-	CU_ASSERT_EQUAL(pool->origin.line, 45);
+	CU_ASSERT_EQUAL(pool->origin.line, 46);
 	pool = &conf->pools[1];
 	CU_ASSERT_STRING_EQUAL(pool->name, "second");
 	CU_ASSERT_EQUAL(pool->n_addrs, 1);
@@ -526,6 +528,7 @@ static void check_defaults(const struct egw_conf *c)
 	CU_ASSERT_EQUAL(c->egress.host_hold_bytes, 16384);
 	CU_ASSERT_EQUAL(c->egress.host_hold_total, 64u << 20);
 	CU_ASSERT_EQUAL(c->egress.ech, EGW_ECH_OUTER);
+	CU_ASSERT_EQUAL(c->egress.host_binding, EGW_BINDING_AUTO);
 	CU_ASSERT_EQUAL(c->egress.dns_min_ttl, 60);
 	CU_ASSERT_EQUAL(c->egress.dns_max_per_name, 64);
 	CU_ASSERT_EQUAL(c->egress.dns_max_entries, 1000000);
@@ -907,6 +910,9 @@ static const struct error_case error_cases[] = {
 		"[egress] host_hold_total: 4096 is less than host_hold_bytes 16384" },
 	{ "[egress]\nech = strip\n", 2, "[egress] ech: 'strip' is not one of: outer, deny" },
 	{ "[egress]\nech = Outer\n", 2, "[egress] ech: 'Outer' is not one of: outer, deny" },
+	{ "[egress]\nmode = policy\nhost_binding = lazy\n", 3,
+		"[egress] host_binding: 'lazy' is not one of: auto, early, late" },
+	{ "[egress]\nhost_binding =\n", 2, "[egress] host_binding" },
 	{ "[egress]\ndns_min_ttl = 604801\n", 2,
 		"[egress] dns_min_ttl: '604801' is not an integer within 0-604800" },
 	{ "[egress]\ndns_min_ttl = -1\n", 2,

@@ -1144,7 +1144,7 @@ static void test_dump_round_trip(void)
 					  "198.51.100.20-198.51.100.21, 198.51.100.30\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t1, "[policy block]\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t1, "hosts = github.com, *.githubusercontent.com\n"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(t1, "ech = deny\ndns_min_ttl = 0\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t1, "ech = deny\nhost_binding = auto\ndns_min_ttl = 0\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t1, "ip_options = drop-all\n"));
 	CU_ASSERT_EQUAL(again.egress.ip_options, EGW_IP_OPTIONS_DROP_ALL);
 	egw_policy_set_free(&ps1);
