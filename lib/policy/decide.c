@@ -128,6 +128,22 @@ static void decide_by(const struct egw_snapshot *snap, const struct cand *c,
 		set_final(v, NULL, snap->mode != EGW_MODE_PASSTHROUGH, no_match);
 }
 
+/*
+ * PENDING, bound with RT; late when host_binding says so: always, or (auto) when a tls/http
+ * candidate (T, H: the best of each protocol, NULL when none) has allow policies around it
+ * that bind apart (binding.c).
+ */
+static void pending(const struct egw_snapshot *snap, struct egw_verdict *v,
+	const struct egw_policy_rt *rt, const struct egw_policy_rt *t,
+	const struct egw_policy_rt *h)
+{
+	v->kind = EGW_VERDICT_PENDING;
+	v->rt = rt;
+	v->late = snap->host_binding == EGW_BINDING_LATE ||
+		  (snap->host_binding == EGW_BINDING_AUTO &&
+			  ((t && t->bind_late) || (h && h->bind_late)));
+}
+
 void egw_policy_decide_new(const struct egw_snapshot *snap, const struct egw_names_view *names,
 	const struct egw_cls_key *key, uint32_t now, struct egw_verdict *v)
 {
@@ -151,14 +167,12 @@ void egw_policy_decide_new(const struct egw_snapshot *snap, const struct egw_nam
 			const struct egw_policy_rt *a = cls_best(snap, hr->l7_allow, key);
 
 			if (rank_of(a) < rank_of(c.rt)) {
-				v->kind = EGW_VERDICT_PENDING;
-				v->rt = a;
+				pending(snap, v, a, t, h);
 				return;
 			}
 			if ((c.rt && c.rt->action == EGW_ACTION_ALLOW) ||
 				(!c.rt && snap->mode == EGW_MODE_PASSTHROUGH)) {
-				v->kind = EGW_VERDICT_PENDING;
-				v->rt = c.rt;
+				pending(snap, v, c.rt, t, h);
 				return;
 			}
 		}

@@ -54,6 +54,9 @@ struct egw_verdict {
 	uint8_t seen; /* enum egw_seen_kind the decision read (NOTHING at the first packet) */
 	bool ech;     /* the ClientHello carried ECH (ech = outer: the outer SNI was matched) */
 	bool learned; /* NAME was learned from DNS for the destination (a DNS host policy) */
+	/* PENDING: bind late (issue 12): the appliance answers the handshake itself and opens
+	 * the upstream one once the name has decided ([egress] host_binding, binding.c). */
+	bool late;
 	uint8_t name_len;
 	/*
 	 * The name decided on, NULL when none: the SNI / Host, or with LEARNED the learned name.

@@ -227,6 +227,7 @@ static int compile_policies(struct egw_snapshot *snap, const struct egw_snapshot
 		rc = egw_host_rules_build(snap, ps, rules, (uint32_t)n_rules, name);
 		if (rc < 0)
 			goto out;
+		egw_policy_binding_build(snap, rules, (uint32_t)n_rules);
 	}
 	rc = fingerprint(snap, rules, n_rules);
 out:
@@ -366,6 +367,7 @@ struct egw_snapshot *egw_snapshot_compile(const struct egw_snapshot_inputs *in)
 	all = NULL;
 	snap->revalidate = conf->egress.revalidate;
 	snap->ech = conf->egress.ech;
+	snap->host_binding = conf->egress.host_binding;
 	snap->dns_filter = conf->egress.dns_filter;
 	snap->host_timeout = conf->egress.host_timeout;
 	snap->host_hold_bytes = conf->egress.host_hold_bytes;

@@ -39,9 +39,12 @@ struct egw_policy_rt {
 	const struct egw_nat_pool *pool; /* NULL: routed without translation (nat = none) */
 	uint32_t order;			 /* file order (rank among equal priorities) */
 	int32_t priority;
-	uint8_t kind;		/* enum egw_policy_kind */
-	uint8_t l7;		/* EGW_PROTO_TLS or EGW_PROTO_HTTP for the L7 kinds */
-	uint8_t dnsf;		/* enum egw_dnsf_role */
+	uint8_t kind; /* enum egw_policy_kind */
+	uint8_t l7;   /* EGW_PROTO_TLS or EGW_PROTO_HTTP for the L7 kinds */
+	uint8_t dnsf; /* enum egw_dnsf_role */
+	/* tls/http kinds: the allow policies that could decide a flow it is a candidate of
+	 * differ in pool or exit (binding.c): with host_binding = auto, such flows bind late. */
+	bool bind_late;
 	uint64_t rank;		/* precedence: lower first (priority, then order) */
 	uint64_t decision_hash; /* rules, priority, action, kind, hosts */
 };
@@ -78,6 +81,7 @@ struct egw_snapshot {
 	/* Host-name and tls/http policies (host_rules.h); NULL when there are none. */
 	struct egw_host_rules *host;
 	enum egw_ech ech;
+	enum egw_host_binding host_binding; /* per new flow, not admission: not fingerprinted */
 	bool dns_filter;
 	/* [egress] limits of flows that wait for their name (per packet, not admission: not in
 	 * the fingerprint). */
@@ -124,6 +128,11 @@ void egw_snapshot_free(struct egw_snapshot *snap);
  * case it also works out NEXT's incremental re-check against PREV (delta_ok and the rest).
  */
 void egw_snapshot_chain(struct egw_snapshot *next, const struct egw_snapshot *prev);
+
+/* Sets each tls/http policy's bind_late from RULES (every policy's, ids are policy indexes;
+ * binding.c). */
+void egw_policy_binding_build(struct egw_snapshot *snap, const struct egw_cls_rule *rules,
+	uint32_t n_rules);
 
 /* Works out NEXT's delta against PREV (recheck.c); leaves delta_ok false when it cannot. */
 void egw_snapshot_delta(struct egw_snapshot *next, const struct egw_snapshot *prev);

@@ -382,6 +382,58 @@ static void test_pending_binding(void)
 	egw_snapshot_free(s);
 }
 
+/* Late binding (issue 12): a pending verdict is late when host_binding says so; with auto
+ * only where the allow policies around a tls/http candidate bind apart. */
+static bool late_for(const char *egress, const char *policies, struct egw_cls_key k)
+{
+	struct egw_snapshot *s = snap_of(egress, policies);
+	struct egw_verdict v;
+	bool late;
+
+	egw_policy_decide_new(s, NULL, &k, 100, &v);
+	CU_ASSERT_EQUAL(v.kind, EGW_VERDICT_PENDING);
+	late = v.kind == EGW_VERDICT_PENDING && v.late;
+	egw_snapshot_free(s);
+	return late;
+}
+
+#define TWO_POOLS                                                                                  \
+	"[policy a]\nprotocol = tls\nhosts = a.example\naction = allow\nnat = special\n"           \
+	"[policy b]\nprotocol = tls\nhosts = b.example\naction = allow\n"
+#define ONE_POOL                                                                                   \
+	"[policy a]\nprotocol = tls\nhosts = a.example\naction = allow\nnat = special\n"           \
+	"[policy b]\nprotocol = tls\nhosts = b.example\naction = allow\nnat = special\n"           \
+	"[policy c]\nprotocol = tls\nhosts = c.example\naction = deny\n"
+
+static void test_late_binding(void)
+{
+	struct egw_cls_key k = tcp(SERVER, 443);
+
+	CU_ASSERT_TRUE(late_for("", TWO_POOLS, k));
+	CU_ASSERT_FALSE(late_for("", ONE_POOL, k));
+	/* an exit of its own is a different binding too */
+	CU_ASSERT_TRUE(late_for("",
+		ONE_POOL "[policy d]\nprotocol = tcp\naction = allow\n"
+			 "nat = special\nvia = out\n",
+		k));
+	/* an allow elsewhere (another port) never decides these flows */
+	CU_ASSERT_FALSE(late_for("",
+		"[policy a]\nprotocol = tls\nports = 443\nhosts = a.example\naction = allow\nnat = "
+		"special\n"
+		"[policy d]\nprotocol = tcp\nports = 80\naction = allow\n",
+		k));
+	CU_ASSERT_TRUE(late_for("",
+		"[policy a]\nprotocol = tls\nports = 443\nhosts = a.example\naction = allow\nnat = "
+		"special\n"
+		"[policy d]\nprotocol = tcp\nports = 400-500\naction = allow\n",
+		k));
+	/* passthrough: a flow nothing matches leaves from the default pool */
+	CU_ASSERT_TRUE(late_for("mode = passthrough\n", ONE_POOL, k));
+	CU_ASSERT_FALSE(late_for("host_binding = early\n", TWO_POOLS, k));
+	CU_ASSERT_TRUE(late_for("host_binding = late\n", ONE_POOL, k));
+	CU_ASSERT_FALSE(late_for("host_binding = auto\n", ONE_POOL, k));
+}
+
 /* ---- names learned from DNS ---- */
 
 static struct egw_names_view *learned(struct egw_names_table **t, const char *const *names,
@@ -774,9 +826,9 @@ void egw_test_register_policy_host(void)
 		EGW_TEST(test_equal_priority_file_order), EGW_TEST(test_wildcard_and_apex),
 		EGW_TEST(test_host_rule_tuple), EGW_TEST(test_modes), EGW_TEST(test_ech),
 		EGW_TEST(test_protocol_mismatch_and_unknown), EGW_TEST(test_pending_binding),
-		EGW_TEST(test_dns_learned), EGW_TEST(test_dns_many_names),
-		EGW_TEST(test_names_survive_reload), EGW_TEST(test_recheck),
-		EGW_TEST(test_fingerprint_and_delta), EGW_TEST(test_dns_filter),
-		EGW_TEST(test_host_read_vectors), EGW_TEST(test_host_read_other),
-		EGW_TEST(test_read_then_decide));
+		EGW_TEST(test_late_binding), EGW_TEST(test_dns_learned),
+		EGW_TEST(test_dns_many_names), EGW_TEST(test_names_survive_reload),
+		EGW_TEST(test_recheck), EGW_TEST(test_fingerprint_and_delta),
+		EGW_TEST(test_dns_filter), EGW_TEST(test_host_read_vectors),
+		EGW_TEST(test_host_read_other), EGW_TEST(test_read_then_decide));
 }
