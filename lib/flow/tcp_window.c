@@ -5,17 +5,12 @@
 #include <rte_common.h>
 
 #include "pkt/pkt.h"
+#include "tcp_opts.h"
 #include "tcp_window.h"
 
 /* An ack may lag the peer's end by this much at least (Linux conntrack's MAXACKWINDOW): an
  * ACK overtaken by later ones on another path still fits while the windows are small. */
 #define MIN_ACK_WINDOW 66000u
-
-#define TCP_HDR_LEN 20
-#define OPT_EOL 0
-#define OPT_NOP 1
-#define OPT_WSCALE 3
-#define OPT_WSCALE_LEN 3
 
 /* Sequence arithmetic modulo 2^32 (RFC 9293 3.4): is A at or before B? */
 static inline bool seq_le(uint32_t a, uint32_t b)
@@ -26,25 +21,6 @@ static inline bool seq_le(uint32_t a, uint32_t b)
 static inline bool seq_lt(uint32_t a, uint32_t b)
 {
 	return (int32_t)(a - b) < 0;
-}
-
-/* The window scale option among N bytes of options at O, or EGW_TCP_NO_WSCALE. */
-static uint8_t wscale_option(const uint8_t *o, unsigned n)
-{
-	unsigned i = 0;
-
-	while (i < n && o[i] != OPT_EOL) {
-		if (o[i] == OPT_NOP) {
-			i++;
-			continue;
-		}
-		if (i + 1 >= n || o[i + 1] < 2 || o[i + 1] > n - i)
-			break; /* a broken option list ends the walk, as a receiver's does */
-		if (o[i] == OPT_WSCALE && o[i + 1] == OPT_WSCALE_LEN)
-			return RTE_MIN(o[i + 2], (uint8_t)EGW_TCP_MAX_WSCALE);
-		i += o[i + 1];
-	}
-	return EGW_TCP_NO_WSCALE;
 }
 
 void egw_tcp_seg_read(const uint8_t *tcp, uint16_t l4_len, uint8_t flags, struct egw_tcp_seg *s)
@@ -61,8 +37,13 @@ void egw_tcp_seg_read(const uint8_t *tcp, uint16_t l4_len, uint8_t flags, struct
 	s->win = rte_be_to_cpu_16(v16);
 	s->flags = flags;
 	s->len = l4_len - doff + !!(flags & EGW_TCP_SYN) + !!(flags & EGW_TCP_FIN);
-	s->wscale = (flags & EGW_TCP_SYN) ? wscale_option(tcp + TCP_HDR_LEN, doff - TCP_HDR_LEN) :
-					    EGW_TCP_NO_WSCALE;
+	s->wscale = EGW_TCP_NO_WSCALE;
+	if (flags & EGW_TCP_SYN) {
+		struct egw_tcp_opts o;
+		/* A broken option list ends the walk, as a receiver's does: what came before holds. */
+		(void)egw_tcp_opts_read((const struct rte_tcp_hdr *)tcp, &o);
+		s->wscale = o.wscale;
+	}
 }
 
 /* Both SYNs seen: the shifts hold only if both carried the option (RFC 7323 2.2). */

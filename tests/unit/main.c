@@ -67,6 +67,8 @@ int main(int argc, char **argv)
 	egw_test_register_pkt();
 	egw_test_register_flow();
 	egw_test_register_tcp_window();
+	egw_test_register_tcp_opts();
+	egw_test_register_syncookie();
 	egw_test_register_nat();
 	egw_test_register_net();
 	egw_test_register_neigh();
