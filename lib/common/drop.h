@@ -61,6 +61,12 @@
 	_(HOST_HOLD_FULL, "host_hold_full",                                                        \
 		"worker holds host_hold_total, or no flow may wait more")                          \
 	_(HOST_HOLD_DUPLICATE, "host_hold_duplicate", "retransmitted first data, already held")    \
+	_(LATE_ABSORBED, "late_absorbed",                                                          \
+		"late binding: a client segment the appliance answers itself (no data to hold)")   \
+	_(LATE_UPSTREAM_FAILED, "late_upstream_failed",                                            \
+		"late binding: the server refused our SYN or never answered (client reset)")       \
+	_(LATE_STALE, "late_stale",                                                                \
+		"late binding: a cookie ACK a reload decided otherwise (reset)")                   \
 	_(UNSOLICITED, "unsolicited_inbound", "outside packet of no known flow")                   \
 	_(TCP_NOT_SYN, "tcp_not_syn", "no flow: not a SYN (tcp_pickup: nor an ACK)")               \
 	_(TCP_OUT_OF_WINDOW, "tcp_out_of_window", "TCP segment or RST outside the flow's windows") \

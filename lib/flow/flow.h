@@ -9,6 +9,7 @@
 
 #include <rte_common.h>
 
+#include "splice.h"
 #include "tcp_window.h"
 
 /*
@@ -75,7 +76,13 @@ static inline bool egw_flow_finished(uint8_t state)
 #define EGW_FLOW_F_QUOTA 0x10	    /* holds one of its policy's max_flows */
 #define EGW_FLOW_F_REVOKED 0x20	    /* reset by a policy change: later packets get RSTs */
 #define EGW_FLOW_F_LOG 0x40	    /* start and end go to the flow log */
-#define EGW_FLOW_F_PENDING 0x80	    /* waits for its host name (lib/pipeline/host_pending.c) */
+/* Its packets take the host side's path (lib/pipeline/host_pending.c): it waits for its host
+ * name, or it is late-bound (egw_flow.late, lib/pipeline/late_bind.c). */
+#define EGW_FLOW_F_PENDING 0x80
+
+/* egw_flow.late (issue 12): the appliance answered the client's handshake itself. */
+#define EGW_LATE_BOUND 0x01   /* bound late (telemetry: binding late) */
+#define EGW_LATE_SPLICED 0x02 /* both halves connected: every packet goes through splice */
 
 #define EGW_DIR_ORIG 0
 #define EGW_DIR_REPLY 1
@@ -110,6 +117,10 @@ struct egw_flow {
 	/* second line */
 	struct egw_tcp_window tcp_win __rte_cache_aligned; /* TCP only (lib/flow/tcp_window.h) */
 	uint32_t created; /* worker clock seconds: read only when the flow ends */
+	/* TCP, late-bound (EGW_LATE_*; 0 for every other flow): read only on the host side's
+	 * path (EGW_FLOW_F_PENDING), never by an ordinary flow's packet. */
+	struct egw_splice splice;
+	uint8_t late;
 } __rte_cache_aligned;
 
 #define EGW_FLOW_ALIGN (2 * RTE_CACHE_LINE_SIZE)

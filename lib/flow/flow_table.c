@@ -210,6 +210,23 @@ int egw_flow_commit_new(struct egw_flow_table *ft, struct egw_flow *f,
 	return 0;
 }
 
+int egw_flow_rekey_reply(struct egw_flow_table *ft, struct egw_flow *f,
+	const struct egw_flow_key *old_reply)
+{
+	const uint32_t val = (uint32_t)EGW_FLOW_VAL(record_index(ft, f), EGW_DIR_REPLY);
+	struct egw_flow_key reply;
+	int rc;
+
+	egw_flow_reply_key(f, &reply);
+	if (memcmp(&reply, old_reply, sizeof(reply)) == 0)
+		return 0;
+	egw_flow_index_del(&ft->index, old_reply, val);
+	rc = egw_flow_index_add(&ft->index, &reply, val);
+	if (rc < 0)
+		egw_flow_index_add(&ft->index, old_reply, val); /* its slot was just freed */
+	return rc;
+}
+
 uint32_t egw_flow_index(const struct egw_flow_table *ft, const struct egw_flow *f)
 {
 	return record_index(ft, f);

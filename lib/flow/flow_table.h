@@ -66,6 +66,14 @@ int egw_flow_commit(struct egw_flow_table *ft, struct egw_flow *f,
  * key present after all would be taken from its flow. -ENOSPC. */
 int egw_flow_commit_new(struct egw_flow_table *ft, struct egw_flow *f,
 	const struct egw_flow_key *reply_key, uint32_t now);
+/*
+ * F's NAT binding (nat_addr, nat_port) has just changed from the one whose reply key was
+ * OLD_REPLY: the index finds F by its new reply key. -ENOSPC (the old key kept, F's binding to
+ * be set back by the caller).
+ */
+int egw_flow_rekey_reply(struct egw_flow_table *ft, struct egw_flow *f,
+	const struct egw_flow_key *old_reply);
+
 /* When committed F was created (worker clock, seconds). Cold: read when a flow ends or is
  * listed, never per packet. */
 uint32_t egw_flow_created(const struct egw_flow_table *ft, const struct egw_flow *f);

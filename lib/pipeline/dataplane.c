@@ -106,6 +106,9 @@ struct egw_dataplane *egw_dataplane_create(const struct egw_dataplane_params *p,
 		dp->secret = *p->secret;
 	else if (egw_nat_secret_init(&dp->secret) < 0)
 		goto fail;
+	snprintf(err, errlen, "cannot read random bytes for the SYN cookie key");
+	if (egw_syncookie_secret_init(&dp->cookie_secret) < 0)
+		goto fail;
 	snprintf(err, errlen, "out of memory for the data plane's tables and rings");
 	rc = egw_snapshot_rcu_init(&dp->rcu, dp->n_workers);
 	if (rc == 0)

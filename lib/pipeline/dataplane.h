@@ -84,9 +84,17 @@ struct egw_worker_stats {
 	/* Host-name policies (host_pending.c): TCP flows that waited for their name, how they
 	 * were decided, and the limits they met. */
 	uint64_t host_pending, host_allowed, host_denied, host_timeouts;
-	uint64_t host_hold_limit;     /* a flow needed more than host_hold_bytes (host_unknown) */
-	uint64_t host_rebind;	      /* allowed by a policy with another pool/exit: kept its own */
-	uint64_t host_names_full;     /* allowed, but the name table was full: name not kept */
+	uint64_t host_hold_limit; /* a flow needed more than host_hold_bytes (host_unknown) */
+	uint64_t host_rebind;	  /* allowed by a policy with another pool/exit: kept its own */
+	uint64_t host_names_full; /* allowed, but the name table was full: name not kept */
+	/* Late binding (late_bind.c): SYN cookies sent, client ACKs that proved one (a late-bound
+	 * flow made) or did not (any no-flow ACK under host rules), flows spliced, and upstream
+	 * SYNs that failed, each reset toward the client. */
+	uint64_t late_cookies_sent, late_cookies_valid, late_cookies_failed;
+	uint64_t late_pending; /* gauge: late-bound flows waiting for a name or the server */
+	uint64_t late_spliced, late_denied;
+	uint64_t late_syns_sent; /* our SYNs to servers (generated: retransmissions included) */
+	uint64_t late_upstream_rst, late_upstream_unreachable, late_upstream_timeout;
 	uint64_t dns_queries;	      /* A queries remembered for their answers */
 	uint64_t dns_answers_learned; /* answers whose addresses went to the journal */
 	/* answers to no A query waiting on their flow, ID and question (AAAA and other types

@@ -13,6 +13,7 @@
 #include "dataplane.h"
 #include "dns_snoop.h"
 #include "flow/flow_table.h"
+#include "flow/syncookie.h"
 #include "fragment.h"
 #include "mailbox.h"
 #include "nat/nat_map.h"
@@ -55,7 +56,8 @@ struct egw_dataplane {
 	/* The view of names learned from DNS (lib/names), on RCU's QSBR variable. */
 	struct egw_rcu names_rcu;
 	struct egw_nat_secret secret;
-	struct rte_ring *punt_ring; /* workers -> control: ARP (mbufs) */
+	struct egw_syncookie_secret cookie_secret; /* late binding's SYN cookies */
+	struct rte_ring *punt_ring;		   /* workers -> control: ARP (mbufs) */
 	/* workers -> control: packets waiting for their next hop's MAC (mbuf->port = exit port,
 	 * mbuf->hash.usr = next hop address) */
 	struct rte_ring *resolve_ring;

@@ -10,6 +10,7 @@
 
 #include "flow/tcp.h"
 #include "flow_life.h"
+#include "late_bind.h"
 #include "pipeline_internal.h"
 #include "policy/decide.h"
 
@@ -369,11 +370,109 @@ static enum egw_drop_reason commit_flow(struct egw_worker *w, const struct egw_s
 	f->neigh[EGW_DIR_REPLY] = EGW_NEIGH_NONE;
 	if (f->orig.proto == IPPROTO_TCP) /* the windows are learned from its packets */
 		memset(&f->tcp_win, 0, sizeof(f->tcp_win));
+	f->late = 0;
 	w->stats.flows_created++;
 	/* A pending flow counts for the policy that decides it, once it is decided. */
 	if (!(f->flags & EGW_FLOW_F_PENDING))
 		w->policy[f->policy].flows++;
 	egw_flow_started(w, f);
+	return EGW_DROP_NONE;
+}
+
+/* The MSS our cookie SYN-ACK announces: what fits both ports the flow crosses. */
+static uint16_t late_mss(const struct egw_worker *w, uint16_t in_port, uint16_t out_port)
+{
+	uint16_t mtu = RTE_MIN(w->dp->ports[in_port].mtu, w->dp->ports[out_port].mtu);
+
+	return (uint16_t)(mtu - 40); /* IPv4 and TCP headers without options */
+}
+
+/* The client's ACK M (META) of flow KEY, which had a cookie, refused for WHY: only the client
+ * knows the connection, and it is reset. */
+static void refuse_late(struct egw_worker *w, struct rte_mbuf *m, const struct egw_pkt_meta *meta,
+	enum egw_drop_reason why)
+{
+	egw_pl_rst_to_sender(w, m, meta);
+	egw_drop(&w->stats, m, why);
+}
+
+/*
+ * The client's ACK M (META) proved our cookie for KEY (its handshake L, first data byte SEQ0):
+ * decided again (a reload since the SYN counts), the flow is made, bound provisionally (its
+ * own addresses: nothing leaves before the name decides) and waits for its name. The flow, or
+ * NULL after M was dropped (and the client reset).
+ */
+static struct egw_flow *flow_late(struct egw_worker *w, const struct egw_snapshot *snap,
+	struct rte_mbuf *m, const struct egw_pkt_meta *meta, const struct egw_flow_key *key,
+	const struct egw_late *l, uint32_t seq0)
+{
+	struct egw_verdict v = { .late = false };
+	struct flow_route route;
+	enum egw_drop_reason why;
+	struct egw_flow *f;
+
+	why = egw_pl_admit_named(w, snap, key, EGW_TCP_SYN, &v);
+	if (why == EGW_DROP_NONE && (v.kind != EGW_VERDICT_PENDING || !v.late))
+		why = EGW_DROP_LATE_STALE;
+	if (why == EGW_DROP_NONE)
+		why = route_flow(w->dp, meta, m->port, v.rt, &route);
+	if (why == EGW_DROP_NONE && !egw_pl_host_can_wait(w))
+		why = EGW_DROP_HOST_HOLD_FULL;
+	if (why != EGW_DROP_NONE) {
+		refuse_late(w, m, meta, why);
+		return NULL;
+	}
+	f = egw_flow_alloc(w->ft);
+	if (!f && reclaim_record(w))
+		f = egw_flow_alloc(w->ft);
+	if (!f) {
+		refuse_late(w, m, meta, EGW_DROP_FLOW_TABLE_FULL);
+		return NULL;
+	}
+	f->orig = *key;
+	f->flags = EGW_FLOW_F_PENDING;
+	f->policy = v.rt ? v.rt->slot : 0;
+	why = bind_nat(w, NULL, f, NULL);
+	if (why == EGW_DROP_NONE)
+		why = commit_flow(w, snap, f, EGW_TCP_SYN_SENT, &route);
+	if (why != EGW_DROP_NONE) {
+		egw_flow_abort(w->ft, f);
+		refuse_late(w, m, meta, why);
+		return NULL;
+	}
+	egw_pl_late_wait(w, snap, f, l, seq0, v.rt ? v.rt->via_port : EGW_VIA_DEFAULT);
+	return f;
+}
+
+enum egw_drop_reason egw_pl_flow_rebind(struct egw_worker *w, const struct egw_snapshot *snap,
+	struct egw_flow *f, const struct egw_policy_rt *rt)
+{
+	const struct egw_pkt_meta meta = { .src = f->orig.a_addr, .dst = f->orig.b_addr };
+	struct egw_flow_key old_reply;
+	struct flow_route route;
+	enum egw_drop_reason why;
+
+	why = route_flow(w->dp, &meta, f->port[EGW_DIR_REPLY], rt, &route);
+	if (why != EGW_DROP_NONE)
+		return why;
+	egw_flow_reply_key(f, &old_reply);
+	why = bind_nat(w, rt ? rt->pool : snap->default_pool, f, NULL);
+	if (why == EGW_DROP_NONE && egw_flow_rekey_reply(w->ft, f, &old_reply) < 0)
+		why = EGW_DROP_FLOW_TABLE_FULL;
+	if (why != EGW_DROP_NONE) {
+		/* Back to the provisional binding the index knows it by. */
+		egw_flow_release_shares(w, f);
+		egw_flow_release_mapping(w, f);
+		f->flags &= (uint8_t) ~(EGW_FLOW_F_NAT | EGW_FLOW_F_QUOTA | EGW_FLOW_F_SRC_COUNTED);
+		f->nat_addr = f->orig.a_addr;
+		f->nat_port = f->orig.a_port;
+		return why;
+	}
+	f->port[EGW_DIR_ORIG] = (uint8_t)route.out_port;
+	f->neigh[EGW_DIR_ORIG] = egw_addr_set_contains(&snap->pool_addrs, f->orig.b_addr) ?
+					 EGW_NEIGH_HAIRPIN :
+					 EGW_NEIGH_NONE;
+	egw_flow_started(w, f); /* its address counted now (not logging yet: not decided) */
 	return EGW_DROP_NONE;
 }
 
@@ -387,9 +486,14 @@ static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snaps
 	struct flow_route route;
 	enum egw_drop_reason why;
 	struct egw_flow *f;
+	struct egw_late late;
+	uint32_t seq0;
 	uint8_t state = 0;
 	bool pending = false;
 
+	if (unlikely(snap->late_any) && meta->proto == IPPROTO_TCP &&
+		egw_pl_late_cookie(w, snap, m, meta, key, &late, &seq0))
+		return flow_late(w, snap, m, meta, key, &late, seq0);
 	why = initial_state(w, meta, &state);
 	if (why != EGW_DROP_NONE) {
 		egw_drop(&w->stats, m, why);
@@ -410,6 +514,11 @@ static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snaps
 	why = route_flow(w->dp, meta, m->port, rt, &route);
 	if (why != EGW_DROP_NONE) {
 		refuse(w, snap, &ref, rt, why);
+		return NULL;
+	}
+	/* Late binding: the handshake is ours, with a cookie; nothing is kept. */
+	if (pending && v.late && egw_tcp_may_start(meta->tcp_flags, false)) {
+		egw_pl_late_syn(w, m, meta, key, late_mss(w, m->port, route.out_port));
 		return NULL;
 	}
 	if (pending && !egw_pl_host_can_wait(w)) {

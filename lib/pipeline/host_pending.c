@@ -13,11 +13,10 @@
 #include <rte_tcp.h>
 
 #include "flow_life.h"
-#include "host_side.h"
+#include "late_bind.h"
 #include "net/tcp_rst.h"
-#include "pipeline_internal.h"
 
-static inline struct egw_pending *pending_of(struct egw_worker *w, const struct egw_flow *f)
+struct egw_pending *egw_pl_pending_of(struct egw_worker *w, const struct egw_flow *f)
 {
 	uint32_t slot = w->host->pending_of[egw_flow_index(w->ft, f)];
 
@@ -30,14 +29,12 @@ bool egw_pl_host_can_wait(const struct egw_worker *w)
 	       (w->host->pending_free != 0 || w->host->pending_fresh < w->host->n_pending);
 }
 
-void egw_pl_host_wait(struct egw_worker *w, const struct egw_snapshot *snap, struct egw_flow *f,
-	const struct rte_mbuf *syn, const struct egw_pkt_meta *meta, uint16_t via)
+struct egw_pending *egw_pl_pending_take(struct egw_worker *w, const struct egw_snapshot *snap,
+	struct egw_flow *f, uint32_t seq0, uint16_t via)
 {
 	struct egw_host_side *hs = w->host;
 	uint32_t slot = hs->pending_free ? hs->pending_free : ++hs->pending_fresh;
 	struct egw_pending *p = &hs->pending[slot - 1];
-	const struct rte_tcp_hdr *tcp =
-		rte_pktmbuf_mtod_offset(syn, const struct rte_tcp_hdr *, meta->l4_off);
 
 	if (slot == hs->pending_free)
 		hs->pending_free = p->next_free;
@@ -45,15 +42,24 @@ void egw_pl_host_wait(struct egw_worker *w, const struct egw_snapshot *snap, str
 	hs->pending_of[egw_flow_index(w->ft, f)] = slot;
 	p->f = f;
 	p->deadline = w->now + snap->host_timeout;
-	p->seq0 = rte_be_to_cpu_32(tcp->sent_seq) + 1;
+	p->seq0 = seq0;
 	p->via = via;
 	egw_hold_init(&p->hold);
 	f->flags |= EGW_FLOW_F_PENDING;
 	w->stats.host_pending++;
+	return p;
 }
 
-/* Gives P's slot back; F is no longer pending. */
-static void pending_free(struct egw_worker *w, struct egw_flow *f, struct egw_pending *p)
+void egw_pl_host_wait(struct egw_worker *w, const struct egw_snapshot *snap, struct egw_flow *f,
+	const struct rte_mbuf *syn, const struct egw_pkt_meta *meta, uint16_t via)
+{
+	const struct rte_tcp_hdr *tcp =
+		rte_pktmbuf_mtod_offset(syn, const struct rte_tcp_hdr *, meta->l4_off);
+
+	egw_pl_pending_take(w, snap, f, rte_be_to_cpu_32(tcp->sent_seq) + 1, via);
+}
+
+void egw_pl_pending_release(struct egw_worker *w, struct egw_flow *f, struct egw_pending *p)
 {
 	struct egw_host_side *hs = w->host;
 	uint32_t slot = (uint32_t)(p - hs->pending) + 1;
@@ -82,17 +88,35 @@ void egw_pl_host_flow_end(struct egw_worker *w, struct egw_flow *f, bool shutdow
 	if (!w->host)
 		return;
 	egw_host_name_drop(w->host, egw_flow_index(w->ft, f));
-	if (!(f->flags & EGW_FLOW_F_PENDING) || !(p = pending_of(w, f)))
+	if (!(f->flags & EGW_FLOW_F_PENDING) || !(p = egw_pl_pending_of(w, f)))
 		return;
 	drop_held(w, p, 0, shutdown ? EGW_DROP_SHUTDOWN : EGW_DROP_HOST_UNKNOWN);
-	pending_free(w, f, p);
+	if (f->late & EGW_LATE_BOUND)
+		w->stats.late_pending--;
+	egw_pl_pending_release(w, f, p);
 }
 
 /* The metadata a held segment carries (stored when it was held). */
-static void held_meta(const struct egw_worker *w, const struct rte_mbuf *m,
+void egw_pl_held_meta(const struct egw_worker *w, const struct rte_mbuf *m,
 	struct egw_pkt_meta *meta)
 {
 	egw_pkt_meta_take(m, w->dp->meta_off, meta);
+}
+
+void egw_pl_pending_admitted(struct egw_worker *w, const struct egw_snapshot *snap,
+	struct egw_flow *f, const struct egw_verdict *v)
+{
+	uint32_t slot = v->rt ? v->rt->slot : 0;
+
+	f->policy = slot;
+	if (w->flowlog && (!v->rt || v->rt->log))
+		f->flags |= EGW_FLOW_F_LOG;
+	f->generation = (uint16_t)snap->epoch;
+	if (!egw_host_name_keep(w->host, egw_flow_index(w->ft, f), v))
+		w->stats.host_names_full++;
+	w->policy[slot].flows++;
+	w->stats.host_allowed++;
+	egw_flow_decided(w, f);
 }
 
 /*
@@ -102,25 +126,16 @@ static void held_meta(const struct egw_worker *w, const struct rte_mbuf *m,
 static void admit(struct egw_worker *w, const struct egw_snapshot *snap, struct egw_flow *f,
 	struct egw_pending *p, const struct egw_verdict *v)
 {
-	uint32_t slot = v->rt ? v->rt->slot : 0;
 	struct egw_hold hold = p->hold;
 
-	f->policy = slot;
-	if (w->flowlog && (!v->rt || v->rt->log))
-		f->flags |= EGW_FLOW_F_LOG;
-	f->generation = (uint16_t)snap->epoch;
 	if (egw_verdict_rebind(snap, v, (f->flags & EGW_FLOW_F_NAT) ? f->nat_addr : 0, p->via))
 		w->stats.host_rebind++;
-	if (!egw_host_name_keep(w->host, egw_flow_index(w->ft, f), v))
-		w->stats.host_names_full++;
-	w->policy[slot].flows++;
-	w->stats.host_allowed++;
-	pending_free(w, f, p);
-	egw_flow_decided(w, f);
+	egw_pl_pending_release(w, f, p);
+	egw_pl_pending_admitted(w, snap, f, v);
 	for (unsigned i = 0; i < hold.n; i++) {
 		struct egw_pkt_meta meta;
 
-		held_meta(w, hold.seg[i].m, &meta);
+		egw_pl_held_meta(w, hold.seg[i].m, &meta);
 		egw_pl_flow_send(w, hold.seg[i].m, &meta, f, EGW_DIR_ORIG);
 	}
 }
@@ -158,19 +173,26 @@ static void refuse(struct egw_worker *w, struct egw_flow *f, struct egw_pending 
 	uint32_t seq0 = p->seq0;
 	struct egw_pkt_meta meta;
 	struct rte_mbuf *last = cur;
+	const bool late = f->late & EGW_LATE_BOUND;
 
 	w->policy[slot].denied++;
 	w->stats.host_denied++;
+	if (late) {
+		w->stats.late_denied++;
+		w->stats.late_pending--;
+	}
 	egw_flow_refused_named(w, &f->orig, slot, !v->rt || v->rt->log, why, v);
-	pending_free(w, f, p);
+	egw_pl_pending_release(w, f, p);
 	egw_flow_revoke(w, f);
 	if (cur)
 		meta = *cur_meta;
 	else if (hold.n)
-		held_meta(w, (last = hold.seg[hold.newest].m), &meta);
+		egw_pl_held_meta(w, (last = hold.seg[hold.newest].m), &meta);
 	if (last) {
 		egw_pl_rst_to_sender(w, last, &meta);
-		rst_to_server(w, f, last, &meta, seq0);
+		/* A late-bound flow's server never saw a SYN: nobody to reset there. */
+		if (!late)
+			rst_to_server(w, f, last, &meta, seq0);
 	}
 	if (cur)
 		egw_drop(&w->stats, cur, why);
@@ -195,7 +217,9 @@ static void decide(struct egw_worker *w, const struct egw_snapshot *snap, struct
 			v.why = EGW_DROP_POLICY_MAX_FLOWS;
 		}
 	}
-	if (v.kind == EGW_VERDICT_ALLOW)
+	if (v.kind == EGW_VERDICT_ALLOW && (f->late & EGW_LATE_BOUND))
+		egw_pl_late_admit(w, snap, f, p, &v);
+	else if (v.kind == EGW_VERDICT_ALLOW)
 		admit(w, snap, f, p, &v);
 	else
 		refuse(w, f, p, &v, cur, cur_meta);
@@ -223,15 +247,46 @@ static void read_held(struct egw_worker *w, const struct egw_snapshot *snap, str
 	decide(w, snap, f, p, &nothing, NULL, NULL);
 }
 
+int egw_pl_pending_hold(struct egw_worker *w, const struct egw_snapshot *snap,
+	struct egw_pending *p, struct rte_mbuf *m, const struct egw_pkt_meta *meta)
+{
+	const struct rte_tcp_hdr *tcp =
+		rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, meta->l4_off);
+	uint16_t hdr = (uint16_t)((tcp->data_off >> 4) * 4);
+	uint16_t len = (uint16_t)(meta->l4_len - hdr);
+
+	if (w->host->held_total + rte_pktmbuf_pkt_len(m) > snap->host_hold_total ||
+		(!rte_pktmbuf_is_contiguous(m) && rte_pktmbuf_linearize(m) < 0)) {
+		/* The client sends it again; by then others may have been decided. */
+		egw_drop(&w->stats, m, EGW_DROP_HOST_HOLD_FULL);
+		return 1;
+	}
+	egw_pkt_meta_carry(m, w->dp->meta_off, meta);
+	switch (egw_hold_add(&p->hold, m, rte_be_to_cpu_32(tcp->sent_seq) - p->seq0,
+		(uint16_t)(meta->l4_off + hdr), len, meta->tcp_flags & EGW_TCP_FIN,
+		snap->host_hold_bytes)) {
+	case EGW_HOLD_DUPLICATE:
+		egw_drop(&w->stats, m, EGW_DROP_HOST_HOLD_DUPLICATE);
+		return 1;
+	case EGW_HOLD_OVER:
+		return 2;
+	default:
+		w->host->held_total += rte_pktmbuf_pkt_len(m);
+		return 0;
+	}
+}
+
 bool egw_pl_host_packet(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf *m,
 	const struct egw_pkt_meta *meta, struct egw_flow *f, unsigned dir)
 {
 	static const struct egw_host_seen nothing = { .kind = EGW_SEEN_NOTHING };
-	struct egw_pending *p = pending_of(w, f);
+	struct egw_pending *p = egw_pl_pending_of(w, f);
 	const struct rte_tcp_hdr *tcp;
 	uint16_t hdr, len;
 	bool fin, syn;
 
+	if (p && (f->late & EGW_LATE_BOUND) && egw_pl_late_packet(w, snap, m, meta, f, p, dir))
+		return true;
 	if (!p || meta->kind == EGW_PKT_ICMP_ERROR)
 		return false;
 	tcp = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, meta->l4_off);
@@ -256,24 +311,14 @@ bool egw_pl_host_packet(struct egw_worker *w, const struct egw_snapshot *snap, s
 	/* Replies, the handshake's ACK, window updates: nothing to read, they pass. */
 	if (dir != EGW_DIR_ORIG || (len == 0 && !fin))
 		return false;
-	if (w->host->held_total + rte_pktmbuf_pkt_len(m) > snap->host_hold_total ||
-		(!rte_pktmbuf_is_contiguous(m) && rte_pktmbuf_linearize(m) < 0)) {
-		/* The client sends it again; by then others may have been decided. */
-		egw_drop(&w->stats, m, EGW_DROP_HOST_HOLD_FULL);
+	switch (egw_pl_pending_hold(w, snap, p, m, meta)) {
+	case 1:
 		return true;
-	}
-	egw_pkt_meta_carry(m, w->dp->meta_off, meta);
-	switch (egw_hold_add(&p->hold, m, rte_be_to_cpu_32(tcp->sent_seq) - p->seq0,
-		(uint16_t)(meta->l4_off + hdr), len, fin, snap->host_hold_bytes)) {
-	case EGW_HOLD_DUPLICATE:
-		egw_drop(&w->stats, m, EGW_DROP_HOST_HOLD_DUPLICATE);
-		return true;
-	case EGW_HOLD_OVER:
+	case 2:
 		w->stats.host_hold_limit++;
 		decide(w, snap, f, p, &nothing, m, meta);
 		return true;
 	default:
-		w->host->held_total += rte_pktmbuf_pkt_len(m);
 		break;
 	}
 	read_held(w, snap, f, p);
@@ -297,6 +342,8 @@ void egw_pl_host_expire(struct egw_worker *w)
 		struct egw_pending *p = &hs->pending[i];
 
 		if (p->f && (int32_t)(w->now - p->deadline) >= 0) {
+			if (egw_pl_late_expired(w, p))
+				continue;
 			w->stats.host_timeouts++;
 			decide(w, snap, p->f, p, &nothing, NULL, NULL);
 		}

@@ -17,22 +17,41 @@
  *
  * Memory (plain calloc, slots handed out from the start of the tables and reused: pages
  * beyond the most ever in use at once are never touched, so never backed): 8 bytes per flow
- * record (two slot indexes), a pending slot ~550 bytes, a name slot 264 bytes. Worker only.
+ * record (two slot indexes), a pending slot ~600 bytes (late-bound flows wait in one too), a name slot 264 bytes. Worker only.
  */
 #include <stdint.h>
 
+#include "flow/tcp_opts.h"
 #include "flow_hold.h"
 #include "policy/decide.h"
 
 #define EGW_HOST_PENDING_MAX 16384u
 #define EGW_HOST_STREAM_MAX 65536u /* host_hold_bytes' largest value */
 
+/* A late-bound flow's two handshakes (late_bind.c), beside its pending slot. */
+enum egw_late_step {
+	EGW_LATE_NAME = 0, /* the client's handshake done (cookie): waiting for the name */
+	EGW_LATE_SYN_SENT, /* allowed: our SYN is out, waiting for the server's SYN-ACK */
+};
+
+struct egw_late {
+	struct egw_tcp_opts syn;  /* what the client's SYN offered, as its cookie carried it */
+	struct rte_mempool *pool; /* where the segments the appliance writes come from */
+	uint32_t cookie_isn;	  /* our SYN-ACK's sequence number */
+	uint32_t our_tsval;	  /* our SYN-ACK's TSval (the client's ACK echoed it) */
+	uint32_t cli_tsval;	  /* the client's latest TSval */
+	uint32_t syn_at;	  /* worker clock: our SYN last sent */
+	uint16_t cli_win;	  /* the client's latest window field */
+	uint8_t step;		  /* enum egw_late_step */
+};
+
 struct egw_pending {
-	struct egw_flow *f; /* its flow (records never move); NULL when the slot is free */
-	uint32_t next_free; /* free: the next free slot + 1 (0 ends the list) */
-	uint32_t deadline;  /* worker clock: when it is given up on (host_unknown) */
-	uint32_t seq0;	    /* the client's first data byte: its SYN's sequence number + 1 */
-	uint16_t via;	    /* the exit it was bound with (egw_verdict_via) */
+	struct egw_flow *f;   /* its flow (records never move); NULL when the slot is free */
+	uint32_t next_free;   /* free: the next free slot + 1 (0 ends the list) */
+	uint32_t deadline;    /* worker clock: when it is given up on (host_unknown) */
+	uint32_t seq0;	      /* the client's first data byte: its SYN's sequence number + 1 */
+	uint16_t via;	      /* the exit it was bound with (egw_verdict_via) */
+	struct egw_late late; /* late-bound flows only (egw_flow.late) */
 	struct egw_hold hold;
 };
 

@@ -14,6 +14,7 @@
 #include "flow/tcp.h"
 #include "flow/udp.h"
 #include "flow_life.h"
+#include "late_bind.h"
 #include "policy/classifier.h"
 #include "net/l3.h"
 #include "net/tcp_rst.h"
@@ -143,9 +144,13 @@ static void forward_split(struct egw_worker *w, struct rte_mbuf *m, const struct
 /*
  * Sends M, a packet of admitted flow F (or its ICMP error), on: track, translate, forward.
  * PROBE: M is the RST a re-check made; an ACK probe goes along (egw_pl_send_ack_probe).
+ * SPLICED: F is late-bound and spliced (late_bind.h; a constant false on the fast path): its
+ * segments are rewritten, the window tracked in the server's sequence space (after the
+ * client's are rewritten, before the server's are).
  */
 static __rte_always_inline void flow_send(struct egw_worker *w, const struct egw_snapshot *snap,
-	struct rte_mbuf *m, struct egw_pkt_meta *meta, struct egw_flow *f, unsigned dir, bool probe)
+	struct rte_mbuf *m, struct egw_pkt_meta *meta, struct egw_flow *f, unsigned dir, bool probe,
+	bool spliced)
 {
 	struct egw_dataplane *dp = w->dp;
 	uint16_t out_port = f->port[dir];
@@ -171,8 +176,13 @@ static __rte_always_inline void flow_send(struct egw_worker *w, const struct egw
 		}
 		split = true;
 	}
+	spliced = spliced && meta->kind != EGW_PKT_ICMP_ERROR;
+	if (unlikely(spliced) && dir == EGW_DIR_ORIG)
+		egw_pl_late_splice(m, meta, f, dir);
 	if (meta->proto == IPPROTO_TCP && !tcp_window(w, m, meta, f, dir, &tcp_flags))
 		return;
+	if (unlikely(spliced) && dir == EGW_DIR_REPLY)
+		egw_pl_late_splice(m, meta, f, dir);
 	/* DNS: queries remembered (or answered NXDOMAIN by dns_filter), answers learned from.
 	 * A message in pieces cannot be read (nor filtered): it does not pass. */
 	if (unlikely(egw_dns_flow(f))) {
@@ -231,7 +241,13 @@ static __rte_always_inline void flow_send(struct egw_worker *w, const struct egw
 void egw_pl_flow_send(struct egw_worker *w, struct rte_mbuf *m, struct egw_pkt_meta *meta,
 	struct egw_flow *f, unsigned dir)
 {
-	flow_send(w, egw_snapshot_current(&w->dp->rcu), m, meta, f, dir, false);
+	flow_send(w, egw_snapshot_current(&w->dp->rcu), m, meta, f, dir, false, false);
+}
+
+void egw_pl_flow_send_spliced(struct egw_worker *w, struct rte_mbuf *m, struct egw_pkt_meta *meta,
+	struct egw_flow *f, unsigned dir)
+{
+	flow_send(w, egw_snapshot_current(&w->dp->rcu), m, meta, f, dir, false, true);
 }
 
 /*
@@ -242,6 +258,7 @@ static bool flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, s
 	struct egw_pkt_meta *meta, struct egw_flow *f, unsigned dir)
 {
 	enum egw_recheck recheck = EGW_RECHECK_ALLOWED;
+	bool spliced = false;
 
 	/* A new connection on the tuple of a closed one is a flow of its own (one flow log
 	 * record per connection), decided afresh by the new-flow path (its host name too).
@@ -265,12 +282,17 @@ static bool flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, s
 			}
 			/* Flushed (egw_pl_flush_tcp): its first packet resets both ends. */
 			if (egw_pl_reset_both_ways(w, m, meta, f) == EGW_RECHECK_RESET)
-				flow_send(w, snap, m, meta, f, dir, true);
+				flow_send(w, snap, m, meta, f, dir, true,
+					(f->late & EGW_LATE_SPLICED) != 0);
 			return false;
 		}
-		if (!egw_pl_host_packet(w, snap, m, meta, f, dir))
-			flow_send(w, snap, m, meta, f, dir, false);
-		return false;
+		/* Spliced (late-bound, both halves up): an established flow from here on. */
+		spliced = (f->late & EGW_LATE_SPLICED) != 0;
+		if (!spliced) {
+			if (!egw_pl_host_packet(w, snap, m, meta, f, dir))
+				flow_send(w, snap, m, meta, f, dir, false, false);
+			return false;
+		}
 	}
 	if (unlikely(f->generation != (uint16_t)snap->epoch) && meta->kind != EGW_PKT_ICMP_ERROR) {
 		recheck = egw_pl_recheck(w, snap, m, meta, f);
@@ -281,7 +303,7 @@ static bool flow_packet(struct egw_worker *w, const struct egw_snapshot *snap, s
 			return true;
 		}
 	}
-	flow_send(w, snap, m, meta, f, dir, recheck == EGW_RECHECK_RESET);
+	flow_send(w, snap, m, meta, f, dir, recheck == EGW_RECHECK_RESET, spliced);
 	return false;
 }
 

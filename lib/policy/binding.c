@@ -75,10 +75,14 @@ static bool policy_binds_apart(const struct egw_snapshot *snap, uint32_t p,
 void egw_policy_binding_build(struct egw_snapshot *snap, const struct egw_cls_rule *rules,
 	uint32_t n_rules)
 {
+	snap->late_any = false;
 	for (uint32_t p = 0; p < snap->n_policies; p++) {
 		struct egw_policy_rt *rt = &snap->policies[p];
+		bool l7 = rt->kind == EGW_POLICY_L7 || rt->kind == EGW_POLICY_L7_HOST;
 
-		rt->bind_late = (rt->kind == EGW_POLICY_L7 || rt->kind == EGW_POLICY_L7_HOST) &&
-				policy_binds_apart(snap, p, rules, n_rules);
+		rt->bind_late = l7 && policy_binds_apart(snap, p, rules, n_rules);
+		snap->late_any |=
+			l7 && (snap->host_binding == EGW_BINDING_LATE ||
+				      (snap->host_binding == EGW_BINDING_AUTO && rt->bind_late));
 	}
 }

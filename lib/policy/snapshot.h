@@ -82,6 +82,8 @@ struct egw_snapshot {
 	struct egw_host_rules *host;
 	enum egw_ech ech;
 	enum egw_host_binding host_binding; /* per new flow, not admission: not fingerprinted */
+	/* Some flow may bind late (binding.c): a client ACK of no flow may carry our cookie. */
+	bool late_any;
 	bool dns_filter;
 	/* [egress] limits of flows that wait for their name (per packet, not admission: not in
 	 * the fingerprint). */

@@ -477,13 +477,15 @@ static void check_conservation(void)
 	CU_ASSERT_EQUAL(st.handoffs_out, st.handoffs_in + in_rings);
 	/* Generated packets (ICMP errors; for revoked flows the RST back to the sender and the
 	 * ACK probe; dns_filter's NXDOMAIN answers; rejects) add to rx; a packet split in
-	 * fragments counts as its fragments. */
+	 * fragments counts as its fragments; late binding's SYNs to servers. */
 	CU_ASSERT_EQUAL(st.rx_packets + st.icmp_errors_sent + st.rst_sent + st.ack_probes_sent +
-				st.rejects_sent + st.dns_nxdomain_sent + st.fragments_sent,
+				st.rejects_sent + st.dns_nxdomain_sent + st.fragments_sent +
+				st.late_syns_sent,
 		st.tx_packets + st.punted + st.held + st.handoffs_out - st.handoffs_in +
 			total_drops(&st) + st.packets_fragmented);
 	if (st.rx_packets + st.icmp_errors_sent + st.rst_sent + st.ack_probes_sent +
-			st.rejects_sent + st.dns_nxdomain_sent + st.fragments_sent !=
+			st.rejects_sent + st.dns_nxdomain_sent + st.fragments_sent +
+			st.late_syns_sent !=
 		st.tx_packets + st.punted + st.held + st.handoffs_out - st.handoffs_in +
 			total_drops(&st) + st.packets_fragmented)
 		fprintf(stderr,
@@ -3189,6 +3191,297 @@ static void test_pipeline_host_flow_log(void)
 	host_teardown(&sl, hello);
 }
 
+/* ---- late binding (late_bind.c): the handshake answered with a cookie, then spliced ---- */
+
+#define TS_C 100u  /* the client's timestamp clock */
+#define TS_S 7000u /* the server's */
+
+/* A segment of the client's connection (port 40000 to SERVER:443) with timestamps (TSVAL,
+ * TSECR) and, on a SYN, MSS 1460, SACK-permitted and window scale 7; LEN bytes of DATA. */
+static void late_seg(uint16_t port, bool from_srv, uint8_t flags, uint32_t seq, uint32_t ack,
+	uint32_t tsval, uint32_t tsecr, const uint8_t *data, uint16_t len)
+{
+	struct pg_pkt p = from_srv ? from_server(IPPROTO_TCP, 443, 0, 0) :
+				     from_client(IPPROTO_TCP, 40000, SERVER, 443);
+	const bool syn = flags & EGW_TCP_SYN;
+	uint8_t f[PG_FRAME_MAX], *o;
+	size_t n;
+
+	if (from_srv) {
+		const struct egw_flow *fl = find_flow(W(0), IPPROTO_TCP, 40000, SERVER, 443);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(fl);
+		p.dst = rte_be_to_cpu_32(fl->nat_addr);
+		p.dport = rte_be_to_cpu_16(fl->nat_port);
+	}
+	p.tcp_flags = flags;
+	p.seq = seq;
+	p.ack = ack;
+	p.tcp_doff = syn ? 10 : 8;
+	p.payload_len = len;
+	n = bld(f, &p);
+	o = f + PG_ETH_LEN + 20 + 20;
+	if (syn) {
+		static const uint8_t head[] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10 };
+		memcpy(o, head, sizeof(head));
+		o += sizeof(head);
+	} else {
+		static const uint8_t head[] = { 1, 1, 8, 10 };
+		memcpy(o, head, sizeof(head));
+		o += sizeof(head);
+	}
+	pg_wr32(o, tsval);
+	pg_wr32(o + 4, tsecr);
+	if (syn) {
+		static const uint8_t ws[] = { 1, 3, 3, 7 };
+		memcpy(o + 8, ws, sizeof(ws));
+	}
+	if (len)
+		memcpy(f + n - len, data, len);
+	pg_fix_l4_csum(f + PG_ETH_LEN);
+	rx_on(W(0), port, f, n);
+}
+
+/* The TSval of frame FR's timestamps option (0 if none). */
+static uint32_t tsval_of(const struct frame *fr)
+{
+	const uint8_t *th = fr->d + PG_ETH_LEN + 20;
+	unsigned end = (th[12] >> 4) * 4u;
+
+	for (unsigned i = 20; i + 1 < end;) {
+		if (th[i] == 0)
+			break;
+		if (th[i] == 1) {
+			i++;
+			continue;
+		}
+		if (th[i] == 8)
+			return pg_rd32(th + i + 2);
+		i += th[i + 1] ? th[i + 1] : 1;
+	}
+	return 0;
+}
+
+/* A policy-mode data plane binding late with the policies POL. */
+static void late_setup(struct egw_policy_slots *sl, struct egw_policy_conf *pol, unsigned n)
+{
+	CU_ASSERT_EQUAL_FATAL(egw_policy_slots_init(sl, "ut_pl_late"), 0);
+	dp_setup(&(struct dp_opts){ .mode = EGW_MODE_POLICY });
+	F.conf->egress.host_timeout = 10;
+	F.conf->egress.host_hold_bytes = 16384;
+	F.conf->egress.host_hold_total = 1 << 20;
+	F.conf->egress.host_binding = EGW_BINDING_LATE;
+	publish_policies(sl, pol, n);
+}
+
+/* The client's SYN answered with our cookie (no flow), its ACK proving it (a flow waiting for
+ * its name, nothing sent). Returns the cookie; *OUR_TS: our SYN-ACK's TSval. */
+static uint32_t late_handshake(uint32_t *our_ts)
+{
+	struct frame fr[2];
+	const struct egw_flow *f;
+	uint32_t cookie;
+
+	late_seg(port_in, false, EGW_TCP_SYN, ISN_C, 0, TS_C, 0, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(take(fr, 2), 1);
+	CU_ASSERT_EQUAL(fr[0].port, port_in);
+	CU_ASSERT_EQUAL(tcp_flags_of(&fr[0]), EGW_TCP_SYN | EGW_TCP_ACK);
+	CU_ASSERT_EQUAL(tcp_ack_of(&fr[0]), ISN_C + 1);
+	CU_ASSERT(pg_l4_csum_ok(fr[0].d + PG_ETH_LEN));
+	CU_ASSERT_PTR_NULL(find_flow(W(0), IPPROTO_TCP, 40000, SERVER, 443));
+	cookie = tcp_seq_of(&fr[0]);
+	*our_ts = tsval_of(&fr[0]);
+	CU_ASSERT_NOT_EQUAL(*our_ts, 0);
+	/* A forged ACK proves nothing: no flow. */
+	late_seg(port_in, false, EGW_TCP_ACK, ISN_C + 1, cookie + 2, TS_C + 1, *our_ts, NULL, 0);
+	CU_ASSERT_PTR_NULL(find_flow(W(0), IPPROTO_TCP, 40000, SERVER, 443));
+	late_seg(port_in, false, EGW_TCP_ACK, ISN_C + 1, cookie + 1, TS_C + 1, *our_ts, NULL, 0);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_LATE_ABSORBED), 1);
+	f = find_flow(W(0), IPPROTO_TCP, 40000, SERVER, 443);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT(f->late & EGW_LATE_BOUND);
+	CU_ASSERT(f->flags & EGW_FLOW_F_PENDING);
+	return cookie;
+}
+
+/* Allowed: our SYN leaves with the client's ISN from the pool, the server's SYN-ACK is
+ * acknowledged, the held hello follows with the server's sequence space in its ACK and
+ * TSecr, and the server's data reaches the client in ours. */
+static void test_pipeline_late_allowed(void)
+{
+	static char *hosts[] = { "api.github.com" };
+	struct egw_policy_conf pol[1];
+	struct egw_policy_slots sl;
+	struct egw_worker_stats st;
+	struct frame fr[4];
+	uint32_t cookie, our_ts;
+	const uint16_t first = 1000;
+	size_t n = 0;
+	uint8_t *hello = large_hello(&n);
+	struct egw_flow *f;
+
+	host_policy(&pol[0], "github", hosts, 1, EGW_PROTO_TLS, EGW_ACTION_ALLOW, 0);
+	late_setup(&sl, pol, 1);
+	cookie = late_handshake(&our_ts);
+	f = find_flow(W(0), IPPROTO_TCP, 40000, SERVER, 443);
+	late_seg(port_in, false, EGW_TCP_ACK, ISN_C + 1, cookie + 1, TS_C + 2, our_ts, hello,
+		first);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	late_seg(port_in, false, EGW_TCP_ACK | EGW_TCP_PSH, ISN_C + 1 + first, cookie + 1, TS_C + 3,
+		our_ts, hello + first, (uint16_t)(n - first));
+	/* decided: our SYN, from the pool, with the client's ISN and timestamp clock */
+	CU_ASSERT_EQUAL_FATAL(take(fr, 4), 1);
+	CU_ASSERT_EQUAL(fr[0].port, port_out);
+	CU_ASSERT_EQUAL(tcp_flags_of(&fr[0]), EGW_TCP_SYN);
+	CU_ASSERT_EQUAL(tcp_seq_of(&fr[0]), ISN_C);
+	CU_ASSERT_EQUAL(tsval_of(&fr[0]), TS_C + 3);
+	CU_ASSERT(is_pool_addr(pg_rd32(fr[0].d + PG_ETH_LEN + 12)));
+	CU_ASSERT(f->flags & EGW_FLOW_F_NAT);
+	/* a retransmission meanwhile is held no more than once; our SYN goes again */
+	late_seg(port_in, false, EGW_TCP_ACK, ISN_C + 1, cookie + 1, TS_C + 4, our_ts, hello,
+		first);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_HOST_HOLD_DUPLICATE), 1);
+	W(0)->now++; /* at most one SYN a second */
+	late_seg(port_in, false, EGW_TCP_ACK, ISN_C + 1, cookie + 1, TS_C + 4, our_ts, hello,
+		first);
+	CU_ASSERT_EQUAL_FATAL(take(fr, 4), 1);
+	CU_ASSERT_EQUAL(tcp_flags_of(&fr[0]), EGW_TCP_SYN);
+	/* the server's SYN-ACK: our ACK, then the held hello, both in its sequence space */
+	late_seg(port_out, true, EGW_TCP_SYN | EGW_TCP_ACK, ISN_S, ISN_C + 1, TS_S, TS_C + 4, NULL,
+		0);
+	CU_ASSERT_EQUAL_FATAL(take(fr, 4), 3);
+	CU_ASSERT_EQUAL(fr[0].port, port_out);
+	CU_ASSERT_EQUAL(tcp_flags_of(&fr[0]), EGW_TCP_ACK);
+	CU_ASSERT_EQUAL(tcp_seq_of(&fr[0]), ISN_C + 1);
+	CU_ASSERT_EQUAL(tcp_ack_of(&fr[0]), ISN_S + 1);
+	for (unsigned i = 1; i < 3; i++) {
+		CU_ASSERT_EQUAL(fr[i].port, port_out);
+		CU_ASSERT_EQUAL(tcp_ack_of(&fr[i]), ISN_S + 1);
+		CU_ASSERT(pg_l4_csum_ok(fr[i].d + PG_ETH_LEN));
+	}
+	CU_ASSERT_EQUAL(tcp_seq_of(&fr[1]), ISN_C + 1);
+	CU_ASSERT_EQUAL(memcmp(fr[1].d + fr[1].len - first, hello, first), 0);
+	CU_ASSERT(f->late & EGW_LATE_SPLICED);
+	/* the server's answer reaches the client in the sequence space of our SYN-ACK */
+	late_seg(port_out, true, EGW_TCP_ACK, ISN_S + 1, ISN_C + 1 + (uint32_t)n, TS_S + 5,
+		TS_C + 4, hello, 100);
+	CU_ASSERT_EQUAL_FATAL(take(fr, 4), 1);
+	CU_ASSERT_EQUAL(fr[0].port, port_in);
+	CU_ASSERT_EQUAL(tcp_seq_of(&fr[0]), cookie + 1);
+	CU_ASSERT_EQUAL(tsval_of(&fr[0]), our_ts + 5);
+	CU_ASSERT(pg_l4_csum_ok(fr[0].d + PG_ETH_LEN));
+	/* and the client's ACK of it reaches the server in its own */
+	late_seg(port_in, false, EGW_TCP_ACK, ISN_C + 1 + (uint32_t)n, cookie + 101, TS_C + 6,
+		our_ts + 5, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(take(fr, 4), 1);
+	CU_ASSERT_EQUAL(tcp_ack_of(&fr[0]), ISN_S + 101);
+	CU_ASSERT(pg_l4_csum_ok(fr[0].d + PG_ETH_LEN));
+	egw_dataplane_stats(F.dp, &st);
+	CU_ASSERT_EQUAL(st.late_cookies_sent, 1);
+	CU_ASSERT_EQUAL(st.late_cookies_valid, 1);
+	CU_ASSERT_EQUAL(st.late_cookies_failed, 1);
+	CU_ASSERT_EQUAL(st.late_spliced, 1);
+	CU_ASSERT_EQUAL(st.late_pending, 0);
+	CU_ASSERT_EQUAL(st.drops[EGW_DROP_TCP_OUT_OF_WINDOW], 0);
+	host_teardown(&sl, hello);
+}
+
+/* Denied: only the client is reset, the server never sees a SYN. */
+static void test_pipeline_late_denied(void)
+{
+	static char *deny[] = { "api.github.com" }, *allow[] = { "other.example" };
+	struct egw_policy_conf pol[2];
+	struct egw_policy_slots sl;
+	struct egw_worker_stats st;
+	struct frame fr[4];
+	uint32_t cookie, our_ts;
+	size_t n = 0;
+	uint8_t *hello = large_hello(&n);
+
+	host_policy(&pol[0], "bad", deny, 1, EGW_PROTO_TLS, EGW_ACTION_DENY, 0);
+	host_policy(&pol[1], "good", allow, 1, EGW_PROTO_TLS, EGW_ACTION_ALLOW, 1);
+	late_setup(&sl, pol, 2);
+	cookie = late_handshake(&our_ts);
+	late_seg(port_in, false, EGW_TCP_ACK, ISN_C + 1, cookie + 1, TS_C + 2, our_ts, hello,
+		(uint16_t)RTE_MIN(n, 1400u));
+	late_seg(port_in, false, EGW_TCP_ACK, ISN_C + 1 + 1400, cookie + 1, TS_C + 2, our_ts,
+		hello + 1400, (uint16_t)(n - 1400));
+	CU_ASSERT_EQUAL_FATAL(take(fr, 4), 1);
+	CU_ASSERT_EQUAL(fr[0].port, port_in);
+	CU_ASSERT(tcp_flags_of(&fr[0]) & EGW_TCP_RST);
+	CU_ASSERT_EQUAL(tcp_seq_of(&fr[0]), cookie + 1);
+	egw_dataplane_stats(F.dp, &st);
+	CU_ASSERT_EQUAL(st.late_denied, 1);
+	CU_ASSERT_EQUAL(st.drops[EGW_DROP_HOST_DENIED], 2);
+	CU_ASSERT_EQUAL(st.late_pending, 0);
+	host_teardown(&sl, hello);
+}
+
+/* The server refuses our SYN: the client is reset, the held data dropped
+ * (late_upstream_failed); a cookie ACK a reload decided otherwise: reset (late_stale). */
+static void test_pipeline_late_upstream_rst(void)
+{
+	static char *hosts[] = { "api.github.com" };
+	struct egw_policy_conf pol[1];
+	struct egw_policy_slots sl;
+	struct egw_worker_stats st;
+	struct frame fr[4];
+	uint32_t cookie, our_ts;
+	size_t n = 0;
+	uint8_t *hello = large_hello(&n);
+
+	host_policy(&pol[0], "github", hosts, 1, EGW_PROTO_TLS, EGW_ACTION_ALLOW, 0);
+	late_setup(&sl, pol, 1);
+	cookie = late_handshake(&our_ts);
+	late_seg(port_in, false, EGW_TCP_ACK, ISN_C + 1, cookie + 1, TS_C + 2, our_ts, hello,
+		(uint16_t)RTE_MIN(n, 1400u));
+	late_seg(port_in, false, EGW_TCP_ACK, ISN_C + 1 + 1400, cookie + 1, TS_C + 2, our_ts,
+		hello + 1400, (uint16_t)(n - 1400));
+	CU_ASSERT_EQUAL(take(NULL, 0), 1); /* our SYN */
+	late_seg(port_out, true, EGW_TCP_RST | EGW_TCP_ACK, 0, ISN_C + 1, 0, 0, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(take(fr, 4), 1);
+	CU_ASSERT_EQUAL(fr[0].port, port_in);
+	CU_ASSERT_EQUAL(tcp_flags_of(&fr[0]), EGW_TCP_RST);
+	CU_ASSERT_EQUAL(tcp_seq_of(&fr[0]), cookie + 1);
+	CU_ASSERT(pg_l4_csum_ok(fr[0].d + PG_ETH_LEN));
+	egw_dataplane_stats(F.dp, &st);
+	CU_ASSERT_EQUAL(st.late_upstream_rst, 1);
+	CU_ASSERT_EQUAL(st.drops[EGW_DROP_LATE_UPSTREAM_FAILED], 3); /* the RST, two held */
+	CU_ASSERT_EQUAL(st.late_pending, 0);
+
+	host_teardown(&sl, hello);
+}
+
+/* A cookie ACK that a reload decided otherwise (the port no longer waits for a name, some other
+ * still binds late): the client is reset (late_stale), no flow made. */
+static void test_pipeline_late_stale(void)
+{
+	static char *hosts[] = { "api.github.com" };
+	static struct egw_port_range alt = { 8443, 8443 };
+	struct egw_policy_conf pol[2];
+	struct egw_policy_slots sl;
+	struct frame fr[2];
+	uint32_t cookie, our_ts;
+
+	host_policy(&pol[0], "github", hosts, 1, EGW_PROTO_TLS, EGW_ACTION_ALLOW, 0);
+	late_setup(&sl, pol, 1);
+	late_seg(port_in, false, EGW_TCP_SYN, ISN_C, 0, TS_C, 0, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(take(fr, 2), 1);
+	cookie = tcp_seq_of(&fr[0]);
+	our_ts = tsval_of(&fr[0]);
+	pol[0].ports = &alt;
+	host_policy(&pol[1], "web", NULL, 0, EGW_PROTO_TCP, EGW_ACTION_ALLOW, 1);
+	publish_policies(&sl, pol, 2);
+	late_seg(port_in, false, EGW_TCP_ACK, ISN_C + 1, cookie + 1, TS_C + 1, our_ts, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(take(fr, 2), 1);
+	CU_ASSERT_EQUAL(fr[0].port, port_in);
+	CU_ASSERT(tcp_flags_of(&fr[0]) & EGW_TCP_RST);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_LATE_STALE), 1);
+	CU_ASSERT_PTR_NULL(find_flow(W(0), IPPROTO_TCP, 40000, SERVER, 443));
+	host_teardown(&sl, NULL);
+}
+
 /* ---- connection churn: time-wait, reuse of a 5-tuple, port reclaim, UDP behaviour ---- */
 
 /* The egress tuple of the packet in FR (outside). */
@@ -4512,11 +4805,13 @@ void egw_test_register_pipeline(void)
 		EGW_TEST(test_pipeline_host_overlap), EGW_TEST(test_pipeline_host_denied_resets),
 		EGW_TEST(test_pipeline_host_reasons), EGW_TEST(test_pipeline_host_limits),
 		EGW_TEST(test_pipeline_host_flow_ends), EGW_TEST(test_pipeline_host_flow_log),
-		EGW_TEST(test_pipeline_host_port_reuse),
-		EGW_TEST(test_pipeline_time_wait_frees_source), EGW_TEST(test_pipeline_reuse_tuple),
-		EGW_TEST(test_pipeline_port_reclaim), EGW_TEST(test_pipeline_udp_behaviour),
-		EGW_TEST(test_pipeline_table_reclaim), EGW_TEST(test_pipeline_reject_policy),
-		EGW_TEST(test_pipeline_reject_mode), EGW_TEST(test_pipeline_reject_never_answers),
+		EGW_TEST(test_pipeline_host_port_reuse), EGW_TEST(test_pipeline_late_allowed),
+		EGW_TEST(test_pipeline_late_denied), EGW_TEST(test_pipeline_late_upstream_rst),
+		EGW_TEST(test_pipeline_late_stale), EGW_TEST(test_pipeline_time_wait_frees_source),
+		EGW_TEST(test_pipeline_reuse_tuple), EGW_TEST(test_pipeline_port_reclaim),
+		EGW_TEST(test_pipeline_udp_behaviour), EGW_TEST(test_pipeline_table_reclaim),
+		EGW_TEST(test_pipeline_reject_policy), EGW_TEST(test_pipeline_reject_mode),
+		EGW_TEST(test_pipeline_reject_never_answers),
 		EGW_TEST(test_pipeline_reject_exhausted), EGW_TEST(test_pipeline_eim_mapping),
 		EGW_TEST(test_pipeline_eim_filtering), EGW_TEST(test_pipeline_eim_tcp_inbound),
 		EGW_TEST(test_pipeline_hairpin), EGW_TEST(test_fragment_in_order),
