@@ -206,6 +206,21 @@ static void render_totals(const struct egw_tel_source *s, struct egw_metrics_buf
 	scalar(b, "host_hold_limit_total", "counter",
 		"Waiting flows that needed more than host_hold_bytes (refused, host_unknown).",
 		st.host_hold_limit);
+	family(b, "late_cookies_total", "counter",
+		"Late binding: SYN cookies sent, and client ACKs that proved one or did not.");
+	sample(b, "late_cookies_total", "outcome", "sent", st.late_cookies_sent);
+	sample(b, "late_cookies_total", "outcome", "valid", st.late_cookies_valid);
+	sample(b, "late_cookies_total", "outcome", "failed", st.late_cookies_failed);
+	scalar(b, "late_spliced_total", "counter",
+		"Late-bound flows connected upstream and spliced.", st.late_spliced);
+	scalar(b, "late_denied_total", "counter",
+		"Late-bound flows denied by their name (only the client reset).", st.late_denied);
+	family(b, "late_upstream_failures_total", "counter",
+		"Late-bound flows whose upstream SYN failed (client reset), by reason.");
+	sample(b, "late_upstream_failures_total", "reason", "rst", st.late_upstream_rst);
+	sample(b, "late_upstream_failures_total", "reason", "unreachable",
+		st.late_upstream_unreachable);
+	sample(b, "late_upstream_failures_total", "reason", "timeout", st.late_upstream_timeout);
 	scalar(b, "tcp_ack_probes_sent_total", "counter",
 		"ACK probes sent after the RST of a revoked flow.", st.ack_probes_sent);
 	scalar(b, "handoffs_total", "counter",

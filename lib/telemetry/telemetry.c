@@ -141,6 +141,16 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U64("host_hold_limit", st.host_hold_limit);
 	U64("host_rebind", st.host_rebind);
 	U64("host_names_full", st.host_names_full);
+	U64("late_cookies_sent", st.late_cookies_sent);
+	U64("late_cookies_valid", st.late_cookies_valid);
+	U64("late_cookies_failed", st.late_cookies_failed);
+	U64("late_pending", st.late_pending);
+	U64("late_spliced", st.late_spliced);
+	U64("late_denied", st.late_denied);
+	U64("late_syns_sent", st.late_syns_sent);
+	U64("late_upstream_rst", st.late_upstream_rst);
+	U64("late_upstream_unreachable", st.late_upstream_unreachable);
+	U64("late_upstream_timeout", st.late_upstream_timeout);
 	U64("handoffs", st.handoffs_out);
 	U64("punted", st.punted);
 	U64("echo_replies", st.echo_replies);

@@ -1,0 +1,148 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Late binding (issue 12), mode policy, the real daemon between namespaces. Host rules on one
+# destination address and port send different names out of different pools, so the appliance
+# binds late (host_binding = auto): it answers the client's handshake with a SYN cookie, reads
+# the name, and only then opens the upstream connection from the chosen pool.
+# - curl --resolve partner.example and www.example (TLS, 203.0.113.1:443): the server sees
+#   partner.example from the special pool (198.51.100.20), www.example from the default pool;
+# - evil.example (no rule): the client is reset, and a capture on the server side shows no
+#   SYN from the appliance at all;
+# - a 4 MiB download (HTTP, Host big.example, special pool) through a late-bound, spliced flow
+#   with 2% loss injected each way on the server side: retransmissions and SACK cross the
+#   splice, the SHA-256 matches; the client offers timestamps and window scaling (Linux).
+set -eu -o pipefail
+source "$(dirname "$0")/lib.sh"
+egw_init
+egw_need_real
+egw_topo_up
+SPECIAL=198.51.100.20
+egw_policy_conf "$EGW_OUT/egw.ini" "dpdk.idle_sleep_us=50" \
+	"pool special.addresses=$SPECIAL" "pool special.ports=1024-65535"
+egw_policy_file 10-late.ini <<EOF
+[policy partner]
+destinations = $EGW_IP_SRV
+ports = 443
+protocol = tls
+hosts = partner.example
+action = allow
+nat = special
+
+[policy general]
+destinations = $EGW_IP_SRV
+ports = 443
+protocol = tls
+hosts = www.example
+action = allow
+
+[policy big]
+destinations = $EGW_IP_SRV
+ports = $EGW_HTTP_PORT
+protocol = http
+hosts = big.example
+action = allow
+nat = special
+
+[policy small]
+destinations = $EGW_IP_SRV
+ports = $EGW_HTTP_PORT
+protocol = http
+hosts = small.example
+action = allow
+
+[policy ping]
+protocol = icmp
+action = allow
+EOF
+egw_start "$EGW_OUT/egw.ini"
+egw_http_start
+head -c $((4 * 1024 * 1024)) /dev/urandom >"$EGW_OUT/www/late.bin"
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=egw-e2e -keyout "$EGW_OUT/key.pem" \
+	-out "$EGW_OUT/cert.pem" >/dev/null 2>&1 || egw_fail "openssl req"
+# A TLS server that answers every request with the SNI and the address it came from.
+egw_bg $EGW_NS_SRV "$EGW_OUT/tls.log" "$EGW_PY" -u -c '
+import socket, ssl, sys, threading
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[3], sys.argv[4])
+names = {}
+ctx.sni_callback = lambda s, n, c: names.__setitem__(id(s), n or "-")
+def serve(conn, peer):
+    try:
+        conn.settimeout(10)
+        with ctx.wrap_socket(conn, server_side=True) as s:
+            s.recv(4096)
+            body = ("%s %s\n" % (names.pop(id(s), "-"), peer[0])).encode()
+            s.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s"
+                      % (len(body), body))
+    except (OSError, ssl.SSLError):
+        pass
+    finally:
+        conn.close()
+l = socket.socket()
+l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind((sys.argv[1], int(sys.argv[2])))
+l.listen(64)
+while True:
+    c, peer = l.accept()
+    threading.Thread(target=serve, args=(c, peer), daemon=True).start()
+' $EGW_IP_SRV 443 "$EGW_OUT/cert.pem" "$EGW_OUT/key.pem"
+egw_wait_for 10 egw_listening tcp 443 || egw_fail "TLS server did not start: $(cat "$EGW_OUT/tls.log")"
+egw_wait_path
+B=$EGW_OUT/base
+
+# tls_name NAME: curl https://NAME/ resolved to the server: "SNI SOURCE" or "failed".
+tls_name() { egw_curl $EGW_NS_CLI "https://$1/" -k --resolve "$1:443:$EGW_IP_SRV" || echo failed; }
+
+# --- 1. one address and port, two names, two pools
+egw_baseline "$B"
+ccap=$EGW_OUT/cli-syn.pcap
+egw_capture_start $EGW_NS_CLI $EGW_IF_CLI "$ccap" "tcp dst port 443 and tcp[tcpflags] & tcp-syn != 0"
+ccpid=$EGW_LAST_PID
+out=$(tls_name partner.example)
+assert_eq "$out" "partner.example $SPECIAL" "partner.example leaves from the special pool"
+out=$(tls_name www.example)
+assert_match "$out" "^www\.example 198\.51\.100\.1[0-3]$" "www.example leaves from the default pool"
+egw_capture_stop "$ccpid"
+syn=$(tcpdump -n -v -r "$ccap" 2>/dev/null | tr '\n' ' ')
+assert_match "$syn" "wscale [0-9]+" "the client's SYN offers window scaling"
+assert_match "$syn" "TS val [0-9]+" "the client's SYN offers timestamps"
+assert_stat_delta "$B.stats.json" late_cookies_sent -ge 2
+assert_stat_delta "$B.stats.json" late_spliced -eq 2
+assert_policy_deltas "$B.pol.json" "partner flows_allowed -eq 1" "general flows_allowed -eq 1"
+
+# --- 2. a denied name never reaches the server
+egw_baseline "$B"
+scap=$EGW_OUT/srv-syn.pcap
+egw_capture_start $EGW_NS_SRV $EGW_IF_SRV "$scap" "tcp port 443 and tcp[tcpflags] & tcp-syn != 0"
+spid=$EGW_LAST_PID
+t0=$(date +%s%N)
+out=$(tls_name evil.example)
+t1=$(date +%s%N)
+egw_capture_stop "$spid"
+assert_eq "$out" failed "curl to evil.example fails"
+assert_match "$(cat "$EGW_OUT/curl.err")" "reset|SSL_ERROR_SYSCALL|Connection" "curl's error is the reset"
+assert_le $(((t1 - t0) / 1000000)) 2000 "the denied client fails at once (ms)"
+assert_numeq "$(egw_pcap_count "$scap" "tcp[tcpflags] & tcp-syn != 0")" 0 \
+	"SYNs the server saw for the denied name"
+assert_stat_delta "$B.stats.json" late_denied -eq 1
+assert_stat_delta "$B.stats.json" drops.host_denied -ge 1
+assert_stat_delta "$B.stats.json" late_syns_sent -eq 0
+
+# --- 3. a large download through the splice, with loss
+egw_baseline "$B"
+egw_loss_start 2
+rm -f "$EGW_OUT/late.out"
+ip netns exec $EGW_NS_CLI curl --noproxy '*' -sS --fail --connect-timeout 10 --max-time 60 \
+	--resolve "big.example:$EGW_HTTP_PORT:$EGW_IP_SRV" -o "$EGW_OUT/late.out" \
+	"http://big.example:$EGW_HTTP_PORT/late.bin" 2>"$EGW_OUT/curl.err" ||
+	egw_fail "download through the late-bound flow: $(cat "$EGW_OUT/curl.err")"
+lost=$(egw_loss_stop)
+assert_ge "$lost" 5 "packets the loss rules dropped during the download"
+assert_eq "$(sha256sum <"$EGW_OUT/late.out" | cut -d' ' -f1)" \
+	"$(sha256sum <"$EGW_OUT/www/late.bin" | cut -d' ' -f1)" "SHA-256 of the 4 MiB download"
+src=$(awk '/"GET \/late.bin/{print $1}' "$EGW_OUT/http.log" | sort -u | tr '\n' ' ')
+assert_eq "$src" "$SPECIAL " "the HTTP server saw big.example from the special pool"
+assert_stat_delta "$B.stats.json" late_spliced -eq 1
+assert_stat_delta "$B.stats.json" drops.tcp_out_of_window -eq 0
+egw_stop
+egw_finish
