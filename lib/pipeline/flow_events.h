@@ -86,6 +86,7 @@ _Static_assert(EGW_FLOW_STATE_MAX <= 16, "a flow state fits the 4 bits of egw_fl
 #define EGW_FLOWLOG_NAME_TLS 0x01  /* the SNI of its ClientHello */
 #define EGW_FLOWLOG_NAME_HTTP 0x02 /* the Host of its first request */
 #define EGW_FLOWLOG_NAME_ECH 0x04  /* the ClientHello carried encrypted_client_hello */
+#define EGW_FLOWLOG_LATE 0x08	   /* the flow was bound late (issue 12), named or not */
 #define EGW_FLOWLOG_NAME_RECS(len) (((unsigned)(len) + 63u) / 64u)
 #define EGW_FLOWLOG_NAME_RECS_MAX EGW_FLOWLOG_NAME_RECS(255)
 

@@ -43,9 +43,9 @@ static void emit_named(struct egw_worker *w, struct egw_flowlog_rec *r,
 		return;
 	}
 	r->name_len = fn->len;
-	r->name_flags = (uint8_t)((fn->seen == EGW_SEEN_TLS ? EGW_FLOWLOG_NAME_TLS : 0) |
-				  (fn->seen == EGW_SEEN_HTTP ? EGW_FLOWLOG_NAME_HTTP : 0) |
-				  (fn->ech ? EGW_FLOWLOG_NAME_ECH : 0));
+	r->name_flags |= (uint8_t)((fn->seen == EGW_SEEN_TLS ? EGW_FLOWLOG_NAME_TLS : 0) |
+				   (fn->seen == EGW_SEEN_HTTP ? EGW_FLOWLOG_NAME_HTTP : 0) |
+				   (fn->ech ? EGW_FLOWLOG_NAME_ECH : 0));
 	n = 1 + EGW_FLOWLOG_NAME_RECS(fn->len);
 	recs[0] = *r;
 	memcpy(&recs[1], fn->name, fn->len);
@@ -98,6 +98,8 @@ static void emit_flow(struct egw_worker *w, const struct egw_flow *f, enum egw_f
 		.bytes = { f->bytes[0], f->bytes[1] },
 	};
 
+	if (f->late & EGW_LATE_BOUND)
+		r.name_flags = EGW_FLOWLOG_LATE;
 	if (ev == EGW_EV_START)
 		*id = egw_flow_id_next(w);
 	r.flow_id = *id;

@@ -206,6 +206,10 @@ int egw_flowlog_format(const struct egw_flowlog_rec *r, const struct egw_flowlog
 			m->duration_ms, r->packets[0], r->bytes[0], r->packets[1], r->bytes[1]);
 	if (r->event == EGW_EV_END)
 		put(&o, ",\"state\":\"%s\"", egw_flow_state_name(r->state));
+	/* Flows a name decided say how they were bound: late, or early (their SYN left first). */
+	if (flow && (m->server_name || (r->name_flags & EGW_FLOWLOG_LATE)))
+		put(&o, ",\"binding\":\"%s\"",
+			(r->name_flags & EGW_FLOWLOG_LATE) ? "late" : "early");
 	put(&o, "}\n");
 	return o.full ? -ENOSPC : (int)o.used;
 }

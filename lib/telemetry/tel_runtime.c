@@ -334,13 +334,23 @@ static void add_flow(struct rte_tel_data *e, const struct egw_flows_listed *l,
 	rte_tel_data_add_dict_u64(e, "packets_in", f->packets[EGW_DIR_REPLY]);
 	rte_tel_data_add_dict_u64(e, "bytes_in", f->bytes[EGW_DIR_REPLY]);
 	rte_tel_data_add_dict_string(e, "flags",
-		(f->flags & EGW_FLOW_F_REVOKED) ? "revoked" :
-		(f->flags & EGW_FLOW_F_PENDING) ? "pending" :
-		(f->flags & EGW_FLOW_F_NAT)	? "nat" :
-						  "routed");
+		(f->flags & EGW_FLOW_F_REVOKED)					 ? "revoked" :
+		(f->flags & EGW_FLOW_F_PENDING) && !(f->late & EGW_LATE_SPLICED) ? "pending" :
+		(f->flags & EGW_FLOW_F_NAT)					 ? "nat" :
+										   "routed");
 	/* Telemetry strings hold 127 bytes: a longer name shows cut (the flow log has it all). */
 	rte_tel_data_add_dict_string(e, "server_name", l->d.server_name);
 	rte_tel_data_add_dict_u64(e, "ech", l->d.ech);
+	/* Late binding (issue 12): the offsets the splice adds, modulo 2^32, for debugging: to
+	 * the server's sequence numbers toward the client (its acks toward the server lose as
+	 * much), and to the server's timestamps. 0 until the two halves are spliced. */
+	rte_tel_data_add_dict_string(e, "binding", (f->late & EGW_LATE_BOUND) ? "late" : "early");
+	rte_tel_data_add_dict_u64(e, "seq_offset_in",
+		(f->late & EGW_LATE_SPLICED) ? f->splice.seq_delta : 0);
+	rte_tel_data_add_dict_u64(e, "seq_offset_out",
+		(f->late & EGW_LATE_SPLICED) ? (uint32_t)-f->splice.seq_delta : 0);
+	rte_tel_data_add_dict_u64(e, "ts_offset",
+		(f->late & EGW_LATE_SPLICED) ? f->splice.ts_delta : 0);
 }
 
 int egw_tel_flows(const char *cmd, const char *params, struct rte_tel_data *d)

@@ -10,15 +10,22 @@
 #   SYN from the appliance at all;
 # - a 4 MiB download (HTTP, Host big.example, special pool) through a late-bound, spliced flow
 #   with 2% loss injected each way on the server side: retransmissions and SACK cross the
-#   splice, the SHA-256 matches; the client offers timestamps and window scaling (Linux).
+#   splice, the SHA-256 matches; the client offers timestamps and window scaling (Linux);
+# - visible: egwctl flows (nat,late), /egw/flows (binding late, both sequence offsets), the
+#   flow log (binding late, valid against docs/flowlog.schema.json);
+# - upstream failures reflected to the client as a RST, counted per reason: the server's RST
+#   (nothing listens on 444), an ICMP host unreachable (445), no answer (446, host_timeout 3).
 set -eu -o pipefail
 source "$(dirname "$0")/lib.sh"
 egw_init
 egw_need_real
 egw_topo_up
 SPECIAL=198.51.100.20
-egw_policy_conf "$EGW_OUT/egw.ini" "dpdk.idle_sleep_us=50" \
-	"pool special.addresses=$SPECIAL" "pool special.ports=1024-65535"
+FLOWLOG=$EGW_OUT/flows.jsonl
+rm -f "$FLOWLOG"
+egw_policy_conf "$EGW_OUT/egw.ini" "dpdk.idle_sleep_us=50" "log.flow_log=$FLOWLOG" \
+	"pool special.addresses=$SPECIAL" "pool special.ports=1024-65535" \
+	"egress.host_timeout=3" "flows.tcp_close=600" "flows.tcp_time_wait=600"
 egw_policy_file 10-late.ini <<EOF
 [policy partner]
 destinations = $EGW_IP_SRV
@@ -27,6 +34,7 @@ protocol = tls
 hosts = partner.example
 action = allow
 nat = special
+log = yes
 
 [policy general]
 destinations = $EGW_IP_SRV
@@ -48,6 +56,21 @@ destinations = $EGW_IP_SRV
 ports = $EGW_HTTP_PORT
 protocol = http
 hosts = small.example
+action = allow
+
+[policy up-a]
+destinations = $EGW_IP_SRV
+ports = 444-446
+protocol = tls
+hosts = up.example
+action = allow
+nat = special
+
+[policy up-b]
+destinations = $EGW_IP_SRV
+ports = 444-446
+protocol = tls
+hosts = other.example
 action = allow
 
 [policy ping]
@@ -109,6 +132,14 @@ assert_match "$syn" "TS val [0-9]+" "the client's SYN offers timestamps"
 assert_stat_delta "$B.stats.json" late_cookies_sent -ge 2
 assert_stat_delta "$B.stats.json" late_spliced -eq 2
 assert_policy_deltas "$B.pol.json" "partner flows_allowed -eq 1" "general flows_allowed -eq 1"
+out=$(timeout 10 "$EGW_CTL_BIN" -c "$EGW_OUT/egw.ini" flows host=partner.example 2>&1)
+egw_log "egwctl flows host=partner.example:"$'\n'"$out"
+assert_match "$out" "partner\.example +$SPECIAL:[0-9]+ .* nat,late " "egwctl flows: partner.example bound late"
+fl=$(egw_tel "/egw/flows,host=partner.example") || egw_fail "no /egw/flows"
+assert_eq "$(printf '%s' "$fl" | egw_json_get /egw/flows.flows.f0.binding)" late "/egw/flows binding"
+in=$(printf '%s' "$fl" | egw_json_get /egw/flows.flows.f0.seq_offset_in)
+outo=$(printf '%s' "$fl" | egw_json_get /egw/flows.flows.f0.seq_offset_out)
+assert_numeq $(((in + outo) % 4294967296)) 0 "/egw/flows: the two sequence offsets ($in, $outo) cancel"
 
 # --- 2. a denied name never reaches the server
 egw_baseline "$B"
@@ -144,5 +175,40 @@ src=$(awk '/"GET \/late.bin/{print $1}' "$EGW_OUT/http.log" | sort -u | tr '\n' 
 assert_eq "$src" "$SPECIAL " "the HTTP server saw big.example from the special pool"
 assert_stat_delta "$B.stats.json" late_spliced -eq 1
 assert_stat_delta "$B.stats.json" drops.tcp_out_of_window -eq 0
+
+# --- 4. upstream failures: the client is reset, counted per reason
+egw_in $EGW_NS_SRV nft -f - <<EOF || egw_fail "nftables rules for 445/446"
+table inet ${EGW_N}late {
+	chain in { type filter hook input priority 0; tcp dport 445 reject with icmp type host-unreachable; tcp dport 446 drop; }
+}
+EOF
+egw_baseline "$B"
+up() { egw_curl $EGW_NS_CLI "https://up.example:$1/" -k --resolve "up.example:$1:$EGW_IP_SRV" || echo failed; }
+for port in 444 445 446; do
+	t0=$(date +%s%N)
+	assert_eq "$(up $port)" failed "up.example:$port fails"
+	t1=$(date +%s%N)
+	assert_match "$(cat "$EGW_OUT/curl.err")" "reset|SSL_ERROR_SYSCALL|Connection" \
+		"up.example:$port: curl's error is the reset ($(((t1 - t0) / 1000000)) ms)"
+done
+egw_in $EGW_NS_SRV nft delete table inet ${EGW_N}late
+assert_stat_delta "$B.stats.json" late_upstream_rst -eq 1
+assert_stat_delta "$B.stats.json" late_upstream_unreachable -eq 1
+assert_stat_delta "$B.stats.json" late_upstream_timeout -eq 1
+assert_stat_delta "$B.stats.json" drops.late_upstream_failed -ge 2
 egw_stop
+"$EGW_PY" - "$FLOWLOG" "$EGW_ROOT/docs/flowlog.schema.json" <<'PYEOF' || egw_fail "flow log check"
+import json, sys, jsonschema
+v = jsonschema.Draft202012Validator(json.load(open(sys.argv[2])))
+recs = [json.loads(l) for l in open(sys.argv[1])]
+for r in recs:
+    v.validate(r)
+late = [r for r in recs if r["event"] == "start" and r.get("binding") == "late"
+        and r.get("server_name") == "partner.example" and r.get("nat_src") == "198.51.100.20"]
+deny = [r for r in recs if r["event"] == "deny" and r.get("server_name") == "evil.example"]
+print("%d records, all valid; late start of partner.example: %d, deny of evil.example: %d"
+      % (len(recs), len(late), len(deny)))
+sys.exit(0 if late and deny else 1)
+PYEOF
+egw_ok "the flow log says binding late"
 egw_finish

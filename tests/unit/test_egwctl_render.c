@@ -194,6 +194,24 @@ static void test_flows(void)
 		"2 of 3 matching flows shown (limit 2: narrow the filter or raise limit=)\n");
 	expect(egw_render_flows, "{\"matched\": 0, \"listed\": 0, \"limit\": 20, \"flows\": {}}", 0,
 		"0 of 0 matching flows shown\n");
+	/* late binding shows beside the flags */
+	expect(egw_render_flows,
+		"{\"matched\": 1, \"listed\": 1, \"limit\": 20, \"flows\": {"
+		"\"f0\": {\"worker\": 0, \"proto\": \"tcp\", \"state\": \"established\", "
+		"\"src\": \"198.18.0.2\", \"sport\": 40000, \"dst\": \"203.0.113.1\", "
+		"\"dport\": 443, \"nat_src\": \"198.51.100.20\", \"nat_sport\": 1024, "
+		"\"policy\": \"partner\", \"age_s\": 1, \"idle_s\": 0, \"packets_out\": 5, "
+		"\"bytes_out\": 900, \"packets_in\": 4, \"bytes_in\": 4000, \"flags\": \"nat\", "
+		"\"server_name\": \"partner.example\", \"ech\": 0, \"binding\": \"late\", "
+		"\"seq_offset_in\": 7, \"seq_offset_out\": 4294967289, \"ts_offset\": 0}}}",
+		0,
+		"PROTO  SRC:SPORT             DST:DPORT        HOST             NAT SRC:PORT       "
+		" "
+		"STATE        POLICY   FLAGS     AGE_S  IDLE_S  PKTS OUT/IN  BYTES OUT/IN  WORKER\n"
+		"tcp    198.18.0.2:40000  ->  203.0.113.1:443  partner.example  198.51.100.20:1024 "
+		" "
+		"established  partner  nat,late      1       0          5/4      900/4000       0\n"
+		"1 of 1 matching flows shown\n");
 }
 
 static void test_names(void)

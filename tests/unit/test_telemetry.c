@@ -167,6 +167,10 @@ static void test_flowlog_format(void)
 	egw_flowlog_format(&r, &m, buf, sizeof(buf));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"name_from\":\"http\","));
 	CU_ASSERT_PTR_NULL(strstr(buf, "ech"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"binding\":\"early\"}"));
+	r.name_flags = EGW_FLOWLOG_NAME_HTTP | EGW_FLOWLOG_LATE;
+	egw_flowlog_format(&r, &m, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"binding\":\"late\"}"));
 	m.server_name = NULL;
 
 	r = sample_rec(EGW_EV_DENY, IPPROTO_TCP);

@@ -638,7 +638,11 @@ int egw_render_flows(json_t *v, FILE *out)
 		endpoint(t, r, "nat_src", "nat_sport");
 		egw_table_cell(t, field(r, "state"));
 		egw_table_cell(t, field(r, "policy"));
-		egw_table_cell(t, field(r, "flags"));
+		/* A late-bound flow (issue 12) says so beside its flags. */
+		if (strcmp(field(r, "binding"), "late") == 0)
+			egw_table_cellf(t, "%s,late", field(r, "flags"));
+		else
+			egw_table_cell(t, field(r, "flags"));
 		egw_table_cell(t, field(r, "age_s"));
 		egw_table_cell(t, field(r, "idle_s"));
 		egw_table_cellf(t, "%s/%s", field(r, "packets_out"), field(r, "packets_in"));
