@@ -82,33 +82,9 @@ egw_http_start
 head -c $((4 * 1024 * 1024)) /dev/urandom >"$EGW_OUT/www/late.bin"
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=egw-e2e -keyout "$EGW_OUT/key.pem" \
 	-out "$EGW_OUT/cert.pem" >/dev/null 2>&1 || egw_fail "openssl req"
-# A TLS server that answers every request with the SNI and the address it came from.
-egw_bg $EGW_NS_SRV "$EGW_OUT/tls.log" "$EGW_PY" -u -c '
-import socket, ssl, sys, threading
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(sys.argv[3], sys.argv[4])
-names = {}
-ctx.sni_callback = lambda s, n, c: names.__setitem__(id(s), n or "-")
-def serve(conn, peer):
-    try:
-        conn.settimeout(10)
-        with ctx.wrap_socket(conn, server_side=True) as s:
-            s.recv(4096)
-            body = ("%s %s\n" % (names.pop(id(s), "-"), peer[0])).encode()
-            s.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s"
-                      % (len(body), body))
-    except (OSError, ssl.SSLError):
-        pass
-    finally:
-        conn.close()
-l = socket.socket()
-l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind((sys.argv[1], int(sys.argv[2])))
-l.listen(64)
-while True:
-    c, peer = l.accept()
-    threading.Thread(target=serve, args=(c, peer), daemon=True).start()
-' $EGW_IP_SRV 443 "$EGW_OUT/cert.pem" "$EGW_OUT/key.pem"
+# The TLS server answers every request with the SNI and the address it came from.
+egw_bg $EGW_NS_SRV "$EGW_OUT/tls.log" "$EGW_PY" -u "$EGW_E2E_DIR/tls_serve.py" $EGW_IP_SRV 443 \
+	"$EGW_OUT/cert.pem" "$EGW_OUT/key.pem" peer
 egw_wait_for 10 egw_listening tcp 443 || egw_fail "TLS server did not start: $(cat "$EGW_OUT/tls.log")"
 egw_wait_path
 B=$EGW_OUT/base

@@ -3305,6 +3305,15 @@ static uint32_t late_handshake(uint32_t *our_ts)
 	return cookie;
 }
 
+/* The recorded hello (N > 1400 bytes) of the client in two segments, after the handshake that
+ * gave COOKIE and OUR_TS. */
+static void late_hello(uint32_t cookie, uint32_t our_ts, const uint8_t *hello, size_t n)
+{
+	late_seg(port_in, false, EGW_TCP_ACK, ISN_C + 1, cookie + 1, TS_C + 2, our_ts, hello, 1400);
+	late_seg(port_in, false, EGW_TCP_ACK, ISN_C + 1 + 1400, cookie + 1, TS_C + 2, our_ts,
+		hello + 1400, (uint16_t)(n - 1400));
+}
+
 /* Allowed: our SYN leaves with the client's ISN from the pool, the server's SYN-ACK is
  * acknowledged, the held hello follows with the server's sequence space in its ACK and
  * TSecr, and the server's data reaches the client in ours. */
@@ -3403,10 +3412,7 @@ static void test_pipeline_late_denied(void)
 	host_policy(&pol[1], "good", allow, 1, EGW_PROTO_TLS, EGW_ACTION_ALLOW, 1);
 	late_setup(&sl, pol, 2);
 	cookie = late_handshake(&our_ts);
-	late_seg(port_in, false, EGW_TCP_ACK, ISN_C + 1, cookie + 1, TS_C + 2, our_ts, hello,
-		(uint16_t)RTE_MIN(n, 1400u));
-	late_seg(port_in, false, EGW_TCP_ACK, ISN_C + 1 + 1400, cookie + 1, TS_C + 2, our_ts,
-		hello + 1400, (uint16_t)(n - 1400));
+	late_hello(cookie, our_ts, hello, n);
 	CU_ASSERT_EQUAL_FATAL(take(fr, 4), 1);
 	CU_ASSERT_EQUAL(fr[0].port, port_in);
 	CU_ASSERT(tcp_flags_of(&fr[0]) & EGW_TCP_RST);
@@ -3434,10 +3440,7 @@ static void test_pipeline_late_upstream_rst(void)
 	host_policy(&pol[0], "github", hosts, 1, EGW_PROTO_TLS, EGW_ACTION_ALLOW, 0);
 	late_setup(&sl, pol, 1);
 	cookie = late_handshake(&our_ts);
-	late_seg(port_in, false, EGW_TCP_ACK, ISN_C + 1, cookie + 1, TS_C + 2, our_ts, hello,
-		(uint16_t)RTE_MIN(n, 1400u));
-	late_seg(port_in, false, EGW_TCP_ACK, ISN_C + 1 + 1400, cookie + 1, TS_C + 2, our_ts,
-		hello + 1400, (uint16_t)(n - 1400));
+	late_hello(cookie, our_ts, hello, n);
 	CU_ASSERT_EQUAL(take(NULL, 0), 1); /* our SYN */
 	late_seg(port_out, true, EGW_TCP_RST | EGW_TCP_ACK, 0, ISN_C + 1, 0, 0, NULL, 0);
 	CU_ASSERT_EQUAL_FATAL(take(fr, 4), 1);
