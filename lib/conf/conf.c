@@ -48,6 +48,8 @@ void egw_conf_defaults(struct egw_conf *conf)
 	conf->flows.icmp = 60;
 	conf->flows.tcp_pickup = true;
 	conf->flows.tcp_window_check = true;
+	conf->flows.syn_cookie_rate = 20000;
+	conf->flows.syn_cookie_half_open = 50000;
 	conf->flows.fragment_trains = 256;
 	conf->flows.fragment_timeout = 2;
 

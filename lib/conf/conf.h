@@ -86,6 +86,10 @@ enum egw_ech { EGW_ECH_OUTER = 0, EGW_ECH_DENY };
 /* [egress] host_binding (issue 12): when the appliance answers a TCP handshake itself and opens
  * the upstream one once the host name has decided the pool and exit. */
 enum egw_host_binding { EGW_BINDING_AUTO = 0, EGW_BINDING_EARLY, EGW_BINDING_LATE };
+/* [flows] syn_cookies: answer every new TCP flow's SYN with a cookie (the late-binding path),
+ * never, or (auto) while a worker sees more SYNs a second or half-open flows than the
+ * thresholds (a SYN flood). */
+enum egw_syn_cookies { EGW_SYN_COOKIES_OFF = 0, EGW_SYN_COOKIES_ON, EGW_SYN_COOKIES_AUTO };
 
 struct egw_conf {
 	char path[EGW_PATH_MAX]; /* the main file, as given */
@@ -155,9 +159,13 @@ struct egw_conf {
 			uint32_t seconds;
 		} udp_ports[EGW_MAX_UDP_PORT_TIMEOUTS];
 		unsigned n_udp_ports;
-		uint32_t icmp;	       /* default 60 */
-		bool tcp_pickup;       /* default yes */
-		bool tcp_window_check; /* default yes */
+		uint32_t icmp;			  /* default 60 */
+		bool tcp_pickup;		  /* default yes */
+		bool tcp_window_check;		  /* default yes */
+		enum egw_syn_cookies syn_cookies; /* default off */
+		/* auto: per worker, SYNs in a second / half-open TCP flows that switch cookies on
+		 * (defaults 20000, 50000) */
+		uint32_t syn_cookie_rate, syn_cookie_half_open;
 		/* IPv4 fragment trains per worker: notes and fragments waiting (default 256),
 		 * and how long a note lives (seconds, default 2) */
 		uint32_t fragment_trains, fragment_timeout;
@@ -267,5 +275,7 @@ const char *egw_ip_options_name(enum egw_ip_options v);
 const char *egw_deny_action_name(enum egw_deny_action v);
 /* "auto", "early", "late" ([egress] host_binding). */
 const char *egw_host_binding_name(enum egw_host_binding v);
+/* "off", "on", "auto" ([flows] syn_cookies). */
+const char *egw_syn_cookies_name(enum egw_syn_cookies v);
 
 #endif

@@ -239,9 +239,12 @@ static void dump_rest(const struct egw_conf *c, FILE *out)
 	list_end(&l);
 	fprintf(out,
 		"icmp = %u\ntcp_pickup = %s\ntcp_window_check = %s\nfragment_trains = %u\n"
-		"fragment_timeout = %u\n\n",
+		"fragment_timeout = %u\nsyn_cookies = %s\nsyn_cookie_rate = %u\n"
+		"syn_cookie_half_open = %u\n\n",
 		c->flows.icmp, yes_no(c->flows.tcp_pickup), yes_no(c->flows.tcp_window_check),
-		c->flows.fragment_trains, c->flows.fragment_timeout);
+		c->flows.fragment_trains, c->flows.fragment_timeout,
+		egw_syn_cookies_name(c->flows.syn_cookies), c->flows.syn_cookie_rate,
+		c->flows.syn_cookie_half_open);
 	fprintf(out,
 		"[control]\nsocket = %s\n\n[metrics]\nlisten = %s\n\n[log]\nlevel = %s\n"
 		"flow_log = %s\n\n",

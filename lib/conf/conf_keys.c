@@ -272,6 +272,18 @@ static void set_host_binding(struct conf_ctx *ctx, const struct conf_key *key, c
 		ctx->conf->egress.host_binding = (enum egw_host_binding)i;
 }
 
+static void set_syn_cookies(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
+{
+	const char *names[EGW_SYN_COOKIES_AUTO + 1];
+	int i;
+
+	for (unsigned k = 0; k < CONF_ARRAY_SIZE(names); k++)
+		names[k] = egw_syn_cookies_name((enum egw_syn_cookies)k);
+	i = conf_parse_enum(ctx, key, value, names, CONF_ARRAY_SIZE(names));
+	if (i >= 0)
+		ctx->conf->flows.syn_cookies = (enum egw_syn_cookies)i;
+}
+
 static void set_ip_options(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
 {
 	const char *names[EGW_IP_OPTIONS_PASS + 1];
@@ -422,6 +434,9 @@ static const struct conf_key flows_keys[] = {
 	{ "icmp", conf_set_u32, 0, S(flows.icmp), 1, 604800 },
 	{ "tcp_pickup", conf_set_bool, 0, S(flows.tcp_pickup) },
 	{ "tcp_window_check", conf_set_bool, 0, S(flows.tcp_window_check) },
+	{ "syn_cookies", set_syn_cookies, 0 },
+	{ "syn_cookie_rate", conf_set_u32, 0, S(flows.syn_cookie_rate), 1, 100000000 },
+	{ "syn_cookie_half_open", conf_set_u32, 0, S(flows.syn_cookie_half_open), 1, 100000000 },
 	/* Indices of 16 bits (lib/pipeline/fragment.h); RFC 791's 15 s reassembly timer at most. */
 	{ "fragment_trains", conf_set_u32, 0, S(flows.fragment_trains), 16, 32768 },
 	{ "fragment_timeout", conf_set_u32, 0, S(flows.fragment_timeout), 1, 15 },

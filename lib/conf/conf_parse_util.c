@@ -371,6 +371,18 @@ const char *egw_host_binding_name(enum egw_host_binding v)
 		sizeof(host_binding_names) / sizeof(host_binding_names[0]), v);
 }
 
+static const char *const syn_cookies_names[] = {
+	[EGW_SYN_COOKIES_OFF] = "off",
+	[EGW_SYN_COOKIES_ON] = "on",
+	[EGW_SYN_COOKIES_AUTO] = "auto",
+};
+
+const char *egw_syn_cookies_name(enum egw_syn_cookies v)
+{
+	return enum_name(syn_cookies_names,
+		sizeof(syn_cookies_names) / sizeof(syn_cookies_names[0]), v);
+}
+
 int conf_name_index(const char *const *names, unsigned n, const char *s)
 {
 	if (!s)

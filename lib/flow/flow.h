@@ -63,6 +63,12 @@ enum egw_flow_state {
 	EGW_FLOW_STATE_MAX
 };
 
+/* Has a TCP flow in STATE seen a SYN but not its handshake's end (syn_cookies = auto)? */
+static inline bool egw_tcp_half_open(uint8_t state)
+{
+	return state == EGW_TCP_SYN_SENT || state == EGW_TCP_SYN_RECV;
+}
+
 /* Is a flow in STATE finished (see enum egw_flow_state)? */
 static inline bool egw_flow_finished(uint8_t state)
 {

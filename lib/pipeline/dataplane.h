@@ -94,6 +94,9 @@ struct egw_worker_stats {
 	uint64_t late_pending; /* gauge: late-bound flows waiting for a name or the server */
 	uint64_t late_spliced, late_denied;
 	uint64_t late_syns_sent; /* our SYNs to servers (generated: retransmissions included) */
+	/* [flows] syn_cookies: workers answering every SYN with a cookie now (gauge), times a
+	 * worker switched to that, and TCP flows with a SYN but no handshake yet (gauge). */
+	uint64_t syn_cookie_mode, syn_cookie_activations, tcp_half_open;
 	uint64_t late_upstream_rst, late_upstream_unreachable, late_upstream_timeout;
 	uint64_t dns_queries;	      /* A queries remembered for their answers */
 	uint64_t dns_answers_learned; /* answers whose addresses went to the journal */

@@ -122,8 +122,12 @@ struct egw_worker {
 	uint64_t id_clock;	  /* clock and sequence of the last flow id given */
 	uint32_t id_seq;
 	struct egw_host_side *host; /* pending flows and kept names (host_side.h) */
-	struct egw_dns_snoop dns;   /* queries waiting for answers, the journal of learned names */
-	struct egw_frag frag;	    /* fragment trains: their translations, fragments waiting */
+	/* [flows] syn_cookies = auto (late_bind.c): SYNs seen in the second SYN_SECOND and in
+	 * the one before, and whether the worker answers SYNs with cookies now. */
+	uint32_t syn_second, syn_now, syn_prev;
+	bool syn_cookie_mode;
+	struct egw_dns_snoop dns; /* queries waiting for answers, the journal of learned names */
+	struct egw_frag frag;	  /* fragment trains: their translations, fragments waiting */
 	struct egw_mailbox mbox __rte_cache_aligned; /* other threads ask about its flows here */
 };
 

@@ -129,6 +129,12 @@ void egw_flow_state_changed(struct egw_worker *w, struct egw_flow *f, uint8_t wa
 {
 	const bool finished = egw_flow_finished(f->state);
 
+	if (egw_tcp_half_open(f->state) != egw_tcp_half_open(was)) {
+		if (egw_tcp_half_open(f->state))
+			w->stats.tcp_half_open++;
+		else
+			w->stats.tcp_half_open--;
+	}
 	if (finished == egw_flow_finished(was))
 		return;
 	if (finished) {
@@ -228,6 +234,8 @@ static void finish(struct egw_worker *w, struct egw_flow *f, enum egw_flow_end w
 	}
 	if (egw_flow_finished(f->state))
 		w->stats.flows_time_wait--;
+	if (egw_tcp_half_open(f->state))
+		w->stats.tcp_half_open--;
 	egw_flow_release_shares(w, f);
 	egw_flow_release_mapping(w, f);
 }

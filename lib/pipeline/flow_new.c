@@ -357,6 +357,8 @@ static enum egw_drop_reason commit_flow(struct egw_worker *w, const struct egw_s
 		egw_flow_commit_new(w->ft, f, &reply, w->now) < 0)
 		return EGW_DROP_FLOW_TABLE_FULL;
 	f->state = state;
+	if (egw_tcp_half_open(state))
+		w->stats.tcp_half_open++;
 	f->last_seen = w->now;
 	f->packets[0] = f->packets[1] = 0;
 	f->bytes[0] = f->bytes[1] = 0;
@@ -406,41 +408,61 @@ static struct egw_flow *flow_late(struct egw_worker *w, const struct egw_snapsho
 	struct rte_mbuf *m, const struct egw_pkt_meta *meta, const struct egw_flow_key *key,
 	const struct egw_late *l, uint32_t seq0)
 {
+	const bool cookies = snap->syn_cookies != EGW_SYN_COOKIES_OFF;
 	struct egw_verdict v = { .late = false };
 	struct flow_route route;
 	enum egw_drop_reason why;
+	struct egw_pending *p;
 	struct egw_flow *f;
+	bool quota = false;
 
-	why = egw_pl_admit_named(w, snap, key, EGW_TCP_SYN, &v);
-	if (why == EGW_DROP_NONE && (v.kind != EGW_VERDICT_PENDING || !v.late))
+	if (snap->host) {
+		why = egw_pl_admit_named(w, snap, key, EGW_TCP_SYN, &v);
+	} else {
+		why = egw_pl_admit(snap, key, &v.rt);
+		v.kind = why == EGW_DROP_NONE ? EGW_VERDICT_ALLOW : EGW_VERDICT_DENY;
+	}
+	/* With syn_cookies any flow may have had one; else only one that binds late. */
+	if (why == EGW_DROP_NONE && !(v.kind == EGW_VERDICT_PENDING && (v.late || cookies)) &&
+		!(v.kind == EGW_VERDICT_ALLOW && cookies))
 		why = EGW_DROP_LATE_STALE;
+	if (why == EGW_DROP_NONE && v.kind == EGW_VERDICT_ALLOW && v.rt && v.rt->max_flows) {
+		quota = egw_pl_quota_take(w->dp, v.rt);
+		why = quota ? EGW_DROP_NONE : EGW_DROP_POLICY_MAX_FLOWS;
+	}
 	if (why == EGW_DROP_NONE)
 		why = route_flow(w->dp, meta, m->port, v.rt, &route);
 	if (why == EGW_DROP_NONE && !egw_pl_host_can_wait(w))
 		why = EGW_DROP_HOST_HOLD_FULL;
+	if (why == EGW_DROP_NONE) {
+		f = egw_flow_alloc(w->ft);
+		if (!f && reclaim_record(w))
+			f = egw_flow_alloc(w->ft);
+		why = f ? EGW_DROP_NONE : EGW_DROP_FLOW_TABLE_FULL;
+	}
 	if (why != EGW_DROP_NONE) {
+		if (quota)
+			__atomic_fetch_sub(&w->dp->policy_active[v.rt->slot], 1, __ATOMIC_RELAXED);
 		refuse_late(w, m, meta, why);
 		return NULL;
 	}
-	f = egw_flow_alloc(w->ft);
-	if (!f && reclaim_record(w))
-		f = egw_flow_alloc(w->ft);
-	if (!f) {
-		refuse_late(w, m, meta, EGW_DROP_FLOW_TABLE_FULL);
-		return NULL;
-	}
 	f->orig = *key;
-	f->flags = EGW_FLOW_F_PENDING;
+	f->flags = EGW_FLOW_F_PENDING | (quota ? EGW_FLOW_F_QUOTA : 0);
 	f->policy = v.rt ? v.rt->slot : 0;
 	why = bind_nat(w, NULL, f, NULL);
 	if (why == EGW_DROP_NONE)
 		why = commit_flow(w, snap, f, EGW_TCP_SYN_SENT, &route);
 	if (why != EGW_DROP_NONE) {
+		egw_flow_release_shares(w, f);
 		egw_flow_abort(w->ft, f);
 		refuse_late(w, m, meta, why);
 		return NULL;
 	}
-	egw_pl_late_wait(w, snap, f, l, seq0, v.rt ? v.rt->via_port : EGW_VIA_DEFAULT);
+	p = egw_pl_late_wait(w, snap, f, l, seq0, v.rt ? v.rt->via_port : EGW_VIA_DEFAULT,
+		v.kind == EGW_VERDICT_PENDING);
+	/* Decided already (syn_cookies, no name to wait for): our SYN goes now. */
+	if (v.kind == EGW_VERDICT_ALLOW)
+		egw_pl_late_admit(w, snap, f, p, &v);
 	return f;
 }
 
@@ -516,8 +538,10 @@ static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snaps
 		refuse(w, snap, &ref, rt, why);
 		return NULL;
 	}
-	/* Late binding: the handshake is ours, with a cookie; nothing is kept. */
-	if (pending && v.late && egw_tcp_may_start(meta->tcp_flags, false)) {
+	/* Late binding, or syn_cookies: the handshake is ours, with a cookie; nothing is kept. */
+	if (meta->proto == IPPROTO_TCP && egw_tcp_may_start(meta->tcp_flags, false) &&
+		((pending && v.late) || (unlikely(snap->syn_cookies != EGW_SYN_COOKIES_OFF) &&
+						egw_pl_syn_cookie_mode(w, snap)))) {
 		egw_pl_late_syn(w, m, meta, key, late_mss(w, m->port, route.out_port));
 		return NULL;
 	}

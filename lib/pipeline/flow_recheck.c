@@ -99,6 +99,8 @@ enum egw_recheck egw_pl_recheck(struct egw_worker *w, const struct egw_snapshot 
  */
 void egw_pl_flush_tcp(struct egw_worker *w, struct egw_flow *f)
 {
+	uint8_t was;
+
 	if (egw_flow_finished(f->state)) {
 		egw_pipeline_end_flow(w, f, EGW_END_FLUSHED);
 		return;
@@ -110,7 +112,9 @@ void egw_pl_flush_tcp(struct egw_worker *w, struct egw_flow *f)
 	egw_flow_release_shares(w, f);
 	f->flags = (uint8_t)((f->flags & ~(EGW_FLOW_F_QUOTA | EGW_FLOW_F_SRC_COUNTED)) |
 			     EGW_FLOW_F_REVOKED);
+	was = f->state;
 	f->state = EGW_TCP_CLOSING; /* transitory and live: RESET comes with the first packet */
+	egw_flow_state_changed(w, f, was); /* a half-open one is no more */
 	f->last_seen = w->now;
 }
 

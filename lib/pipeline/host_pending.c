@@ -30,7 +30,7 @@ bool egw_pl_host_can_wait(const struct egw_worker *w)
 }
 
 struct egw_pending *egw_pl_pending_take(struct egw_worker *w, const struct egw_snapshot *snap,
-	struct egw_flow *f, uint32_t seq0, uint16_t via)
+	struct egw_flow *f, uint32_t seq0, uint16_t via, bool named)
 {
 	struct egw_host_side *hs = w->host;
 	uint32_t slot = hs->pending_free ? hs->pending_free : ++hs->pending_fresh;
@@ -46,7 +46,8 @@ struct egw_pending *egw_pl_pending_take(struct egw_worker *w, const struct egw_s
 	p->via = via;
 	egw_hold_init(&p->hold);
 	f->flags |= EGW_FLOW_F_PENDING;
-	w->stats.host_pending++;
+	if (named)
+		w->stats.host_pending++;
 	return p;
 }
 
@@ -56,7 +57,7 @@ void egw_pl_host_wait(struct egw_worker *w, const struct egw_snapshot *snap, str
 	const struct rte_tcp_hdr *tcp =
 		rte_pktmbuf_mtod_offset(syn, const struct rte_tcp_hdr *, meta->l4_off);
 
-	egw_pl_pending_take(w, snap, f, rte_be_to_cpu_32(tcp->sent_seq) + 1, via);
+	egw_pl_pending_take(w, snap, f, rte_be_to_cpu_32(tcp->sent_seq) + 1, via, true);
 }
 
 void egw_pl_pending_release(struct egw_worker *w, struct egw_flow *f, struct egw_pending *p)
@@ -104,7 +105,7 @@ void egw_pl_held_meta(const struct egw_worker *w, const struct rte_mbuf *m,
 }
 
 void egw_pl_pending_admitted(struct egw_worker *w, const struct egw_snapshot *snap,
-	struct egw_flow *f, const struct egw_verdict *v)
+	struct egw_flow *f, const struct egw_verdict *v, bool named)
 {
 	uint32_t slot = v->rt ? v->rt->slot : 0;
 
@@ -112,10 +113,11 @@ void egw_pl_pending_admitted(struct egw_worker *w, const struct egw_snapshot *sn
 	if (w->flowlog && (!v->rt || v->rt->log))
 		f->flags |= EGW_FLOW_F_LOG;
 	f->generation = (uint16_t)snap->epoch;
-	if (!egw_host_name_keep(w->host, egw_flow_index(w->ft, f), v))
+	if (named && !egw_host_name_keep(w->host, egw_flow_index(w->ft, f), v))
 		w->stats.host_names_full++;
 	w->policy[slot].flows++;
-	w->stats.host_allowed++;
+	if (named)
+		w->stats.host_allowed++;
 	egw_flow_decided(w, f);
 }
 
@@ -131,7 +133,7 @@ static void admit(struct egw_worker *w, const struct egw_snapshot *snap, struct 
 	if (egw_verdict_rebind(snap, v, (f->flags & EGW_FLOW_F_NAT) ? f->nat_addr : 0, p->via))
 		w->stats.host_rebind++;
 	egw_pl_pending_release(w, f, p);
-	egw_pl_pending_admitted(w, snap, f, v);
+	egw_pl_pending_admitted(w, snap, f, v, true);
 	for (unsigned i = 0; i < hold.n; i++) {
 		struct egw_pkt_meta meta;
 

@@ -43,6 +43,7 @@ struct egw_late {
 	uint32_t syn_at;	  /* worker clock: our SYN last sent */
 	uint16_t cli_win;	  /* the client's latest window field */
 	uint8_t step;		  /* enum egw_late_step */
+	bool named;		  /* it waits for its name (else: a syn_cookies flow) */
 };
 
 struct egw_pending {

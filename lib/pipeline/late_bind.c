@@ -75,14 +75,48 @@ bool egw_pl_late_cookie(struct egw_worker *w, const struct egw_snapshot *snap,
 	return true;
 }
 
-void egw_pl_late_wait(struct egw_worker *w, const struct egw_snapshot *snap, struct egw_flow *f,
-	const struct egw_late *l, uint32_t seq0, uint16_t via)
+struct egw_pending *egw_pl_late_wait(struct egw_worker *w, const struct egw_snapshot *snap,
+	struct egw_flow *f, const struct egw_late *l, uint32_t seq0, uint16_t via, bool named)
 {
-	struct egw_pending *p = egw_pl_pending_take(w, snap, f, seq0, via);
+	struct egw_pending *p = egw_pl_pending_take(w, snap, f, seq0, via, named);
 
 	p->late = *l;
+	p->late.named = named;
 	f->late = EGW_LATE_BOUND;
 	w->stats.late_pending++;
+	return p;
+}
+
+/* Counts a SYN in W's second: the most of this second and the last. */
+static uint32_t syn_rate(struct egw_worker *w)
+{
+	if (w->now != w->syn_second) {
+		w->syn_prev = w->now == w->syn_second + 1 ? w->syn_now : 0;
+		w->syn_now = 0;
+		w->syn_second = w->now;
+	}
+	w->syn_now++;
+	return RTE_MAX(w->syn_now, w->syn_prev);
+}
+
+bool egw_pl_syn_cookie_mode(struct egw_worker *w, const struct egw_snapshot *snap)
+{
+	/* auto: a flood keeps it on from its first second to a second after its last. */
+	bool on = snap->syn_cookies == EGW_SYN_COOKIES_ON ||
+		  (snap->syn_cookies == EGW_SYN_COOKIES_AUTO &&
+			  (syn_rate(w) > snap->syn_cookie_rate ||
+				  w->stats.tcp_half_open > snap->syn_cookie_half_open));
+
+	if (on != w->syn_cookie_mode) {
+		w->syn_cookie_mode = on;
+		if (on) {
+			w->stats.syn_cookie_activations++;
+			w->stats.syn_cookie_mode++;
+		} else {
+			w->stats.syn_cookie_mode--;
+		}
+	}
+	return on;
 }
 
 /* Sends a segment built into R (egw_tcp_craft_*) as one of F's from DIR. */
@@ -343,7 +377,7 @@ void egw_pl_late_admit(struct egw_worker *w, const struct egw_snapshot *snap, st
 		egw_flow_revoke(w, f);
 		return;
 	}
-	egw_pl_pending_admitted(w, snap, f, v);
+	egw_pl_pending_admitted(w, snap, f, v, p->late.named);
 	p->late.step = EGW_LATE_SYN_SENT;
 	p->deadline = w->now + snap->host_timeout;
 	send_syn(w, f, p);

@@ -33,10 +33,14 @@ bool egw_pl_late_cookie(struct egw_worker *w, const struct egw_snapshot *snap,
 	const struct rte_mbuf *m, const struct egw_pkt_meta *meta, const struct egw_flow_key *key,
 	struct egw_late *l, uint32_t *seq0);
 
-/* F, just committed for cookie handshake L (first data byte SEQ0), waits for its name in a
- * pending slot (egw_pl_host_can_wait() saw one free). */
-void egw_pl_late_wait(struct egw_worker *w, const struct egw_snapshot *snap, struct egw_flow *f,
-	const struct egw_late *l, uint32_t seq0, uint16_t via);
+/* F, just committed for cookie handshake L (first data byte SEQ0), waits in a pending slot
+ * (egw_pl_host_can_wait() saw one free) for its name (NAMED) or, decided already
+ * (syn_cookies), for egw_pl_late_admit(). Returns the slot. */
+struct egw_pending *egw_pl_late_wait(struct egw_worker *w, const struct egw_snapshot *snap,
+	struct egw_flow *f, const struct egw_late *l, uint32_t seq0, uint16_t via, bool named);
+
+/* [flows] syn_cookies: is this new TCP flow's SYN (counted here) to get a cookie? */
+bool egw_pl_syn_cookie_mode(struct egw_worker *w, const struct egw_snapshot *snap);
 
 /* A packet M of late-bound F waiting in P: consumed (true), or (false) data the name is read
  * from, for the ordinary pending path. */
@@ -59,14 +63,16 @@ void egw_pl_late_splice(struct rte_mbuf *m, const struct egw_pkt_meta *meta,
 
 /* F's pending slot, or NULL. */
 struct egw_pending *egw_pl_pending_of(struct egw_worker *w, const struct egw_flow *f);
-/* F waits in a new pending slot from SEQ0 on, bound with exit VIA; returns it. */
+/* F waits in a new pending slot from SEQ0 on, bound with exit VIA (NAMED: for its host name,
+ * else for the server: syn_cookies); returns it. */
 struct egw_pending *egw_pl_pending_take(struct egw_worker *w, const struct egw_snapshot *snap,
-	struct egw_flow *f, uint32_t seq0, uint16_t via);
+	struct egw_flow *f, uint32_t seq0, uint16_t via, bool named);
 /* Gives P's slot back (its held packets are the caller's); F is no longer pending. */
 void egw_pl_pending_release(struct egw_worker *w, struct egw_flow *f, struct egw_pending *p);
-/* The policy bookkeeping of pending F allowed by V (counters, log, name). */
+/* The policy bookkeeping of pending F allowed by V (counters, log; NAMED: decided by its host
+ * name, which it keeps). */
 void egw_pl_pending_admitted(struct egw_worker *w, const struct egw_snapshot *snap,
-	struct egw_flow *f, const struct egw_verdict *v);
+	struct egw_flow *f, const struct egw_verdict *v, bool named);
 /* Holds client segment M (META, TCP header TCP) of P. 0: held; 1: dropped (a duplicate, or
  * no room now); 2: over the flow's limit, not taken. */
 int egw_pl_pending_hold(struct egw_worker *w, const struct egw_snapshot *snap,

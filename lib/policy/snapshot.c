@@ -376,6 +376,9 @@ struct egw_snapshot *egw_snapshot_compile(const struct egw_snapshot_inputs *in)
 	snap->deny_action = conf->egress.deny_action;
 	snap->exhaustion_action = conf->egress.exhaustion_action;
 	snap->reject_rate = conf->egress.reject_rate;
+	snap->syn_cookies = conf->flows.syn_cookies;
+	snap->syn_cookie_rate = conf->flows.syn_cookie_rate;
+	snap->syn_cookie_half_open = conf->flows.syn_cookie_half_open;
 	snap->epoch = generation;
 	{
 		int rc = in->policies && in->policies->n_policies ? compile_policies(snap, in) :
@@ -386,6 +389,7 @@ struct egw_snapshot *egw_snapshot_compile(const struct egw_snapshot_inputs *in)
 			return NULL;
 		}
 	}
+	snap->late_any |= snap->syn_cookies != EGW_SYN_COOKIES_OFF;
 	return snap;
 nomem:
 	free(all);

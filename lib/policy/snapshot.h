@@ -82,8 +82,13 @@ struct egw_snapshot {
 	struct egw_host_rules *host;
 	enum egw_ech ech;
 	enum egw_host_binding host_binding; /* per new flow, not admission: not fingerprinted */
-	/* Some flow may bind late (binding.c): a client ACK of no flow may carry our cookie. */
+	/* Some flow may bind late (binding.c), or syn_cookies is not off: a client ACK of no
+	 * flow may carry our cookie. */
 	bool late_any;
+	/* [flows] syn_cookies and its thresholds (per new flow, not admission: not
+	 * fingerprinted). */
+	enum egw_syn_cookies syn_cookies;
+	uint32_t syn_cookie_rate, syn_cookie_half_open;
 	bool dns_filter;
 	/* [egress] limits of flows that wait for their name (per packet, not admission: not in
 	 * the fingerprint). */

@@ -221,6 +221,14 @@ static void render_totals(const struct egw_tel_source *s, struct egw_metrics_buf
 	sample(b, "late_upstream_failures_total", "reason", "unreachable",
 		st.late_upstream_unreachable);
 	sample(b, "late_upstream_failures_total", "reason", "timeout", st.late_upstream_timeout);
+	scalar(b, "syn_cookie_mode", "gauge",
+		"Workers answering every new TCP flow's SYN with a cookie now (syn_cookies).",
+		st.syn_cookie_mode);
+	scalar(b, "syn_cookie_activations_total", "counter",
+		"Times a worker switched to SYN cookies (syn_cookies = auto).",
+		st.syn_cookie_activations);
+	scalar(b, "tcp_half_open", "gauge", "TCP flows with a SYN but no completed handshake.",
+		st.tcp_half_open);
 	scalar(b, "tcp_ack_probes_sent_total", "counter",
 		"ACK probes sent after the RST of a revoked flow.", st.ack_probes_sent);
 	scalar(b, "handoffs_total", "counter",

@@ -151,6 +151,9 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U64("late_upstream_rst", st.late_upstream_rst);
 	U64("late_upstream_unreachable", st.late_upstream_unreachable);
 	U64("late_upstream_timeout", st.late_upstream_timeout);
+	U64("syn_cookie_mode", st.syn_cookie_mode);
+	U64("syn_cookie_activations", st.syn_cookie_activations);
+	U64("tcp_half_open", st.tcp_half_open);
 	U64("handoffs", st.handoffs_out);
 	U64("punted", st.punted);
 	U64("echo_replies", st.echo_replies);

@@ -14,7 +14,9 @@
 # - visible: egwctl flows (nat,late), /egw/flows (binding late, both sequence offsets), the
 #   flow log (binding late, valid against docs/flowlog.schema.json);
 # - upstream failures reflected to the client as a RST, counted per reason: the server's RST
-#   (nothing listens on 444), an ICMP host unreachable (445), no answer (446, host_timeout 3).
+#   (nothing listens on 444), an ICMP host unreachable (445), no answer (446, host_timeout 3);
+# - [flows] syn_cookies = on (restarted): a flow no host rule decides (a tuple policy, HTTP on
+#   8081) gets a cookie, its upstream connection opened at the client's ACK and spliced.
 set -eu -o pipefail
 source "$(dirname "$0")/lib.sh"
 egw_init
@@ -71,6 +73,12 @@ destinations = $EGW_IP_SRV
 ports = 444-446
 protocol = tls
 hosts = other.example
+action = allow
+
+[policy plain]
+destinations = $EGW_IP_SRV
+ports = 8081
+protocol = tcp
 action = allow
 
 [policy ping]
@@ -187,4 +195,20 @@ print("%d records, all valid; late start of partner.example: %d, deny of evil.ex
 sys.exit(0 if late and deny else 1)
 PYEOF
 egw_ok "the flow log says binding late"
+
+# --- 5. syn_cookies = on: every new TCP flow's handshake is the appliance's
+sed -i 's/^\[flows\]$/[flows]\nsyn_cookies = on/' "$EGW_OUT/egw.ini"
+grep -q "^syn_cookies = on" "$EGW_OUT/egw.ini" || egw_fail "no [flows] section to set syn_cookies in"
+egw_start "$EGW_OUT/egw.ini"
+egw_http_serve $EGW_NS_SRV $EGW_IP_SRV 8081 "$EGW_OUT/www" http8081
+egw_wait_path
+egw_baseline "$B"
+egw_curl $EGW_NS_CLI "http://$EGW_IP_SRV:8081/index.html" -o "$EGW_OUT/index.out" ||
+	egw_fail "HTTP to 8081 with syn_cookies = on: $(cat "$EGW_OUT/curl.err")"
+assert_contains "$(cat "$EGW_OUT/index.out")" "hello from egwsrv" "HTTP to 8081 with syn_cookies = on"
+assert_stat_delta "$B.stats.json" late_cookies_sent -ge 1
+assert_stat_delta "$B.stats.json" late_spliced -eq 1
+assert_stat_ge syn_cookie_mode 1
+assert_policy_deltas "$B.pol.json" "plain flows_allowed -eq 1"
+egw_stop
 egw_finish

@@ -326,6 +326,9 @@ static const char full_conf[] =
 	"icmp = 5\n"
 	"tcp_pickup = off\n"
 	"tcp_window_check = no\n"
+	"syn_cookies = auto\n"
+	"syn_cookie_rate = 500\n"
+	"syn_cookie_half_open = 700\n"
 	"fragment_trains = 1024\n"
 	"fragment_timeout = 5\n"
 	"[control]\n"
@@ -483,6 +486,9 @@ static void test_full_valid(void)
 	CU_ASSERT_EQUAL(conf->flows.icmp, 5);
 	CU_ASSERT_FALSE(conf->flows.tcp_pickup);
 	CU_ASSERT_FALSE(conf->flows.tcp_window_check);
+	CU_ASSERT_EQUAL(conf->flows.syn_cookies, EGW_SYN_COOKIES_AUTO);
+	CU_ASSERT_EQUAL(conf->flows.syn_cookie_rate, 500);
+	CU_ASSERT_EQUAL(conf->flows.syn_cookie_half_open, 700);
 	CU_ASSERT_EQUAL(conf->flows.fragment_trains, 1024);
 	CU_ASSERT_EQUAL(conf->flows.fragment_timeout, 5);
 	CU_ASSERT_STRING_EQUAL(conf->control.socket, "/tmp/egw.sock");
@@ -546,6 +552,9 @@ static void check_defaults(const struct egw_conf *c)
 	CU_ASSERT_EQUAL(c->flows.icmp, 60);
 	CU_ASSERT_TRUE(c->flows.tcp_pickup);
 	CU_ASSERT_TRUE(c->flows.tcp_window_check);
+	CU_ASSERT_EQUAL(c->flows.syn_cookies, EGW_SYN_COOKIES_OFF);
+	CU_ASSERT_EQUAL(c->flows.syn_cookie_rate, 20000);
+	CU_ASSERT_EQUAL(c->flows.syn_cookie_half_open, 50000);
 	CU_ASSERT_EQUAL(c->flows.fragment_trains, 256);
 	CU_ASSERT_EQUAL(c->flows.fragment_timeout, 2);
 	CU_ASSERT_STRING_EQUAL(c->control.socket, "/run/egressgw/control.sock");
@@ -913,6 +922,11 @@ static const struct error_case error_cases[] = {
 	{ "[egress]\nmode = policy\nhost_binding = lazy\n", 3,
 		"[egress] host_binding: 'lazy' is not one of: auto, early, late" },
 	{ "[egress]\nhost_binding =\n", 2, "[egress] host_binding" },
+	{ "[flows]\nsyn_cookies = yes\n", 2,
+		"[flows] syn_cookies: 'yes' is not one of: off, on, auto" },
+	{ "[flows]\nmax = 10\nsyn_cookie_rate = 0\n", 3,
+		"[flows] syn_cookie_rate: '0' is not an integer within 1-100000000" },
+	{ "[flows]\nsyn_cookie_half_open = many\n", 2, "[flows] syn_cookie_half_open" },
 	{ "[egress]\ndns_min_ttl = 604801\n", 2,
 		"[egress] dns_min_ttl: '604801' is not an integer within 0-604800" },
 	{ "[egress]\ndns_min_ttl = -1\n", 2,

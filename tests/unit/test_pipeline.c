@@ -3392,6 +3392,7 @@ static void test_pipeline_late_allowed(void)
 	CU_ASSERT_EQUAL(st.late_cookies_failed, 1);
 	CU_ASSERT_EQUAL(st.late_spliced, 1);
 	CU_ASSERT_EQUAL(st.late_pending, 0);
+	CU_ASSERT_EQUAL(st.tcp_half_open, 0);
 	CU_ASSERT_EQUAL(st.drops[EGW_DROP_TCP_OUT_OF_WINDOW], 0);
 	host_teardown(&sl, hello);
 }
@@ -3482,6 +3483,66 @@ static void test_pipeline_late_stale(void)
 	CU_ASSERT(tcp_flags_of(&fr[0]) & EGW_TCP_RST);
 	CU_ASSERT_EQUAL(drops(EGW_DROP_LATE_STALE), 1);
 	CU_ASSERT_PTR_NULL(find_flow(W(0), IPPROTO_TCP, 40000, SERVER, 443));
+	host_teardown(&sl, NULL);
+}
+
+/* [flows] syn_cookies = auto: past syn_cookie_rate SYNs a second, a flow no host rule decides
+ * gets a cookie too; its ACK sends our SYN at once (no name to wait for), and it is spliced. */
+static void test_pipeline_syn_cookies_auto(void)
+{
+	struct egw_policy_conf pol[1];
+	struct egw_policy_slots sl;
+	struct egw_worker_stats st;
+	struct frame fr[4];
+	struct pg_pkt p = from_client(IPPROTO_TCP, 40001, SERVER, 443);
+	uint32_t cookie, our_ts;
+	uint8_t data[100] = { 1 };
+
+	host_policy(&pol[0], "web", NULL, 0, EGW_PROTO_TCP, EGW_ACTION_ALLOW, 0);
+	CU_ASSERT_EQUAL_FATAL(egw_policy_slots_init(&sl, "ut_pl_syn"), 0);
+	dp_setup(&(struct dp_opts){ .mode = EGW_MODE_POLICY });
+	F.conf->flows.syn_cookies = EGW_SYN_COOKIES_AUTO;
+	F.conf->flows.syn_cookie_rate = 1;
+	F.conf->flows.syn_cookie_half_open = 1000;
+	publish_policies(&sl, pol, 1);
+	/* the first SYN of the second: under the rate, it passes as ever */
+	p.tcp_flags = EGW_TCP_SYN;
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL_FATAL(take(fr, 4), 1);
+	CU_ASSERT_EQUAL(fr[0].port, port_out);
+	egw_dataplane_stats(F.dp, &st);
+	CU_ASSERT_EQUAL(st.tcp_half_open, 1);
+	CU_ASSERT_EQUAL(st.syn_cookie_mode, 0);
+	/* the second: a cookie */
+	late_seg(port_in, false, EGW_TCP_SYN, ISN_C, 0, TS_C, 0, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(take(fr, 4), 1);
+	CU_ASSERT_EQUAL(fr[0].port, port_in);
+	CU_ASSERT_EQUAL(tcp_flags_of(&fr[0]), EGW_TCP_SYN | EGW_TCP_ACK);
+	cookie = tcp_seq_of(&fr[0]);
+	our_ts = tsval_of(&fr[0]);
+	egw_dataplane_stats(F.dp, &st);
+	CU_ASSERT_EQUAL(st.syn_cookie_mode, 1);
+	CU_ASSERT_EQUAL(st.syn_cookie_activations, 1);
+	/* its ACK: our SYN at once */
+	late_seg(port_in, false, EGW_TCP_ACK, ISN_C + 1, cookie + 1, TS_C + 1, our_ts, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(take(fr, 4), 1);
+	CU_ASSERT_EQUAL(fr[0].port, port_out);
+	CU_ASSERT_EQUAL(tcp_flags_of(&fr[0]), EGW_TCP_SYN);
+	CU_ASSERT_EQUAL(tcp_seq_of(&fr[0]), ISN_C);
+	late_seg(port_out, true, EGW_TCP_SYN | EGW_TCP_ACK, ISN_S, ISN_C + 1, TS_S, TS_C + 1, NULL,
+		0);
+	CU_ASSERT_EQUAL_FATAL(take(fr, 4), 1);
+	CU_ASSERT_EQUAL(tcp_ack_of(&fr[0]), ISN_S + 1);
+	late_seg(port_in, false, EGW_TCP_ACK | EGW_TCP_PSH, ISN_C + 1, cookie + 1, TS_C + 2, our_ts,
+		data, sizeof(data));
+	CU_ASSERT_EQUAL_FATAL(take(fr, 4), 1);
+	CU_ASSERT_EQUAL(fr[0].port, port_out);
+	CU_ASSERT_EQUAL(tcp_ack_of(&fr[0]), ISN_S + 1);
+	CU_ASSERT(pg_l4_csum_ok(fr[0].d + PG_ETH_LEN));
+	egw_dataplane_stats(F.dp, &st);
+	CU_ASSERT_EQUAL(st.late_spliced, 1);
+	CU_ASSERT_EQUAL(st.host_pending, 0);
+	CU_ASSERT_EQUAL(st.tcp_half_open, 1); /* the first flow's SYN is still unanswered */
 	host_teardown(&sl, NULL);
 }
 
@@ -4810,11 +4871,11 @@ void egw_test_register_pipeline(void)
 		EGW_TEST(test_pipeline_host_flow_ends), EGW_TEST(test_pipeline_host_flow_log),
 		EGW_TEST(test_pipeline_host_port_reuse), EGW_TEST(test_pipeline_late_allowed),
 		EGW_TEST(test_pipeline_late_denied), EGW_TEST(test_pipeline_late_upstream_rst),
-		EGW_TEST(test_pipeline_late_stale), EGW_TEST(test_pipeline_time_wait_frees_source),
-		EGW_TEST(test_pipeline_reuse_tuple), EGW_TEST(test_pipeline_port_reclaim),
-		EGW_TEST(test_pipeline_udp_behaviour), EGW_TEST(test_pipeline_table_reclaim),
-		EGW_TEST(test_pipeline_reject_policy), EGW_TEST(test_pipeline_reject_mode),
-		EGW_TEST(test_pipeline_reject_never_answers),
+		EGW_TEST(test_pipeline_late_stale), EGW_TEST(test_pipeline_syn_cookies_auto),
+		EGW_TEST(test_pipeline_time_wait_frees_source), EGW_TEST(test_pipeline_reuse_tuple),
+		EGW_TEST(test_pipeline_port_reclaim), EGW_TEST(test_pipeline_udp_behaviour),
+		EGW_TEST(test_pipeline_table_reclaim), EGW_TEST(test_pipeline_reject_policy),
+		EGW_TEST(test_pipeline_reject_mode), EGW_TEST(test_pipeline_reject_never_answers),
 		EGW_TEST(test_pipeline_reject_exhausted), EGW_TEST(test_pipeline_eim_mapping),
 		EGW_TEST(test_pipeline_eim_filtering), EGW_TEST(test_pipeline_eim_tcp_inbound),
 		EGW_TEST(test_pipeline_hairpin), EGW_TEST(test_fragment_in_order),
