@@ -3425,8 +3425,8 @@ static void test_pipeline_late_denied(void)
 	host_teardown(&sl, hello);
 }
 
-/* The server refuses our SYN: the client is reset, the held data dropped
- * (late_upstream_failed); a cookie ACK a reload decided otherwise: reset (late_stale). */
+/* The server refuses our SYN: the client is reset at the sequence number it expects, the held
+ * data dropped with the server's RST (late_upstream_failed). */
 static void test_pipeline_late_upstream_rst(void)
 {
 	static char *hosts[] = { "api.github.com" };
