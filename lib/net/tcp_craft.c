@@ -122,17 +122,24 @@ static int build(struct rte_mbuf *m, const struct seg *s)
 	return 0;
 }
 
-int egw_tcp_craft_syn(struct rte_mbuf *m, uint32_t saddr, uint32_t daddr, uint16_t sport,
-	uint16_t dport, uint32_t isn, const struct egw_tcp_opts *opts)
+/* A segment from SADDR:SPORT to DADDR:DPORT with FLAGS. */
+static struct seg seg_between(uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport,
+	uint8_t flags)
 {
-	struct seg s = { .saddr = saddr,
+	return (struct seg){ .saddr = saddr,
 		.daddr = daddr,
 		.sport = sport,
 		.dport = dport,
-		.seq = isn,
-		.win = SYN_WIN,
-		.flags = RTE_TCP_SYN_FLAG };
+		.flags = flags };
+}
 
+int egw_tcp_craft_syn(struct rte_mbuf *m, uint32_t saddr, uint32_t daddr, uint16_t sport,
+	uint16_t dport, uint32_t isn, const struct egw_tcp_opts *opts)
+{
+	struct seg s = seg_between(saddr, daddr, sport, dport, RTE_TCP_SYN_FLAG);
+
+	s.seq = isn;
+	s.win = SYN_WIN;
 	s.opts_len = (uint8_t)egw_tcp_opts_write_syn(s.opts, opts);
 	return build(m, &s);
 }
@@ -140,15 +147,11 @@ int egw_tcp_craft_syn(struct rte_mbuf *m, uint32_t saddr, uint32_t daddr, uint16
 int egw_tcp_craft_ack(struct rte_mbuf *m, uint32_t saddr, uint32_t daddr, uint16_t sport,
 	uint16_t dport, uint32_t seq, uint32_t ack, uint16_t win, const struct egw_tcp_opts *ts)
 {
-	struct seg s = { .saddr = saddr,
-		.daddr = daddr,
-		.sport = sport,
-		.dport = dport,
-		.seq = seq,
-		.ack = ack,
-		.win = win,
-		.flags = RTE_TCP_ACK_FLAG };
+	struct seg s = seg_between(saddr, daddr, sport, dport, RTE_TCP_ACK_FLAG);
 
+	s.seq = seq;
+	s.ack = ack;
+	s.win = win;
 	if (ts && ts->has_ts)
 		s.opts_len = (uint8_t)egw_tcp_opts_write_ts(s.opts, ts->tsval, ts->tsecr);
 	return build(m, &s);

@@ -123,14 +123,18 @@ static void op_nothing(const void *ctx, uint32_t i)
 	sink += i;
 }
 
+typedef void (*splice_fn)(const struct egw_splice *sp, struct rte_tcp_hdr *th,
+	const struct egw_tcp_opts *o);
+
 struct seg_ctx {
 	struct egw_splice sp;
 	uint8_t *hdr;
 	struct egw_tcp_opts o;
-	int read; /* read the options too */
+	splice_fn splice; /* egw_splice_reply or egw_splice_orig */
+	int read;	  /* read the options too */
 };
 
-static void op_reply(const void *ctx, uint32_t i)
+static void op_splice(const void *ctx, uint32_t i)
 {
 	const struct seg_ctx *c = ctx;
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)c->hdr;
@@ -139,24 +143,9 @@ static void op_reply(const void *ctx, uint32_t i)
 	(void)i;
 	if (c->read) {
 		(void)egw_tcp_opts_read(th, &o);
-		egw_splice_reply(&c->sp, th, &o);
+		c->splice(&c->sp, th, &o);
 	} else {
-		egw_splice_reply(&c->sp, th, &c->o);
-	}
-}
-
-static void op_orig(const void *ctx, uint32_t i)
-{
-	const struct seg_ctx *c = ctx;
-	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)c->hdr;
-	struct egw_tcp_opts o;
-
-	(void)i;
-	if (c->read) {
-		(void)egw_tcp_opts_read(th, &o);
-		egw_splice_orig(&c->sp, th, &o);
-	} else {
-		egw_splice_orig(&c->sp, th, &c->o);
+		c->splice(&c->sp, th, &c->o);
 	}
 }
 
@@ -190,12 +179,13 @@ static void bench_splice(uint32_t iters, int runs)
 		make_seg(hdr, layouts[l].n_opt);
 		check(egw_tcp_opts_read((struct rte_tcp_hdr *)hdr, &c.o) == 0, "options read");
 		for (c.read = 0; c.read < 2; c.read++) {
-			snprintf(what, sizeof(what), "splice reply, %s%s", layouts[l].name,
-				c.read ? " + read" : "");
-			bench_report(what, bench_measure(op_reply, &c, iters, runs));
-			snprintf(what, sizeof(what), "splice orig, %s%s", layouts[l].name,
-				c.read ? " + read" : "");
-			bench_report(what, bench_measure(op_orig, &c, iters, runs));
+			for (unsigned d = 0; d < 2; d++) {
+				c.splice = d ? egw_splice_orig : egw_splice_reply;
+				snprintf(what, sizeof(what), "splice %s, %s%s",
+					d ? "orig" : "reply", layouts[l].name,
+					c.read ? " + read" : "");
+				bench_report(what, bench_measure(op_splice, &c, iters, runs));
+			}
 		}
 		check(egw_csum_l4(CLIENT, SERVER, IPPROTO_TCP, hdr,
 			      (uint16_t)(20 + layouts[l].n_opt)) == 0,
