@@ -8,6 +8,8 @@
 #include <rte_mbuf.h>
 
 #include "egw_test.h"
+#include "flow/splice.h"
+#include "flow/syncookie.h"
 #include "net/tcp_craft.h"
 #include "pkt/pkt.h"
 #include "pktgen.h"
@@ -201,6 +203,135 @@ static void test_tcp_craft_no_room(void)
 	rte_pktmbuf_free(m);
 }
 
+/* A frame from SRC:SPORT to DST:DPORT with FLAGS, SEQ, ACK, window WIN, option bytes OPTS (a
+ * multiple of 4) and PAYLOAD bytes, checksums right, in a new mbuf. */
+static struct rte_mbuf *tcp_frame(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
+	uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win, const uint8_t *opts,
+	unsigned opts_len, uint16_t payload)
+{
+	uint8_t frame[PG_FRAME_MAX];
+	struct pg_pkt p = { .src = src,
+		.dst = dst,
+		.proto = IPPROTO_TCP,
+		.sport = sport,
+		.dport = dport,
+		.tcp_flags = flags,
+		.tcp_doff = (uint8_t)(5 + opts_len / 4),
+		.seq = seq,
+		.ack = ack,
+		.payload_len = payload };
+	size_t len = pg_build(frame, sizeof(frame), &p);
+
+	if (!len)
+		return NULL;
+	memcpy(frame + PG_ETH_LEN + 40, opts, opts_len);
+	pg_wr16(frame + PG_ETH_LEN + 34, win);
+	pg_fix_l4_csum(frame + PG_ETH_LEN);
+	return pg_mbuf(mp, frame, len, 0);
+}
+
+static struct rte_tcp_hdr *tcp_of(struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, PG_ETH_LEN + 20);
+}
+
+static uint32_t field32(struct rte_mbuf *m, unsigned off)
+{
+	return pg_rd32((const uint8_t *)tcp_of(m) + off);
+}
+
+/*
+ * A late-bound connection through the library alone, numbers wrapping on both sides: the
+ * client's SYN answered with a cookie, its ACK checked, the upstream SYN with its ISN and
+ * options, the server's SYN-ACK setting up the splice, then data each way as the other end
+ * must see it.
+ */
+static void test_tcp_craft_late_session(void)
+{
+	static const uint8_t syn_opts[] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0x03, 0xe8, 0, 0,
+		0, 0, 1, 3, 3, 7 };
+	const uint32_t ci = 0xfffffff0u, si = 0x7ffffff0u, now = 5;
+	struct egw_syncookie_secret secret;
+	struct egw_tcp_opts syn, ours, got, cli;
+	struct egw_flow_key k;
+	struct egw_splice sp;
+	struct rte_mbuf *m;
+	uint8_t opts[40];
+	uint32_t tsval, cookie;
+
+	CU_ASSERT_FATAL(egw_syncookie_secret_init(&secret) == 0);
+	egw_flow_key_set(&k, htonl(CLIENT), htonl(SERVER), htons(40000), htons(443), IPPROTO_TCP,
+		0);
+	/* The client's SYN, answered with our SYN-ACK. */
+	m = tcp_frame(CLIENT, SERVER, 40000, 443, SYN_F, ci, 0, 64240, syn_opts, sizeof(syn_opts),
+		0);
+	CU_ASSERT_FATAL(m != NULL);
+	CU_ASSERT_FATAL(egw_tcp_opts_read(tcp_of(m), &syn) == 0);
+	cookie = egw_syncookie_make(&secret, &k, ci, now, &syn, &tsval);
+	egw_syncookie_synack_opts(&syn, tsval, 1460, 7, &ours);
+	CU_ASSERT_FATAL(egw_tcp_craft_synack(m, cookie, &ours) == 0);
+	CU_ASSERT_EQUAL(field32(m, 4), cookie);
+	CU_ASSERT_EQUAL(field32(m, 8), ci + 1);
+	CU_ASSERT_FATAL(egw_tcp_opts_read(tcp_of(m), &got) == 0);
+	CU_ASSERT(got.tsval == tsval && got.tsecr == 1000 && got.wscale == 7 && got.sack_ok);
+	rte_pktmbuf_free(m);
+
+	/* Its ACK, a minute later, gives back what the SYN offered. */
+	CU_ASSERT_EQUAL(egw_syncookie_check(&secret, &k, ci + 1, cookie + 1, now + 1, true, tsval,
+				&cli),
+		0);
+	CU_ASSERT(cli.mss == 1460 && cli.wscale == 7 && cli.sack_ok && cli.has_ts);
+
+	/* The upstream SYN carries the client's ISN and options. */
+	m = rte_pktmbuf_alloc(mp);
+	CU_ASSERT_FATAL(m != NULL);
+	cli.tsval = 1001;
+	CU_ASSERT_FATAL(egw_tcp_craft_syn(m, htonl(CLIENT), htonl(SERVER), htons(40000), htons(443),
+				ci, &cli) == 0);
+	CU_ASSERT_EQUAL(field32(m, 4), ci);
+	CU_ASSERT_FATAL(egw_tcp_opts_read(tcp_of(m), &got) == 0);
+	CU_ASSERT(got.mss == 1460 && got.wscale == 7 && got.sack_ok && got.tsval == 1001);
+	rte_pktmbuf_free(m);
+
+	/* The server answers with its ISN, TSval 50000 and scale 9: the splice is set up. */
+	egw_splice_init(&sp, cookie, si, true, tsval, 50000, 7, 9);
+	egw_splice_orig_window(&sp, cli.wscale, true);
+
+	/* Server data: the client sees it right after our SYN-ACK, windows in its scale. */
+	egw_tcp_opts_write_ts(opts, 50010, 1001);
+	m = tcp_frame(SERVER, CLIENT, 443, 40000, ACK_F, si + 1, ci + 1, 100, opts, 12, 500);
+	CU_ASSERT_FATAL(m != NULL);
+	CU_ASSERT_FATAL(egw_tcp_opts_read(tcp_of(m), &got) == 0);
+	egw_splice_reply(&sp, tcp_of(m), &got);
+	CU_ASSERT_EQUAL(field32(m, 4), cookie + 1);
+	CU_ASSERT_EQUAL(field32(m, 8), ci + 1);
+	CU_ASSERT_EQUAL(field32(m, 24), tsval + 10);
+	CU_ASSERT_EQUAL(field32(m, 28), 1001);
+	CU_ASSERT_EQUAL(pg_rd16((const uint8_t *)tcp_of(m) + 14), 400);
+	CU_ASSERT(pg_l4_csum_ok(rte_pktmbuf_mtod_offset(m, const uint8_t *, PG_ETH_LEN)));
+	rte_pktmbuf_free(m);
+
+	/* The client acknowledges 500 bytes and SACKs 500 more beyond a hole: the server sees its
+	 * own numbers. */
+	memcpy(opts + 12, (const uint8_t[]){ 1, 1, 5, 10 }, 4);
+	pg_wr32(opts + 16, cookie + 1001);
+	pg_wr32(opts + 20, cookie + 1501);
+	egw_tcp_opts_write_ts(opts, 1002, tsval + 10);
+	m = tcp_frame(CLIENT, SERVER, 40000, 443, ACK_F, ci + 1, cookie + 501, 500, opts, 24, 0);
+	CU_ASSERT_FATAL(m != NULL);
+	CU_ASSERT_FATAL(egw_tcp_opts_read(tcp_of(m), &got) == 0);
+	egw_splice_orig(&sp, tcp_of(m), &got);
+	CU_ASSERT_EQUAL(field32(m, 4), ci + 1);
+	CU_ASSERT_EQUAL(field32(m, 8), si + 501);
+	CU_ASSERT_EQUAL(field32(m, 24), 1002);
+	CU_ASSERT_EQUAL(field32(m, 28), 50010);
+	CU_ASSERT_EQUAL(field32(m, 36), si + 1001);
+	CU_ASSERT_EQUAL(field32(m, 40), si + 1501);
+	CU_ASSERT_EQUAL(pg_rd16((const uint8_t *)tcp_of(m) + 14), 500);
+	CU_ASSERT(pg_l4_csum_ok(rte_pktmbuf_mtod_offset(m, const uint8_t *, PG_ETH_LEN)));
+	rte_pktmbuf_free(m);
+}
+
 static int tcp_craft_init(void)
 {
 	if (egw_test_eal_init() < 0)
@@ -213,5 +344,5 @@ void egw_test_register_tcp_craft(void)
 {
 	EGW_SUITE("tcp_craft", tcp_craft_init, NULL, EGW_TEST(test_tcp_craft_synack),
 		EGW_TEST(test_tcp_craft_synack_refused), EGW_TEST(test_tcp_craft_syn_ack),
-		EGW_TEST(test_tcp_craft_no_room));
+		EGW_TEST(test_tcp_craft_no_room), EGW_TEST(test_tcp_craft_late_session));
 }
