@@ -60,7 +60,10 @@ uint32_t egw_syncookie_make(const struct egw_syncookie_secret *s, const struct e
 {
 	const unsigned idx = mss_index(syn->mss ? syn->mss : egw_syncookie_mss[0]);
 	const uint64_t mac = cookie_mac(s, k, client_isn, now_min, idx);
-	uint32_t opts = syn->wscale == EGW_TCP_NO_WSCALE ? TS_NO_WSCALE : syn->wscale;
+	/* A shift over 14 is used as 14 (RFC 7323 2.3); 15 would read back as "none". */
+	uint32_t opts = syn->wscale == EGW_TCP_NO_WSCALE ?
+				TS_NO_WSCALE :
+				RTE_MIN(syn->wscale, (uint8_t)EGW_TCP_MAX_WSCALE);
 
 	if (syn->sack_ok)
 		opts |= TS_SACK;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <rte_byteorder.h>
+#include <rte_common.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_tcp.h>
@@ -25,10 +26,10 @@ struct seg {
 	uint8_t opts[EGW_TCP_OPTS_MAX];
 };
 
-/* Can M hold a frame of LEN bytes in its first (only) segment? */
-static bool fits(const struct rte_mbuf *m, unsigned len)
+/* Can M, its data starting at DATA_OFF, hold a frame of LEN bytes in its first segment? */
+static bool fits(const struct rte_mbuf *m, unsigned data_off, unsigned len)
 {
-	return m->nb_segs == 1 && len <= (unsigned)m->buf_len - m->data_off;
+	return m->nb_segs == 1 && data_off <= m->buf_len && len <= m->buf_len - data_off;
 }
 
 /* Writes IPv4 + TCP of S after the Ethernet header of M's frame, sets the lengths. */
@@ -82,7 +83,7 @@ int egw_tcp_craft_synack_win(struct rte_mbuf *m, uint32_t cookie, const struct e
 	if (ihl < sizeof(*ip) || rte_pktmbuf_data_len(m) < sizeof(*eth) + ihl + sizeof(*th))
 		return -1;
 	s.opts_len = (uint8_t)egw_tcp_opts_write_syn(s.opts, opts);
-	if (!fits(m, HDRS_LEN + sizeof(*th) + s.opts_len))
+	if (!fits(m, m->data_off, HDRS_LEN + sizeof(*th) + s.opts_len))
 		return -1;
 	th = (const struct rte_tcp_hdr *)((const uint8_t *)ip + ihl);
 	s.saddr = ip->dst_addr;
@@ -108,7 +109,9 @@ static int build(struct rte_mbuf *m, const struct seg *s)
 	const uint16_t port = m->port;
 	struct rte_ether_hdr *eth;
 
-	if (!fits(m, HDRS_LEN + sizeof(struct rte_tcp_hdr) + s->opts_len))
+	/* rte_pktmbuf_reset() puts the data at the default headroom. */
+	if (!fits(m, RTE_MIN((unsigned)RTE_PKTMBUF_HEADROOM, m->buf_len),
+		    HDRS_LEN + sizeof(struct rte_tcp_hdr) + s->opts_len))
 		return -1;
 	rte_pktmbuf_reset(m);
 	m->port = port;
@@ -119,17 +122,24 @@ static int build(struct rte_mbuf *m, const struct seg *s)
 	return 0;
 }
 
-int egw_tcp_craft_syn(struct rte_mbuf *m, uint32_t saddr, uint32_t daddr, uint16_t sport,
-	uint16_t dport, uint32_t isn, const struct egw_tcp_opts *opts)
+/* A segment from SADDR:SPORT to DADDR:DPORT with FLAGS. */
+static struct seg seg_between(uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport,
+	uint8_t flags)
 {
-	struct seg s = { .saddr = saddr,
+	return (struct seg){ .saddr = saddr,
 		.daddr = daddr,
 		.sport = sport,
 		.dport = dport,
-		.seq = isn,
-		.win = SYN_WIN,
-		.flags = RTE_TCP_SYN_FLAG };
+		.flags = flags };
+}
 
+int egw_tcp_craft_syn(struct rte_mbuf *m, uint32_t saddr, uint32_t daddr, uint16_t sport,
+	uint16_t dport, uint32_t isn, const struct egw_tcp_opts *opts)
+{
+	struct seg s = seg_between(saddr, daddr, sport, dport, RTE_TCP_SYN_FLAG);
+
+	s.seq = isn;
+	s.win = SYN_WIN;
 	s.opts_len = (uint8_t)egw_tcp_opts_write_syn(s.opts, opts);
 	return build(m, &s);
 }
@@ -137,15 +147,11 @@ int egw_tcp_craft_syn(struct rte_mbuf *m, uint32_t saddr, uint32_t daddr, uint16
 int egw_tcp_craft_ack(struct rte_mbuf *m, uint32_t saddr, uint32_t daddr, uint16_t sport,
 	uint16_t dport, uint32_t seq, uint32_t ack, uint16_t win, const struct egw_tcp_opts *ts)
 {
-	struct seg s = { .saddr = saddr,
-		.daddr = daddr,
-		.sport = sport,
-		.dport = dport,
-		.seq = seq,
-		.ack = ack,
-		.win = win,
-		.flags = RTE_TCP_ACK_FLAG };
+	struct seg s = seg_between(saddr, daddr, sport, dport, RTE_TCP_ACK_FLAG);
 
+	s.seq = seq;
+	s.ack = ack;
+	s.win = win;
 	if (ts && ts->has_ts)
 		s.opts_len = (uint8_t)egw_tcp_opts_write_ts(s.opts, ts->tsval, ts->tsecr);
 	return build(m, &s);

@@ -15,6 +15,9 @@ The seeds are committed; this script only says where they came from and makes th
   flow_filter  filters as operators write them
   egwctl_render  the values of telemetry replies egwctl renders (ports, stats, flows, pools...)
   ctl          control socket lines, in pieces of various sizes (the first byte)
+  splice       segment sequences of a late-bound connection (tests/fuzz/fuzz_splice.c's format):
+               set-ups with and without timestamps and rescaling, segments both ways with no
+               options, timestamps, SACK blocks straddling 2^32, odd offsets, malformed lists
   neigh        programs of the neighbour resolver (tests/fuzz/fuzz_neigh.c's 7-byte steps):
                resolution that succeeds, fails, is asked for, spoofed, changes MAC, ages out
 """
@@ -278,9 +281,50 @@ def text_seeds():
     return n
 
 
+def splice_setup(cookie, server, our_ts, srv_ts, cli_scale, srv_scale, flags, cli_ws):
+    return struct.pack("!IIIIBBBB", cookie, server, our_ts, srv_ts, cli_scale, srv_scale, flags,
+                       cli_ws)
+
+
+def splice_seg(reply, seq, ack, win, opts=b"", flags=0x10):
+    """One segment of fuzz_splice's input: control byte, TCP header, options (padded)."""
+    opts += b"\0" * (-len(opts) % 4)
+    hdr = struct.pack("!HHIIBBHHH", 443, 40000, seq, ack, 0, flags, win, 0, 0)
+    return bytes([(len(opts) // 4) << 1 | reply]) + hdr + opts
+
+
+def splice_seeds():
+    ts = lambda v, e: b"\1\1\x08\x0a" + struct.pack("!II", v, e)  # noqa: E731
+    sack = lambda *edges: b"\1\1\x05" + bytes([2 + 4 * len(edges)]) + \
+        struct.pack("!%dI" % len(edges), *edges)  # noqa: E731
+    seqs = {
+        "plain": (splice_setup(0x10, 0xfffffff0, 0, 0, 0, 0, 0, 0xff),
+                  [(1, 0xfffffff1, 5000, 1000), (0, 5000, 0x11, 512), (1, 0xffffffff, 5000, 0)]),
+        "timestamps": (splice_setup(0x80000000, 7, 0xfffffffa, 0x100, 7, 7, 1, 7),
+                       [(1, 8, 1, 300, ts(0x100, 5)), (0, 1, 0x80000001, 300, ts(6, 0xfffffffa)),
+                        (1, 9, 1, 300, ts(0x110, 6))]),
+        "sack_wrap": (splice_setup(0xfffffff5, 5, 0x10, 0xfffffff0, 7, 9, 1, 7),
+                      [(0, 1, 0xfffffff6, 100, ts(1, 0x10) + sack(0xfffffff0, 0x10, 0x20, 0x30)),
+                       (0, 1, 0x16, 100, sack(1, 2, 3, 4, 5, 6, 7, 8))]),
+        "rescale": (splice_setup(1, 1, 0, 0, 2, 14, 2, 6),
+                    [(1, 2, 1, 65535), (0, 1, 2, 2000), (1, 2, 1, 1), (0, 1, 2, 0)]),
+        "odd_offsets": (splice_setup(0x12345678, 0x9abcdef0, 1, 2, 0, 0, 1, 0xff),
+                        [(0, 7, 0x12345679, 100, b"\1" + ts(1, 2)[2:] + b"\1\1\1" +
+                          sack(0x80000000, 0x80000009)[2:] + b"\1"),
+                         (1, 7, 1, 100, b"\1" + ts(1, 2)[2:] + b"\1")]),
+        "malformed": (splice_setup(3, 4, 5, 6, 1, 2, 1, 1),
+                      [(1, 1, 1, 1, b"\x03\x03\x06\x02\x01"), (0, 1, 1, 1, b"\x05\x00"),
+                       (0, 1, 1, 1, b"\1\1\x08\x0a\0\0"), (1, 1, 1, 1, b"\1\1\1\x02"),
+                       (0, 1, 1, 1, ts(1, 2), 0x04)]),
+    }
+    for name, (setup, segs) in seqs.items():
+        write("splice", name, setup + b"".join(splice_seg(*s) for s in segs))
+    return len(seqs)
+
+
 def main():
     counts = {"pkt": pkt_seeds(), "pipeline": pipeline_seeds(), "neigh": neigh_seeds(),
-              "text": text_seeds()}
+              "splice": splice_seeds(), "text": text_seeds()}
     print("seeds written under %s: %s" % (OUT, counts))
 
 

@@ -14,6 +14,8 @@ void egw_test_register_flow(void);
 void egw_test_register_tcp_window(void);
 void egw_test_register_tcp_opts(void);
 void egw_test_register_syncookie(void);
+void egw_test_register_splice(void);
+void egw_test_register_tcp_craft(void);
 void egw_test_register_nat(void);
 void egw_test_register_net(void);
 void egw_test_register_neigh(void);

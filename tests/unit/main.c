@@ -69,6 +69,8 @@ int main(int argc, char **argv)
 	egw_test_register_tcp_window();
 	egw_test_register_tcp_opts();
 	egw_test_register_syncookie();
+	egw_test_register_splice();
+	egw_test_register_tcp_craft();
 	egw_test_register_nat();
 	egw_test_register_net();
 	egw_test_register_neigh();

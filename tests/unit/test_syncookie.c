@@ -77,6 +77,12 @@ static void test_syncookie_ts_options(void)
 	struct egw_tcp_opts out;
 	uint32_t tsval, cookie;
 
+	/* A shift over 14 (not from egw_tcp_opts_read, which clamps) comes back as 14. */
+	struct egw_tcp_opts big = syn_opts(1460, true, 15, false);
+	cookie = egw_syncookie_make(&secret, &k, 3, 9, &big, &tsval);
+	CU_ASSERT_EQUAL(ack_of(&k, 3, cookie, tsval, true, 9, &out), 0);
+	CU_ASSERT_EQUAL(out.wscale, EGW_TCP_MAX_WSCALE);
+
 	for (unsigned ws = 0; ws <= EGW_TCP_MAX_WSCALE + 1; ws++) {
 		for (unsigned sack = 0; sack < 2; sack++) {
 			const uint8_t w = ws > EGW_TCP_MAX_WSCALE ? EGW_TCP_NO_WSCALE : (uint8_t)ws;
