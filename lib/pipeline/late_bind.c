@@ -119,7 +119,7 @@ bool egw_pl_syn_cookie_mode(struct egw_worker *w, const struct egw_snapshot *sna
 	return on;
 }
 
-/* Sends a segment built into R (egw_tcp_craft_*) as one of F's from DIR. */
+/* Sends a segment built into R (egw_tcp_craft_*) toward the server as one of F's. */
 static void send_crafted(struct egw_worker *w, struct rte_mbuf *r, struct egw_flow *f)
 {
 	struct egw_pkt_meta meta;
