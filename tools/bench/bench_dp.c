@@ -293,6 +293,8 @@ static void bench_conf(struct egw_conf *c, const struct bench_dp_opts *o)
 	pool->mapping = EGW_MAPPING_ENDPOINT_DEPENDENT;
 	pool->pairing = EGW_PAIRING_PAIRED;
 	pool->max_per_source = o->max_per_source ? o->max_per_source : 8192;
+	if (o->late_binding)
+		c->egress.host_binding = EGW_BINDING_LATE;
 }
 
 /* DPDK heap a data plane of MAX_FLOWS takes (created and freed to measure it). */

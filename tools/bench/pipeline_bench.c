@@ -25,6 +25,9 @@
  *            ClientHello (curl's, SNI api.github.com): with host rules the flow waits at its
  *            SYN, the hello is held, read and decided, then released; cycles per flow for
  *            the three packets;
+ * --late: the same rows with [egress] host_binding = late (issue 12): per flow its SYN (answered
+ * with a cookie), the ClientHello acknowledging the cookie (our SYN leaves) and the server's
+ * SYN+ACK (our ACK and the held hello leave); est.: ACKs through the splice.
  *   tls est  --packets ACKs of those flows (scattered): an established flow decided by its
  *            name against one admitted by a tuple policy.
  * The rule sets: N - 1 tls policies naming other hosts (half of them wildcards) and one
@@ -126,6 +129,7 @@ static struct {
 	uint32_t tls_rules[MAX_SIZES];
 	unsigned n_tls;
 	uint32_t tls_flows;
+	int late;
 } opt = { .tls_flows = 100000,
 	.packets = 10000000,
 	.max_factor = 1.0,
@@ -214,6 +218,7 @@ static void usage(FILE *f)
 		   "  --tls-rules LIST   TLS flows decided by host name with these rule counts\n"
 		   "                     (and one tuple policy), e.g. 1k,100k\n"
 		   "  --tls-flows N      new TLS flows per rule count (default 100k)\n"
+		   "  --late             the TLS rows bound late (host_binding = late)\n"
 		   "  -o, --json FILE    write the figures as JSON\n");
 }
 
@@ -225,7 +230,7 @@ static int parse_args(int argc, char **argv)
 		{ "max-seconds", 1, 0, 'T' }, { "file-prefix", 1, 0, 'F' }, { "smoke", 0, 0, 'S' },
 		{ "json", 1, 0, 'o' }, { "prefetch-records", 0, 0, 'R' }, { "help", 0, 0, 'h' },
 		{ "tls-rules", 1, 0, 'L' }, { "tls-flows", 1, 0, 'N' },
-		{ "no-window-check", 0, 0, 'W' }, { 0, 0, 0, 0 } };
+		{ "no-window-check", 0, 0, 'W' }, { "late", 0, 0, 'B' }, { 0, 0, 0, 0 } };
 	uint64_t v;
 	int c;
 
@@ -283,6 +288,9 @@ static int parse_args(int argc, char **argv)
 		case 'L':
 			if (parse_list(optarg, opt.tls_rules, &opt.n_tls) < 0)
 				return -1;
+			break;
+		case 'B':
+			opt.late = 1;
 			break;
 		case 'N':
 			if (parse_count(optarg, &v) < 0 || v == 0 || v > 10000000)
@@ -685,6 +693,7 @@ out:
 
 static uint8_t *tls_hello;
 static uint16_t tls_hello_len;
+static uint32_t *cookie; /* --late: per flow, our SYN+ACK's sequence number */
 
 /* The recorded ClientHello NAME of tests/unit/data (malloc'd), NULL when unreadable. */
 static uint8_t *read_data(const char *name, size_t *len)
@@ -714,8 +723,11 @@ static void tls_tuple(uint64_t i, struct bench_tuple *t)
 }
 
 /* Receives the N mbufs of OUT through the worker (timed), returns the cycles; what it sends
- * is taken back and freed, the NAT tuples recorded by flow (mbuf hash.usr). */
-static uint64_t tls_burst(struct egw_worker *w, struct rte_mbuf **out, unsigned n, unsigned *tx)
+ * is taken back and freed, the NAT tuples recorded by flow (mbuf hash.usr). --late: the
+ * segments the appliance writes carry no flow index; they leave in the order of the flows of
+ * the burst, from *NEXT on: our SYNs (their NAT tuples) and cookie SYN+ACKs. */
+static uint64_t tls_burst(struct egw_worker *w, struct rte_mbuf **out, unsigned n, unsigned *tx,
+	uint64_t *next)
 {
 	struct rte_mbuf *back[2 * BURST];
 	uint64_t t0, t1;
@@ -729,7 +741,12 @@ static uint64_t tls_burst(struct egw_worker *w, struct rte_mbuf **out, unsigned 
 	while ((k = bench_env_take_tx(&env, back, 2 * BURST)) > 0) {
 		for (unsigned j = 0; j < k; j++) {
 			const uint8_t *d = rte_pktmbuf_mtod(back[j], const uint8_t *);
-			uint32_t i = back[j]->hash.usr;
+			uint32_t i = next && (d[47] == 0x02 || d[47] == 0x12) ?
+					     (uint32_t)(*next)++ :
+					     back[j]->hash.usr;
+			if (next && d[47] == 0x12) /* our cookie SYN+ACK */
+				cookie[i] =
+					(uint32_t)d[38] << 24 | d[39] << 16 | d[40] << 8 | d[41];
 			if (d[47] == 0x02) { /* a SYN, translated */
 				memcpy(&nat_addr[i], d + 26, 4);
 				memcpy(&nat_port[i], d + 34, 2);
@@ -744,6 +761,24 @@ static uint64_t tls_burst(struct egw_worker *w, struct rte_mbuf **out, unsigned 
 }
 
 enum tls_pkt { TLS_SYN, TLS_SYNACK, TLS_HELLO, TLS_ACK };
+
+/* --late: frame D acknowledges ACK (its TCP checksum computed again). */
+static void set_ack(uint8_t *d, uint32_t ack)
+{
+	uint8_t *ip = d + 14, *tcp = ip + 20;
+	const uint16_t l4 = (uint16_t)((ip[2] << 8 | ip[3]) - 20);
+	const uint32_t src = (uint32_t)ip[12] << 24 | ip[13] << 16 | ip[14] << 8 | ip[15];
+	const uint32_t dst = (uint32_t)ip[16] << 24 | ip[17] << 16 | ip[18] << 8 | ip[19];
+	uint16_t c;
+
+	for (unsigned k = 0; k < 4; k++)
+		tcp[8 + k] = (uint8_t)(ack >> (24 - 8 * k));
+	tcp[16] = tcp[17] = 0;
+	c = bench_csum(tcp, l4,
+		(src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + 6 + l4);
+	tcp[16] = (uint8_t)(c >> 8);
+	tcp[17] = (uint8_t)c;
+}
 
 /* Frames of flows FIRST.. (N of them, or scattered by STRIDE from *IDX) of kind K in OUT. */
 static int tls_frames(enum tls_pkt k, uint64_t first, unsigned n, uint32_t n_flows, uint64_t *idx,
@@ -768,6 +803,8 @@ static int tls_frames(enum tls_pkt k, uint64_t first, unsigned n, uint32_t n_flo
 				k == TLS_SYN ? 1 : 2, tls_hello,
 				k == TLS_HELLO ? tls_hello_len : 0);
 		}
+		if (opt.late && k != TLS_SYN) /* the cookie's ack; the server's ack of our SYN */
+			set_ack(d, k == TLS_SYNACK ? 2 : cookie[i] + 1);
 		rte_pktmbuf_data_len(m) = rte_pktmbuf_pkt_len(m) = len;
 		m->port = k == TLS_SYNACK ? env.port_out : env.port_in;
 		m->hash.usr = (uint32_t)i;
@@ -788,7 +825,13 @@ static void run_tls(uint32_t rules, struct tls_result *r)
 	struct bench_dp_opts o = { .max_flows = flows + flows / 4,
 		.n_policies = rules ? 0 : 1,
 		.n_host_rules = rules,
-		.host_name = "api.github.com" };
+		.host_name = "api.github.com",
+		.late_binding = opt.late != 0 };
+	/* Early: SYN, the server's SYN+ACK, the hello. Late: SYN (a cookie back), the hello (our
+	 * SYN out), the server's SYN+ACK (our ACK and the hello out). */
+	static const enum tls_pkt early[] = { TLS_SYN, TLS_SYNACK, TLS_HELLO },
+				  late[] = { TLS_SYN, TLS_HELLO, TLS_SYNACK };
+	const enum tls_pkt *order = opt.late ? late : early;
 	struct rte_mbuf *out[BURST];
 	uint64_t idx = 0, done = 0;
 	unsigned tx = 0;
@@ -806,16 +849,19 @@ static void run_tls(uint32_t rules, struct tls_result *r)
 	}
 	nat_addr = calloc(flows, sizeof(*nat_addr));
 	nat_port = calloc(flows, sizeof(*nat_port));
+	cookie = calloc(flows, sizeof(*cookie));
 	t_start = now_s();
-	for (uint64_t f = 0; nat_addr && nat_port && f < flows; f += BURST) {
+	for (uint64_t f = 0; nat_addr && nat_port && cookie && f < flows; f += BURST) {
 		unsigned n = flows - f < BURST ? (unsigned)(flows - f) : BURST;
 
-		for (enum tls_pkt k = TLS_SYN; k <= TLS_HELLO; k++) {
-			if (tls_frames(k, f, n, flows, NULL, out) < 0) {
+		for (unsigned s = 0; s < 3; s++) {
+			uint64_t next = f;
+
+			if (tls_frames(order[s], f, n, flows, NULL, out) < 0) {
 				r->ok = 0;
 				break;
 			}
-			r->create.cycles += tls_burst(b.w, out, n, &tx);
+			r->create.cycles += tls_burst(b.w, out, n, &tx, opt.late ? &next : NULL);
 		}
 		r->create.packets += n;
 		if (!r->ok || now_s() - t_start > opt.max_seconds) {
@@ -830,7 +876,7 @@ static void run_tls(uint32_t rules, struct tls_result *r)
 
 		if (tls_frames(TLS_ACK, 0, n, flows, &idx, out) < 0)
 			break;
-		r->est.cycles += tls_burst(b.w, out, n, &tx);
+		r->est.cycles += tls_burst(b.w, out, n, &tx, NULL);
 		done += n;
 		if ((done & 0xffff) < BURST && now_s() - t_start > opt.max_seconds) {
 			r->est.truncated = 1;
@@ -844,8 +890,9 @@ static void run_tls(uint32_t rules, struct tls_result *r)
 			fprintf(stderr, "  drop %s: %llu\n", egw_drop_name(k),
 				(unsigned long long)b.w->stats.drops[k]);
 	if (b.w->stats.flows_created != r->create.packets || bench_drops(b.w) ||
-		b.w->stats.tx_packets != 3 * r->create.packets + r->est.packets ||
-		(rules && b.w->stats.host_allowed != r->create.packets)) {
+		b.w->stats.tx_packets != (opt.late ? 4 : 3) * r->create.packets + r->est.packets ||
+		(rules && b.w->stats.host_allowed != r->create.packets) ||
+		(opt.late && b.w->stats.late_spliced != r->create.packets)) {
 		snprintf(r->why, sizeof(r->why),
 			"flows %llu of %llu, allowed by name %llu, drops %llu, tx %llu",
 			(unsigned long long)b.w->stats.flows_created,
@@ -857,15 +904,18 @@ static void run_tls(uint32_t rules, struct tls_result *r)
 	}
 	free(nat_addr);
 	free(nat_port);
+	free(cookie);
 	nat_addr = NULL;
 	nat_port = NULL;
+	cookie = NULL;
 	bench_dp_free(&b);
 }
 
 static void print_tls(const struct tls_result *res, unsigned n)
 {
 	printf("\nTLS flows decided by host name (SYN + SYN/ACK + 517-byte ClientHello per flow; "
-	       "est.: ACKs of those flows, scattered)\n");
+	       "est.: ACKs of those flows, scattered)%s\n",
+		opt.late ? ", bound late: cookie, our SYN, spliced" : "");
 	printf("%-22s %9s | %12s %10s | %10s %8s\n", "rules", "flows", "new cyc/flow", "flows/s",
 		"est cyc/pkt", "Mpps");
 	for (unsigned i = 0; i < n; i++) {
