@@ -9,8 +9,8 @@
 # - evil.example (no rule): the client is reset, and a capture on the server side shows no
 #   SYN from the appliance at all;
 # - a 4 MiB download (HTTP, Host big.example, special pool) through a late-bound, spliced flow
-#   with 2% loss injected each way on the server side: retransmissions and SACK cross the
-#   splice, the SHA-256 matches; the client offers timestamps and window scaling (Linux);
+#   with 2% loss injected each way on the server side and on the way into the client:
+#   retransmissions and the client's SACK blocks cross the splice, the SHA-256 matches; the client offers timestamps and window scaling (Linux);
 # - visible: egwctl flows (nat,late), /egw/flows (binding late, both sequence offsets), the
 #   flow log (binding late, valid against docs/flowlog.schema.json);
 # - upstream failures reflected to the client as a RST, counted per reason: the server's RST
@@ -145,14 +145,51 @@ assert_stat_delta "$B.stats.json" late_syns_sent -eq 0
 
 # --- 3. a large download through the splice, with loss
 egw_baseline "$B"
+dcap=$EGW_OUT/cli-dl.pcap
+egw_capture_start $EGW_NS_CLI $EGW_IF_CLI "$dcap" "tcp port $EGW_HTTP_PORT"
+dpid=$EGW_LAST_PID
+scap=$EGW_OUT/srv-dl.pcap
+egw_capture_start $EGW_NS_SRV $EGW_IF_SRV "$scap" "tcp port $EGW_HTTP_PORT"
+spid=$EGW_LAST_PID
 egw_loss_start 2
+# The server's own losses are its output hook's (its stack retransmits them before any gap is
+# seen); losses on the way into the client make gaps it reports with SACK blocks, which the
+# splice rewrites toward the server.
+egw_in $EGW_NS_CLI nft -f - <<EOF || egw_fail "nftables loss rule in the client"
+table inet ${EGW_N}cliloss {
+	chain in { type filter hook prerouting priority -300; tcp sport $EGW_HTTP_PORT numgen random mod 100 < 2 counter drop; }
+}
+EOF
 rm -f "$EGW_OUT/late.out"
 ip netns exec $EGW_NS_CLI curl --noproxy '*' -sS --fail --connect-timeout 10 --max-time 60 \
 	--resolve "big.example:$EGW_HTTP_PORT:$EGW_IP_SRV" -o "$EGW_OUT/late.out" \
 	"http://big.example:$EGW_HTTP_PORT/late.bin" 2>"$EGW_OUT/curl.err" ||
 	egw_fail "download through the late-bound flow: $(cat "$EGW_OUT/curl.err")"
 lost=$(egw_loss_stop)
+egw_in $EGW_NS_CLI nft delete table inet ${EGW_N}cliloss
+egw_capture_stop "$dpid"
+egw_capture_stop "$spid"
 assert_ge "$lost" 5 "packets the loss rules dropped during the download"
+# The client's SACK blocks reached the server through the splice (the server retransmitted
+# what they showed missing; the SHA-256 below proves the bytes).
+assert_ge "$(tcpdump -n -r "$dcap" "src host $EGW_IP_CLI" 2>/dev/null | grep -c "sack [0-9] {")" 1 \
+	"client segments with SACK blocks during the download"
+# ... and reached the server in its own sequence space: every block within the data it sent.
+out=$(tcpdump -S -n -r "$scap" 2>/dev/null | "$EGW_PY" -c '
+import re, sys
+isn, blocks, bad = None, 0, 0
+for line in sys.stdin:
+    m = re.search(r"Flags \[S\.\], seq (\d+)", line)
+    if m:
+        isn = int(m.group(1))
+    for a, b in re.findall(r"\{(\d+):(\d+)\}", line):
+        blocks += 1
+        lo, hi = (int(a) - isn) % 2**32, (int(b) - isn) % 2**32
+        bad += not (0 < lo < hi <= 5 * 2**20)
+print("%d blocks, %d outside the server space" % (blocks, bad))
+sys.exit(0 if blocks and not bad and isn is not None else 1)
+') || egw_fail "SACK blocks at the server: $out"
+egw_ok "SACK blocks at the server: $out"
 assert_eq "$(sha256sum <"$EGW_OUT/late.out" | cut -d' ' -f1)" \
 	"$(sha256sum <"$EGW_OUT/www/late.bin" | cut -d' ' -f1)" "SHA-256 of the 4 MiB download"
 src=$(awk '/"GET \/late.bin/{print $1}' "$EGW_OUT/http.log" | sort -u | tr '\n' ' ')
