@@ -174,22 +174,33 @@ assert_ge "$lost" 5 "packets the loss rules dropped during the download"
 # what they showed missing; the SHA-256 below proves the bytes).
 assert_ge "$(tcpdump -n -r "$dcap" "src host $EGW_IP_CLI" 2>/dev/null | grep -c "sack [0-9] {")" 1 \
 	"client segments with SACK blocks during the download"
-# ... and reached the server in its own sequence space: every block within the data it sent.
+# ... and reached the server in its own sequence space (every block within the data it sent),
+# the client's timestamp echoes in its clock (each one a TSval the server sent).
 out=$(tcpdump -S -n -r "$scap" 2>/dev/null | "$EGW_PY" -c '
 import re, sys
-isn, blocks, bad = None, 0, 0
+srv = sys.argv[1]
+isn, blocks, bad, sent, echoes, strange = None, 0, 0, set(), 0, 0
 for line in sys.stdin:
     m = re.search(r"Flags \[S\.\], seq (\d+)", line)
     if m:
         isn = int(m.group(1))
+    ts = re.search(r"TS val (\d+) ecr (\d+)", line)
+    if " %s." % srv in line.split(">")[0]:
+        if ts:
+            sent.add(int(ts.group(1)))
+        continue
+    if ts and int(ts.group(2)):
+        echoes += 1
+        strange += int(ts.group(2)) not in sent
     for a, b in re.findall(r"\{(\d+):(\d+)\}", line):
         blocks += 1
         lo, hi = (int(a) - isn) % 2**32, (int(b) - isn) % 2**32
         bad += not (0 < lo < hi <= 5 * 2**20)
-print("%d blocks, %d outside the server space" % (blocks, bad))
-sys.exit(0 if blocks and not bad and isn is not None else 1)
-') || egw_fail "SACK blocks at the server: $out"
-egw_ok "SACK blocks at the server: $out"
+print("%d SACK blocks, %d outside the server space; %d TS echoes, %d not the server TSval"
+      % (blocks, bad, echoes, strange))
+sys.exit(0 if blocks and not bad and echoes and not strange and isn is not None else 1)
+' $EGW_IP_SRV) || egw_fail "at the server: $out"
+egw_ok "at the server: $out"
 assert_eq "$(sha256sum <"$EGW_OUT/late.out" | cut -d' ' -f1)" \
 	"$(sha256sum <"$EGW_OUT/www/late.bin" | cut -d' ' -f1)" "SHA-256 of the 4 MiB download"
 src=$(awk '/"GET \/late.bin/{print $1}' "$EGW_OUT/http.log" | sort -u | tr '\n' ' ')
