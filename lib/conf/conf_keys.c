@@ -456,6 +456,9 @@ const struct conf_key *conf_keys_of(enum conf_sect sect, unsigned *n)
 		KEYS(metrics_keys);
 	case CONF_SECT_LOG:
 		KEYS(log_keys);
+	case CONF_SECT_TUNNEL:
+		*n = conf_n_tunnel_keys;
+		return conf_tunnel_keys;
 	default:
 		*n = 0;
 		return NULL;
