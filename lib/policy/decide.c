@@ -187,9 +187,16 @@ void egw_policy_decide_tunnel(const struct egw_snapshot *snap, const struct egw_
 		set_final(v, NULL, true, EGW_DROP_MODE_DENY);
 		return;
 	}
-	immediate(snap, names, key, NULL, now, &c);
-	/* The requested name stands for whatever the client would have shown: a DNS answer's,
-	 * an SNI, a Host. Bare tls/http policies (the bytes must be TLS/HTTP) cannot tell. */
+	/*
+	 * The requested name stands for whatever the client would have shown: a DNS answer's,
+	 * an SNI, a Host. Names learned for the destination count only for a literal address: a
+	 * client that names its host must not borrow another name of the same address (shared
+	 * hosting, CDNs). Bare tls/http policies (the bytes must be TLS/HTTP) cannot tell.
+	 */
+	if (name)
+		c = (struct cand){ cls_best(snap, snap->cls, key), NULL, 0, false };
+	else
+		immediate(snap, names, key, NULL, now, &c);
 	if (name && snap->host) {
 		named_into(snap, name, len, EGW_POLICY_DNS, 0, key, &c);
 		named_into(snap, name, len, EGW_POLICY_L7_HOST, EGW_PROTO_TLS, key, &c);
