@@ -1,0 +1,90 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# The tunnel service in the appliance (issue 15): the real egressgw with [tunnel] listeners on
+# its inside address, between namespaces. curl -p -x http:// and --socks5-hostname to an
+# allowed name (the body) and a denied one (403 / SOCKS refusal) decided by a hosts policy;
+# names resolved by dnsmasq through the data path; the upstream connections NATed with the
+# policy's pool (the server sees only that address); the flow log names the host, the client
+# and the transport; the policy counts the upstream flows; nothing leaks as unadmitted.
+set -eu -o pipefail
+source "$(dirname "$0")/lib.sh"
+egw_init
+egw_need_real
+for t in dnsmasq curl; do command -v $t >/dev/null || egw_fail "missing $t"; done
+egw_topo_up
+SPECIAL=198.51.100.20
+HTTP=$EGW_IP_GWIN:3128 SOCKS=$EGW_IP_GWIN:1080
+FLOWS=$EGW_OUT/flows.jsonl
+rm -f "$FLOWS"
+egw_policy_conf "$EGW_OUT/egw.ini" "dpdk.idle_sleep_us=50" \
+	"pool special.addresses=$SPECIAL" "pool special.ports=1024-65535" \
+	"log.flow_log=$FLOWS" "tunnel.http=$HTTP" "tunnel.socks5=$SOCKS" \
+	"tunnel.resolvers=$EGW_IP_SRV" "tunnel.connect_ms=5000"
+egw_policy_file 10-tunnel.ini <<EOF2
+[policy allowed-names]
+sources = 198.18.0.0/24
+hosts = *.allowed.test
+protocol = tcp
+action = allow
+nat = special
+EOF2
+
+# --check creates the engine: a users file with a broken line is FILE:LINE.
+printf 'alice:$6$salt$hash\nbob\n' >"$EGW_OUT/bad.users"
+cp "$EGW_OUT/egw.ini" "$EGW_OUT/bad.ini"
+printf 'users = %s\n' "$EGW_OUT/bad.users" >>"$EGW_OUT/bad.ini" # [tunnel] is the last section
+out=$(ip netns exec $EGW_NS_GW "$EGW_BIN" -c "$EGW_OUT/bad.ini" --check 2>&1) && \
+	egw_fail "--check accepted a bad users file: $out"
+assert_contains "$out" "$EGW_OUT/bad.users:2: expected name:hash" "--check: users file error as FILE:LINE"
+out=$(ip netns exec $EGW_NS_GW "$EGW_BIN" -c "$EGW_OUT/egw.ini" --check 2>&1) ||
+	egw_fail "--check refused the test config: $out"
+assert_contains "$out" "config OK" "--check with [tunnel]"
+
+egw_bg $EGW_NS_SRV "$EGW_OUT/dnsmasq.log" dnsmasq --keep-in-foreground --no-resolv --no-hosts \
+	--listen-address=$EGW_IP_SRV --bind-interfaces --pid-file= --user=root --log-queries \
+	--address=/www.allowed.test/$EGW_IP_SRV --address=/www.denied.test/$EGW_IP_SRV
+egw_http_start
+egw_start "$EGW_OUT/egw.ini"
+egw_wait_for 10 egw_in $EGW_NS_CLI bash -c "exec 3<>/dev/tcp/${HTTP%:*}/${HTTP#*:}" ||
+	egw_fail "the HTTP CONNECT listener does not accept through the appliance"
+B=$EGW_OUT/base
+egw_baseline "$B"
+cli() { egw_in $EGW_NS_CLI "$@"; }
+URL=http://www.allowed.test:$EGW_HTTP_PORT/index.html
+
+egw_log "== HTTP CONNECT"
+body=$(cli curl -sS -p -x http://$HTTP --max-time 20 "$URL") || egw_fail "curl -x http:// allowed"
+assert_contains "$body" "hello from egwsrv" "curl -p -x http:// to an allowed name: the body"
+code=$(cli curl -s -o /dev/null -w '%{http_connect}' -p -x http://$HTTP --max-time 20 \
+	http://www.denied.test:$EGW_HTTP_PORT/index.html) || true
+assert_eq "$code" 403 "curl -p -x http:// to a name no policy allows: 403"
+
+egw_log "== SOCKS5"
+body=$(cli curl -sS --socks5-hostname $SOCKS --max-time 20 "$URL") ||
+	egw_fail "curl --socks5-hostname allowed"
+assert_contains "$body" "hello from egwsrv" "curl --socks5-hostname to an allowed name: the body"
+rc=0
+cli curl -sS --socks5-hostname $SOCKS --max-time 20 \
+	http://www.denied.test:$EGW_HTTP_PORT/index.html >/dev/null 2>"$EGW_OUT/socks-denied.err" || rc=$?
+assert_eq "$rc" 97 "curl --socks5-hostname to a denied name: the proxy refused (curl exit 97)"
+assert_match "$(cat "$EGW_OUT/socks-denied.err")" "SOCKS5.*(not allowed|\(2\))" \
+	"SOCKS5 reply 0x02 for the denied name"
+
+egw_log "== what the server and the appliance saw"
+srcs=$(awk '/"GET /{print $1}' "$EGW_OUT/http.log" | sort -u | tr '\n' ' ')
+assert_eq "$srcs" "$SPECIAL " "the server saw only the policy's pool address"
+assert_policy_deltas "$B.pol.json" "allowed-names flows_allowed -eq 2"
+assert_stat_delta "$B.stats.json" drops.tunnel_unadmitted -eq 0
+assert_stat_delta "$B.stats.json" drops.exception_unexpected -eq 0
+egw_wait_for 10 test "$(grep -c '"event":"tunnel"' "$FLOWS" 2>/dev/null)" -ge 4 ||
+	egw_fail "tunnel records in the flow log: $(grep tunnel "$FLOWS")"
+line=$(grep '"event":"tunnel"' "$FLOWS" | grep '"tunnel":"http"' | grep '"result":"allowed"' | head -n1)
+assert_contains "$line" "\"server_name\":\"www.allowed.test\"" "flow log: the host"
+assert_contains "$line" "\"src\":\"$EGW_IP_CLI\"" "flow log: the client's address"
+assert_match "$line" '"sport":[1-9][0-9]*' "flow log: the client's port"
+assert_contains "$line" '"policy":"allowed-names"' "flow log: the deciding policy"
+line=$(grep '"event":"tunnel"' "$FLOWS" | grep '"tunnel":"socks5"' | grep '"result":"denied"' | head -n1)
+assert_contains "$line" "\"server_name\":\"www.denied.test\"" "flow log: the denied SOCKS5 request"
+egw_stop
+egw_finish
