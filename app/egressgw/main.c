@@ -321,6 +321,8 @@ static int observe_start(struct egw_app *app, struct egw_tel_source *tel)
 		.names = &app->names_view,
 		.names_tel = &app->names_tel,
 		.pool = app->pool,
+		.tunnel_stats = app->tunnel.engine ? egw_tunnel_app_stats : NULL,
+		.tunnel_ctx = app->tunnel.engine,
 		.start_wall_ms = egw_wall_ms() - (int64_t)((rte_get_tsc_cycles() - app->start_tsc) *
 							   1000 / rte_get_tsc_hz()) };
 	if (egw_telemetry_register(tel) < 0)
@@ -381,6 +383,7 @@ static int shutdown_app(struct egw_app *app, int status)
 		status = 1;
 	rte_mempool_free(app->pool);
 	rte_eal_cleanup();
+	egw_tunnel_app_free(app);
 	return status;
 }
 

@@ -270,11 +270,8 @@ void egw_tunnel_app_stop(struct egw_app *app)
 {
 	struct egw_tunnel_app *ta = &app->tunnel;
 
-	if (ta->engine) {
+	if (ta->engine)
 		egw_tunnel_stop(ta->engine);
-		egw_tunnel_destroy(ta->engine);
-		ta->engine = NULL;
-	}
 	if (app->flowlog.f)
 		egw_tunnel_log_drain(&ta->hooks, &app->flowlog, UINT32_MAX);
 	egw_tunnel_log_flush(&ta->hooks);
@@ -285,6 +282,17 @@ void egw_tunnel_app_stop(struct egw_app *app)
 		rte_eth_dev_close(ta->port);
 		ta->port_started = false;
 	}
+}
+
+void egw_tunnel_app_free(struct egw_app *app)
+{
+	egw_tunnel_destroy(app->tunnel.engine);
+	app->tunnel.engine = NULL;
+}
+
+void egw_tunnel_app_stats(const void *ctx, struct egw_tunnel_stats *out)
+{
+	egw_tunnel_stats(ctx, out);
 }
 
 void egw_tunnel_app_poll(struct egw_app *app)

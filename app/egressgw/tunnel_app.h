@@ -45,8 +45,12 @@ int egw_tunnel_check(const struct egw_conf *c, struct egw_conf_errors *errs);
 /* Start: the namespace, the exception port (a data path port polled by every worker), the
  * engine and its thread. After the ports and the resolver, before the workers run. */
 int egw_tunnel_app_start(struct egw_app *app);
-/* Stop: the engine, then the port. */
+/* Stop: the engine's thread (every connection closed, recorded), then the port. */
 void egw_tunnel_app_stop(struct egw_app *app);
+/* The engine's memory, once telemetry (which reads its counters) has ended. */
+void egw_tunnel_app_free(struct egw_app *app);
+/* Telemetry's reader of the counters (struct egw_tel_source tunnel_stats); CTX the engine. */
+void egw_tunnel_app_stats(const void *ctx, struct egw_tunnel_stats *out);
 /* Control loop: the engine's flow records into the flow log. */
 void egw_tunnel_app_poll(struct egw_app *app);
 

@@ -6,7 +6,8 @@
 # allowed name (the body) and a denied one (403 / SOCKS refusal) decided by a hosts policy;
 # names resolved by dnsmasq through the data path; the upstream connections NATed with the
 # policy's pool (the server sees only that address); the flow log names the host, the client
-# and the transport; the policy counts the upstream flows; nothing leaks as unadmitted.
+# and the transport; the policy counts the upstream flows; nothing leaks as unadmitted;
+# /egw/tunnels counts requests per transport and result.
 set -eu -o pipefail
 source "$(dirname "$0")/lib.sh"
 egw_init
@@ -86,5 +87,15 @@ assert_match "$line" '"sport":[1-9][0-9]*' "flow log: the client's port"
 assert_contains "$line" '"policy":"allowed-names"' "flow log: the deciding policy"
 line=$(grep '"event":"tunnel"' "$FLOWS" | grep '"tunnel":"socks5"' | grep '"result":"denied"' | head -n1)
 assert_contains "$line" "\"server_name\":\"www.denied.test\"" "flow log: the denied SOCKS5 request"
+
+egw_log "== /egw/tunnels (dpdk-telemetry.py)"
+tel=$(egw_tel /egw/tunnels) || egw_fail "no /egw/tunnels"
+for k in http.allowed http.denied socks5.allowed socks5.denied; do
+	assert_numeq "$(egw_json_get "/egw/tunnels.$k" <<<"$tel")" 1 "/egw/tunnels $k"
+done
+# the readiness probe, then the two curls
+assert_numeq "$(egw_json_get /egw/tunnels.http.clients_total <<<"$tel")" 3 "/egw/tunnels http clients"
+assert_ge "$(egw_json_get /egw/tunnels.upstream_admitted <<<"$tel")" 2 "/egw/tunnels upstream flows admitted"
+assert_ge "$(egw_json_get /egw/tunnels.exception_to_kernel <<<"$tel")" 8 "/egw/tunnels client packets to the kernel"
 egw_stop
 egw_finish
