@@ -34,7 +34,8 @@ static void refuse(struct egw_tunnel_conf *tc, uint32_t addr, uint8_t len)
 {
 	if (tc->n_refused < EGW_TUNNEL_REFUSED_MAX)
 		tc->refused[tc->n_refused++] =
-			(struct egw_tunnel_prefix){ len ? addr & ~(UINT32_MAX >> len) : 0, len };
+			(struct egw_tunnel_prefix){ len ? addr & (UINT32_MAX << (32 - len)) : 0,
+				len };
 }
 
 void egw_tunnel_conf_from(const struct egw_conf *c, struct egw_tunnel_conf *tc)

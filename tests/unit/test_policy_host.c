@@ -173,7 +173,8 @@ static void test_tunnel_decide(void)
 	struct egw_snapshot *s = snap_of("",
 		"[policy gh]\nprotocol = tls\nhosts = github.com\nports = 443\naction = allow\n"
 		"priority = 10\n"
-		"[policy api]\nprotocol = http\nhosts = api.example\naction = allow\nnat = special\n"
+		"[policy api]\nprotocol = http\nhosts = api.example\naction = allow\nnat = "
+		"special\n"
 		"[policy dns]\nprotocol = tcp\nhosts = *.allowed.test\naction = allow\n"
 		"[policy bad]\nprotocol = tcp\nhosts = bad.allowed.test\naction = deny\n"
 		"priority = 5\n"
