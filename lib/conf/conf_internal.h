@@ -294,6 +294,10 @@ extern const struct conf_key conf_pool_keys[];
 extern const unsigned conf_n_pool_keys;
 void conf_pool_init(struct egw_pool_conf *pool);
 
+/* A path stored as given, refused when something other than a regular file is there now (the
+ * daemon reads or appends to it: a FIFO or a device could block it). 0 when stored. */
+int conf_store_regular_file(struct conf_ctx *ctx, const struct conf_key *key, const char *value);
+
 /* conf_keys_tunnel.c */
 extern const struct conf_key conf_tunnel_keys[];
 extern const unsigned conf_n_tunnel_keys;

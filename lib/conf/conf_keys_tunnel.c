@@ -7,10 +7,6 @@
  */
 #include <stddef.h>
 #include <string.h>
-#include <sys/stat.h>
-
-#include "common/file.h"
-
 #include "conf_internal.h"
 
 #define T(f) CONF_FIELD(struct egw_conf, tunnel.f)
@@ -38,17 +34,10 @@ static void set_listener(struct conf_ctx *ctx, const struct conf_key *key, const
 	*l = (struct egw_tunnel_listen_conf){ addr, port };
 }
 
-/* A file the engine reads at start: it must be a regular file if it exists now. */
+/* A file the engine reads at start (egressgw --check reads it). */
 static void set_file(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
 {
-	struct stat st;
-
-	if (*value && stat(value, &st) == 0 && !S_ISREG(st.st_mode)) {
-		conf_err_value(ctx, key, value, "is not a regular file (%s)",
-			egw_file_type_name(st.st_mode));
-		return;
-	}
-	conf_store_string(ctx, key, value);
+	conf_store_regular_file(ctx, key, value);
 }
 
 static void add_resolver(struct conf_ctx *ctx, const struct conf_key *key, const char *s)

@@ -4522,17 +4522,11 @@ static void exception_setup(unsigned n_workers)
 /* A packet the kernel sends: to its own MAC (it does no ARP on the tap). */
 static struct pg_pkt from_kernel(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport)
 {
-	struct pg_pkt p = { 0 };
+	struct pg_pkt p = from_client(IPPROTO_TCP, sport, dst, dport);
 
 	memcpy(p.dmac, MAC_KERNEL, 6);
 	memcpy(p.smac, MAC_KERNEL, 6);
 	p.src = src;
-	p.dst = dst;
-	p.proto = IPPROTO_TCP;
-	p.sport = sport;
-	p.dport = dport;
-	p.ttl = 64;
-	p.seq = 77;
 	p.tcp_flags = EGW_TCP_SYN;
 	return p;
 }
@@ -4594,7 +4588,7 @@ static void test_pipeline_exception_path(void)
 	CU_ASSERT(is_pool_addr(nat_addr));
 	back = from_server(IPPROTO_TCP, 80, nat_addr, nat_port);
 	back.tcp_flags = EGW_TCP_SYN | EGW_TCP_ACK;
-	back.ack = 78;
+	back.ack = 1001; /* from_client's seq + 1 */
 	send_pkt(W(0), port_out, &back);
 	fr = take_one(port_exc);
 	CU_ASSERT_EQUAL(memcmp(fr->d, MAC_KERNEL, 6), 0);
