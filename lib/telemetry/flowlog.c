@@ -223,10 +223,9 @@ int egw_flowlog_format_tunnel(const struct egw_flowlog_tunnel *t, const char *ho
 		t->transport, t->result);
 	put_addr(&o, "src", t->client_be);
 	put(&o, ",\"sport\":%u", t->client_port);
-	if (t->dst_be) {
-		put_addr(&o, "dst", t->dst_be);
-		put(&o, ",\"dport\":%u", t->dst_port);
-	}
+	/* 0.0.0.0 when the name was never resolved: the port is the requested one. */
+	put_addr(&o, "dst", t->dst_be);
+	put(&o, ",\"dport\":%u", t->dst_port);
 	if (t->server_name) {
 		put(&o, ",\"server_name\":");
 		put_string(&o, t->server_name);
@@ -243,7 +242,7 @@ int egw_flowlog_format_tunnel(const struct egw_flowlog_tunnel *t, const char *ho
 		put_string(&o, t->user);
 	}
 	if (t->reason && *t->reason) {
-		put(&o, ",\"reason\":");
+		put(&o, ",\"detail\":");
 		put_string(&o, t->reason);
 	}
 	put(&o,

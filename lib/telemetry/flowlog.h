@@ -70,7 +70,7 @@ struct egw_flowlog_tunnel {
 	const char *server_name; /* NULL: a literal address */
 	const char *policy;
 	const char *user;   /* NULL without authentication */
-	const char *reason; /* why it failed; "" or NULL otherwise */
+	const char *reason; /* why it failed ("detail"); "" or NULL otherwise */
 	uint64_t bytes_up, bytes_down;
 };
 

@@ -87,6 +87,21 @@ assert_match "$line" '"sport":[1-9][0-9]*' "flow log: the client's port"
 assert_contains "$line" '"policy":"allowed-names"' "flow log: the deciding policy"
 line=$(grep '"event":"tunnel"' "$FLOWS" | grep '"tunnel":"socks5"' | grep '"result":"denied"' | head -n1)
 assert_contains "$line" "\"server_name\":\"www.denied.test\"" "flow log: the denied SOCKS5 request"
+assert_contains "$line" "www.denied.test is not allowed" "flow log: why it was denied"
+# Every line, the data path's records of the upstream flows included, is valid against the
+# documented schema.
+out=$("$EGW_PY" - "$FLOWS" "$EGW_ROOT/docs/flowlog.schema.json" <<'PYEOF' 2>&1
+import json, sys
+import jsonschema
+v = jsonschema.Draft202012Validator(json.load(open(sys.argv[2])))
+n = 0
+for line in open(sys.argv[1]):
+    v.validate(json.loads(line))
+    n += 1
+print(n)
+PYEOF
+) || egw_fail "flow log line not valid against docs/flowlog.schema.json: $out"
+assert_ge "$out" 6 "flow log lines valid against the schema (tunnel and flow records)"
 
 egw_log "== /egw/tunnels (dpdk-telemetry.py)"
 tel=$(egw_tel /egw/tunnels) || egw_fail "no /egw/tunnels"
