@@ -116,6 +116,18 @@ int egw_tunnel_check(const struct egw_conf *c, struct egw_conf_errors *errs)
 	return t ? 0 : -EINVAL;
 }
 
+/* The kernel's MTU: the smallest inside port's, so that its answers to clients fit any of
+ * them (they leave as the kernel made them) and its TCP announces an MSS they carry. */
+static uint16_t tap_mtu(const struct egw_conf *c)
+{
+	uint16_t mtu = RTE_ETHER_MTU;
+
+	for (unsigned i = 0; i < c->n_ports; i++)
+		if (c->ports[i].role == EGW_ROLE_INSIDE && c->ports[i].mtu < mtu)
+			mtu = c->ports[i].mtu;
+	return mtu;
+}
+
 /* The tap's queues (one pair per worker, polled by its worker), started. */
 static int tap_configure(struct egw_app *app, uint16_t port)
 {
@@ -136,6 +148,8 @@ static int tap_configure(struct egw_app *app, uint16_t port)
 		if (rc == 0)
 			r->rxq[r->n_rxq++] = (struct egw_rx_queue){ port, (uint16_t)q };
 	}
+	if (rc == 0)
+		rc = rte_eth_dev_set_mtu(port, tap_mtu(&app->conf)); /* the kernel side's too */
 	if (rc == 0)
 		rc = rte_eth_dev_start(port);
 	if (rc == 0)
@@ -180,7 +194,7 @@ static int data_path_side(struct egw_app *app, const struct rte_ether_addr *kmac
 	struct egw_exception_params xp = { .port = port,
 		.kernel_mac = *kmac,
 		.source = c->tunnel.source };
-	struct egw_port_info info = { .zone = EGW_ZONE_INSIDE, .mtu = RTE_ETHER_MTU };
+	struct egw_port_info info = { .zone = EGW_ZONE_INSIDE, .mtu = tap_mtu(c) };
 	int rc;
 
 	for (unsigned i = 0; i < 3; i++) {

@@ -3,7 +3,8 @@
 #
 # The tunnel service in the appliance (issue 15): the real egressgw with [tunnel] listeners on
 # its inside address, between namespaces. curl -p -x http:// and --socks5-hostname to an
-# allowed name (the body) and a denied one (403 / SOCKS refusal) decided by a hosts policy;
+# allowed name (the body) and a denied one (403 / SOCKS refusal) decided by a hosts policy,
+# curl -p -x https:// (TLS to the proxy) relaying an 8 MiB file intact;
 # names resolved by dnsmasq through the data path; the upstream connections NATed with the
 # policy's pool (the server sees only that address); the flow log names the host, the client
 # and the transport; the policy counts the upstream flows; nothing leaks as unadmitted;
@@ -15,12 +16,16 @@ egw_need_real
 for t in dnsmasq curl; do command -v $t >/dev/null || egw_fail "missing $t"; done
 egw_topo_up
 SPECIAL=198.51.100.20
-HTTP=$EGW_IP_GWIN:3128 SOCKS=$EGW_IP_GWIN:1080
+HTTP=$EGW_IP_GWIN:3128 HTTPS=$EGW_IP_GWIN:3129 SOCKS=$EGW_IP_GWIN:1080
 FLOWS=$EGW_OUT/flows.jsonl
 rm -f "$FLOWS"
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=egw-tunnel-test \
+	-keyout "$EGW_OUT/tunnel.key" -out "$EGW_OUT/tunnel.pem" 2>/dev/null ||
+	egw_fail "openssl could not make a certificate"
 egw_policy_conf "$EGW_OUT/egw.ini" "dpdk.idle_sleep_us=50" \
 	"pool special.addresses=$SPECIAL" "pool special.ports=1024-65535" \
-	"log.flow_log=$FLOWS" "tunnel.http=$HTTP" "tunnel.socks5=$SOCKS" \
+	"log.flow_log=$FLOWS" "tunnel.http=$HTTP" "tunnel.socks5=$SOCKS" "tunnel.https=$HTTPS" \
+	"tunnel.tls_cert=$EGW_OUT/tunnel.pem" "tunnel.tls_key=$EGW_OUT/tunnel.key" \
 	"tunnel.resolvers=$EGW_IP_SRV" "tunnel.connect_ms=5000"
 egw_policy_file 10-tunnel.ini <<EOF2
 [policy allowed-names]
@@ -60,6 +65,10 @@ assert_contains "$body" "hello from egwsrv" "curl -p -x http:// to an allowed na
 code=$(cli curl -s -o /dev/null -w '%{http_connect}' -p -x http://$HTTP --max-time 20 \
 	http://www.denied.test:$EGW_HTTP_PORT/index.html) || true
 assert_eq "$code" 403 "curl -p -x http:// to a name no policy allows: 403"
+want=$(sha256sum <"$EGW_OUT/www/big.bin" | cut -d' ' -f1)
+got=$(cli curl -sS -p -x https://$HTTPS --proxy-insecure --max-time 30 \
+	http://www.allowed.test:$EGW_HTTP_PORT/big.bin | sha256sum | cut -d' ' -f1)
+assert_eq "$got" "$want" "curl -p -x https:// (TLS to the proxy) relayed the 8 MiB file intact"
 
 egw_log "== SOCKS5"
 body=$(cli curl -sS --socks5-hostname $SOCKS --max-time 20 "$URL") ||
@@ -75,10 +84,10 @@ assert_match "$(cat "$EGW_OUT/socks-denied.err")" "SOCKS5.*(not allowed|\(2\))" 
 egw_log "== what the server and the appliance saw"
 srcs=$(awk '/"GET /{print $1}' "$EGW_OUT/http.log" | sort -u | tr '\n' ' ')
 assert_eq "$srcs" "$SPECIAL " "the server saw only the policy's pool address"
-assert_policy_deltas "$B.pol.json" "allowed-names flows_allowed -eq 2"
+assert_policy_deltas "$B.pol.json" "allowed-names flows_allowed -eq 3"
 assert_stat_delta "$B.stats.json" drops.tunnel_unadmitted -eq 0
 assert_stat_delta "$B.stats.json" drops.exception_unexpected -eq 0
-egw_wait_for 10 test "$(grep -c '"event":"tunnel"' "$FLOWS" 2>/dev/null)" -ge 4 ||
+egw_wait_for 10 test "$(grep -c '"event":"tunnel"' "$FLOWS" 2>/dev/null)" -ge 5 ||
 	egw_fail "tunnel records in the flow log: $(grep tunnel "$FLOWS")"
 line=$(grep '"event":"tunnel"' "$FLOWS" | grep '"tunnel":"http"' | grep '"result":"allowed"' | head -n1)
 assert_contains "$line" "\"server_name\":\"www.allowed.test\"" "flow log: the host"
@@ -101,16 +110,17 @@ for line in open(sys.argv[1]):
 print(n)
 PYEOF
 ) || egw_fail "flow log line not valid against docs/flowlog.schema.json: $out"
-assert_ge "$out" 6 "flow log lines valid against the schema (tunnel and flow records)"
+assert_ge "$out" 8 "flow log lines valid against the schema (tunnel and flow records)"
 
 egw_log "== /egw/tunnels (dpdk-telemetry.py)"
 tel=$(egw_tel /egw/tunnels) || egw_fail "no /egw/tunnels"
-for k in http.allowed http.denied socks5.allowed socks5.denied; do
+for k in http.allowed http.denied https.allowed socks5.allowed socks5.denied; do
 	assert_numeq "$(egw_json_get "/egw/tunnels.$k" <<<"$tel")" 1 "/egw/tunnels $k"
 done
 # the readiness probe, then the two curls
 assert_numeq "$(egw_json_get /egw/tunnels.http.clients_total <<<"$tel")" 3 "/egw/tunnels http clients"
-assert_ge "$(egw_json_get /egw/tunnels.upstream_admitted <<<"$tel")" 2 "/egw/tunnels upstream flows admitted"
+assert_ge "$(egw_json_get /egw/tunnels.upstream_admitted <<<"$tel")" 3 "/egw/tunnels upstream flows admitted"
+assert_ge "$(egw_json_get /egw/tunnels.https.bytes_down <<<"$tel")" 8388608 "/egw/tunnels https bytes relayed"
 assert_ge "$(egw_json_get /egw/tunnels.exception_to_kernel <<<"$tel")" 8 "/egw/tunnels client packets to the kernel"
 egw_stop
 egw_finish
