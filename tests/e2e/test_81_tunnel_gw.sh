@@ -122,5 +122,8 @@ assert_numeq "$(egw_json_get /egw/tunnels.http.clients_total <<<"$tel")" 3 "/egw
 assert_ge "$(egw_json_get /egw/tunnels.upstream_admitted <<<"$tel")" 3 "/egw/tunnels upstream flows admitted"
 assert_ge "$(egw_json_get /egw/tunnels.https.bytes_down <<<"$tel")" 8388608 "/egw/tunnels https bytes relayed"
 assert_ge "$(egw_json_get /egw/tunnels.exception_to_kernel <<<"$tel")" 8 "/egw/tunnels client packets to the kernel"
+out=$(timeout 20 "$EGW_CTL_BIN" -s "$EGW_CTL_SOCK" -p "$EGW_PREFIX" tunnels 2>&1) ||
+	egw_fail "egwctl tunnels: $out"
+assert_match "$out" "socks5 +0 +2 +1 +1 +0 " "egwctl tunnels: socks5 row (clients now, in all, allowed, denied, failed)"
 egw_stop
 egw_finish
