@@ -4,7 +4,8 @@
 # The tunnel service in the appliance (issue 15): the real egressgw with [tunnel] listeners on
 # its inside address, between namespaces. curl -p -x http:// and --socks5-hostname to an
 # allowed name (the body) and a denied one (403 / SOCKS refusal) decided by a hosts policy,
-# curl -p -x https:// (TLS to the proxy) relaying an 8 MiB file intact;
+# curl -p -x https:// (TLS to the proxy) relaying an 8 MiB file intact; an inside address and
+# the appliance's own refused (403);
 # names resolved by dnsmasq through the data path; the upstream connections NATed with the
 # policy's pool (the server sees only that address); the flow log names the host, the client
 # and the transport; the policy counts the upstream flows; nothing leaks as unadmitted;
@@ -65,6 +66,12 @@ assert_contains "$body" "hello from egwsrv" "curl -p -x http:// to an allowed na
 code=$(cli curl -s -o /dev/null -w '%{http_connect}' -p -x http://$HTTP --max-time 20 \
 	http://www.denied.test:$EGW_HTTP_PORT/index.html) || true
 assert_eq "$code" 403 "curl -p -x http:// to a name no policy allows: 403"
+# Not a relay into the inside: an inside address, and the appliance itself, are refused.
+for dst in $EGW_IP_CLI:22 $EGW_IP_GWOUT:80; do
+	code=$(cli curl -s -o /dev/null -w '%{http_connect}' -p -x http://$HTTP --max-time 20 \
+		http://$dst/) || true
+	assert_eq "$code" 403 "curl -p -x http:// to $dst (inside network / the appliance): 403"
+done
 want=$(sha256sum <"$EGW_OUT/www/big.bin" | cut -d' ' -f1)
 got=$(cli curl -sS -p -x https://$HTTPS --proxy-insecure --max-time 30 \
 	http://www.allowed.test:$EGW_HTTP_PORT/big.bin | sha256sum | cut -d' ' -f1)
@@ -87,7 +94,7 @@ assert_eq "$srcs" "$SPECIAL " "the server saw only the policy's pool address"
 assert_policy_deltas "$B.pol.json" "allowed-names flows_allowed -eq 3"
 assert_stat_delta "$B.stats.json" drops.tunnel_unadmitted -eq 0
 assert_stat_delta "$B.stats.json" drops.exception_unexpected -eq 0
-egw_wait_for 10 test "$(grep -c '"event":"tunnel"' "$FLOWS" 2>/dev/null)" -ge 5 ||
+egw_wait_for 10 test "$(grep -c '"event":"tunnel"' "$FLOWS" 2>/dev/null)" -ge 7 ||
 	egw_fail "tunnel records in the flow log: $(grep tunnel "$FLOWS")"
 line=$(grep '"event":"tunnel"' "$FLOWS" | grep '"tunnel":"http"' | grep '"result":"allowed"' | head -n1)
 assert_contains "$line" "\"server_name\":\"www.allowed.test\"" "flow log: the host"
@@ -110,15 +117,16 @@ for line in open(sys.argv[1]):
 print(n)
 PYEOF
 ) || egw_fail "flow log line not valid against docs/flowlog.schema.json: $out"
-assert_ge "$out" 8 "flow log lines valid against the schema (tunnel and flow records)"
+assert_ge "$out" 10 "flow log lines valid against the schema (tunnel and flow records)"
 
 egw_log "== /egw/tunnels (dpdk-telemetry.py)"
 tel=$(egw_tel /egw/tunnels) || egw_fail "no /egw/tunnels"
-for k in http.allowed http.denied https.allowed socks5.allowed socks5.denied; do
+for k in http.allowed https.allowed socks5.allowed socks5.denied; do
 	assert_numeq "$(egw_json_get "/egw/tunnels.$k" <<<"$tel")" 1 "/egw/tunnels $k"
 done
-# the readiness probe, then the two curls
-assert_numeq "$(egw_json_get /egw/tunnels.http.clients_total <<<"$tel")" 3 "/egw/tunnels http clients"
+assert_numeq "$(egw_json_get /egw/tunnels.http.denied <<<"$tel")" 3 "/egw/tunnels http.denied (a name, inside, ours)"
+# the readiness probe, then four curls
+assert_numeq "$(egw_json_get /egw/tunnels.http.clients_total <<<"$tel")" 5 "/egw/tunnels http clients"
 assert_ge "$(egw_json_get /egw/tunnels.upstream_admitted <<<"$tel")" 3 "/egw/tunnels upstream flows admitted"
 assert_ge "$(egw_json_get /egw/tunnels.https.bytes_down <<<"$tel")" 8388608 "/egw/tunnels https bytes relayed"
 assert_ge "$(egw_json_get /egw/tunnels.exception_to_kernel <<<"$tel")" 8 "/egw/tunnels client packets to the kernel"
