@@ -28,9 +28,8 @@
  * - everything else: a hash of the flow's inside endpoint (address, port or ICMP id,
  *   protocol): the source of inside packets, the destination of outside ones. All flows of
  *   one inside socket share a worker, which endpoint-independent mapping needs, and an
- *   untranslated flow's replies hash like its original packets.
+ *   untranslated flow's replies hash like its original packets (egw_pl_endpoint_owner).
  */
-
 static inline unsigned packet_owner(const struct egw_dataplane *dp, const struct egw_snapshot *snap,
 	const struct egw_pkt_meta *meta, uint8_t zone)
 {
