@@ -9,7 +9,8 @@
 # names resolved by dnsmasq through the data path; the upstream connections NATed with the
 # policy's pool (the server sees only that address); the flow log names the host, the client
 # and the transport; the policy counts the upstream flows; nothing leaks as unadmitted;
-# /egw/tunnels counts requests per transport and result.
+# /egw/tunnels counts requests per transport and result; with a users file, 407 without or
+# with wrong credentials, the body with them (HTTP Basic, SOCKS5 RFC 1929).
 set -eu -o pipefail
 source "$(dirname "$0")/lib.sh"
 egw_init
@@ -135,5 +136,27 @@ assert_ge "$(egw_json_get /egw/tunnels.exception_to_kernel <<<"$tel")" 8 "/egw/t
 out=$(timeout 20 "$EGW_CTL_BIN" -s "$EGW_CTL_SOCK" -p "$EGW_PREFIX" tunnels 2>&1) ||
 	egw_fail "egwctl tunnels: $out"
 assert_match "$out" "socks5 +0 +2 +1 +1 +0 " "egwctl tunnels: socks5 row (clients now, in all, allowed, denied, failed)"
+egw_stop
+
+egw_log "== users: every request authenticates"
+printf 'alice:%s\n' "$(openssl passwd -6 -salt 0123456789abcdef s3cret)" >"$EGW_OUT/tunnel.users"
+printf 'users = %s\n' "$EGW_OUT/tunnel.users" >>"$EGW_OUT/egw.ini" # [tunnel] is the last section
+egw_start "$EGW_OUT/egw.ini"
+egw_wait_for 10 egw_in $EGW_NS_CLI bash -c "exec 3<>/dev/tcp/${HTTP%:*}/${HTTP#*:}" ||
+	egw_fail "the HTTP CONNECT listener does not accept after the restart"
+code=$(cli curl -s -o /dev/null -w '%{http_connect}' -p -x http://$HTTP --max-time 20 "$URL") || true
+assert_eq "$code" 407 "without credentials: 407"
+code=$(cli curl -s -o /dev/null -w '%{http_connect}' -p -x http://alice:wrong@$HTTP --max-time 20 \
+	"$URL") || true
+assert_eq "$code" 407 "a wrong password: 407"
+body=$(cli curl -sS -p -x http://alice:s3cret@$HTTP --max-time 20 "$URL") ||
+	egw_fail "curl -x http://alice:s3cret@"
+assert_contains "$body" "hello from egwsrv" "HTTP CONNECT with Proxy-Authorization: the body"
+body=$(cli curl -sS -x socks5h://alice:s3cret@$SOCKS --max-time 20 "$URL") ||
+	egw_fail "curl -x socks5h://alice:s3cret@"
+assert_contains "$body" "hello from egwsrv" "SOCKS5 with username/password (RFC 1929): the body"
+egw_wait_for 10 grep -q '"tunnel":"socks5","result":"allowed".*"user":"alice"' "$FLOWS" ||
+	egw_fail "no flow log record names the user: $(grep alice "$FLOWS")"
+egw_ok "the flow log names the authenticated user"
 egw_stop
 egw_finish
