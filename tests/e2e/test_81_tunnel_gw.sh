@@ -10,12 +10,14 @@
 # policy's pool (the server sees only that address); the flow log names the host, the client
 # and the transport; the policy counts the upstream flows; nothing leaks as unadmitted;
 # /egw/tunnels counts requests per transport and result; with a users file, 407 without or
-# with wrong credentials, the body with them (HTTP Basic, SOCKS5 RFC 1929).
+# with wrong credentials, the body with them (HTTP Basic, SOCKS5 RFC 1929, HTTP/2 CONNECT over
+# TLS with python3-h2).
 set -eu -o pipefail
 source "$(dirname "$0")/lib.sh"
 egw_init
 egw_need_real
-for t in dnsmasq curl; do command -v $t >/dev/null || egw_fail "missing $t"; done
+for t in dnsmasq curl openssl; do command -v $t >/dev/null || egw_fail "missing $t"; done
+$EGW_PY -c 'import h2, jsonschema' 2>/dev/null || egw_fail "missing python3-h2 or python3-jsonschema"
 egw_topo_up
 SPECIAL=198.51.100.20
 HTTP=$EGW_IP_GWIN:3128 HTTPS=$EGW_IP_GWIN:3129 SOCKS=$EGW_IP_GWIN:1080
@@ -155,6 +157,11 @@ assert_contains "$body" "hello from egwsrv" "HTTP CONNECT with Proxy-Authorizati
 body=$(cli curl -sS -x socks5h://alice:s3cret@$SOCKS --max-time 20 "$URL") ||
 	egw_fail "curl -x socks5h://alice:s3cret@"
 assert_contains "$body" "hello from egwsrv" "SOCKS5 with username/password (RFC 1929): the body"
+# HTTP/2 CONNECT over TLS (ALPN h2), two streams, each with its own upstream flow.
+idx=$(sha256sum <"$EGW_OUT/www/index.html" | cut -d' ' -f1)
+out=$(cli $EGW_PY "$EGW_E2E_DIR/tunnel_client.py" h2 $HTTPS www.allowed.test:$EGW_HTTP_PORT \
+	/index.html --tls --auth alice:s3cret --streams 2 2>&1) || egw_fail "h2 client: $out"
+assert_eq "$(grep -c "^200 $idx" <<<"$out")" 2 "HTTP/2 CONNECT over TLS: two streams relayed the body"
 egw_wait_for 10 grep -q '"tunnel":"socks5","result":"allowed".*"user":"alice"' "$FLOWS" ||
 	egw_fail "no flow log record names the user: $(grep alice "$FLOWS")"
 egw_ok "the flow log names the authenticated user"
