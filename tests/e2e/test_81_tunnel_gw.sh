@@ -11,7 +11,7 @@
 # and the transport; the policy counts the upstream flows; nothing leaks as unadmitted;
 # /egw/tunnels counts requests per transport and result; with a users file, 407 without or
 # with wrong credentials, the body with them (HTTP Basic, SOCKS5 RFC 1929, HTTP/2 CONNECT over
-# TLS with python3-h2).
+# TLS with python3-h2); 1,000 concurrent tunnels (echoed, the server sees only the pool).
 set -eu -o pipefail
 source "$(dirname "$0")/lib.sh"
 egw_init
@@ -57,6 +57,8 @@ egw_bg $EGW_NS_SRV "$EGW_OUT/dnsmasq.log" dnsmasq --keep-in-foreground --no-reso
 	--listen-address=$EGW_IP_SRV --bind-interfaces --pid-file= --user=root --log-queries \
 	--address=/www.allowed.test/$EGW_IP_SRV --address=/www.denied.test/$EGW_IP_SRV
 egw_http_start
+egw_bg $EGW_NS_SRV "$EGW_OUT/echo.log" $EGW_PY "$EGW_E2E_DIR/tunnel_echo.py" $EGW_IP_SRV 7 \
+	"$EGW_OUT/echo.peers"
 egw_start "$EGW_OUT/egw.ini"
 egw_wait_for 10 egw_in $EGW_NS_CLI bash -c "exec 3<>/dev/tcp/${HTTP%:*}/${HTTP#*:}" ||
 	egw_fail "the HTTP CONNECT listener does not accept through the appliance"
@@ -93,20 +95,38 @@ assert_eq "$rc" 97 "curl --socks5-hostname to a denied name: the proxy refused (
 assert_match "$(cat "$EGW_OUT/socks-denied.err")" "SOCKS5.*(not allowed|\(2\))" \
 	"SOCKS5 reply 0x02 for the denied name"
 
+egw_log "== 1,000 concurrent tunnels"
+rm -f "$EGW_OUT/hold"
+egw_bg $EGW_NS_CLI "$EGW_OUT/many.log" bash -c "ulimit -n 8192 && exec $EGW_PY \
+	$EGW_E2E_DIR/tunnel_client.py many $HTTP www.allowed.test:7 1000 $EGW_OUT/hold"
+many=$EGW_LAST_PID
+egw_wait_for 60 grep -q '^open' "$EGW_OUT/many.log" || egw_fail "1000 tunnels did not open in 60 s"
+assert_contains "$(cat "$EGW_OUT/many.log")" "open 1000 failed 0" "1000 tunnels opened and echoed"
+tel=$(egw_tel /egw/tunnels) || egw_fail "no /egw/tunnels"
+assert_numeq "$(egw_json_get /egw/tunnels.tunnels_current <<<"$tel")" 1000 "1000 upstream connections open"
+touch "$EGW_OUT/hold"
+egw_wait_for 30 grep -q closed "$EGW_OUT/many.log" || egw_fail "the tunnels did not close"
+wait "$many"
+peers=$(sort -u "$EGW_OUT/echo.peers" | tr '\n' ' ')
+assert_eq "$peers" "$SPECIAL " "the echo server saw only the policy's pool address"
+
 egw_log "== what the server and the appliance saw"
 srcs=$(awk '/"GET /{print $1}' "$EGW_OUT/http.log" | sort -u | tr '\n' ' ')
 assert_eq "$srcs" "$SPECIAL " "the server saw only the policy's pool address"
-assert_policy_deltas "$B.pol.json" "allowed-names flows_allowed -eq 3"
+assert_policy_deltas "$B.pol.json" "allowed-names flows_allowed -eq 1003"
 assert_stat_delta "$B.stats.json" drops.tunnel_unadmitted -eq 0
 assert_stat_delta "$B.stats.json" drops.exception_unexpected -eq 0
-egw_wait_for 10 test "$(grep -c '"event":"tunnel"' "$FLOWS" 2>/dev/null)" -ge 7 ||
+egw_wait_for 10 test "$(grep -c '"event":"tunnel"' "$FLOWS" 2>/dev/null)" -ge 1007 ||
 	egw_fail "tunnel records in the flow log: $(grep tunnel "$FLOWS")"
-line=$(grep '"event":"tunnel"' "$FLOWS" | grep '"tunnel":"http"' | grep '"result":"allowed"' | head -n1)
+# The first record of each kind (awk reads the file itself: no pipe to break under pipefail).
+first() { awk -v a="$1" -v b="$2" 'index($0, "\"event\":\"tunnel\"") && index($0, a) &&
+	index($0, b) { print; exit }' "$FLOWS"; }
+line=$(first '"tunnel":"http"' '"result":"allowed"')
 assert_contains "$line" "\"server_name\":\"www.allowed.test\"" "flow log: the host"
 assert_contains "$line" "\"src\":\"$EGW_IP_CLI\"" "flow log: the client's address"
 assert_match "$line" '"sport":[1-9][0-9]*' "flow log: the client's port"
 assert_contains "$line" '"policy":"allowed-names"' "flow log: the deciding policy"
-line=$(grep '"event":"tunnel"' "$FLOWS" | grep '"tunnel":"socks5"' | grep '"result":"denied"' | head -n1)
+line=$(first '"tunnel":"socks5"' '"result":"denied"')
 assert_contains "$line" "\"server_name\":\"www.denied.test\"" "flow log: the denied SOCKS5 request"
 assert_contains "$line" "www.denied.test is not allowed" "flow log: why it was denied"
 # Every line, the data path's records of the upstream flows included, is valid against the
@@ -122,17 +142,19 @@ for line in open(sys.argv[1]):
 print(n)
 PYEOF
 ) || egw_fail "flow log line not valid against docs/flowlog.schema.json: $out"
-assert_ge "$out" 10 "flow log lines valid against the schema (tunnel and flow records)"
+assert_ge "$out" 1010 "flow log lines valid against the schema (tunnel and flow records)"
 
 egw_log "== /egw/tunnels (dpdk-telemetry.py)"
 tel=$(egw_tel /egw/tunnels) || egw_fail "no /egw/tunnels"
-for k in http.allowed https.allowed socks5.allowed socks5.denied; do
+for k in https.allowed socks5.allowed socks5.denied; do
 	assert_numeq "$(egw_json_get "/egw/tunnels.$k" <<<"$tel")" 1 "/egw/tunnels $k"
 done
+assert_numeq "$(egw_json_get /egw/tunnels.http.allowed <<<"$tel")" 1001 "/egw/tunnels http.allowed"
 assert_numeq "$(egw_json_get /egw/tunnels.http.denied <<<"$tel")" 3 "/egw/tunnels http.denied (a name, inside, ours)"
-# the readiness probe, then four curls
-assert_numeq "$(egw_json_get /egw/tunnels.http.clients_total <<<"$tel")" 5 "/egw/tunnels http clients"
-assert_ge "$(egw_json_get /egw/tunnels.upstream_admitted <<<"$tel")" 3 "/egw/tunnels upstream flows admitted"
+# the readiness probe, four curls, 1000 tunnels
+assert_numeq "$(egw_json_get /egw/tunnels.http.clients_total <<<"$tel")" 1005 "/egw/tunnels http clients"
+assert_numeq "$(egw_json_get /egw/tunnels.upstream_admitted <<<"$tel")" 1003 "/egw/tunnels upstream flows admitted"
+assert_numeq "$(egw_json_get /egw/tunnels.admissions_dropped <<<"$tel")" 0 "/egw/tunnels admissions lost"
 assert_ge "$(egw_json_get /egw/tunnels.https.bytes_down <<<"$tel")" 8388608 "/egw/tunnels https bytes relayed"
 assert_ge "$(egw_json_get /egw/tunnels.exception_to_kernel <<<"$tel")" 8 "/egw/tunnels client packets to the kernel"
 out=$(timeout 20 "$EGW_CTL_BIN" -s "$EGW_CTL_SOCK" -p "$EGW_PREFIX" tunnels 2>&1) ||
