@@ -149,6 +149,10 @@ void conf_tunnel_validate(struct conf_ctx *ctx)
 			"needs tls_cert and tls_key");
 	if (!EGW_TUNNEL_CONF_ON(conf))
 		return;
+	/* The engine's own queries pass under the mode, with the default pool (exception.c). */
+	if (conf->tunnel.n_resolvers && !conf->egress.default_pool[0])
+		conf_err_key(ctx, st->key_line[CONF_TUNNEL_RESOLVERS], "resolvers",
+			"need [egress] default_pool (the service's DNS queries leave with it)");
 	for (unsigned i = 0; i < conf->n_ports; i++) {
 		const struct egw_port_conf *p = &conf->ports[i];
 		if (((src ^ p->addr) & conf_mask(p->prefix_len)) == 0)

@@ -1062,6 +1062,8 @@ static const struct error_case error_cases[] = {
 	{ "[tunnel]\nhttp = 198.18.0.1:3128\nsource = 198.18.0.77\n", 3,
 		"[tunnel] source: 198.18.0.77 is on [port in]'s subnet" },
 	{ "[tunnel]\nftp = 198.18.0.1:21\n", 2, "unknown key 'ftp'" },
+	{ "[tunnel]\nsocks5 = 198.18.0.1:1080\nresolvers = 203.0.113.53\n", 3,
+		"[tunnel] resolvers: need [egress] default_pool" },
 	{ "[tunnel]\n[tunnel]\n", 2, "duplicate section [tunnel] (first at line 9)" },
 };
 
@@ -1072,6 +1074,7 @@ static void test_tunnel_keys(void)
 	CU_ASSERT_EQUAL(conf->tunnel.source, 0xa9fe0002u);
 	CU_ASSERT_EQUAL(conf->tunnel.origin.line, 0);
 	if (load(MIN_CONF
+		    "[egress]\ndefault_pool = p\n[pool p]\naddresses = 198.51.100.1\n"
 		    "[tunnel]\nhttp = 198.18.0.1:3128\nhttps = 198.18.0.1:3129\n"
 		    "socks5 = 198.18.0.1:1080\ntls_cert = /etc/egw.pem\ntls_key = /etc/egw.key\n"
 		    "users = /etc/egw.users\nresolvers = 203.0.113.53,\n  203.0.113.54\n"
@@ -1083,7 +1086,7 @@ static void test_tunnel_keys(void)
 		return;
 	}
 	CU_ASSERT_TRUE(EGW_TUNNEL_CONF_ON(conf));
-	CU_ASSERT_EQUAL(conf->tunnel.origin.line, MIN_LINES + 1);
+	CU_ASSERT_EQUAL(conf->tunnel.origin.line, MIN_LINES + 5);
 	CU_ASSERT_EQUAL(conf->tunnel.http.addr, 0xc6120001u);
 	CU_ASSERT_EQUAL(conf->tunnel.http.port, 3128);
 	CU_ASSERT_EQUAL(conf->tunnel.https.port, 3129);
