@@ -19,6 +19,7 @@
 #include "telemetry/metrics.h"
 #include "telemetry/observer.h"
 #include "telemetry/telemetry.h"
+#include "tunnel_app.h"
 
 /* The running appliance: owned by the control thread. */
 struct egw_app {
@@ -33,6 +34,7 @@ struct egw_app {
 	struct egw_neigh_resolver *neigh;   /* ARP: control thread only */
 	struct egw_flowlog flowlog;	    /* [log] flow_log; f == NULL when off */
 	struct egw_metrics_server *metrics; /* [metrics] listen; NULL when off */
+	struct egw_tunnel_app tunnel;	    /* [tunnel]: the service (tunnel.c) */
 	/* Of conf.ports[i]: its port id in the data path, and the DPDK port of its device (the
 	 * same unless it is a second port of a device: another VLAN of it). */
 	uint16_t port_ids[EGW_MAX_PORTS];

@@ -210,6 +210,7 @@ void egw_control_run(struct egw_app *app)
 		}
 		if (app->flowlog.f)
 			busy += egw_flowlog_drain(&app->flowlog, app->dp, &app->slots, 1024);
+		egw_tunnel_app_poll(app);
 		busy += egw_names_poll(app, now);
 		busy += egw_ctl_poll(app->ctl, now);
 		if (!busy)

@@ -78,8 +78,9 @@ static void usage(FILE *out)
 
 static unsigned pool_size(const struct egw_app *app)
 {
-	return egw_mbuf_count(egw_dataplane_n_workers(app->dp), app->conf.n_ports,
-		app->conf.dpdk.mbufs);
+	/* The tunnel's exception port takes a share like a port. */
+	return egw_mbuf_count(egw_dataplane_n_workers(app->dp),
+		app->conf.n_ports + (EGW_TUNNEL_CONF_ON(&app->conf) ? 1 : 0), app->conf.dpdk.mbufs);
 }
 
 /* The flow log file, when [log] flow_log names one: opened before the workers exist. */
@@ -252,6 +253,9 @@ static int load_config(struct egw_app *app, const struct cmdline *cl)
 		rc = egw_policy_load(&app->conf, &app->pset, &errs);
 	if (rc == 0)
 		rc = egw_preflight(&app->conf, &app->pset, cl->check, &errs, stderr);
+	/* The engine reads its files and binds its listeners (in a namespace of its own). */
+	if (rc == 0 && cl->check)
+		rc = egw_tunnel_check(&app->conf, &errs);
 	if (rc < 0)
 		egw_conf_errors_print(&errs, stderr);
 	egw_conf_errors_free(&errs);
@@ -294,6 +298,8 @@ static int start(struct egw_app *app)
 	if (rc == 0)
 		rc = egw_control_start(app);
 	if (rc == 0)
+		rc = egw_tunnel_app_start(app); /* its exception port needs the resolver */
+	if (rc == 0)
 		rc = egw_control_socket_open(app);
 	if (rc < 0)
 		EGW_ERR("start failed: %s", strerror(-rc));
@@ -315,6 +321,8 @@ static int observe_start(struct egw_app *app, struct egw_tel_source *tel)
 		.names = &app->names_view,
 		.names_tel = &app->names_tel,
 		.pool = app->pool,
+		.tunnel_stats = app->tunnel.engine ? egw_tunnel_app_stats : NULL,
+		.tunnel_ctx = app->tunnel.engine,
 		.start_wall_ms = egw_wall_ms() - (int64_t)((rte_get_tsc_cycles() - app->start_tsc) *
 							   1000 / rte_get_tsc_hz()) };
 	if (egw_telemetry_register(tel) < 0)
@@ -363,6 +371,7 @@ static int shutdown_app(struct egw_app *app, int status)
 	egw_metrics_stop(app->metrics);
 	egw_ctl_close(app->ctl);
 	app->ctl = NULL;
+	egw_tunnel_app_stop(app); /* its hooks use the data plane; records to the flow log */
 	egw_ports_stop(app);
 	egw_control_drain(app);
 	egw_control_end_flows(app);
@@ -374,6 +383,7 @@ static int shutdown_app(struct egw_app *app, int status)
 		status = 1;
 	rte_mempool_free(app->pool);
 	rte_eal_cleanup();
+	egw_tunnel_app_free(app);
 	return status;
 }
 

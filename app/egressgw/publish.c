@@ -142,13 +142,14 @@ int egw_publish_reload(struct egw_app *app, char *out, size_t len)
 	if (rc == 0)
 		rc = egw_policy_load(next, &pset, &errs);
 	if (rc == 0) {
-		/* Only what can change live is taken over: ports, [dpdk] and [flows] of the next
-		 * file wait for a restart, so they stay as started (policies name the ports the
-		 * data plane has). */
+		/* Only what can change live is taken over: ports, [dpdk], [flows] and [tunnel] of
+		 * the next file wait for a restart, so they stay as started (policies name the
+		 * ports the data plane has). */
 		next->n_ports = app->conf.n_ports;
 		memcpy(next->ports, app->conf.ports, sizeof(next->ports));
 		next->dpdk = app->conf.dpdk;
 		next->flows = app->conf.flows;
+		next->tunnel = app->conf.tunnel;
 		rc = publish(app, next, &pset);
 	}
 	if (rc < 0) {

@@ -76,6 +76,10 @@
 	_(HANDOFF_FULL, "handoff_full", "ring to the owning worker is full")                       \
 	_(CONTROL_QUEUE_FULL, "control_queue_full", "ring to the control thread is full")          \
 	_(TX_FULL, "tx_full", "port TX queue did not accept the packet")                           \
+	_(EXCEPTION_UNEXPECTED, "exception_unexpected",                                            \
+		"from the tunnel's kernel side: neither a listener's answer nor an upstream's")    \
+	_(TUNNEL_UNADMITTED, "tunnel_unadmitted",                                                  \
+		"tunnel upstream SYN no tunnel decision admitted")                                 \
 	_(SHUTDOWN, "shutdown", "in flight when the appliance stopped")
 
 enum egw_drop_reason {

@@ -56,6 +56,7 @@ void egw_conf_defaults(struct egw_conf *conf)
 	snprintf(conf->control.socket, sizeof(conf->control.socket), "/run/egressgw/control.sock");
 	snprintf(conf->metrics.listen, sizeof(conf->metrics.listen), "127.0.0.1:9610");
 	snprintf(conf->log.level, sizeof(conf->log.level), "info");
+	conf_tunnel_init(conf);
 }
 
 /* inih's handler: the reader has already told us what kind of line this is. */

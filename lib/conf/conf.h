@@ -91,6 +91,17 @@ enum egw_host_binding { EGW_BINDING_AUTO = 0, EGW_BINDING_EARLY, EGW_BINDING_LAT
  * thresholds (a SYN flood). */
 enum egw_syn_cookies { EGW_SYN_COOKIES_OFF = 0, EGW_SYN_COOKIES_ON, EGW_SYN_COOKIES_AUTO };
 
+#define EGW_TUNNEL_CONF_RESOLVERS_MAX 4 /* lib/tunnel's EGW_TUNNEL_RESOLVERS_MAX */
+
+struct egw_tunnel_listen_conf {
+	uint32_t addr; /* host order */
+	uint16_t port; /* 0: not listening */
+};
+
+/* Is any [tunnel] listener set? */
+#define EGW_TUNNEL_CONF_ON(c)                                                                      \
+	((c)->tunnel.http.port || (c)->tunnel.https.port || (c)->tunnel.socks5.port)
+
 struct egw_conf {
 	char path[EGW_PATH_MAX]; /* the main file, as given */
 
@@ -180,6 +191,24 @@ struct egw_conf {
 		char listen[128];		      /* default 127.0.0.1:9610; empty = off */
 		struct egw_conf_origin listen_origin; /* line 0: the default */
 	} metrics;
+
+	/*
+	 * [tunnel] (lib/tunnel, SPEC 8): HTTP CONNECT and SOCKS5 listeners on inside port
+	 * addresses (port 0: off). Limits and timeouts 0: the engine's defaults.
+	 */
+	struct {
+		struct egw_tunnel_listen_conf http, https, socks5;
+		char tls_cert[EGW_PATH_MAX], tls_key[EGW_PATH_MAX]; /* PEM; https needs both */
+		char users[EGW_PATH_MAX];			    /* "" = no authentication */
+		uint32_t resolvers[EGW_TUNNEL_CONF_RESOLVERS_MAX];  /* port 53 */
+		unsigned n_resolvers;
+		/* The upstream sockets' address: routed to the exception port, NATed like any
+		 * inside source. Default 169.254.0.2 (link-local: no inside host has it). */
+		uint32_t source;
+		uint32_t max_clients, max_buffers, h2_max_streams;
+		uint32_t handshake_ms, connect_ms, idle_ms, resolve_ms;
+		struct egw_conf_origin origin; /* the [tunnel] header (line 0: no section) */
+	} tunnel;
 
 	struct {
 		char level[16];		     /* error | warning | info | debug; default info */

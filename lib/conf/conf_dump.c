@@ -251,6 +251,44 @@ static void dump_rest(const struct egw_conf *c, FILE *out)
 		c->control.socket, c->metrics.listen, c->log.level, c->log.flow_log);
 }
 
+static void listen_line(FILE *out, const char *key, const struct egw_tunnel_listen_conf *l)
+{
+	char a[16];
+
+	if (l->port)
+		fprintf(out, "%s = %s:%u\n", key, egw_fmt_ipv4(a, l->addr), l->port);
+}
+
+/* [tunnel], when the file has one; limits left at 0 are the engine's defaults (not shown). */
+static void dump_tunnel(const struct egw_conf *c, FILE *out)
+{
+	const uint32_t *num[] = { &c->tunnel.max_clients, &c->tunnel.max_buffers,
+		&c->tunnel.h2_max_streams, &c->tunnel.handshake_ms, &c->tunnel.connect_ms,
+		&c->tunnel.idle_ms, &c->tunnel.resolve_ms };
+	static const char *const names[] = { "max_clients", "max_buffers", "h2_max_streams",
+		"handshake_ms", "connect_ms", "idle_ms", "resolve_ms" };
+	struct list l;
+	char a[16];
+
+	if (!c->tunnel.origin.line)
+		return;
+	fprintf(out, "[tunnel]\n");
+	listen_line(out, "http", &c->tunnel.http);
+	listen_line(out, "https", &c->tunnel.https);
+	listen_line(out, "socks5", &c->tunnel.socks5);
+	fprintf(out, "tls_cert = %s\ntls_key = %s\nusers = %s\n", c->tunnel.tls_cert,
+		c->tunnel.tls_key, c->tunnel.users);
+	list_begin(&l, out, "resolvers");
+	for (unsigned i = 0; i < c->tunnel.n_resolvers; i++)
+		list_item(&l, "%s", egw_fmt_ipv4(a, c->tunnel.resolvers[i]));
+	list_end(&l);
+	fprintf(out, "source = %s\n", egw_fmt_ipv4(a, c->tunnel.source));
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (*num[i])
+			fprintf(out, "%s = %u\n", names[i], *num[i]);
+	fprintf(out, "\n");
+}
+
 static void cidrs(FILE *out, const char *key, bool any, const struct egw_cidr *v, unsigned n)
 {
 	char a[16];
@@ -343,6 +381,7 @@ int egw_conf_dump(const struct egw_conf *c, const struct egw_policy_set *set, FI
 	for (unsigned i = 0; i < c->n_pools; i++)
 		dump_pool(&c->pools[i], out);
 	dump_rest(c, out);
+	dump_tunnel(c, out);
 	for (unsigned i = 0; set && i < set->n_groups; i++)
 		dump_group(&set->groups[i], out);
 	for (unsigned i = 0; set && i < set->n_policies; i++)

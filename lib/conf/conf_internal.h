@@ -35,6 +35,7 @@ enum conf_sect {
 	CONF_SECT_CONTROL,
 	CONF_SECT_METRICS,
 	CONF_SECT_LOG,
+	CONF_SECT_TUNNEL,
 	CONF_SECT_GROUP,  /* policy files (policy_*.c) */
 	CONF_SECT_POLICY, /* policy files */
 	CONF_SECT_MAX
@@ -101,6 +102,16 @@ enum {
 	CONF_EGRESS_REJECT_RATE
 };
 enum { CONF_FLOWS_MAX };
+enum {
+	CONF_TUNNEL_HTTP,
+	CONF_TUNNEL_HTTPS,
+	CONF_TUNNEL_SOCKS5,
+	CONF_TUNNEL_TLS_CERT,
+	CONF_TUNNEL_TLS_KEY,
+	CONF_TUNNEL_USERS,
+	CONF_TUNNEL_RESOLVERS,
+	CONF_TUNNEL_SOURCE,
+};
 enum {
 	CONF_POOL_ADDRESSES,
 	CONF_POOL_PORTS,
@@ -283,6 +294,16 @@ bool conf_device_is_pci(const char *s);
 extern const struct conf_key conf_pool_keys[];
 extern const unsigned conf_n_pool_keys;
 void conf_pool_init(struct egw_pool_conf *pool);
+
+/* A path stored as given, refused when something other than a regular file is there now (the
+ * daemon reads or appends to it: a FIFO or a device could block it). 0 when stored. */
+int conf_store_regular_file(struct conf_ctx *ctx, const struct conf_key *key, const char *value);
+
+/* conf_keys_tunnel.c */
+extern const struct conf_key conf_tunnel_keys[];
+extern const unsigned conf_n_tunnel_keys;
+void conf_tunnel_init(struct egw_conf *conf);
+void conf_tunnel_validate(struct conf_ctx *ctx);
 
 /* conf_validate.c */
 void conf_validate(struct conf_ctx *ctx);

@@ -344,19 +344,24 @@ static void set_listen(struct conf_ctx *ctx, const struct conf_key *key, const c
 	note_origin(ctx, &ctx->conf->metrics.listen_origin);
 }
 
-static void set_flow_log(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
+int conf_store_regular_file(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
 {
 	struct stat st;
 
-	/* Appended to by the control thread: a FIFO or a device could block it (created if
-	 * missing, at start). */
 	if (*value && stat(value, &st) == 0 && !S_ISREG(st.st_mode)) {
 		conf_err_value(ctx, key, value, "is not a regular file (%s)",
 			egw_file_type_name(st.st_mode));
-		return;
+		return -1;
 	}
-	conf_store_string(ctx, key, value);
-	note_origin(ctx, &ctx->conf->log.flow_log_origin);
+	return conf_store_string(ctx, key, value);
+}
+
+/* Appended to by the control thread: a FIFO or a device could block it (created if missing, at
+ * start). */
+static void set_flow_log(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
+{
+	if (conf_store_regular_file(ctx, key, value) == 0)
+		note_origin(ctx, &ctx->conf->log.flow_log_origin);
 }
 
 static void set_level(struct conf_ctx *ctx, const struct conf_key *key, const char *value)
@@ -484,6 +489,9 @@ const struct conf_key *conf_keys_of(enum conf_sect sect, unsigned *n)
 		KEYS(metrics_keys);
 	case CONF_SECT_LOG:
 		KEYS(log_keys);
+	case CONF_SECT_TUNNEL:
+		*n = conf_n_tunnel_keys;
+		return conf_tunnel_keys;
 	default:
 		*n = 0;
 		return NULL;

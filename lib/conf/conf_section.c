@@ -25,6 +25,7 @@ static const struct sect_type sect_types[] = {
 	{ "control", CONF_SECT_CONTROL, false },
 	{ "metrics", CONF_SECT_METRICS, false },
 	{ "log", CONF_SECT_LOG, false },
+	{ "tunnel", CONF_SECT_TUNNEL, false },
 };
 
 static bool is_blank(char c)
@@ -180,7 +181,7 @@ void conf_section_open(struct conf_ctx *ctx, const char *text, size_t len)
 	if (!t) {
 		conf_err(ctx, ctx->lineno,
 			"unknown section [%s] (known: dpdk, port NAME, egress, pool NAME, flows, "
-			"control, metrics, log, group NAME, policy NAME)",
+			"control, metrics, log, tunnel, group NAME, policy NAME)",
 			whole);
 		return;
 	}

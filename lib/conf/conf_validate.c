@@ -358,4 +358,5 @@ void conf_validate(struct conf_ctx *ctx)
 	check_roles(ctx);
 	check_pools(ctx);
 	check_egress(ctx);
+	conf_tunnel_validate(ctx);
 }

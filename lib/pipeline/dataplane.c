@@ -12,6 +12,7 @@
 #include <rte_ring.h>
 
 #include "dataplane_internal.h"
+#include "exception_internal.h"
 #include "names/names.h"
 #include "pkt/pkt.h"
 #include "policy/slots.h"
@@ -110,7 +111,8 @@ struct egw_dataplane *egw_dataplane_create(const struct egw_dataplane_params *p,
 	if (egw_syncookie_secret_init(&dp->cookie_secret) < 0)
 		goto fail;
 	snprintf(err, errlen, "out of memory for the data plane's tables and rings");
-	rc = egw_snapshot_rcu_init(&dp->rcu, dp->n_workers);
+	/* One reader id beyond the workers': the tunnel thread's (exception.c). */
+	rc = egw_snapshot_rcu_init(&dp->rcu, dp->n_workers + 1);
 	if (rc == 0)
 		rc = egw_rcu_init_shared(&dp->names_rcu, &dp->rcu, egw_names_view_put);
 	if (rc < 0)
@@ -138,6 +140,7 @@ void egw_dataplane_free(struct egw_dataplane *dp)
 	if (!dp)
 		return;
 	egw_dataplane_drain(dp);
+	egw_exception_free(dp->exc, dp->n_workers);
 	for (unsigned i = 0; i < EGW_MAX_WORKERS; i++)
 		egw_worker_free(dp->workers[i]);
 	for (unsigned a = 0; a < EGW_MAX_WORKERS; a++)

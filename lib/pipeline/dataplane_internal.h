@@ -22,6 +22,7 @@
 #include "net/route.h"
 
 struct egw_flow_name;
+struct egw_exception;
 
 #define EGW_EXPIRE_BUDGET 64	    /* flow records examined per egw_pipeline_expire() */
 #define EGW_EXPIRE_SWEEP_MS 1000    /* egw_pipeline_expire_paced(): the whole table this often, */
@@ -79,6 +80,7 @@ struct egw_dataplane {
 	 * logical port each tag belongs to (egw_dataplane_set_vlan_port). */
 	uint32_t vlan_devs;
 	struct egw_vlan_map vlan[EGW_PORT_IDS];
+	struct egw_exception *exc; /* the tunnel's exception path (exception.c); NULL: off */
 };
 
 struct egw_host_side;

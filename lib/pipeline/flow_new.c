@@ -12,6 +12,7 @@
 #include "flow_life.h"
 #include "late_bind.h"
 #include "pipeline_internal.h"
+#include "exception_internal.h"
 #include "policy/decide.h"
 
 /*
@@ -521,7 +522,10 @@ static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snaps
 		egw_drop(&w->stats, m, why);
 		return NULL;
 	}
-	if (unlikely(snap->host != NULL)) {
+	if (unlikely(w->dp->exc != NULL) && m->port == w->dp->exc->port) {
+		/* An upstream socket of the tunnel: its request was decided already. */
+		why = egw_pl_exception_admit(w, snap, key, &rt);
+	} else if (unlikely(snap->host != NULL)) {
 		why = egw_pl_admit_named(w, snap, key, meta->tcp_flags, &v);
 		rt = v.rt;
 		pending = v.kind == EGW_VERDICT_PENDING;

@@ -10,6 +10,7 @@
 #include <rte_ring.h>
 
 #include "pipeline_internal.h"
+#include "exception_internal.h"
 #include "ip_frag_out.h"
 #include "flow/tcp.h"
 #include "flow/udp.h"
@@ -28,14 +29,8 @@
  * - everything else: a hash of the flow's inside endpoint (address, port or ICMP id,
  *   protocol): the source of inside packets, the destination of outside ones. All flows of
  *   one inside socket share a worker, which endpoint-independent mapping needs, and an
- *   untranslated flow's replies hash like its original packets.
+ *   untranslated flow's replies hash like its original packets (egw_pl_endpoint_owner).
  */
-static inline unsigned endpoint_owner(uint32_t addr, uint16_t port, uint8_t proto, unsigned n)
-{
-	uint32_t h = (addr ^ ((uint32_t)port << 16) ^ proto) * 0x9e3779b1u;
-	return (unsigned)(((uint64_t)h * n) >> 32);
-}
-
 static inline unsigned packet_owner(const struct egw_dataplane *dp, const struct egw_snapshot *snap,
 	const struct egw_pkt_meta *meta, uint8_t zone)
 {
@@ -47,17 +42,18 @@ static inline unsigned packet_owner(const struct egw_dataplane *dp, const struct
 		/* The quoted packet travelled the other way: its inside endpoint is its
 		 * destination when the error comes from inside, its source otherwise. */
 		if (zone == EGW_ZONE_INSIDE)
-			return endpoint_owner(meta->inner_dst, meta->inner_dport, meta->inner_proto,
-				n);
+			return egw_pl_endpoint_owner(meta->inner_dst, meta->inner_dport,
+				meta->inner_proto, n);
 		if (egw_addr_set_contains(&snap->pool_addrs, meta->inner_src))
 			return egw_nat_port_owner(meta->inner_sport, n);
-		return endpoint_owner(meta->inner_src, meta->inner_sport, meta->inner_proto, n);
+		return egw_pl_endpoint_owner(meta->inner_src, meta->inner_sport, meta->inner_proto,
+			n);
 	}
 	if (zone == EGW_ZONE_INSIDE)
-		return endpoint_owner(meta->src, meta->sport, meta->proto, n);
+		return egw_pl_endpoint_owner(meta->src, meta->sport, meta->proto, n);
 	if (egw_addr_set_contains(&snap->pool_addrs, meta->dst))
 		return egw_nat_port_owner(meta->dport, n);
-	return endpoint_owner(meta->dst, meta->dport, meta->proto, n);
+	return egw_pl_endpoint_owner(meta->dst, meta->dport, meta->proto, n);
 }
 
 /* The flow key a packet is looked up with (an ICMP error: its quoted packet, reversed). */
@@ -369,6 +365,9 @@ static inline bool early_checks(struct egw_worker *w, const struct egw_snapshot 
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	enum egw_drop_reason why;
 
+	/* The kernel's side of the exception path (tunnel): its own checks (exception.c). */
+	if (unlikely(w->dp->exc != NULL) && m->port == w->dp->exc->port)
+		return egw_pl_exception_from_kernel(w, m, meta);
 	if (meta->kind == EGW_PKT_ARP) {
 		/* ARP is rare and stateful (learning, pending resolutions): the control thread
 		 * owns it. */
@@ -383,6 +382,9 @@ static inline bool early_checks(struct egw_worker *w, const struct egw_snapshot 
 		return false;
 	}
 	if (is_local_addr(w->dp, meta->dst)) {
+		/* A tunnel listener's: the kernel's TCP serves it. */
+		if (unlikely(w->dp->exc != NULL) && egw_pl_exception_local(w, m, meta, in))
+			return false;
 		why = address_check(w->dp, snap, meta, in->zone);
 		/* Each side sees only its own port's address: an answer from the inside address
 		 * out of the outside port would tell the Internet how the site is numbered. */

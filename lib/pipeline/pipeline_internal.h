@@ -23,6 +23,17 @@
 #include "policy/classifier.h"
 
 /* The classifier's view of a flow key (host order; ICMP has no port). */
+/*
+ * The worker owning inside endpoint ADDR:PORT (network order) of PROTO among N: all flows of
+ * one inside socket share a worker (pipeline.c packet_owner; exception.c admissions).
+ */
+static inline unsigned egw_pl_endpoint_owner(uint32_t addr, uint16_t port, uint8_t proto,
+	unsigned n)
+{
+	uint32_t h = (addr ^ ((uint32_t)port << 16) ^ proto) * 0x9e3779b1u;
+	return (unsigned)(((uint64_t)h * n) >> 32);
+}
+
 static inline struct egw_cls_key egw_pl_cls_key(const struct egw_flow_key *key)
 {
 	return (struct egw_cls_key){ .src = rte_be_to_cpu_32(key->a_addr),

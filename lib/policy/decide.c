@@ -180,6 +180,49 @@ void egw_policy_decide_new(const struct egw_snapshot *snap, const struct egw_nam
 	decide_by(snap, &c, EGW_DROP_POLICY_NO_MATCH, v);
 }
 
+/* A host rule of KIND (and L7 protocol) naming NAME that precedes C: C becomes it. */
+static void named_into(const struct egw_snapshot *snap, const char *name, size_t len, uint8_t kind,
+	uint8_t l7, const struct egw_cls_key *key, struct cand *c)
+{
+	const struct egw_policy_rt *p = named_best(snap, name, len, kind, l7, key, rank_of(c->rt));
+
+	if (p)
+		*c = (struct cand){ p, NULL, 0, false };
+}
+
+void egw_policy_decide_tunnel(const struct egw_snapshot *snap, const struct egw_names_view *names,
+	const struct egw_cls_key *key, const char *name, size_t len, uint32_t now,
+	struct egw_verdict *v)
+{
+	struct cand c;
+
+	memset(v, 0, sizeof(*v));
+	if (snap->mode == EGW_MODE_DENY) {
+		set_final(v, NULL, true, EGW_DROP_MODE_DENY);
+		return;
+	}
+	/*
+	 * The requested name stands for whatever the client would have shown: a DNS answer's,
+	 * an SNI, a Host. Names learned for the destination count only for a literal address: a
+	 * client that names its host must not borrow another name of the same address (shared
+	 * hosting, CDNs). Bare tls/http policies (the bytes must be TLS/HTTP) cannot tell.
+	 */
+	if (name)
+		c = (struct cand){ cls_best(snap, snap->cls, key), NULL, 0, false };
+	else
+		immediate(snap, names, key, NULL, now, &c);
+	if (name && snap->host) {
+		named_into(snap, name, len, EGW_POLICY_DNS, 0, key, &c);
+		named_into(snap, name, len, EGW_POLICY_L7_HOST, EGW_PROTO_TLS, key, &c);
+		named_into(snap, name, len, EGW_POLICY_L7_HOST, EGW_PROTO_HTTP, key, &c);
+	}
+	decide_by(snap, &c, name ? EGW_DROP_HOST_DENIED : EGW_DROP_POLICY_NO_MATCH, v);
+	if (name && !v->learned) {
+		v->name = name;
+		v->name_len = (uint8_t)len;
+	}
+}
+
 /* The best tls/http policy that precedes BEST and matches what SEEN shows; NULL if none. */
 static const struct egw_policy_rt *l7_best(const struct egw_snapshot *snap,
 	const struct egw_cls_key *key, const struct egw_host_seen *seen, uint64_t best)

@@ -14,6 +14,7 @@
  *   after the flow is admitted      egw_flow_name_keep()      what the flow keeps
  *   a later packet after a reload   egw_policy_recheck()      ALLOW or DENY
  *   a DNS query with dns_filter     egw_policy_dns_permits()  true or false
+ *   a tunnel request (lib/tunnel)   egw_policy_decide_tunnel() ALLOW or DENY
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -80,6 +81,16 @@ void egw_policy_decide_new(const struct egw_snapshot *snap, const struct egw_nam
 /* A PENDING flow once its first bytes are read (or given up on): always ALLOW or DENY. */
 void egw_policy_decide_name(const struct egw_snapshot *snap, const struct egw_names_view *names,
 	const struct egw_cls_key *key, const struct egw_host_seen *seen, uint32_t now,
+	struct egw_verdict *v);
+
+/*
+ * A tunnel request (lib/tunnel: HTTP CONNECT, SOCKS5) from KEY's source to KEY's destination
+ * (the resolved address) for NAME (LEN bytes, normalized; NULL for a literal address): tuple
+ * policies by the address, host policies of every protocol (DNS, tls, http) by the name, the
+ * best in precedence order. Always ALLOW or DENY.
+ */
+void egw_policy_decide_tunnel(const struct egw_snapshot *snap, const struct egw_names_view *names,
+	const struct egw_cls_key *key, const char *name, size_t len, uint32_t now,
 	struct egw_verdict *v);
 
 /* The pool and exit of an ALLOW (or of a PENDING flow's binding). */

@@ -214,6 +214,56 @@ int egw_flowlog_format(const struct egw_flowlog_rec *r, const struct egw_flowlog
 	return o.full ? -ENOSPC : (int)o.used;
 }
 
+int egw_flowlog_format_tunnel(const struct egw_flowlog_tunnel *t, const char *host, char *buf,
+	size_t len)
+{
+	struct out o = { .buf = buf, .len = len };
+
+	put(&o, "{\"time\":");
+	put_time(&o, t->time_ms);
+	put(&o, ",\"host\":");
+	put_string(&o, host);
+	put(&o, ",\"event\":\"tunnel\",\"tunnel\":\"%s\",\"result\":\"%s\",\"proto\":\"tcp\"",
+		t->transport, t->result);
+	put_addr(&o, "src", t->client_be);
+	put(&o, ",\"sport\":%u", t->client_port);
+	/* 0.0.0.0 when the name was never resolved: the port is the requested one. */
+	put_addr(&o, "dst", t->dst_be);
+	put(&o, ",\"dport\":%u", t->dst_port);
+	if (t->server_name) {
+		put(&o, ",\"server_name\":");
+		put_string(&o, t->server_name);
+		put(&o, ",\"name_from\":\"tunnel\"");
+	}
+	if (t->upstream_be) {
+		put_addr(&o, "upstream_src", t->upstream_be);
+		put(&o, ",\"upstream_sport\":%u", t->upstream_port);
+	}
+	put(&o, ",\"policy\":");
+	put_string(&o, t->policy);
+	if (t->user) {
+		put(&o, ",\"user\":");
+		put_string(&o, t->user);
+	}
+	if (t->reason && *t->reason) {
+		put(&o, ",\"detail\":");
+		put_string(&o, t->reason);
+	}
+	put(&o,
+		",\"duration_ms\":%" PRIu64 ",\"bytes_out\":%" PRIu64 ",\"bytes_in\":%" PRIu64
+		"}\n",
+		t->duration_ms, t->bytes_up, t->bytes_down);
+	return o.full ? -ENOSPC : (int)o.used;
+}
+
+void egw_flowlog_write(struct egw_flowlog *l, struct egw_dataplane *dp, const char *line, int len)
+{
+	if (len < 0 || !l->f || fwrite(line, 1, (size_t)len, l->f) != (size_t)len)
+		egw_dataplane_count_flowlog(dp, 0, 1);
+	else
+		egw_dataplane_count_flowlog(dp, 1, 0);
+}
+
 #define DRAIN_BURST 64u
 
 /*
@@ -237,12 +287,8 @@ static void write_line(struct egw_flowlog *l, struct egw_dataplane *dp,
 	const struct egw_flowlog_rec *r, const struct egw_flowlog_meta *m)
 {
 	char line[768];
-	int len = egw_flowlog_format(r, m, line, sizeof(line));
 
-	if (len < 0 || !l->f || fwrite(line, 1, (size_t)len, l->f) != (size_t)len)
-		egw_dataplane_count_flowlog(dp, 0, 1);
-	else
-		egw_dataplane_count_flowlog(dp, 1, 0);
+	egw_flowlog_write(l, dp, line, egw_flowlog_format(r, m, line, sizeof(line)));
 }
 
 /* A deny record of COUNT denies, if the deny rate allows; else dropped and counted. */

@@ -55,6 +55,32 @@ struct egw_flowlog_meta {
  * One record as a JSON line (with '\n') into BUF, in the schema of docs/flowlog.schema.json.
  * Returns the length, -ENOSPC when LEN is too small, -EIO when hashing failed.
  */
+/*
+ * A tunnel request's record (lib/tunnel flow_end): the client as it connected to the service,
+ * the name it asked for, the destination and the upstream socket (before NAT; the data path's
+ * own record of that flow has the translation). Addresses in network order.
+ */
+struct egw_flowlog_tunnel {
+	int64_t time_ms; /* the request's end */
+	uint64_t duration_ms;
+	const char *transport; /* http, https, h2c, h2, socks5 */
+	const char *result;    /* allowed, denied, ... (lib/tunnel results) */
+	uint32_t client_be, dst_be, upstream_be;
+	uint16_t client_port, dst_port, upstream_port;
+	const char *server_name; /* NULL: a literal address */
+	const char *policy;
+	const char *user;   /* NULL without authentication */
+	const char *reason; /* why it failed ("detail"); "" or NULL otherwise */
+	uint64_t bytes_up, bytes_down;
+};
+
+/* One JSON line for T ("event":"tunnel") into BUF; HOST is the appliance's name. The length,
+ * or -ENOSPC. */
+int egw_flowlog_format_tunnel(const struct egw_flowlog_tunnel *t, const char *host, char *buf,
+	size_t len);
+/* LINE (LEN bytes; LEN < 0: a formatting failure) to L's file, counted written or lost. */
+void egw_flowlog_write(struct egw_flowlog *l, struct egw_dataplane *dp, const char *line, int len);
+
 int egw_flowlog_format(const struct egw_flowlog_rec *r, const struct egw_flowlog_meta *m, char *buf,
 	size_t len);
 

@@ -10,6 +10,7 @@
 #include <rte_mempool.h>
 
 #include "metrics.h"
+#include "tel_internal.h"
 #include "view.h"
 
 void egw_metrics_buf_free(struct egw_metrics_buf *b)
@@ -476,6 +477,46 @@ static void render_reload(const struct egw_reload_result *r, struct egw_metrics_
 			(uint64_t)(r->time_ms / 1000));
 }
 
+/* The tunnel service ([tunnel]), when it runs. */
+static void render_tunnels(const struct egw_tel_source *s, struct egw_metrics_buf *b)
+{
+	struct egw_tunnel_stats st;
+
+	if (!s->tunnel_stats)
+		return;
+	s->tunnel_stats(s->tunnel_ctx, &st);
+	family(b, "tunnel_requests_total", "counter",
+		"Tunnel requests (HTTP CONNECT, SOCKS5) by transport and result.");
+	for (unsigned t = 0; t < EGW_TUNNEL_N_TRANSPORTS; t++)
+		for (unsigned r = 0; r < EGW_TUNNEL_N_RESULTS; r++) {
+			egw_metrics_printf(b,
+				"egressgw_tunnel_requests_total{transport=\"%s\",result=\"%s\"} "
+				"%llu\n",
+				egw_tel_tunnel_transport(t), egw_tel_tunnel_result(r),
+				(unsigned long long)st.t[t].requests[r]);
+		}
+	family(b, "tunnel_clients_total", "counter", "Tunnel client connections, by transport.");
+	for (unsigned t = 0; t < EGW_TUNNEL_N_TRANSPORTS; t++)
+		sample(b, "tunnel_clients_total", "transport", egw_tel_tunnel_transport(t),
+			st.t[t].clients_total);
+	family(b, "tunnel_bytes_total", "counter",
+		"Bytes relayed by tunnels, by transport and direction.");
+	for (unsigned t = 0; t < EGW_TUNNEL_N_TRANSPORTS; t++) {
+		egw_metrics_printf(b,
+			"egressgw_tunnel_bytes_total{transport=\"%s\",direction=\"up\"} %llu\n"
+			"egressgw_tunnel_bytes_total{transport=\"%s\",direction=\"down\"} %llu\n",
+			egw_tel_tunnel_transport(t), (unsigned long long)st.t[t].bytes_up,
+			egw_tel_tunnel_transport(t), (unsigned long long)st.t[t].bytes_down);
+	}
+	scalar(b, "tunnel_clients", "gauge", "Tunnel client connections now.", st.clients_current);
+	scalar(b, "tunnel_tunnels", "gauge", "Tunnels (upstream connections) now.",
+		st.tunnels_current);
+	scalar(b, "tunnel_memory_bytes", "gauge", "Memory the tunnel engine holds.",
+		st.memory_bytes);
+	scalar(b, "tunnel_buffer_waits_total", "counter",
+		"Reads postponed because every relay buffer was in use.", st.buffer_waits);
+}
+
 int egw_metrics_render(const struct egw_tel_source *s, struct egw_metrics_buf *b)
 {
 	struct egw_running run;
@@ -499,5 +540,6 @@ int egw_metrics_render(const struct egw_tel_source *s, struct egw_metrics_buf *b
 	render_policies(s, &run, b);
 	render_pools(s, b);
 	render_neighbors(s, b);
+	render_tunnels(s, b);
 	return b->oom ? -ENOMEM : 0;
 }

@@ -24,6 +24,11 @@ int egw_tel_neighbors(const char *cmd, const char *params, struct rte_tel_data *
 /* tel_names.c: /egw/names */
 int egw_tel_names(const char *cmd, const char *params, struct rte_tel_data *d);
 
+/* tel_tunnels.c: /egw/tunnels, and the names of transports and results (metrics) */
+int egw_tel_tunnels(const char *cmd, const char *params, struct rte_tel_data *d);
+const char *egw_tel_tunnel_transport(unsigned t);
+const char *egw_tel_tunnel_result(unsigned r);
+
 #define EGW_TEL_NO_PARAMS "this command takes no parameters"
 #define EGW_TEL_BUSY "too many readers at once; try again"
 

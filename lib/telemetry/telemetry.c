@@ -365,6 +365,9 @@ static const struct {
 	{ "/egw/names", egw_tel_names,
 		"Names learned from DNS: name, address, remaining TTL; counters. "
 		"Param: address=A[/N] name=NAME|GLOB limit=N (max 40)." },
+	{ "/egw/tunnels", egw_tel_tunnels,
+		"Tunnel service: clients, tunnels, memory; per transport clients, bytes, "
+		"requests by result. No parameters." },
 };
 
 int egw_telemetry_register(const struct egw_tel_source *src)

@@ -8,6 +8,7 @@
 #include "pipeline/dataplane.h"
 #include "observer.h"
 #include "policy/slots.h"
+#include "tunnel/tunnel.h"
 
 /*
  * Names learned from DNS as the control thread last exported them (every 100 ms): written and
@@ -49,6 +50,9 @@ struct egw_tel_source {
 	/* The packet buffers (mbufs in use); NULL: none (tests). */
 	const struct rte_mempool *pool;
 	int64_t start_wall_ms; /* wall clock at start, ms since the Unix epoch */
+	/* The tunnel service's counters (lib/tunnel egw_tunnel_stats() of CTX); NULL: off. */
+	void (*tunnel_stats)(const void *ctx, struct egw_tunnel_stats *out);
+	const void *tunnel_ctx;
 };
 
 /* Registers the commands; SRC must outlive the process' telemetry. 0 or -errno. */

@@ -1056,7 +1056,78 @@ static const struct error_case error_cases[] = {
 	{ "[control]\nsocket = /dev/null\n", 2,
 		"[control] socket: '/dev/null' exists and is not a socket (character device)" },
 	{ "[control]\nsocket = /tmp\n", 2, "'/tmp' exists and is not a socket (directory)" },
+	/* [tunnel] */
+	{ "[tunnel]\nhttp = 198.18.0.1\n", 2,
+		"[tunnel] http: '198.18.0.1' is not ADDRESS:PORT (an inside port's IPv4 address" },
+	{ "[tunnel]\nhttp = 198.18.0.1:0\n", 2, "is not ADDRESS:PORT" },
+	{ "[tunnel]\nsocks5 = 127.0.0.1:1080\n", 2, "is not ADDRESS:PORT" },
+	{ "[tunnel]\nhttp = 198.18.0.9:3128\n", 2,
+		"[tunnel] http: 198.18.0.9 is not the address of an inside port" },
+	{ "[tunnel]\nsocks5 = 203.0.113.2:1080\n", 2,
+		"socks5: 203.0.113.2 is not the address of an inside port" },
+	{ "[tunnel]\nhttp = 198.18.0.1:3128\nsocks5 = 198.18.0.1:3128\n", 3,
+		"[tunnel] socks5: the same address and port as http" },
+	{ "[tunnel]\nhttps = 198.18.0.1:3129\ntls_cert = /etc/hostname\n", 2,
+		"[tunnel] https: needs tls_cert and tls_key" },
+	{ "[tunnel]\nusers = /tmp\n", 2,
+		"[tunnel] users: '/tmp' is not a regular file (directory)" },
+	{ "[tunnel]\ntls_key = /dev/null\n", 2, "is not a regular file (character device)" },
+	{ "[tunnel]\nresolvers = 203.0.113.53, x\n", 2,
+		"[tunnel] resolvers: 'x' is not an IPv4 address" },
+	{ "[tunnel]\nresolvers = 1.1.1.1, 1.1.1.2, 1.1.1.3, 1.1.1.4, 1.1.1.5\n", 2,
+		"too many resolvers (max 4)" },
+	{ "[tunnel]\nmax_clients = 0\n", 2, "[tunnel] max_clients: '0' is not an integer within" },
+	{ "[tunnel]\nhandshake_ms = 99\n", 2, "is not an integer within 100-600000" },
+	{ "[tunnel]\nsource = 300.1.1.1\n", 2, "[tunnel] source: '300.1.1.1' is not an IPv4" },
+	{ "[tunnel]\nhttp = 198.18.0.1:3128\nsource = 198.18.0.77\n", 3,
+		"[tunnel] source: 198.18.0.77 is on [port in]'s subnet" },
+	{ "[tunnel]\nftp = 198.18.0.1:21\n", 2, "unknown key 'ftp'" },
+	{ "[tunnel]\nsocks5 = 198.18.0.1:1080\nresolvers = 203.0.113.53\n", 3,
+		"[tunnel] resolvers: need [egress] default_pool" },
+	{ "[tunnel]\n[tunnel]\n", 2, "duplicate section [tunnel] (first at line 9)" },
 };
+
+static void test_tunnel_keys(void)
+{
+	CU_ASSERT_EQUAL_FATAL(load(MIN_CONF), 0);
+	CU_ASSERT_FALSE(EGW_TUNNEL_CONF_ON(conf));
+	CU_ASSERT_EQUAL(conf->tunnel.source, 0xa9fe0002u);
+	CU_ASSERT_EQUAL(conf->tunnel.origin.line, 0);
+	if (load(MIN_CONF
+		    "[egress]\ndefault_pool = p\n[pool p]\naddresses = 198.51.100.1\n"
+		    "[tunnel]\nhttp = 198.18.0.1:3128\nhttps = 198.18.0.1:3129\n"
+		    "socks5 = 198.18.0.1:1080\ntls_cert = /etc/egw.pem\ntls_key = /etc/egw.key\n"
+		    "users = /etc/egw.users\nresolvers = 203.0.113.53,\n  203.0.113.54\n"
+		    "source = 100.64.0.1\nmax_clients = 10\nmax_buffers = 16\n"
+		    "h2_max_streams = 5\nhandshake_ms = 100\nconnect_ms = 200\n"
+		    "idle_ms = 1000\nresolve_ms = 300\n") != 0) {
+		dump_errors();
+		CU_FAIL("valid [tunnel] refused");
+		return;
+	}
+	CU_ASSERT_TRUE(EGW_TUNNEL_CONF_ON(conf));
+	CU_ASSERT_EQUAL(conf->tunnel.origin.line, MIN_LINES + 5);
+	CU_ASSERT_EQUAL(conf->tunnel.http.addr, 0xc6120001u);
+	CU_ASSERT_EQUAL(conf->tunnel.http.port, 3128);
+	CU_ASSERT_EQUAL(conf->tunnel.https.port, 3129);
+	CU_ASSERT_EQUAL(conf->tunnel.socks5.port, 1080);
+	CU_ASSERT_STRING_EQUAL(conf->tunnel.tls_cert, "/etc/egw.pem");
+	CU_ASSERT_STRING_EQUAL(conf->tunnel.tls_key, "/etc/egw.key");
+	CU_ASSERT_STRING_EQUAL(conf->tunnel.users, "/etc/egw.users");
+	CU_ASSERT_EQUAL(conf->tunnel.n_resolvers, 2);
+	CU_ASSERT_EQUAL(conf->tunnel.resolvers[1], 0xcb007136u);
+	CU_ASSERT_EQUAL(conf->tunnel.source, 0x64400001u);
+	CU_ASSERT_EQUAL(conf->tunnel.max_clients, 10);
+	CU_ASSERT_EQUAL(conf->tunnel.max_buffers, 16);
+	CU_ASSERT_EQUAL(conf->tunnel.h2_max_streams, 5);
+	CU_ASSERT_EQUAL(conf->tunnel.handshake_ms, 100);
+	CU_ASSERT_EQUAL(conf->tunnel.connect_ms, 200);
+	CU_ASSERT_EQUAL(conf->tunnel.idle_ms, 1000);
+	CU_ASSERT_EQUAL(conf->tunnel.resolve_ms, 300);
+	/* An empty listener is off; a section with none is fine (nothing starts). */
+	CU_ASSERT_EQUAL(load(MIN_CONF "[tunnel]\nhttp =\nmax_clients = 5\n"), 0);
+	CU_ASSERT_FALSE(EGW_TUNNEL_CONF_ON(conf));
+}
 
 static void test_error_cases(void)
 {
@@ -1541,9 +1612,10 @@ void egw_test_register_conf(void)
 		EGW_TEST(test_mode_names), EGW_TEST(test_defaults), EGW_TEST(test_full_valid),
 		EGW_TEST(test_vlan_ports), EGW_TEST(test_udp_port_timeouts),
 		EGW_TEST(test_accepted_edge_values), EGW_TEST(test_error_cases),
-		EGW_TEST(test_too_many_sections), EGW_TEST(test_too_many_routes_neighbors),
-		EGW_TEST(test_many_errors_all_reported), EGW_TEST(test_errors_print_sorted),
-		EGW_TEST(test_long_line), EGW_TEST(test_continuation),
-		EGW_TEST(test_comments_and_syntax), EGW_TEST(test_error_limit),
-		EGW_TEST(test_load_file), EGW_TEST(test_load_special_files));
+		EGW_TEST(test_tunnel_keys), EGW_TEST(test_too_many_sections),
+		EGW_TEST(test_too_many_routes_neighbors), EGW_TEST(test_many_errors_all_reported),
+		EGW_TEST(test_errors_print_sorted), EGW_TEST(test_long_line),
+		EGW_TEST(test_continuation), EGW_TEST(test_comments_and_syntax),
+		EGW_TEST(test_error_limit), EGW_TEST(test_load_file),
+		EGW_TEST(test_load_special_files));
 }

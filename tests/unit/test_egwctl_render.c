@@ -109,6 +109,34 @@ static void test_ports(void)
 	expect(egw_render_ports, "{\"ports\": [1, 2]}", -EPROTO, "");
 }
 
+static void test_tunnels(void)
+{
+	const char *row = "{\"clients_current\": 0, \"clients_total\": 0, \"allowed\": 0, "
+			  "\"denied\": 0, \"bytes_up\": 0, \"bytes_down\": 0}";
+	char text[1024];
+
+	snprintf(text, sizeof(text),
+		"{\"enabled\": 1, \"clients_current\": 2, \"tunnels_current\": 1, "
+		"\"memory_bytes\": 4096, \"upstream_admitted\": 7, \"http\": {\"clients_current\": "
+		"2, "
+		"\"clients_total\": 9, \"allowed\": 5, \"denied\": 2, \"unresolvable\": 1, "
+		"\"timeout\": 3, \"bytes_up\": 100, \"bytes_down\": 20000}, \"https\": %s, "
+		"\"h2c\": %s, \"h2\": %s, \"socks5\": %s}",
+		row, row, row, row);
+	expect(egw_render_tunnels, text, 0,
+		"TRANSPORT  CLIENTS  TOTAL  ALLOWED  DENIED  FAILED  BYTES_UP  BYTES_DOWN\n"
+		"http             2      9        5       2       4       100       20000\n"
+		"https            0      0        0       0       0         0           0\n"
+		"h2c              0      0        0       0       0         0           0\n"
+		"h2               0      0        0       0       0         0           0\n"
+		"socks5           0      0        0       0       0         0           0\n"
+		"clients 2, tunnels 1, memory 4096 bytes, upstream flows admitted 7\n");
+	expect(egw_render_tunnels, "{\"enabled\": 0}", 0,
+		"no tunnel service ([tunnel] has no listener)\n");
+	expect(egw_render_tunnels, "{\"enabled\": 1, \"http\": {}}", -EPROTO, NULL);
+	expect(egw_render_tunnels, "[1]", -EPROTO, "");
+}
+
 static void test_sources(void)
 {
 	/* Rows in the daemon's order (most mappings first): s1 after s0 whatever the JSON order. */
@@ -377,7 +405,8 @@ static void test_style(void)
 void egw_test_register_egwctl_render(void)
 {
 	EGW_SUITE("egwctl_render", NULL, NULL, EGW_TEST(test_sorted), EGW_TEST(test_ports),
-		EGW_TEST(test_sources), EGW_TEST(test_stats), EGW_TEST(test_status),
-		EGW_TEST(test_flows), EGW_TEST(test_names), EGW_TEST(test_pools),
-		EGW_TEST(test_policies), EGW_TEST(test_neighbors), EGW_TEST(test_style));
+		EGW_TEST(test_sources), EGW_TEST(test_tunnels), EGW_TEST(test_stats),
+		EGW_TEST(test_status), EGW_TEST(test_flows), EGW_TEST(test_names),
+		EGW_TEST(test_pools), EGW_TEST(test_policies), EGW_TEST(test_neighbors),
+		EGW_TEST(test_style));
 }

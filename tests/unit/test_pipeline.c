@@ -16,6 +16,7 @@
 
 #include "egw_test.h"
 #include "pipeline/dataplane.h"
+#include "pipeline/exception.h"
 #include "pipeline/flow_life.h"
 #include "pipeline/fragment.h"
 #include "pipeline/host_side.h"
@@ -56,8 +57,10 @@ static const struct egw_flow_timeouts TO = { .tcp_syn = 30,
 static const struct egw_nat_secret SECRET = { 0x1111222233334444ULL, 0x5555666677778888ULL };
 
 static struct rte_mempool *pmp;
-static struct rte_ring *rx_rings[2], *tx_rings[2][N_TXQ];
-static uint16_t port_in, port_out;
+/* Ports: inside, outside, and the tunnel's exception port (its kernel side: the test). */
+#define N_PORTS 3
+static struct rte_ring *rx_rings[N_PORTS], *tx_rings[N_PORTS][N_TXQ];
+static uint16_t port_in, port_out, port_exc;
 static bool ports_ok;
 static uint8_t MAC_IN[6], MAC_OUT[6], MAC_CLIENT[6], MAC_GW[6];
 
@@ -119,7 +122,8 @@ static int pipeline_init(void)
 		SOCKET_ID_ANY);
 	if (!pmp)
 		return -1;
-	if (make_port(0, &port_in) < 0 || make_port(1, &port_out) < 0)
+	if (make_port(0, &port_in) < 0 || make_port(1, &port_out) < 0 ||
+		make_port(2, &port_exc) < 0)
 		return -1;
 	ports_ok = true;
 	pg_mac(MAC_IN, 0x01);
@@ -138,6 +142,8 @@ static int pipeline_clean(void)
 		rte_eth_dev_close(port_in);
 		rte_eth_dev_stop(port_out);
 		rte_eth_dev_close(port_out);
+		rte_eth_dev_stop(port_exc);
+		rte_eth_dev_close(port_exc);
 	}
 	for (unsigned i = 0; i < 2; i++) {
 		rte_ring_free(rx_rings[i]);
@@ -324,11 +330,11 @@ static struct egw_worker *W(unsigned i)
 static unsigned take(struct frame *out, unsigned max)
 {
 	unsigned n = 0;
-	uint16_t ports[2] = { port_in, port_out };
+	uint16_t ports[N_PORTS] = { port_in, port_out, port_exc };
 
 	for (unsigned i = 0; i < F.dp->n_workers; i++)
 		egw_pipeline_flush(W(i));
-	for (unsigned p = 0; p < 2; p++)
+	for (unsigned p = 0; p < N_PORTS; p++)
 		for (unsigned q = 0; q < N_TXQ; q++) {
 			struct rte_mbuf *m;
 			while (rte_ring_dequeue(tx_rings[p][q], (void **)&m) == 0) {
@@ -4843,6 +4849,153 @@ static void test_pipeline_hairpin(void)
 	hairpin_case(2);
 }
 
+/* ---- the tunnel's exception path (exception.c) ---- */
+
+#define TUN_SOURCE PG_IP(169, 254, 0, 2)
+#define RESOLVER PG_IP(192, 0, 2, 53) /* behind the gateway: its MAC is known */
+
+static uint8_t MAC_EXC[6], MAC_KERNEL[6];
+
+/* The exception port set up as the app does: an inside port, the source routed to it, the
+ * kernel's MAC, a listener on the inside address. */
+static void exception_setup(unsigned n_workers)
+{
+	struct egw_exception_params xp = { .port = port_exc, .source = TUN_SOURCE };
+
+	dp_setup(&(struct dp_opts){ .n_workers = n_workers });
+	pg_mac(MAC_EXC, 0x31);
+	pg_mac(MAC_KERNEL, 0x32);
+	memcpy(xp.kernel_mac.addr_bytes, MAC_KERNEL, 6);
+	xp.listeners[0].addr = OUR_IN;
+	xp.listeners[0].port = 3128;
+	xp.resolvers[0] = RESOLVER;
+	set_port(port_exc, EGW_ZONE_INSIDE, OUR_IN, MAC_EXC, "tunnel");
+	CU_ASSERT_EQUAL_FATAL(egw_route_add(&F.dp->to_inside, TUN_SOURCE, 32, 0, port_exc), 0);
+	add_static_neigh(port_exc, TUN_SOURCE, MAC_KERNEL);
+	CU_ASSERT_EQUAL_FATAL(egw_dataplane_set_exception(F.dp, &xp), 0);
+	CU_ASSERT_EQUAL(egw_dataplane_set_exception(F.dp, &xp), -EEXIST);
+}
+
+/* A packet the kernel sends: to its own MAC (it does no ARP on the tap). */
+static struct pg_pkt from_kernel(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport)
+{
+	struct pg_pkt p = from_client(IPPROTO_TCP, sport, dst, dport);
+
+	memcpy(p.dmac, MAC_KERNEL, 6);
+	memcpy(p.smac, MAC_KERNEL, 6);
+	p.src = src;
+	p.tcp_flags = EGW_TCP_SYN;
+	return p;
+}
+
+static void test_pipeline_exception_path(void)
+{
+	struct pg_pkt p, back;
+	struct frame *fr;
+	struct egw_exception_stats xs;
+	uint32_t nat_addr;
+	uint16_t nat_port;
+
+	exception_setup(1);
+	/* A client's SYN to the listener goes to the kernel as it came, MACs aside. */
+	p = from_client(IPPROTO_TCP, 40000, OUR_IN, 3128);
+	p.tcp_flags = EGW_TCP_SYN;
+	send_pkt(W(0), port_in, &p);
+	fr = take_one(port_exc);
+	CU_ASSERT_EQUAL(memcmp(fr->d, MAC_KERNEL, 6), 0);
+	CU_ASSERT_EQUAL(memcmp(fr->d + 6, MAC_EXC, 6), 0);
+	CU_ASSERT_EQUAL(pg_rd32(fr->d + 14 + 16), OUR_IN);
+	CU_ASSERT_EQUAL(pg_rd16(fr->d + 36), 3128);
+	/* Another port of our address is still ours alone. */
+	p.dport = 3129;
+	send_pkt(W(0), port_in, &p);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_LOCAL_UNSUPPORTED), 1);
+	/* The kernel's answer leaves the inside port toward the client. */
+	p = from_kernel(OUR_IN, 3128, CLIENT, 40000);
+	p.tcp_flags = EGW_TCP_SYN | EGW_TCP_ACK;
+	send_pkt(W(0), port_exc, &p);
+	fr = take_one(port_in);
+	CU_ASSERT_EQUAL(memcmp(fr->d, MAC_CLIENT, 6), 0);
+	CU_ASSERT_EQUAL(pg_rd32(fr->d + 14 + 16), CLIENT);
+	/* Anything else from the kernel: one reason. */
+	send_pkt(W(0), port_exc,
+		&(struct pg_pkt){ .dmac = { 0 },
+			.src = PG_IP(10, 9, 9, 9),
+			.dst = SERVER,
+			.proto = IPPROTO_TCP,
+			.sport = 1,
+			.dport = 80,
+			.tcp_flags = EGW_TCP_SYN });
+	CU_ASSERT_EQUAL(drops(EGW_DROP_EXCEPTION_UNEXPECTED), 1);
+	/* An upstream SYN no decision admitted. */
+	p = from_kernel(TUN_SOURCE, 40001, SERVER, 80);
+	send_pkt(W(0), port_exc, &p);
+	CU_ASSERT_EQUAL(take(NULL, 0), 0);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_TUNNEL_UNADMITTED), 1);
+	/* Admitted (mode decided: default pool): NATed out, its reply back to the kernel. */
+	CU_ASSERT_EQUAL(egw_dataplane_exception_admit(F.dp, 40002, SERVER, 80, 0,
+				egw_snapshot_current(&F.dp->rcu)->epoch),
+		0);
+	p = from_kernel(TUN_SOURCE, 40002, SERVER, 80);
+	send_pkt(W(0), port_exc, &p);
+	fr = take_one(port_out);
+	nat_addr = pg_rd32(fr->d + 14 + 12);
+	nat_port = pg_rd16(fr->d + 34);
+	CU_ASSERT(is_pool_addr(nat_addr));
+	back = from_server(IPPROTO_TCP, 80, nat_addr, nat_port);
+	back.tcp_flags = EGW_TCP_SYN | EGW_TCP_ACK;
+	back.ack = 1001; /* from_client's seq + 1 */
+	send_pkt(W(0), port_out, &back);
+	fr = take_one(port_exc);
+	CU_ASSERT_EQUAL(memcmp(fr->d, MAC_KERNEL, 6), 0);
+	CU_ASSERT_EQUAL(pg_rd32(fr->d + 14 + 16), TUN_SOURCE);
+	CU_ASSERT_EQUAL(pg_rd16(fr->d + 36), 40002);
+	/* Another local port has an admission of its own or none. */
+	p = from_kernel(TUN_SOURCE, 40003, SERVER, 80);
+	send_pkt(W(0), port_exc, &p);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_TUNNEL_UNADMITTED), 2);
+	/* The engine's own DNS queries to its resolver pass without a decision. */
+	p = from_kernel(TUN_SOURCE, 5353, RESOLVER, 53);
+	p.proto = IPPROTO_UDP;
+	send_pkt(W(0), port_exc, &p);
+	fr = take_one(port_out);
+	CU_ASSERT(is_pool_addr(pg_rd32(fr->d + 14 + 12)));
+	p.dst = SERVER;
+	send_pkt(W(0), port_exc, &p);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_TUNNEL_UNADMITTED), 3);
+	egw_dataplane_exception_stats(F.dp, &xs);
+	CU_ASSERT_EQUAL(xs.to_kernel, 1);
+	CU_ASSERT_EQUAL(xs.from_kernel, 1);
+	CU_ASSERT_EQUAL(xs.admitted, 1);
+	CU_ASSERT_EQUAL(xs.upstream, 5);
+	dp_teardown();
+}
+
+/* With two workers the admission goes to the worker the SYN is handed to. */
+static void test_pipeline_exception_owner(void)
+{
+	struct egw_exception_stats xs;
+	struct pg_pkt p;
+	unsigned out = 0;
+
+	exception_setup(2);
+	for (uint16_t port = 41000; port < 41016; port++) {
+		CU_ASSERT_EQUAL(egw_dataplane_exception_admit(F.dp, port, SERVER, 443, 0,
+					egw_snapshot_current(&F.dp->rcu)->epoch),
+			0);
+		p = from_kernel(TUN_SOURCE, port, SERVER, 443);
+		send_pkt(W(port % 2), port_exc, &p); /* whichever queue the kernel picked */
+		run_handoffs();
+		out += take(NULL, 0);
+	}
+	CU_ASSERT_EQUAL(out, 16);
+	CU_ASSERT_EQUAL(drops(EGW_DROP_TUNNEL_UNADMITTED), 0);
+	egw_dataplane_exception_stats(F.dp, &xs);
+	CU_ASSERT_EQUAL(xs.admitted, 16);
+	dp_teardown();
+}
+
 void egw_test_register_pipeline(void)
 {
 	EGW_SUITE("pipeline", pipeline_init, pipeline_clean, EGW_TEST(test_pipeline_tcp_roundtrip),
@@ -4882,5 +5035,6 @@ void egw_test_register_pipeline(void)
 		EGW_TEST(test_fragment_one_burst), EGW_TEST(test_fragment_out_of_order),
 		EGW_TEST(test_fragment_timeout), EGW_TEST(test_fragment_buffer_full),
 		EGW_TEST(test_fragment_id_unique), EGW_TEST(test_fragment_two_workers),
-		EGW_TEST(test_fragment_reassembled_cut), EGW_TEST(test_fragment_hairpin));
+		EGW_TEST(test_fragment_reassembled_cut), EGW_TEST(test_fragment_hairpin),
+		EGW_TEST(test_pipeline_exception_path), EGW_TEST(test_pipeline_exception_owner));
 }

@@ -157,6 +157,46 @@ static const char *decide_name(const struct egw_snapshot *s, struct egw_cls_key 
 		}                                                                                  \
 	} while (0)
 
+static const char *decide_tunnel(const struct egw_snapshot *s, struct egw_cls_key k,
+	const char *name)
+{
+	static struct egw_verdict v;
+
+	egw_policy_decide_tunnel(s, NULL, &k, name, name ? strlen(name) : 0, 100, &v);
+	return verdict_str(&v);
+}
+
+/* ---- tunnel requests: hosts rules of every protocol by the requested name ---- */
+
+static void test_tunnel_decide(void)
+{
+	struct egw_snapshot *s = snap_of("",
+		"[policy gh]\nprotocol = tls\nhosts = github.com\nports = 443\naction = allow\n"
+		"priority = 10\n"
+		"[policy api]\nprotocol = http\nhosts = api.example\naction = allow\nnat = "
+		"special\n"
+		"[policy dns]\nprotocol = tcp\nhosts = *.allowed.test\naction = allow\n"
+		"[policy bad]\nprotocol = tcp\nhosts = bad.allowed.test\naction = deny\n"
+		"priority = 5\n"
+		"[policy ssh]\nprotocol = tcp\nports = 22\naction = allow\n");
+
+	EXPECT(decide_tunnel(s, tcp(SERVER, 443), "github.com"), "allow:gh");
+	EXPECT(decide_tunnel(s, tcp(SERVER, 80), "github.com"), "deny:-/host_denied");
+	EXPECT(decide_tunnel(s, tcp(SERVER, 8080), "api.example"), "allow:api");
+	EXPECT(decide_tunnel(s, tcp(SERVER, 80), "www.allowed.test"), "allow:dns");
+	EXPECT(decide_tunnel(s, tcp(SERVER, 80), "bad.allowed.test"), "deny:bad/host_denied");
+	EXPECT(decide_tunnel(s, tcp(SERVER, 80), "www.denied.test"), "deny:-/host_denied");
+	/* tuple rules by the resolved address, with or without a name */
+	EXPECT(decide_tunnel(s, tcp(SERVER, 22), "www.denied.test"), "allow:ssh");
+	EXPECT(decide_tunnel(s, tcp(SERVER, 22), NULL), "allow:ssh");
+	EXPECT(decide_tunnel(s, tcp(SERVER, 443), NULL), "deny:-/policy_no_match");
+	egw_snapshot_free(s);
+
+	s = snap_of("mode = deny\n", "[policy ssh]\nprotocol = tcp\nports = 22\naction = allow\n");
+	EXPECT(decide_tunnel(s, tcp(SERVER, 22), "x.test"), "deny:-/mode_deny");
+	egw_snapshot_free(s);
+}
+
 /* ---- precedence ---- */
 
 static void test_host_then_tuple(void)
@@ -830,5 +870,6 @@ void egw_test_register_policy_host(void)
 		EGW_TEST(test_dns_many_names), EGW_TEST(test_names_survive_reload),
 		EGW_TEST(test_recheck), EGW_TEST(test_fingerprint_and_delta),
 		EGW_TEST(test_dns_filter), EGW_TEST(test_host_read_vectors),
-		EGW_TEST(test_host_read_other), EGW_TEST(test_read_then_decide));
+		EGW_TEST(test_host_read_other), EGW_TEST(test_read_then_decide),
+		EGW_TEST(test_tunnel_decide));
 }

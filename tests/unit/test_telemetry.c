@@ -338,6 +338,47 @@ static struct egw_neigh_resolver *metrics_resolver(struct egw_neigh_table **t, u
 	return r;
 }
 
+/* The tunnel engine's counters as telemetry reads them (egw_tunnel_stats stands-in). */
+static void fake_tunnel_stats(const void *ctx, struct egw_tunnel_stats *out)
+{
+	(void)ctx;
+	memset(out, 0, sizeof(*out));
+	out->t[EGW_TUNNEL_SOCKS5].requests[EGW_TUNNEL_R_DENIED] = 5;
+	out->t[EGW_TUNNEL_H2].bytes_down = 1234;
+	out->t[EGW_TUNNEL_HTTP].clients_total = 9;
+	out->clients_current = 3;
+}
+
+static void test_flowlog_format_tunnel(void)
+{
+	struct egw_flowlog_tunnel t = { .time_ms = 1764000000123LL,
+		.duration_ms = 42,
+		.transport = "socks5",
+		.result = "denied",
+		.client_be = htonl(PG_IP(198, 18, 0, 2)),
+		.client_port = 40000,
+		.dst_be = htonl(PG_IP(203, 0, 113, 1)),
+		.dst_port = 443,
+		.server_name = "www.example.com",
+		.policy = "(mode)",
+		.user = "al\"ice",
+		.reason = "www.example.com is not allowed" };
+	char buf[1024];
+	int n = egw_flowlog_format_tunnel(&t, "gw1", buf, sizeof(buf));
+
+	CU_ASSERT_FATAL(n > 0);
+	CU_ASSERT_EQUAL((size_t)n, strlen(buf));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(buf, "\"event\":\"tunnel\",\"tunnel\":\"socks5\",\"result\":\"denied\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"src\":\"198.18.0.2\",\"sport\":40000"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"dst\":\"203.0.113.1\",\"dport\":443"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"server_name\":\"www.example.com\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"user\":\"al\\\"ice\""));
+	CU_ASSERT_PTR_NULL(strstr(buf, "upstream_src")); /* none was opened */
+	CU_ASSERT_EQUAL(strchr(buf, '\n'), buf + n - 1);
+	CU_ASSERT_EQUAL(egw_flowlog_format_tunnel(&t, "gw1", buf, 60), -ENOSPC);
+}
+
 static void test_metrics_render(void)
 {
 	static struct egw_conf conf;
@@ -408,8 +449,20 @@ static void test_metrics_render(void)
 	 * show. */
 	conf.pools[0].port_last = 4095;
 
+	src.tunnel_stats = fake_tunnel_stats;
 	CU_ASSERT_EQUAL(egw_metrics_render(&src, &b), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b.p);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_tunnel_requests_total{transport=\"socks5\",result="
+				    "\"denied\"}"),
+		5);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_tunnel_requests_total{transport=\"http\",result="
+				    "\"allowed\"}"),
+		0);
+	CU_ASSERT_EQUAL(series(b.p,
+				"egressgw_tunnel_bytes_total{transport=\"h2\",direction=\"down\"}"),
+		1234);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_tunnel_clients_total{transport=\"http\"}"), 9);
+	CU_ASSERT_EQUAL(series(b.p, "egressgw_tunnel_clients"), 3);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_info{version=\"9.9\",mode=\"policy\"}"), 1);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_policy_generation"), 2);
 	CU_ASSERT_EQUAL(series(b.p, "egressgw_config_last_reload_successful"), 1);
@@ -706,7 +759,7 @@ void egw_test_register_telemetry(void)
 		EGW_TEST(test_observer_view), EGW_TEST(test_flowlog_format),
 		EGW_TEST(test_flowlog_deny_collapse), EGW_TEST(test_flowlog_deny_names),
 		EGW_TEST(test_flowlog_deny_full_and_rate), EGW_TEST(test_flowlog_clock),
-		EGW_TEST(test_flowlog_escaping_and_space), EGW_TEST(test_flowlog_open_errors),
-		EGW_TEST(test_metrics_buf), EGW_TEST(test_metrics_render),
-		EGW_TEST(test_metrics_server_errors));
+		EGW_TEST(test_flowlog_escaping_and_space), EGW_TEST(test_flowlog_format_tunnel),
+		EGW_TEST(test_flowlog_open_errors), EGW_TEST(test_metrics_buf),
+		EGW_TEST(test_metrics_render), EGW_TEST(test_metrics_server_errors));
 }

@@ -114,6 +114,11 @@ int egw_ctl_sources(const struct egw_ctl_opts *o, int argc, char **argv)
 	return argc != 1 ? EGW_CTL_USAGE : show(o, "/egw/sources", NULL, egw_render_sources);
 }
 
+int egw_ctl_tunnels(const struct egw_ctl_opts *o, int argc, char **argv)
+{
+	return argc != 1 ? EGW_CTL_USAGE : show(o, "/egw/tunnels", NULL, egw_render_tunnels);
+}
+
 int egw_ctl_workers(const struct egw_ctl_opts *o, int argc, char **argv)
 {
 	return argc != 1 ? EGW_CTL_USAGE : show(o, "/egw/workers", NULL, egw_render_workers);

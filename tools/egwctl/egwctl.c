@@ -87,6 +87,11 @@ static const struct command commands[] = {
 		"20). TTL_S: seconds the entry lives on (at least [egress] dns_min_ttl from\n"
 		"the answer); a flow it admitted is never cut when it expires.\n",
 		VIA_TELEMETRY, egw_ctl_names },
+	{ "tunnels", "", "the tunnel service: clients, requests by result, bytes per transport",
+		"FAILED: bad requests, failed authentications, unresolvable names, upstream\n"
+		"refusals and timeouts, clients over max_clients, slow clients, abandoned\n"
+		"requests. Requests by every result: /egw/tunnels and egressgw_tunnel_*.\n",
+		VIA_TELEMETRY, egw_ctl_tunnels },
 	{ "metrics", "", "the Prometheus page, as served on [metrics] listen",
 		"Prints the body of http://HOST:PORT/metrics as it comes.\n", VIA_HTTP,
 		egw_ctl_metrics },

@@ -23,6 +23,7 @@ int egw_ctl_stats(const struct egw_ctl_opts *o, int argc, char **argv);
 int egw_ctl_ports(const struct egw_ctl_opts *o, int argc, char **argv);
 int egw_ctl_workers(const struct egw_ctl_opts *o, int argc, char **argv);
 int egw_ctl_sources(const struct egw_ctl_opts *o, int argc, char **argv);
+int egw_ctl_tunnels(const struct egw_ctl_opts *o, int argc, char **argv);
 int egw_ctl_policies(const struct egw_ctl_opts *o, int argc, char **argv);
 int egw_ctl_pools(const struct egw_ctl_opts *o, int argc, char **argv);
 int egw_ctl_flows(const struct egw_ctl_opts *o, int argc, char **argv);

@@ -397,6 +397,53 @@ int egw_render_sources(json_t *v, FILE *out)
 	return rc < 0 ? rc : print_table(t, out, "no source holds a live mapping");
 }
 
+int egw_render_tunnels(json_t *v, FILE *out)
+{
+	static const char *const transports[] = { "http", "https", "h2c", "h2", "socks5" };
+	/* Every result but allowed and denied (lib/tunnel/tunnel.h): counted as failed. */
+	static const char *const failed[] = { "bad_request", "auth_failed", "unresolvable",
+		"upstream_refused", "upstream_unreachable", "upstream_timeout", "too_many_clients",
+		"timeout", "internal", "abandoned" };
+	struct egw_table *t;
+	int rc;
+
+	if (!json_is_object(v))
+		return -EPROTO;
+	if (field_u64(v, "enabled") == 0) {
+		fprintf(out, "no tunnel service ([tunnel] has no listener)\n");
+		return 0;
+	}
+	t = egw_table_new("lrrrrrrr", "TRANSPORT", "CLIENTS", "TOTAL", "ALLOWED", "DENIED",
+		"FAILED", "BYTES_UP", "BYTES_DOWN");
+	for (size_t i = 0; i < sizeof(transports) / sizeof(transports[0]); i++) {
+		json_t *r = need(v, transports[i], JSON_OBJECT);
+		uint64_t n = 0;
+
+		if (!r) {
+			egw_table_free(t);
+			return -EPROTO;
+		}
+		for (size_t k = 0; k < sizeof(failed) / sizeof(failed[0]); k++)
+			n += field_u64(r, failed[k]);
+		egw_table_row(t);
+		egw_table_cell(t, transports[i]);
+		egw_table_cell(t, field(r, "clients_current"));
+		egw_table_cell(t, field(r, "clients_total"));
+		egw_table_cell(t, field(r, "allowed"));
+		egw_table_cell(t, field(r, "denied"));
+		egw_table_cellf(t, "%llu", (unsigned long long)n);
+		egw_table_cell(t, field(r, "bytes_up"));
+		egw_table_cell(t, field(r, "bytes_down"));
+	}
+	rc = print_table(t, out, "");
+	if (rc == 0)
+		fprintf(out,
+			"clients %s, tunnels %s, memory %s bytes, upstream flows admitted %s\n",
+			field(v, "clients_current"), field(v, "tunnels_current"),
+			field(v, "memory_bytes"), field(v, "upstream_admitted"));
+	return rc;
+}
+
 int egw_render_policies(json_t *const *pages, unsigned n_pages, FILE *out)
 {
 	static const char *const cols[] = { "name", "flows_allowed", "flows_denied", "flows_active",

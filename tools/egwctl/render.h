@@ -17,6 +17,7 @@ int egw_render_stats(json_t *stats, FILE *out);
 int egw_render_ports(json_t *v, FILE *out);
 int egw_render_workers(json_t *v, FILE *out);
 int egw_render_sources(json_t *v, FILE *out);
+int egw_render_tunnels(json_t *v, FILE *out);
 /* PAGES: the replies of /egw/policies,OFFSET in order, one table for all. */
 int egw_render_policies(json_t *const *pages, unsigned n_pages, FILE *out);
 int egw_render_pools(json_t *v, FILE *out);
