@@ -302,6 +302,7 @@ void egw_dataplane_worker_view(const struct egw_dataplane *dp, unsigned i,
 	v->tx_packets = LOAD(st->tx_packets);
 	v->polls = LOAD(st->polls);
 	v->busy_polls = LOAD(st->busy_polls);
+	v->busy_cycles = LOAD(st->busy_cycles);
 	v->flows_time_wait = LOAD(st->flows_time_wait);
 	v->flows_active = egw_flow_table_active(w->ft);
 	v->flows_active -= RTE_MIN(v->flows_active, v->flows_time_wait); /* read apart */

@@ -96,6 +96,9 @@ struct egw_worker_stats {
 	uint64_t dns_nxdomain_sent;	/* dns_filter: NXDOMAIN answers the appliance sent */
 	uint64_t dns_ech_stripped;	/* dns_filter: answers that lost their ech parameters */
 	uint64_t polls, busy_polls;
+	/* TSC cycles of the loops that found work (descheduled time included: compare with the
+	 * thread's CPU time on a shared machine) */
+	uint64_t busy_cycles;
 	uint64_t flow_log_dropped;	/* records lost to a full flow log ring (worker) */
 	uint64_t flow_log_written;	/* records written (control thread) */
 	uint64_t flow_log_errors;	/* records lost to write errors (control thread) */
@@ -206,6 +209,7 @@ struct egw_worker_view {
 	unsigned id, lcore;
 	uint64_t rx_packets, tx_packets, polls, busy_polls, flows_active, flows_created;
 	uint64_t handoffs_out, handoffs_in, drops;
+	uint64_t busy_cycles;
 	uint64_t flows_time_wait; /* finished flows (flows_active counts the live ones) */
 };
 void egw_dataplane_worker_view(const struct egw_dataplane *dp, unsigned i,

@@ -326,6 +326,8 @@ static void render_workers(const struct egw_tel_source *s, struct egw_metrics_bu
 		F("worker_rx_packets_total", "counter", "Packets the worker received.", rx_packets),
 		F("worker_polls_total", "counter", "Poll rounds of the worker loop.", polls),
 		F("worker_busy_polls_total", "counter", "Poll rounds that found work.", busy_polls),
+		F("worker_busy_cycles_total", "counter",
+			"TSC cycles of the poll rounds that found work.", busy_cycles),
 		F("worker_handoffs_out_total", "counter", "Packets handed to their owner worker.",
 			handoffs_out),
 		F("worker_flows_active", "gauge", "Flows in the worker's table.", flows_active),

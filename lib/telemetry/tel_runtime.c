@@ -153,6 +153,7 @@ int egw_tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 			v.polls ? v.busy_polls * 100 / v.polls : 0);
 		rte_tel_data_add_dict_u64(w, "polls", v.polls);
 		rte_tel_data_add_dict_u64(w, "busy_polls", v.busy_polls);
+		rte_tel_data_add_dict_u64(w, "busy_cycles", v.busy_cycles);
 		rte_tel_data_add_dict_u64(w, "flows_active", v.flows_active);
 		rte_tel_data_add_dict_u64(w, "flows_created", v.flows_created);
 		rte_tel_data_add_dict_u64(w, "handoffs_out", v.handoffs_out);

@@ -115,6 +115,9 @@ assert_eq "$(printf '%s' "$pools" | egw_json_get /egw/pools.pools.p0.exhausted)"
 workers=$(egw_tel /egw/workers) || egw_fail "no /egw/workers"
 assert_eq "$(printf '%s' "$workers" | egw_json_get /egw/workers.workers.w0.flows_active)" 1 \
 	"/egw/workers w0 flows_active"
+# The worker's own cost counter: cycles of the loops that carried the traffic above.
+assert_ge "$(printf '%s' "$workers" | egw_json_get /egw/workers.workers.w0.busy_cycles)" 1 \
+	"/egw/workers w0 busy_cycles"
 ports=$(egw_tel /egw/ports) || egw_fail "no /egw/ports"
 assert_eq "$(printf '%s' "$ports" | egw_json_get /egw/ports.ports.p0.role)" inside "/egw/ports p0 role"
 assert_eq "$(printf '%s' "$ports" | egw_json_get /egw/ports.ports.p1.address)" "$EGW_IP_GWOUT/24" \
