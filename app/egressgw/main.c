@@ -311,6 +311,7 @@ static int observe_start(struct egw_app *app, struct egw_tel_source *tel)
 		.slots = &app->slots,
 		.conf = &app->conf,
 		.port_ids = app->port_ids,
+		.rx_steering = app->steer_names,
 		.neigh = app->neigh,
 		.names = &app->names_view,
 		.names_tel = &app->names_tel,

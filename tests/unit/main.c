@@ -69,6 +69,7 @@ int main(int argc, char **argv)
 	egw_test_register_tcp_window();
 	egw_test_register_nat();
 	egw_test_register_net();
+	egw_test_register_steer();
 	egw_test_register_neigh();
 	egw_test_register_policy();
 	egw_test_register_pipeline();
