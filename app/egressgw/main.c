@@ -116,6 +116,7 @@ static int dataplane_setup(struct egw_app *app)
 			.udp_reply = c->flows.udp_reply },
 		.tcp_pickup = c->flows.tcp_pickup,
 		.tcp_window_check = c->flows.tcp_window_check,
+		.latency = c->metrics.latency,
 		.fragment_trains = c->flows.fragment_trains,
 		.fragment_timeout = c->flows.fragment_timeout,
 		.flow_log = c->log.flow_log[0] != '\0',

@@ -242,9 +242,10 @@ static void dump_rest(const struct egw_conf *c, FILE *out)
 		c->flows.icmp, yes_no(c->flows.tcp_pickup), yes_no(c->flows.tcp_window_check),
 		c->flows.fragment_trains, c->flows.fragment_timeout);
 	fprintf(out,
-		"[control]\nsocket = %s\n\n[metrics]\nlisten = %s\n\n[log]\nlevel = %s\n"
-		"flow_log = %s\n\n",
-		c->control.socket, c->metrics.listen, c->log.level, c->log.flow_log);
+		"[control]\nsocket = %s\n\n[metrics]\nlisten = %s\nlatency = %s\n\n[log]\n"
+		"level = %s\nflow_log = %s\n\n",
+		c->control.socket, c->metrics.listen, yes_no(c->metrics.latency), c->log.level,
+		c->log.flow_log);
 }
 
 static void cidrs(FILE *out, const char *key, bool any, const struct egw_cidr *v, unsigned n)

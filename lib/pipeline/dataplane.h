@@ -135,6 +135,7 @@ struct egw_dataplane_params {
 	uint32_t neigh_max;		     /* neighbour slots */
 	unsigned ring_size;		     /* control and handoff rings (power of 2) */
 	const struct egw_nat_secret *secret; /* NULL: random (RFC 6056 keys) */
+	bool latency; /* RX-to-TX latency histograms per worker (latency.h) */
 };
 
 /*
@@ -214,6 +215,10 @@ struct egw_worker_view {
 };
 void egw_dataplane_worker_view(const struct egw_dataplane *dp, unsigned i,
 	struct egw_worker_view *v);
+struct egw_latency;
+/* Worker I's RX-to-TX latency histogram added to SUM (TSC cycles; lib/pipeline/latency.h).
+ * False when the data plane was built without latency. */
+bool egw_dataplane_latency(const struct egw_dataplane *dp, unsigned i, struct egw_latency *sum);
 void egw_dataplane_policy(const struct egw_dataplane *dp, uint32_t slot,
 	struct egw_policy_counters *c);
 /* Flows of policy SLOT in the flow tables now (admitted and not yet ended). */

@@ -14,6 +14,8 @@ static unsigned send_control_frames(struct egw_worker *w)
 	struct rte_mbuf *pkts[EGW_BURST];
 	unsigned n = rte_ring_dequeue_burst(w->ctl_tx, (void **)pkts, EGW_BURST, NULL);
 
+	if (unlikely(w->lat))
+		egw_latency_stamp(pkts, n, w->lat_off, 0); /* not received: not counted */
 	for (unsigned i = 0; i < n; i++) {
 		struct egw_tx_buffer *b = &w->tx[pkts[i]->port];
 		if (b->n == EGW_BURST)
@@ -67,6 +69,8 @@ int egw_worker_loop(void *arg)
 
 			if (unlikely(w->dp->vlan_devs & (1u << dev)) && n)
 				n = egw_pl_vlan_rx(w, dev, pkts, n);
+			if (unlikely(w->lat))
+				egw_latency_stamp(pkts, n, w->lat_off, tsc);
 			if (n) {
 				egw_pipeline_rx(w, pkts, n, false);
 				got += n;
@@ -78,6 +82,8 @@ int egw_worker_loop(void *arg)
 			 * packets no neighbour took): translated back to their senders. */
 			uint16_t n = (uint16_t)rte_ring_dequeue_burst(w->dp->inject_ring,
 				(void **)pkts, EGW_BURST, NULL);
+			if (unlikely(w->lat))
+				egw_latency_stamp(pkts, n, w->lat_off, tsc);
 			if (n) {
 				egw_pipeline_rx(w, pkts, n, false);
 				got += n;

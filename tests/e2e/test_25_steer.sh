@@ -72,5 +72,7 @@ egw_start "$EGW_OUT/tap1.ini"
 assert_eq "$(steering p0)" single "/egw/ports inside rx_steering (tap, 1 worker)"
 assert_eq "$(steering p1)" single "/egw/ports outside rx_steering (tap, 1 worker)"
 assert_logged inside "single, 1 RX queue(s): one worker"
+# latency is off unless asked for ([metrics] latency)
+assert_eq "$(egw_tel /egw/latency | egw_json_get /egw/latency.enabled)" 0 "/egw/latency off"
 egw_stop
 egw_ok "receive steering as the devices allow"

@@ -49,6 +49,7 @@ struct bench_dp_opts {
 	uint32_t n_host_rules;
 	const char *host_name;
 	bool no_window_check; /* [flows] tcp_window_check = no (default yes) */
+	bool latency;	      /* [metrics] latency = yes: the worker keeps an RX-to-TX histogram */
 };
 
 struct bench_dp {
