@@ -53,7 +53,7 @@ int egw_worker_loop(void *arg)
 	struct egw_worker *w = run->w;
 	struct rte_rcu_qsbr *qsbr = w->dp->rcu.qsbr;
 	const uint64_t hz = rte_get_tsc_hz();
-	struct rte_mbuf *pkts[EGW_BURST];
+	struct rte_mbuf *pkts[EGW_BURST] = { NULL }; /* once per lcore, not per loop */
 
 	rte_rcu_qsbr_thread_register(qsbr, w->id);
 	rte_rcu_qsbr_thread_online(qsbr, w->id);
