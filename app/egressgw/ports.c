@@ -207,6 +207,14 @@ static int device_configure(struct egw_app *app, unsigned idx, uint16_t port_id)
 	steer_plan(app, idx, &info, &eth_conf);
 	nb_rxq = app->steer[idx].nb_rxq;
 	rc = rte_eth_dev_configure(port_id, nb_rxq, (uint16_t)n_workers, &eth_conf);
+	if (rc < 0 && app->steer[idx].rss_hf) {
+		/* A driver that lists RSS types it then refuses: start without RSS. */
+		EGW_INFO("[port %s] RSS refused (%s): configured without", pc->name,
+			rte_strerror(-rc));
+		egw_steer_settle_no_rss(&app->steer[idx]);
+		memset(&eth_conf, 0, sizeof(eth_conf));
+		rc = rte_eth_dev_configure(port_id, nb_rxq, (uint16_t)n_workers, &eth_conf);
+	}
 	if (rc < 0) {
 		EGW_ERR("[port %s] configure: %s", pc->name, rte_strerror(-rc));
 		return rc;

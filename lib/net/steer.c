@@ -94,6 +94,15 @@ void egw_steer_settle(struct egw_steer_plan *plan, bool rules_ok)
 				   "the device refused the rte_flow rules: software handoff";
 }
 
+void egw_steer_settle_no_rss(struct egw_steer_plan *plan)
+{
+	plan->mode = EGW_STEER_SINGLE;
+	plan->rss_hf = 0;
+	plan->rule_types = 0;
+	plan->needs_rules = false;
+	plan->why = "the device refused RSS in its port configuration: software handoff";
+}
+
 const char *egw_steer_mode_name(enum egw_steer_mode mode)
 {
 	static const char *const names[] = {

@@ -65,6 +65,9 @@ void egw_steer_plan(enum egw_steer_role role, unsigned n_workers, const struct e
  * stay configured; the software handoff does the rest). */
 void egw_steer_settle(struct egw_steer_plan *plan, bool rules_ok);
 
+/* The device refused the RSS of PLAN in its port configuration: EGW_STEER_SINGLE. */
+void egw_steer_settle_no_rss(struct egw_steer_plan *plan);
+
 /* "single", "rss-src", "rss-src-flow", "rss", "fanout", "flow-port". */
 const char *egw_steer_mode_name(enum egw_steer_mode mode);
 

@@ -94,6 +94,13 @@ static void test_steer_ice_i40e_inside_rss_as_flow_rule(void)
 	CU_ASSERT_EQUAL(p.mode, EGW_STEER_RSS);
 	CU_ASSERT_EQUAL(p.rule_types, 0);
 	CU_ASSERT_STRING_EQUAL(egw_steer_mode_name(p.mode), "rss");
+	/* the port configuration's RSS refused too: nothing asked, no rule tried */
+	p = plan_for(EGW_STEER_INSIDE, 2, 64, CAPS_ICE, false);
+	egw_steer_settle_no_rss(&p);
+	CU_ASSERT_EQUAL(p.mode, EGW_STEER_SINGLE);
+	CU_ASSERT_EQUAL(p.rss_hf, 0);
+	CU_ASSERT_FALSE(p.needs_rules);
+	CU_ASSERT_EQUAL(p.nb_rxq, 2);
 }
 
 static void test_steer_outside_port_mask_rules(void)
