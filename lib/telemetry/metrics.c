@@ -10,6 +10,7 @@
 #include <rte_mempool.h>
 
 #include "metrics.h"
+#include "pipeline/latency.h"
 #include "view.h"
 
 void egw_metrics_buf_free(struct egw_metrics_buf *b)
@@ -316,6 +317,43 @@ static void render_ports(const struct egw_tel_source *s, struct egw_metrics_buf 
 		sample(b, "port_link_up", "port", names[i], v[i].link_up);
 }
 
+static double latency_sum_low(const struct egw_latency *h)
+{
+	double sum = 0;
+
+	for (unsigned i = 0; i < EGW_LAT_BUCKETS; i++)
+		sum += (double)h->bucket[i] * (double)egw_latency_bucket_low(i);
+	return sum;
+}
+
+/* [metrics] latency: the time inside over all workers, as a summary (quantiles since start). */
+static void render_latency(const struct egw_tel_source *s, struct egw_metrics_buf *b)
+{
+	static const double qs[] = { 0.5, 0.99, 0.999 };
+	struct egw_latency *h = calloc(1, sizeof(*h)); /* 4 KiB: off the server thread's stack */
+	bool on = h != NULL;
+	uint64_t n;
+
+	for (unsigned i = 0; on && i < egw_dataplane_n_workers(s->dp); i++)
+		on = egw_dataplane_latency(s->dp, i, h);
+	if (!on) {
+		free(h);
+		return;
+	}
+	n = egw_latency_count(h);
+	family(b, "latency_seconds", "summary",
+		"Time packets spend inside, from the worker loop that received them to their TX "
+		"burst ([metrics] latency).");
+	for (unsigned i = 0; i < RTE_DIM(qs); i++)
+		egw_metrics_printf(b, "egressgw_latency_seconds{quantile=\"%g\"} %.9f\n", qs[i],
+			(double)egw_latency_quantile(h, qs[i]) / (double)rte_get_tsc_hz());
+	/* The histogram keeps no exact sum: the sum of its buckets' lower bounds. */
+	egw_metrics_printf(b, "egressgw_latency_seconds_sum %.9f\n",
+		latency_sum_low(h) / (double)rte_get_tsc_hz());
+	egw_metrics_printf(b, "egressgw_latency_seconds_count %llu\n", (unsigned long long)n);
+	free(h);
+}
+
 static void render_workers(const struct egw_tel_source *s, struct egw_metrics_buf *b)
 {
 #define F(n, t, h, field)                                                                          \
@@ -475,6 +513,7 @@ int egw_metrics_render(const struct egw_tel_source *s, struct egw_metrics_buf *b
 	render_totals(s, b);
 	render_ports(s, b);
 	render_workers(s, b);
+	render_latency(s, b);
 	render_policies(s, &run, b);
 	render_pools(s, b);
 	render_neighbors(s, b);

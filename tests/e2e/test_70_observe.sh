@@ -197,6 +197,9 @@ assert_eq "$(metric 'egressgw_policy_flows_denied_total{policy="blocked"}')" $M 
 assert_eq "$(metric "egressgw_pool_ports_in_use{pool=\"public\",address=\"$nat\"}")" 1 \
 	"metric pool ports_in_use of $nat"
 assert_eq "$(metric egressgw_flows_active)" 1 "metric flows_active"
+assert_ge "$(metric egressgw_latency_seconds_count)" $((N * 5)) "metric latency_seconds_count"
+assert_match "$(metric 'egressgw_latency_seconds{quantile="0.5"}')" '^[0-9]+\.[0-9]{9}$' \
+	"metric latency_seconds p50"
 # Alerts need no hard-coded sizes or start times; what telemetry has, metrics have.
 assert_eq "$(metric egressgw_flows_max)" 4096 "metric flows_max ([flows] max)"
 start=$(metric egressgw_start_time_seconds)
