@@ -13,6 +13,7 @@
 #include "names/names.h"
 #include "ctl/ctl.h"
 #include "net/neigh_resolve.h"
+#include "net/steer.h"
 #include "pipeline/dataplane.h"
 #include "policy/slots.h"
 #include "telemetry/flowlog.h"
@@ -40,6 +41,11 @@ struct egw_app {
 	uint16_t port_ids[EGW_MAX_PORTS];
 	uint16_t dev_ids[EGW_MAX_PORTS];
 	unsigned n_ports; /* ports set up, to stop */
+	/* How conf.ports[i]'s device spreads what it receives over the workers (net/steer.h),
+	 * its name for telemetry, and the rte_flow rules it took (by device owner index). */
+	struct egw_steer_plan steer[EGW_MAX_PORTS];
+	const char *steer_names[EGW_MAX_PORTS];
+	struct egw_steer_rules steer_rules[EGW_MAX_PORTS];
 	uint64_t generation;
 	uint64_t start_tsc;
 	/*

@@ -118,8 +118,72 @@ static uint16_t device_mtu(const struct egw_conf *conf, unsigned owner)
 	return mtu;
 }
 
-/* Queues (one RX queue per worker as far as the device has them, one TX queue each), MAC and
- * MTU of the device of conf.ports[IDX], started. */
+/* The role the device of conf.ports[OWNER] steers for; mixed roles (VLANs) steer for none. */
+static bool device_role(const struct egw_conf *conf, unsigned owner, enum egw_steer_role *role)
+{
+	const enum egw_port_role first = conf->ports[owner].role;
+
+	for (unsigned i = owner; i < conf->n_ports; i++)
+		if (device_owner(conf, i) == owner && conf->ports[i].role != first)
+			return false;
+	*role = first == EGW_ROLE_INSIDE ? EGW_STEER_INSIDE : EGW_STEER_OUTSIDE;
+	return true;
+}
+
+/* How the device of conf.ports[IDX] spreads what it receives (net/steer.h), from what it
+ * reports, and the port configuration that asks for it. */
+static void steer_plan(struct egw_app *app, unsigned idx, const struct rte_eth_dev_info *info,
+	struct rte_eth_conf *eth_conf)
+{
+	struct egw_steer_plan *plan = &app->steer[idx];
+	const struct egw_steer_caps caps = {
+		.max_rx_queues = info->max_rx_queues,
+		.flow_type_rss_offloads = info->flow_type_rss_offloads,
+		.spreads_itself = strcmp(info->driver_name, "net_af_packet") == 0,
+	};
+	const unsigned n_workers = egw_dataplane_n_workers(app->dp);
+	enum egw_steer_role role = EGW_STEER_INSIDE;
+
+	if (device_role(&app->conf, idx, &role)) {
+		egw_steer_plan(role, n_workers, &caps, plan);
+	} else {
+		/* VLANs of both roles: no one plan fits; as a device without steering. */
+		egw_steer_plan(role, 1, &caps, plan);
+		plan->nb_rxq = (uint16_t)RTE_MIN(n_workers, info->max_rx_queues);
+		plan->why = "inside and outside ports on one device";
+	}
+	if (plan->rss_hf) {
+		eth_conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		eth_conf->rx_adv_conf.rss_conf.rss_hf = plan->rss_hf;
+	}
+}
+
+/* The rte_flow rules the plan of conf.ports[IDX] needs, on its started device; the plan
+ * settles on what the device took. Logged either way. */
+static void steer_apply(struct egw_app *app, unsigned idx, uint16_t port_id)
+{
+	struct egw_steer_plan *plan = &app->steer[idx];
+	const struct egw_port_conf *pc = &app->conf.ports[idx];
+	char err[128] = "";
+
+	if (plan->needs_rules) {
+		int rc = egw_steer_rules_apply(port_id, egw_dataplane_n_workers(app->dp), plan,
+			&app->steer_rules[idx], err, sizeof(err));
+		if (rc < 0)
+			EGW_INFO("[port %s] %s rules refused: %s (%s)", pc->name,
+				egw_steer_mode_name(plan->mode), err, rte_strerror(-rc));
+		egw_steer_settle(plan, rc == 0);
+	}
+	for (unsigned i = idx; i < app->conf.n_ports; i++)
+		if (device_owner(&app->conf, i) == idx)
+			app->steer_names[i] = egw_steer_mode_name(plan->mode);
+	EGW_INFO("[port %s] receive steering: %s, %u RX queue(s): %s", pc->name,
+		egw_steer_mode_name(plan->mode), plan->nb_rxq, plan->why);
+}
+
+/* Queues (one RX queue per worker as far as the device has them, one TX queue each), RSS or
+ * flow rules that steer packets to their worker (steer_plan), MAC and MTU of the device of
+ * conf.ports[IDX], started. */
 static int device_configure(struct egw_app *app, unsigned idx, uint16_t port_id)
 {
 	const struct egw_port_conf *pc = &app->conf.ports[idx];
@@ -139,9 +203,18 @@ static int device_configure(struct egw_app *app, unsigned idx, uint16_t port_id)
 			pc->device, info.max_tx_queues, n_workers);
 		return -EINVAL;
 	}
-	nb_rxq = (uint16_t)RTE_MIN(n_workers, info.max_rx_queues);
 	memset(&eth_conf, 0, sizeof(eth_conf));
+	steer_plan(app, idx, &info, &eth_conf);
+	nb_rxq = app->steer[idx].nb_rxq;
 	rc = rte_eth_dev_configure(port_id, nb_rxq, (uint16_t)n_workers, &eth_conf);
+	if (rc < 0 && app->steer[idx].rss_hf) {
+		/* A driver that lists RSS types it then refuses: start without RSS. */
+		EGW_INFO("[port %s] RSS refused (%s): configured without", pc->name,
+			rte_strerror(-rc));
+		egw_steer_settle_no_rss(&app->steer[idx]);
+		memset(&eth_conf, 0, sizeof(eth_conf));
+		rc = rte_eth_dev_configure(port_id, nb_rxq, (uint16_t)n_workers, &eth_conf);
+	}
 	if (rc < 0) {
 		EGW_ERR("[port %s] configure: %s", pc->name, rte_strerror(-rc));
 		return rc;
@@ -187,6 +260,7 @@ static int device_configure(struct egw_app *app, unsigned idx, uint16_t port_id)
 		EGW_ERR("[port %s] start: %s", pc->name, rte_strerror(-rc));
 		return rc;
 	}
+	steer_apply(app, idx, port_id);
 	afp_setup(app, pc, port_id);
 	return 0;
 }
@@ -329,6 +403,7 @@ void egw_ports_stop(struct egw_app *app)
 		if (device_owner(&app->conf, i) != i)
 			continue;
 		egw_afp_port_close(egw_dataplane_afp(app->dp, app->dev_ids[i]));
+		egw_steer_rules_remove(&app->steer_rules[i]);
 		rte_eth_dev_stop(app->dev_ids[i]);
 		rte_eth_dev_close(app->dev_ids[i]);
 	}

@@ -190,6 +190,7 @@ struct egw_conf {
 	struct {
 		char listen[128];		      /* default 127.0.0.1:9610; empty = off */
 		struct egw_conf_origin listen_origin; /* line 0: the default */
+		bool latency; /* RX-to-TX latency histograms (/egw/latency); default no */
 	} metrics;
 
 	/*

@@ -246,9 +246,10 @@ static void dump_rest(const struct egw_conf *c, FILE *out)
 		egw_syn_cookies_name(c->flows.syn_cookies), c->flows.syn_cookie_rate,
 		c->flows.syn_cookie_half_open);
 	fprintf(out,
-		"[control]\nsocket = %s\n\n[metrics]\nlisten = %s\n\n[log]\nlevel = %s\n"
-		"flow_log = %s\n\n",
-		c->control.socket, c->metrics.listen, c->log.level, c->log.flow_log);
+		"[control]\nsocket = %s\n\n[metrics]\nlisten = %s\nlatency = %s\n\n[log]\n"
+		"level = %s\nflow_log = %s\n\n",
+		c->control.socket, c->metrics.listen, yes_no(c->metrics.latency), c->log.level,
+		c->log.flow_log);
 }
 
 static void listen_line(FILE *out, const char *key, const struct egw_tunnel_listen_conf *l)

@@ -453,6 +453,7 @@ static const struct conf_key control_keys[] = {
 
 static const struct conf_key metrics_keys[] = {
 	{ "listen", set_listen, 0, S(metrics.listen) },
+	{ "latency", conf_set_bool, 0, S(metrics.latency) },
 };
 
 static const struct conf_key log_keys[] = {

@@ -95,6 +95,17 @@ struct egw_dataplane *egw_dataplane_create(const struct egw_dataplane_params *p,
 		rte_strerror(rte_errno));
 	if (dp->meta_off < 0)
 		goto fail;
+	dp->lat_off = -1;
+	if (p->latency) {
+		dp->lat_off = rte_mbuf_dynfield_register(
+			&(const struct rte_mbuf_dynfield){ .name = EGW_LAT_DYNFIELD,
+				.size = sizeof(uint64_t),
+				.align = __alignof__(uint64_t) });
+		snprintf(err, errlen, "cannot register the mbuf field of the RX stamp: %s",
+			rte_strerror(rte_errno));
+		if (dp->lat_off < 0)
+			goto fail;
+	}
 	dp->n_workers = p->n_workers;
 	dp->tcp_pickup = p->tcp_pickup;
 	dp->tcp_window_check = p->tcp_window_check;
@@ -308,6 +319,7 @@ void egw_dataplane_worker_view(const struct egw_dataplane *dp, unsigned i,
 	v->tx_packets = LOAD(st->tx_packets);
 	v->polls = LOAD(st->polls);
 	v->busy_polls = LOAD(st->busy_polls);
+	v->busy_cycles = LOAD(st->busy_cycles);
 	v->flows_time_wait = LOAD(st->flows_time_wait);
 	v->flows_active = egw_flow_table_active(w->ft);
 	v->flows_active -= RTE_MIN(v->flows_active, v->flows_time_wait); /* read apart */
@@ -316,6 +328,17 @@ void egw_dataplane_worker_view(const struct egw_dataplane *dp, unsigned i,
 	v->handoffs_in = LOAD(st->handoffs_in);
 	for (unsigned r = 1; r < EGW_DROP_MAX; r++)
 		v->drops += LOAD(st->drops[r]);
+}
+
+bool egw_dataplane_latency(const struct egw_dataplane *dp, unsigned i, struct egw_latency *sum)
+{
+	const struct egw_worker *w = dp->workers[i];
+
+	if (!w->lat)
+		return false;
+	for (unsigned b = 0; b < EGW_LAT_BUCKETS; b++)
+		sum->bucket[b] += LOAD(w->lat->bucket[b]);
+	return true;
 }
 
 void egw_dataplane_policy(const struct egw_dataplane *dp, uint32_t slot,

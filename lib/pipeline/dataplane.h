@@ -107,6 +107,9 @@ struct egw_worker_stats {
 	uint64_t dns_nxdomain_sent;	/* dns_filter: NXDOMAIN answers the appliance sent */
 	uint64_t dns_ech_stripped;	/* dns_filter: answers that lost their ech parameters */
 	uint64_t polls, busy_polls;
+	/* TSC cycles of the loops that found work (descheduled time included: compare with the
+	 * thread's CPU time on a shared machine) */
+	uint64_t busy_cycles;
 	uint64_t flow_log_dropped;	/* records lost to a full flow log ring (worker) */
 	uint64_t flow_log_written;	/* records written (control thread) */
 	uint64_t flow_log_errors;	/* records lost to write errors (control thread) */
@@ -143,6 +146,7 @@ struct egw_dataplane_params {
 	uint32_t neigh_max;		     /* neighbour slots */
 	unsigned ring_size;		     /* control and handoff rings (power of 2) */
 	const struct egw_nat_secret *secret; /* NULL: random (RFC 6056 keys) */
+	bool latency; /* RX-to-TX latency histograms per worker (latency.h) */
 };
 
 /*
@@ -217,10 +221,15 @@ struct egw_worker_view {
 	unsigned id, lcore;
 	uint64_t rx_packets, tx_packets, polls, busy_polls, flows_active, flows_created;
 	uint64_t handoffs_out, handoffs_in, drops;
+	uint64_t busy_cycles;
 	uint64_t flows_time_wait; /* finished flows (flows_active counts the live ones) */
 };
 void egw_dataplane_worker_view(const struct egw_dataplane *dp, unsigned i,
 	struct egw_worker_view *v);
+struct egw_latency;
+/* Worker I's RX-to-TX latency histogram added to SUM (TSC cycles; lib/pipeline/latency.h).
+ * False when the data plane was built without latency. */
+bool egw_dataplane_latency(const struct egw_dataplane *dp, unsigned i, struct egw_latency *sum);
 void egw_dataplane_policy(const struct egw_dataplane *dp, uint32_t slot,
 	struct egw_policy_counters *c);
 /* Flows of policy SLOT in the flow tables now (admitted and not yet ended). */

@@ -11,6 +11,7 @@
 #include "addr_stats.h"
 #include "common/rate.h"
 #include "dataplane.h"
+#include "latency.h"
 #include "dns_snoop.h"
 #include "flow/flow_table.h"
 #include "flow/syncookie.h"
@@ -44,6 +45,7 @@ struct egw_vlan_map {
 struct egw_dataplane {
 	char name[16]; /* prefix of its DPDK objects' names */
 	int meta_off;  /* mbuf dynamic field: parsed metadata across a handoff */
+	int lat_off;   /* mbuf dynamic field: RX TSC (latency.h); -1: latency off */
 	struct egw_port_info ports[RTE_MAX_ETHPORTS];
 	struct egw_route_table to_outside, to_inside;
 	/* Our port addresses and the broadcast addresses of their subnets (network order), set
@@ -109,6 +111,10 @@ struct egw_worker {
 	uint64_t expire_tsc;		/* paced expiry: TSC up to which records were examined */
 	uint64_t expire_tsc_per_record; /* from EGW_EXPIRE_SWEEP_MS and the table's capacity */
 	struct egw_tx_buffer tx[RTE_MAX_ETHPORTS];
+	/* RX-to-TX latency (latency.h): the mbuf field of the RX stamp, -1 when off, and the
+	 * histogram (NULL when off). */
+	int lat_off;
+	struct egw_latency *lat;
 	struct egw_worker_stats stats;
 	struct egw_policy_counters *policy; /* EGW_POLICY_SLOTS entries */
 	struct egw_addr_stats addrs;	    /* per egress address: mappings, exhaustion */

@@ -17,6 +17,8 @@ void egw_pl_rst_to_sender(struct egw_worker *w, const struct rte_mbuf *m,
 
 	if (!r)
 		return;
+	if (unlikely(w->lat))
+		egw_latency_stamp(&r, 1, w->lat_off, 0); /* built here: not counted */
 	egw_tcp_rst_reverse(r, m, meta, &w->dp->ports[m->port].mac);
 	w->stats.rst_sent++;
 	egw_pl_tx_enqueue(w, m->port, r);

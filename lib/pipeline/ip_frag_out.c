@@ -63,6 +63,7 @@ unsigned egw_pl_frag_out(const struct rte_mbuf *m, uint16_t l3_off, uint16_t mtu
 		h->hdr_checksum = 0;
 		h->hdr_checksum = rte_ipv4_cksum(h);
 		out[i]->port = m->port;
+		rte_mbuf_dynfield_copy(out[i], m); /* the RX stamp (latency.h) among them */
 	}
 	return n;
 }

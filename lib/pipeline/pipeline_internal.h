@@ -58,6 +58,8 @@ static inline void egw_pl_tx_send(struct egw_worker *w, uint16_t port)
 
 	if (unlikely(pi->vlan))
 		n = egw_pl_vlan_tag(w, pi->vlan, b->pkts, n);
+	if (unlikely(w->lat))
+		egw_latency_record(w->lat, b->pkts, n, w->lat_off, rte_get_tsc_cycles());
 	sent = rte_eth_tx_burst(pi->dev, w->txq, b->pkts, n);
 	for (uint16_t i = 0; i < sent; i++)
 		w->stats.tx_bytes += b->pkts[i]->pkt_len;

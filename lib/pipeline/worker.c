@@ -47,6 +47,13 @@ struct egw_worker *egw_worker_create(struct egw_dataplane *dp, unsigned id, uint
 	w->id = id;
 	w->dp = dp;
 	w->txq = (uint16_t)id;
+	w->lat_off = dp->lat_off;
+	if (w->lat_off >= 0) {
+		w->lat = rte_zmalloc_socket("egw_latency", sizeof(*w->lat), RTE_CACHE_LINE_SIZE,
+			socket);
+		if (!w->lat)
+			goto fail;
+	}
 	w->expire_tsc = rte_get_tsc_cycles();
 	w->expire_tsc_per_record = RTE_MAX(1ULL,
 		rte_get_tsc_hz() * EGW_EXPIRE_SWEEP_MS / 1000 /
@@ -125,6 +132,7 @@ void egw_worker_free(struct egw_worker *w)
 	}
 	rte_ring_free(w->flowlog);
 	rte_free(w->flow_ids);
+	rte_free(w->lat);
 	egw_host_side_free(w->host);
 	egw_flow_table_free(w->ft);
 	egw_source_limit_fini(&w->sources);

@@ -14,6 +14,8 @@ static unsigned send_control_frames(struct egw_worker *w)
 	struct rte_mbuf *pkts[EGW_BURST];
 	unsigned n = rte_ring_dequeue_burst(w->ctl_tx, (void **)pkts, EGW_BURST, NULL);
 
+	if (unlikely(w->lat))
+		egw_latency_stamp(pkts, n, w->lat_off, 0); /* not received: not counted */
 	for (unsigned i = 0; i < n; i++) {
 		struct egw_tx_buffer *b = &w->tx[pkts[i]->port];
 		if (b->n == EGW_BURST)
@@ -51,7 +53,7 @@ int egw_worker_loop(void *arg)
 	struct egw_worker *w = run->w;
 	struct rte_rcu_qsbr *qsbr = w->dp->rcu.qsbr;
 	const uint64_t hz = rte_get_tsc_hz();
-	struct rte_mbuf *pkts[EGW_BURST];
+	struct rte_mbuf *pkts[EGW_BURST] = { NULL }; /* once per lcore, not per loop */
 
 	rte_rcu_qsbr_thread_register(qsbr, w->id);
 	rte_rcu_qsbr_thread_online(qsbr, w->id);
@@ -67,6 +69,8 @@ int egw_worker_loop(void *arg)
 
 			if (unlikely(w->dp->vlan_devs & (1u << dev)) && n)
 				n = egw_pl_vlan_rx(w, dev, pkts, n);
+			if (unlikely(w->lat))
+				egw_latency_stamp(pkts, n, w->lat_off, tsc);
 			if (n) {
 				egw_pipeline_rx(w, pkts, n, false);
 				got += n;
@@ -78,6 +82,8 @@ int egw_worker_loop(void *arg)
 			 * packets no neighbour took): translated back to their senders. */
 			uint16_t n = (uint16_t)rte_ring_dequeue_burst(w->dp->inject_ring,
 				(void **)pkts, EGW_BURST, NULL);
+			if (unlikely(w->lat))
+				egw_latency_stamp(pkts, n, w->lat_off, tsc);
 			if (n) {
 				egw_pipeline_rx(w, pkts, n, false);
 				got += n;
@@ -90,9 +96,13 @@ int egw_worker_loop(void *arg)
 		/* Once per loop: no snapshot pointer is held across this point. */
 		rte_rcu_qsbr_quiescent(qsbr, w->id);
 		w->stats.polls++;
-		if (got)
+		if (got) {
 			w->stats.busy_polls++;
-		else if (run->idle_sleep_us)
+			/* One TSC read per loop that found work (a burst): the worker's own cost
+			 * per packet is busy_cycles / rx_packets, without taking the time
+			 * spent polling empty queues into account. */
+			w->stats.busy_cycles += rte_get_tsc_cycles() - tsc;
+		} else if (run->idle_sleep_us)
 			usleep(run->idle_sleep_us);
 	}
 	egw_pipeline_flush(w);

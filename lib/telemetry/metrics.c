@@ -10,6 +10,7 @@
 #include <rte_mempool.h>
 
 #include "metrics.h"
+#include "pipeline/latency.h"
 #include "tel_internal.h"
 #include "view.h"
 
@@ -340,6 +341,43 @@ static void render_ports(const struct egw_tel_source *s, struct egw_metrics_buf 
 		sample(b, "port_link_up", "port", names[i], v[i].link_up);
 }
 
+static double latency_sum_low(const struct egw_latency *h)
+{
+	double sum = 0;
+
+	for (unsigned i = 0; i < EGW_LAT_BUCKETS; i++)
+		sum += (double)h->bucket[i] * (double)egw_latency_bucket_low(i);
+	return sum;
+}
+
+/* [metrics] latency: the time inside over all workers, as a summary (quantiles since start). */
+static void render_latency(const struct egw_tel_source *s, struct egw_metrics_buf *b)
+{
+	static const double qs[] = { 0.5, 0.99, 0.999 };
+	struct egw_latency *h = calloc(1, sizeof(*h)); /* 4 KiB: off the server thread's stack */
+	bool on = h != NULL;
+	uint64_t n;
+
+	for (unsigned i = 0; on && i < egw_dataplane_n_workers(s->dp); i++)
+		on = egw_dataplane_latency(s->dp, i, h);
+	if (!on) {
+		free(h);
+		return;
+	}
+	n = egw_latency_count(h);
+	family(b, "latency_seconds", "summary",
+		"Time packets spend inside, from the worker loop that received them to their TX "
+		"burst ([metrics] latency).");
+	for (unsigned i = 0; i < RTE_DIM(qs); i++)
+		egw_metrics_printf(b, "egressgw_latency_seconds{quantile=\"%g\"} %.9f\n", qs[i],
+			(double)egw_latency_quantile(h, qs[i]) / (double)rte_get_tsc_hz());
+	/* The histogram keeps no exact sum: the sum of its buckets' lower bounds. */
+	egw_metrics_printf(b, "egressgw_latency_seconds_sum %.9f\n",
+		latency_sum_low(h) / (double)rte_get_tsc_hz());
+	egw_metrics_printf(b, "egressgw_latency_seconds_count %llu\n", (unsigned long long)n);
+	free(h);
+}
+
 static void render_workers(const struct egw_tel_source *s, struct egw_metrics_buf *b)
 {
 #define F(n, t, h, field)                                                                          \
@@ -350,6 +388,8 @@ static void render_workers(const struct egw_tel_source *s, struct egw_metrics_bu
 		F("worker_rx_packets_total", "counter", "Packets the worker received.", rx_packets),
 		F("worker_polls_total", "counter", "Poll rounds of the worker loop.", polls),
 		F("worker_busy_polls_total", "counter", "Poll rounds that found work.", busy_polls),
+		F("worker_busy_cycles_total", "counter",
+			"TSC cycles of the poll rounds that found work.", busy_cycles),
 		F("worker_handoffs_out_total", "counter", "Packets handed to their owner worker.",
 			handoffs_out),
 		F("worker_flows_active", "gauge", "Flows in the worker's table.", flows_active),
@@ -537,6 +577,7 @@ int egw_metrics_render(const struct egw_tel_source *s, struct egw_metrics_buf *b
 	render_totals(s, b);
 	render_ports(s, b);
 	render_workers(s, b);
+	render_latency(s, b);
 	render_policies(s, &run, b);
 	render_pools(s, b);
 	render_neighbors(s, b);

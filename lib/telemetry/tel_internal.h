@@ -15,6 +15,7 @@ extern const struct egw_tel_source *egw_tel_src;
 /* tel_runtime.c: /egw/ports, /egw/workers, /egw/pools, /egw/flows, /egw/neighbors */
 int egw_tel_ports(const char *cmd, const char *params, struct rte_tel_data *d);
 int egw_tel_workers(const char *cmd, const char *params, struct rte_tel_data *d);
+int egw_tel_latency(const char *cmd, const char *params, struct rte_tel_data *d);
 int egw_tel_pools(const char *cmd, const char *params, struct rte_tel_data *d);
 /* Adds "nat" to D: per pool in force, its mapping and filtering (RFC 4787 REQ-1, REQ-8). */
 int egw_tel_add_pool_modes(struct rte_tel_data *d);

@@ -8,6 +8,7 @@
 #include <rte_byteorder.h>
 
 #include "flows_ask.h"
+#include "pipeline/latency.h"
 #include "tel_internal.h"
 #include "view.h"
 
@@ -94,6 +95,8 @@ int egw_tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(p, "device", v.device);
 		rte_tel_data_add_dict_u64(p, "vlan", v.conf->vlan);
 		rte_tel_data_add_dict_string(p, "role", egw_role_name(v.conf->role));
+		if (s->rx_steering && s->rx_steering[i])
+			rte_tel_data_add_dict_string(p, "rx_steering", s->rx_steering[i]);
 		rte_tel_data_add_dict_string(p, "address", addr);
 		rte_tel_data_add_dict_string(p, "mac", mac);
 		rte_tel_data_add_dict_u64(p, "link_up", v.link_up);
@@ -153,6 +156,7 @@ int egw_tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 			v.polls ? v.busy_polls * 100 / v.polls : 0);
 		rte_tel_data_add_dict_u64(w, "polls", v.polls);
 		rte_tel_data_add_dict_u64(w, "busy_polls", v.busy_polls);
+		rte_tel_data_add_dict_u64(w, "busy_cycles", v.busy_cycles);
 		rte_tel_data_add_dict_u64(w, "flows_active", v.flows_active);
 		rte_tel_data_add_dict_u64(w, "flows_created", v.flows_created);
 		rte_tel_data_add_dict_u64(w, "handoffs_out", v.handoffs_out);
@@ -166,6 +170,67 @@ int egw_tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 	}
 	rte_tel_data_start_dict(d);
 	return add_list(d, "workers", workers);
+}
+
+/* H's packet count and quantiles (TSC cycles -> ns) into D. */
+static void latency_dict(struct rte_tel_data *d, const struct egw_latency *h)
+{
+	static const struct {
+		const char *name;
+		double q;
+	} qs[] = { { "p50_ns", 0.5 }, { "p99_ns", 0.99 }, { "p999_ns", 0.999 } };
+	const double ns_per_cycle = 1e9 / (double)rte_get_tsc_hz();
+
+	rte_tel_data_add_dict_u64(d, "packets", egw_latency_count(h));
+	for (unsigned i = 0; i < RTE_DIM(qs); i++)
+		rte_tel_data_add_dict_u64(d, qs[i].name,
+			(uint64_t)((double)egw_latency_quantile(h, qs[i].q) * ns_per_cycle + 0.5));
+}
+
+int egw_tel_latency(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct egw_dataplane *dp = egw_tel_src->dp;
+	struct egw_latency *all, *one;
+	struct rte_tel_data *workers;
+	bool on = true;
+	int rc = 0;
+
+	(void)cmd;
+	if (params && *params)
+		return egw_tel_error(d, EGW_TEL_NO_PARAMS);
+	all = calloc(2, sizeof(*all)); /* 8 KiB: off the telemetry thread's stack */
+	workers = rte_tel_data_alloc();
+	if (!all || !workers) {
+		free(all);
+		rte_tel_data_free(workers);
+		return -ENOMEM;
+	}
+	one = all + 1;
+	rte_tel_data_start_dict(workers);
+	for (unsigned i = 0; i < egw_dataplane_n_workers(dp) && on && rc == 0; i++) {
+		struct rte_tel_data *w = rte_tel_data_alloc();
+
+		if (!w) {
+			rc = -ENOMEM;
+			break;
+		}
+		memset(one, 0, sizeof(*one));
+		on = egw_dataplane_latency(dp, i, one);
+		egw_latency_add(all, one);
+		rte_tel_data_start_dict(w);
+		latency_dict(w, one);
+		rc = add_child(workers, 'w', i, w);
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "enabled", on);
+	if (rc == 0 && on) {
+		latency_dict(d, all);
+		rc = add_list(d, "workers", workers);
+	} else {
+		rte_tel_data_free(workers);
+	}
+	free(all);
+	return rc;
 }
 
 /*

@@ -350,6 +350,9 @@ static const struct {
 	{ "/egw/workers", egw_tel_workers,
 		"Per worker: lcore, packets, busy %, polls, flows, "
 		"handoffs, drops. No parameters." },
+	{ "/egw/latency", egw_tel_latency,
+		"Time packets spend inside ([metrics] latency): p50, p99, p99.9 "
+		"in ns, in total and per worker. No parameters." },
 	{ "/egw/pools", egw_tel_pools,
 		"Per pool and address: ports in use/free, exhaustion "
 		"drops. Param: a pool name (default: all)." },

@@ -40,6 +40,9 @@ struct egw_tel_source {
 	 * here (ports, metrics listen, flow log path); the rest comes from the observer view. */
 	const struct egw_conf *conf;
 	const uint16_t *port_ids; /* DPDK port id of conf->ports[i] */
+	/* How conf->ports[i]'s device spreads its packets over the workers (net/steer.h mode
+	 * names); NULL: not known (tests). */
+	const char *const *rx_steering;
 	/* Neighbours (ARP): the resolver's views and counters are safe to read from any
 	 * thread. NULL: none (tests). */
 	const struct egw_neigh_resolver *neigh;

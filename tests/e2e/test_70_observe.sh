@@ -25,7 +25,7 @@ N=5
 M=3
 METRICS=127.0.0.1:19610
 FLOWLOG=$EGW_OUT/flows.jsonl
-egw_policy_conf "$EGW_OUT/egw.ini" "dpdk.idle_sleep_us=50" "metrics.listen=$METRICS" \
+egw_policy_conf "$EGW_OUT/egw.ini" "dpdk.idle_sleep_us=50" "metrics.listen=$METRICS" metrics.latency=yes \
 	"log.flow_log=$FLOWLOG" flows.tcp_transitory=2 flows.tcp_syn=2 flows.udp=2 flows.icmp=2 \
 	flows.tcp_pickup=no flows.max=4096
 egw_policy_file 10-obs.ini <<EOF
@@ -115,6 +115,22 @@ assert_eq "$(printf '%s' "$pools" | egw_json_get /egw/pools.pools.p0.exhausted)"
 workers=$(egw_tel /egw/workers) || egw_fail "no /egw/workers"
 assert_eq "$(printf '%s' "$workers" | egw_json_get /egw/workers.workers.w0.flows_active)" 1 \
 	"/egw/workers w0 flows_active"
+# Latency ([metrics] latency = yes): every forwarded packet of the workload has its time
+# inside; quantiles ordered, and within a second (a loaded machine, an idle poll of 50 us).
+lat=$(egw_tel /egw/latency) || egw_fail "no /egw/latency"
+assert_eq "$(printf '%s' "$lat" | egw_json_get /egw/latency.enabled)" 1 "/egw/latency enabled"
+assert_ge "$(printf '%s' "$lat" | egw_json_get /egw/latency.packets)" $((N * 5)) "/egw/latency packets"
+p50=$(printf '%s' "$lat" | egw_json_get /egw/latency.p50_ns)
+p99=$(printf '%s' "$lat" | egw_json_get /egw/latency.p99_ns)
+p999=$(printf '%s' "$lat" | egw_json_get /egw/latency.p999_ns)
+egw_log "latency: p50 $p50 ns, p99 $p99 ns, p99.9 $p999 ns"
+assert_ge "$p50" 1 "/egw/latency p50_ns"
+assert_ge "$p99" "$p50" "/egw/latency p99 >= p50"
+assert_ge "$p999" "$p99" "/egw/latency p99.9 >= p99"
+assert_le "$p50" 1000000000 "/egw/latency p50 under a second"
+# The worker's own cost counter: cycles of the loops that carried the traffic above.
+assert_ge "$(printf '%s' "$workers" | egw_json_get /egw/workers.workers.w0.busy_cycles)" 1 \
+	"/egw/workers w0 busy_cycles"
 ports=$(egw_tel /egw/ports) || egw_fail "no /egw/ports"
 assert_eq "$(printf '%s' "$ports" | egw_json_get /egw/ports.ports.p0.role)" inside "/egw/ports p0 role"
 assert_eq "$(printf '%s' "$ports" | egw_json_get /egw/ports.ports.p1.address)" "$EGW_IP_GWOUT/24" \
@@ -181,6 +197,9 @@ assert_eq "$(metric 'egressgw_policy_flows_denied_total{policy="blocked"}')" $M 
 assert_eq "$(metric "egressgw_pool_ports_in_use{pool=\"public\",address=\"$nat\"}")" 1 \
 	"metric pool ports_in_use of $nat"
 assert_eq "$(metric egressgw_flows_active)" 1 "metric flows_active"
+assert_ge "$(metric egressgw_latency_seconds_count)" $((N * 5)) "metric latency_seconds_count"
+assert_match "$(metric 'egressgw_latency_seconds{quantile="0.5"}')" '^[0-9]+\.[0-9]{9}$' \
+	"metric latency_seconds p50"
 # Alerts need no hard-coded sizes or start times; what telemetry has, metrics have.
 assert_eq "$(metric egressgw_flows_max)" 4096 "metric flows_max ([flows] max)"
 start=$(metric egressgw_start_time_seconds)

@@ -18,6 +18,8 @@ void egw_test_register_splice(void);
 void egw_test_register_tcp_craft(void);
 void egw_test_register_nat(void);
 void egw_test_register_net(void);
+void egw_test_register_steer(void);
+void egw_test_register_latency(void);
 void egw_test_register_neigh(void);
 void egw_test_register_policy(void);
 void egw_test_register_pipeline(void);

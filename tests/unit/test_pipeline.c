@@ -169,6 +169,7 @@ struct dp_opts {
 	bool eim;      /* the pool maps endpoint-independently (else endpoint-dependent) */
 	enum egw_nat_filtering filtering;
 	uint32_t fragment_trains, fragment_timeout; /* 0: the defaults */
+	bool latency;				    /* RX-to-TX latency histograms */
 };
 
 /* The mapping and filtering of the pool the snapshots of the current test get. */
@@ -264,7 +265,8 @@ static void dp_setup(const struct dp_opts *o)
 		.ring_size = 1024,
 		.secret = &SECRET,
 		.fragment_trains = o->fragment_trains,
-		.fragment_timeout = o->fragment_timeout };
+		.fragment_timeout = o->fragment_timeout,
+		.latency = o->latency };
 	struct egw_dataplane *dp;
 	char name[12], err[256];
 
@@ -737,6 +739,51 @@ static void test_pipeline_tcp_roundtrip(void)
 }
 
 /* A burst of new flows whose second packets follow in the same burst; more than 32 at once. */
+/* Latency (latency.h): a stamped packet counts at TX with its time inside, an unstamped one
+ * (built by the control thread) does not; off, nothing is kept. */
+static void test_pipeline_latency(void)
+{
+	struct pg_pkt p = from_client(IPPROTO_UDP, 40001, SERVER, 9999);
+	uint8_t f[PG_FRAME_MAX];
+	struct egw_latency *h = calloc(1, sizeof(*h));
+	struct rte_mbuf *m[2];
+	size_t n = bld(f, &p);
+	const uint64_t age = 1000000; /* cycles: stamped this long before the TX */
+	uint64_t before, after;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	dp_setup(&(struct dp_opts){ .latency = true });
+	CU_ASSERT_TRUE(W(0)->lat_off >= 0);
+	m[0] = mk_mbuf(f, n, port_in);
+	p.sport = 40002;
+	n = bld(f, &p);
+	m[1] = mk_mbuf(f, n, port_in);
+	before = rte_get_tsc_cycles();
+	egw_latency_stamp(&m[0], 1, W(0)->lat_off, before - age);
+	egw_latency_stamp(&m[1], 1, W(0)->lat_off, 0);
+	F.fed += 2;
+	egw_pipeline_rx(W(0), m, 2, false);
+	egw_pipeline_flush(W(0));
+	after = rte_get_tsc_cycles();
+	CU_ASSERT_EQUAL(F.dp->workers[0]->stats.tx_packets, 2);
+	CU_ASSERT_TRUE(egw_dataplane_latency(F.dp, 0, h));
+	CU_ASSERT_EQUAL(egw_latency_count(h), 1); /* the unstamped one is not counted */
+	/* within the bucket's width (1/8) of what passed between the stamp and the TX */
+	CU_ASSERT(egw_latency_quantile(h, 0.5) >= age - age / 8);
+	CU_ASSERT(egw_latency_quantile(h, 0.5) <=
+		  (after - before + age) + (after - before + age) / 8);
+	CU_ASSERT_EQUAL(take(NULL, 0), 2); /* both sent */
+	dp_release();
+
+	memset(h, 0, sizeof(*h));
+	dp_setup(&(struct dp_opts){ 0 });
+	CU_ASSERT_EQUAL(W(0)->lat_off, -1);
+	CU_ASSERT_PTR_NULL(W(0)->lat);
+	CU_ASSERT_FALSE(egw_dataplane_latency(F.dp, 0, h));
+	CU_ASSERT_EQUAL(egw_latency_count(h), 0);
+	free(h);
+}
+
 static void test_pipeline_burst(void)
 {
 	struct rte_mbuf *pkts[40];
@@ -4607,7 +4654,7 @@ static void test_pipeline_eim_mapping(void)
 	CU_ASSERT_EQUAL(STAT(nat_mappings), 2);
 	/* Another inside port is another mapping. */
 	{
-		struct pg_pkt p = from_client(IPPROTO_UDP, 40001, SERVER, 53);
+		struct pg_pkt p = from_client(IPPROTO_UDP, 40001, SERVER, 9999);
 		uint16_t p3;
 		leave(&p, &a2, &p3);
 		CU_ASSERT_NOT_EQUAL(p3, udp_port);
@@ -4999,9 +5046,10 @@ static void test_pipeline_exception_owner(void)
 void egw_test_register_pipeline(void)
 {
 	EGW_SUITE("pipeline", pipeline_init, pipeline_clean, EGW_TEST(test_pipeline_tcp_roundtrip),
-		EGW_TEST(test_pipeline_worker_bytes), EGW_TEST(test_pipeline_burst),
-		EGW_TEST(test_pipeline_unsolicited), EGW_TEST(test_pipeline_modes),
-		EGW_TEST(test_pipeline_revoke_in_burst), EGW_TEST(test_pipeline_recheck_delta),
+		EGW_TEST(test_pipeline_worker_bytes), EGW_TEST(test_pipeline_latency),
+		EGW_TEST(test_pipeline_burst), EGW_TEST(test_pipeline_unsolicited),
+		EGW_TEST(test_pipeline_modes), EGW_TEST(test_pipeline_revoke_in_burst),
+		EGW_TEST(test_pipeline_recheck_delta),
 		EGW_TEST(test_pipeline_policy_deny_and_quota),
 		EGW_TEST(test_pipeline_shutdown_drain), EGW_TEST(test_pipeline_ttl_exceeded),
 		EGW_TEST(test_pipeline_icmp_echo), EGW_TEST(test_pipeline_icmp_error_translation),

@@ -325,6 +325,7 @@ int bench_dp_create(struct bench_dp *b, struct bench_env *e, const struct bench_
 			.icmp = 60 },
 		.tcp_pickup = true,
 		.tcp_window_check = !o->no_window_check,
+		.latency = o->latency,
 		.neigh_max = 64,
 		.ring_size = 1024,
 		.secret = &secret };

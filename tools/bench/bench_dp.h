@@ -50,6 +50,7 @@ struct bench_dp_opts {
 	const char *host_name;
 	bool no_window_check; /* [flows] tcp_window_check = no (default yes) */
 	bool late_binding;    /* [egress] host_binding = late (issue 12) */
+	bool latency;	      /* [metrics] latency = yes: the worker keeps an RX-to-TX histogram */
 };
 
 struct bench_dp {

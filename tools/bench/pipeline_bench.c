@@ -46,6 +46,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,7 @@
 
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
+#include <rte_pause.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
@@ -103,8 +105,23 @@ struct tls_result {
 	char why[160];
 };
 
+/* Time inside at a fraction of the maximum rate (--only load): Poisson arrivals. */
+#define N_LOADS 3
+static const double LOADS[N_LOADS] = { 0.1, 0.5, 0.9 };
+struct load_row {
+	double load, offered_mpps, done_mpps; /* fraction of the max; rates offered and done */
+	double cpu_share;		      /* CPU time the thread got over the run's time */
+	uint64_t packets;
+	double p50_ns, p99_ns, p999_ns;
+};
+struct load_result {
+	double max_mpps; /* back to back, frames built in the loop as in every load row */
+	struct load_row row[N_LOADS];
+};
+
 struct result {
 	uint32_t flows, table;
+	struct load_result load;
 	struct stages st;
 	struct mem_latency lat;
 	uint32_t policies;
@@ -125,7 +142,7 @@ static struct {
 	int smoke, hugepages, sequential, no_window_check;
 	const char *json, *prefix;
 	unsigned mem_mb;
-	int do_est, do_reply, do_stages, do_latency;
+	int do_est, do_reply, do_stages, do_latency, do_load;
 	uint32_t tls_rules[MAX_SIZES];
 	unsigned n_tls;
 	uint32_t tls_flows;
@@ -204,9 +221,11 @@ static void usage(FILE *f)
 		   "  --max-factor F     flow table size = flows * F (default 1.0: full table)\n"
 		   "  --policies P       policy-mode new-flow row with P policies (default 1000, 0 "
 		   "= none)\n"
-		   "  --only LIST        passes: new,est,reply,stages,latency (default all; new "
-		   "always\n"
-		   "                     runs)\n"
+		   "  --only LIST        passes: new,est,reply,stages,latency,load (default all "
+		   "but\n"
+		   "                     load; new always runs). load: time inside (RX stamp to "
+		   "TX)\n"
+		   "                     at 10/50/90%% of the max rate, Poisson arrivals\n"
 		   "  --sequential       visit flows in creation order instead of a scattered one\n"
 		   "  --no-window-check  [flows] tcp_window_check = no (default yes)\n"
 		   "  --hugepages        use hugepages (default --no-huge); needs a mounted "
@@ -260,6 +279,7 @@ static int parse_args(int argc, char **argv)
 			opt.do_reply = strstr(optarg, "reply") != NULL;
 			opt.do_stages = strstr(optarg, "stages") != NULL;
 			opt.do_latency = strstr(optarg, "latency") != NULL;
+			opt.do_load = strstr(optarg, "load") != NULL;
 			break;
 		case 's':
 			opt.sequential = 1;
@@ -367,6 +387,34 @@ enum kind { OUTBOUND, REPLY };
 static uint32_t *nat_addr;
 static uint16_t *nat_port;
 
+/* Writes the frames of the next N packets into PKTS, flows from IDX on (sequential, or
+ * strided by STEP over N_FLOWS); returns the next flow. */
+static uint64_t build_burst(enum kind kind, unsigned n, uint64_t idx, uint64_t step,
+	uint32_t n_flows, int scattered)
+{
+	struct bench_tuple t;
+
+	for (unsigned j = 0; j < n; j++) {
+		struct rte_mbuf *m = pkts[j];
+		uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+		bench_flow_tuple(idx, &t);
+		if (kind == OUTBOUND)
+			bench_build_outbound(d, &t, 0x10);
+		else
+			bench_build_reply(d, &t, nat_addr[idx], nat_port[idx], 0x10);
+		m->port = kind == OUTBOUND ? env.port_in : env.port_out;
+		m->hash.usr = (uint32_t)idx;
+		if (scattered) {
+			idx += step;
+			if (idx >= n_flows)
+				idx -= n_flows;
+		} else if (++idx == n_flows) {
+			idx = 0;
+		}
+	}
+	return idx;
+}
+
 /*
  * Sends PACKETS frames of flows from ORDER (sequential from 0, or strided over N) through the
  * worker, timing each burst. RECORD: store each flow's NAT tuple from what was transmitted.
@@ -380,31 +428,13 @@ static int run_pass(struct bench_dp *b, enum kind kind, uint32_t n_flows, uint64
 	uint64_t done = 0;
 	unsigned missing = 0;
 	double t_start = now_s();
-	struct bench_tuple t;
 
 	memset(ps, 0, sizeof(*ps));
 	while (done < packets) {
 		unsigned n = packets - done < BURST ? (unsigned)(packets - done) : BURST;
 		uint64_t t0, t1, t2;
 
-		for (unsigned j = 0; j < n; j++) {
-			struct rte_mbuf *m = pkts[j];
-			uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
-			bench_flow_tuple(idx, &t);
-			if (kind == OUTBOUND)
-				bench_build_outbound(d, &t, 0x10);
-			else
-				bench_build_reply(d, &t, nat_addr[idx], nat_port[idx], 0x10);
-			m->port = kind == OUTBOUND ? env.port_in : env.port_out;
-			m->hash.usr = (uint32_t)idx;
-			if (scattered) {
-				idx += step;
-				if (idx >= n_flows)
-					idx -= n_flows;
-			} else if (++idx == n_flows) {
-				idx = 0;
-			}
-		}
+		idx = build_burst(kind, n, idx, step, n_flows, scattered);
 		t0 = rte_rdtsc();
 		egw_pipeline_rx(w, pkts, (uint16_t)n, false);
 		egw_pipeline_flush(w);
@@ -445,6 +475,111 @@ static int run_pass(struct bench_dp *b, enum kind kind, uint32_t n_flows, uint64
 	ps->expire_cycles = exp_cycles;
 	ps->seconds = now_s() - t_start;
 	return (int)missing;
+}
+
+/*
+ * Established outbound packets whose arrival times (TSC offsets ARRIVE[i] from the start)
+ * are given: each burst takes up to BURST packets that have arrived, each stamped with its
+ * arrival time in the mbuf field the worker loop writes at RX (latency.h), and the worker's
+ * histogram records at TX, as in the daemon. Frames are built inside the loop (the bench is
+ * the NIC too). Returns the cycles the run took; the histogram is the worker's.
+ */
+static uint64_t run_arrivals(struct bench_dp *b, uint32_t n_flows, uint64_t packets,
+	const uint64_t *arrive, unsigned *missing)
+{
+	struct egw_worker *w = b->w;
+	const uint64_t step = STRIDE % n_flows;
+	uint64_t idx = 0, done = 0, t_start;
+
+	memset(w->lat, 0, sizeof(*w->lat));
+	t_start = rte_rdtsc();
+	while (done < packets) {
+		const uint64_t now = rte_rdtsc() - t_start;
+		unsigned n = 0;
+
+		while (n < BURST && done + n < packets && arrive[done + n] <= now)
+			n++;
+		if (n == 0) {
+			rte_pause();
+			continue;
+		}
+		idx = build_burst(OUTBOUND, n, idx, step, n_flows, 1);
+		for (unsigned j = 0; j < n; j++)
+			egw_latency_stamp(&pkts[j], 1, w->lat_off, t_start + arrive[done + j]);
+		egw_pipeline_rx(w, pkts, (uint16_t)n, false);
+		egw_pipeline_flush(w);
+		egw_pipeline_expire_paced(w, rte_rdtsc());
+		if (refill(n, missing) < 0)
+			return 0;
+		done += n;
+	}
+	return rte_rdtsc() - t_start;
+}
+
+static double thread_cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Exponential inter-arrival times (a Poisson process) of RATE packets per cycle, from a
+ * fixed seed: the same arrivals in every run. */
+static void poisson_arrivals(uint64_t *arrive, uint64_t n, double rate)
+{
+	uint64_t s = 0x9e3779b97f4a7c15ULL;
+	double t = 0;
+
+	for (uint64_t i = 0; i < n; i++) {
+		s ^= s << 13;
+		s ^= s >> 7;
+		s ^= s << 17;
+		t += -log(((double)(s >> 11) + 0.5) / 9007199254740992.0) / rate;
+		arrive[i] = (uint64_t)t;
+	}
+}
+
+/*
+ * Time inside at 10, 50 and 90% of the maximum rate: the maximum from the same loop with
+ * every packet there at the start, then Poisson arrivals at each fraction of it.
+ */
+static void run_load(struct bench_dp *b, uint32_t n_flows, uint64_t packets, struct load_result *lr,
+	unsigned *missing)
+{
+	uint64_t *arrive = calloc(packets, sizeof(*arrive));
+	uint64_t cycles, max_cycles;
+
+	memset(lr, 0, sizeof(*lr));
+	if (!arrive || !b->w->lat)
+		goto out;
+	max_cycles = run_arrivals(b, n_flows, packets, arrive, missing); /* all at 0 */
+	if (!max_cycles)
+		goto out;
+	lr->max_mpps = (double)packets * (double)tsc_hz / (double)max_cycles / 1e6;
+	for (unsigned i = 0; i < N_LOADS; i++) {
+		struct load_row *r = &lr->row[i];
+		const double rate = LOADS[i] * (double)packets / (double)max_cycles; /* per cycle */
+		const double ns = 1e9 / (double)tsc_hz;
+		double cpu0;
+
+		poisson_arrivals(arrive, packets, rate);
+		cpu0 = thread_cpu_s();
+		cycles = run_arrivals(b, n_flows, packets, arrive, missing);
+		if (!cycles)
+			break;
+		/* Time the thread was not on its CPU (other processes) delays packets too. */
+		r->cpu_share = (thread_cpu_s() - cpu0) / ((double)cycles / (double)tsc_hz);
+		r->load = LOADS[i];
+		r->offered_mpps = rate * (double)tsc_hz / 1e6;
+		r->done_mpps = (double)packets * (double)tsc_hz / (double)cycles / 1e6;
+		r->packets = egw_latency_count(b->w->lat);
+		r->p50_ns = (double)egw_latency_quantile(b->w->lat, 0.5) * ns;
+		r->p99_ns = (double)egw_latency_quantile(b->w->lat, 0.99) * ns;
+		r->p999_ns = (double)egw_latency_quantile(b->w->lat, 0.999) * ns;
+	}
+out:
+	free(arrive);
 }
 
 /*
@@ -612,7 +747,8 @@ static void run_size(uint32_t flows, uint32_t policies, struct result *r)
 {
 	struct bench_dp_opts o = { .max_flows = table_size(flows),
 		.n_policies = policies,
-		.no_window_check = opt.no_window_check };
+		.no_window_check = opt.no_window_check,
+		.latency = opt.do_load && !policies };
 	struct bench_dp b;
 	uint64_t rx, expected;
 	int missing;
@@ -648,6 +784,16 @@ static void run_size(uint32_t flows, uint32_t policies, struct result *r)
 		missing = run_pass(&b, OUTBOUND, flows, opt.packets, !opt.sequential, 0, &r->est);
 		if (missing < 0)
 			fail(r, "mbuf pool empty");
+	}
+	if (policies == 0 && opt.do_load && !r->create.truncated) {
+		unsigned lost = 0;
+		uint64_t n = opt.packets < 4000000 ? opt.packets : 4000000;
+
+		run_load(&b, flows, n, &r->load, &lost);
+		/* counted as established packets for the checks below */
+		r->est.packets += (N_LOADS + 1) * n;
+		if (lost)
+			fail(r, "%u packets missing after the load rows", lost);
 	}
 	if (policies == 0 && opt.do_stages && !r->create.truncated)
 		run_stages(&b, flows, opt.packets < 2000000 ? opt.packets : 2000000, &r->st);
@@ -966,6 +1112,22 @@ static void print_table(const struct result *res, unsigned n)
 			res[i].flows, s->parse, s->lookup, s->record, s->translate, s->tx,
 			cpp(&res[i].est) - sum, exp_cpp(&res[i].est));
 	}
+	for (unsigned i = 0; i < n; i++) {
+		const struct load_result *l = &res[i].load;
+		if (!l->max_mpps)
+			continue;
+		printf("\ntime inside at %u flows (RX stamp to TX burst, Poisson arrivals; max "
+		       "%.2f "
+		       "Mpps back to back, frames built in the loop)\n",
+			res[i].flows, l->max_mpps);
+		for (unsigned k = 0; k < N_LOADS; k++)
+			printf("  load %3.0f%%  offered %6.2f Mpps  done %6.2f  cpu %3.0f%%  "
+			       "packets "
+			       "%8llu  p50 %8.0f ns  p99 %8.0f ns  p99.9 %8.0f ns\n",
+				l->row[k].load * 100, l->row[k].offered_mpps, l->row[k].done_mpps,
+				l->row[k].cpu_share * 100, (unsigned long long)l->row[k].packets,
+				l->row[k].p50_ns, l->row[k].p99_ns, l->row[k].p999_ns);
+	}
 	printf("\nmemory latency in a buffer the size of the worker's tables (cycles per load)\n");
 	for (unsigned i = 0; i < n; i++) {
 		const struct mem_latency *l = &res[i].lat;
@@ -1034,6 +1196,17 @@ static int write_json(const char *path, const struct result *res, unsigned n)
 			"   \"memory_latency\": {\"bytes\": %zu, \"dependent_cycles\": %.2f, "
 			"\"independent_cycles\": %.2f},\n",
 			r->lat.bytes, r->lat.dependent, r->lat.independent);
+		fprintf(f, "   \"load\": {\"max_mpps\": %.4f, \"rows\": [", r->load.max_mpps);
+		for (unsigned k = 0; k < N_LOADS && r->load.max_mpps; k++)
+			fprintf(f,
+				"%s{\"load\": %.2f, \"offered_mpps\": %.4f, \"done_mpps\": %.4f, "
+				"\"cpu_share\": %.3f, \"packets\": %llu, \"p50_ns\": %.0f, "
+				"\"p99_ns\": %.0f, \"p999_ns\": %.0f}",
+				k ? ", " : "", r->load.row[k].load, r->load.row[k].offered_mpps,
+				r->load.row[k].done_mpps, r->load.row[k].cpu_share,
+				(unsigned long long)r->load.row[k].packets, r->load.row[k].p50_ns,
+				r->load.row[k].p99_ns, r->load.row[k].p999_ns);
+		fprintf(f, "]},\n");
 		pass_json(f, "new", &r->create, 0);
 		pass_json(f, "established", &r->est, 0);
 		pass_json(f, "reply", &r->reply, 1);

@@ -6,7 +6,7 @@
           [--fifo F --log L | --telemetry PREFIX | --ovs-dir D]
       One measurement window of an engine that is already forwarding: its rate from its own
       counters, its own per-packet cycles where it reports them (testpmd --record-core-cycles,
-      OVS pmd-stats), the CPU time of each of its threads over the window
+      OVS pmd-stats, egressgw's /egw/workers busy_cycles), the CPU time of each of its threads over the window
       (/proc/PID/task/TID/stat), the page sizes its memory is really mapped with
       (/proc/PID/smaps), the machine's load and per-CPU busy and steal time. Appends one JSON
       line to JSONL.
@@ -52,14 +52,22 @@ def mean(values):
     return sum(v) / len(v) if v else None
 
 
+def row_value(r, key):
+    """R's figure KEY; own_cycles_per_packet is the engine's own count (r["own"])."""
+    if key == "own_cycles_per_packet":
+        return (r.get("own") or {}).get("cycles_per_packet")
+    return r.get(key)
+
+
 def round_ratios(rows, flows, num, den, key="mpps"):
     """NUM over DEN per round in which both were measured at FLOWS: their rates (key mpps),
-    or, with key cpu_ns_per_packet, DEN's CPU time per packet over NUM's (how many more
-    packets NUM forwards per CPU-second it gets)."""
+    or, with a cost per packet as the key (cpu_ns_per_packet, own_cycles_per_packet), DEN's
+    cost over NUM's (how many more packets NUM forwards for the same CPU time or cycles)."""
     by_round = {}
     for r in rows:
-        if r.get("flows") == flows and r.get(key):
-            by_round.setdefault(r["round"], {})[r["engine"]] = r[key]
+        v = row_value(r, key)
+        if r.get("flows") == flows and v:
+            by_round.setdefault(r["round"], {})[r["engine"]] = v
     out = []
     for rnd in sorted(by_round):
         e = by_round[rnd]
@@ -328,6 +336,9 @@ class Egressgw:
                                                   "busy_polls", "handoffs_out", "handoffs_in")}
             dw["lcore"] = b["lcore"]
             dw["busy_poll_share"] = dw["busy_polls"] / dw["polls"] if dw["polls"] else None
+            # busy_cycles: daemons before issue 16 do not count them
+            if "busy_cycles" in b:
+                dw["busy_cycles"] = b["busy_cycles"] - a.get("busy_cycles", 0)
             workers.append(dw)
         out_pkts, in_pkts = d("packets_out"), d("packets_in")
         drops = {k: v - s0["drops"].get(k, 0) for k, v in s1["drops"].items()
@@ -335,16 +346,25 @@ class Egressgw:
         # Packets that belonged to another worker: handed off, or dropped because the ring to
         # their owner was full.
         away = d("handoffs") + drops.get("handoff_full", 0)
-        return {"mpps": out_pkts / (t1 - t0) / 1e6, "packets": out_pkts,
+        return {"own": egressgw_own(workers, out_pkts),"mpps": out_pkts / (t1 - t0) / 1e6, "packets": out_pkts,
                 "window_drops": d("drops_total"), "drops_by_reason": drops,
                 "flows_active": s1["flows_active"], "packets_in": in_pkts,
                 "handoffs": d("handoffs"),
                 "handoff_share": away / in_pkts if in_pkts else None,
                 "drop_share": d("drops_total") / in_pkts if in_pkts else None,
-                "workers": workers,
-                # No cycle counter in the daemon: polls with work over all polls, per worker.
-                "own": {"kind": "busy polls / polls (no cycle counter in the daemon)",
-                        "busy_poll_share": mean([w["busy_poll_share"] for w in workers])}}
+                "workers": workers}
+
+
+def egressgw_own(workers, packets):
+    """The daemon's own cost: its workers' busy TSC cycles (loops that found work) over the
+    packets it sent, and the share of polls that found work."""
+    own = {"kind": "worker busy TSC cycles / packets sent (/egw/workers busy_cycles)",
+           "busy_poll_share": mean([w["busy_poll_share"] for w in workers]),
+           "cycles_per_packet": None}
+    cycles = [w.get("busy_cycles") for w in workers]
+    if packets and cycles and None not in cycles:
+        own["cycles_per_packet"] = sum(cycles) / packets
+    return own
 
 
 class Ovs:
@@ -449,11 +469,12 @@ def fmt(v, f="%.2f"):
 
 def one_line(r):
     own = r.get("own") or {}
-    return "  round %d %-12s %6d flows %8s Mpps  cpu %3s%%  %6s ns/pkt  own c/p %6s  pages %s" % (
+    return ("  round %d %-12s %6d flows %8s Mpps  cpu %3s%%  %6s ns/pkt  own c/p %6s  "
+            "pages %s  load %s") % (
         r["round"], r["engine"], r["flows"], fmt(r.get("mpps"), "%.3f"),
         fmt((r.get("forwarding_cpu_share") or 0) * 100, "%.0f"),
         fmt(r.get("cpu_ns_per_packet"), "%.1f"), fmt(own.get("cycles_per_packet"), "%.0f"),
-        (r.get("pages") or {}).get("label"))
+        (r.get("pages") or {}).get("label"), fmt((r.get("loadavg") or [None])[0]))
 
 
 # ---------------------------------------------------------------- summary
@@ -485,6 +506,7 @@ def summarize(rows, ratios, scaling=False):
                 "own_busy_poll_share": spread([o.get("busy_poll_share") for o in own]),
                 "own_kind": next((o.get("kind") for o in own if o), None),
                 "pages": sorted({(r.get("pages") or {}).get("label") or "?" for r in rs}),
+                "loadavg_1m": spread([(r.get("loadavg") or [None])[0] for r in rs]),
             }
             if scaling:
                 entry["engines"][e]["handoff_share"] = spread(
@@ -496,6 +518,8 @@ def summarize(rows, ratios, scaling=False):
             if s:
                 s["by_cpu_time"] = spread(round_ratios(rows, flows, num, den,
                                                        "cpu_ns_per_packet"))
+                s["by_own_cycles"] = spread(round_ratios(rows, flows, num, den,
+                                                         "own_cycles_per_packet"))
                 entry["ratios"]["%s/%s" % (num, den)] = s
         if scaling:
             entry["projection"] = projection(entry)
@@ -544,29 +568,29 @@ def render(summary, meta):
             own = fmt(med("own_cycles_per_packet"), "%.0f")
             if s["own_processing_cycles_per_packet"]:
                 own += " (proc %s)" % fmt(med("own_processing_cycles_per_packet"), "%.0f")
-            elif s["own_busy_poll_share"]:
+            elif s["own_busy_poll_share"] and not s["own_cycles_per_packet"]:
                 own = "busy polls %s%%" % fmt(med("own_busy_poll_share") * 100, "%.0f")
-            lines.append("%7d %-12s %5s %22s %5s %9s %10s %15s  %s" % (
+            lines.append("%7d %-12s %5s %22s %5s %9s %10s %15s  %s  load %s" % (
                 entry["flows"], e, "%d" % ((m["n"] if m else 0) + s["failed_runs"]), rng,
                 fmt((med("forwarding_cpu_share") or 0) * 100, "%.0f"),
                 fmt(med("cpu_ns_per_packet"), "%.1f"), fmt(med("cpu_cycles_per_packet"), "%.0f"),
-                own, ",".join(s["pages"])))
+                own, ",".join(s["pages"]), fmt(med("loadavg_1m"))))
             if s.get("handoff_share"):
                 pct = lambda k: "%.1f%% [%.1f-%.1f]" % tuple(
                     s[k][q] * 100 for q in ("median", "min", "max"))
                 lines.append("%7s %-12s packets for the other worker %s, dropped %s" % (
                     "", "", pct("handoff_share"), pct("drop_share")))
     lines.append("")
-    lines.append("%7s %-24s %6s %8s %13s %11s   %s" % (
+    lines.append("%7s %-24s %6s %8s %13s %11s   %-26s %s" % (
         "flows", "ratio of rates", "rounds", "median", "[min-max]", "IQR",
-        "by CPU time: median [min-max]"))
+        "by CPU time: median [range]", "by own cycles: median [range]"))
+    rng = lambda c: "%.2fx [%.2f-%.2f]" % (c["median"], c["min"], c["max"]) if c else "-"
     for entry in summary:
         for name, s in entry["ratios"].items():
-            c = s.get("by_cpu_time")
-            lines.append("%7d %-24s %6d %7.2fx %13s %11s   %s" % (
+            lines.append("%7d %-24s %6d %7.2fx %13s %11s   %-26s %s" % (
                 entry["flows"], name, s["n"], s["median"], "[%.2f-%.2f]" % (s["min"], s["max"]),
-                "%.2f-%.2f" % (s["q1"], s["q3"]),
-                "%.2fx [%.2f-%.2f]" % (c["median"], c["min"], c["max"]) if c else "-"))
+                "%.2f-%.2f" % (s["q1"], s["q3"]), rng(s.get("by_cpu_time")),
+                rng(s.get("by_own_cycles"))))
     for entry in summary:
         for p in entry.get("projection", []):
             lines.append("%7d arithmetic, not measured: %s" % (entry["flows"], p["text"]))

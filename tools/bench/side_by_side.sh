@@ -11,11 +11,12 @@
 # (--repeat rounds). Each window is measured by tools/bench/side_by_side.py after the same
 # warm-up: the rate from the engine's own counters (testpmd's Tx-pps, egressgw's /egw/stats,
 # OVS's null port), the engine's own per-packet cycles where it reports them (testpmd
-# --record-core-cycles, OVS pmd-stats; egressgw has no cycle counter: busy polls), the CPU time
+# --record-core-cycles, OVS pmd-stats, egressgw's per-worker busy_cycles), the CPU time
 # its forwarding threads really got (/proc/PID/task/TID/stat) per packet, the page sizes its
 # memory is mapped with (/proc/PID/smaps), load average and per-CPU steal. The summary gives
 # per flow count each engine's median rate and the median of the per-round ratios with their
-# range and IQR.
+# range and IQR, by rates, by CPU time and by the engines' own cycles; the load average of
+# every window is recorded with it.
 #
 # usage: tools/bench/side_by_side.sh [--flows LIST] [--repeat N] [--seconds S] [--warmup W]
 #            [--pages 2M|1G|4K] [--engines testpmd,egressgw,ovs] [--json FILE]
@@ -67,7 +68,7 @@ while (($#)); do
 	--no-huge) pages=4K; shift ;;
 	--scaling) scaling=1; shift ;;
 	--smoke) smoke=1; shift ;;
-	-h | --help) sed -n '3,51p' "$0"; exit 0 ;;
+	-h | --help) sed -n '3,50p' "$0"; exit 0 ;;
 	*) echo "unknown argument $1" >&2; exit 2 ;;
 	esac
 done

@@ -101,6 +101,14 @@ class Statistics(unittest.TestCase):
                 row("ovs", 1, 1, 1.0, cpu_ns_per_packet=400.0)]
         self.assertEqual(sbs.round_ratios(rows, 1, "egw", "ovs", "cpu_ns_per_packet"), [8.0])
 
+    def test_ratios_by_own_cycles_read_the_engines_own_count(self):
+        rows = [row("egw", 1, 1, 5.0, own={"cycles_per_packet": 150.0}),
+                row("ovs", 1, 1, 1.0, own={"cycles_per_packet": 600.0}),
+                row("egw", 1, 2, 5.0, own={"cycles_per_packet": 200.0}),
+                row("ovs", 1, 2, 1.0, own=None)]
+        self.assertEqual(sbs.round_ratios(rows, 1, "egw", "ovs", "own_cycles_per_packet"),
+                         [4.0])
+
     def test_ratios_skip_rounds_missing_an_engine_or_a_rate(self):
         rows = [row("egw", 1, 1, 10.0), row("ovs", 1, 1, None),
                 row("egw", 1, 2, 4.0), row("ovs", 1, 2, 2.0),
@@ -158,6 +166,16 @@ class ProcReaders(unittest.TestCase):
         # counted twice (the heap moves a little between the reads)
         self.assertGreater(p["anon_mib"], 1.5 * sbs.read_pages([os.getpid()])["anon_mib"])
 
+    def test_egressgw_own_cycles_from_busy_cycles(self):
+        workers = [{"busy_cycles": 1000, "busy_poll_share": 1.0},
+                   {"busy_cycles": 3000, "busy_poll_share": 0.5}]
+        own = sbs.egressgw_own(workers, 40)
+        self.assertEqual(own["cycles_per_packet"], 100.0)  # all workers' cycles / packets sent
+        self.assertEqual(own["busy_poll_share"], 0.75)
+        # A daemon without the counter, or a window without packets: no figure, not zero.
+        self.assertIsNone(sbs.egressgw_own([{"busy_poll_share": 1.0}], 40)["cycles_per_packet"])
+        self.assertIsNone(sbs.egressgw_own(workers, 0)["cycles_per_packet"])
+
     def test_counters_of_several_daemons_summed(self):
         a = {"packets_out": 5, "drops": {"handoff_full": 1}, "mode": "x"}
         b = {"packets_out": 7, "drops": {"handoff_full": 2, "ttl": 1}}
@@ -197,9 +215,11 @@ class Summary(unittest.TestCase):
         rates = [(30.0, 10.0, 2.0), (33.0, 9.0, 1.0), (29.0, 11.0, 2.0)]
         for rnd, (t, g, o) in enumerate(rates, 1):
             out.append(row("testpmd", 1024, rnd, t, own={"cycles_per_packet": 80.0},
-                           cpu_ns_per_packet=30.0, pages={"label": "2M"}))
+                           cpu_ns_per_packet=30.0, pages={"label": "2M"},
+                           loadavg=[1.0 + rnd, 0, 0]))
             out.append(row("egressgw", 1024, rnd, g, cpu_ns_per_packet=100.0,
-                           own={"busy_poll_share": 1.0}, pages={"label": "2M"}))
+                           own={"busy_poll_share": 1.0, "cycles_per_packet": 20.0 * rnd},
+                           pages={"label": "2M"}))
             out.append(row("ovs", 1024, rnd, o, own={"cycles_per_packet": 900.0,
                                                      "processing_cycles_per_packet": 850.0},
                            pages={"label": "4K" if rnd == 2 else "2M"}))
@@ -218,7 +238,14 @@ class Summary(unittest.TestCase):
         self.assertEqual((r["median"], r["min"], r["max"]), (5.5, 5.0, 9.0))
         self.assertIsNone(r["by_cpu_time"])  # OVS rows here carry no CPU time
         self.assertEqual(s[0]["ratios"]["egressgw/testpmd"]["by_cpu_time"]["median"], 0.3)
-        self.assertIn("egressgw/ovs", sbs.render(s, {"load": "1"}))
+        # by own cycles, per round: OVS 900 over egressgw's 20, 40, 60
+        self.assertEqual(r["by_own_cycles"]["values"], [45.0, 22.5, 15.0])
+        self.assertEqual(r["by_own_cycles"]["median"], 22.5)
+        self.assertEqual(e["testpmd"]["loadavg_1m"]["median"], 3.0)
+        self.assertIsNone(e["ovs"]["loadavg_1m"])
+        text = sbs.render(s, {"load": "1"})
+        self.assertIn("egressgw/ovs", text)
+        self.assertIn("22.50x [15.00-45.00]", text)
 
     def test_failed_runs_are_counted_not_averaged(self):
         rows = self.rows() + [row("ovs", 1024, 4, None)]
