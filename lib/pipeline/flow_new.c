@@ -513,8 +513,11 @@ static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snaps
 	uint32_t seq0;
 	uint8_t state = 0;
 	bool pending = false;
+	/* An upstream socket of the tunnel: its request was decided already, and its handshake
+	 * is the kernel's own (never a cookie of ours). */
+	const bool tunnel = unlikely(w->dp->exc != NULL) && m->port == w->dp->exc->port;
 
-	if (unlikely(snap->late_any) && meta->proto == IPPROTO_TCP &&
+	if (unlikely(snap->late_any) && !tunnel && meta->proto == IPPROTO_TCP &&
 		egw_pl_late_cookie(w, snap, m, meta, key, &late, &seq0))
 		return flow_late(w, snap, m, meta, key, &late, seq0);
 	why = initial_state(w, meta, &state);
@@ -522,8 +525,7 @@ static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snaps
 		egw_drop(&w->stats, m, why);
 		return NULL;
 	}
-	if (unlikely(w->dp->exc != NULL) && m->port == w->dp->exc->port) {
-		/* An upstream socket of the tunnel: its request was decided already. */
+	if (tunnel) {
 		why = egw_pl_exception_admit(w, snap, key, &rt);
 	} else if (unlikely(snap->host != NULL)) {
 		why = egw_pl_admit_named(w, snap, key, meta->tcp_flags, &v);
@@ -543,7 +545,7 @@ static struct egw_flow *flow_create(struct egw_worker *w, const struct egw_snaps
 		return NULL;
 	}
 	/* Late binding, or syn_cookies: the handshake is ours, with a cookie; nothing is kept. */
-	if (meta->proto == IPPROTO_TCP && egw_tcp_may_start(meta->tcp_flags, false) &&
+	if (!tunnel && meta->proto == IPPROTO_TCP && egw_tcp_may_start(meta->tcp_flags, false) &&
 		((pending && v.late) || (unlikely(snap->syn_cookies != EGW_SYN_COOKIES_OFF) &&
 						egw_pl_syn_cookie_mode(w, snap)))) {
 		egw_pl_late_syn(w, m, meta, key, late_mss(w, m->port, route.out_port));

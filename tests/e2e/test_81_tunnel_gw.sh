@@ -27,8 +27,10 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=egw-tunnel-test \
 	-keyout "$EGW_OUT/tunnel.key" -out "$EGW_OUT/tunnel.pem" 2>/dev/null ||
 	egw_fail "openssl could not make a certificate"
 # Two workers (EGW_TUNNEL_LCORES=0-1: one): the tap has a queue pair per worker, upstream SYNs
-# are handed to the worker their admission was queued to.
+# are handed to the worker their admission was queued to. SYN cookies on: the tunnel's own
+# upstream handshakes are the kernel's and must never be answered with a cookie.
 egw_policy_conf "$EGW_OUT/egw.ini" "dpdk.idle_sleep_us=50" "dpdk.lcores=${EGW_TUNNEL_LCORES:-(0-2)@(0-1)}" \
+	"flows.syn_cookies=on" \
 	"pool special.addresses=$SPECIAL" "pool special.ports=1024-65535" \
 	"log.flow_log=$FLOWS" "tunnel.http=$HTTP" "tunnel.socks5=$SOCKS" "tunnel.https=$HTTPS" \
 	"tunnel.tls_cert=$EGW_OUT/tunnel.pem" "tunnel.tls_key=$EGW_OUT/tunnel.key" \
