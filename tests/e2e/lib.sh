@@ -813,10 +813,11 @@ egw_check_udp()
 	local msg reply i
 	for ((i = 1; i <= 3; i++)); do
 		msg="egw-udp-probe-$i-$RANDOM$RANDOM"
-		# ncat's UDP client quits at the end of its input: keep it open 2 s for the reply,
-		# then --idle-timeout ends ncat (with status 1, hence "|| true").
-		reply=$({ printf '%s\n' "$msg"; sleep 2; } | ip netns exec $EGW_NS_CLI timeout 10 \
-			ncat -u --idle-timeout 1 $EGW_IP_SRV $EGW_UDP_PORT 2>/dev/null) || true
+		# ncat's UDP client quits at the end of its input: keep it open 3 s for the reply
+		# (a loaded machine has delayed one past 1 s), --idle-timeout ends ncat (status 1,
+		# hence "|| true").
+		reply=$({ printf '%s\n' "$msg"; sleep 3; } | ip netns exec $EGW_NS_CLI timeout 10 \
+			ncat -u --idle-timeout 3 $EGW_IP_SRV $EGW_UDP_PORT 2>/dev/null) || true
 		assert_eq "$reply" "$msg" "UDP echo $i through the appliance"
 	done
 }
