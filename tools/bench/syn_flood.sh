@@ -12,7 +12,7 @@
 #   - before = mean of the intervals from 2 s to the flood's start, during = mean of the
 #     intervals wholly inside the flood; the ratio during/before;
 #   - /egw/stats sampled in the flood's middle: flows_active, syn_cookie_mode,
-#     syn_cookie_activations, late_cookies_sent.
+#     syn_cookie_activations, late_cookies_sent; and the inside port's imissed (/ethdev/stats).
 #
 # usage: tools/bench/syn_flood.sh [--modes off,auto,on] [--rounds N] [--seconds S]
 #            [--flood-at S] [--flood-secs S] [--flood-count N] [--set section.key=value]...
@@ -54,14 +54,18 @@ FLOOD=$here/syn_flood.py
 FLOOD_NET=198.18.128.0/17
 PORT=5201
 
-# stats: the flood-time counters of /egw/stats, "key=value ..." on one line.
+# stats: the flood-time counters of /egw/stats and the inside port's (0) receive misses (frames
+# af_packet's ring had no room for), "key=value ..." on one line.
 stats()
 {
+	local missed
+	missed=$(egw_tel /ethdev/stats,0 | egw_json_get /ethdev/stats.imissed) || missed="?"
 	egw_tel /egw/stats | tee "$EGW_OUT/stats-mid.json" | "$EGW_PY" -c '
 import json, sys
 s = json.load(sys.stdin)["/egw/stats"]
 keys = ("flows_active", "syn_cookie_mode", "syn_cookie_activations", "late_cookies_sent")
-print(" ".join("%s=%s" % (k, s.get(k, "?")) for k in keys))'
+print(" ".join("%s=%s" % (k, s.get(k, "?")) for k in keys), end="")'
+	echo " inside_rx_missed=$missed"
 }
 
 # ratio JSON: "before during ratio" (Mbit/s) from iperf3's intervals.
