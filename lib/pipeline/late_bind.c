@@ -167,7 +167,9 @@ static void rst_to_client(struct egw_worker *w, struct egw_flow *f, struct egw_p
 		return;
 	if (egw_tcp_craft_ack(r, f->orig.b_addr, f->orig.a_addr, f->orig.b_port, f->orig.a_port,
 		    p->late.cookie_isn + 1, 0, 0, NULL) < 0) {
-		rte_pktmbuf_free(r);
+		/* Never (a pool mbuf has room for a bare ACK), but R may be the server's RST or
+		 * ICMP error: a received packet leaves with its one counted reason. */
+		egw_drop(&w->stats, r, EGW_DROP_LATE_UPSTREAM_FAILED);
 		return;
 	}
 	ip = rte_pktmbuf_mtod_offset(r, struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
