@@ -32,7 +32,10 @@ if [[ ! -f $build/compile_commands.json ]]; then
 	exit 1
 fi
 log=$(mktemp /tmp/egw-tidy.XXXXXX)
-run-clang-tidy -quiet -p "$build" 'lib/|app/|tools/' >"$log" 2>&1
+# Anchored at the checkout: a clone under a path that itself holds "lib/" (/var/lib/...)
+# must not pull tests/ and build/ into the check.
+root_re=$(printf '%s' "$root" | sed 's/[]\\[^$.*+?(){}|]/\\&/g')
+run-clang-tidy -quiet -p "$build" "^$root_re/(lib|app|tools)/" >"$log" 2>&1
 if grep -qE '(warning|error): ' "$log"; then
 	grep -E '(warning|error): ' "$log" | sed 's/\x1b\[[0-9;]*m//g' | sort -u >&2
 	status=1
