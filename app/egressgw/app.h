@@ -13,6 +13,7 @@
 #include "names/names.h"
 #include "ctl/ctl.h"
 #include "net/neigh_resolve.h"
+#include "net/rx_offload.h"
 #include "net/steer.h"
 #include "pipeline/dataplane.h"
 #include "policy/slots.h"
@@ -46,6 +47,10 @@ struct egw_app {
 	struct egw_steer_plan steer[EGW_MAX_PORTS];
 	const char *steer_names[EGW_MAX_PORTS];
 	struct egw_steer_rules steer_rules[EGW_MAX_PORTS];
+	/* The receive offloads conf.ports[i]'s device was asked for (net/rx_offload.h), as names
+	 * for telemetry ("ipv4_cksum", "none"). */
+	char rx_offload_buf[EGW_MAX_PORTS][EGW_RX_OFFLOAD_NAMES_MAX];
+	const char *rx_offload_names[EGW_MAX_PORTS];
 	uint64_t generation;
 	uint64_t start_tsc;
 	/*

@@ -319,6 +319,7 @@ static int observe_start(struct egw_app *app, struct egw_tel_source *tel)
 		.conf = &app->conf,
 		.port_ids = app->port_ids,
 		.rx_steering = app->steer_names,
+		.rx_offloads = app->rx_offload_names,
 		.neigh = app->neigh,
 		.names = &app->names_view,
 		.names_tel = &app->names_tel,

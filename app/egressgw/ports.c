@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -158,6 +159,28 @@ static void steer_plan(struct egw_app *app, unsigned idx, const struct rte_eth_d
 	}
 }
 
+/* The receive offloads of the device of conf.ports[IDX] (net/rx_offload.h) into the port
+ * configuration, logged and named for telemetry. */
+static void rx_offload_setup(struct egw_app *app, unsigned idx, const struct rte_eth_dev_info *info,
+	struct rte_eth_conf *eth_conf)
+{
+	const struct egw_rx_offload_caps caps = {
+		.rx_offload_capa = info->rx_offload_capa,
+		.soft_checksum = strcmp(info->driver_name, "net_tap") == 0,
+	};
+	struct egw_rx_offload_plan plan;
+	char *names = app->rx_offload_buf[idx];
+
+	egw_rx_offload_plan(&caps, &plan);
+	eth_conf->rxmode.offloads = plan.offloads;
+	egw_rx_offload_names(plan.offloads, names, sizeof(app->rx_offload_buf[idx]));
+	for (unsigned i = idx; i < app->conf.n_ports; i++)
+		if (device_owner(&app->conf, i) == idx)
+			app->rx_offload_names[i] = names;
+	EGW_INFO("[port %s] rx offloads: %s (offered 0x%" PRIx64 "): %s", app->conf.ports[idx].name,
+		names, info->rx_offload_capa, plan.why);
+}
+
 /* The rte_flow rules the plan of conf.ports[IDX] needs, on its started device; the plan
  * settles on what the device took. Logged either way. */
 static void steer_apply(struct egw_app *app, unsigned idx, uint16_t port_id)
@@ -205,6 +228,7 @@ static int device_configure(struct egw_app *app, unsigned idx, uint16_t port_id)
 	}
 	memset(&eth_conf, 0, sizeof(eth_conf));
 	steer_plan(app, idx, &info, &eth_conf);
+	rx_offload_setup(app, idx, &info, &eth_conf);
 	nb_rxq = app->steer[idx].nb_rxq;
 	rc = rte_eth_dev_configure(port_id, nb_rxq, (uint16_t)n_workers, &eth_conf);
 	if (rc < 0 && app->steer[idx].rss_hf) {
@@ -212,7 +236,8 @@ static int device_configure(struct egw_app *app, unsigned idx, uint16_t port_id)
 		EGW_INFO("[port %s] RSS refused (%s): configured without", pc->name,
 			rte_strerror(-rc));
 		egw_steer_settle_no_rss(&app->steer[idx]);
-		memset(&eth_conf, 0, sizeof(eth_conf));
+		eth_conf.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
+		memset(&eth_conf.rx_adv_conf, 0, sizeof(eth_conf.rx_adv_conf));
 		rc = rte_eth_dev_configure(port_id, nb_rxq, (uint16_t)n_workers, &eth_conf);
 	}
 	if (rc < 0) {

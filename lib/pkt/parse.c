@@ -134,8 +134,9 @@ static enum egw_drop_reason parse_later_fragment(struct egw_pkt_meta *meta, uint
 	return EGW_DROP_NONE;
 }
 
-/* LEN bytes at DATA; CUT: the packet goes on past them (egw_pkt_parse_cut). */
-static enum egw_drop_reason parse_frame(const uint8_t *data, uint32_t len, bool cut,
+/* LEN bytes at DATA; CUT: the packet goes on past them (egw_pkt_parse_cut); IP_CK: what the
+ * receiving NIC said of the IPv4 header checksum (RTE_MBUF_F_RX_IP_CKSUM_*, egw_pkt_parse_rx). */
+static enum egw_drop_reason parse_frame(const uint8_t *data, uint32_t len, bool cut, uint64_t ip_ck,
 	struct egw_pkt_meta *meta)
 {
 	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)data;
@@ -182,7 +183,9 @@ static enum egw_drop_reason parse_frame(const uint8_t *data, uint32_t len, bool 
 	 * unless the ring cut the frame (CUT). */
 	if (ip_len < ihl || (ip_len > avail && !cut))
 		return EGW_DROP_IP_BAD_LENGTH;
-	if (!egw_csum_ipv4_hdr_ok(ip, ihl))
+	/* One test where the NIC vouched for the header; its verdict on a bad one is final. */
+	if (ip_ck != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
+		(ip_ck == RTE_MBUF_F_RX_IP_CKSUM_BAD || !egw_csum_ipv4_hdr_ok(ip, ihl)))
 		return EGW_DROP_IP_BAD_CHECKSUM;
 	if (unlikely(ihl > IPV4_MIN_HDR) &&
 		!ipv4_options(ip + IPV4_MIN_HDR, (uint32_t)(ihl - IPV4_MIN_HDR), &meta->ip_opts))
@@ -269,10 +272,16 @@ static enum egw_drop_reason parse_frame(const uint8_t *data, uint32_t len, bool 
 
 enum egw_drop_reason egw_pkt_parse(const uint8_t *data, uint32_t len, struct egw_pkt_meta *meta)
 {
-	return parse_frame(data, len, false, meta);
+	return parse_frame(data, len, false, RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN, meta);
+}
+
+enum egw_drop_reason egw_pkt_parse_rx(const uint8_t *data, uint32_t len, uint64_t ol_flags,
+	struct egw_pkt_meta *meta)
+{
+	return parse_frame(data, len, false, ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK, meta);
 }
 
 enum egw_drop_reason egw_pkt_parse_cut(const uint8_t *data, uint32_t len, struct egw_pkt_meta *meta)
 {
-	return parse_frame(data, len, true, meta);
+	return parse_frame(data, len, true, RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN, meta);
 }

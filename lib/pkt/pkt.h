@@ -127,6 +127,16 @@ enum egw_drop_reason egw_pkt_vlan_reason(const uint8_t *data, uint32_t len);
 enum egw_drop_reason egw_pkt_parse(const uint8_t *data, uint32_t len, struct egw_pkt_meta *meta);
 
 /*
+ * The same for a frame as received, with the mbuf's OL_FLAGS: where the NIC checked the IPv4
+ * header checksum (RTE_MBUF_F_RX_IP_CKSUM_GOOD) it is not checked again, where it found it bad
+ * (RTE_MBUF_F_RX_IP_CKSUM_BAD) the frame is EGW_DROP_IP_BAD_CHECKSUM without a second look;
+ * UNKNOWN (the NIC did not check) and NONE (integrity vouched for by other means, as virtio
+ * does for L4; taken as no verdict) are checked in software as by egw_pkt_parse().
+ */
+enum egw_drop_reason egw_pkt_parse_rx(const uint8_t *data, uint32_t len, uint64_t ol_flags,
+	struct egw_pkt_meta *meta);
+
+/*
  * The same for a frame the receive ring cut short: LEN bytes of a longer packet (a datagram the
  * kernel reassembled, larger than any frame of the wire). The IPv4 total length may exceed
  * LEN; the headers must lie within it. meta->ip_len is the packet's real length.

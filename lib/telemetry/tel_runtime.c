@@ -97,6 +97,8 @@ int egw_tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_string(p, "role", egw_role_name(v.conf->role));
 		if (s->rx_steering && s->rx_steering[i])
 			rte_tel_data_add_dict_string(p, "rx_steering", s->rx_steering[i]);
+		if (s->rx_offloads && s->rx_offloads[i])
+			rte_tel_data_add_dict_string(p, "rx_offloads", s->rx_offloads[i]);
 		rte_tel_data_add_dict_string(p, "address", addr);
 		rte_tel_data_add_dict_string(p, "mac", mac);
 		rte_tel_data_add_dict_u64(p, "link_up", v.link_up);

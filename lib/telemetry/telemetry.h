@@ -43,6 +43,9 @@ struct egw_tel_source {
 	/* How conf->ports[i]'s device spreads its packets over the workers (net/steer.h mode
 	 * names); NULL: not known (tests). */
 	const char *const *rx_steering;
+	/* The receive offloads conf->ports[i]'s device was asked for (net/rx_offload.h names:
+	 * "ipv4_cksum", or "none"); NULL: not known (tests). */
+	const char *const *rx_offloads;
 	/* Neighbours (ARP): the resolver's views and counters are safe to read from any
 	 * thread. NULL: none (tests). */
 	const struct egw_neigh_resolver *neigh;

@@ -11,6 +11,9 @@
 #     port tries one masked destination-port rule per worker ("flow-port") and falls back to
 #     the software handoff ("single") when the device refuses them;
 #   - net_tap, 1 worker: nothing to steer ("single").
+# And the receive offloads each port asks for (lib/net/rx_offload.h), shown as rx_offloads:
+# neither device checks IPv4 header checksums in hardware (af_packet offers none, tap would
+# check in software, L4 included), so "none" on both, with the reason in the log.
 set -eu -o pipefail
 source "$(dirname "$0")/lib.sh"
 egw_init
@@ -21,6 +24,22 @@ egw_topo_up
 steering()
 {
 	egw_tel /egw/ports | egw_json_get "/egw/ports.ports.$1.rx_steering"
+}
+
+# offloads PORT: rx_offloads of /egw/ports port PORT
+offloads()
+{
+	egw_tel /egw/ports | egw_json_get "/egw/ports.ports.$1.rx_offloads"
+}
+
+# assert_offloads WHAT WHY: both ports ask for no receive offload, and the log says WHY
+assert_offloads()
+{
+	assert_eq "$(offloads p0)" none "/egw/ports inside rx_offloads ($1)"
+	assert_eq "$(offloads p1)" none "/egw/ports outside rx_offloads ($1)"
+	grep -q "\[port inside\] rx offloads: none (offered 0x[0-9a-f]*): .*$2" "$EGW_LOG" ||
+		egw_fail "log has no '[port inside] rx offloads: none ...$2': $(grep offloads "$EGW_LOG")"
+	egw_ok "log: rx offloads none ($1)"
 }
 
 # assert_logged PORT MODE: the start log names MODE for PORT
@@ -38,6 +57,7 @@ assert_eq "$(steering p0)" fanout "/egw/ports inside rx_steering (af_packet)"
 assert_eq "$(steering p1)" fanout "/egw/ports outside rx_steering (af_packet)"
 assert_logged inside "fanout, 2 RX queue(s)"
 assert_logged outside "fanout, 2 RX queue(s)"
+assert_offloads af_packet "does not check IPv4 header checksums"
 egw_http_start
 egw_wait_path
 egw_check_curl
@@ -60,6 +80,7 @@ assert_match "$in" '^(rss|rss-src-flow)$' "/egw/ports inside rx_steering (tap, 2
 assert_match "$out" '^(single|flow-port)$' "/egw/ports outside rx_steering (tap, 2 workers)"
 assert_logged inside "$in, 2 RX queue(s)"
 assert_logged outside "$out, 2 RX queue(s)"
+assert_offloads tap "checks checksums in software"
 if [[ $out == single ]]; then
 	grep -q '\[port outside\] flow-port rules refused' "$EGW_LOG" ||
 		egw_fail "outside fell back without saying why"

@@ -11,7 +11,9 @@
  * Input: one control byte, then the frame. Control bit 0 set: the IPv4 header checksum is made
  * right before parsing, so that random inputs get past it to the L4 and ICMP error parsers.
  * Bit 1 set: parsed as a frame the receive ring cut (egw_pkt_parse_cut): the IP length may run
- * past the frame, the headers may not. A later fragment (no L4 header) is not translated here:
+ * past the frame, the headers may not. Bit 2 set (bit 1 clear): parsed as a NIC vouched for
+ * its header checksum (egw_pkt_parse_rx with RTE_MBUF_F_RX_IP_CKSUM_GOOD), bounds checked, not
+ * translated. A later fragment (no L4 header) is not translated here:
  * lib/pipeline/fragment.c rewrites its IP header only.
  */
 #include <stdbool.h>
@@ -181,14 +183,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(frame, data, size);
 	if (ctl & 1)
 		fuzz_fix_ip_csum(frame, size);
-	r = ctl & 2 ? egw_pkt_parse_cut(frame, (uint32_t)size, &m) :
-		      egw_pkt_parse(frame, (uint32_t)size, &m);
+	/* ctl & 4: a NIC vouched for the IPv4 header checksum (RTE_MBUF_F_RX_IP_CKSUM_GOOD), so
+	 * the parser meets headers with any checksum; the bounds must hold all the same. */
+	if (ctl & 2)
+		r = egw_pkt_parse_cut(frame, (uint32_t)size, &m);
+	else if (ctl & 4)
+		r = egw_pkt_parse_rx(frame, (uint32_t)size, RTE_MBUF_F_RX_IP_CKSUM_GOOD, &m);
+	else
+		r = egw_pkt_parse(frame, (uint32_t)size, &m);
 	if (r >= EGW_DROP_MAX)
 		abort();
 	if (r == EGW_DROP_NONE) {
 		check_bounds(&m, size, ctl & 2);
 		/* A cut frame is too big for any exit: never translated. */
-		if (m.kind != EGW_PKT_ARP && m.kind != EGW_PKT_FRAGMENT &&
+		/* (Its translation is checked by parsing it again: not with a header no one
+		 * checked.) */
+		if (!(ctl & 4) && m.kind != EGW_PKT_ARP && m.kind != EGW_PKT_FRAGMENT &&
 			(size_t)m.l3_off + m.ip_len <= size) {
 			/* Translation parameters from the frame's last bytes (often padding). */
 			nat_port =

@@ -1438,6 +1438,66 @@ static void test_pipeline_punt_and_local(void)
 	dp_teardown();
 }
 
+/* Receives FRAME on worker 0 from the inside port with the RX checksum flags OL_FLAGS set as
+ * a NIC would; returns how many frames left and how many drops (all reasons) it made. */
+static void rx_flagged(const uint8_t *frame, size_t len, uint64_t ol_flags, unsigned *sent,
+	uint64_t *dropped)
+{
+	struct egw_worker_stats before, after;
+	struct rte_mbuf *m = mk_mbuf(frame, len, port_in);
+
+	egw_dataplane_stats(F.dp, &before);
+	m->ol_flags |= ol_flags;
+	F.fed++;
+	egw_pipeline_rx(W(0), &m, 1, false);
+	*sent = take(NULL, 0);
+	egw_dataplane_stats(F.dp, &after);
+	*dropped = total_drops(&after) - total_drops(&before);
+}
+
+/*
+ * The NIC's verdict on the IPv4 header checksum (issue 16): GOOD skips the software check, BAD
+ * drops as ip_bad_checksum without one (trusted even where the header is right), UNKNOWN and
+ * NONE are checked in software. A header whose checksum is wrong tells which check ran.
+ */
+static void test_pipeline_rx_ip_cksum_flags(void)
+{
+	static const struct {
+		bool wrong_hdr; /* the header checksum made wrong */
+		uint64_t flags;
+		bool passes;
+	} cases[] = {
+		{ true, RTE_MBUF_F_RX_IP_CKSUM_GOOD, true },
+		{ true, RTE_MBUF_F_RX_IP_CKSUM_BAD, false },
+		{ true, RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN, false },
+		{ true, RTE_MBUF_F_RX_IP_CKSUM_NONE, false },
+		/* A right header the NIC calls bad: the NIC is trusted. */
+		{ false, RTE_MBUF_F_RX_IP_CKSUM_BAD, false },
+		/* And the same packet without a verdict goes through. */
+		{ false, RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN, true },
+	};
+	uint8_t f[PG_FRAME_MAX];
+	struct pg_pkt p = from_client(IPPROTO_UDP, 4000, SERVER, 53);
+	size_t n = bld(f, &p);
+	uint64_t dropped, bad_checksum = 0;
+	unsigned sent;
+
+	dp_setup(&(struct dp_opts){ 0 });
+	for (unsigned i = 0; i < RTE_DIM(cases); i++) {
+		uint8_t frame[PG_FRAME_MAX];
+
+		memcpy(frame, f, n);
+		if (cases[i].wrong_hdr)
+			frame[14 + 10] ^= 0x40; /* the header checksum */
+		rx_flagged(frame, n, cases[i].flags, &sent, &dropped);
+		bad_checksum += !cases[i].passes;
+		CU_ASSERT_EQUAL(sent, cases[i].passes ? 1 : 0);
+		CU_ASSERT_EQUAL(dropped, cases[i].passes ? 0 : 1);
+		CU_ASSERT_EQUAL(drops(EGW_DROP_IP_BAD_CHECKSUM), bad_checksum);
+	}
+	dp_teardown();
+}
+
 /*
  * Spoofed sources and directed broadcasts (issue 9 items 6 and 7): a packet from one of our
  * own addresses used to be translated and its reply made the appliance ARP for itself; one to
@@ -5053,7 +5113,7 @@ void egw_test_register_pipeline(void)
 		EGW_TEST(test_pipeline_policy_deny_and_quota),
 		EGW_TEST(test_pipeline_shutdown_drain), EGW_TEST(test_pipeline_ttl_exceeded),
 		EGW_TEST(test_pipeline_icmp_echo), EGW_TEST(test_pipeline_icmp_error_translation),
-		EGW_TEST(test_pipeline_punt_and_local),
+		EGW_TEST(test_pipeline_punt_and_local), EGW_TEST(test_pipeline_rx_ip_cksum_flags),
 		EGW_TEST(test_pipeline_own_source_and_broadcast),
 		EGW_TEST(test_pipeline_port_addrs), EGW_TEST(test_pipeline_ip_options),
 		EGW_TEST(test_pipeline_control_queue_full), EGW_TEST(test_pipeline_flow_table_full),

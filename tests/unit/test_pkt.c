@@ -472,6 +472,42 @@ static void test_parse_cut(void)
 	CU_ASSERT_EQUAL(egw_pkt_parse_cut(f, (uint32_t)n, &m), EGW_DROP_UDP_BAD_LENGTH);
 }
 
+/*
+ * egw_pkt_parse_rx: the receiving NIC's verdict on the IPv4 header checksum replaces the
+ * software check (GOOD, BAD); without one (UNKNOWN, NONE) the header is checked as ever. Other
+ * mbuf flags change nothing, and a frame refused before the checksum keeps its own reason.
+ */
+static void test_parse_rx_cksum_flags(void)
+{
+	uint8_t f[PG_FRAME_MAX];
+	struct pg_pkt p = base_pkt(IPPROTO_UDP);
+	struct egw_pkt_meta m;
+	size_t n = build(f, &p);
+	const uint32_t len = (uint32_t)n;
+
+	CU_ASSERT_EQUAL(egw_pkt_parse_rx(f, len, RTE_MBUF_F_RX_IP_CKSUM_BAD, &m),
+		EGW_DROP_IP_BAD_CHECKSUM);
+	CU_ASSERT_EQUAL(egw_pkt_parse_rx(f, len, RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN, &m),
+		EGW_DROP_NONE);
+	f[PG_ETH_LEN + 11] ^= 0x01; /* the header checksum, wrong */
+	CU_ASSERT_EQUAL(egw_pkt_parse_rx(f, len, RTE_MBUF_F_RX_IP_CKSUM_GOOD, &m), EGW_DROP_NONE);
+	CU_ASSERT_EQUAL(m.dport, htons(53));
+	CU_ASSERT_EQUAL(egw_pkt_parse_rx(f, len,
+				RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_BAD, &m),
+		EGW_DROP_NONE);
+	CU_ASSERT_EQUAL(egw_pkt_parse_rx(f, len, RTE_MBUF_F_RX_IP_CKSUM_BAD, &m),
+		EGW_DROP_IP_BAD_CHECKSUM);
+	CU_ASSERT_EQUAL(egw_pkt_parse_rx(f, len, RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN, &m),
+		EGW_DROP_IP_BAD_CHECKSUM);
+	CU_ASSERT_EQUAL(egw_pkt_parse_rx(f, len, RTE_MBUF_F_RX_IP_CKSUM_NONE, &m),
+		EGW_DROP_IP_BAD_CHECKSUM);
+	CU_ASSERT_EQUAL(egw_pkt_parse_rx(f, len, RTE_MBUF_F_RX_L4_CKSUM_GOOD, &m),
+		EGW_DROP_IP_BAD_CHECKSUM);
+	/* Refused before the checksum: its own reason, whatever the NIC said. */
+	CU_ASSERT_EQUAL(egw_pkt_parse_rx(f, PG_ETH_LEN + 10, RTE_MBUF_F_RX_IP_CKSUM_BAD, &m),
+		EGW_DROP_IP_TRUNCATED);
+}
+
 static void test_parse_drops_martian(void)
 {
 	static const uint32_t bad[] = { PG_IP(0, 0, 0, 0), PG_IP(0, 1, 2, 3), PG_IP(127, 0, 0, 1),
@@ -1145,11 +1181,12 @@ void egw_test_register_pkt(void)
 		EGW_TEST(test_parse_icmp_echo), EGW_TEST(test_parse_icmp_error),
 		EGW_TEST(test_parse_arp), EGW_TEST(test_parse_eth_padding),
 		EGW_TEST(test_parse_drops_l2_l3), EGW_TEST(test_parse_fragments),
-		EGW_TEST(test_parse_cut), EGW_TEST(test_parse_drops_martian),
-		EGW_TEST(test_parse_drops_l4), EGW_TEST(test_parse_drops_icmp_error),
-		EGW_TEST(test_parse_ip_options), EGW_TEST(test_parse_all_reasons_covered),
-		EGW_TEST(test_parse_truncations), EGW_TEST(test_parse_mutations),
-		EGW_TEST(test_csum_full_reference), EGW_TEST(test_csum_incremental),
-		EGW_TEST(test_csum_incremental_l4), EGW_TEST(test_csum_udp_zero_rule),
-		EGW_TEST(test_csum_l4_known), EGW_TEST(test_csum_ipv4_hdr_fast));
+		EGW_TEST(test_parse_cut), EGW_TEST(test_parse_rx_cksum_flags),
+		EGW_TEST(test_parse_drops_martian), EGW_TEST(test_parse_drops_l4),
+		EGW_TEST(test_parse_drops_icmp_error), EGW_TEST(test_parse_ip_options),
+		EGW_TEST(test_parse_all_reasons_covered), EGW_TEST(test_parse_truncations),
+		EGW_TEST(test_parse_mutations), EGW_TEST(test_csum_full_reference),
+		EGW_TEST(test_csum_incremental), EGW_TEST(test_csum_incremental_l4),
+		EGW_TEST(test_csum_udp_zero_rule), EGW_TEST(test_csum_l4_known),
+		EGW_TEST(test_csum_ipv4_hdr_fast));
 }
