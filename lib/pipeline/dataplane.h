@@ -178,13 +178,16 @@ int egw_dataplane_set_vlan_port(struct egw_dataplane *dp, uint16_t port_id,
  * Inside device DEV, steered by RSS on the source address and port (net/steer.h rss-src,
  * rss-src-flow), hashes with KEY (KEY_LEN bytes) and spreads by RETA (RETA_SIZE entries, queue
  * q polled by worker q): the worker its RSS picks becomes the owner of the endpoint
- * (net/rss_owner.h), so that its packets need no handoff. Every such device must agree: one
+ * (net/rss_owner.h), so that its packets need no handoff. HASH_IS_INPUT: the device hashes
+ * TCP and UDP on the source fields alone with KEY, so the RSS hash it writes into an mbuf
+ * stands in for computing it. Every such device must agree: one
  * that does not (-EEXIST), or whose key or RETA cannot be followed (-EINVAL, -ERANGE), turns
- * the owner back into the software hash for all ports, and later calls get -EPERM. Before the
+ * the owner back into the software hash for all ports, and later calls get -EPERM. A NULL KEY
+ * (length 0) says the device's RSS cannot be read: -EINVAL, the software hash for all. Before the
  * workers start.
  */
 int egw_dataplane_set_rss(struct egw_dataplane *dp, uint16_t dev, const uint8_t *key,
-	unsigned key_len, const uint16_t *reta, unsigned reta_size);
+	unsigned key_len, const uint16_t *reta, unsigned reta_size, bool hash_is_input);
 /* The routes toward ZONE (enum egw_zone), to fill with egw_route_add(). */
 struct egw_route_table *egw_dataplane_routes(struct egw_dataplane *dp, uint8_t zone);
 /* The kernel's loss counters of af_packet port PORT_ID, to fill (net/afpacket.h). */

@@ -86,11 +86,12 @@ struct egw_dataplane {
 	struct egw_exception *exc; /* the tunnel's exception path (exception.c); NULL: off */
 	/* The owner of inside endpoints (owner.c): the NIC's RSS choice (RETA entry of the
 	 * Toeplitz hash) once an inside device reported its key and RETA, else the software
-	 * hash. rss_devs: devices (bit per port id) whose RSS hash of an unfragmented TCP or
-	 * UDP packet is that owner's input. Fixed before the workers start. */
+	 * hash. Bits per device (port id): rss_devs, whose RSS choice that is; rss_hash_devs,
+	 * of those, whose RSS hash of an unfragmented TCP or UDP packet is the owner's input.
+	 * Fixed before the workers start. */
 	bool rss_owner_on;
 	bool rss_owner_refused; /* inside devices disagreed: the software hash for all */
-	uint32_t rss_devs;
+	uint32_t rss_devs, rss_hash_devs;
 	struct egw_rss_owner rss;
 };
 

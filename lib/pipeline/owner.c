@@ -24,10 +24,11 @@ static void refuse(struct egw_dataplane *dp)
 	dp->rss_owner_on = false;
 	dp->rss_owner_refused = true;
 	dp->rss_devs = 0;
+	dp->rss_hash_devs = 0;
 }
 
 int egw_dataplane_set_rss(struct egw_dataplane *dp, uint16_t dev, const uint8_t *key,
-	unsigned key_len, const uint16_t *reta, unsigned reta_size)
+	unsigned key_len, const uint16_t *reta, unsigned reta_size, bool hash_is_input)
 {
 	struct egw_rss_owner *o;
 	int rc;
@@ -49,6 +50,8 @@ int egw_dataplane_set_rss(struct egw_dataplane *dp, uint16_t dev, const uint8_t 
 			dp->rss = *o;
 		dp->rss_owner_on = true;
 		dp->rss_devs |= 1u << dev;
+		if (hash_is_input)
+			dp->rss_hash_devs |= 1u << dev;
 	} else {
 		refuse(dp);
 	}

@@ -2021,7 +2021,7 @@ static void test_pipeline_rss_owner(void)
 	dp_setup(&(struct dp_opts){ .n_workers = 2 });
 	egw_rss_reta_spread(reta, RTE_DIM(reta), 2);
 	CU_ASSERT_EQUAL_FATAL(egw_dataplane_set_rss(F.dp, port_in, egw_rss_default_key,
-				      EGW_RSS_DEFAULT_KEY_LEN, reta, RTE_DIM(reta)),
+				      EGW_RSS_DEFAULT_KEY_LEN, reta, RTE_DIM(reta), true),
 		0);
 	CU_ASSERT_TRUE(egw_dataplane_nic_owner(F.dp, port_in));
 	CU_ASSERT_FALSE(egw_dataplane_nic_owner(F.dp, port_out));
@@ -2087,14 +2087,14 @@ static void test_pipeline_rss_owner_disagree(void)
 	egw_rss_reta_spread(other, RTE_DIM(other), 2);
 	other[7] = 0;
 	CU_ASSERT_EQUAL(egw_dataplane_set_rss(F.dp, port_in, egw_rss_default_key,
-				EGW_RSS_DEFAULT_KEY_LEN, reta, RTE_DIM(reta)),
+				EGW_RSS_DEFAULT_KEY_LEN, reta, RTE_DIM(reta), true),
 		0);
 	CU_ASSERT_EQUAL(egw_dataplane_set_rss(F.dp, port_out, egw_rss_default_key,
-				EGW_RSS_DEFAULT_KEY_LEN, other, RTE_DIM(other)),
+				EGW_RSS_DEFAULT_KEY_LEN, other, RTE_DIM(other), true),
 		-EEXIST);
 	CU_ASSERT_FALSE(egw_dataplane_nic_owner(F.dp, port_in));
 	CU_ASSERT_EQUAL(egw_dataplane_set_rss(F.dp, port_in, egw_rss_default_key,
-				EGW_RSS_DEFAULT_KEY_LEN, reta, RTE_DIM(reta)),
+				EGW_RSS_DEFAULT_KEY_LEN, reta, RTE_DIM(reta), true),
 		-EPERM);
 	CU_ASSERT_FALSE(egw_dataplane_nic_owner(F.dp, port_in));
 	dp_teardown();
@@ -2103,12 +2103,49 @@ static void test_pipeline_rss_owner_disagree(void)
 	dp_setup(&(struct dp_opts){ .n_workers = 2 });
 	egw_rss_reta_spread(reta, RTE_DIM(reta), 4);
 	CU_ASSERT_EQUAL(egw_dataplane_set_rss(F.dp, port_in, egw_rss_default_key,
-				EGW_RSS_DEFAULT_KEY_LEN, reta, RTE_DIM(reta)),
+				EGW_RSS_DEFAULT_KEY_LEN, reta, RTE_DIM(reta), true),
 		-EINVAL);
 	CU_ASSERT_FALSE(egw_dataplane_nic_owner(F.dp, port_in));
 	CU_ASSERT_EQUAL(egw_dataplane_set_rss(F.dp, EGW_PORT_IDS, egw_rss_default_key,
-				EGW_RSS_DEFAULT_KEY_LEN, reta, RTE_DIM(reta)),
+				EGW_RSS_DEFAULT_KEY_LEN, reta, RTE_DIM(reta), true),
 		-EPERM);
+	dp_teardown();
+}
+
+/* A device whose RSS hash is not the owner's input (rss-src-flow: its rules hash): the RETA
+ * still names owners, but the mbuf's hash is not taken for the computation. */
+static void test_pipeline_rss_owner_hash_not_input(void)
+{
+	struct egw_rss_owner *ref = calloc(1, sizeof(*ref));
+	uint16_t reta[512], sport = 30000;
+	struct rte_mbuf *m;
+	uint8_t f[PG_FRAME_MAX];
+	struct pg_pkt p;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ref);
+	dp_setup(&(struct dp_opts){ .n_workers = 2 });
+	egw_rss_reta_spread(reta, RTE_DIM(reta), 2);
+	CU_ASSERT_EQUAL_FATAL(egw_dataplane_set_rss(F.dp, port_in, egw_rss_default_key,
+				      EGW_RSS_DEFAULT_KEY_LEN, reta, RTE_DIM(reta), false),
+		0);
+	CU_ASSERT_TRUE(egw_dataplane_nic_owner(F.dp, port_in));
+	CU_ASSERT_EQUAL_FATAL(egw_rss_owner_init(ref, egw_rss_default_key, EGW_RSS_DEFAULT_KEY_LEN,
+				      reta, RTE_DIM(reta), 2),
+		0);
+	while (egw_rss_endpoint_owner(ref, NULL, htonl(CLIENT), htons(sport), true) != 0)
+		sport++;
+	/* Its hash says worker 1; the computed owner, worker 0, gets it. */
+	p = from_client(IPPROTO_UDP, sport, SERVER, 53);
+	m = mk_mbuf(f, bld(f, &p), port_in);
+	m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
+	m->hash.rss = 1;
+	F.fed++;
+	egw_pipeline_rx(W(1), &m, 1, false);
+	CU_ASSERT_EQUAL(rte_ring_count(F.dp->handoff[1][0]), 1);
+	CU_ASSERT_EQUAL(run_handoffs(), 1);
+	CU_ASSERT_PTR_NOT_NULL(find_flow(W(0), IPPROTO_UDP, sport, SERVER, 53));
+	CU_ASSERT_EQUAL(take(NULL, 0), 1);
+	free(ref);
 	dp_teardown();
 }
 
@@ -5229,6 +5266,7 @@ void egw_test_register_pipeline(void)
 		EGW_TEST(test_pipeline_untranslated), EGW_TEST(test_pipeline_handoff_full),
 		EGW_TEST(test_pipeline_handoff_carries_meta), EGW_TEST(test_pipeline_rss_owner),
 		EGW_TEST(test_pipeline_rss_owner_disagree),
+		EGW_TEST(test_pipeline_rss_owner_hash_not_input),
 		EGW_TEST(test_pipeline_route_and_neighbour), EGW_TEST(test_pipeline_source_limit),
 		EGW_TEST(test_pipeline_tcp_pickup), EGW_TEST(test_pipeline_tcp_window),
 		EGW_TEST(test_pipeline_mtu), EGW_TEST(test_pipeline_fragment_out),
