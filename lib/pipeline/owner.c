@@ -61,5 +61,7 @@ int egw_dataplane_set_rss(struct egw_dataplane *dp, uint16_t dev, const uint8_t 
 
 bool egw_dataplane_nic_owner(const struct egw_dataplane *dp, uint16_t port_id)
 {
-	return dp->rss_owner_on && (dp->rss_devs & (1u << dp->ports[port_id].dev));
+	const uint16_t dev = dp->ports[port_id].dev;
+
+	return dp->rss_owner_on && dev < EGW_PORT_IDS && (dp->rss_devs & (1u << dev));
 }

@@ -28,7 +28,8 @@
 static inline const struct rte_mbuf *nic_hashed(const struct egw_dataplane *dp,
 	const struct rte_mbuf *m, const struct egw_pkt_meta *meta, const struct egw_port_info *in)
 {
-	if (!(dp->rss_hash_devs & (1u << in->dev)) || meta->frag != EGW_PKT_FRAG_NONE ||
+	if (!dp->rss_hash_devs || in->dev >= EGW_PORT_IDS ||
+		!(dp->rss_hash_devs & (1u << in->dev)) || meta->frag != EGW_PKT_FRAG_NONE ||
 		(meta->proto != IPPROTO_TCP && meta->proto != IPPROTO_UDP))
 		return NULL;
 	return m;

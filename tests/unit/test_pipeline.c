@@ -2133,7 +2133,7 @@ static void test_pipeline_rss_owner_hash_not_input(void)
 				      reta, RTE_DIM(reta), 2),
 		0);
 	while (egw_rss_endpoint_owner(ref, NULL, htonl(CLIENT), htons(sport), true) != 0)
-		sport++;
+		CU_ASSERT_FATAL(++sport < 30100);
 	/* Its hash says worker 1; the computed owner, worker 0, gets it. */
 	p = from_client(IPPROTO_UDP, sport, SERVER, 53);
 	m = mk_mbuf(f, bld(f, &p), port_in);
