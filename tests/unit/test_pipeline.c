@@ -2004,6 +2004,26 @@ static void test_pipeline_handoff_full(void)
 	dp_teardown();
 }
 
+/* Two workers, the NIC's RSS (default key, 512-entry round-robin RETA) as the owner of the
+ * endpoints of port_in; returns the same owner function to compare with (free it). */
+static struct egw_rss_owner *rss_dp_setup(bool hash_is_input)
+{
+	struct egw_rss_owner *ref = calloc(1, sizeof(*ref));
+	uint16_t reta[512];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ref);
+	dp_setup(&(struct dp_opts){ .n_workers = 2 });
+	egw_rss_reta_spread(reta, RTE_DIM(reta), 2);
+	CU_ASSERT_EQUAL_FATAL(egw_dataplane_set_rss(F.dp, port_in, egw_rss_default_key,
+				      EGW_RSS_DEFAULT_KEY_LEN, reta, RTE_DIM(reta), hash_is_input),
+		0);
+	CU_ASSERT_EQUAL_FATAL(egw_rss_owner_init(ref, egw_rss_default_key, EGW_RSS_DEFAULT_KEY_LEN,
+				      reta, RTE_DIM(reta), 2),
+		0);
+	CU_ASSERT_TRUE(egw_dataplane_nic_owner(F.dp, port_in));
+	return ref;
+}
+
 /*
  * With the NIC's RSS as the owner (owner.c): an inside packet is processed by the worker its
  * NIC hash picks, which is the worker whose queue received it (no handoff), and a reply to
@@ -2014,16 +2034,8 @@ static void test_pipeline_rss_owner(void)
 {
 	enum { N = 16 };
 	struct frame fr[N];
-	uint16_t reta[512];
-	struct egw_rss_owner *ref = calloc(1, sizeof(*ref));
+	struct egw_rss_owner *ref = rss_dp_setup(true);
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(ref);
-	dp_setup(&(struct dp_opts){ .n_workers = 2 });
-	egw_rss_reta_spread(reta, RTE_DIM(reta), 2);
-	CU_ASSERT_EQUAL_FATAL(egw_dataplane_set_rss(F.dp, port_in, egw_rss_default_key,
-				      EGW_RSS_DEFAULT_KEY_LEN, reta, RTE_DIM(reta), true),
-		0);
-	CU_ASSERT_TRUE(egw_dataplane_nic_owner(F.dp, port_in));
 	CU_ASSERT_FALSE(egw_dataplane_nic_owner(F.dp, port_out));
 	/* N endpoints the NIC put on queue 1 (odd hashes: entry 2k + 1 -> worker 1). */
 	for (unsigned i = 0; i < N; i++) {
@@ -2058,9 +2070,6 @@ static void test_pipeline_rss_owner(void)
 	CU_ASSERT_EQUAL(W(0)->stats.rx_packets, 0);
 
 	/* No NIC hash (the flag unset): the software Toeplitz names the same owner. */
-	CU_ASSERT_EQUAL_FATAL(egw_rss_owner_init(ref, egw_rss_default_key, EGW_RSS_DEFAULT_KEY_LEN,
-				      reta, RTE_DIM(reta), 2),
-		0);
 	for (unsigned i = 0; i < N; i++) {
 		uint16_t sport = (uint16_t)(40000 + i);
 		struct pg_pkt p = from_client(IPPROTO_UDP, sport, SERVER, 53);
@@ -2116,22 +2125,12 @@ static void test_pipeline_rss_owner_disagree(void)
  * still names owners, but the mbuf's hash is not taken for the computation. */
 static void test_pipeline_rss_owner_hash_not_input(void)
 {
-	struct egw_rss_owner *ref = calloc(1, sizeof(*ref));
-	uint16_t reta[512], sport = 30000;
+	struct egw_rss_owner *ref = rss_dp_setup(false);
+	uint16_t sport = 30000;
 	struct rte_mbuf *m;
 	uint8_t f[PG_FRAME_MAX];
 	struct pg_pkt p;
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(ref);
-	dp_setup(&(struct dp_opts){ .n_workers = 2 });
-	egw_rss_reta_spread(reta, RTE_DIM(reta), 2);
-	CU_ASSERT_EQUAL_FATAL(egw_dataplane_set_rss(F.dp, port_in, egw_rss_default_key,
-				      EGW_RSS_DEFAULT_KEY_LEN, reta, RTE_DIM(reta), false),
-		0);
-	CU_ASSERT_TRUE(egw_dataplane_nic_owner(F.dp, port_in));
-	CU_ASSERT_EQUAL_FATAL(egw_rss_owner_init(ref, egw_rss_default_key, EGW_RSS_DEFAULT_KEY_LEN,
-				      reta, RTE_DIM(reta), 2),
-		0);
 	while (egw_rss_endpoint_owner(ref, NULL, htonl(CLIENT), htons(sport), true) != 0)
 		CU_ASSERT_FATAL(++sport < 30100);
 	/* Its hash says worker 1; the computed owner, worker 0, gets it. */
