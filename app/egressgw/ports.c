@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_bus.h>
@@ -181,8 +182,55 @@ static void rx_offload_setup(struct egw_app *app, unsigned idx, const struct rte
 		names, info->rx_offload_capa, plan.why);
 }
 
+/* Why the software hash owns inside endpoints after egw_dataplane_set_rss() returned RC. */
+static const char *owner_refusal(int rc)
+{
+	if (rc == -EEXIST)
+		return "its RSS key or RETA differ from another inside port's: the software hash "
+		       "for every port";
+	if (rc == -EPERM)
+		return "another inside port's RSS could not be followed: the software hash for "
+		       "every port";
+	return "its RSS cannot be followed: the software hash for every port";
+}
+
+/* The RSS of an inside device steered on the source fields, made explicit and handed to the
+ * data plane, so that the worker its RSS picks owns each inside endpoint (no handoff). */
+static void steer_owner(struct egw_app *app, unsigned idx, uint16_t port_id)
+{
+	const struct egw_steer_plan *plan = &app->steer[idx];
+	const char *name = app->conf.ports[idx].name;
+	struct egw_steer_rss *rss = calloc(1, sizeof(*rss));
+	char err[128] = "";
+	int rc = rss ? egw_steer_rss_program(port_id, egw_dataplane_n_workers(app->dp),
+			       plan->rss_hf, rss, err, sizeof(err)) :
+		       -ENOMEM;
+
+	if (rc < 0) {
+		EGW_INFO("[port %s] RSS key and RETA not usable (%s: %s): the software hash owns "
+			 "its endpoints",
+			name, err, rte_strerror(-rc));
+		rc = egw_dataplane_set_rss(app->dp, port_id, NULL, 0, NULL, 0, false);
+		EGW_WARN("[port %s] %s", name, owner_refusal(rc));
+		free(rss);
+		return;
+	}
+	rc = egw_dataplane_set_rss(app->dp, port_id, rss->key, rss->key_len, rss->reta,
+		rss->reta_size, rss->hash_is_owner);
+	if (rc < 0)
+		EGW_WARN("[port %s] %s", name, owner_refusal(rc));
+	else
+		EGW_INFO("[port %s] owner of inside endpoints: nic-rss (%u-byte key%s, %u-entry "
+			 "RETA%s, %s)",
+			name, rss->key_len, rss->key_refused ? " the device kept" : "",
+			rss->reta_size, rss->reta_refused ? " the device kept" : "",
+			rss->hash_is_owner ? "the NIC's hash taken" : "the hash computed");
+	free(rss);
+}
+
 /* The rte_flow rules the plan of conf.ports[IDX] needs, on its started device; the plan
- * settles on what the device took. Logged either way. */
+ * settles on what the device took; the RSS of an inside device then names the owner of its
+ * endpoints. Logged either way. */
 static void steer_apply(struct egw_app *app, unsigned idx, uint16_t port_id)
 {
 	struct egw_steer_plan *plan = &app->steer[idx];
@@ -202,6 +250,12 @@ static void steer_apply(struct egw_app *app, unsigned idx, uint16_t port_id)
 			app->steer_names[i] = egw_steer_mode_name(plan->mode);
 	EGW_INFO("[port %s] receive steering: %s, %u RX queue(s): %s", pc->name,
 		egw_steer_mode_name(plan->mode), plan->nb_rxq, plan->why);
+	if (plan->mode == EGW_STEER_RSS_SRC || plan->mode == EGW_STEER_RSS_SRC_FLOW)
+		steer_owner(app, idx, port_id);
+	else if (pc->role == EGW_ROLE_INSIDE)
+		EGW_INFO("[port %s] owner of inside endpoints: software (no RSS on the source "
+			 "fields to follow)",
+			pc->name);
 }
 
 /* Queues (one RX queue per worker as far as the device has them, one TX queue each), RSS or

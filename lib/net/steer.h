@@ -3,7 +3,10 @@
 #define EGW_NET_STEER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "rss_owner.h"
 
 /*
  * How a port's received packets are spread over the workers' RX queues (issue 16), decided
@@ -87,5 +90,27 @@ int egw_steer_rules_apply(uint16_t port_id, unsigned n_workers, const struct egw
 
 /* Destroys the rules R holds (before the port is closed). */
 void egw_steer_rules_remove(struct egw_steer_rules *r);
+
+/*
+ * The RSS of a started port steered rss-src or rss-src-flow, made explicit so that its choice
+ * can name the owner of each inside endpoint (net/rss_owner.h): the default key (repeated to
+ * the device's key size) and a RETA spreading entries round robin over the N_WORKERS queues
+ * are programmed (rte_eth_dev_rss_hash_update, rte_eth_dev_rss_reta_update), then the key and
+ * RETA the device really uses are read back into OUT (a device that refused an update keeps
+ * its own, which is then followed). 0, or a negative errno with the reason in ERR: no RETA or
+ * key to read, or sizes rss_owner cannot follow.
+ */
+struct egw_steer_rss {
+	uint8_t key[EGW_RSS_KEY_MAX];
+	unsigned key_len;
+	uint16_t reta[EGW_RSS_RETA_MAX];
+	unsigned reta_size;
+	/* The port hashes on the source fields alone (read back): the hash it writes into an
+	 * mbuf is the owner's input. Else (rss-src-flow: the rules hash) it is computed. */
+	bool hash_is_owner;
+	bool key_refused, reta_refused; /* the device kept its own (for the log) */
+};
+int egw_steer_rss_program(uint16_t port_id, unsigned n_workers, uint64_t rss_hf,
+	struct egw_steer_rss *out, char *err, size_t err_len);
 
 #endif

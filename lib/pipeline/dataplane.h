@@ -174,6 +174,20 @@ void egw_dataplane_set_port(struct egw_dataplane *dp, uint16_t port_id,
  */
 int egw_dataplane_set_vlan_port(struct egw_dataplane *dp, uint16_t port_id,
 	const struct egw_port_info *info);
+/*
+ * Inside device DEV, steered by RSS on the source address and port (net/steer.h rss-src,
+ * rss-src-flow), hashes with KEY (KEY_LEN bytes) and spreads by RETA (RETA_SIZE entries, queue
+ * q polled by worker q): the worker its RSS picks becomes the owner of the endpoint
+ * (net/rss_owner.h), so that its packets need no handoff. HASH_IS_INPUT: the device hashes
+ * TCP and UDP on the source fields alone with KEY, so the RSS hash it writes into an mbuf
+ * stands in for computing it. Every such device must agree: one
+ * that does not (-EEXIST), or whose key or RETA cannot be followed (-EINVAL, -ERANGE), turns
+ * the owner back into the software hash for all ports, and later calls get -EPERM. A NULL KEY
+ * (length 0) says the device's RSS cannot be read: -EINVAL, the software hash for all. Before the
+ * workers start.
+ */
+int egw_dataplane_set_rss(struct egw_dataplane *dp, uint16_t dev, const uint8_t *key,
+	unsigned key_len, const uint16_t *reta, unsigned reta_size, bool hash_is_input);
 /* The routes toward ZONE (enum egw_zone), to fill with egw_route_add(). */
 struct egw_route_table *egw_dataplane_routes(struct egw_dataplane *dp, uint8_t zone);
 /* The kernel's loss counters of af_packet port PORT_ID, to fill (net/afpacket.h). */
@@ -184,6 +198,9 @@ unsigned egw_dataplane_n_workers(const struct egw_dataplane *dp);
 struct egw_worker *egw_dataplane_worker(const struct egw_dataplane *dp, unsigned i);
 const struct egw_port_info *egw_dataplane_port(const struct egw_dataplane *dp, uint16_t id);
 const struct egw_afp_port *egw_dataplane_afp_view(const struct egw_dataplane *dp, uint16_t port_id);
+/* Does the NIC's RSS choose the owner of the endpoints port PORT_ID receives from
+ * (egw_dataplane_set_rss)? Else a software hash does. */
+bool egw_dataplane_nic_owner(const struct egw_dataplane *dp, uint16_t port_id);
 /* The publication point of the policy snapshot (the control thread publishes there). */
 struct egw_rcu *egw_dataplane_rcu(struct egw_dataplane *dp);
 /* The neighbour table the workers read and the control thread's resolver writes. */

@@ -21,6 +21,7 @@
 #include "nat/source_limit.h"
 #include "net/afpacket.h"
 #include "net/route.h"
+#include "net/rss_owner.h"
 
 struct egw_flow_name;
 struct egw_exception;
@@ -83,6 +84,15 @@ struct egw_dataplane {
 	uint32_t vlan_devs;
 	struct egw_vlan_map vlan[EGW_PORT_IDS];
 	struct egw_exception *exc; /* the tunnel's exception path (exception.c); NULL: off */
+	/* The owner of inside endpoints (owner.c): the NIC's RSS choice (RETA entry of the
+	 * Toeplitz hash) once an inside device reported its key and RETA, else the software
+	 * hash. Bits per device (port id): rss_devs, whose RSS choice that is; rss_hash_devs,
+	 * of those, whose RSS hash of an unfragmented TCP or UDP packet is the owner's input.
+	 * Fixed before the workers start. */
+	bool rss_owner_on;
+	bool rss_owner_refused; /* inside devices disagreed: the software hash for all */
+	uint32_t rss_devs, rss_hash_devs;
+	struct egw_rss_owner rss;
 };
 
 struct egw_host_side;

@@ -22,17 +22,31 @@
 #include "pkt/csum.h"
 #include "nat/translate.h"
 
+/* M itself when the NIC's RSS hash of it is its inside endpoint's owner input: an
+ * unfragmented TCP or UDP packet from a device hashing on the source fields (a first
+ * fragment is hashed on its addresses alone). */
+static inline const struct rte_mbuf *nic_hashed(const struct egw_dataplane *dp,
+	const struct rte_mbuf *m, const struct egw_pkt_meta *meta, const struct egw_port_info *in)
+{
+	if (!dp->rss_hash_devs || in->dev >= EGW_PORT_IDS ||
+		!(dp->rss_hash_devs & (1u << in->dev)) || meta->frag != EGW_PKT_FRAG_NONE ||
+		(meta->proto != IPPROTO_TCP && meta->proto != IPPROTO_UDP))
+		return NULL;
+	return m;
+}
+
 /*
  * Owner of a packet. Both directions of a flow must land on one worker:
  * - outside packets to a pool address: the owner of the destination port, which was
  *   allocated from the slice of the worker that owns the flow;
- * - everything else: a hash of the flow's inside endpoint (address, port or ICMP id,
- *   protocol): the source of inside packets, the destination of outside ones. All flows of
- *   one inside socket share a worker, which endpoint-independent mapping needs, and an
- *   untranslated flow's replies hash like its original packets (egw_pl_endpoint_owner).
+ * - everything else: the owner of the flow's inside endpoint (egw_pl_endpoint_owner: the
+ *   NIC's RSS choice or a software hash of address, port or ICMP id, protocol): the source of
+ *   inside packets, the destination of outside ones. All flows of one inside socket share a
+ *   worker, which endpoint-independent mapping needs, and an untranslated flow's replies go
+ *   where its original packets went.
  */
 static inline unsigned packet_owner(const struct egw_dataplane *dp, const struct egw_snapshot *snap,
-	const struct egw_pkt_meta *meta, uint8_t zone)
+	const struct rte_mbuf *m, const struct egw_pkt_meta *meta, const struct egw_port_info *in)
 {
 	unsigned n = dp->n_workers;
 
@@ -41,19 +55,20 @@ static inline unsigned packet_owner(const struct egw_dataplane *dp, const struct
 	if (meta->kind == EGW_PKT_ICMP_ERROR) {
 		/* The quoted packet travelled the other way: its inside endpoint is its
 		 * destination when the error comes from inside, its source otherwise. */
-		if (zone == EGW_ZONE_INSIDE)
-			return egw_pl_endpoint_owner(meta->inner_dst, meta->inner_dport,
-				meta->inner_proto, n);
+		if (in->zone == EGW_ZONE_INSIDE)
+			return egw_pl_endpoint_owner(dp, NULL, meta->inner_dst, meta->inner_dport,
+				meta->inner_proto);
 		if (egw_addr_set_contains(&snap->pool_addrs, meta->inner_src))
 			return egw_nat_port_owner(meta->inner_sport, n);
-		return egw_pl_endpoint_owner(meta->inner_src, meta->inner_sport, meta->inner_proto,
-			n);
+		return egw_pl_endpoint_owner(dp, NULL, meta->inner_src, meta->inner_sport,
+			meta->inner_proto);
 	}
-	if (zone == EGW_ZONE_INSIDE)
-		return egw_pl_endpoint_owner(meta->src, meta->sport, meta->proto, n);
+	if (in->zone == EGW_ZONE_INSIDE)
+		return egw_pl_endpoint_owner(dp, nic_hashed(dp, m, meta, in), meta->src,
+			meta->sport, meta->proto);
 	if (egw_addr_set_contains(&snap->pool_addrs, meta->dst))
 		return egw_nat_port_owner(meta->dport, n);
-	return egw_pl_endpoint_owner(meta->dst, meta->dport, meta->proto, n);
+	return egw_pl_endpoint_owner(dp, NULL, meta->dst, meta->dport, meta->proto);
 }
 
 /* The flow key a packet is looked up with (an ICMP error: its quoted packet, reversed). */
@@ -564,7 +579,7 @@ static void classify(struct egw_worker *w, const struct egw_snapshot *snap, stru
 					continue;
 				}
 			} else {
-				owner = packet_owner(dp, snap, pm, in->zone);
+				owner = packet_owner(dp, snap, m, pm, in);
 			}
 			if (owner != w->id) {
 				egw_pkt_meta_carry(m, dp->meta_off, pm);

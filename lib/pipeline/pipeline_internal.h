@@ -22,18 +22,26 @@
 #include "pkt/pkt.h"
 #include "policy/classifier.h"
 
-/* The classifier's view of a flow key (host order; ICMP has no port). */
 /*
- * The worker owning inside endpoint ADDR:PORT (network order) of PROTO among N: all flows of
- * one inside socket share a worker (pipeline.c packet_owner; exception.c admissions).
+ * The worker owning inside endpoint ADDR:PORT (network order) of PROTO: all flows of one
+ * inside socket share a worker (pipeline.c packet_owner; exception.c admissions). With the
+ * NIC's RSS as the owner (owner.c), the worker whose RX queue the NIC picks for the endpoint;
+ * NIC_M: a packet whose NIC hash may stand in for the computation (net/rss_owner.h), or NULL.
+ * Else a software hash.
  */
-static inline unsigned egw_pl_endpoint_owner(uint32_t addr, uint16_t port, uint8_t proto,
-	unsigned n)
+static inline unsigned egw_pl_endpoint_owner(const struct egw_dataplane *dp,
+	const struct rte_mbuf *nic_m, uint32_t addr, uint16_t port, uint8_t proto)
 {
-	uint32_t h = (addr ^ ((uint32_t)port << 16) ^ proto) * 0x9e3779b1u;
-	return (unsigned)(((uint64_t)h * n) >> 32);
+	uint32_t h;
+
+	if (dp->rss_owner_on)
+		return egw_rss_endpoint_owner(&dp->rss, nic_m, addr, port,
+			proto == IPPROTO_TCP || proto == IPPROTO_UDP);
+	h = (addr ^ ((uint32_t)port << 16) ^ proto) * 0x9e3779b1u;
+	return (unsigned)(((uint64_t)h * dp->n_workers) >> 32);
 }
 
+/* The classifier's view of a flow key (host order; ICMP has no port). */
 static inline struct egw_cls_key egw_pl_cls_key(const struct egw_flow_key *key)
 {
 	return (struct egw_cls_key){ .src = rte_be_to_cpu_32(key->a_addr),

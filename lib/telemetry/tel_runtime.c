@@ -99,6 +99,9 @@ int egw_tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 			rte_tel_data_add_dict_string(p, "rx_steering", s->rx_steering[i]);
 		if (s->rx_offloads && s->rx_offloads[i])
 			rte_tel_data_add_dict_string(p, "rx_offloads", s->rx_offloads[i]);
+		if (s->dp)
+			rte_tel_data_add_dict_string(p, "owner",
+				egw_dataplane_nic_owner(s->dp, v.id) ? "nic-rss" : "software");
 		rte_tel_data_add_dict_string(p, "address", addr);
 		rte_tel_data_add_dict_string(p, "mac", mac);
 		rte_tel_data_add_dict_u64(p, "link_up", v.link_up);

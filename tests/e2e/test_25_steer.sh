@@ -14,6 +14,9 @@
 # And the receive offloads each port asks for (lib/net/rx_offload.h), shown as rx_offloads:
 # neither device checks IPv4 header checksums in hardware (af_packet offers none, tap would
 # check in software, L4 included), so "none" on both, with the reason in the log.
+# The owner of inside endpoints ("owner" in /egw/ports, lib/net/rss_owner.h) is "nic-rss" only
+# on a port steered rss-src/rss-src-flow whose key and RETA the device let us read; af_packet,
+# a one-worker tap and an outside port keep the software hash.
 set -eu -o pipefail
 source "$(dirname "$0")/lib.sh"
 egw_init
@@ -42,6 +45,12 @@ assert_offloads()
 	egw_ok "log: rx offloads none ($1)"
 }
 
+# owner PORT: owner of /egw/ports port PORT
+owner()
+{
+	egw_tel /egw/ports | egw_json_get "/egw/ports.ports.$1.owner"
+}
+
 # assert_logged PORT MODE: the start log names MODE for PORT
 assert_logged()
 {
@@ -58,6 +67,10 @@ assert_eq "$(steering p1)" fanout "/egw/ports outside rx_steering (af_packet)"
 assert_logged inside "fanout, 2 RX queue(s)"
 assert_logged outside "fanout, 2 RX queue(s)"
 assert_offloads af_packet "does not check IPv4 header checksums"
+assert_eq "$(owner p0)" software "/egw/ports inside owner (af_packet)"
+assert_eq "$(owner p1)" software "/egw/ports outside owner (af_packet)"
+grep -qF "[port inside] owner of inside endpoints: software" "$EGW_LOG" ||
+	egw_fail "the inside port's owner function not logged"
 egw_http_start
 egw_wait_path
 egw_check_curl
@@ -81,6 +94,21 @@ assert_match "$out" '^(single|flow-port)$' "/egw/ports outside rx_steering (tap,
 assert_logged inside "$in, 2 RX queue(s)"
 assert_logged outside "$out, 2 RX queue(s)"
 assert_offloads tap "checks checksums in software"
+# tap's RSS is a BPF program: nic-rss only where the device let its key and RETA be read,
+# and the log says which either way.
+in_owner=$(owner p0)
+assert_eq "$(owner p1)" software "/egw/ports outside owner (tap, 2 workers)"
+if [[ $in == rss-src-flow && $in_owner == nic-rss ]]; then
+	grep -q '\[port inside\] owner of inside endpoints: nic-rss' "$EGW_LOG" ||
+		egw_fail "nic-rss owner not logged"
+elif [[ $in == rss-src-flow ]]; then
+	assert_eq "$in_owner" software "/egw/ports inside owner (tap, RSS not readable)"
+	grep -q '\[port inside\] RSS key and RETA not usable' "$EGW_LOG" ||
+		egw_fail "software owner of an rss-src-flow port without a reason"
+else
+	assert_eq "$in_owner" software "/egw/ports inside owner (tap, $in)"
+fi
+egw_ok "inside owner: $in_owner ($in)"
 if [[ $out == single ]]; then
 	grep -q '\[port outside\] flow-port rules refused' "$EGW_LOG" ||
 		egw_fail "outside fell back without saying why"
@@ -93,6 +121,7 @@ egw_start "$EGW_OUT/tap1.ini"
 assert_eq "$(steering p0)" single "/egw/ports inside rx_steering (tap, 1 worker)"
 assert_eq "$(steering p1)" single "/egw/ports outside rx_steering (tap, 1 worker)"
 assert_logged inside "single, 1 RX queue(s): one worker"
+assert_eq "$(owner p0)" software "/egw/ports inside owner (tap, 1 worker)"
 # latency is off unless asked for ([metrics] latency)
 assert_eq "$(egw_tel /egw/latency | egw_json_get /egw/latency.enabled)" 0 "/egw/latency off"
 egw_stop

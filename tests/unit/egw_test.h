@@ -20,6 +20,7 @@ void egw_test_register_nat(void);
 void egw_test_register_net(void);
 void egw_test_register_steer(void);
 void egw_test_register_rx_offload(void);
+void egw_test_register_rss_owner(void);
 void egw_test_register_latency(void);
 void egw_test_register_neigh(void);
 void egw_test_register_policy(void);

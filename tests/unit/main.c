@@ -75,6 +75,7 @@ int main(int argc, char **argv)
 	egw_test_register_net();
 	egw_test_register_steer();
 	egw_test_register_rx_offload();
+	egw_test_register_rss_owner();
 	egw_test_register_latency();
 	egw_test_register_neigh();
 	egw_test_register_policy();

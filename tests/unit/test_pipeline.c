@@ -2004,6 +2004,150 @@ static void test_pipeline_handoff_full(void)
 	dp_teardown();
 }
 
+/* Two workers, the NIC's RSS (default key, 512-entry round-robin RETA) as the owner of the
+ * endpoints of port_in; returns the same owner function to compare with (free it). */
+static struct egw_rss_owner *rss_dp_setup(bool hash_is_input)
+{
+	struct egw_rss_owner *ref = calloc(1, sizeof(*ref));
+	uint16_t reta[512];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ref);
+	dp_setup(&(struct dp_opts){ .n_workers = 2 });
+	egw_rss_reta_spread(reta, RTE_DIM(reta), 2);
+	CU_ASSERT_EQUAL_FATAL(egw_dataplane_set_rss(F.dp, port_in, egw_rss_default_key,
+				      EGW_RSS_DEFAULT_KEY_LEN, reta, RTE_DIM(reta), hash_is_input),
+		0);
+	CU_ASSERT_EQUAL_FATAL(egw_rss_owner_init(ref, egw_rss_default_key, EGW_RSS_DEFAULT_KEY_LEN,
+				      reta, RTE_DIM(reta), 2),
+		0);
+	CU_ASSERT_TRUE(egw_dataplane_nic_owner(F.dp, port_in));
+	return ref;
+}
+
+/*
+ * With the NIC's RSS as the owner (owner.c): an inside packet is processed by the worker its
+ * NIC hash picks, which is the worker whose queue received it (no handoff), and a reply to
+ * the NAT port that worker took is that worker's too. Without the NIC's hash (no flag), the
+ * owner is the same Toeplitz hash computed in software.
+ */
+static void test_pipeline_rss_owner(void)
+{
+	enum { N = 16 };
+	struct frame fr[N];
+	struct egw_rss_owner *ref = rss_dp_setup(true);
+
+	CU_ASSERT_FALSE(egw_dataplane_nic_owner(F.dp, port_out));
+	/* N endpoints the NIC put on queue 1 (odd hashes: entry 2k + 1 -> worker 1). */
+	for (unsigned i = 0; i < N; i++) {
+		struct pg_pkt p = from_client(IPPROTO_TCP, (uint16_t)(30000 + i), SERVER, 80);
+		uint8_t f[PG_FRAME_MAX];
+		struct rte_mbuf *m;
+
+		p.tcp_flags = EGW_TCP_SYN;
+		m = mk_mbuf(f, bld(f, &p), port_in);
+		m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
+		m->hash.rss = 2 * i + 1;
+		F.fed++;
+		egw_pipeline_rx(W(1), &m, 1, false);
+	}
+	CU_ASSERT_EQUAL(W(1)->stats.handoffs_out, 0);
+	CU_ASSERT_EQUAL(rte_ring_count(F.dp->handoff[1][0]), 0);
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(1)->ft), N);
+	CU_ASSERT_EQUAL_FATAL(take(fr, N), N);
+	for (unsigned k = 0; k < N; k++) {
+		uint16_t nat_port = pg_rd16(fr[k].d + 34);
+		struct pg_pkt p = from_server(IPPROTO_TCP, 80, pg_rd32(fr[k].d + 26), nat_port);
+
+		CU_ASSERT_EQUAL(fr[k].queue, 1);
+		CU_ASSERT_EQUAL(nat_port % 2, 1);
+		/* The reply, as the outside port's rules steer it to queue 1. */
+		p.tcp_flags = EGW_TCP_SYN | EGW_TCP_ACK;
+		send_pkt(W(1), port_out, &p);
+	}
+	CU_ASSERT_EQUAL(take(NULL, 0), N);
+	CU_ASSERT_EQUAL(W(1)->stats.handoffs_out, 0);
+	CU_ASSERT_EQUAL(W(0)->stats.handoffs_in + W(1)->stats.handoffs_in, 0);
+	CU_ASSERT_EQUAL(W(0)->stats.rx_packets, 0);
+
+	/* No NIC hash (the flag unset): the software Toeplitz names the same owner. */
+	for (unsigned i = 0; i < N; i++) {
+		uint16_t sport = (uint16_t)(40000 + i);
+		struct pg_pkt p = from_client(IPPROTO_UDP, sport, SERVER, 53);
+		unsigned owner =
+			egw_rss_endpoint_owner(ref, NULL, htonl(CLIENT), htons(sport), true);
+		uint64_t before = W(owner)->stats.handoffs_out;
+
+		send_pkt(W(owner), port_in, &p);
+		CU_ASSERT_EQUAL(W(owner)->stats.handoffs_out, before);
+		CU_ASSERT_PTR_NOT_NULL(find_flow(W(owner), IPPROTO_UDP, sport, SERVER, 53));
+	}
+	CU_ASSERT_EQUAL(take(NULL, 0), N);
+	free(ref);
+	dp_teardown();
+}
+
+/* Inside devices that disagree on key or RETA: the software hash for all (owner.c). */
+static void test_pipeline_rss_owner_disagree(void)
+{
+	uint16_t reta[512], other[512];
+
+	dp_setup(&(struct dp_opts){ .n_workers = 2 });
+	egw_rss_reta_spread(reta, RTE_DIM(reta), 2);
+	egw_rss_reta_spread(other, RTE_DIM(other), 2);
+	other[7] = 0;
+	CU_ASSERT_EQUAL(egw_dataplane_set_rss(F.dp, port_in, egw_rss_default_key,
+				EGW_RSS_DEFAULT_KEY_LEN, reta, RTE_DIM(reta), true),
+		0);
+	CU_ASSERT_EQUAL(egw_dataplane_set_rss(F.dp, port_out, egw_rss_default_key,
+				EGW_RSS_DEFAULT_KEY_LEN, other, RTE_DIM(other), true),
+		-EEXIST);
+	CU_ASSERT_FALSE(egw_dataplane_nic_owner(F.dp, port_in));
+	CU_ASSERT_EQUAL(egw_dataplane_set_rss(F.dp, port_in, egw_rss_default_key,
+				EGW_RSS_DEFAULT_KEY_LEN, reta, RTE_DIM(reta), true),
+		-EPERM);
+	CU_ASSERT_FALSE(egw_dataplane_nic_owner(F.dp, port_in));
+	dp_teardown();
+
+	/* A RETA naming a queue no worker polls cannot be followed. */
+	dp_setup(&(struct dp_opts){ .n_workers = 2 });
+	egw_rss_reta_spread(reta, RTE_DIM(reta), 4);
+	CU_ASSERT_EQUAL(egw_dataplane_set_rss(F.dp, port_in, egw_rss_default_key,
+				EGW_RSS_DEFAULT_KEY_LEN, reta, RTE_DIM(reta), true),
+		-EINVAL);
+	CU_ASSERT_FALSE(egw_dataplane_nic_owner(F.dp, port_in));
+	CU_ASSERT_EQUAL(egw_dataplane_set_rss(F.dp, EGW_PORT_IDS, egw_rss_default_key,
+				EGW_RSS_DEFAULT_KEY_LEN, reta, RTE_DIM(reta), true),
+		-EPERM);
+	dp_teardown();
+}
+
+/* A device whose RSS hash is not the owner's input (rss-src-flow: its rules hash): the RETA
+ * still names owners, but the mbuf's hash is not taken for the computation. */
+static void test_pipeline_rss_owner_hash_not_input(void)
+{
+	struct egw_rss_owner *ref = rss_dp_setup(false);
+	uint16_t sport = 30000;
+	struct rte_mbuf *m;
+	uint8_t f[PG_FRAME_MAX];
+	struct pg_pkt p;
+
+	while (egw_rss_endpoint_owner(ref, NULL, htonl(CLIENT), htons(sport), true) != 0)
+		CU_ASSERT_FATAL(++sport < 30100);
+	/* Its hash says worker 1; the computed owner, worker 0, gets it. */
+	p = from_client(IPPROTO_UDP, sport, SERVER, 53);
+	m = mk_mbuf(f, bld(f, &p), port_in);
+	m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
+	m->hash.rss = 1;
+	F.fed++;
+	egw_pipeline_rx(W(1), &m, 1, false);
+	CU_ASSERT_EQUAL(rte_ring_count(F.dp->handoff[1][0]), 1);
+	CU_ASSERT_EQUAL(run_handoffs(), 1);
+	CU_ASSERT_PTR_NOT_NULL(find_flow(W(0), IPPROTO_UDP, sport, SERVER, 53));
+	CU_ASSERT_EQUAL(take(NULL, 0), 1);
+	free(ref);
+	dp_teardown();
+}
+
 /*
  * The owner of a handed-off packet works from the metadata its first worker parsed (carried in
  * an mbuf field), not from a second parse: a bad IPv4 checksum planted while the packet waits
@@ -5119,7 +5263,9 @@ void egw_test_register_pipeline(void)
 		EGW_TEST(test_pipeline_control_queue_full), EGW_TEST(test_pipeline_flow_table_full),
 		EGW_TEST(test_pipeline_expiry), EGW_TEST(test_pipeline_two_workers),
 		EGW_TEST(test_pipeline_untranslated), EGW_TEST(test_pipeline_handoff_full),
-		EGW_TEST(test_pipeline_handoff_carries_meta),
+		EGW_TEST(test_pipeline_handoff_carries_meta), EGW_TEST(test_pipeline_rss_owner),
+		EGW_TEST(test_pipeline_rss_owner_disagree),
+		EGW_TEST(test_pipeline_rss_owner_hash_not_input),
 		EGW_TEST(test_pipeline_route_and_neighbour), EGW_TEST(test_pipeline_source_limit),
 		EGW_TEST(test_pipeline_tcp_pickup), EGW_TEST(test_pipeline_tcp_window),
 		EGW_TEST(test_pipeline_mtu), EGW_TEST(test_pipeline_fragment_out),

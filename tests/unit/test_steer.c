@@ -5,6 +5,10 @@
  * each advertises for the port configuration), so that what a real NIC family gets is pinned
  * down here, without the NIC.
  */
+#include <dlfcn.h>
+#include <stdlib.h>
+
+#include <rte_dev.h>
 #include <rte_ethdev.h>
 
 #include "egw_test.h"
@@ -166,12 +170,65 @@ static void test_steer_without_queues_or_rss(void)
 	CU_ASSERT_STRING_EQUAL(egw_steer_mode_name((enum egw_steer_mode)99), "?");
 }
 
+/*
+ * The RSS key and RETA of a port made explicit and read back (steer_rss.c), on net_null: it
+ * keeps a key and a RETA as a NIC does (the RSS types it offers include no source-only
+ * selector, so its hash is not taken as the owner's input).
+ */
+static void *null_pmd; /* stays loaded: the driver stays registered */
+
+static void test_steer_rss_program_null_device(void)
+{
+	static const char name[] = "net_null_ut_steer";
+	struct egw_steer_rss *r = calloc(1, sizeof(*r));
+	struct rte_eth_conf conf = { .rxmode.mq_mode = RTE_ETH_MQ_RX_RSS };
+	struct rte_eth_dev_info info;
+	char err[128] = "";
+	uint16_t port;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL_FATAL(egw_test_eal_init(), 0);
+	/* A DPDK plugin the tests do not link: loading it registers the driver. */
+	if (!null_pmd)
+		null_pmd = dlopen("librte_net_null.so.23", RTLD_NOW | RTLD_GLOBAL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(null_pmd);
+	CU_ASSERT_EQUAL_FATAL(rte_dev_probe(name), 0);
+	CU_ASSERT_EQUAL_FATAL(rte_eth_dev_get_port_by_name(name, &port), 0);
+	CU_ASSERT_EQUAL_FATAL(rte_eth_dev_info_get(port, &info), 0);
+	conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads & RTE_ETH_RSS_IPV4;
+	CU_ASSERT_EQUAL_FATAL(rte_eth_dev_configure(port, 4, 4, &conf), 0);
+	CU_ASSERT_EQUAL_FATAL(egw_steer_rss_program(port, 4, conf.rx_adv_conf.rss_conf.rss_hf, r,
+				      err, sizeof(err)),
+		0);
+	CU_ASSERT_FALSE(r->key_refused);
+	CU_ASSERT_FALSE(r->reta_refused);
+	/* net_null reports no key size: the 40 bytes it keeps */
+	CU_ASSERT_EQUAL(r->key_len, EGW_RSS_DEFAULT_KEY_LEN);
+	CU_ASSERT_EQUAL(memcmp(r->key, egw_rss_default_key, EGW_RSS_DEFAULT_KEY_LEN), 0);
+	CU_ASSERT_EQUAL_FATAL(r->reta_size, info.reta_size);
+	for (unsigned i = 0; i < r->reta_size; i++)
+		CU_ASSERT_EQUAL(r->reta[i], i % 4);
+	CU_ASSERT_FALSE(r->hash_is_owner);
+	/* Two workers now: the RETA read back names queues 0 and 1 only. */
+	CU_ASSERT_EQUAL(egw_steer_rss_program(port, 2, conf.rx_adv_conf.rss_conf.rss_hf, r, err,
+				sizeof(err)),
+		0);
+	for (unsigned i = 0; i < r->reta_size; i++)
+		CU_ASSERT_EQUAL(r->reta[i], i % 2);
+	CU_ASSERT_EQUAL(rte_eth_dev_close(port), 0);
+	CU_ASSERT_EQUAL(rte_dev_remove(info.device), 0);
+	/* No such device: refused with a reason. */
+	CU_ASSERT(egw_steer_rss_program(port, 2, 0, r, err, sizeof(err)) < 0);
+	CU_ASSERT_STRING_EQUAL(err, "no device info");
+	free(r);
+}
+
 void egw_test_register_steer(void)
 {
 	EGW_SUITE("steer", NULL, NULL, EGW_TEST(test_steer_one_worker_needs_none),
 		EGW_TEST(test_steer_mlx5_inside_rss_on_source),
 		EGW_TEST(test_steer_ice_i40e_inside_rss_as_flow_rule),
 		EGW_TEST(test_steer_outside_port_mask_rules),
-		EGW_TEST(test_steer_af_packet_fans_out),
-		EGW_TEST(test_steer_without_queues_or_rss));
+		EGW_TEST(test_steer_af_packet_fans_out), EGW_TEST(test_steer_without_queues_or_rss),
+		EGW_TEST(test_steer_rss_program_null_device));
 }
