@@ -633,26 +633,30 @@ static struct egw_flow *miss(struct egw_worker *w, const struct egw_snapshot *sn
 /* Second pass: one bulk lookup for the burst, then each packet with its flow. */
 static void process(struct egw_worker *w, const struct egw_snapshot *snap, struct burst *b)
 {
-	struct egw_flow *hit_flows[EGW_BURST];
-	uint8_t hit_dirs[EGW_BURST];
+	struct egw_flow *cand[EGW_BURST];
+	uint8_t cand_dirs[EGW_BURST];
 	struct egw_flow_key created[2 * EGW_BURST]; /* both keys of the flows this burst made */
 	unsigned n_created = 0;
 	bool flow_ended = false;
-	/* The lookup confirms each hit against its flow record, requested for the whole burst at
-	 * once: the records come back in cache, their misses overlapped. */
-	uint64_t hits = egw_flow_lookup_bulk(w->ft, b->key_ptrs, b->n, hit_flows, hit_dirs);
+	/* The lookup requests every key's bucket, then every candidate record, for the whole burst
+	 * at once; each is confirmed when its packet's turn comes, so that a record's miss overlaps
+	 * with the work on the packets before it (not with a pass that only waits for them). */
+	uint64_t maybe = egw_flow_candidates_bulk(w->ft, b->key_ptrs, b->n, cand, cand_dirs);
 
 	w->flow_removed = false;
 
 	for (unsigned j = 0; j < b->n; j++) {
 		struct rte_mbuf *m = b->m[j];
-		struct egw_flow *f = (hits & (1ULL << j)) ? hit_flows[j] : NULL;
-		unsigned dir = f ? hit_dirs[j] : EGW_DIR_ORIG;
+		struct egw_flow *f = NULL;
+		unsigned dir = EGW_DIR_ORIG;
 
-		/* Once a flow ended in this burst, a bulk hit may name a freed (or reused) record:
+		/* Once a flow ended in this burst, a candidate may name a freed (or reused) record:
 		 * look again. A miss may be a flow created by an earlier packet of this burst. */
-		if (unlikely(flow_ended || w->flow_removed) ||
-			(!f && created_in_burst(created, n_created, &b->keys[j])))
+		if (unlikely(flow_ended || w->flow_removed))
+			f = egw_flow_lookup(w->ft, &b->keys[j], &dir);
+		else if (maybe & (1ULL << j))
+			f = egw_flow_confirm(w->ft, &b->keys[j], cand[j], cand_dirs[j], &dir);
+		else if (created_in_burst(created, n_created, &b->keys[j]))
 			f = egw_flow_lookup(w->ft, &b->keys[j], &dir);
 		if (!f) {
 			f = miss(w, snap, m, &b->meta[j], &b->keys[j], &dir);
