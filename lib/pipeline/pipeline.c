@@ -528,6 +528,7 @@ static void classify(struct egw_worker *w, const struct egw_snapshot *snap, stru
 	uint16_t n, enum rx_source src, struct burst *b, struct away *a)
 {
 	struct egw_dataplane *dp = w->dp;
+	uint64_t rx_bytes = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -550,10 +551,7 @@ static void classify(struct egw_worker *w, const struct egw_snapshot *snap, stru
 				continue;
 			}
 		} else {
-			if (src == RX_PORT) {
-				w->stats.rx_packets++;
-				w->stats.rx_bytes += m->pkt_len;
-			}
+			rx_bytes += m->pkt_len;
 			if (!parse(w, snap, m, pm) || !early_checks(w, snap, m, pm, in))
 				continue;
 			if (unlikely(pm->kind == EGW_PKT_FRAGMENT)) {
@@ -575,6 +573,11 @@ static void classify(struct egw_worker *w, const struct egw_snapshot *snap, stru
 		packet_key(pm, in->zone, &b->keys[b->n]);
 		b->key_ptrs[b->n] = &b->keys[b->n];
 		b->m[b->n++] = m;
+	}
+	/* Counted once a burst, not per packet (a hairpinned burst was counted as received). */
+	if (src == RX_PORT) {
+		w->stats.rx_packets += n;
+		w->stats.rx_bytes += rx_bytes;
 	}
 }
 
