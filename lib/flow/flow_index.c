@@ -122,15 +122,18 @@ int egw_flow_index_lookup(const struct egw_flow_index *ix, const struct egw_flow
 	return 0;
 }
 
-uint64_t egw_flow_index_lookup_bulk(const struct egw_flow_index *ix,
-	const struct egw_flow_key **keys, unsigned n, uint32_t *values)
+/*
+ * The first two of a bulk lookup's three passes, so that the misses of a burst overlap: every
+ * primary bucket requested, then every candidate record (*CAND: the stored value of the first
+ * slot whose signature matches, or 0). Returns the keys that may be present: a candidate, or a
+ * primary bucket that spilled.
+ */
+static uint64_t candidates(const struct egw_flow_index *ix, const struct egw_flow_key **keys,
+	unsigned n, uint32_t *cand)
 {
 	struct fi_place p[64];
-	uint32_t cand[64];
-	uint64_t hits = 0;
+	uint64_t maybe = 0;
 
-	/* Three passes, so that the misses of a burst overlap: every primary bucket requested,
-	 * then every candidate record, then the confirmations. */
 	for (unsigned i = 0; i < n; i++) {
 		p[i] = place(ix, keys[i]);
 		rte_prefetch0(&ix->buckets[p[i].prim]);
@@ -138,9 +141,12 @@ uint64_t egw_flow_index_lookup_bulk(const struct egw_flow_index *ix,
 	for (unsigned i = 0; i < n; i++) {
 		const struct egw_fi_bucket *b = &ix->buckets[p[i].prim];
 		cand[i] = 0;
+		if (b->spilled)
+			maybe |= 1ULL << i;
 		for (unsigned s = 0; s < EGW_FI_SLOTS; s++)
 			if (b->val[s] && b->sig[s] == p[i].sig) {
 				cand[i] = b->val[s];
+				maybe |= 1ULL << i;
 				rte_prefetch0(&ix->records[EGW_FLOW_VAL_IDX(cand[i] - 1)]);
 				/* TCP window tracking reads the record's second line. */
 				if (keys[i]->proto == IPPROTO_TCP)
@@ -149,15 +155,31 @@ uint64_t egw_flow_index_lookup_bulk(const struct egw_flow_index *ix,
 				break;
 			}
 	}
-	for (unsigned i = 0; i < n; i++) {
+	return maybe;
+}
+
+uint64_t egw_flow_index_candidates_bulk(const struct egw_flow_index *ix,
+	const struct egw_flow_key **keys, unsigned n, uint32_t *cand)
+{
+	return candidates(ix, keys, n, cand);
+}
+
+uint64_t egw_flow_index_lookup_bulk(const struct egw_flow_index *ix,
+	const struct egw_flow_key **keys, unsigned n, uint32_t *values)
+{
+	uint32_t cand[64];
+	uint64_t maybe = candidates(ix, keys, n, cand), hits = 0;
+
+	/* The third pass: the confirmations. */
+	for (uint64_t m = maybe; m; m &= m - 1) {
+		unsigned i = (unsigned)__builtin_ctzll(m);
 		if (cand[i] && confirm(ix, cand[i], keys[i])) {
 			values[i] = cand[i] - 1;
 			hits |= 1ULL << i;
 			continue;
 		}
 		/* Another slot with the same signature, or the secondary bucket: rare. */
-		if ((cand[i] || ix->buckets[p[i].prim].spilled) &&
-			egw_flow_index_lookup(ix, keys[i], &values[i]) == 0)
+		if (egw_flow_index_lookup(ix, keys[i], &values[i]) == 0)
 			hits |= 1ULL << i;
 	}
 	return hits;

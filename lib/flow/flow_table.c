@@ -151,6 +151,23 @@ uint64_t egw_flow_lookup_bulk(struct egw_flow_table *ft, const struct egw_flow_k
 	return hits;
 }
 
+uint64_t egw_flow_candidates_bulk(struct egw_flow_table *ft, const struct egw_flow_key **keys,
+	unsigned n, struct egw_flow **flows, uint8_t *dirs)
+{
+	uint32_t cand[64];
+	uint64_t maybe;
+
+	if (n == 0)
+		return 0;
+	maybe = egw_flow_index_candidates_bulk(&ft->index, keys, n, cand);
+	for (uint64_t m = maybe; m; m &= m - 1) {
+		unsigned i = (unsigned)__builtin_ctzll(m);
+		flows[i] = cand[i] ? &ft->flows[EGW_FLOW_VAL_IDX(cand[i] - 1)] : NULL;
+		dirs[i] = cand[i] ? (uint8_t)EGW_FLOW_VAL_DIR(cand[i] - 1) : EGW_DIR_ORIG;
+	}
+	return maybe;
+}
+
 struct egw_flow *egw_flow_lookup(struct egw_flow_table *ft, const struct egw_flow_key *key,
 	unsigned *dir)
 {

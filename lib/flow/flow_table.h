@@ -5,6 +5,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+#include <rte_branch_prediction.h>
 
 #include "flow.h"
 
@@ -44,9 +47,38 @@ uint32_t egw_flow_table_free_records(const struct egw_flow_table *ft);
  */
 uint64_t egw_flow_lookup_bulk(struct egw_flow_table *ft, const struct egw_flow_key **keys,
 	unsigned n, struct egw_flow **flows, uint8_t *dirs);
+/*
+ * The lookup without its confirmations, so that each record's miss overlaps with the work on
+ * the packets before it: bit i of the result is set when KEYS[i] may be in the table, FLOWS[i]
+ * and DIRS[i] its likely record (requested into the cache; NULL when only a full lookup can
+ * tell), to be confirmed with egw_flow_confirm() when its packet's turn comes. Clear: absent.
+ */
+uint64_t egw_flow_candidates_bulk(struct egw_flow_table *ft, const struct egw_flow_key **keys,
+	unsigned n, struct egw_flow **flows, uint8_t *dirs);
 /* Single lookup: the record and *DIR, or NULL. */
 struct egw_flow *egw_flow_lookup(struct egw_flow_table *ft, const struct egw_flow_key *key,
 	unsigned *dir);
+
+/* The record of KEY and *DIR, or NULL, given CAND and CAND_DIR from egw_flow_candidates_bulk()
+ * (no flow removed since). */
+static inline struct egw_flow *egw_flow_confirm(struct egw_flow_table *ft,
+	const struct egw_flow_key *key, struct egw_flow *cand, uint8_t cand_dir, unsigned *dir)
+{
+	struct egw_flow_key have;
+
+	if (likely(cand != NULL)) {
+		if (cand_dir == EGW_DIR_ORIG)
+			have = cand->orig;
+		else
+			egw_flow_reply_key(cand, &have);
+		if (memcmp(&have, key, sizeof(have)) == 0) {
+			*dir = cand_dir;
+			return cand;
+		}
+	}
+	/* Another slot with the same signature, or the secondary bucket: rare. */
+	return egw_flow_lookup(ft, key, dir);
+}
 /* True when KEY is already in the table (used to keep external tuples unique). */
 bool egw_flow_key_exists(struct egw_flow_table *ft, const struct egw_flow_key *key);
 

@@ -543,6 +543,7 @@ static void classify(struct egw_worker *w, const struct egw_snapshot *snap, stru
 	uint16_t n, enum rx_source src, struct burst *b, struct away *a)
 {
 	struct egw_dataplane *dp = w->dp;
+	uint64_t rx_bytes = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -565,10 +566,7 @@ static void classify(struct egw_worker *w, const struct egw_snapshot *snap, stru
 				continue;
 			}
 		} else {
-			if (src == RX_PORT) {
-				w->stats.rx_packets++;
-				w->stats.rx_bytes += m->pkt_len;
-			}
+			rx_bytes += m->pkt_len;
 			if (!parse(w, snap, m, pm) || !early_checks(w, snap, m, pm, in))
 				continue;
 			if (unlikely(pm->kind == EGW_PKT_FRAGMENT)) {
@@ -590,6 +588,11 @@ static void classify(struct egw_worker *w, const struct egw_snapshot *snap, stru
 		packet_key(pm, in->zone, &b->keys[b->n]);
 		b->key_ptrs[b->n] = &b->keys[b->n];
 		b->m[b->n++] = m;
+	}
+	/* Counted once a burst, not per packet (a hairpinned burst was counted as received). */
+	if (src == RX_PORT) {
+		w->stats.rx_packets += n;
+		w->stats.rx_bytes += rx_bytes;
 	}
 }
 
@@ -648,26 +651,30 @@ static struct egw_flow *miss(struct egw_worker *w, const struct egw_snapshot *sn
 /* Second pass: one bulk lookup for the burst, then each packet with its flow. */
 static void process(struct egw_worker *w, const struct egw_snapshot *snap, struct burst *b)
 {
-	struct egw_flow *hit_flows[EGW_BURST];
-	uint8_t hit_dirs[EGW_BURST];
+	struct egw_flow *cand[EGW_BURST];
+	uint8_t cand_dirs[EGW_BURST];
 	struct egw_flow_key created[2 * EGW_BURST]; /* both keys of the flows this burst made */
 	unsigned n_created = 0;
 	bool flow_ended = false;
-	/* The lookup confirms each hit against its flow record, requested for the whole burst at
-	 * once: the records come back in cache, their misses overlapped. */
-	uint64_t hits = egw_flow_lookup_bulk(w->ft, b->key_ptrs, b->n, hit_flows, hit_dirs);
+	/* The lookup requests every key's bucket, then every candidate record, for the whole burst
+	 * at once; each is confirmed when its packet's turn comes, so that a record's miss overlaps
+	 * with the work on the packets before it (not with a pass that only waits for them). */
+	uint64_t maybe = egw_flow_candidates_bulk(w->ft, b->key_ptrs, b->n, cand, cand_dirs);
 
 	w->flow_removed = false;
 
 	for (unsigned j = 0; j < b->n; j++) {
 		struct rte_mbuf *m = b->m[j];
-		struct egw_flow *f = (hits & (1ULL << j)) ? hit_flows[j] : NULL;
-		unsigned dir = f ? hit_dirs[j] : EGW_DIR_ORIG;
+		struct egw_flow *f = NULL;
+		unsigned dir = EGW_DIR_ORIG;
 
-		/* Once a flow ended in this burst, a bulk hit may name a freed (or reused) record:
+		/* Once a flow ended in this burst, a candidate may name a freed (or reused) record:
 		 * look again. A miss may be a flow created by an earlier packet of this burst. */
-		if (unlikely(flow_ended || w->flow_removed) ||
-			(!f && created_in_burst(created, n_created, &b->keys[j])))
+		if (unlikely(flow_ended || w->flow_removed))
+			f = egw_flow_lookup(w->ft, &b->keys[j], &dir);
+		else if (maybe & (1ULL << j))
+			f = egw_flow_confirm(w->ft, &b->keys[j], cand[j], cand_dirs[j], &dir);
+		else if (created_in_burst(created, n_created, &b->keys[j]))
 			f = egw_flow_lookup(w->ft, &b->keys[j], &dir);
 		if (!f) {
 			f = miss(w, snap, m, &b->meta[j], &b->keys[j], &dir);

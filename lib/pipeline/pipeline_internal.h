@@ -202,10 +202,10 @@ static inline void egw_pl_forward(struct egw_worker *w, struct rte_mbuf *m, uint
 		if (!resolved)
 			nh = w->dp->neigh->entries[*slot].addr;
 	}
-	/* TTL goes down by one: the high byte of the TTL/protocol word. */
-	ip->hdr_checksum = egw_csum_update16(ip->hdr_checksum,
-		rte_cpu_to_be_16((uint16_t)(ip->time_to_live << 8)),
-		rte_cpu_to_be_16((uint16_t)((ip->time_to_live - 1) << 8)));
+	/* TTL goes down by one: the high byte of the TTL/protocol word. Whatever the TTL (> 1
+	 * here), ~old + new of that word is ~0x0100 + 0 (RFC 1624): the update is a constant, no
+	 * dependency on the TTL byte. */
+	ip->hdr_checksum = egw_csum_update16(ip->hdr_checksum, RTE_BE16(0x0100), 0);
 	ip->time_to_live--;
 	rte_ether_addr_copy(&out->mac, &eth->src_addr);
 	if (outbound) {

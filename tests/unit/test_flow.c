@@ -187,6 +187,53 @@ static void test_flow_insert_lookup_remove(void)
 		CU_ASSERT_EQUAL(hits, 0x0d); /* keys 1..5: 2 and 5 miss -> bits 0, 2, 3 */
 	}
 
+	/* Staged: candidates for the burst, each confirmed later; the same answers. */
+	{
+		struct egw_flow_key keys[64];
+		const struct egw_flow_key *kp[64];
+		struct egw_flow *cand[64];
+		uint8_t cdirs[64];
+		uint64_t maybe;
+		unsigned dir, found = 0;
+
+		for (unsigned i = 0; i < 64; i++) {
+			keys[i] = fl[i]->orig;
+			if (i % 3 == 1)
+				egw_flow_reply_key(fl[i], &keys[i]);
+			if (i % 3 == 2)
+				keys[i].b_port ^= 0x0100; /* no such flow */
+			kp[i] = &keys[i];
+		}
+		CU_ASSERT_EQUAL(egw_flow_candidates_bulk(ft, kp, 0, cand, cdirs), 0);
+		maybe = egw_flow_candidates_bulk(ft, kp, 64, cand, cdirs);
+		for (unsigned i = 0; i < 64; i++) {
+			struct egw_flow *f = NULL;
+			dir = 9;
+			if (maybe & (1ULL << i))
+				f = egw_flow_confirm(ft, &keys[i], cand[i], cdirs[i], &dir);
+			if (i % 3 == 2) {
+				CU_ASSERT_PTR_NULL(f);
+				continue;
+			}
+			CU_ASSERT_PTR_EQUAL(f, fl[i]);
+			CU_ASSERT_EQUAL(dir, i % 3 == 0 ? EGW_DIR_ORIG : EGW_DIR_REPLY);
+			found += f == fl[i];
+		}
+		CU_ASSERT_EQUAL(found, 43);
+		/* A wrong candidate (another flow's record, or none) falls back to the full
+		 * lookup; a wrong direction too. */
+		CU_ASSERT_PTR_EQUAL(egw_flow_confirm(ft, &keys[0], fl[3], EGW_DIR_ORIG, &dir),
+			fl[0]);
+		CU_ASSERT_EQUAL(dir, EGW_DIR_ORIG);
+		CU_ASSERT_PTR_EQUAL(egw_flow_confirm(ft, &keys[1], NULL, EGW_DIR_ORIG, &dir),
+			fl[1]);
+		CU_ASSERT_EQUAL(dir, EGW_DIR_REPLY);
+		CU_ASSERT_PTR_EQUAL(egw_flow_confirm(ft, &keys[1], fl[1], EGW_DIR_ORIG, &dir),
+			fl[1]);
+		CU_ASSERT_EQUAL(dir, EGW_DIR_REPLY);
+		CU_ASSERT_PTR_NULL(egw_flow_confirm(ft, &keys[2], fl[2], EGW_DIR_ORIG, &dir));
+	}
+
 	/* Remove: both keys gone, the record is free again. */
 	for (unsigned i = 0; i < 300; i += 2) {
 		egw_flow_reply_key(fl[i], &reply);
