@@ -116,12 +116,23 @@ nomem:
 	return NULL;
 }
 
-size_t egw_flow_table_bytes(uint32_t capacity)
+void egw_flow_table_mem(uint32_t capacity, struct egw_flow_table_mem *m)
 {
 	/* Record and free-stack entry per flow; two keys in the index. */
-	return sizeof(struct egw_flow_table) +
-	       (size_t)capacity * (sizeof(struct egw_flow) + sizeof(uint32_t)) +
-	       egw_flow_index_bytes(capacity * 2);
+	m->records = (size_t)capacity * sizeof(struct egw_flow);
+	m->free_list = (size_t)capacity * sizeof(uint32_t);
+	m->index_keys = capacity * 2;
+	m->index = egw_flow_index_bytes(m->index_keys);
+	m->index_slots = (uint32_t)(m->index / sizeof(struct egw_fi_bucket)) * EGW_FI_SLOTS;
+	m->fixed = sizeof(struct egw_flow_table);
+}
+
+size_t egw_flow_table_bytes(uint32_t capacity)
+{
+	struct egw_flow_table_mem m;
+
+	egw_flow_table_mem(capacity, &m);
+	return m.fixed + m.records + m.free_list + m.index;
 }
 
 void egw_flow_table_free(struct egw_flow_table *ft)

@@ -66,6 +66,9 @@
 
 #include "bench_dp.h"
 #include "bench_pkts.h"
+#include "flow/flow_table.h"
+#include "nat/nat_map.h"
+#include "nat/source_limit.h"
 #include "nat/translate.h"
 #include "pkt/pkt.h"
 
@@ -1079,6 +1082,29 @@ static void print_tls(const struct tls_result *res, unsigned n)
 	}
 }
 
+/*
+ * Where the worker's bytes per flow go: the parts each module says it allocates for the table
+ * size, per flow, and what the measured heap holds beyond them (the NAT mapping slot of each
+ * record, the worker's fixed tables, allocator overhead).
+ */
+static void print_memory(const struct result *r)
+{
+	const double n = r->table;
+	struct egw_flow_table_mem m;
+	double parts, sl, maps;
+
+	egw_flow_table_mem(r->table, &m);
+	sl = (double)egw_source_limit_bytes(r->table) / n;
+	maps = (double)egw_nat_maps_bytes(r->table) / n;
+	parts = (double)(m.records + m.free_list + m.index) / n + sl + maps;
+	printf("memory at %u: worker %.1f B/flow = records %.1f, free list %.1f, index %.1f "
+	       "(%.0f%% of its slots when full), source limit %.1f, NAT mappings %.1f, rest %.1f "
+	       "(measured flow table %.1f); libc %zu B\n",
+		r->table, (double)r->heap_bytes / n, (double)m.records / n, (double)m.free_list / n,
+		(double)m.index / n, 100.0 * m.index_keys / m.index_slots, sl, maps,
+		(double)r->heap_bytes / n - parts, (double)r->ft_bytes / n, r->libc_bytes);
+}
+
 static void print_table(const struct result *res, unsigned n)
 {
 	printf("\n%-9s %-9s %8s | %9s %8s | %8s %7s %7s | %8s %7s | %5s\n", "flows", "table",
@@ -1140,13 +1166,8 @@ static void print_table(const struct result *res, unsigned n)
 		const struct result *r = &res[i];
 		if (!r->ok)
 			printf("flows %u: %s\n", r->flows, r->why);
-		if (r->policies || !r->table)
-			continue;
-		printf("memory at %u: worker %.1f B/flow (flow table %.1f: records 64, created 4, "
-		       "free list 4, index %.1f; per-source limit and worker %.1f), libc %zu B\n",
-			r->table, (double)r->heap_bytes / r->table, (double)r->ft_bytes / r->table,
-			(double)r->ft_bytes / r->table - 72,
-			(double)(r->heap_bytes - r->ft_bytes) / r->table, r->libc_bytes);
+		if (!r->policies && r->table)
+			print_memory(r);
 	}
 }
 
