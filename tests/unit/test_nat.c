@@ -871,6 +871,30 @@ static void test_source_top_insert(void)
 	CU_ASSERT_EQUAL(n, 0);
 }
 
+/* Full: one source per flow the table may hold, in one and a half slots per flow. */
+static void test_source_limit_full(void)
+{
+	enum { CAP = 1000 };
+	struct egw_source_limit sl;
+
+	CU_ASSERT_EQUAL(egw_source_limit_bytes(CAP), 1500 * sizeof(struct egw_source_slot));
+	CU_ASSERT_EQUAL_FATAL(egw_source_limit_init(&sl, "ut", CAP, SOCKET_ID_ANY), 0);
+	CU_ASSERT_EQUAL(egw_source_limit_slots(&sl), 1500);
+	for (uint32_t i = 0; i < CAP; i++)
+		CU_ASSERT_EQUAL(egw_source_limit_acquire(&sl, htonl(PG_IP(198, 18, 0, 1) + i), 0),
+			0);
+	CU_ASSERT_EQUAL(egw_source_limit_acquire(&sl, htonl(PG_IP(198, 19, 0, 1)), 0), -ENOSPC);
+	for (uint32_t i = 0; i < CAP; i++)
+		CU_ASSERT_EQUAL(egw_source_limit_count(&sl, htonl(PG_IP(198, 18, 0, 1) + i)), 1);
+	for (uint32_t i = 0; i < CAP; i += 2)
+		egw_source_limit_release(&sl, htonl(PG_IP(198, 18, 0, 1) + i));
+	for (uint32_t i = 0; i < CAP; i++)
+		CU_ASSERT_EQUAL(egw_source_limit_count(&sl, htonl(PG_IP(198, 18, 0, 1) + i)),
+			i % 2);
+	CU_ASSERT_EQUAL(sl.used, CAP / 2);
+	egw_source_limit_fini(&sl);
+}
+
 static void test_source_limit_reference(void)
 {
 	enum { CAP = 16, ADDRS = 24, ROUNDS = 50000, LIMIT = 5 };
@@ -1128,8 +1152,8 @@ void egw_test_register_nat(void)
 		EGW_TEST(test_addr_set), EGW_TEST(test_translate_basic),
 		EGW_TEST(test_translate_udp_csum_ffff), EGW_TEST(test_translate_icmp_all_zero),
 		EGW_TEST(test_translate_random), EGW_TEST(test_translate_icmp_error),
-		EGW_TEST(test_source_top_insert), EGW_TEST(test_source_limit_reference),
-		EGW_TEST(test_nat_map_basic), EGW_TEST(test_nat_map_address_dependent),
-		EGW_TEST(test_nat_map_free_lists), EGW_TEST(test_nat_map_churn),
-		EGW_TEST(test_nat_pick_addr_eim));
+		EGW_TEST(test_source_top_insert), EGW_TEST(test_source_limit_full),
+		EGW_TEST(test_source_limit_reference), EGW_TEST(test_nat_map_basic),
+		EGW_TEST(test_nat_map_address_dependent), EGW_TEST(test_nat_map_free_lists),
+		EGW_TEST(test_nat_map_churn), EGW_TEST(test_nat_pick_addr_eim));
 }
