@@ -127,6 +127,10 @@ struct egw_flow {
 	 * path (EGW_FLOW_F_PENDING), never by an ordinary flow's packet. */
 	struct egw_splice splice;
 	uint8_t late;
+	/* The NAT mapping (lib/nat/nat_map.h) the flow holds a reference to, 0 for none: set
+	 * when it starts, read when it ends. In the second line's spare bytes, so it costs no
+	 * memory of its own. */
+	uint32_t nat_map;
 } __rte_cache_aligned;
 
 #define EGW_FLOW_ALIGN (2 * RTE_CACHE_LINE_SIZE)

@@ -7,6 +7,7 @@
 #include <rte_byteorder.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 
 #include "flow_table_internal.h"
 
@@ -97,16 +98,14 @@ struct egw_flow_table *egw_flow_table_create(uint32_t capacity, int socket,
 		goto nomem;
 	ft->flows = rte_zmalloc_socket("egw_flows", (size_t)capacity * sizeof(struct egw_flow),
 		EGW_FLOW_ALIGN, socket);
-	ft->free_stack =
-		rte_malloc_socket("egw_flow_free", (size_t)capacity * sizeof(uint32_t), 0, socket);
 	/* Two keys per flow. */
-	if (!ft->flows || !ft->free_stack ||
-		egw_flow_index_init(&ft->index, capacity * 2, ft->flows, socket) < 0)
+	if (!ft->flows || egw_flow_index_init(&ft->index, capacity * 2, ft->flows, socket) < 0)
 		goto nomem;
 	ft->capacity = capacity;
-	/* Pop order = ascending index: new flows fill the array from the start (locality). */
+	/* Ascending index: new flows fill the array from the start (locality). */
 	for (uint32_t i = 0; i < capacity; i++)
-		ft->free_stack[i] = capacity - 1 - i;
+		*free_link(&ft->flows[i]) = i + 1;
+	ft->free_head = 0;
 	ft->n_free = capacity;
 	egw_flow_table_set_timeouts(ft, to);
 	return ft;
@@ -116,12 +115,24 @@ nomem:
 	return NULL;
 }
 
+void egw_flow_table_mem(uint32_t capacity, struct egw_flow_table_mem *m)
+{
+	/* A record per flow (the free list runs through the unused ones); two keys in the
+	 * index. */
+	m->records = (size_t)capacity * sizeof(struct egw_flow);
+	m->free_list = 0;
+	m->index_keys = capacity * 2;
+	m->index = egw_flow_index_bytes(m->index_keys);
+	m->index_slots = (uint32_t)(m->index / sizeof(struct egw_fi_bucket)) * EGW_FI_SLOTS;
+	m->fixed = sizeof(struct egw_flow_table);
+}
+
 size_t egw_flow_table_bytes(uint32_t capacity)
 {
-	/* Record and free-stack entry per flow; two keys in the index. */
-	return sizeof(struct egw_flow_table) +
-	       (size_t)capacity * (sizeof(struct egw_flow) + sizeof(uint32_t)) +
-	       egw_flow_index_bytes(capacity * 2);
+	struct egw_flow_table_mem m;
+
+	egw_flow_table_mem(capacity, &m);
+	return m.fixed + m.records + m.free_list + m.index;
 }
 
 void egw_flow_table_free(struct egw_flow_table *ft)
@@ -130,7 +141,6 @@ void egw_flow_table_free(struct egw_flow_table *ft)
 		return;
 	egw_flow_index_fini(&ft->index);
 	rte_free(ft->flows);
-	rte_free(ft->free_stack);
 	rte_free(ft);
 }
 
@@ -186,17 +196,34 @@ bool egw_flow_key_exists(struct egw_flow_table *ft, const struct egw_flow_key *k
 	return egw_flow_index_lookup(&ft->index, key, &v) == 0;
 }
 
+/* Puts F, which no index entry names any more, on the free list. */
+static void push_free(struct egw_flow_table *ft, struct egw_flow *f)
+{
+	f->state = EGW_FLOW_FREE;
+	*free_link(f) = ft->free_head;
+	ft->free_head = record_index(ft, f);
+	ft->n_free++;
+}
+
 struct egw_flow *egw_flow_alloc(struct egw_flow_table *ft)
 {
+	struct egw_flow *f;
+
 	if (ft->n_free == 0)
 		return NULL;
-	return &ft->flows[ft->free_stack[--ft->n_free]];
+	f = &ft->flows[ft->free_head];
+	ft->free_head = *free_link(f);
+	ft->n_free--;
+	/* The next allocation reads that record's link: request it now, while the caller fills
+	 * this one. */
+	if (ft->n_free)
+		rte_prefetch0(&ft->flows[ft->free_head]);
+	return f;
 }
 
 void egw_flow_abort(struct egw_flow_table *ft, struct egw_flow *f)
 {
-	f->state = EGW_FLOW_FREE;
-	ft->free_stack[ft->n_free++] = record_index(ft, f);
+	push_free(ft, f);
 }
 
 int egw_flow_commit(struct egw_flow_table *ft, struct egw_flow *f,
@@ -269,8 +296,7 @@ void egw_flow_remove(struct egw_flow_table *ft, struct egw_flow *f)
 	egw_flow_reply_key(f, &reply);
 	egw_flow_index_del(&ft->index, &f->orig, (uint32_t)EGW_FLOW_VAL(idx, EGW_DIR_ORIG));
 	egw_flow_index_del(&ft->index, &reply, (uint32_t)EGW_FLOW_VAL(idx, EGW_DIR_REPLY));
-	f->state = EGW_FLOW_FREE;
-	ft->free_stack[ft->n_free++] = idx;
+	push_free(ft, f);
 	set_active(ft, ft->n_active - 1);
 }
 

@@ -28,6 +28,16 @@ struct egw_flow_table *egw_flow_table_create(uint32_t capacity, int socket,
 void egw_flow_table_free(struct egw_flow_table *ft);
 /* What egw_flow_table_create() takes from the DPDK heap for CAPACITY flows. */
 size_t egw_flow_table_bytes(uint32_t capacity);
+/* The parts of egw_flow_table_bytes(), for memory breakdowns (tools/bench/pipeline_bench). */
+struct egw_flow_table_mem {
+	size_t records;	     /* the flow records */
+	size_t free_list;    /* the list of unused records */
+	size_t index;	     /* the index's buckets */
+	uint32_t index_keys; /* keys the index holds when every record is in use */
+	uint32_t index_slots;
+	size_t fixed; /* the table's own structure */
+};
+void egw_flow_table_mem(uint32_t capacity, struct egw_flow_table_mem *m);
 void egw_flow_table_set_timeouts(struct egw_flow_table *ft, const struct egw_flow_timeouts *to);
 /* Seconds of idleness after which a flow in STATE expires. */
 uint32_t egw_flow_table_timeout(const struct egw_flow_table *ft, uint8_t state);

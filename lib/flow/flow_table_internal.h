@@ -12,7 +12,9 @@
 struct egw_flow_table {
 	struct egw_flow_index index;
 	struct egw_flow *flows;
-	uint32_t *free_stack; /* indices of unused records */
+	/* Unused records, most recently freed first: each names the next (free_link()); no
+	 * array of its own, so the list costs no memory per flow. */
+	uint32_t free_head; /* capacity: none */
 	uint32_t n_free;
 	uint32_t capacity;
 	uint32_t n_active; /* written by the owner, read by other threads (relaxed) */
@@ -28,6 +30,14 @@ struct egw_flow_table {
 static inline uint32_t record_index(const struct egw_flow_table *ft, const struct egw_flow *f)
 {
 	return (uint32_t)(f - ft->flows);
+}
+
+/* The next unused record after F, while F is unused: kept in its last_seen, which only a live
+ * flow has (every reader of a record checks its state first; a new flow's is set when it is
+ * committed). */
+static inline uint32_t *free_link(struct egw_flow *f)
+{
+	return &f->last_seen;
 }
 
 #endif

@@ -28,8 +28,7 @@ size_t egw_nat_maps_bytes(uint32_t capacity)
 {
 	size_t records = (size_t)capacity + 1;
 
-	return records * (sizeof(struct egw_nat_map) + sizeof(struct egw_nat_permit) +
-				 2 * sizeof(uint32_t)) +
+	return records * (sizeof(struct egw_nat_map) + sizeof(struct egw_nat_permit)) +
 	       3 * (size_t)n_slots(capacity) * sizeof(uint32_t);
 }
 
@@ -43,20 +42,19 @@ int egw_nat_maps_init(struct egw_nat_maps *mm, uint32_t capacity, const struct e
 	mm->maps = rte_zmalloc_socket("egw_nat_maps", records * sizeof(*mm->maps), 0, socket);
 	mm->permits =
 		rte_zmalloc_socket("egw_nat_permits", records * sizeof(*mm->permits), 0, socket);
-	mm->free_maps = rte_malloc_socket("egw_nat_maps", records * sizeof(uint32_t), 0, socket);
-	mm->free_permits =
-		rte_malloc_socket("egw_nat_permits", records * sizeof(uint32_t), 0, socket);
 	for (unsigned i = 0; i < RTE_DIM(mm->index); i++)
 		mm->index[i] = rte_zmalloc_socket("egw_nat_map_index",
 			(size_t)slots * sizeof(uint32_t), RTE_CACHE_LINE_SIZE, socket);
-	if (!mm->maps || !mm->permits || !mm->free_maps || !mm->free_permits || !mm->index[0] ||
-		!mm->index[1] || !mm->index[2]) {
+	if (!mm->maps || !mm->permits || !mm->index[0] || !mm->index[1] || !mm->index[2]) {
 		egw_nat_maps_fini(mm);
 		return -ENOMEM;
 	}
-	/* Lowest ids on top: handed out in order. */
-	for (uint32_t i = 0; i < capacity; i++)
-		mm->free_maps[i] = mm->free_permits[i] = capacity - i;
+	/* Lowest ids first: handed out in order; the last one ends the lists. */
+	for (uint32_t id = 1; id <= capacity; id++) {
+		mm->maps[id].sole = id < capacity ? id + 1 : EGW_NAT_MAP_NONE;
+		mm->permits[id].remote = mm->maps[id].sole;
+	}
+	mm->free_maps = mm->free_permits = capacity ? 1 : EGW_NAT_MAP_NONE;
 	mm->n_free_maps = mm->n_free_permits = capacity;
 	mm->n_slots = slots;
 	mm->capacity = capacity;
@@ -68,8 +66,6 @@ void egw_nat_maps_fini(struct egw_nat_maps *mm)
 {
 	rte_free(mm->maps);
 	rte_free(mm->permits);
-	rte_free(mm->free_maps);
-	rte_free(mm->free_permits);
 	for (unsigned i = 0; i < RTE_DIM(mm->index); i++)
 		rte_free(mm->index[i]);
 	memset(mm, 0, sizeof(*mm));
@@ -188,7 +184,9 @@ uint32_t egw_nat_map_add(struct egw_nat_maps *mm, const struct egw_nat_map *m, u
 
 	if (mm->n_free_maps == 0)
 		return EGW_NAT_MAP_NONE;
-	id = mm->free_maps[--mm->n_free_maps];
+	id = mm->free_maps;
+	mm->free_maps = mm->maps[id].sole;
+	mm->n_free_maps--;
 	mm->maps[id] = *m;
 	mm->maps[id].flows = 0;
 	mm->index[IX_INSIDE][probe(mm, IX_INSIDE, home_inside(mm, m), m)] = id;
@@ -207,7 +205,9 @@ static void map_remove(struct egw_nat_maps *mm, uint32_t id)
 
 	unslot(mm, IX_INSIDE, probe(mm, IX_INSIDE, home_inside(mm, m), m));
 	unslot(mm, IX_OUTSIDE, probe(mm, IX_OUTSIDE, home_outside(mm, m), m));
-	mm->free_maps[mm->n_free_maps++] = id;
+	mm->maps[id].sole = mm->free_maps;
+	mm->free_maps = id;
+	mm->n_free_maps++;
 }
 
 int egw_nat_map_ref(struct egw_nat_maps *mm, uint32_t id, uint32_t remote)
@@ -223,7 +223,9 @@ int egw_nat_map_ref(struct egw_nat_maps *mm, uint32_t id, uint32_t remote)
 		if (*slot == 0) {
 			if (mm->n_free_permits == 0)
 				return -ENOSPC;
-			*slot = mm->free_permits[--mm->n_free_permits];
+			*slot = mm->free_permits;
+			mm->free_permits = mm->permits[*slot].remote;
+			mm->n_free_permits--;
 			mm->permits[*slot] = key;
 		}
 		mm->permits[*slot].flows++;
@@ -245,7 +247,9 @@ void egw_nat_map_unref(struct egw_nat_maps *mm, uint32_t id, uint32_t remote)
 
 		if (pid != 0 && --mm->permits[pid].flows == 0) {
 			unslot(mm, IX_PERMIT, i);
-			mm->free_permits[mm->n_free_permits++] = pid;
+			mm->permits[pid].remote = mm->free_permits;
+			mm->free_permits = pid;
+			mm->n_free_permits++;
 		}
 	}
 	if (m->flows > 0 && --m->flows == 0)

@@ -48,9 +48,12 @@ struct egw_nat_permit {
 };
 
 struct egw_nat_maps {
-	struct egw_nat_map *maps;	    /* [capacity + 1]: id 0 is never used */
-	struct egw_nat_permit *permits;	    /* [capacity + 1] */
-	uint32_t *free_maps, *free_permits; /* stacks of unused ids */
+	struct egw_nat_map *maps;	/* [capacity + 1]: id 0 is never used */
+	struct egw_nat_permit *permits; /* [capacity + 1] */
+	/* Unused ids, most recently freed first (lowest first in a new table), 0 ends: each
+	 * unused record names the next, a mapping in its sole, a permit in its remote (no
+	 * array of their own, so the lists cost no memory per flow). */
+	uint32_t free_maps, free_permits;
 	uint32_t n_free_maps, n_free_permits;
 	uint32_t *index[3]; /* slots: id or 0; by inside, by outside, by permit */
 	uint32_t n_slots;   /* per index (at most two thirds full) */

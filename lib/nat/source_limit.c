@@ -6,16 +6,25 @@
 
 #include "source_limit.h"
 
-/* Fibonacci hashing: consecutive inside addresses (the common case) spread evenly. */
+/* Fibonacci hashing: consecutive inside addresses (the common case) spread evenly; mapped
+ * onto any number of slots by multiply-shift (Lemire), which keeps that spacing. */
 static inline uint32_t home(const struct egw_source_limit *sl, uint32_t addr)
 {
-	return (uint32_t)(addr * 2654435769u) >> sl->shift;
+	return (uint32_t)(((uint64_t)(uint32_t)(addr * 2654435769u) * sl->n_slots) >> 32);
 }
 
-/* Slots for CAPACITY sources: at most half full. */
+static inline uint32_t next_slot(const struct egw_source_limit *sl, uint32_t i)
+{
+	return i + 1 == sl->n_slots ? 0 : i + 1;
+}
+
+/* Slots for CAPACITY sources: at most two thirds full even when every flow has a source of its
+ * own (linear probing stays short: about five probes for a miss), no rounding to a power of
+ * two. Slow path only: a flow starting or ending. */
 static uint32_t n_slots(uint32_t capacity)
 {
-	return rte_align32pow2(RTE_MAX(capacity, 4u) * 2);
+	capacity = RTE_MAX(capacity, 4u);
+	return capacity + (capacity + 1) / 2;
 }
 
 size_t egw_source_limit_bytes(uint32_t capacity)
@@ -33,8 +42,7 @@ int egw_source_limit_init(struct egw_source_limit *sl, const char *name, uint32_
 		RTE_CACHE_LINE_SIZE, socket);
 	if (!sl->slots)
 		return -ENOMEM;
-	sl->mask = n - 1;
-	sl->shift = (uint8_t)(32 - rte_log2_u32(n));
+	sl->n_slots = n;
 	sl->used = 0;
 	sl->capacity = capacity;
 	return 0;
@@ -52,7 +60,7 @@ static inline uint32_t probe(const struct egw_source_limit *sl, uint32_t addr)
 	uint32_t i = home(sl, addr);
 
 	while (sl->slots[i].addr != addr && sl->slots[i].addr != 0)
-		i = (i + 1) & sl->mask;
+		i = next_slot(sl, i);
 	return i;
 }
 
@@ -66,7 +74,8 @@ int egw_source_limit_acquire(struct egw_source_limit *sl, uint32_t src_be, uint3
 	struct egw_source_slot *s = &sl->slots[probe(sl, src_be)];
 
 	if (s->addr == 0) {
-		/* More sources than flows never happens; the check keeps the table half empty. */
+		/* More sources than flows never happens; the check keeps a third of the table
+		 * empty. */
 		if (sl->used >= sl->capacity)
 			return -ENOSPC;
 		s->addr = src_be;
@@ -89,7 +98,7 @@ void egw_source_limit_release(struct egw_source_limit *sl, uint32_t src_be)
 	 * before its home slot (Knuth 6.4, algorithm R). */
 	for (;;) {
 		uint32_t k;
-		j = (j + 1) & sl->mask;
+		j = next_slot(sl, j);
 		if (sl->slots[j].addr == 0)
 			break;
 		k = home(sl, sl->slots[j].addr);

@@ -17,14 +17,13 @@ struct egw_source_slot {
 };
 
 /*
- * Inside address -> flows held: open addressing with linear probing, at most half full (one
- * slot per flow the worker may hold, times two), deletion by backward shift so no tombstones
- * pile up. One probe sequence per acquire or release.
+ * Inside address -> flows held: open addressing with linear probing, at most two thirds full
+ * (one and a half slots per flow the worker may hold), deletion by backward shift so no
+ * tombstones pile up. One probe sequence per acquire or release.
  */
 struct egw_source_limit {
 	struct egw_source_slot *slots;
-	uint32_t mask; /* slots - 1 */
-	uint8_t shift; /* 32 - log2(slots): Fibonacci hashing takes the top bits */
+	uint32_t n_slots;
 	uint32_t used;
 	uint32_t capacity;
 };
@@ -56,7 +55,7 @@ void egw_source_top_insert(struct egw_source_slot *top, uint32_t *n_top, uint32_
 	struct egw_source_slot s);
 static inline uint32_t egw_source_limit_slots(const struct egw_source_limit *sl)
 {
-	return sl->mask + 1;
+	return sl->n_slots;
 }
 
 /* The share of LIMIT each of N_WORKERS enforces (rounded up; 0 = unlimited stays 0). */

@@ -129,7 +129,6 @@ struct egw_worker {
 	struct egw_policy_counters *policy; /* EGW_POLICY_SLOTS entries */
 	struct egw_addr_stats addrs;	    /* per egress address: mappings, exhaustion */
 	struct egw_nat_maps maps; /* endpoint-independent mappings of this worker's ports */
-	uint32_t *flow_map;	  /* per flow record: the mapping it holds, or EGW_NAT_MAP_NONE */
 	/* Packets turned back inside (hairpinning), processed again as if they had arrived on
 	 * the outside port in m->port once the burst is done (egw_pipeline_flush). */
 	uint16_t n_hairpin;

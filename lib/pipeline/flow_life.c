@@ -116,7 +116,7 @@ void egw_flow_release_shares(struct egw_worker *w, struct egw_flow *f)
 
 void egw_flow_release_mapping(struct egw_worker *w, struct egw_flow *f)
 {
-	uint32_t *id = &w->flow_map[egw_flow_index(w->ft, f)];
+	uint32_t *id = &f->nat_map;
 
 	if (*id == EGW_NAT_MAP_NONE)
 		return;

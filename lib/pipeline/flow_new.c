@@ -266,7 +266,7 @@ static enum egw_drop_reason bind_eim(struct egw_worker *w, const struct egw_nat_
 		if (id == EGW_NAT_MAP_NONE)
 			return EGW_DROP_NAT_EXHAUSTED;
 	}
-	w->flow_map[egw_flow_index(w->ft, f)] = id;
+	f->nat_map = id;
 	w->stats.nat_mappings = egw_nat_maps_active(&w->maps);
 	return EGW_DROP_NONE;
 }
@@ -288,7 +288,7 @@ static enum egw_drop_reason bind_nat(struct egw_worker *w, const struct egw_nat_
 	enum egw_drop_reason why = EGW_DROP_NONE;
 	uint16_t nat_port;
 
-	w->flow_map[egw_flow_index(w->ft, f)] = EGW_NAT_MAP_NONE;
+	f->nat_map = EGW_NAT_MAP_NONE;
 	if (!pool) {
 		f->nat_addr = key->a_addr;
 		f->nat_port = key->a_port;
@@ -674,7 +674,7 @@ struct egw_flow *egw_pl_flow_inbound(struct egw_worker *w, const struct egw_snap
 	f->nat_port = map.ext_port;
 	f->flags = EGW_FLOW_F_NAT | (w->flowlog ? EGW_FLOW_F_LOG : 0);
 	f->policy = 0;
-	w->flow_map[egw_flow_index(w->ft, f)] = EGW_NAT_MAP_NONE;
+	f->nat_map = EGW_NAT_MAP_NONE;
 	why = EGW_DROP_NAT_SOURCE_LIMIT;
 	if (egw_source_limit_acquire(&w->sources, map.in_addr, 0) == 0) {
 		f->flags |= EGW_FLOW_F_SRC_COUNTED;
@@ -682,7 +682,7 @@ struct egw_flow *egw_pl_flow_inbound(struct egw_worker *w, const struct egw_snap
 								     EGW_DROP_NONE;
 	}
 	if (why == EGW_DROP_NONE) {
-		w->flow_map[egw_flow_index(w->ft, f)] = id;
+		f->nat_map = id;
 		/* TCP: the outside sent the SYN, so the inside's first ACK completes it; UDP: an
 		 * exchange the outside started, on the stream timer. */
 		why = commit_flow(w, snap, f,

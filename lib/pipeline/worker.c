@@ -72,10 +72,7 @@ struct egw_worker *egw_worker_create(struct egw_dataplane *dp, unsigned id, uint
 		rte_errno = ENOMEM;
 		goto fail;
 	}
-	/* Cold: written when a translated flow starts and read when it ends. */
-	w->flow_map = rte_zmalloc_socket("egw_flow_map", (size_t)max_flows * sizeof(*w->flow_map),
-		0, socket);
-	if (!w->flow_map || egw_dns_snoop_init(&w->dns, dp->name, id, socket) < 0 ||
+	if (egw_dns_snoop_init(&w->dns, dp->name, id, socket) < 0 ||
 		egw_pl_frag_init(&w->frag, dp->fragment_trains, dp->fragment_timeout, socket) < 0) {
 		rte_errno = ENOMEM;
 		goto fail;
@@ -110,7 +107,7 @@ size_t egw_worker_bytes(uint32_t max_flows, bool flow_log)
 		   egw_source_limit_bytes(max_flows) + rte_ring_get_memsize(1024) +
 		   EGW_DNS_PENDING_SLOTS * sizeof(struct egw_dns_pending) +
 		   rte_ring_get_memsize_elem(16, EGW_DNS_JOURNAL_CELLS) +
-		   egw_nat_maps_bytes(max_flows) + (size_t)max_flows * sizeof(uint32_t) +
+		   egw_nat_maps_bytes(max_flows) +
 		   egw_pl_frag_bytes(0); /* [flows] fragment_trains at its default */
 
 	if (flow_log)
@@ -138,7 +135,6 @@ void egw_worker_free(struct egw_worker *w)
 	egw_source_limit_fini(&w->sources);
 	egw_addr_stats_fini(&w->addrs);
 	egw_nat_maps_fini(&w->maps);
-	rte_free(w->flow_map);
 	egw_dns_snoop_fini(&w->dns);
 	egw_pl_frag_fini(&w->frag);
 	free(w->policy);

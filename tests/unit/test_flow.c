@@ -94,8 +94,10 @@ static void test_flow_create_params(void)
 	CU_ASSERT_EQUAL(egw_flow_table_active(ft), 0);
 	CU_ASSERT_EQUAL(egw_flow_table_timeout(ft, EGW_TCP_ESTABLISHED), 7440);
 	CU_ASSERT_EQUAL(egw_flow_table_timeout(ft, EGW_FLOW_STATE_MAX), 0);
-	CU_ASSERT(egw_flow_table_bytes(100) >=
-		  100 * sizeof(struct egw_flow) + egw_flow_index_bytes(200));
+	/* Records and index only: the free list runs through the unused records. */
+	CU_ASSERT_EQUAL(egw_flow_table_bytes(100), sizeof(struct egw_flow_table) +
+							   100 * sizeof(struct egw_flow) +
+							   egw_flow_index_bytes(200));
 	/* Buckets: at most half their slots used when every key is in, no rounding up. */
 	CU_ASSERT_EQUAL(egw_flow_index_bytes(200), 40 * sizeof(struct egw_fi_bucket));
 	CU_ASSERT_EQUAL(egw_flow_index_bytes(201), 41 * sizeof(struct egw_fi_bucket));
@@ -125,7 +127,7 @@ static void test_flow_insert_lookup_remove(void)
 	CU_ASSERT_EQUAL(ft->n_free, 1024 - 300);
 	/* By position: a live record, a free one, none past the end. */
 	CU_ASSERT_PTR_EQUAL(egw_flow_at(ft, egw_flow_index(ft, fl[7])), fl[7]);
-	CU_ASSERT_PTR_NULL(egw_flow_at(ft, ft->free_stack[0]));
+	CU_ASSERT_PTR_NULL(egw_flow_at(ft, ft->free_head));
 	CU_ASSERT_PTR_NULL(egw_flow_at(ft, 1024));
 	for (unsigned i = 0; i < 300; i++) {
 		egw_flow_reply_key(fl[i], &reply);
@@ -300,6 +302,33 @@ static void test_flow_commit_duplicate(void)
 	CU_ASSERT(lookup_is(ft, &r1, f1, EGW_DIR_REPLY));
 	CU_ASSERT_EQUAL(ft->n_active, 1);
 	CU_ASSERT_EQUAL(ft->n_free, 63);
+	egw_flow_table_free(ft);
+}
+
+/* The free list hands out every record once, in ascending order from a new table, and the
+ * most recently freed first afterwards. */
+static void test_flow_free_list(void)
+{
+	struct egw_flow_table *ft = egw_flow_table_create(64, SOCKET_ID_ANY, &TO);
+	struct egw_flow *fl[64];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	for (unsigned i = 0; i < 64; i++) {
+		fl[i] = egw_flow_alloc(ft);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(fl[i]);
+		CU_ASSERT_EQUAL(egw_flow_index(ft, fl[i]), i);
+		CU_ASSERT_EQUAL(egw_flow_table_free_records(ft), 63 - i);
+	}
+	CU_ASSERT_PTR_NULL(egw_flow_alloc(ft));
+	egw_flow_abort(ft, fl[9]);
+	egw_flow_abort(ft, fl[40]);
+	egw_flow_abort(ft, fl[2]);
+	CU_ASSERT_EQUAL(egw_flow_table_free_records(ft), 3);
+	CU_ASSERT_PTR_EQUAL(egw_flow_alloc(ft), fl[2]);
+	CU_ASSERT_PTR_EQUAL(egw_flow_alloc(ft), fl[40]);
+	CU_ASSERT_PTR_EQUAL(egw_flow_alloc(ft), fl[9]);
+	CU_ASSERT_PTR_NULL(egw_flow_alloc(ft));
+	CU_ASSERT_EQUAL(egw_flow_table_free_records(ft), 0);
 	egw_flow_table_free(ft);
 }
 
@@ -1031,12 +1060,13 @@ void egw_test_register_flow(void)
 {
 	EGW_SUITE("flow", flow_init, NULL, EGW_TEST(test_flow_create_params),
 		EGW_TEST(test_flow_insert_lookup_remove), EGW_TEST(test_flow_commit_duplicate),
-		EGW_TEST(test_flow_table_full), EGW_TEST(test_flow_expire_timeouts),
-		EGW_TEST(test_flow_expire_budget), EGW_TEST(test_flow_flush),
-		EGW_TEST(test_flow_scan), EGW_TEST(test_tcp_initial_state),
-		EGW_TEST(test_tcp_may_start), EGW_TEST(test_tcp_state_machine),
-		EGW_TEST(test_udp_behaviour), EGW_TEST(test_timeouts_by_behaviour),
-		EGW_TEST(test_tcp_fin_before_established), EGW_TEST(test_flow_filter_parse),
-		EGW_TEST(test_flow_filter_errors), EGW_TEST(test_flow_filter_match),
-		EGW_TEST(test_flow_filter_host), EGW_TEST(test_flow_index_reference));
+		EGW_TEST(test_flow_free_list), EGW_TEST(test_flow_table_full),
+		EGW_TEST(test_flow_expire_timeouts), EGW_TEST(test_flow_expire_budget),
+		EGW_TEST(test_flow_flush), EGW_TEST(test_flow_scan),
+		EGW_TEST(test_tcp_initial_state), EGW_TEST(test_tcp_may_start),
+		EGW_TEST(test_tcp_state_machine), EGW_TEST(test_udp_behaviour),
+		EGW_TEST(test_timeouts_by_behaviour), EGW_TEST(test_tcp_fin_before_established),
+		EGW_TEST(test_flow_filter_parse), EGW_TEST(test_flow_filter_errors),
+		EGW_TEST(test_flow_filter_match), EGW_TEST(test_flow_filter_host),
+		EGW_TEST(test_flow_index_reference));
 }

@@ -203,7 +203,7 @@ static void test_mailbox_sources(void)
 	unsigned serves = 0;
 
 	CU_ASSERT_EQUAL_FATAL(egw_test_eal_init(), 0);
-	make_worker("ut_mbox3", 4 * EGW_MBOX_RECORDS_PER_LOOP); /* 65536 slots: 8 slices */
+	make_worker("ut_mbox3", 4 * EGW_MBOX_RECORDS_PER_LOOP); /* 49152 slots: 6 slices */
 	for (uint32_t i = 1; i <= 30; i++) /* 30 sources of one mapping each, ... */
 		CU_ASSERT_EQUAL(egw_source_limit_acquire(&w->sources, htonl(0xc6120000 + i), 0), 0);
 	for (int i = 0; i < 4; i++) /* ... but .7 holds 5 and .9 holds 3 */

@@ -871,6 +871,30 @@ static void test_source_top_insert(void)
 	CU_ASSERT_EQUAL(n, 0);
 }
 
+/* Full: one source per flow the table may hold, in one and a half slots per flow. */
+static void test_source_limit_full(void)
+{
+	enum { CAP = 1000 };
+	struct egw_source_limit sl;
+
+	CU_ASSERT_EQUAL(egw_source_limit_bytes(CAP), 1500 * sizeof(struct egw_source_slot));
+	CU_ASSERT_EQUAL_FATAL(egw_source_limit_init(&sl, "ut", CAP, SOCKET_ID_ANY), 0);
+	CU_ASSERT_EQUAL(egw_source_limit_slots(&sl), 1500);
+	for (uint32_t i = 0; i < CAP; i++)
+		CU_ASSERT_EQUAL(egw_source_limit_acquire(&sl, htonl(PG_IP(198, 18, 0, 1) + i), 0),
+			0);
+	CU_ASSERT_EQUAL(egw_source_limit_acquire(&sl, htonl(PG_IP(198, 19, 0, 1)), 0), -ENOSPC);
+	for (uint32_t i = 0; i < CAP; i++)
+		CU_ASSERT_EQUAL(egw_source_limit_count(&sl, htonl(PG_IP(198, 18, 0, 1) + i)), 1);
+	for (uint32_t i = 0; i < CAP; i += 2)
+		egw_source_limit_release(&sl, htonl(PG_IP(198, 18, 0, 1) + i));
+	for (uint32_t i = 0; i < CAP; i++)
+		CU_ASSERT_EQUAL(egw_source_limit_count(&sl, htonl(PG_IP(198, 18, 0, 1) + i)),
+			i % 2);
+	CU_ASSERT_EQUAL(sl.used, CAP / 2);
+	egw_source_limit_fini(&sl);
+}
+
 static void test_source_limit_reference(void)
 {
 	enum { CAP = 16, ADDRS = 24, ROUNDS = 50000, LIMIT = 5 };
@@ -1013,6 +1037,44 @@ static void test_nat_map_address_dependent(void)
 	egw_nat_maps_fini(&mm);
 }
 
+/* Ids come from free lists through the unused records: lowest first from a new table, the most
+ * recently freed first afterwards, none past the capacity; no memory beyond the records and
+ * the three indexes (two thirds full at most). */
+static void test_nat_map_free_lists(void)
+{
+	struct egw_nat_maps mm;
+	struct egw_nat_map m;
+	uint32_t id[4];
+
+	CU_ASSERT_EQUAL(egw_nat_maps_bytes(100),
+		101 * (sizeof(struct egw_nat_map) + sizeof(struct egw_nat_permit)) +
+			3 * 150 * sizeof(uint32_t));
+	CU_ASSERT_EQUAL_FATAL(egw_nat_maps_init(&mm, 4, &SECRET, SOCKET_ID_ANY), 0);
+	for (uint32_t i = 0; i < 4; i++) {
+		m = mk_map(i, EGW_FILTERING_ADDRESS_DEPENDENT);
+		id[i] = egw_nat_map_add(&mm, &m, htonl(SERVER), 7);
+		CU_ASSERT_EQUAL(id[i], i + 1);
+	}
+	m = mk_map(4, EGW_FILTERING_ADDRESS_DEPENDENT);
+	CU_ASSERT_EQUAL(egw_nat_map_add(&mm, &m, htonl(SERVER), 7), EGW_NAT_MAP_NONE);
+	CU_ASSERT_EQUAL(mm.n_free_permits, 0);
+	/* A fifth permit: none left. */
+	CU_ASSERT_EQUAL(egw_nat_map_ref(&mm, id[0], htonl(ROUTER)), -ENOSPC);
+	egw_nat_map_unref(&mm, id[1], htonl(SERVER));
+	egw_nat_map_unref(&mm, id[2], htonl(SERVER));
+	CU_ASSERT_EQUAL(egw_nat_maps_active(&mm), 2);
+	CU_ASSERT_EQUAL(mm.n_free_permits, 2);
+	m = mk_map(5, EGW_FILTERING_ADDRESS_DEPENDENT);
+	CU_ASSERT_EQUAL(egw_nat_map_add(&mm, &m, htonl(SERVER), 7), id[2]);
+	m = mk_map(6, EGW_FILTERING_ADDRESS_DEPENDENT);
+	CU_ASSERT_EQUAL(egw_nat_map_add(&mm, &m, htonl(SERVER), 7), id[1]);
+	CU_ASSERT_EQUAL(egw_nat_map_find_outside(&mm, m.ext_addr, m.ext_port, m.proto), id[1]);
+	CU_ASSERT(egw_nat_map_filter_allows(&mm, id[1], htonl(SERVER)));
+	CU_ASSERT_EQUAL(egw_nat_maps_active(&mm), 4);
+	CU_ASSERT_EQUAL(mm.n_free_permits, 0);
+	egw_nat_maps_fini(&mm);
+}
+
 /* Many adds and removes in random order: every live mapping stays findable both ways (the
  * backward-shift deletion never loses an entry of a probe run). */
 static void test_nat_map_churn(void)
@@ -1090,7 +1152,8 @@ void egw_test_register_nat(void)
 		EGW_TEST(test_addr_set), EGW_TEST(test_translate_basic),
 		EGW_TEST(test_translate_udp_csum_ffff), EGW_TEST(test_translate_icmp_all_zero),
 		EGW_TEST(test_translate_random), EGW_TEST(test_translate_icmp_error),
-		EGW_TEST(test_source_top_insert), EGW_TEST(test_source_limit_reference),
-		EGW_TEST(test_nat_map_basic), EGW_TEST(test_nat_map_address_dependent),
+		EGW_TEST(test_source_top_insert), EGW_TEST(test_source_limit_full),
+		EGW_TEST(test_source_limit_reference), EGW_TEST(test_nat_map_basic),
+		EGW_TEST(test_nat_map_address_dependent), EGW_TEST(test_nat_map_free_lists),
 		EGW_TEST(test_nat_map_churn), EGW_TEST(test_nat_pick_addr_eim));
 }

@@ -66,6 +66,9 @@
 
 #include "bench_dp.h"
 #include "bench_pkts.h"
+#include "flow/flow_table.h"
+#include "nat/nat_map.h"
+#include "nat/source_limit.h"
 #include "nat/translate.h"
 #include "pkt/pkt.h"
 
@@ -1106,6 +1109,45 @@ static void print_tls(const struct tls_result *res, unsigned n)
 	}
 }
 
+/* Where the worker's bytes per flow go (bytes per flow of the table's capacity). */
+struct mem_parts {
+	double records, free_list, index, source_limit, nat_maps, rest;
+	double index_load; /* share of the index's slots in use when the table is full */
+};
+
+/*
+ * The parts each module says it allocates for the table size, and what the measured heap
+ * holds beyond them (the worker's fixed tables, allocator overhead).
+ */
+static void mem_parts(const struct result *r, struct mem_parts *p)
+{
+	const double n = r->table;
+	struct egw_flow_table_mem m;
+
+	egw_flow_table_mem(r->table, &m);
+	p->records = (double)m.records / n;
+	p->free_list = (double)m.free_list / n;
+	p->index = (double)m.index / n;
+	p->index_load = (double)m.index_keys / m.index_slots;
+	p->source_limit = (double)egw_source_limit_bytes(r->table) / n;
+	p->nat_maps = (double)egw_nat_maps_bytes(r->table) / n;
+	p->rest = (double)r->heap_bytes / n - p->records - p->free_list - p->index -
+		  p->source_limit - p->nat_maps;
+}
+
+static void print_memory(const struct result *r)
+{
+	struct mem_parts p;
+
+	mem_parts(r, &p);
+	printf("memory at %u: worker %.1f B/flow = records %.1f, free list %.1f, index %.1f "
+	       "(%.0f%% of its slots when full), source limit %.1f, NAT mappings %.1f, rest %.1f "
+	       "(measured flow table %.1f); libc %zu B\n",
+		r->table, (double)r->heap_bytes / r->table, p.records, p.free_list, p.index,
+		100.0 * p.index_load, p.source_limit, p.nat_maps, p.rest,
+		(double)r->ft_bytes / r->table, r->libc_bytes);
+}
+
 static void print_table(const struct result *res, unsigned n)
 {
 	printf("\n%-9s %-9s %8s | %9s %8s | %8s %7s %7s | %8s %7s | %5s\n", "flows", "table",
@@ -1172,13 +1214,8 @@ static void print_table(const struct result *res, unsigned n)
 		const struct result *r = &res[i];
 		if (!r->ok)
 			printf("flows %u: %s\n", r->flows, r->why);
-		if (r->policies || !r->table)
-			continue;
-		printf("memory at %u: worker %.1f B/flow (flow table %.1f: records 64, created 4, "
-		       "free list 4, index %.1f; per-source limit and worker %.1f), libc %zu B\n",
-			r->table, (double)r->heap_bytes / r->table, (double)r->ft_bytes / r->table,
-			(double)r->ft_bytes / r->table - 72,
-			(double)(r->heap_bytes - r->ft_bytes) / r->table, r->libc_bytes);
+		if (!r->policies && r->table)
+			print_memory(r);
 	}
 }
 
@@ -1216,6 +1253,18 @@ static int write_json(const char *path, const struct result *res, unsigned n)
 			r->flows, r->table, r->policies, r->ok ? "true" : "false",
 			r->ok ? "" : r->why, r->heap_bytes, r->ft_bytes, r->libc_bytes,
 			r->table ? (double)r->heap_bytes / r->table : 0);
+		if (r->table) {
+			struct mem_parts p;
+
+			mem_parts(r, &p);
+			fprintf(f,
+				"   \"bytes_per_flow_parts\": {\"records\": %.2f, \"free_list\": "
+				"%.2f, "
+				"\"index\": %.2f, \"index_load\": %.3f, \"source_limit\": %.2f, "
+				"\"nat_maps\": %.2f, \"rest\": %.2f},\n",
+				p.records, p.free_list, p.index, p.index_load, p.source_limit,
+				p.nat_maps, p.rest);
+		}
 		fprintf(f, "   \"new_flows_per_s\": %.0f,\n",
 			cpp(&r->create) > 0 ? (double)tsc_hz / cpp(&r->create) : 0);
 		fprintf(f,
