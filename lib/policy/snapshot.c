@@ -182,7 +182,7 @@ static int compile_policies(struct egw_snapshot *snap, const struct egw_snapshot
 {
 	const struct egw_policy_set *ps = in->policies;
 	struct egw_cls_rule *rules = NULL;
-	size_t n_rules = 0, cap = 0, n_tuple;
+	size_t n_rules = 0, cap = 0, n_tuple = 0; /* set by the first pass; gcc -O3 cannot see it */
 	bool host = in->conf->egress.dns_filter, l7 = false;
 	char name[24];
 	int rc = -ENOMEM;
