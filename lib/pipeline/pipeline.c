@@ -670,11 +670,10 @@ static void process(struct egw_worker *w, const struct egw_snapshot *snap, struc
 
 		/* Once a flow ended in this burst, a candidate may name a freed (or reused) record:
 		 * look again. A miss may be a flow created by an earlier packet of this burst. */
-		if (unlikely(flow_ended || w->flow_removed))
-			f = egw_flow_lookup(w->ft, &b->keys[j], &dir);
-		else if (maybe & (1ULL << j))
+		if (likely(!flow_ended && !w->flow_removed) && (maybe & (1ULL << j)))
 			f = egw_flow_confirm(w->ft, &b->keys[j], cand[j], cand_dirs[j], &dir);
-		else if (created_in_burst(created, n_created, &b->keys[j]))
+		else if (unlikely(flow_ended || w->flow_removed) ||
+			 created_in_burst(created, n_created, &b->keys[j]))
 			f = egw_flow_lookup(w->ft, &b->keys[j], &dir);
 		if (!f) {
 			f = miss(w, snap, m, &b->meta[j], &b->keys[j], &dir);

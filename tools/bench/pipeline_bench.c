@@ -102,7 +102,7 @@ static double burst_median(unsigned n)
 	if (n == 0)
 		return 0;
 	qsort(burst_cycles, n, sizeof(burst_cycles[0]), cmp_u32);
-	return (double)burst_cycles[n / 2] / BURST;
+	return (double)burst_cycles[n >> 1] / BURST;
 }
 
 /* The established path cut into the library calls it is made of, each timed alone on the same
