@@ -23,27 +23,13 @@ static inline bool seq_lt(uint32_t a, uint32_t b)
 	return (int32_t)(a - b) < 0;
 }
 
-void egw_tcp_seg_read(const uint8_t *tcp, uint16_t l4_len, uint8_t flags, struct egw_tcp_seg *s)
+uint8_t egw_tcp_seg_wscale(const uint8_t *tcp)
 {
-	const unsigned doff = (unsigned)(tcp[12] >> 4) * 4;
-	uint32_t v32;
-	uint16_t v16;
+	struct egw_tcp_opts o;
 
-	memcpy(&v32, tcp + 4, 4);
-	s->seq = rte_be_to_cpu_32(v32);
-	memcpy(&v32, tcp + 8, 4);
-	s->ack = rte_be_to_cpu_32(v32);
-	memcpy(&v16, tcp + 14, 2);
-	s->win = rte_be_to_cpu_16(v16);
-	s->flags = flags;
-	s->len = l4_len - doff + !!(flags & EGW_TCP_SYN) + !!(flags & EGW_TCP_FIN);
-	s->wscale = EGW_TCP_NO_WSCALE;
-	if (flags & EGW_TCP_SYN) {
-		struct egw_tcp_opts o;
-		/* A broken option list ends the walk, as a receiver's does: what came before holds. */
-		(void)egw_tcp_opts_read((const struct rte_tcp_hdr *)tcp, &o);
-		s->wscale = o.wscale;
-	}
+	/* A broken option list ends the walk, as a receiver's does: what came before holds. */
+	(void)egw_tcp_opts_read((const struct rte_tcp_hdr *)tcp, &o);
+	return o.wscale;
 }
 
 /* Both SYNs seen: the shifts hold only if both carried the option (RFC 7323 2.2). */

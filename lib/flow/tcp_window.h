@@ -4,6 +4,11 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+
+#include "pkt/pkt.h"
 
 /*
  * TCP window tracking, the model of Linux conntrack and pf: per direction (the sender's view)
@@ -63,11 +68,31 @@ enum egw_tcp_fit {
 	EGW_TCP_OUT_OF_WINDOW, /* drop (tcp_out_of_window) */
 };
 
+/* The window scale option's shift in SYN header TCP; EGW_TCP_NO_WSCALE if none. */
+uint8_t egw_tcp_seg_wscale(const uint8_t *tcp);
+
 /*
  * Reads the segment fields from TCP header TCP (the parser checked its data offset against
- * L4_LEN, the TCP header and payload length).
+ * L4_LEN, the TCP header and payload length). Inline: every tracked segment pays it, and the
+ * caller's copy of the fields then stays in registers.
  */
-void egw_tcp_seg_read(const uint8_t *tcp, uint16_t l4_len, uint8_t flags, struct egw_tcp_seg *s);
+static inline void egw_tcp_seg_read(const uint8_t *tcp, uint16_t l4_len, uint8_t flags,
+	struct egw_tcp_seg *s)
+{
+	const unsigned doff = (unsigned)(tcp[12] >> 4) * 4;
+	uint32_t v32;
+	uint16_t v16;
+
+	memcpy(&v32, tcp + 4, 4);
+	s->seq = rte_be_to_cpu_32(v32);
+	memcpy(&v32, tcp + 8, 4);
+	s->ack = rte_be_to_cpu_32(v32);
+	memcpy(&v16, tcp + 14, 2);
+	s->win = rte_be_to_cpu_16(v16);
+	s->flags = flags;
+	s->len = l4_len - doff + !!(flags & EGW_TCP_SYN) + !!(flags & EGW_TCP_FIN);
+	s->wscale = (flags & EGW_TCP_SYN) ? egw_tcp_seg_wscale(tcp) : EGW_TCP_NO_WSCALE;
+}
 
 /* Checks segment S from direction DIR against TW and, when it fits, learns from it. */
 enum egw_tcp_fit egw_tcp_window_check(struct egw_tcp_window *tw, unsigned dir,
