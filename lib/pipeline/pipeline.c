@@ -246,7 +246,8 @@ static __rte_always_inline void flow_send(struct egw_worker *w, const struct egw
 		forward_split(w, m, meta, out_port, &f->neigh[dir], dst_be, rt,
 			dir == EGW_DIR_ORIG);
 	else
-		egw_pl_forward(w, m, out_port, &f->neigh[dir], dst_be, rt, dir == EGW_DIR_ORIG);
+		egw_pl_forward_inline(w, m, out_port, &f->neigh[dir], dst_be, rt,
+			dir == EGW_DIR_ORIG);
 }
 
 void egw_pl_flow_send(struct egw_worker *w, struct rte_mbuf *m, struct egw_pkt_meta *meta,

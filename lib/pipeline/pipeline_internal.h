@@ -174,9 +174,15 @@ static inline void egw_pl_hold_for_neighbour(struct egw_worker *w, struct rte_mb
  * back to be processed as if it had arrived on outside port OUT_PORT (hairpin.c). */
 void egw_pl_hairpin(struct egw_worker *w, struct rte_mbuf *m, uint16_t out_port);
 
-/* Common exit: L3/L2 rewrite and TX. The caller has checked TTL > 1 and translated. */
-static inline void egw_pl_forward(struct egw_worker *w, struct rte_mbuf *m, uint16_t out_port,
-	uint16_t *slot, uint32_t dst_be, const struct egw_route_table *rt, bool outbound)
+/*
+ * Common exit: L3/L2 rewrite and TX. The caller has checked TTL > 1 and translated. Always
+ * inline: the established path (flow_send) calls this one, so that the port and neighbour
+ * loads mix with its own; the rare exits call egw_pl_forward, which the compiler may keep out
+ * of line.
+ */
+static __rte_always_inline void egw_pl_forward_inline(struct egw_worker *w, struct rte_mbuf *m,
+	uint16_t out_port, uint16_t *slot, uint32_t dst_be, const struct egw_route_table *rt,
+	bool outbound)
 {
 	const struct egw_port_info *out = &w->dp->ports[out_port];
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
@@ -221,6 +227,13 @@ static inline void egw_pl_forward(struct egw_worker *w, struct rte_mbuf *m, uint
 	}
 	rte_ether_addr_copy(&mac, &eth->dst_addr);
 	egw_pl_tx_enqueue(w, out_port, m);
+}
+
+/* egw_pl_forward_inline, for the exits a packet rarely takes. */
+static inline void egw_pl_forward(struct egw_worker *w, struct rte_mbuf *m, uint16_t out_port,
+	uint16_t *slot, uint32_t dst_be, const struct egw_route_table *rt, bool outbound)
+{
+	egw_pl_forward_inline(w, m, out_port, slot, dst_be, rt, outbound);
 }
 
 /* Takes one of RT's max_flows. False when the quota is full. */
