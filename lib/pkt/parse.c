@@ -193,9 +193,10 @@ static inline bool parse_tcp_fast(const uint8_t *data, uint32_t len, bool cut, u
 }
 
 /* LEN bytes at DATA; CUT: the packet goes on past them (egw_pkt_parse_cut); IP_CK: what the
- * receiving NIC said of the IPv4 header checksum (RTE_MBUF_F_RX_IP_CKSUM_*, egw_pkt_parse_rx). */
-static enum egw_drop_reason parse_frame(const uint8_t *data, uint32_t len, bool cut, uint64_t ip_ck,
-	struct egw_pkt_meta *meta)
+ * receiving NIC said of the IPv4 header checksum (RTE_MBUF_F_RX_IP_CKSUM_*, egw_pkt_parse_rx).
+ * Every frame, without the fast path. */
+static enum egw_drop_reason parse_general(const uint8_t *data, uint32_t len, bool cut,
+	uint64_t ip_ck, struct egw_pkt_meta *meta)
 {
 	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)data;
 	const uint8_t *ip, *l4;
@@ -203,8 +204,6 @@ static enum egw_drop_reason parse_frame(const uint8_t *data, uint32_t len, bool 
 	uint32_t avail, l4_avail, l4_whole;
 	uint8_t ihl;
 
-	if (likely(parse_tcp_fast(data, len, cut, ip_ck, meta)))
-		return EGW_DROP_NONE;
 	meta->kind = EGW_PKT_IPV4;
 	meta->tcp_flags = 0;
 	meta->icmp_type = 0;
@@ -328,6 +327,20 @@ static enum egw_drop_reason parse_frame(const uint8_t *data, uint32_t len, bool 
 	default:
 		return EGW_DROP_L4_UNSUPPORTED;
 	}
+}
+
+static enum egw_drop_reason parse_frame(const uint8_t *data, uint32_t len, bool cut, uint64_t ip_ck,
+	struct egw_pkt_meta *meta)
+{
+	if (likely(parse_tcp_fast(data, len, cut, ip_ck, meta)))
+		return EGW_DROP_NONE;
+	return parse_general(data, len, cut, ip_ck, meta);
+}
+
+enum egw_drop_reason egw_pkt_parse_general(const uint8_t *data, uint32_t len, bool cut,
+	uint64_t ol_flags, struct egw_pkt_meta *meta)
+{
+	return parse_general(data, len, cut, ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK, meta);
 }
 
 enum egw_drop_reason egw_pkt_parse(const uint8_t *data, uint32_t len, struct egw_pkt_meta *meta)
