@@ -123,13 +123,13 @@ int egw_flow_index_lookup(const struct egw_flow_index *ix, const struct egw_flow
 }
 
 /*
- * The first two of a bulk lookup's three passes, so that the misses of a burst overlap: every
+ * A bulk lookup without its confirmations, so that the misses of a burst overlap: every
  * primary bucket requested, then every candidate record (*CAND: the stored value of the first
  * slot whose signature matches, or 0). Returns the keys that may be present: a candidate, or a
- * primary bucket that spilled.
+ * primary bucket that spilled. The caller confirms each (flow_table.h egw_flow_confirm).
  */
-static uint64_t candidates(const struct egw_flow_index *ix, const struct egw_flow_key **keys,
-	unsigned n, uint32_t *cand)
+uint64_t egw_flow_index_candidates_bulk(const struct egw_flow_index *ix,
+	const struct egw_flow_key **keys, unsigned n, uint32_t *cand)
 {
 	struct fi_place p[64];
 	uint64_t maybe = 0;
@@ -156,33 +156,6 @@ static uint64_t candidates(const struct egw_flow_index *ix, const struct egw_flo
 			}
 	}
 	return maybe;
-}
-
-uint64_t egw_flow_index_candidates_bulk(const struct egw_flow_index *ix,
-	const struct egw_flow_key **keys, unsigned n, uint32_t *cand)
-{
-	return candidates(ix, keys, n, cand);
-}
-
-uint64_t egw_flow_index_lookup_bulk(const struct egw_flow_index *ix,
-	const struct egw_flow_key **keys, unsigned n, uint32_t *values)
-{
-	uint32_t cand[64];
-	uint64_t maybe = candidates(ix, keys, n, cand), hits = 0;
-
-	/* The third pass: the confirmations. */
-	for (uint64_t m = maybe; m; m &= m - 1) {
-		unsigned i = (unsigned)__builtin_ctzll(m);
-		if (cand[i] && confirm(ix, cand[i], keys[i])) {
-			values[i] = cand[i] - 1;
-			hits |= 1ULL << i;
-			continue;
-		}
-		/* Another slot with the same signature, or the secondary bucket: rare. */
-		if (egw_flow_index_lookup(ix, keys[i], &values[i]) == 0)
-			hits |= 1ULL << i;
-	}
-	return hits;
 }
 
 static inline int free_slot(const struct egw_fi_bucket *b)

@@ -49,12 +49,9 @@ int egw_flow_index_init(struct egw_flow_index *ix, uint32_t keys, const struct e
 void egw_flow_index_fini(struct egw_flow_index *ix);
 size_t egw_flow_index_bytes(uint32_t keys);
 
-/* Bulk lookup of N (<= 64) keys: VALUES[i] where bit i of the result is set. */
-uint64_t egw_flow_index_lookup_bulk(const struct egw_flow_index *ix,
-	const struct egw_flow_key **keys, unsigned n, uint32_t *values);
-/* The same without the confirmations: bit i of the result set when KEYS[i] may be present,
- * CAND[i] the stored value (value + 1) of its likely slot (its record requested), 0 when only
- * its secondary bucket may hold it. */
+/* Bulk lookup of N (<= 64) keys without the confirmations: bit i of the result set when
+ * KEYS[i] may be present, CAND[i] the stored value (value + 1) of its likely slot (its record
+ * requested), 0 when only its secondary bucket may hold it. */
 uint64_t egw_flow_index_candidates_bulk(const struct egw_flow_index *ix,
 	const struct egw_flow_key **keys, unsigned n, uint32_t *cand);
 /* 0 and *VALUE, or -ENOENT. */

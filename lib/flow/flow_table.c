@@ -147,16 +147,19 @@ void egw_flow_table_free(struct egw_flow_table *ft)
 uint64_t egw_flow_lookup_bulk(struct egw_flow_table *ft, const struct egw_flow_key **keys,
 	unsigned n, struct egw_flow **flows, uint8_t *dirs)
 {
-	uint32_t v[64];
-	uint64_t hits;
+	struct egw_flow *cand[64];
+	uint8_t cand_dirs[64];
+	uint64_t maybe = egw_flow_candidates_bulk(ft, keys, n, cand, cand_dirs), hits = 0;
 
-	if (n == 0)
-		return 0;
-	hits = egw_flow_index_lookup_bulk(&ft->index, keys, n, v);
-	for (uint64_t h = hits; h; h &= h - 1) {
-		unsigned i = (unsigned)__builtin_ctzll(h);
-		flows[i] = &ft->flows[EGW_FLOW_VAL_IDX(v[i])];
-		dirs[i] = (uint8_t)EGW_FLOW_VAL_DIR(v[i]);
+	/* The confirmations, all at once (the pipeline does each at its packet's turn). */
+	for (uint64_t m = maybe; m; m &= m - 1) {
+		unsigned i = (unsigned)__builtin_ctzll(m), dir;
+
+		flows[i] = egw_flow_confirm(ft, keys[i], cand[i], cand_dirs[i], &dir);
+		if (flows[i]) {
+			dirs[i] = (uint8_t)dir;
+			hits |= 1ULL << i;
+		}
 	}
 	return hits;
 }
