@@ -81,8 +81,8 @@ static inline void rewrite(uint8_t *ip, unsigned addr_off, uint8_t *l4, uint8_t 
 	}
 }
 
-void egw_translate(struct rte_mbuf *m, const struct egw_pkt_meta *meta, const struct egw_flow *f,
-	unsigned dir)
+void egw_translate_icmp(struct rte_mbuf *m, const struct egw_pkt_meta *meta,
+	const struct egw_flow *f, unsigned dir)
 {
 	uint8_t *data = rte_pktmbuf_mtod(m, uint8_t *);
 	uint8_t *ip = data + meta->l3_off, *l4 = data + meta->l4_off;

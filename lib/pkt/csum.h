@@ -40,6 +40,28 @@ static inline uint16_t egw_csum_update32(uint16_t csum, uint32_t old_val, uint32
 }
 
 /*
+ * What replacing the 32-bit OLD_VAL by NEW_VAL adds to a one's complement sum (unfolded): a
+ * packet whose fields change together (address and port) folds once for all of them.
+ */
+static inline uint32_t egw_csum_delta32(uint32_t old_val, uint32_t new_val)
+{
+	return (uint32_t)(uint16_t) ~(old_val >> 16) + (uint16_t) ~(old_val & 0xffff) +
+	       (new_val >> 16) + (new_val & 0xffff);
+}
+
+/* The same for a 16-bit field. */
+static inline uint32_t egw_csum_delta16(uint16_t old_val, uint16_t new_val)
+{
+	return (uint32_t)(uint16_t)~old_val + new_val;
+}
+
+/* CSUM after changes whose deltas (egw_csum_delta32/16) sum to DELTA (at most 2^31). */
+static inline uint16_t egw_csum_apply(uint16_t csum, uint32_t delta)
+{
+	return (uint16_t)~egw_csum_fold((uint16_t)~csum + delta);
+}
+
+/*
  * UDP: a checksum of 0 means "none" and must stay 0 (RFC 768); a computed 0 is sent as 0xffff.
  */
 static inline uint16_t egw_csum_update32_udp(uint16_t csum, uint32_t old_val, uint32_t new_val)
