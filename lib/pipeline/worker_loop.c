@@ -54,6 +54,7 @@ int egw_worker_loop(void *arg)
 	struct rte_rcu_qsbr *qsbr = w->dp->rcu.qsbr;
 	const uint64_t hz = rte_get_tsc_hz();
 	struct rte_mbuf *pkts[EGW_BURST] = { NULL }; /* once per lcore, not per loop */
+	uint64_t next_second = 0;		     /* TSC at which w->now moves on */
 
 	rte_rcu_qsbr_thread_register(qsbr, w->id);
 	rte_rcu_qsbr_thread_online(qsbr, w->id);
@@ -61,7 +62,12 @@ int egw_worker_loop(void *arg)
 		const uint64_t tsc = rte_get_tsc_cycles();
 		unsigned got = 0;
 
-		w->now = (uint32_t)(tsc / hz);
+		/* A 64-bit division costs more than a burst's worth of packets' counters: once a
+		 * second, not once a loop. */
+		if (unlikely(tsc >= next_second)) {
+			w->now = (uint32_t)(tsc / hz);
+			next_second = ((uint64_t)w->now + 1) * hz;
+		}
 		w->now_tsc = tsc;
 		for (unsigned i = 0; i < run->n_rxq; i++) {
 			const uint16_t dev = run->rxq[i].port;
