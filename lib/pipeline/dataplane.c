@@ -326,6 +326,7 @@ void egw_dataplane_worker_view(const struct egw_dataplane *dp, unsigned i,
 	v->flows_created = LOAD(st->flows_created);
 	v->handoffs_out = LOAD(st->handoffs_out);
 	v->handoffs_in = LOAD(st->handoffs_in);
+	v->rss_hash_mismatch = LOAD(st->rss_hash_mismatch);
 	for (unsigned r = 1; r < EGW_DROP_MAX; r++)
 		v->drops += LOAD(st->drops[r]);
 }

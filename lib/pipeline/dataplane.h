@@ -68,6 +68,9 @@ struct egw_worker_stats {
 	uint64_t nat_inbound_filtered; /* outside packets to a mapping its filtering refused */
 	uint64_t nat_hairpinned;       /* packets to a pool address turned back inside */
 	uint64_t handoffs_out, handoffs_in;
+	/* NIC RSS hashes checked against the software Toeplitz (one in EGW_RSS_CHECK_EVERY) that
+	 * disagreed: the worker stopped taking them (at most 1 per worker). */
+	uint64_t rss_hash_mismatch;
 	uint64_t punted;       /* ARP handed to the control thread */
 	uint64_t echo_replies; /* ICMP echo requests to our addresses answered */
 	uint64_t held;	       /* packets handed to the control thread to wait for ARP */
@@ -239,6 +242,7 @@ struct egw_worker_view {
 	uint64_t rx_packets, tx_packets, polls, busy_polls, flows_active, flows_created;
 	uint64_t handoffs_out, handoffs_in, drops;
 	uint64_t busy_cycles;
+	uint64_t rss_hash_mismatch;
 	uint64_t flows_time_wait; /* finished flows (flows_active counts the live ones) */
 };
 void egw_dataplane_worker_view(const struct egw_dataplane *dp, unsigned i,

@@ -102,6 +102,9 @@ struct egw_tx_buffer {
 	struct rte_mbuf *pkts[EGW_BURST];
 };
 
+/* One NIC RSS hash in this many is checked against the software Toeplitz (pipeline.c). */
+#define EGW_RSS_CHECK_EVERY 256
+
 struct egw_worker {
 	unsigned id;
 	unsigned lcore; /* for telemetry */
@@ -113,6 +116,11 @@ struct egw_worker {
 	uint32_t nat_counter;		 /* RFC 6056 algorithm 3 per-worker increment */
 	bool flow_removed; /* a flow ended during the current burst: its record may be reused */
 	uint32_t reclaim_cursor; /* full table: where the search for a finished flow goes on */
+	/* NIC RSS hashes as the owner's input (pipeline.c nic_hashed): packets until the next
+	 * one is checked against the software Toeplitz, and whether one ever disagreed (then
+	 * this worker computes every owner itself). */
+	uint16_t rss_check_in;
+	bool rss_hash_distrusted;
 	uint16_t txq;		 /* the TX queue this worker owns on every port */
 	uint32_t tx_dirty;	 /* bit per port id with buffered packets */
 	struct rte_ring *ctl_tx; /* control -> this worker: frames to transmit (mbuf->port) */

@@ -22,15 +22,41 @@
 #include "pkt/csum.h"
 #include "nat/translate.h"
 
+/*
+ * Is the NIC's RSS hash of M (a packet nic_hashed() would trust) the software Toeplitz of its
+ * source? Checked for one packet in EGW_RSS_CHECK_EVERY, the first included. A NIC that
+ * hashes other fields than it was told (a driver that takes the source-only setting but
+ * hashes the 4-tuple, say) would otherwise spread one endpoint's flows over workers unseen,
+ * and endpoint-independent mapping needs them on one. A mismatch is counted once and the
+ * worker computes every owner from then on (the same owner a right hash names). Out of line:
+ * rare.
+ */
+static __rte_noinline bool nic_hash_checks_out(struct egw_worker *w, const struct rte_mbuf *m,
+	const struct egw_pkt_meta *meta)
+{
+	w->rss_check_in = EGW_RSS_CHECK_EVERY - 1;
+	if (!(m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ||
+		m->hash.rss == egw_rss_hash(&w->dp->rss, meta->src, meta->sport, true))
+		return true;
+	w->rss_hash_distrusted = true;
+	w->stats.rss_hash_mismatch++;
+	return false;
+}
+
 /* M itself when the NIC's RSS hash of it is its inside endpoint's owner input: an
  * unfragmented TCP or UDP packet from a device hashing on the source fields (a first
- * fragment is hashed on its addresses alone). */
-static inline const struct rte_mbuf *nic_hashed(const struct egw_dataplane *dp,
-	const struct rte_mbuf *m, const struct egw_pkt_meta *meta, const struct egw_port_info *in)
+ * fragment is hashed on its addresses alone), while the worker trusts the NIC's hashes. */
+static inline const struct rte_mbuf *nic_hashed(struct egw_worker *w, const struct rte_mbuf *m,
+	const struct egw_pkt_meta *meta, const struct egw_port_info *in)
 {
+	const struct egw_dataplane *dp = w->dp;
+
 	if (!dp->rss_hash_devs || in->dev >= EGW_PORT_IDS ||
 		!(dp->rss_hash_devs & (1u << in->dev)) || meta->frag != EGW_PKT_FRAG_NONE ||
-		(meta->proto != IPPROTO_TCP && meta->proto != IPPROTO_UDP))
+		(meta->proto != IPPROTO_TCP && meta->proto != IPPROTO_UDP) ||
+		unlikely(w->rss_hash_distrusted))
+		return NULL;
+	if (unlikely(w->rss_check_in-- == 0) && !nic_hash_checks_out(w, m, meta))
 		return NULL;
 	return m;
 }
@@ -45,9 +71,10 @@ static inline const struct rte_mbuf *nic_hashed(const struct egw_dataplane *dp,
  *   worker, which endpoint-independent mapping needs, and an untranslated flow's replies go
  *   where its original packets went.
  */
-static inline unsigned packet_owner(const struct egw_dataplane *dp, const struct egw_snapshot *snap,
+static inline unsigned packet_owner(struct egw_worker *w, const struct egw_snapshot *snap,
 	const struct rte_mbuf *m, const struct egw_pkt_meta *meta, const struct egw_port_info *in)
 {
+	const struct egw_dataplane *dp = w->dp;
 	unsigned n = dp->n_workers;
 
 	if (n == 1)
@@ -64,8 +91,8 @@ static inline unsigned packet_owner(const struct egw_dataplane *dp, const struct
 			meta->inner_proto);
 	}
 	if (in->zone == EGW_ZONE_INSIDE)
-		return egw_pl_endpoint_owner(dp, nic_hashed(dp, m, meta, in), meta->src,
-			meta->sport, meta->proto);
+		return egw_pl_endpoint_owner(dp, nic_hashed(w, m, meta, in), meta->src, meta->sport,
+			meta->proto);
 	if (egw_addr_set_contains(&snap->pool_addrs, meta->dst))
 		return egw_nat_port_owner(meta->dport, n);
 	return egw_pl_endpoint_owner(dp, NULL, meta->dst, meta->dport, meta->proto);
@@ -603,7 +630,7 @@ static void classify(struct egw_worker *w, const struct egw_snapshot *snap, stru
 					continue;
 				}
 			} else {
-				owner = packet_owner(dp, snap, m, pm, in);
+				owner = packet_owner(w, snap, m, pm, in);
 			}
 			if (owner != w->id) {
 				egw_pkt_meta_carry(m, dp->meta_off, pm);

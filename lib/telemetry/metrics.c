@@ -393,6 +393,9 @@ static void render_workers(const struct egw_tel_source *s, struct egw_metrics_bu
 		F("worker_handoffs_out_total", "counter", "Packets handed to their owner worker.",
 			handoffs_out),
 		F("worker_flows_active", "gauge", "Flows in the worker's table.", flows_active),
+		F("worker_rss_hash_mismatch_total", "counter",
+			"NIC RSS hashes that disagreed with the software Toeplitz (then computed).",
+			rss_hash_mismatch),
 	};
 #undef F
 	struct egw_worker_view v[EGW_MAX_WORKERS];

@@ -166,6 +166,7 @@ int egw_tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(w, "flows_created", v.flows_created);
 		rte_tel_data_add_dict_u64(w, "handoffs_out", v.handoffs_out);
 		rte_tel_data_add_dict_u64(w, "handoffs_in", v.handoffs_in);
+		rte_tel_data_add_dict_u64(w, "rss_hash_mismatch", v.rss_hash_mismatch);
 		rte_tel_data_add_dict_u64(w, "drops", v.drops);
 		rc = add_child(workers, 'w', i, w);
 	}

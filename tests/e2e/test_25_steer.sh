@@ -80,6 +80,10 @@ for w in w0 w1; do
 		"/egw/workers $w handoffs_out"
 	assert_num "$(printf '%s' "$workers" | egw_json_get "/egw/workers.workers.$w.handoffs_in")" \
 		"/egw/workers $w handoffs_in"
+	# af_packet gives no RSS hash: nothing to check, nothing can disagree.
+	assert_eq "$(printf '%s' "$workers" |
+		egw_json_get "/egw/workers.workers.$w.rss_hash_mismatch")" 0 \
+		"/egw/workers $w rss_hash_mismatch"
 done
 egw_stop
 

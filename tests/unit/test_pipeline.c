@@ -2037,20 +2037,26 @@ static void test_pipeline_rss_owner(void)
 	struct egw_rss_owner *ref = rss_dp_setup(true);
 
 	CU_ASSERT_FALSE(egw_dataplane_nic_owner(F.dp, port_out));
-	/* N endpoints the NIC put on queue 1 (odd hashes: entry 2k + 1 -> worker 1). */
-	for (unsigned i = 0; i < N; i++) {
-		struct pg_pkt p = from_client(IPPROTO_TCP, (uint16_t)(30000 + i), SERVER, 80);
+	/* N endpoints the NIC put on queue 1, each with the hash the NIC gives it. */
+	for (unsigned i = 0, sport = 30000; i < N; sport++) {
+		const uint32_t h = egw_rss_hash(ref, htonl(CLIENT), htons((uint16_t)sport), true);
+		struct pg_pkt p = from_client(IPPROTO_TCP, (uint16_t)sport, SERVER, 80);
 		uint8_t f[PG_FRAME_MAX];
 		struct rte_mbuf *m;
 
+		CU_ASSERT_FATAL(sport < 31000);
+		if (egw_rss_owner_of(ref, h) != 1)
+			continue;
 		p.tcp_flags = EGW_TCP_SYN;
 		m = mk_mbuf(f, bld(f, &p), port_in);
 		m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
-		m->hash.rss = 2 * i + 1;
+		m->hash.rss = h;
 		F.fed++;
 		egw_pipeline_rx(W(1), &m, 1, false);
+		i++;
 	}
 	CU_ASSERT_EQUAL(W(1)->stats.handoffs_out, 0);
+	CU_ASSERT_EQUAL(W(1)->stats.rss_hash_mismatch, 0);
 	CU_ASSERT_EQUAL(rte_ring_count(F.dp->handoff[1][0]), 0);
 	CU_ASSERT_EQUAL(egw_flow_table_active(W(1)->ft), N);
 	CU_ASSERT_EQUAL_FATAL(take(fr, N), N);
@@ -2082,6 +2088,46 @@ static void test_pipeline_rss_owner(void)
 		CU_ASSERT_PTR_NOT_NULL(find_flow(W(owner), IPPROTO_UDP, sport, SERVER, 53));
 	}
 	CU_ASSERT_EQUAL(take(NULL, 0), N);
+	free(ref);
+	dp_teardown();
+}
+
+/*
+ * A NIC whose hash is not the Toeplitz of the source it was told to hash (a driver hashing the
+ * 4-tuple, say): the first packet's check finds it; the worker counts it once and computes
+ * every owner itself from then on, so each endpoint still goes to one owner (here: handed
+ * off to worker 0, where the wrong hash named worker 1).
+ */
+static void test_pipeline_rss_hash_mismatch(void)
+{
+	struct egw_rss_owner *ref = rss_dp_setup(true);
+	struct egw_worker_view v;
+	uint16_t sport = 30000;
+
+	for (unsigned k = 0; k < 2; k++, sport++) {
+		struct rte_mbuf *m;
+		uint8_t f[PG_FRAME_MAX];
+		struct pg_pkt p;
+		uint32_t wrong;
+
+		while (egw_rss_endpoint_owner(ref, NULL, htonl(CLIENT), htons(sport), true) != 0)
+			CU_ASSERT_FATAL(++sport < 30100);
+		wrong = egw_rss_hash(ref, htonl(CLIENT), htons(sport), true) ^ 1; /* worker 1 */
+		CU_ASSERT_EQUAL(egw_rss_owner_of(ref, wrong), 1);
+		p = from_client(IPPROTO_UDP, sport, SERVER, 53);
+		m = mk_mbuf(f, bld(f, &p), port_in);
+		m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
+		m->hash.rss = wrong;
+		F.fed++;
+		egw_pipeline_rx(W(1), &m, 1, false);
+		CU_ASSERT_EQUAL(rte_ring_count(F.dp->handoff[1][0]), 1);
+		CU_ASSERT_EQUAL(run_handoffs(), 1);
+		CU_ASSERT_PTR_NOT_NULL(find_flow(W(0), IPPROTO_UDP, sport, SERVER, 53));
+	}
+	CU_ASSERT_EQUAL(egw_flow_table_active(W(1)->ft), 0);
+	CU_ASSERT_EQUAL(take(NULL, 0), 2);
+	egw_dataplane_worker_view(F.dp, 1, &v);
+	CU_ASSERT_EQUAL(v.rss_hash_mismatch, 1);
 	free(ref);
 	dp_teardown();
 }
@@ -5264,6 +5310,7 @@ void egw_test_register_pipeline(void)
 		EGW_TEST(test_pipeline_expiry), EGW_TEST(test_pipeline_two_workers),
 		EGW_TEST(test_pipeline_untranslated), EGW_TEST(test_pipeline_handoff_full),
 		EGW_TEST(test_pipeline_handoff_carries_meta), EGW_TEST(test_pipeline_rss_owner),
+		EGW_TEST(test_pipeline_rss_hash_mismatch),
 		EGW_TEST(test_pipeline_rss_owner_disagree),
 		EGW_TEST(test_pipeline_rss_owner_hash_not_input),
 		EGW_TEST(test_pipeline_route_and_neighbour), EGW_TEST(test_pipeline_source_limit),
