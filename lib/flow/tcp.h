@@ -29,6 +29,14 @@ uint8_t egw_tcp_initial_state(uint8_t flags);
  */
 void egw_tcp_track(struct egw_flow *f, unsigned dir, uint8_t flags);
 
+/* Does a segment with FLAGS leave F's state as egw_tcp_track() found it? An established flow's
+ * ACK or data, which is almost every segment: inline, so that those skip the call. */
+static inline bool egw_tcp_steady(const struct egw_flow *f, uint8_t flags)
+{
+	return f->state == EGW_TCP_ESTABLISHED &&
+	       !(flags & (EGW_TCP_SYN | EGW_TCP_FIN | EGW_TCP_RST));
+}
+
 /*
  * Does a segment with FLAGS from the inside open a new connection on flow F's 5-tuple? A SYN
  * (without ACK) on a flow closing, in time-wait or reset: the client reuses its port (RFC 5382

@@ -271,9 +271,10 @@ static __rte_always_inline void flow_send(struct egw_worker *w, const struct egw
 		return;
 	}
 	was = f->state;
-	if (meta->proto == IPPROTO_TCP)
-		egw_tcp_track(f, dir, tcp_flags);
-	else if (meta->proto == IPPROTO_UDP)
+	if (meta->proto == IPPROTO_TCP) {
+		if (!egw_tcp_steady(f, tcp_flags))
+			egw_tcp_track(f, dir, tcp_flags);
+	} else if (meta->proto == IPPROTO_UDP)
 		egw_udp_track(f, dir);
 	if (unlikely(f->state != was))
 		egw_flow_state_changed(w, f, was);
