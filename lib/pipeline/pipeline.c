@@ -20,6 +20,7 @@
 #include "net/l3.h"
 #include "net/tcp_rst.h"
 #include "pkt/csum.h"
+#include "pkt/parse_fast.h"
 #include "nat/translate.h"
 
 /*
@@ -551,7 +552,7 @@ static inline bool parse(struct egw_worker *w, const struct egw_snapshot *snap, 
 		egw_drop(&w->stats, m, EGW_DROP_VLAN_UNKNOWN);
 		return false;
 	}
-	r = egw_pkt_parse_rx(data, m->data_len, m->ol_flags, pm);
+	r = egw_pkt_parse_rx_inline(data, m->data_len, m->ol_flags, pm);
 	if (unlikely(r == EGW_DROP_IP_BAD_LENGTH) &&
 		m->data_len >= w->dp->ports[m->port].mtu + RTE_ETHER_HDR_LEN)
 		r = egw_pkt_parse_cut(data, m->data_len, pm);

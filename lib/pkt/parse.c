@@ -14,27 +14,14 @@
 #include <rte_arp.h>
 
 #include "csum.h"
+#include "parse_fast.h"
 #include "pkt.h"
 
-#define IPV4_MIN_HDR 20
 #define IPOPT_EOL 0
 #define IPOPT_NOP 1
 #define IPOPT_LSRR 131
 #define IPOPT_SSRR 137
 #define L4_MIN_QUOTED 8 /* RFC 792: an ICMP error quotes at least 8 bytes past the IP header */
-
-static inline int addr_is_martian_src(uint32_t be)
-{
-	uint32_t a = rte_be_to_cpu_32(be);
-	uint8_t first = (uint8_t)(a >> 24);
-	/* 0/8 "this network", 127/8 loopback, 224/4 multicast and 240/4 reserved incl. broadcast */
-	return first == 0 || first == 127 || first >= 224;
-}
-
-static inline int addr_is_martian_dst(uint32_t be)
-{
-	return addr_is_martian_src(be);
-}
 
 /*
  * Walks the LEN bytes of IPv4 options at OPT (RFC 791 3.1): EOL ends the list (what follows is
@@ -83,12 +70,12 @@ static enum egw_drop_reason parse_icmp_error(const uint8_t *icmp, uint32_t avail
 	uint32_t in_avail = avail - 8;
 	uint8_t ihl;
 
-	if (in_avail < IPV4_MIN_HDR)
+	if (in_avail < EGW_PKT_IPV4_MIN_HDR)
 		return EGW_DROP_ICMP_ERROR_MALFORMED;
 	if ((in[0] >> 4) != 4)
 		return EGW_DROP_ICMP_ERROR_MALFORMED;
 	ihl = (uint8_t)((in[0] & 0x0f) * 4);
-	if (ihl < IPV4_MIN_HDR || in_avail < (uint32_t)ihl + L4_MIN_QUOTED)
+	if (ihl < EGW_PKT_IPV4_MIN_HDR || in_avail < (uint32_t)ihl + L4_MIN_QUOTED)
 		return EGW_DROP_ICMP_ERROR_MALFORMED;
 	meta->inner_proto = in[9];
 	if (meta->inner_proto != IPPROTO_TCP && meta->inner_proto != IPPROTO_UDP &&
@@ -135,63 +122,6 @@ static enum egw_drop_reason parse_later_fragment(struct egw_pkt_meta *meta, uint
 	return EGW_DROP_NONE;
 }
 
-/*
- * The frame nearly every packet is: Ethernet, IPv4 with a 20-byte header, a whole datagram,
- * TCP. Straight-line tests that pass only where every test of parse_frame would (the same
- * metadata, no drop); false sends anything else, wrong or not, to parse_frame, which names
- * the drop reason. Worth it: the fixed header length unrolls the checksum and skips the
- * general walk (ARP, VLAN, options, fragments) every packet would otherwise pay.
- */
-static inline bool parse_tcp_fast(const uint8_t *data, uint32_t len, bool cut, uint64_t ip_ck,
-	struct egw_pkt_meta *meta)
-{
-	const uint8_t *ip = data + sizeof(struct rte_ether_hdr);
-	const uint8_t *l4 = ip + IPV4_MIN_HDR;
-	const uint32_t avail = len - (uint32_t)sizeof(struct rte_ether_hdr);
-	uint16_t ethertype, frag, ip_len;
-	uint32_t l4_avail;
-	uint8_t doff, flags;
-
-	if (len < sizeof(struct rte_ether_hdr) + IPV4_MIN_HDR + sizeof(struct rte_tcp_hdr))
-		return false;
-	memcpy(&ethertype, data + offsetof(struct rte_ether_hdr, ether_type), 2);
-	memcpy(&frag, ip + 6, 2);
-	if (ethertype != RTE_BE16(RTE_ETHER_TYPE_IPV4) || ip[0] != 0x45 || ip[9] != IPPROTO_TCP ||
-		(frag & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)) != 0)
-		return false;
-	memcpy(&ip_len, ip + 2, 2);
-	ip_len = rte_be_to_cpu_16(ip_len);
-	if (ip_len < IPV4_MIN_HDR + sizeof(struct rte_tcp_hdr) || (ip_len > avail && !cut))
-		return false;
-	l4_avail = RTE_MIN((uint32_t)ip_len, avail) - IPV4_MIN_HDR;
-	doff = (uint8_t)((l4[12] >> 4) * 4);
-	flags = l4[13];
-	if (doff < sizeof(struct rte_tcp_hdr) || doff > l4_avail ||
-		((flags & EGW_TCP_SYN) && (flags & (EGW_TCP_FIN | EGW_TCP_RST))) ||
-		!(flags & (EGW_TCP_SYN | EGW_TCP_ACK | EGW_TCP_RST)))
-		return false;
-	if (ip_ck != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
-		(ip_ck == RTE_MBUF_F_RX_IP_CKSUM_BAD || !egw_csum_ipv4_hdr_ok(ip, IPV4_MIN_HDR)))
-		return false;
-	memcpy(&meta->src, ip + 12, 4);
-	memcpy(&meta->dst, ip + 16, 4);
-	if (addr_is_martian_src(meta->src) || addr_is_martian_dst(meta->dst))
-		return false;
-	meta->kind = EGW_PKT_IPV4;
-	meta->proto = IPPROTO_TCP;
-	meta->tcp_flags = flags;
-	meta->icmp_type = 0;
-	meta->ip_opts = 0;
-	meta->frag = EGW_PKT_FRAG_NONE;
-	meta->l3_off = sizeof(struct rte_ether_hdr);
-	meta->l4_off = sizeof(struct rte_ether_hdr) + IPV4_MIN_HDR;
-	meta->ip_len = ip_len;
-	meta->l4_len = (uint16_t)(ip_len - IPV4_MIN_HDR);
-	memcpy(&meta->ip_id, ip + 4, 2);
-	l4_ports(IPPROTO_TCP, l4, &meta->sport, &meta->dport);
-	return true;
-}
-
 /* LEN bytes at DATA; CUT: the packet goes on past them (egw_pkt_parse_cut); IP_CK: what the
  * receiving NIC said of the IPv4 header checksum (RTE_MBUF_F_RX_IP_CKSUM_*, egw_pkt_parse_rx).
  * Every frame, without the fast path. */
@@ -229,12 +159,12 @@ static enum egw_drop_reason parse_general(const uint8_t *data, uint32_t len, boo
 
 	ip = data + sizeof(*eth);
 	avail = len - (uint32_t)sizeof(*eth);
-	if (avail < IPV4_MIN_HDR)
+	if (avail < EGW_PKT_IPV4_MIN_HDR)
 		return EGW_DROP_IP_TRUNCATED;
 	if ((ip[0] >> 4) != 4)
 		return EGW_DROP_IP_BAD_VERSION;
 	ihl = (uint8_t)((ip[0] & 0x0f) * 4);
-	if (ihl < IPV4_MIN_HDR || ihl > avail)
+	if (ihl < EGW_PKT_IPV4_MIN_HDR || ihl > avail)
 		return EGW_DROP_IP_BAD_IHL;
 	memcpy(&ip_len, ip + 2, 2);
 	ip_len = rte_be_to_cpu_16(ip_len);
@@ -246,12 +176,13 @@ static enum egw_drop_reason parse_general(const uint8_t *data, uint32_t len, boo
 	if (ip_ck != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
 		(ip_ck == RTE_MBUF_F_RX_IP_CKSUM_BAD || !egw_csum_ipv4_hdr_ok(ip, ihl)))
 		return EGW_DROP_IP_BAD_CHECKSUM;
-	if (unlikely(ihl > IPV4_MIN_HDR) &&
-		!ipv4_options(ip + IPV4_MIN_HDR, (uint32_t)(ihl - IPV4_MIN_HDR), &meta->ip_opts))
+	if (unlikely(ihl > EGW_PKT_IPV4_MIN_HDR) &&
+		!ipv4_options(ip + EGW_PKT_IPV4_MIN_HDR, (uint32_t)(ihl - EGW_PKT_IPV4_MIN_HDR),
+			&meta->ip_opts))
 		return EGW_DROP_IP_BAD_OPTIONS;
 	memcpy(&meta->src, ip + 12, 4);
 	memcpy(&meta->dst, ip + 16, 4);
-	if (addr_is_martian_src(meta->src) || addr_is_martian_dst(meta->dst))
+	if (egw_pkt_martian_src(meta->src) || egw_pkt_martian_dst(meta->dst))
 		return EGW_DROP_IP_MARTIAN;
 	meta->proto = ip[9];
 	meta->ip_len = ip_len;
@@ -332,7 +263,7 @@ static enum egw_drop_reason parse_general(const uint8_t *data, uint32_t len, boo
 static enum egw_drop_reason parse_frame(const uint8_t *data, uint32_t len, bool cut, uint64_t ip_ck,
 	struct egw_pkt_meta *meta)
 {
-	if (likely(parse_tcp_fast(data, len, cut, ip_ck, meta)))
+	if (likely(egw_pkt_parse_tcp_fast(data, len, cut, ip_ck, meta)))
 		return EGW_DROP_NONE;
 	return parse_general(data, len, cut, ip_ck, meta);
 }
@@ -348,10 +279,12 @@ enum egw_drop_reason egw_pkt_parse(const uint8_t *data, uint32_t len, struct egw
 	return parse_frame(data, len, false, RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN, meta);
 }
 
+/* The data path's own inline composition (parse_fast.h), so that what the tests and fuzz_pkt
+ * hold to the general parser is what the receive loop runs. */
 enum egw_drop_reason egw_pkt_parse_rx(const uint8_t *data, uint32_t len, uint64_t ol_flags,
 	struct egw_pkt_meta *meta)
 {
-	return parse_frame(data, len, false, ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK, meta);
+	return egw_pkt_parse_rx_inline(data, len, ol_flags, meta);
 }
 
 enum egw_drop_reason egw_pkt_parse_cut(const uint8_t *data, uint32_t len, struct egw_pkt_meta *meta)
