@@ -63,20 +63,26 @@ static inline void egw_pl_tx_send(struct egw_worker *w, uint16_t port)
 	struct egw_tx_buffer *b = &w->tx[port];
 	const struct egw_port_info *pi = &w->dp->ports[port];
 	uint16_t n = b->n, sent;
+	uint64_t bytes = 0;
 
 	if (unlikely(pi->vlan))
 		n = egw_pl_vlan_tag(w, pi->vlan, b->pkts, n);
 	if (unlikely(w->lat))
 		egw_latency_record(w->lat, b->pkts, n, w->lat_off, rte_get_tsc_cycles());
+	/* Counted before they go: a packet the driver took is its own (one that transmits at
+	 * once may have freed it, and another lcore reused it, by the time tx_burst returns). */
+	for (uint16_t i = 0; i < n; i++)
+		bytes += b->pkts[i]->pkt_len;
 	sent = rte_eth_tx_burst(pi->dev, w->txq, b->pkts, n);
-	for (uint16_t i = 0; i < sent; i++)
-		w->stats.tx_bytes += b->pkts[i]->pkt_len;
-	w->stats.tx_packets += sent;
 	if (unlikely(sent < n)) {
 		w->stats.tx_full[port] += (uint64_t)(n - sent);
-		for (uint16_t i = sent; i < n; i++)
+		for (uint16_t i = sent; i < n; i++) {
+			bytes -= b->pkts[i]->pkt_len;
 			egw_drop(&w->stats, b->pkts[i], EGW_DROP_TX_FULL);
+		}
 	}
+	w->stats.tx_packets += sent;
+	w->stats.tx_bytes += bytes;
 	b->n = 0;
 }
 

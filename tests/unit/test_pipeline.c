@@ -2598,7 +2598,6 @@ static void test_pipeline_nat_exhausted(void)
 	dp_teardown();
 }
 
-/* A TX queue that does not take the packets: counted as tx_full, freed. */
 /* ---- VLAN ports (vlan.c) ---- */
 
 /* Puts a tag (TPID, VID) after the MAC addresses of the frame F of *N bytes. */
@@ -2727,11 +2726,13 @@ static void test_pipeline_vlan(void)
 	dp_teardown();
 }
 
+/* A TX queue that does not take the packets: counted as tx_full, freed, and not in tx_bytes. */
 static void test_pipeline_tx_full(void)
 {
 	struct rte_mbuf *fill[TX_RING];
 	unsigned n_fill = 0;
 	struct pg_pkt p = from_client(IPPROTO_UDP, 1, SERVER, 53);
+	uint8_t f[PG_FRAME_MAX];
 
 	dp_setup(&(struct dp_opts){ 0 });
 	while (rte_ring_free_count(tx_rings[1][0]) > 0) {
@@ -2754,10 +2755,13 @@ static void test_pipeline_tx_full(void)
 		rte_pktmbuf_free(m);
 	}
 	CU_ASSERT_EQUAL(W(0)->stats.tx_packets, 0);
-	/* A burst larger than the TX buffer is sent in pieces. */
+	CU_ASSERT_EQUAL(W(0)->stats.tx_bytes, 0); /* the refused ones are not counted */
+	/* A burst larger than the TX buffer is sent in pieces, every byte counted. */
 	for (unsigned i = 0; i < 40; i++)
 		send_pkt(W(0), port_in, &p);
 	CU_ASSERT_EQUAL(take(NULL, 0), 40);
+	CU_ASSERT_EQUAL(W(0)->stats.tx_packets, 40);
+	CU_ASSERT_EQUAL(W(0)->stats.tx_bytes, 40 * (uint64_t)bld(f, &p));
 	dp_teardown();
 }
 
