@@ -23,27 +23,6 @@
 #include "pkt/parse_fast.h"
 #include "nat/translate.h"
 
-/*
- * Is the NIC's RSS hash of M (a packet nic_hashed() would trust) the software Toeplitz of its
- * source? Checked for one packet in EGW_RSS_CHECK_EVERY, the first included. A NIC that
- * hashes other fields than it was told (a driver that takes the source-only setting but
- * hashes the 4-tuple, say) would otherwise spread one endpoint's flows over workers unseen,
- * and endpoint-independent mapping needs them on one. A mismatch is counted once and the
- * worker computes every owner from then on (the same owner a right hash names). Out of line:
- * rare.
- */
-static __rte_noinline bool nic_hash_checks_out(struct egw_worker *w, const struct rte_mbuf *m,
-	const struct egw_pkt_meta *meta)
-{
-	w->rss_check_in = EGW_RSS_CHECK_EVERY - 1;
-	if (!(m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ||
-		m->hash.rss == egw_rss_hash(&w->dp->rss, meta->src, meta->sport, true))
-		return true;
-	w->rss_hash_distrusted = true;
-	w->stats.rss_hash_mismatch++;
-	return false;
-}
-
 /* M itself when the NIC's RSS hash of it is its inside endpoint's owner input: an
  * unfragmented TCP or UDP packet from a device hashing on the source fields (a first
  * fragment is hashed on its addresses alone), while the worker trusts the NIC's hashes. */
@@ -57,7 +36,7 @@ static inline const struct rte_mbuf *nic_hashed(struct egw_worker *w, const stru
 		(meta->proto != IPPROTO_TCP && meta->proto != IPPROTO_UDP) ||
 		unlikely(w->rss_hash_distrusted))
 		return NULL;
-	if (unlikely(w->rss_check_in-- == 0) && !nic_hash_checks_out(w, m, meta))
+	if (unlikely(w->rss_check_in-- == 0) && !egw_pl_nic_hash_checks_out(w, m, meta))
 		return NULL;
 	return m;
 }
