@@ -22,6 +22,11 @@
 #include "pkt/pkt.h"
 #include "policy/classifier.h"
 
+/* Checks one NIC hash (one packet in EGW_RSS_CHECK_EVERY) against the software Toeplitz;
+ * false, counted, and the worker stops taking NIC hashes, when it disagrees (owner.c). */
+bool egw_pl_nic_hash_checks_out(struct egw_worker *w, const struct rte_mbuf *m,
+	const struct egw_pkt_meta *meta);
+
 /*
  * The worker owning inside endpoint ADDR:PORT (network order) of PROTO: all flows of one
  * inside socket share a worker (pipeline.c packet_owner; exception.c admissions). With the
@@ -29,11 +34,6 @@
  * NIC_M: a packet whose NIC hash may stand in for the computation (net/rss_owner.h), or NULL.
  * Else a software hash.
  */
-/* Checks one NIC hash (one packet in EGW_RSS_CHECK_EVERY) against the software Toeplitz;
- * false, counted, and the worker stops taking NIC hashes, when it disagrees (owner.c). */
-bool egw_pl_nic_hash_checks_out(struct egw_worker *w, const struct rte_mbuf *m,
-	const struct egw_pkt_meta *meta);
-
 static inline unsigned egw_pl_endpoint_owner(const struct egw_dataplane *dp,
 	const struct rte_mbuf *nic_m, uint32_t addr, uint16_t port, uint8_t proto)
 {

@@ -62,8 +62,8 @@ int egw_worker_loop(void *arg)
 		const uint64_t tsc = rte_get_tsc_cycles();
 		unsigned got = 0;
 
-		/* A 64-bit division costs more than a burst's worth of packets' counters: once a
-		 * second, not once a loop. */
+		/* A 64-bit division (tens of cycles) for a value that changes once a second: done
+		 * when the second turns, not on every poll. */
 		if (unlikely(tsc >= next_second)) {
 			w->now = (uint32_t)(tsc / hz);
 			next_second = ((uint64_t)w->now + 1) * hz;
