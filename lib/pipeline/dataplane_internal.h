@@ -116,7 +116,7 @@ struct egw_worker {
 	uint32_t nat_counter;		 /* RFC 6056 algorithm 3 per-worker increment */
 	bool flow_removed; /* a flow ended during the current burst: its record may be reused */
 	uint32_t reclaim_cursor; /* full table: where the search for a finished flow goes on */
-	/* NIC RSS hashes as the owner's input (pipeline.c nic_hashed): packets until the next
+	/* NIC RSS hashes as the owner's input (rx_key.h egw_pl_nic_hashed): packets until the next
 	 * one is checked against the software Toeplitz, and whether one ever disagreed (then
 	 * this worker computes every owner itself). */
 	uint16_t rss_check_in;

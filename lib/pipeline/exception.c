@@ -106,7 +106,7 @@ int egw_dataplane_exception_admit(struct egw_dataplane *dp, uint16_t lport, uint
 
 	if (!x)
 		return -ENODEV;
-	/* The worker the SYN's inside endpoint hashes to (pipeline.c packet_owner). */
+	/* The worker the SYN's inside endpoint hashes to (rx_key.h egw_pl_packet_owner). */
 	owner = egw_pl_endpoint_owner(dp, NULL, x->source_be, msg.lport_be, IPPROTO_TCP);
 	if (rte_ring_enqueue_elem(x->w[owner]->ring, &msg, sizeof(msg)) < 0) {
 		__atomic_fetch_add(&x->admissions_dropped, 1, __ATOMIC_RELAXED);

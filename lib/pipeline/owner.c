@@ -69,7 +69,7 @@ bool egw_dataplane_nic_owner(const struct egw_dataplane *dp, uint16_t port_id)
 }
 
 /*
- * Is the NIC's RSS hash of M (a packet pipeline.c's nic_hashed() would take) the software
+ * Is the NIC's RSS hash of M (a packet rx_key.h's egw_pl_nic_hashed() would take) the software
  * Toeplitz of its source? Checked for one packet in EGW_RSS_CHECK_EVERY, the first included.
  * A NIC that hashes other fields than it was told (a driver that takes the source-only
  * setting but hashes the 4-tuple, say) would otherwise spread one endpoint's flows over

@@ -10,7 +10,8 @@
 #include <rte_ring.h>
 
 #include "pipeline_internal.h"
-#include "exception_internal.h"
+#include "rx_checks.h"
+#include "rx_key.h"
 #include "ip_frag_out.h"
 #include "flow/tcp.h"
 #include "flow/udp.h"
@@ -20,99 +21,7 @@
 #include "net/l3.h"
 #include "net/tcp_rst.h"
 #include "pkt/csum.h"
-#include "pkt/parse_fast.h"
 #include "nat/translate.h"
-
-/* M itself when the NIC's RSS hash of it is its inside endpoint's owner input: an
- * unfragmented TCP or UDP packet from a device hashing on the source fields (a first
- * fragment is hashed on its addresses alone), while the worker trusts the NIC's hashes. */
-static inline const struct rte_mbuf *nic_hashed(struct egw_worker *w, const struct rte_mbuf *m,
-	const struct egw_pkt_meta *meta, const struct egw_port_info *in)
-{
-	const struct egw_dataplane *dp = w->dp;
-
-	if (!dp->rss_hash_devs || in->dev >= EGW_PORT_IDS ||
-		!(dp->rss_hash_devs & (1u << in->dev)) || meta->frag != EGW_PKT_FRAG_NONE ||
-		(meta->proto != IPPROTO_TCP && meta->proto != IPPROTO_UDP) ||
-		unlikely(w->rss_hash_distrusted))
-		return NULL;
-	if (unlikely(w->rss_check_in-- == 0) && !egw_pl_nic_hash_checks_out(w, m, meta))
-		return NULL;
-	return m;
-}
-
-/*
- * Owner of a packet. Both directions of a flow must land on one worker:
- * - outside packets to a pool address: the owner of the destination port, which was
- *   allocated from the slice of the worker that owns the flow;
- * - everything else: the owner of the flow's inside endpoint (egw_pl_endpoint_owner: the
- *   NIC's RSS choice or a software hash of address, port or ICMP id, protocol): the source of
- *   inside packets, the destination of outside ones. All flows of one inside socket share a
- *   worker, which endpoint-independent mapping needs, and an untranslated flow's replies go
- *   where its original packets went.
- */
-static inline unsigned packet_owner(struct egw_worker *w, const struct egw_snapshot *snap,
-	const struct rte_mbuf *m, const struct egw_pkt_meta *meta, const struct egw_port_info *in)
-{
-	const struct egw_dataplane *dp = w->dp;
-	unsigned n = dp->n_workers;
-
-	if (n == 1)
-		return 0;
-	if (meta->kind == EGW_PKT_ICMP_ERROR) {
-		/* The quoted packet travelled the other way: its inside endpoint is its
-		 * destination when the error comes from inside, its source otherwise. */
-		if (in->zone == EGW_ZONE_INSIDE)
-			return egw_pl_endpoint_owner(dp, NULL, meta->inner_dst, meta->inner_dport,
-				meta->inner_proto);
-		if (egw_addr_set_contains(&snap->pool_addrs, meta->inner_src))
-			return egw_nat_port_owner(meta->inner_sport, n);
-		return egw_pl_endpoint_owner(dp, NULL, meta->inner_src, meta->inner_sport,
-			meta->inner_proto);
-	}
-	if (in->zone == EGW_ZONE_INSIDE)
-		return egw_pl_endpoint_owner(dp, nic_hashed(w, m, meta, in), meta->src, meta->sport,
-			meta->proto);
-	if (egw_addr_set_contains(&snap->pool_addrs, meta->dst))
-		return egw_nat_port_owner(meta->dport, n);
-	return egw_pl_endpoint_owner(dp, NULL, meta->dst, meta->dport, meta->proto);
-}
-
-/*
- * The flow key packet M is looked up with (an ICMP error: its quoted packet, reversed).
- *
- * TCP and UDP: built from the packet's own bytes, whose addresses and ports lie as the key
- * holds them. Not from *META: the parser has only just stored those fields one by one, and
- * the compiler reads them back in wider loads, which the store buffer cannot serve from
- * narrower stores still in flight: they wait for the stores to reach the cache (a third of
- * the receive loop's samples sat on that one load).
- */
-static inline void packet_key(const struct rte_mbuf *m, const struct egw_pkt_meta *meta,
-	uint8_t zone, struct egw_flow_key *k)
-{
-	_Static_assert(offsetof(struct egw_flow_key, b_addr) == 4 &&
-			       offsetof(struct egw_flow_key, a_port) == 8 &&
-			       offsetof(struct egw_flow_key, proto) == 12 &&
-			       offsetof(struct egw_flow_key, zone) == 13 &&
-			       sizeof(struct egw_flow_key) == 16,
-		"a key is source and destination address, ports, protocol, zone, padding");
-	if (likely(meta->kind == EGW_PKT_IPV4 &&
-		    (meta->proto == IPPROTO_TCP || meta->proto == IPPROTO_UDP))) {
-		const uint8_t *data = rte_pktmbuf_mtod(m, const uint8_t *);
-
-		memcpy(k, data + meta->l3_off + 12, 8);		  /* source, destination */
-		memcpy((uint8_t *)k + 8, data + meta->l4_off, 4); /* their ports */
-		k->proto = meta->proto;
-		k->zone = zone;
-		k->pad = 0;
-	} else if (meta->kind == EGW_PKT_ICMP_ERROR) {
-		egw_flow_key_set(k, meta->inner_dst, meta->inner_src, meta->inner_dport,
-			meta->inner_sport, meta->inner_proto, zone);
-	} else {
-		egw_flow_key_set(k, meta->src, meta->dst, meta->sport, meta->dport, meta->proto,
-			zone);
-	}
-}
 
 void egw_pipeline_flush(struct egw_worker *w)
 {
@@ -367,131 +276,6 @@ static inline bool created_in_burst(const struct egw_flow_key *created, unsigned
 	return false;
 }
 
-static inline bool addr_in(const uint32_t *addrs, unsigned n, uint32_t addr_be)
-{
-	for (unsigned i = 0; i < n; i++)
-		if (addrs[i] == addr_be)
-			return true;
-	return false;
-}
-
-static inline bool is_local_addr(const struct egw_dataplane *dp, uint32_t addr_be)
-{
-	return addr_in(dp->local_addrs, dp->n_local_addrs, addr_be);
-}
-
-/*
- * Addresses no packet through the appliance may carry. From one of ours: a spoofed packet,
- * whose replies would come back to us (a port address: the appliance would ARP for itself).
- * Pool addresses count from the inside only: outside, they are where replies go. To or from a
- * broadcast of a connected subnet: translated and sent on, one packet would reach every host
- * of the subnet (RFC 2644: routers do not forward directed broadcasts).
- *
- * Checked where a packet could start something: before a flow is created (or an outside miss
- * counted) and before the control thread answers. A packet of a known flow carries the
- * addresses its flow was checked with, so the established path pays nothing. An ICMP error
- * about a known flow is not checked: its outer source is whoever reports, the appliance itself
- * included (host unreachable from a port address about a packet no neighbour took, received
- * through this path: lib/net/neigh_resolve.c), and a forged one could name any other source.
- */
-static inline enum egw_drop_reason address_check(const struct egw_dataplane *dp,
-	const struct egw_snapshot *snap, const struct egw_pkt_meta *meta, uint8_t zone)
-{
-	if (is_local_addr(dp, meta->src) ||
-		(zone == EGW_ZONE_INSIDE && egw_addr_set_contains(&snap->pool_addrs, meta->src)))
-		return EGW_DROP_IP_OWN_SOURCE;
-	if (addr_in(dp->subnet_bcasts, dp->n_subnet_bcasts, meta->dst) ||
-		addr_in(dp->subnet_bcasts, dp->n_subnet_bcasts, meta->src))
-		return EGW_DROP_IP_SUBNET_BROADCAST;
-	return EGW_DROP_NONE;
-}
-
-/* Local traffic and early checks shared by every packet before ownership: ARP to the control
- * thread, ICMP echo to us answered. Returns false when M was consumed. */
-static inline bool early_checks(struct egw_worker *w, const struct egw_snapshot *snap,
-	struct rte_mbuf *m, const struct egw_pkt_meta *meta, const struct egw_port_info *in)
-{
-	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	enum egw_drop_reason why;
-
-	/* The kernel's side of the exception path (tunnel): its own checks (exception.c). */
-	if (unlikely(w->dp->exc != NULL) && m->port == w->dp->exc->port)
-		return egw_pl_exception_from_kernel(w, m, meta);
-	if (meta->kind == EGW_PKT_ARP) {
-		/* ARP is rare and stateful (learning, pending resolutions): the control thread
-		 * owns it. */
-		if (rte_ring_enqueue(w->dp->punt_ring, m) < 0)
-			egw_drop(&w->stats, m, EGW_DROP_CONTROL_QUEUE_FULL);
-		else
-			w->stats.punted++;
-		return false;
-	}
-	if (!rte_is_same_ether_addr(&eth->dst_addr, &in->mac)) {
-		egw_drop(&w->stats, m, EGW_DROP_L2_NOT_FOR_US);
-		return false;
-	}
-	if (is_local_addr(w->dp, meta->dst)) {
-		/* A tunnel listener's: the kernel's TCP serves it. */
-		if (unlikely(w->dp->exc != NULL) && egw_pl_exception_local(w, m, meta, in))
-			return false;
-		why = address_check(w->dp, snap, meta, in->zone);
-		/* Each side sees only its own port's address: an answer from the inside address
-		 * out of the outside port would tell the Internet how the site is numbered. */
-		if (why == EGW_DROP_NONE && meta->dst != in->addr_be)
-			why = EGW_DROP_LOCAL_OTHER_SIDE;
-		/* Answered in place: a whole echo request only (not a fragment, nor a
-		 * reassembled one the ring cut). */
-		if (why == EGW_DROP_NONE &&
-			!(meta->proto == IPPROTO_ICMP && meta->kind == EGW_PKT_IPV4 &&
-				meta->icmp_type == EGW_ICMP_ECHO_REQUEST &&
-				meta->frag == EGW_PKT_FRAG_NONE &&
-				meta->l3_off + meta->ip_len <= m->data_len))
-			why = EGW_DROP_LOCAL_UNSUPPORTED;
-		if (why != EGW_DROP_NONE) {
-			egw_drop(&w->stats, m, why);
-			return false;
-		}
-		/* A ping to us is answered where it arrived, in place: no trip through the
-		 * control thread and back. */
-		egw_icmp_echo_reply(m, meta, &in->mac);
-		w->stats.echo_replies++;
-		egw_pl_tx_enqueue(w, m->port, m);
-		return false;
-	}
-	return true;
-}
-
-/*
- * [egress] ip_options on a packet whose header carries options (SEEN: EGW_PKT_OPT_*). Source
- * routes are what RFC 7126 (sections 4.3, 4.4) says to drop by default: they let a sender steer
- * packets around filters and reach addresses the route table would not. The appliance records
- * nothing into record route or timestamp options; it forwards them as it found them.
- */
-static inline enum egw_drop_reason ip_options_verdict(enum egw_ip_options policy, uint8_t seen)
-{
-	if (policy == EGW_IP_OPTIONS_PASS)
-		return EGW_DROP_NONE;
-	if (seen & EGW_PKT_OPT_SOURCE_ROUTE)
-		return EGW_DROP_IP_SOURCE_ROUTE;
-	return policy == EGW_IP_OPTIONS_DROP_ALL ? EGW_DROP_IP_OPTIONS_DENIED : EGW_DROP_NONE;
-}
-
-/*
- * TTL 1 or 0: the packet dies here (time exceeded to its sender, rate-limited). Checked only
- * for packets of known flows and new inside flows, so the appliance never answers unsolicited
- * outside traffic. Returns true when M was consumed.
- */
-static inline bool ttl_expires(struct egw_worker *w, struct rte_mbuf *m,
-	const struct egw_pkt_meta *meta)
-{
-	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l3_off);
-
-	if (likely(ip[8] > 1))
-		return false;
-	egw_pl_reply_icmp_error(w, m, meta, EGW_ICMP_TIME_EXCEEDED, 0, 0, EGW_DROP_TTL_EXCEEDED);
-	return true;
-}
-
 /* The packets of a burst this worker processes itself, parsed and keyed. */
 struct burst {
 	unsigned n;
@@ -510,61 +294,6 @@ struct away {
 	uint16_t n[EGW_MAX_WORKERS];
 	struct rte_mbuf *m[EGW_MAX_WORKERS][EGW_BURST];
 };
-
-/*
- * Parses M into *PM and judges its IP options. False when M was dropped (one reason).
- *
- * A frame longer than its port's MTU allows cannot have come off the wire that way: the kernel
- * reassembled it (af_packet's fanout defragments) or merged it, and the ring may have cut it.
- * Its IPv4 length past the bytes at hand is then no malformation: it is parsed as cut, and the
- * flow path finds it too big for the exit (mtu_exceeded; fragmentation needed when DF).
- */
-static inline bool parse(struct egw_worker *w, const struct egw_snapshot *snap, struct rte_mbuf *m,
-	struct egw_pkt_meta *pm)
-{
-	const uint8_t *data = rte_pktmbuf_mtod(m, const uint8_t *);
-	enum egw_drop_reason r;
-
-	/* A tag the driver took off a frame of a device without VLAN ports (those of a device
-	 * with them were sorted and cleared by egw_pl_vlan_rx). */
-	if (unlikely(m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED)) {
-		egw_drop(&w->stats, m, EGW_DROP_VLAN_UNKNOWN);
-		return false;
-	}
-	r = egw_pkt_parse_rx_inline(data, m->data_len, m->ol_flags, pm);
-	if (unlikely(r == EGW_DROP_IP_BAD_LENGTH) &&
-		m->data_len >= w->dp->ports[m->port].mtu + RTE_ETHER_HDR_LEN)
-		r = egw_pkt_parse_cut(data, m->data_len, pm);
-	/* One test for both rare cases: a malformed packet, or one with IP options. */
-	if (unlikely((r | pm->ip_opts) != 0)) {
-		if (r == EGW_DROP_NONE)
-			r = ip_options_verdict(snap->ip_options, pm->ip_opts);
-		if (r != EGW_DROP_NONE) {
-			egw_drop(&w->stats, m, r);
-			return false;
-		}
-	}
-	return true;
-}
-
-/*
- * The metadata of a packet another worker parsed and handed over (egw_pkt_meta_carry), into
- * *PM; an ICMP error, whose quoted packet does not travel along, is parsed again. False when
- * M was dropped.
- */
-static inline bool carried(struct egw_worker *w, struct rte_mbuf *m, struct egw_pkt_meta *pm)
-{
-	enum egw_drop_reason r;
-
-	if (likely(egw_pkt_meta_take(m, w->dp->meta_off, pm)))
-		return true;
-	r = egw_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, pm);
-	if (unlikely(r != EGW_DROP_NONE)) {
-		egw_drop(&w->stats, m, r);
-		return false;
-	}
-	return true;
-}
 
 /* Where a burst comes from: a port, another worker, or our own hairpin turn (hairpin.c). */
 enum rx_source { RX_PORT, RX_HANDOFF, RX_HAIRPIN };
@@ -589,7 +318,7 @@ static void classify(struct egw_worker *w, const struct egw_snapshot *snap, stru
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		if (src == RX_HANDOFF) {
 			/* Counted, checked and judged where it came in: only its flow here. */
-			if (!carried(w, m, pm))
+			if (!egw_pl_carried(w, m, pm))
 				continue;
 			if (unlikely(pm->kind == EGW_PKT_FRAGMENT)) {
 				b->later[b->n_later++] = m;
@@ -601,7 +330,8 @@ static void classify(struct egw_worker *w, const struct egw_snapshot *snap, stru
 			}
 		} else {
 			rx_bytes += m->pkt_len;
-			if (!parse(w, snap, m, pm) || !early_checks(w, snap, m, pm, in))
+			if (!egw_pl_parse(w, snap, m, pm) ||
+				!egw_pl_early_checks(w, snap, m, pm, in))
 				continue;
 			if (unlikely(pm->kind == EGW_PKT_FRAGMENT)) {
 				/* No ports: owned by its train (fragment.c). */
@@ -611,7 +341,7 @@ static void classify(struct egw_worker *w, const struct egw_snapshot *snap, stru
 					continue;
 				}
 			} else {
-				owner = packet_owner(w, snap, m, pm, in);
+				owner = egw_pl_packet_owner(w, snap, m, pm, in);
 			}
 			if (owner != w->id) {
 				egw_pkt_meta_carry(m, dp->meta_off, pm);
@@ -619,7 +349,7 @@ static void classify(struct egw_worker *w, const struct egw_snapshot *snap, stru
 				continue;
 			}
 		}
-		packet_key(m, pm, in->zone, &b->keys[b->n]);
+		egw_pl_packet_key(m, pm, in->zone, &b->keys[b->n]);
 		b->key_ptrs[b->n] = &b->keys[b->n];
 		b->m[b->n++] = m;
 	}
@@ -657,7 +387,7 @@ static struct egw_flow *miss(struct egw_worker *w, const struct egw_snapshot *sn
 	struct rte_mbuf *m, const struct egw_pkt_meta *meta, const struct egw_flow_key *key,
 	unsigned *dir)
 {
-	enum egw_drop_reason why = address_check(w->dp, snap, meta, key->zone);
+	enum egw_drop_reason why = egw_pl_address_check(w->dp, snap, meta, key->zone);
 	uint32_t map;
 
 	if (unlikely(why != EGW_DROP_NONE)) {
@@ -667,7 +397,7 @@ static struct egw_flow *miss(struct egw_worker *w, const struct egw_snapshot *sn
 	if (key->zone == EGW_ZONE_OUTSIDE) {
 		map = egw_pl_inbound_mapping(w, snap, meta);
 		if (map != EGW_NAT_MAP_NONE) {
-			if (ttl_expires(w, m, meta))
+			if (egw_pl_ttl_expires(w, m, meta))
 				return NULL;
 			*dir = EGW_DIR_REPLY;
 			return egw_pl_flow_inbound(w, snap, m, meta, map);
@@ -677,7 +407,7 @@ static struct egw_flow *miss(struct egw_worker *w, const struct egw_snapshot *sn
 							   EGW_DROP_UNSOLICITED);
 		return NULL;
 	}
-	if (ttl_expires(w, m, meta))
+	if (egw_pl_ttl_expires(w, m, meta))
 		return NULL;
 	return egw_pl_flow_new(w, snap, m, meta, key);
 }
@@ -715,7 +445,7 @@ static void process(struct egw_worker *w, const struct egw_snapshot *snap, struc
 				continue;
 			created[n_created++] = f->orig;
 			egw_flow_reply_key(f, &created[n_created++]);
-		} else if (ttl_expires(w, m, &b->meta[j])) {
+		} else if (egw_pl_ttl_expires(w, m, &b->meta[j])) {
 			continue;
 		}
 		flow_ended |= flow_packet(w, snap, m, &b->meta[j], f, dir);

@@ -29,7 +29,7 @@ bool egw_pl_nic_hash_checks_out(struct egw_worker *w, const struct rte_mbuf *m,
 
 /*
  * The worker owning inside endpoint ADDR:PORT (network order) of PROTO: all flows of one
- * inside socket share a worker (pipeline.c packet_owner; exception.c admissions). With the
+ * inside socket share a worker (rx_key.h egw_pl_packet_owner; exception.c admissions). With the
  * NIC's RSS as the owner (owner.c), the worker whose RX queue the NIC picks for the endpoint;
  * NIC_M: a packet whose NIC hash may stand in for the computation (net/rss_owner.h), or NULL.
  * Else a software hash.
