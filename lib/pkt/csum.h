@@ -20,25 +20,6 @@ static inline uint16_t egw_csum_fold(uint32_t sum)
 	return (uint16_t)sum;
 }
 
-/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'). Never produces 0xffff -> 0 mistakes of eqn. 2. */
-static inline uint16_t egw_csum_update16(uint16_t csum, uint16_t old_val, uint16_t new_val)
-{
-	uint32_t sum = (uint16_t)~csum;
-	sum += (uint16_t)~old_val;
-	sum += new_val;
-	return (uint16_t)~egw_csum_fold(sum);
-}
-
-static inline uint16_t egw_csum_update32(uint16_t csum, uint32_t old_val, uint32_t new_val)
-{
-	uint32_t sum = (uint16_t)~csum;
-	sum += (uint16_t) ~(old_val >> 16);
-	sum += (uint16_t) ~(old_val & 0xffff);
-	sum += new_val >> 16;
-	sum += new_val & 0xffff;
-	return (uint16_t)~egw_csum_fold(sum);
-}
-
 /*
  * What replacing the 32-bit OLD_VAL by NEW_VAL adds to a one's complement sum (unfolded): a
  * packet whose fields change together (address and port) folds once for all of them.
@@ -55,10 +36,22 @@ static inline uint32_t egw_csum_delta16(uint16_t old_val, uint16_t new_val)
 	return (uint32_t)(uint16_t)~old_val + new_val;
 }
 
-/* CSUM after changes whose deltas (egw_csum_delta32/16) sum to DELTA (at most 2^31). */
+/* CSUM after changes whose deltas (egw_csum_delta32/16) sum to DELTA (at most 2^31): RFC 1624
+ * eqn. 3, HC' = ~(~HC + ~m + m'), which never makes eqn. 2's 0xffff -> 0 mistake. */
 static inline uint16_t egw_csum_apply(uint16_t csum, uint32_t delta)
 {
 	return (uint16_t)~egw_csum_fold((uint16_t)~csum + delta);
+}
+
+/* CSUM after one 16-bit or 32-bit field changed from OLD_VAL to NEW_VAL. */
+static inline uint16_t egw_csum_update16(uint16_t csum, uint16_t old_val, uint16_t new_val)
+{
+	return egw_csum_apply(csum, egw_csum_delta16(old_val, new_val));
+}
+
+static inline uint16_t egw_csum_update32(uint16_t csum, uint32_t old_val, uint32_t new_val)
+{
+	return egw_csum_apply(csum, egw_csum_delta32(old_val, new_val));
 }
 
 /*

@@ -148,7 +148,7 @@ enum egw_drop_reason egw_pkt_parse_cut(const uint8_t *data, uint32_t len,
  * The general parser alone, without the straight-line path the three above try first for the
  * common Ethernet/IPv4/TCP frame (CUT and OL_FLAGS as egw_pkt_parse_cut and _rx): the
  * reference the fast path is held to by the unit tests and fuzz_pkt (same verdict, same
- * metadata). Not for the data path.
+ * metadata), and where egw_pkt_parse_rx_inline (parse_fast.h) sends every other frame.
  */
 enum egw_drop_reason egw_pkt_parse_general(const uint8_t *data, uint32_t len, bool cut,
 	uint64_t ol_flags, struct egw_pkt_meta *meta);
