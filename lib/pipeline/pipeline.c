@@ -349,7 +349,7 @@ static void classify(struct egw_worker *w, const struct egw_snapshot *snap, stru
 				continue;
 			}
 		}
-		egw_pl_packet_key(m, pm, in->zone, &b->keys[b->n]);
+		egw_pl_packet_key(pm, in->zone, &b->keys[b->n]);
 		b->key_ptrs[b->n] = &b->keys[b->n];
 		b->m[b->n++] = m;
 	}

@@ -7,8 +7,6 @@
  * loop's (pipeline.c classify) view of a parsed packet. Inline: every packet comes here.
  */
 #include <netinet/in.h>
-#include <stddef.h>
-#include <string.h>
 
 #include <rte_mbuf.h>
 
@@ -69,40 +67,16 @@ static inline unsigned egw_pl_packet_owner(struct egw_worker *w, const struct eg
 	return egw_pl_endpoint_owner(dp, NULL, meta->dst, meta->dport, meta->proto);
 }
 
-/*
- * The flow key packet M is looked up with (an ICMP error: its quoted packet, reversed).
- *
- * TCP and UDP: built from the packet's own bytes, whose addresses and ports lie as the key
- * holds them. Not from *META: the parser has only just stored those fields one by one, and
- * the compiler reads them back in wider loads, which the store buffer cannot serve from
- * narrower stores still in flight: they wait for the stores to reach the cache (a third of
- * the receive loop's samples sat on that one load).
- */
-static inline void egw_pl_packet_key(const struct rte_mbuf *m, const struct egw_pkt_meta *meta,
-	uint8_t zone, struct egw_flow_key *k)
+/* The flow key a packet is looked up with (an ICMP error: its quoted packet, reversed). */
+static inline void egw_pl_packet_key(const struct egw_pkt_meta *meta, uint8_t zone,
+	struct egw_flow_key *k)
 {
-	_Static_assert(offsetof(struct egw_flow_key, b_addr) == 4 &&
-			       offsetof(struct egw_flow_key, a_port) == 8 &&
-			       offsetof(struct egw_flow_key, proto) == 12 &&
-			       offsetof(struct egw_flow_key, zone) == 13 &&
-			       sizeof(struct egw_flow_key) == 16,
-		"a key is source and destination address, ports, protocol, zone, padding");
-	if (likely(meta->kind == EGW_PKT_IPV4 &&
-		    (meta->proto == IPPROTO_TCP || meta->proto == IPPROTO_UDP))) {
-		const uint8_t *data = rte_pktmbuf_mtod(m, const uint8_t *);
-
-		memcpy(k, data + meta->l3_off + 12, 8);		  /* source, destination */
-		memcpy((uint8_t *)k + 8, data + meta->l4_off, 4); /* their ports */
-		k->proto = meta->proto;
-		k->zone = zone;
-		k->pad = 0;
-	} else if (meta->kind == EGW_PKT_ICMP_ERROR) {
+	if (meta->kind == EGW_PKT_ICMP_ERROR)
 		egw_flow_key_set(k, meta->inner_dst, meta->inner_src, meta->inner_dport,
 			meta->inner_sport, meta->inner_proto, zone);
-	} else {
+	else
 		egw_flow_key_set(k, meta->src, meta->dst, meta->sport, meta->dport, meta->proto,
 			zone);
-	}
 }
 
 #endif
